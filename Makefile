@@ -1,0 +1,54 @@
+# jiuzhu — two commands: `make run` (set up, demo data, serve) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: setup system-packages demo serve run test test-fast lint format bench clean
+
+setup: $(STAMP) system-packages var/jiuzhu.key
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the app and its tests need at run time (CJK font, HarfBuzz, chromium).
+system-packages:
+	@scripts/debian-packages.sh
+
+var/jiuzhu.key: | $(STAMP)
+	$(MANAGE) ensure_data_key
+
+demo: setup
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+
+serve:
+	@scripts/serve.sh
+
+run: demo
+	@$(MAKE) --no-print-directory serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: setup lint
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not browser"
+
+bench: setup
+	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""API authentication: ``Authorization: Bearer <token>`` for systems, the session for the UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, SessionAuth
+
+from .models import ApiToken, hash_token
+
+
+class TokenRejected(AuthenticationError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(401, message)
+        self.code = code
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        row = (
+            ApiToken.objects.select_related("user", "user__area", "user__department")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+        if row is None:
+            raise TokenRejected("invalid_token", "访问令牌无效")
+        if row.revoked_at is not None:
+            raise TokenRejected("token_revoked", "访问令牌已被吊销")
+        now = timezone.now()
+        if row.expires_at is not None and row.expires_at <= now:
+            raise TokenRejected("token_expired", "访问令牌已过期，请重新申请")
+        if not row.user.is_active:
+            raise TokenRejected("user_inactive", "令牌所属账号已停用")
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+class StaffSessionAuth(SessionAuth):
+    """The logged-in browser session (CSRF-checked for unsafe methods)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+API_AUTH = [BearerTokenAuth(), StaffSessionAuth()]

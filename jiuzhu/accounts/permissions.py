@@ -1,0 +1,28 @@
+"""Permission checks used by actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu.core.errors import Forbidden
+
+_ACTION_NAMES = {
+    "registry.view": "查看家庭档案",
+    "registry.edit": "登记或修改家庭档案",
+    "registry.import": "批量导入家庭档案",
+    "registry.reveal_pii": "查看完整个人信息",
+    "registry.documents": "管理档案材料",
+    "audit.view": "查看审计日志",
+    "accounts.manage": "管理用户和令牌",
+    "areas.edit": "维护行政区划",
+    "calendar.edit": "维护节假日安排",
+}
+
+
+def require(user: Any, code: str) -> None:
+    """Raise ``Forbidden`` unless the user's role grants ``code``."""
+    if getattr(user, "is_superuser", False):
+        return
+    if not getattr(user, "is_authenticated", False) or not user.has_perm_code(code):
+        role = getattr(getattr(user, "role_info", None), "name", "当前角色")
+        raise Forbidden("permission_denied", f"{role}无权{_ACTION_NAMES.get(code, '执行此操作')}")

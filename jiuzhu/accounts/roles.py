@@ -1,0 +1,52 @@
+"""Roles (岗位角色) and what each may do.
+
+A role is fixed at one area level (GOV-1): the user's area must be of that level, and the
+user's jurisdiction is that area's subtree. Permissions are plain strings checked by
+actions (``require(user, "registry.edit")``); the UI hides what the role may not do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    level: str  # area level the user must belong to: village, town or county
+    permissions: frozenset[str]
+
+
+_READ = {"registry.view", "areas.view"}
+_WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
+
+ROLES: dict[str, Role] = {
+    r.code: r
+    for r in [
+        # 村协理员/网格员 (GOV-6, GOV-9): registers families, helps apply, reports hardship.
+        Role("village_assistant", "村协理员/网格员", "village", frozenset(_WRITE - {"registry.import"})),
+        # 镇窗口经办 (GOV-4): one-door intake, investigation, registry upkeep.
+        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE)),
+        # 镇审批: decides devolved programs (seed 004); also keeps the registry.
+        Role("town_approver", "镇审批", "town", frozenset(_WRITE)),
+        # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
+        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view"})),
+        # 县核对员: economic-status verification centre.
+        Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii"})),
+        # 部门用户 (GOV-14): a department stationed in the county centre; sees only what
+        # referrals and data exchange expose to it.
+        Role("department", "部门用户", "county", frozenset({"areas.view"})),
+        # 监督/只读: supervisors and discipline inspection; read everything, change nothing.
+        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view"})),
+        # 系统管理员: accounts, areas, calendar, tokens of the county.
+        Role(
+            "admin",
+            "系统管理员",
+            "county",
+            frozenset(_WRITE | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit"}),
+        ),
+    ]
+}
+
+ROLE_CHOICES = [(r.code, r.name) for r in ROLES.values()]

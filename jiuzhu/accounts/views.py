@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiuzhu.core.errors import DomainError
+
+from . import actions
+from .models import ApiToken
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="用途说明", max_length=64, help_text="如：医保局系统对接")
+    days = forms.IntegerField(label="有效天数", min_value=1, max_value=3650, required=False, help_text="留空为长期有效")
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_token = actions.create_api_token(
+                request.user, request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = TokenForm()
+    rows = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/tokens.html", {"form": form, "tokens": rows, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    try:
+        actions.revoke_api_token(request.user, token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"令牌 {token.prefix}… 已吊销")
+    return redirect("tokens")

@@ -1,0 +1,103 @@
+"""The HTTP API (django-ninja) at /api/v1/: one error format for every failure.
+
+Every error answers ``{"code": ..., "message": <Chinese>, "field"?: ..., "errors"?: [...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from jiuzhu.accounts.api import router as accounts_router
+from jiuzhu.accounts.auth import API_AUTH, TokenRejected
+from jiuzhu.areas.api import router as areas_router
+from jiuzhu.core.errors import DomainError
+from jiuzhu.registry.api import documents as documents_router
+from jiuzhu.registry.api import households as households_router
+from jiuzhu.registry.api import persons as persons_router
+
+api = NinjaAPI(
+    title="救助 jiuzhu 社会救助综合管理信息平台 API",
+    version="1",
+    description="县域社会救助：一门受理、一证申请、一键核对、一体联动。"
+    "系统调用请使用 `Authorization: Bearer <token>`（`python manage.py create_api_token 用户名` 生成）。",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+
+api.add_router("/areas", areas_router)
+api.add_router("/households", households_router)
+api.add_router("/persons", persons_router)
+api.add_router("/documents", documents_router)
+api.add_router("", accounts_router)
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填字段",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "date_from_datetime_parsing": "日期格式应为YYYY-MM-DD",
+    "date_parsing": "日期格式应为YYYY-MM-DD",
+    "model_attributes_type": "应为对象",
+    "json_invalid": "请求内容不是合法的JSON",
+    "extra_forbidden": "不支持的字段",
+    "string_too_long": "内容过长",
+}
+
+
+def field_path(loc: list[Any] | tuple[Any, ...]) -> str:
+    """``("body", "body", "members", 0, "id_number")`` → ``members[0].id_number``."""
+    parts = list(loc)
+    while parts and parts[0] in ("body", "query", "path", "form", "file"):
+        parts.pop(0)
+        if parts and parts[0] in ("body", "payload", "data"):
+            parts.pop(0)
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        path = field_path(err.get("loc", ()))
+        text = _PYDANTIC_MESSAGES.get(err.get("type", ""), "格式不正确")
+        errors.append({"code": "invalid_input", "field": path, "message": f"{path or '请求'}：{text}"})
+    first = errors[0] if errors else {"code": "invalid_input", "field": "", "message": "请求格式不正确"}
+    body: dict[str, Any] = dict(first)
+    if len(errors) > 1:
+        body["errors"] = errors
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    if isinstance(exc, TokenRejected):
+        body = {"code": exc.code, "message": exc.message}
+    else:
+        body = {"code": "unauthorized", "message": "未登录或未提供有效的访问令牌（Authorization: Bearer <token>）"}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": "对象不存在或不在您的管辖范围内"}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)

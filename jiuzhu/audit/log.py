@@ -1,0 +1,120 @@
+"""``record()``: write one audit row in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from jiuzhu.core.masking import MASKERS
+
+from .models import AuditChainHead, AuditEntry
+from .request_context import current_ip
+
+SYSTEM_CHAIN = "000000"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def mask_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Mask PII values (ID number, phone, bank account) wherever they appear by key."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        base = key.split(".")[-1]
+        if base in MASKERS and isinstance(value, str):
+            out[key] = MASKERS[base](value)
+        elif base in MASKERS and isinstance(value, list | tuple) and len(value) == 2:
+            out[key] = [MASKERS[base](v) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, dict):
+            out[key] = mask_changes(value)
+        elif isinstance(value, list):
+            out[key] = [mask_changes(v) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    area_code: str = "",
+    changes: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEntry:
+    """Append an audit row; must run inside the transaction of the change it records.
+
+    ``area_code`` (12 digits) decides the chain (its county) and who may read the row;
+    when omitted it is taken from ``obj.area_code`` or the actor's area.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside transaction.atomic()")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        area_code = area_code or getattr(obj, "area_code", "") or ""
+    actor_area = getattr(getattr(actor, "area", None), "code", "")
+    area_code = area_code or actor_area or ""
+    chain = area_code[:6] if area_code else SYSTEM_CHAIN
+
+    # The head row is created once per chain; the lock on it serializes appends so the
+    # chain never forks (PostgreSQL: row lock; SQLite: IMMEDIATE transactions).
+    AuditChainHead.objects.get_or_create(chain=chain)
+    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    entry = AuditEntry(
+        chain=chain,
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=str(getattr(actor, "display_name", "") or getattr(actor, "username", "") or "系统"),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        area_code=area_code,
+        changes=_jsonable(mask_changes(changes or {})),
+        ip=current_ip(),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save()
+    AuditChainHead.objects.filter(chain=chain).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+def verify_chain(chain: str | None = None) -> tuple[int, AuditEntry | None, str]:
+    """Walk the chain(s); return (rows checked, first bad row or None, reason)."""
+    checked = 0
+    chains = [chain] if chain else list(AuditEntry.objects.order_by().values_list("chain", flat=True).distinct())
+    for name in sorted(chains):
+        prev_hash = "0" * 64
+        expected_seq = 1
+        for entry in AuditEntry.objects.filter(chain=name).order_by("seq").iterator(chunk_size=2000):
+            checked += 1
+            if entry.seq != expected_seq:
+                return checked, entry, f"序号不连续：应为 {expected_seq}，实为 {entry.seq}（可能有记录被删除）"
+            if entry.prev_hash != prev_hash:
+                return checked, entry, "前序哈希与上一条记录不符（上一条记录被修改或删除）"
+            if entry.compute_hash() != entry.hash:
+                return checked, entry, "记录内容与其哈希不符（该记录被篡改）"
+            prev_hash = entry.hash
+            expected_seq += 1
+        head = AuditChainHead.objects.filter(chain=name).first()
+        if head and head.last_seq != expected_seq - 1:
+            return checked, None, f"链 {name} 末尾记录缺失：链头序号 {head.last_seq}，实际 {expected_seq - 1}"
+    return checked, None, ""

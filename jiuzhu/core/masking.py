@@ -1,0 +1,33 @@
+"""Masking of personal data for display (ARCHITECTURE.md, rule 7)."""
+
+from __future__ import annotations
+
+from .idnumber import mask_id_number
+
+
+def mask_phone(value: str) -> str:
+    """``138****5678``."""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_bank_account(value: str) -> str:
+    """``6222 **** **** 1234`` style: first four and last four digits."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """``张*``, ``欧阳**``: keep the first character only."""
+    if not value:
+        return ""
+    return value[0] + "*" * (len(value) - 1)
+
+
+MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "bank_account": mask_bank_account,
+}

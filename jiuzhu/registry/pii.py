@@ -1,0 +1,48 @@
+"""PII sealing for the registry: encrypt, index and mask in one place (ARCHITECTURE rule 7)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from jiuzhu.core.crypto import PiiCipher, load_master_key
+from jiuzhu.core.masking import MASKERS
+
+
+@functools.cache
+def cipher() -> PiiCipher:
+    encoded = settings.JIUZHU_MASTER_KEY
+    if not encoded:
+        try:
+            encoded = settings.JIUZHU_KEY_FILE.read_text()
+        except FileNotFoundError:
+            raise ImproperlyConfigured(
+                f"PII master key not found: set JIUZHU_MASTER_KEY or create {settings.JIUZHU_KEY_FILE} "
+                "with `python manage.py ensure_data_key`"
+            ) from None
+    return PiiCipher(load_master_key(encoded))
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    encrypted: bytes
+    index: str
+    masked: str
+
+
+def seal(field: str, value: str) -> Sealed:
+    c = cipher()
+    return Sealed(c.encrypt(field, value), c.blind_index(field, value), MASKERS[field](value))
+
+
+def blind_index(field: str, value: str) -> str:
+    return cipher().blind_index(field, value)
+
+
+def unseal(field: str, blob: bytes | memoryview | None) -> str:
+    if not blob:
+        return ""
+    return cipher().decrypt(field, bytes(blob))

@@ -1,0 +1,376 @@
+"""Registry pages (一户一档). Views convert and render; actions decide."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiuzhu.areas.models import Area
+from jiuzhu.audit.log import record
+from jiuzhu.audit.models import AuditEntry
+from jiuzhu.core.errors import DomainError, InvalidInput
+
+from . import actions, importer, storage
+from .forms import (
+    DocumentForm,
+    HouseholdForm,
+    ImportForm,
+    MemberEditForm,
+    MemberForm,
+    MemberFormSet,
+    MoveForm,
+    RemoveForm,
+    apply_errors,
+)
+from .models import Household, Membership, Person
+from .queries import lookup_person, search_households
+
+PAGE_SIZE = 20
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    return get_object_or_404(Household.objects.visible_to(request.user).select_related("area", "area__parent"), pk=pk)
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    return get_object_or_404(Person.objects.visible_to(request.user).select_related("household"), pk=pk)
+
+
+def _area_filter_choices(user: Any) -> list[Area]:
+    return list(Area.objects.visible_to(user).filter(level__in=["town", "village"]).select_related("parent"))
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    area = request.GET.get("area", "").strip()
+    qs = search_households(Household.objects.visible_to(request.user), q, area).select_related("area", "area__parent")
+    paginator = Paginator(qs.order_by("-id"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "area": area, "areas": _area_filter_choices(request.user)}
+    template = "registry/household_list.html#results" if request.htmx else "registry/household_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def household_export(request: HttpRequest) -> HttpResponse:
+    """Export the filtered list (masked) as Excel; the export itself is audited."""
+    q = request.GET.get("q", "").strip()
+    area = request.GET.get("area", "").strip()
+    qs = search_households(Household.objects.visible_to(request.user), q, area).select_related("area", "area__parent")
+    rows = [
+        [
+            h.pk,
+            h.area.parent.name if h.area.parent else "",
+            h.area.name,
+            h.address,
+            h.head_name,
+            h.member_count,
+            h.get_urban_rural_display(),
+            h.created_at.strftime("%Y-%m-%d"),
+        ]
+        for h in qs.order_by("-id")[:50000]
+    ]
+    with transaction.atomic():
+        record(
+            request.user,
+            "registry.household.export",
+            None,
+            object_type="registry.export",
+            changes={"q": q, "area": area, "rows": len(rows)},
+        )
+    data = importer.xlsx_bytes(
+        ["家庭编号", "镇（街道）", "村（社区）", "家庭住址", "户主", "人数", "城乡", "建档日期"],
+        rows,
+        widths=[10, 14, 14, 30, 10, 6, 6, 12],
+    )
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''households.xlsx"
+    return response
+
+
+@login_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    form = HouseholdForm(request.POST or None, user=request.user)
+    formset = MemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = [f for f in formset.forms if not f.cleaned_data.get("DELETE")]
+        try:
+            household = actions.create_household(
+                request.user, members=[f.member_data() for f in kept], **form.action_kwargs()
+            )
+        except DomainError as exc:
+            apply_errors(exc, form, _KeptForms(kept))
+        else:
+            messages.success(request, f"已登记{household.head_name}户，共{household.member_count}人")
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "formset": formset, "creating": True})
+
+
+class _KeptForms:
+    """The non-deleted forms of a formset, indexed as the action saw them."""
+
+    def __init__(self, forms: list[Any]) -> None:
+        self.forms = forms
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    members = list(household.current_members())
+    history = AuditEntry.objects.for_object(household).order_by("-seq")[:200]
+    memberships = Membership.objects.filter(household=household).select_related("person").order_by("-joined_on", "-id")
+    context = {
+        "household": household,
+        "members": members,
+        "history": history,
+        "memberships": memberships,
+        "documents": household.documents.select_related("person", "uploaded_by"),
+        "document_form": DocumentForm(household=household),
+        "categories": household.categories.all(),
+        "can_edit": request.user.has_perm_code("registry.edit"),
+        "can_reveal": request.user.has_perm_code("registry.reveal_pii"),
+    }
+    return render(request, "registry/household_detail.html", context)
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    initial = {
+        "address": household.address,
+        "poverty_cause": household.poverty_cause,
+        "hardship_degree": household.hardship_degree,
+        "rigid_expense_yuan": household.rigid_expense_yuan,
+        "remarks": household.remarks,
+        "version": household.version,
+        "categories": list(household.categories.values_list("code", flat=True)),
+    }
+    form = HouseholdForm(request.POST or None, user=request.user, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_household(
+                request.user, household, version=form.cleaned_data.get("version"), **form.action_kwargs()
+            )
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, "家庭信息已保存")
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_edit.html", {"form": form, "household": household})
+
+
+@login_required
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.add_member(request.user, household, form.member_data())
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, f"已增加成员{person.name}")
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/member_form.html", {"form": form, "household": household, "title": "增加家庭成员"})
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    initial = {
+        k: getattr(person, k)
+        for k in (
+            "name",
+            "relation",
+            "labour_capacity",
+            "health_status",
+            "disability_category",
+            "disability_grade",
+            "marital_status",
+            "school_status",
+            "employment_status",
+            "bank_name",
+            "death_date",
+            "version",
+        )
+    }
+    form = MemberEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_member(request.user, person, form.member_data(), version=form.cleaned_data["version"])
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, f"已保存{person.name}的信息")
+            return _back_to(person)
+    return render(
+        request,
+        "registry/member_form.html",
+        {"form": form, "household": person.household, "person": person, "title": f"修改成员信息：{person.name}"},
+    )
+
+
+def _back_to(person: Person) -> HttpResponse:
+    if person.household_id:
+        return redirect("registry:household_detail", pk=person.household_id)
+    return redirect("registry:household_list")
+
+
+@login_required
+def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = MoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = Household.objects.visible_to(request.user).filter(pk=form.cleaned_data["to_household_id"]).first()
+        if target is None:
+            form.add_error("to_household_id", "目标家庭不存在或不在您的管辖范围内")
+        else:
+            try:
+                actions.move_member(
+                    request.user,
+                    person,
+                    to=target,
+                    relation=form.cleaned_data["relation"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                apply_errors(exc, form)
+            else:
+                messages.success(request, f"{person.name}已迁入{target.head_name}户")
+                return redirect("registry:household_detail", pk=target.pk)
+    return render(request, "registry/member_move.html", {"form": form, "person": person})
+
+
+@login_required
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = RemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household_id = person.household_id
+        try:
+            actions.remove_member(request.user, person, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, f"{person.name}已迁出")
+            return redirect("registry:household_detail", pk=household_id)
+    return render(request, "registry/member_remove.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    person = _person(request, pk)
+    try:
+        value = actions.reveal(request.user, person, field)
+    except DomainError as exc:
+        return render(request, "registry/_revealed.html", {"error": exc.message}, status=exc.status)
+    return render(request, "registry/_revealed.html", {"value": value})
+
+
+@login_required
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    """按身份证号查询 (一证申请的基础): open the person's household, or offer to register."""
+    raw = request.GET.get("id_number", "").strip()
+    context: dict[str, Any] = {"id_number": raw}
+    if raw:
+        try:
+            person = lookup_person(request.user, raw)
+        except InvalidInput as exc:
+            context["error"] = exc.message
+        else:
+            if person is not None and person.household_id:
+                return redirect("registry:household_detail", pk=person.household_id)
+            context["person"] = person
+            context["not_found"] = person is None
+    return render(request, "registry/person_lookup.html", context)
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    form = DocumentForm(request.POST, request.FILES, household=household)
+    if form.is_valid():
+        person = None
+        if form.cleaned_data["person"]:
+            person = household.members.filter(pk=form.cleaned_data["person"]).first()
+        try:
+            actions.attach_document(
+                request.user,
+                household,
+                form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                person=person,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "材料已上传")
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect(household.get_absolute_url() + "#documents")
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    from .models import Document
+
+    doc = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    path = storage.path_of(doc.storage_name)
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        open(path, "rb"),
+        content_type=doc.content_type,
+        filename=doc.original_name,
+        as_attachment=request.GET.get("download") == "1",
+    )
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = importer.import_file(request.user, form.cleaned_data["file"])
+        except importer.ImportRejected as exc:
+            body = exc.as_dict()
+            token = uuid.uuid4().hex
+            request.session[f"import_errors:{token}"] = body["errors"]
+            context.update(rejected=body, report_token=token)
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, f"导入成功：{result.households}户、{result.persons}人")
+            return redirect("registry:household_list")
+    return render(request, "registry/import.html", context)
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    return importer.template_response()
+
+
+@login_required
+def import_error_report(request: HttpRequest, token: str) -> HttpResponse:
+    errors = request.session.get(f"import_errors:{token}")
+    if errors is None:
+        raise Http404
+    response = HttpResponse(
+        importer.error_report_bytes(errors),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''import-errors.xlsx"
+    return response

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from jiuzhu.accounts import views as account_views
+from jiuzhu.api import api
+from jiuzhu.areas import views as area_views
+from jiuzhu.audit import views as audit_views
+from jiuzhu.web import views as web_views
+
+admin.site.site_header = "救助 · 系统管理"
+admin.site.site_title = "救助系统管理"
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", account_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),
+    path(
+        "areas/",
+        include(
+            (
+                [
+                    path("", area_views.area_tree, name="tree"),
+                    path("<str:code>/", area_views.area_detail, name="detail"),
+                ],
+                "areas",
+            )
+        ),
+    ),
+    path("audit/", include(([path("", audit_views.audit_list, name="list")], "audit"))),
+    path("", include("jiuzhu.registry.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    can = user.has_perm_code
+    items = [("home", "首页", True)]
+    items += [
+        ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
+        ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
+        ("registry:import", "批量导入", can("registry.import") or user.is_superuser),
+        ("areas:tree", "行政区划", True),
+        ("audit:list", "审计日志", can("audit.view") or user.is_superuser),
+        ("tokens", "接口令牌", True),
+    ]
+    return {"nav_items": [(name, label) for name, label, shown in items if shown]}

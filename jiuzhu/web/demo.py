@@ -1,0 +1,332 @@
+"""Demo world: areas, departments, users and a few hundred synthetic households.
+
+Everything is generated deterministically (fixed seeds), so running it twice changes
+nothing. Names come from Faker (zh_CN); ID numbers are synthetic with valid checksums.
+No real person, no official named in the seed documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from jiuzhu.accounts.models import Department, User
+from jiuzhu.accounts.system import SystemActor
+from jiuzhu.areas.importer import import_areas
+from jiuzhu.areas.models import Area
+from jiuzhu.core.idnumber import make_id_number
+from jiuzhu.registry.importer import import_rows
+from jiuzhu.registry.models import Person
+from jiuzhu.registry.pii import blind_index
+
+DEMO_PASSWORD = "jiuzhu-demo-2026"
+AREA_FILE = Path(__file__).resolve().parent.parent / "areas" / "data" / "demo_areas.csv"
+TAIERZHUANG = "370405000000"
+
+# Departments of seed 000 (台政字〔2020〕21号) that take part in assistance and verification.
+DEPARTMENTS = [
+    ("minzheng", "台儿庄区民政局"),
+    ("yibao", "台儿庄区医疗保障局"),
+    ("jiaoti", "台儿庄区教育和体育局"),
+    ("zhujian", "台儿庄区住房和城乡建设局"),
+    ("renshe", "台儿庄区人力资源和社会保障局"),
+    ("weijian", "台儿庄区卫生健康局"),
+    ("canlian", "台儿庄区残疾人联合会"),
+    ("yingji", "台儿庄区应急管理局"),
+    ("gongan", "枣庄市公安局台儿庄分局"),
+    ("shuiwu", "国家税务总局台儿庄区税务局"),
+    ("shichang", "台儿庄区市场监督管理局"),
+    ("nongye", "台儿庄区农业农村局"),
+    ("ziran", "台儿庄区自然资源局（不动产登记）"),
+    ("gongjijin", "枣庄市住房公积金中心台儿庄管理部"),
+    ("tuiyi", "台儿庄区退役军人事务局"),
+    ("fupin", "台儿庄区扶贫开发办公室"),
+    ("caizheng", "台儿庄区财政局"),
+    ("sifa", "台儿庄区司法局"),
+    ("zonggonghui", "台儿庄区总工会"),
+    ("fulian", "台儿庄区妇女联合会"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: str
+    area: str
+    department: str = ""
+    staff: bool = False
+
+
+USERS = [
+    DemoUser("tez_admin", "系统管理员（演示）", "admin", TAIERZHUANG, "minzheng", staff=True),
+    DemoUser("tez_county", "区民政业务员（演示）", "county_officer", TAIERZHUANG, "minzheng"),
+    DemoUser("tez_zhangshanzi", "张山子镇窗口（演示）", "town_clerk", "370405101000"),
+    DemoUser("tez_zhangshanzi_sp", "张山子镇审批（演示）", "town_approver", "370405101000"),
+    DemoUser("tez_jiantouji", "涧头集镇窗口（演示）", "town_clerk", "370405103000"),
+    DemoUser("tez_beiluo", "北洛村协理员（演示）", "village_assistant", "370405101201"),
+    DemoUser("tez_hecha", "区核对中心核对员（演示）", "county_verifier", TAIERZHUANG, "minzheng"),
+    DemoUser("tez_yibao", "区医保局经办（演示）", "department", TAIERZHUANG, "yibao"),
+    DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
+]
+
+ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts"]
+
+
+def load_areas() -> None:
+    import_areas(AREA_FILE.read_bytes(), by=SystemActor("系统（演示数据）"))
+
+
+def load_departments() -> None:
+    county = Area.objects.get(code=TAIERZHUANG)
+    for code, name in DEPARTMENTS:
+        Department.objects.get_or_create(area=county, code=code, defaults={"name": name})
+
+
+def load_users() -> None:
+    for spec in USERS:
+        if User.objects.filter(username=spec.username).exists():
+            continue
+        department = (
+            Department.objects.filter(code=spec.department, area_id=TAIERZHUANG).first() if spec.department else None
+        )
+        user = User.objects.create_user(
+            spec.username,
+            password=DEMO_PASSWORD,
+            full_name=spec.full_name,
+            role=spec.role,
+            area_id=spec.area,
+            department=department,
+            is_staff=spec.staff,
+        )
+        if spec.staff:
+            user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=ADMIN_MODEL_PERMS))
+
+
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
+    "阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
+
+
+class _Generator:
+    def __init__(self, seed: int = 2026) -> None:
+        from faker import Faker
+
+        self.rng = random.Random(seed)
+        self.faker = Faker("zh_CN")
+        self.faker.seed_instance(seed)
+        self.used: set[str] = set()
+        self.seq = 0
+        self.today = dt.date(2026, 11, 1)
+
+    def name(self, surname: str | None = None, gender: str = "M") -> str:
+        given = self.faker.first_name_male() if gender == "M" else self.faker.first_name_female()
+        return (surname or self.rng.choice(SURNAMES)) + given
+
+    def birth(self, age: int) -> dt.date:
+        return self.today - dt.timedelta(days=age * 365 + self.rng.randint(0, 360))
+
+    def id_number(self, county: str, age: int, gender: str) -> str:
+        while True:
+            self.seq += 1
+            value = make_id_number(county, self.birth(age), self.rng.randint(0, 999), gender)
+            if value not in self.used:
+                self.used.add(value)
+                return value
+
+    def phone(self) -> str:
+        return "170" + "".join(str(self.rng.randint(0, 9)) for _ in range(8))
+
+    def account(self) -> str:
+        return "6228" + "".join(str(self.rng.randint(0, 9)) for _ in range(15))
+
+    def member(
+        self, county: str, relation: str, age: int, gender: str, surname: str | None = None, **facts: Any
+    ) -> dict[str, Any]:
+        out = {
+            "name": self.name(surname, gender),
+            "id_number": self.id_number(county, age, gender),
+            "relation": relation,
+            "labour_capacity": "full" if 16 <= age < 60 else "none",
+            "school_status": "none",
+            "marital_status": "married" if age >= 25 else "unmarried",
+        }
+        if age < 60 and age >= 18:
+            out["employment_status"] = self.rng.choice(["farming", "flexible", "employed", "farming"])
+        elif age < 18:
+            out["employment_status"] = "none"
+            out["school_status"] = (
+                "preschool" if age < 6 else "primary" if age < 12 else "junior" if age < 15 else "senior"
+            )
+        else:
+            out["employment_status"] = "retired" if self.rng.random() < 0.2 else "none"
+        out.update(facts)
+        return out
+
+    def household(self, county: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """One household of a randomly chosen kind; returns (members, household facts)."""
+        rng = self.rng
+        kind = rng.choices(
+            ["elderly_alone", "elderly_couple", "severe_disability", "students", "illness", "unemployed", "general"],
+            weights=[15, 10, 12, 25, 12, 10, 16],
+        )[0]
+        surname = rng.choice(SURNAMES)
+        head_gender = rng.choice("MF") if kind == "elderly_alone" else "M"
+        cause = {
+            "elderly_alone": "no_labour",
+            "elderly_couple": "no_labour",
+            "severe_disability": "disability",
+            "students": "education",
+            "illness": "illness",
+            "unemployed": "unemployment",
+            "general": "",
+        }[kind]
+        facts: dict[str, Any] = {"poverty_cause": cause}
+        if kind == "elderly_alone":
+            members = [
+                self.member(
+                    county,
+                    "self",
+                    rng.randint(62, 92),
+                    head_gender,
+                    surname,
+                    marital_status="widowed",
+                    health_status=rng.choice(["chronic", "healthy", "chronic"]),
+                    phone=self.phone(),
+                )
+            ]
+        elif kind == "elderly_couple":
+            members = [
+                self.member(
+                    county, "self", rng.randint(60, 85), "M", surname, health_status="chronic", phone=self.phone()
+                ),
+                self.member(county, "spouse", rng.randint(58, 83), "F"),
+            ]
+        elif kind == "severe_disability":
+            age = rng.randint(20, 55)
+            members = [
+                self.member(county, "self", age + 25, "M", surname, phone=self.phone()),
+                self.member(county, "spouse", age + 23, "F"),
+                self.member(
+                    county,
+                    "child",
+                    age,
+                    rng.choice("MF"),
+                    surname,
+                    labour_capacity="none",
+                    disability_category=rng.choice(["intellectual", "physical", "mental", "multiple"]),
+                    disability_grade=rng.choice([1, 2]),
+                    employment_status="none",
+                    marital_status="unmarried",
+                ),
+            ]
+        elif kind == "students":
+            parent_age = rng.randint(35, 50)
+            members = [
+                self.member(county, "self", parent_age, "M", surname, phone=self.phone()),
+                self.member(county, "spouse", parent_age - rng.randint(0, 4), "F"),
+            ]
+            for _ in range(rng.randint(1, 3)):
+                child_age = rng.randint(7, 21)
+                school = "university" if child_age >= 19 else None
+                extra = (
+                    {"school_status": school, "employment_status": "none", "marital_status": "unmarried"}
+                    if school
+                    else {}
+                )
+                members.append(self.member(county, "child", child_age, rng.choice("MF"), surname, **extra))
+        elif kind == "illness":
+            members = [
+                self.member(
+                    county,
+                    "self",
+                    rng.randint(40, 62),
+                    "M",
+                    surname,
+                    health_status="serious",
+                    labour_capacity="partial",
+                    phone=self.phone(),
+                ),
+                self.member(county, "spouse", rng.randint(38, 60), "F"),
+            ]
+            if rng.random() < 0.6:
+                members.append(self.member(county, "child", rng.randint(8, 17), rng.choice("MF"), surname))
+            facts["rigid_expense_yuan"] = str(rng.randint(30_000, 150_000))
+        elif kind == "unemployed":
+            members = [
+                self.member(
+                    county,
+                    "self",
+                    rng.randint(30, 55),
+                    "M",
+                    surname,
+                    employment_status="unemployed",
+                    phone=self.phone(),
+                ),
+                self.member(county, "spouse", rng.randint(28, 52), "F", employment_status="unemployed"),
+            ]
+            if rng.random() < 0.7:
+                members.append(self.member(county, "child", rng.randint(3, 15), rng.choice("MF"), surname))
+        else:
+            members = [
+                self.member(county, "self", rng.randint(30, 65), "M", surname, phone=self.phone()),
+                self.member(county, "spouse", rng.randint(28, 62), "F"),
+            ]
+            if rng.random() < 0.5:
+                members.append(
+                    self.member(
+                        county, "parent", rng.randint(70, 88), rng.choice("MF"), surname, marital_status="widowed"
+                    )
+                )
+        if rng.random() < 0.6:
+            members[0]["bank_name"] = "台儿庄农商银行" if county == "370405" else "农村商业银行"
+            members[0]["bank_account"] = self.account()
+        return members, facts
+
+
+def demo_rows(per_village: dict[str, int] | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """Deterministic import rows (one per member) for every demo village."""
+    gen = _Generator()
+    villages = list(Area.objects.filter(level="village", is_demo=True).order_by("code"))
+    rows: list[tuple[int, dict[str, Any]]] = []
+    ref = 0
+    for village in villages:
+        count = (per_village or {}).get(village.code, 16 if village.code.startswith("370405") else 5)
+        for _ in range(count):
+            ref += 1
+            members, facts = gen.household(village.county_code)
+            number = gen.rng.randint(1, 199)
+            address = f"{village.parent.name if village.parent else ''}{village.name}{number}号"
+            for i, member in enumerate(members):
+                row = {"household_ref": str(ref), "area_code": village.code, "address": address, **member}
+                if i == 0:
+                    row.update(facts)
+                rows.append((len(rows) + 2, row))
+    return rows
+
+
+def load_households() -> int:
+    rows = demo_rows()
+    indexes = [blind_index("id_number", r["id_number"]) for _, r in rows]
+    existing = set(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", flat=True))
+    skip_refs = {r["household_ref"] for (_, r), idx in zip(rows, indexes, strict=True) if idx in existing}
+    fresh = [(n, r) for n, r in rows if r["household_ref"] not in skip_refs]
+    if not fresh:
+        return 0
+    return import_rows(SystemActor("系统（演示数据）"), fresh, source="演示数据").households
+
+
+def load_demo() -> dict[str, int]:
+    with transaction.atomic():
+        load_areas()
+        load_departments()
+        load_users()
+    households = load_households()
+    return {"households": households}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from jiuzhu.web.demo import DEMO_PASSWORD, USERS, load_demo
+
+
+class Command(BaseCommand):
+    help = "加载演示数据（区划、部门、演示用户、数百户虚构家庭）；可重复执行，第二次不做任何修改"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo()
+        if result["households"]:
+            self.stdout.write(f"已生成演示家庭 {result['households']} 户")
+        else:
+            self.stdout.write("演示数据已存在，未做修改")
+        self.stdout.write("演示用户（密码 " + DEMO_PASSWORD + "）：" + "、".join(u.username for u in USERS))

@@ -1,0 +1,46 @@
+"""Request plumbing shared by the UI and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from jiuzhu.audit.request_context import reset_ip, set_ip
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+class UploadSizeLimitMiddleware:
+    """Refuse oversize request bodies before anything reads them, with a clear message.
+
+    Also binds the client IP for audit rows written while serving the request.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_UPLOAD_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = f"上传内容过大（{_mb(length)}），单次上传不得超过 {_mb(limit)}，请拆分后重新上传"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "upload_too_large", "message": message}, status=413)
+            return render(request, "upload_too_large.html", {"message": message}, status=413)
+        token = set_ip(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_ip(token)
