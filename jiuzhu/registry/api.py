@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiuzhu.audit.models import AuditEntry
@@ -249,11 +249,11 @@ def list_households(
 
 
 @households.post("", response={201: HouseholdOut}, summary="登记家庭")
-def create_household(request: HttpRequest, body: HouseholdIn) -> tuple[int, dict[str, Any]]:
+def create_household(request: HttpRequest, body: HouseholdIn) -> Status[dict[str, Any]]:
     data = body.dict()
     members = [{k: v for k, v in m.items() if v not in (None, "")} for m in data.pop("members")]
     household = actions.create_household(_actor(request), members=members, **data)
-    return 201, household_out(_household(request, household.pk))
+    return Status(201, household_out(_household(request, household.pk)))
 
 
 @households.get("/import-template", summary="下载家庭导入模板（Excel）", response={200: None})
@@ -280,9 +280,9 @@ def update_household(request: HttpRequest, household_id: int, body: HouseholdPat
 
 
 @households.post("/{household_id}/members", response={201: PersonOut}, summary="增加家庭成员")
-def add_member(request: HttpRequest, household_id: int, body: MemberIn) -> tuple[int, Person]:
+def add_member(request: HttpRequest, household_id: int, body: MemberIn) -> Status[Person]:
     data = {k: v for k, v in body.dict().items() if v not in (None, "")}
-    return 201, actions.add_member(_actor(request), _household(request, household_id), data)
+    return Status(201, actions.add_member(_actor(request), _household(request, household_id), data))
 
 
 @households.get("/{household_id}/history", response=list[HistoryOut], summary="家庭档案变更记录")
@@ -304,11 +304,11 @@ def upload_document(
     kind: Form[str],
     title: Form[str] = "",
     person_id: Form[int | None] = None,
-) -> tuple[int, Document]:
+) -> Status[Document]:
     household = _household(request, household_id)
     person = _person(request, person_id) if person_id else None
     doc = actions.attach_document(_actor(request), household, file, kind=kind, title=title, person=person)
-    return 201, doc
+    return Status(201, doc)
 
 
 @documents.get("/{document_id}/file", summary="下载档案材料", response={200: None})

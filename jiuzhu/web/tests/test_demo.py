@@ -1,0 +1,37 @@
+"""`make demo` loads the demo world once; a second run changes nothing."""
+
+import pytest
+from django.core.management import call_command
+
+from jiuzhu.accounts.models import User
+from jiuzhu.audit.models import AuditEntry
+from jiuzhu.registry.models import Household, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (Household.objects.count(), Person.objects.count(), User.objects.count(), AuditEntry.objects.count())
+
+
+def test_the_demo_loads_and_is_idempotent(capsys):
+    call_command("load_demo")
+    first = snapshot()
+    assert first[0] >= 300 and first[1] >= 700
+    call_command("load_demo")
+    assert snapshot() == first
+    assert "未做修改" in capsys.readouterr().out
+
+
+def test_the_demo_has_the_people_later_issues_need():
+    call_command("load_demo")
+    people = Person.objects.all()
+    assert people.filter(disability_grade__in=[1, 2]).exists()
+    assert people.filter(employment_status="unemployed").exists()
+    assert people.filter(school_status__in=["primary", "junior", "senior", "university"]).exists()
+    assert Household.objects.filter(member_count=1, members__birth_date__year__lte=1966).exists()
+    assert Household.objects.filter(rigid_expense_yearly_fen__gte=3_000_000).exists()
+    assert Household.objects.filter(area__code__startswith="370405103").exists()
+    assert Household.objects.filter(area__code__startswith="370321").exists()
+    assert set(User.objects.values_list("username", flat=True)) >= {
+        "tez_admin", "tez_county", "tez_zhangshanzi", "tez_jiantouji", "tez_hecha", "tez_yibao", "tez_viewer"}
