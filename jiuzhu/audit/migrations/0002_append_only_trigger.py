@@ -5,7 +5,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_auditentry is append-only (% refused)', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'audit_auditentry is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_entry_append_only
