@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import mul
 
 from .errors import InvalidInput
 
@@ -41,8 +42,7 @@ class IdNumber:
 
 
 def check_character(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def normalize(raw: str) -> str:

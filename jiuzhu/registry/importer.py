@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -27,9 +27,10 @@ from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import make_id_number
 from jiuzhu.core.money import yuan_to_fen
 
-from .actions import _build_person, village_for
-from .models import Household, Membership, Person
-from .pii import blind_index
+from . import bulk
+from .actions import village_for
+from .models import RELATION_ORDER, Household, Membership, Person
+from .pii import blind_index, seal
 from .validation import POVERTY_CAUSE, Errors, MemberData, check_member_set, clean_member
 
 # (key, header, required)
@@ -56,6 +57,104 @@ COLUMNS: list[tuple[str, str, bool]] = [
 HEADER_TO_KEY = {header: key for key, header, _ in COLUMNS}
 KEY_TO_HEADER = {key: header for key, header, _ in COLUMNS}
 MAX_REPORTED_ERRORS = 1000
+
+
+HOUSEHOLD_COLUMNS = (
+    "id",
+    "area_id",
+    "county_code",
+    "address",
+    "urban_rural",
+    "poverty_cause",
+    "hardship_degree",
+    "rigid_expense_yearly_fen",
+    "remarks",
+    "head_name",
+    "member_count",
+    "version",
+    "created_at",
+    "created_by_id",
+    "updated_at",
+)
+PERSON_COLUMNS = (
+    "id",
+    "household_id",
+    "relation",
+    "relation_order",
+    "area_code",
+    "county_code",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number_enc",
+    "id_number_index",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    "bank_name",
+    "bank_account_enc",
+    "bank_account_index",
+    "bank_account_masked",
+    "labour_capacity",
+    "health_status",
+    "disability_category",
+    "disability_grade",
+    "marital_status",
+    "school_status",
+    "employment_status",
+    "death_date",
+    "version",
+    "created_at",
+    "updated_at",
+)
+MEMBERSHIP_COLUMNS = (
+    "id",
+    "person_id",
+    "household_id",
+    "relation",
+    "joined_on",
+    "left_on",
+    "reason_joined",
+    "reason_left",
+)
+
+
+def person_row(pid: int, household_id: int, area_code: str, md: MemberData, now: Any, id_index: str) -> tuple[Any, ...]:
+    """One registry_person row in PERSON_COLUMNS order, PII sealed."""
+    sid = seal("id_number", md.id_number, index=id_index)
+    phone = seal("phone", md.phone) if md.phone else None
+    bank = seal("bank_account", md.bank_account) if md.bank_account else None
+    return (
+        pid,
+        household_id,
+        md.relation,
+        RELATION_ORDER.get(md.relation, 99),
+        area_code,
+        area_code[:6],
+        md.name,
+        md.gender,
+        md.birth_date,
+        sid.encrypted,
+        sid.index,
+        sid.masked,
+        phone.encrypted if phone else None,
+        phone.masked if phone else "",
+        md.bank_name,
+        bank.encrypted if bank else None,
+        bank.index if bank else "",
+        bank.masked if bank else "",
+        md.labour_capacity,
+        md.health_status,
+        md.disability_category,
+        md.disability_grade,
+        md.marital_status,
+        md.school_status,
+        md.employment_status,
+        md.death_date,
+        1,
+        now,
+        now,
+    )
 
 
 @dataclass(frozen=True)
@@ -272,7 +371,7 @@ def _plan(by: Any, rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[_Planne
 
 
 def _check_existing(planned: list[_PlannedHousehold], errors: list[RowError]) -> dict[str, str]:
-    """Blind indexes of every planned member; errors for IDs already in the registry."""
+    """Blind index of every planned member (by ID number); errors for IDs already registered."""
     index_of: dict[str, str] = {}
     row_of: dict[str, int] = {}
     for plan in planned:
@@ -281,12 +380,15 @@ def _check_existing(planned: list[_PlannedHousehold], errors: list[RowError]) ->
             index_of[md.id_number] = idx
             row_of[idx] = number
     indexes = list(row_of)
-    for start in range(0, len(indexes), 2000):
-        chunk = indexes[start : start + 2000]
-        for idx in Person.objects.filter(id_number_index__in=chunk).values_list("id_number_index", flat=True):
-            errors.append(
-                RowError(row_of[idx], "身份证号码", "该身份证号码已在系统中登记，请通过“增加成员”或“成员迁移”办理")
-            )
+    with connection.cursor() as cur:
+        for start in range(0, len(indexes), 1000):
+            chunk = indexes[start : start + 1000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT id_number_index FROM registry_person WHERE id_number_index IN ({marks})", chunk)
+            for (idx,) in cur.fetchall():
+                errors.append(
+                    RowError(row_of[idx], "身份证号码", "该身份证号码已在系统中登记，请通过“增加成员”或“成员迁移”办理")
+                )
     return index_of
 
 
@@ -294,45 +396,62 @@ def import_rows(by: Any, rows: list[tuple[int, dict[str, Any]]], *, source: str 
     """Validate all rows; insert every household or none (REG-1)."""
     require(by, "registry.import")
     planned, errors = _plan(by, rows)
-    _check_existing(planned, errors)
+    index_of = _check_existing(planned, errors)
     if errors:
         errors.sort(key=lambda e: e.row)
         raise ImportRejected(f"文件中有{len(errors)}处错误，未导入任何数据。请修改后重新上传", errors)
     today = timezone.localdate()
     now = timezone.now()
+    created_by = getattr(user_or_none(by), "pk", None)
+    person_count = sum(len(p.members) for p in planned)
     try:
         with transaction.atomic():
-            households = [
-                Household(
-                    area=p.area,
-                    county_code=p.area.county_code,
-                    address=p.address,
-                    urban_rural=p.area.urban_rural or "rural",
-                    created_by=user_or_none(by),
-                    created_at=now,
-                    head_name=next((md.name for _, md in p.members if md.relation == "self"), ""),
-                    member_count=len(p.members),
-                    poverty_cause=p.poverty_cause,
-                    rigid_expense_yearly_fen=p.rigid_expense_yearly_fen,
-                )
-                for p in planned
-            ]
-            Household.objects.bulk_create(households, batch_size=2000)
-            persons: list[Person] = []
-            for household, plan in zip(households, planned, strict=True):
-                for _, md in plan.members:
-                    persons.append(_build_person(md, household, plan.area.code))
-            Person.objects.bulk_create(persons, batch_size=2000)
-            Membership.objects.bulk_create(
-                [
-                    Membership(
-                        person=p, household=p.household, relation=p.relation, joined_on=today, reason_joined="批量导入"
+            household_ids = bulk.allocate_ids(Household, len(planned))
+            person_ids = bulk.allocate_ids(Person, person_count)
+            membership_ids = bulk.allocate_ids(Membership, person_count)
+            bulk.insert_rows(
+                Household,
+                HOUSEHOLD_COLUMNS,
+                (
+                    (
+                        hid,
+                        p.area.code,
+                        p.area.county_code,
+                        p.address,
+                        p.area.urban_rural or "rural",
+                        p.poverty_cause,
+                        "",
+                        p.rigid_expense_yearly_fen,
+                        "",
+                        next((md.name for _, md in p.members if md.relation == "self"), ""),
+                        len(p.members),
+                        1,
+                        now,
+                        created_by,
+                        now,
                     )
-                    for p in persons
-                ],
-                batch_size=5000,
+                    for hid, p in zip(household_ids, planned, strict=True)
+                ),
             )
-            ids = [h.pk for h in households]
+            people = [
+                (hid, p.area.code, md) for hid, p in zip(household_ids, planned, strict=True) for _, md in p.members
+            ]
+            bulk.insert_rows(
+                Person,
+                PERSON_COLUMNS,
+                (
+                    person_row(pid, hid, area_code, md, now, index_of[md.id_number])
+                    for pid, (hid, area_code, md) in zip(person_ids, people, strict=True)
+                ),
+            )
+            bulk.insert_rows(
+                Membership,
+                MEMBERSHIP_COLUMNS,
+                (
+                    (mid, pid, hid, md.relation, today, None, "批量导入", "")
+                    for mid, pid, (hid, _, md) in zip(membership_ids, person_ids, people, strict=True)
+                ),
+            )
             record(
                 by,
                 "registry.household.import",
@@ -342,16 +461,16 @@ def import_rows(by: Any, rows: list[tuple[int, dict[str, Any]]], *, source: str 
                 changes={
                     "file": source,
                     "sha256": sha256,
-                    "households": len(households),
-                    "persons": len(persons),
-                    "household_ids": [min(ids), max(ids)] if ids else [],
+                    "households": len(planned),
+                    "persons": person_count,
+                    "household_ids": [household_ids[0], household_ids[-1]] if household_ids else [],
                 },
             )
     except IntegrityError:
         raise _file_error(
             "导入时发现身份证号码已被他人同时登记，未导入任何数据，请重新上传", "concurrent_change"
         ) from None
-    return ImportResult(len(households), len(persons), min(ids) if ids else None)
+    return ImportResult(len(planned), person_count, household_ids[0] if household_ids else None)
 
 
 def import_file(by: Any, upload: Any) -> ImportResult:

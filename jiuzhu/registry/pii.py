@@ -33,9 +33,10 @@ class Sealed:
     masked: str
 
 
-def seal(field: str, value: str) -> Sealed:
+def seal(field: str, value: str, *, index: str | None = None) -> Sealed:
+    """Encrypt, index and mask ``value``; ``index`` may be passed when already computed."""
     c = cipher()
-    return Sealed(c.encrypt(field, value), c.blind_index(field, value), MASKERS[field](value))
+    return Sealed(c.encrypt(field, value), index or c.blind_index(field, value), MASKERS[field](value))
 
 
 def blind_index(field: str, value: str) -> str:

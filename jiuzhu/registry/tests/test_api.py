@@ -21,8 +21,12 @@ def family(new_id, village="370405101201", n=3):
         "area_code": village,
         "address": "北洛村8号",
         "members": [
-            {"name": ["王建国", "李秀兰", "王小明"][i], "id_number": new_id(age=[45, 43, 12][i], gender="MFM"[i]),
-             "relation": relations[i], "phone": "13800001234" if i == 0 else ""}
+            {
+                "name": ["王建国", "李秀兰", "王小明"][i],
+                "id_number": new_id(age=[45, 43, 12][i], gender="MFM"[i]),
+                "relation": relations[i],
+                "phone": "13800001234" if i == 0 else "",
+            }
             for i in range(n)
         ],
     }
@@ -60,7 +64,7 @@ def test_it_never_stores_the_plain_id_number(api_of, new_id):
     secrets = [m["id_number"] for m in body["members"]] + ["13800001234"]
     with connection.cursor() as cur:
         for table in connection.introspection.table_names():
-            cur.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from introspection
+            cur.execute(f'SELECT * FROM "{table}"')
             for row in cur.fetchall():
                 text = " ".join(str(bytes(v) if isinstance(v, memoryview) else v) for v in row)
                 for secret in secrets:
@@ -228,9 +232,11 @@ def test_it_updates_a_member_and_keeps_history(api_of, household_in):
     h = household_in("张山子镇")
     person = h.members.get(relation="spouse")
     client = api_of("tez_zhangshanzi")
-    r = client.patch(f"/api/v1/persons/{person.id}", data=json.dumps({"labour_capacity": "none", "phone": "13900001111",
-                                                                       "version": person.version}),
-                     content_type="application/json")
+    r = client.patch(
+        f"/api/v1/persons/{person.id}",
+        data=json.dumps({"labour_capacity": "none", "phone": "13900001111", "version": person.version}),
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     assert r.json()["labour_capacity"] == "none" and r.json()["phone_masked"] == "139****1111"
     history = client.get(f"/api/v1/households/{h.id}/history").json()
@@ -254,8 +260,11 @@ def test_it_moves_a_person_and_keeps_the_membership_history(api_of, household_in
     """REG-1: a person is in one household at a time; moving keeps history."""
     a, b = household_in("张山子镇"), household_in("张山子镇")
     child = a.members.get(relation="child")
-    r = post(api_of("tez_zhangshanzi"), f"/api/v1/persons/{child.id}/move",
-             {"to_household_id": b.id, "relation": "other", "reason": "投靠亲属"})
+    r = post(
+        api_of("tez_zhangshanzi"),
+        f"/api/v1/persons/{child.id}/move",
+        {"to_household_id": b.id, "relation": "other", "reason": "投靠亲属"},
+    )
     assert r.status_code == 200, r.content
     child.refresh_from_db()
     a.refresh_from_db()
@@ -268,8 +277,11 @@ def test_it_moves_a_person_and_keeps_the_membership_history(api_of, household_in
 def test_it_refuses_to_move_into_another_towns_household(api_of, household_in):
     a, b = household_in("张山子镇"), household_in("涧头集镇")
     child = a.members.get(relation="child")
-    r = post(api_of("tez_zhangshanzi"), f"/api/v1/persons/{child.id}/move",
-             {"to_household_id": b.id, "relation": "other", "reason": "x"})
+    r = post(
+        api_of("tez_zhangshanzi"),
+        f"/api/v1/persons/{child.id}/move",
+        {"to_household_id": b.id, "relation": "other", "reason": "x"},
+    )
     assert r.status_code == 404
 
 
@@ -282,8 +294,11 @@ def test_the_head_cannot_leave_first(api_of, household_in):
 
 def test_it_adds_a_member(api_of, household_in, new_id):
     h = household_in("张山子镇")
-    r = post(api_of("tez_zhangshanzi"), f"/api/v1/households/{h.id}/members",
-             {"name": "新生儿", "id_number": new_id(age=0), "relation": "grandchild"})
+    r = post(
+        api_of("tez_zhangshanzi"),
+        f"/api/v1/households/{h.id}/members",
+        {"name": "新生儿", "id_number": new_id(age=0), "relation": "grandchild"},
+    )
     assert r.status_code == 201, r.content
     h.refresh_from_db()
     assert h.member_count == 4
@@ -307,3 +322,18 @@ def test_the_openapi_document_is_served(world, client):
     assert "/api/v1/households" in paths and "/api/v1/persons/lookup" in paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_lookup_returns_a_complete_person(world, household_in):
+    import datetime as dt
+
+    from jiuzhu.registry.pii import unseal
+    from jiuzhu.registry.queries import lookup_person
+
+    h = household_in("张山子镇")
+    stored = h.members.get(relation="self")
+    found = lookup_person(world.user("tez_zhangshanzi"), unseal("id_number", stored.id_number_enc))
+    assert found == stored and isinstance(found.birth_date, dt.date) and found.household_id == h.id
+    assert isinstance(found.created_at, dt.datetime) and found.created_at.tzinfo is not None
+    assert lookup_person(world.user("tez_jiantouji"), unseal("id_number", stored.id_number_enc)) is None
+    assert lookup_person(world.user("tez_yibao"), unseal("id_number", stored.id_number_enc)) is None

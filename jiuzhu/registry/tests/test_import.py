@@ -38,9 +38,17 @@ def csv_bytes(rows, encoding):
 def member_rows(new_id, ref="1", village="370405101201", n=3):
     rel = ["本人", "配偶", "子女", "子女"]
     return [
-        {"家庭序号": ref, "村（社区）区划代码": village, "家庭住址": "北洛村3号", "姓名": ["赵大山", "钱小红", "赵一鸣", "赵二鸣"][i],
-         "身份证号码": new_id(age=[50, 48, 20, 15][i], gender="MFMM"[i]), "与户主关系": rel[i],
-         "劳动能力": "有劳动能力" if i < 2 else "", "残疾类别": "肢体残疾" if i == 2 else "", "残疾等级": "二级" if i == 2 else ""}
+        {
+            "家庭序号": ref,
+            "村（社区）区划代码": village,
+            "家庭住址": "北洛村3号",
+            "姓名": ["赵大山", "钱小红", "赵一鸣", "赵二鸣"][i],
+            "身份证号码": new_id(age=[50, 48, 20, 15][i], gender="MFMM"[i]),
+            "与户主关系": rel[i],
+            "劳动能力": "有劳动能力" if i < 2 else "",
+            "残疾类别": "肢体残疾" if i == 2 else "",
+            "残疾等级": "二级" if i == 2 else "",
+        }
         for i in range(n)
     ]
 
@@ -50,7 +58,11 @@ def test_it_imports_a_spreadsheet_of_households(world, new_id):
     result = import_file(world.user("tez_zhangshanzi"), Upload(xlsx(rows), "households.xlsx"))
     assert (result.households, result.persons) == (2, 5)
     disabled = Person.objects.get(name="赵一鸣", household__member_count=3)
-    assert (disabled.disability_category, disabled.disability_grade, disabled.health_status) == ("physical", 2, "disabled")
+    assert (disabled.disability_category, disabled.disability_grade, disabled.health_status) == (
+        "physical",
+        2,
+        "disabled",
+    )
     assert AuditEntry.objects.filter(action="registry.household.import").count() == 1
 
 
@@ -75,13 +87,16 @@ def test_a_wrong_header_is_named_and_nothing_is_written(world, new_id):
     assert Household.objects.count() == 0
 
 
-@pytest.mark.parametrize(("data", "name", "code"), [
-    (b"", "empty.xlsx", "empty_file"),
-    (b"   \n", "empty.csv", "empty_file"),
-    (b"PK\x03\x04broken", "broken.xlsx", "unreadable_file"),
-    (b"\x00\x01", "photo.jpg", "unsupported_file"),
-    ("\ufeff" .encode() + ",".join(HEADERS).encode() + b"\r\n", "header-only.csv", "empty_file"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "code"),
+    [
+        (b"", "empty.xlsx", "empty_file"),
+        (b"   \n", "empty.csv", "empty_file"),
+        (b"PK\x03\x04broken", "broken.xlsx", "unreadable_file"),
+        (b"\x00\x01", "photo.jpg", "unsupported_file"),
+        ("\ufeff".encode() + ",".join(HEADERS).encode() + b"\r\n", "header-only.csv", "empty_file"),
+    ],
+)
 def test_bad_files_get_a_precise_message(world, data, name, code):
     with pytest.raises(ImportRejected) as exc:
         import_file(world.user("tez_zhangshanzi"), Upload(data, name))
@@ -151,5 +166,19 @@ def test_the_api_answers_import_errors_as_json(api_of, new_id):
 
 
 def test_the_api_imports_a_file(api_of, new_id):
-    r = api_of("tez_zhangshanzi").post("/api/v1/households/import", {"file": Upload(xlsx(member_rows(new_id)), "x.xlsx")})
+    r = api_of("tez_zhangshanzi").post(
+        "/api/v1/households/import", {"file": Upload(xlsx(member_rows(new_id)), "x.xlsx")}
+    )
     assert r.status_code == 200 and r.json() == {"households": 1, "persons": 3}
+
+
+@pytest.mark.parametrize(
+    ("model", "columns"),
+    [("Household", "HOUSEHOLD_COLUMNS"), ("Person", "PERSON_COLUMNS"), ("Membership", "MEMBERSHIP_COLUMNS")],
+)
+def test_the_bulk_columns_cover_every_field(model, columns):
+    """The COPY fast path must write every column, or a new field would silently be skipped."""
+    from jiuzhu.registry import importer, models
+
+    fields = {f.column for f in getattr(models, model)._meta.concrete_fields}
+    assert set(getattr(importer, columns)) == fields

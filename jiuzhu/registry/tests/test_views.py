@@ -12,13 +12,27 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def form_data(new_id, village="370405101201", ids=None):
     ids = ids or [new_id(age=40), new_id(age=38, gender="F"), new_id(age=10)]
-    data = {"area_code": village, "address": "北洛村1号", "hardship_degree": "", "rigid_expense_yuan": "1200.50",
-            "members-TOTAL_FORMS": "3", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "1",
-            "members-MAX_NUM_FORMS": "1000"}
+    data = {
+        "area_code": village,
+        "address": "北洛村1号",
+        "hardship_degree": "",
+        "rigid_expense_yuan": "1200.50",
+        "members-TOTAL_FORMS": "3",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "1000",
+    }
     for i, (name, rel) in enumerate([("孙立", "self"), ("周梅", "spouse"), ("孙小雨", "child")]):
-        data.update({f"members-{i}-name": name, f"members-{i}-id_number": ids[i], f"members-{i}-relation": rel,
-                     f"members-{i}-labour_capacity": "full", f"members-{i}-health_status": "healthy",
-                     f"members-{i}-school_status": "none"})
+        data.update(
+            {
+                f"members-{i}-name": name,
+                f"members-{i}-id_number": ids[i],
+                f"members-{i}-relation": rel,
+                f"members-{i}-labour_capacity": "full",
+                f"members-{i}-health_status": "healthy",
+                f"members-{i}-school_status": "none",
+            }
+        )
     return data
 
 
@@ -34,7 +48,9 @@ def test_it_creates_a_household_from_the_form(client_of, new_id):
 
 def test_the_form_shows_the_id_error_next_to_the_member(client_of, new_id):
     data = form_data(new_id)
-    data["members-1-id_number"] = data["members-1-id_number"][:-1] + ("0" if data["members-1-id_number"][-1] != "0" else "1")
+    data["members-1-id_number"] = data["members-1-id_number"][:-1] + (
+        "0" if data["members-1-id_number"][-1] != "0" else "1"
+    )
     r = client_of("tez_zhangshanzi").post("/households/new/", data)
     assert r.status_code == 200
     assert "校验位不正确" in r.content.decode()
@@ -110,7 +126,9 @@ def test_it_uploads_a_document_once(client_of, household_in):
     client.post(f"/households/{h.id}/documents/", upload)
     doc = Document.objects.get()
     assert doc.sha256 and doc.size == len(PNG)
-    again = client.post(f"/households/{h.id}/documents/", {"file": SimpleUploadedFile("copy.png", PNG), "kind": "photo"}, follow=True)
+    again = client.post(
+        f"/households/{h.id}/documents/", {"file": SimpleUploadedFile("copy.png", PNG), "kind": "photo"}, follow=True
+    )
     assert "已上传过" in again.content.decode()
     assert Document.objects.count() == 1
     assert client.get(f"/documents/{doc.id}/").status_code == 200
@@ -119,8 +137,11 @@ def test_it_uploads_a_document_once(client_of, household_in):
 
 def test_a_document_that_is_not_a_scan_is_refused(client_of, household_in):
     h = household_in("张山子镇")
-    r = client_of("tez_zhangshanzi").post(f"/households/{h.id}/documents/", {
-        "file": SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf"), "kind": "other"}, follow=True)
+    r = client_of("tez_zhangshanzi").post(
+        f"/households/{h.id}/documents/",
+        {"file": SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf"), "kind": "other"},
+        follow=True,
+    )
     assert "仅支持PDF" in r.content.decode()
     assert Document.objects.count() == 0
 
@@ -151,9 +172,17 @@ def test_the_detail_page_shows_the_history(client_of, household_in):
 def test_the_edit_form_saves_and_audits(client_of, household_in):
     h = household_in("张山子镇")
     old_address = h.address
-    r = client_of("tez_zhangshanzi").post(f"/households/{h.id}/edit/", {
-        "address": "新地址9号", "poverty_cause": "illness", "hardship_degree": "serious", "rigid_expense_yuan": "30000",
-        "categories": ["dibao_edge"], "version": h.version})
+    r = client_of("tez_zhangshanzi").post(
+        f"/households/{h.id}/edit/",
+        {
+            "address": "新地址9号",
+            "poverty_cause": "illness",
+            "hardship_degree": "serious",
+            "rigid_expense_yuan": "30000",
+            "categories": ["dibao_edge"],
+            "version": h.version,
+        },
+    )
     assert r.status_code == 302
     h.refresh_from_db()
     assert (h.address, h.poverty_cause, h.rigid_expense_yearly_fen) == ("新地址9号", "illness", 3_000_000)

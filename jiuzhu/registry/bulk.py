@@ -1,0 +1,48 @@
+"""Set-based writes for large imports: ids allocated up front, rows streamed with COPY on
+PostgreSQL and ``executemany`` on SQLite. Used only inside ``transaction.atomic()``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve ``count`` primary keys for ``model`` in the current transaction."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cur.fetchall()]
+        # SQLite: the IMMEDIATE transaction holds the write lock, so nobody else inserts meanwhile.
+        cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        top = cur.fetchone()[0]
+        cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cur.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + count))
+
+
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert plain tuples (values already in database form) into ``model``'s table."""
+    table = model._meta.db_table
+    column_sql = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f'COPY "{table}" ({column_sql}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cur.executemany(f'INSERT INTO "{table}" ({column_sql}) VALUES ({placeholders})', list(rows))
+    if connection.vendor == "sqlite" and columns[0] == "id":
+        # Keep AUTOINCREMENT's counter ahead of the ids we chose.
+        with connection.cursor() as cur:
+            cur.execute(
+                f'UPDATE sqlite_sequence SET seq = (SELECT MAX(id) FROM "{table}") WHERE name = %s',
+                [table],
+            )
