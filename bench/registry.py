@@ -33,7 +33,7 @@ CHUNK_HOUSEHOLDS = 10_000  # one "file" per chunk: what a town sends at once
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def run_engine(engine: str, households: int) -> None:
@@ -79,7 +79,9 @@ def worker(households: int) -> None:
     demo.load_users()
     engine = connection.vendor
     actor = SystemActor("基准测试")
-    villages = [c for c in demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True)]
+    villages = [
+        c for c in demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True)
+    ]
 
     gen = demo._Generator(seed=7)
     print(f"\n## {engine}: {households:,} households")
@@ -91,12 +93,14 @@ def worker(households: int) -> None:
     ref = 0
     for start in range(0, households, CHUNK_HOUSEHOLDS):
         rows = []
-        for i in range(min(CHUNK_HOUSEHOLDS, households - start)):
+        for _ in range(min(CHUNK_HOUSEHOLDS, households - start)):
             ref += 1
             village = villages[ref % len(villages)]
             members, _ = gen.household("370405")
             for m in members:
-                rows.append((len(rows) + 2, {"household_ref": str(ref), "area_code": village, "address": f"{ref}号", **m}))
+                rows.append(
+                    (len(rows) + 2, {"household_ref": str(ref), "area_code": village, "address": f"{ref}号", **m})
+                )
                 all_ids.append(m["id_number"])
         t0 = time.perf_counter()
         result = importer.import_rows(actor, rows, source="bench")
@@ -119,9 +123,15 @@ def worker(households: int) -> None:
     h_off, p_off, m_off = hh[-1][0], people[-1][0], ms[-1][0]
     hh = [(r[0] + h_off, *r[1:]) for r in hh]
     index_col = PERSON_COLUMNS.index("id_number_index")
-    people = [(r[0] + p_off, r[1] + h_off, *r[2:index_col], "z" + r[index_col][1:], *r[index_col + 1 :]) for r in people]
+    people = [
+        (r[0] + p_off, r[1] + h_off, *r[2:index_col], "z" + r[index_col][1:], *r[index_col + 1 :]) for r in people
+    ]
     ms = [(r[0] + m_off, r[1] + p_off, r[2] + h_off, *r[3:]) for r in ms]
-    tables = [(Household, HOUSEHOLD_COLUMNS, hh), (Person, PERSON_COLUMNS, people), (Membership, MEMBERSHIP_COLUMNS, ms)]
+    tables = [
+        (Household, HOUSEHOLD_COLUMNS, hh),
+        (Person, PERSON_COLUMNS, people),
+        (Membership, MEMBERSHIP_COLUMNS, ms),
+    ]
     with transaction.atomic():
         t0 = time.perf_counter()
         with connection.cursor() as cur:
@@ -186,9 +196,12 @@ def worker(households: int) -> None:
         t0 = time.perf_counter()
         client.get("/households/", {"page": page, "area": "370405101000"})
         town_times.append(time.perf_counter() - t0)
-    print(f"list page       : p50 {percentile(page_times, 50) * 1000:.1f} ms  p95 {percentile(page_times, 95) * 1000:.1f} ms"
-          f" (county, all households; target p95 <= 100 ms)")
-    print(f"list page town  : p50 {percentile(town_times, 50) * 1000:.1f} ms  p95 {percentile(town_times, 95) * 1000:.1f} ms")
+    for label, times, note in [
+        ("list page      ", page_times, " (county, all households; target p95 <= 100 ms)"),
+        ("list page town ", town_times, ""),
+    ]:
+        p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
+        print(f"{label}: p50 {p50:.1f} ms  p95 {p95:.1f} ms{note}")
 
 
 def main() -> None:

@@ -18,7 +18,16 @@ PASSWORD = "jiuzhu-demo-2026"
 
 def test_every_role_of_the_issue_exists():
     names = {r.name for r in ROLES.values()}
-    assert {"村协理员/网格员", "镇窗口经办", "镇审批", "县民政业务", "县核对员", "部门用户", "监督/只读", "系统管理员"} <= names
+    assert {
+        "村协理员/网格员",
+        "镇窗口经办",
+        "镇审批",
+        "县民政业务",
+        "县核对员",
+        "部门用户",
+        "监督/只读",
+        "系统管理员",
+    } <= names
 
 
 def test_a_demo_user_logs_in(world):
@@ -105,7 +114,15 @@ def test_pages_require_login(world):
 
 
 def test_each_role_gets_a_home_page(client_of):
-    for username in ["tez_admin", "tez_county", "tez_zhangshanzi", "tez_beiluo", "tez_hecha", "tez_yibao", "tez_viewer"]:
+    for username in [
+        "tez_admin",
+        "tez_county",
+        "tez_zhangshanzi",
+        "tez_beiluo",
+        "tez_hecha",
+        "tez_yibao",
+        "tez_viewer",
+    ]:
         assert client_of(username).get("/").status_code == 200, username
 
 

@@ -10,11 +10,17 @@ from jiuzhu.areas.models import Area, code_range, level_of, prefix_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("code", "level", "prefix"), [
-    ("370000000000", "province", "37"), ("370400000000", "city", "3704"), ("370405000000", "county", "370405"),
-    ("370405101000", "town", "370405101"), ("370405101201", "village", "370405101201"),
-    ("370405100000", "town", "370405100"),
-])
+@pytest.mark.parametrize(
+    ("code", "level", "prefix"),
+    [
+        ("370000000000", "province", "37"),
+        ("370400000000", "city", "3704"),
+        ("370405000000", "county", "370405"),
+        ("370405101000", "town", "370405101"),
+        ("370405101201", "village", "370405101201"),
+        ("370405100000", "town", "370405100"),
+    ],
+)
 def test_it_reads_the_level_from_the_code(code, level, prefix):
     assert level_of(code) == level and prefix_of(code) == prefix
 
@@ -46,8 +52,10 @@ def test_the_import_command_is_idempotent(world, tmp_path):
 
 def test_the_import_command_refuses_a_bad_file_whole(world, tmp_path):
     path = tmp_path / "areas.csv"
-    path.write_text("code,name,parent,urban_rural\n370405105000,新镇,370405000000,\n370405105201,新村,370405105000,\n",
-                    encoding="utf-8")
+    path.write_text(
+        "code,name,parent,urban_rural\n370405105000,新镇,370405000000,\n370405105201,新村,370405105000,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as exc:
         call_command("import_areas", str(path))
     assert "城乡分类" in str(exc.value)
@@ -56,8 +64,11 @@ def test_the_import_command_refuses_a_bad_file_whole(world, tmp_path):
 
 def test_the_import_command_reads_gbk(world, tmp_path):
     path = tmp_path / "areas.csv"
-    path.write_bytes("code,name,parent,urban_rural\n370405105000,新镇,370405000000,\n370405105201,新村,370405105000,乡村\n"
-                     .encode("gbk"))
+    path.write_bytes(
+        "code,name,parent,urban_rural\n370405105000,新镇,370405000000,\n370405105201,新村,370405105000,乡村\n".encode(
+            "gbk"
+        )
+    )
     call_command("import_areas", str(path), stdout=io.StringIO())
     assert Area.objects.get(code="370405105201").urban_rural == "rural"
 

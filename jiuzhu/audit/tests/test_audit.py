@@ -1,5 +1,7 @@
 """Hash-chained, append-only audit log (SUP-9 环环有痕迹、步步能倒查)."""
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -25,7 +27,7 @@ def test_each_row_links_to_the_previous(household_in):
     household_in("张山子镇")
     rows = list(AuditEntry.objects.filter(chain="370405").order_by("seq"))
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert verify_chain() == (len(AuditEntry.objects.all()), None, "")
 
 
@@ -96,8 +98,12 @@ def test_a_failed_action_leaves_no_audit_row(world, new_id):
 
     before = AuditEntry.objects.count()
     with pytest.raises(DomainError):
-        create_household(world.user("tez_zhangshanzi"), area_code="370405101201", address="x",
-                         members=[{"name": "张三", "id_number": "bad", "relation": "self"}])
+        create_household(
+            world.user("tez_zhangshanzi"),
+            area_code="370405101201",
+            address="x",
+            members=[{"name": "张三", "id_number": "bad", "relation": "self"}],
+        )
     assert AuditEntry.objects.count() == before
 
 

@@ -13,11 +13,23 @@ cal = WorkingCalendar()
 @pytest.mark.parametrize(
     ("day", "working"),
     [
-        (D(2026, 1, 1), False), (D(2026, 1, 2), False), (D(2026, 1, 4), True),   # 元旦, Sunday worked
-        (D(2026, 2, 14), True), (D(2026, 2, 16), False), (D(2026, 2, 23), False), (D(2026, 2, 28), True),
-        (D(2026, 4, 6), False), (D(2026, 5, 5), False), (D(2026, 5, 9), True),
-        (D(2026, 6, 19), False), (D(2026, 9, 25), False), (D(2026, 9, 20), True),
-        (D(2026, 10, 7), False), (D(2026, 10, 10), True), (D(2026, 10, 12), True), (D(2026, 10, 11), False),
+        (D(2026, 1, 1), False),
+        (D(2026, 1, 2), False),
+        (D(2026, 1, 4), True),  # 元旦, Sunday worked
+        (D(2026, 2, 14), True),
+        (D(2026, 2, 16), False),
+        (D(2026, 2, 23), False),
+        (D(2026, 2, 28), True),
+        (D(2026, 4, 6), False),
+        (D(2026, 5, 5), False),
+        (D(2026, 5, 9), True),
+        (D(2026, 6, 19), False),
+        (D(2026, 9, 25), False),
+        (D(2026, 9, 20), True),
+        (D(2026, 10, 7), False),
+        (D(2026, 10, 10), True),
+        (D(2026, 10, 12), True),
+        (D(2026, 10, 11), False),
     ],
 )
 def test_it_follows_the_official_2026_schedule(day, working):

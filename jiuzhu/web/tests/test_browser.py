@@ -1,7 +1,6 @@
 """The issue's "done when" in a real browser: a town clerk registers a family of three,
 sees masked IDs, reveals one (audited), and cannot see the neighbouring town's families."""
 
-
 import pytest
 from playwright.sync_api import Page, expect
 

@@ -34,4 +34,11 @@ def test_the_demo_has_the_people_later_issues_need():
     assert Household.objects.filter(area__code__startswith="370405103").exists()
     assert Household.objects.filter(area__code__startswith="370321").exists()
     assert set(User.objects.values_list("username", flat=True)) >= {
-        "tez_admin", "tez_county", "tez_zhangshanzi", "tez_jiantouji", "tez_hecha", "tez_yibao", "tez_viewer"}
+        "tez_admin",
+        "tez_county",
+        "tez_zhangshanzi",
+        "tez_jiantouji",
+        "tez_hecha",
+        "tez_yibao",
+        "tez_viewer",
+    }
