@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, importer, storage
 from .forms import (
@@ -52,8 +52,10 @@ def _area_filter_choices(user: Any) -> list[Area]:
 def household_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     area = request.GET.get("area", "").strip()
-    qs = search_households(Household.objects.visible_to(request.user), q, area).select_related("area", "area__parent")
-    paginator = Paginator(qs.order_by("-id"), PAGE_SIZE)
+    qs = search_households(Household.objects.visible_to(request.user), q, area)
+    paginator = IdPaginator(
+        qs, PAGE_SIZE, fetch=lambda ids: Household.objects.filter(pk__in=ids).select_related("area", "area__parent")
+    )
     page = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "q": q, "area": area, "areas": _area_filter_choices(request.user)}
     template = "registry/household_list.html#results" if request.htmx else "registry/household_list.html"
