@@ -1,0 +1,387 @@
+"""Dated, per-area parameters (参数: 标准、倍数、限额), OpenFisca style.
+
+Each parameter has a dotted name (``dibao.standard.urban``), a Chinese description, a
+unit, and for each area code a list of versions ``{valid_from, value, source}``. The
+value in force for a household is found by walking its area chain — village → town →
+county → city → province → national default (``CN``) — and taking, at the first level
+that has a version already in force on the evaluation date, the latest such version.
+A county value set from 2026-01-01 therefore does not hide the provincial value for
+2025 dates.
+
+Parameters come from YAML files (``jiuzhu/rules/parameters/*.yaml``) and from database
+overrides that the caller passes as plain ``ParameterRecord`` values; an override with
+the same area and ``valid_from`` replaces the file version, any other is added.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from .areas import LEVEL_LENGTHS, NATIONAL, area_chain, normalize_area
+from .errors import RulesInputError
+from .money import e4_to_str, ratio_to_e4, yuan
+
+DEFAULT_DIRECTORY = Path(__file__).with_name("parameters")
+
+# Units (单位): how a value is written in YAML and held inside the engine.
+UNITS: dict[str, str] = {
+    "fen": "分/月",  # money per month, integer fen
+    "fen_per_year": "分/年",  # money per year, integer fen
+    "fen_once": "分/次",  # a one-off amount, integer fen
+    "ratio": "倍/比例",  # decimal, at most 4 places; held in ten-thousandths
+    "months": "个月",
+    "years": "周岁",
+    "count": "个",
+    "grade": "级",
+    "bool": "是/否",
+    "code": "代码",  # one of ``choices``; held as its index
+}
+_INT_UNITS = frozenset({"fen", "fen_per_year", "fen_once", "months", "years", "count", "grade"})
+_MAX_INT = 10**13
+
+JsonValue = int | bool | str
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterRecord:
+    """One dated value of one parameter for one area, as stored in the database
+    (参数配置记录). ``area_code`` is ``"CN"`` for the national default."""
+
+    name: str
+    area_code: str
+    valid_from: date
+    value: object
+    source: str = "数据库配置"
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterVersion:
+    area: str
+    valid_from: date
+    value: JsonValue
+    internal: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterValue:
+    """A resolved parameter: the value used, and where and since when it came from."""
+
+    name: str
+    value: JsonValue
+    internal: int
+    unit: str
+    area: str
+    valid_from: date
+    source: str
+    description: str
+
+    def to_trace(self) -> dict[str, JsonValue]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "value": self.value,
+            "unit": self.unit,
+            "area": self.area,
+            "valid_from": self.valid_from.isoformat(),
+            "source": self.source,
+        }
+
+    def display(self) -> str:
+        """The value as a case worker reads it (``1000元``, ``1.5倍``, ``18周岁``)."""
+        if self.unit in ("fen", "fen_per_year", "fen_once"):
+            return yuan(self.internal)
+        if self.unit == "ratio":
+            return f"{self.value}倍"
+        if self.unit == "bool":
+            return "是" if self.value else "否"
+        if self.unit == "code":
+            return str(self.value)
+        return f"{self.value}{UNITS[self.unit]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterDefinition:
+    name: str
+    description: str
+    unit: str
+    choices: tuple[str, ...] = ()
+    reference: str = ""
+    versions: Mapping[str, tuple[ParameterVersion, ...]] = field(default_factory=dict)
+
+    def parse_value(self, raw: object, where: str) -> tuple[JsonValue, int]:
+        """Validate a raw YAML/DB value; return its JSON form and internal integer."""
+        unit = self.unit
+        bad = RulesInputError("invalid_parameter", where, f"参数“{self.name}”的值“{raw}”不符合单位“{unit}”")
+        if unit in _INT_UNITS:
+            if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= _MAX_INT:
+                raise bad
+            return raw, raw
+        if unit == "ratio":
+            try:
+                e4 = ratio_to_e4(raw)
+            except ValueError:
+                raise bad from None
+            if e4 < 0:
+                raise bad
+            return e4_to_str(e4), e4
+        if unit == "bool":
+            if not isinstance(raw, bool):
+                raise bad
+            return raw, int(raw)
+        if unit == "code":
+            if not isinstance(raw, str) or raw not in self.choices:
+                raise bad
+            return raw, self.choices.index(raw)
+        raise bad  # pragma: no cover - units are checked when loading
+
+
+def _parse_date(raw: object, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise RulesInputError("invalid_parameter", where, f"生效日期“{raw}”不是有效日期")
+
+
+def _sorted_versions(versions: Iterable[ParameterVersion]) -> tuple[ParameterVersion, ...]:
+    return tuple(sorted(versions, key=lambda v: v.valid_from))
+
+
+class ParameterStore:
+    """All parameters known to the engine, with their versions by area and date.
+
+    Build it with ``ParameterStore.from_directory()`` (the YAML files shipped with the
+    engine) and pass database overrides as ``overrides=[ParameterRecord(...)]``.
+    A store is immutable; ``with_overrides`` and ``as_of`` return new stores.
+    """
+
+    def __init__(self, definitions: Mapping[str, ParameterDefinition]) -> None:
+        self._defs: dict[str, ParameterDefinition] = dict(definitions)
+        self._dates: dict[tuple[str, str], list[date]] = {
+            (name, area): [v.valid_from for v in versions]
+            for name, d in self._defs.items()
+            for area, versions in d.versions.items()
+        }
+        keys = {area for d in self._defs.values() for area in d.versions if area != NATIONAL}
+        self.known_prefixes: dict[int, npt.NDArray[np.int64]] = {
+            n: np.array(sorted(int(k) for k in keys if len(k) == n), dtype=np.int64) for n in LEVEL_LENGTHS
+        }
+        self._digest: str | None = None
+
+    # ---- construction -------------------------------------------------------------
+
+    @classmethod
+    def from_directory(
+        cls, path: str | Path | None = None, overrides: Sequence[ParameterRecord] = ()
+    ) -> ParameterStore:
+        """Load every ``*.yaml`` file of ``path`` (default: the engine's own
+        ``parameters/`` directory), then apply ``overrides``."""
+        directory = Path(path) if path is not None else DEFAULT_DIRECTORY
+        data: dict[str, Any] = {}
+        for file in sorted(directory.glob("*.yaml")):
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            if not isinstance(loaded, dict):
+                raise RulesInputError("invalid_parameter", file.name, "参数文件应为映射")
+            for name, body in loaded.items():
+                if name in data:
+                    raise RulesInputError("invalid_parameter", f"{file.name}:{name}", f"参数“{name}”重复定义")
+                data[name] = body
+        return cls.from_mapping(data, overrides)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], overrides: Sequence[ParameterRecord] = ()) -> ParameterStore:
+        """Build a store from the parsed YAML structure ``{name: {description, unit,
+        values: {area: [{valid_from, value, source}]}}}``."""
+        defs: dict[str, ParameterDefinition] = {}
+        for name, body in data.items():
+            where = str(name)
+            if not isinstance(body, Mapping):
+                raise RulesInputError("invalid_parameter", where, "参数定义应为映射")
+            unit = body.get("unit")
+            if unit not in UNITS:
+                raise RulesInputError("invalid_parameter", f"{where}.unit", f"未知单位“{unit}”")
+            choices = tuple(body.get("choices", ()))
+            if unit == "code" and not choices:
+                raise RulesInputError("invalid_parameter", f"{where}.choices", "代码型参数缺少可选值")
+            description = body.get("description")
+            if not isinstance(description, str) or not description:
+                raise RulesInputError("invalid_parameter", f"{where}.description", "缺少参数说明")
+            defn = ParameterDefinition(
+                name=str(name),
+                description=description,
+                unit=str(unit),
+                choices=choices,
+                reference=str(body.get("reference", "")),
+            )
+            values = body.get("values")
+            if not isinstance(values, Mapping) or not values:
+                raise RulesInputError("invalid_parameter", f"{where}.values", "参数没有任何取值")
+            versions: dict[str, tuple[ParameterVersion, ...]] = {}
+            for raw_area, items in values.items():
+                area = normalize_area(str(raw_area), f"{where}.values")
+                if not isinstance(items, list) or not items:
+                    raise RulesInputError("invalid_parameter", f"{where}.values.{area}", "取值应为非空列表")
+                parsed = []
+                for i, item in enumerate(items):
+                    at = f"{where}.values.{area}[{i}]"
+                    if not isinstance(item, Mapping):
+                        raise RulesInputError("invalid_parameter", at, "取值应为映射")
+                    source = item.get("source")
+                    if not isinstance(source, str) or not source.strip():
+                        raise RulesInputError("invalid_parameter", f"{at}.source", "每个取值必须注明来源")
+                    value, internal = defn.parse_value(item.get("value"), f"{at}.value")
+                    parsed.append(
+                        ParameterVersion(area, _parse_date(item.get("valid_from"), at), value, internal, source)
+                    )
+                ordered = _sorted_versions(parsed)
+                if len({v.valid_from for v in ordered}) != len(ordered):
+                    raise RulesInputError("invalid_parameter", f"{where}.values.{area}", "同一生效日期有多个取值")
+                versions[area] = ordered
+            defs[defn.name] = ParameterDefinition(
+                defn.name, defn.description, defn.unit, defn.choices, defn.reference, versions
+            )
+        store = cls(defs)
+        return store.with_overrides(overrides) if overrides else store
+
+    def with_overrides(self, overrides: Sequence[ParameterRecord]) -> ParameterStore:
+        """A new store with database overrides applied (same area and date: replaced)."""
+        defs = dict(self._defs)
+        for i, rec in enumerate(overrides):
+            at = f"overrides[{i}]"
+            defn = defs.get(rec.name)
+            if defn is None:
+                raise RulesInputError("unknown_parameter", f"{at}.name", f"未知参数“{rec.name}”")
+            area = normalize_area(rec.area_code, f"{at}.area_code")
+            if not isinstance(rec.valid_from, date):
+                raise RulesInputError("invalid_parameter", f"{at}.valid_from", "生效日期无效")
+            if not isinstance(rec.source, str) or not rec.source.strip():
+                raise RulesInputError("invalid_parameter", f"{at}.source", "每个取值必须注明来源")
+            value, internal = defn.parse_value(rec.value, f"{at}.value")
+            new = ParameterVersion(area, rec.valid_from, value, internal, rec.source)
+            kept = [v for v in defn.versions.get(area, ()) if v.valid_from != rec.valid_from]
+            versions = dict(defn.versions)
+            versions[area] = _sorted_versions([*kept, new])
+            defs[rec.name] = ParameterDefinition(
+                defn.name, defn.description, defn.unit, defn.choices, defn.reference, versions
+            )
+        return ParameterStore(defs)
+
+    def as_of(self, on: date) -> ParameterStore:
+        """The store as it was known on ``on``: versions starting later are dropped."""
+        defs = {}
+        for name, d in self._defs.items():
+            versions = {area: tuple(v for v in vs if v.valid_from <= on) for area, vs in d.versions.items()}
+            versions = {a: vs for a, vs in versions.items() if vs}
+            defs[name] = ParameterDefinition(d.name, d.description, d.unit, d.choices, d.reference, versions)
+        return ParameterStore(defs)
+
+    # ---- reading ------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return sorted(self._defs)
+
+    def definition(self, name: str) -> ParameterDefinition:
+        defn = self._defs.get(name)
+        if defn is None:
+            raise RulesInputError("unknown_parameter", "parameter", f"未知参数“{name}”")
+        return defn
+
+    def records(self) -> Iterator[ParameterRecord]:
+        """Every version as a ``ParameterRecord`` (to seed or export the database)."""
+        for name in self.names():
+            for versions in self._defs[name].versions.values():
+                for v in versions:
+                    yield ParameterRecord(name, v.area, v.valid_from, v.value, v.source)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The catalogue of parameters, JSON-serializable, for documentation and UIs."""
+        out = []
+        for name in self.names():
+            d = self._defs[name]
+            out.append(
+                {
+                    "name": name,
+                    "description": d.description,
+                    "unit": d.unit,
+                    "choices": list(d.choices),
+                    "reference": d.reference,
+                    "values": {
+                        area: [
+                            {
+                                "valid_from": v.valid_from.isoformat(),
+                                "value": v.value,
+                                "source": v.source,
+                            }
+                            for v in vs
+                        ]
+                        for area, vs in sorted(d.versions.items())
+                    },
+                }
+            )
+        return out
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of every definition and version: names the exact parameter set a
+        decision was computed with."""
+        if self._digest is None:
+            blob = json.dumps(self.describe(), ensure_ascii=False, sort_keys=True)
+            self._digest = "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return self._digest
+
+    def lookup(self, name: str, area_code: str, on: date) -> ParameterValue:
+        """The version of ``name`` in force on ``on`` for ``area_code``.
+
+        Raises ``RulesInputError`` with code ``unknown_parameter``, ``unknown_area`` (no
+        version anywhere on the area's chain) or ``date_out_of_range`` (versions exist
+        but all start after ``on``).
+        """
+        defn = self.definition(name)
+        key = area_code if area_code == NATIONAL else normalize_area(area_code)
+        earliest: date | None = None
+        for k in area_chain(key):
+            versions = defn.versions.get(k)
+            if not versions:
+                continue
+            i = bisect.bisect_right(self._dates[(name, k)], on)
+            if i:
+                v = versions[i - 1]
+                return ParameterValue(
+                    name,
+                    v.value,
+                    v.internal,
+                    defn.unit,
+                    v.area,
+                    v.valid_from,
+                    v.source,
+                    defn.description,
+                )
+            first = versions[0].valid_from
+            earliest = first if earliest is None or first < earliest else earliest
+        if earliest is not None:
+            raise RulesInputError(
+                "date_out_of_range",
+                "date",
+                f"评估日期{on.isoformat()}早于参数“{defn.description}”（{name}）在区划{key}"
+                f"的最早生效日期{earliest.isoformat()}",
+            )
+        raise RulesInputError(
+            "unknown_area",
+            "area_code",
+            f"区划{key}未配置参数“{defn.description}”（{name}），无法计算",
+        )

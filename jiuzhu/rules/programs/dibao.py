@@ -1,0 +1,104 @@
+"""最低生活保障 (低保), urban and rural.
+
+A household qualifies when its monthly income per person is below the local standard
+and its assets are within the local limits (民发〔2021〕57号 第二、十三条). It receives
+the difference (差额): standard × members − counted income, at least the local minimum
+per person, plus the extra allowances the area configures for severely disabled,
+elderly and minor members (分类施保), rounded as the area's rounding parameters say.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Households, Params, Program, register_program, variable
+from ..facts import Array
+from ..money import HALF_UP, mul_ratio, round_to_unit
+from ..variables import add_asset_tests, define_asset_limits
+
+dibao = register_program(
+    Program(
+        code="dibao",
+        name="最低生活保障",
+        description="城乡最低生活保障：家庭月人均收入低于当地低保标准且财产符合规定的，按差额发放低保金",
+        amount_kind="monthly",
+        amount_label="月低保金",
+    )
+)
+
+define_asset_limits("dibao", "低保")
+
+
+@dibao.test(
+    "income_below_standard",
+    passed="家庭月人均收入低于当地低保标准",
+    failed="家庭月人均收入不低于当地低保标准",
+    detail="家庭月人均收入{counted_income_per_capita}，低保标准{dibao_standard}",
+)
+def income_below_standard(h: Households, p: Params) -> Array:
+    # compared on totals, so that no rounding of the per-capita figure can decide a case
+    return np.asarray(h.counted_income < h.dibao_standard * h.size)
+
+
+add_asset_tests(dibao, "dibao")
+
+
+# ---- amount -------------------------------------------------------------------------------
+
+
+@variable("dibao_gap", "差额：低保标准×人数−家庭月计算收入")
+def dibao_gap(h: Households, p: Params) -> Array:
+    return np.asarray(h.dibao_standard * h.size - h.counted_income)
+
+
+@variable("dibao_minimum", "保底金额：每人最低补差×人数")
+def dibao_minimum(h: Households, p: Params) -> Array:
+    return np.asarray(p("dibao.min_per_person") * h.size)
+
+
+@variable("severe_disability", "重度残疾（分类施保）", "bool", "member")
+def severe_disability(h: Households, p: Params) -> Array:
+    grade = h.batch.members["disability_grade"]
+    return np.asarray((grade > 0) & (grade <= h.to_members(p("dibao.extra.severe_disability_max_grade"))))
+
+
+@variable("dibao_extra_rate", "分类施保加发比例合计（各成员所属类别的比例之和）", "ratio")
+def dibao_extra_rate(h: Households, p: Params) -> Array:
+    """Σ over members of the ratio of each category he or she falls in (重度残疾、高龄、
+    未成年), e.g. one severely disabled member and one aged 80+: 0.2 + 0.1 = 0.3."""
+    severe, old, minor = (
+        p("dibao.extra.severe_disability"),
+        p("dibao.extra.elderly"),
+        p("dibao.extra.minor"),
+    )
+    rate = np.zeros(h.n, dtype=np.int64)
+    if np.any(severe):
+        rate = rate + severe * h.count(h.m.severe_disability)
+    if np.any(old):
+        rate = rate + old * h.count(h.m.age >= h.to_members(p("dibao.extra.elderly_age")))
+    if np.any(minor):
+        rate = rate + minor * h.count(h.m.age < h.to_members(p("dibao.extra.minor_age")))
+    return rate
+
+
+@variable("dibao_extra_allowance", "分类施保加发合计：低保标准×加发比例合计")
+def dibao_extra_allowance(h: Households, p: Params) -> Array:
+    rate = h.dibao_extra_rate
+    if not rate.any():
+        return np.zeros(h.n, dtype=np.int64)
+    return mul_ratio(h.dibao_standard, rate, HALF_UP)
+
+
+@variable("dibao_benefit_unrounded", "低保金（取整前）")
+def dibao_benefit_unrounded(h: Households, p: Params) -> Array:
+    return np.asarray(np.maximum(h.dibao_gap, h.dibao_minimum) + h.dibao_extra_allowance)
+
+
+@variable("dibao_benefit", "月低保金")
+def dibao_benefit(h: Households, p: Params) -> Array:
+    return round_to_unit(h.dibao_benefit_unrounded, p("rounding.benefit.unit_fen"), p("rounding.benefit.mode"))
+
+
+@dibao.amount
+def dibao_amount(h: Households, p: Params) -> Array:
+    return h.dibao_benefit
