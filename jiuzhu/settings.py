@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "ninja",
     "django_htmx",
     "template_partials",
@@ -96,6 +97,7 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+FORM_RENDERER = "jiuzhu.web.forms.FormRenderer"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
