@@ -10,6 +10,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from jiuzhu.accounts.api import router as accounts_router
 from jiuzhu.accounts.auth import API_AUTH, TokenRejected
@@ -19,7 +20,15 @@ from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON with Chinese left readable (no \\uXXXX escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="救助 jiuzhu 社会救助综合管理信息平台 API",
     version="1",
     description="县域社会救助：一门受理、一证申请、一键核对、一体联动。"
