@@ -16,6 +16,9 @@ from jiuzhu.accounts.api import router as accounts_router
 from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
+from jiuzhu.programs.api import eligibility as eligibility_router
+from jiuzhu.programs.api import parameters as parameters_router
+from jiuzhu.programs.api import programs as programs_router
 from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
@@ -41,6 +44,9 @@ api.add_router("/areas", areas_router)
 api.add_router("/households", households_router)
 api.add_router("/persons", persons_router)
 api.add_router("/documents", documents_router)
+api.add_router("/programs", programs_router)
+api.add_router("/parameters", parameters_router)
+api.add_router("/eligibility", eligibility_router)
 api.add_router("", accounts_router)
 
 _PYDANTIC_MESSAGES = {

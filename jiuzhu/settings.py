@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "jiuzhu.audit",
     "jiuzhu.holidays",
     "jiuzhu.registry",
+    "jiuzhu.programs",
 ]
 
 MIDDLEWARE = [

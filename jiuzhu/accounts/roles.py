@@ -19,6 +19,7 @@ class Role:
 
 
 _READ = {"registry.view", "areas.view"}
+_PARAMETERS = {"parameters.propose", "parameters.confirm"}
 _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
 
 ROLES: dict[str, Role] = {
@@ -31,7 +32,7 @@ ROLES: dict[str, Role] = {
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
         Role("town_approver", "镇审批", "town", frozenset(_WRITE)),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
-        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view"})),
+        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view", *_PARAMETERS})),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii"})),
         # 部门用户 (GOV-14): a department stationed in the county centre; sees only what
@@ -44,7 +45,7 @@ ROLES: dict[str, Role] = {
             "admin",
             "系统管理员",
             "county",
-            frozenset(_WRITE | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit"}),
+            frozenset(_WRITE | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit", *_PARAMETERS}),
         ),
     ]
 }

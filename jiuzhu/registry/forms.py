@@ -82,7 +82,9 @@ class MemberForm(forms.Form):
 class MemberEditForm(MemberForm):
     """Editing: PII fields left blank keep their stored value."""
 
-    death_date = forms.DateField(label="死亡日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    death_date = forms.DateField(
+        label="死亡日期", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -111,7 +113,9 @@ class MoveForm(forms.Form):
 
 class RemoveForm(forms.Form):
     reason = forms.CharField(label="迁出原因", max_length=100, help_text="如：死亡、婚出、户口迁出")
-    left_on = forms.DateField(label="迁出日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    left_on = forms.DateField(
+        label="迁出日期", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 class DocumentForm(forms.Form):

@@ -21,6 +21,7 @@ from jiuzhu.accounts.system import SystemActor
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
 from jiuzhu.core.idnumber import make_id_number
+from jiuzhu.programs.catalog import sync_catalog
 from jiuzhu.registry.importer import import_rows
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index
@@ -328,5 +329,6 @@ def load_demo() -> dict[str, int]:
         load_areas()
         load_departments()
         load_users()
+        sync_catalog()
     households = load_households()
     return {"households": households}

@@ -1,0 +1,196 @@
+"""Programs API: the catalog, parameters and their changes, and 救助测算 (evaluate)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from jiuzhu.core.errors import InvalidInput
+from jiuzhu.rules import RulesInputError, propose_standard
+
+from . import actions
+from .engine import evaluate_household, parameter_store, resolve_area, rules_error
+from .models import AssistanceProgram, ParameterChange
+
+programs = Router(tags=["救助项目库"])
+parameters = Router(tags=["救助标准与参数"])
+eligibility = Router(tags=["救助测算"])
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+class ProgramOut(Schema):
+    code: str
+    name: str
+    layer: str
+    department_code: str
+    department_name: str
+    engine_program: str
+    target_group: str
+    conditions: str
+    benefits: str
+    documents: list[str]
+    legal_basis: list[str]
+    procedure: str
+    time_limit_working_days: int | None
+    approval_level: str
+    referral: bool
+    requirements: list[str]
+    seeds: list[str]
+
+
+@programs.get("", response=list[ProgramOut], summary="救助项目库")
+def list_programs(request: HttpRequest, layer: str = "", department: str = "") -> Any:
+    qs = AssistanceProgram.objects.filter(is_active=True)
+    if layer:
+        qs = qs.filter(layer=layer)
+    if department:
+        qs = qs.filter(department_code=department)
+    return list(qs)
+
+
+@programs.get("/{code}", response=ProgramOut, summary="救助项目详情")
+def get_program(request: HttpRequest, code: str) -> AssistanceProgram:
+    return get_object_or_404(AssistanceProgram, code=code, is_active=True)
+
+
+class ParameterOut(Schema):
+    name: str
+    description: str
+    unit: str
+    value: Any
+    display: str
+    area: str
+    valid_from: dt.date
+    source: str
+
+
+@parameters.get("", response=list[ParameterOut], summary="某区划某日生效的全部参数")
+def list_parameters(request: HttpRequest, area_code: str, date: dt.date | None = None) -> list[dict[str, Any]]:
+    area = resolve_area(area_code)
+    on = date or dt.date.today()
+    store = parameter_store()
+    out = []
+    for name in store.names():
+        try:
+            v = store.lookup(name, area.short_code, on)
+        except RulesInputError:
+            continue
+        out.append(
+            {
+                "name": name,
+                "description": v.description,
+                "unit": v.unit,
+                "value": v.value,
+                "display": v.display(),
+                "area": v.area,
+                "valid_from": v.valid_from,
+                "source": v.source,
+            }
+        )
+    return out
+
+
+class ChangeIn(Schema):
+    name: str
+    area_code: str
+    valid_from: dt.date
+    value: Any
+    reason: str = ""
+    source: str = ""
+
+
+class ChangeOut(Schema):
+    id: int
+    name: str
+    area_code: str
+    valid_from: dt.date
+    value: Any
+    reason: str
+    source: str
+    status: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_proposed_by(obj: ParameterChange) -> str:
+        return obj.proposed_by.username
+
+    @staticmethod
+    def resolve_decided_by(obj: ParameterChange) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+@parameters.get("/changes", response=list[ChangeOut], summary="参数调整记录")
+def list_changes(request: HttpRequest, status: str = "") -> Any:
+    qs = ParameterChange.objects.visible_to(_actor(request)).select_related("proposed_by", "decided_by")
+    return list(qs.filter(status=status) if status else qs[:500])
+
+
+@parameters.post("/changes", response={201: ChangeOut}, summary="提出参数调整（须另一人复核后生效）")
+def propose(request: HttpRequest, body: ChangeIn) -> Status[ParameterChange]:
+    return Status(201, actions.propose_change(_actor(request), **body.dict()))
+
+
+@parameters.post("/changes/{change_id}/actions/{name}", response=ChangeOut, summary="复核参数调整：confirm 或 reject")
+def decide(request: HttpRequest, change_id: int, name: str, body: DecisionIn) -> ParameterChange:
+    change = get_object_or_404(ParameterChange.objects.visible_to(_actor(request)), pk=change_id)
+    if name == "confirm":
+        return actions.confirm_change(_actor(request), change, note=body.note)
+    if name == "reject":
+        return actions.reject_change(_actor(request), change, note=body.note)
+    raise Http404
+
+
+class StandardIn(Schema):
+    area_code: str
+    year: int
+    consumption_per_capita_fen: int
+    urban: bool
+    share: str | None = None
+
+
+@parameters.post("/standards/propose", summary="按上年人均消费支出比例测算下一年度低保标准（STD-1）")
+def standard_proposal(request: HttpRequest, body: StandardIn) -> dict[str, Any]:
+    area = resolve_area(body.area_code)
+    try:
+        proposal = propose_standard(
+            parameter_store(),
+            area.short_code,
+            body.year,
+            body.consumption_per_capita_fen,
+            urban=body.urban,
+            share=body.share,
+        )
+    except RulesInputError as exc:
+        raise rules_error(exc, prefix="") from None
+    return proposal.to_dict()
+
+
+class EvaluateIn(Schema):
+    area_code: str
+    date: dt.date
+    programs: list[str]
+    household: dict[str, Any]
+
+
+@eligibility.post("/evaluate", summary="救助测算：按家庭情况判断可申请的救助项目并说明理由")
+def evaluate(request: HttpRequest, body: EvaluateIn) -> dict[str, Any]:
+    """Answers ``{program: {"eligible", "reasons": [{"code", "message", "passed"}],
+    "monthly_amount_fen", "trace"}}`` for each requested program."""
+    if not isinstance(body.household, dict):
+        raise InvalidInput("invalid_type", "household 应为对象", field="household")
+    return evaluate_household(body.area_code, body.date, body.programs, body.household)

@@ -1,0 +1,27 @@
+"""Registry → rules-engine facts: what the 一户一档 already knows about a family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu.registry.models import Household
+
+_DISABILITY = {"vision": "visual"}
+_SCHOOL = {"college": "higher", "university": "higher", "dropout": "none"}
+
+
+def household_facts(household: Household) -> list[dict[str, Any]]:
+    """Initial member facts for the 救助测算 form (incomes and assets are asked there)."""
+    out = []
+    for p in household.current_members().filter(death_date__isnull=True):
+        out.append(
+            {
+                "relation": p.relation or "other",
+                "birth_date": p.birth_date,
+                "labour_capacity": p.labour_capacity or "unassessed",
+                "disability_type": _DISABILITY.get(p.disability_category, p.disability_category),
+                "disability_grade": p.disability_grade or 0,
+                "school": _SCHOOL.get(p.school_status, p.school_status),
+            }
+        )
+    return out

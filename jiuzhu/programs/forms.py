@@ -1,0 +1,184 @@
+"""Forms of the 救助测算 page and of parameter changes. Amounts are entered in 元."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from jiuzhu.areas.models import Area
+from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.rules import (
+    APPROVAL_LEVELS,
+    DISABILITY_TYPES,
+    EMERGENCY_EVENTS,
+    LABOUR_CAPACITY,
+    PROGRAMS,
+    RELATIONS,
+    SCHOOL,
+    SELF_CARE_ITEMS,
+    TEMPORARY_KINDS,
+)
+
+INCOME_FIELDS = [  # monthly, 元
+    ("wage", "工资性收入"),
+    ("business", "经营净收入"),
+    ("pension", "养老金/退休金"),
+    ("support", "赡养费等"),
+    ("transfer", "其他转移收入"),
+    ("other", "其他收入"),
+]
+ASSET_MONEY = [("deposits", "存款（元）"), ("securities", "理财等金融资产（元）")]
+ASSET_COUNT = [("vehicles", "机动车（辆）"), ("houses", "住房（套）"), ("businesses", "登记企业（个）")]
+
+
+def _yuan(value: str, label: str) -> int:
+    try:
+        fen = yuan_to_fen(value or "0")
+    except InvalidInput as exc:
+        raise forms.ValidationError(f"{label}：{exc.message}") from None
+    if fen < 0:
+        raise forms.ValidationError(f"{label}不能为负数")
+    return fen
+
+
+class FamilyForm(forms.Form):
+    area_code = forms.ChoiceField(label="所在村（社区）")
+    date = forms.DateField(label="测算日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    programs = forms.MultipleChoiceField(
+        label="测算项目",
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(code, p.name) for code, p in PROGRAMS.items()],
+        initial=[code for code in PROGRAMS if code != "temporary"],
+    )
+    temporary_kind = forms.ChoiceField(label="临时救助类型", choices=list(TEMPORARY_KINDS.items()), required=False)
+    approval_level = forms.ChoiceField(label="审批层级", choices=list(APPROVAL_LEVELS.items()), required=False)
+    emergency_event = forms.ChoiceField(label="急难事件", choices=list(EMERGENCY_EVENTS.items()), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        villages = Area.objects.visible_to(user).filter(level="village").select_related("parent")
+        if not villages.exists():  # county-wide roles without a village list still need one
+            villages = Area.objects.filter(level="village").select_related("parent")
+        self.fields["area_code"].choices = [
+            (a.code, f"{a.parent.name if a.parent else ''} {a.name}（{a.get_urban_rural_display()}）") for a in villages
+        ]
+        self.fields["date"].initial = dt.date.today()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "temporary" in (data.get("programs") or []) and not data.get("temporary_kind"):
+            self.add_error("temporary_kind", "测算临时救助时请选择临时救助类型")
+        return data
+
+    def temporary(self) -> dict[str, str] | None:
+        kind = self.cleaned_data.get("temporary_kind")
+        if not kind:
+            return None
+        return {
+            "kind": kind,
+            "approval_level": self.cleaned_data.get("approval_level") or "town",
+            "event": self.cleaned_data.get("emergency_event") or "",
+        }
+
+
+class MemberFactsForm(forms.Form):
+    relation = forms.ChoiceField(label="与申请人关系", choices=list(RELATIONS.items()))
+    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    labour_capacity = forms.ChoiceField(label="劳动能力", choices=list(LABOUR_CAPACITY.items()), initial="unassessed")
+    disability_type = forms.ChoiceField(label="残疾类别", choices=list(DISABILITY_TYPES.items()), required=False)
+    disability_grade = forms.TypedChoiceField(
+        label="残疾等级",
+        coerce=int,
+        choices=[(0, "无"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")],
+        required=False,
+        empty_value=0,
+    )
+    school = forms.ChoiceField(label="在学情况", choices=list(SCHOOL.items()), initial="none")
+    self_care_unable = forms.MultipleChoiceField(
+        label="不能自理的项目",
+        choices=list(SELF_CARE_ITEMS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    medical_oop = forms.CharField(label="近12个月自付医疗费（元）", required=False)
+    education_oop = forms.CharField(label="近12个月自付教育费（元）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in INCOME_FIELDS:
+            self.fields[f"income_{key}"] = forms.CharField(label=f"月{label}（元）", required=False)
+        for key, label in ASSET_MONEY:
+            self.fields[f"asset_{key}"] = forms.CharField(label=label, required=False)
+        for key, label in ASSET_COUNT:
+            self.fields[f"asset_{key}"] = forms.IntegerField(label=label, required=False, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key in (
+            ["medical_oop", "education_oop"]
+            + [f"income_{k}" for k, _ in INCOME_FIELDS]
+            + [f"asset_{k}" for k, _ in ASSET_MONEY]
+        ):
+            if key in data:
+                try:
+                    data[key] = _yuan(data.get(key) or "", str(self.fields[key].label))
+                except forms.ValidationError as exc:
+                    self.add_error(key, exc)
+        return data
+
+    def facts(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        out: dict[str, Any] = {
+            "relation": d["relation"],
+            "birth_date": d["birth_date"].isoformat(),
+            "labour_capacity": d["labour_capacity"],
+            "school": d["school"],
+            "incomes": {k: d[f"income_{k}"] for k, _ in INCOME_FIELDS if d.get(f"income_{k}")},
+            "assets": {k: d[f"asset_{k}"] for k, _ in ASSET_MONEY + ASSET_COUNT if d.get(f"asset_{k}")},
+        }
+        if d.get("disability_type"):
+            out["disability_type"] = d["disability_type"]
+            out["disability_grade"] = d.get("disability_grade") or 0
+        if d.get("self_care_unable"):
+            out["self_care_unable"] = list(d["self_care_unable"])
+        if d.get("medical_oop"):
+            out["medical_oop_fen"] = d["medical_oop"]
+        if d.get("education_oop"):
+            out["education_oop_fen"] = d["education_oop"]
+        return out
+
+
+MemberFactsFormSet = forms.formset_factory(MemberFactsForm, extra=0, min_num=1, validate_min=True, can_delete=True)
+
+
+class ChangeForm(forms.Form):
+    name = forms.ChoiceField(label="参数")
+    area_code = forms.CharField(label="适用区划代码", max_length=12, help_text="如 370405（本县）；可填下级镇村代码")
+    valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    value = forms.CharField(label="新值", help_text="金额填元；倍数填小数（如1.5）；是否填“是/否”")
+    source = forms.CharField(label="文件依据", max_length=200)
+    reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, store: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self.fields["name"].choices = [(n, f"{store.definition(n).description}（{n}）") for n in store.names()]
+
+    def internal_value(self) -> Any:
+        """The entered value in the parameter's internal unit."""
+        unit = self.store.definition(self.cleaned_data["name"]).unit
+        raw = self.cleaned_data["value"].strip()
+        if unit in ("fen", "fen_per_year", "fen_once"):
+            return yuan_to_fen(raw, field="value")
+        if unit == "bool":
+            if raw not in ("是", "否", "true", "false"):
+                raise InvalidInput("invalid_parameter", "请填写“是”或“否”", field="value")
+            return raw in ("是", "true")
+        if unit in ("ratio", "code"):
+            return raw
+        if not raw.isdigit():
+            raise InvalidInput("invalid_parameter", "请填写不小于0的整数", field="value")
+        return int(raw)

@@ -1,0 +1,94 @@
+"""救助项目库 (the program catalog) and dated parameter changes with two-person approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from jiuzhu.areas.models import code_range
+
+LAYER_CHOICES = [
+    ("basic", "基本生活救助"),
+    ("special", "专项救助"),
+    ("emergency", "急难救助"),
+    ("social", "社会力量参与"),
+]
+APPROVAL_LEVEL_CHOICES = [("town", "镇（街道）"), ("county", "县级"), ("department", "主管部门")]
+
+
+class AssistanceProgram(models.Model):  # 救助项目 (救助援助项目库)
+    code = models.CharField("项目代码", max_length=48, unique=True)
+    name = models.CharField("项目名称", max_length=64)
+    layer = models.CharField("类别", max_length=12, choices=LAYER_CHOICES)
+    department_code = models.CharField("主管部门代码", max_length=32)
+    department_name = models.CharField("主管部门", max_length=64)
+    engine_program = models.CharField("测算规则", max_length=32, blank=True)
+    target_group = models.TextField("救助对象")
+    conditions = models.TextField("主要条件")
+    benefits = models.TextField("救助内容")
+    documents = models.JSONField("申请材料", default=list)
+    legal_basis = models.JSONField("政策依据", default=list)
+    procedure = models.TextField("办理流程")
+    time_limit_working_days = models.PositiveSmallIntegerField("办理时限（工作日）", null=True, blank=True)
+    approval_level = models.CharField("审批层级", max_length=12, choices=APPROVAL_LEVEL_CHOICES)
+    referral = models.BooleanField("纳入一体联动派单", default=False)
+    requirements = models.JSONField("需求编号", default=list)
+    seeds = models.JSONField("来源文件", default=list)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["layer", "id"]
+        verbose_name = verbose_name_plural = "救助项目"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParameterChangeQuerySet(models.QuerySet["ParameterChange"]):
+    def visible_to(self, user: Any) -> ParameterChangeQuerySet:
+        """Changes for the user's area and below, and for the areas above it (which apply to it)."""
+        if user.is_superuser:
+            return self.all()
+        if user.area is None:
+            return self.none()
+        prefix = user.area.prefix
+        low, high = code_range(prefix)
+        above = [prefix[:n] for n in (2, 4, 6, 9) if n < len(prefix)] + ["CN"]
+        return self.filter(models.Q(area_code__in=above) | models.Q(area_full__gte=low, area_full__lte=high))
+
+
+STATUS_CHOICES = [("proposed", "待复核"), ("confirmed", "已生效"), ("rejected", "已退回")]
+
+
+class ParameterChange(models.Model):  # 参数调整: one proposes, another confirms (two-person rule)
+    name = models.CharField("参数", max_length=96)
+    area_code = models.CharField("适用区划", max_length=12, help_text="如 370405；CN 为全国默认")
+    area_full = models.CharField(max_length=12, editable=False)
+    valid_from = models.DateField("生效日期")
+    value = models.JSONField("参数值（内部单位）")
+    reason = models.TextField("调整理由")
+    source = models.CharField("文件依据", max_length=200)
+    status = models.CharField("状态", max_length=12, choices=STATUS_CHOICES, default="proposed")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("复核意见", max_length=200, blank=True)
+
+    objects = ParameterChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = verbose_name_plural = "参数调整"
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.area_code} {self.valid_from}"
+
+    @property
+    def area_label(self) -> str:
+        return "全国默认" if self.area_code == "CN" else self.area_code

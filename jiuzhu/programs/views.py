@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiuzhu.core.errors import DomainError
+from jiuzhu.registry.forms import apply_errors
+from jiuzhu.registry.models import Household
+from jiuzhu.rules import RulesInputError
+
+from . import actions
+from .engine import evaluate_household, parameter_store
+from .facts import household_facts
+from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
+from .models import LAYER_CHOICES, AssistanceProgram, ParameterChange
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    layer = request.GET.get("layer", "")
+    qs = AssistanceProgram.objects.filter(is_active=True)
+    if layer:
+        qs = qs.filter(layer=layer)
+    return render(request, "programs/catalog.html", {"programs": qs, "layers": LAYER_CHOICES, "layer": layer})
+
+
+@login_required
+def program_detail(request: HttpRequest, code: str) -> HttpResponse:
+    program = get_object_or_404(AssistanceProgram, code=code, is_active=True)
+    return render(request, "programs/program.html", {"program": program})
+
+
+@login_required
+def eligibility(request: HttpRequest) -> HttpResponse:
+    """救助测算 (INT-4 智能研判): which programs a family may qualify for, and why."""
+    household = None
+    initial_members: list[dict[str, Any]] = []
+    initial: dict[str, Any] = {}
+    if request.GET.get("household"):
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=request.GET["household"])
+        initial_members = household_facts(household)
+        initial["area_code"] = household.area_id
+    form = FamilyForm(request.POST or None, user=request.user, initial=initial)
+    formset = MemberFactsFormSet(request.POST or None, prefix="members", initial=initial_members or None)
+    results = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        kept = [f for f in formset.forms if not f.cleaned_data.get("DELETE")]
+        family: dict[str, Any] = {"members": [f.facts() for f in kept]}
+        if form.temporary():
+            family["temporary"] = form.temporary()
+        try:
+            results = evaluate_household(
+                form.cleaned_data["area_code"], form.cleaned_data["date"], form.cleaned_data["programs"], family
+            )
+        except DomainError as exc:
+            apply_errors(exc, form)
+    context = {"form": form, "formset": formset, "results": results, "household": household}
+    return render(request, "programs/eligibility.html", context)
+
+
+@login_required
+def parameters(request: HttpRequest) -> HttpResponse:
+    """救助标准与参数: values in force for the user's area, and changes awaiting review."""
+    store = parameter_store()
+    area = request.user.area
+    on = dt.date.today()
+    rows = []
+    if area is not None:
+        for name in store.names():
+            try:
+                rows.append(store.lookup(name, area.short_code, on))
+            except RulesInputError:
+                continue
+    can_propose = request.user.has_perm_code("parameters.propose")
+    form = ChangeForm(request.POST or None, store=store, initial={"area_code": area.short_code if area else ""})
+    if request.method == "POST":
+        if not can_propose:
+            raise PermissionDenied("您的岗位无权提出参数调整")
+        if form.is_valid():
+            try:
+                data = {k: form.cleaned_data[k] for k in ("name", "area_code", "valid_from", "source", "reason")}
+                actions.propose_change(request.user, value=form.internal_value(), **data)
+            except DomainError as exc:
+                apply_errors(exc, form)
+            else:
+                messages.success(request, "已提交参数调整，须由另一名工作人员复核后生效")
+                return redirect("programs:parameters")
+    changes = ParameterChange.objects.visible_to(request.user).select_related("proposed_by", "decided_by")[:100]
+    return render(
+        request,
+        "programs/parameters.html",
+        {
+            "rows": rows,
+            "form": form,
+            "changes": changes,
+            "can_propose": can_propose,
+            "on": on,
+            "can_confirm": request.user.has_perm_code("parameters.confirm"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide_change(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    change = get_object_or_404(ParameterChange.objects.visible_to(request.user), pk=pk)
+    note = request.POST.get("note", "")
+    try:
+        if decision == "confirm":
+            actions.confirm_change(request.user, change, note=note)
+            messages.success(request, "参数调整已复核生效")
+        else:
+            actions.reject_change(request.user, change, note=note)
+            messages.success(request, "参数调整已退回")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("programs:parameters")
