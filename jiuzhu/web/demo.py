@@ -329,6 +329,6 @@ def load_demo() -> dict[str, int]:
         load_areas()
         load_departments()
         load_users()
-        sync_catalog()
+        programs = sync_catalog()
     households = load_households()
-    return {"households": households}
+    return {"households": households, "programs": programs}

@@ -12,8 +12,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
+        if result["programs"]:
+            self.stdout.write(f"救助项目库已同步 {result['programs']} 项")
         if result["households"]:
             self.stdout.write(f"已生成演示家庭 {result['households']} 户")
-        else:
+        if not any(result.values()):
             self.stdout.write("演示数据已存在，未做修改")
         self.stdout.write("演示用户（密码 " + DEMO_PASSWORD + "）：" + "、".join(u.username for u in USERS))
