@@ -14,6 +14,7 @@ from ninja.renderers import JSONRenderer
 
 from jiuzhu.accounts.api import router as accounts_router
 from jiuzhu.accounts.auth import API_AUTH, TokenRejected
+from jiuzhu.applications.api import router as applications_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
 from jiuzhu.programs.api import eligibility as eligibility_router
@@ -22,6 +23,7 @@ from jiuzhu.programs.api import programs as programs_router
 from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
+from jiuzhu.verification.api import router as verification_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -47,6 +49,8 @@ api.add_router("/documents", documents_router)
 api.add_router("/programs", programs_router)
 api.add_router("/parameters", parameters_router)
 api.add_router("/eligibility", eligibility_router)
+api.add_router("/applications", applications_router)
+api.add_router("/verifications", verification_router)
 api.add_router("", accounts_router)
 
 _PYDANTIC_MESSAGES = {

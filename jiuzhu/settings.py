@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "jiuzhu.holidays",
     "jiuzhu.registry",
     "jiuzhu.programs",
+    "jiuzhu.applications",
+    "jiuzhu.verification",
 ]
 
 MIDDLEWARE = [

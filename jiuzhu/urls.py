@@ -36,6 +36,8 @@ urlpatterns = [
     path("audit/", include(([path("", audit_views.audit_list, name="list")], "audit"))),
     path("", include("jiuzhu.registry.urls")),
     path("", include("jiuzhu.programs.urls")),
+    path("", include("jiuzhu.applications.urls")),
+    path("verification/", include("jiuzhu.verification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -90,6 +90,9 @@ DOCUMENT_KIND_CHOICES = [
     ("medical", "病历/诊断证明"),
     ("income", "收入证明"),
     ("photo", "照片"),
+    ("signature", "签名"),
+    ("notice", "文书"),
+    ("report", "核对报告"),
     ("other", "其他材料"),
 ]
 

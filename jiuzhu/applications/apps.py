@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApplicationsConfig(AppConfig):
+    name = "jiuzhu.applications"
+    verbose_name = "救助申请"

@@ -1,0 +1,322 @@
+"""救助申请: intake (一门受理、一证申请), the case and its procedure, notices, archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from jiuzhu.registry.models import AreaScopedQuerySet
+
+PROGRAM_CHOICES = [
+    ("dibao", "最低生活保障"),
+    ("tekun", "特困人员救助供养"),
+    ("temporary", "临时救助"),
+    ("dibao_edge", "低保边缘家庭认定"),
+    ("rigid_expense", "刚性支出困难家庭认定"),
+]
+TEMPORARY_KIND_CHOICES = [
+    ("", "—"),
+    ("emergency", "急难型"),
+    ("illness", "支出型（重特大疾病）"),
+    ("education", "支出型（子女教育费用）"),
+]
+CHANNEL_CHOICES = [
+    ("window", "窗口受理"),
+    ("online", "网上申请（掌上办）"),
+    ("village", "村（社区）帮办代办"),
+    ("discovery", "主动发现"),
+]
+PRESET_CHOICES = [
+    ("devolved", "审批权下放到镇（街）（峄政发〔2020〕14号）"),
+    ("national", "县级审核确认（民发〔2021〕57号）"),
+]
+
+
+class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-5, WF-*)
+    county_code = models.CharField("县级区划", max_length=6, unique=True)
+    preset = models.CharField("流程模式", max_length=12, choices=PRESET_CHOICES)
+    notice_prefix = models.CharField("文书字号前缀", max_length=16, help_text="如：台民救")
+    issuer_name = models.CharField("出具单位", max_length=64, help_text="如：台儿庄区民政局")
+    approval_levels = models.JSONField("审批层级", default=dict, help_text='{"dibao": "town", ...}')
+    total_limit_days = models.PositiveSmallIntegerField("办理时限（工作日）")
+    special_limit_days = models.PositiveSmallIntegerField("特殊情况延长至（工作日）", default=45)
+    investigation_days = models.PositiveSmallIntegerField("入户调查与核对时限（工作日）")
+    publicity_days = models.PositiveSmallIntegerField("公示天数（自然日）", default=7)
+    rejection_notice_days = models.PositiveSmallIntegerField("不予批准告知时限（工作日）", default=3)
+    emergency_register_days = models.PositiveSmallIntegerField("急难先行救助后补登记时限（工作日）", default=5)
+    review_cycle_stable_months = models.PositiveSmallIntegerField("复核周期：稳定家庭（月）", default=12)
+    review_cycle_other_months = models.PositiveSmallIntegerField("复核周期：其他家庭（月）", default=6)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理流程配置"
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.get_preset_display()}"
+
+    def approval_level(self, program: str) -> str:
+        return str(self.approval_levels.get(program, "county"))
+
+
+class Intake(models.Model):  # 受理登记: one visit, one or more applications (一门受理)
+    receipt_number = models.CharField("回执编号", max_length=32, unique=True)
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="intakes")
+    applicant = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="intakes")
+    channel = models.CharField("申请渠道", max_length=12, choices=CHANNEL_CHOICES)
+    area_code = models.CharField(max_length=12, db_index=True)
+    documents_provided = models.JSONField("已提交材料", default=list)
+    remarks = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("受理时间", default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "受理登记"
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class ApplicationQuerySet(AreaScopedQuerySet):
+    def open(self) -> ApplicationQuerySet:
+        return self.exclude(state__in=TERMINAL_STATES)
+
+
+STATE_CHOICES = [
+    ("accepted", "已受理"),
+    ("returned", "退回补正"),
+    ("investigating", "调查核对中"),
+    ("reviewing", "待审核确认"),
+    ("publicizing", "结果公示中"),
+    ("deliberating", "民主评议中"),
+    ("decision_pending", "待审批"),
+    ("advance_paid", "已先行救助·待补登记"),
+    ("approved", "已批准"),
+    ("rejected", "不予批准"),
+    ("not_accepted", "不予受理"),
+    ("withdrawn", "已撤回"),
+]
+TERMINAL_STATES = ("approved", "rejected", "not_accepted", "withdrawn")
+
+
+class Application(models.Model):  # 救助申请（案件）
+    number = models.CharField("申请编号", max_length=32, unique=True)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="applications")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="applications")
+    program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
+    temporary_kind = models.CharField("临时救助类型", max_length=12, choices=TEMPORARY_KIND_CHOICES, blank=True)
+    channel = models.CharField("申请渠道", max_length=12, choices=CHANNEL_CHOICES)
+    state = models.CharField("状态", max_length=16, choices=STATE_CHOICES, default="accepted", db_index=True)
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    urban = models.BooleanField("城镇")
+    facts = models.JSONField("家庭情况（测算事实）", default=dict)
+    screening = models.JSONField("受理时救助测算", default=dict)
+    missing_documents = models.JSONField("待补材料", default=list)
+    # 单独登记备案: the applicant is a close relative of a staff member.
+    staff_relative_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    staff_relative_note = models.CharField("近亲属备案说明", max_length=200, blank=True)
+    accepted_at = models.DateTimeField("受理时间", default=timezone.now)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField("办结时限")
+    extension_reason = models.CharField("延期理由", max_length=200, blank=True)
+    paused_on = models.DateField("补正开始日期", null=True, blank=True)
+    investigation_done_at = models.DateTimeField("入户调查完成", null=True, blank=True)
+    proposed_amount_fen = models.BigIntegerField("拟救助金额（分）", null=True, blank=True)
+    proposal = models.JSONField("审核意见（测算结果与依据）", default=dict, blank=True)
+    publicity_start = models.DateField("公示开始", null=True, blank=True)
+    publicity_end = models.DateField("公示结束", null=True, blank=True)
+    decision = models.CharField("决定", max_length=12, blank=True)
+    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount_fen = models.BigIntegerField("救助金额（分）", null=True, blank=True)
+    trace = models.JSONField("计算依据", default=dict, blank=True)
+    start_month = models.DateField("起始发放月份", null=True, blank=True)
+    review_cycle_months = models.PositiveSmallIntegerField("复核周期（月）", null=True, blank=True)
+    rejection_reasons = models.JSONField("不予批准理由", default=list, blank=True)
+    advance_amount_fen = models.BigIntegerField("先行救助金额（分）", null=True, blank=True)
+    advance_paid_at = models.DateTimeField("先行救助时间", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        indexes = [models.Index(fields=["county_code", "state"], name="application_county_state_idx")]
+        verbose_name = verbose_name_plural = "救助申请"
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_program_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def town_code(self) -> str:
+        return self.area_code[:9] + "000"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES
+
+    @property
+    def program_label(self) -> str:
+        label = self.get_program_display()
+        return f"{label}（{self.get_temporary_kind_display()}）" if self.temporary_kind else label
+
+
+class CaseDeadlineQuerySet(models.QuerySet["CaseDeadline"]):
+    def open(self) -> CaseDeadlineQuerySet:
+        return self.filter(met_on__isnull=True)
+
+    def overdue(self, today: dt.date | None = None) -> CaseDeadlineQuerySet:
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+    def due_soon(self, days: int = 3, today: dt.date | None = None) -> CaseDeadlineQuerySet:
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+
+
+class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadlines are data)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="deadlines")
+    step = models.CharField("环节", max_length=32)
+    label = models.CharField("环节名称", max_length=64)
+    started_on = models.DateField("开始日期")
+    due_on = models.DateField("截止日期", db_index=True)
+    met_on = models.DateField("完成日期", null=True, blank=True)
+    area_code = models.CharField(max_length=12, db_index=True)
+    responsible = models.CharField("责任层级", max_length=16, default="town")
+
+    objects = CaseDeadlineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = verbose_name_plural = "办理时限"
+
+    def __str__(self) -> str:
+        return f"{self.label} 截止{self.due_on}"
+
+
+class Investigation(models.Model):  # 入户调查
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="investigations")
+    visited_on = models.DateField("调查日期")
+    investigators = models.CharField("调查人员（两人）", max_length=100)
+    housing = models.TextField("住房情况")
+    living_conditions = models.TextField("生活状况")
+    labour = models.TextField("劳动就业情况")
+    health = models.TextField("健康状况")
+    remarks = models.TextField("调查结论及其他", blank=True)
+    photos = models.ManyToManyField("registry.Document", blank=True, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = verbose_name_plural = "入户调查"
+
+    def __str__(self) -> str:
+        return f"入户调查 {self.visited_on}"
+
+
+class Objection(models.Model):  # 公示异议
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
+    raised_by = models.CharField("异议人", max_length=64)
+    contact = models.CharField("联系方式", max_length=64, blank=True)
+    content = models.TextField("异议内容")
+    received_on = models.DateField("收到日期")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at"]
+        verbose_name = verbose_name_plural = "公示异议"
+
+    def __str__(self) -> str:
+        return f"{self.raised_by}：{self.content[:20]}"
+
+
+class Deliberation(models.Model):  # 民主评议
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="deliberations")
+    held_on = models.DateField("评议日期")
+    participants = models.TextField("参加人员")
+    minutes = models.TextField("评议记录")
+    votes_for = models.PositiveSmallIntegerField("同意票")
+    votes_against = models.PositiveSmallIntegerField("反对票")
+    votes_abstain = models.PositiveSmallIntegerField("弃权票", default=0)
+    outcome = models.CharField("评议结论", max_length=12, choices=[("uphold", "维持"), ("revoke", "不予维持")])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at"]
+        verbose_name = verbose_name_plural = "民主评议"
+
+    def __str__(self) -> str:
+        return f"民主评议 {self.held_on} {self.get_outcome_display()}"
+
+
+NOTICE_KINDS = [
+    ("receipt", "受理通知书"),
+    ("checklist", "一次性告知书"),
+    ("not_accepted", "不予受理通知书"),
+    ("approval", "审批（确认）通知书"),
+    ("rejection", "不予批准通知书"),
+    ("advance", "急难型临时救助先行救助登记表"),
+]
+
+
+class Notice(models.Model):  # 文书: every notice is a PDF kept in the archive (DOC-*)
+    application = models.ForeignKey(Application, null=True, on_delete=models.PROTECT, related_name="notices")
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField("文书类型", max_length=16, choices=NOTICE_KINDS)
+    number = models.CharField("文书编号", max_length=48, unique=True)
+    document = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        verbose_name = verbose_name_plural = "文书"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class NoticeSequence(models.Model):  # 文书字号: per county, year and kind
+    county_code = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county_code", "year", "kind"], name="notice_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code}/{self.year}/{self.kind}: {self.last}"
+
+
+class Commitment(models.Model):  # 诚信承诺书 (the applicant's signature)
+    intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="commitment")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField("签署方式", max_length=8, choices=[("pad", "电子签名"), ("scan", "纸质签字扫描件")])
+    document = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "诚信承诺书"
+
+    def __str__(self) -> str:
+        return f"承诺书 {self.person}"
