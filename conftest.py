@@ -102,6 +102,11 @@ def build_world() -> World:
     perms = list(Permission.objects.filter(content_type__app_label__in=demo.ADMIN_MODEL_PERMS))
     for user in User.objects.filter(is_staff=True):
         user.user_permissions.set(perms)
+    from jiuzhu.applications.config import load_demo_configs
+    from jiuzhu.holidays.provisional import load_provisional_2027
+
+    load_demo_configs()
+    load_provisional_2027()
     return World()
 
 

@@ -16,6 +16,7 @@ _ACTION_NAMES = {
     "accounts.manage": "管理用户和令牌",
     "areas.edit": "维护行政区划",
     "calendar.edit": "维护节假日安排",
+    "applications.intake": "受理救助申请",
     "parameters.propose": "提出救助标准等参数调整",
     "parameters.confirm": "复核救助标准等参数调整",
 }

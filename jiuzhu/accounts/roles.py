@@ -26,11 +26,16 @@ ROLES: dict[str, Role] = {
     r.code: r
     for r in [
         # 村协理员/网格员 (GOV-6, GOV-9): registers families, helps apply, reports hardship.
-        Role("village_assistant", "村协理员/网格员", "village", frozenset(_WRITE - {"registry.import"})),
+        Role(
+            "village_assistant",
+            "村协理员/网格员",
+            "village",
+            frozenset((_WRITE - {"registry.import"}) | {"applications.intake"}),
+        ),
         # 镇窗口经办 (GOV-4): one-door intake, investigation, registry upkeep.
-        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE)),
+        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake"})),
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
-        Role("town_approver", "镇审批", "town", frozenset(_WRITE)),
+        Role("town_approver", "镇审批", "town", frozenset(_WRITE | {"applications.intake"})),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
         Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view", *_PARAMETERS})),
         # 县核对员: economic-status verification centre.

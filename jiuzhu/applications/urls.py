@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "applications"
-urlpatterns: list = []
+urlpatterns = [
+    path("applications/", views.application_list, name="list"),
+    path("applications/new/", views.intake_view, name="intake"),
+    path("applications/overdue/", views.overdue_view, name="overdue"),
+    path("applications/<int:pk>/", views.application_detail, name="detail"),
+    path("applications/<int:pk>/investigation/", views.investigation_view, name="investigation"),
+    path("applications/<int:pk>/actions/<str:name>/", views.application_action, name="action"),
+    path("applications/<int:pk>/dossier.zip", views.dossier_view, name="dossier"),
+]

@@ -625,3 +625,36 @@ def attach_document(
     except IntegrityError:
         raise DomainError("duplicate_document", "该文件已上传过，无需重复上传") from None
     return doc
+
+
+def store_generated(
+    by: Any,
+    household: Household,
+    data: bytes,
+    *,
+    kind: str,
+    title: str,
+    filename: str,
+    content_type: str,
+    person: Person | None = None,
+) -> Document:
+    """Keep a file the system produced (a notice PDF, a signature image) in the household's
+    archive. Runs inside the caller's transaction; the caller's action writes the audit row."""
+    sha = hashlib.sha256(data).hexdigest()
+    existing = Document.objects.filter(household=household, sha256=sha).first()
+    if existing is not None:
+        return existing
+    doc = Document.objects.create(
+        household=household,
+        person=person,
+        area_code=household.area_id,
+        kind=kind,
+        title=title[:100],
+        original_name=filename[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=sha,
+        uploaded_by=user_or_none(by),
+    )
+    storage.save_bytes(doc.storage_name, data)
+    return doc

@@ -42,3 +42,17 @@ def save(name: str, upload: UploadedFile) -> None:
         for chunk in upload.chunks():
             fh.write(chunk)
     os.replace(tmp, target)
+
+
+def save_bytes(name: str, data: bytes) -> None:
+    target = path_of(name)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def read_bytes(name: str) -> bytes:
+    return path_of(name).read_bytes()

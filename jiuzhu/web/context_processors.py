@@ -12,6 +12,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     can = user.has_perm_code
     items = [("home", "首页", True)]
     items += [
+        ("applications:intake", "受理申请", can("applications.intake") or user.is_superuser),
+        ("applications:list", "救助申请", can("registry.view") or user.is_superuser),
+        ("applications:overdue", "限时办理", can("registry.view") or user.is_superuser),
         ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
         ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
         ("registry:import", "批量导入", can("registry.import") or user.is_superuser),

@@ -18,9 +18,11 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.system import SystemActor
+from jiuzhu.applications.config import load_demo_configs
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
 from jiuzhu.core.idnumber import make_id_number
+from jiuzhu.holidays.provisional import load_provisional_2027
 from jiuzhu.programs.catalog import sync_catalog
 from jiuzhu.registry.importer import import_rows
 from jiuzhu.registry.models import Person
@@ -330,5 +332,7 @@ def load_demo() -> dict[str, int]:
         load_departments()
         load_users()
         programs = sync_catalog()
+        load_demo_configs()
+        load_provisional_2027()
     households = load_households()
     return {"households": households, "programs": programs}

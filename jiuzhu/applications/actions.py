@@ -1,0 +1,765 @@
+"""State changes of a case (救助申请). Each checks the workflow table (state, role, area),
+runs in one transaction with the row locked, writes its audit row, and issues its notice.
+Views and the API call these and nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.system import user_or_none
+from jiuzhu.audit.log import record
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.facts import household_facts
+from jiuzhu.registry.actions import store_generated
+from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.storage import sniff_content_type
+from jiuzhu.verification.actions import request_verification
+from jiuzhu.verification.models import Authorization
+
+from . import notices, workflow
+from .config import config_for
+from .models import (
+    PROGRAM_CHOICES,
+    TEMPORARY_KIND_CHOICES,
+    Application,
+    CaseDeadline,
+    Commitment,
+    Deliberation,
+    Intake,
+    Investigation,
+    NoticeSequence,
+    Objection,
+    ProcedureConfig,
+)
+
+ADULT = 18
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+PROGRAM_NAMES = dict(PROGRAM_CHOICES)
+# What one-ID intake still needs on paper; everything else comes from department data (一证申请).
+EXTRA_DOCUMENTS = {
+    "illness": [("医疗费用票据（自付部分）", "重特大疾病支出型临时救助需提供近12个月医疗费用票据")],
+    "education": [("教育费用票据", "子女教育支出型临时救助需提供学费、住宿费等票据")],
+    "emergency": [("急难事由说明", "火灾、交通事故等急难情况的简要说明或相关证明")],
+}
+
+
+@dataclass
+class SignatureIn:  # a drawn signature (PNG) or a scan (JPEG/PNG/PDF)
+    person_id: int
+    data: bytes
+    method: str = "pad"
+
+
+@dataclass
+class IntakeRequest:
+    household: Household
+    applicant: Person
+    programs: list[str]
+    channel: str = "window"
+    temporary_kind: str = ""
+    emergency_event: str = ""
+    facts: dict[str, Any] | None = None
+    documents_provided: list[str] = field(default_factory=list)
+    authorizations: list[SignatureIn] = field(default_factory=list)
+    commitment: SignatureIn | None = None
+    staff_relative_of: Any = None
+    staff_relative_note: str = ""
+    remarks: str = ""
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _next(county_code: str, kind: str) -> int:
+    year = timezone.localdate().year
+    NoticeSequence.objects.get_or_create(county_code=county_code, year=year, kind=kind)
+    seq = NoticeSequence.objects.select_for_update().get(county_code=county_code, year=year, kind=kind)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return seq.last
+
+
+def _deadline(application: Application, step: str, label: str, due_on: dt.date, responsible: str = "town") -> None:
+    CaseDeadline.objects.update_or_create(
+        application=application,
+        step=step,
+        met_on=None,
+        defaults={
+            "label": label,
+            "started_on": _today(),
+            "due_on": due_on,
+            "area_code": application.area_code,
+            "responsible": responsible,
+        },
+    )
+
+
+def _meet(application: Application, step: str) -> None:
+    CaseDeadline.objects.filter(application=application, step=step, met_on__isnull=True).update(met_on=_today())
+
+
+def default_facts(household: Household) -> dict[str, Any]:
+    """The engine's JSON form of what the registry knows (incomes and assets are declared)."""
+    members = []
+    for m in household_facts(household):
+        out = {k: v for k, v in m.items() if v not in ("", 0, None) or k == "relation"}
+        out["birth_date"] = m["birth_date"].isoformat()
+        members.append(out)
+    return {"urban": household.urban_rural == "urban", "members": members}
+
+
+def _facts_for(
+    application_program: str, base: dict[str, Any], temporary_kind: str, level: str, event: str
+) -> dict[str, Any]:
+    facts = {k: v for k, v in base.items() if k != "temporary"}
+    if application_program == "temporary":
+        facts["temporary"] = {"kind": temporary_kind, "approval_level": level, "event": event}
+    return facts
+
+
+def evaluate(application: Application, on: dt.date | None = None) -> dict[str, Any]:
+    """The rules engine's result for this case's program and facts, with reasons and trace."""
+    return evaluate_household(application.area_code, on or _today(), [application.program], application.facts)[
+        application.program
+    ]
+
+
+def _store_signature(by: Any, household: Household, person: Person, sig: SignatureIn, label: str) -> Any:
+    if sig.method not in ("pad", "scan"):
+        raise InvalidInput("invalid_choice", "签署方式应为电子签名（pad）或扫描件（scan）", field="signatures")
+    if not sig.data or len(sig.data) > MAX_SIGNATURE_BYTES:
+        raise InvalidInput("invalid_signature", f"{person.name}的{label}签名为空或超过2MB", field="signatures")
+    kind = _sniff(sig.data)
+    if kind not in ("image/png", "image/jpeg", "application/pdf") or (sig.method == "pad" and kind != "image/png"):
+        raise InvalidInput(
+            "invalid_signature", f"{person.name}的{label}签名应为PNG图片（扫描件可为JPG或PDF）", field="signatures"
+        )
+    ext = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[kind]
+    return store_generated(
+        by,
+        household,
+        sig.data,
+        kind="signature",
+        title=f"{label}签名（{person.name}）",
+        filename=f"{label}-{person.pk}.{ext}",
+        content_type=kind,
+        person=person,
+    )
+
+
+def _sniff(data: bytes) -> str:
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import InMemoryUploadedFile
+
+    buf = BytesIO(data)
+    return sniff_content_type(InMemoryUploadedFile(buf, "file", "x", "application/octet-stream", len(data), None))
+
+
+def _check_no_duplicate(household: Household, program: str) -> None:
+    existing = (
+        Application.objects.filter(household=household, program=program)
+        .exclude(state__in=("rejected", "not_accepted", "withdrawn"))
+        .order_by("-id")
+        .first()
+    )
+    if existing is None:
+        return
+    if existing.state == "approved" and program in ("temporary", "dibao_edge", "rigid_expense"):
+        return  # one-off aid and status recognitions may be asked again
+    what = "正在享受" if existing.state == "approved" else "已有在办的"
+    raise DomainError(
+        "duplicate_application",
+        f"该家庭{what}{PROGRAM_NAMES[program]}申请（申请编号 {existing.number}，{existing.get_state_display()}），"
+        "不能重复申请",
+    )
+
+
+def intake(by: Any, req: IntakeRequest) -> Intake:
+    """一门受理、一证申请 (INT-1…INT-3): register one visit with one or more applications,
+    signatures, the 受理回执 and, if anything is missing, the 一次性告知书."""
+    require(by, "applications.intake")
+    household, applicant = req.household, req.applicant
+    if applicant.household_id != household.pk:
+        raise InvalidInput("invalid_applicant", "申请人须为该家庭成员", field="applicant")
+    if not req.programs:
+        raise InvalidInput("required", "请至少选择一个救助项目", field="programs")
+    for i, program in enumerate(req.programs):
+        if program not in PROGRAM_NAMES:
+            raise InvalidInput("unknown_program", f"未知救助项目“{program}”", field=f"programs[{i}]")
+    if len(set(req.programs)) != len(req.programs):
+        raise InvalidInput("duplicate_program", "同一救助项目不能重复选择", field="programs")
+    if "temporary" in req.programs and req.temporary_kind not in dict(TEMPORARY_KIND_CHOICES) | {"": ""}:
+        raise InvalidInput("invalid_choice", "临时救助类型无效", field="temporary_kind")
+    if "temporary" in req.programs and not req.temporary_kind:
+        raise InvalidInput("required", "申请临时救助时请选择临时救助类型（急难型或支出型）", field="temporary_kind")
+    if req.temporary_kind == "emergency" and not req.emergency_event:
+        raise InvalidInput("required", "急难型临时救助请选择急难事件", field="emergency_event")
+    if req.channel not in ("window", "online", "village", "discovery"):
+        raise InvalidInput("invalid_choice", "申请渠道无效", field="channel")
+    for program in req.programs:
+        _check_no_duplicate(household, program)
+    config = config_for(household.county_code)
+    base = req.facts if req.facts is not None else default_facts(household)
+    base = {**base, "urban": base.get("urban", household.urban_rural == "urban")}
+    screening = (
+        evaluate_household(
+            household.area_id, _today(), [p for p in req.programs if p != "temporary"] or ["dibao"], base
+        )
+        if any(p != "temporary" for p in req.programs)
+        else {}
+    )
+    members = list(household.members.filter(death_date__isnull=True))
+    adults = [p for p in members if p.age_on(_today()) >= ADULT]
+    signed_ids = {s.person_id for s in req.authorizations}
+    for s in req.authorizations:
+        if s.person_id not in {p.pk for p in members}:
+            raise InvalidInput("invalid_person", "授权书签署人须为该家庭的成员", field="authorizations")
+    already = set(Authorization.objects.valid().filter(household=household).values_list("person_id", flat=True))
+    missing: list[dict[str, str]] = [
+        {"name": f"家庭经济状况核对授权书（{p.name}）", "note": "每名成年家庭成员本人签字（可在窗口电子签名）"}
+        for p in adults
+        if p.pk not in signed_ids | already
+    ]
+    if req.commitment is None:
+        missing.append({"name": "诚信承诺书（申请人）", "note": "申请人本人签字"})
+    for name, note in EXTRA_DOCUMENTS.get(req.temporary_kind, []) if "temporary" in req.programs else []:
+        if name not in req.documents_provided:
+            missing.append({"name": name, "note": note})
+    calendar = current_calendar()
+    today = _today()
+    with transaction.atomic():
+        county = household.county_code
+        receipt = f"SL{county}-{today:%Y}-{_next(county, 'intake'):06d}"
+        record_intake = Intake.objects.create(
+            receipt_number=receipt,
+            household=household,
+            applicant=applicant,
+            channel=req.channel,
+            area_code=household.area_id,
+            documents_provided=list(req.documents_provided),
+            remarks=req.remarks,
+            created_by=user_or_none(by),
+        )
+        for s in req.authorizations:
+            person = next(p for p in members if p.pk == s.person_id)
+            doc = _store_signature(by, household, person, s, "核对授权书")
+            Authorization.objects.create(
+                person=person,
+                household=household,
+                area_code=household.area_id,
+                method=s.method,
+                document=doc,
+                recorded_by=user_or_none(by),
+            )
+        if req.commitment is not None:
+            doc = _store_signature(by, household, applicant, req.commitment, "诚信承诺书")
+            Commitment.objects.create(
+                intake=record_intake, person=applicant, method=req.commitment.method, document=doc
+            )
+        created = []
+        for program in req.programs:
+            kind = req.temporary_kind if program == "temporary" else ""
+            level = config.approval_level(program)
+            app = Application.objects.create(
+                number=f"SQ{county}-{today:%Y}-{_next(county, 'application'):06d}",
+                intake=record_intake,
+                household=household,
+                applicant=applicant,
+                program=program,
+                temporary_kind=kind,
+                channel=req.channel,
+                area_code=household.area_id,
+                county_code=county,
+                urban=bool(base["urban"]),
+                facts=_facts_for(program, base, kind, level, req.emergency_event),
+                screening=screening.get(program, {}) if program != "temporary" else {},
+                missing_documents=missing,
+                staff_relative_of=req.staff_relative_of,
+                staff_relative_note=req.staff_relative_note[:200],
+                accepted_by=user_or_none(by),
+                due_on=calendar.add_working_days(today, config.total_limit_days),
+            )
+            _deadline(app, "overall", "办结时限", app.due_on, level)
+            if kind == "emergency":
+                _deadline(app, "advance", "24小时内先行救助", today + dt.timedelta(days=1))
+            else:
+                _deadline(
+                    app,
+                    "investigation",
+                    "入户调查与经济状况核对",
+                    calendar.add_working_days(today, config.investigation_days),
+                )
+            created.append(app)
+            record(
+                by,
+                "applications.intake",
+                app,
+                changes={
+                    "number": app.number,
+                    "program": program,
+                    "temporary_kind": kind,
+                    "channel": req.channel,
+                    "household": household.pk,
+                    "applicant": applicant.name,
+                    "missing": [m["name"] for m in missing],
+                    "staff_relative_of": getattr(req.staff_relative_of, "username", None),
+                },
+            )
+        notices.issue(by, "receipt", intake=record_intake, application=created[0])
+        if missing:
+            notices.issue(by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing})
+    return record_intake
+
+
+# ---- transitions ---------------------------------------------------------------------------------
+
+
+def _begin(by: Any, application: Application, name: str) -> tuple[Application, ProcedureConfig, Any]:
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    config = config_for(app.county_code)
+    row = workflow.check(app, name, by, config)
+    return app, config, row
+
+
+def _finish(by: Any, app: Application, row: Any, changes: dict[str, Any] | None = None) -> Application:
+    before = app.state
+    if row.target:
+        app.state = row.target
+    app.version += 1
+    app.save()
+    record(by, f"applications.{row.name}", app, changes={"from": before, "to": app.state, **(changes or {})})
+    return app
+
+
+def start_investigation(by: Any, application: Application) -> Application:
+    """开始入户调查 and 委托核对 together (seed 004: 关口前移，同步开展)."""
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "start_investigation")
+        request = request_verification(by, household=app.household, program=app.program, application=app)
+        return _finish(by, app, row, {"verification_request": request.pk})
+
+
+def record_investigation(
+    by: Any,
+    application: Application,
+    *,
+    visited_on: dt.date,
+    investigators: str,
+    housing: str,
+    living_conditions: str,
+    labour: str,
+    health: str,
+    remarks: str = "",
+    photos: list[Any] | None = None,
+    facts: dict[str, Any] | None = None,
+) -> Investigation:
+    """入户调查 (WF-*): the home-visit record by two investigators, optionally with the
+    household facts as found (收入核算)."""
+    if len([n for n in investigators.replace("，", ",").replace("、", ",").split(",") if n.strip()]) < 2:
+        raise InvalidInput(
+            "two_investigators", "入户调查须由两名工作人员进行，请填写两名调查人员", field="investigators"
+        )
+    if visited_on > _today():
+        raise InvalidInput("invalid_date", "调查日期不能晚于今天", field="visited_on")
+    for key, value in (
+        ("housing", housing),
+        ("living_conditions", living_conditions),
+        ("labour", labour),
+        ("health", health),
+    ):
+        if not (value or "").strip():
+            raise InvalidInput("required", "请填写住房、生活、劳动就业和健康状况", field=key)
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "record_investigation")
+        if facts is not None:
+            new_facts = _facts_for(
+                app.program,
+                {**facts, "urban": facts.get("urban", app.urban)},
+                app.temporary_kind,
+                config.approval_level(app.program),
+                (app.facts.get("temporary") or {}).get("event", ""),
+            )
+            evaluate_household(app.area_code, _today(), [app.program], new_facts)  # validates
+            app.facts = new_facts
+        visit = Investigation.objects.create(
+            application=app,
+            visited_on=visited_on,
+            investigators=investigators.strip(),
+            housing=housing,
+            living_conditions=living_conditions,
+            labour=labour,
+            health=health,
+            remarks=remarks,
+            recorded_by=user_or_none(by),
+        )
+        for i, upload in enumerate(photos or []):
+            data = upload.read()
+            kind = _sniff(data)
+            if kind not in ("image/jpeg", "image/png", "image/webp"):
+                raise InvalidInput("unsupported_file", "调查照片应为JPG、PNG或WEBP图片", field=f"photos[{i}]")
+            if len(data) > 10 * 1024 * 1024:
+                raise InvalidInput("file_too_large", "单张照片不得超过10MB", field=f"photos[{i}]")
+            visit.photos.add(
+                store_generated(
+                    by,
+                    app.household,
+                    data,
+                    kind="photo",
+                    title=f"入户调查照片 {visited_on:%Y-%m-%d}",
+                    filename=upload.name,
+                    content_type=kind,
+                )
+            )
+        app.investigation_done_at = timezone.now()
+        _finish(by, app, row, {"investigation": visit.pk, "visited_on": visited_on, "facts_updated": facts is not None})
+    return visit
+
+
+def submit_review(by: Any, application: Application) -> Application:
+    """提交审核: both the home visit and the 核对报告 are in (WF-*)."""
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "submit_review")
+        if app.investigation_done_at is None:
+            raise DomainError("investigation_missing", "尚未录入入户调查，不能提交审核")
+        if not app.verification_requests.filter(status="done").exists():
+            raise DomainError("verification_pending", "家庭经济状况核对报告尚未出具，请待核对中心出具报告后再提交审核")
+        _meet(app, "investigation")
+        return _finish(by, app, row)
+
+
+def _decide_amount(app: Application, on: dt.date, config: ProcedureConfig) -> dict[str, Any]:
+    result = evaluate(app, on)
+    if not result["eligible"]:
+        failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
+        raise DomainError("not_eligible", f"按现行标准测算不符合条件：{failed}。请作出不予批准决定，或重新调查核实")
+    if app.program == "temporary" and result["trace"]["variables"].get("temporary_needs_higher_approval"):
+        raise DomainError("needs_higher_approval", "测算金额超过本级审批权限，须报上级审批或“一事一议”")
+    return result
+
+
+def _start_publicity(app: Application, config: ProcedureConfig) -> None:
+    app.publicity_start = _today()
+    app.publicity_end = _today() + dt.timedelta(days=config.publicity_days)
+    _deadline(app, "publicity", "村（居）公示", app.publicity_end)
+
+
+def _record_decision(by: Any, app: Application, result: dict[str, Any], config: ProcedureConfig) -> None:
+    today = _today()
+    app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
+    app.amount_fen = result["monthly_amount_fen"]
+    app.trace = result["trace"]
+    if app.program in ("dibao", "tekun"):
+        app.start_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        app.review_cycle_months = _review_cycle(app, config)
+
+
+def _review_cycle(app: Application, config: ProcedureConfig) -> int:
+    """Yearly for stable households (all members elderly or severely disabled), else 6 months."""
+    members = app.facts.get("members", [])
+
+    def stable(m: dict[str, Any]) -> bool:
+        birth = m.get("birth_date")
+        age = m.get("age") if birth is None else _today().year - int(str(birth)[:4])
+        return (age or 0) >= 60 or (m.get("disability_grade") in (1, 2))
+
+    return (
+        config.review_cycle_stable_months
+        if members and all(stable(m) for m in members)
+        else config.review_cycle_other_months
+    )
+
+
+def _conflict(by: Any, app: Application) -> None:
+    if app.staff_relative_of_id and getattr(by, "pk", None) == app.staff_relative_of_id:
+        raise DomainError("conflict_of_interest", "该申请人为您的近亲属（已单独登记备案），须由其他人员审批")
+
+
+def propose(by: Any, application: Application, *, note: str = "") -> Application:
+    """提出审核意见并公示 (national: the town's proposal is published for 7 days)."""
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "propose")
+        _conflict(by, app)
+        result = _decide_amount(app, _today(), config)
+        app.proposed_amount_fen, app.proposal = result["monthly_amount_fen"], {**result, "note": note}
+        _start_publicity(app, config)
+        return _finish(by, app, row, {"proposed_amount_fen": app.proposed_amount_fen, "note": note})
+
+
+def approve(by: Any, application: Application, *, note: str = "") -> Application:
+    """批准 / 审核确认 (WF-*): amount from the rules engine with its trace; payment from the
+    month after approval; a stable household is reviewed yearly, others every 6 months."""
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "approve")
+        _conflict(by, app)
+        if app.state == "publicizing" and app.publicity_end and _today() <= app.publicity_end:
+            raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，公示期满后方可审批")
+        if config.preset == "devolved" and app.state == "reviewing":
+            _record_decision(by, app, _decide_amount(app, _today(), config), config)
+            _start_publicity(app, config)
+            _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
+            return app
+        if not app.decision:
+            _record_decision(by, app, _decide_amount(app, _today(), config), config)
+        _close(by, app)
+        return _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
+
+
+def _close(by: Any, app: Application) -> None:
+    _meet(app, "publicity")
+    _meet(app, "overall")
+    notices.issue(
+        by,
+        "approval",
+        intake=app.intake,
+        application=app,
+        extra={"parameters": (app.trace or {}).get("parameters", [])[:8]},
+    )
+
+
+def close_publicity(by: Any, application: Application) -> Application:
+    """公示期满无异议 (devolved): the town's decision stands."""
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "close_publicity")
+        if app.publicity_end and _today() <= app.publicity_end:
+            raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，期满后方可办结")
+        if app.objections.exists() and not app.deliberations.exists():
+            raise DomainError("objection_open", "公示期间有异议，须先组织民主评议")
+        _close(by, app)
+        return _finish(by, app, row)
+
+
+def object_(
+    by: Any, application: Application, *, raised_by: str, content: str, received_on: dt.date, contact: str = ""
+) -> Objection:
+    """登记公示异议: who, what, when (WF-*); the case goes to 民主评议."""
+    if not raised_by.strip() or not content.strip():
+        raise InvalidInput("required", "请填写异议人和异议内容", field="content")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "object")
+        objection = Objection.objects.create(
+            application=app,
+            raised_by=raised_by.strip(),
+            content=content.strip(),
+            received_on=received_on,
+            contact=contact,
+            recorded_by=user_or_none(by),
+        )
+        _finish(by, app, row, {"objection": objection.pk, "raised_by": raised_by, "content": content})
+    return objection
+
+
+def record_deliberation(
+    by: Any,
+    application: Application,
+    *,
+    held_on: dt.date,
+    participants: str,
+    minutes: str,
+    votes_for: int,
+    votes_against: int,
+    votes_abstain: int = 0,
+    outcome: str,
+) -> Deliberation:
+    """民主评议: participants, minutes and vote; the approver then decides."""
+    if outcome not in ("uphold", "revoke"):
+        raise InvalidInput("invalid_choice", "评议结论应为维持或不予维持", field="outcome")
+    if min(votes_for, votes_against, votes_abstain) < 0 or votes_for + votes_against + votes_abstain == 0:
+        raise InvalidInput("invalid_votes", "请填写有效的表决票数", field="votes_for")
+    if not participants.strip() or not minutes.strip():
+        raise InvalidInput("required", "请填写参加人员和评议记录", field="minutes")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "record_deliberation")
+        item = Deliberation.objects.create(
+            application=app,
+            held_on=held_on,
+            participants=participants.strip(),
+            minutes=minutes.strip(),
+            votes_for=votes_for,
+            votes_against=votes_against,
+            votes_abstain=votes_abstain,
+            outcome=outcome,
+            recorded_by=user_or_none(by),
+        )
+        _finish(
+            by,
+            app,
+            row,
+            {"deliberation": item.pk, "outcome": outcome, "votes": [votes_for, votes_against, votes_abstain]},
+        )
+    return item
+
+
+def reinvestigate(by: Any, application: Application, *, reason: str) -> Application:
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写重新调查的原因", field="reason")
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "reinvestigate")
+        app.investigation_done_at = None
+        app.decision, app.amount_fen, app.publicity_start, app.publicity_end = "", None, None, None
+        _meet(app, "publicity")
+        _deadline(
+            app,
+            "investigation",
+            "重新入户调查",
+            current_calendar().add_working_days(_today(), config.investigation_days),
+        )
+        return _finish(by, app, row, {"reason": reason})
+
+
+def reject(by: Any, application: Application, *, reason_codes: list[str] | None = None, note: str = "") -> Application:
+    """不予批准 with reasons chosen from the failed tests plus free text; the notice is issued
+    at once (within the 3-working-day limit) and kept in the archive."""
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "reject")
+        _conflict(by, app)
+        result = evaluate(app)
+        failed = {r["code"]: r["message"] for r in result["reasons"] if not r["passed"]}
+        reasons = []
+        for code in reason_codes or []:
+            if code not in failed:
+                raise InvalidInput("invalid_reason", f"理由“{code}”不是本案测算未通过的条件", field="reason_codes")
+            reasons.append({"code": code, "message": failed[code]})
+        if note.strip():
+            reasons.append({"code": "other", "message": note.strip()})
+        if not reasons:
+            raise InvalidInput("required", "请至少选择或填写一条不予批准的理由", field="reason_codes")
+        app.decision, app.decided_at, app.decided_by = "rejected", timezone.now(), user_or_none(by)
+        app.rejection_reasons, app.trace = reasons, result["trace"]
+        _deadline(
+            app,
+            "rejection_notice",
+            "不予批准告知",
+            current_calendar().add_working_days(_today(), config.rejection_notice_days),
+        )
+        notices.issue(by, "rejection", intake=app.intake, application=app)
+        for step in ("rejection_notice", "publicity", "overall", "investigation"):
+            _meet(app, step)
+        return _finish(by, app, row, {"reasons": reasons})
+
+
+def refuse(by: Any, application: Application, *, reason: str) -> Application:
+    """不予受理, with the notice."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写不予受理的理由", field="reason")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "refuse")
+        notices.issue(by, "not_accepted", intake=app.intake, application=app, extra={"reason": reason.strip()})
+        for step in ("overall", "investigation", "advance"):
+            _meet(app, step)
+        return _finish(by, app, row, {"reason": reason})
+
+
+def return_for_documents(by: Any, application: Application, *, items: list[str], note: str = "") -> Application:
+    """退回补正: one 一次性告知书 listing everything; the clock stops until resubmitted."""
+    items = [i.strip() for i in items if i and i.strip()]
+    if not items:
+        raise InvalidInput("required", "请列出需要补正的全部材料（一次性告知）", field="items")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "return_for_documents")
+        app.missing_documents = [{"name": i, "note": note} for i in items]
+        app.paused_on = _today()
+        notices.issue(by, "checklist", intake=app.intake, application=app, extra={"missing": app.missing_documents})
+        return _finish(by, app, row, {"items": items})
+
+
+def resubmit(by: Any, application: Application) -> Application:
+    """补正完成: the days spent waiting for documents do not count against the limit."""
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "resubmit")
+        calendar = current_calendar()
+        if app.paused_on:
+            paused = max(0, calendar.working_days_between(app.paused_on, _today()))
+            app.due_on = calendar.add_working_days(app.due_on, paused)
+            CaseDeadline.objects.filter(application=app, step="overall", met_on__isnull=True).update(due_on=app.due_on)
+        app.paused_on, app.missing_documents = None, []
+        return _finish(by, app, row, {"due_on": app.due_on})
+
+
+def withdraw(by: Any, application: Application, *, reason: str) -> Application:
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写撤回原因", field="reason")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "withdraw")
+        CaseDeadline.objects.filter(application=app, met_on__isnull=True).update(met_on=_today())
+        return _finish(by, app, row, {"reason": reason})
+
+
+def extend(by: Any, application: Application, *, reason: str) -> Application:
+    """特殊情况延长办理时限 (national: up to 45 working days), with the reason recorded."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写延长办理时限的理由", field="reason")
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "extend")
+        new_due = current_calendar().add_working_days(timezone.localdate(app.accepted_at), config.special_limit_days)
+        if new_due <= app.due_on:
+            raise DomainError("already_extended", "办理时限已达到特殊情况上限，不能再延长")
+        app.due_on, app.extension_reason = new_due, reason.strip()[:200]
+        CaseDeadline.objects.filter(application=app, step="overall", met_on__isnull=True).update(due_on=new_due)
+        return _finish(by, app, row, {"due_on": new_due, "reason": reason})
+
+
+def advance_pay(by: Any, application: Application, *, amount_fen: int, note: str = "") -> Application:
+    """急难型临时救助 先行救助 within 24 hours (WF-*, seed 004): within the configured band,
+    without verification or publicity; formal registration follows within 5 working days."""
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "advance_pay")
+        result = evaluate(app)
+        if not result["eligible"]:
+            failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
+            raise DomainError("not_eligible", f"不符合急难型临时救助条件：{failed}")
+        cap = result["monthly_amount_fen"]
+        if amount_fen <= 0 or amount_fen > cap:
+            raise InvalidInput(
+                "amount_out_of_band",
+                f"先行救助金额应大于0且不超过{cap / 100:.2f}元（按当地标准测算）",
+                field="amount_fen",
+            )
+        app.advance_amount_fen, app.advance_paid_at, app.trace = amount_fen, timezone.now(), result["trace"]
+        due = current_calendar().add_working_days(_today(), config.emergency_register_days)
+        _meet(app, "advance")
+        _deadline(app, "registration", "急难救助补办登记", due)
+        notices.issue(by, "advance", intake=app.intake, application=app, extra={"register_due": due})
+        return _finish(by, app, row, {"amount_fen": amount_fen, "note": note})
+
+
+def register_formally(by: Any, application: Application, *, note: str = "") -> Application:
+    """补办登记: record the 先行救助 as the decision and close the case."""
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "register_formally")
+        app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
+        app.amount_fen = app.advance_amount_fen
+        _meet(app, "registration")
+        _meet(app, "overall")
+        notices.issue(by, "approval", intake=app.intake, application=app)
+        return _finish(by, app, row, {"note": note})
+
+
+ACTIONS = {
+    "start_investigation": start_investigation,
+    "record_investigation": record_investigation,
+    "submit_review": submit_review,
+    "propose": propose,
+    "approve": approve,
+    "close_publicity": close_publicity,
+    "object": object_,
+    "record_deliberation": record_deliberation,
+    "reinvestigate": reinvestigate,
+    "reject": reject,
+    "refuse": refuse,
+    "return_for_documents": return_for_documents,
+    "resubmit": resubmit,
+    "withdraw": withdraw,
+    "extend": extend,
+    "advance_pay": advance_pay,
+    "register_formally": register_formally,
+}

@@ -1,0 +1,76 @@
+"""Forms of the case pages. They convert input; the actions decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from jiuzhu.accounts.models import User
+from jiuzhu.rules import EMERGENCY_EVENTS
+
+from .actions import EXTRA_DOCUMENTS
+from .models import CHANNEL_CHOICES, PROGRAM_CHOICES, TEMPORARY_KIND_CHOICES
+
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class IntakeForm(forms.Form):
+    programs = forms.MultipleChoiceField(label="申请项目", choices=PROGRAM_CHOICES, widget=forms.CheckboxSelectMultiple)
+    channel = forms.ChoiceField(label="申请渠道", choices=CHANNEL_CHOICES, initial="window")
+    temporary_kind = forms.ChoiceField(label="临时救助类型", choices=TEMPORARY_KIND_CHOICES, required=False)
+    emergency_event = forms.ChoiceField(label="急难事件", choices=list(EMERGENCY_EVENTS.items()), required=False)
+    documents_provided = forms.MultipleChoiceField(
+        label="已提交的纸质材料",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(name, name) for items in EXTRA_DOCUMENTS.values() for name, _ in items],
+    )
+    staff_relative_of = forms.ModelChoiceField(
+        label="经办人员近亲属备案",
+        queryset=User.objects.none(),
+        required=False,
+        help_text="申请人或家庭成员是社会救助经办人员、村（居）干部的近亲属时选择该人员（单独登记备案）",
+    )
+    staff_relative_note = forms.CharField(label="备案说明", max_length=200, required=False)
+    remarks = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, county_code: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True, area__code__startswith=county_code).exclude(role="department")
+        self.fields["staff_relative_of"].queryset = staff.order_by("username")
+        self.fields["staff_relative_of"].label_from_instance = lambda u: (
+            f"{u.display_name}（{u.role_info.name if u.role_info else ''}）"
+        )
+
+
+class InvestigationForm(forms.Form):
+    visited_on = forms.DateField(label="调查日期", widget=DATE)
+    investigators = forms.CharField(label="调查人员（两人，用顿号分隔）", max_length=100)
+    housing = forms.CharField(label="住房情况", widget=forms.Textarea(attrs={"rows": 2}))
+    living_conditions = forms.CharField(label="生活状况", widget=forms.Textarea(attrs={"rows": 2}))
+    labour = forms.CharField(label="劳动就业情况", widget=forms.Textarea(attrs={"rows": 2}))
+    health = forms.CharField(label="健康状况", widget=forms.Textarea(attrs={"rows": 2}))
+    remarks = forms.CharField(label="调查结论及其他", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class PhotosForm(forms.Form):
+    photos = PhotosField(
+        label="现场照片",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )

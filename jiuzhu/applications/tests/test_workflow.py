@@ -1,0 +1,280 @@
+"""The procedure as a table (WF-*, GOV-5): every row reachable, roles enforced, states guarded."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from jiuzhu.applications import actions, workflow
+from jiuzhu.applications.config import apply_preset, config_for
+from jiuzhu.applications.models import Application, CaseDeadline, ProcedureConfig
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+
+pytestmark = pytest.mark.django_db
+
+
+def use(preset, county="370405"):
+    config = ProcedureConfig.objects.get(county_code=county)
+    apply_preset(config, preset).save()
+    return config
+
+
+def test_every_row_has_a_known_state_and_role():
+    states = {s for s, _ in Application._meta.get_field("state").choices}
+    for t in workflow.TRANSITIONS:
+        assert set(t.sources) <= states, t.name
+        assert not t.target or t.target in states, t.name
+        for spec in t.who:
+            role, _, level = spec.partition("@")
+            assert role in ("window", "approver", "village") and level in ("town", "county", "village", "{level}")
+
+
+def test_the_devolved_preset_lets_the_town_approve(world, signed_intake):
+    use("devolved")
+    app = signed_intake().applications.get()
+    app.state = "reviewing"
+    names = {t.name for t in workflow.allowed(app, config_for("370405"), world.user("tez_zhangshanzi_sp"))}
+    assert "approve" in names and "reject" in names
+    assert "approve" not in {t.name for t in workflow.allowed(app, config_for("370405"), world.user("tez_county"))}
+
+
+def test_the_national_preset_keeps_approval_at_the_county(world, signed_intake):
+    use("national")
+    app = signed_intake().applications.get()
+    app.state = "reviewing"
+    config = config_for("370405")
+    assert {t.name for t in workflow.allowed(app, config, world.user("tez_zhangshanzi_sp"))} >= {"propose"}
+    app.state = "decision_pending"
+    assert "approve" in {t.name for t in workflow.allowed(app, config, world.user("tez_county"))}
+    assert "approve" not in {t.name for t in workflow.allowed(app, config, world.user("tez_zhangshanzi_sp"))}
+
+
+def test_a_clerk_may_not_approve(world, signed_intake):
+    app = signed_intake().applications.get()
+    Application.objects.filter(pk=app.pk).update(state="reviewing")
+    with pytest.raises(Forbidden) as exc:
+        actions.approve(world.user("tez_zhangshanzi"), app)
+    assert "镇（街道）审批人员" in exc.value.message
+
+
+def test_an_action_in_the_wrong_state_is_refused(world, signed_intake):
+    app = signed_intake().applications.get()
+    with pytest.raises(DomainError) as exc:
+        actions.submit_review(world.user("tez_zhangshanzi"), app)
+    assert exc.value.code == "invalid_state" and "已受理" in exc.value.message
+
+
+def test_another_town_cannot_act(world, signed_intake):
+    app = signed_intake().applications.get()
+    with pytest.raises(Forbidden):
+        actions.start_investigation(world.user("tez_jiantouji"), app)
+
+
+def test_start_requires_every_adults_authorization(world, household_in):
+    """VER: 先授权、后核对 — without the 授权书 the request is refused."""
+    h = household_in("张山子镇")
+    intake = actions.intake(
+        world.user("tez_zhangshanzi"),
+        actions.IntakeRequest(household=h, applicant=h.members.get(relation="self"), programs=["dibao"]),
+    )
+    app = intake.applications.get()
+    with pytest.raises(DomainError) as exc:
+        actions.start_investigation(world.user("tez_zhangshanzi"), app)
+    assert exc.value.code == "authorization_missing"
+    app.refresh_from_db()
+    assert app.state == "accepted"
+
+
+def test_start_requests_verification_and_review_waits_for_the_report(world, signed_intake):
+    app = signed_intake().applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    actions.start_investigation(clerk, app)
+    assert app.verification_requests.get().status == "pending"
+    actions.record_investigation(
+        clerk,
+        app,
+        visited_on=dt.date.today(),
+        investigators="张三、李四",
+        housing="砖瓦房两间",
+        living_conditions="基本生活困难",
+        labour="户主务农",
+        health="健康",
+    )
+    with pytest.raises(DomainError) as exc:
+        actions.submit_review(clerk, app)
+    assert exc.value.code == "verification_pending"
+
+
+def test_the_home_visit_needs_two_investigators(world, signed_intake):
+    app = signed_intake().applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    actions.start_investigation(clerk, app)
+    with pytest.raises(InvalidInput) as exc:
+        actions.record_investigation(
+            clerk,
+            app,
+            visited_on=dt.date.today(),
+            investigators="张三",
+            housing="x",
+            living_conditions="x",
+            labour="x",
+            health="x",
+        )
+    assert exc.value.code == "two_investigators"
+
+
+def test_returned_days_do_not_count(world, signed_intake):
+    app = signed_intake().applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    actions.return_for_documents(clerk, app, items=["户口簿复印件", "残疾证"])
+    app.refresh_from_db()
+    assert app.state == "returned" and app.notices.filter(kind="checklist").count() == 1
+    due = app.due_on
+    Application.objects.filter(pk=app.pk).update(paused_on=dt.date.today() - dt.timedelta(days=14))
+    actions.resubmit(clerk, app)
+    app.refresh_from_db()
+    assert app.state == "accepted" and app.due_on > due
+    assert CaseDeadline.objects.get(application=app, step="overall").due_on == app.due_on
+
+
+def test_refusal_issues_the_not_accepted_notice(world, signed_intake):
+    app = signed_intake().applications.get()
+    actions.refuse(world.user("tez_zhangshanzi"), app, reason="申请人户籍不在本辖区")
+    app.refresh_from_db()
+    assert app.state == "not_accepted" and app.notices.filter(kind="not_accepted").exists()
+    assert not CaseDeadline.objects.filter(application=app).open().exists()
+
+
+def test_an_emergency_is_paid_within_the_day_and_registered_later(world, signed_intake):
+    """Seed 004: 急难型临时救助 24 小时内先行救助, 5 个工作日内补办登记."""
+    from django.utils import timezone
+
+    intake = signed_intake(
+        programs=("temporary",), temporary_kind="emergency", emergency_event="fire", documents_provided=["急难事由说明"]
+    )
+    app = intake.applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    advance = CaseDeadline.objects.get(application=app, step="advance")
+    assert advance.due_on == timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(InvalidInput) as exc:
+        actions.advance_pay(clerk, app, amount_fen=10**9)
+    assert exc.value.code == "amount_out_of_band"
+    actions.advance_pay(clerk, app, amount_fen=100000)
+    app.refresh_from_db()
+    assert app.state == "advance_paid" and app.advance_amount_fen == 100000
+    registration = CaseDeadline.objects.get(application=app, step="registration")
+    assert registration.met_on is None
+    actions.register_formally(clerk, app, note="补齐签字盖章")
+    app.refresh_from_db()
+    assert app.state == "approved" and app.amount_fen == 100000
+    registration.refresh_from_db()
+    assert registration.met_on is not None
+    assert sorted(app.notices.values_list("kind", flat=True)) == ["advance", "approval", "receipt"]
+
+
+def test_an_emergency_skips_investigation(world, signed_intake):
+    app = signed_intake(programs=("temporary",), temporary_kind="emergency", emergency_event="fire").applications.get()
+    names = {t.name for t in workflow.allowed(app, config_for("370405"), world.user("tez_zhangshanzi"))}
+    assert "advance_pay" in names and "start_investigation" not in names
+
+
+def test_two_clerks_pressing_at_once_make_one_change(world, signed_intake, api_of):
+    """Concurrency: the second request finds the case already moved and gets a 409."""
+    app = signed_intake().applications.get()
+    first = api_of("tez_zhangshanzi").post(
+        f"/api/v1/applications/{app.id}/actions/start_investigation", "{}", content_type="application/json"
+    )
+    second = api_of("tez_zhangshanzi").post(
+        f"/api/v1/applications/{app.id}/actions/start_investigation", "{}", content_type="application/json"
+    )
+    assert first.status_code == 200 and second.status_code == 409
+    assert "调查核对中" in second.json()["message"]
+    assert app.verification_requests.count() == 1
+
+
+def test_the_api_lists_overdue_cases(api_of, signed_intake):
+    app = signed_intake().applications.get()
+    CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date(2026, 1, 5))
+    data = api_of("tez_county").get("/api/v1/applications", {"overdue": "true"}).json()
+    assert [i["number"] for i in data["items"]] == [app.number]
+    assert api_of("tez_jiantouji").get("/api/v1/applications", {"overdue": "true"}).json()["count"] == 0
+
+
+def test_the_overdue_page_names_town_and_clerk(client_of, signed_intake):
+    app = signed_intake().applications.get()
+    CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date(2026, 1, 5))
+    page = client_of("tez_county").get("/applications/overdue/").content.decode()
+    assert app.number in page and "张山子镇窗口" in page
+
+
+def test_the_dossier_exports_everything_in_order(client_of, signed_intake):
+    import io
+    import zipfile
+
+    app = signed_intake().applications.get()
+    r = client_of("tez_zhangshanzi").get(f"/applications/{app.id}/dossier.zip")
+    assert r.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+    assert names[0].startswith("00-案卷目录") and any("受理通知书" in n for n in names)
+    assert any("签名" in n for n in names)
+
+
+def test_the_detail_page_offers_only_allowed_buttons(client_of, signed_intake):
+    app = signed_intake().applications.get()
+    page = client_of("tez_zhangshanzi").get(f"/applications/{app.id}/").content.decode()
+    assert "开始入户调查与核对" in page and "审核确认" not in page
+    assert client_of("tez_jiantouji").get(f"/applications/{app.id}/").status_code == 404
+
+
+def test_the_intake_page_takes_an_application(client_of, household_in):
+    from jiuzhu.registry.pii import unseal
+
+    from .conftest import png_b64
+
+    h = household_in("张山子镇")
+    head = h.members.get(relation="self")
+    c = client_of("tez_zhangshanzi")
+    page = c.get("/applications/new/", {"id_number": unseal("id_number", head.id_number_enc)})
+    assert page.status_code == 200 and head.name in page.content.decode()
+    adults = [m for m in h.members.all() if m.age >= 18]
+    data = {
+        "id_number": unseal("id_number", head.id_number_enc),
+        "programs": ["dibao"],
+        "channel": "window",
+        "members-TOTAL_FORMS": "3",
+        "members-INITIAL_FORMS": "3",
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "1000",
+        "sig_commit": png_b64(7),
+    }
+    for i, m in enumerate(h.current_members()):
+        data.update(
+            {
+                f"members-{i}-relation": m.relation,
+                f"members-{i}-birth_date": m.birth_date.isoformat(),
+                f"members-{i}-labour_capacity": m.labour_capacity,
+                f"members-{i}-school": "none",
+                f"members-{i}-income_wage": "800" if i == 0 else "",
+            }
+        )
+    for i, m in enumerate(adults):
+        data[f"sig_auth_{m.pk}"] = png_b64(3 + i)
+    r = c.post("/applications/new/", data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    app = Application.objects.get()
+    assert app.facts["members"][0]["incomes"] == {"wage": 80000}
+    assert app.missing_documents == []
+
+
+def test_api_actions_validate_their_fields(api_of, signed_intake):
+    app = signed_intake().applications.get()
+    r = api_of("tez_zhangshanzi").post(
+        f"/api/v1/applications/{app.id}/actions/refuse", json.dumps({}), content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["field"] == "reason"
+    assert (
+        api_of("tez_zhangshanzi")
+        .post(f"/api/v1/applications/{app.id}/actions/fly", "{}", content_type="application/json")
+        .status_code
+        == 404
+    )

@@ -1,0 +1,266 @@
+"""Case pages: intake, list, detail with the buttons the workflow table allows, home visit,
+overdue work, dossier export."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiuzhu.audit.models import AuditEntry
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.programs.facts import household_facts
+from jiuzhu.programs.forms import MemberFactsFormSet
+from jiuzhu.registry.forms import apply_errors
+from jiuzhu.registry.models import Household
+from jiuzhu.registry.queries import lookup_person
+from jiuzhu.web.pagination import IdPaginator
+
+from . import actions, dossier, workflow
+from .config import config_for
+from .dispatch import run_action
+from .forms import IntakeForm, InvestigationForm, PhotosForm
+from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline
+from .queries import filter_applications, overdue_summary
+
+
+def _app(request: HttpRequest, pk: int) -> Application:
+    return get_object_or_404(
+        Application.objects.visible_to(request.user).select_related("household", "applicant", "intake"), pk=pk
+    )
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    g = request.GET
+    filters = {
+        "state": g.get("state", ""),
+        "program": g.get("program", ""),
+        "area": g.get("area", ""),
+        "overdue": g.get("overdue") == "1",
+        "due_soon": g.get("due_soon") == "1",
+        "staff_relative": g.get("staff_relative") == "1",
+        "q": g.get("q", ""),
+    }
+    qs = filter_applications(Application.objects.visible_to(request.user), **filters)
+    overdue = CaseDeadline.objects.filter(application=OuterRef("pk")).overdue()
+    paginator = IdPaginator(
+        qs,
+        20,
+        fetch=lambda ids: (
+            Application.objects.filter(pk__in=ids).select_related("household").annotate(is_overdue=Exists(overdue))
+        ),
+    )
+    page = paginator.get_page(g.get("page"))
+    query = "&".join(f"{k}={v if not isinstance(v, bool) else '1'}" for k, v in filters.items() if v)
+    return render(
+        request,
+        "applications/list.html",
+        {"page": page, "f": filters, "query": query, "states": STATE_CHOICES, "programs": PROGRAM_CHOICES},
+    )
+
+
+def _signature(request: HttpRequest, key: str, person_id: int) -> actions.SignatureIn | None:
+    drawn = request.POST.get(f"sig_{key}", "")
+    scan = request.FILES.get(f"scan_{key}")
+    if scan is not None:
+        return actions.SignatureIn(person_id, scan.read(), "scan")
+    if drawn.startswith("data:image/png;base64,"):
+        try:
+            return actions.SignatureIn(person_id, base64.b64decode(drawn.split(",", 1)[1], validate=True), "pad")
+        except (binascii.Error, ValueError):
+            raise InvalidInput("invalid_signature", "签名图片无法识别，请重新签名", field="signatures") from None
+    return None
+
+
+@login_required
+def intake_view(request: HttpRequest) -> HttpResponse:
+    """一门受理: look up by ID number (一证申请), screen, record the application with signatures."""
+    raw = (request.GET.get("id_number") or request.POST.get("id_number") or "").strip()
+    context: dict[str, Any] = {"id_number": raw}
+    household = person = None
+    if request.GET.get("household"):
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=request.GET["household"])
+        person = household.members.filter(relation="self").first()
+    elif raw:
+        try:
+            person = lookup_person(request.user, raw)
+        except DomainError as exc:
+            context["lookup_error"] = exc.message
+        else:
+            household = person.household if person else None
+            context["not_found"] = household is None
+    if household is None:
+        return render(request, "applications/intake.html", context)
+    members = list(household.current_members())
+    adults = [m for m in members if m.age >= 18 and m.death_date is None]
+    form = IntakeForm(request.POST or None, county_code=household.county_code)
+    facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=household_facts(household))
+    if request.method == "POST" and form.is_valid() and facts.is_valid():
+        d = form.cleaned_data
+        try:
+            sigs = [s for m in adults if (s := _signature(request, f"auth_{m.pk}", m.pk))]
+            base = {
+                "urban": household.urban_rural == "urban",
+                "members": [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")],
+            }
+            result = actions.intake(
+                request.user,
+                actions.IntakeRequest(
+                    household=household,
+                    applicant=person or members[0],
+                    programs=d["programs"],
+                    channel=d["channel"],
+                    temporary_kind=d["temporary_kind"],
+                    emergency_event=d["emergency_event"],
+                    facts=base,
+                    documents_provided=d["documents_provided"],
+                    authorizations=sigs,
+                    commitment=_signature(request, "commit", (person or members[0]).pk),
+                    staff_relative_of=d["staff_relative_of"],
+                    staff_relative_note=d["staff_relative_note"],
+                    remarks=d["remarks"],
+                ),
+            )
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            first = result.applications.order_by("id").first()
+            messages.success(
+                request,
+                f"已受理（回执编号 {result.receipt_number}），已出具受理通知书"
+                + ("和一次性告知书" if first and first.missing_documents else ""),
+            )
+            return redirect(first)
+    open_cases = Application.objects.filter(household=household).open()
+    context.update(
+        household=household,
+        applicant=person,
+        members=members,
+        adults=adults,
+        form=form,
+        facts=facts,
+        open_cases=open_cases,
+    )
+    return render(request, "applications/intake.html", context)
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _app(request, pk)
+    config = config_for(app.county_code)
+    allowed = workflow.allowed(app, config, request.user)
+    failed = []
+    if app.state in ("reviewing", "publicizing", "decision_pending") and any(t.name == "reject" for t in allowed):
+        try:
+            failed = [r for r in actions.evaluate(app)["reasons"] if not r["passed"]]
+        except DomainError:
+            failed = []
+    context = {
+        "app": app,
+        "config": config,
+        "allowed": allowed,
+        "allowed_names": {t.name for t in allowed},
+        "deadlines": app.deadlines.all(),
+        "notices": app.notices.select_related("document"),
+        "investigations": app.investigations.prefetch_related("photos"),
+        "objections": app.objections.all(),
+        "deliberations": app.deliberations.all(),
+        "requests": app.verification_requests.all(),
+        "authorizations": app.household.authorizations.valid().select_related("person", "document"),
+        "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
+        "failed_tests": failed,
+        "members": app.household.current_members(),
+    }
+    return render(request, "applications/detail.html", context)
+
+
+@login_required
+@require_POST
+def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    app = _app(request, pk)
+    p = request.POST
+    data: dict[str, Any] = {k: p.get(k) for k in p if not k.startswith("csrf")}
+    data["items"] = [i for i in p.get("items", "").splitlines() if i.strip()]
+    data["reason_codes"] = p.getlist("reason_codes")
+    for key in ("votes_for", "votes_against", "votes_abstain"):
+        data[key] = int(p.get(key) or 0) if (p.get(key) or "0").isdigit() else -1
+    if p.get("amount_yuan"):
+        from jiuzhu.core.money import yuan_to_fen
+
+        try:
+            data["amount_fen"] = yuan_to_fen(p["amount_yuan"], field="amount_yuan")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(app)
+    for key in ("received_on", "held_on"):
+        if data.get(key) == "":
+            data[key] = None
+    try:
+        run_action(request.user, app, name, data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已办理：{next((t.label for t in workflow.TRANSITIONS if t.name == name), name)}")
+    return redirect(app)
+
+
+@login_required
+def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """入户调查 on a phone: the visit record, photos, and the household facts as found."""
+    app = _app(request, pk)
+    form = InvestigationForm(request.POST or None)
+    photos = PhotosForm(request.POST or None, request.FILES or None)
+    initial = [{**m, "birth_date": m.get("birth_date")} for m in app.facts.get("members", [])]
+    facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=_facts_initial(initial))
+    if request.method == "POST" and form.is_valid() and photos.is_valid() and facts.is_valid():
+        try:
+            members = [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")]
+            actions.record_investigation(
+                request.user,
+                app,
+                photos=photos.cleaned_data["photos"],
+                facts={"urban": app.urban, "members": members},
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, "入户调查已录入")
+            return redirect(app)
+    return render(
+        request, "applications/investigation.html", {"app": app, "form": form, "photos": photos, "facts": facts}
+    )
+
+
+def _facts_initial(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for m in members:
+        row = {k: v for k, v in m.items() if k not in ("incomes", "assets", "medical_oop_fen", "education_oop_fen")}
+        for k, v in (m.get("incomes") or {}).items():
+            row[f"income_{k}"] = f"{v / 100:.2f}"
+        for k, v in (m.get("assets") or {}).items():
+            row[f"asset_{k}"] = f"{v / 100:.2f}" if k in ("deposits", "securities") else v
+        if m.get("medical_oop_fen"):
+            row["medical_oop"] = f"{m['medical_oop_fen'] / 100:.2f}"
+        if m.get("education_oop_fen"):
+            row["education_oop"] = f"{m['education_oop_fen'] / 100:.2f}"
+        out.append(row)
+    return out
+
+
+@login_required
+def overdue_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "applications/overdue.html", overdue_summary(request.user))
+
+
+@login_required
+def dossier_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return dossier.response(request.user, _app(request, pk))
