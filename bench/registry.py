@@ -108,6 +108,8 @@ def worker(households: int) -> None:
         persons_total += result.persons
     rate = persons_total / pipeline_s
     print(f"import pipeline : {persons_total:,} persons in {pipeline_s:.1f} s = {rate:,.0f} persons/s")
+    with connection.cursor() as cur:  # what autovacuum's auto-analyze does after a bulk load
+        cur.execute("ANALYZE")
 
     # Baseline: the very rows the pipeline wrote (households, persons with their ciphertexts,
     # memberships), inserted again raw into the same tables (same indexes and constraints)

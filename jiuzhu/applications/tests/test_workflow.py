@@ -278,3 +278,12 @@ def test_api_actions_validate_their_fields(api_of, signed_intake):
         .status_code
         == 404
     )
+
+
+def test_overdue_work_shows_on_the_home_pages_of_town_and_county(client_of, signed_intake):
+    app = signed_intake().applications.get()
+    CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date(2026, 1, 5))
+    for user in ("tez_zhangshanzi", "tez_county", "tez_viewer"):
+        page = client_of(user).get("/")
+        assert page.context["overdue_count"] == 1, user
+    assert client_of("tez_jiantouji").get("/").context["overdue_count"] == 0
