@@ -12,10 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.programs.forms import MemberFactsFormSet
 from jiuzhu.registry.forms import apply_errors
@@ -67,6 +69,22 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+SCREENED = ["dibao", "tekun", "dibao_edge", "rigid_expense"]
+
+
+def _screen(household: Household, facts: Any) -> dict[str, Any]:
+    """救助测算 at the window (INT-4): from the registry, or from the declared facts once entered."""
+    base = actions.default_facts(household)
+    if facts is not None:
+        if not facts.is_valid():
+            return {}
+        base["members"] = [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")]
+    try:
+        return evaluate_household(household.area_id, timezone.localdate(), SCREENED, base)
+    except DomainError:
+        return {}
+
+
 def _signature(request: HttpRequest, key: str, person_id: int) -> actions.SignatureIn | None:
     drawn = request.POST.get(f"sig_{key}", "")
     scan = request.FILES.get(f"scan_{key}")
@@ -101,9 +119,14 @@ def intake_view(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/intake.html", context)
     members = list(household.current_members())
     adults = [m for m in members if m.age >= 18 and m.death_date is None]
+    screening_only = "screen" in request.POST
     form = IntakeForm(request.POST or None, county_code=household.county_code)
     facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=household_facts(household))
-    if request.method == "POST" and form.is_valid() and facts.is_valid():
+    context["screening"] = _screen(household, facts if request.method == "POST" else None)
+    if not request.POST:
+        suggested = [code for code, r in context["screening"].items() if r["eligible"]]
+        form = IntakeForm(county_code=household.county_code, initial={"programs": suggested})
+    if request.method == "POST" and not screening_only and form.is_valid() and facts.is_valid():
         d = form.cleaned_data
         try:
             sigs = [s for m in adults if (s := _signature(request, f"auth_{m.pk}", m.pk))]
