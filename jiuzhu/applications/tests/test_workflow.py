@@ -287,3 +287,14 @@ def test_overdue_work_shows_on_the_home_pages_of_town_and_county(client_of, sign
         page = client_of(user).get("/")
         assert page.context["overdue_count"] == 1, user
     assert client_of("tez_jiantouji").get("/").context["overdue_count"] == 0
+
+
+def test_the_case_lists_run_a_fixed_number_of_queries(client_of, signed_intake, django_assert_max_num_queries):
+    for _ in range(6):
+        app = signed_intake().applications.get()
+        CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date(2026, 1, 5))
+    client = client_of("tez_county")
+    with django_assert_max_num_queries(9):
+        assert client.get("/applications/", {"overdue": "1"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/applications/overdue/").status_code == 200
