@@ -104,9 +104,11 @@ def build_world() -> World:
         user.user_permissions.set(perms)
     from jiuzhu.applications.config import load_demo_configs
     from jiuzhu.holidays.provisional import load_provisional_2027
+    from jiuzhu.programs.catalog import sync_catalog
 
     load_demo_configs()
     load_provisional_2027()
+    sync_catalog()
     return World()
 
 

@@ -20,6 +20,8 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
+from jiuzhu.referrals.api import households as referral_households_router
+from jiuzhu.referrals.api import router as referrals_router
 from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
@@ -51,6 +53,8 @@ api.add_router("/parameters", parameters_router)
 api.add_router("/eligibility", eligibility_router)
 api.add_router("/applications", applications_router)
 api.add_router("/verifications", verification_router)
+api.add_router("/referrals", referrals_router)
+api.add_router("/households", referral_households_router)
 api.add_router("", accounts_router)
 
 _PYDANTIC_MESSAGES = {

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("jiuzhu.registry.urls")),
     path("", include("jiuzhu.programs.urls")),
     path("", include("jiuzhu.applications.urls")),
+    path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -18,6 +18,7 @@ class Department(models.Model):  # 部门 (医保局, 教体局, 住建局 …)
     code = models.CharField("部门代码", max_length=32)
     name = models.CharField("部门名称", max_length=64)
     area = models.ForeignKey(Area, verbose_name="所属区划", on_delete=models.PROTECT, related_name="departments")
+    contact = models.CharField("联系方式", max_length=100, blank=True, help_text="办公地址和电话")
 
     class Meta:
         ordering = ["area_id", "code"]

@@ -17,6 +17,9 @@ _ACTION_NAMES = {
     "areas.edit": "维护行政区划",
     "calendar.edit": "维护节假日安排",
     "applications.intake": "受理救助申请",
+    "referrals.create": "派单",
+    "referrals.handle": "办理派单",
+    "records.import": "导入救助对象",
     "parameters.propose": "提出救助标准等参数调整",
     "parameters.confirm": "复核救助标准等参数调整",
 }

@@ -20,6 +20,7 @@ class Role:
 
 _READ = {"registry.view", "areas.view"}
 _PARAMETERS = {"parameters.propose", "parameters.confirm"}
+_REFER = {"referrals.create"}
 _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
 
 ROLES: dict[str, Role] = {
@@ -33,16 +34,16 @@ ROLES: dict[str, Role] = {
             frozenset((_WRITE - {"registry.import"}) | {"applications.intake"}),
         ),
         # 镇窗口经办 (GOV-4): one-door intake, investigation, registry upkeep.
-        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake"})),
+        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake", *_REFER})),
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
-        Role("town_approver", "镇审批", "town", frozenset(_WRITE | {"applications.intake"})),
+        Role("town_approver", "镇审批", "town", frozenset(_WRITE | {"applications.intake", *_REFER})),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
-        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view", *_PARAMETERS})),
+        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER})),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii"})),
         # 部门用户 (GOV-14): a department stationed in the county centre; sees only what
         # referrals and data exchange expose to it.
-        Role("department", "部门用户", "county", frozenset({"areas.view"})),
+        Role("department", "部门用户", "county", frozenset({"areas.view", "referrals.handle", "records.import"})),
         # 监督/只读: supervisors and discipline inspection; read everything, change nothing.
         Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view"})),
         # 系统管理员: accounts, areas, calendar, tokens of the county.

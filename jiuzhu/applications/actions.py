@@ -35,7 +35,6 @@ from .models import (
     Deliberation,
     Intake,
     Investigation,
-    NoticeSequence,
     Objection,
     ProcedureConfig,
 )
@@ -77,15 +76,6 @@ class IntakeRequest:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _next(county_code: str, kind: str) -> int:
-    year = timezone.localdate().year
-    NoticeSequence.objects.get_or_create(county_code=county_code, year=year, kind=kind)
-    seq = NoticeSequence.objects.select_for_update().get(county_code=county_code, year=year, kind=kind)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return seq.last
 
 
 def _deadline(application: Application, step: str, label: str, due_on: dt.date, responsible: str = "town") -> None:
@@ -239,7 +229,7 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
     today = _today()
     with transaction.atomic():
         county = household.county_code
-        receipt = f"SL{county}-{today:%Y}-{_next(county, 'intake'):06d}"
+        receipt = f"SL{county}-{today:%Y}-{notices.next_sequence(county, 'intake'):06d}"
         record_intake = Intake.objects.create(
             receipt_number=receipt,
             household=household,
@@ -271,7 +261,7 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
             kind = req.temporary_kind if program == "temporary" else ""
             level = config.approval_level(program)
             app = Application.objects.create(
-                number=f"SQ{county}-{today:%Y}-{_next(county, 'application'):06d}",
+                number=f"SQ{county}-{today:%Y}-{notices.next_sequence(county, 'application'):06d}",
                 intake=record_intake,
                 household=household,
                 applicant=applicant,
@@ -741,6 +731,9 @@ def register_formally(by: Any, application: Application, *, note: str = "") -> A
         _meet(app, "registration")
         _meet(app, "overall")
         notices.issue(by, "approval", intake=app.intake, application=app)
+        from jiuzhu.referrals.records import record_application
+
+        record_application(app)
         return _finish(by, app, row, {"note": note})
 
 

@@ -22,14 +22,20 @@ KIND_MARK = {
 }
 
 
-def next_number(county_code: str, kind: str, prefix: str) -> str:
-    """``台民救〔2026〕批0012号`` — the sequence row is locked, so numbers never repeat."""
+def next_sequence(county_code: str, kind: str) -> int:
+    """The next number of a per-county, per-year sequence; the row is locked, so no repeats."""
     year = timezone.localdate().year
     NoticeSequence.objects.get_or_create(county_code=county_code, year=year, kind=kind)
     seq = NoticeSequence.objects.select_for_update().get(county_code=county_code, year=year, kind=kind)
     seq.last += 1
     seq.save(update_fields=["last"])
-    return f"{prefix}〔{year}〕{KIND_MARK[kind]}{seq.last:04d}号"
+    return seq.last
+
+
+def next_number(county_code: str, kind: str, prefix: str) -> str:
+    """``台民救〔2026〕批0012号``."""
+    year = timezone.localdate().year
+    return f"{prefix}〔{year}〕{KIND_MARK[kind]}{next_sequence(county_code, kind):04d}号"
 
 
 def issue(

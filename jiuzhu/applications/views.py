@@ -201,8 +201,32 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
         "failed_tests": failed,
         "members": app.household.current_members(),
+        "referrals": app.household.referrals.select_related("program", "department"),
+        "suggestions": _suggestions(app) if app.state == "approved" else [],
+        "can_refer": request.user.has_perm_code("referrals.create"),
     }
     return render(request, "applications/detail.html", context)
+
+
+def _suggestions(app: Application) -> list[dict[str, str]]:
+    """Department programs the family qualifies for but has no open or granted referral for."""
+    from jiuzhu.programs.models import AssistanceProgram
+    from jiuzhu.referrals.conditions import context_for, matching_programs
+
+    have = set(
+        app.household.referrals.exclude(status__in=("cancelled", "returned")).values_list("program__code", flat=True)
+    )
+    catalog = {p.code: p for p in AssistanceProgram.objects.filter(is_active=True)}
+    return [
+        {
+            "code": code,
+            "name": catalog[code].name,
+            "department": catalog[code].department_name,
+            "reason": "；".join(reasons),
+        }
+        for code, reasons in matching_programs(context_for(app.household)).items()
+        if code not in have and code in catalog
+    ]
 
 
 @login_required

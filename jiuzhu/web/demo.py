@@ -76,6 +76,7 @@ USERS = [
     DemoUser("tez_beiluo", "北洛村协理员（演示）", "village_assistant", "370405101201"),
     DemoUser("tez_hecha", "区核对中心核对员（演示）", "county_verifier", TAIERZHUANG, "minzheng"),
     DemoUser("tez_yibao", "区医保局经办（演示）", "department", TAIERZHUANG, "yibao"),
+    DemoUser("tez_jiaoti", "区教体局经办（演示）", "department", TAIERZHUANG, "jiaoti"),
     DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
 ]
 

@@ -1,0 +1,341 @@
+"""State changes of 一体联动: 派单, the department's handling, feedback into 两库 (LNK-1…LNK-6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.models import Department, User
+from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.system import user_or_none
+from jiuzhu.applications.notices import next_sequence
+from jiuzhu.audit.log import record
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from jiuzhu.core.masking import mask_name
+from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.programs.models import AssistanceProgram
+from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.pii import unseal
+
+from .conditions import context_for, matching_programs
+from .models import AssistanceRecord, Referral, ReferralPolicy
+
+DEFAULT_DAYS = 10
+FACT_FIELDS = {  # what each department needs to know (minimum necessary)
+    "education_assistance": ("school_status",),
+    "medical_major_illness": ("health_status",),
+    "rehabilitation_assistance": ("disability_category", "disability_grade"),
+    "disability_living_subsidy": ("disability_category", "disability_grade"),
+    "disability_care_subsidy": ("disability_category", "disability_grade"),
+    "employment_assistance": ("employment_status", "labour_capacity"),
+    "zero_employment_family": ("employment_status", "labour_capacity"),
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    program: str
+    message: str
+
+
+def _department(program: AssistanceProgram, county_code: str) -> Department:
+    department = Department.objects.filter(area_id=county_code.ljust(12, "0"), code=program.department_code).first()
+    if department is None:
+        raise DomainError("department_missing", f"本县未设置{program.department_name}，不能派单，请联系系统管理员")
+    if not User.objects.filter(department=department, is_active=True, role="department").exists():
+        raise DomainError(
+            "department_without_users",
+            f"{department.name}尚无办理人员账号，“{program.name}”无法派单，请线下转办并联系系统管理员开通账号",
+        )
+    return department
+
+
+def _policy(program: AssistanceProgram, county_code: str) -> ReferralPolicy | None:
+    return ReferralPolicy.objects.filter(county_code=county_code, program=program).first()
+
+
+def minimum_facts(household: Household, program_code: str, reasons: list[str]) -> dict[str, Any]:
+    """What the department sees: masked identities, ages and the facts its program needs."""
+    extra = FACT_FIELDS.get(program_code, ())
+    today = timezone.localdate()
+    members = []
+    for m in household.current_members().filter(death_date__isnull=True):
+        row: dict[str, Any] = {
+            "person_id": m.pk,
+            "name": mask_name(m.name),
+            "id_number_masked": m.id_number_masked,
+            "relation": m.get_relation_display(),
+            "age": m.age_on(today),
+        }
+        for key in extra:
+            value = getattr(m, key)
+            display = getattr(m, f"get_{key}_display", None)
+            row[key] = display() if display and value not in (None, "") else value
+        members.append(row)
+    return {
+        "household": {
+            "head": mask_name(household.head_name),
+            "address": household.address,
+            "area": household.area.full_name(),
+            "urban_rural": household.get_urban_rural_display(),
+        },
+        "members": members,
+        "reasons": reasons,
+    }
+
+
+def refer(
+    by: Any, household: Household, program_code: str, *, reason: str, application: Any = None, origin: str = "manual"
+) -> Referral:
+    """派单 to the department that runs ``program_code`` (LNK-1, LNK-4)."""
+    require(by, "referrals.create")
+    program = AssistanceProgram.objects.filter(code=program_code, is_active=True).first()
+    if program is None:
+        raise InvalidInput("unknown_program", f"救助项目库中没有启用的项目“{program_code}”", field="program")
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写派单事由", field="reason")
+    county = household.county_code
+    policy = _policy(program, county)
+    if policy is not None and not policy.enabled:
+        raise DomainError("program_switched_off", f"本县已停用“{program.name}”的派单，请线下办理或联系县民政局")
+    department = _department(program, county)
+    with transaction.atomic():
+        existing = Referral.objects.select_for_update().filter(household=household, program=program).open().first()
+        if existing is not None:
+            raise DomainError(
+                "duplicate_referral",
+                f"该家庭已有在办的“{program.name}”派单（{existing.number}，{existing.get_status_display()}）",
+            )
+        days = policy.days if policy else DEFAULT_DAYS
+        referral = Referral.objects.create(
+            number=f"PD{county}-{timezone.localdate():%Y}-{next_sequence(county, 'referral'):06d}",
+            household=household,
+            application=application,
+            program=program,
+            department=department,
+            area_code=household.area_id,
+            county_code=county,
+            reason=reason.strip(),
+            origin=origin,
+            facts=minimum_facts(household, program.code, [reason.strip()]),
+            due_on=current_calendar().add_working_days(timezone.localdate(), days),
+            created_by=user_or_none(by),
+        )
+        record(
+            by,
+            "referrals.create",
+            referral,
+            changes={
+                "number": referral.number,
+                "program": program.code,
+                "department": department.code,
+                "household": household.pk,
+                "application": getattr(application, "pk", None),
+                "due_on": referral.due_on,
+            },
+        )
+    return referral
+
+
+def refer_after_approval(by: Any, application: Any) -> tuple[list[Referral], list[Skipped]]:
+    """多事一流程 (LNK-4): a 低保/特困 approval refers the family to every department program it
+    now qualifies for. Runs inside the approval's transaction; a program that cannot be
+    referred (no department account, switched off, already open) is reported, not fatal."""
+    ctx = context_for(application.household, {application.program})
+    created, skipped = [], []
+    for code, reasons in matching_programs(ctx).items():
+        try:
+            with transaction.atomic():
+                created.append(
+                    refer(
+                        by,
+                        application.household,
+                        code,
+                        reason="；".join(reasons),
+                        application=application,
+                        origin="auto",
+                    )
+                )
+        except DomainError as exc:
+            skipped.append(Skipped(code, exc.message))
+    return created, skipped
+
+
+def _begin(by: Any, referral: Referral, *, department_side: bool) -> Referral:
+    ref = Referral.objects.select_for_update().select_related("program").get(pk=referral.pk)
+    if department_side:
+        require(by, "referrals.handle")
+        if not by.is_superuser and by.department_id != ref.department_id:
+            raise NotFound("not_found", "派单不存在或不属于本部门")
+    else:
+        require(by, "referrals.create")
+    if ref.is_closed:
+        raise DomainError("referral_closed", f"派单{ref.number}已{ref.get_status_display()}，不能再办理")
+    return ref
+
+
+def _save(by: Any, ref: Referral, action: str, changes: dict[str, Any]) -> Referral:
+    ref.version += 1
+    ref.save()
+    record(by, f"referrals.{action}", ref, changes={"number": ref.number, "status": ref.status, **changes})
+    return ref
+
+
+def accept(by: Any, referral: Referral) -> Referral:
+    """接收: the department takes the referral on."""
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=True)
+        if ref.status != "open":
+            raise DomainError("invalid_state", f"派单当前为“{ref.get_status_display()}”，不能接收")
+        ref.status, ref.accepted_at, ref.handled_by = "accepted", timezone.now(), by
+        return _save(by, ref, "accept", {})
+
+
+def request_info(by: Any, referral: Referral, *, question: str) -> Referral:
+    """补充信息: the department asks the town for what it still needs."""
+    if not (question or "").strip():
+        raise InvalidInput("required", "请写明需要补充的信息", field="question")
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=True)
+        ref.status, ref.info_request, ref.handled_by = "info_requested", question.strip(), by
+        ref.accepted_at = ref.accepted_at or timezone.now()
+        return _save(by, ref, "request_info", {"question": question})
+
+
+def reply_info(by: Any, referral: Referral, *, answer: str) -> Referral:
+    """The town answers the department's question; the referral is back with the department."""
+    if not (answer or "").strip():
+        raise InvalidInput("required", "请填写补充的信息", field="answer")
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=False)
+        if ref.status != "info_requested":
+            raise DomainError("invalid_state", "部门未要求补充信息")
+        ref.status, ref.info_reply = "accepted", answer.strip()
+        return _save(by, ref, "reply_info", {"answer": answer})
+
+
+def decide(
+    by: Any,
+    referral: Referral,
+    *,
+    granted: bool,
+    note: str,
+    amount_fen: int | None = None,
+    granted_from: dt.date | None = None,
+    granted_to: dt.date | None = None,
+    person_ids: list[int] | None = None,
+    period: str = "once",
+) -> Referral:
+    """办理结果 (LNK-3): granted (with amount and period) or not; granted help enters the
+    社会救助对象基础信息库 and the family's 服务清单."""
+    if not (note or "").strip():
+        raise InvalidInput("required", "请填写办理结果说明", field="note")
+    if granted:
+        if amount_fen is not None and amount_fen < 0:
+            raise InvalidInput("invalid_amount", "金额不能为负数", field="amount_fen")
+        if granted_from is None:
+            raise InvalidInput("required", "请填写救助开始日期", field="granted_from")
+        if granted_to is not None and granted_to < granted_from:
+            raise InvalidInput("invalid_date", "结束日期不能早于开始日期", field="granted_to")
+        if period not in ("monthly", "once"):
+            raise InvalidInput("invalid_choice", "发放方式应为按月（monthly）或一次性（once）", field="period")
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=True)
+        ref.status = "granted" if granted else "denied"
+        ref.result_note, ref.closed_at, ref.handled_by = note.strip(), timezone.now(), by
+        ref.accepted_at = ref.accepted_at or ref.closed_at
+        if granted:
+            ref.granted_amount_fen, ref.granted_from, ref.granted_to = amount_fen or 0, granted_from, granted_to
+            listed = {m["person_id"] for m in ref.facts.get("members", [])}
+            wanted = set(person_ids or listed)
+            if not wanted <= listed:
+                raise InvalidInput("invalid_person", "受助人员须为派单所列家庭成员", field="person_ids")
+            for person in Person.objects.filter(pk__in=wanted):
+                AssistanceRecord.objects.create(
+                    person=person,
+                    household=ref.household,
+                    id_number_index=person.id_number_index,
+                    id_number_masked=person.id_number_masked,
+                    name=person.name,
+                    program_code=ref.program.code,
+                    program_name=ref.program.name,
+                    department_code=ref.department.code,
+                    start_on=granted_from,
+                    end_on=granted_to,
+                    amount_fen=amount_fen or 0,
+                    period=period,
+                    source="referral",
+                    source_ref=ref.number,
+                    area_code=ref.area_code,
+                    county_code=ref.county_code,
+                )
+        return _save(
+            by,
+            ref,
+            "decide",
+            {"granted": granted, "amount_fen": amount_fen, "note": note, "from": granted_from, "to": granted_to},
+        )
+
+
+def return_(by: Any, referral: Referral, *, reason: str) -> Referral:
+    """退回: not this department's matter (分办有误), with the reason."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写退回理由", field="reason")
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=True)
+        ref.status, ref.result_note, ref.closed_at, ref.handled_by = "returned", reason.strip(), timezone.now(), by
+        return _save(by, ref, "return", {"reason": reason})
+
+
+def cancel(by: Any, referral: Referral, *, reason: str) -> Referral:
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写撤销理由", field="reason")
+    with transaction.atomic():
+        ref = _begin(by, referral, department_side=False)
+        ref.status, ref.result_note, ref.closed_at = "cancelled", reason.strip(), timezone.now()
+        return _save(by, ref, "cancel", {"reason": reason})
+
+
+def reveal(by: Any, referral: Referral, person_id: int) -> str:
+    """The full ID number of a person named in a referral, for the department handling it (audited)."""
+    require(by, "referrals.handle")
+    if not by.is_superuser and by.department_id != referral.department_id:
+        raise Forbidden("permission_denied", "只能查看本部门派单所列人员的信息")
+    if person_id not in {m["person_id"] for m in referral.facts.get("members", [])}:
+        raise InvalidInput("invalid_person", "该人员不在派单所列家庭成员中", field="person_id")
+    person = Person.objects.get(pk=person_id)
+    with transaction.atomic():
+        record(by, "referrals.reveal", referral, changes={"person": person_id, "field": "id_number"})
+    return unseal("id_number", person.id_number_enc)
+
+
+def sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """到期提醒与超期督办 (LNK-2): remind two working days before the deadline, escalate after it."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    calendar = current_calendar()
+    soon = calendar.add_working_days(today, 2)
+    reminded = escalated = 0
+    from jiuzhu.accounts.system import SystemActor
+
+    system = SystemActor("系统（派单督办）")
+    for ref in Referral.objects.open().filter(reminded_at__isnull=True, due_on__lte=soon, due_on__gte=today):
+        with transaction.atomic():
+            Referral.objects.filter(pk=ref.pk).update(reminded_at=now)
+            record(system, "referrals.remind", ref, changes={"number": ref.number, "due_on": ref.due_on})
+        reminded += 1
+    for ref in Referral.objects.open().filter(escalated_at__isnull=True, due_on__lt=today):
+        with transaction.atomic():
+            Referral.objects.filter(pk=ref.pk).update(escalated_at=now)
+            record(
+                system,
+                "referrals.escalate",
+                ref,
+                changes={"number": ref.number, "due_on": ref.due_on, "department": ref.department.code},
+            )
+        escalated += 1
+    return {"reminded": reminded, "escalated": escalated}

@@ -1,0 +1,213 @@
+"""一体联动 API: referrals for departments' own systems, 两清单, checks, the county board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from jiuzhu.registry.models import Household
+
+from . import actions, board, checks, lists, records
+from .models import AssistanceRecord, Referral
+
+router = Router(tags=["一体联动"])
+households = Router(tags=["一体联动"])
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+class ReferralOut(Schema):
+    id: int
+    number: str
+    program: str
+    program_name: str
+    department: str
+    department_name: str
+    household_id: int
+    application_id: int | None
+    status: str
+    status_label: str
+    origin: str
+    reason: str
+    facts: dict[str, Any]
+    due_on: dt.date
+    created_at: dt.datetime
+    accepted_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    info_request: str
+    info_reply: str
+    result_note: str
+    granted_amount_fen: int | None
+    granted_from: dt.date | None
+    granted_to: dt.date | None
+    overdue: bool
+
+
+def referral_out(r: Referral) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "number": r.number,
+        "program": r.program.code,
+        "program_name": r.program.name,
+        "department": r.department.code,
+        "department_name": r.department.name,
+        "household_id": r.household_id,
+        "application_id": r.application_id,
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "origin": r.origin,
+        "reason": r.reason,
+        "facts": r.facts,
+        "due_on": r.due_on,
+        "created_at": r.created_at,
+        "accepted_at": r.accepted_at,
+        "closed_at": r.closed_at,
+        "info_request": r.info_request,
+        "info_reply": r.info_reply,
+        "result_note": r.result_note,
+        "granted_amount_fen": r.granted_amount_fen,
+        "granted_from": r.granted_from,
+        "granted_to": r.granted_to,
+        "overdue": not r.is_closed and r.due_on < dt.date.today(),
+    }
+
+
+class ReferralIn(Schema):
+    household_id: int
+    program: str
+    reason: str = ""
+    application_id: int | None = None
+
+
+class ActionIn(Schema):
+    question: str = ""
+    answer: str = ""
+    reason: str = ""
+    note: str = ""
+    granted: bool | None = None
+    amount_fen: int | None = None
+    granted_from: dt.date | None = None
+    granted_to: dt.date | None = None
+    person_ids: list[int] | None = None
+    period: str = "once"
+    person_id: int | None = None
+
+
+@router.get("", response=list[ReferralOut], summary="派单列表（部门只见本部门派单）")
+def list_(
+    request: HttpRequest, status: str = "", department: str = "", overdue: bool = False, limit: int = 200
+) -> list[dict[str, Any]]:
+    qs = Referral.objects.visible_to(_actor(request)).select_related("program", "department")
+    if status == "open":
+        qs = qs.open()
+    elif status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department__code=department)
+    if overdue:
+        qs = qs.open().filter(due_on__lt=dt.date.today())
+    return [referral_out(r) for r in qs.order_by("due_on", "id")[: max(1, min(limit, 1000))]]
+
+
+@router.post("", response={201: ReferralOut}, summary="人工派单（含转介慈善、社会工作机构）")
+def create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
+    user = _actor(request)
+    household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
+    application = None
+    if body.application_id:
+        application = get_object_or_404(household.applications.all(), pk=body.application_id)
+    referral = actions.refer(user, household, body.program, reason=body.reason, application=application)
+    return Status(201, referral_out(referral))
+
+
+@router.get("/board", summary="派单督办看板：各部门超期、办理时长")
+def board_api(request: HttpRequest) -> dict[str, Any]:
+    return board.summary(_actor(request))
+
+
+@router.get("/checks", summary="重复救助、多头救助与遗漏救助检查")
+def checks_api(request: HttpRequest) -> dict[str, Any]:
+    user = _actor(request)
+    flags = checks.duplicates(AssistanceRecord.objects.visible_to(user))
+    flags += checks.gaps(Household.objects.visible_to(user))
+    return {
+        "flags": [
+            {"kind": f.kind, "message": f.message, "household_id": f.household_id, "records": list(f.records)}
+            for f in flags
+        ]
+    }
+
+
+@router.post("/records/import", summary="部门导入救助对象（社会救助对象基础信息库）")
+def import_records(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
+    return {"created": records.import_records(_actor(request), file.name or "", file.read())}
+
+
+@router.get("/{referral_id}", response=ReferralOut, summary="派单详情")
+def detail(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    return referral_out(get_object_or_404(Referral.objects.visible_to(_actor(request)), pk=referral_id))
+
+
+@router.post(
+    "/{referral_id}/actions/{name}",
+    summary="办理派单：accept、request_info、reply_info、decide、return、cancel、reveal",
+)
+def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> dict[str, Any]:
+    user = _actor(request)
+    ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
+    if name == "reveal":
+        return {"person_id": body.person_id, "id_number": actions.reveal(user, ref, body.person_id or 0)}
+    handlers = {
+        "accept": lambda: actions.accept(user, ref),
+        "request_info": lambda: actions.request_info(user, ref, question=body.question),
+        "reply_info": lambda: actions.reply_info(user, ref, answer=body.answer),
+        "decide": lambda: actions.decide(
+            user,
+            ref,
+            granted=bool(body.granted),
+            note=body.note,
+            amount_fen=body.amount_fen,
+            granted_from=body.granted_from,
+            granted_to=body.granted_to,
+            person_ids=body.person_ids,
+            period=body.period,
+        ),
+        "return": lambda: actions.return_(user, ref, reason=body.reason),
+        "cancel": lambda: actions.cancel(user, ref, reason=body.reason),
+    }
+    if name not in handlers:
+        raise Http404
+    return referral_out(handlers[name]())
+
+
+@households.get("/{household_id}/care-list", summary="救助政策关爱清单")
+def care(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
+    return lists.care_list(get_object_or_404(Household.objects.visible_to(_actor(request)), pk=household_id))
+
+
+@households.get("/{household_id}/service-list", summary="困难家庭救助服务清单")
+def service(request: HttpRequest, household_id: int) -> dict[str, Any]:
+    data = lists.service_list(get_object_or_404(Household.objects.visible_to(_actor(request)), pk=household_id))
+    return {
+        "records": [
+            {
+                "name": r.name,
+                "program": r.program_name,
+                "department": r.department_code,
+                "start_on": r.start_on,
+                "end_on": r.end_on,
+                "amount_fen": r.amount_fen,
+                "period": r.period,
+                "source": r.source,
+            }
+            for r in data["records"]
+        ],
+        "referrals": [referral_out(r) for r in data["referrals"]],
+    }
