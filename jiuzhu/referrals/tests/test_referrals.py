@@ -204,3 +204,12 @@ def test_the_inbox_page_lists_department_work(approved_dibao, client_of):
     approved_dibao()
     page = client_of("tez_jiaoti").get("/referrals/").content.decode()
     assert "教育救助" in page and "参保资助" not in page
+
+
+def test_the_sweep_command_reports_what_it_did(approved_dibao, capsys):
+    from django.core.management import call_command
+
+    app = approved_dibao()
+    Referral.objects.filter(pk=app.created_referrals[0].pk).update(due_on=dt.date(2026, 1, 5))
+    call_command("sweep_referrals")
+    assert "超期督办 1 件" in capsys.readouterr().out

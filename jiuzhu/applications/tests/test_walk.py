@@ -1,0 +1,166 @@
+"""A 低保 case from intake to decision, on both procedure configurations (WF-1 … WF-17,
+DOC-*, SUP-6): investigation and verification in parallel, 公示, objection, 民主评议,
+decision, notices, referrals."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from jiuzhu.applications import actions
+from jiuzhu.applications.config import apply_preset
+from jiuzhu.applications.models import Application, ProcedureConfig
+from jiuzhu.core.errors import DomainError
+
+pytestmark = pytest.mark.django_db
+
+
+def use(preset):
+    config = ProcedureConfig.objects.get(county_code="370405")
+    apply_preset(config, preset).save()
+
+
+def investigate_and_verify(world, app, incomes=None):
+    from jiuzhu.verification.actions import run_verification
+
+    clerk = world.user("tez_zhangshanzi")
+    actions.start_investigation(clerk, app)
+    facts = dict(app.facts)
+    if incomes is not None:
+        facts["members"] = [dict(m, incomes=incomes) if i == 0 else m for i, m in enumerate(facts["members"])]
+    actions.record_investigation(clerk, app, visited_on=dt.date.today(), investigators="王明、李红",
+                                 housing="自有砖瓦房两间，年久失修", living_conditions="家庭收入低，生活困难",
+                                 labour="户主务农", health="家庭成员健康", facts=facts)
+    run_verification(world.user("tez_hecha"), application=app)
+    actions.submit_review(clerk, app)
+    app.refresh_from_db()
+    return app
+
+
+def end_publicity(app):
+    Application.objects.filter(pk=app.pk).update(publicity_end=dt.date.today() - dt.timedelta(days=1))
+    app.refresh_from_db()
+
+
+def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake):
+    """Seed 004: town approves, result published in the village, objection → 民主评议."""
+    use("devolved")
+    app = signed_intake().applications.get()
+    app = investigate_and_verify(world, app, incomes={"wage": 80000})
+    approver = world.user("tez_zhangshanzi_sp")
+    actions.approve(approver, app)
+    app.refresh_from_db()
+    assert app.state == "publicizing" and app.decision == "approved" and app.amount_fen > 0
+    assert app.start_month == (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    actions.object_(world.user("tez_zhangshanzi"), app, raised_by="村民张某", content="其子在外务工有收入",
+                    received_on=dt.date.today())
+    actions.record_deliberation(world.user("tez_zhangshanzi"), app, held_on=dt.date.today(),
+                                participants="镇村干部、村民代表共9人", minutes="核实其子外出务工收入不稳定，维持",
+                                votes_for=8, votes_against=1, outcome="uphold")
+    actions.approve(approver, app)
+    app.refresh_from_db()
+    assert app.state == "approved"
+    assert set(app.notices.values_list("kind", flat=True)) >= {"receipt", "approval"}
+    assert app.referrals.filter(department__code="yibao").exists()
+    assert app.trace["parameters"] and app.trace["rules_version"]
+
+
+def test_the_devolved_walk_without_objection_closes_after_publicity(world, signed_intake):
+    use("devolved")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
+    actions.approve(world.user("tez_zhangshanzi_sp"), app)
+    app.refresh_from_db()
+    with pytest.raises(DomainError) as exc:
+        actions.close_publicity(world.user("tez_zhangshanzi"), app)
+    assert exc.value.code == "publicity_running"
+    end_publicity(app)
+    actions.close_publicity(world.user("tez_zhangshanzi"), app)
+    app.refresh_from_db()
+    assert app.state == "approved" and app.notices.filter(kind="approval").exists()
+
+
+def test_the_national_walk_publishes_the_proposal_and_the_county_approves(world, signed_intake):
+    use("national")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
+    actions.propose(world.user("tez_zhangshanzi_sp"), app, note="初审符合条件")
+    app.refresh_from_db()
+    assert app.state == "publicizing" and app.proposed_amount_fen and not app.decision
+    with pytest.raises(DomainError):
+        actions.approve(world.user("tez_county"), app)  # 公示期未满
+    end_publicity(app)
+    actions.approve(world.user("tez_county"), app)
+    app.refresh_from_db()
+    assert app.state == "approved" and app.decided_by.username == "tez_county"
+
+
+def test_an_ineligible_family_is_rejected_with_reasons_and_a_notice(world, signed_intake):
+    use("devolved")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 900000})
+    approver = world.user("tez_zhangshanzi_sp")
+    with pytest.raises(DomainError) as exc:
+        actions.approve(approver, app)
+    assert exc.value.code == "not_eligible"
+    actions.reject(approver, app, reason_codes=["income_below_standard"], note="经核实家庭收入较高")
+    app.refresh_from_db()
+    assert app.state == "rejected" and [r["code"] for r in app.rejection_reasons] == ["income_below_standard", "other"]
+    notice = app.notices.get(kind="rejection")
+    assert app.deadlines.get(step="rejection_notice").met_on == dt.date.today() or notice
+
+
+def test_a_staff_relative_cannot_be_approved_by_that_staff_member(world, signed_intake):
+    use("devolved")
+    intake = signed_intake(staff_relative_of=world.user("tez_zhangshanzi_sp"), staff_relative_note="审批人员之兄")
+    app = investigate_and_verify(world, intake.applications.get(), incomes={"wage": 80000})
+    with pytest.raises(DomainError) as exc:
+        actions.approve(world.user("tez_zhangshanzi_sp"), app)
+    assert exc.value.code == "conflict_of_interest"
+
+
+def test_two_approvals_at_once_make_one_decision(world, signed_intake, api_of):
+    use("devolved")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
+    first = api_of("tez_zhangshanzi_sp").post(f"/api/v1/applications/{app.id}/actions/approve", "{}",
+                                              content_type="application/json")
+    second = api_of("tez_zhangshanzi_sp").post(f"/api/v1/applications/{app.id}/actions/approve", "{}",
+                                               content_type="application/json")
+    assert first.status_code == 200
+    assert second.status_code == 409 and "结果公示中" in second.json()["message"]
+
+
+def test_the_whole_walk_through_the_api(world, api_of, household_in):
+    """Done-when: all of it through the API (intake with an ID card only, actions, dossier)."""
+    from jiuzhu.registry.pii import unseal
+
+    from .conftest import png_b64
+
+    use("devolved")
+    h = household_in("张山子镇")
+    head = h.members.get(relation="self")
+    adults = [p for p in h.members.all() if p.age >= 18]
+    clerk, approver, hecha = api_of("tez_zhangshanzi"), api_of("tez_zhangshanzi_sp"), api_of("tez_hecha")
+
+    def act(client, app_id, name, body=None):
+        r = client.post(f"/api/v1/applications/{app_id}/actions/{name}", json.dumps(body or {}),
+                        content_type="application/json")
+        assert r.status_code == 200, (name, r.content.decode())
+        return r.json()
+
+    r = clerk.post("/api/v1/applications", json.dumps({
+        "id_number": unseal("id_number", head.id_number_enc), "programs": ["dibao"],
+        "authorizations": [{"person_id": p.id, "image_base64": png_b64(3 + i)} for i, p in enumerate(adults)],
+        "commitment": {"person_id": head.id, "image_base64": png_b64(9)}}), content_type="application/json")
+    app_id = r.json()["applications"][0]["id"]
+    act(clerk, app_id, "start_investigation")
+    act(clerk, app_id, "record_investigation", {
+        "visited_on": dt.date.today().isoformat(), "investigators": "王明、李红", "housing": "砖房", "living_conditions": "困难",
+        "labour": "务农", "health": "健康"})
+    v = hecha.post("/api/v1/verifications", json.dumps({"application_id": app_id}), content_type="application/json")
+    assert v.status_code in (200, 201), v.content.decode()
+    act(clerk, app_id, "submit_review")
+    out = act(approver, app_id, "approve")
+    assert out["state"] == "publicizing"
+    Application.objects.filter(pk=app_id).update(publicity_end=dt.date.today() - dt.timedelta(days=1))
+    out = act(clerk, app_id, "close_publicity")
+    assert out["state"] == "approved" and any(n["kind"] == "approval" for n in out["notices"])
+    dossier = clerk.get(f"/api/v1/applications/{app_id}/dossier")
+    assert dossier.status_code == 200 and dossier["Content-Type"] == "application/zip"
