@@ -49,3 +49,8 @@ class StaffSessionAuth(SessionAuth):
 
 
 API_AUTH = [BearerTokenAuth(), StaffSessionAuth()]
+
+
+def actor(request: HttpRequest) -> Any:
+    """The authenticated user of an API request (token or session)."""
+    return request.auth  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from jiuzhu.accounts.auth import actor
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.models import Household
@@ -23,10 +24,6 @@ from .models import Application
 from .queries import filter_applications
 
 router = Router(tags=["救助申请"])
-
-
-def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 class SignatureApiIn(Schema):
@@ -159,7 +156,7 @@ def _signature(s: SignatureApiIn | None, path: str) -> actions.SignatureIn | Non
 
 @router.post("", response={201: IntakeOut}, summary="受理申请（一门受理、一证申请）")
 def create(request: HttpRequest, body: IntakeIn) -> Status[dict[str, Any]]:
-    user = _actor(request)
+    user = actor(request)
     if body.household_id:
         household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
         applicant = (
@@ -222,7 +219,7 @@ def list_(
     page: int = 1,
     page_size: int = 20,
 ) -> dict[str, Any]:
-    user = _actor(request)
+    user = actor(request)
     qs = filter_applications(
         Application.objects.visible_to(user),
         state=state,
@@ -251,8 +248,8 @@ def list_(
 
 @router.get("/{application_id}", response=ApplicationOut, summary="申请详情")
 def detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
-    return application_out(app, _actor(request))
+    app = get_object_or_404(Application.objects.visible_to(actor(request)), pk=application_id)
+    return application_out(app, actor(request))
 
 
 class ActionIn(Schema):
@@ -284,7 +281,7 @@ class ActionIn(Schema):
 
 @router.post("/{application_id}/actions/{name}", response=ApplicationOut, summary="对申请执行操作")
 def act(request: HttpRequest, application_id: int, name: str, body: ActionIn) -> dict[str, Any]:
-    user = _actor(request)
+    user = actor(request)
     app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
     return application_out(run_action(user, app, name, body.dict()), user)
 
@@ -293,5 +290,5 @@ def act(request: HttpRequest, application_id: int, name: str, body: ActionIn) ->
     "/{application_id}/dossier", summary="导出案卷（ZIP：目录与审批表PDF、文书、签名、照片）", response={200: None}
 )
 def export(request: HttpRequest, application_id: int) -> HttpResponse:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
-    return dossier.response(_actor(request), app)
+    app = get_object_or_404(Application.objects.visible_to(actor(request)), pk=application_id)
+    return dossier.response(actor(request), app)

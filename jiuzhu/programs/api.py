@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from jiuzhu.accounts.auth import actor
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.rules import RulesInputError, propose_standard
 
@@ -19,10 +20,6 @@ from .models import AssistanceProgram, ParameterChange
 programs = Router(tags=["救助项目库"])
 parameters = Router(tags=["救助标准与参数"])
 eligibility = Router(tags=["救助测算"])
-
-
-def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 class ProgramOut(Schema):
@@ -136,22 +133,22 @@ class DecisionIn(Schema):
 
 @parameters.get("/changes", response=list[ChangeOut], summary="参数调整记录")
 def list_changes(request: HttpRequest, status: str = "") -> Any:
-    qs = ParameterChange.objects.visible_to(_actor(request)).select_related("proposed_by", "decided_by")
+    qs = ParameterChange.objects.visible_to(actor(request)).select_related("proposed_by", "decided_by")
     return list(qs.filter(status=status) if status else qs[:500])
 
 
 @parameters.post("/changes", response={201: ChangeOut}, summary="提出参数调整（须另一人复核后生效）")
 def propose(request: HttpRequest, body: ChangeIn) -> Status[ParameterChange]:
-    return Status(201, actions.propose_change(_actor(request), **body.dict()))
+    return Status(201, actions.propose_change(actor(request), **body.dict()))
 
 
 @parameters.post("/changes/{change_id}/actions/{name}", response=ChangeOut, summary="复核参数调整：confirm 或 reject")
 def decide(request: HttpRequest, change_id: int, name: str, body: DecisionIn) -> ParameterChange:
-    change = get_object_or_404(ParameterChange.objects.visible_to(_actor(request)), pk=change_id)
+    change = get_object_or_404(ParameterChange.objects.visible_to(actor(request)), pk=change_id)
     if name == "confirm":
-        return actions.confirm_change(_actor(request), change, note=body.note)
+        return actions.confirm_change(actor(request), change, note=body.note)
     if name == "reject":
-        return actions.reject_change(_actor(request), change, note=body.note)
+        return actions.reject_change(actor(request), change, note=body.note)
     raise Http404
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiuzhu.accounts.auth import actor
 from jiuzhu.registry.models import Household
 
 from . import actions, board, checks, lists, records
@@ -17,10 +18,6 @@ from .models import AssistanceRecord, Referral
 
 router = Router(tags=["一体联动"])
 households = Router(tags=["一体联动"])
-
-
-def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 class ReferralOut(Schema):
@@ -104,7 +101,7 @@ class ActionIn(Schema):
 def list_(
     request: HttpRequest, status: str = "", department: str = "", overdue: bool = False, limit: int = 200
 ) -> list[dict[str, Any]]:
-    qs = Referral.objects.visible_to(_actor(request)).select_related("program", "department")
+    qs = Referral.objects.visible_to(actor(request)).select_related("program", "department")
     if status == "open":
         qs = qs.open()
     elif status:
@@ -118,7 +115,7 @@ def list_(
 
 @router.post("", response={201: ReferralOut}, summary="人工派单（含转介慈善、社会工作机构）")
 def create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
-    user = _actor(request)
+    user = actor(request)
     household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
     application = None
     if body.application_id:
@@ -129,12 +126,12 @@ def create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
 
 @router.get("/board", summary="派单督办看板：各部门超期、办理时长")
 def board_api(request: HttpRequest) -> dict[str, Any]:
-    return board.summary(_actor(request))
+    return board.summary(actor(request))
 
 
 @router.get("/checks", summary="重复救助、多头救助与遗漏救助检查")
 def checks_api(request: HttpRequest) -> dict[str, Any]:
-    user = _actor(request)
+    user = actor(request)
     flags = checks.duplicates(AssistanceRecord.objects.visible_to(user))
     flags += checks.gaps(Household.objects.visible_to(user))
     return {
@@ -147,12 +144,12 @@ def checks_api(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/records/import", summary="部门导入救助对象（社会救助对象基础信息库）")
 def import_records(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
-    return {"created": records.import_records(_actor(request), file.name or "", file.read())}
+    return {"created": records.import_records(actor(request), file.name or "", file.read())}
 
 
 @router.get("/{referral_id}", response=ReferralOut, summary="派单详情")
 def detail(request: HttpRequest, referral_id: int) -> dict[str, Any]:
-    return referral_out(get_object_or_404(Referral.objects.visible_to(_actor(request)), pk=referral_id))
+    return referral_out(get_object_or_404(Referral.objects.visible_to(actor(request)), pk=referral_id))
 
 
 @router.post(
@@ -160,7 +157,7 @@ def detail(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     summary="办理派单：accept、request_info、reply_info、decide、return、cancel、reveal",
 )
 def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> dict[str, Any]:
-    user = _actor(request)
+    user = actor(request)
     ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
     if name == "reveal":
         return {"person_id": body.person_id, "id_number": actions.reveal(user, ref, body.person_id or 0)}
@@ -189,12 +186,12 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> di
 
 @households.get("/{household_id}/care-list", summary="救助政策关爱清单")
 def care(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
-    return lists.care_list(get_object_or_404(Household.objects.visible_to(_actor(request)), pk=household_id))
+    return lists.care_list(get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id))
 
 
 @households.get("/{household_id}/service-list", summary="困难家庭救助服务清单")
 def service(request: HttpRequest, household_id: int) -> dict[str, Any]:
-    data = lists.service_list(get_object_or_404(Household.objects.visible_to(_actor(request)), pk=household_id))
+    data = lists.service_list(get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id))
     return {
         "records": [
             {

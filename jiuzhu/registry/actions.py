@@ -31,7 +31,6 @@ from .validation import (
     clean_member,
 )
 
-HOUSEHOLD_FIELDS = ("address", "poverty_cause", "hardship_degree", "rigid_expense_yearly_fen", "remarks")
 PERSON_FIELDS = (
     "name",
     "relation",

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiuzhu.accounts.auth import actor
 from jiuzhu.audit.models import AuditEntry
 
 from . import actions, importer, storage
@@ -19,10 +20,6 @@ from .queries import lookup_person, search_households
 households = Router(tags=["家庭档案"])
 persons = Router(tags=["成员"])
 documents = Router(tags=["档案材料"])
-
-
-def _actor(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 class ErrorOut(Schema):
@@ -217,11 +214,11 @@ def household_out(h: Household) -> dict[str, Any]:
 
 
 def _household(request: HttpRequest, household_id: int) -> Household:
-    return get_object_or_404(Household.objects.visible_to(_actor(request)).select_related("area"), pk=household_id)
+    return get_object_or_404(Household.objects.visible_to(actor(request)).select_related("area"), pk=household_id)
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(_actor(request)), pk=person_id)
+    return get_object_or_404(Person.objects.visible_to(actor(request)), pk=person_id)
 
 
 @households.get("", response=HouseholdPage, summary="家庭列表（分页、检索）")
@@ -230,7 +227,7 @@ def list_households(
 ) -> dict[str, Any]:
     page_size = max(1, min(page_size, 200))
     page = max(page, 1)
-    qs = search_households(Household.objects.visible_to(_actor(request)), q, area)
+    qs = search_households(Household.objects.visible_to(actor(request)), q, area)
     count = qs.count()
     rows = qs.select_related("area").order_by("-id")[(page - 1) * page_size : page * page_size]
     items = [
@@ -252,7 +249,7 @@ def list_households(
 def create_household(request: HttpRequest, body: HouseholdIn) -> Status[dict[str, Any]]:
     data = body.dict()
     members = [{k: v for k, v in m.items() if v not in (None, "")} for m in data.pop("members")]
-    household = actions.create_household(_actor(request), members=members, **data)
+    household = actions.create_household(actor(request), members=members, **data)
     return Status(201, household_out(_household(request, household.pk)))
 
 
@@ -263,7 +260,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 @households.post("/import", response={200: ImportOut}, summary="批量导入家庭（xlsx 或 csv，全部成功或全部不导入）")
 def import_households(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
-    result = importer.import_file(_actor(request), file)
+    result = importer.import_file(actor(request), file)
     return {"households": result.households, "persons": result.persons}
 
 
@@ -275,14 +272,14 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
 @households.patch("/{household_id}", response=HouseholdOut, summary="修改家庭信息")
 def update_household(request: HttpRequest, household_id: int, body: HouseholdPatch) -> dict[str, Any]:
     data = body.dict(exclude_unset=True)
-    actions.update_household(_actor(request), _household(request, household_id), **data)
+    actions.update_household(actor(request), _household(request, household_id), **data)
     return household_out(_household(request, household_id))
 
 
 @households.post("/{household_id}/members", response={201: PersonOut}, summary="增加家庭成员")
 def add_member(request: HttpRequest, household_id: int, body: MemberIn) -> Status[Person]:
     data = {k: v for k, v in body.dict().items() if v not in (None, "")}
-    return Status(201, actions.add_member(_actor(request), _household(request, household_id), data))
+    return Status(201, actions.add_member(actor(request), _household(request, household_id), data))
 
 
 @households.get("/{household_id}/history", response=list[HistoryOut], summary="家庭档案变更记录")
@@ -307,13 +304,13 @@ def upload_document(
 ) -> Status[Document]:
     household = _household(request, household_id)
     person = _person(request, person_id) if person_id else None
-    doc = actions.attach_document(_actor(request), household, file, kind=kind, title=title, person=person)
+    doc = actions.attach_document(actor(request), household, file, kind=kind, title=title, person=person)
     return Status(201, doc)
 
 
 @documents.get("/{document_id}/file", summary="下载档案材料", response={200: None})
 def download_document(request: HttpRequest, document_id: int) -> FileResponse:
-    doc = get_object_or_404(Document.objects.visible_to(_actor(request)), pk=document_id)
+    doc = get_object_or_404(Document.objects.visible_to(actor(request)), pk=document_id)
     return FileResponse(
         open(storage.path_of(doc.storage_name), "rb"), content_type=doc.content_type, filename=doc.original_name
     )
@@ -321,7 +318,7 @@ def download_document(request: HttpRequest, document_id: int) -> FileResponse:
 
 @persons.get("/lookup", response=LookupOut, summary="按身份证号查询人员（一证申请）")
 def lookup(request: HttpRequest, id_number: str) -> dict[str, Any]:
-    person = lookup_person(_actor(request), id_number)
+    person = lookup_person(actor(request), id_number)
     if person is None:
         from django.http import Http404
 
@@ -338,12 +335,12 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 def update_person(request: HttpRequest, person_id: int, body: MemberPatch) -> Person:
     data = body.dict(exclude_unset=True)
     version = data.pop("version", None)
-    return actions.update_member(_actor(request), _person(request, person_id), data, version=version)
+    return actions.update_member(actor(request), _person(request, person_id), data, version=version)
 
 
 @persons.post("/{person_id}/reveal", response=RevealOut, summary="查看完整个人信息（记录审计）")
 def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, str]:
-    value = actions.reveal(_actor(request), _person(request, person_id), body.field)
+    value = actions.reveal(actor(request), _person(request, person_id), body.field)
     return {"field": body.field, "value": value}
 
 
@@ -351,10 +348,10 @@ def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, st
 def move(request: HttpRequest, person_id: int, body: MoveIn) -> Person:
     target = _household(request, body.to_household_id)
     return actions.move_member(
-        _actor(request), _person(request, person_id), to=target, relation=body.relation, reason=body.reason
+        actor(request), _person(request, person_id), to=target, relation=body.relation, reason=body.reason
     )
 
 
 @persons.post("/{person_id}/remove", response=PersonOut, summary="成员迁出（死亡、婚出等）")
 def remove(request: HttpRequest, person_id: int, body: RemoveIn) -> Person:
-    return actions.remove_member(_actor(request), _person(request, person_id), reason=body.reason, left_on=body.left_on)
+    return actions.remove_member(actor(request), _person(request, person_id), reason=body.reason, left_on=body.left_on)

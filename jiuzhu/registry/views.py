@@ -188,23 +188,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    initial = {
-        k: getattr(person, k)
-        for k in (
-            "name",
-            "relation",
-            "labour_capacity",
-            "health_status",
-            "disability_category",
-            "disability_grade",
-            "marital_status",
-            "school_status",
-            "employment_status",
-            "bank_name",
-            "death_date",
-            "version",
-        )
-    }
+    initial = {k: getattr(person, k) for k in (*actions.PERSON_FIELDS, "version")}
     form = MemberEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

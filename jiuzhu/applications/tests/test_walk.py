@@ -28,9 +28,17 @@ def investigate_and_verify(world, app, incomes=None):
     facts = dict(app.facts)
     if incomes is not None:
         facts["members"] = [dict(m, incomes=incomes) if i == 0 else m for i, m in enumerate(facts["members"])]
-    actions.record_investigation(clerk, app, visited_on=dt.date.today(), investigators="王明、李红",
-                                 housing="自有砖瓦房两间，年久失修", living_conditions="家庭收入低，生活困难",
-                                 labour="户主务农", health="家庭成员健康", facts=facts)
+    actions.record_investigation(
+        clerk,
+        app,
+        visited_on=dt.date.today(),
+        investigators="王明、李红",
+        housing="自有砖瓦房两间，年久失修",
+        living_conditions="家庭收入低，生活困难",
+        labour="户主务农",
+        health="家庭成员健康",
+        facts=facts,
+    )
     run_verification(world.user("tez_hecha"), application=app)
     actions.submit_review(clerk, app)
     app.refresh_from_db()
@@ -52,11 +60,23 @@ def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake)
     app.refresh_from_db()
     assert app.state == "publicizing" and app.decision == "approved" and app.amount_fen > 0
     assert app.start_month == (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    actions.object_(world.user("tez_zhangshanzi"), app, raised_by="村民张某", content="其子在外务工有收入",
-                    received_on=dt.date.today())
-    actions.record_deliberation(world.user("tez_zhangshanzi"), app, held_on=dt.date.today(),
-                                participants="镇村干部、村民代表共9人", minutes="核实其子外出务工收入不稳定，维持",
-                                votes_for=8, votes_against=1, outcome="uphold")
+    actions.object_(
+        world.user("tez_zhangshanzi"),
+        app,
+        raised_by="村民张某",
+        content="其子在外务工有收入",
+        received_on=dt.date.today(),
+    )
+    actions.record_deliberation(
+        world.user("tez_zhangshanzi"),
+        app,
+        held_on=dt.date.today(),
+        participants="镇村干部、村民代表共9人",
+        minutes="核实其子外出务工收入不稳定，维持",
+        votes_for=8,
+        votes_against=1,
+        outcome="uphold",
+    )
     actions.approve(approver, app)
     app.refresh_from_db()
     assert app.state == "approved"
@@ -119,10 +139,12 @@ def test_a_staff_relative_cannot_be_approved_by_that_staff_member(world, signed_
 def test_two_approvals_at_once_make_one_decision(world, signed_intake, api_of):
     use("devolved")
     app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
-    first = api_of("tez_zhangshanzi_sp").post(f"/api/v1/applications/{app.id}/actions/approve", "{}",
-                                              content_type="application/json")
-    second = api_of("tez_zhangshanzi_sp").post(f"/api/v1/applications/{app.id}/actions/approve", "{}",
-                                               content_type="application/json")
+    first = api_of("tez_zhangshanzi_sp").post(
+        f"/api/v1/applications/{app.id}/actions/approve", "{}", content_type="application/json"
+    )
+    second = api_of("tez_zhangshanzi_sp").post(
+        f"/api/v1/applications/{app.id}/actions/approve", "{}", content_type="application/json"
+    )
     assert first.status_code == 200
     assert second.status_code == 409 and "结果公示中" in second.json()["message"]
 
@@ -140,20 +162,39 @@ def test_the_whole_walk_through_the_api(world, api_of, household_in):
     clerk, approver, hecha = api_of("tez_zhangshanzi"), api_of("tez_zhangshanzi_sp"), api_of("tez_hecha")
 
     def act(client, app_id, name, body=None):
-        r = client.post(f"/api/v1/applications/{app_id}/actions/{name}", json.dumps(body or {}),
-                        content_type="application/json")
+        r = client.post(
+            f"/api/v1/applications/{app_id}/actions/{name}", json.dumps(body or {}), content_type="application/json"
+        )
         assert r.status_code == 200, (name, r.content.decode())
         return r.json()
 
-    r = clerk.post("/api/v1/applications", json.dumps({
-        "id_number": unseal("id_number", head.id_number_enc), "programs": ["dibao"],
-        "authorizations": [{"person_id": p.id, "image_base64": png_b64(3 + i)} for i, p in enumerate(adults)],
-        "commitment": {"person_id": head.id, "image_base64": png_b64(9)}}), content_type="application/json")
+    r = clerk.post(
+        "/api/v1/applications",
+        json.dumps(
+            {
+                "id_number": unseal("id_number", head.id_number_enc),
+                "programs": ["dibao"],
+                "authorizations": [{"person_id": p.id, "image_base64": png_b64(3 + i)} for i, p in enumerate(adults)],
+                "commitment": {"person_id": head.id, "image_base64": png_b64(9)},
+            }
+        ),
+        content_type="application/json",
+    )
     app_id = r.json()["applications"][0]["id"]
     act(clerk, app_id, "start_investigation")
-    act(clerk, app_id, "record_investigation", {
-        "visited_on": dt.date.today().isoformat(), "investigators": "王明、李红", "housing": "砖房", "living_conditions": "困难",
-        "labour": "务农", "health": "健康"})
+    act(
+        clerk,
+        app_id,
+        "record_investigation",
+        {
+            "visited_on": dt.date.today().isoformat(),
+            "investigators": "王明、李红",
+            "housing": "砖房",
+            "living_conditions": "困难",
+            "labour": "务农",
+            "health": "健康",
+        },
+    )
     v = hecha.post("/api/v1/verifications", json.dumps({"application_id": app_id}), content_type="application/json")
     assert v.status_code in (200, 201), v.content.decode()
     act(clerk, app_id, "submit_review")
