@@ -17,6 +17,7 @@ from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.applications.api import router as applications_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
+from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
@@ -26,6 +27,7 @@ from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
 from jiuzhu.verification.api import router as verification_router
+from jiuzhu.verification.api import sources_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -53,8 +55,10 @@ api.add_router("/parameters", parameters_router)
 api.add_router("/eligibility", eligibility_router)
 api.add_router("/applications", applications_router)
 api.add_router("/verifications", verification_router)
+api.add_router("/sources", sources_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/households", referral_households_router)
+api.add_router("/payments", payments_router)
 api.add_router("", accounts_router)
 
 _PYDANTIC_MESSAGES = {

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jiuzhu.programs",
     "jiuzhu.applications",
     "jiuzhu.verification",
+    "jiuzhu.payments",
     "jiuzhu.referrals",
 ]
 

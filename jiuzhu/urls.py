@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("jiuzhu.applications.urls")),
     path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
+    path("payments/", include("jiuzhu.payments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -22,6 +22,13 @@ _ACTION_NAMES = {
     "records.import": "导入救助对象",
     "parameters.propose": "提出救助标准等参数调整",
     "parameters.confirm": "复核救助标准等参数调整",
+    "payments.view": "查看资金发放信息",
+    "payments.review": "办理复核和变更报告",
+    "payments.reserve": "管理临时救助备用金",
+    "payments.roster": "生成和发放花名册",
+    "payments.lock": "锁定花名册",
+    "payments.decide": "作出复核、停发和追回决定",
+    "payments.fund": "拨付备用金",
 }
 
 

@@ -18,10 +18,14 @@ class Role:
     permissions: frozenset[str]
 
 
-_READ = {"registry.view", "areas.view"}
+# verification.view: the 核对报告 and 核对预警 of the jurisdiction
+_READ = {"registry.view", "areas.view", "verification.view"}
 _PARAMETERS = {"parameters.propose", "parameters.confirm"}
 _REFER = {"referrals.create"}
 _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
+# 资金发放与动态管理 (issue 7): town roles run reviews and their reserve; the county pays.
+_PAY_TOWN = {"payments.view", "payments.review", "payments.reserve"}
+_PAY_COUNTY = _PAY_TOWN | {"payments.roster", "payments.lock", "payments.decide", "payments.fund"}
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -34,24 +38,43 @@ ROLES: dict[str, Role] = {
             frozenset((_WRITE - {"registry.import"}) | {"applications.intake"}),
         ),
         # 镇窗口经办 (GOV-4): one-door intake, investigation, registry upkeep.
-        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake", *_REFER})),
+        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake", *_REFER} | _PAY_TOWN)),
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
-        Role("town_approver", "镇审批", "town", frozenset(_WRITE | {"applications.intake", *_REFER})),
+        Role(
+            "town_approver",
+            "镇审批",
+            "town",
+            frozenset(_WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN),
+        ),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
-        Role("county_officer", "县民政业务", "county", frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER})),
+        Role(
+            "county_officer",
+            "县民政业务",
+            "county",
+            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER} | _PAY_COUNTY),
+        ),
         # 县核对员: economic-status verification centre.
-        Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii"})),
+        Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii", "verification.run"})),
         # 部门用户 (GOV-14): a department stationed in the county centre; sees only what
         # referrals and data exchange expose to it.
-        Role("department", "部门用户", "county", frozenset({"areas.view", "referrals.handle", "records.import"})),
+        Role(
+            "department",
+            "部门用户",
+            "county",
+            frozenset({"areas.view", "referrals.handle", "records.import", "sources.upload"}),
+        ),
         # 监督/只读: supervisors and discipline inspection; read everything, change nothing.
-        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view"})),
+        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view", "payments.view"})),
         # 系统管理员: accounts, areas, calendar, tokens of the county.
         Role(
             "admin",
             "系统管理员",
             "county",
-            frozenset(_WRITE | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit", *_PARAMETERS}),
+            frozenset(
+                _WRITE
+                | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit", "sources.manage", *_PARAMETERS}
+                | {"payments.view", "payments.lock"}
+            ),
         ),
     ]
 }

@@ -505,6 +505,10 @@ def approve(by: Any, application: Application, *, note: str = "") -> Application
 
 
 def _close(by: Any, app: Application) -> None:
+    """Final approval: the notice, the recipients' registry, and 一体联动 referrals (LNK-4)."""
+    from jiuzhu.referrals.actions import refer_after_approval
+    from jiuzhu.referrals.records import record_application
+
     _meet(app, "publicity")
     _meet(app, "overall")
     notices.issue(
@@ -514,6 +518,9 @@ def _close(by: Any, app: Application) -> None:
         application=app,
         extra={"parameters": (app.trace or {}).get("parameters", [])[:8]},
     )
+    record_application(app)
+    if app.program in ("dibao", "tekun"):
+        refer_after_approval(by, app)
 
 
 def close_publicity(by: Any, application: Application) -> Application:
@@ -714,6 +721,9 @@ def advance_pay(by: Any, application: Application, *, amount_fen: int, note: str
                 f"先行救助金额应大于0且不超过{cap / 100:.2f}元（按当地标准测算）",
                 field="amount_fen",
             )
+        from jiuzhu.payments.actions import disburse_from_reserve
+
+        disburse_from_reserve(by, app, amount_fen=amount_fen, note=note)  # 备用金: refused below zero (FND-3)
         app.advance_amount_fen, app.advance_paid_at, app.trace = amount_fen, timezone.now(), result["trace"]
         due = current_calendar().add_working_days(_today(), config.emergency_register_days)
         _meet(app, "advance")

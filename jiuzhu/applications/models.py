@@ -275,6 +275,9 @@ NOTICE_KINDS = [
     ("approval", "审批（确认）通知书"),
     ("rejection", "不予批准通知书"),
     ("advance", "急难型临时救助先行救助登记表"),
+    ("adjustment", "救助金调整告知书"),
+    ("stop", "救助金停发告知书"),
+    ("gradual", "救助渐退告知书"),
 ]
 
 

@@ -19,6 +19,9 @@ KIND_MARK = {
     "approval": "批",
     "rejection": "不批",
     "advance": "急",
+    "adjustment": "调",
+    "stop": "停",
+    "gradual": "渐",
 }
 
 

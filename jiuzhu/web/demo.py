@@ -27,6 +27,7 @@ from jiuzhu.programs.catalog import sync_catalog
 from jiuzhu.registry.importer import import_rows
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index
+from jiuzhu.verification.demo import load_demo_sources
 
 DEMO_PASSWORD = "jiuzhu-demo-2026"
 AREA_FILE = Path(__file__).resolve().parent.parent / "areas" / "data" / "demo_areas.csv"
@@ -336,4 +337,25 @@ def load_demo() -> dict[str, int]:
         load_demo_configs()
         load_provisional_2027()
     households = load_households()
+    load_demo_sources()  # 核对: department files for the demo households, authorizations, requests
+    load_reserves()
     return {"households": households, "programs": programs}
+
+
+def load_reserves() -> int:
+    """临时救助备用金: 5万元 per town of the demo counties (seed 003's figure); idempotent."""
+    from jiuzhu.payments.actions import open_reserve, top_up_reserve
+    from jiuzhu.payments.models import ReserveFund
+
+    actor = SystemActor("系统（演示数据）")
+    opened = 0
+    with transaction.atomic():
+        for town in Area.objects.filter(level="town", code__startswith="370405").order_by("code"):
+            if ReserveFund.objects.filter(area_code=town.code).exists():
+                continue
+            fund = open_reserve(actor, town_code=town.code, low_balance_fen=1_000_000)
+            top_up_reserve(
+                actor, fund, amount_fen=5_000_000, source="fiscal", note="演示：镇（街道）设立5万元临时救助备用金"
+            )
+            opened += 1
+    return opened

@@ -39,7 +39,7 @@ def investigate_and_verify(world, app, incomes=None):
         health="家庭成员健康",
         facts=facts,
     )
-    run_verification(world.user("tez_hecha"), application=app)
+    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     actions.submit_review(clerk, app)
     app.refresh_from_db()
     return app

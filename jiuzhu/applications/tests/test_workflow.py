@@ -146,8 +146,13 @@ def test_refusal_issues_the_not_accepted_notice(world, signed_intake):
 
 
 def test_an_emergency_is_paid_within_the_day_and_registered_later(world, signed_intake):
-    """Seed 004: 急难型临时救助 24 小时内先行救助, 5 个工作日内补办登记."""
+    """Seed 004: 急难型临时救助 24 小时内先行救助 from the town's reserve, 5 个工作日内补办登记."""
     from django.utils import timezone
+
+    from jiuzhu.payments import actions as payments
+
+    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
+    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
 
     intake = signed_intake(
         programs=("temporary",), temporary_kind="emergency", emergency_event="fire", documents_provided=["急难事由说明"]

@@ -1,0 +1,284 @@
+"""Payments benchmark (issue 7), PostgreSQL.
+
+With N approved 低保 cases (default 100,000) in 台儿庄区 it reports:
+1. roster (花名册) generation through ``actions.generate_roster`` — the first month (which also
+   builds each case's stored 测算基础 columns) and a steady-state month — next to one
+   set-based ``INSERT … SELECT`` into the same table that computes the same amounts in SQL
+   from the cases' JSON facts (target: steady-state ≤ 3×; the amounts are compared);
+2. bank-file export of the N lines and import of the bank's result file (5 % failures)
+   (targets ≤ 10 s each).
+
+Usage: python bench/payments.py [--cases N]
+Uses database ``jiuzhu_bench_pay`` on 127.0.0.1 (created and dropped here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+NAME = "jiuzhu_bench_pay"
+URL = f"postgres://postgres@127.0.0.1:5432/{NAME}"
+
+SQL_ROSTER = """
+INSERT INTO payments_rosterline (roster_id, application_id, month, household_id, payee_id, program, area_code,
+    members, amount_fen, previous_fen, basis_version, change, change_note, exceptions, status, resolution_note)
+SELECT %(roster)s, a.id, %(month)s, a.household_id, a.applicant_id, a.program, a.area_code, f.size,
+       CEIL(GREATEST(s.std * f.size - f.income, %(minimum)s * f.size) / %(unit)s::numeric) * %(unit)s,
+       NULL, 0, 'new', '', '[]'::jsonb, 'pending', ''
+FROM applications_application a
+CROSS JOIN LATERAL (
+    SELECT COUNT(*) AS size,
+           COALESCE(SUM(w.wage - LEAST(FLOOR(w.wage * %(rate)s::numeric), %(cap)s)), 0) AS income
+    FROM jsonb_array_elements(a.facts -> 'members') m
+    CROSS JOIN LATERAL (SELECT COALESCE((m -> 'incomes' ->> 'wage')::bigint, 0) AS wage) w
+) f
+JOIN (VALUES (true, %(urban)s::bigint), (false, %(rural)s::bigint)) s (urban, std) ON s.urban = a.urban
+WHERE a.county_code = '370405' AND a.state = 'approved' AND a.program = 'dibao'
+"""
+
+
+def worker(cases: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from jiuzhu.accounts.models import User
+    from jiuzhu.applications.config import load_demo_configs
+    from jiuzhu.applications.models import Application, Intake
+    from jiuzhu.areas.models import Area
+    from jiuzhu.core.idnumber import make_id_number
+    from jiuzhu.holidays.provisional import load_provisional_2027
+    from jiuzhu.payments import actions
+    from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine
+    from jiuzhu.programs.engine import parameter_store
+    from jiuzhu.registry.models import Household, Person
+    from jiuzhu.registry.pii import seal
+    from jiuzhu.web import demo
+
+    call_command("migrate", verbosity=0)
+    demo.load_areas()
+    demo.load_departments()
+    demo.load_users()
+    load_demo_configs()
+    load_provisional_2027()
+    county, admin = User.objects.get(username="tez_county"), User.objects.get(username="tez_admin")
+    villages = list(Area.objects.filter(level="village", code__startswith="370405").values_list("code", "urban_rural"))
+    rng = random.Random(7)
+    nov, dec, jan = dt.date(2026, 11, 1), dt.date(2026, 12, 1), dt.date(2027, 1, 1)
+    params = parameter_store()
+    std = {u: params.lookup(f"dibao.standard.{u}", "370405", dec).internal for u in ("urban", "rural")}
+
+    t0 = time.perf_counter()
+    now = timezone.now()
+    for start in range(0, cases, 10_000):
+        n = min(10_000, cases - start)
+        hh, people, intakes, apps = [], [], [], []
+        for i in range(start, start + n):
+            village, ur = villages[i % len(villages)]
+            urban = ur == "urban"
+            size = rng.randint(1, 4)
+            members = []
+            for k in range(size):
+                member = {
+                    "relation": "self" if k == 0 else "spouse" if k == 1 else "child",
+                    "birth_date": f"{rng.randint(1968, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                }
+                if k == 0 and rng.random() < 0.6:
+                    member["incomes"] = {"wage": rng.randint(1, std["urban" if urban else "rural"] * size // 200) * 100}
+                members.append(member)
+            hh.append(
+                Household(
+                    area_id=village,
+                    county_code="370405",
+                    address=f"{i}号",
+                    urban_rural=ur,
+                    head_name=f"户主{i}",
+                    member_count=size,
+                )
+            )
+            apps.append((village, urban, {"urban": urban, "members": members}))
+        Household.objects.bulk_create(hh, batch_size=5000)
+        for i, h in enumerate(hh, start=start):
+            id_number = make_id_number("370405", dt.date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i % 1000, "M")
+            sid = seal("id_number", id_number, index=f"bench{i:012d}")
+            acct = seal("bank_account", f"62284800{i:011d}")
+            people.append(
+                Person(
+                    household=h,
+                    relation="self",
+                    area_code=h.area_id,
+                    county_code="370405",
+                    name=f"户主{i}",
+                    gender="M",
+                    birth_date=dt.date(1970, 1, 1),
+                    id_number_enc=sid.encrypted,
+                    id_number_index=sid.index,
+                    id_number_masked=sid.masked,
+                    bank_name="台儿庄农商银行",
+                    bank_account_enc=acct.encrypted,
+                    bank_account_index=acct.index,
+                    bank_account_masked=acct.masked,
+                )
+            )
+        Person.objects.bulk_create(people, batch_size=5000)
+        for i, (h, p) in enumerate(zip(hh, people, strict=True), start=start):
+            intakes.append(
+                Intake(
+                    receipt_number=f"B{i:08d}",
+                    household=h,
+                    applicant=p,
+                    channel="window",
+                    area_code=h.area_id,
+                    created_at=now,
+                )
+            )
+        Intake.objects.bulk_create(intakes, batch_size=5000)
+        Application.objects.bulk_create(
+            [
+                Application(
+                    number=f"BA{i:08d}",
+                    intake=it,
+                    household=h,
+                    applicant=p,
+                    program="dibao",
+                    channel="window",
+                    state="approved",
+                    area_code=h.area_id,
+                    county_code="370405",
+                    urban=urban,
+                    facts=facts,
+                    due_on=nov,
+                    decision="approved",
+                    decided_at=now,
+                    amount_fen=0,
+                    start_month=nov,
+                    review_cycle_months=6,
+                )
+                for i, (it, h, p, (_, urban, facts)) in enumerate(
+                    zip(intakes, hh, people, apps, strict=True), start=start
+                )
+            ],
+            batch_size=5000,
+        )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"\n## postgresql: {cases:,} approved 低保 cases (loaded in {time.perf_counter() - t0:.0f} s)")
+
+    def timed(fn):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = fn()
+        return out, time.perf_counter() - t
+
+    first, t_first = timed(lambda: actions.generate_roster(county, area_code="370405", month=nov))
+    second, t_roster = timed(lambda: actions.generate_roster(county, area_code="370405", month=dec))
+    baseline = Roster.objects.create(area_code="370405101000", county_code="370405", month=jan)
+    values = {
+        "roster": baseline.pk,
+        "month": jan,
+        "urban": std["urban"],
+        "rural": std["rural"],
+        "minimum": params.lookup("dibao.min_per_person", "370405", dec).internal,
+        "unit": params.lookup("rounding.benefit.unit_fen", "370405", dec).internal,
+        "rate": str(params.lookup("income.employment_cost.rate", "370405", dec).value),
+        "cap": params.lookup("income.employment_cost.cap", "370405", dec).internal,
+    }
+    from django.db import transaction
+
+    def sql() -> None:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(SQL_ROSTER, values)
+
+    _, t_sql = timed(sql)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE a.amount_fen <> b.amount_fen) FROM payments_rosterline a "
+            "JOIN payments_rosterline b ON a.application_id = b.application_id "
+            "WHERE a.roster_id = %s AND b.roster_id = %s",
+            [second.pk, baseline.pk],
+        )
+        matched, different = cur.fetchone()
+    RosterLine.objects.filter(roster=baseline).delete()
+    baseline.delete()
+
+    actions.check_roster(county, second)
+    actions.request_lock(county, second)
+    actions.confirm_lock(admin, second)
+    (batch, content, _name), t_export = timed(lambda: actions.export_bank_file(county, second))
+    reader = csv.reader(io.StringIO(content.decode("gb18030")))
+    next(reader)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["业务编号", "银行账号", "金额", "处理结果", "失败原因"])
+    for row in reader:
+        ok = rng.random() >= 0.05
+        w.writerow([row[1], row[4], row[5], "成功" if ok else "失败", "" if ok else "账户状态异常"])
+    result = out.getvalue().encode("gb18030")
+    report, t_import = timed(lambda: actions.import_bank_results(county, batch, file_name="回盘.csv", data=result))
+    assert LedgerEntry.objects.filter(kind="payment", roster=second).count() == report.paid
+
+    n = second.line_count
+    print()
+    print("| figure | result | target |")
+    print("|---|---|---|")
+    print(f"| first roster (also builds 测算基础 for every case), {first.line_count:,} lines | {t_first:.2f} s | — |")
+    print(f"| roster generation, steady state, {n:,} lines | {t_roster:.2f} s | — |")
+    print(f"| one set-based `INSERT … SELECT` of the same amounts (JSON facts in SQL) | {t_sql:.2f} s | — |")
+    print(
+        f"| **ratio generation / INSERT … SELECT** | **{t_roster / t_sql:.2f}×** (amounts equal: "
+        f"{matched - different:,}/{matched:,}) | ≤ 3× |"
+    )
+    print(
+        f"| bank-file export, {batch.line_count:,} rows (CSV, decrypt accounts and ID numbers, audit) | "
+        f"{t_export:.2f} s | ≤ 10 s |"
+    )
+    print(f"| bank-result import, {report.paid:,} paid + {report.failed:,} failed | {t_import:.2f} s | ≤ 10 s |")
+    if different:
+        raise SystemExit(f"{different} amounts differ between the roster and the SQL baseline")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--worker", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.cases)
+        return
+    import psycopg
+
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {NAME}")
+        conn.execute(f"CREATE DATABASE {NAME}")
+    env = dict(
+        os.environ,
+        DATABASE_URL=URL,
+        DJANGO_DEBUG="0",
+        JIUZHU_VAR_DIR=tempfile.mkdtemp(),
+        JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=",
+    )
+    try:
+        subprocess.run([sys.executable, __file__, "--worker", "--cases", str(args.cases)], env=env, check=True)
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {NAME}")
+
+
+if __name__ == "__main__":
+    main()

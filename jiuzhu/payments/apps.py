@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "jiuzhu.payments"
+    verbose_name = "资金发放"

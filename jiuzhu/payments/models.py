@@ -1,0 +1,716 @@
+"""资金发放与动态管理: the append-only ledger (资金台账), monthly rosters (花名册) and bank
+files, town reserve funds (备用金), reviews (复核), 渐退, stops, recoveries and 失信 records.
+
+Money is integer fen. The ledger and the reserve passbook are append-only: the model layer
+refuses updates and deletes, and on PostgreSQL a trigger refuses them too (migration 0002).
+A double payment is made impossible by a unique index on the payment "slot"
+(person, program, month, attempt): attempt *n* may only be written after *n* reversals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from jiuzhu.registry.models import AreaScopedQuerySet
+
+MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
+PROGRAM_LABELS = {
+    "dibao": "最低生活保障",
+    "tekun": "特困人员救助供养",
+    "temporary": "临时救助",
+    "dibao_edge": "低保边缘家庭",
+    "rigid_expense": "刚性支出困难家庭",
+}
+PROGRAM_CHOICES = list(PROGRAM_LABELS.items())
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a ledger or passbook row."""
+
+
+class AppendOnlyQuerySet(AreaScopedQuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: update refused")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: delete refused")
+
+    def _raw_delete(self, using: Any) -> int:
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only: delete refused")
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} is append-only: update refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{self._meta.label} is append-only: delete refused")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(month: dt.date | None) -> str:
+    return f"{month.year}年{month.month}月" if month else ""
+
+
+# ---- configuration ---------------------------------------------------------------------------
+
+
+class PaymentConfig(models.Model):  # 资金发放与动态管理配置 (per county; DYN-8, FND-2)
+    county_code = models.CharField("县级区划", max_length=6, unique=True)
+    gradual_exit_months = models.PositiveSmallIntegerField(
+        "渐退期（月）",
+        default=3,
+        validators=[MaxValueValidator(6)],
+        help_text="收入因就业超过标准时继续发放的月数，0–6",
+    )
+    amount_jump_percent = models.PositiveSmallIntegerField("金额变化提示阈值（%）", default=20)
+    review_lead_days = models.PositiveSmallIntegerField("复核任务提前生成（天）", default=30)
+    review_limit_days = models.PositiveSmallIntegerField("复核办理时限（工作日）", default=15)
+    reserve_low_balance_fen = models.BigIntegerField("备用金余额预警线（分）", default=1_000_000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "资金发放配置"
+
+    def __str__(self) -> str:
+        return f"{self.county_code} 资金发放配置"
+
+
+FIELD_CHOICES = [  # what a bank-file column may carry
+    ("seq", "序号"),
+    ("reference", "业务编号"),
+    ("name", "姓名"),
+    ("id_number", "身份证号码"),
+    ("account", "银行账号"),
+    ("bank_name", "开户银行"),
+    ("amount_yuan", "金额（元）"),
+    ("amount_fen", "金额（分）"),
+    ("month", "发放月份"),
+    ("program", "救助项目"),
+    ("area", "村（社区）"),
+    ("members", "保障人数"),
+    ("remark", "摘要"),
+]
+RESULT_KEYS = ("reference", "account", "amount", "status", "message")
+
+
+class BankLayout(models.Model):  # 银行文件格式: column layout of one bank's files
+    county_code = models.CharField("县级区划", max_length=6)
+    code = models.CharField("代码", max_length=32)
+    name = models.CharField("名称", max_length=64)
+    file_format = models.CharField("文件类型", max_length=4, choices=[("csv", "CSV"), ("xlsx", "Excel（.xlsx）")])
+    encoding = models.CharField(
+        "CSV编码", max_length=12, default="gb18030", choices=[("gb18030", "GBK/GB18030"), ("utf-8-sig", "UTF-8")]
+    )
+    # [{"header": "账号", "field": "account"}, ...] — fields from FIELD_CHOICES.
+    columns = models.JSONField("导出列")
+    # {"reference": "业务编号", "account": "账号", "amount": "金额", "status": "处理结果", "message": "失败原因"}
+    result_columns = models.JSONField("回盘文件列")
+    success_values = models.JSONField("表示成功的处理结果", default=list)
+    amount_unit = models.CharField(
+        "回盘金额单位", max_length=4, default="yuan", choices=[("yuan", "元"), ("fen", "分")]
+    )
+    is_default = models.BooleanField("默认格式", default=False)
+
+    class Meta:
+        ordering = ["county_code", "-is_default", "code"]
+        constraints = [models.UniqueConstraint(fields=["county_code", "code"], name="bank_layout_unique_code")]
+        verbose_name = verbose_name_plural = "银行文件格式"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---- benefits and their basis ----------------------------------------------------------------
+
+BENEFIT_STATUS = [("active", "正常发放"), ("gradual", "渐退期"), ("stopped", "已停发")]
+STOP_REASONS = [
+    ("death", "死亡"),
+    ("moved", "迁出本辖区"),
+    ("income", "家庭收入超过标准"),
+    ("refused_review", "拒不配合复核"),
+    ("fraud", "以虚报、隐瞒、伪造等手段骗取救助"),
+    ("voluntary", "本人申请退出"),
+    ("gradual_end", "渐退期满"),
+    ("other", "其他"),
+]
+
+
+class BenefitQuerySet(AreaScopedQuerySet):
+    def in_force(self, month: dt.date) -> BenefitQuerySet:
+        """Benefits payable for ``month``: started, not ended before it."""
+        return self.filter(start_month__lte=month).filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+
+
+class Benefit(models.Model):  # 救助待遇: the monthly benefit of one approved case
+    application = models.OneToOneField(
+        "applications.Application", primary_key=True, on_delete=models.PROTECT, related_name="benefit"
+    )
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")  # 领款人
+    program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    status = models.CharField("状态", max_length=8, choices=BENEFIT_STATUS, default="active")
+    start_month = models.DateField("起始发放月份")
+    end_month = models.DateField("最后发放月份", null=True, blank=True)
+    gradual_amount_fen = models.BigIntegerField("渐退期月发放金额（分）", null=True, blank=True)
+    stop_reason = models.CharField("停发原因", max_length=16, choices=STOP_REASONS, blank=True)
+    stop_note = models.CharField("停发说明", max_length=200, blank=True)
+    next_review_on = models.DateField("下次复核日期", null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BenefitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "救助待遇"
+
+    def __str__(self) -> str:
+        return f"待遇 {self.application_id} {self.get_status_display()}"
+
+
+class CaseBasis(models.Model):
+    """测算基础: a case's facts in the rules engine's column form, so a roster evaluates every
+    case in one vectorized call. Derived data, rebuilt when the case's version changes."""
+
+    application = models.OneToOneField(
+        "applications.Application", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveIntegerField()  # Application.version the columns were built from
+    layout = models.CharField(max_length=16)  # digest of the engine's column list
+    members = models.PositiveSmallIntegerField()
+    supporters = models.PositiveSmallIntegerField()
+    data = models.BinaryField()  # int64 little-endian: household, member and supporter columns
+
+    def __str__(self) -> str:
+        return f"basis {self.application_id}"
+
+
+# ---- rosters and bank files ---------------------------------------------------------------------
+
+ROSTER_STATUS = [
+    ("generated", "已生成·待核查"),
+    ("checked", "已核查·待锁定"),
+    ("lock_requested", "待复核锁定"),
+    ("locked", "已锁定·待导出"),
+    ("exported", "已导出银行文件"),
+    ("settled", "已回盘"),
+]
+
+
+class Roster(models.Model):  # 花名册: the payments of one month for one county or town
+    area_code = models.CharField("区域", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    month = models.DateField("发放月份")
+    status = models.CharField("状态", max_length=16, choices=ROSTER_STATUS, default="generated")
+    line_count = models.PositiveIntegerField("人数", default=0)
+    total_fen = models.BigIntegerField("应发总额（分）", default=0)
+    exception_count = models.PositiveIntegerField("异常数", default=0)
+    parameters_digest = models.CharField(max_length=80, blank=True)
+    summary = models.JSONField("与上月比较", default=dict, blank=True)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    generated_at = models.DateTimeField("生成时间", default=timezone.now)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    lock_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lock_requested_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "area_code"]
+        constraints = [models.UniqueConstraint(fields=["area_code", "month"], name="roster_unique_area_month")]
+        verbose_name = verbose_name_plural = "花名册"
+
+    def __str__(self) -> str:
+        return f"{month_label(self.month)}花名册（{self.area_code}）"
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.month)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in ("generated", "checked")
+
+
+RUN_STATUS = [("queued", "排队中"), ("running", "生成中"), ("done", "已完成"), ("failed", "失败")]
+
+
+class RosterRun(models.Model):  # 花名册生成任务 (progress of a long generation)
+    area_code = models.CharField(max_length=12, db_index=True)
+    month = models.DateField()
+    refresh = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=RUN_STATUS, default="queued")
+    phase = models.CharField("阶段", max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    roster = models.ForeignKey(Roster, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "花名册生成任务"
+
+    def __str__(self) -> str:
+        return f"run {self.pk} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(99, int(self.done * 100 / self.total)) if self.total else 0
+
+
+LINE_STATUS = [
+    ("pending", "待发放"),
+    ("held", "暂缓发放"),
+    ("sent", "已送银行"),
+    ("paid", "已发放"),
+    ("failed", "发放失败"),
+]
+EXCEPTION_LABELS = {
+    "no_account": "缺少银行账户",
+    "amount_jump": "金额较上月变化超过阈值",
+    "deceased": "领款人已死亡（部门数据）",
+    "member_deceased": "家庭成员死亡，需复核",
+    "duplicate_account": "银行账户与其他家庭重复",
+    "ineligible": "按当月标准测算已不符合条件",
+}
+BLOCKING = ("no_account", "deceased", "ineligible")  # must be held (or fixed) before locking
+CHANGE_REASONS = [
+    ("new", "新增"),
+    ("same", "无变化"),
+    ("standard", "救助标准调整"),
+    ("facts", "家庭情况变化（复核或变更）"),
+    ("category", "分类施保等随年龄变化"),
+    ("gradual", "渐退期"),
+]
+
+
+class RosterLine(models.Model):  # 花名册明细: one case in one month
+    roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="lines")
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
+    area_code = models.CharField(max_length=12)
+    members = models.PositiveSmallIntegerField("保障人数")
+    amount_fen = models.BigIntegerField("金额（分）")
+    previous_fen = models.BigIntegerField("上月金额（分）", null=True, blank=True)
+    basis_version = models.PositiveIntegerField(default=0)
+    change = models.CharField("变化原因", max_length=10, choices=CHANGE_REASONS)
+    change_note = models.CharField("变化说明", max_length=200, blank=True)
+    exceptions = models.JSONField("异常", default=list, blank=True)
+    status = models.CharField("状态", max_length=8, choices=LINE_STATUS, default="pending")
+    resolution_note = models.CharField("处理说明", max_length=200, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["application", "month"], name="roster_line_one_per_case_month")]
+        indexes = [models.Index(fields=["roster", "status"], name="roster_line_status_idx")]
+        verbose_name = verbose_name_plural = "花名册明细"
+
+    def __str__(self) -> str:
+        return f"{self.roster_id}/{self.application_id} {self.amount_fen}"
+
+    @property
+    def exception_labels(self) -> list[str]:
+        return [EXCEPTION_LABELS.get(c, c) for c in self.exceptions]
+
+    @property
+    def unresolved(self) -> bool:
+        return bool(self.exceptions) and self.status == "pending" and not self.resolution_note
+
+
+class BankBatch(models.Model):  # 发放批次: one bank file (first issue or re-issue of failures)
+    roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="batches")
+    seq = models.PositiveSmallIntegerField("批次号")
+    kind = models.CharField("类型", max_length=8, choices=[("initial", "首次发放"), ("reissue", "重新发放")])
+    layout = models.ForeignKey(BankLayout, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12)
+    status = models.CharField("状态", max_length=8, choices=[("sent", "待回盘"), ("settled", "已回盘")], default="sent")
+    line_count = models.PositiveIntegerField("笔数")
+    total_fen = models.BigIntegerField("金额（分）")
+    exported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["roster", "seq"]
+        constraints = [models.UniqueConstraint(fields=["roster", "seq"], name="bank_batch_unique_seq")]
+        verbose_name = verbose_name_plural = "发放批次"
+
+    def __str__(self) -> str:
+        return f"{self.roster} 第{self.seq}批"
+
+    @property
+    def number(self) -> str:
+        return f"{self.area_code[:6]}{self.roster.month:%Y%m}{self.seq:02d}"
+
+
+class BankLine(models.Model):  # 批次明细: one transfer in a bank file
+    batch = models.ForeignKey(BankBatch, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey(RosterLine, on_delete=models.PROTECT, related_name="bank_lines")
+    reference = models.CharField("业务编号", max_length=32, unique=True)
+    account_index = models.CharField(max_length=64)
+    account_masked = models.CharField("账号", max_length=32)
+    account_enc = models.BinaryField("账号（密文）")  # as exported: the file can be re-created exactly
+    amount_fen = models.BigIntegerField("金额（分）")
+    status = models.CharField(
+        "状态", max_length=8, choices=[("sent", "待回盘"), ("paid", "成功"), ("failed", "失败")], default="sent"
+    )
+    bank_message = models.CharField("银行反馈", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "line"], name="bank_line_unique")]
+        indexes = [models.Index(fields=["batch", "status"], name="bank_line_status_idx")]
+        verbose_name = verbose_name_plural = "批次明细"
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class BankResultImport(models.Model):  # 银行回盘导入
+    batch = models.ForeignKey(BankBatch, on_delete=models.PROTECT, related_name="imports")
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+    paid_count = models.PositiveIntegerField(default=0)
+    paid_fen = models.BigIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    failed_fen = models.BigIntegerField(default=0)
+    unchanged = models.PositiveIntegerField("已处理过的行", default=0)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "sha256"], name="bank_result_unique_file")]
+        verbose_name = verbose_name_plural = "银行回盘导入"
+
+    def __str__(self) -> str:
+        return f"{self.batch} 回盘 {self.file_name}"
+
+
+# ---- the ledger -------------------------------------------------------------------------------
+
+ENTRY_KINDS = [
+    ("entitlement", "应发"),
+    ("payment", "实发"),
+    ("reversal", "冲回"),
+    ("recovery", "追回"),
+    ("adjustment", "调整"),
+]
+# Effect of each kind on the balance owed to the family (应发未发 > 0, 多发待追 < 0).
+SIGN = {"entitlement": 1, "adjustment": 1, "payment": -1, "reversal": 1, "recovery": 1}
+ENTRY_SOURCES = [
+    ("roster", "花名册"),
+    ("bank", "银行回盘"),
+    ("reserve", "备用金先行救助"),
+    ("decision", "决定"),
+    ("correction", "更正"),
+    ("repayment", "退款"),
+]
+
+
+class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a sum
+    kind = models.CharField("类型", max_length=12, choices=ENTRY_KINDS)
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
+    area_code = models.CharField(max_length=12)
+    county_code = models.CharField(max_length=6)
+    period = models.DateField("所属月份", null=True, blank=True)  # null for one-off aid
+    amount_fen = models.BigIntegerField("金额（分）")
+    attempt = models.PositiveSmallIntegerField(default=0)  # payments: n-th payment of the slot
+    reason = models.CharField("事由", max_length=200)
+    source = models.CharField("来源", max_length=12, choices=ENTRY_SOURCES)
+    roster = models.ForeignKey(Roster, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    roster_line = models.ForeignKey(RosterLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bank_line = models.ForeignKey(BankLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    plan = models.ForeignKey(
+        "payments.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("记账时间", default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="adjustment") & ~Q(amount_fen=0)) | Q(amount_fen__gt=0),
+                name="ledger_amount_sign",
+            ),
+            # No person is paid twice for the same month and program: attempt n needs n reversals.
+            models.UniqueConstraint(
+                fields=["person", "program", "period", "attempt"],
+                condition=Q(kind="payment", period__isnull=False),
+                name="ledger_one_payment_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "attempt"],
+                condition=Q(kind="payment", period__isnull=True),
+                name="ledger_one_payment_per_one_off",
+            ),
+            models.UniqueConstraint(
+                fields=["application", "period"],
+                condition=Q(kind="entitlement"),
+                name="ledger_one_entitlement_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(kind="reversal"), name="ledger_one_reversal_per_payment"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["application", "kind"], name="ledger_case_kind_idx"),
+            models.Index(fields=["county_code", "period", "program"], name="ledger_county_period_idx"),
+            models.Index(fields=["roster", "kind"], name="ledger_roster_kind_idx"),
+        ]
+        verbose_name = verbose_name_plural = "资金台账"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_fen}"
+
+    @property
+    def effect_fen(self) -> int:
+        return SIGN[self.kind] * self.amount_fen
+
+
+# ---- reserve funds ------------------------------------------------------------------------------
+
+FUND_SOURCES = [("fiscal", "财政资金"), ("donation", "社会捐赠"), ("other", "其他")]
+
+
+class ReserveFund(models.Model):  # 临时救助备用金 (FND-2, FND-3): one account per town
+    area_code = models.CharField("镇（街道）", max_length=12, unique=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    name = models.CharField("名称", max_length=64)
+    account_note = models.CharField("专户说明", max_length=100, blank=True)
+    low_balance_fen = models.BigIntegerField("余额预警线（分）")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area_code"]
+        verbose_name = verbose_name_plural = "临时救助备用金"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+RESERVE_KINDS = [("top_up", "拨付"), ("disbursement", "先行救助支出"), ("refund", "退回")]
+
+
+class ReserveEntry(AppendOnlyModel):  # 备用金收支: append-only passbook
+    fund = models.ForeignKey(ReserveFund, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类型", max_length=12, choices=RESERVE_KINDS)
+    amount_fen = models.BigIntegerField("金额（分）")
+    balance_after_fen = models.BigIntegerField("余额（分）")
+    source = models.CharField("资金来源", max_length=8, choices=FUND_SOURCES, blank=True)
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(max_length=12)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="reserve_amount_positive")]
+        verbose_name = verbose_name_plural = "备用金收支"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_fen}"
+
+
+# ---- dynamic management -------------------------------------------------------------------------
+
+REVIEW_KINDS = [
+    ("periodic", "定期复核"),
+    ("change", "变更报告"),
+    ("age", "年龄变化"),
+    ("death", "成员死亡"),
+    ("data", "部门数据预警"),
+]
+REVIEW_STATUS = [
+    ("open", "待复核"),
+    ("verifying", "核对中"),
+    ("decided", "已办结"),
+]
+OUTCOMES = [("continue", "维持"), ("change", "调整金额"), ("gradual", "渐退"), ("stop", "停发")]
+
+
+class ReviewQuerySet(AreaScopedQuerySet):
+    def open(self) -> ReviewQuerySet:
+        return self.exclude(status="decided")
+
+    def overdue(self, today: dt.date | None = None) -> ReviewQuerySet:
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class Review(models.Model):  # 复核 (动态管理): a due review or a reported change
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6)
+    kind = models.CharField("类型", max_length=10, choices=REVIEW_KINDS)
+    status = models.CharField("状态", max_length=10, choices=REVIEW_STATUS, default="open")
+    due_on = models.DateField("办理期限", db_index=True)
+    reason = models.CharField("事由", max_length=200)
+    facts = models.JSONField("复核后家庭情况", null=True, blank=True)
+    verification = models.ForeignKey(
+        "verification.VerificationRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    evaluation = models.JSONField("测算结果", default=dict, blank=True)
+    outcome = models.CharField("复核结论", max_length=10, choices=OUTCOMES, blank=True)
+    amount_before_fen = models.BigIntegerField(null=True, blank=True)
+    amount_after_fen = models.BigIntegerField(null=True, blank=True)
+    effective_month = models.DateField("生效月份", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    notice = models.ForeignKey("applications.Notice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=~Q(status="decided"), name="review_one_open_per_case"
+            )
+        ]
+        verbose_name = verbose_name_plural = "复核"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.application_id}"
+
+
+PLAN_STATUS = [("open", "追回中"), ("settled", "已追回")]
+
+
+class RepaymentPlan(models.Model):  # 追回计划: an overpayment to be repaid in instalments
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6)
+    total_fen = models.BigIntegerField("应追回金额（分）")
+    reason = models.CharField("原因", max_length=16, choices=STOP_REASONS)
+    note = models.CharField("说明", max_length=200)
+    months = models.JSONField("涉及月份", default=list)
+    installments = models.JSONField("分期计划", default=list)  # [{"due_on": "2027-01-31", "amount_fen": 50000}]
+    status = models.CharField("状态", max_length=8, choices=PLAN_STATUS, default="open")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "追回计划"
+
+    def __str__(self) -> str:
+        return f"追回 {self.application_id} {self.total_fen}"
+
+
+FRAUD_CATEGORIES = [  # SUP-8
+    ("false_report", "虚报"),
+    ("concealment", "隐瞒"),
+    ("forgery", "伪造"),
+    ("false_materials", "提供虚假材料"),
+    ("impersonation", "冒用救助对象身份"),
+]
+
+
+class CreditRecord(models.Model):  # 失信记录 (SUP-6, SUP-7, DYN-3)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(RepaymentPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6)
+    category = models.CharField("失信类型", max_length=16, choices=FRAUD_CATEGORIES)
+    facts = models.TextField("失信事实")
+    amount_fen = models.BigIntegerField("涉及金额（分）", default=0)
+    decided_on = models.DateField("认定日期")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    reported_at = models.DateTimeField("报送信用平台时间", null=True, blank=True)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+        verbose_name = verbose_name_plural = "失信记录"
+
+    def __str__(self) -> str:
+        return f"失信 {self.person_id} {self.get_category_display()}"
+
+
+class PaymentNotice(models.Model):  # 调整（停发）告知书 issued by this app, one per case, kind and month
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    notice = models.ForeignKey("applications.Notice", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16)
+    month = models.DateField()
+    area_code = models.CharField(max_length=12)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "kind", "month"], name="payment_notice_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.application_id} {self.month}"

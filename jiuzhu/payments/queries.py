@@ -1,0 +1,274 @@
+"""Read side: funds statistics (FND-5, FND-14, RPT-4), the roster reconciliation, payment
+history of a case, anti-fraud checks (SUP-11) and Excel exports. Everything is a grouped
+query over the ledger, never a loop with a query per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Substr, TruncMonth
+
+from jiuzhu.areas.models import Area
+from jiuzhu.core.money import format_yuan
+
+from .bankfiles import xlsx
+from .models import (
+    PROGRAM_LABELS,
+    BankLine,
+    LedgerEntry,
+    ReserveEntry,
+    Roster,
+    RosterLine,
+    month_label,
+)
+
+
+def _sum(qs: Any, **filters: Any) -> int:
+    return int(qs.filter(**filters).aggregate(t=Sum("amount_fen"))["t"] or 0)
+
+
+def reconciliation(roster: Roster) -> dict[str, Any]:
+    """对账: ledger sums = roster totals = bank results, each equation shown with its figures."""
+    lines = RosterLine.objects.filter(roster=roster)
+    by_status = {
+        s: int(t or 0) for s, t in lines.values("status").annotate(t=Sum("amount_fen")).values_list("status", "t")
+    }
+    counts = dict(lines.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    ledger = LedgerEntry.objects.filter(roster=roster)
+    entitled = _sum(ledger, kind="entitlement")
+    payments, reversals = _sum(ledger, kind="payment"), _sum(ledger, kind="reversal")
+    paid_ledger = payments - reversals
+    bank = BankLine.objects.filter(batch__roster=roster)
+    bank_paid = _sum(bank, status="paid")
+    bank_failed = _sum(bank.filter(status="failed", line__status="failed"))
+    payable = sum(v for k, v in by_status.items() if k != "held")
+    checks = [
+        ("台账应发合计 = 花名册应发合计（不含暂缓发放）", entitled, payable),
+        ("台账实发合计 = 银行回盘成功合计", payments, bank_paid),
+        ("花名册已发放明细合计 = 台账实发减冲回（退汇）", by_status.get("paid", 0), paid_ledger),
+        (
+            "花名册应发 = 已发放 + 发放失败待重发 + 在途 + 待导出",
+            payable,
+            by_status.get("paid", 0)
+            + by_status.get("failed", 0)
+            + by_status.get("sent", 0)
+            + by_status.get("pending", 0),
+        ),
+    ]
+    return {
+        "roster": roster.pk,
+        "month": roster.month.isoformat(),
+        "total_fen": roster.total_fen,
+        "held_fen": by_status.get("held", 0),
+        "payable_fen": payable,
+        "entitled_fen": entitled,
+        "ledger_paid_fen": paid_ledger,
+        "bank_paid_fen": bank_paid,
+        "bank_failed_open_fen": bank_failed,
+        "in_transit_fen": by_status.get("sent", 0),
+        "not_exported_fen": by_status.get("pending", 0),
+        "counts": counts,
+        "checks": [{"label": label, "left_fen": a, "right_fen": b, "ok": a == b} for label, a, b in checks],
+        "balanced": all(a == b for _, a, b in checks),
+    }
+
+
+def funds_stats(qs: Any, *, year: int, group: str = "town") -> list[dict[str, Any]]:
+    """Per month, program and area (town or village): recipients, entitled, paid, failed,
+    recovered. ``qs`` is the user's visible ledger (``LedgerEntry.objects.visible_to``)."""
+    width = 9 if group == "town" else 12
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    rows: dict[tuple[Any, str, str], dict[str, Any]] = defaultdict(
+        lambda: {"recipients": 0, "entitled_fen": 0, "paid_fen": 0, "failed_fen": 0, "recovered_fen": 0}
+    )
+    monthly = (
+        qs.filter(period__gte=start, period__lte=end)
+        .annotate(area=Substr("area_code", 1, width))
+        .values("period", "program", "area")
+        .annotate(
+            recipients=Count("person_id", distinct=True, filter=Q(kind="payment")),
+            entitled=Sum("amount_fen", filter=Q(kind__in=("entitlement", "adjustment"))),
+            paid=Sum("amount_fen", filter=Q(kind="payment")),
+            reversed=Sum("amount_fen", filter=Q(kind="reversal")),
+        )
+    )
+    for r in monthly:
+        row = rows[(r["period"], r["program"], r["area"])]
+        row["recipients"] = r["recipients"]
+        row["entitled_fen"] = int(r["entitled"] or 0)
+        row["paid_fen"] = int(r["paid"] or 0) - int(r["reversed"] or 0)
+    one_off = (
+        qs.filter(period__isnull=True, created_at__date__gte=start, created_at__date__lte=end)
+        .annotate(month=TruncMonth("created_at"), area=Substr("area_code", 1, width))
+        .values("month", "program", "area")
+        .annotate(
+            recipients=Count("person_id", distinct=True, filter=Q(kind="payment")),
+            entitled=Sum("amount_fen", filter=Q(kind="entitlement")),
+            paid=Sum("amount_fen", filter=Q(kind="payment")),
+            recovered=Sum("amount_fen", filter=Q(kind="recovery")),
+        )
+    )
+    for r in one_off:
+        month = r["month"].date() if isinstance(r["month"], dt.datetime) else r["month"]
+        row = rows[(month, r["program"], r["area"])]
+        row["recipients"] += r["recipients"]
+        row["entitled_fen"] += int(r["entitled"] or 0)
+        row["paid_fen"] += int(r["paid"] or 0)
+        row["recovered_fen"] += int(r["recovered"] or 0)
+    lines = RosterLine.objects.filter(
+        status="failed", month__gte=start, month__lte=end, area_code__in=qs.values("area_code")
+    )
+    for r in (
+        lines.annotate(area=Substr("area_code", 1, width))
+        .values("month", "program", "area")
+        .annotate(t=Sum("amount_fen"))
+    ):
+        rows[(r["month"], r["program"], r["area"])]["failed_fen"] += int(r["t"] or 0)
+    names = _area_names({k[2] for k in rows}, width)
+    out = []
+    for (month, program, area), v in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        out.append(
+            {
+                "month": month.isoformat()[:7],
+                "program": program,
+                "program_label": PROGRAM_LABELS.get(program, program),
+                "area_code": area.ljust(12, "0"),
+                "area_name": names.get(area, area),
+                **v,
+            }
+        )
+    return out
+
+
+def _area_names(prefixes: set[str], width: int) -> dict[str, str]:
+    codes = [p.ljust(12, "0") for p in prefixes]
+    return {code[:width]: name for code, name in Area.objects.filter(code__in=codes).values_list("code", "name")}
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    keys = ("recipients", "entitled_fen", "paid_fen", "failed_fen", "recovered_fen")
+    return {k: sum(r[k] for r in rows) for k in keys}
+
+
+def stats_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    headers = [
+        "月份",
+        "救助项目",
+        "区域代码",
+        "区域",
+        "发放人数",
+        "应发（元）",
+        "实发（元）",
+        "发放失败（元）",
+        "追回（元）",
+    ]
+    body = [
+        [
+            r["month"],
+            r["program_label"],
+            r["area_code"],
+            r["area_name"],
+            r["recipients"],
+            r["entitled_fen"] / 100,
+            r["paid_fen"] / 100,
+            r["failed_fen"] / 100,
+            r["recovered_fen"] / 100,
+        ]
+        for r in rows
+    ]
+    return xlsx(headers, body, text={0, 1, 2, 3}, sheet="资金统计")
+
+
+def reconciliation_xlsx(rec: dict[str, Any], roster: Roster) -> bytes:
+    rows: list[list[Any]] = [
+        ["花名册", str(roster), ""],
+        ["应发合计（元）", rec["total_fen"] / 100, ""],
+        ["暂缓发放（元）", rec["held_fen"] / 100, ""],
+        ["台账应发（元）", rec["entitled_fen"] / 100, ""],
+        ["台账实发（元）", rec["ledger_paid_fen"] / 100, ""],
+        ["银行回盘成功（元）", rec["bank_paid_fen"] / 100, ""],
+        ["发放失败待重发（元）", rec["bank_failed_open_fen"] / 100, ""],
+        ["在途（元）", rec["in_transit_fen"] / 100, ""],
+    ]
+    for c in rec["checks"]:
+        rows.append(
+            [c["label"], f"{format_yuan(c['left_fen'])} / {format_yuan(c['right_fen'])}", "相符" if c["ok"] else "不符"]
+        )
+    return xlsx(["项目", "金额", "结论"], rows, text={0, 2}, sheet="对账报告")
+
+
+def reserve_summary(funds: Any) -> list[dict[str, Any]]:
+    """Each town's reserve: balance, top-ups by source (FND-8), disbursements, warning."""
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for fund, kind, source, total in (
+        ReserveEntry.objects.filter(fund__in=funds)
+        .values("fund", "kind", "source")
+        .annotate(t=Sum("amount_fen"))
+        .values_list("fund", "kind", "source", "t")
+    ):
+        sums[fund][kind if kind != "top_up" else f"top_up_{source}"] += int(total or 0)
+    last = {}
+    for fund_id, balance in (
+        ReserveEntry.objects.filter(fund__in=funds).order_by("fund", "-id").values_list("fund", "balance_after_fen")
+    ):
+        last.setdefault(fund_id, balance)
+    out = []
+    for fund in funds:
+        s = sums[fund.pk]
+        balance = int(last.get(fund.pk, 0))
+        out.append(
+            {
+                "fund": fund,
+                "balance_fen": balance,
+                "top_up_fiscal_fen": s["top_up_fiscal"],
+                "top_up_donation_fen": s["top_up_donation"] + s["top_up_other"],
+                "disbursed_fen": s["disbursement"],
+                "low": balance < fund.low_balance_fen,
+            }
+        )
+    return out
+
+
+def payments_after_death(qs: Any) -> list[dict[str, Any]]:
+    """SUP-11: money paid for months after the payee's death (冒领), from the ledger."""
+    rows = (
+        qs.filter(kind="payment", period__isnull=False, person__death_date__isnull=False)
+        .filter(period__gt=F("person__death_date"))
+        .values("application_id", "person_id", "person__name", "person__death_date", "program", "area_code")
+        .annotate(months=Count("id"), total=Sum("amount_fen"))
+        .order_by("area_code")
+    )
+    return [
+        {
+            "application_id": r["application_id"],
+            "person": r["person__name"],
+            "death_date": r["person__death_date"],
+            "program": PROGRAM_LABELS.get(r["program"], r["program"]),
+            "months": r["months"],
+            "total_fen": int(r["total"] or 0),
+        }
+        for r in rows
+    ]
+
+
+def shared_accounts(persons: Any) -> list[dict[str, Any]]:
+    """SUP-11: one bank account used by members of different households."""
+    rows = (
+        persons.exclude(bank_account_index="")
+        .values("bank_account_index", "bank_account_masked")
+        .annotate(households=Count("household_id", distinct=True), people=Count("id"))
+        .filter(households__gt=1)
+        .order_by("-households")[:500]
+    )
+    return list(rows)
+
+
+def case_history(application_id: int) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(application_id=application_id).select_related("created_by").order_by("id"))
+
+
+def month_text(month: dt.date | None) -> str:
+    return month_label(month)

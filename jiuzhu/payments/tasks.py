@@ -1,0 +1,31 @@
+"""Background jobs (django-tasks; the worker is ``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from jiuzhu.accounts.system import SystemActor
+
+
+@task()
+def generate_roster_task(run_id: int) -> int:
+    """花名册 generation with progress (see ``actions.run_roster``)."""
+    from .actions import run_roster
+
+    return run_roster(run_id).pk
+
+
+@task()
+def adjustment_notices_task(roster_id: int) -> int:
+    """调整告知书 for every case whose amount changed with a standard (DYN-4)."""
+    from .actions import issue_adjustment_notices
+
+    return issue_adjustment_notices(roster_id)
+
+
+@task()
+def due_reviews_task() -> int:
+    """Daily: due reviews become tasks (DYN-1, DYN-5)."""
+    from .actions import create_due_reviews
+
+    return create_due_reviews(SystemActor("系统（定期复核）"))

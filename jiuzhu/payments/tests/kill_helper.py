@@ -1,0 +1,49 @@
+"""Run a roster generation or a bank-result import in a separate process that stops in the
+middle of its single transaction and waits to be killed (``kill -9``) by the test.
+
+Usage: python -m jiuzhu.payments.tests.kill_helper roster|results MARKER AREA MONTH [BATCH FILE]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    import django
+
+    django.setup()
+    from jiuzhu.accounts.models import User
+    from jiuzhu.payments import actions
+    from jiuzhu.payments import roster as roster_mod
+    from jiuzhu.payments.models import BankBatch
+
+    mode, marker = sys.argv[1], Path(sys.argv[2])
+    module = roster_mod if mode == "roster" else actions
+    original = module.insert_rows
+
+    def stalling(model, columns, rows):  # type: ignore[no-untyped-def]
+        def rows_then_wait():  # type: ignore[no-untyped-def]
+            for i, row in enumerate(rows):
+                if i == 3:
+                    marker.write_text("writing")
+                    time.sleep(600)  # killed here, half-way through the COPY
+                yield row
+
+        return original(model, columns, rows_then_wait())
+
+    module.insert_rows = stalling
+    county = User.objects.get(username="tez_county")
+    if mode == "roster":
+        actions.generate_roster(county, area_code=sys.argv[3], month=sys.argv[4])
+    else:
+        batch = BankBatch.objects.get(pk=int(sys.argv[5]))
+        actions.import_bank_results(county, batch, file_name="回盘.csv", data=Path(sys.argv[6]).read_bytes())
+
+
+if __name__ == "__main__":
+    main()

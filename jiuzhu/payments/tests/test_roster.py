@@ -1,0 +1,181 @@
+"""花名册: generate, check, lock (two people), with amounts recomputed each month (FND-4, DYN-4)."""
+
+import datetime as dt
+
+import pytest
+
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.payments import actions
+from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine
+from jiuzhu.payments.tests.conftest import DEC, NOV, new_account
+from jiuzhu.programs.engine import evaluate_household
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_generates_one_line_per_active_case_with_the_engine_amount(county, approved_case):
+    """FND-4: every case in force that month, amount recomputed with that month's parameters."""
+    a = approved_case()
+    b = approved_case("涧头集镇", size=2)
+    approved_case(start_month=DEC)  # starts later: not in November
+    roster = actions.generate_roster(county, area_code="370405", month="2026-11")
+    lines = {line.application_id: line for line in roster.lines.all()}
+    assert set(lines) == {a.pk, b.pk}
+    expected = evaluate_household(a.area_code, NOV, ["dibao"], a.facts)["dibao"]["monthly_amount_fen"]
+    assert lines[a.pk].amount_fen == expected and lines[a.pk].members == 3
+    assert lines[a.pk].change == "new"
+    assert roster.total_fen == sum(line.amount_fen for line in lines.values()) and roster.line_count == 2
+
+
+def test_it_gives_the_same_roster_when_the_month_is_generated_twice(county, approved_case):
+    approved_case()
+    first = actions.generate_roster(county, area_code="370405", month=NOV)
+    approved_case()  # a new case meanwhile does not create a second roster
+    again = actions.generate_roster(county, area_code="370405", month=NOV)
+    assert again.pk == first.pk and Roster.objects.count() == 1 and again.lines.count() == 1
+    assert actions.request_roster(county, area_code="370405", month=NOV).pk == first.pk
+
+
+def test_it_refreshes_a_draft_in_place(county, approved_case):
+    approved_case()
+    first = actions.generate_roster(county, area_code="370405", month=NOV)
+    approved_case()
+    again = actions.generate_roster(county, area_code="370405", month=NOV, refresh=True)
+    assert again.pk == first.pk and again.lines.count() == 2
+
+
+def test_it_refuses_a_town_roster_under_a_county_roster_of_the_same_month(county, approved_case):
+    approved_case()
+    actions.generate_roster(county, area_code="370405", month=NOV)
+    with pytest.raises(DomainError) as exc:
+        actions.generate_roster(county, area_code="370405101", month=NOV)
+    assert exc.value.code == "roster_overlap"
+
+
+def test_it_lists_missing_account_deceased_and_duplicate_accounts(county, approved_case):
+    """SUP-11: payments after death and shared accounts are caught before paying."""
+    from jiuzhu.registry.models import Person
+
+    no_account = approved_case(account=None)
+    dead = approved_case()
+    Person.objects.filter(pk=dead.applicant_id).update(death_date=dt.date(2026, 10, 3))
+    shared = new_account()
+    dup_a = approved_case(account=shared)
+    dup_b = approved_case("涧头集镇", account=shared)
+    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    exceptions = {line.application_id: line.exceptions for line in roster.lines.all()}
+    assert "no_account" in exceptions[no_account.pk]
+    assert "deceased" in exceptions[dead.pk]
+    assert "duplicate_account" in exceptions[dup_a.pk] and "duplicate_account" in exceptions[dup_b.pk]
+    assert roster.exception_count == 4
+    # DYN-7: the death becomes a review task
+    from jiuzhu.payments.models import Review
+
+    assert Review.objects.filter(application=dead, kind="death").exists()
+
+
+def test_it_flags_an_amount_change_above_the_threshold(county, admin, approved_case, locked_roster):
+    app = approved_case()
+    locked_roster()
+    facts = {**app.facts, "members": app.facts["members"][:1]}  # two members left the household
+    type(app).objects.filter(pk=app.pk).update(facts=facts, version=app.version + 1)
+    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    line = dec.lines.get()
+    assert line.change == "facts" and "amount_jump" in line.exceptions
+    assert line.previous_fen > line.amount_fen
+
+
+def test_it_will_not_confirm_a_blocking_exception(county, approved_case):
+    approved_case(account=None)
+    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    with pytest.raises(DomainError) as exc:
+        actions.resolve_line(county, roster.lines.get(), decision="pay", note="先发")
+    assert exc.value.code == "blocking_exception"
+    assert actions.check_roster(county, roster)["unresolved"] == 1
+    actions.resolve_line(county, roster.lines.get(), decision="hold", note="待补录账户")
+    assert actions.check_roster(county, roster)["status"] == "checked"
+
+
+def test_it_needs_a_second_person_to_lock(county, admin, approved_case):
+    """Two-person rule: the officer who asks to lock cannot confirm it."""
+    approved_case()
+    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    actions.check_roster(county, roster)
+    actions.request_lock(county, roster)
+    with pytest.raises(Forbidden) as exc:
+        actions.confirm_lock(county, roster)
+    assert exc.value.code == "two_person_rule"
+    assert not LedgerEntry.objects.exists()
+    actions.confirm_lock(admin, roster)
+    roster.refresh_from_db()
+    assert roster.status == "locked" and roster.locked_by == admin
+
+
+def test_it_books_an_entitlement_per_line_when_locked(approved_case, locked_roster):
+    approved_case()
+    approved_case(account=None)  # held: no entitlement
+    roster = locked_roster()
+    entries = LedgerEntry.objects.filter(kind="entitlement", roster=roster)
+    assert entries.count() == 1
+    paid_line = roster.lines.get(status="pending")
+    assert entries.get().amount_fen == paid_line.amount_fen and entries.get().period == NOV
+
+
+def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county, admin, approved_case, locked_roster):
+    """DYN-4: a new 低保标准 valid from December changes December's amounts, with the reason."""
+    from jiuzhu.programs.actions import confirm_change, propose_change
+
+    app = approved_case()
+    nov = locked_roster()
+    change = propose_change(
+        county,
+        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
+        area_code="370405",
+        valid_from=DEC,
+        value=120000 if app.facts["urban"] else 90000,
+        reason="按上年消费支出调整",
+        source="台政字〔2026〕99号",
+    )
+    confirm_change(admin, change)
+    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    old, new = nov.lines.get(application=app), dec.lines.get(application=app)
+    assert (
+        new.change == "standard"
+        and ("调整为900元" in new.change_note or "调整为1200元" in new.change_note)
+        and "台政字〔2026〕99号" in new.change_note
+    )
+    assert new.previous_fen == old.amount_fen and new.amount_fen > old.amount_fen
+    assert dec.summary["changes"]["standard"]["count"] == 1
+
+
+def test_it_refuses_a_month_too_far_ahead(county):
+    with pytest.raises(InvalidInput) as exc:
+        actions.request_roster(county, area_code="370405", month="2030-01")
+    assert exc.value.code == "month_too_late"
+
+
+def test_it_hides_rosters_from_other_counties(world, approved_case):
+    approved_case()
+    with pytest.raises(DomainError) as exc:
+        actions.generate_roster(world.user("yc_county"), area_code="370405", month=NOV)
+    assert exc.value.status == 404
+
+
+def test_a_town_clerk_may_not_generate_rosters(world):
+    with pytest.raises(Forbidden):
+        actions.generate_roster(world.user("tez_zhangshanzi"), area_code="370405101", month=NOV)
+
+
+def test_the_job_records_progress_and_the_roster(county, approved_case):
+    approved_case()
+    run = actions.request_roster(county, area_code="370405", month=NOV)
+    done = actions.run_roster(run.pk)
+    assert done.status == "done" and done.roster.lines.count() == 1 and done.percent == 100
+
+
+def test_lines_of_a_stopped_case_end_after_the_last_month(county, approved_case):
+    app = approved_case()
+    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
+    assert actions.generate_roster(county, area_code="370405", month=NOV).lines.count() == 1
+    assert not RosterLine.objects.filter(month=DEC).exists()
+    assert actions.generate_roster(county, area_code="370405", month=DEC).lines.count() == 0

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rosters/new/", views.roster_create, name="roster_create"),
+    path("runs/<int:pk>/", views.run_view, name="run"),
+    path("rosters/<int:pk>/", views.roster_view, name="roster"),
+    path("rosters/<int:pk>/actions/<str:name>/", views.roster_action, name="roster_action"),
+    path("rosters/<int:pk>/bank-file/", views.bank_export, name="bank_export"),
+    path("rosters/<int:pk>/reconciliation/", views.reconciliation_view, name="reconciliation"),
+    path("lines/<int:pk>/<str:name>/", views.line_action, name="line_action"),
+    path("batches/<int:pk>/file/", views.batch_file, name="batch_file"),
+    path("batches/<int:pk>/results/", views.batch_results, name="batch_results"),
+    path("cases/<int:pk>/", views.case_view, name="case"),
+    path("cases/<int:pk>/<str:name>/", views.case_action, name="case_action"),
+    path("reserves/", views.reserves, name="reserves"),
+    path("reserves/open/", views.reserve_open, name="reserve_open"),
+    path("reserves/<int:pk>/", views.reserve_view, name="reserve"),
+    path("reserves/<int:pk>/top-up/", views.reserve_top_up, name="reserve_top_up"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/schedule/", views.reviews_schedule, name="reviews_schedule"),
+    path("reviews/<int:pk>/", views.review_view, name="review"),
+    path("reviews/<int:pk>/<str:name>/", views.review_action, name="review_action"),
+    path("recoveries/", views.recoveries, name="recoveries"),
+    path("recoveries/<int:pk>/repay/", views.repay, name="repay"),
+    path("stats/", views.stats, name="stats"),
+    path("checks/", views.checks, name="checks"),
+]

@@ -1,0 +1,620 @@
+"""Pages of 资金发放与动态管理: rosters with progress, bank files and results, reconciliation,
+a case's payment history, reserve funds, reviews, recoveries, statistics and checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.permissions import require
+from jiuzhu.applications.models import Application
+from jiuzhu.areas.models import Area
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.registry.models import Person
+from jiuzhu.web.pagination import IdPaginator
+
+from . import actions, queries
+from .api import file_response
+from .models import (
+    CHANGE_REASONS,
+    EXCEPTION_LABELS,
+    FRAUD_CATEGORIES,
+    FUND_SOURCES,
+    LINE_STATUS,
+    OUTCOMES,
+    STOP_REASONS,
+    BankBatch,
+    Benefit,
+    CreditRecord,
+    LedgerEntry,
+    PaymentNotice,
+    RepaymentPlan,
+    ReserveEntry,
+    ReserveFund,
+    Review,
+    Roster,
+    RosterLine,
+    RosterRun,
+    add_months,
+    month_start,
+)
+
+
+def _viewer(request: HttpRequest) -> Any:
+    try:
+        require(request.user, "payments.view")
+    except DomainError:
+        raise Http404 from None
+    return request.user
+
+
+def _do(request: HttpRequest, fn: Callable[[], Any], ok: str) -> Any:
+    """Run an action; its refusal is shown as a message, never a 500."""
+    try:
+        result = fn()
+    except DomainError as exc:
+        text = exc.message
+        rows = getattr(exc, "rows", None)
+        if rows:
+            text += "：" + "；".join(f"第{e.row}行 {e.message}" for e in rows[:20])
+            if len(rows) > 20:
+                text += f"……共{len(rows)}处"
+        messages.error(request, text)
+        return None
+    if ok:
+        messages.success(request, ok)
+    return result
+
+
+def _areas(user: Any) -> list[Area]:
+    qs = Area.objects.visible_to(user).filter(level__in=("county", "town"))
+    return list(qs.order_by("code"))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    rosters = Roster.objects.visible_to(user).order_by("-month", "area_code")[:12]
+    funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
+    reviews = Review.objects.visible_to(user).open()
+    this_month = month_start(timezone.localdate())
+    return render(
+        request,
+        "payments/home.html",
+        {
+            "rosters": rosters,
+            "funds": funds,
+            "low_funds": [f for f in funds if f["low"]],
+            "open_reviews": reviews.count(),
+            "overdue_reviews": reviews.overdue().count(),
+            "areas": _areas(user),
+            "default_month": add_months(this_month, 1).isoformat()[:7],
+            "runs": RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5],
+            "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_create(request: HttpRequest) -> HttpResponse:
+    refresh = request.POST.get("refresh") == "1"
+    result = _do(
+        request,
+        lambda: actions.request_roster(
+            request.user,
+            area_code=request.POST.get("area_code", ""),
+            month=request.POST.get("month", ""),
+            refresh=refresh,
+        ),
+        "",
+    )
+    if isinstance(result, Roster):
+        messages.info(request, f"{result}已存在，同一月份不会重复生成")
+        return redirect("payments:roster", result.pk)
+    if isinstance(result, RosterRun):
+        return redirect("payments:run", result.pk)
+    back = request.POST.get("back")
+    return redirect(back if back and back.startswith("/payments/") else "payments:home")
+
+
+@login_required
+def run_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(RosterRun.objects.visible_to(_viewer(request)), pk=pk)
+    if run.status == "done" and run.roster_id:
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("payments:roster", args=[run.roster_id])
+            return response
+        return redirect("payments:roster", run.roster_id)
+    template = "payments/run.html#progress" if request.htmx else "payments/run.html"
+    return render(request, template, {"run": run})
+
+
+def _roster(request: HttpRequest, pk: int) -> Roster:
+    return get_object_or_404(
+        Roster.objects.visible_to(_viewer(request)).select_related("lock_requested_by", "locked_by", "generated_by"),
+        pk=pk,
+    )
+
+
+@login_required
+def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = _roster(request, pk)
+    g = request.GET
+    filters = {"status": g.get("status", ""), "exception": g.get("exception", ""), "change": g.get("change", "")}
+    qs = RosterLine.objects.filter(roster=roster)
+    if filters["status"]:
+        qs = qs.filter(status=filters["status"])
+    if filters["exception"] == "any":
+        qs = qs.exclude(exceptions=[])
+    elif filters["exception"]:
+        qs = qs.filter(exceptions__icontains=filters["exception"])
+    if filters["change"]:
+        qs = qs.filter(change=filters["change"])
+    paginator = IdPaginator(qs, 50, fetch=lambda ids: RosterLine.objects.filter(pk__in=ids).select_related("payee"))
+    page = paginator.get_page(g.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    user = request.user
+    summary = roster.summary or {}
+    changes = [
+        {"code": code, "label": label, **summary.get("changes", {}).get(code, {"count": 0, "delta_fen": 0})}
+        for code, label in CHANGE_REASONS
+    ]
+    return render(
+        request,
+        "payments/roster.html",
+        {
+            "roster": roster,
+            "page": page,
+            "f": filters,
+            "query": query,
+            "changes": [c for c in changes if c["count"]],
+            "exceptions": [
+                (code, EXCEPTION_LABELS.get(code, code), n) for code, n in summary.get("exceptions", {}).items()
+            ],
+            "exception_choices": list(EXCEPTION_LABELS.items()),
+            "change_choices": CHANGE_REASONS,
+            "status_choices": LINE_STATUS,
+            "batches": roster.batches.select_related("layout").prefetch_related("imports"),
+            "layouts": actions.bankfiles.ensure_layouts(roster.county_code),
+            "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
+            "can_lock": user.is_superuser or user.has_perm_code("payments.lock"),
+            "reissuable": roster.lines.filter(status__in=("failed", "pending")).count()
+            if roster.status in ("exported", "settled")
+            else 0,
+            "rec": queries.reconciliation(roster) if roster.status in ("locked", "exported", "settled") else None,
+        },
+    )
+
+
+ROSTER_ACTIONS = {
+    "check": ("核查完成", lambda u, r, p: actions.check_roster(u, r)),
+    "request_lock": ("已提交锁定，请另一名工作人员复核确认", lambda u, r, p: actions.request_lock(u, r)),
+    "confirm_lock": ("花名册已锁定，应发金额已记入资金台账", lambda u, r, p: actions.confirm_lock(u, r)),
+    "cancel_lock": ("已退回锁定申请", lambda u, r, p: actions.cancel_lock(u, r, reason=p.get("reason", ""))),
+}
+
+
+@login_required
+@require_POST
+def roster_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    roster = _roster(request, pk)
+    if name not in ROSTER_ACTIONS:
+        raise Http404
+    ok, fn = ROSTER_ACTIONS[name]
+    result = _do(request, lambda: fn(request.user, roster, request.POST), "")
+    if result is not None:
+        if name == "check" and result["unresolved"]:
+            messages.error(request, f"仍有{result['unresolved']}条异常未处理：请逐条暂缓发放或确认发放")
+        else:
+            messages.success(request, ok)
+    return redirect("payments:roster", roster.pk)
+
+
+@login_required
+@require_POST
+def line_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    line = get_object_or_404(RosterLine.objects.visible_to(_viewer(request)), pk=pk)
+    note = request.POST.get("note", "")
+    if name == "release":
+        _do(request, lambda: actions.release_line(request.user, line, note=note), "已补发，将随下一批重新发放")
+    else:
+        _do(
+            request,
+            lambda: actions.resolve_line(request.user, line, decision=name, note=note),
+            "已暂缓发放" if name == "hold" else "已确认发放",
+        )
+    back = request.POST.get("back", "")
+    return redirect(back if back.startswith("/payments/") else reverse("payments:roster", args=[line.roster_id]))
+
+
+@login_required
+@require_POST
+def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = _roster(request, pk)
+    layout = int(request.POST["layout"]) if request.POST.get("layout", "").isdigit() else None
+    fn = actions.reissue if request.POST.get("kind") == "reissue" else actions.export_bank_file
+    result = _do(request, lambda: fn(request.user, roster, layout=layout), "")
+    if result is None:
+        return redirect("payments:roster", roster.pk)
+    batch, content, name = result
+    return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+def _batch(request: HttpRequest, pk: int) -> BankBatch:
+    return get_object_or_404(BankBatch.objects.visible_to(_viewer(request)).select_related("roster", "layout"), pk=pk)
+
+
+@login_required
+def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    result = _do(request, lambda: actions.bank_file(request.user, batch), "")
+    if result is None:
+        return redirect("payments:roster", batch.roster_id)
+    return file_response(*result)
+
+
+@login_required
+@require_POST
+def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择银行回盘文件")
+        return redirect("payments:roster", batch.roster_id)
+    report = _do(
+        request,
+        lambda: actions.import_bank_results(request.user, batch, file_name=upload.name or "回盘", data=upload.read()),
+        "",
+    )
+    if report is not None:
+        (messages.info if report.duplicate else messages.success)(request, report.message)
+    return redirect(
+        reverse("payments:roster", args=[batch.roster_id]) + ("?status=failed" if report and report.failed else "")
+    )
+
+
+@login_required
+def reconciliation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = _roster(request, pk)
+    rec = queries.reconciliation(roster)
+    if request.GET.get("format") == "xlsx":
+        return file_response(queries.reconciliation_xlsx(rec, roster), f"对账报告-{roster.month:%Y%m}.xlsx")
+    return render(request, "payments/reconciliation.html", {"roster": roster, "rec": rec})
+
+
+# ---- a case -----------------------------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, pk: int) -> Application:
+    return get_object_or_404(
+        Application.objects.visible_to(_viewer(request)).select_related("household", "applicant"), pk=pk
+    )
+
+
+@login_required
+def case_view(request: HttpRequest, pk: int) -> HttpResponse:
+    app = _case(request, pk)
+    entries = queries.case_history(app.pk)
+    running = 0
+    rows = []
+    for e in entries:
+        running += e.effect_fen
+        rows.append((e, running))
+    months = actions.overpaid_months(app, dt.date(1900, 1, 1))
+    return render(
+        request,
+        "payments/case.html",
+        {
+            "app": app,
+            "benefit": Benefit.objects.filter(application=app).first(),
+            "rows": rows,
+            "balance": actions.balance(app),
+            "lines": RosterLine.objects.filter(application=app).select_related("roster").order_by("-month")[:36],
+            "reviews": Review.objects.filter(application=app).select_related("notice__document").order_by("-id"),
+            "plans": RepaymentPlan.objects.filter(application=app),
+            "notices": PaymentNotice.objects.filter(application=app).select_related("notice").order_by("-id"),
+            "stop_reasons": STOP_REASONS,
+            "fraud_categories": FRAUD_CATEGORIES,
+            "recoverable": months,
+            "this_month": month_start(timezone.localdate()).isoformat()[:7],
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    app = _case(request, pk)
+    p = request.POST
+    if name == "change":
+        facts = None
+        if p.get("facts", "").strip():
+            try:
+                facts = json.loads(p["facts"])
+            except ValueError:
+                messages.error(request, "家庭情况（JSON）格式不正确")
+                return redirect("payments:case", app.pk)
+        review = _do(
+            request,
+            lambda: actions.report_change(request.user, app, reason=p.get("reason", ""), facts=facts),
+            "已登记变更报告，生成复核任务",
+        )
+        if review is not None:
+            return redirect("payments:review", review.pk)
+    elif name == "stop":
+        _do(
+            request,
+            lambda: actions.stop_benefit(
+                request.user,
+                app,
+                reason=p.get("reason", ""),
+                note=p.get("note", ""),
+                last_month=p.get("last_month") or None,
+            ),
+            "已停发并出具停发告知书",
+        )
+    elif name == "recover":
+        _do(
+            request,
+            lambda: actions.create_recovery(
+                request.user,
+                app,
+                reason=p.get("reason", ""),
+                note=p.get("note", ""),
+                months=p.getlist("months"),
+                fraud_category=p.get("fraud_category", ""),
+            ),
+            "已建立追回计划",
+        )
+    else:
+        raise Http404
+    return redirect("payments:case", app.pk)
+
+
+# ---- reserve funds ----------------------------------------------------------------------------------
+
+
+@login_required
+def reserves(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
+    towns = [a for a in Area.objects.visible_to(user).filter(level="town").order_by("code")]
+    opened = {f["fund"].area_code for f in funds}
+    return render(
+        request,
+        "payments/reserves.html",
+        {"funds": funds, "towns": [t for t in towns if t.code not in opened], "sources": FUND_SOURCES},
+    )
+
+
+@login_required
+@require_POST
+def reserve_open(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    try:
+        low = yuan_to_fen(p["low_balance_yuan"], field="low_balance_yuan") if p.get("low_balance_yuan") else None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:reserves")
+    _do(
+        request,
+        lambda: actions.open_reserve(
+            request.user, town_code=p.get("town_code", ""), low_balance_fen=low, account_note=p.get("account_note", "")
+        ),
+        "已设立备用金账户",
+    )
+    return redirect("payments:reserves")
+
+
+@login_required
+def reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request)), pk=pk)
+    entries = ReserveEntry.objects.filter(fund=fund).select_related("application", "created_by").order_by("-id")
+    page = IdPaginator(
+        entries,
+        50,
+        fetch=lambda ids: ReserveEntry.objects.filter(pk__in=ids).select_related("application", "created_by"),
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/reserve.html",
+        {"fund": fund, "row": queries.reserve_summary([fund])[0], "page": page, "sources": FUND_SOURCES},
+    )
+
+
+@login_required
+@require_POST
+def reserve_top_up(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request)), pk=pk)
+    p = request.POST
+    try:
+        amount = yuan_to_fen(p.get("amount_yuan", ""), field="amount_yuan")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:reserve", fund.pk)
+    _do(
+        request,
+        lambda: actions.top_up_reserve(
+            request.user, fund, amount_fen=amount, source=p.get("source", "fiscal"), note=p.get("note", "")
+        ),
+        "已拨付备用金",
+    )
+    return redirect("payments:reserve", fund.pk)
+
+
+# ---- reviews ----------------------------------------------------------------------------------------
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    which = request.GET.get("show", "open")
+    qs = Review.objects.visible_to(user).select_related("application__household", "verification")
+    if which == "overdue":
+        qs = qs.overdue()
+    elif which == "decided":
+        qs = qs.filter(status="decided").order_by("-decided_at")
+    else:
+        qs = qs.open()
+    return render(
+        request,
+        "payments/reviews.html",
+        {"reviews": qs[:200], "count": qs.count(), "show": which, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def reviews_schedule(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    county = user.area.county_code if getattr(user, "area", None) else None
+    made = _do(
+        request, lambda: (require(user, "payments.decide"), actions.create_due_reviews(user, county_code=county))[1], ""
+    )
+    if made is not None:
+        messages.success(request, f"已生成到期复核任务{made}件")
+    return redirect("payments:reviews")
+
+
+@login_required
+def review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        Review.objects.visible_to(_viewer(request)).select_related("application__household", "verification", "notice"),
+        pk=pk,
+    )
+    evaluation = None
+    if review.status == "verifying":
+        try:
+            evaluation = actions.review_evaluation(review)
+        except DomainError as exc:
+            evaluation = {"error": exc.message}
+    return render(
+        request,
+        "payments/review.html",
+        {
+            "review": review,
+            "app": review.application,
+            "evaluation": evaluation,
+            "current": actions.current_amount(review.application),
+            "outcomes": OUTCOMES,
+            "stop_reasons": STOP_REASONS,
+            "facts_json": json.dumps(review.facts or review.application.facts, ensure_ascii=False, indent=1),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    review = get_object_or_404(Review.objects.visible_to(_viewer(request)), pk=pk)
+    p = request.POST
+    if name == "start":
+        facts = None
+        if p.get("facts", "").strip():
+            try:
+                facts = json.loads(p["facts"])
+            except ValueError:
+                messages.error(request, "家庭情况（JSON）格式不正确")
+                return redirect("payments:review", review.pk)
+        _do(
+            request,
+            lambda: actions.start_review(request.user, review, facts=facts),
+            "已开始复核，已委托家庭经济状况核对",
+        )
+    elif name == "decide":
+        months = int(p["gradual_months"]) if p.get("gradual_months", "").isdigit() else None
+        _do(
+            request,
+            lambda: actions.decide_review(
+                request.user,
+                review,
+                outcome=p.get("outcome", ""),
+                note=p.get("note", ""),
+                gradual_months=months,
+                stop_reason=p.get("stop_reason", "income"),
+            ),
+            "复核已办结，已出具告知书",
+        )
+    else:
+        raise Http404
+    return redirect("payments:review", review.pk)
+
+
+# ---- recoveries, statistics, checks -----------------------------------------------------------------
+
+
+@login_required
+def recoveries(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    plans = list(RepaymentPlan.objects.visible_to(user).select_related("person", "application")[:300])
+    for plan in plans:
+        plan.recovered_fen = actions.recovered(plan)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "payments/recoveries.html",
+        {"plans": plans, "credits": CreditRecord.objects.visible_to(user).select_related("person")[:300]},
+    )
+
+
+@login_required
+@require_POST
+def repay(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(RepaymentPlan.objects.visible_to(_viewer(request)), pk=pk)
+    try:
+        amount = yuan_to_fen(request.POST.get("amount_yuan", ""), field="amount_yuan")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:recoveries")
+    _do(
+        request,
+        lambda: actions.record_repayment(request.user, plan, amount_fen=amount, note=request.POST.get("note", "")),
+        "已登记退款",
+    )
+    return redirect("payments:recoveries")
+
+
+@login_required
+def stats(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else timezone.localdate().year
+    group = "village" if request.GET.get("group") == "village" else "town"
+    rows = queries.funds_stats(LedgerEntry.objects.visible_to(user), year=year, group=group)
+    if request.GET.get("format") == "xlsx":
+        return file_response(queries.stats_xlsx(rows), f"资金统计-{year}.xlsx")
+    return render(
+        request,
+        "payments/stats.html",
+        {
+            "rows": rows,
+            "totals": queries.totals(rows),
+            "year": year,
+            "group": group,
+            "years": list(range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1)),
+        },
+    )
+
+
+@login_required
+def checks(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request)
+    return render(
+        request,
+        "payments/checks.html",
+        {
+            "after_death": queries.payments_after_death(LedgerEntry.objects.visible_to(user)),
+            "shared": queries.shared_accounts(Person.objects.visible_to(user)),
+        },
+    )

@@ -1,0 +1,227 @@
+"""What department facts mean for a verification (核对口径), shared by 一键核对 and batch
+re-verification so both count the same way.
+
+A data type's ``effect`` rules say how its facts count: monthly income by type, financial
+assets, vehicles/houses/businesses, 12-month medical and education costs, or a status
+(death, moved out, employed …). Only the *current* facts count: facts of a batch older
+than the latest full batch of the same data type and county are replaced by it, and of
+several facts with the same record key the newest batch wins (corrections are batches).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Max
+
+from jiuzhu.rules import ASSET_TYPES
+
+from .catalog import measure_label
+from .models import Batch, Source
+
+WINDOW_DAYS = 365  # "近12个月"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    measure: str
+    basis: str
+    categories: frozenset[str] | None
+    exclude: frozenset[str]
+
+    def matches(self, category: str) -> bool:
+        if self.categories is not None and category not in self.categories:
+            return False
+        return category not in self.exclude
+
+    @property
+    def label(self) -> str:
+        return measure_label({"kind": self.kind, "measure": self.measure})
+
+    @property
+    def counts(self) -> bool:
+        """Asset counts (vehicles, houses, businesses) count records, not amounts."""
+        return self.kind == "asset" and ASSET_TYPES[self.measure][1] == "count"
+
+
+def rules_of(effect: list[dict[str, Any]]) -> list[Rule]:
+    out = []
+    for r in effect or []:
+        cats = r.get("categories")
+        out.append(
+            Rule(
+                kind=r.get("kind", "info"),
+                measure=r.get("measure", ""),
+                basis=r.get("basis", ""),
+                categories=frozenset(cats) if cats else None,
+                exclude=frozenset(r.get("exclude") or []),
+            )
+        )
+    return out
+
+
+class Catalog:
+    """Sources with their rules, loaded once per verification or job."""
+
+    def __init__(self) -> None:
+        self.sources = {s.pk: s for s in Source.objects.select_related("provider").order_by("order", "code")}
+        self.rules = {pk: rules_of(s.effect) for pk, s in self.sources.items()}
+        self._match: dict[tuple[int, str], list[Rule]] = {}
+
+    def matching(self, source_id: int, category: str) -> list[Rule]:
+        key = (source_id, category)
+        hit = self._match.get(key)
+        if hit is None:
+            hit = [r for r in self.rules.get(source_id, []) if r.matches(category)]
+            self._match[key] = hit
+        return hit
+
+
+@dataclass
+class FactRow:
+    id: int
+    source_id: int
+    batch_id: int
+    county_code: str
+    id_index: str
+    id_masked: str
+    row_number: int
+    period_start: dt.date | None
+    period_end: dt.date | None
+    amount_fen: int | None
+    category: str
+    record_key: str
+    active: bool
+    detail: str
+
+
+FACT_SELECT = (
+    "SELECT id, source_id, batch_id, county_code, id_index, id_masked, row_number, period_start, period_end, "
+    "amount_fen, category, record_key, active, detail FROM verification_fact"
+)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+# A fact counts only if no later full batch of its data type and county replaced it.
+_NOT_REPLACED = (
+    " AND batch_id >= COALESCE((SELECT MAX(b.id) FROM verification_batch b"
+    " WHERE b.source_id = verification_fact.source_id AND b.county_code = verification_fact.county_code"
+    " AND b.status = 'loaded' AND b.kind = 'full'), 0)"
+)
+
+
+def fetch_current(indexes: Iterable[str]) -> list[FactRow]:
+    """The current facts about the given blind indexes: one indexed query (the full-batch
+    cut-off checked in SQL per fact), then the newest record per key."""
+    keys = sorted(set(indexes))
+    if not keys:
+        return []
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cur:
+        cur.execute(f"{FACT_SELECT} WHERE id_index IN ({marks}){_NOT_REPLACED}", keys)
+        rows = cur.fetchall()
+    facts = [
+        FactRow(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _date(r[7]), _date(r[8]), r[9], r[10], r[11], bool(r[12]), r[13]
+        )
+        for r in rows
+    ]
+    return current(facts, {})
+
+
+def full_batch_cutoffs() -> dict[tuple[int, str], int]:
+    """(source, county) → id of its latest loaded full batch: older facts are replaced."""
+    rows = (
+        Batch.objects.filter(status="loaded", kind="full")
+        .values("source_id", "county_code")
+        .annotate(last=Max("id"))
+        .order_by()
+    )
+    return {(r["source_id"], r["county_code"]): r["last"] for r in rows}
+
+
+def current(facts: list[FactRow], cutoffs: dict[tuple[int, str], int]) -> list[FactRow]:
+    """Drop facts replaced by a later full batch or by a newer record with the same key."""
+    best: dict[tuple[int, str, str], FactRow] = {}
+    for f in facts:
+        if f.batch_id < cutoffs.get((f.source_id, f.county_code), 0):
+            continue
+        key = (f.source_id, f.id_index, f.record_key)
+        seen = best.get(key)
+        if seen is None or (f.batch_id, f.id) > (seen.batch_id, seen.id):
+            best[key] = f
+    return sorted(best.values(), key=lambda f: (f.source_id, f.period_start or dt.date.min, f.id))
+
+
+@dataclass
+class Measures:
+    """What the current facts say about one person: monthly incomes by type, assets,
+    12-month expenses, and the facts behind each status."""
+
+    incomes: dict[str, int] = field(default_factory=dict)
+    assets: dict[str, int] = field(default_factory=dict)
+    expenses: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, list[FactRow]] = field(default_factory=dict)
+    assets_facts: dict[str, list[FactRow]] = field(default_factory=dict)
+
+
+class Accumulator:
+    """Sums (count, amount, amount within 12 months) per rule; turns them into measures.
+    Used per person by 一键核对 and per aggregated SQL group by re-verification."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, rule: Rule, count: int, amount: int, amount_window: int) -> None:
+        s = self.sums[(rule.kind, rule.measure, rule.basis)]
+        s[0] += count
+        s[1] += amount
+        s[2] += amount_window
+
+    def result(self) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]:
+        incomes: dict[str, int] = defaultdict(int)
+        assets: dict[str, int] = defaultdict(int)
+        expenses: dict[str, int] = defaultdict(int)
+        statuses: dict[str, int] = defaultdict(int)
+        for (kind, measure, basis), (count, amount, window) in self.sums.items():
+            if kind == "income":
+                incomes[measure] += amount if basis == "monthly_rate" else window // 12
+            elif kind == "asset":
+                assets[measure] += count if ASSET_TYPES[measure][1] == "count" else amount
+            elif kind == "expense":
+                expenses[measure] += window
+            elif kind == "status":
+                statuses[measure] += count
+        return dict(incomes), dict(assets), dict(expenses), dict(statuses)
+
+
+def measure_person(facts: list[FactRow], catalog: Catalog, on: dt.date) -> Measures:
+    since = on - dt.timedelta(days=WINDOW_DAYS)
+    acc = Accumulator()
+    m = Measures()
+    for f in facts:
+        if not f.active:
+            continue
+        in_window = (f.period_end is None or f.period_end >= since) and (f.period_start is None or f.period_start <= on)
+        amount = f.amount_fen or 0
+        for rule in catalog.matching(f.source_id, f.category):
+            if rule.kind == "info":
+                continue
+            acc.add(rule, 1, amount, amount if in_window else 0)
+            if rule.kind == "status":
+                m.statuses.setdefault(rule.measure, []).append(f)
+            elif rule.kind == "asset":
+                m.assets_facts.setdefault(rule.measure, []).append(f)
+    m.incomes, m.assets, m.expenses, _ = acc.result()
+    return m

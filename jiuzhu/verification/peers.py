@@ -1,0 +1,313 @@
+"""跨县核对 (VER-15, VER-16): signed requests between two jiuzhu instances.
+
+Each pair of counties shares a key (stored encrypted). A request carries the sender's
+code, a request id, a timestamp and an HMAC-SHA256 signature over method, path,
+timestamp, request id and the SHA-256 of the body; the receiver refuses unknown peers,
+bad signatures, timestamps more than five minutes off, and any request id it has seen
+(replay). It answers only a request that names the signed 授权书 of the person
+(先授权、后核对) and signs its answer the same way. Both sides audit the exchange.
+
+The person is named by the plain ID number inside the signed body: each deployment has
+its own blind-index key, so indexes do not match across instances. Over HTTPS only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.system import SystemActor, user_or_none
+from jiuzhu.applications.models import Application
+from jiuzhu.audit.log import record
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.idnumber import parse_id_number
+from jiuzhu.registry.models import Person
+from jiuzhu.registry.pii import blind_index, cipher, unseal
+
+from .effects import Catalog, fetch_current
+from .models import Authorization, Peer, PeerNonce, PeerQuery
+
+PATH = "/api/v1/verifications/peer/query"
+MAX_SKEW_SECONDS = 300
+TIMEOUT_SECONDS = 15
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PeerRefused(DomainError):
+    status = 401
+
+
+def seal_key(key: str) -> bytes:
+    return cipher().encrypt("peer_key", key)
+
+
+def peer_key(peer: Peer) -> bytes:
+    return unseal("peer_key", peer.key_enc).encode("utf-8")
+
+
+def sign(key: bytes, method: str, path: str, timestamp: str, request_id: str, body: bytes) -> str:
+    message = "\n".join([method.upper(), path, timestamp, request_id, hashlib.sha256(body).hexdigest()])
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed_headers(peer: Peer, method: str, path: str, body: bytes, request_id: str | None = None) -> dict[str, str]:
+    request_id = request_id or uuid.uuid4().hex
+    timestamp = str(int(time.time()))
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Jiuzhu-Peer": peer.our_code,
+        "X-Jiuzhu-Request-Id": request_id,
+        "X-Jiuzhu-Timestamp": timestamp,
+        "X-Jiuzhu-Signature": sign(peer_key(peer), method, path, timestamp, request_id, body),
+    }
+
+
+# ---- answering (the other county asks us) -----------------------------------------------------
+
+
+def verify_request(headers: Any, method: str, path: str, body: bytes) -> tuple[Peer, str]:
+    """Check sender, timestamp, signature and replay; returns (peer, request id)."""
+    code = headers.get("X-Jiuzhu-Peer", "")
+    request_id = headers.get("X-Jiuzhu-Request-Id", "")
+    timestamp = headers.get("X-Jiuzhu-Timestamp", "")
+    signature = headers.get("X-Jiuzhu-Signature", "")
+    peer = Peer.objects.filter(code=code, active=True).first()
+    if peer is None:
+        raise PeerRefused("unknown_peer", f"未登记的对端“{code}”，请先在两地互相登记对端和共享密钥")
+    if not _REQUEST_ID.match(request_id):
+        raise PeerRefused("invalid_request_id", "请求编号格式不正确")
+    try:
+        skew = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise PeerRefused("stale_request", "请求时间戳格式不正确") from None
+    if skew > MAX_SKEW_SECONDS:
+        raise PeerRefused("stale_request", f"请求时间与本地时间相差{int(skew)}秒，超过{MAX_SKEW_SECONDS}秒，已拒绝")
+    expected = sign(peer_key(peer), method, path, timestamp, request_id, body)
+    if not hmac.compare_digest(expected, signature):
+        raise PeerRefused("bad_signature", "请求签名不正确")
+    try:
+        with transaction.atomic():
+            PeerNonce.objects.create(peer=peer, request_id=request_id)
+    except IntegrityError:
+        raise DomainError("replayed_request", f"请求编号{request_id}已使用过，疑似重放，已拒绝") from None
+    return peer, request_id
+
+
+def answer(peer: Peer, request_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The facts this instance holds about the person, for a request that names the
+    person's signed authorization."""
+    auth = payload.get("authorization") or {}
+    if (
+        not isinstance(auth, dict)
+        or not str(auth.get("reference", "")).strip()
+        or not _SHA256.match(str(auth.get("document_sha256", "")))
+    ):
+        raise DomainError(
+            "authorization_missing",
+            "请求未附核对对象签署的授权书（授权书编号及其文件摘要），不予核对（先授权、后核对）",
+        )
+    try:
+        value = parse_id_number(str(payload.get("id_number", ""))).value
+    except InvalidInput as exc:
+        raise InvalidInput(exc.code, exc.message, field="id_number") from None
+    index = blind_index("id_number", value)
+    person = Person.objects.filter(id_number_index=index).select_related("household").first()
+    catalog = Catalog()
+    facts = fetch_current([index])
+    fact_rows = [
+        {
+            "source": catalog.sources[f.source_id].code,
+            "source_name": f"{catalog.sources[f.source_id].provider.name}·{catalog.sources[f.source_id].name}",
+            "category": f.category,
+            "detail": f.detail,
+            "period_start": f.period_start.isoformat() if f.period_start else None,
+            "period_end": f.period_end.isoformat() if f.period_end else None,
+            "amount_fen": f.amount_fen,
+            "active": f.active,
+            "batch": f.batch_id,
+        }
+        for f in facts
+        if f.source_id in catalog.sources
+    ]
+    assistance = []
+    if person is not None and person.household_id:
+        for app in Application.objects.filter(household_id=person.household_id, state="approved").order_by("id"):
+            assistance.append(
+                {
+                    "program": app.program,
+                    "program_name": app.get_program_display(),
+                    "since": app.decided_at.date().isoformat() if app.decided_at else None,
+                }
+            )
+    parts = []
+    if person is None:
+        parts.append("本地未登记该人员")
+    else:
+        parts.append("本地已登记" + ("（在册家庭成员）" if person.household_id else "（已不在任何家庭）"))
+    parts.append(f"在本地享受救助{len(assistance)}项" if assistance else "未在本地享受低保、特困等救助")
+    parts.append(f"本地部门数据{len(fact_rows)}条")
+    out = {
+        "request_id": request_id,
+        "responder": peer.our_code,
+        "registered": person is not None,
+        "in_household": bool(person and person.household_id),
+        "assistance": assistance,
+        "facts": fact_rows,
+        "summary": "；".join(parts),
+        "answered_at": timezone.now().isoformat(),
+        "authorization_reference": str(auth["reference"])[:64],
+    }
+    with transaction.atomic():
+        record(
+            SystemActor(f"跨县核对（{peer.name}）"),
+            "verification.peer.answer",
+            person.household if person and person.household_id else None,
+            area_code=(person.area_code if person else ""),
+            object_type="verification.peerrequest",
+            object_id=request_id,
+            changes={
+                "peer": peer.code,
+                "request_id": request_id,
+                "authorization": out["authorization_reference"],
+                "document_sha256": auth["document_sha256"],
+                "facts_read": len(fact_rows),
+                "registered": out["registered"],
+            },
+        )
+    return out
+
+
+def response_signature(peer: Peer, request_id: str, body: bytes) -> str:
+    return sign(peer_key(peer), "RESPONSE", PATH, "", request_id, body)
+
+
+# ---- asking (we ask the other county) -------------------------------------------------------------
+
+
+def authorization_for(person: Person) -> Authorization | None:
+    own = Authorization.objects.valid().filter(person=person).order_by("-signed_at", "-id").first()
+    if own is not None or person.age >= 18:
+        return own
+    # a minor: covered by an adult member's authorization
+    return Authorization.objects.valid().filter(household_id=person.household_id).order_by("-signed_at", "-id").first()
+
+
+def query_peer(by: Any, *, person: Person, peer: Peer, program: str = "dibao") -> PeerQuery:
+    """跨县核对: ask ``peer`` what it holds about ``person`` (registered elsewhere)."""
+    from .actions import require_perm
+
+    require_perm(by, "verification.run")
+    if not peer.active:
+        raise DomainError("peer_inactive", f"对端“{peer.name}”已停用")
+    if person.household_id is None:
+        raise InvalidInput("no_household", "该人员不在任何在册家庭中", field="person_id")
+    auth = authorization_for(person)
+    if auth is None:
+        raise DomainError(
+            "authorization_missing", f"{person.name}尚未签署家庭经济状况核对授权书，不能发起跨县核对（先授权、后核对）"
+        )
+    payload = {
+        "id_number": unseal("id_number", person.id_number_enc),
+        "name": person.name,
+        "program": program,
+        "purpose": "社会救助家庭经济状况核对",
+        "authorization": {
+            "reference": f"{peer.our_code}-SQ{auth.pk:08d}",
+            "signed_at": auth.signed_at.isoformat(),
+            "method": auth.method,
+            "document_sha256": auth.document.sha256,
+        },
+    }
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    request_id = uuid.uuid4().hex
+    headers = signed_headers(peer, "POST", PATH, body, request_id)
+    error = ""
+    answer_data: dict[str, Any] = {}
+    try:
+        req = urllib.request.Request(peer.base_url.rstrip("/") + PATH, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:
+            raw = resp.read()
+            sig = resp.headers.get("X-Jiuzhu-Signature", "")
+        if not hmac.compare_digest(response_signature(peer, request_id, raw), sig):
+            error = "对端答复的签名不正确，已丢弃"
+        else:
+            answer_data = json.loads(raw.decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read().decode("utf-8")).get("message", "")
+        except (ValueError, AttributeError):
+            detail = ""
+        error = f"对端拒绝（HTTP {exc.code}）：{detail}"
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        error = f"无法连接对端：{getattr(exc, 'reason', exc)}"
+    with transaction.atomic():
+        query = PeerQuery.objects.create(
+            peer=peer,
+            request_id=request_id,
+            person=person,
+            household_id=person.household_id,
+            authorization=auth,
+            area_code=person.area_code,
+            status="failed" if error else "answered",
+            answer=answer_data,
+            error=error[:300],
+            asked_by=user_or_none(by),
+        )
+        record(
+            by,
+            "verification.peer.query",
+            person.household,
+            changes={
+                "peer": peer.code,
+                "request_id": request_id,
+                "person": person.pk,
+                "authorization": payload["authorization"]["reference"],
+                "status": query.status,
+                "error": error,
+            },
+        )
+    if error:
+        raise DomainError("peer_failed", error)
+    return query
+
+
+def add_peer(by: Any, *, code: str, name: str, base_url: str, key: str, our_code: str) -> Peer:
+    """登记对端 (administrators): the other county's address and the shared key."""
+    from .actions import require_perm
+
+    require_perm(by, "sources.manage")
+    if not (code.isdigit() and len(code) == 6 and our_code.isdigit() and len(our_code) == 6):
+        raise InvalidInput("invalid_code", "对端代码和本方代码应为6位县级区划代码", field="code")
+    if len(key) < 32:
+        raise InvalidInput("weak_key", "共享密钥至少32个字符", field="key")
+    with transaction.atomic():
+        peer, _ = Peer.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "base_url": base_url,
+                "key_enc": seal_key(key),
+                "our_code": our_code,
+                "active": True,
+            },
+        )
+        record(
+            by,
+            "verification.peer.add",
+            None,
+            object_type="verification.peer",
+            object_id=code,
+            changes={"code": code, "name": name, "url": base_url},
+        )
+    return peer

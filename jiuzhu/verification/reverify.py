@@ -1,0 +1,504 @@
+"""批量复核 (dynamic re-verification, VER-17, DYN-7): every active case of an area, or the
+cases touched by a newly loaded batch, compared again with department data.
+
+Set-based and chunked: per chunk of households one SQL query aggregates the current facts
+of all members (cut-off by the latest full batch, newest record per key), the rules
+engine evaluates the chunk vectorized, and the result is compared with each household's
+previous snapshot (from the last report or run). Changes become findings for the case
+workers (新增车辆、新增就业、死亡、迁出 …). Each chunk commits with its snapshots, findings,
+progress and one audit row, so a run can be resumed where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.system import SystemActor
+from jiuzhu.applications.models import Application
+from jiuzhu.areas.models import code_range, prefix_of
+from jiuzhu.audit.log import record
+from jiuzhu.programs.engine import parameter_store
+from jiuzhu.registry import bulk
+from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
+
+from .effects import WINDOW_DAYS, Accumulator, Catalog, full_batch_cutoffs
+from .models import Finding, ReverificationRun, Snapshot
+from .report import FINDING_OF_TEST, NOT_ECONOMIC
+
+CONTINUING = ("tekun", "dibao", "dibao_edge", "rigid_expense")  # 临时救助 is one-off, nothing to re-verify
+CHUNK_HOUSEHOLDS = 5000
+SNAPSHOT_COLUMNS = (
+    "household_id",
+    "county_code",
+    "run_id",
+    "report_id",
+    "program",
+    "created_at",
+    "income_fen",
+    "deposits_fen",
+    "securities_fen",
+    "vehicles",
+    "houses",
+    "businesses",
+    "employed",
+    "deceased",
+    "moved_out",
+    "assistance",
+    "failed_tests",
+)
+COMPARED = ("vehicles", "houses", "businesses", "employed", "deceased", "moved_out", "assistance")
+EMPLOYMENT = ("employed", "payroll", "employee_insured", "fund_deposit")
+_RELATION = {code: i for i, code in enumerate(RELATIONS)}
+_LABOUR = {code: i for i, code in enumerate(LABOUR_CAPACITY)}
+_DISABILITY = {code: i for i, code in enumerate(DISABILITY_TYPES)}
+_DISABILITY["vision"] = _DISABILITY["visual"]
+_SCHOOL = {code: i for i, code in enumerate(SCHOOL)}
+_SCHOOL.update({"college": _SCHOOL["higher"], "university": _SCHOOL["higher"], "dropout": 0})
+
+
+def active_cases(run: ReverificationRun) -> list[tuple[int, int, str]]:
+    """(household, application, program) of the run's cases after ``last_household_id``:
+    households with an approved application of a continuing program, one program per
+    household (特困 before 低保 before 边缘 before 刚性支出)."""
+    low, high = code_range(prefix_of(run.area_code))
+    qs = Application.objects.filter(state="approved", program__in=CONTINUING, area_code__gte=low, area_code__lte=high)
+    qs = qs.filter(household_id__gt=run.last_household_id)
+    if run.batch_id:
+        touched = touched_households(run.batch_id)
+        qs = qs.filter(household_id__in=touched) if touched else qs.none()
+    rank = {p: i for i, p in enumerate(CONTINUING)}
+    best: dict[int, tuple[int, str]] = {}
+    for household_id, app_id, program in qs.order_by("household_id", "id").values_list("household_id", "id", "program"):
+        seen = best.get(household_id)
+        if seen is None or rank[program] < rank[seen[1]]:
+            best[household_id] = (app_id, program)
+    return [(h, a, p) for h, (a, p) in sorted(best.items())]
+
+
+def touched_households(batch_id: int) -> list[int]:
+    """Households with a member named in the batch (through the blind index)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT p.household_id FROM verification_fact f "
+            "JOIN registry_person p ON p.id_number_index = f.id_index "
+            "WHERE f.batch_id = %s AND p.household_id IS NOT NULL",
+            [batch_id],
+        )
+        return sorted(r[0] for r in cur.fetchall())
+
+
+def _cutoff_cte(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
+    rows = list(cutoffs.items()) or [((0, ""), 0)]
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    params: list[Any] = []
+    for (source_id, county), batch_id in rows:
+        params += [source_id, county, batch_id]
+    return f"cutoffs(source_id, county_code, min_batch) AS (VALUES {values})", params
+
+
+RUN_TABLE = "verification_rv_household"
+
+
+def _fill_run_table(household_ids: list[int]) -> None:
+    """The run's households in a temporary table, for one set-based aggregate."""
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {RUN_TABLE} (household_id bigint PRIMARY KEY)")
+        cur.execute(f"DELETE FROM {RUN_TABLE}")
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {RUN_TABLE} (household_id) FROM STDIN") as copy:
+                for h in household_ids:
+                    copy.write_row((h,))
+            cur.execute(f"ANALYZE {RUN_TABLE}")
+        else:
+            cur.executemany(f"INSERT INTO {RUN_TABLE} (household_id) VALUES (%s)", [(h,) for h in household_ids])
+
+
+def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
+    """Per (household, person, source, category): count, amount and amount within 12
+    months of the current, active facts of the living members of the run's households,
+    ordered by household. One statement for the whole run (one pass over the facts)."""
+    cte, params = _cutoff_cte(cutoffs)
+    sql = f"""
+        WITH {cte},
+        pers AS (
+            SELECT p.id AS person_id, p.household_id, p.id_number_index FROM registry_person p
+            JOIN {RUN_TABLE} r ON r.household_id = p.household_id
+            WHERE p.death_date IS NULL
+        ),
+        cur AS (
+            SELECT pers.household_id, pers.person_id, f.source_id, f.category, f.active, f.amount_fen,
+                   f.period_start, f.period_end,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY f.source_id, f.id_index, f.record_key ORDER BY f.batch_id DESC, f.id DESC
+                   ) AS rn
+            FROM pers
+            JOIN verification_fact f ON f.id_index = pers.id_number_index
+            LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
+            WHERE f.batch_id >= COALESCE(c.min_batch, 0)
+        )
+        SELECT household_id, person_id, source_id, category, COUNT(*), COALESCE(SUM(amount_fen), 0),
+               COALESCE(SUM(CASE WHEN (period_end IS NULL OR period_end >= %s)
+                                  AND (period_start IS NULL OR period_start <= %s) THEN amount_fen ELSE 0 END), 0)
+        FROM cur WHERE rn = 1 AND active
+        GROUP BY household_id, person_id, source_id, category
+        ORDER BY household_id
+    """
+    return sql, params
+
+
+def stream_aggregates(
+    household_ids: list[int], on: dt.date, cutoffs: dict[tuple[int, str], int]
+) -> Iterator[tuple[Any, ...]]:
+    """The aggregate rows of the households, in household order, with bounded memory
+    (a server-side cursor on PostgreSQL)."""
+    if not household_ids:
+        return
+    _fill_run_table(household_ids)
+    sql, params = aggregate_sql(cutoffs)
+    since = on - dt.timedelta(days=WINDOW_DAYS)
+    if connection.vendor == "postgresql":
+        with connection.chunked_cursor() as cur:
+            cur.execute(sql, [*params, since, on])
+            while rows := cur.fetchmany(10_000):
+                yield from rows
+    else:
+        with connection.cursor() as cur:
+            cur.execute(sql, [*params, since, on])
+            rows = cur.fetchall()
+        yield from rows
+
+
+def _members(first: int, last: int) -> list[tuple[Any, ...]]:
+    """Living members of the run's households ``first``..``last`` (the run table)."""
+    sql = (
+        "SELECT p.id, p.household_id, p.birth_date, p.relation, p.labour_capacity, p.disability_category, "
+        f"p.disability_grade, p.school_status, p.name FROM registry_person p JOIN {RUN_TABLE} r "
+        "ON r.household_id = p.household_id WHERE p.household_id >= %s AND p.household_id <= %s "
+        "AND p.death_date IS NULL ORDER BY p.household_id, p.relation_order, p.birth_date, p.id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [first, last])
+        return cur.fetchall()
+
+
+def _households(first: int, last: int) -> dict[int, tuple[str, str, str]]:
+    sql = (
+        f"SELECT h.id, h.area_id, h.urban_rural, h.county_code FROM registry_household h JOIN {RUN_TABLE} r "
+        "ON r.household_id = h.id WHERE h.id >= %s AND h.id <= %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [first, last])
+        return {r[0]: (r[1], r[2], r[3]) for r in cur.fetchall()}
+
+
+def _previous(first: int, last: int) -> dict[int, dict[str, Any]]:
+    """The latest snapshot (from a report or a run) of each household."""
+    cols = ", ".join(f"s.{c}" for c in ("household_id", *COMPARED, "failed_tests"))
+    sql = (
+        f"SELECT {cols} FROM verification_snapshot s JOIN ("
+        f"SELECT v.household_id, MAX(v.id) AS id FROM verification_snapshot v JOIN {RUN_TABLE} r "
+        "ON r.household_id = v.household_id WHERE v.household_id >= %s AND v.household_id <= %s "
+        "GROUP BY v.household_id) m ON s.id = m.id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [first, last])
+        names = ("household_id", *COMPARED, "failed_tests")
+        return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+
+
+def _birth_int(value: Any) -> int:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+class ChunkResult:
+    def __init__(self) -> None:
+        self.snapshots: list[tuple[Any, ...]] = []
+        self.findings: list[Finding] = []
+        self.facts_groups = 0
+
+
+def verify_chunk(
+    cases: list[tuple[int, int, str]], on: dt.date, catalog: Catalog, groups: list[tuple[Any, ...]], run: Any
+) -> ChunkResult:
+    """Evaluate and compare one chunk of households given its aggregate rows
+    (person, source, category, count, amount, amount within 12 months); no writes."""
+    out = ChunkResult()
+    first, last = cases[0][0], cases[-1][0]
+    homes = _households(first, last)
+    members = _members(first, last)
+    out.facts_groups = len(groups)
+    previous = _previous(first, last)
+
+    person_household = {m[0]: m[1] for m in members}
+    person_name = {m[0]: m[8] for m in members}
+    # sums per (person, rule kind, measure, basis), as effects.Accumulator does per person
+    sums: dict[tuple[int, str, str, str], list[int]] = {}
+    for person_id, source_id, category, count, amount, window in groups:
+        for rule in catalog.matching(source_id, category):
+            if rule.kind == "info":
+                continue
+            key = (person_id, rule.kind, rule.measure, rule.basis)
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = [int(count), int(amount), int(window)]
+            else:
+                acc[0] += int(count)
+                acc[1] += int(amount)
+                acc[2] += int(window)
+    accs: dict[int, Accumulator] = defaultdict(Accumulator)
+    for (person_id, kind, measure, basis), values in sums.items():
+        accs[person_id].sums[(kind, measure, basis)] = values
+    # per household: income by type, assets, expenses, status counts and names
+    hh_income: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    hh_assets: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    hh_expense: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    hh_status: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    wage: dict[int, int] = {}
+    for person_id, acc in accs.items():
+        h = person_household[person_id]
+        incomes, assets, expenses, statuses = acc.result()
+        for k, v in incomes.items():
+            if k == "wage":
+                wage[person_id] = v
+            else:
+                hh_income[h][k] += v
+        for k, v in assets.items():
+            hh_assets[h][k] += v
+        for k, v in expenses.items():
+            hh_expense[h][k] += v
+        for k, v in statuses.items():
+            if v:
+                group = "employed" if k in EMPLOYMENT else k
+                if person_name[person_id] not in hh_status[h][group]:
+                    hh_status[h][group].append(person_name[person_id])
+        if wage.get(person_id):
+            hh_income[h]["wage"] += wage[person_id]
+
+    by_household: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for m in members:
+        by_household[m[1]].append(m)
+    params = parameter_store()
+    by_program: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for h, app, program in cases:
+        if by_household.get(h) and h in homes:
+            by_program[program].append((h, app))
+    now = timezone.now()
+    for program, items in by_program.items():
+        failed = _evaluate(program, items, homes, by_household, wage, hh_income, hh_assets, hh_expense, on, params)
+        for (h, app), failed_tests in zip(items, failed, strict=True):
+            area, _, county = homes[h]
+            assets = hh_assets.get(h, {})
+            status = hh_status.get(h, {})
+            current = {
+                "vehicles": assets.get("vehicles", 0),
+                "houses": assets.get("houses", 0),
+                "businesses": assets.get("businesses", 0),
+                "employed": len(status.get("employed", [])),
+                "deceased": len(status.get("death", [])),
+                "moved_out": len(status.get("moved_out", [])),
+                "assistance": len(status.get("assistance", [])),
+            }
+            income = sum(hh_income.get(h, {}).values())
+            out.snapshots.append(
+                (
+                    h,
+                    county,
+                    run.pk,
+                    None,
+                    program,
+                    now,
+                    income,
+                    assets.get("deposits", 0),
+                    assets.get("securities", 0),
+                    current["vehicles"],
+                    current["houses"],
+                    current["businesses"],
+                    current["employed"],
+                    current["deceased"],
+                    current["moved_out"],
+                    current["assistance"],
+                    ",".join(failed_tests),
+                )
+            )
+            prev = previous.get(h)
+            for kind, message in changes(prev, current, failed_tests, status, income):
+                out.findings.append(
+                    Finding(
+                        household_id=h,
+                        application_id=app,
+                        run_id=run.pk,
+                        kind=kind,
+                        message=message[:300],
+                        area_code=area,
+                        county_code=county,
+                    )
+                )
+    return out
+
+
+def _evaluate(
+    program: str,
+    items: list[tuple[int, int]],
+    homes: dict[int, tuple[str, str, str]],
+    by_household: dict[int, list[tuple[Any, ...]]],
+    wage: dict[int, int],
+    hh_income: dict[int, dict[str, int]],
+    hh_assets: dict[int, dict[str, int]],
+    hh_expense: dict[int, dict[str, int]],
+    on: dt.date,
+    params: Any,
+) -> list[list[str]]:
+    """The economic tests each household of ``items`` fails, evaluated vectorized."""
+    n = len(items)
+    hh: dict[str, Any] = {
+        "area_code": [homes[h][0] for h, _ in items],
+        "urban": np.array([homes[h][1] == "urban" for h, _ in items]),
+        "size": np.array([len(by_household[h]) for h, _ in items], dtype=np.int64),
+        "medical_oop_fen": np.array([hh_expense.get(h, {}).get("medical", 0) for h, _ in items], dtype=np.int64),
+        "education_oop_fen": np.array([hh_expense.get(h, {}).get("education", 0) for h, _ in items], dtype=np.int64),
+    }
+    income_types = {k for h, _ in items for k in hh_income.get(h, {}) if k != "wage"}
+    for k in income_types:
+        hh[f"income_{k}"] = np.array([hh_income.get(h, {}).get(k, 0) for h, _ in items], dtype=np.int64)
+    for k in ("deposits", "securities", "vehicles", "houses", "businesses"):
+        hh[f"asset_{k}"] = np.array([hh_assets.get(h, {}).get(k, 0) for h, _ in items], dtype=np.int64)
+    rows = [m for h, _ in items for m in by_household[h]]
+    grades = [m[6] or 0 for m in rows]
+    kinds = [_DISABILITY.get(m[5] or "", 0) if g else 0 for m, g in zip(rows, grades, strict=True)]
+    members = {
+        "age": np.full(len(rows), -1, dtype=np.int16),
+        "birth": np.array([_birth_int(m[2]) for m in rows], dtype=np.int32),
+        "relation": np.array([_RELATION.get(m[3] or "other", _RELATION["other"]) for m in rows], dtype=np.int8),
+        "labour_capacity": np.array([_LABOUR.get(m[4] or "unassessed", 0) for m in rows], dtype=np.int8),
+        "disability_type": np.array(kinds, dtype=np.int8),
+        "disability_grade": np.array([g if k else 0 for g, k in zip(grades, kinds, strict=True)], dtype=np.int8),
+        "school": np.array([_SCHOOL.get(m[7] or "none", 0) for m in rows], dtype=np.int8),
+        "wage": np.array([wage.get(m[0], 0) for m in rows], dtype=np.int64),
+    }
+    batch = FactsBatch.from_columns(hh, members)
+    result = evaluate(program, batch, on, params)
+    tests = [t for t in PROGRAMS[program].tests if t.code not in NOT_ECONOMIC]
+    masks = result.reasons_bitmask
+    out: list[list[str]] = [[] for _ in range(n)]
+    for t in tests:
+        hit = np.flatnonzero((masks >> np.uint64(t.bit)) & np.uint64(1))
+        for i in hit:
+            out[int(i)].append(t.code)
+    return out
+
+
+def changes(
+    prev: dict[str, Any] | None,
+    current: dict[str, int],
+    failed_tests: list[str],
+    status: dict[str, list[str]],
+    income: int,
+) -> list[tuple[str, str]]:
+    """Findings: what is new since the previous snapshot (none: since nothing)."""
+    base = prev or dict.fromkeys(COMPARED, 0) | {"failed_tests": ""}
+    out = []
+    names = {k: "、".join(v) for k, v in status.items()}
+    if current["vehicles"] > base["vehicles"]:
+        out.append(
+            ("vehicle", f"新增车辆{current['vehicles'] - base['vehicles']}辆（现名下共{current['vehicles']}辆）")
+        )
+    if current["houses"] > base["houses"]:
+        out.append(("house", f"新增住房{current['houses'] - base['houses']}套（现共{current['houses']}套）"))
+    if current["businesses"] > base["businesses"]:
+        out.append(("business", f"新增登记企业或个体工商户（现共{current['businesses']}个）"))
+    if current["employed"] > base["employed"]:
+        out.append(("employment", f"新增就业、工资或职工社保记录：{names.get('employed', '')}"))
+    if current["deceased"] > base["deceased"]:
+        out.append(("death", f"成员死亡：{names.get('death', '')}（公安注销或殡葬记录）"))
+    if current["moved_out"] > base["moved_out"]:
+        out.append(("moved_out", f"户籍迁出：{names.get('moved_out', '')}"))
+    if current["assistance"] > base["assistance"]:
+        out.append(("assistance", f"在外地享受社会救助：{names.get('assistance', '')}"))
+    before = set(filter(None, (base.get("failed_tests") or "").split(",")))
+    for code in failed_tests:
+        if code in before or code not in FINDING_OF_TEST:
+            continue
+        kind, title = FINDING_OF_TEST[code]
+        if kind in ("income", "deposits"):
+            detail = f"（部门数据月收入合计{income / 100:.2f}元）" if kind == "income" else ""
+            out.append((kind, f"{title}{detail}"))
+    return out
+
+
+def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> ReverificationRun:
+    """The job: process the run's households chunk by chunk (resumable)."""
+    run = ReverificationRun.objects.get(pk=run_id)
+    if run.status == "done":
+        return run
+    cases = active_cases(run)
+    started = time.monotonic()
+    ReverificationRun.objects.filter(pk=run.pk).update(
+        status="running", started_at=run.started_at or timezone.now(), total=run.done + len(cases)
+    )
+    run.refresh_from_db()
+    actor = run.started_by or SystemActor("系统（批量复核）")
+    catalog = Catalog()
+    cutoffs = full_batch_cutoffs()
+    on = timezone.localdate()
+    kinds: dict[str, int] = defaultdict(int, run.summary.get("by_kind", {}))
+    stream = stream_aggregates([h for h, _, _ in cases], on, cutoffs)
+    pending = next(stream, None)
+    try:
+        for start in range(0, len(cases), chunk_size):
+            chunk = cases[start : start + chunk_size]
+            last = chunk[-1][0]
+            groups = []
+            while pending is not None and pending[0] <= last:
+                groups.append(pending[1:])
+                pending = next(stream, None)
+            result = verify_chunk(chunk, on, catalog, groups, run)
+            with transaction.atomic():
+                if result.snapshots:
+                    bulk.insert_rows(Snapshot, SNAPSHOT_COLUMNS, result.snapshots)
+                Finding.objects.bulk_create(result.findings)
+                for f in result.findings:
+                    kinds[f.kind] += 1
+                run.done += len(chunk)
+                run.findings += len(result.findings)
+                run.last_household_id = chunk[-1][0]
+                run.summary = {"by_kind": dict(kinds)}
+                run.save(update_fields=["done", "findings", "last_household_id", "summary"])
+                record(
+                    actor,
+                    "verification.reverify.chunk",
+                    run,
+                    area_code=run.area_code,
+                    changes={
+                        "run": run.pk,
+                        "households": len(chunk),
+                        "first_household": chunk[0][0],
+                        "last_household": chunk[-1][0],
+                        "fact_groups_read": result.facts_groups,
+                        "findings": len(result.findings),
+                    },
+                )
+    except Exception as exc:
+        ReverificationRun.objects.filter(pk=run.pk).update(status="failed", message=f"出错：{exc.__class__.__name__}")
+        raise
+    finally:
+        stream.close()
+    seconds = time.monotonic() - started
+    run.status = "done"
+    run.finished_at = timezone.now()
+    run.summary = {
+        "by_kind": dict(kinds),
+        "seconds": round(seconds, 2),
+        "households_per_second": round(len(cases) / seconds, 1) if seconds > 0 else None,
+    }
+    run.save(update_fields=["status", "finished_at", "summary"])
+    return run

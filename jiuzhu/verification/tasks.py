@@ -1,0 +1,68 @@
+"""Background jobs (django-tasks; the worker is ``manage.py db_worker``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django_tasks import task
+
+from jiuzhu.accounts.system import SystemActor
+from jiuzhu.applications.models import Application
+
+from . import ingest, reverify
+from .models import Batch
+
+
+@task()
+def process_batch_task(batch_id: int) -> dict[str, Any]:
+    """Validate and load one department batch (all or nothing)."""
+    batch = ingest.process_batch(batch_id)
+    return {"batch": batch.pk, "status": batch.status, "rows": batch.rows_loaded, "errors": batch.error_count}
+
+
+def batch_statistics(batch: Batch) -> dict[str, int]:
+    """How many persons a batch names, and how many of them (and rows) are in the registry."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(DISTINCT id_index) FROM verification_fact WHERE batch_id = %s", [batch.pk])
+        persons = cur.fetchone()[0]
+        cur.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT f.id_index) FROM verification_fact f "
+            "JOIN registry_person p ON p.id_number_index = f.id_index WHERE f.batch_id = %s",
+            [batch.pk],
+        )
+        matched_rows, matched_persons = cur.fetchone()
+    return {"persons": persons, "matched_rows": matched_rows, "matched_persons": matched_persons}
+
+
+@task()
+def after_batch_loaded(batch_id: int) -> dict[str, Any]:
+    """After a batch lands: match statistics, then re-verify the active cases it touches."""
+    from .actions import start_reverification
+
+    batch = Batch.objects.get(pk=batch_id)
+    stats = batch_statistics(batch)
+    touched = reverify.touched_households(batch.pk)
+    active = set(
+        Application.objects.filter(state="approved", program__in=reverify.CONTINUING, household_id__in=touched)
+        .values_list("household_id", flat=True)
+        .distinct()
+    )
+    Batch.objects.filter(pk=batch.pk).update(touched_households=len(active), **stats)
+    run_id = None
+    if active:
+        with transaction.atomic():
+            run = start_reverification(
+                SystemActor("系统（新数据入库）"),
+                area_code=batch.county_code.ljust(12, "0"),
+                trigger="batch",
+                batch=batch,
+            )
+            run_id = run.pk
+    return {"batch": batch.pk, "active_households": len(active), "run": run_id, **stats}
+
+
+@task()
+def reverify_task(run_id: int) -> dict[str, Any]:
+    run = reverify.run_reverification(run_id)
+    return {"run": run.pk, "status": run.status, "done": run.done, "findings": run.findings}
