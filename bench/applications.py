@@ -73,7 +73,7 @@ def worker(cases: int, intakes: int) -> None:
     load_provisional_2027()
     villages = list(demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True))
     gen = demo._Generator(seed=11)
-    households = cases // 2 + intakes
+    households = cases // 2 + intakes * 30  # extra families spread over all villages, for intakes
     t0 = time.perf_counter()
     ref = 0
     for start in range(0, households, 10_000):
@@ -197,7 +197,11 @@ def worker(cases: int, intakes: int) -> None:
             "a7356c2c0000000049454e44ae426082"
         )
     ).decode()
-    fresh = list(Household.objects.filter(area__code__startswith="370405101").order_by("-id")[:intakes])
+    fresh = list(
+        Household.objects.filter(area__code__startswith="370405101", applications__isnull=True).order_by("-id")[
+            :intakes
+        ]
+    )
     from jiuzhu.registry.pii import unseal
 
     bodies = []

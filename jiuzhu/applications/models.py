@@ -178,7 +178,10 @@ class Application(models.Model):  # 救助申请（案件）
         return f"{label}（{self.get_temporary_kind_display()}）" if self.temporary_kind else label
 
 
-class CaseDeadlineQuerySet(models.QuerySet["CaseDeadline"]):
+class CaseDeadlineQuerySet(AreaScopedQuerySet):
+    """Deadlines of a closed case are always met (every closing action meets them), so open
+    and overdue work is a query on this table alone, by area."""
+
     def open(self) -> CaseDeadlineQuerySet:
         return self.filter(met_on__isnull=True)
 
@@ -204,6 +207,11 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["area_code", "due_on"], condition=models.Q(met_on__isnull=True), name="deadline_open_idx"
+            )
+        ]
         verbose_name = verbose_name_plural = "办理时限"
 
     def __str__(self) -> str:

@@ -41,11 +41,10 @@ def filter_applications(
     return qs
 
 
-def overdue_summary(user: Any, limit: int = 200) -> dict[str, Any]:
+def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     """Overdue and due-soon steps in the user's jurisdiction, with counts per town and per
     clerk computed in SQL (so they stay right with a hundred thousand cases)."""
-    visible = Application.objects.visible_to(user).open()
-    deadlines = CaseDeadline.objects.filter(application__in=visible)
+    deadlines = CaseDeadline.objects.visible_to(user)
     today = timezone.localdate()
     overdue = deadlines.overdue(today)
     rows = overdue.select_related("application", "application__household", "application__accepted_by")

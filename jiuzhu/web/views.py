@@ -33,11 +33,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["by_town"] = [(t, counts.get(t.code[:9], 0)) for t in towns]
     from jiuzhu.applications.models import Application, CaseDeadline
 
-    open_cases = Application.objects.visible_to(user).open()
-    deadlines = CaseDeadline.objects.filter(application__in=open_cases)
+    deadlines = CaseDeadline.objects.visible_to(user)
     context["overdue_count"] = deadlines.overdue().count()
     context["due_soon_count"] = deadlines.due_soon().count()
-    context["open_count"] = open_cases.count()
+    context["open_count"] = Application.objects.visible_to(user).open().count()
     if user.has_perm_code("audit.view") and user.area is not None:
         context["recent"] = AuditEntry.objects.visible_to(user).order_by("-id")[:10]
     return render(request, "home.html", context)
