@@ -18,6 +18,8 @@ from jiuzhu.audit.log import record
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.registry.models import Document
 from jiuzhu.registry.storage import read_bytes
+from jiuzhu.verification.models import Report
+from jiuzhu.verification.report import pdf_bytes as report_pdf
 from jiuzhu.web.pdf import render_pdf
 
 from .config import config_for
@@ -35,6 +37,7 @@ def _documents(app: Application) -> list[Document]:
 def build(app: Application) -> bytes:
     history = list(AuditEntry.objects.for_object(app).order_by("seq"))
     docs = _documents(app)
+    reports = list(Report.objects.filter(application=app).order_by("created_at", "id"))
     summary = render_pdf(
         "applications/dossier.html",
         {
@@ -50,6 +53,7 @@ def build(app: Application) -> bytes:
             "members": app.household.current_members(),
             "now": timezone.now(),
             "requests": app.verification_requests.all(),
+            "reports": reports,
         },
     )
     buf = io.BytesIO()
@@ -59,13 +63,24 @@ def build(app: Application) -> bytes:
             ext = doc.original_name.rsplit(".", 1)[-1] if "." in doc.original_name else "bin"
             name = _UNSAFE.sub("_", doc.title)[:60]
             zf.writestr(f"{i:02d}-{doc.get_kind_display()}-{name}.{ext}", read_bytes(doc.storage_name))
+        for j, report in enumerate(reports, start=len(docs) + 1):
+            zf.writestr(f"{j:02d}-核对报告-{report.number}.pdf", report_pdf(report))
     return buf.getvalue()
 
 
 def response(by: Any, app: Application) -> HttpResponse:
+    """The dossier as a download; exporting it (reports of department facts included) is audited."""
     data = build(app)
     with transaction.atomic():
-        record(by, "applications.dossier.export", app, changes={"bytes": len(data)})
+        record(
+            by,
+            "applications.dossier.export",
+            app,
+            changes={
+                "bytes": len(data),
+                "reports": list(Report.objects.filter(application=app).values_list("number", flat=True)),
+            },
+        )
     out = HttpResponse(data, content_type="application/zip")
     out["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'案卷-{app.number}.zip')}"
     return out

@@ -398,3 +398,12 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
         "failed_tests": ",".join(c["code"] for c in comparisons if not c["within"]),
     }
     return {"content": content, "snapshot": snapshot, "facts_read": len(facts), "persons": [p.pk for p in members]}
+
+
+def pdf_bytes(report: Any) -> bytes:
+    """The 核对报告 as a PDF, rendered from its frozen content."""
+    from jiuzhu.web.pdf import render_pdf
+
+    names = {m["index"]: m["name"] for m in report.content.get("members", [])}
+    facts = [dict(f, member_name=names.get(f["member"], "")) for f in report.content.get("facts", [])]
+    return render_pdf("verification/report_pdf.html", {"report": report, "c": report.content, "facts": facts})

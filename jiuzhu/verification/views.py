@@ -272,12 +272,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def report_pdf_response(report: Report) -> HttpResponse:
-    from jiuzhu.web.pdf import render_pdf
+    from .report import pdf_bytes
 
-    names = _member_names(report)
-    facts = [dict(f, member_name=names.get(f["member"], "")) for f in report.content.get("facts", [])]
-    pdf = render_pdf("verification/report_pdf.html", {"report": report, "c": report.content, "facts": facts})
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(pdf_bytes(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
     return response
 

@@ -115,3 +115,34 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     expect(decider.get_by_test_id("notices")).to_contain_text("审批（确认）通知书")
     app.refresh_from_db()
     assert app.state == "approved" and app.amount_fen > 0
+
+
+def test_an_emergency_is_paid_within_the_day_and_registered_later(browser: Browser, live_server, world, household_in):
+    """Seed 004: 急难型临时救助 — 先行救助 from the town's reserve, then 补办登记."""
+    from jiuzhu.payments import actions as payments
+    from jiuzhu.registry.pii import unseal
+
+    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
+    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    household = household_in("张山子镇")
+    head = household.members.get(relation="self")
+    base = live_server.url
+    clerk = as_user(browser, base, "tez_zhangshanzi")
+    clerk.goto(f"{base}/applications/new/?id_number={unseal('id_number', head.id_number_enc)}")
+    for box in clerk.locator("input[name=programs]:checked").all():
+        box.uncheck()
+    clerk.locator("input[name=programs][value=temporary]").check()
+    clerk.get_by_label("临时救助类型").select_option("emergency")
+    clerk.get_by_label("急难事件").select_option("fire")
+    clerk.get_by_label("急难事由说明").check()
+    sign_every_pad(clerk)
+    clerk.get_by_role("button", name="受理并出具回执").click()
+    expect(clerk.get_by_test_id("state")).to_have_text("已受理")
+    clerk.get_by_test_id("actions").get_by_label("先行救助金额（元）").fill("1000")
+    press(clerk, "急难先行救助")
+    expect(clerk.get_by_test_id("state")).to_have_text("已先行救助·待补登记")
+    expect(clerk.get_by_test_id("notices")).to_contain_text("急难型临时救助先行救助登记表")
+    press(clerk, "补办登记")
+    expect(clerk.get_by_test_id("state")).to_have_text("已批准")
+    app = Application.objects.get(household=household)
+    assert app.advance_amount_fen == 100000 and app.amount_fen == 100000

@@ -205,3 +205,52 @@ def test_the_whole_walk_through_the_api(world, api_of, household_in):
     assert out["state"] == "approved" and any(n["kind"] == "approval" for n in out["notices"])
     dossier = clerk.get(f"/api/v1/applications/{app_id}/dossier")
     assert dossier.status_code == 200 and dossier["Content-Type"] == "application/zip"
+
+
+def test_the_dossier_holds_the_verification_report(world, signed_intake, client_of):
+    import io
+    import zipfile
+
+    use("devolved")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
+    r = client_of("tez_zhangshanzi").get(f"/applications/{app.id}/dossier.zip")
+    names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+    assert any("核对报告-HD370405" in n for n in names)
+    assert any("入户调查" in n or "受理通知书" in n for n in names)
+
+
+def test_an_emergency_through_the_api(world, api_of, household_in):
+    from jiuzhu.payments import actions as payments
+
+    from .conftest import png_b64
+
+    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
+    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    h = household_in("张山子镇")
+    head = h.members.get(relation="self")
+    clerk = api_of("tez_zhangshanzi")
+    r = clerk.post(
+        "/api/v1/applications",
+        json.dumps(
+            {
+                "household_id": h.id,
+                "programs": ["temporary"],
+                "temporary_kind": "emergency",
+                "emergency_event": "fire",
+                "documents_provided": ["急难事由说明"],
+                "commitment": {"person_id": head.id, "image_base64": png_b64(9)},
+            }
+        ),
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content.decode()
+    app_id = r.json()["applications"][0]["id"]
+    assert "advance_pay" in r.json()["applications"][0]["allowed_actions"]
+    paid = clerk.post(
+        f"/api/v1/applications/{app_id}/actions/advance_pay",
+        json.dumps({"amount_fen": 80000}),
+        content_type="application/json",
+    )
+    assert paid.status_code == 200 and paid.json()["state"] == "advance_paid"
+    done = clerk.post(f"/api/v1/applications/{app_id}/actions/register_formally", "{}", content_type="application/json")
+    assert done.json()["state"] == "approved" and done.json()["amount_fen"] == 80000
