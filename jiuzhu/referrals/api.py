@@ -208,3 +208,44 @@ def service(request: HttpRequest, household_id: int) -> dict[str, Any]:
         ],
         "referrals": [referral_out(r) for r in data["referrals"]],
     }
+
+
+class VisitIn(Schema):
+    kind: str
+    visited_on: dt.date
+    organization: str = ""
+    visitors: str = ""
+    content: str = ""
+    amount_fen: int = 0
+
+
+@households.get("/{household_id}/visits", summary="走访慰问与结对帮扶记录")
+def visits(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
+    household = get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id)
+    return [
+        {
+            "id": v.pk,
+            "kind": v.kind,
+            "visited_on": v.visited_on,
+            "organization": v.organization,
+            "visitors": v.visitors,
+            "content": v.content,
+            "amount_fen": v.amount_fen,
+        }
+        for v in household.visits.all()
+    ]
+
+
+@households.post("/{household_id}/visits", response={201: dict}, summary="登记走访（返回近30天的其他走访，避免重复）")
+def add_visit(request: HttpRequest, household_id: int, body: VisitIn) -> Status[dict[str, Any]]:
+    household = get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id)
+    visit, recent = actions.record_visit(actor(request), household, **body.dict())
+    return Status(
+        201,
+        {
+            "id": visit.pk,
+            "recent_visits": [
+                {"visited_on": v.visited_on, "organization": v.organization, "kind": v.kind} for v in recent
+            ],
+        },
+    )

@@ -162,3 +162,26 @@ class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who 
 
     def __str__(self) -> str:
         return f"{self.name} {self.program_name} {self.start_on}"
+
+
+VISIT_KINDS = [("visit", "走访慰问"), ("pairing", "结对帮扶"), ("service", "关爱服务")]
+
+
+class Visit(models.Model):  # 走访慰问、结对帮扶记录 (REG-13): who visited a family, when, with what
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="visits")
+    area_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField("类型", max_length=12, choices=VISIT_KINDS)
+    visited_on = models.DateField("日期")
+    organization = models.CharField("单位或组织", max_length=64)
+    visitors = models.CharField("人员", max_length=100)
+    content = models.TextField("内容")
+    amount_fen = models.BigIntegerField("慰问金或物资折价（分）", default=0)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = verbose_name_plural = "走访慰问记录"
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.organization}"

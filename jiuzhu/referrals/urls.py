@@ -13,4 +13,5 @@ urlpatterns = [
     path("households/<int:household_id>/refer/", views.create, name="create"),
     path("households/<int:household_id>/lists/", views.household_lists, name="lists"),
     path("households/<int:household_id>/lists.pdf", views.household_lists_pdf, name="lists_pdf"),
+    path("households/<int:household_id>/visits/", views.visit_create, name="visit_create"),
 ]

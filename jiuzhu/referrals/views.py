@@ -169,8 +169,38 @@ def _lists_context(request: HttpRequest, household_id: int) -> dict[str, Any]:
 
 @login_required
 def household_lists(request: HttpRequest, household_id: int) -> HttpResponse:
-    """两清单 of one family, on screen."""
-    return render(request, "referrals/lists.html", _lists_context(request, household_id))
+    """两清单 of one family, on screen, with its visits (走访慰问)."""
+    context = _lists_context(request, household_id)
+    context["visits"] = context["household"].visits.all()[:50]
+    return render(request, "referrals/lists.html", context)
+
+
+@login_required
+@require_POST
+def visit_create(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
+    p = request.POST
+    try:
+        amount = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else 0
+        _, recent = actions.record_visit(
+            request.user,
+            household,
+            kind=p.get("kind", ""),
+            visited_on=_date(p.get("visited_on", "")) or timezone.localdate(),
+            organization=p.get("organization", ""),
+            visitors=p.get("visitors", ""),
+            content=p.get("content", ""),
+            amount_fen=amount,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if recent:
+            names = "、".join(sorted({v.organization for v in recent}))
+            messages.warning(request, f"已登记。提示：该家庭近30天已有{len(recent)}次走访（{names}），请避免重复走访")
+        else:
+            messages.success(request, "走访记录已登记")
+    return redirect("referrals:lists", household_id=household.pk)
 
 
 @login_required

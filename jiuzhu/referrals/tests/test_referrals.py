@@ -213,3 +213,38 @@ def test_the_sweep_command_reports_what_it_did(approved_dibao, capsys):
     Referral.objects.filter(pk=app.created_referrals[0].pk).update(due_on=dt.date(2026, 1, 5))
     call_command("sweep_referrals")
     assert "超期督办 1 件" in capsys.readouterr().out
+
+
+def test_visits_are_recorded_and_a_second_visit_within_30_days_is_pointed_out(api_of, household_in):
+    """REG-13: visit and pairing history per household, so duplicate visits are visible."""
+    h = household_in("张山子镇")
+    client = api_of("tez_zhangshanzi")
+    first = post(
+        client,
+        f"/api/v1/households/{h.id}/visits",
+        {
+            "kind": "visit",
+            "visited_on": dt.date.today().isoformat(),
+            "organization": "区总工会",
+            "visitors": "张某、李某",
+            "content": "春节走访慰问",
+            "amount_fen": 50000,
+        },
+    )
+    assert first.status_code == 201 and first.json()["recent_visits"] == []
+    second = post(
+        client,
+        f"/api/v1/households/{h.id}/visits",
+        {
+            "kind": "visit",
+            "visited_on": dt.date.today().isoformat(),
+            "organization": "区妇联",
+            "visitors": "王某",
+            "content": "走访",
+            "amount_fen": 0,
+        },
+    )
+    assert second.json()["recent_visits"][0]["organization"] == "区总工会"
+    assert len(client.get(f"/api/v1/households/{h.id}/visits").json()) == 2
+    bad = post(client, f"/api/v1/households/{h.id}/visits", {"kind": "party", "visited_on": "2026-01-01"})
+    assert bad.status_code == 422

@@ -1,0 +1,61 @@
+"""Done-when of the 一体联动 issue in a real browser: approving a 低保 case at 张山子镇 refers
+the family to 医保局 and 教体局; tez_yibao works its inbox and records the 参保资助; the
+family's service list shows it; an overdue referral shows up on the county board."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from jiuzhu.applications.tests.test_browser import as_user, press
+from jiuzhu.applications.tests.test_walk import investigate_and_verify, use
+from jiuzhu.referrals.models import Referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_approval_refers_and_the_department_records_its_help(browser: Browser, live_server, world, signed_intake):
+    use("devolved")
+    app = signed_intake().applications.get()
+    child = app.household.members.get(relation="child")
+    child.school_status = "junior"
+    child.save()
+    app = investigate_and_verify(world, app, incomes={"wage": 80000})
+    base = live_server.url
+
+    approver = as_user(browser, base, "tez_zhangshanzi_sp")
+    approver.goto(f"{base}/applications/{app.pk}/")
+    press(approver, "批准并在村（居）公示结果")
+    expect(approver.get_by_test_id("state")).to_have_text("结果公示中")
+    from jiuzhu.applications.models import Application
+
+    Application.objects.filter(pk=app.pk).update(publicity_end=dt.date.today() - dt.timedelta(days=1))
+    clerk = as_user(browser, base, "tez_zhangshanzi")
+    clerk.goto(f"{base}/applications/{app.pk}/")
+    press(clerk, "公示期满无异议")
+    expect(clerk.get_by_test_id("state")).to_have_text("已批准")
+    referrals = clerk.get_by_test_id("case-referrals")
+    expect(referrals).to_contain_text("医疗保障局")
+    expect(referrals).to_contain_text("教育和体育局")
+
+    yibao = as_user(browser, base, "tez_yibao")
+    yibao.goto(f"{base}/referrals/")
+    expect(yibao.get_by_test_id("referral-table")).not_to_contain_text("教育救助")
+    yibao.get_by_test_id("referral-table").get_by_role("link").first.click()
+    yibao.get_by_role("button", name="接收").click()
+    expect(yibao.get_by_test_id("referral-status")).to_have_text("办理中")
+    actions = yibao.get_by_test_id("referral-actions")
+    actions.get_by_label("救助金额（元）").fill("380")
+    actions.get_by_label("办理结果说明").fill("已资助城乡居民医保个人缴费")
+    actions.get_by_role("button", name="反馈结果").click()
+    expect(yibao.get_by_test_id("referral-status")).to_have_text("已救助")
+
+    clerk.goto(f"{base}/households/{app.household_id}/lists/")
+    expect(clerk.get_by_test_id("service-list")).to_contain_text("困难群众参加基本医疗保险资助")
+    expect(clerk.get_by_test_id("care-list")).to_be_visible()
+
+    overdue = Referral.objects.filter(household=app.household, department__code="jiaoti").get()
+    Referral.objects.filter(pk=overdue.pk).update(due_on=dt.date(2026, 1, 5))
+    county = as_user(browser, base, "tez_county")
+    county.goto(f"{base}/referrals/board/")
+    expect(county.get_by_test_id("board-overdue")).to_contain_text(overdue.number)
