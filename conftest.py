@@ -204,3 +204,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[list[Any]]:
+    """Browser contexts a test opens (one per user), closed before the live server stops so
+    that no request thread outlives the test database."""
+    opened: list[Any] = []
+    yield opened
+    for context in opened:
+        context.close()

@@ -15,8 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "jiuzhu-demo-2026"
 
 
-def as_user(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def as_user(browser: Browser, base: str, username: str, opened: list | None = None) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if opened is not None:
+        opened.append(context)
+    page = context.new_page()
     page.goto(f"{base}/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
@@ -41,7 +44,9 @@ def press(page: Page, label: str) -> None:
 
 
 @pytest.mark.parametrize("preset", ["devolved", "national"])
-def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, live_server, world, household_in):
+def test_a_dibao_case_walks_from_intake_to_approval(
+    preset, browser: Browser, live_server, world, household_in, contexts
+):
     from jiuzhu.registry.pii import unseal
 
     config = ProcedureConfig.objects.get(county_code="370405")
@@ -50,7 +55,7 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     head = household.members.get(relation="self")
     base = live_server.url
 
-    clerk = as_user(browser, base, "tez_zhangshanzi")
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
     clerk.goto(f"{base}/applications/new/")
     clerk.get_by_label("申请人身份证号码").fill(unseal("id_number", head.id_number_enc))
     clerk.get_by_role("button", name="查询").click()
@@ -75,7 +80,7 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     clerk.get_by_role("button", name="保存调查记录").click()
     expect(clerk.get_by_text("入户调查已录入")).to_be_visible()
 
-    hecha = as_user(browser, base, "tez_hecha")
+    hecha = as_user(browser, base, "tez_hecha", contexts)
     hecha.goto(f"{base}/verification/")
     hecha.get_by_test_id("pending-requests").get_by_role("row").filter(has_text=app.number).get_by_role(
         "button", name="一键核对"
@@ -86,7 +91,7 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     press(clerk, "提交审核")
     expect(clerk.get_by_test_id("state")).to_have_text("待审核确认")
 
-    approver = as_user(browser, base, "tez_zhangshanzi_sp")
+    approver = as_user(browser, base, "tez_zhangshanzi_sp", contexts)
     approver.goto(f"{base}/applications/{app.pk}/")
     press(approver, "批准并在村（居）公示结果" if preset == "devolved" else "提出审核意见并公示")
     expect(approver.get_by_test_id("state")).to_have_text("结果公示中")
@@ -107,7 +112,7 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     press(clerk, "录入民主评议")
     expect(clerk.get_by_test_id("state")).to_have_text("待审批")
 
-    decider = approver if preset == "devolved" else as_user(browser, base, "tez_county")
+    decider = approver if preset == "devolved" else as_user(browser, base, "tez_county", contexts)
     decider.goto(f"{base}/applications/{app.pk}/")
     press(decider, "维持批准" if preset == "devolved" else "审核确认（批准）")
     expect(decider.get_by_test_id("state")).to_have_text("已批准")
@@ -117,7 +122,9 @@ def test_a_dibao_case_walks_from_intake_to_approval(preset, browser: Browser, li
     assert app.state == "approved" and app.amount_fen > 0
 
 
-def test_an_emergency_is_paid_within_the_day_and_registered_later(browser: Browser, live_server, world, household_in):
+def test_an_emergency_is_paid_within_the_day_and_registered_later(
+    browser: Browser, live_server, world, household_in, contexts
+):
     """Seed 004: 急难型临时救助 — 先行救助 from the town's reserve, then 补办登记."""
     from jiuzhu.payments import actions as payments
     from jiuzhu.registry.pii import unseal
@@ -127,7 +134,7 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(browser: Brows
     household = household_in("张山子镇")
     head = household.members.get(relation="self")
     base = live_server.url
-    clerk = as_user(browser, base, "tez_zhangshanzi")
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
     clerk.goto(f"{base}/applications/new/?id_number={unseal('id_number', head.id_number_enc)}")
     for box in clerk.locator("input[name=programs]:checked").all():
         box.uncheck()

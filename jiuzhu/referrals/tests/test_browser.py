@@ -14,7 +14,9 @@ from jiuzhu.referrals.models import Referral
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_approval_refers_and_the_department_records_its_help(browser: Browser, live_server, world, signed_intake):
+def test_approval_refers_and_the_department_records_its_help(
+    browser: Browser, live_server, world, signed_intake, contexts
+):
     use("devolved")
     app = signed_intake().applications.get()
     child = app.household.members.get(relation="child")
@@ -23,14 +25,14 @@ def test_approval_refers_and_the_department_records_its_help(browser: Browser, l
     app = investigate_and_verify(world, app, incomes={"wage": 80000})
     base = live_server.url
 
-    approver = as_user(browser, base, "tez_zhangshanzi_sp")
+    approver = as_user(browser, base, "tez_zhangshanzi_sp", contexts)
     approver.goto(f"{base}/applications/{app.pk}/")
     press(approver, "批准并在村（居）公示结果")
     expect(approver.get_by_test_id("state")).to_have_text("结果公示中")
     from jiuzhu.applications.models import Application
 
     Application.objects.filter(pk=app.pk).update(publicity_end=dt.date.today() - dt.timedelta(days=1))
-    clerk = as_user(browser, base, "tez_zhangshanzi")
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
     clerk.goto(f"{base}/applications/{app.pk}/")
     press(clerk, "公示期满无异议")
     expect(clerk.get_by_test_id("state")).to_have_text("已批准")
@@ -38,7 +40,7 @@ def test_approval_refers_and_the_department_records_its_help(browser: Browser, l
     expect(referrals).to_contain_text("医疗保障局")
     expect(referrals).to_contain_text("教育和体育局")
 
-    yibao = as_user(browser, base, "tez_yibao")
+    yibao = as_user(browser, base, "tez_yibao", contexts)
     yibao.goto(f"{base}/referrals/")
     expect(yibao.get_by_test_id("referral-table")).not_to_contain_text("教育救助")
     yibao.get_by_test_id("referral-table").get_by_role("link").first.click()
@@ -56,6 +58,6 @@ def test_approval_refers_and_the_department_records_its_help(browser: Browser, l
 
     overdue = Referral.objects.filter(household=app.household, department__code="jiaoti").get()
     Referral.objects.filter(pk=overdue.pk).update(due_on=dt.date(2026, 1, 5))
-    county = as_user(browser, base, "tez_county")
+    county = as_user(browser, base, "tez_county", contexts)
     county.goto(f"{base}/referrals/board/")
     expect(county.get_by_test_id("board-overdue")).to_contain_text(overdue.number)
