@@ -34,7 +34,14 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @login_required
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     program = get_object_or_404(AssistanceProgram, code=code, is_active=True)
-    return render(request, "programs/program.html", {"program": program})
+    department = None
+    if request.user.area is not None:
+        from jiuzhu.accounts.models import Department
+
+        department = Department.objects.filter(
+            code=program.department_code, area_id=request.user.area.county_code.ljust(12, "0")
+        ).first()
+    return render(request, "programs/program.html", {"program": program, "department": department})
 
 
 @login_required

@@ -81,7 +81,7 @@ USERS = [
     DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
 ]
 
-ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts"]
+ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts", "referrals", "programs"]
 
 
 def load_areas() -> None:

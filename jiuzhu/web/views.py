@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.models import AuditEntry
@@ -37,6 +38,14 @@ def home(request: HttpRequest) -> HttpResponse:
     context["overdue_count"] = deadlines.overdue().count()
     context["due_soon_count"] = deadlines.due_soon().count()
     context["open_count"] = Application.objects.visible_to(user).open().count()
+    from jiuzhu.referrals.models import Referral
+
+    referrals = Referral.objects.visible_to(user).open()
+    if user.is_department_user or user.has_perm_code("audit.view") or user.has_perm_code("referrals.create"):
+        today = timezone.localdate()
+        context["referrals_open"] = referrals.count()
+        context["referrals_overdue"] = referrals.filter(due_on__lt=today).count()
+        context["referrals_escalated"] = referrals.filter(escalated_at__isnull=False).count()
     if user.has_perm_code("audit.view") and user.area is not None:
         context["recent"] = AuditEntry.objects.visible_to(user).order_by("-id")[:10]
     return render(request, "home.html", context)

@@ -248,3 +248,14 @@ def test_visits_are_recorded_and_a_second_visit_within_30_days_is_pointed_out(ap
     assert len(client.get(f"/api/v1/households/{h.id}/visits").json()) == 2
     bad = post(client, f"/api/v1/households/{h.id}/visits", {"kind": "party", "visited_on": "2026-01-01"})
     assert bad.status_code == 422
+
+
+def test_department_and_supervisor_home_pages_show_referral_work(approved_dibao, client_of):
+    app = approved_dibao()
+    Referral.objects.filter(pk=app.created_referrals[0].pk).update(due_on=dt.date(2026, 1, 5))
+    actions.sweep()
+    department = app.created_referrals[0].department.code
+    user = "tez_yibao" if department == "yibao" else "tez_jiaoti"
+    page = client_of(user).get("/")
+    assert page.context["referrals_overdue"] == 1 and page.context["referrals_escalated"] == 1
+    assert client_of("tez_viewer").get("/").context["referrals_escalated"] == 1
