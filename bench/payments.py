@@ -8,7 +8,7 @@ With N approved 低保 cases (default 100,000) in 台儿庄区 it reports:
 2. bank-file export of the N lines and import of the bank's result file (5 % failures)
    (targets ≤ 10 s each).
 
-Usage: python bench/payments.py [--cases N]
+Usage: python bench/payments.py [--cases N]   (BENCH_PROFILE=1 prints a cProfile of export and import)
 Uses database ``jiuzhu_bench_pay`` on 127.0.0.1 (created and dropped here).
 """
 
@@ -181,7 +181,17 @@ def worker(cases: int) -> None:
         cur.execute("ANALYZE")
     print(f"\n## postgresql: {cases:,} approved 低保 cases (loaded in {time.perf_counter() - t0:.0f} s)")
 
-    def timed(fn):  # type: ignore[no-untyped-def]
+    def timed(fn, profile: bool = False):  # type: ignore[no-untyped-def]
+        if profile and os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            t = time.perf_counter()
+            out = prof.runcall(fn)
+            took = time.perf_counter() - t
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+            return out, took
         t = time.perf_counter()
         out = fn()
         return out, time.perf_counter() - t
@@ -220,7 +230,7 @@ def worker(cases: int) -> None:
     actions.check_roster(county, second)
     actions.request_lock(county, second)
     actions.confirm_lock(admin, second)
-    (batch, content, _name), t_export = timed(lambda: actions.export_bank_file(county, second))
+    (batch, content, _name), t_export = timed(lambda: actions.export_bank_file(county, second), True)
     reader = csv.reader(io.StringIO(content.decode("gb18030")))
     next(reader)
     out = io.StringIO()
@@ -230,7 +240,9 @@ def worker(cases: int) -> None:
         ok = rng.random() >= 0.05
         w.writerow([row[1], row[4], row[5], "成功" if ok else "失败", "" if ok else "账户状态异常"])
     result = out.getvalue().encode("gb18030")
-    report, t_import = timed(lambda: actions.import_bank_results(county, batch, file_name="回盘.csv", data=result))
+    report, t_import = timed(
+        lambda: actions.import_bank_results(county, batch, file_name="回盘.csv", data=result), True
+    )
     assert LedgerEntry.objects.filter(kind="payment", roster=second).count() == report.paid
 
     n = second.line_count
@@ -249,6 +261,13 @@ def worker(cases: int) -> None:
         f"{t_export:.2f} s | ≤ 10 s |"
     )
     print(f"| bank-result import, {report.paid:,} paid + {report.failed:,} failed | {t_import:.2f} s | ≤ 10 s |")
+    if os.environ.get("BENCH_PROFILE"):
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                "WHERE relname IN ('payments_rosterline', 'payments_bankline')"
+            )
+            print("updates (table, all, HOT):", cur.fetchall())
     if different:
         raise SystemExit(f"{different} amounts differ between the roster and the SQL baseline")
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jiuzhu.applications",
     "jiuzhu.verification",
     "jiuzhu.payments",
+    "jiuzhu.funds",
     "jiuzhu.referrals",
 ]
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
     path("payments/", include("jiuzhu.payments.urls")),
+    path("funds/", include("jiuzhu.funds.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

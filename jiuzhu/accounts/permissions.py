@@ -29,6 +29,8 @@ _ACTION_NAMES = {
     "payments.lock": "锁定花名册",
     "payments.decide": "作出复核、停发和追回决定",
     "payments.fund": "拨付备用金",
+    "funds.view": "查看资金预算与统筹",
+    "funds.edit": "编制资金预算、登记资金收支",
 }
 
 

@@ -26,6 +26,9 @@ _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "re
 # 资金发放与动态管理 (issue 7): town roles run reviews and their reserve; the county pays.
 _PAY_TOWN = {"payments.view", "payments.review", "payments.reserve"}
 _PAY_COUNTY = _PAY_TOWN | {"payments.roster", "payments.lock", "payments.decide", "payments.fund"}
+# 资金预算与统筹 (FND): the county's civil-affairs business and admin plan; towns and supervisors read.
+_FUNDS_VIEW = {"funds.view"}
+_FUNDS_EDIT = {"funds.view", "funds.edit"}
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -38,20 +41,25 @@ ROLES: dict[str, Role] = {
             frozenset((_WRITE - {"registry.import"}) | {"applications.intake"}),
         ),
         # 镇窗口经办 (GOV-4): one-door intake, investigation, registry upkeep.
-        Role("town_clerk", "镇窗口经办", "town", frozenset(_WRITE | {"applications.intake", *_REFER} | _PAY_TOWN)),
+        Role(
+            "town_clerk",
+            "镇窗口经办",
+            "town",
+            frozenset(_WRITE | {"applications.intake", *_REFER} | _PAY_TOWN | _FUNDS_VIEW),
+        ),
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
         Role(
             "town_approver",
             "镇审批",
             "town",
-            frozenset(_WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN),
+            frozenset(_WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN | _FUNDS_VIEW),
         ),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
         Role(
             "county_officer",
             "县民政业务",
             "county",
-            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER} | _PAY_COUNTY),
+            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT),
         ),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii", "verification.run"})),
@@ -64,7 +72,7 @@ ROLES: dict[str, Role] = {
             frozenset({"areas.view", "referrals.handle", "records.import", "sources.upload"}),
         ),
         # 监督/只读: supervisors and discipline inspection; read everything, change nothing.
-        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view", "payments.view"})),
+        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view", "payments.view"} | _FUNDS_VIEW)),
         # 系统管理员: accounts, areas, calendar, tokens of the county.
         Role(
             "admin",
@@ -74,6 +82,7 @@ ROLES: dict[str, Role] = {
                 _WRITE
                 | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit", "sources.manage", *_PARAMETERS}
                 | {"payments.view", "payments.lock"}
+                | _FUNDS_EDIT
             ),
         ),
     ]

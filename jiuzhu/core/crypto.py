@@ -11,7 +11,6 @@ Ciphertext layout: 1 byte key version | 12 bytes nonce | ciphertext + 16 bytes t
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import secrets
@@ -71,6 +70,6 @@ class PiiCipher:
 
     def blind_index(self, field: str, normalized: str) -> str:
         """Deterministic keyed hash for exact lookup; 64 hex characters."""
-        mac = hmac.new(self._index_key, field.encode("ascii") + b"\x00", hashlib.sha256)
-        mac.update(normalized.encode("utf-8"))
-        return mac.hexdigest()
+        return hmac.digest(
+            self._index_key, field.encode("ascii") + b"\x00" + normalized.encode("utf-8"), "sha256"
+        ).hex()

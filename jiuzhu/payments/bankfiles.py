@@ -192,30 +192,34 @@ def parse_results(layout: BankLayout, name: str, data: bytes) -> list[ResultRow]
         message = f"回盘文件缺少列：{'、'.join(missing)}（格式：{layout.name}）"
         raise ImportRejected(message, [RowError(1, "", message)], code="invalid_header")
     pos = {k: headers.index(h) for k, h in cols.items() if h in headers}
+    width = len(headers) + 1  # the last position is always empty: absent columns point there
+    at = {k: pos.get(k, width - 1) for k in ("reference", "account", "amount", "status", "message")}
+    i_ref, i_acct, i_amount, i_status, i_msg = (at[k] for k in ("reference", "account", "amount", "status", "message"))
     success = {str(v).strip() for v in layout.success_values}
+    amounts: dict[str, int | None] = {}  # a month's file repeats few distinct amounts
     out: list[ResultRow] = []
     errors: list[RowError] = []
     for number, cells in table:
-        if not any(_cell(c) for c in cells):
+        values = [c.strip() if c.__class__ is str else _cell(c) for c in cells[: width - 1]]
+        if not any(values):
             continue
-
-        def get(key: str, cells: list[Any] = cells) -> str:
-            i = pos.get(key)
-            return _cell(cells[i]) if i is not None and i < len(cells) else ""
-
-        amount = _amount(get("amount"), layout.amount_unit)
+        values.extend([""] * (width - len(values)))
+        raw = values[i_amount]
+        amount = amounts.get(raw, -1)
+        if amount == -1:
+            amount = amounts[raw] = _amount(raw, layout.amount_unit)
         if amount is None or amount <= 0:
-            errors.append(RowError(number, cols["amount"], f"金额“{get('amount')}”格式不正确"))
+            errors.append(RowError(number, cols["amount"], f"金额“{raw}”格式不正确"))
             continue
-        status = get("status")
+        status = values[i_status]
         if not status:
             errors.append(RowError(number, cols["status"], "处理结果为空"))
             continue
-        reference, account = get("reference"), get("account").replace(" ", "")
+        reference, account = values[i_ref], values[i_acct].replace(" ", "")
         if not reference and not account:
             errors.append(RowError(number, cols.get("reference") or cols.get("account", ""), "业务编号和账号均为空"))
             continue
-        out.append(ResultRow(number, reference, account, amount, status in success, get("message") or status))
+        out.append(ResultRow(number, reference, account, amount, status in success, values[i_msg] or status))
     if errors:
         raise ImportRejected(f"回盘文件有{len(errors)}处错误，未导入任何结果", errors, code="invalid_results")
     if not out:

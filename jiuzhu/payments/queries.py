@@ -31,7 +31,11 @@ def _sum(qs: Any, **filters: Any) -> int:
 
 
 def reconciliation(roster: Roster) -> dict[str, Any]:
-    """对账: ledger sums = roster totals = bank results, each equation shown with its figures."""
+    """对账: ledger sums = roster totals = bank results, each equation shown with its figures.
+
+    Outstanding money (待重发) is what each failed or returned line still lacks: its amount less
+    what the ledger shows reached the family on it, so a partial 退汇 counts only the returned
+    part; money in transit is what the bank lines still out say, not the roster lines."""
     lines = RosterLine.objects.filter(roster=roster)
     by_status = {
         s: int(t or 0) for s, t in lines.values("status").annotate(t=Sum("amount_fen")).values_list("status", "t")
@@ -41,21 +45,31 @@ def reconciliation(roster: Roster) -> dict[str, Any]:
     entitled = _sum(ledger, kind="entitlement")
     payments, reversals = _sum(ledger, kind="payment"), _sum(ledger, kind="reversal")
     paid_ledger = payments - reversals
+    net = {
+        line: int(p or 0) - int(r or 0)
+        for line, p, r in ledger.filter(kind__in=("payment", "reversal"), roster_line__isnull=False)
+        .values("roster_line_id")
+        .annotate(p=Sum("amount_fen", filter=Q(kind="payment")), r=Sum("amount_fen", filter=Q(kind="reversal")))
+        .values_list("roster_line_id", "p", "r")
+    }
+    paid_lines = lines.filter(status="paid").values_list("pk", flat=True)
+    paid_lines_net = sum(net.get(pk, 0) for pk in paid_lines.iterator(chunk_size=10000))
+    outstanding = sum(
+        amount - net.get(pk, 0)
+        for pk, amount in lines.filter(status="failed").values_list("pk", "amount_fen").iterator(chunk_size=10000)
+    )
     bank = BankLine.objects.filter(batch__roster=roster)
     bank_paid = _sum(bank, status="paid")
-    bank_failed = _sum(bank.filter(status="failed", line__status="failed"))
+    in_transit = _sum(bank, status="sent")
     payable = sum(v for k, v in by_status.items() if k != "held")
     checks = [
         ("台账应发合计 = 花名册应发合计（不含暂缓发放）", entitled, payable),
         ("台账实发合计 = 银行回盘成功合计", payments, bank_paid),
-        ("花名册已发放明细合计 = 台账实发减冲回（退汇）", by_status.get("paid", 0), paid_ledger),
+        ("花名册已发放明细合计 = 其台账实发减冲回", by_status.get("paid", 0), paid_lines_net),
         (
-            "花名册应发 = 已发放 + 发放失败待重发 + 在途 + 待导出",
+            "花名册应发 = 台账实发减冲回 + 失败及退汇待重发 + 在途 + 待导出",
             payable,
-            by_status.get("paid", 0)
-            + by_status.get("failed", 0)
-            + by_status.get("sent", 0)
-            + by_status.get("pending", 0),
+            paid_ledger + outstanding + in_transit + by_status.get("pending", 0),
         ),
     ]
     return {
@@ -67,8 +81,9 @@ def reconciliation(roster: Roster) -> dict[str, Any]:
         "entitled_fen": entitled,
         "ledger_paid_fen": paid_ledger,
         "bank_paid_fen": bank_paid,
-        "bank_failed_open_fen": bank_failed,
-        "in_transit_fen": by_status.get("sent", 0),
+        "reversed_fen": reversals,
+        "bank_failed_open_fen": outstanding,
+        "in_transit_fen": in_transit,
         "not_exported_fen": by_status.get("pending", 0),
         "counts": counts,
         "checks": [{"label": label, "left_fen": a, "right_fen": b, "ok": a == b} for label, a, b in checks],
@@ -190,7 +205,8 @@ def reconciliation_xlsx(rec: dict[str, Any], roster: Roster) -> bytes:
         ["台账应发（元）", rec["entitled_fen"] / 100, ""],
         ["台账实发（元）", rec["ledger_paid_fen"] / 100, ""],
         ["银行回盘成功（元）", rec["bank_paid_fen"] / 100, ""],
-        ["发放失败待重发（元）", rec["bank_failed_open_fen"] / 100, ""],
+        ["冲回（退汇）（元）", rec["reversed_fen"] / 100, ""],
+        ["失败及退汇待重发（元）", rec["bank_failed_open_fen"] / 100, ""],
         ["在途（元）", rec["in_transit_fen"] / 100, ""],
     ]
     for c in rec["checks"]:

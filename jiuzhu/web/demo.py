@@ -339,6 +339,9 @@ def load_demo() -> dict[str, int]:
     households = load_households()
     load_demo_sources()  # 核对: department files for the demo households, authorizations, requests
     load_reserves()
+    from jiuzhu.funds.demo import load_demo_funds
+
+    load_demo_funds()  # 资金预算与统筹: 2026 budget, fiscal powers, plan, incentives, contract, charity
     return {"households": households, "programs": programs}
 
 

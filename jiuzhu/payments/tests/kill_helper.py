@@ -1,5 +1,6 @@
 """Run a roster generation or a bank-result import in a separate process that stops in the
-middle of its single transaction and waits to be killed (``kill -9``) by the test.
+middle of its single transaction (roster: half-way through the COPY of its lines; bank results:
+after the status updates, before the payments are booked) and waits to be killed (``kill -9``).
 
 Usage: python -m jiuzhu.payments.tests.kill_helper roster|results MARKER AREA MONTH [BATCH FILE]
 """
@@ -23,8 +24,7 @@ def main() -> None:
     from jiuzhu.payments.models import BankBatch
 
     mode, marker = sys.argv[1], Path(sys.argv[2])
-    module = roster_mod if mode == "roster" else actions
-    original = module.insert_rows
+    original = roster_mod.insert_rows
 
     def stalling(model, columns, rows):  # type: ignore[no-untyped-def]
         def rows_then_wait():  # type: ignore[no-untyped-def]
@@ -36,7 +36,19 @@ def main() -> None:
 
         return original(model, columns, rows_then_wait())
 
-    module.insert_rows = stalling
+    def stall_after(fn):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            out = fn(*args, **kwargs)
+            marker.write_text("writing")
+            time.sleep(600)  # killed here: bank and roster lines already updated in the transaction
+            return out
+
+        return wrapped
+
+    if mode == "roster":
+        roster_mod.insert_rows = stalling
+    else:
+        actions._slot_counts = stall_after(actions._slot_counts)
     county = User.objects.get(username="tez_county")
     if mode == "roster":
         actions.generate_roster(county, area_code=sys.argv[3], month=sys.argv[4])

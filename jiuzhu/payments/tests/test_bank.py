@@ -185,7 +185,13 @@ def test_after_a_partial_return_only_the_rest_is_paid_again(county, exported):
     actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
     payment = LedgerEntry.objects.get(kind="payment", application=apps[0])
     actions.reverse_payment(county, payment, reason="部分退汇", amount_fen=payment.amount_fen // 2)
+    rec = queries.reconciliation(roster)
+    assert rec["balanced"], rec
+    assert rec["bank_failed_open_fen"] == payment.amount_fen // 2  # only the returned part is outstanding
+    assert rec["reversed_fen"] == payment.amount_fen // 2
     batch2, _, _ = actions.reissue(county, roster)
+    rec = queries.reconciliation(roster)
+    assert rec["balanced"] and rec["in_transit_fen"] == batch2.total_fen, rec
     assert batch2.lines.get().amount_fen == payment.amount_fen - payment.amount_fen // 2
     actions.import_bank_results(county, batch2, file_name="r2.csv", data=result_csv(batch2))
     assert actions.balance(apps[0])["balance"] == 0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.payments import actions
+from jiuzhu.payments import actions, queries
 from jiuzhu.payments.models import SIGN, AppendOnlyError, BankBatch, LedgerEntry, Roster, add_months
 from jiuzhu.payments.tests.conftest import NOV, result_csv
 
@@ -185,6 +185,13 @@ class LedgerMachine(RuleBasedStateMachine):
             back = sum(e.amount_fen for e in entries if e.kind == "reversal")
             owed = sum(e.amount_fen for e in entries if e.kind == "entitlement")
             assert 0 <= paid - back <= owed
+
+    @invariant()
+    def every_roster_reconciles(self) -> None:
+        """FND-13: ledger = roster = bank results after any sequence, partial returns included."""
+        for roster in Roster.objects.filter(status__in=("locked", "exported", "settled")):
+            rec = queries.reconciliation(roster)
+            assert rec["balanced"], rec
 
     @invariant()
     def reversals_never_exceed_payments(self) -> None:
