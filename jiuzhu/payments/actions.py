@@ -483,7 +483,6 @@ def _layout(roster: Roster, layout: BankLayout | int | None) -> BankLayout:
 
 
 BANK_COLUMNS = (
-    "id",
     "batch_id",
     "line_id",
     "reference",
@@ -541,13 +540,12 @@ def _new_batch(by: Any, roster: Roster, layout: BankLayout, line_filter: Q, kind
         exported_by=_who(by),
     )
     prefix = f"{roster.county_code}{roster.month:%Y%m}{seq:02d}"
-    ids = allocate_ids(BankLine, len(lines))
     insert_rows(
         BankLine,
         BANK_COLUMNS,
         (
-            (pk, batch.pk, line, f"{prefix}{line:010d}", *accounts[payee], amount, "sent", "")
-            for pk, (line, payee, amount) in zip(ids, lines, strict=True)
+            (batch.pk, line, f"{prefix}{line:010d}", *accounts[payee], amount, "sent", "")
+            for line, payee, amount in lines
         ),
     )
     _set_status(RosterLine, [(line, "sent", "") for line, _, _ in lines])

@@ -488,11 +488,22 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
         BankLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    # plan is set on few rows: a partial index (Meta) instead of a full one
     plan = models.ForeignKey(
-        "payments.RepaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+        "payments.RepaymentPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField("记账时间", default=timezone.now)
 
@@ -529,6 +540,7 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
             models.Index(fields=["application", "kind"], name="ledger_case_kind_idx"),
             models.Index(fields=["county_code", "period", "program"], name="ledger_county_period_idx"),
             models.Index(fields=["roster", "kind"], name="ledger_roster_kind_idx"),
+            models.Index(fields=["plan"], condition=Q(plan__isnull=False), name="ledger_plan_idx"),
         ]
         verbose_name = verbose_name_plural = "资金台账"
 
