@@ -606,13 +606,15 @@ def credit_records(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/stats", summary="资金统计：按月、项目、区域（format=xlsx 导出Excel）")
+@router.get("/stats", summary="资金统计：按月、项目、区域，及按保障对象需求（format=xlsx 导出Excel）")
 def stats(request: HttpRequest, year: int | None = None, group: str = "town", format: str = "json") -> Any:
     user = _view(request)
-    rows = queries.funds_stats(LedgerEntry.objects.visible_to(user), year=year or dt.date.today().year, group=group)
+    year = year or dt.date.today().year
+    visible = LedgerEntry.objects.visible_to(user)
+    rows = queries.funds_stats(visible, year=year, group=group)
     if format == "xlsx":
-        return file_response(queries.stats_xlsx(rows), f"资金统计-{year or dt.date.today().year}.xlsx")
-    return {"rows": rows, "totals": queries.totals(rows)}
+        return file_response(queries.stats_xlsx(rows), f"资金统计-{year}.xlsx")
+    return {"rows": rows, "totals": queries.totals(rows), "by_need": queries.spending_by_need(visible, year=year)}
 
 
 @router.get("/checks", summary="资金稽核：死亡后仍发放、多户共用账户（SUP-11）")

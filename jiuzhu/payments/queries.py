@@ -158,6 +158,80 @@ def funds_stats(qs: Any, *, year: int, group: str = "town") -> list[dict[str, An
     return out
 
 
+NEEDS = [  # 保障对象需求类别 (FND-14): what the families reached need, from the registry
+    ("elderly", "有60周岁以上老年人"),
+    ("minor", "有未满18周岁未成年人"),
+    ("disabled", "有一、二级重度残疾人"),
+    ("ill", "有重病或长期慢性病患者"),
+    ("none", "以上均无"),
+]
+NEED_LABELS = dict(NEEDS)
+
+
+def _needs(members: list[tuple[dt.date, int | None, str]], on: dt.date) -> list[str]:
+    found = set()
+    for birth, grade, health in members:
+        age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+        if age >= 60:
+            found.add("elderly")
+        if age < 18:
+            found.add("minor")
+        if grade in (1, 2):
+            found.add("disabled")
+        if health in ("serious", "chronic"):
+            found.add("ill")
+    return [code for code, _ in NEEDS if code in found] or ["none"]
+
+
+def spending_by_need(qs: Any, *, year: int) -> list[dict[str, Any]]:
+    """供需对接 (FND-14): the year's money (payments − reversals) per program and by the needs of
+    the households it reached (members' age, disability grade and health on 31 December or today).
+    A household with several needs counts under each, so the rows of a program overlap; its
+    "all households" row is the program's total."""
+    from jiuzhu.registry.models import Person
+
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    on = min(end, dt.date.today()) if year == dt.date.today().year else end
+    money = (
+        qs.filter(kind__in=("payment", "reversal"))
+        .filter(
+            Q(period__gte=start, period__lte=end)
+            | Q(period__isnull=True, created_at__date__gte=start, created_at__date__lte=end)
+        )
+        .values("household_id", "program")
+        .annotate(p=Sum("amount_fen", filter=Q(kind="payment")), r=Sum("amount_fen", filter=Q(kind="reversal")))
+    )
+    net = {(m["household_id"], m["program"]): int(m["p"] or 0) - int(m["r"] or 0) for m in money}
+    members: dict[int, list[tuple[dt.date, int | None, str]]] = defaultdict(list)
+    for household, birth, grade, health in Person.objects.filter(
+        household_id__in={h for h, _ in net}, death_date__isnull=True
+    ).values_list("household_id", "birth_date", "disability_grade", "health_status"):
+        members[household].append((birth, grade, health))
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"households": 0, "paid_fen": 0})
+    for (household, program), amount in net.items():
+        for need in ["all", *_needs(members[household], on)]:
+            row = rows[(program, need)]
+            row["households"] += 1
+            row["paid_fen"] += amount
+    order = {code: i for i, code in enumerate(["all", *NEED_LABELS])}
+    programs = list(PROGRAM_LABELS)
+    return [
+        {
+            "program": program,
+            "program_label": PROGRAM_LABELS.get(program, program),
+            "need": need,
+            "need_label": "全部家庭" if need == "all" else NEED_LABELS[need],
+            **v,
+            "share": round(v["paid_fen"] / rows[(program, "all")]["paid_fen"], 4)
+            if rows[(program, "all")]["paid_fen"]
+            else 0.0,
+        }
+        for (program, need), v in sorted(
+            rows.items(), key=lambda kv: (programs.index(kv[0][0]) if kv[0][0] in programs else 99, order[kv[0][1]])
+        )
+    ]
+
+
 def _area_names(prefixes: set[str], width: int) -> dict[str, str]:
     codes = [p.ljust(12, "0") for p in prefixes]
     return {code[:width]: name for code, name in Area.objects.filter(code__in=codes).values_list("code", "name")}

@@ -600,6 +600,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "totals": queries.totals(rows),
+            "by_need": queries.spending_by_need(LedgerEntry.objects.visible_to(user), year=year),
             "year": year,
             "group": group,
             "years": list(range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1)),

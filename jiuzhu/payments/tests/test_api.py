@@ -69,6 +69,8 @@ def test_it_generates_checks_locks_and_exports_through_the_api(api_of, approved_
     assert xlsx.content[:2] == b"PK"
     stats = county.get("/api/v1/payments/stats?year=2026").json()
     assert stats["totals"]["paid_fen"] == LedgerEntry.objects.get(kind="payment").amount_fen
+    by_need = {r["need"]: r for r in stats["by_need"]}  # FND-14
+    assert by_need["all"]["paid_fen"] == stats["totals"]["paid_fen"] and by_need["all"]["households"] == 1
 
 
 def test_a_bad_result_file_is_a_422_with_rows(api_of, approved_case, locked_roster, county):

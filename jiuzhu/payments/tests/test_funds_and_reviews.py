@@ -238,3 +238,44 @@ def test_fraud_writes_a_credit_record(county, approved_case, locked_roster):
     record = CreditRecord.objects.get()
     assert record.category == "concealment" and record.person_id == app.applicant_id
     assert actions.mark_credit_reported(county, [record]) == 1
+
+
+def test_spending_is_shown_by_the_needs_of_the_families_reached(approved_case, household_in, county):
+    """FND-14: money per program split by need (elderly, minors, severe disability, illness);
+    a partial return counts net; a household with several needs counts under each."""
+    from jiuzhu.payments import queries
+
+    elderly = approved_case(household=household_in(size=5))  # the fifth member is 70
+    plain = approved_case()
+    ill = approved_case(household=household_in(size=2))
+    ill_member = ill.household.members.exclude(relation="self").get()
+    ill_member.health_status, ill_member.disability_grade = "serious", 1
+    ill_member.save(update_fields=["health_status", "disability_grade"])
+
+    def pay(app, amount, **kw):
+        return LedgerEntry.objects.create(
+            application=app,
+            person_id=app.applicant_id,
+            household_id=app.household_id,
+            program=app.program,
+            area_code=app.area_code,
+            county_code=app.county_code,
+            period=NOV,
+            amount_fen=amount,
+            reason="测试",
+            source="bank",
+            **kw,
+        )
+
+    pay(elderly, 80000, kind="payment")
+    payment = pay(plain, 50000, kind="payment")
+    pay(plain, 10000, kind="reversal", reverses=payment)
+    pay(ill, 30000, kind="payment")
+    rows = {r["need"]: r for r in queries.spending_by_need(LedgerEntry.objects.visible_to(county), year=2026)}
+    assert (rows["all"]["households"], rows["all"]["paid_fen"]) == (3, 150000)
+    assert (rows["elderly"]["households"], rows["elderly"]["paid_fen"]) == (1, 80000)
+    assert (rows["none"]["households"], rows["none"]["paid_fen"]) == (1, 40000)
+    assert rows["disabled"]["paid_fen"] == rows["ill"]["paid_fen"] == 30000
+    assert "minor" not in rows
+    assert rows["elderly"]["share"] == round(80000 / 150000, 4)
+    assert rows["elderly"]["need_label"] == "有60周岁以上老年人"
