@@ -165,6 +165,26 @@ class RefuseIn(Schema):
     reason: str
 
 
+@router.get("/workload", summary="核对工作量统计：按月份和镇（街道）（format=xlsx 导出Excel）")
+def workload_stats(request: HttpRequest, year: int | None = None, format: str = "json") -> Any:
+    """VER-18."""
+    from jiuzhu.payments.api import file_response
+
+    from . import workload
+
+    user = _actor(request)
+    if not (actions.can(user, "verification.view") or actions.can(user, "verification.run")):
+        actions.require_perm(user, "verification.view")
+    this_year = dt.date.today().year
+    year = year or this_year
+    if not 2000 <= year <= this_year + 1:
+        raise InvalidInput("invalid_year", f"统计年度应在2000年至{this_year + 1}年之间", field="year")
+    rows = workload.workload(user, year=year)
+    if format == "xlsx":
+        return file_response(workload.workload_xlsx(rows), f"核对工作量-{year}.xlsx")
+    return {"year": year, "rows": rows, "totals": workload.totals(rows)}
+
+
 @router.get("/requests", response=list[RequestOut])
 def list_requests(request: HttpRequest, status: str = "pending") -> Any:
     user = _actor(request)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("reverifications/", views.runs, name="runs"),
     path("reverifications/<int:pk>/", views.run_detail, name="run"),
     path("findings/", views.findings, name="findings"),
+    path("workload/", views.workload_view, name="workload"),
     path("findings/<int:pk>/handle/", views.finding_handle, name="finding_handle"),
 ]

@@ -400,3 +400,32 @@ def finding_handle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已记录处理情况")
     return redirect(request.POST.get("next") or "verification:findings")
+
+
+@login_required
+def workload_view(request: HttpRequest) -> HttpResponse:
+    """核对工作量统计 (VER-18), by month and town, exportable to Excel."""
+    from django.utils import timezone
+
+    from jiuzhu.payments.api import file_response
+
+    from . import workload
+
+    _allowed(request.user, "verification.run", "verification.view")
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year + 1 else this_year
+    rows = workload.workload(request.user, year=year)
+    if request.GET.get("format") == "xlsx":
+        return file_response(workload.workload_xlsx(rows), f"核对工作量-{year}.xlsx")
+    return render(
+        request,
+        "verification/workload.html",
+        {
+            "rows": rows,
+            "totals": workload.totals(rows),
+            "figures": workload.FIGURES,
+            "year": year,
+            "years": list(range(this_year, this_year - 5, -1)),
+        },
+    )

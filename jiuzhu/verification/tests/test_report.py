@@ -285,3 +285,37 @@ def test_it_shows_a_households_verifications_and_missing_authorizations(world, c
     page = client_of("tez_hecha").get(f"/verification/households/{h.pk}/").content.decode()
     assert "尚未签署核对授权书的成年成员" in page and 'data-testid="verify-button"' in page
     assert client_of("tez_jiantouji").get(f"/verification/households/{h.pk}/").status_code == 404
+
+
+def test_the_workload_statistics_count_the_centres_work(rich_household, world, api_of, client_of):
+    """VER-18: requests, reports and loaded department batches per month and town, on the
+    page (with Excel) and through the API; other counties' work is not counted."""
+    from django.utils import timezone
+
+    from jiuzhu.verification.models import Batch
+
+    api = api_of("tez_hecha")
+    for _ in range(2):
+        assert (
+            api.post(
+                "/api/v1/verifications",
+                {"household_id": rich_household.pk, "program": "dibao"},
+                content_type="application/json",
+            ).status_code
+            == 201
+        )
+    year = timezone.localdate().year
+    body = api.get(f"/api/v1/verifications/workload?year={year}").json()
+    town = rich_household.area_id[:9].ljust(12, "0")
+    row = next(r for r in body["rows"] if r["area_code"] == town)
+    assert row["reports"] == 2 and row["area_name"] == "张山子镇"
+    loaded = Batch.objects.filter(status="loaded", county_code="370405")
+    assert body["totals"]["batches"] == loaded.count() > 0
+    assert body["totals"]["rows"] == sum(b.rows_loaded for b in loaded)
+    assert api_of("tez_hecha").get("/api/v1/verifications/workload?year=1999").json()["code"] == "invalid_year"
+    assert api_of("tez_yibao").get("/api/v1/verifications/workload").status_code == 403
+    assert api_of("yc_county").get(f"/api/v1/verifications/workload?year={year}").json()["totals"]["reports"] == 0
+    page = client_of("tez_hecha").get("/verification/workload/")
+    assert page.status_code == 200 and "核对工作量统计" in page.content.decode()
+    xlsx = client_of("tez_hecha").get(f"/verification/workload/?year={year}&format=xlsx")
+    assert xlsx.content[:2] == b"PK"
