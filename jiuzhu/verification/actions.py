@@ -337,7 +337,7 @@ def append_part(by: Any, upload: Upload, number: int, stream: Any) -> Upload:
     return upload
 
 
-def complete_upload(by: Any, upload: Upload, **kwargs: Any) -> tuple[Batch, bool]:
+def complete_upload(by: Any, upload: Upload, *, channel: str = "api", **kwargs: Any) -> tuple[Batch, bool]:
     if upload.created_by_id != getattr(by, "pk", None):
         raise NotFound("not_found", "上传任务不存在")
     if upload.completed_batch_id:
@@ -358,7 +358,9 @@ def complete_upload(by: Any, upload: Upload, **kwargs: Any) -> tuple[Batch, bool
                     return
                 yield chunk
 
-    batch, created = receive_batch(by, upload.source, chunks(), filename=upload.original_name, channel="api", **kwargs)
+    batch, created = receive_batch(
+        by, upload.source, chunks(), filename=upload.original_name, channel=channel, **kwargs
+    )
     Upload.objects.filter(pk=upload.pk).update(completed_batch=batch)
     path.unlink(missing_ok=True)
     return batch, created

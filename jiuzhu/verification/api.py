@@ -600,6 +600,8 @@ def complete_upload(request: HttpRequest, source_code: str, key: str, body: Comp
         period_start=body.period_start,
         period_end=body.period_end,
         expected_rows=body.expected_rows,
+        # a browser session (the upload page's 分段上传) is the UI channel; a token is a system
+        channel="api" if request.headers.get("Authorization") else "ui",
     )
     batch.refresh_from_db()
     return Status(202 if created else 200, _batch_out(batch, duplicate=not created))

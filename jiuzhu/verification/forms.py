@@ -19,7 +19,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="数据文件",
         help_text="CSV（UTF-8或GBK）、Excel（.xlsx）或 JSON Lines，可先压缩为 .gz；"
-        "单次上传不超过20MB，更大的文件请压缩或通过接口分段上报",
+        "超过20MB的文件在浏览器中自动分段上传并显示进度（单批不超过4GB）",
     )
     kind = forms.ChoiceField(label="批次类型", choices=BATCH_KIND_CHOICES)
     encoding = forms.ChoiceField(label="文件编码", choices=ENCODING_CHOICES, initial="auto")

@@ -154,7 +154,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("verification:batch", pk=batch.pk)
     schema = source.current_schema
     fields = [dict(f, type_label=FIELD_TYPES.get(f["type"], f["type"])) for f in (schema.fields if schema else [])]
-    context = {"source": source, "schema": schema, "fields": fields, "form": form}
+    context = {"source": source, "schema": schema, "fields": fields, "form": form, "max_part": actions.MAX_PART_BYTES}
     return render(request, "verification/upload.html", context)
 
 

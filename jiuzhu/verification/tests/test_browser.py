@@ -108,3 +108,39 @@ def test_a_verifier_runs_one_click_verification_and_downloads_the_pdf(
     with open(path, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
     assert download.value.suggested_filename == f"{report.number}.pdf"
+
+
+def test_a_file_larger_than_one_request_is_uploaded_in_parts_with_progress(
+    page: Page, live_server, world, catalog, settings, new_id, tmp_path, monkeypatch
+):
+    """VER-6: the browser sends a file above the request limit in parts (here the part size is
+    lowered to 2 KB so a small file needs several), shows the progress and lands on the batch;
+    a refused completion is shown on the page and nothing is loaded."""
+    from jiuzhu.verification import actions
+    from jiuzhu.verification.models import Upload
+
+    settings.TASKS = IMMEDIATE
+    monkeypatch.setattr(actions, "MAX_PART_BYTES", 2048)
+    rows = [expense(new_id(age=40 + i % 30), f"医院{i}") for i in range(120)]
+    data = csv_bytes(headers_of("yibao.expense"), rows)
+    assert len(data) > 3 * 2048
+    (tmp_path / "医保报销-大文件.csv").write_bytes(data)
+
+    login(page, live_server.url, "tez_yibao")
+    page.goto(f"{live_server.url}/verification/sources/yibao.expense/upload/")
+    page.get_by_label("数据文件").set_input_files(str(tmp_path / "医保报销-大文件.csv"))
+    page.get_by_label("数据期间起").fill("2026-09-30")
+    page.get_by_label("数据期间止").fill("2026-09-01")
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_test_id("upload-status")).to_contain_text("数据期间")
+    expect(page.get_by_test_id("upload-progress")).to_have_attribute("value", "100")
+    assert not Batch.objects.exists()
+
+    page.get_by_label("数据期间起").fill("2026-09-01")
+    page.get_by_label("数据期间止").fill("2026-09-30")
+    page.get_by_role("button", name="上传").click()
+    expect(page.get_by_test_id("batch-state")).to_have_text("已入库")
+    expect(page.get_by_test_id("batch-loaded")).to_contain_text("已入库 120 行")
+    batch = Batch.objects.get()
+    assert batch.channel == "ui" and batch.original_name == "医保报销-大文件.csv"
+    assert Upload.objects.get(completed_batch=batch).parts == -(-len(data) // 2048)
