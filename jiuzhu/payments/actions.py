@@ -503,6 +503,7 @@ def _new_batch(by: Any, roster: Roster, layout: BankLayout, line_filter: Q, kind
         net = {
             line: int(p or 0) - int(r or 0)
             for line, p, r in LedgerEntry.objects.filter(
+                roster=roster,
                 roster_line_id__in=Subquery(RosterLine.objects.filter(roster=roster).filter(line_filter).values("pk")),
                 kind__in=("payment", "reversal"),
             )

@@ -469,7 +469,9 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
     # check: a bank result books 100,000 payments at once and five per-row RI checks cost seconds
     # at commit. The actions write them from rows read in the same transaction, and the rows they
     # point to have no delete path (docs/decisions.md, Payments). Case and person stay checked.
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
     area_code = models.CharField(max_length=12)
     county_code = models.CharField(max_length=6)
@@ -481,11 +483,24 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
     roster = models.ForeignKey(
         Roster, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
+    # never searched by themselves: a roster's entries are found by (roster, kind)
     roster_line = models.ForeignKey(
-        RosterLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        RosterLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     bank_line = models.ForeignKey(
-        BankLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        BankLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
     # plan is set on few rows: a partial index (Meta) instead of a full one
