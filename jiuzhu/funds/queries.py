@@ -59,7 +59,8 @@ def root_area(user: Any, code: str | None = None) -> Area | None:
     if area is not None and area.level == "village":
         return Area.objects.filter(code=area.code[:9] + "000").first()
     first = BudgetLine.objects.visible_to(user).order_by("county_code").values_list("county_code", flat=True).first()
-    return Area.objects.filter(code=full_code(first or "370405")).first()
+    counties = Area.objects.visible_to(user).filter(level="county").order_by("code")
+    return (counties.filter(code=full_code(first)) if first else counties).first()
 
 
 def _key(area_code: str) -> str:

@@ -568,23 +568,7 @@ def export_bank_file(
                     "already_exported", "本花名册已导出银行文件，请在发放批次中重新下载，失败记录请“重新发放”"
                 )
             raise DomainError("not_locked", "花名册须经双人复核锁定后才能导出银行文件")
-        chosen = _layout(roster, layout)
-        batch = _new_batch(by, roster, chosen, Q(status="pending"), "initial")
-        roster.status = "exported"
-        roster.save(update_fields=["status"])
-        record(
-            by,
-            "payments.bank.export",
-            batch,
-            area_code=roster.area_code,
-            changes={
-                "roster": roster.pk,
-                "lines": batch.line_count,
-                "total_fen": batch.total_fen,
-                "layout": chosen.name,
-                "pii": "姓名、身份证号码、银行账号（完整）",
-            },
-        )
+        batch = _send_batch(by, roster, layout, Q(status="pending"), "initial")
     content, name = _render(batch)
     return batch, content, name
 
@@ -598,25 +582,32 @@ def reissue(by: Any, roster: Roster, *, layout: BankLayout | int | None = None) 
         roster = _lock_roster(roster)
         if roster.status not in ("exported", "settled"):
             raise DomainError("not_exported", "花名册尚未导出首批银行文件")
-        chosen = _layout(roster, layout)
-        batch = _new_batch(by, roster, chosen, Q(status__in=("failed", "pending")), "reissue")
-        roster.status = "exported"
-        roster.save(update_fields=["status"])
-        record(
-            by,
-            "payments.bank.reissue",
-            batch,
-            area_code=roster.area_code,
-            changes={
-                "roster": roster.pk,
-                "lines": batch.line_count,
-                "total_fen": batch.total_fen,
-                "layout": chosen.name,
-                "pii": "姓名、身份证号码、银行账号（完整）",
-            },
-        )
+        batch = _send_batch(by, roster, layout, Q(status__in=("failed", "pending")), "reissue")
     content, name = _render(batch)
     return batch, content, name
+
+
+def _send_batch(by: Any, roster: Roster, layout: BankLayout | int | None, line_filter: Q, kind: str) -> BankBatch:
+    """The locked roster's lines matching ``line_filter`` go out in a new batch; audited as a
+    full-PII export (payments.bank.export or payments.bank.reissue)."""
+    chosen = _layout(roster, layout)
+    batch = _new_batch(by, roster, chosen, line_filter, kind)
+    roster.status = "exported"
+    roster.save(update_fields=["status"])
+    record(
+        by,
+        "payments.bank.export" if kind == "initial" else "payments.bank.reissue",
+        batch,
+        area_code=roster.area_code,
+        changes={
+            "roster": roster.pk,
+            "lines": batch.line_count,
+            "total_fen": batch.total_fen,
+            "layout": chosen.name,
+            "pii": "姓名、身份证号码、银行账号（完整）",
+        },
+    )
+    return batch
 
 
 def bank_file(by: Any, batch: BankBatch) -> tuple[bytes, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
 
 from jiuzhu.areas.models import Area
 from jiuzhu.core.money import format_yuan
@@ -191,7 +192,8 @@ def spending_by_need(qs: Any, *, year: int) -> list[dict[str, Any]]:
     from jiuzhu.registry.models import Person
 
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    on = min(end, dt.date.today()) if year == dt.date.today().year else end
+    today = timezone.localdate()
+    on = min(end, today) if year == today.year else end
     money = (
         qs.filter(kind__in=("payment", "reversal"))
         .filter(
