@@ -154,6 +154,8 @@ def new_id() -> Callable[..., str]:
     def make(age: int = 40, gender: str = "M", area: str = "370405") -> str:
         n = next(_id_counter)
         birth = dt.date(2026 - age, 1 + n % 12, 1 + n % 28)
+        if birth > dt.date.today():  # a newborn's month may still lie ahead: the ID would be invalid
+            birth = birth.replace(year=birth.year - 1)
         return make_id_number(area, birth, (n * 2) % 1000, gender)
 
     return make
