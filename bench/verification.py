@@ -133,6 +133,12 @@ def write_contributions(path: Path, rows: int) -> int:
     return person
 
 
+def _arrow_peak_mb() -> float:
+    import pyarrow
+
+    return pyarrow.default_memory_pool().max_memory() / 1e6
+
+
 def ingest_worker(path: str) -> None:
     """Run in a fresh process so its peak memory is the pipeline's alone."""
     setup_django()
@@ -164,6 +170,7 @@ def ingest_worker(path: str) -> None:
                 "receive": t1 - t0,
                 "process": t2 - t1,
                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "arrow_peak_mb": _arrow_peak_mb(),
             }
         )
     )
@@ -221,6 +228,9 @@ def bench_ingest(rows: int, tmp: Path) -> None:
         check=True,
         env=os.environ,
     )
+    for line in child.stderr.splitlines():
+        if "row-by-row" in line:
+            print(f"(the pipeline's log: {line.strip()})")
     result = json.loads(child.stdout.strip().splitlines()[-1])
     assert result["status"] == "loaded" and result["rows"] == rows, result
     ours = result["receive"] + result["process"]
@@ -254,7 +264,10 @@ def bench_ingest(rows: int, tmp: Path) -> None:
             f"floor: the same prepared fact rows into a copy of the indexed facts partition: "
             f"{floor:.1f} s = {rows / floor:,.0f} rows/s (ratio raw/floor {raw / floor:.2f})"
         )
-    print(f"peak memory of the ingest process: {result['maxrss_mb']:.0f} MB   (target <= 300 MB)")
+    print(
+        f"peak memory of the ingest process: {result['maxrss_mb']:.0f} MB   (target <= 300 MB; "
+        f"of which Arrow's buffers at most {result['arrow_peak_mb']:.0f} MB)"
+    )
 
 
 # ---- 2. 一键核对 ----------------------------------------------------------------------------------

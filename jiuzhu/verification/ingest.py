@@ -538,9 +538,7 @@ class Converter:
         key_raw = tuple([cells[p] for p in self.key_pos])
         key = self.key_cache.get(key_raw)
         if key is None:
-            key = "|".join(_as_text(v) for v in key_raw)
-            if len(key) > 100:
-                key = hashlib.sha256(key.encode()).hexdigest()
+            key = self.record_key(key_raw)
             if len(self.key_cache) >= CACHE_LIMIT:
                 self.key_cache.clear()
             self.key_cache[key_raw] = key
@@ -548,17 +546,49 @@ class Converter:
         detail_raw = tuple([raw_cells[p] for p, _ in self.detail_pos])
         detail = self.detail_cache.get(detail_raw)
         if detail is None:
-            detail = "；".join(
-                f"{h}：{parsing.text(v)}"
-                for (_, h), v in zip(self.detail_pos, detail_raw, strict=True)
-                if parsing.text(v)
-            )[:300]
+            detail = self.detail_text(detail_raw)
             if len(self.detail_cache) >= CACHE_LIMIT:
                 self.detail_cache.clear()
             self.detail_cache[detail_raw] = detail
         self.hashes.append(hash((idx, key, start, end)))
         self.rows.append(number)
         return (idx, masked, number, start, end, amount, category, key, active, detail)
+
+    @staticmethod
+    def record_key(values: tuple[Any, ...]) -> str:
+        """The record key (记录标识) from the converted values of the key fields."""
+        key = "|".join(_as_text(v) for v in values)
+        return hashlib.sha256(key.encode()).hexdigest() if len(key) > 100 else key
+
+    def detail_text(self, raw_values: tuple[Any, ...]) -> str:
+        """The display text (明细) from the raw cells of the detail fields."""
+        return "；".join(
+            f"{h}：{parsing.text(v)}" for (_, h), v in zip(self.detail_pos, raw_values, strict=True) if parsing.text(v)
+        )[:300]
+
+    def value(self, i: int, raw: Any) -> Any:
+        """The converted value of one cell of field ``i`` (``None`` when empty), or
+        ``CellError`` with the message when the cell is invalid or a required cell is
+        empty. Cached per distinct raw value like ``convert``."""
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            return parsing.CellError(f"{self.headers[i]}不能为空") if self.required[i] else None
+        if i == self.id_pos:
+            ident = self._id(raw)
+            return parsing.CellError(ident) if ident.__class__ is str else ident  # type: ignore[arg-type]
+        parser = self.parsers[i]
+        if parser is None:
+            return raw.strip() if raw.__class__ is str else parsing.text(raw)
+        cache = self.caches[i]
+        hit = cache.get(raw)
+        if hit is None:
+            try:
+                hit = parser(raw)
+            except parsing.CellError as exc:
+                hit = exc
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = hit
+        return hit
 
     def _period(self, values: list[Any]) -> tuple[str | None, str | None]:
         if self.period_field is not None:
@@ -620,10 +650,16 @@ def _esc(value: str) -> str:
 class _PgWriter:
     """Streams rows into COPY (text format) while the file is still being read."""
 
-    def __init__(self, table: str, batch: Batch) -> None:
+    def __init__(self, table: str, batch: Batch, *, columnar: bool = False) -> None:
         self.cursor = connection.cursor()
         cols = ", ".join(FACT_COLUMNS)
-        self._cm = self.cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN')
+        if columnar:  # blocks of several MB: written synchronously, so memory stays bounded
+            from psycopg.copy import LibpqWriter
+
+            inner = self.cursor.cursor
+            self._cm = inner.copy(f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv)', writer=LibpqWriter(inner))
+        else:
+            self._cm = self.cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN')
         self.copy = self._cm.__enter__()
         self.prefix = f"{batch.source_id}\t{batch.pk}\t{batch.county_code}\t"
         self.buf: list[str] = []
@@ -639,6 +675,14 @@ class _PgWriter:
             self.copy.write("".join(self.buf))
             self.buf.clear()
 
+    def add_table(self, table: Any) -> None:
+        """A block of fact columns (``FACT_COLUMNS`` order) from the columnar path, as CSV."""
+        import pyarrow.csv as pa_csv
+
+        out = io.BytesIO()
+        pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+        self.copy.write(out.getbuffer())
+
     def finish(self) -> None:
         if self.buf:
             self.copy.write("".join(self.buf))
@@ -653,7 +697,7 @@ class _PgWriter:
 
 
 class _SqliteWriter:
-    def __init__(self, table: str, batch: Batch) -> None:
+    def __init__(self, table: str, batch: Batch, *, columnar: bool = False) -> None:
         self.cursor = connection.cursor()
         cols = ", ".join(FACT_COLUMNS)
         marks = ", ".join(["%s"] * len(FACT_COLUMNS))
@@ -666,6 +710,9 @@ class _SqliteWriter:
         if len(self.buf) >= 20000:
             self.cursor.executemany(self.sql, self.buf)
             self.buf.clear()
+
+    def add_table(self, table: Any) -> None:
+        self.cursor.executemany(self.sql, zip(*(c.to_pylist() for c in table.columns), strict=True))
 
     def finish(self) -> None:
         if self.buf:
@@ -874,6 +921,21 @@ def _stream(batch: Batch, schema: SourceSchema, encoding: str, writer: Any, prog
     return stats
 
 
+def _load(
+    stream: Callable[..., Stats], batch: Batch, encoding: str, table: str, progress: Progress, *, columnar: bool = False
+) -> Stats:
+    """Stream the batch into its table with ``stream`` (row by row or columnar)."""
+    writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch, columnar=columnar)
+    try:
+        stats = stream(batch, batch.schema, encoding, writer, progress)
+        progress.update("writing", batch.size, stats.rows, 0, force=True)
+        writer.finish()
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    return stats
+
+
 def _actor(batch: Batch) -> Any:
     return batch.received_by or SystemActor("系统（数据入库）")
 
@@ -894,6 +956,8 @@ def claim(batch_id: int) -> Batch | None:
 def process_batch(batch_id: int) -> Batch:
     """The ingest job: validate and load one batch, all or nothing. Safe to run again after
     a crash (a killed worker leaves no facts: the load is one transaction)."""
+    from . import columnar  # it builds on this module
+
     batch = claim(batch_id)
     if batch is None:
         return Batch.objects.get(pk=batch_id)
@@ -909,14 +973,15 @@ def process_batch(batch_id: int) -> Batch:
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status == "loaded":
                 return locked
-            writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch)
-            try:
-                stats = _stream(batch, batch.schema, encoding, writer, progress)
-                progress.update("writing", batch.size, stats.rows, 0, force=True)
-                writer.finish()
-            except BaseException as exc:
-                writer.abort(exc)
-                raise
+            stats = None
+            if columnar.eligible(batch, spool_path(batch)):
+                try:
+                    with transaction.atomic():  # a savepoint: giving up leaves nothing behind
+                        stats = _load(columnar.stream, batch, encoding, table, progress, columnar=True)
+                except columnar.NeedsRowPath as exc:
+                    log.info("batch %s: row-by-row load (%s)", batch.pk, exc)
+            if stats is None:
+                stats = _load(_stream, batch, encoding, table, progress)
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
                 status="loaded",
