@@ -41,12 +41,17 @@ class IdNumber:
         return years
 
 
+_DIGIT_BIAS = 48 * sum(_WEIGHTS)  # the weighted sum of ASCII codes minus this is the sum of digits
+
+
 def check_character(first17: str) -> str:
-    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
+    return _CHECK[(sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _DIGIT_BIAS) % 11]
 
 
 def normalize(raw: str) -> str:
     """Strip spaces, map full-width digits and lower-case x to ASCII upper case."""
+    if len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in "0123456789X":
+        return raw  # already normal: the common case in department files
     return "".join(raw.split()).translate(_FULLWIDTH).upper()
 
 

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from . import parsing
-from .ingest import CHUNK, FACT_COLUMNS, Converter, Progress, Stats, plan_columns, spool_path
+from .ingest import CHUNK, FACT_COLUMNS, Converter, Dictionaries, Progress, Stats, plan_columns, spool_path
 from .models import Batch, SourceSchema
 
 BLOCK_BYTES = 4 * 1024 * 1024
@@ -113,12 +113,15 @@ def _hashes(values: list[Any]) -> np.ndarray:
     return np.array([hash(v) for v in values], dtype=np.int64).view(np.uint64)
 
 
-def _fact_table(block: _Block, batch: Batch, first_number: int, hashes: list[np.ndarray]) -> pa.Table:
+def _fact_table(
+    block: _Block, batch: Batch, first_number: int, hashes: list[np.ndarray], dictionaries: Dictionaries
+) -> pa.Table:
+    """The block's stored rows (``FACT_COLUMNS``), subjects and texts by id."""
     conv = block.conv
     n = block.n
     id_codes = block.arrow_codes[conv.id_pos]
     ids = block.values[conv.id_pos]
-    index_u = pa.array([v[0] for v in ids], pa.string())
+    subjects = dictionaries.subject_ids(dict(ids))
 
     period_fields = [f for f in (conv.period_field, conv.period_start, conv.period_end) if f is not None]
     period_codes, period_rows = block.combinations(period_fields)
@@ -142,20 +145,25 @@ def _fact_table(block: _Block, batch: Batch, first_number: int, hashes: list[np.
     hashes.append(row_hash)
 
     inactive = conv.inactive
+    categories = [(v or "")[:40] for v in block.values[conv.category_pos]] if conv.category_pos is not None else [""]
+    texts = dictionaries.text_ids([*categories, *keys, *details])
+    if conv.category_pos is None:
+        category = pa.array(np.full(n, texts[""], dtype=np.int64))
+    else:
+        category = pa.array([texts[c] for c in categories], pa.int64()).take(block.arrow_codes[conv.category_pos])
     columns = [
         pa.array(np.full(n, batch.source_id, dtype=np.int64)),
         pa.array(np.full(n, batch.pk, dtype=np.int64)),
         pa.array([batch.county_code] * n, pa.string()),
-        index_u.take(id_codes),
-        pa.array([v[1] for v in ids], pa.string()).take(id_codes),
+        pa.array([subjects[v[0]] for v in ids], pa.int64()).take(id_codes),
         pa.array(np.arange(first_number, first_number + n, dtype=np.int64)),
         pa.array([p[0] for p in periods], pa.string()).take(period_codes),
         pa.array([p[1] for p in periods], pa.string()).take(period_codes),
         block.gather(conv.amount_pos, lambda v: v, None, pa.int64()),
-        block.gather(conv.category_pos, lambda v: (v or "")[:40], "", pa.string()),
-        pa.array(keys, pa.string()).take(key_codes),
+        category,
+        pa.array([texts[k] for k in keys], pa.int64()).take(key_codes),
         block.gather(conv.state_pos, lambda v: v not in inactive, True, pa.bool_()),
-        pa.array(details, pa.string()).take(detail_codes),
+        pa.array([texts[d] for d in details], pa.int64()).take(detail_codes),
     ]
     return pa.Table.from_arrays(columns, names=list(FACT_COLUMNS))
 
@@ -192,7 +200,7 @@ def stream(batch: Batch, schema: SourceSchema, encoding: str, writer: Any, progr
                     if pc.any(pc.not_equal(pc.utf8_trim_whitespace(rb.column(extra)), "")).as_py():
                         raise NeedsRowPath("cells beyond the header")
                 block = _Block(conv, rb, plan.positions)
-                writer.add_table(_fact_table(block, batch, number, hashes))
+                writer.add_table(_fact_table(block, batch, number, hashes, writer.dictionaries))
                 number += block.n
                 stats.rows += block.n
                 progress.update("reading", raw.tell(), stats.rows, 0)

@@ -137,11 +137,14 @@ def signed_case(world, signed_intake, approved_case):
 
 
 def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
-    world, county, admin, signed_case, signed_intake, locked_roster
+    world, county, admin, signed_case, signed_intake, locked_roster, monkeypatch
 ):
     """DYN-8 and the issue's walk: income rises through work → 渐退 for the configured months
     at the old amount, with the 渐退告知书; then the roster no longer pays."""
     from jiuzhu.payments.roster import config_for
+
+    # the decision takes effect next month: decided in November, so December is the one month
+    monkeypatch.setattr(actions, "_today", lambda: dt.date(2026, 11, 20))
 
     app = signed_case
     config = config_for("370405")

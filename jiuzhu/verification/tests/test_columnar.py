@@ -15,7 +15,9 @@ from .conftest import csv_bytes, headers_of, row_for
 
 pytestmark = pytest.mark.django_db
 
-FACT_FIELDS = "id_index, id_masked, row_number, period_start, period_end, amount_fen, category, record_key, active, detail"
+FACT_FIELDS = (
+    "id_index, id_masked, row_number, period_start, period_end, amount_fen, category, record_key, active, detail"
+)
 
 
 def facts_of(batch: Batch) -> list[tuple]:
@@ -56,7 +58,12 @@ def load_both_ways(upload, monkeypatch, code: str, data: bytes, **kwargs) -> tup
 def some_ids(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     return [
-        make_id_number("370405", dt.date(1940 + rng.randrange(70), 1 + rng.randrange(12), 1 + rng.randrange(28)), 2 * i, "MF"[i % 2])
+        make_id_number(
+            "370405",
+            dt.date(1940 + rng.randrange(70), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+            2 * i,
+            "MF"[i % 2],
+        )
         for i in range(n)
     ]
 
@@ -126,7 +133,15 @@ def test_a_file_with_quotes_or_an_empty_line_goes_row_by_row(world, catalog, upl
     ids = some_ids(3, 3)
     headers = headers_of("renhang.deposit")
     rows = [
-        row_for("renhang.deposit", id_number=ids[i], bank="农商银行", last4=f"000{i}", deposit_type="活期", balance="1,200.00", as_of="2026-10-31")
+        row_for(
+            "renhang.deposit",
+            id_number=ids[i],
+            bank="农商银行",
+            last4=f"000{i}",
+            deposit_type="活期",
+            balance="1,200.00",
+            as_of="2026-10-31",
+        )
         for i in range(3)
     ]
     quoted = upload("renhang.deposit", csv_bytes(headers, rows))  # "1,200.00" is quoted
@@ -157,7 +172,14 @@ def test_a_defect_found_on_the_columnar_path_gives_the_row_loaders_report(
     headers = headers_of("yibao.expense")
     ids = some_ids(50, 4)
     rows = [
-        row_for("yibao.expense", id_number=ids[i], hospital="台儿庄区人民医院", settled_on=f"2026-0{1 + i % 9}-15", total="900", own="300")
+        row_for(
+            "yibao.expense",
+            id_number=ids[i],
+            hospital="台儿庄区人民医院",
+            settled_on=f"2026-0{1 + i % 9}-15",
+            total="900",
+            own="300",
+        )
         for i in range(50)
     ]
     if defect == "bad_date":
@@ -187,7 +209,15 @@ def test_the_columnar_path_reads_a_file_in_many_blocks(world, catalog, upload, m
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 4096)
     headers = headers_of("renshe.contribution")
     rows = [
-        row_for("renshe.contribution", name="职工", id_number=id_number, insurance="企业职工基本养老保险", month=f"2026-{m:02d}", base="4000", employer="某公司")
+        row_for(
+            "renshe.contribution",
+            name="职工",
+            id_number=id_number,
+            insurance="企业职工基本养老保险",
+            month=f"2026-{m:02d}",
+            base="4000",
+            employer="某公司",
+        )
         for id_number in some_ids(60, 5)
         for m in range(1, 13)
     ]
@@ -195,8 +225,75 @@ def test_the_columnar_path_reads_a_file_in_many_blocks(world, catalog, upload, m
     assert paths == ["columnar"]
     assert facts_of(fast) == facts_of(slow)
     assert [f[2] for f in facts_of(fast)] == [str(n) for n in range(2, 2 + len(rows))]
-    dup = rows + [rows[3]]  # the duplicate is many blocks after the first
+    dup = [*rows, rows[3]]  # the duplicate is many blocks after the first
     rejected = upload("renshe.contribution", csv_bytes(headers, dup))
     assert paths[-1] == "rows" and rejected.status == "rejected"
     assert "与第5行重复" in rejected.errors[0]["message"]
     assert ingest.read_progress(rejected)["percent"] == 100
+
+
+def test_subjects_and_texts_are_stored_once_and_looked_up_again_after_the_cache_is_full(
+    world, catalog, upload, monkeypatch, paths
+):
+    """Each person and each text is stored once however many rows name it; a load larger
+    than the loader's id cache still finds every id (bounded memory)."""
+    monkeypatch.setattr(ingest.Dictionaries, "LIMIT", 10)
+    headers = headers_of("renshe.contribution")
+    rows = [
+        row_for(
+            "renshe.contribution",
+            id_number=id_number,
+            insurance="企业职工基本养老保险",
+            month=f"2026-{m:02d}",
+            base="4000",
+            employer=f"单位{m % 3}",
+        )
+        for id_number in some_ids(40, 6)
+        for m in range(1, 7)
+    ]
+    fast, slow = load_both_ways(upload, monkeypatch, "renshe.contribution", csv_bytes(headers, rows))
+    assert paths == ["columnar"]
+    assert facts_of(fast) == facts_of(slow) and len(facts_of(fast)) == 240
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM verification_subject")
+        assert cur.fetchone()[0] == 40
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT value) FROM verification_text")
+        texts, distinct = cur.fetchone()
+    assert texts == distinct  # 1 category + 6 record keys + 3 display texts
+    assert texts == 10
+
+
+def test_old_facts_survive_the_move_to_compact_storage(transactional_db):
+    """Migration 0006 moves facts loaded before it into subjects, texts and compact rows
+    and leaves the same rows readable through ``verification_fact``."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("verification", "0004_peer_our_code")])
+    try:
+        with connection.cursor() as cur:
+            for i, (index, key) in enumerate([("a" * 64, "鲁D1"), ("a" * 64, "鲁D2"), ("b" * 64, "鲁D1")]):
+                cur.execute(
+                    "INSERT INTO verification_fact (source_id, batch_id, county_code, id_index, id_masked, row_number, "
+                    "period_start, period_end, amount_fen, category, record_key, active, detail) VALUES "
+                    "(1, 1, '370405', %s, '370405********0011', %s, '2024-05-01', NULL, NULL, '小型轿车', %s, %s, %s)",
+                    [index, i + 2, key, i != 1, f"号牌号码：{key}"],
+                )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id_index, row_number, period_start, category, record_key, active, detail FROM verification_fact "
+            "ORDER BY row_number"
+        )
+        rows = [tuple(str(v) for v in r) for r in cur.fetchall()]
+        cur.execute("SELECT COUNT(*) FROM verification_subject")
+        subjects = cur.fetchone()[0]
+    assert rows == [
+        ("a" * 64, "2", "2024-05-01", "小型轿车", "鲁D1", "True", "号牌号码：鲁D1"),
+        ("a" * 64, "3", "2024-05-01", "小型轿车", "鲁D2", "False", "号牌号码：鲁D2"),
+        ("b" * 64, "4", "2024-05-01", "小型轿车", "鲁D1", "True", "号牌号码：鲁D1"),
+    ]
+    assert subjects == 2
