@@ -134,12 +134,6 @@ def write_contributions(path: Path, rows: int) -> int:
     return person
 
 
-def _arrow_peak_mb() -> float:
-    import pyarrow
-
-    return pyarrow.default_memory_pool().max_memory() / 1e6
-
-
 def ingest_worker(path: str) -> None:
     """Run in a fresh process so its peak memory is the pipeline's alone."""
     setup_django()
@@ -179,7 +173,6 @@ def ingest_worker(path: str) -> None:
                 "receive": t1 - t0,
                 "process": t2 - t1,
                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "arrow_peak_mb": _arrow_peak_mb(),
             }
         )
     )
@@ -237,9 +230,8 @@ def bench_ingest(rows: int, tmp: Path) -> None:
         check=True,
         env=os.environ,
     )
-    for line in child.stderr.splitlines():
-        if "row-by-row" in line or os.environ.get("BENCH_PROFILE"):
-            print(f"  | {line}")
+    if os.environ.get("BENCH_PROFILE"):
+        print("\n".join(f"  | {line}" for line in child.stderr.splitlines()))
     result = json.loads(child.stdout.strip().splitlines()[-1])
     assert result["status"] == "loaded" and result["rows"] == rows, result
     ours = result["receive"] + result["process"]
@@ -273,10 +265,7 @@ def bench_ingest(rows: int, tmp: Path) -> None:
             f"floor: the same prepared fact rows into a copy of the indexed facts partition: "
             f"{floor:.1f} s = {rows / floor:,.0f} rows/s (ratio raw/floor {raw / floor:.2f})"
         )
-    print(
-        f"peak memory of the ingest process: {result['maxrss_mb']:.0f} MB   (target <= 300 MB; "
-        f"of which Arrow's buffers at most {result['arrow_peak_mb']:.0f} MB)"
-    )
+    print(f"peak memory of the ingest process: {result['maxrss_mb']:.0f} MB   (target <= 300 MB)")
 
 
 # ---- 2. 一键核对 ----------------------------------------------------------------------------------
@@ -335,45 +324,6 @@ def load_household_facts(ids: list[str]) -> None:
         assert process_batch(batch.pk).status == "loaded"
 
 
-STAGE_COLUMNS = (
-    "source_id, batch_id, county_code, id_index, id_masked, row_number, period_start, period_end, amount_fen, "
-    "category, record_key, active, detail"
-)
-
-
-def insert_facts(cur: Any, select_sql: str, params: list[Any] | None = None) -> None:
-    """Facts given in the readable shape (``STAGE_COLUMNS``, what the ``verification_fact``
-    view shows) stored as the loader stores them: subjects and texts once, compact rows."""
-    from django.db import connection
-
-    pg = connection.vendor == "postgresql"
-    cur.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS bench_stage (source_id bigint, batch_id bigint, county_code text, "
-        "id_index text, id_masked text, row_number integer, period_start date, period_end date, amount_fen bigint, "
-        "category text, record_key text, active boolean, detail text)"
-    )
-    cur.execute("DELETE FROM bench_stage")
-    cur.execute(f"INSERT INTO bench_stage ({STAGE_COLUMNS}) {select_sql}", params)
-    ignore, conflict = ("", " ON CONFLICT DO NOTHING") if pg else (" OR IGNORE", "")
-    cur.execute(
-        f"INSERT{ignore} INTO verification_subject (id_index, id_masked) "
-        f"SELECT id_index, MIN(id_masked) FROM bench_stage GROUP BY id_index{conflict}"
-    )
-    cur.execute(
-        f"INSERT{ignore} INTO verification_text (value) SELECT category FROM bench_stage UNION "
-        f"SELECT record_key FROM bench_stage UNION SELECT detail FROM bench_stage{conflict}"
-    )
-    cur.execute(
-        "INSERT INTO verification_fact_row (source_id, batch_id, county_code, subject_id, row_number, period_start, "
-        "period_end, amount_fen, category_id, record_key_id, active, detail_id) "
-        "SELECT o.source_id, o.batch_id, o.county_code, s.id, o.row_number, o.period_start, o.period_end, "
-        "o.amount_fen, c.id, k.id, o.active, d.id FROM bench_stage o "
-        "JOIN verification_subject s ON s.id_index = o.id_index JOIN verification_text c ON c.value = o.category "
-        "JOIN verification_text k ON k.value = o.record_key JOIN verification_text d ON d.value = o.detail"
-    )
-    cur.execute("DELETE FROM bench_stage")
-
-
 def fill_facts(total: int) -> None:
     """Synthetic facts of other people up to ``total`` rows, spread over every data type."""
     from django.db import connection
@@ -409,12 +359,13 @@ def fill_facts(total: int) -> None:
         for start in range(0, total, chunk):
             stop = min(total, start + chunk)
             if connection.vendor == "postgresql":
-                insert_facts(  # four facts per person, in different data types
-                    cur,
-                    f"SELECT ({src})[1 + g %% {n}], ({bat})[1 + g %% {n}], '370405', "
-                    "md5((g / 4)::text) || md5((-(g / 4))::text), '370405********0000', g, "
-                    "DATE '2026-01-01' + (g %% 300), DATE '2026-01-01' + (g %% 300), g %% 500000, "
-                    "'', 'k', true, '合成数据' FROM generate_series(%s, %s) g",
+                cur.execute(
+                    "INSERT INTO verification_fact (source_id, batch_id, county_code, id_index, id_masked, row_number, "
+                    "period_start, period_end, amount_fen, category, record_key, active, detail) "
+                    f"SELECT ({src})[1 + g %% {n}], ({bat})[1 + g %% {n}], '370405', md5(g::text) || md5((-g)::text), "
+                    "'370405********0000', g, DATE '2026-01-01' + (g %% 300), "
+                    "DATE '2026-01-01' + (g %% 300), g %% 500000, "
+                    "'', g::text, true, '合成数据' FROM generate_series(%s, %s) g",
                     [start + 1, stop],
                 )
             else:
@@ -424,17 +375,18 @@ def fill_facts(total: int) -> None:
                 bat_case = "CASE x %% {n} {whens} END".format(
                     n=n, whens=" ".join(f"WHEN {i} THEN {b.pk}" for i, b in enumerate(batches))
                 )
-                insert_facts(
-                    cur,
+                cur.execute(
                     f"WITH RECURSIVE g(x) AS (SELECT %s UNION ALL SELECT x + 1 FROM g WHERE x < %s) "
-                    f"SELECT {src_case}, {bat_case}, '370405', printf('%%064d', x / 4), '370405********0000', x, "
+                    "INSERT INTO verification_fact (source_id, batch_id, county_code, id_index, id_masked, row_number, "
+                    "period_start, period_end, amount_fen, category, record_key, active, detail) "
+                    f"SELECT {src_case}, {bat_case}, '370405', lower(hex(randomblob(32))), '370405********0000', x, "
                     "date('2026-01-01', '+' || (x %% 300) || ' days'), "
                     "date('2026-01-01', '+' || (x %% 300) || ' days'), "
-                    "x %% 500000, '', 'k', 1, '合成数据' FROM g",
+                    "x %% 500000, '', CAST(x AS TEXT), 1, '合成数据' FROM g",
                     [start + 1, stop],
                 )
             print(f"   … {stop:,} facts ({time.perf_counter() - t:.0f} s)", flush=True)
-        cur.execute("ANALYZE")
+        cur.execute("ANALYZE verification_fact" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def bench_oneclick(facts: int) -> None:
@@ -451,9 +403,9 @@ def bench_oneclick(facts: int) -> None:
     indexes = [p.id_number_index for p in household.current_members()]
     verifier = User.objects.get(username="tez_hecha")
     marks = ", ".join(["%s"] * len(indexes))
-    bare_sql = (  # the stored rows of the members: subject lookup and rows, no texts, no current-fact rules
-        "SELECT f.* FROM verification_subject s JOIN verification_fact_row f ON f.subject_id = s.id "
-        f"WHERE s.id_index IN ({marks})"
+    bare_sql = (
+        "SELECT id, source_id, batch_id, county_code, id_index, id_masked, row_number, period_start, period_end, "
+        f"amount_fen, category, record_key, active, detail FROM verification_fact WHERE id_index IN ({marks})"
     )
 
     def bare() -> int:
@@ -585,6 +537,10 @@ def active_households(count: int) -> None:
             status="loaded",
             loaded_at=dt.datetime.now(dt.UTC),
         ).pk
+    cols = (
+        "source_id, batch_id, county_code, id_index, id_masked, row_number, period_start, period_end, amount_fen, "
+        "category, record_key, active, detail"
+    )
     base = f"FROM registry_person p WHERE p.household_id > {start_id}"
 
     def fact(code: str, period: str, amount: str, category: str, key: str, detail: str, where: str) -> str:
@@ -612,7 +568,7 @@ def active_households(count: int) -> None:
         for sql in inserts:
             if "m.d" in sql:
                 sql = sql.replace("FROM registry_person p", f"FROM registry_person p CROSS JOIN {months}")
-            insert_facts(cur, sql)
+            cur.execute(f"INSERT INTO verification_fact ({cols}) {sql}")
         cur.execute("ANALYZE")
     print(f"   … cases and facts ready ({time.perf_counter() - t:.0f} s)", flush=True)
 
@@ -623,12 +579,11 @@ pers AS (SELECT id, household_id, id_number_index FROM registry_person WHERE hou
     SELECT household_id FROM applications_application WHERE state = 'approved' AND county_code = '370405'
 ) AND death_date IS NULL),
 cur AS (
-    SELECT pers.household_id, f.source_id, t.value AS category, f.active, f.amount_fen, f.period_end,
+    SELECT pers.household_id, f.source_id, f.category, f.active, f.amount_fen, f.period_end,
            ROW_NUMBER() OVER (
-               PARTITION BY f.source_id, f.subject_id, f.record_key_id ORDER BY f.batch_id DESC, f.id DESC
+               PARTITION BY f.source_id, f.id_index, f.record_key ORDER BY f.batch_id DESC, f.id DESC
            ) AS rn
-    FROM pers JOIN verification_subject s ON s.id_index = pers.id_number_index
-    JOIN verification_fact_row f ON f.subject_id = s.id JOIN verification_text t ON t.id = f.category_id
+    FROM pers JOIN verification_fact f ON f.id_index = pers.id_number_index
     LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
     WHERE f.batch_id >= COALESCE(c.min_batch, 0)
 ),

@@ -169,7 +169,7 @@ def _partition_for(source_id: int) -> str | None:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'verification_fact_row'::regclass AND pg_get_expr(c.relpartbound, c.oid) = %s",
+            "WHERE i.inhparent = 'verification_fact'::regclass AND pg_get_expr(c.relpartbound, c.oid) = %s",
             [f"FOR VALUES IN ('{int(source_id)}')"],
         )
         row = cur.fetchone()
@@ -182,7 +182,7 @@ def ensure_partition(source: Source) -> None:
         return
     with connection.cursor() as cur:
         cur.execute(
-            f'CREATE TABLE IF NOT EXISTS "{source.partition_name}" PARTITION OF verification_fact_row '
+            f'CREATE TABLE IF NOT EXISTS "{source.partition_name}" PARTITION OF verification_fact '
             f"FOR VALUES IN ({int(source.pk)})"
         )
 
@@ -190,8 +190,8 @@ def ensure_partition(source: Source) -> None:
 def partition_of(source_id: int) -> str:
     """The table to COPY a source's facts into (its partition on PostgreSQL)."""
     if connection.vendor != "postgresql":
-        return "verification_fact_row"
-    return _partition_for(source_id) or "verification_fact_row"
+        return "verification_fact"
+    return _partition_for(source_id) or "verification_fact"
 
 
 def sync_catalog(path: Path = CATALOG_FILE) -> dict[str, int]:

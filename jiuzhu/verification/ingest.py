@@ -17,6 +17,7 @@ database.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -59,19 +60,20 @@ CACHE_LIMIT = 100_000  # distinct raw values remembered per column (bounded memo
 CHUNK = 1024 * 1024
 FORMATS = {"csv": "CSV", "xlsx": "Excel（.xlsx）", "jsonl": "JSON Lines"}
 ENCODING_CHOICES = [("auto", "自动识别"), ("utf-8", "UTF-8"), ("gbk", "GBK（GB18030）")]
-FACT_COLUMNS = (  # the stored row (``StoredFact``); readers use the ``verification_fact`` view
+FACT_COLUMNS = (
     "source_id",
     "batch_id",
     "county_code",
-    "subject_id",
+    "id_index",
+    "id_masked",
     "row_number",
     "period_start",
     "period_end",
     "amount_fen",
-    "category_id",
-    "record_key_id",
+    "category",
+    "record_key",
     "active",
-    "detail_id",
+    "detail",
 )
 
 
@@ -536,7 +538,9 @@ class Converter:
         key_raw = tuple([cells[p] for p in self.key_pos])
         key = self.key_cache.get(key_raw)
         if key is None:
-            key = self.record_key(key_raw)
+            key = "|".join(_as_text(v) for v in key_raw)
+            if len(key) > 100:
+                key = hashlib.sha256(key.encode()).hexdigest()
             if len(self.key_cache) >= CACHE_LIMIT:
                 self.key_cache.clear()
             self.key_cache[key_raw] = key
@@ -544,49 +548,17 @@ class Converter:
         detail_raw = tuple([raw_cells[p] for p, _ in self.detail_pos])
         detail = self.detail_cache.get(detail_raw)
         if detail is None:
-            detail = self.detail_text(detail_raw)
+            detail = "；".join(
+                f"{h}：{parsing.text(v)}"
+                for (_, h), v in zip(self.detail_pos, detail_raw, strict=True)
+                if parsing.text(v)
+            )[:300]
             if len(self.detail_cache) >= CACHE_LIMIT:
                 self.detail_cache.clear()
             self.detail_cache[detail_raw] = detail
         self.hashes.append(hash((idx, key, start, end)))
         self.rows.append(number)
         return (idx, masked, number, start, end, amount, category, key, active, detail)
-
-    @staticmethod
-    def record_key(values: tuple[Any, ...]) -> str:
-        """The record key (记录标识) from the converted values of the key fields."""
-        key = "|".join(_as_text(v) for v in values)
-        return hashlib.sha256(key.encode()).hexdigest() if len(key) > 100 else key
-
-    def detail_text(self, raw_values: tuple[Any, ...]) -> str:
-        """The display text (明细) from the raw cells of the detail fields."""
-        return "；".join(
-            f"{h}：{parsing.text(v)}" for (_, h), v in zip(self.detail_pos, raw_values, strict=True) if parsing.text(v)
-        )[:300]
-
-    def value(self, i: int, raw: Any) -> Any:
-        """The converted value of one cell of field ``i`` (``None`` when empty), or
-        ``CellError`` with the message when the cell is invalid or a required cell is
-        empty. Cached per distinct raw value like ``convert``."""
-        if raw is None or (raw.__class__ is str and not raw.strip()):
-            return parsing.CellError(f"{self.headers[i]}不能为空") if self.required[i] else None
-        if i == self.id_pos:
-            ident = self._id(raw)
-            return parsing.CellError(ident) if ident.__class__ is str else ident  # type: ignore[arg-type]
-        parser = self.parsers[i]
-        if parser is None:
-            return raw.strip() if raw.__class__ is str else parsing.text(raw)
-        cache = self.caches[i]
-        hit = cache.get(raw)
-        if hit is None:
-            try:
-                hit = parser(raw)
-            except parsing.CellError as exc:
-                hit = exc
-            if len(cache) >= CACHE_LIMIT:
-                cache.clear()
-            cache[raw] = hit
-        return hit
 
     def _period(self, values: list[Any]) -> tuple[str | None, str | None]:
         if self.period_field is not None:
@@ -639,175 +611,66 @@ def _as_text(value: Any) -> str:
 # ---- writers -----------------------------------------------------------------------------------
 
 
-class Dictionaries:
-    """Ids of the subjects (数据主体) and texts (文本字典) of the rows being loaded, created
-    on first use inside the load's transaction (a rejected batch leaves none behind)."""
-
-    LIMIT = 300_000  # ids remembered per kind (bounded memory)
-
-    def __init__(self) -> None:
-        self.subjects: dict[str, int] = {}
-        self.texts: dict[str, int] = {}
-
-    def subject_ids(self, masked_of: dict[str, str]) -> dict[str, int]:
-        """blind index → subject id, for every key of ``masked_of`` (blind index → masked)."""
-        missing = [k for k in masked_of if k not in self.subjects]
-        if missing:
-            if len(self.subjects) + len(missing) > self.LIMIT:
-                self.subjects.clear()
-                missing = list(masked_of)
-            self.subjects.update(_ensure("verification_subject", "id_index", missing, [masked_of[k] for k in missing]))
-        return self.subjects
-
-    def text_ids(self, values: Iterable[str]) -> dict[str, int]:
-        wanted = set(values)
-        missing = [v for v in wanted if v not in self.texts]
-        if missing:
-            if len(self.texts) + len(missing) > self.LIMIT:
-                self.texts.clear()
-                missing = list(wanted)
-            self.texts.update(_ensure("verification_text", "value", missing))
-        return self.texts
+def _esc(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
-def _ensure(table: str, column: str, keys: list[str], masked: list[str] | None = None) -> dict[str, int]:
-    """Insert the keys not yet in ``table`` and return key → id for all of them."""
-    found: dict[str, int] = {}
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            if masked is None:
-                values, params, cols, picked = "unnest(%s::text[])", [keys], column, "k"
-            else:
-                values, params, cols, picked = (
-                    "unnest(%s::text[], %s::text[])",
-                    [keys, masked],
-                    f"{column}, id_masked",
-                    "k, m",
-                )
-            cur.execute(
-                f"WITH v AS (SELECT * FROM {values} AS v(k{', m' if masked is not None else ''})), "
-                f"ins AS (INSERT INTO {table} ({cols}) SELECT {picked} FROM v ON CONFLICT ({column}) DO NOTHING "
-                f"RETURNING {column}, id) "
-                f"SELECT {column}, id FROM ins "
-                f"UNION ALL SELECT t.{column}, t.id FROM {table} t JOIN v ON t.{column} = v.k",
-                params,
-            )
-            found.update(cur.fetchall())
-            late = [k for k in keys if k not in found]  # inserted by a concurrent load that committed meanwhile
-            if late:
-                cur.execute(f"SELECT {column}, id FROM {table} WHERE {column} = ANY(%s::text[])", [late])
-                found.update(cur.fetchall())
-        else:
-            if masked is None:
-                cur.executemany(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (%s)", [(k,) for k in keys])
-            else:
-                cur.executemany(
-                    f"INSERT OR IGNORE INTO {table} ({column}, id_masked) VALUES (%s, %s)",
-                    list(zip(keys, masked, strict=True)),
-                )
-            for i in range(0, len(keys), 500):
-                part = keys[i : i + 500]
-                cur.execute(
-                    f"SELECT {column}, id FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(part))})", part
-                )
-                found.update(cur.fetchall())
-    return found
+class _PgWriter:
+    """Streams rows into COPY (text format) while the file is still being read."""
 
-
-class _Writer:
-    """Turns the row loader's fact tuples into stored rows (subject and texts by id)."""
-
-    FLUSH = 20000
-
-    def __init__(self, batch: Batch) -> None:
-        self.dictionaries = Dictionaries()
-        self.const = (batch.source_id, batch.pk, batch.county_code)
-        self.buf: list[tuple[Any, ...]] = []
+    def __init__(self, table: str, batch: Batch) -> None:
+        self.cursor = connection.cursor()
+        cols = ", ".join(FACT_COLUMNS)
+        self._cm = self.cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN')
+        self.copy = self._cm.__enter__()
+        self.prefix = f"{batch.source_id}\t{batch.pk}\t{batch.county_code}\t"
+        self.buf: list[str] = []
 
     def add(self, row: tuple[Any, ...]) -> None:
-        self.buf.append(row)
-        if len(self.buf) >= self.FLUSH:
-            self._flush()
-
-    def _stored(self) -> list[tuple[Any, ...]]:
-        rows = self.buf
-        subjects = self.dictionaries.subject_ids({r[0]: r[1] for r in rows})
-        texts = self.dictionaries.text_ids([v for r in rows for v in (r[6], r[7], r[9])])
-        const = self.const
-        stored = [
-            (*const, subjects[idx], number, start, end, amount, texts[category], texts[key], active, texts[detail])
-            for idx, _, number, start, end, amount, category, key, active, detail in rows
-        ]
-        rows.clear()
-        return stored
-
-    def _flush(self) -> None:
-        raise NotImplementedError
-
-
-class _PgWriter(_Writer):
-    """COPY into the partition, one COPY per flushed chunk (text format for the row loader,
-    CSV for the columnar one): subjects and texts are looked up between chunks, which a
-    COPY in progress would not allow on the same connection."""
-
-    def __init__(self, table: str, batch: Batch, *, columnar: bool = False) -> None:
-        super().__init__(batch)
-        self.cursor = connection.cursor()
-        options = " (FORMAT csv)" if columnar else ""
-        self.sql = f'COPY "{table}" ({", ".join(FACT_COLUMNS)}) FROM STDIN{options}'
-
-    def _write(self, data: Any) -> None:
-        from psycopg.copy import LibpqWriter
-
-        inner = self.cursor.cursor
-        with inner.copy(self.sql, writer=LibpqWriter(inner)) as copy:
-            copy.write(data)
-
-    def _flush(self) -> None:
-        null = "\\N"
-        self._write(
-            "".join(
-                f"{s}\t{b}\t{c}\t{subject}\t{number}\t{start or null}\t{end or null}\t"
-                f"{null if amount is None else amount}\t{category}\t{key}\t{'t' if active else 'f'}\t{detail}\n"
-                for s, b, c, subject, number, start, end, amount, category, key, active, detail in self._stored()
-            )
+        idx, masked, number, start, end, amount, category, key, active, detail = row
+        self.buf.append(
+            f"{self.prefix}{idx}\t{masked}\t{number}\t{start or chr(92) + 'N'}\t{end or chr(92) + 'N'}\t"
+            f"{chr(92) + 'N' if amount is None else amount}\t{_esc(category)}\t{_esc(key)}\t"
+            f"{'t' if active else 'f'}\t{_esc(detail)}\n"
         )
-
-    def add_table(self, table: Any) -> None:
-        """A block of stored rows (``FACT_COLUMNS`` order) from the columnar path, as CSV."""
-        import pyarrow.csv as pa_csv
-
-        out = io.BytesIO()
-        pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
-        self._write(out.getbuffer())
+        if len(self.buf) >= 4000:
+            self.copy.write("".join(self.buf))
+            self.buf.clear()
 
     def finish(self) -> None:
         if self.buf:
-            self._flush()
+            self.copy.write("".join(self.buf))
+            self.buf.clear()
+        self._cm.__exit__(None, None, None)
         self.cursor.close()
 
     def abort(self, exc: BaseException) -> None:
-        self.buf.clear()
+        with contextlib.suppress(Exception):  # the transaction is being rolled back anyway
+            self._cm.__exit__(type(exc), exc, None)
         self.cursor.close()
 
 
-class _SqliteWriter(_Writer):
-    def __init__(self, table: str, batch: Batch, *, columnar: bool = False) -> None:
-        super().__init__(batch)
+class _SqliteWriter:
+    def __init__(self, table: str, batch: Batch) -> None:
         self.cursor = connection.cursor()
         cols = ", ".join(FACT_COLUMNS)
         marks = ", ".join(["%s"] * len(FACT_COLUMNS))
         self.sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
+        self.const = (batch.source_id, batch.pk, batch.county_code)
+        self.buf: list[tuple[Any, ...]] = []
 
-    def _flush(self) -> None:
-        self.cursor.executemany(self.sql, self._stored())
-
-    def add_table(self, table: Any) -> None:
-        self.cursor.executemany(self.sql, zip(*(c.to_pylist() for c in table.columns), strict=True))
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.buf.append(self.const + row)
+        if len(self.buf) >= 20000:
+            self.cursor.executemany(self.sql, self.buf)
+            self.buf.clear()
 
     def finish(self) -> None:
         if self.buf:
-            self._flush()
+            self.cursor.executemany(self.sql, self.buf)
+            self.buf.clear()
         self.cursor.close()
 
     def abort(self, exc: BaseException) -> None:
@@ -1011,21 +874,6 @@ def _stream(batch: Batch, schema: SourceSchema, encoding: str, writer: Any, prog
     return stats
 
 
-def _load(
-    stream: Callable[..., Stats], batch: Batch, encoding: str, table: str, progress: Progress, *, columnar: bool = False
-) -> Stats:
-    """Stream the batch into its table with ``stream`` (row by row or columnar)."""
-    writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch, columnar=columnar)
-    try:
-        stats = stream(batch, batch.schema, encoding, writer, progress)
-        progress.update("writing", batch.size, stats.rows, 0, force=True)
-        writer.finish()
-    except BaseException as exc:
-        writer.abort(exc)
-        raise
-    return stats
-
-
 def _actor(batch: Batch) -> Any:
     return batch.received_by or SystemActor("系统（数据入库）")
 
@@ -1046,8 +894,6 @@ def claim(batch_id: int) -> Batch | None:
 def process_batch(batch_id: int) -> Batch:
     """The ingest job: validate and load one batch, all or nothing. Safe to run again after
     a crash (a killed worker leaves no facts: the load is one transaction)."""
-    from . import columnar  # it builds on this module
-
     batch = claim(batch_id)
     if batch is None:
         return Batch.objects.get(pk=batch_id)
@@ -1063,15 +909,14 @@ def process_batch(batch_id: int) -> Batch:
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status == "loaded":
                 return locked
-            stats = None
-            if columnar.eligible(batch, spool_path(batch)):
-                try:
-                    with transaction.atomic():  # a savepoint: giving up leaves nothing behind
-                        stats = _load(columnar.stream, batch, encoding, table, progress, columnar=True)
-                except columnar.NeedsRowPath as exc:
-                    log.info("batch %s: row-by-row load (%s)", batch.pk, exc)
-            if stats is None:
-                stats = _load(_stream, batch, encoding, table, progress)
+            writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch)
+            try:
+                stats = _stream(batch, batch.schema, encoding, writer, progress)
+                progress.update("writing", batch.size, stats.rows, 0, force=True)
+                writer.finish()
+            except BaseException as exc:
+                writer.abort(exc)
+                raise
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
                 status="loaded",

@@ -281,69 +281,12 @@ class Batch(models.Model):  # 数据批次: one file from a department, loaded a
         return self.status in PROCESSING_STATES
 
 
-class Subject(models.Model):  # 数据主体: a person named in department data
-    """One row per ID number ever named in a department file: its blind index and masked
-    copy are stored once here instead of in every fact."""
-
-    id = models.BigAutoField(primary_key=True)
-    id_index = models.CharField(max_length=64, unique=True)  # blind index of the normalized ID number
-    id_masked = models.CharField(max_length=18)
-
-    class Meta:
-        db_table = "verification_subject"
-        verbose_name = verbose_name_plural = "数据主体"
-
-    def __str__(self) -> str:
-        return self.id_masked
-
-
-class Text(models.Model):  # 文本字典: a category, record key or display text of facts, stored once
-    id = models.BigAutoField(primary_key=True)
-    value = models.CharField(max_length=300, unique=True)
-
-    class Meta:
-        db_table = "verification_text"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class StoredFact(models.Model):  # the compact stored row behind ``Fact`` (append-only)
-    """Numbers only — subject and texts by id — so a department file loads at close to the
-    speed of a raw COPY. On PostgreSQL partitioned by source (migration 0005)."""
-
-    id = models.BigAutoField(primary_key=True)
-    source = models.ForeignKey(Source, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    batch = models.ForeignKey(Batch, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
-    county_code = models.CharField(max_length=6)
-    subject = models.ForeignKey(Subject, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    row_number = models.PositiveIntegerField()
-    period_start = models.DateField(null=True)
-    period_end = models.DateField(null=True)
-    amount_fen = models.BigIntegerField(null=True)
-    category = models.ForeignKey(
-        Text, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    record_key = models.ForeignKey(
-        Text, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    active = models.BooleanField(default=True)
-    detail = models.ForeignKey(Text, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
-
-    class Meta:
-        db_table = "verification_fact_row"
-        indexes = [models.Index(fields=["batch"], name="fact_row_batch_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}:{self.row_number}"
-
-
 class Fact(models.Model):  # 部门数据事实: one row of a loaded batch (append-only)
     """A department's record about one person, keyed by the blind index of the ID number.
 
     Never updated or deleted (a correction is a newer batch with the same record key).
-    A read-only view (migration 0005) over ``StoredFact`` with its subject and texts;
-    rows arrive by COPY into ``verification_fact_row``, checked by the loader.
+    On PostgreSQL the table is partitioned by source (see migration 0003) and refuses
+    UPDATE/DELETE. No foreign-key constraints: rows arrive by COPY, checked by the loader.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -362,8 +305,10 @@ class Fact(models.Model):  # 部门数据事实: one row of a loaded batch (appe
     detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        managed = False
-        db_table = "verification_fact"
+        indexes = [
+            models.Index(fields=["id_index"], name="fact_id_index_idx"),
+            models.Index(fields=["batch"], name="fact_batch_idx"),
+        ]
         verbose_name = verbose_name_plural = "部门数据"
 
     def __str__(self) -> str:

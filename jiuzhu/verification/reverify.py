@@ -87,9 +87,8 @@ def touched_households(batch_id: int) -> list[int]:
     """Households with a member named in the batch (through the blind index)."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT DISTINCT p.household_id FROM verification_fact_row f "
-            "JOIN verification_subject s ON s.id = f.subject_id "
-            "JOIN registry_person p ON p.id_number_index = s.id_index "
+            "SELECT DISTINCT p.household_id FROM verification_fact f "
+            "JOIN registry_person p ON p.id_number_index = f.id_index "
             "WHERE f.batch_id = %s AND p.household_id IS NOT NULL",
             [batch_id],
         )
@@ -135,29 +134,22 @@ def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
             WHERE p.death_date IS NULL
         ),
         cur AS (
-            SELECT pers.household_id, pers.person_id, f.source_id, f.category_id, f.active, f.amount_fen,
+            SELECT pers.household_id, pers.person_id, f.source_id, f.category, f.active, f.amount_fen,
                    f.period_start, f.period_end,
                    ROW_NUMBER() OVER (
-                       PARTITION BY f.source_id, f.subject_id, f.record_key_id ORDER BY f.batch_id DESC, f.id DESC
+                       PARTITION BY f.source_id, f.id_index, f.record_key ORDER BY f.batch_id DESC, f.id DESC
                    ) AS rn
             FROM pers
-            JOIN verification_subject s ON s.id_index = pers.id_number_index
-            JOIN verification_fact_row f ON f.subject_id = s.id
+            JOIN verification_fact f ON f.id_index = pers.id_number_index
             LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
             WHERE f.batch_id >= COALESCE(c.min_batch, 0)
-        ),
-        agg AS (
-            SELECT household_id, person_id, source_id, category_id, COUNT(*) AS n,
-                   COALESCE(SUM(amount_fen), 0) AS total,
-                   COALESCE(SUM(CASE WHEN (period_end IS NULL OR period_end >= %s)
-                                      AND (period_start IS NULL OR period_start <= %s) THEN amount_fen ELSE 0 END), 0)
-                   AS recent
-            FROM cur WHERE rn = 1 AND active
-            GROUP BY household_id, person_id, source_id, category_id
         )
-        SELECT agg.household_id, agg.person_id, agg.source_id, t.value, agg.n, agg.total, agg.recent
-        FROM agg JOIN verification_text t ON t.id = agg.category_id
-        ORDER BY agg.household_id
+        SELECT household_id, person_id, source_id, category, COUNT(*), COALESCE(SUM(amount_fen), 0),
+               COALESCE(SUM(CASE WHEN (period_end IS NULL OR period_end >= %s)
+                                  AND (period_start IS NULL OR period_start <= %s) THEN amount_fen ELSE 0 END), 0)
+        FROM cur WHERE rn = 1 AND active
+        GROUP BY household_id, person_id, source_id, category
+        ORDER BY household_id
     """
     return sql, params
 

@@ -24,12 +24,11 @@ def process_batch_task(batch_id: int) -> dict[str, Any]:
 def batch_statistics(batch: Batch) -> dict[str, int]:
     """How many persons a batch names, and how many of them (and rows) are in the registry."""
     with connection.cursor() as cur:
-        cur.execute("SELECT COUNT(DISTINCT subject_id) FROM verification_fact_row WHERE batch_id = %s", [batch.pk])
+        cur.execute("SELECT COUNT(DISTINCT id_index) FROM verification_fact WHERE batch_id = %s", [batch.pk])
         persons = cur.fetchone()[0]
         cur.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT f.subject_id) FROM verification_fact_row f "
-            "JOIN verification_subject s ON s.id = f.subject_id "
-            "JOIN registry_person p ON p.id_number_index = s.id_index WHERE f.batch_id = %s",
+            "SELECT COUNT(*), COUNT(DISTINCT f.id_index) FROM verification_fact f "
+            "JOIN registry_person p ON p.id_number_index = f.id_index WHERE f.batch_id = %s",
             [batch.pk],
         )
         matched_rows, matched_persons = cur.fetchone()

@@ -447,7 +447,7 @@ def test_it_keeps_facts_append_only(world, catalog, upload, new_id):
         from django.db import DatabaseError, transaction
 
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-            cur.execute("UPDATE verification_fact_row SET active = false")
+            cur.execute("UPDATE verification_fact SET detail = 'x'")
 
 
 def test_it_corrects_facts_with_a_newer_batch_of_the_same_record(world, catalog, upload, household_in):
