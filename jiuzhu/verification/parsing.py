@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jiuzhu.core.errors import InvalidInput
-from jiuzhu.core.idnumber import check_character, mask_id_number, parse_id_number
+from jiuzhu.core.idnumber import is_valid_normalized, mask_id_number, parse_id_number
 
 
 class CellError(ValueError):
@@ -152,23 +152,9 @@ def parse_int(raw: Any) -> int:
         raise CellError(f"“{value}”不是整数") from None
 
 
-def _valid_18(value: str) -> bool:
-    """The common case checked quickly: 18 ASCII characters, right check character, a birth
-    date that exists and is not in the future (anything else goes the long way for its message)."""
-    if not (len(value) == 18 and value.isascii() and value[:17].isdigit() and value[17] in "0123456789X"):
-        return False
-    if check_character(value[:17]) != value[17]:
-        return False
-    try:
-        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return birth.year >= 1880 and birth <= dt.date.today()
-
-
 def parse_id(raw: Any) -> str:
     """The normalized 18-character ID number (15-digit numbers converted)."""
-    if raw.__class__ is str and _valid_18(raw):
+    if raw.__class__ is str and is_valid_normalized(raw):
         return raw
     if isinstance(raw, float | int) and not isinstance(raw, bool):
         raise CellError("身份证号码被存成了数字格式，后几位可能已丢失；请将该列设为文本格式后重新导出")

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jiuzhu.core.errors import InvalidInput
-from jiuzhu.core.idnumber import check_character, make_id_number, mask_id_number, parse_id_number
+from jiuzhu.core.idnumber import (
+    check_character,
+    is_valid_normalized,
+    make_id_number,
+    mask_id_number,
+    parse_id_number,
+)
 
 VALID = "11010519491231002X"  # the GB 11643 standard's own example
 
@@ -82,3 +88,21 @@ def test_it_never_accepts_a_number_whose_check_character_is_wrong(first17, last)
     if check_character(first17) != last:
         with pytest.raises(InvalidInput):
             parse_id_number(value)
+
+
+@given(st.text(alphabet="0123456789Xx １", min_size=16, max_size=19))
+def test_the_quick_check_accepts_exactly_the_normal_numbers_the_parser_keeps(raw):
+    """``is_valid_normalized`` (the bulk-file shortcut) never disagrees with the parser."""
+    try:
+        kept = parse_id_number(raw).value == raw
+    except InvalidInput:
+        kept = False
+    assert is_valid_normalized(raw) == kept
+
+
+def test_the_quick_check_accepts_a_generated_number_and_refuses_its_variants():
+    value = make_id_number("370405", dt.date(1980, 1, 2), 17, "M")
+    assert is_valid_normalized(value)
+    assert not is_valid_normalized(value[:-1] + ("0" if value[-1] != "0" else "1"))
+    assert not is_valid_normalized(" " + value[1:])
+    assert not is_valid_normalized(value[:6] + "20991231" + value[14:])
