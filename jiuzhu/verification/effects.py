@@ -11,6 +11,7 @@ several facts with the same record key the newest batch wins (corrections are ba
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from django.db.models import Max
 from jiuzhu.rules import ASSET_TYPES
 
 from .catalog import measure_label
-from .models import Batch, Source
+from .models import Batch, Source, person_key
 
 WINDOW_DAYS = 365  # "近12个月"
 
@@ -85,12 +86,10 @@ class Catalog:
 
 @dataclass
 class FactRow:
-    id: int
     source_id: int
     batch_id: int
     county_code: str
-    id_index: str
-    id_masked: str
+    person: str  # person key: the blind index's first 128 bits, hex
     row_number: int
     period_start: dt.date | None
     period_end: dt.date | None
@@ -102,9 +101,17 @@ class FactRow:
 
 
 FACT_SELECT = (
-    "SELECT id, source_id, batch_id, county_code, id_index, id_masked, row_number, period_start, period_end, "
-    "amount_fen, category, record_key, active, detail FROM verification_fact"
+    "SELECT f.source_id, f.batch_id, f.county_code, f.person, f.row_number, f.period_start, f.period_end, "
+    "f.amount_fen, t.category, t.record_key, f.active, t.detail FROM verification_fact f "
+    "JOIN verification_fact_text t ON t.batch_id = f.batch_id AND t.number = f.text_number"
 )
+
+
+def person_key_sql(column: str) -> str:
+    """SQL for the facts' person key of a blind-index column (``models.person_key``)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(LEFT({column}, 32) AS uuid)"
+    return f"substr({column}, 1, 32)"
 
 
 def _date(value: Any) -> dt.date | None:
@@ -113,28 +120,30 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _key(value: Any) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
+
+
 # A fact counts only if no later full batch of its data type and county replaced it.
 _NOT_REPLACED = (
-    " AND batch_id >= COALESCE((SELECT MAX(b.id) FROM verification_batch b"
-    " WHERE b.source_id = verification_fact.source_id AND b.county_code = verification_fact.county_code"
+    " AND f.batch_id >= COALESCE((SELECT MAX(b.id) FROM verification_batch b"
+    " WHERE b.source_id = f.source_id AND b.county_code = f.county_code"
     " AND b.status = 'loaded' AND b.kind = 'full'), 0)"
 )
 
 
 def fetch_current(indexes: Iterable[str]) -> list[FactRow]:
-    """The current facts about the given blind indexes: one indexed query (the full-batch
-    cut-off checked in SQL per fact), then the newest record per key."""
-    keys = sorted(set(indexes))
+    """The current facts about the persons of the given blind indexes: one indexed query
+    (the full-batch cut-off checked in SQL per fact), then the newest record per key."""
+    keys = sorted({person_key(i) for i in indexes})
     if not keys:
         return []
     marks = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cur:
-        cur.execute(f"{FACT_SELECT} WHERE id_index IN ({marks}){_NOT_REPLACED}", keys)
+        cur.execute(f"{FACT_SELECT} WHERE f.person IN ({marks}){_NOT_REPLACED}", keys)
         rows = cur.fetchall()
     facts = [
-        FactRow(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _date(r[7]), _date(r[8]), r[9], r[10], r[11], bool(r[12]), r[13]
-        )
+        FactRow(r[0], r[1], r[2], _key(r[3]), r[4], _date(r[5]), _date(r[6]), r[7], r[8], r[9], bool(r[10]), r[11])
         for r in rows
     ]
     return current(facts, {})
@@ -157,11 +166,11 @@ def current(facts: list[FactRow], cutoffs: dict[tuple[int, str], int]) -> list[F
     for f in facts:
         if f.batch_id < cutoffs.get((f.source_id, f.county_code), 0):
             continue
-        key = (f.source_id, f.id_index, f.record_key)
+        key = (f.source_id, f.person, f.record_key)
         seen = best.get(key)
-        if seen is None or (f.batch_id, f.id) > (seen.batch_id, seen.id):
+        if seen is None or (f.batch_id, f.row_number) > (seen.batch_id, seen.row_number):
             best[key] = f
-    return sorted(best.values(), key=lambda f: (f.source_id, f.period_start or dt.date.min, f.id))
+    return sorted(best.values(), key=lambda f: (f.source_id, f.period_start or dt.date.min, f.batch_id, f.row_number))
 
 
 @dataclass

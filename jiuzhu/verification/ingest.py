@@ -44,12 +44,11 @@ from django.utils import timezone
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
-from jiuzhu.core.idnumber import mask_id_number
 from jiuzhu.registry.pii import blind_index
 
 from . import parsing
-from .catalog import ensure_partition, partition_of
-from .models import Batch, SourceSchema
+from .catalog import attach_batch_table, batch_table, ensure_partition
+from .models import Batch, SourceSchema, person_key
 
 log = logging.getLogger("jiuzhu.verification")
 
@@ -63,20 +62,19 @@ CHUNK = 1024 * 1024
 FORMATS = {"csv": "CSV", "xlsx": "Excel（.xlsx）", "jsonl": "JSON Lines"}
 ENCODING_CHOICES = [("auto", "自动识别"), ("utf-8", "UTF-8"), ("gbk", "GBK（GB18030）")]
 FACT_COLUMNS = (
+    "slot",
     "source_id",
     "batch_id",
     "county_code",
-    "id_index",
-    "id_masked",
+    "person",
     "row_number",
     "period_start",
     "period_end",
     "amount_fen",
-    "category",
-    "record_key",
     "active",
-    "detail",
+    "text_number",
 )
+TEXT_COLUMNS = ("batch_id", "number", "category", "record_key", "detail")
 
 
 def spool_dir() -> Path:
@@ -439,7 +437,7 @@ class Converter:
         self.inactive = set(schema.inactive_states or [])
         self.key_pos = [self.index[k] for k in schema.record_key]
         self.detail_pos = [(self.index[k], self.fields[self.index[k]]["header"]) for k in schema.detail_fields]
-        self.id_cache: dict[Any, tuple[str, str] | str] = {}
+        self.id_cache: dict[Any, str | parsing.CellError] = {}
         self.caches: list[dict[Any, Any]] = [{} for _ in self.fields]
         self.kinds = [f["type"] for f in self.fields]
         self.parsers: list[Callable[[Any], Any] | None] = [self._parser(k) for k in self.kinds]
@@ -470,17 +468,17 @@ class Converter:
             "id_number": parsing.parse_id,
         }.get(kind)
 
-    def _id(self, raw: Any) -> tuple[str, str] | str:
-        """(blind index, masked) of a raw ID cell, or the error message."""
+    def _id(self, raw: Any) -> str | parsing.CellError:
+        """The person key (blind index) of a raw ID cell, or its error."""
         hit = self.id_cache.get(raw)
         if hit is not None:
             return hit
         try:
             value = parsing.parse_id(raw)
         except parsing.CellError as exc:
-            out: tuple[str, str] | str = exc.message
+            out: str | parsing.CellError = exc
         else:
-            out = (blind_index("id_number", value), mask_id_number(value))
+            out = person_key(blind_index("id_number", value))
         if len(self.id_cache) >= CACHE_LIMIT:
             self.id_cache.clear()
         self.id_cache[raw] = out
@@ -502,9 +500,9 @@ class Converter:
                 continue
             if i == self.id_pos:
                 ident = self._id(raw)
-                if ident.__class__ is str:
+                if ident.__class__ is not str:
                     ok = False
-                    stats.add_error(number, self.headers[i], ident, parsing.masked_raw_id(raw))  # type: ignore[arg-type]
+                    stats.add_error(number, self.headers[i], ident.message, parsing.masked_raw_id(raw))  # type: ignore[union-attr]
                 else:
                     cells[i] = ident
                 continue
@@ -533,16 +531,16 @@ class Converter:
                 cells[i] = hit
         if not ok:
             return None
-        idx, masked = cells[self.id_pos]
+        person = cells[self.id_pos]
         start, end = self._period(cells)
         amount = cells[self.amount_pos] if self.amount_pos is not None else None
         category = (cells[self.category_pos] or "")[:40] if self.category_pos is not None else ""
         key = self.key(tuple([cells[p] for p in self.key_pos]))
         active = self.state_pos is None or cells[self.state_pos] not in self.inactive
         detail = self.detail(tuple([raw_cells[p] for p, _ in self.detail_pos]))
-        self.hashes.append(hash((idx, key, start, end)))
+        self.hashes.append(hash((person, key, start, end)))
         self.rows.append(number)
-        return (idx, masked, number, start, end, amount, category, key, active, detail)
+        return (person, number, start, end, amount, category, key, active, detail)
 
     def key(self, key_values: tuple[Any, ...]) -> str:
         """The record key (记录标识) of converted key cells."""
@@ -619,10 +617,11 @@ def _map(values: Sequence[Any], convert: Callable[[Any], Any], cache: dict[Any, 
         return list(map(cache.__getitem__, values))
     except KeyError:
         pass
-    new = {v for v in set(values) if v not in cache}
+    distinct = dict.fromkeys(values)  # in order of first appearance: the same numbering as row by row
+    new = [v for v in distinct if v not in cache]
     if len(cache) + len(new) > CACHE_LIMIT:
         cache.clear()
-        new = set(values)
+        new = list(distinct)
     for v in new:
         out = convert(v)
         if out is _BAD:
@@ -659,7 +658,7 @@ class ChunkConverter:
                 return _BAD if required else None
             if i == conv.id_pos:
                 ident = conv._id(raw)
-                return _BAD if ident.__class__ is str else ident
+                return ident if ident.__class__ is str else _BAD
             if parser is None:
                 return raw.strip() if raw.__class__ is str else parsing.text(raw)
             try:
@@ -686,9 +685,7 @@ class ChunkConverter:
             if mapped is None:
                 return None
             cols.append(mapped)
-        idents = cols[conv.id_pos]
-        idx = list(map(itemgetter(0), idents))
-        masked = list(map(itemgetter(1), idents))
+        person = cols[conv.id_pos]
         if self.period_pos:
             periods = _map(list(zip(*(cols[p] for p in self.period_pos), strict=True)), self._period, caches["period"])
             assert periods is not None
@@ -719,9 +716,9 @@ class ChunkConverter:
         )
         assert category is not None and key is not None and active is not None and detail is not None
         numbers = range(first, first + n)
-        conv.hashes.extend(map(hash, zip(idx, key, start, end, strict=True)))
+        conv.hashes.extend(map(hash, zip(person, key, start, end, strict=True)))
         conv.rows.extend(numbers)
-        return (idx, masked, numbers, start, end, amount, category, key, active, detail)
+        return (person, numbers, start, end, amount, category, key, active, detail)
 
 
 def _as_text(value: Any) -> str:
@@ -743,63 +740,109 @@ def _esc(value: str) -> str:
 
 
 _TRUE_FALSE = {True: "t", False: "f"}
+_NULL = "\\N"
 
 
 def _or_null(value: Any) -> str:
-    return value or "\\N"
+    return value or _NULL
 
 
 def _none_null(value: Any) -> str:
-    return "\\N" if value is None else str(value)
+    return _NULL if value is None else str(value)
+
+
+class _Texts:
+    """Numbers of a batch's distinct (category, record key, detail); new ones wait in
+    ``pending`` to be written to ``verification_fact_text``."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, str, str], int] = {}
+        self.next = 1
+        self.pending: list[tuple[int, str, str, str]] = []
+
+    def assign(self, text: tuple[str, str, str]) -> int:
+        number = self.next
+        self.next += 1
+        self.pending.append((number, *text))
+        return number
+
+    def number(self, text: tuple[str, str, str]) -> int:
+        number = self.numbers.get(text)
+        if number is None:
+            if len(self.numbers) >= CACHE_LIMIT:
+                self.numbers.clear()  # a text seen again later gets a second number: still right
+            number = self.numbers[text] = self.assign(text)
+        return number
+
+    def numbers_of(self, category: Sequence[str], key: Sequence[str], detail: Sequence[str]) -> list[int]:
+        numbers = _map(list(zip(category, key, detail, strict=True)), self.assign, self.numbers)
+        assert numbers is not None
+        return numbers
 
 
 class _PgWriter:
-    """Streams rows into COPY (text format) while the file is still being read."""
+    """Streams rows into COPY (text format) while the file is still being read; the texts
+    go in between, in COPYs of their own (one connection runs one COPY at a time)."""
 
-    def __init__(self, table: str, batch: Batch) -> None:
+    def __init__(self, table: str, batch: Batch, slot: int) -> None:
         self.cursor = connection.cursor()
-        cols = ", ".join(FACT_COLUMNS)
-        self._cm = self.cursor.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN')
-        self.copy = self._cm.__enter__()
-        self.head = f"{batch.source_id}\t{batch.pk}\t{batch.county_code}"
-        self.prefix = self.head + "\t"
+        self.sql = f'COPY "{table}" ({", ".join(FACT_COLUMNS)}) FROM STDIN'
+        self.head = f"{slot}\t{batch.source_id}\t{batch.pk}\t{batch.county_code}"
+        self.batch_id = batch.pk
+        self.texts = _Texts()
         self.buf: list[str] = []
-        self.caches: list[dict[Any, str]] = [{} for _ in range(6)]
+        self.caches: list[dict[Any, str]] = [{} for _ in range(3)]
+        self._open()
 
-    def add(self, row: tuple[Any, ...]) -> None:
-        idx, masked, number, start, end, amount, category, key, active, detail = row
-        self.buf.append(
-            f"{self.prefix}{idx}\t{masked}\t{number}\t{start or chr(92) + 'N'}\t{end or chr(92) + 'N'}\t"
-            f"{chr(92) + 'N' if amount is None else amount}\t{_esc(category)}\t{_esc(key)}\t"
-            f"{'t' if active else 'f'}\t{_esc(detail)}\n"
-        )
-        if len(self.buf) >= 4000:
+    def _open(self) -> None:
+        self._cm = self.cursor.cursor.copy(self.sql)
+        self.copy = self._cm.__enter__()
+
+    def _flush(self, *, texts_at: int = 20_000) -> None:
+        if self.buf:
             self.copy.write("".join(self.buf))
             self.buf.clear()
+        if len(self.texts.pending) >= texts_at:
+            self._cm.__exit__(None, None, None)
+            with self.cursor.cursor.copy(f"COPY verification_fact_text ({', '.join(TEXT_COLUMNS)}) FROM STDIN") as copy:
+                copy.write(
+                    "".join(
+                        f"{self.batch_id}\t{n}\t{_esc(c)}\t{_esc(k)}\t{_esc(d)}\n" for n, c, k, d in self.texts.pending
+                    )
+                )
+            self.texts.pending.clear()
+            self._open()
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        person, number, start, end, amount, category, key, active, detail = row
+        text = self.texts.number((category, key, detail))
+        self.buf.append(
+            f"{self.head}\t{person}\t{number}\t{start or _NULL}\t{end or _NULL}\t"
+            f"{_NULL if amount is None else amount}\t{'t' if active else 'f'}\t{text}\n"
+        )
+        if len(self.buf) >= 4000:
+            self._flush()
 
     def add_columns(self, columns: tuple[Sequence[Any], ...]) -> None:
         """The rows of ``ChunkConverter.convert``, written as ``add`` would write them."""
-        idx, masked, numbers, start, end, amount, category, key, active, detail = columns
+        person, numbers, start, end, amount, category, key, active, detail = columns
         caches = self.caches
-        texts = [
-            _map(start, _or_null, caches[0]),
-            _map(end, _or_null, caches[1]),
-            _map(amount, _none_null, caches[2]),
-            _map(category, _esc, caches[3]),
-            _map(key, _esc, caches[4]),
-            list(map(_TRUE_FALSE.__getitem__, active)),
-            _map(detail, _esc, caches[5]),
-        ]
-        lines = zip(repeat(self.head), idx, masked, map(str, numbers), *texts)
-        if self.buf:
-            self.copy.write("".join(self.buf))
-            self.buf.clear()
-        self.copy.write("\n".join(map("\t".join, lines)) + "\n")  # type: ignore[arg-type]
+        lines = zip(
+            repeat(self.head),
+            person,
+            map(str, numbers),
+            _map(start, _or_null, caches[0]),  # type: ignore[arg-type]
+            _map(end, _or_null, caches[1]),  # type: ignore[arg-type]
+            _map(amount, _none_null, caches[2]),  # type: ignore[arg-type]
+            map(_TRUE_FALSE.__getitem__, active),
+            map(str, self.texts.numbers_of(category, key, detail)),
+        )
+        self._flush()
+        self.copy.write("\n".join(map("\t".join, lines)) + "\n")
+        self._flush()
 
     def finish(self) -> None:
-        if self.buf:
-            self.copy.write("".join(self.buf))
-            self.buf.clear()
+        self._flush(texts_at=1)
         self._cm.__exit__(None, None, None)
         self.cursor.close()
 
@@ -810,30 +853,40 @@ class _PgWriter:
 
 
 class _SqliteWriter:
-    def __init__(self, table: str, batch: Batch) -> None:
+    def __init__(self, table: str, batch: Batch, slot: int) -> None:
         self.cursor = connection.cursor()
-        cols = ", ".join(FACT_COLUMNS)
         marks = ", ".join(["%s"] * len(FACT_COLUMNS))
-        self.sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks})'
-        self.const = (batch.source_id, batch.pk, batch.county_code)
+        self.sql = f'INSERT INTO "{table}" ({", ".join(FACT_COLUMNS)}) VALUES ({marks})'
+        self.text_sql = f"INSERT INTO verification_fact_text ({', '.join(TEXT_COLUMNS)}) VALUES (%s, %s, %s, %s, %s)"
+        self.const = (slot, batch.source_id, batch.pk, batch.county_code)
+        self.batch_id = batch.pk
+        self.texts = _Texts()
         self.buf: list[tuple[Any, ...]] = []
 
     def add(self, row: tuple[Any, ...]) -> None:
-        self.buf.append(self.const + row)
+        person, number, start, end, amount, category, key, active, detail = row
+        text = self.texts.number((category, key, detail))
+        self.buf.append((*self.const, person, number, start, end, amount, active, text))
         if len(self.buf) >= 20000:
-            self.cursor.executemany(self.sql, self.buf)
-            self.buf.clear()
+            self._flush()
 
     def add_columns(self, columns: tuple[Sequence[Any], ...]) -> None:
-        self.buf.extend(zip(repeat(self.const[0]), repeat(self.const[1]), repeat(self.const[2]), *columns))
+        person, numbers, start, end, amount, category, key, active, detail = columns
+        texts = self.texts.numbers_of(category, key, detail)
+        self.buf.extend(
+            (*self.const, *row) for row in zip(person, numbers, start, end, amount, active, texts, strict=True)
+        )
         if len(self.buf) >= 20000:
-            self.cursor.executemany(self.sql, self.buf)
-            self.buf.clear()
+            self._flush()
+
+    def _flush(self) -> None:
+        self.cursor.executemany(self.sql, self.buf)
+        self.buf.clear()
+        self.cursor.executemany(self.text_sql, [(self.batch_id, *t) for t in self.texts.pending])
+        self.texts.pending.clear()
 
     def finish(self) -> None:
-        if self.buf:
-            self.cursor.executemany(self.sql, self.buf)
-            self.buf.clear()
+        self._flush()
         self.cursor.close()
 
     def abort(self, exc: BaseException) -> None:
@@ -1096,12 +1149,12 @@ def process_batch(batch_id: int) -> Batch:
         if batch.file_format in ("csv", "jsonl"):
             encoding = detect_encoding(spool_path(batch), batch.encoding_declared)
         ensure_partition(batch.source)
-        table = partition_of(batch.source_id)
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status == "loaded":
                 return locked
-            writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch)
+            table, slot = batch_table(batch)
+            writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch, slot)
             try:
                 stats = _stream(batch, batch.schema, encoding, writer, progress)
                 progress.update("writing", batch.size, stats.rows, 0, force=True)
@@ -1109,6 +1162,7 @@ def process_batch(batch_id: int) -> Batch:
             except BaseException as exc:
                 writer.abort(exc)
                 raise
+            attach_batch_table(table, slot)
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
                 status="loaded",

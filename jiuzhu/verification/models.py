@@ -146,7 +146,7 @@ class Source(models.Model):  # 核对数据类型（数据源）
     @property
     def partition_name(self) -> str:
         # by id as well as code: a partition's bound is the source id, which a name must not outlive
-        return f"verification_fact_{self.pk}_" + "".join(c if c.isalnum() else "_" for c in self.code.lower())[:36]
+        return f"verification_fact_s{self.pk}_" + "".join(c if c.isalnum() else "_" for c in self.code.lower())[:36]
 
 
 FIELD_TYPE_CHOICES = [
@@ -282,45 +282,68 @@ class Batch(models.Model):  # 数据批次: one file from a department, loaded a
 
 
 class Fact(models.Model):  # 部门数据事实: one row of a loaded batch (append-only)
-    """A department's record about one person, keyed by the blind index of the ID number.
+    """A department's record about one person, keyed by the first 128 bits of the blind
+    index of the ID number (``person``); its texts (category, record key, detail) are
+    stored once per batch in ``FactText``.
 
     Never updated or deleted (a correction is a newer batch with the same record key).
-    On PostgreSQL the table is partitioned by source (see migration 0003) and refuses
-    UPDATE/DELETE. No foreign-key constraints: rows arrive by COPY, checked by the loader.
+    On PostgreSQL the table is partitioned by ``slot`` (see migration 0005): the source's
+    id, or minus the batch id for a large batch loaded into its own partition; UPDATE and
+    DELETE are refused. No foreign-key constraints: rows arrive by COPY, checked by the
+    loader.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("batch_id", "row_number")
+    slot = models.BigIntegerField()
     source = models.ForeignKey(Source, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     batch = models.ForeignKey(Batch, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     county_code = models.CharField(max_length=6)
-    id_index = models.CharField(max_length=64)  # blind index of the normalized ID number
-    id_masked = models.CharField(max_length=18)
+    person = models.UUIDField()  # 人员标识: blind index of the normalized ID number, first 128 bits
     row_number = models.PositiveIntegerField()
     period_start = models.DateField(null=True)
     period_end = models.DateField(null=True)
     amount_fen = models.BigIntegerField(null=True)
-    category = models.CharField(max_length=40, blank=True)
-    record_key = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
-    detail = models.CharField(max_length=300, blank=True)
+    text_number = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["id_index"], name="fact_id_index_idx"),
-            models.Index(fields=["batch"], name="fact_batch_idx"),
+            models.Index(fields=["person"], name="fact_person_idx"),
+            models.Index(fields=["batch"], name="fact_batch_block_idx"),
         ]
         verbose_name = verbose_name_plural = "部门数据"
 
     def __str__(self) -> str:
-        return f"{self.id_masked} {self.detail[:30]}"
+        return f"{self.batch_id}#{self.row_number}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
+        if not kwargs.get("force_insert"):
             raise AppendOnly("部门数据只能追加，不能修改")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnly("部门数据只能追加，不能删除")
+
+
+class FactText(models.Model):  # 事实文本: the texts of a batch's facts, each distinct triple once
+    pk = models.CompositePrimaryKey("batch_id", "number")
+    batch = models.ForeignKey(Batch, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    number = models.PositiveIntegerField()
+    category = models.CharField(max_length=40, blank=True)
+    record_key = models.CharField(max_length=100, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        db_table = "verification_fact_text"
+        verbose_name = verbose_name_plural = "部门数据文本"
+
+    def __str__(self) -> str:
+        return self.detail[:30]
+
+
+def person_key(blind_index: str) -> str:
+    """The fact table's person key of a registry blind index (hex, first 128 bits)."""
+    return blind_index[:32]
 
 
 class AppendOnly(Exception):

@@ -23,7 +23,7 @@ from jiuzhu.rules import INCOME_TYPES, PROGRAMS, RulesInputError, evaluate_one, 
 
 from .catalog import EXPENSE_MEASURES, STATUS_MEASURES
 from .effects import Catalog, FactRow, Measures, fetch_current, measure_person
-from .models import Authorization, Batch, PeerQuery
+from .models import Authorization, Batch, PeerQuery, person_key
 
 STATEMENT = (
     "本报告依据核对对象的书面授权，仅记载有关部门提供的数据及其与救助标准的比对结果，"
@@ -148,15 +148,15 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
     if not members:
         raise InvalidInput("no_members", "该家庭没有在册成员，无法核对", field="household_id")
     catalog = Catalog()
-    by_index = {p.id_number_index: p for p in members}
-    facts = fetch_current(by_index)
+    by_key = {person_key(p.id_number_index): p for p in members}
+    facts = fetch_current(p.id_number_index for p in members)
     batches = {
         b.pk: b
         for b in Batch.objects.filter(pk__in={f.batch_id for f in facts}).only("id", "loaded_at", "period_end", "kind")
     }
     per_person: dict[int, list[FactRow]] = {}
     for f in facts:
-        per_person.setdefault(by_index[f.id_index].pk, []).append(f)
+        per_person.setdefault(by_key[f.person].pk, []).append(f)
     measures = {pid: measure_person(fs, catalog, on) for pid, fs in per_person.items()}
 
     area = Area.objects.filter(code=household.area_id).select_related("parent").first()
@@ -195,7 +195,7 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
         batch = batches.get(f.batch_id)
         fact_rows.append(
             {
-                "member": index_of[by_index[f.id_index].pk],
+                "member": index_of[by_key[f.person].pk],
                 "source": source.code,
                 "source_name": f"{source.provider.name}·{source.name}",
                 "category": f.category,

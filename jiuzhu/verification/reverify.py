@@ -29,7 +29,7 @@ from jiuzhu.programs.engine import parameter_store
 from jiuzhu.registry import bulk
 from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
 
-from .effects import WINDOW_DAYS, Accumulator, Catalog, full_batch_cutoffs
+from .effects import WINDOW_DAYS, Accumulator, Catalog, full_batch_cutoffs, person_key_sql
 from .models import Finding, ReverificationRun, Snapshot
 from .report import FINDING_OF_TEST, NOT_ECONOMIC
 
@@ -88,7 +88,7 @@ def touched_households(batch_id: int) -> list[int]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT p.household_id FROM verification_fact f "
-            "JOIN registry_person p ON p.id_number_index = f.id_index "
+            f"JOIN registry_person p ON {person_key_sql('p.id_number_index')} = f.person "
             "WHERE f.batch_id = %s AND p.household_id IS NOT NULL",
             [batch_id],
         )
@@ -129,18 +129,20 @@ def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
     sql = f"""
         WITH {cte},
         pers AS (
-            SELECT p.id AS person_id, p.household_id, p.id_number_index FROM registry_person p
+            SELECT p.id AS person_id, p.household_id, {person_key_sql("p.id_number_index")} AS person
+            FROM registry_person p
             JOIN {RUN_TABLE} r ON r.household_id = p.household_id
             WHERE p.death_date IS NULL
         ),
         cur AS (
-            SELECT pers.household_id, pers.person_id, f.source_id, f.category, f.active, f.amount_fen,
+            SELECT pers.household_id, pers.person_id, f.source_id, t.category, f.active, f.amount_fen,
                    f.period_start, f.period_end,
                    ROW_NUMBER() OVER (
-                       PARTITION BY f.source_id, f.id_index, f.record_key ORDER BY f.batch_id DESC, f.id DESC
+                       PARTITION BY f.source_id, f.person, t.record_key ORDER BY f.batch_id DESC, f.row_number DESC
                    ) AS rn
             FROM pers
-            JOIN verification_fact f ON f.id_index = pers.id_number_index
+            JOIN verification_fact f ON f.person = pers.person
+            JOIN verification_fact_text t ON t.batch_id = f.batch_id AND t.number = f.text_number
             LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
             WHERE f.batch_id >= COALESCE(c.min_batch, 0)
         )

@@ -11,6 +11,7 @@ from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Application
 
 from . import ingest, reverify
+from .effects import person_key_sql
 from .models import Batch
 
 
@@ -24,11 +25,11 @@ def process_batch_task(batch_id: int) -> dict[str, Any]:
 def batch_statistics(batch: Batch) -> dict[str, int]:
     """How many persons a batch names, and how many of them (and rows) are in the registry."""
     with connection.cursor() as cur:
-        cur.execute("SELECT COUNT(DISTINCT id_index) FROM verification_fact WHERE batch_id = %s", [batch.pk])
+        cur.execute("SELECT COUNT(DISTINCT person) FROM verification_fact WHERE batch_id = %s", [batch.pk])
         persons = cur.fetchone()[0]
         cur.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT f.id_index) FROM verification_fact f "
-            "JOIN registry_person p ON p.id_number_index = f.id_index WHERE f.batch_id = %s",
+            "SELECT COUNT(*), COUNT(DISTINCT f.person) FROM verification_fact f "
+            f"JOIN registry_person p ON {person_key_sql('p.id_number_index')} = f.person WHERE f.batch_id = %s",
             [batch.pk],
         )
         matched_rows, matched_persons = cur.fetchone()

@@ -143,16 +143,17 @@ def test_the_fast_path_writes_the_same_copy_lines_as_the_row_path(catalog, monke
         def write(self, text: str) -> None:
             self.text.append(text)
 
-    def lines(feed: Any) -> str:
+    def lines(feed: Any) -> tuple[str, list[Any]]:
         writer = object.__new__(ingest._PgWriter)
-        writer.head = f"{batch.source_id}\t{batch.pk}\t{batch.county_code}"
-        writer.prefix = writer.head + "\t"
-        writer.buf, writer.caches, writer.copy = [], [{} for _ in range(6)], Copy()
+        writer.head = f"{batch.source_id}\t{batch.source_id}\t{batch.pk}\t{batch.county_code}"
+        writer.buf, writer.caches, writer.copy = [], [{} for _ in range(3)], Copy()
+        writer.texts = ingest._Texts()
         feed(writer)
         if writer.buf:
             writer.copy.write("".join(writer.buf))
-        return "".join(writer.copy.text)
+        return "".join(writer.copy.text), writer.texts.pending
 
-    by_row = lines(lambda w: [w.add(r) for r in rows])
-    by_columns = lines(lambda w: w.add_columns(tuple(list(c) for c in zip(*rows, strict=True))))
+    by_row, texts = lines(lambda w: [w.add(r) for r in rows])
+    by_columns, same_texts = lines(lambda w: w.add_columns(tuple(list(c) for c in zip(*rows, strict=True))))
     assert by_row == by_columns and by_row.count("\n") == len(rows)
+    assert texts == same_texts and 0 < len(texts) < len(rows)
