@@ -14,6 +14,7 @@ import base64
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -73,3 +74,8 @@ class PiiCipher:
         return hmac.digest(
             self._index_key, field.encode("ascii") + b"\x00" + normalized.encode("utf-8"), "sha256"
         ).hex()
+
+    def blind_indexes(self, field: str, values: Iterable[str]) -> list[str]:
+        """``blind_index`` of many values (bulk files)."""
+        key, prefix, digest = self._index_key, field.encode("ascii") + b"\x00", hmac.digest
+        return [digest(key, prefix + v.encode("utf-8"), "sha256").hex() for v in values]

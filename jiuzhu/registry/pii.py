@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,6 +42,10 @@ def seal(field: str, value: str, *, index: str | None = None) -> Sealed:
 
 def blind_index(field: str, value: str) -> str:
     return cipher().blind_index(field, value)
+
+
+def blind_indexes(field: str, values: Iterable[str]) -> list[str]:
+    return cipher().blind_indexes(field, values)
 
 
 def unseal(field: str, blob: bytes | memoryview | None) -> str:

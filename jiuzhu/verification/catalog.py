@@ -185,6 +185,10 @@ def ensure_partition(source: Source) -> None:
             f'CREATE TABLE IF NOT EXISTS "{source.partition_name}" PARTITION OF verification_fact '
             f"FOR VALUES IN ({int(source.pk)})"
         )
+        cur.execute(
+            f'CREATE INDEX IF NOT EXISTS "{source.partition_name[:56]}_batch" '
+            f'ON "{source.partition_name}" USING brin (batch_id)'
+        )
 
 
 def partition_of(source_id: int) -> str:
@@ -218,6 +222,7 @@ def attach_batch_table(table: str, slot: int) -> None:
     """Attach a batch's own table (its CHECK spares the scan; the indexes are built now)."""
     if slot < 0:
         with connection.cursor() as cur:
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sort the index in memory
             cur.execute(f'ALTER TABLE verification_fact ATTACH PARTITION "{table}" FOR VALUES IN ({slot})')
 
 

@@ -114,6 +114,12 @@ def person_key_sql(column: str) -> str:
     return f"substr({column}, 1, 32)"
 
 
+def batch_filter(batch: Batch) -> tuple[str, list[Any]]:
+    """SQL (on facts ``f``) for the facts of one batch: its slot names the partitions to
+    read (the source's, or the batch's own), the batch id the rows."""
+    return "f.batch_id = %s AND f.slot IN (%s, %s)", [batch.pk, batch.source_id, -batch.pk]
+
+
 def _date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value

@@ -438,6 +438,7 @@ class Converter:
         self.key_pos = [self.index[k] for k in schema.record_key]
         self.detail_pos = [(self.index[k], self.fields[self.index[k]]["header"]) for k in schema.detail_fields]
         self.id_cache: dict[Any, str | parsing.CellError] = {}
+        self.today = timezone.localdate()
         self.caches: list[dict[Any, Any]] = [{} for _ in self.fields]
         self.kinds = [f["type"] for f in self.fields]
         self.parsers: list[Callable[[Any], Any] | None] = [self._parser(k) for k in self.kinds]
@@ -468,17 +469,18 @@ class Converter:
             "id_number": parsing.parse_id,
         }.get(kind)
 
-    def _id(self, raw: Any) -> str | parsing.CellError:
+    def person_of(self, raw: Any) -> str | parsing.CellError:
         """The person key (blind index) of a raw ID cell, or its error."""
+        try:
+            return person_key(blind_index("id_number", parsing.parse_id(raw, self.today)))
+        except parsing.CellError as exc:
+            return exc
+
+    def _id(self, raw: Any) -> str | parsing.CellError:
         hit = self.id_cache.get(raw)
         if hit is not None:
             return hit
-        try:
-            value = parsing.parse_id(raw)
-        except parsing.CellError as exc:
-            out: str | parsing.CellError = exc
-        else:
-            out = person_key(blind_index("id_number", value))
+        out = self.person_of(raw)
         if len(self.id_cache) >= CACHE_LIMIT:
             self.id_cache.clear()
         self.id_cache[raw] = out
@@ -610,7 +612,9 @@ class Converter:
 _BAD = object()  # a value the fast path leaves to the row converter
 
 
-def _map(values: Sequence[Any], convert: Callable[[Any], Any], cache: dict[Any, Any]) -> list[Any] | None:
+def _map(
+    values: Sequence[Any], convert: Callable[[Any], Any], cache: dict[Any, Any], limit: int = CACHE_LIMIT
+) -> list[Any] | None:
     """``[convert(v) for v in values]`` with each distinct value converted once and the loop
     run in C; ``None`` when any value converts to ``_BAD`` (which is never cached)."""
     try:
@@ -619,7 +623,7 @@ def _map(values: Sequence[Any], convert: Callable[[Any], Any], cache: dict[Any, 
         pass
     distinct = dict.fromkeys(values)  # in order of first appearance: the same numbering as row by row
     new = [v for v in distinct if v not in cache]
-    if len(cache) + len(new) > CACHE_LIMIT:
+    if len(cache) + len(new) > limit:
         cache.clear()
         new = list(distinct)
     for v in new:
@@ -657,7 +661,7 @@ class ChunkConverter:
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 return _BAD if required else None
             if i == conv.id_pos:
-                ident = conv._id(raw)
+                ident = conv.person_of(raw)  # no second cache: the caller caches
                 return ident if ident.__class__ is str else _BAD
             if parser is None:
                 return raw.strip() if raw.__class__ is str else parsing.text(raw)
@@ -1146,22 +1150,24 @@ def process_batch(batch_id: int) -> Batch:
     progress.update("reading", 0, 0, 0, force=True)
     encoding = ""
     try:
-        if batch.file_format in ("csv", "jsonl"):
-            encoding = detect_encoding(spool_path(batch), batch.encoding_declared)
         ensure_partition(batch.source)
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status == "loaded":
                 return locked
             table, slot = batch_table(batch)
-            writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch, slot)
-            try:
-                stats = _stream(batch, batch.schema, encoding, writer, progress)
-                progress.update("writing", batch.size, stats.rows, 0, force=True)
-                writer.finish()
-            except BaseException as exc:
-                writer.abort(exc)
-                raise
+            stats, encoding = _load_columnar(batch, table, slot, progress)
+            if stats is None:
+                if batch.file_format in ("csv", "jsonl"):
+                    encoding = detect_encoding(spool_path(batch), batch.encoding_declared)
+                writer = (_PgWriter if connection.vendor == "postgresql" else _SqliteWriter)(table, batch, slot)
+                try:
+                    stats = _stream(batch, batch.schema, encoding, writer, progress)
+                    progress.update("writing", batch.size, stats.rows, 0, force=True)
+                    writer.finish()
+                except BaseException as exc:
+                    writer.abort(exc)
+                    raise
             attach_batch_table(table, slot)
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
@@ -1201,6 +1207,22 @@ def process_batch(batch_id: int) -> Batch:
         )
     progress.update("done", batch.size, 0, 0, force=True)
     return Batch.objects.get(pk=batch.pk)
+
+
+def _load_columnar(batch: Batch, table: str, slot: int, progress: Progress) -> tuple[Stats | None, str]:
+    """(stats, encoding) of the columnar fast path when the file suits it; ``(None, "")``
+    otherwise, or when it gives up (its partial load is rolled back to a savepoint) and the
+    row converter is to run."""
+    from . import columnar  # it builds on this module
+
+    if not columnar.eligible(batch):
+        return None, ""
+    try:
+        with transaction.atomic():
+            return columnar.load(batch, table, slot, progress), columnar.encoding_of(batch)
+    except columnar.NeedsRowPath as exc:
+        log.info("batch %s: columnar load gave way to the row converter (%s)", batch.pk, exc)
+        return None, ""
 
 
 def _finish(

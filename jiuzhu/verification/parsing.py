@@ -152,9 +152,9 @@ def parse_int(raw: Any) -> int:
         raise CellError(f"“{value}”不是整数") from None
 
 
-def parse_id(raw: Any) -> str:
+def parse_id(raw: Any, today: dt.date | None = None) -> str:
     """The normalized 18-character ID number (15-digit numbers converted)."""
-    if raw.__class__ is str and is_valid_normalized(raw):
+    if raw.__class__ is str and is_valid_normalized(raw, today):
         return raw
     if isinstance(raw, float | int) and not isinstance(raw, bool):
         raise CellError("身份证号码被存成了数字格式，后几位可能已丢失；请将该列设为文本格式后重新导出")
@@ -164,7 +164,7 @@ def parse_id(raw: Any) -> str:
     if "E+" in value.upper() and value.replace(".", "").upper().replace("E+", "").isdigit():
         raise CellError("身份证号码是科学计数法（如3.70405E+17），后几位已丢失；请将该列设为文本格式后重新导出")
     try:
-        return parse_id_number(value).value
+        return parse_id_number(value, today=today).value
     except InvalidInput as exc:
         raise CellError(exc.message) from None
 

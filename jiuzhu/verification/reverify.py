@@ -29,8 +29,8 @@ from jiuzhu.programs.engine import parameter_store
 from jiuzhu.registry import bulk
 from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
 
-from .effects import WINDOW_DAYS, Accumulator, Catalog, full_batch_cutoffs, person_key_sql
-from .models import Finding, ReverificationRun, Snapshot
+from .effects import WINDOW_DAYS, Accumulator, Catalog, batch_filter, full_batch_cutoffs, person_key_sql
+from .models import Batch, Finding, ReverificationRun, Snapshot
 from .report import FINDING_OF_TEST, NOT_ECONOMIC
 
 CONTINUING = ("tekun", "dibao", "dibao_edge", "rigid_expense")  # 临时救助 is one-off, nothing to re-verify
@@ -85,12 +85,13 @@ def active_cases(run: ReverificationRun) -> list[tuple[int, int, str]]:
 
 def touched_households(batch_id: int) -> list[int]:
     """Households with a member named in the batch (through the blind index)."""
+    where, params = batch_filter(Batch.objects.get(pk=batch_id))
     with connection.cursor() as cur:
         cur.execute(
             "SELECT DISTINCT p.household_id FROM verification_fact f "
             f"JOIN registry_person p ON {person_key_sql('p.id_number_index')} = f.person "
-            "WHERE f.batch_id = %s AND p.household_id IS NOT NULL",
-            [batch_id],
+            f"WHERE {where} AND p.household_id IS NOT NULL",
+            params,
         )
         return sorted(r[0] for r in cur.fetchall())
 

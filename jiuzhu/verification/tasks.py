@@ -11,7 +11,7 @@ from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Application
 
 from . import ingest, reverify
-from .effects import person_key_sql
+from .effects import batch_filter, person_key_sql
 from .models import Batch
 
 
@@ -24,13 +24,14 @@ def process_batch_task(batch_id: int) -> dict[str, Any]:
 
 def batch_statistics(batch: Batch) -> dict[str, int]:
     """How many persons a batch names, and how many of them (and rows) are in the registry."""
+    where, params = batch_filter(batch)
     with connection.cursor() as cur:
-        cur.execute("SELECT COUNT(DISTINCT person) FROM verification_fact WHERE batch_id = %s", [batch.pk])
+        cur.execute(f"SELECT COUNT(DISTINCT person) FROM verification_fact f WHERE {where}", params)
         persons = cur.fetchone()[0]
         cur.execute(
             "SELECT COUNT(*), COUNT(DISTINCT f.person) FROM verification_fact f "
-            f"JOIN registry_person p ON {person_key_sql('p.id_number_index')} = f.person WHERE f.batch_id = %s",
-            [batch.pk],
+            f"JOIN registry_person p ON {person_key_sql('p.id_number_index')} = f.person WHERE {where}",
+            params,
         )
         matched_rows, matched_persons = cur.fetchone()
     return {"persons": persons, "matched_rows": matched_rows, "matched_persons": matched_persons}

@@ -13,6 +13,7 @@ from jiuzhu.core.idnumber import (
     make_id_number,
     mask_id_number,
     parse_id_number,
+    valid_normalized,
 )
 
 VALID = "11010519491231002X"  # the GB 11643 standard's own example
@@ -106,3 +107,22 @@ def test_the_quick_check_accepts_a_generated_number_and_refuses_its_variants():
     assert not is_valid_normalized(value[:-1] + ("0" if value[-1] != "0" else "1"))
     assert not is_valid_normalized(" " + value[1:])
     assert not is_valid_normalized(value[:6] + "20991231" + value[14:])
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda day, seq: make_id_number("370405", day, seq, "M"),
+                st.dates(dt.date(1880, 1, 1), dt.date(2026, 11, 1)),
+                st.integers(0, 499),
+            ),
+            st.text(alphabet="0123456789X", min_size=18, max_size=18),
+            st.text(alphabet="0123456789Xx １", min_size=16, max_size=19),
+        ),
+        max_size=30,
+    )
+)
+def test_the_vectorized_check_says_what_the_quick_check_says(values):
+    today = dt.date(2026, 11, 23)
+    assert valid_normalized(values, today) == [is_valid_normalized(v, today) for v in values]

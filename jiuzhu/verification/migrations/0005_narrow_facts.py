@@ -3,7 +3,10 @@ in ``verification_fact_text``, no row id (a fact is batch + row number), no mask
 
 PostgreSQL: the facts table is partitioned by ``slot`` — the source's id for ordinary
 batches, minus the batch id for a large batch that the loader writes into a table of its
-own, indexes after the load and attaches (see ``ingest``). Existing facts are copied.
+own, indexes after the load and attaches (see ``ingest``). The person index is the
+parent's; a source's partition also has a BRIN index on the batch (its batches are
+appended one after the other), a batch's own partition needs none. Existing facts are
+copied.
 """
 
 import django.db.models.deletion
@@ -25,7 +28,6 @@ CREATE TABLE verification_fact (
     text_number integer NOT NULL
 ) PARTITION BY LIST (slot);
 CREATE INDEX fact_person_idx ON verification_fact (person);
-CREATE INDEX fact_batch_block_idx ON verification_fact USING brin (batch_id);
 CREATE TRIGGER verification_fact_append_only
     BEFORE UPDATE OR DELETE ON verification_fact
     FOR EACH ROW EXECUTE FUNCTION verification_fact_append_only();
@@ -72,6 +74,7 @@ def build(apps, schema_editor):
         for source_id, code in apps.get_model("verification", "Source").objects.values_list("id", "code"):
             name = f"verification_fact_s{source_id}_" + "".join(c if c.isalnum() else "_" for c in code.lower())[:36]
             schema_editor.execute(f'CREATE TABLE "{name}" PARTITION OF verification_fact FOR VALUES IN ({source_id})')
+            schema_editor.execute(f'CREATE INDEX "{name[:56]}_batch" ON "{name}" USING brin (batch_id)')
     schema_editor.execute(COPY_TEXTS)
     person = "CAST(LEFT(o.id_index, 32) AS uuid)" if postgres else "substr(o.id_index, 1, 32)"
     schema_editor.execute(COPY_FACTS.format(person=person))

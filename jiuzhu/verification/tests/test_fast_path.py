@@ -157,3 +157,69 @@ def test_the_fast_path_writes_the_same_copy_lines_as_the_row_path(catalog, monke
     by_columns, same_texts = lines(lambda w: w.add_columns(tuple(list(c) for c in zip(*rows, strict=True))))
     assert by_row == by_columns and by_row.count("\n") == len(rows)
     assert texts == same_texts and 0 < len(texts) < len(rows)
+
+
+def _stored(batch: Any) -> list[tuple[Any, ...]]:
+    """A batch's facts as the converters' tuples, in row order."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT f.person, f.row_number, f.period_start, f.period_end, f.amount_fen, t.category, t.record_key, "
+            "f.active, t.detail FROM verification_fact f JOIN verification_fact_text t "
+            "ON t.batch_id = f.batch_id AND t.number = f.text_number WHERE f.batch_id = %s ORDER BY f.row_number",
+            [batch.pk],
+        )
+        return [
+            (p.hex, n, s and s.isoformat(), e and e.isoformat(), a, c, k, bool(act), d)
+            for p, n, s, e, a, c, k, act, d in cur.fetchall()
+        ]
+
+
+@pytest.mark.parametrize("messy", [False, True], ids=["clean", "messy"])
+def test_the_columnar_load_gives_what_the_row_converter_gives(catalog, monkeypatch, messy):
+    """PostgreSQL: the binary columnar load stores exactly the row converter's facts, and
+    gives way to it (same report) on any irregularity."""
+    from django.db import connection
+
+    from jiuzhu.verification import columnar
+    from jiuzhu.verification.ingest import process_batch
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the columnar load is PostgreSQL's")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    outcomes = []
+    real_load = columnar.load
+
+    def spy(*args: Any) -> Any:
+        try:
+            stats = real_load(*args)
+        except columnar.NeedsRowPath:
+            outcomes.append("row path")
+            raise
+        outcomes.append("columnar")
+        return stats
+
+    monkeypatch.setattr(columnar, "load", spy)
+    rng = random.Random(f"columnar-{messy}")
+    for source in Source.objects.filter(active=True).order_by("code"):
+        schema = source.current_schema
+        rows = [
+            [c.replace('"', "").replace("\n", "").replace(",", "，") for c in r] for r in _rows(schema, 120, rng, messy)
+        ]
+        data = csv_bytes(schema.headers, rows)
+        batch, _ = receive_batch(
+            SystemActor(), source, [data], filename=f"{source.code}.csv", county_code="370405", kind="increment"
+        )
+        expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)
+        calls = len(outcomes)
+        batch = process_batch(batch.pk)
+        assert len(outcomes) == calls + 1, source.code  # every file here suits the columnar load
+        if expected_outcome[0] == "invalid_rows":
+            assert batch.status == "rejected" and outcomes[-1] == "row path", source.code
+            assert (batch.error_count, batch.errors) == (expected_outcome[1], expected_outcome[2]), source.code
+        else:
+            assert batch.status == "loaded" and outcomes[-1] == "columnar", (source.code, batch.errors[:3])
+            assert _stored(batch) == sorted(expected_rows, key=lambda r: r[1]), source.code
+    assert outcomes.count("columnar") >= (0 if messy else 20)
+    assert outcomes.count("row path") >= (20 if messy else 0)
