@@ -29,6 +29,7 @@ from django.db import connection
 from jiuzhu.core.idnumber import valid_normalized
 from jiuzhu.registry.pii import blind_indexes
 
+from . import ingest
 from .ingest import (
     CHUNK,
     FACT_COLUMNS,
@@ -142,7 +143,7 @@ class _BinaryWriter:
             self.texts.pending.clear()
 
     def flush_texts(self) -> None:
-        if len(self.texts.pending) >= 20_000:
+        if len(self.texts.pending) >= ingest.TEXT_FLUSH_AT:
             self._close()
             self._copy_texts()
             self._open()

@@ -58,6 +58,7 @@ log = logging.getLogger("jiuzhu.verification")
 MAX_SOURCE_FILE_BYTES = 4 * 1024**3  # decompressed size of one batch
 MAX_STORED_ERRORS = 1000
 CACHE_LIMIT = 100_000  # distinct raw values remembered per column (bounded memory)
+TEXT_FLUSH_AT = 20_000  # new texts of a batch held before they are written
 CHUNK = 1024 * 1024
 FORMATS = {"csv": "CSV", "xlsx": "Excel（.xlsx）", "jsonl": "JSON Lines"}
 ENCODING_CHOICES = [("auto", "自动识别"), ("utf-8", "UTF-8"), ("gbk", "GBK（GB18030）")]
@@ -802,11 +803,11 @@ class _PgWriter:
         self._cm = self.cursor.cursor.copy(self.sql)
         self.copy = self._cm.__enter__()
 
-    def _flush(self, *, texts_at: int = 20_000) -> None:
+    def _flush(self, *, texts_at: int | None = None) -> None:
         if self.buf:
             self.copy.write("".join(self.buf))
             self.buf.clear()
-        if len(self.texts.pending) >= texts_at:
+        if len(self.texts.pending) >= (TEXT_FLUSH_AT if texts_at is None else texts_at):
             self._cm.__exit__(None, None, None)
             with self.cursor.cursor.copy(f"COPY verification_fact_text ({', '.join(TEXT_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(

@@ -188,6 +188,7 @@ def test_the_columnar_load_gives_what_the_row_converter_gives(catalog, monkeypat
     if connection.vendor != "postgresql":
         pytest.skip("the columnar load is PostgreSQL's")
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "TEXT_FLUSH_AT", 7)  # texts written between parts of the COPY
     outcomes = []
     real_load = columnar.load
 

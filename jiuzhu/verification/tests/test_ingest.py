@@ -501,3 +501,22 @@ def test_a_large_file_loads_into_a_partition_of_its_own(world, catalog, upload, 
     with connection.cursor() as cur:
         cur.execute("SELECT to_regclass(%s)", [f"verification_fact_b{refused.pk}"])
         assert cur.fetchone()[0] is None
+
+
+def test_texts_written_between_parts_of_the_copy_stay_with_their_facts(
+    world, catalog, upload, household_in, monkeypatch
+):
+    """VER-12: a file with many distinct texts keeps each fact's own category and detail."""
+    from jiuzhu.verification.effects import fetch_current
+
+    monkeypatch.setattr(ingest, "TEXT_FLUSH_AT", 2)
+    person = plain_ids(household_in("张山子镇"))[0]
+    rows = expense_rows(person, 9)
+    for i, r in enumerate(rows):
+        r[3] = f"2026-0{i + 1}-15"
+    batch = upload("yibao.expense", csv_bytes(headers_of("yibao.expense"), rows), user="tez_yibao")
+    assert batch.status == "loaded" and FactText.objects.filter(batch=batch).count() == 9
+    facts = fetch_current([blind_index("id_number", person)])
+    assert sorted((f.period_start.month, f.detail.split("；")[0]) for f in facts) == [
+        (i + 1, f"就诊机构：台儿庄区人民医院{i}") for i in range(9)
+    ]
