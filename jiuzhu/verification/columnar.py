@@ -17,7 +17,6 @@ converter, which writes the precise error report.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 from array import array
@@ -29,17 +28,15 @@ from django.db import connection
 from jiuzhu.core.idnumber import valid_normalized
 from jiuzhu.registry.pii import blind_indexes
 
-from . import ingest
 from .ingest import (
     CHUNK,
     FACT_COLUMNS,
-    TEXT_COLUMNS,
     ChunkConverter,
     Converter,
     Progress,
     Stats,
-    _esc,
     _map,
+    _PgWriter,
     _Texts,
     plan_columns,
     spool_path,
@@ -109,54 +106,22 @@ def _dtype(county: int, nulls: tuple[bool, bool, bool]) -> np.dtype:
     return np.dtype(fields)
 
 
-class _BinaryWriter:
-    """Binary COPY of fact rows into the batch's table; the texts go in between, in COPYs
-    of their own (one connection runs one COPY at a time)."""
+class _BinaryWriter(_PgWriter):
+    """Binary COPY of blocks of fact rows; the texts in between, as for the text COPY."""
 
-    def __init__(self, table: str, batch: Batch, slot: int, texts: _Texts) -> None:
-        self.cursor = connection.cursor()
-        self.sql = f'COPY "{table}" ({", ".join(FACT_COLUMNS)}) FROM STDIN (FORMAT binary)'
-        self.batch_id = batch.pk
-        self.texts = texts
-        self._open()
+    options = " (FORMAT binary)"
 
     def _open(self) -> None:
-        self._cm = self.cursor.cursor.copy(self.sql)
-        self.copy = self._cm.__enter__()
+        super()._open()
         self.copy.write(SIGNATURE)
-
-    def write(self, data: bytes) -> None:
-        self.copy.write(data)
 
     def _close(self) -> None:
         self.copy.write(TRAILER)
-        self._cm.__exit__(None, None, None)
+        super()._close()
 
-    def _copy_texts(self) -> None:
-        if self.texts.pending:
-            with self.cursor.cursor.copy(f"COPY verification_fact_text ({', '.join(TEXT_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(
-                    "".join(
-                        f"{self.batch_id}\t{n}\t{_esc(c)}\t{_esc(k)}\t{_esc(d)}\n" for n, c, k, d in self.texts.pending
-                    )
-                )
-            self.texts.pending.clear()
-
-    def flush_texts(self) -> None:
-        if len(self.texts.pending) >= ingest.TEXT_FLUSH_AT:
-            self._close()
-            self._copy_texts()
-            self._open()
-
-    def finish(self) -> None:
-        self._close()
-        self._copy_texts()
-        self.cursor.close()
-
-    def abort(self, exc: BaseException) -> None:
-        with contextlib.suppress(Exception):  # the savepoint is being rolled back anyway
-            self._cm.__exit__(type(exc), exc, None)
-        self.cursor.close()
+    def write(self, data: bytes) -> None:
+        self.copy.write(data)
+        self._flush()
 
 
 class _Block:
@@ -248,8 +213,8 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
     except pa.ArrowInvalid as exc:  # the first block is read at once
         raise NeedsRowPath(f"irregular row: {exc}") from None
     fast = ChunkConverter(conv)
-    texts = _Texts()
-    writer = _BinaryWriter(table, batch, slot, texts)
+    writer = _BinaryWriter(table, batch, slot)
+    texts = writer.texts
     stats = conv.stats
     hashes = array("q")
     county = batch.county_code.encode()
@@ -266,7 +231,6 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
                 raise NeedsRowPath(f"irregular row: {exc}") from None
             block = _Block(fast, record_batch)
             writer.write(_rows(block, fast, texts, slot, head, number, hashes))
-            writer.flush_texts()
             number += block.n
             stats.rows += block.n
             done_bytes += record_batch.nbytes

@@ -789,9 +789,11 @@ class _PgWriter:
     """Streams rows into COPY (text format) while the file is still being read; the texts
     go in between, in COPYs of their own (one connection runs one COPY at a time)."""
 
+    options = ""
+
     def __init__(self, table: str, batch: Batch, slot: int) -> None:
         self.cursor = connection.cursor()
-        self.sql = f'COPY "{table}" ({", ".join(FACT_COLUMNS)}) FROM STDIN'
+        self.sql = f'COPY "{table}" ({", ".join(FACT_COLUMNS)}) FROM STDIN{self.options}'
         self.head = f"{slot}\t{batch.source_id}\t{batch.pk}\t{batch.county_code}"
         self.batch_id = batch.pk
         self.texts = _Texts()
@@ -803,20 +805,24 @@ class _PgWriter:
         self._cm = self.cursor.cursor.copy(self.sql)
         self.copy = self._cm.__enter__()
 
+    def _close(self) -> None:
+        self._cm.__exit__(None, None, None)
+
     def _flush(self, *, texts_at: int | None = None) -> None:
         if self.buf:
             self.copy.write("".join(self.buf))
             self.buf.clear()
         if len(self.texts.pending) >= (TEXT_FLUSH_AT if texts_at is None else texts_at):
-            self._cm.__exit__(None, None, None)
-            with self.cursor.cursor.copy(f"COPY verification_fact_text ({', '.join(TEXT_COLUMNS)}) FROM STDIN") as copy:
-                copy.write(
-                    "".join(
-                        f"{self.batch_id}\t{n}\t{_esc(c)}\t{_esc(k)}\t{_esc(d)}\n" for n, c, k, d in self.texts.pending
-                    )
-                )
-            self.texts.pending.clear()
+            self._close()
+            self._copy_texts()
             self._open()
+
+    def _copy_texts(self) -> None:
+        with self.cursor.cursor.copy(f"COPY verification_fact_text ({', '.join(TEXT_COLUMNS)}) FROM STDIN") as copy:
+            copy.write(
+                "".join(f"{self.batch_id}\t{n}\t{_esc(c)}\t{_esc(k)}\t{_esc(d)}\n" for n, c, k, d in self.texts.pending)
+            )
+        self.texts.pending.clear()
 
     def add(self, row: tuple[Any, ...]) -> None:
         person, number, start, end, amount, category, key, active, detail = row
@@ -847,8 +853,10 @@ class _PgWriter:
         self._flush()
 
     def finish(self) -> None:
-        self._flush(texts_at=1)
-        self._cm.__exit__(None, None, None)
+        self._flush()
+        self._close()
+        if self.texts.pending:
+            self._copy_texts()
         self.cursor.close()
 
     def abort(self, exc: BaseException) -> None:
