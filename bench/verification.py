@@ -557,9 +557,10 @@ def active_households(count: int) -> None:
     ) -> list[str]:
         """The facts and their texts (``number`` tells the record key apart)."""
         s, b = sources[code].pk, batch[code]
+        row = "p.id * 13 + m.k" if number == "m.k" else "p.id"  # unique in the batch
         return [
             f"INSERT INTO verification_fact ({cols}, text_number) SELECT {s}, {s}, {b}, '370405', {person}, "
-            f"p.id + {number} * 10000000, {period}, {period}, {amount}, TRUE, {number} {base} AND {where}",
+            f"{row}, {period}, {period}, {amount}, TRUE, {number} {base} AND {where}",
             "INSERT INTO verification_fact_text (batch_id, number, category, record_key, detail) "
             f"SELECT DISTINCT {b}, {number}, '{category}', {key}, '{detail}' {base} AND {where}",
         ]
@@ -599,7 +600,7 @@ def active_households(count: int) -> None:
     )
     with connection.cursor() as cur:
         for sql in inserts:
-            if "m.d" in sql:
+            if "m.d" in sql or "m.k" in sql:
                 sql = sql.replace("FROM registry_person p", f"FROM registry_person p CROSS JOIN {months}")
             cur.execute(sql)
         cur.execute("ANALYZE")
