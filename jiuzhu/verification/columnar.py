@@ -184,8 +184,11 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
     conv = Converter(batch.schema, batch, Stats())
     path = spool_path(batch)
     encoding = "utf-8-sig"
-    with open(path, encoding=encoding, newline="") as fh:
-        header = next(csv.reader(fh), None)
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except UnicodeDecodeError:
+        raise NeedsRowPath("not UTF-8") from None
     if header is None:
         raise NeedsRowPath("empty file")
     width = len(conv.fields)
@@ -200,8 +203,8 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
                 skip_rows=1,
                 column_names=names,
                 block_size=BLOCK_BYTES,
-                use_threads=False,
-                encoding="utf8",  # one core is PostgreSQL's
+                use_threads=False,  # one core is PostgreSQL's
+                encoding="utf8",
             ),
             parse_options=pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
@@ -229,6 +232,8 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
                 break
             except pa.ArrowInvalid as exc:
                 raise NeedsRowPath(f"irregular row: {exc}") from None
+            if record_batch.num_rows == 0:
+                continue
             block = _Block(fast, record_batch)
             writer.write(_rows(block, fast, texts, slot, head, number, hashes))
             number += block.n

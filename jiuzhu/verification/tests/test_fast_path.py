@@ -224,3 +224,32 @@ def test_the_columnar_load_gives_what_the_row_converter_gives(catalog, monkeypat
             assert _stored(batch) == sorted(expected_rows, key=lambda r: r[1]), source.code
     assert outcomes.count("columnar") >= (0 if messy else 20)
     assert outcomes.count("row path") >= (20 if messy else 0)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_a_file_the_columnar_load_cannot_read_goes_to_the_row_converter(catalog, monkeypatch, encoding):
+    """PostgreSQL: a GBK file sent as 自动识别 and a file with an empty line both load through
+    the row converter, as they would without the columnar path (VER-12)."""
+    from django.db import connection
+
+    from jiuzhu.verification import columnar
+    from jiuzhu.verification.ingest import process_batch
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the columnar load is PostgreSQL's")
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    source = Source.objects.get(code="renshe.contribution")
+    rows = [r for r in _rows(source.current_schema, 40, random.Random(encoding), messy=False)]
+    rows = [[c.replace('"', "").replace("\n", "").replace(",", "，") for c in r] for r in rows]
+    data = csv_bytes(source.current_schema.headers, rows, encoding=encoding)
+    if encoding == "utf-8":
+        data = data.replace(b"\r\n", b"\r\n\r\n", 1)  # an empty line after the header
+    batch, _ = receive_batch(SystemActor(), source, [data], filename="c.csv", county_code="370405", kind="increment")
+    assert columnar.eligible(batch)
+    batch = process_batch(batch.pk)
+    assert batch.status in ("loaded", "rejected") and batch.status != "failed", batch.message
+    expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)
+    if batch.status == "loaded":
+        assert batch.rows_loaded == len(expected_rows) == expected_outcome[1]
+        assert _stored(batch) == sorted(expected_rows, key=lambda r: r[1])
+    assert batch.encoding == ("gb18030" if encoding == "gb18030" else "utf-8")
