@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from array import array
 from typing import Any
 
 import numpy as np
@@ -219,7 +218,6 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
     writer = _BinaryWriter(table, batch, slot)
     texts = writer.texts
     stats = conv.stats
-    hashes = array("q")
     county = batch.county_code.encode()
     head = (batch.source_id, batch.pk, county)
     number = 2  # the first data row (row 1 is the header)
@@ -235,7 +233,7 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
             if record_batch.num_rows == 0:
                 continue
             block = _Block(fast, record_batch)
-            writer.write(_rows(block, fast, texts, slot, head, number, hashes))
+            writer.write(_rows(block, fast, texts, slot, head, number))
             number += block.n
             stats.rows += block.n
             done_bytes += record_batch.nbytes
@@ -244,15 +242,15 @@ def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
             raise NeedsRowPath("no data rows")
         if batch.expected_rows is not None and batch.expected_rows != stats.rows:
             raise NeedsRowPath("declared row count differs")
-        ordered = np.frombuffer(hashes, dtype=np.int64)
-        ordered.sort()
-        if (ordered[1:] == ordered[:-1]).any():
+        if conv.dups.duplicates():
             raise NeedsRowPath("duplicate rows")
         progress.update("writing", batch.size, stats.rows, 0, force=True)
         writer.finish()
     except BaseException as exc:
         writer.abort(exc)
         raise
+    finally:
+        conv.dups.close()
     stats.loaded = stats.rows
     return stats
 
@@ -264,9 +262,8 @@ def _rows(
     slot: int,
     head: tuple[int, int, bytes],
     first_number: int,
-    hashes: array,
 ) -> bytes:
-    """The block's fact rows as binary COPY data; their duplicate-check hashes appended."""
+    """The block's fact rows as binary COPY data; their duplicate-check hashes noted."""
     conv = fast.conv
     n = block.n
     persons = block.values[conv.id_pos]
@@ -299,7 +296,6 @@ def _rows(
     table = np.array(per, dtype=np.int64)
     start_days, start_null, end_days, end_null, active, text_number, kp_hash = (table[:, c][codes] for c in range(7))
     row_hash = person_hash * _MIX[0] ^ kp_hash.view(np.uint64) * _MIX[1]
-    hashes.frombytes(row_hash.view(np.int64).tobytes())
 
     if conv.amount_pos is not None:
         amounts = block.values[conv.amount_pos]
@@ -310,6 +306,7 @@ def _rows(
         amount = np.zeros(n, dtype=np.int64)
         amount_null = np.ones(n, dtype=bool)
     numbers = np.arange(first_number, first_number + n, dtype=np.int32)
+    conv.dups.extend_arrays(row_hash.view(np.int64), numbers)
 
     pattern = start_null.astype(np.int8) | (end_null.astype(np.int8) << 1) | (amount_null.astype(np.int8) << 2)
     out = []

@@ -25,6 +25,8 @@ import io
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 import uuid
 import zipfile
@@ -447,8 +449,7 @@ class Converter:
         self.headers = [f["header"] for f in self.fields]
         self.key_cache: dict[Any, str] = {}
         self.detail_cache: dict[Any, str] = {}
-        self.hashes = array("q")  # 8 bytes per row: hash of (person, record key, period)
-        self.rows = array("I")  # 4 bytes per row: its row number
+        self.dups = DuplicateCheck()
 
     @staticmethod
     def _parser(kind: str) -> Callable[[Any], Any] | None:
@@ -541,8 +542,7 @@ class Converter:
         key = self.key(tuple([cells[p] for p in self.key_pos]))
         active = self.state_pos is None or cells[self.state_pos] not in self.inactive
         detail = self.detail(tuple([raw_cells[p] for p, _ in self.detail_pos]))
-        self.hashes.append(hash((person, key, start, end)))
-        self.rows.append(number)
+        self.dups.add(hash((person, key, start, end)), number)
         return (person, number, start, end, amount, category, key, active, detail)
 
     def key(self, key_values: tuple[Any, ...]) -> str:
@@ -586,28 +586,106 @@ class Converter:
             return start, end
         return self.default_period
 
-    def duplicates(self) -> list[tuple[int, int]]:
-        """(first row, duplicate row) for rows with the same person, record key and period."""
+
+class DuplicateCheck:
+    """Rows with the same person, record key and period, found in bounded memory for a file
+    of any size: each row's 8-byte hash and 4-byte row number are kept up to ``SPILL_AT``
+    rows, then spilled to one of ``BUCKETS`` files chosen by the hash's top bits; at the
+    end each bucket is sorted on its own. Equal hashes count as duplicates (a 64-bit
+    collision: probability ~10⁻⁶ for 5 M rows)."""
+
+    BUCKETS = 64
+    SPILL_AT = 1_000_000
+
+    def __init__(self) -> None:
+        self.hashes = array("q")
+        self.rows = array("I")
+        self.dir: Path | None = None
+
+    def add(self, value: int, row: int) -> None:
+        self.hashes.append(value)
+        self.rows.append(row)
+        if len(self.rows) >= self.SPILL_AT:
+            self._spill()
+
+    def extend(self, values: Iterable[int], rows: Iterable[int]) -> None:
+        self.hashes.extend(values)
+        self.rows.extend(rows)
+        if len(self.rows) >= self.SPILL_AT:
+            self._spill()
+
+    def extend_arrays(self, values: Any, rows: Any) -> None:
+        """numpy int64 hashes and their row numbers."""
+        self.hashes.frombytes(values.astype("int64").tobytes())
+        self.rows.frombytes(rows.astype("uint32").tobytes())
+        if len(self.rows) >= self.SPILL_AT:
+            self._spill()
+
+    def _spill(self) -> None:
         import numpy as np
 
-        if len(self.hashes) < 2:
-            return []
+        if not self.rows:
+            return
+        if self.dir is None:
+            self.dir = Path(tempfile.mkdtemp(prefix="duplicates-", dir=spool_dir()))
         hashes = np.frombuffer(self.hashes, dtype=np.int64)
-        ordered = np.sort(hashes)  # the common case (no duplicates) needs no permutation
-        if not (ordered[1:] == ordered[:-1]).any():
-            return []
-        del ordered
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        same = np.flatnonzero(ordered[1:] == ordered[:-1])
         rows = np.frombuffer(self.rows, dtype=np.uint32)
-        out = []
-        first_of: dict[int, int] = {}
-        for j in same[: MAX_STORED_ERRORS * 2]:
-            h = int(ordered[j])
-            first = first_of.setdefault(h, int(rows[order[j]]))
-            out.append((first, int(rows[order[j + 1]])))
-        return out
+        bucket = (hashes.view(np.uint64) >> np.uint64(64 - 6)).astype(np.intp)  # 6 bits: 64 buckets
+        order = np.argsort(bucket, kind="stable")  # file order kept within a bucket
+        counts = np.bincount(bucket, minlength=self.BUCKETS)
+        hashes, rows = hashes[order], rows[order]
+        start = 0
+        for b, n in enumerate(counts.tolist()):
+            if n:
+                with open(self.dir / f"{b}.hash", "ab") as fh:
+                    hashes[start : start + n].tofile(fh)
+                with open(self.dir / f"{b}.row", "ab") as fh:
+                    rows[start : start + n].tofile(fh)
+            start += n
+        del hashes, rows, bucket, order
+        self.hashes, self.rows = array("q"), array("I")
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        """(first row, duplicate row) pairs, at most ``MAX_STORED_ERRORS * 2`` of them."""
+        import numpy as np
+
+        if self.dir is None:
+            return _duplicates_of(np.frombuffer(self.hashes, dtype=np.int64), np.frombuffer(self.rows, dtype=np.uint32))
+        self._spill()
+        out: list[tuple[int, int]] = []
+        for b in range(self.BUCKETS):
+            path = self.dir / f"{b}.hash"
+            if path.exists() and len(out) < MAX_STORED_ERRORS * 2:
+                rows = np.fromfile(self.dir / f"{b}.row", dtype=np.uint32)
+                out += _duplicates_of(np.fromfile(path, dtype=np.int64), rows)
+        return sorted(out, key=lambda pair: pair[1])[: MAX_STORED_ERRORS * 2]
+
+    def close(self) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+
+def _duplicates_of(hashes: Any, rows: Any) -> list[tuple[int, int]]:
+    """(first row, duplicate row) for equal hashes, the first in file order."""
+    import numpy as np
+
+    if len(hashes) < 2:
+        return []
+    ordered = np.sort(hashes)  # the common case (no duplicates) needs no permutation
+    if not (ordered[1:] == ordered[:-1]).any():
+        return []
+    del ordered
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    out = []
+    first_of: dict[int, int] = {}
+    for j in same[: MAX_STORED_ERRORS * 2]:
+        h = int(ordered[j])
+        first = first_of.setdefault(h, int(rows[order[j]]))
+        out.append((first, int(rows[order[j + 1]])))
+    return out
 
 
 _BAD = object()  # a value the fast path leaves to the row converter
@@ -721,8 +799,7 @@ class ChunkConverter:
         )
         assert category is not None and key is not None and active is not None and detail is not None
         numbers = range(first, first + n)
-        conv.hashes.extend(map(hash, zip(person, key, start, end, strict=True)))
-        conv.rows.extend(numbers)
+        conv.dups.extend(map(hash, zip(person, key, start, end, strict=True)), numbers)
         return (person, numbers, start, end, amount, category, key, active, detail)
 
 
@@ -1013,10 +1090,17 @@ def _ends_with_newline(path: Path) -> bool:
 def _stream(batch: Batch, schema: SourceSchema, encoding: str, writer: Any, progress: Progress) -> Stats:
     """Read every row; feed valid rows to ``writer`` until the first error; raise
     ``Rejected`` at the end when anything was wrong."""
-    stats = Stats()
+    conv = Converter(schema, batch, Stats())
+    try:
+        return _read(batch, conv, encoding, writer, progress)
+    finally:
+        conv.dups.close()
+
+
+def _read(batch: Batch, conv: Converter, encoding: str, writer: Any, progress: Progress) -> Stats:
+    stats, schema = conv.stats, conv.schema
     counter: list[_CountingReader] = []
     rows = _rows_of(batch, encoding, counter)
-    conv = Converter(schema, batch, stats)
     width = len(schema.fields)
     writing = True
     last_number = 0
@@ -1117,7 +1201,7 @@ def _stream(batch: Batch, schema: SourceSchema, encoding: str, writer: Any, prog
     progress.update("checking", batch.size, stats.rows, stats.error_count, force=True)
     if stats.rows == 0 and stats.error_count == 0:
         raise Rejected("empty_file", "文件中没有数据行（只有表头）", [_error(0, "", "文件中没有数据行")])
-    for first, dup in conv.duplicates():
+    for first, dup in conv.dups.duplicates():
         stats.add_error(dup, "", f"与第{first}行重复（同一人、同一记录和期间）")
     if batch.expected_rows is not None and batch.expected_rows != stats.rows:
         stats.add_error(0, "", f"上报时声明{batch.expected_rows}行数据，实际读到{stats.rows}行，文件可能被截断或不完整")

@@ -520,3 +520,23 @@ def test_texts_written_between_parts_of_the_copy_stay_with_their_facts(
     assert sorted((f.period_start.month, f.detail.split("；")[0]) for f in facts) == [
         (i + 1, f"就诊机构：台儿庄区人民医院{i}") for i in range(9)
     ]
+
+
+@pytest.mark.parametrize("spill_at", [3, 1_000_000], ids=["spilled", "in-memory"])
+def test_duplicates_are_found_in_bounded_memory(world, catalog, upload, new_id, monkeypatch, spill_at):
+    """VER-12: the duplicate check keeps at most SPILL_AT rows in memory; spilled to disk it
+    finds the same duplicates, and leaves no file behind."""
+    monkeypatch.setattr(ingest.DuplicateCheck, "SPILL_AT", spill_at)
+    person = new_id(age=50)
+    rows = expense_rows(person, 12)
+    rows.append(list(rows[1]))
+    rows.append(list(rows[10]))
+    rows.insert(4, list(rows[1]))
+    batch = upload("yibao.expense", csv_bytes(headers_of("yibao.expense"), rows), user="tez_yibao")
+    assert batch.status == "rejected"
+    assert [(e["row"], e["message"]) for e in batch.errors] == [
+        (6, "与第3行重复（同一人、同一记录和期间）"),
+        (15, "与第3行重复（同一人、同一记录和期间）"),
+        (16, "与第13行重复（同一人、同一记录和期间）"),
+    ]
+    assert not list(ingest.spool_dir().glob("duplicates-*"))
