@@ -81,27 +81,33 @@ def _days(iso: str | None) -> tuple[int, bool]:
     return dt.date.fromisoformat(iso).toordinal() - PG_EPOCH, False
 
 
-def _dtype(county: int, nulls: tuple[bool, bool, bool]) -> np.dtype:
-    """One binary COPY row of ``FACT_COLUMNS`` with the given NULL pattern (period start,
-    period end, amount): a NULL field is its length -1 alone."""
-    start_null, end_null, amount_null = nulls
+# ``FACT_COLUMNS`` in PostgreSQL's binary format ("S" is the county code, as long as it is)
+_BINARY = {
+    "slot": ">i8",
+    "source_id": ">i8",
+    "batch_id": ">i8",
+    "county_code": "S",
+    "person": "V16",
+    "row_number": ">i4",
+    "period_start": ">i4",
+    "period_end": ">i4",
+    "amount_fen": ">i8",
+    "active": "u1",
+    "text_number": ">i4",
+}
+assert tuple(_BINARY) == FACT_COLUMNS
+NULLABLE = ("period_start", "period_end", "amount_fen")
+
+
+def _dtype(county: int, nulls: tuple[bool, ...]) -> np.dtype:
+    """One binary COPY row with the given NULL pattern (of ``NULLABLE``): a field is its
+    length then its bytes; a NULL field is its length -1 alone."""
+    null = {name for name, is_null in zip(NULLABLE, nulls, strict=True) if is_null}
     fields: list[tuple[str, str]] = [("count", ">i2")]
-    for name, kind, null in (
-        ("slot", ">i8", False),
-        ("source_id", ">i8", False),
-        ("batch_id", ">i8", False),
-        ("county_code", f"S{county}", False),
-        ("person", "V16", False),
-        ("row_number", ">i4", False),
-        ("period_start", ">i4", start_null),
-        ("period_end", ">i4", end_null),
-        ("amount_fen", ">i8", amount_null),
-        ("active", "u1", False),
-        ("text_number", ">i4", False),
-    ):
+    for name, kind in _BINARY.items():
         fields.append((f"{name}_length", ">i4"))
-        if not null:
-            fields.append((name, kind))
+        if name not in null:
+            fields.append((name, f"S{county}" if kind == "S" else kind))
     return np.dtype(fields)
 
 
@@ -287,11 +293,7 @@ def _rows(
         for f in fields:
             values[f] = block.values[f][block.codes[f][row]]
             raw[f] = block.raw[f][block.codes[f][row]]
-        start, end = conv._period(values)
-        key = conv.key(tuple(values[p] for p in conv.key_pos))
-        category = (values[conv.category_pos] or "")[:40] if conv.category_pos is not None else ""
-        detail = conv.detail(tuple(raw[p] for p, _ in conv.detail_pos))
-        active = conv.state_pos is None or values[conv.state_pos] not in conv.inactive
+        start, end, category, key, active, detail = conv.parts(values, raw)
         per.append((*_days(start), *_days(end), active, texts.number((category, key, detail)), hash((key, start, end))))
     table = np.array(per, dtype=np.int64)
     start_days, start_null, end_days, end_null, active, text_number, kp_hash = (table[:, c][codes] for c in range(7))
@@ -313,35 +315,23 @@ def _rows(
     for p in np.unique(pattern).tolist():
         nulls = (bool(p & 1), bool(p & 2), bool(p & 4))
         take = slice(None) if (pattern == p).all() else np.flatnonzero(pattern == p)
-        rows_p = np.empty(len(numbers[take]), dtype=_dtype(len(head[2]), nulls))
+        kind = _dtype(len(head[2]), nulls)
+        rows_p = np.empty(len(numbers[take]), dtype=kind)
         rows_p["count"] = len(FACT_COLUMNS)
-        for name, size in (
-            ("slot", 8),
-            ("source_id", 8),
-            ("batch_id", 8),
-            ("county_code", len(head[2])),
-            ("person", 16),
-            ("row_number", 4),
-            ("period_start", 4),
-            ("period_end", 4),
-            ("amount_fen", 8),
-            ("active", 1),
-            ("text_number", 4),
-        ):
-            rows_p[f"{name}_length"] = size
+        for name in _BINARY:
+            rows_p[f"{name}_length"] = kind.fields[name][0].itemsize if name in kind.fields else -1
         rows_p["slot"], rows_p["source_id"], rows_p["batch_id"], rows_p["county_code"] = slot, *head
-        rows_p["person"] = person[take]
-        rows_p["row_number"] = numbers[take]
-        for name, values, null in (
-            ("period_start", start_days, nulls[0]),
-            ("period_end", end_days, nulls[1]),
-            ("amount_fen", amount, nulls[2]),
-        ):
-            if null:
-                rows_p[f"{name}_length"] = -1
-            else:
+        columns = {
+            "person": person,
+            "row_number": numbers,
+            "period_start": start_days,
+            "period_end": end_days,
+            "amount_fen": amount,
+            "active": active,
+            "text_number": text_number,
+        }
+        for name, values in columns.items():
+            if name in kind.fields:
                 rows_p[name] = values[take]
-        rows_p["active"] = active[take]
-        rows_p["text_number"] = text_number[take]
         out.append(rows_p.tobytes())
     return b"".join(out)

@@ -536,14 +536,27 @@ class Converter:
         if not ok:
             return None
         person = cells[self.id_pos]
-        start, end = self._period(cells)
         amount = cells[self.amount_pos] if self.amount_pos is not None else None
-        category = (cells[self.category_pos] or "")[:40] if self.category_pos is not None else ""
-        key = self.key(tuple([cells[p] for p in self.key_pos]))
-        active = self.state_pos is None or cells[self.state_pos] not in self.inactive
-        detail = self.detail(tuple([raw_cells[p] for p, _ in self.detail_pos]))
+        start, end, category, key, active, detail = self.parts(cells, raw_cells)
         self.dups.add(hash((person, key, start, end)), number)
         return (person, number, start, end, amount, category, key, active, detail)
+
+    def parts(self, cells: list[Any], raw_cells: list[Any]) -> tuple[Any, ...]:
+        """(period start, period end, category, record key, active, detail) of a row's
+        converted and raw cells: what a fact is made of besides person and amount."""
+        start, end = self._period(cells)
+        category = self.category_of(cells[self.category_pos]) if self.category_pos is not None else ""
+        key = self.key(tuple([cells[p] for p in self.key_pos]))
+        active = self.state_pos is None or self.is_active(cells[self.state_pos])
+        detail = self.detail(tuple([raw_cells[p] for p, _ in self.detail_pos]))
+        return start, end, category, key, active, detail
+
+    @staticmethod
+    def category_of(value: Any) -> str:
+        return (value or "")[:40]
+
+    def is_active(self, state: Any) -> bool:
+        return state not in self.inactive
 
     def key(self, key_values: tuple[Any, ...]) -> str:
         """The record key (记录标识) of converted key cells."""
@@ -778,7 +791,7 @@ class ChunkConverter:
             start, end = [conv.default_period[0]] * n, [conv.default_period[1]] * n
         amount = cols[conv.amount_pos] if conv.amount_pos is not None else [None] * n
         category = (
-            _map(cols[conv.category_pos], lambda v: (v or "")[:40], caches["category"])
+            _map(cols[conv.category_pos], conv.category_of, caches["category"])
             if conv.category_pos is not None
             else [""] * n
         )
@@ -788,9 +801,7 @@ class ChunkConverter:
             else [conv.key(())] * n
         )
         active = (
-            _map(cols[conv.state_pos], lambda v: v not in conv.inactive, caches["active"])
-            if conv.state_pos is not None
-            else [True] * n
+            _map(cols[conv.state_pos], conv.is_active, caches["active"]) if conv.state_pos is not None else [True] * n
         )
         detail = (
             _map(list(zip(*(raw[p] for p, _ in conv.detail_pos), strict=True)), conv.detail, caches["detail"])
