@@ -45,7 +45,7 @@ test: setup lint
 	$(BIN)/pytest
 
 test-fast: setup
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser and not journey"
 
 bench: setup
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
