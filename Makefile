@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: setup system-packages demo serve run test test-fast lint format bench clean
+.PHONY: setup system-packages demo serve run prod test test-fast lint format bench clean
+
+# The demo runs in DEBUG with a built-in development key; production (`make prod`) never does.
+demo serve run: export DJANGO_DEBUG ?= 1
 
 setup: $(STAMP) system-packages var/jiuzhu.key
 
@@ -31,6 +34,11 @@ serve:
 
 run: demo
 	@$(MAKE) --no-print-directory serve
+
+# Production server (gunicorn + supervised job worker); needs the environment of
+# deploy/production.env and DJANGO_SECRET_KEY.
+prod: setup
+	@scripts/prod.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

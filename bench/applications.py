@@ -18,6 +18,7 @@ import base64
 import datetime as dt
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,8 @@ def main() -> None:
         os.environ,
         DATABASE_URL=URL,
         DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",  # the test client speaks plain HTTP
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),  # production mode needs a key of its own
         JIUZHU_VAR_DIR=tempfile.mkdtemp(),
         JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=",
     )

@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import os
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -289,6 +290,8 @@ def main() -> None:
         os.environ,
         DATABASE_URL=URL,
         DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",  # the test client speaks plain HTTP
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),  # production mode needs a key of its own
         JIUZHU_VAR_DIR=tempfile.mkdtemp(),
         JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=",
     )

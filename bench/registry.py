@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run_engine(engine: str, households: int) -> None:
-    env = dict(os.environ, JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=", DJANGO_DEBUG="0")
+    env = dict(
+        os.environ,
+        JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=",
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     tmp = tempfile.mkdtemp(prefix="jiuzhu-bench-")
     env["JIUZHU_VAR_DIR"] = tmp
     if engine == "postgresql":

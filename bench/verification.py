@@ -32,6 +32,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,13 @@ def ms(seconds: float) -> str:
 
 
 def run_engine(engine: str, args: argparse.Namespace) -> None:
-    env = dict(os.environ, JIUZHU_MASTER_KEY=MASTER_KEY, DJANGO_DEBUG="0")
+    env = dict(
+        os.environ,
+        JIUZHU_MASTER_KEY=MASTER_KEY,
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
     tmp = tempfile.mkdtemp(prefix="jiuzhu-bench-verification-")
     env["JIUZHU_VAR_DIR"] = tmp
     env["JIUZHU_MEDIA_ROOT"] = str(Path(tmp) / "media")

@@ -1,6 +1,11 @@
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+
+from jiuzhu.web.startup import refuse_unsafe_start  # reads the settings named above
+
+refuse_unsafe_start()
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
 application = get_asgi_application()

@@ -14,9 +14,37 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JIUZHU_VAR_DIR", BASE_DIR / "var"))
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+# Production is the default: DEBUG only when asked for (`make run` asks for it).
+DEBUG = _flag("DJANGO_DEBUG", False)
+TESTING = "PYTEST_VERSION" in os.environ  # set by pytest for the whole run
+DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+# Outside DEBUG and tests there is no built-in key: wsgi/asgi and `manage.py check` refuse to
+# start without DJANGO_SECRET_KEY (jiuzhu.web.startup).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG or TESTING else "")
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# HTTPS (等保: transport encryption): on by default in production, off for DEBUG and tests.
+HTTPS = _flag("DJANGO_HTTPS", not (DEBUG or TESTING))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+# The platform's own host name has no subdomains of other services; preload only signals consent.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = _flag("DJANGO_HSTS_PRELOAD", HTTPS)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a reverse proxy that terminates TLS (nginx, a government gateway): trust its header.
+if _flag("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +88,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if not (DEBUG or TESTING):  # runserver and the test live server serve static files themselves
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "jiuzhu.urls"
 WSGI_APPLICATION = "jiuzhu.wsgi.application"
@@ -138,6 +169,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "jiuzhu" / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# WhiteNoise serves static files in every mode; outside DEBUG and tests with hashed, compressed
+# names from `collectstatic` (`make prod` runs it), cached for a year by browsers.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_ROOT = Path(os.environ.get("JIUZHU_MEDIA_ROOT", VAR_DIR / "media"))
 
 # Uploads: whole requests above this size are refused before they are read.

@@ -67,6 +67,8 @@ class Instance:
             JIUZHU_MASTER_KEY=self.master_key,
             DJANGO_SETTINGS_MODULE="jiuzhu.settings",
             DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=base64.b64encode(os.urandom(48)).decode(),
+            DJANGO_HTTPS="0",  # peers talk plain HTTP on loopback in tests
             PYTHONUNBUFFERED="1",
         )
         if self.postgres:

@@ -1,0 +1,136 @@
+"""Production mode (issue 19 items 1–2; ARCHITECTURE security rules, SUP-9): DEBUG off unless
+asked for, no start without a real secret key, `check --deploy` clean with the documented
+environment, and the production server (gunicorn + WhiteNoise) serving pages and hashed static
+files with the security headers. Each check starts real processes with the environment an
+operator would set, not the test settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of deploy/production.env (as systemd reads it), in a scratch directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "DATABASE_URL"))}
+    for line in (ROOT / "deploy" / "production.env").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    env.update(
+        DATABASE_URL="",  # SQLite in the scratch directory: no server needed for these checks
+        JIUZHU_VAR_DIR=str(tmp_path),
+        JIUZHU_KEY_FILE=str(tmp_path / "master.key"),
+        DJANGO_SETTINGS_MODULE="jiuzhu.settings",
+    )
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    env.pop("DJANGO_DEBUG")
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    assert run([PYTHON, "-c", code], env).stdout.strip() == "False"
+    assert run([PYTHON, "-c", code], {**env, "DJANGO_DEBUG": "1"}).stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("key", ["", "dev-only-insecure-key-never-use-in-production", "short"])
+def test_the_server_refuses_to_start_without_a_real_secret_key(tmp_path: Path, key: str) -> None:
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=key)
+    started = run([PYTHON, "-c", "import jiuzhu.wsgi"], env)
+    assert started.returncode != 0
+    assert "拒绝启动" in started.stderr and "DJANGO_SECRET_KEY" in started.stderr
+    checked = run([PYTHON, "manage.py", "check"], env)
+    assert checked.returncode != 0 and "jiuzhu.E001" in checked.stderr
+
+
+def test_check_deploy_is_clean_with_the_documented_environment(tmp_path: Path) -> None:
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    result = run([PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_production_server_serves_pages_and_hashed_static_files(tmp_path: Path) -> None:
+    port = _free_port()
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    collected = run([PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], env, timeout=300)
+    assert collected.returncode == 0, collected.stderr
+    manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())["paths"]
+    server = subprocess.Popen(
+        [GUNICORN, "jiuzhu.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        proxied = {"Host": "jiuzhu.example.gov.cn", "X-Forwarded-Proto": "https"}
+        for _ in range(100):
+            try:
+                status, headers, body = _get(f"{base}/login/", proxied)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"gunicorn did not start: {server.stderr.read() if server.stderr else ''}")
+        assert status == 200 and "登录" in body.decode()
+        assert "max-age=31536000" in headers["Strict-Transport-Security"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "sessionid" not in headers.get("Set-Cookie", "")
+
+        hashed = manifest["css/app.css"] if "css/app.css" in manifest else next(iter(manifest.values()))
+        status, headers, body = _get(f"{base}/static/{hashed}", proxied)
+        assert status == 200 and body
+        assert "immutable" in headers["Cache-Control"]
+
+        status, headers, _ = _get(f"{base}/login/", {"Host": "jiuzhu.example.gov.cn"})
+        assert status == 301 and headers["Location"].startswith("https://jiuzhu.example.gov.cn/")
+
+        status, _, _ = _get(f"{base}/login/", {"Host": "evil.example.com", "X-Forwarded-Proto": "https"})
+        assert status == 400
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
