@@ -511,6 +511,8 @@ def record_investigation(
                 (app.facts.get("temporary") or {}).get("approval_level") or config.approval_level(app.program),
                 (app.facts.get("temporary") or {}).get("event", ""),
             )
+            if "temporary" in new_facts:  # a level raised by 报县级审批 or 一事一议 stays with the case
+                new_facts["temporary"] = {**(app.facts.get("temporary") or {}), **new_facts["temporary"]}
             evaluate_household(app.area_code, _today(), [app.program], new_facts)  # validates
             app.facts = new_facts
         visit = Investigation.objects.create(
@@ -631,7 +633,8 @@ def propose(by: Any, application: Application, *, note: str = "") -> Application
     with transaction.atomic():
         app, config, row = _begin(by, application, "propose")
         _conflict(by, app)
-        result = _decide_amount(app, _today(), config)
+        # The town proposes what the rules give; above the county's limit the county decides (一事一议).
+        result = _decide_amount(app, _today(), config, check_limit=False)
         app.proposed_amount_fen, app.proposal = result["monthly_amount_fen"], {**result, "note": note}
         _start_publicity(app, config)
         return _finish(by, app, row, {"proposed_amount_fen": app.proposed_amount_fen, "note": note})

@@ -182,7 +182,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     config = config_for(app.county_code)
     allowed = workflow.allowed(app, config, request.user)
     failed = []
-    if app.state in ("reviewing", "publicizing", "decision_pending") and any(t.name == "reject" for t in allowed):
+    if app.state in ("reviewing", "county_review", "publicizing", "decision_pending") and any(
+        t.name == "reject" for t in allowed
+    ):
         try:
             failed = [r for r in actions.evaluate(app)["reasons"] if not r["passed"]]
         except DomainError:
@@ -198,6 +200,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objections": app.objections.all(),
         "deliberations": app.deliberations.all(),
         "special": SpecialDeliberation.objects.filter(application=app).first(),
+        "escalation": _escalation(app),
         "requests": app.verification_requests.all(),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
@@ -208,6 +211,23 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_refer": request.user.has_perm_code("referrals.create"),
     }
     return render(request, "applications/detail.html", context)
+
+
+def _escalation(app: Application) -> dict[str, Any] | None:
+    """报县级审批: who sent the case up, why, and the amount against the town's limit."""
+    if ((app.facts or {}).get("temporary") or {}).get("approval_level") not in ("county", "deliberation"):
+        return None
+    entry = AuditEntry.objects.for_object(app).filter(action="applications.escalate").order_by("-seq").first()
+    if entry is None:
+        return None
+    changes = entry.changes or {}
+    return {
+        "by": entry.actor_name,
+        "at": entry.at,
+        "reason": changes.get("reason", ""),
+        "proposed_fen": changes.get("proposed_amount_fen"),
+        "limit_fen": changes.get("town_limit_fen"),
+    }
 
 
 def _suggestions(app: Application) -> list[dict[str, str]]:
@@ -252,12 +272,14 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     for key in ("received_on", "held_on"):
         if data.get(key) == "":
             data[key] = None
+    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for(app.county_code))}
     try:
         run_action(request.user, app, name, data)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已办理：{next((t.label for t in workflow.TRANSITIONS if t.name == name), name)}")
+        label = labels.get(name) or next((t.label for t in workflow.TRANSITIONS if t.name == name), name)
+        messages.success(request, f"已办理：{label}")
     return redirect(app)
 
 

@@ -266,6 +266,31 @@ def test_without_a_special_deliberation_the_county_cannot_exceed_its_limit(world
     assert exc.value.code == "needs_higher_approval" and "一事一议" in exc.value.message
 
 
+def test_in_the_national_preset_the_county_holds_special_deliberation_after_the_publicity(world, signed_intake):
+    """issue 14 item 2 (STD-6, WF-17, 民发〔2021〕57号 preset): the town proposes, the proposal is
+    published, and the county — whose own limit the rules amount exceeds — records 一事一议 and
+    approves the decided amount."""
+    use("national")
+    app = illness_case(world, signed_intake, oop_yuan=40000)
+    county = world.user(COUNTY)
+    lower_county_limit(world, 1000000)
+    config = config_for("370405")
+    assert "escalate" not in {t.name for t in workflow.allowed(app, config, world.user(APPROVER))}
+    actions.propose(world.user(APPROVER), app, note="初审符合条件，金额超过县级审批限额")
+    app = end_publicity(app)
+    with pytest.raises(DomainError) as exc:
+        actions.approve(county, app)
+    assert exc.value.code == "needs_higher_approval"
+    assert "special_deliberation" in {t.name for t in workflow.allowed(app, config, county)}
+    deliberate(world, app, amount_yuan=15000)
+    app.refresh_from_db()
+    assert app.state == "publicizing"
+    actions.approve(county, app)
+    app.refresh_from_db()
+    assert app.state == "approved" and app.amount_fen == 1500000
+    assert app.notices.filter(kind="approval").exists()
+
+
 def lower_county_limit(world: Any, fen: int) -> None:
     from jiuzhu.programs.actions import confirm_change, propose_change
 
