@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -272,6 +273,12 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     for key in ("received_on", "held_on"):
         if data.get(key) == "":
             data[key] = None
+        elif data.get(key) is not None:
+            try:
+                data[key] = dt.date.fromisoformat(str(data[key]).strip())
+            except ValueError:
+                messages.error(request, f"日期“{data[key]}”格式不正确，应为年-月-日")
+                return redirect(app)
     labels = {t.name: t.label for t in workflow.transitions_for(app, config_for(app.county_code))}
     try:
         run_action(request.user, app, name, data)

@@ -646,6 +646,20 @@ def test_an_objection_dated_tomorrow_is_refused(world, signed_intake, api_of):
     assert app.state == "publicizing" and not app.objections.exists()
 
 
+def test_the_case_page_refuses_a_future_objection_in_chinese(world, signed_intake, client_of):
+    """issue 14 item 12 (WF-8): the page's form sends dates as text; a future or malformed date
+    comes back as a Chinese message, never a 500, and nothing is recorded."""
+    app = publicizing_case(world, signed_intake)
+    c = client_of(CLERK)
+    url = f"/applications/{app.id}/actions/object/"
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    for raw, words in ((tomorrow, "异议收到日期不能晚于今天"), ("2026-13-40", "格式不正确")):
+        r = c.post(url, {"raised_by": "村民张某", "content": "收入不实", "received_on": raw}, follow=True)
+        assert r.status_code == 200 and words in r.content.decode()
+    app.refresh_from_db()
+    assert app.state == "publicizing" and not app.objections.exists()
+
+
 def test_an_objection_before_the_publicity_is_refused(world, signed_intake):
     """issue 14 item 12 (WF-8): an objection to a 公示 is received during or after it."""
     app = publicizing_case(world, signed_intake)
