@@ -15,8 +15,10 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.exclusivity import exclusions_of, pair_conflicts, register_codes, urban_of
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household, Person
@@ -37,6 +39,7 @@ from .models import (
     Investigation,
     Objection,
     ProcedureConfig,
+    SpecialDeliberation,
 )
 
 ADULT = 18
@@ -93,8 +96,46 @@ def _deadline(application: Application, step: str, label: str, due_on: dt.date, 
     )
 
 
+def _deadline_in_hours(application: Application, step: str, label: str, hours: int, responsible: str = "town") -> None:
+    """A clock counted in hours from now (急难: 24 hours, whatever the calendar says)."""
+    due_at = timezone.now() + dt.timedelta(hours=hours)
+    CaseDeadline.objects.update_or_create(
+        application=application,
+        step=step,
+        met_on=None,
+        defaults={
+            "label": label,
+            "started_on": _today(),
+            "due_on": timezone.localdate(due_at),
+            "due_at": due_at,
+            "hours": hours,
+            "area_code": application.area_code,
+            "responsible": responsible,
+        },
+    )
+
+
 def _meet(application: Application, step: str) -> None:
-    CaseDeadline.objects.filter(application=application, step=step, met_on__isnull=True).update(met_on=_today())
+    CaseDeadline.objects.filter(application=application, step=step, met_on__isnull=True).update(
+        met_on=_today(), met_at=timezone.now()
+    )
+
+
+def _age_on(birth: dt.date, day: dt.date) -> int:
+    """Exact age in whole years (周岁) on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _variable(result: dict[str, Any], name: str, default: Any = None) -> Any:
+    """A traced variable's value (the trace keeps ``{"label", "unit", "value"}`` per variable)."""
+    entry = (result.get("trace") or {}).get("variables", {}).get(name)
+    return entry.get("value", default) if isinstance(entry, dict) else default
+
+
+def _with_temporary(facts: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The case's facts with its 临时救助 request changed (approval level, 一事一议 amount)."""
+    temporary = {**(facts.get("temporary") or {}), **changes}
+    return {**facts, "temporary": {k: v for k, v in temporary.items() if v not in (None, 0)}}
 
 
 def default_facts(household: Household) -> dict[str, Any]:
@@ -174,6 +215,87 @@ def _check_no_duplicate(household: Household, program: str) -> None:
     )
 
 
+URBAN_LABEL = {True: "城市", False: "农村"}
+
+
+def _urban_checked(household: Household, declared: Any, field: str) -> bool:
+    """城市 or 农村 comes from the household's 户籍/area, never from the declared facts."""
+    urban = urban_of(household)
+    if declared is not None and declared != urban:
+        raise InvalidInput(
+            "urban_rural_mismatch",
+            f"城乡类别以家庭户籍所在地为准：该家庭为{URBAN_LABEL[urban]}家庭"
+            f"（{household.get_urban_rural_display()}），不能按{URBAN_LABEL[bool(declared)]}标准申请或测算",
+            field=field,
+        )
+    return urban
+
+
+def _conflicts(household: Household, program: str, *, at_intake: bool, exclude: Application | None = None) -> list[str]:
+    """Why this household may not have ``program`` now (互斥救助, issue 14 item 4).
+
+    At intake: an open application of the family for a program this one excludes or is
+    excluded by; or a member who receives the program that is kept (特困 over 低保). Applying
+    for the kept program while receiving the other (低保 → 特困) is accepted: the change is
+    made at the decision. At a decision: a member receiving an exclusive program either way,
+    or a decision of the family for one that is made and not yet closed."""
+    from django.db.models import Q
+
+    from jiuzhu.referrals.models import AssistanceRecord
+
+    reasons: list[str] = []
+    today = _today()
+    indexes = [
+        i for i in household.members.filter(death_date__isnull=True).values_list("id_number_index", flat=True) if i
+    ]
+    for rule in exclusions_of(program):
+        other, kept = rule.other(program), rule.preferred == program
+        if at_intake:
+            open_case = Application.objects.filter(household=household, program=other).open().order_by("-id").first()
+            if open_case is not None:
+                reasons.append(
+                    f"该家庭已有在办的{PROGRAM_NAMES[other]}申请（申请编号 {open_case.number}，"
+                    f"{open_case.get_state_display()}）。{rule.message}。如需改为申请{PROGRAM_NAMES[program]}，请先撤回该申请"
+                )
+            if kept:
+                continue
+        records = AssistanceRecord.objects.filter(id_number_index__in=indexes, program_code__in=register_codes(other))
+        for r in records.filter(Q(end_on__isnull=True) | Q(end_on__gte=today)).order_by("start_on", "id"):
+            reason = (
+                f"家庭成员{r.name}正在享受{r.program_name}"
+                f"（{r.get_source_display()}，{r.start_on:%Y年%m月%d日}起）。{rule.message}"
+            )
+            if kept:
+                reason += f"。须先办理{PROGRAM_NAMES[other]}停发后，方可批准{PROGRAM_NAMES[program]}"
+            reasons.append(reason)
+        if not at_intake:
+            pending = Application.objects.filter(household=household, program=other, decision="approved").exclude(
+                state__in=("approved", "rejected", "not_accepted", "withdrawn")
+            )
+            for a in pending.exclude(pk=getattr(exclude, "pk", None)):
+                reasons.append(f"该家庭的{PROGRAM_NAMES[other]}（申请编号 {a.number}）已批准、正在公示。{rule.message}")
+    return reasons
+
+
+def _check_exclusive(household: Household, program: str, *, at_intake: bool = False, app: Any = None) -> None:
+    reasons = _conflicts(household, program, at_intake=at_intake, exclude=app)
+    if reasons:
+        raise DomainError("exclusive_benefit", "；".join(reasons))
+
+
+def _check_decision(app: Application) -> None:
+    """Before a decision takes effect: no excluded benefit, and the household's 城乡类别 is the one
+    the case was computed with."""
+    urban = urban_of(app.household)
+    if bool(app.urban) != urban or bool((app.facts or {}).get("urban", urban)) != urban:
+        raise DomainError(
+            "urban_rural_changed",
+            f"家庭档案的城乡类别（{app.household.get_urban_rural_display()}）与本案测算所用的"
+            f"{URBAN_LABEL[bool(app.urban)]}标准不一致，请重新调查核实后再审批",
+        )
+    _check_exclusive(app.household, app.program, app=app)
+
+
 def intake(by: Any, req: IntakeRequest) -> Intake:
     """一门受理、一证申请 (INT-1…INT-3): register one visit with one or more applications,
     signatures, the 受理回执 and, if anything is missing, the 一次性告知书."""
@@ -196,11 +318,19 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
         raise InvalidInput("required", "急难型临时救助请选择急难事件", field="emergency_event")
     if req.channel not in ("window", "online", "village", "discovery"):
         raise InvalidInput("invalid_choice", "申请渠道无效", field="channel")
+    for conflict in pair_conflicts(req.programs):
+        raise InvalidInput(
+            "exclusive_programs",
+            f"{PROGRAM_NAMES[conflict.preferred]}与{PROGRAM_NAMES[conflict.excluded]}不能同时申请：{conflict.message}"
+            "。请只选择其中一项（同时符合条件的选择前者）",
+            field="programs",
+        )
     for program in req.programs:
         _check_no_duplicate(household, program)
+        _check_exclusive(household, program, at_intake=True)
     config = config_for(household.county_code)
     base = req.facts if req.facts is not None else default_facts(household)
-    base = {**base, "urban": base.get("urban", household.urban_rural == "urban")}
+    base = {**base, "urban": _urban_checked(household, base.get("urban"), "facts.urban")}
     screening = (
         evaluate_household(
             household.area_id, _today(), [p for p in req.programs if p != "temporary"] or ["dibao"], base
@@ -281,7 +411,8 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
             )
             _deadline(app, "overall", "办结时限", app.due_on, level)
             if kind == "emergency":
-                _deadline(app, "advance", "24小时内先行救助", today + dt.timedelta(days=1))
+                hours = config.emergency_advance_hours
+                _deadline_in_hours(app, "advance", f"{hours}小时内先行救助", hours)
             else:
                 _deadline(
                     app,
@@ -372,13 +503,16 @@ def record_investigation(
     with transaction.atomic():
         app, config, row = _begin(by, application, "record_investigation")
         if facts is not None:
+            app.urban = _urban_checked(app.household, facts.get("urban"), "facts.urban")
             new_facts = _facts_for(
                 app.program,
-                {**facts, "urban": facts.get("urban", app.urban)},
+                {**facts, "urban": app.urban},
                 app.temporary_kind,
-                config.approval_level(app.program),
+                (app.facts.get("temporary") or {}).get("approval_level") or config.approval_level(app.program),
                 (app.facts.get("temporary") or {}).get("event", ""),
             )
+            if "temporary" in new_facts:  # a level raised by 报县级审批 or 一事一议 stays with the case
+                new_facts["temporary"] = {**(app.facts.get("temporary") or {}), **new_facts["temporary"]}
             evaluate_household(app.area_code, _today(), [app.program], new_facts)  # validates
             app.facts = new_facts
         visit = Investigation.objects.create(
@@ -427,14 +561,32 @@ def submit_review(by: Any, application: Application) -> Application:
         return _finish(by, app, row)
 
 
-def _decide_amount(app: Application, on: dt.date, config: ProcedureConfig) -> dict[str, Any]:
+def _decide_amount(
+    app: Application, on: dt.date, config: ProcedureConfig, *, check_limit: bool = True
+) -> dict[str, Any]:
     result = evaluate(app, on)
     if not result["eligible"]:
         failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
         raise DomainError("not_eligible", f"按现行标准测算不符合条件：{failed}。请作出不予批准决定，或重新调查核实")
-    if app.program == "temporary" and result["trace"]["variables"].get("temporary_needs_higher_approval"):
-        raise DomainError("needs_higher_approval", "测算金额超过本级审批权限，须报上级审批或“一事一议”")
+    if check_limit and app.program == "temporary" and _variable(result, "temporary_needs_higher_approval", False):
+        _above_limit(app, result)
     return result
+
+
+def _above_limit(app: Application, result: dict[str, Any]) -> None:
+    """The amount the rules compute exceeds this level's limit (a rules parameter): name both
+    and the way on — 报县级审批 from the town, 一事一议 at the county."""
+    proposed = format_yuan(int(_variable(result, "temporary_proposed", 0)))
+    limit = format_yuan(int(_variable(result, "temporary_cap", 0)))
+    if (app.facts.get("temporary") or {}).get("approval_level") == "town":
+        raise DomainError(
+            "needs_higher_approval",
+            f"测算金额{proposed}超过镇（街道）审批限额{limit}，请“报县级审批”，由县级民政部门审批",
+        )
+    raise DomainError(
+        "needs_higher_approval",
+        f"测算金额{proposed}超过县级审批限额{limit}：须由县级民政部门召开“一事一议”集体研究决定救助金额后再审批",
+    )
 
 
 def _start_publicity(app: Application, config: ProcedureConfig) -> None:
@@ -454,13 +606,15 @@ def _record_decision(by: Any, app: Application, result: dict[str, Any], config: 
 
 
 def _review_cycle(app: Application, config: ProcedureConfig) -> int:
-    """Yearly for stable households (all members elderly or severely disabled), else 6 months."""
+    """Yearly for stable households (every member at the configured age — exact age on the
+    day of the decision — or severely disabled), else every 6 months (DYN-4)."""
     members = app.facts.get("members", [])
+    today = _today()
 
     def stable(m: dict[str, Any]) -> bool:
         birth = m.get("birth_date")
-        age = m.get("age") if birth is None else _today().year - int(str(birth)[:4])
-        return (age or 0) >= 60 or (m.get("disability_grade") in (1, 2))
+        age = m.get("age") if birth is None else _age_on(dt.date.fromisoformat(str(birth)[:10]), today)
+        return (age or 0) >= config.review_stable_age or (m.get("disability_grade") in (1, 2))
 
     return (
         config.review_cycle_stable_months
@@ -479,7 +633,8 @@ def propose(by: Any, application: Application, *, note: str = "") -> Application
     with transaction.atomic():
         app, config, row = _begin(by, application, "propose")
         _conflict(by, app)
-        result = _decide_amount(app, _today(), config)
+        # The town proposes what the rules give; above the county's limit the county decides (一事一议).
+        result = _decide_amount(app, _today(), config, check_limit=False)
         app.proposed_amount_fen, app.proposal = result["monthly_amount_fen"], {**result, "note": note}
         _start_publicity(app, config)
         return _finish(by, app, row, {"proposed_amount_fen": app.proposed_amount_fen, "note": note})
@@ -493,15 +648,214 @@ def approve(by: Any, application: Application, *, note: str = "") -> Application
         _conflict(by, app)
         if app.state == "publicizing" and app.publicity_end and _today() <= app.publicity_end:
             raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，公示期满后方可审批")
-        if config.preset == "devolved" and app.state == "reviewing":
+        _check_decision(app)
+        if config.preset == "devolved" and app.state in ("reviewing", "county_review"):
             _record_decision(by, app, _decide_amount(app, _today(), config), config)
             _start_publicity(app, config)
+            _meet(app, "county_review")
             _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
             return app
         if not app.decision:
             _record_decision(by, app, _decide_amount(app, _today(), config), config)
+        _meet(app, "county_review")
         _close(by, app)
         return _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
+
+
+def escalate(by: Any, application: Application, *, reason: str) -> Application:
+    """报县级审批 (STD-6, WF-17, GOV-5): a 支出型临时救助 whose amount is above the town's limit,
+    or whose need goes beyond the ordinary band (a case for 一事一议), goes to the county's
+    civil-affairs office, which decides it."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写报县级审批的理由", field="reason")
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "escalate")
+        _conflict(by, app)
+        result = _decide_amount(app, _today(), config, check_limit=False)
+        proposed = int(_variable(result, "temporary_proposed", 0))
+        limit = int(_variable(result, "temporary_cap", 0))
+        band_top = int(_variable(result, "temporary_band_max", 0))
+        if not _variable(result, "temporary_needs_higher_approval", False) and proposed < band_top:
+            raise DomainError(
+                "within_limit",
+                f"测算金额{format_yuan(proposed)}未超过镇（街道）审批限额{format_yuan(limit)}，"
+                "也未达到救助标准倍数区间上限，请由镇（街道）直接审批",
+            )
+        app.facts = _with_temporary(app.facts, approval_level="county")
+        _deadline(app, "county_review", "县级审批", app.due_on, "county")
+        return _finish(
+            by,
+            app,
+            row,
+            {"reason": reason.strip(), "proposed_amount_fen": proposed, "town_limit_fen": limit},
+        )
+
+
+def record_special_deliberation(
+    by: Any,
+    application: Application,
+    *,
+    held_on: dt.date | None,
+    participants: list[str],
+    hardship: str,
+    minutes: str,
+    decided_amount_fen: int | None,
+    signature: SignatureIn | None,
+) -> SpecialDeliberation:
+    """一事一议 (STD-6, WF-17, DOC-14): the county's civil-affairs office convenes a collective
+    meeting for a 支出型临时救助 of 重大生活困难 and decides an amount above the ordinary band
+    (seed 003: 适度提高临时救助标准) and not above the 一事一议 ceiling — both rules parameters.
+    The record keeps the participants, the hardship, the minutes and the signed sheet; the
+    case's facts carry the decided amount, which the rules engine then pays on approval."""
+    names = [n.strip() for n in participants or [] if n and n.strip()]
+    today = _today()
+    if held_on is None:
+        raise InvalidInput("required", "请填写一事一议会议日期", field="held_on")
+    if held_on > today:
+        raise InvalidInput("invalid_date", "一事一议会议日期不能晚于今天", field="held_on")
+    if len(set(names)) != len(names):
+        raise InvalidInput("duplicate_participant", "参加人员姓名有重复，请核对", field="participants")
+    if not (hardship or "").strip():
+        raise InvalidInput("required", "请写明重大生活困难情形，即提高救助标准的理由", field="hardship")
+    if not (minutes or "").strip():
+        raise InvalidInput("required", "请填写会议纪要（集体研究的意见和议定事项）", field="minutes")
+    if decided_amount_fen is None or decided_amount_fen <= 0:
+        raise InvalidInput("required", "请填写一事一议决定的救助金额", field="decided_amount_fen")
+    if signature is None:
+        raise InvalidInput("required", "请上传与会人员签字页的扫描件，或由与会人员在签名板上签字", field="signature")
+    with transaction.atomic():
+        app, config, row = _begin(by, application, "special_deliberation")
+        least = config.special_deliberation_min_participants
+        if len(names) < least:
+            raise InvalidInput(
+                "too_few_participants",
+                f"一事一议须集体研究，请填写至少{least}名参加人员（每行一人）",
+                field="participants",
+            )
+        if held_on < timezone.localdate(app.accepted_at):
+            raise InvalidInput("invalid_date", "一事一议会议日期不能早于申请受理日期", field="held_on")
+        existing = SpecialDeliberation.objects.filter(application=app).first()
+        if existing is not None:
+            raise DomainError(
+                "already_deliberated", f"本案已于{existing.held_on:%Y年%m月%d日}召开一事一议，不能重复录入"
+            )
+        app.facts = _with_temporary(app.facts, approval_level="deliberation", deliberated_amount_fen=decided_amount_fen)
+        result = evaluate(app)
+        ordinary = int(_variable(result, "temporary_ordinary_max", 0))
+        ceiling = int(_variable(result, "temporary_deliberation_ceiling", 0))
+        if decided_amount_fen <= ordinary:
+            raise InvalidInput(
+                "deliberation_not_above_band",
+                f"一事一议决定金额应高于常规程序可批准的最高金额{format_yuan(ordinary)}；"
+                "不超过该金额的，按常规程序由县级审批即可",
+                field="decided_amount_fen",
+            )
+        if decided_amount_fen > ceiling:
+            raise InvalidInput(
+                "deliberation_above_ceiling",
+                f"一事一议决定金额不得超过{format_yuan(ceiling)}（一事一议只能适度提高临时救助标准）",
+                field="decided_amount_fen",
+            )
+        if not result["eligible"]:
+            failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
+            raise DomainError("not_eligible", f"按现行标准测算不符合临时救助条件：{failed}")
+        doc = _store_meeting_signature(by, app.household, signature)
+        item = SpecialDeliberation.objects.create(
+            application=app,
+            held_on=held_on,
+            participants=names,
+            hardship=hardship.strip(),
+            minutes=minutes.strip(),
+            decided_amount_fen=decided_amount_fen,
+            ordinary_max_fen=ordinary,
+            ceiling_fen=ceiling,
+            signature=doc,
+            convened_by=user_or_none(by),
+            area_code=app.area_code,
+            county_code=app.county_code,
+        )
+        item.minutes_document = _minutes_pdf(by, app, item, config)
+        item.save(update_fields=["minutes_document"])
+        _finish(
+            by,
+            app,
+            row,
+            {
+                "special_deliberation": item.pk,
+                "held_on": held_on,
+                "participants": names,
+                "decided_amount_fen": decided_amount_fen,
+                "ordinary_max_fen": ordinary,
+                "ceiling_fen": ceiling,
+            },
+        )
+    return item
+
+
+def special_deliberation_bounds(app: Application) -> dict[str, int]:
+    """What a 一事一议 for this case may decide, from the rules (read only): above
+    ``ordinary_max_fen`` and not above ``ceiling_fen``; ``proposed_fen`` is the ordinary amount.
+    The engine computes the bounds for a case with a decided amount, so a probe of 1 fen is
+    used; the bounds depend on the kind, the area and the date only."""
+    facts = _with_temporary(app.facts, approval_level="deliberation", deliberated_amount_fen=1)
+    try:
+        result = evaluate_household(app.area_code, _today(), [app.program], facts)[app.program]
+    except DomainError:
+        return {}
+    return {
+        "ordinary_max_fen": int(_variable(result, "temporary_ordinary_max", 0)),
+        "ceiling_fen": int(_variable(result, "temporary_deliberation_ceiling", 0)),
+        "proposed_fen": int(_variable(result, "temporary_proposed", 0)),
+    }
+
+
+def _minutes_pdf(by: Any, app: Application, item: SpecialDeliberation, config: ProcedureConfig) -> Any:
+    """一事一议会议纪要 (DOC-14) as a PDF in the family's archive (and so in the dossier)."""
+    import base64
+
+    from jiuzhu.web.pdf import render_pdf
+
+    doc = item.signature
+    src = ""
+    if doc.content_type in ("image/png", "image/jpeg"):
+        from jiuzhu.registry.storage import read_bytes
+
+        src = f"data:{doc.content_type};base64,{base64.b64encode(read_bytes(doc.storage_name)).decode()}"
+    pdf = render_pdf(
+        "applications/special_deliberation_minutes.html",
+        {"app": app, "d": item, "config": config, "signature_src": src},
+    )
+    return store_generated(
+        by,
+        app.household,
+        pdf,
+        kind="notice",
+        title=f"一事一议会议纪要 {app.number}",
+        filename=f"一事一议会议纪要-{app.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def _store_meeting_signature(by: Any, household: Household, sig: SignatureIn) -> Any:
+    """The 一事一议 participants' signatures: one signature-pad drawing (PNG) or a scan of the
+    signed sheet (JPG, PNG or PDF), kept in the family's archive with the case."""
+    if sig.method not in ("pad", "scan"):
+        raise InvalidInput("invalid_choice", "签署方式应为电子签名（pad）或扫描件（scan）", field="signature")
+    if not sig.data or len(sig.data) > MAX_SIGNATURE_BYTES:
+        raise InvalidInput("invalid_signature", "与会人员签字为空或超过2MB", field="signature")
+    kind = _sniff(sig.data)
+    if kind not in ("image/png", "image/jpeg", "application/pdf") or (sig.method == "pad" and kind != "image/png"):
+        raise InvalidInput("invalid_signature", "与会人员签字应为PNG图片（扫描件可为JPG或PDF）", field="signature")
+    ext = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[kind]
+    return store_generated(
+        by,
+        household,
+        sig.data,
+        kind="signature",
+        title="一事一议与会人员签字",
+        filename=f"一事一议签字.{ext}",
+        content_type=kind,
+    )
 
 
 def _close(by: Any, app: Application) -> None:
@@ -509,6 +863,7 @@ def _close(by: Any, app: Application) -> None:
     from jiuzhu.referrals.actions import refer_after_approval
     from jiuzhu.referrals.records import record_application
 
+    _check_decision(app)
     _meet(app, "publicity")
     _meet(app, "overall")
     notices.issue(
@@ -541,8 +896,16 @@ def object_(
     """登记公示异议: who, what, when (WF-*); the case goes to 民主评议."""
     if not raised_by.strip() or not content.strip():
         raise InvalidInput("required", "请填写异议人和异议内容", field="content")
+    if received_on > _today():
+        raise InvalidInput("invalid_date", "异议收到日期不能晚于今天", field="received_on")
     with transaction.atomic():
         app, _, row = _begin(by, application, "object")
+        if app.publicity_start and received_on < app.publicity_start:
+            raise InvalidInput(
+                "invalid_date",
+                f"异议收到日期不能早于公示开始日期（{app.publicity_start:%Y年%m月%d日}）",
+                field="received_on",
+            )
         objection = Objection.objects.create(
             application=app,
             raised_by=raised_by.strip(),
@@ -574,8 +937,15 @@ def record_deliberation(
         raise InvalidInput("invalid_votes", "请填写有效的表决票数", field="votes_for")
     if not participants.strip() or not minutes.strip():
         raise InvalidInput("required", "请填写参加人员和评议记录", field="minutes")
+    if held_on > _today():
+        raise InvalidInput("invalid_date", "民主评议日期不能晚于今天", field="held_on")
     with transaction.atomic():
         app, _, row = _begin(by, application, "record_deliberation")
+        last = app.objections.order_by("-received_on").values_list("received_on", flat=True).first()
+        if last is not None and held_on < last:
+            raise InvalidInput(
+                "invalid_date", f"民主评议日期不能早于异议收到日期（{last:%Y年%m月%d日}）", field="held_on"
+            )
         item = Deliberation.objects.create(
             application=app,
             held_on=held_on,
@@ -639,7 +1009,7 @@ def reject(by: Any, application: Application, *, reason_codes: list[str] | None 
             current_calendar().add_working_days(_today(), config.rejection_notice_days),
         )
         notices.issue(by, "rejection", intake=app.intake, application=app)
-        for step in ("rejection_notice", "publicity", "overall", "investigation"):
+        for step in ("rejection_notice", "publicity", "overall", "investigation", "county_review"):
             _meet(app, step)
         return _finish(by, app, row, {"reasons": reasons})
 
@@ -753,6 +1123,7 @@ ACTIONS = {
     "submit_review": submit_review,
     "propose": propose,
     "approve": approve,
+    "escalate": escalate,
     "close_publicity": close_publicity,
     "object": object_,
     "record_deliberation": record_deliberation,

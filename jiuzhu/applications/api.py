@@ -9,18 +9,18 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from jiuzhu.accounts.auth import actor
 from jiuzhu.accounts.models import User
-from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.errors import InvalidInput, NotFound
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 
 from . import actions, dossier, workflow
 from .config import config_for
 from .dispatch import run_action
-from .models import Application
+from .models import Application, SpecialDeliberation
 from .queries import filter_applications
 
 router = Router(tags=["救助申请"])
@@ -55,6 +55,39 @@ class DeadlineOut(Schema):
     started_on: dt.date
     due_on: dt.date
     met_on: dt.date | None
+    hours: int | None = Field(None, description="时限按小时计（如急难先行救助24小时）时的小时数")
+    due_at: dt.datetime | None = Field(None, description="按小时计的截止时间")
+    met_at: dt.datetime | None = Field(None, description="完成时间")
+
+
+class SpecialDeliberationSignatureIn(Schema):
+    image_base64: str = Field(description="与会人员签字：签名板PNG或签字页扫描件（JPG/PNG/PDF），base64")
+    method: str = Field("scan", description="pad（签名板）或 scan（扫描件）")
+
+
+class SpecialDeliberationIn(Schema):
+    held_on: dt.date = Field(description="会议日期（不晚于今天）")
+    participants: list[str] = Field(description="参加人员姓名，至少3人（县级可配置）")
+    hardship: str = Field(description="重大生活困难情形，即提高救助标准的理由")
+    minutes: str = Field(description="会议纪要：集体研究的意见和议定事项")
+    decided_amount_fen: int = Field(description="决定的救助金额（分），须高于常规标准上限且不超过一事一议上限")
+    signature: SpecialDeliberationSignatureIn | None = None
+
+
+class SpecialDeliberationOut(Schema):
+    id: int
+    application_id: int
+    held_on: dt.date
+    participants: list[str]
+    hardship: str
+    minutes: str
+    decided_amount_fen: int
+    ordinary_max_fen: int = Field(description="常规程序可批准的最高金额（分）")
+    ceiling_fen: int = Field(description="一事一议可提高到的最高金额（分）")
+    signature_document_id: int
+    minutes_document_id: int | None
+    convened_by: str
+    recorded_at: dt.datetime
 
 
 class NoticeOut(Schema):
@@ -92,6 +125,7 @@ class ApplicationOut(Schema):
     deadlines: list[DeadlineOut]
     notices: list[NoticeOut]
     verification_requests: list[dict[str, Any]]
+    special_deliberation: SpecialDeliberationOut | None = None
 
 
 class IntakeOut(Schema):
@@ -140,18 +174,42 @@ def application_out(app: Application, user: Any) -> dict[str, Any]:
             {"id": r.pk, "status": r.status, "requested_at": r.requested_at.isoformat()}
             for r in app.verification_requests.all()
         ],
+        "special_deliberation": _special_out(SpecialDeliberation.objects.filter(application=app).first()),
+    }
+
+
+def _special_out(item: SpecialDeliberation | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {
+        "id": item.pk,
+        "application_id": item.application_id,
+        "held_on": item.held_on,
+        "participants": item.participants,
+        "hardship": item.hardship,
+        "minutes": item.minutes,
+        "decided_amount_fen": item.decided_amount_fen,
+        "ordinary_max_fen": item.ordinary_max_fen,
+        "ceiling_fen": item.ceiling_fen,
+        "signature_document_id": item.signature_id,
+        "minutes_document_id": item.minutes_document_id,
+        "convened_by": item.convened_by.display_name if item.convened_by else "",
+        "recorded_at": item.recorded_at,
     }
 
 
 def _signature(s: SignatureApiIn | None, path: str) -> actions.SignatureIn | None:
     if s is None:
         return None
-    raw = s.image_base64.split(",", 1)[-1] if s.image_base64.startswith("data:") else s.image_base64
+    return actions.SignatureIn(person_id=s.person_id, data=_decode(s.image_base64, path), method=s.method)
+
+
+def _decode(image_base64: str, path: str) -> bytes:
+    raw = image_base64.split(",", 1)[-1] if image_base64.startswith("data:") else image_base64
     try:
-        data = base64.b64decode(raw, validate=True)
+        return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput("invalid_signature", "签名图片应为base64编码", field=path) from None
-    return actions.SignatureIn(person_id=s.person_id, data=data, method=s.method)
 
 
 @router.post("", response={201: IntakeOut}, summary="受理申请（一门受理、一证申请）")
@@ -284,6 +342,47 @@ def act(request: HttpRequest, application_id: int, name: str, body: ActionIn) ->
     user = actor(request)
     app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
     return application_out(run_action(user, app, name, body.dict()), user)
+
+
+@router.post(
+    "/{application_id}/special-deliberation",
+    response={201: SpecialDeliberationOut},
+    summary="录入一事一议（县级民政部门集体研究提高临时救助金额）",
+)
+def special_deliberation_create(
+    request: HttpRequest, application_id: int, body: SpecialDeliberationIn
+) -> Status[dict[str, Any]]:
+    user = actor(request)
+    app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
+    signature = (
+        actions.SignatureIn(0, _decode(body.signature.image_base64, "signature"), body.signature.method)
+        if body.signature is not None
+        else None
+    )
+    item = actions.record_special_deliberation(
+        user,
+        app,
+        held_on=body.held_on,
+        participants=body.participants,
+        hardship=body.hardship,
+        minutes=body.minutes,
+        decided_amount_fen=body.decided_amount_fen,
+        signature=signature,
+    )
+    return Status(201, _special_out(item))
+
+
+@router.get(
+    "/{application_id}/special-deliberation",
+    response=SpecialDeliberationOut,
+    summary="查看一事一议记录",
+)
+def special_deliberation_detail(request: HttpRequest, application_id: int) -> dict[str, Any] | None:
+    app = get_object_or_404(Application.objects.visible_to(actor(request)), pk=application_id)
+    item = SpecialDeliberation.objects.filter(application=app).first()
+    if item is None:
+        raise NotFound("not_found", "本案尚未召开一事一议")
+    return _special_out(item)
 
 
 @router.get(

@@ -24,6 +24,7 @@ _FIELDS = {
     "withdraw": ["reason"],
     "extend": ["reason"],
     "reinvestigate": ["reason"],
+    "escalate": ["reason"],
     "return_for_documents": ["items", "note"],
     "advance_pay": ["amount_fen", "note"],
     "object": ["raised_by", "contact", "content", "received_on"],

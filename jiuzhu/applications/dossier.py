@@ -23,7 +23,7 @@ from jiuzhu.verification.report import pdf_bytes as report_pdf
 from jiuzhu.web.pdf import render_pdf
 
 from .config import config_for
-from .models import Application
+from .models import Application, SpecialDeliberation
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -54,6 +54,7 @@ def build(app: Application) -> bytes:
             "now": timezone.now(),
             "requests": app.verification_requests.all(),
             "reports": reports,
+            "special": SpecialDeliberation.objects.filter(application=app).select_related("convened_by").first(),
         },
     )
     buf = io.BytesIO()

@@ -74,3 +74,23 @@ class PhotosForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
+
+
+class SpecialDeliberationForm(forms.Form):
+    """一事一议 (STD-6, WF-17): what the county's collective meeting decided, as typed from the
+    signed minutes. The signatures come as a scan of the signed sheet or on the signature pad."""
+
+    held_on = forms.DateField(label="会议日期", widget=DATE)
+    participants = forms.CharField(
+        label="参加人员（每行一人）",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="如：局长、分管副局长、社会救助科科长、镇（街道）分管负责人等",
+    )
+    hardship = forms.CharField(label="重大生活困难情形（提高标准的理由）", widget=forms.Textarea(attrs={"rows": 3}))
+    minutes = forms.CharField(label="会议纪要（集体研究意见和议定事项）", widget=forms.Textarea(attrs={"rows": 4}))
+    decided_amount_yuan = forms.CharField(label="决定救助金额（元）", max_length=20)
+    signature_scan = forms.FileField(label="与会人员签字页（扫描件）", required=False)
+
+    def participant_names(self) -> list[str]:
+        text = self.cleaned_data["participants"].replace("、", "\n").replace("，", "\n").replace(",", "\n")
+        return [n.strip() for n in text.splitlines() if n.strip()]

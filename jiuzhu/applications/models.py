@@ -50,6 +50,13 @@ class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-
     emergency_register_days = models.PositiveSmallIntegerField("急难先行救助后补登记时限（工作日）", default=5)
     review_cycle_stable_months = models.PositiveSmallIntegerField("复核周期：稳定家庭（月）", default=12)
     review_cycle_other_months = models.PositiveSmallIntegerField("复核周期：其他家庭（月）", default=6)
+    review_stable_age = models.PositiveSmallIntegerField(
+        "复核周期：稳定家庭成员年龄（周岁）",
+        default=60,
+        help_text="全体成员均达到该周岁（按决定当日的实际年龄）或重度残疾的，按稳定家庭复核",
+    )
+    emergency_advance_hours = models.PositiveSmallIntegerField("急难型临时救助先行救助时限（小时）", default=24)
+    special_deliberation_min_participants = models.PositiveSmallIntegerField("一事一议最少参加人数", default=3)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -96,6 +103,7 @@ STATE_CHOICES = [
     ("publicizing", "结果公示中"),
     ("deliberating", "民主评议中"),
     ("decision_pending", "待审批"),
+    ("county_review", "报县级审批中"),
     ("advance_paid", "已先行救助·待补登记"),
     ("approved", "已批准"),
     ("rejected", "不予批准"),
@@ -185,12 +193,18 @@ class CaseDeadlineQuerySet(AreaScopedQuerySet):
     def open(self) -> CaseDeadlineQuerySet:
         return self.filter(met_on__isnull=True)
 
-    def overdue(self, today: dt.date | None = None) -> CaseDeadlineQuerySet:
-        return self.open().filter(due_on__lt=today or timezone.localdate())
+    def overdue(self, today: dt.date | None = None, now: dt.datetime | None = None) -> CaseDeadlineQuerySet:
+        """Past its date — or, for a clock in hours, past its minute (``now``)."""
+        now = now or timezone.now()
+        by_date = models.Q(due_at__isnull=True, due_on__lt=today or timezone.localdate())
+        return self.open().filter(by_date | models.Q(due_at__lt=now))
 
-    def due_soon(self, days: int = 3, today: dt.date | None = None) -> CaseDeadlineQuerySet:
+    def due_soon(
+        self, days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None
+    ) -> CaseDeadlineQuerySet:
         today = today or timezone.localdate()
-        return self.open().filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+        not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())
+        return self.open().filter(not_past, due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
 
 
 class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadlines are data)
@@ -202,6 +216,10 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
     met_on = models.DateField("完成日期", null=True, blank=True)
     area_code = models.CharField(max_length=12, db_index=True)
     responsible = models.CharField("责任层级", max_length=16, default="town")
+    # A clock counted in hours (急难 先行救助 within 24 hours): due to the minute, not the date.
+    hours = models.PositiveSmallIntegerField("时限（小时）", null=True, blank=True)
+    due_at = models.DateTimeField("截止时间", null=True, blank=True)
+    met_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = CaseDeadlineQuerySet.as_manager()
 
@@ -215,7 +233,28 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
         verbose_name = verbose_name_plural = "办理时限"
 
     def __str__(self) -> str:
-        return f"{self.label} 截止{self.due_on}"
+        return f"{self.label} 截止{self.due_display}"
+
+    @property
+    def due_display(self) -> str:
+        """``2026-11-25 22:00`` for a clock in hours, ``2026-11-25`` for one in days."""
+        if self.due_at is not None:
+            return f"{timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
+        return f"{self.due_on:%Y-%m-%d}"
+
+    @property
+    def met_display(self) -> str:
+        if self.met_at is not None and self.due_at is not None:
+            return f"{timezone.localtime(self.met_at):%Y-%m-%d %H:%M}"
+        return f"{self.met_on:%Y-%m-%d}" if self.met_on else ""
+
+    @property
+    def remaining_hours(self) -> int | None:
+        """Whole hours left on an open clock in hours (negative once past), else None."""
+        if self.due_at is None or self.met_on is not None:
+            return None
+        seconds = (self.due_at - timezone.now()).total_seconds()
+        return int(seconds // 3600) if seconds >= 0 else -int(-seconds // 3600)
 
 
 class Investigation(models.Model):  # 入户调查
@@ -274,6 +313,45 @@ class Deliberation(models.Model):  # 民主评议
 
     def __str__(self) -> str:
         return f"民主评议 {self.held_on} {self.get_outcome_display()}"
+
+
+class SpecialDeliberation(models.Model):  # 一事一议 (STD-6, WF-17, DOC-14)
+    """The county's collective decision to raise a 支出型临时救助 above the ordinary band
+    (seed 003: 对于重大生活困难的，可“一事一议”适度提高临时救助标准)."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="special_deliberation")
+    held_on = models.DateField("会议日期")
+    participants = models.JSONField("参加人员", default=list)
+    hardship = models.TextField("重大生活困难情形（提高标准的理由）")
+    minutes = models.TextField("会议纪要（议定事项）")
+    decided_amount_fen = models.BigIntegerField("决定救助金额（分）")
+    ordinary_max_fen = models.BigIntegerField("常规程序最高金额（分）")
+    ceiling_fen = models.BigIntegerField("一事一议最高金额（分）")
+    signature = models.ForeignKey(
+        "registry.Document", verbose_name="与会人员签字", on_delete=models.PROTECT, related_name="+"
+    )
+    minutes_document = models.ForeignKey(
+        "registry.Document", verbose_name="会议纪要（PDF）", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="召集人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = verbose_name_plural = "一事一议"
+
+    def __str__(self) -> str:
+        return f"一事一议 {self.held_on} {self.application.number}"
+
+    @property
+    def participants_text(self) -> str:
+        return "、".join(self.participants)
 
 
 NOTICE_KINDS = [

@@ -11,4 +11,5 @@ urlpatterns = [
     path("applications/<int:pk>/investigation/", views.investigation_view, name="investigation"),
     path("applications/<int:pk>/actions/<str:name>/", views.application_action, name="action"),
     path("applications/<int:pk>/dossier.zip", views.dossier_view, name="dossier"),
+    path("applications/<int:pk>/special-deliberation/", views.special_deliberation_view, name="special_deliberation"),
 ]

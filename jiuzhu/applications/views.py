@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +30,8 @@ from jiuzhu.web.pagination import IdPaginator
 from . import actions, dossier, workflow
 from .config import config_for
 from .dispatch import run_action
-from .forms import IntakeForm, InvestigationForm, PhotosForm
-from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline
+from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm
+from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline, SpecialDeliberation
 from .queries import filter_applications, overdue_summary
 
 
@@ -124,7 +126,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
     facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=household_facts(household))
     context["screening"] = _screen(household, facts if request.method == "POST" else None)
     if not request.POST:
-        suggested = [code for code, r in context["screening"].items() if r["eligible"]]
+        suggested = [code for code, r in context["screening"].items() if r["eligible"] and not r.get("excluded_by")]
         form = IntakeForm(county_code=household.county_code, initial={"programs": suggested})
     if request.method == "POST" and not screening_only and form.is_valid() and facts.is_valid():
         d = form.cleaned_data
@@ -181,7 +183,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     config = config_for(app.county_code)
     allowed = workflow.allowed(app, config, request.user)
     failed = []
-    if app.state in ("reviewing", "publicizing", "decision_pending") and any(t.name == "reject" for t in allowed):
+    if app.state in ("reviewing", "county_review", "publicizing", "decision_pending") and any(
+        t.name == "reject" for t in allowed
+    ):
         try:
             failed = [r for r in actions.evaluate(app)["reasons"] if not r["passed"]]
         except DomainError:
@@ -196,6 +200,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "investigations": app.investigations.prefetch_related("photos"),
         "objections": app.objections.all(),
         "deliberations": app.deliberations.all(),
+        "special": SpecialDeliberation.objects.filter(application=app).first(),
+        "escalation": _escalation(app),
         "requests": app.verification_requests.all(),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
@@ -206,6 +212,23 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_refer": request.user.has_perm_code("referrals.create"),
     }
     return render(request, "applications/detail.html", context)
+
+
+def _escalation(app: Application) -> dict[str, Any] | None:
+    """报县级审批: who sent the case up, why, and the amount against the town's limit."""
+    if ((app.facts or {}).get("temporary") or {}).get("approval_level") not in ("county", "deliberation"):
+        return None
+    entry = AuditEntry.objects.for_object(app).filter(action="applications.escalate").order_by("-seq").first()
+    if entry is None:
+        return None
+    changes = entry.changes or {}
+    return {
+        "by": entry.actor_name,
+        "at": entry.at,
+        "reason": changes.get("reason", ""),
+        "proposed_fen": changes.get("proposed_amount_fen"),
+        "limit_fen": changes.get("town_limit_fen"),
+    }
 
 
 def _suggestions(app: Application) -> list[dict[str, str]]:
@@ -250,12 +273,20 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     for key in ("received_on", "held_on"):
         if data.get(key) == "":
             data[key] = None
+        elif data.get(key) is not None:
+            try:
+                data[key] = dt.date.fromisoformat(str(data[key]).strip())
+            except ValueError:
+                messages.error(request, f"日期“{data[key]}”格式不正确，应为年-月-日")
+                return redirect(app)
+    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for(app.county_code))}
     try:
         run_action(request.user, app, name, data)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已办理：{next((t.label for t in workflow.TRANSITIONS if t.name == name), name)}")
+        label = labels.get(name) or next((t.label for t in workflow.TRANSITIONS if t.name == name), name)
+        messages.success(request, f"已办理：{label}")
     return redirect(app)
 
 
@@ -301,6 +332,53 @@ def _facts_initial(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["education_oop"] = f"{m['education_oop_fen'] / 100:.2f}"
         out.append(row)
     return out
+
+
+@login_required
+def special_deliberation_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """一事一议 (STD-6, WF-17): the county officer records the meeting on the case; once
+    recorded, anyone who may see the case sees the record."""
+    from jiuzhu.core.money import yuan_to_fen
+
+    app = _app(request, pk)
+    record = SpecialDeliberation.objects.filter(application=app).select_related("convened_by").first()
+    config = config_for(app.county_code)
+    may_record = any(t.name == "special_deliberation" for t in workflow.allowed(app, config, request.user))
+    if record is None and not may_record:
+        raise PermissionDenied("一事一议由县级民政部门召集和录入")
+    form = SpecialDeliberationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and record is None and form.is_valid():
+        try:
+            signature = _signature(request, "signature", 0)
+            scan = form.cleaned_data["signature_scan"]
+            if scan is not None:
+                signature = actions.SignatureIn(0, scan.read(), "scan")
+            actions.record_special_deliberation(
+                request.user,
+                app,
+                held_on=form.cleaned_data["held_on"],
+                participants=form.participant_names(),
+                hardship=form.cleaned_data["hardship"],
+                minutes=form.cleaned_data["minutes"],
+                decided_amount_fen=yuan_to_fen(form.cleaned_data["decided_amount_yuan"], field="decided_amount_yuan"),
+                signature=signature,
+            )
+        except DomainError as exc:
+            apply_errors(
+                exc,
+                form,
+                field_map={"decided_amount_fen": "decided_amount_yuan", "signature": "signature_scan"},
+            )
+        else:
+            messages.success(request, "一事一议已录入，请按决定金额审批")
+            return redirect(app)
+    context = {
+        "app": app,
+        "form": form,
+        "record": record,
+        "bounds": actions.special_deliberation_bounds(app) if record is None else None,
+    }
+    return render(request, "applications/special_deliberation.html", context)
 
 
 @login_required

@@ -20,6 +20,7 @@ from jiuzhu.rules import (
     household_from_dict,
 )
 
+from .exclusivity import annotate_screening
 from .models import ParameterChange
 
 _lock = threading.Lock()
@@ -98,15 +99,19 @@ def evaluate_household(area_code: str, on: dt.date, programs: list[str], househo
         results = {code: evaluate_one(code, facts, area.short_code, on, params) for code in programs}
     except RulesInputError as exc:
         raise rules_error(exc) from None
-    return {
-        code: {
-            "program": code,
-            "name": PROGRAMS[code].name,
-            "eligible": r.eligible,
-            "reasons": [{"code": x.code, "message": x.message, "passed": x.passed} for x in r.reasons if x.applicable],
-            "monthly_amount_fen": r.monthly_amount_fen,
-            "amount_kind": PROGRAMS[code].amount_kind,
-            "trace": r.trace,
+    return annotate_screening(
+        {
+            code: {
+                "program": code,
+                "name": PROGRAMS[code].name,
+                "eligible": r.eligible,
+                "reasons": [
+                    {"code": x.code, "message": x.message, "passed": x.passed} for x in r.reasons if x.applicable
+                ],
+                "monthly_amount_fen": r.monthly_amount_fen,
+                "amount_kind": PROGRAMS[code].amount_kind,
+                "trace": r.trace,
+            }
+            for code, r in results.items()
         }
-        for code, r in results.items()
-    }
+    )

@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from jiuzhu.programs.exclusivity import register_pairs
+
 from .conditions import context_for, matching_programs
 from .models import AssistanceRecord, Referral
 
-# Programs a person may not receive at the same time (基本生活保障 are exclusive).
-EXCLUSIVE = [({"dibao_urban", "dibao_rural"}, {"tekun"}), ({"tekun"}, {"orphan_basic_living"})]
+# Programs a person may not receive at the same time: the one table, in catalog codes.
+EXCLUSIVE = register_pairs()
 
 
 @dataclass(frozen=True)

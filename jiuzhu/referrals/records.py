@@ -11,9 +11,10 @@ from django.db import transaction
 
 from jiuzhu.accounts.permissions import require
 from jiuzhu.audit.log import record
-from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import mask_id_number, parse_id_number
 from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.programs.exclusivity import exclusions_of, register_codes, urban_of
 from jiuzhu.registry.importer import ImportRejected, RowError, read_table
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index
@@ -38,12 +39,14 @@ def record_application(app: Any) -> int:
     from jiuzhu.programs.models import AssistanceProgram
 
     codes = ENGINE_TO_CATALOG.get(app.program, (app.program,))
-    code = codes[0] if len(codes) == 1 or app.urban else codes[-1]
-    program = AssistanceProgram.objects.filter(code__in=[code, *codes]).first()
+    # 城市/农村低保 by the household's 户籍/area, never by the case's copy of the facts.
+    code = codes[0] if len(codes) == 1 or urban_of(app.household) else codes[-1]
+    program = AssistanceProgram.objects.filter(code=code).first()
     name = program.name if program else app.get_program_display()
     monthly = app.program in ("dibao", "tekun")
     people = list(app.household.members.filter(death_date__isnull=True)) if monthly else [app.applicant]
     start = app.start_month or dt.date.today()
+    _refuse_exclusive(app.program, people, start)
     for person in people:
         AssistanceRecord.objects.get_or_create(
             source="application",
@@ -65,6 +68,26 @@ def record_application(app: Any) -> int:
             },
         )
     return len(people)
+
+
+def _refuse_exclusive(program: str, people: list[Any], start: dt.date) -> None:
+    """The register never holds two exclusive benefits for one person (互斥救助, issue 14 item 4)."""
+    from django.db.models import Q
+
+    for rule in exclusions_of(program):
+        held = (
+            AssistanceRecord.objects.filter(
+                id_number_index__in=[p.id_number_index for p in people],
+                program_code__in=register_codes(rule.other(program)),
+            )
+            .filter(Q(end_on__isnull=True) | Q(end_on__gte=start))
+            .first()
+        )
+        if held is not None:
+            raise DomainError(
+                "exclusive_benefit",
+                f"{held.name}正在享受{held.program_name}，不能同时登记为其他互斥救助对象：{rule.message}",
+            )
 
 
 def _date(raw: Any, column: str, number: int, errors: list[RowError]) -> dt.date | None:

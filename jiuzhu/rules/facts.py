@@ -172,11 +172,15 @@ class Supporter:  # 法定赡养、抚养、扶养义务人（不在共同生活
 @dataclass(frozen=True, slots=True)
 class TemporaryRequest:  # 临时救助申请事由
     """What the 临时救助 application is about: ``kind`` illness / education (支出型)
-    or emergency (急难型, with ``event``), and the level that approves it."""
+    or emergency (急难型, with ``event``), and the level that approves it. At the level
+    ``deliberation`` (一事一议) of a 支出型 case, ``deliberated_amount_fen`` is the amount the
+    meeting decided (0 = none decided yet); the rules check it against the ordinary band
+    and the 一事一议 ceiling."""
 
     kind: str
     approval_level: str = "town"
     event: str = ""
+    deliberated_amount_fen: int = 0  # 一事一议决定金额
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +340,9 @@ def household_from_dict(d: object) -> HouseholdFacts:
             kind=_str(t["kind"], "temporary.kind", "临时救助类型"),
             approval_level=_str(t.get("approval_level", "town"), "temporary.approval_level", "审批层级"),
             event=_str(t.get("event", ""), "temporary.event", "急难事件"),
+            deliberated_amount_fen=_int(
+                t.get("deliberated_amount_fen", 0), "temporary.deliberated_amount_fen", "一事一议决定金额（分）"
+            ),
         )
     area = h.get("area_code")
     household = HouseholdFacts(
@@ -399,6 +406,7 @@ _HH_COLUMNS: dict[str, tuple[Any, int, int, int, str]] = {
     "temporary_kind": (np.int8, 0, 0, len(TEMPORARY_KINDS) - 1, "临时救助类型"),
     "temporary_level": (np.int8, 0, 0, len(APPROVAL_LEVELS) - 1, "审批层级"),
     "temporary_event": (np.int8, 0, 0, len(EMERGENCY_EVENTS) - 1, "急难事件"),
+    "temporary_deliberated_fen": (np.int64, 0, 0, MAX_FEN, "一事一议决定金额"),
     **{
         f"income_{t}": (np.int64, 0, 0, MAX_FEN * MAX_MEMBERS, label)
         for t, label in INCOME_TYPES.items()
@@ -498,6 +506,19 @@ class _HouseholdRows:
             row["temporary_event"] = _code(EMERGENCY_EVENTS, t.event, at("temporary.event"), "急难事件")
             if t.kind == "emergency" and t.event == "":
                 raise RulesInputError("missing_field", at("temporary.event"), "急难型临时救助须说明遭遇的急难事件")
+            amount = _opt_int(t.deliberated_amount_fen, at("temporary.deliberated_amount_fen"), "一事一议决定金额")
+            if amount:
+                if not 0 < amount <= MAX_FEN:
+                    raise RulesInputError(
+                        "out_of_range", at("temporary.deliberated_amount_fen"), "一事一议决定金额超出合理范围"
+                    )
+                if t.approval_level != "deliberation" or t.kind not in ("illness", "education"):
+                    raise RulesInputError(
+                        "invalid_value",
+                        at("temporary.deliberated_amount_fen"),
+                        "一事一议决定金额仅适用于经一事一议的支出型临时救助（审批层级为 deliberation）",
+                    )
+                row["temporary_deliberated_fen"] = amount
         for name, value in row.items():
             self.hh[name].append(value)
         self.n += 1

@@ -4,8 +4,11 @@
 self-paid education costs 3–6 times the *urban* monthly 低保 standard. Within the band the
 amount is the configured share of the out-of-pocket cost. 急难型: a configured multiple
 of the urban monthly standard, paid first (先行救助, within 24 hours). Each approval level
-has a ceiling (镇街审批限额, 县级审批限额); 一事一议 lifts the ceiling. The amount is
-one-off (一次性), reported in the ``monthly_amount_fen`` field.
+has a ceiling (镇街审批限额, 县级审批限额). For 重大生活困难 the county may hold 一事一议
+(seed 003: 可“一事一议”适度提高临时救助标准): the meeting decides an amount above the most
+the ordinary procedure gives (the band's top, or the county's limit if lower) and not
+above the 一事一议 ceiling (a configured multiple of the band's top); that decided amount
+is then the aid. The amount is one-off (一次性), reported in the ``monthly_amount_fen`` field.
 """
 
 from __future__ import annotations
@@ -177,6 +180,42 @@ def temporary_cap(h: Households, p: Params) -> Array:
     return out
 
 
+def _is_deliberated(h: Households, p: Params) -> Array:
+    return np.asarray((h.batch.hh["temporary_level"] == DELIBERATION) & (h.batch.hh["temporary_deliberated_fen"] > 0))
+
+
+@variable("temporary_deliberated", "一事一议决定金额", "fen_once")
+def temporary_deliberated(h: Households, p: Params) -> Array:
+    return np.asarray(h.batch.hh["temporary_deliberated_fen"])
+
+
+@variable("temporary_ordinary_max", "常规程序可批准的最高金额（倍数区间上限与县级审批限额中的较低者）", "fen_once")
+def temporary_ordinary_max(h: Households, p: Params) -> Array:
+    return np.minimum(h.temporary_band_max, p("temporary.cap.county"))
+
+
+@variable("temporary_deliberation_ceiling", "一事一议可提高到的最高金额（倍数区间上限×倍数）", "fen_once")
+def temporary_deliberation_ceiling(h: Households, p: Params) -> Array:
+    return mul_ratio(h.temporary_band_max, p("temporary.deliberation.ceiling_ratio"), UP)
+
+
+@temporary.test(
+    "deliberated_amount_within_rules",
+    passed="一事一议决定金额高于常规标准上限且未超过一事一议上限",
+    failed="一事一议决定金额应高于常规标准上限、且不超过一事一议上限",
+    detail="决定金额{temporary_deliberated}，常规上限{temporary_ordinary_max}，一事一议上限{temporary_deliberation_ceiling}",
+    applies=_is_deliberated,
+)
+def deliberated_amount_within_rules(h: Households, p: Params) -> Array:
+    d = h.batch.hh["temporary_deliberated_fen"]
+    if not (d > 0).any():
+        return np.ones(h.n, dtype=bool)
+    ok = (h.temporary_deliberated > h.temporary_ordinary_max) & (
+        h.temporary_deliberated <= h.temporary_deliberation_ceiling
+    )
+    return np.asarray(ok | (d == 0))
+
+
 @variable("temporary_needs_higher_approval", "计算金额超过本层级限额，需报上级审批或一事一议", "bool")
 def temporary_needs_higher_approval(h: Households, p: Params) -> Array:
     level = h.batch.hh["temporary_level"]
@@ -191,7 +230,13 @@ def temporary_amount(h: Households, p: Params) -> Array:
         h.temporary_proposed,
         np.minimum(h.temporary_proposed, h.temporary_cap),
     )
-    return round_to_unit(capped, p("rounding.benefit.unit_fen"), p("rounding.benefit.mode"))
+    rounded = round_to_unit(capped, p("rounding.benefit.unit_fen"), p("rounding.benefit.mode"))
+    deliberated = _is_deliberated(h, p)
+    if not deliberated.any():
+        return rounded
+    # 一事一议: the decided amount as decided (not rounded), never above the ceiling.
+    decided = np.minimum(h.temporary_deliberated, h.temporary_deliberation_ceiling)
+    return np.where(deliberated, decided, rounded)
 
 
 @temporary.amount

@@ -352,7 +352,12 @@ def test_it_marks_tests_that_do_not_apply() -> None:
     )
     r = evaluate_one("temporary", h, "370405", ON, STORE)
     applicable = {x.code: x.applicable for x in r.reasons}
-    assert applicable == {"expense_qualifies": False, "income_after_expense_below_line": False, "emergency_event": True}
+    assert applicable == {
+        "expense_qualifies": False,
+        "income_after_expense_below_line": False,
+        "emergency_event": True,
+        "deliberated_amount_within_rules": False,
+    }
 
 
 def test_it_shares_variables_between_programs_evaluated_together() -> None:
