@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from jiuzhu.accounts.permissions import require
 from jiuzhu.audit.log import record
@@ -65,6 +66,34 @@ def record_application(app: Any) -> int:
             },
         )
     return len(people)
+
+
+def end_case_records(app: Any, end_on: dt.date) -> int:
+    """A stop or suspension of our own case ends its rows of the register the same moment
+    (call inside the payments action's transaction); rows that ended earlier keep their date."""
+    return (
+        AssistanceRecord.objects.filter(source="application", source_ref=app.number)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gt=end_on))
+        .update(end_on=end_on)
+    )
+
+
+def reopen_case_records(app: Any) -> int:
+    """恢复发放: the case's rows are open again, except those of members who have died."""
+    return (
+        AssistanceRecord.objects.filter(source="application", source_ref=app.number, end_on__isnull=False)
+        .exclude(person__death_date__isnull=False)
+        .update(end_on=None)
+    )
+
+
+def end_person_records(person: Any, end_on: dt.date) -> int:
+    """A death ends every open row of that person, whoever recorded it."""
+    return (
+        AssistanceRecord.objects.filter(person=person)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gt=end_on))
+        .update(end_on=end_on)
+    )
 
 
 def _date(raw: Any, column: str, number: int, errors: list[RowError]) -> dt.date | None:
