@@ -83,6 +83,11 @@ class ReferralIn(Schema):
     application_id: int | None = None
 
 
+class RecipientIn(Schema):
+    person_id: int
+    amount_fen: int = 0
+
+
 class ActionIn(Schema):
     question: str = ""
     answer: str = ""
@@ -93,6 +98,7 @@ class ActionIn(Schema):
     granted_from: dt.date | None = None
     granted_to: dt.date | None = None
     person_ids: list[int] | None = None
+    recipients: list[RecipientIn] | None = None
     period: str = "once"
     person_id: int | None = None
 
@@ -175,6 +181,7 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> di
             granted_to=body.granted_to,
             person_ids=body.person_ids,
             period=body.period,
+            recipients=[r.dict() for r in body.recipients] if body.recipients is not None else None,
         ),
         "return": lambda: actions.return_(user, ref, reason=body.reason),
         "cancel": lambda: actions.cancel(user, ref, reason=body.reason),
@@ -202,10 +209,27 @@ def service(request: HttpRequest, household_id: int) -> dict[str, Any]:
                 "end_on": r.end_on,
                 "amount_fen": r.amount_fen,
                 "period": r.period,
+                "unit": r.unit,
                 "source": r.source,
             }
             for r in data["records"]
         ],
+        "grants": [
+            {
+                "who": g["who"],
+                "people": g["people"],
+                "program": g["program"],
+                "department": g["department"],
+                "unit": g["unit"],
+                "start_on": g["start_on"],
+                "end_on": g["end_on"],
+                "amount_fen": g["amount_fen"],
+                "period": g["period"],
+                "source": g["source"],
+            }
+            for g in data["grants"]
+        ],
+        "totals": data["totals"],
         "referrals": [referral_out(r) for r in data["referrals"]],
     }
 

@@ -123,6 +123,7 @@ class AssistanceRecordQuerySet(models.QuerySet["AssistanceRecord"]):
 
 
 SOURCE_CHOICES = [("application", "本系统认定"), ("referral", "派单办理结果"), ("import", "部门导入")]
+UNIT_CHOICES = [("person", "个人"), ("household", "家庭")]
 
 
 class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who receives or received what, from whom
@@ -142,6 +143,10 @@ class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who 
     end_on = models.DateField("结束日期", null=True, blank=True)
     amount_fen = models.BigIntegerField("金额（分）", default=0)
     period = models.CharField("发放方式", max_length=8, choices=[("monthly", "按月"), ("once", "一次性")])
+    # 救助对象单位. person: amount_fen is this person's own. household: the help is the household's;
+    # its amount is on one row (the holder: payee or head), the family's other rows carry 0, so a
+    # sum over rows counts every grant once.
+    unit = models.CharField("救助对象单位", max_length=10, choices=UNIT_CHOICES, default="person")
     source = models.CharField("来源", max_length=12, choices=SOURCE_CHOICES)
     source_ref = models.CharField("来源编号", max_length=64)
     area_code = models.CharField(max_length=12, db_index=True)

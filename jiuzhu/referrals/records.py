@@ -35,7 +35,9 @@ REQUIRED = ("身份证号码", "姓名", "救助项目", "开始日期")
 
 
 def record_application(app: Any) -> int:
-    """Our own approval enters the registry of recipients (call inside the approval)."""
+    """Our own approval enters the registry of recipients (call inside the approval). A
+    household program (低保) covers every living member, its amount on the applicant's row
+    only; a person program (特困) and one-off aid are the applicant's."""
     from jiuzhu.programs.models import AssistanceProgram
 
     codes = ENGINE_TO_CATALOG.get(app.program, (app.program,))
@@ -43,7 +45,8 @@ def record_application(app: Any) -> int:
     program = AssistanceProgram.objects.filter(code__in=[code, *codes]).first()
     name = program.name if program else app.get_program_display()
     monthly = app.program in ("dibao", "tekun")
-    people = list(app.household.members.filter(death_date__isnull=True)) if monthly else [app.applicant]
+    household = program.benefit_unit == "household" if program else not monthly
+    people = list(app.household.members.filter(death_date__isnull=True)) if monthly and household else [app.applicant]
     start = app.start_month or dt.date.today()
     for person in people:
         AssistanceRecord.objects.get_or_create(
@@ -59,8 +62,9 @@ def record_application(app: Any) -> int:
                 "program_name": name,
                 "department_code": "minzheng",
                 "start_on": start,
-                "amount_fen": app.amount_fen or 0,
+                "amount_fen": (app.amount_fen or 0) if person.pk == app.applicant_id else 0,
                 "period": "monthly" if monthly else "once",
+                "unit": "household" if household else "person",
                 "area_code": app.area_code,
                 "county_code": app.county_code,
             },

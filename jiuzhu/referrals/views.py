@@ -76,6 +76,28 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
+def _result_fields(ref: Referral, p: Any) -> dict[str, Any]:
+    """The 办理结果 form: one amount for a household program, each member's own amount
+    (``amount_yuan_<person id>``, blank = not helped) for a person program."""
+    granted = p.get("granted") == "1"
+    out: dict[str, Any] = {
+        "granted": granted,
+        "note": p.get("note", ""),
+        "granted_from": _date(p.get("granted_from", "")),
+        "granted_to": _date(p.get("granted_to", "")),
+        "period": p.get("period", "once"),
+    }
+    if ref.program.benefit_unit == "household":
+        out["amount_fen"] = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else None
+    elif granted:
+        out["recipients"] = [
+            {"person_id": m["person_id"], "amount_fen": yuan_to_fen(raw, field="recipients")}
+            for m in ref.facts.get("members", [])
+            if (raw := (p.get(f"amount_yuan_{m['person_id']}") or "").strip())
+        ]
+    return out
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -92,17 +114,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         elif name == "reply_info":
             actions.reply_info(request.user, ref, answer=p.get("answer", ""))
         elif name == "decide":
-            amount = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else None
-            actions.decide(
-                request.user,
-                ref,
-                granted=p.get("granted") == "1",
-                note=p.get("note", ""),
-                amount_fen=amount,
-                granted_from=_date(p.get("granted_from", "")),
-                granted_to=_date(p.get("granted_to", "")),
-                period=p.get("period", "once"),
-            )
+            actions.decide(request.user, ref, **_result_fields(ref, p))
         elif name == "return":
             actions.return_(request.user, ref, reason=p.get("reason", ""))
         elif name == "cancel":

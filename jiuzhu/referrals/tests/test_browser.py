@@ -47,7 +47,8 @@ def test_approval_refers_and_the_department_records_its_help(
     yibao.get_by_role("button", name="接收").click()
     expect(yibao.get_by_test_id("referral-status")).to_have_text("办理中")
     actions = yibao.get_by_test_id("referral-actions")
-    actions.get_by_label("救助金额（元）").fill("380")
+    for amount in actions.get_by_test_id("recipients").locator("input").all():  # each member's own premium
+        amount.fill("380")
     actions.get_by_label("办理结果说明").fill("已资助城乡居民医保个人缴费")
     actions.get_by_role("button", name="反馈结果").click()
     expect(yibao.get_by_test_id("referral-status")).to_have_text("已救助")
