@@ -133,6 +133,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
             base = {
                 "urban": household.urban_rural == "urban",
                 "members": [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")],
+                **({"alone": True} if d.get("alone") else {}),
             }
             result = actions.intake(
                 request.user,
@@ -284,7 +285,12 @@ def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user,
                 app,
                 photos=photos.cleaned_data["photos"],
-                facts={"urban": app.urban, "members": members},
+                # 单独申请 keeps its flags (issue 14 item 14): the case stays a one-person case
+                facts={
+                    **{k: v for k, v in app.facts.items() if k in ("alone", "family_edge")},
+                    "urban": app.urban,
+                    "members": members,
+                },
                 **form.cleaned_data,
             )
         except DomainError as exc:

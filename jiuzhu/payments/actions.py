@@ -24,7 +24,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
-from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.engine import evaluate_household, work_income_rose
 from jiuzhu.referrals.records import end_case_records, end_person_records, reopen_case_records
 from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.importer import ImportRejected, RowError
@@ -1783,8 +1783,8 @@ def review_evaluation(review: Review, on: dt.date | None = None) -> dict[str, An
     effective = on or add_months(month_start(_today()), 1)
     result = evaluate_household(app.area_code, effective, [app.program], review.facts or app.facts)[app.program]
     failed = [r["code"] for r in result["reasons"] if not r["passed"]]
-    members = (review.facts or app.facts).get("members", [])
-    working = any((m.get("incomes") or {}).get("wage") for m in members)
+    # 渐退 only when the income rose through work (income.work.* parameters; issue 14 item 14)
+    working = work_income_rose(app.area_code, effective, app.facts, review.facts or app.facts)
     return {
         "effective_month": effective.isoformat(),
         "eligible": result["eligible"],
