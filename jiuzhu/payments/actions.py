@@ -209,6 +209,8 @@ def resolve_line(by: Any, line: RosterLine, *, decision: str, note: str) -> Rost
         line = RosterLine.objects.select_for_update().get(pk=line.pk)
         if not roster.editable:
             raise DomainError("roster_locked", "花名册已锁定，不能再修改明细")
+        if line.status == "pulled":
+            raise DomainError("line_pulled", "该明细已因停发、暂停发放或死亡撤出，不再发放")
         if decision == "pay":
             blockers = [e for e in line.exceptions if e in BLOCKING]
             if blockers:
@@ -1839,6 +1841,8 @@ def decide_review(
         benefit = _benefit(app)
         if benefit.status == "stopped":
             raise DomainError("benefit_stopped", "该案件已停发")
+        if benefit.status == "suspended" and outcome == "gradual":
+            raise DomainError("benefit_suspended", "该案件已暂停发放：请先恢复发放，再作出渐退结论")
         ev = review_evaluation(review)
         effective = dt.date.fromisoformat(ev["effective_month"])
         before = current_amount(app)

@@ -302,3 +302,15 @@ def test_suspend_resume_and_reconfirm_through_the_api(api_of, approved_case, loc
     resumed = post(county, f"/api/v1/payments/cases/{app.pk}/resume", {"note": "刑满释放，本人已回村"})
     assert resumed.status_code == 200 and resumed.json()["status"] == "active"
     assert RosterLine.objects.get(roster=dec, application=app).status == "pending"
+
+
+def test_a_withdrawn_line_cannot_be_handled_again(county, approved_case):
+    """A withdrawn line of a draft stays withdrawn: 核查 cannot put it back to be paid."""
+    app = approved_case(account=None)
+    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
+    line = dec.lines.get(application=app)
+    assert line.status == "pulled" and line.exceptions == ["no_account"]
+    with pytest.raises(DomainError) as exc:
+        actions.resolve_line(county, line, decision="hold", note="补录账户")
+    assert exc.value.code == "line_pulled"
