@@ -17,7 +17,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
-from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.engine import alone_facts, evaluate_household
 from jiuzhu.programs.exclusivity import exclusions_of, pair_conflicts, register_codes, urban_of
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.registry.actions import store_generated
@@ -331,6 +331,9 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
     config = config_for(household.county_code)
     base = req.facts if req.facts is not None else default_facts(household)
     base = {**base, "urban": _urban_checked(household, base.get("urban"), "facts.urban")}
+    if base.get("alone") is True and len(base.get("members") or []) > 1:
+        # 单独申请 (issue 14 item 14): the case keeps the applicant alone and the family's 低保边缘 finding
+        base = alone_facts(household.area_id, _today(), base)[0]
     screening = (
         evaluate_household(
             household.area_id, _today(), [p for p in req.programs if p != "temporary"] or ["dibao"], base

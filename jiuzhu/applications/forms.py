@@ -18,6 +18,11 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 class IntakeForm(forms.Form):
     programs = forms.MultipleChoiceField(label="申请项目", choices=PROGRAM_CHOICES, widget=forms.CheckboxSelectMultiple)
     channel = forms.ChoiceField(label="申请渠道", choices=CHANNEL_CHOICES, initial="window")
+    alone = forms.BooleanField(
+        label="单独申请（低保边缘家庭中的成年重度残疾人、重病患者，参照单人户申请低保）",
+        required=False,
+        help_text="申请人为户主（“本人”）；系统按全家判断是否为低保边缘家庭，再按申请人本人测算",
+    )
     temporary_kind = forms.ChoiceField(label="临时救助类型", choices=TEMPORARY_KIND_CHOICES, required=False)
     emergency_event = forms.ChoiceField(label="急难事件", choices=list(EMERGENCY_EVENTS.items()), required=False)
     documents_provided = forms.MultipleChoiceField(

@@ -135,6 +135,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
             base = {
                 "urban": household.urban_rural == "urban",
                 "members": [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")],
+                **({"alone": True} if d.get("alone") else {}),
             }
             result = actions.intake(
                 request.user,
@@ -232,24 +233,34 @@ def _escalation(app: Application) -> dict[str, Any] | None:
 
 
 def _suggestions(app: Application) -> list[dict[str, str]]:
-    """Department programs the family qualifies for but has no open or granted referral for."""
+    """Department programs the family qualifies for but has no open or granted referral for,
+    each with how it can be sent: online, or on paper to an office without an account."""
     from jiuzhu.programs.models import AssistanceProgram
+    from jiuzhu.referrals.actions import offer
     from jiuzhu.referrals.conditions import context_for, matching_programs
 
     have = set(
         app.household.referrals.exclude(status__in=("cancelled", "returned")).values_list("program__code", flat=True)
     )
     catalog = {p.code: p for p in AssistanceProgram.objects.filter(is_active=True)}
-    return [
-        {
-            "code": code,
-            "name": catalog[code].name,
-            "department": catalog[code].department_name,
-            "reason": "；".join(reasons),
-        }
-        for code, reasons in matching_programs(context_for(app.household)).items()
-        if code not in have and code in catalog
-    ]
+    out = []
+    for code, reasons in matching_programs(context_for(app.household)).items():
+        if code in have or code not in catalog:
+            continue
+        found = offer(catalog[code], app.county_code)
+        if found.channel == "off":
+            continue
+        out.append(
+            {
+                "code": code,
+                "name": catalog[code].name,
+                "department": found.office,
+                "reason": "；".join(reasons),
+                "channel": found.channel,
+                "note": found.note,
+            }
+        )
+    return out
 
 
 @login_required
@@ -305,7 +316,12 @@ def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user,
                 app,
                 photos=photos.cleaned_data["photos"],
-                facts={"urban": app.urban, "members": members},
+                # 单独申请 keeps its flags (issue 14 item 14): the case stays a one-person case
+                facts={
+                    **{k: v for k, v in app.facts.items() if k in ("alone", "family_edge")},
+                    "urban": app.urban,
+                    "members": members,
+                },
                 **form.cleaned_data,
             )
         except DomainError as exc:

@@ -65,6 +65,7 @@ def roster_out(r: Roster) -> dict[str, Any]:
         "line_count": r.line_count,
         "total_fen": r.total_fen,
         "exception_count": r.exception_count,
+        "reconfirm_required": r.reconfirm_required,
         "summary": r.summary,
         "parameters_digest": r.parameters_digest,
         "lock_requested_by": getattr(r.lock_requested_by, "username", None),
@@ -112,6 +113,7 @@ def line_out(line: RosterLine) -> dict[str, Any]:
         "change_note": line.change_note,
         "exceptions": [{"code": c, "label": EXCEPTION_LABELS.get(c, c)} for c in line.exceptions],
         "status": line.status,
+        "status_label": line.get_status_display(),
         "resolution_note": line.resolution_note,
     }
 
@@ -204,12 +206,13 @@ def _json_contains() -> bool:
     return connection.vendor == "postgresql"
 
 
-ROSTER_ACTIONS = {"check", "request_lock", "cancel_lock", "confirm_lock"}
+ROSTER_ACTIONS = {"check", "request_lock", "cancel_lock", "confirm_lock", "reconfirm"}
 
 
 @router.post(
     "/rosters/{roster_id}/actions/{name}",
-    summary="花名册操作：check 核查、request_lock 提交锁定、confirm_lock 复核锁定（须另一人）、cancel_lock 退回",
+    summary="花名册操作：check 核查、request_lock 提交锁定、confirm_lock 复核锁定（须另一人）、cancel_lock 退回、"
+    "reconfirm 锁定后撤出明细的重新确认",
 )
 def roster_action(request: HttpRequest, roster_id: int, name: str, body: NoteIn) -> dict[str, Any]:
     user = _actor(request)
@@ -223,6 +226,8 @@ def roster_action(request: HttpRequest, roster_id: int, name: str, body: NoteIn)
         actions.request_lock(user, roster, note=body.note)
     elif name == "cancel_lock":
         actions.cancel_lock(user, roster, reason=body.reason or body.note)
+    elif name == "reconfirm":
+        actions.reconfirm_roster(user, roster, note=body.note or body.reason)
     else:
         actions.confirm_lock(user, roster)
     roster.refresh_from_db()
@@ -338,6 +343,9 @@ def case(request: HttpRequest, application_id: int) -> dict[str, Any]:
             "start_month": benefit.start_month,
             "end_month": benefit.end_month,
             "stop_reason": benefit.stop_reason,
+            "suspended_from": benefit.suspended_from,
+            "suspend_reason": benefit.suspend_reason,
+            "payee_id": benefit.payee_id,
             "next_review_on": benefit.next_review_on,
             "gradual_amount_fen": benefit.gradual_amount_fen,
         },
@@ -527,7 +535,52 @@ class StopIn(Schema):
 def stop(request: HttpRequest, application_id: int, body: StopIn) -> dict[str, Any]:
     app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
     b = actions.stop_benefit(_actor(request), app, reason=body.reason, note=body.note, last_month=body.last_month)
-    return {"application_id": app.pk, "status": b.status, "end_month": b.end_month, "stop_reason": b.stop_reason}
+    return {
+        "application_id": app.pk,
+        "status": b.status,
+        "end_month": b.end_month,
+        "stop_reason": b.stop_reason,
+        **(b.pulled.changes() if b.pulled else {}),
+    }
+
+
+class SuspendIn(Schema):
+    reason: str
+    note: str
+    from_month: str | None = None
+
+
+class ResumeIn(Schema):
+    note: str
+    payee_id: int | None = None
+
+
+def benefit_out(app: Application, b: Benefit) -> dict[str, Any]:
+    return {
+        "application_id": app.pk,
+        "status": b.status,
+        "status_label": b.get_status_display(),
+        "suspended_from": b.suspended_from,
+        "suspend_reason": b.suspend_reason,
+        "payee_id": b.payee_id,
+        **(b.pulled.changes() if b.pulled else {}),
+    }
+
+
+@router.post(
+    "/cases/{application_id}/suspend",
+    summary="暂停发放（无法联系、未按期配合复核等）：撤出尚未导出的发放明细",
+)
+def suspend(request: HttpRequest, application_id: int, body: SuspendIn) -> dict[str, Any]:
+    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
+    b = actions.suspend_benefit(_actor(request), app, reason=body.reason, note=body.note, from_month=body.from_month)
+    return benefit_out(app, b)
+
+
+@router.post("/cases/{application_id}/resume", summary="恢复发放（可指定新的领款人）：撤出的明细回到花名册")
+def resume(request: HttpRequest, application_id: int, body: ResumeIn) -> dict[str, Any]:
+    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
+    return benefit_out(app, actions.resume_benefit(_actor(request), app, note=body.note, payee_id=body.payee_id))
 
 
 class RecoveryIn(Schema):

@@ -143,7 +143,7 @@ class BankLayout(models.Model):  # 银行文件格式: column layout of one bank
 
 # ---- benefits and their basis ----------------------------------------------------------------
 
-BENEFIT_STATUS = [("active", "正常发放"), ("gradual", "渐退期"), ("stopped", "已停发")]
+BENEFIT_STATUS = [("active", "正常发放"), ("gradual", "渐退期"), ("suspended", "暂停发放"), ("stopped", "已停发")]
 STOP_REASONS = [
     ("death", "死亡"),
     ("moved", "迁出本辖区"),
@@ -156,10 +156,25 @@ STOP_REASONS = [
 ]
 
 
+# 暂停发放: payment is held from a month on until the county resumes it (or stops it).
+SUSPEND_REASONS = [
+    ("payee_died", "领款人死亡，待确定新的领款人"),
+    ("unreachable", "无法联系本人"),
+    ("review_pending", "未按期配合复核"),
+    ("custody", "服刑或被羁押"),
+    ("other", "其他"),
+]
+
+
 class BenefitQuerySet(AreaScopedQuerySet):
     def in_force(self, month: dt.date) -> BenefitQuerySet:
-        """Benefits payable for ``month``: started, not ended before it."""
-        return self.filter(start_month__lte=month).filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+        """Benefits payable for ``month``: started, not ended before it, not suspended from
+        that month or earlier."""
+        return (
+            self.filter(start_month__lte=month)
+            .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+            .exclude(status="suspended", suspended_from__lte=month)
+        )
 
 
 class Benefit(models.Model):  # 救助待遇: the monthly benefit of one approved case
@@ -171,22 +186,32 @@ class Benefit(models.Model):  # 救助待遇: the monthly benefit of one approve
     program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
     area_code = models.CharField(max_length=12, db_index=True)
     county_code = models.CharField(max_length=6, db_index=True)
-    status = models.CharField("状态", max_length=8, choices=BENEFIT_STATUS, default="active")
+    status = models.CharField("状态", max_length=10, choices=BENEFIT_STATUS, default="active")
     start_month = models.DateField("起始发放月份")
     end_month = models.DateField("最后发放月份", null=True, blank=True)
     gradual_amount_fen = models.BigIntegerField("渐退期月发放金额（分）", null=True, blank=True)
     stop_reason = models.CharField("停发原因", max_length=16, choices=STOP_REASONS, blank=True)
     stop_note = models.CharField("停发说明", max_length=200, blank=True)
+    suspended_from = models.DateField("暂停发放起始月份", null=True, blank=True)
+    suspend_reason = models.CharField("暂停原因", max_length=16, choices=SUSPEND_REASONS, blank=True)
+    suspend_note = models.CharField("暂停说明", max_length=200, blank=True)
     next_review_on = models.DateField("下次复核日期", null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BenefitQuerySet.as_manager()
+    pulled: Any = None  # not a field: what the last stop or suspension did to the roster lines
 
     class Meta:
         verbose_name = verbose_name_plural = "救助待遇"
 
     def __str__(self) -> str:
         return f"待遇 {self.application_id} {self.get_status_display()}"
+
+    def covers(self, month: dt.date) -> bool:
+        """Whether the benefit is payable for ``month`` (the same rule as ``in_force``)."""
+        if month < self.start_month or (self.end_month is not None and month > self.end_month):
+            return False
+        return not (self.status == "suspended" and self.suspended_from is not None and self.suspended_from <= month)
 
 
 class CaseBasis(models.Model):
@@ -242,6 +267,8 @@ class Roster(models.Model):  # 花名册: the payments of one month for one coun
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     locked_at = models.DateTimeField(null=True, blank=True)
+    # Lines withdrawn after locking (停发、暂停、死亡): no bank file until someone re-confirms.
+    reconfirm_required = models.BooleanField("撤出明细待重新确认", default=False)
 
     objects = AreaScopedQuerySet.as_manager()
 
@@ -301,6 +328,7 @@ LINE_STATUS = [
     ("sent", "已送银行"),
     ("paid", "已发放"),
     ("failed", "发放失败"),
+    ("pulled", "已撤出（不再发放）"),  # withdrawn by a stop, suspension or death before export
 ]
 EXCEPTION_LABELS = {
     "no_account": "缺少银行账户",

@@ -43,7 +43,8 @@ def reconciliation(roster: Roster) -> dict[str, Any]:
     }
     counts = dict(lines.values("status").annotate(n=Count("id")).values_list("status", "n"))
     ledger = LedgerEntry.objects.filter(roster=roster)
-    entitled = _sum(ledger, kind="entitlement")
+    # what a withdrawn line (撤出) took back is an adjustment booked on this roster
+    entitled = _sum(ledger, kind__in=("entitlement", "adjustment"))
     payments, reversals = _sum(ledger, kind="payment"), _sum(ledger, kind="reversal")
     paid_ledger = payments - reversals
     net = {
@@ -62,9 +63,11 @@ def reconciliation(roster: Roster) -> dict[str, Any]:
     bank = BankLine.objects.filter(batch__roster=roster)
     bank_paid = _sum(bank, status="paid")
     in_transit = _sum(bank, status="sent")
-    payable = sum(v for k, v in by_status.items() if k != "held")
+    # a withdrawn line is payable only for what reached the family before it was withdrawn
+    pulled_net = sum(net.get(pk, 0) for pk in lines.filter(status="pulled").values_list("pk", flat=True))
+    payable = sum(v for k, v in by_status.items() if k not in ("held", "pulled")) + pulled_net
     checks = [
-        ("台账应发合计 = 花名册应发合计（不含暂缓发放）", entitled, payable),
+        ("台账应发合计（含撤出调整） = 花名册应发合计（不含暂缓发放、已撤出）", entitled, payable),
         ("台账实发合计 = 银行回盘成功合计", payments, bank_paid),
         ("花名册已发放明细合计 = 其台账实发减冲回", by_status.get("paid", 0), paid_lines_net),
         (
@@ -78,6 +81,7 @@ def reconciliation(roster: Roster) -> dict[str, Any]:
         "month": roster.month.isoformat(),
         "total_fen": roster.total_fen,
         "held_fen": by_status.get("held", 0),
+        "pulled_fen": by_status.get("pulled", 0),
         "payable_fen": payable,
         "entitled_fen": entitled,
         "ledger_paid_fen": paid_ledger,
@@ -278,6 +282,7 @@ def reconciliation_xlsx(rec: dict[str, Any], roster: Roster) -> bytes:
         ["花名册", str(roster), ""],
         ["应发合计（元）", rec["total_fen"] / 100, ""],
         ["暂缓发放（元）", rec["held_fen"] / 100, ""],
+        ["已撤出（停发、暂停、死亡）（元）", rec["pulled_fen"] / 100, ""],
         ["台账应发（元）", rec["entitled_fen"] / 100, ""],
         ["台账实发（元）", rec["ledger_paid_fen"] / 100, ""],
         ["银行回盘成功（元）", rec["bank_paid_fen"] / 100, ""],

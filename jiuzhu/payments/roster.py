@@ -98,6 +98,9 @@ BENEFIT_COLUMNS = (
     "gradual_amount_fen",
     "stop_reason",
     "stop_note",
+    "suspended_from",
+    "suspend_reason",
+    "suspend_note",
     "next_review_on",
     "updated_at",
 )
@@ -123,7 +126,25 @@ def sync_benefits(prefix: str) -> int:
     )
     now = timezone.now()
     rows = [
-        (pk, hh, payee, program, area, county, "active", start, None, None, "", "", add_months(start, cycle or 6), now)
+        (
+            pk,
+            hh,
+            payee,
+            program,
+            area,
+            county,
+            "active",
+            start,
+            None,
+            None,
+            "",
+            "",
+            None,
+            "",
+            "",
+            add_months(start, cycle or 6),
+            now,
+        )
         for pk, hh, payee, program, area, county, start, cycle in missing.iterator(chunk_size=5000)
     ]
     if rows:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +35,7 @@ from .models import (
     LINE_STATUS,
     OUTCOMES,
     STOP_REASONS,
+    SUSPEND_REASONS,
     BankBatch,
     Benefit,
     CreditRecord,
@@ -195,11 +197,18 @@ def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
             if roster.status in ("exported", "settled")
             else 0,
             "rec": queries.reconciliation(roster) if roster.status in ("locked", "exported", "settled") else None,
+            "pulled": RosterLine.objects.filter(roster=roster, status="pulled").aggregate(
+                n=Count("id"), t=Sum("amount_fen")
+            ),
         },
     )
 
 
 ROSTER_ACTIONS = {
+    "reconfirm": (
+        "已重新确认，可以导出银行文件",
+        lambda u, r, p: actions.reconfirm_roster(u, r, note=p.get("note", "")),
+    ),
     "check": ("核查完成", lambda u, r, p: actions.check_roster(u, r)),
     "request_lock": ("已提交锁定，请另一名工作人员复核确认", lambda u, r, p: actions.request_lock(u, r)),
     "confirm_lock": ("花名册已锁定，应发金额已记入资金台账", lambda u, r, p: actions.confirm_lock(u, r)),
@@ -314,12 +323,17 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
         running += e.effect_fen
         rows.append((e, running))
     months = actions.overpaid_months(app, dt.date(1900, 1, 1))
+    benefit = Benefit.objects.filter(application=app).select_related("payee").first()
     return render(
         request,
         "payments/case.html",
         {
             "app": app,
-            "benefit": Benefit.objects.filter(application=app).first(),
+            "benefit": benefit,
+            "suspend_reasons": SUSPEND_REASONS,
+            "payees": Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by(
+                "relation_order", "id"
+            ),
             "rows": rows,
             "balance": actions.balance(app),
             "lines": RosterLine.objects.filter(application=app).select_related("roster").order_by("-month")[:36],
@@ -355,7 +369,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         if review is not None:
             return redirect("payments:review", review.pk)
     elif name == "stop":
-        _do(
+        benefit = _do(
             request,
             lambda: actions.stop_benefit(
                 request.user,
@@ -364,7 +378,34 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 note=p.get("note", ""),
                 last_month=p.get("last_month") or None,
             ),
-            "已停发并出具停发告知书",
+            "",
+        )
+        if benefit is not None:
+            done = benefit.pulled.message if benefit.pulled else ""
+            messages.success(request, "已停发并出具停发告知书" + (f"；{done}" if done else ""))
+    elif name == "suspend":
+        benefit = _do(
+            request,
+            lambda: actions.suspend_benefit(
+                request.user,
+                app,
+                reason=p.get("reason", ""),
+                note=p.get("note", ""),
+                from_month=p.get("from_month") or None,
+            ),
+            "",
+        )
+        if benefit is not None:
+            done = benefit.pulled.message if benefit.pulled else ""
+            messages.success(request, "已暂停发放" + (f"；{done}" if done else ""))
+    elif name == "resume":
+        payee = p.get("payee_id", "")
+        _do(
+            request,
+            lambda: actions.resume_benefit(
+                request.user, app, note=p.get("note", ""), payee_id=int(payee) if payee.isdigit() else None
+            ),
+            "已恢复发放，暂停期间撤出的明细已回到花名册",
         )
     elif name == "recover":
         _do(

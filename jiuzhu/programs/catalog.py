@@ -51,6 +51,7 @@ FIELDS = [
     "time_limit_working_days",
     "approval_level",
     "referral",
+    "benefit_unit",
     "requirements",
     "seeds",
 ]
@@ -60,6 +61,7 @@ def load_entries(path: Path = CATALOG_FILE) -> list[dict[str, Any]]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     for e in entries:
         e["engine_program"] = e.get("engine_program") or ""
+        e["benefit_unit"] = e.get("unit") or "person"
         e["department_code"] = e["department"]
         e["department_name"] = DEPARTMENT_NAMES.get(e["department"], e["department"])
     return entries

@@ -18,6 +18,7 @@ from jiuzhu.rules import (
     RulesInputError,
     evaluate_one,
     household_from_dict,
+    household_variable,
 )
 
 from .exclusivity import annotate_screening
@@ -90,13 +91,22 @@ def evaluate_household(area_code: str, on: dt.date, programs: list[str], househo
         if code not in PROGRAMS:
             known = "、".join(f"{c}（{p.name}）" for c, p in PROGRAMS.items())
             raise InvalidInput("unknown_program", f"未知救助项目“{code}”，可选：{known}", field=f"programs[{i}]")
-    data = dict(household or {})
-    if "urban" not in data and area.level == "village" and area.urban_rural:
-        data["urban"] = area.urban_rural == "urban"
+    data = _with_urban(dict(household or {}), area)
+    by_program = {code: data for code in programs}
+    if data.get("alone") is True and len(data.get("members") or []) > 1:
+        # 单独申请 given with the whole family: 低保 for the applicant alone (参照单人户), with the
+        # family's 低保边缘 finding; every other program for the family as it is
+        family = {k: v for k, v in data.items() if k not in ("alone", "family_edge")}
+        single, _ = alone_facts(area_code, on, family)
+        by_program = {code: single if code == "dibao" else family for code in programs}
     try:
-        facts = household_from_dict(data)
         params = parameter_store()
-        results = {code: evaluate_one(code, facts, area.short_code, on, params) for code in programs}
+        parsed: dict[int, Any] = {}
+        results = {}
+        for code, facts in by_program.items():
+            if id(facts) not in parsed:
+                parsed[id(facts)] = household_from_dict(facts)
+            results[code] = evaluate_one(code, parsed[id(facts)], area.short_code, on, params)
     except RulesInputError as exc:
         raise rules_error(exc) from None
     return annotate_screening(
@@ -115,3 +125,40 @@ def evaluate_household(area_code: str, on: dt.date, programs: list[str], househo
             for code, r in results.items()
         }
     )
+
+
+def work_income_rose(area_code: str, on: dt.date, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """渐退 (DYN-8): did the household's work income (the income types the parameters in force
+    on ``on`` mark as work income, income.work.*) rise between two sets of facts?"""
+    area = resolve_area(area_code)
+    params = parameter_store()
+    try:
+        households = [household_from_dict(_with_urban(facts, area)) for facts in (before, after)]
+        values = [household_variable("work_income", h, area.short_code, on, params) for h in households]
+    except RulesInputError as exc:
+        raise rules_error(exc) from None
+    return values[1] > values[0]
+
+
+def _with_urban(facts: dict[str, Any], area: Area) -> dict[str, Any]:
+    data = {k: v for k, v in (facts or {}).items() if k != "area_code"}
+    if "urban" not in data and area.level == "village" and area.urban_rural:
+        data["urban"] = area.urban_rural == "urban"
+    return data
+
+
+def alone_facts(area_code: str, on: dt.date, household: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """单独申请 (PRG-1, catalog: 低保边缘家庭中的重度残疾人、重病患者可单独申请): the facts of the
+    applicant alone (参照单人户, the member whose relation is ``self``), with ``family_edge`` as
+    the rules engine finds the whole family on ``on``; and that 低保边缘 result of the family."""
+    area = resolve_area(area_code)
+    data = _with_urban({k: v for k, v in (household or {}).items() if k not in ("alone", "family_edge")}, area)
+    applicants = [m for m in data.get("members") or [] if isinstance(m, dict) and m.get("relation") == "self"]
+    if len(applicants) != 1:
+        raise InvalidInput(
+            "invalid_value", "单独申请须在家庭成员中指明申请人本人（与申请人关系为“本人”）", field="household.members"
+        )
+    edge = evaluate_household(area_code, on, ["dibao_edge"], data)["dibao_edge"]
+    alone = {k: v for k, v in data.items() if k not in ("members", "supporters")}
+    alone.update({"alone": True, "family_edge": bool(edge["eligible"]), "members": applicants})
+    return alone, edge

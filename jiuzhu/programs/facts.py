@@ -22,6 +22,7 @@ def household_facts(household: Household) -> list[dict[str, Any]]:
                 "disability_type": _DISABILITY.get(p.disability_category, p.disability_category),
                 "disability_grade": p.disability_grade or 0,
                 "school": _SCHOOL.get(p.school_status, p.school_status),
+                "serious_illness": p.health_status == "serious",
             }
         )
     return out

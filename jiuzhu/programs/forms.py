@@ -56,6 +56,11 @@ class FamilyForm(forms.Form):
     temporary_kind = forms.ChoiceField(label="临时救助类型", choices=list(TEMPORARY_KINDS.items()), required=False)
     approval_level = forms.ChoiceField(label="审批层级", choices=list(APPROVAL_LEVELS.items()), required=False)
     emergency_event = forms.ChoiceField(label="急难事件", choices=list(EMERGENCY_EVENTS.items()), required=False)
+    alone = forms.BooleanField(
+        label="单独申请（低保边缘家庭中的成年重度残疾人、重病患者，参照单人户）",
+        required=False,
+        help_text="申请人为成员中“本人（申请人）”；系统按全家测算是否为低保边缘家庭，再按申请人本人测算低保",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +108,7 @@ class MemberFactsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    serious_illness = forms.BooleanField(label="重病患者", required=False)
     medical_oop = forms.CharField(label="近12个月自付医疗费（元）", required=False)
     education_oop = forms.CharField(label="近12个月自付教育费（元）", required=False)
 
@@ -144,6 +150,8 @@ class MemberFactsForm(forms.Form):
             out["disability_grade"] = d.get("disability_grade") or 0
         if d.get("self_care_unable"):
             out["self_care_unable"] = list(d["self_care_unable"])
+        if d.get("serious_illness"):
+            out["serious_illness"] = True
         if d.get("medical_oop"):
             out["medical_oop_fen"] = d["medical_oop"]
         if d.get("education_oop"):

@@ -35,6 +35,11 @@ class AssistanceProgram(models.Model):  # 救助项目 (救助援助项目库)
     time_limit_working_days = models.PositiveSmallIntegerField("办理时限（工作日）", null=True, blank=True)
     approval_level = models.CharField("审批层级", max_length=12, choices=APPROVAL_LEVEL_CHOICES)
     referral = models.BooleanField("纳入一体联动派单", default=False)
+    # 救助对象单位: a household program's help is the household's (recorded once for the family);
+    # a person program's help is each named member's own.
+    benefit_unit = models.CharField(
+        "救助对象单位", max_length=10, choices=[("person", "个人"), ("household", "家庭")], default="person"
+    )
     requirements = models.JSONField("需求编号", default=list)
     seeds = models.JSONField("来源文件", default=list)
     is_active = models.BooleanField("启用", default=True)

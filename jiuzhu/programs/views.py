@@ -62,6 +62,8 @@ def eligibility(request: HttpRequest) -> HttpResponse:
         family: dict[str, Any] = {"members": [f.facts() for f in kept]}
         if form.temporary():
             family["temporary"] = form.temporary()
+        if form.cleaned_data.get("alone"):
+            family["alone"] = True
         try:
             results = evaluate_household(
                 form.cleaned_data["area_code"], form.cleaned_data["date"], form.cleaned_data["programs"], family

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -25,8 +25,12 @@ class ReferralOut(Schema):
     number: str
     program: str
     program_name: str
-    department: str
+    department: str | None
     department_name: str
+    channel: str
+    office: str
+    replied_on: dt.date | None
+    replier: str
     household_id: int
     application_id: int | None
     status: str
@@ -53,8 +57,12 @@ def referral_out(r: Referral) -> dict[str, Any]:
         "number": r.number,
         "program": r.program.code,
         "program_name": r.program.name,
-        "department": r.department.code,
-        "department_name": r.department.name,
+        "department": r.department.code if r.department_id else None,
+        "department_name": r.department.name if r.department_id else r.office,
+        "channel": r.channel,
+        "office": r.office,
+        "replied_on": r.replied_on,
+        "replier": r.replier,
         "household_id": r.household_id,
         "application_id": r.application_id,
         "status": r.status,
@@ -81,6 +89,12 @@ class ReferralIn(Schema):
     program: str
     reason: str = ""
     application_id: int | None = None
+    channel: str = "online"  # online 系统派单 / paper 线下转办
+
+
+class RecipientIn(Schema):
+    person_id: int
+    amount_fen: int = 0
 
 
 class ActionIn(Schema):
@@ -93,8 +107,12 @@ class ActionIn(Schema):
     granted_from: dt.date | None = None
     granted_to: dt.date | None = None
     person_ids: list[int] | None = None
+    recipients: list[RecipientIn] | None = None
     period: str = "once"
     person_id: int | None = None
+    outcome: str = ""  # record_reply: granted / denied / returned
+    replied_on: dt.date | None = None
+    replier: str = ""
 
 
 @router.get("", response=list[ReferralOut], summary="派单列表（部门只见本部门派单）")
@@ -120,7 +138,9 @@ def create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
     application = None
     if body.application_id:
         application = get_object_or_404(household.applications.all(), pk=body.application_id)
-    referral = actions.refer(user, household, body.program, reason=body.reason, application=application)
+    referral = actions.refer(
+        user, household, body.program, reason=body.reason, application=application, channel=body.channel
+    )
     return Status(201, referral_out(referral))
 
 
@@ -152,9 +172,19 @@ def detail(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     return referral_out(get_object_or_404(Referral.objects.visible_to(actor(request)), pk=referral_id))
 
 
+@router.get("/{referral_id}/transfer.pdf", summary="打印线下转办单（含回执）", response={200: None})
+def transfer(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user = actor(request)
+    ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
+    response = HttpResponse(actions.print_transfer(user, ref), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="transfer-{ref.number}.pdf"'
+    return response
+
+
 @router.post(
     "/{referral_id}/actions/{name}",
-    summary="办理派单：accept、request_info、reply_info、decide、return、cancel、reveal",
+    summary="办理派单：accept、request_info、reply_info、decide、return、cancel、reveal；"
+    "线下转办：record_reply 登记对方回复",
 )
 def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> dict[str, Any]:
     user = actor(request)
@@ -175,13 +205,44 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> di
             granted_to=body.granted_to,
             person_ids=body.person_ids,
             period=body.period,
+            recipients=[r.dict() for r in body.recipients] if body.recipients is not None else None,
         ),
         "return": lambda: actions.return_(user, ref, reason=body.reason),
+        "record_reply": lambda: actions.record_reply(
+            user,
+            ref,
+            outcome=body.outcome,
+            note=body.note,
+            replied_on=body.replied_on,
+            replier=body.replier,
+            amount_fen=body.amount_fen,
+            granted_from=body.granted_from,
+            granted_to=body.granted_to,
+            person_ids=body.person_ids,
+            recipients=[r.dict() for r in body.recipients] if body.recipients is not None else None,
+            period=body.period,
+        ),
         "cancel": lambda: actions.cancel(user, ref, reason=body.reason),
     }
     if name not in handlers:
         raise Http404
     return referral_out(handlers[name]())
+
+
+@households.get("/{household_id}/referral-options", summary="可派单项目：系统派单（online）或线下转办（paper）及原因")
+def referral_options(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
+    household = get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id)
+    return [
+        {
+            "program": o.program.code,
+            "program_name": o.program.name,
+            "channel": o.channel,
+            "office": o.office,
+            "department": o.department.code if o.department else None,
+            "note": o.note,
+        }
+        for o in actions.referral_options(household)
+    ]
 
 
 @households.get("/{household_id}/care-list", summary="救助政策关爱清单")
@@ -202,10 +263,27 @@ def service(request: HttpRequest, household_id: int) -> dict[str, Any]:
                 "end_on": r.end_on,
                 "amount_fen": r.amount_fen,
                 "period": r.period,
+                "unit": r.unit,
                 "source": r.source,
             }
             for r in data["records"]
         ],
+        "grants": [
+            {
+                "who": g["who"],
+                "people": g["people"],
+                "program": g["program"],
+                "department": g["department"],
+                "unit": g["unit"],
+                "start_on": g["start_on"],
+                "end_on": g["end_on"],
+                "amount_fen": g["amount_fen"],
+                "period": g["period"],
+                "source": g["source"],
+            }
+            for g in data["grants"]
+        ],
+        "totals": data["totals"],
         "referrals": [referral_out(r) for r in data["referrals"]],
     }
 

@@ -17,19 +17,19 @@ def summary(user: Any) -> dict[str, Any]:
     today = timezone.localdate()
     visible = Referral.objects.visible_to(user)
     rows = (
-        visible.values("department__code", "department__name")
+        visible.values("department__code", "office")
         .annotate(
             open=Count("id", filter=~Q(status__in=CLOSED)),
             overdue=Count("id", filter=~Q(status__in=CLOSED) & Q(due_on__lt=today)),
             closed=Count("id", filter=Q(status__in=CLOSED)),
         )
-        .order_by("-overdue", "department__code")
+        .order_by("-overdue", "office")
     )
     calendar = current_calendar()
     durations: dict[tuple[str, str], list[int]] = {}
     for r in visible.filter(closed_at__isnull=False).select_related("program", "department")[:5000]:
         days = calendar.working_days_between(timezone.localdate(r.created_at), timezone.localdate(r.closed_at))
-        durations.setdefault((r.department.name, r.program.name), []).append(days)
+        durations.setdefault((r.office or r.department.name, r.program.name), []).append(days)
     stats = [
         {"department": d, "program": p, "count": len(v), "average_days": round(sum(v) / len(v), 1), "max_days": max(v)}
         for (d, p), v in sorted(durations.items())
@@ -43,8 +43,8 @@ def summary(user: Any) -> dict[str, Any]:
     return {
         "departments": [
             {
-                "code": r["department__code"],
-                "name": r["department__name"],
+                "code": r["department__code"] or "",
+                "name": r["office"],
                 "open": r["open"],
                 "overdue": r["overdue"],
                 "closed": r["closed"],
@@ -56,7 +56,7 @@ def summary(user: Any) -> dict[str, Any]:
             {
                 "id": r.pk,
                 "number": r.number,
-                "department": r.department.name,
+                "department": r.office,
                 "program": r.program.name,
                 "due_on": r.due_on.isoformat(),
                 "escalated": r.escalated_at is not None,

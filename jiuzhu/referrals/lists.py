@@ -66,12 +66,48 @@ def care_list(household: Household) -> list[dict[str, Any]]:
 
 
 def service_list(household: Household) -> dict[str, Any]:
-    """What the family receives (active records) and every open referral."""
+    """What the family receives (active records) and every open referral. ``grants`` shows
+    each piece of help once: a household grant as one line for the whole family (its amount
+    counted once), a person's grant as that person's line; ``totals`` sums them."""
+    from jiuzhu.programs.catalog import DEPARTMENT_NAMES
+
     today = timezone.localdate()
-    records = (
+    records = list(
         AssistanceRecord.objects.filter(household=household)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
-        .order_by("program_name", "name")
+        .order_by("program_name", "-amount_fen", "name")
     )
+    grants: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in records:
+        key = (r.source, r.source_ref, r.program_code) if r.unit == "household" else ("row", r.pk)
+        grant = grants.get(key)
+        if grant is None:
+            grant = grants[key] = {
+                "program": r.program_name,
+                "department": DEPARTMENT_NAMES.get(r.department_code, r.department_code),
+                "source": r.source,
+                "unit": r.unit,
+                "names": [],
+                "start_on": r.start_on,
+                "end_on": r.end_on,
+                "period": r.period,
+                "amount_fen": 0,
+            }
+        grant["names"].append(r.name)
+        grant["amount_fen"] += r.amount_fen
+    for grant in grants.values():
+        grant["people"] = len(grant["names"])
+        names = "、".join(grant["names"])
+        grant["who"] = f"全家（{names}）" if grant["unit"] == "household" else names
+    rows = sorted(grants.values(), key=lambda g: (g["program"], g["who"]))
+    totals = {
+        "monthly_fen": sum(g["amount_fen"] for g in rows if g["period"] == "monthly"),
+        "once_fen": sum(g["amount_fen"] for g in rows if g["period"] != "monthly"),
+    }
     referrals = Referral.objects.filter(household=household).select_related("program", "department")
-    return {"records": list(records), "referrals": list(referrals.order_by("-created_at"))}
+    return {
+        "records": records,
+        "grants": rows,
+        "totals": totals,
+        "referrals": list(referrals.order_by("-created_at")),
+    }

@@ -21,6 +21,7 @@ STATUS_CHOICES = [
     ("cancelled", "已撤销"),
 ]
 CLOSED = ("granted", "denied", "returned", "cancelled")
+CHANNEL_CHOICES = [("online", "系统派单"), ("paper", "线下转办（纸质）")]
 
 
 class ReferralPolicy(models.Model):  # 派单配置: time limit per county and program; a program may be switched off
@@ -47,7 +48,8 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         if user.is_department_user:
             if user.department_id is None:
                 return self.none()
-            return self.filter(department_id=user.department_id)
+            # a paper referral (线下转办) is worked by the town, not in a department's inbox
+            return self.filter(department_id=user.department_id, channel="online")
         scope = registry_scope(user)
         if scope is None:
             return self.none()
@@ -66,7 +68,16 @@ class Referral(models.Model):  # 派单: one program of one department for one h
         "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
     program = models.ForeignKey("programs.AssistanceProgram", on_delete=models.PROTECT, related_name="referrals")
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="referrals")
+    # null only for a paper referral to an office the county has not set up (e.g. 慈善总会)
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    # 办理方式: online to a department with a staff account; on paper (线下转办: the 转办单 is
+    # printed, the reply recorded by hand by the town) to an office without one.
+    channel = models.CharField("办理方式", max_length=8, choices=CHANNEL_CHOICES, default="online")
+    office = models.CharField("承办单位", max_length=64, blank=True)
+    replied_on = models.DateField("回复日期", null=True, blank=True)  # paper: the date on the reply slip
+    replier = models.CharField("回复单位及人员", max_length=64, blank=True)
     area_code = models.CharField(max_length=12, db_index=True)
     county_code = models.CharField(max_length=6, db_index=True)
     status = models.CharField("状态", max_length=16, choices=STATUS_CHOICES, default="open", db_index=True)
@@ -123,6 +134,7 @@ class AssistanceRecordQuerySet(models.QuerySet["AssistanceRecord"]):
 
 
 SOURCE_CHOICES = [("application", "本系统认定"), ("referral", "派单办理结果"), ("import", "部门导入")]
+UNIT_CHOICES = [("person", "个人"), ("household", "家庭")]
 
 
 class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who receives or received what, from whom
@@ -142,6 +154,10 @@ class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who 
     end_on = models.DateField("结束日期", null=True, blank=True)
     amount_fen = models.BigIntegerField("金额（分）", default=0)
     period = models.CharField("发放方式", max_length=8, choices=[("monthly", "按月"), ("once", "一次性")])
+    # 救助对象单位. person: amount_fen is this person's own. household: the help is the household's;
+    # its amount is on one row (the holder: payee or head), the family's other rows carry 0, so a
+    # sum over rows counts every grant once.
+    unit = models.CharField("救助对象单位", max_length=10, choices=UNIT_CHOICES, default="person")
     source = models.CharField("来源", max_length=12, choices=SOURCE_CHOICES)
     source_ref = models.CharField("来源编号", max_length=64)
     area_code = models.CharField(max_length=12, db_index=True)

@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from jiuzhu.accounts.permissions import require
 from jiuzhu.audit.log import record
@@ -35,7 +36,9 @@ REQUIRED = ("身份证号码", "姓名", "救助项目", "开始日期")
 
 
 def record_application(app: Any) -> int:
-    """Our own approval enters the registry of recipients (call inside the approval)."""
+    """Our own approval enters the registry of recipients (call inside the approval). A
+    household program (低保) covers every living member, its amount on the applicant's row
+    only; a person program (特困) and one-off aid are the applicant's."""
     from jiuzhu.programs.models import AssistanceProgram
 
     codes = ENGINE_TO_CATALOG.get(app.program, (app.program,))
@@ -44,7 +47,8 @@ def record_application(app: Any) -> int:
     program = AssistanceProgram.objects.filter(code=code).first()
     name = program.name if program else app.get_program_display()
     monthly = app.program in ("dibao", "tekun")
-    people = list(app.household.members.filter(death_date__isnull=True)) if monthly else [app.applicant]
+    household = program.benefit_unit == "household" if program else not monthly
+    people = list(app.household.members.filter(death_date__isnull=True)) if monthly and household else [app.applicant]
     start = app.start_month or dt.date.today()
     _refuse_exclusive(app.program, people, start)
     for person in people:
@@ -61,8 +65,9 @@ def record_application(app: Any) -> int:
                 "program_name": name,
                 "department_code": "minzheng",
                 "start_on": start,
-                "amount_fen": app.amount_fen or 0,
+                "amount_fen": (app.amount_fen or 0) if person.pk == app.applicant_id else 0,
                 "period": "monthly" if monthly else "once",
+                "unit": "household" if household else "person",
                 "area_code": app.area_code,
                 "county_code": app.county_code,
             },
@@ -88,6 +93,34 @@ def _refuse_exclusive(program: str, people: list[Any], start: dt.date) -> None:
                 "exclusive_benefit",
                 f"{held.name}正在享受{held.program_name}，不能同时登记为其他互斥救助对象：{rule.message}",
             )
+
+
+def end_case_records(app: Any, end_on: dt.date) -> int:
+    """A stop or suspension of our own case ends its rows of the register the same moment
+    (call inside the payments action's transaction); rows that ended earlier keep their date."""
+    return (
+        AssistanceRecord.objects.filter(source="application", source_ref=app.number)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gt=end_on))
+        .update(end_on=end_on)
+    )
+
+
+def reopen_case_records(app: Any) -> int:
+    """恢复发放: the case's rows are open again, except those of members who have died."""
+    return (
+        AssistanceRecord.objects.filter(source="application", source_ref=app.number, end_on__isnull=False)
+        .exclude(person__death_date__isnull=False)
+        .update(end_on=None)
+    )
+
+
+def end_person_records(person: Any, end_on: dt.date) -> int:
+    """A death ends every open row of that person, whoever recorded it."""
+    return (
+        AssistanceRecord.objects.filter(person=person)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gt=end_on))
+        .update(end_on=end_on)
+    )
 
 
 def _date(raw: Any, column: str, number: int, errors: list[RowError]) -> dt.date | None:

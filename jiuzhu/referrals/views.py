@@ -76,6 +76,28 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
+def _result_fields(ref: Referral, p: Any) -> dict[str, Any]:
+    """The 办理结果 form: one amount for a household program, each member's own amount
+    (``amount_yuan_<person id>``, blank = not helped) for a person program."""
+    granted = p.get("granted") == "1" or p.get("outcome") == "granted"
+    out: dict[str, Any] = {
+        "granted": granted,
+        "note": p.get("note", ""),
+        "granted_from": _date(p.get("granted_from", "")),
+        "granted_to": _date(p.get("granted_to", "")),
+        "period": p.get("period", "once"),
+    }
+    if ref.program.benefit_unit == "household":
+        out["amount_fen"] = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else None
+    elif granted:
+        out["recipients"] = [
+            {"person_id": m["person_id"], "amount_fen": yuan_to_fen(raw, field="recipients")}
+            for m in ref.facts.get("members", [])
+            if (raw := (p.get(f"amount_yuan_{m['person_id']}") or "").strip())
+        ]
+    return out
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -92,16 +114,21 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         elif name == "reply_info":
             actions.reply_info(request.user, ref, answer=p.get("answer", ""))
         elif name == "decide":
-            amount = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else None
-            actions.decide(
+            actions.decide(request.user, ref, **_result_fields(ref, p))
+        elif name == "record_reply":
+            fields = _result_fields(ref, p)
+            actions.record_reply(
                 request.user,
                 ref,
-                granted=p.get("granted") == "1",
-                note=p.get("note", ""),
-                amount_fen=amount,
-                granted_from=_date(p.get("granted_from", "")),
-                granted_to=_date(p.get("granted_to", "")),
-                period=p.get("period", "once"),
+                outcome=p.get("outcome", ""),
+                note=fields["note"],
+                replied_on=_date(p.get("replied_on", "")),
+                replier=p.get("replier", ""),
+                amount_fen=fields.get("amount_fen"),
+                recipients=fields.get("recipients"),
+                granted_from=fields["granted_from"],
+                granted_to=fields["granted_to"],
+                period=fields["period"],
             )
         elif name == "return":
             actions.return_(request.user, ref, reason=p.get("reason", ""))
@@ -134,12 +161,30 @@ def create(request: HttpRequest, household_id: int) -> HttpResponse:
             request.POST.get("program", ""),
             reason=request.POST.get("reason", ""),
             application=application,
+            channel=request.POST.get("channel", "online"),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back or household.get_absolute_url())
-    messages.success(request, f"已派单 {ref.number}（{ref.department.name}）")
+    if ref.channel == "paper":
+        messages.success(request, f"已登记线下转办 {ref.number}（{ref.office}）：请打印转办单送达，收到回复后在此登记")
+        return redirect("referrals:detail", pk=ref.pk)
+    messages.success(request, f"已派单 {ref.number}（{ref.office}）")
     return redirect(back) if back else redirect("referrals:detail", pk=ref.pk)
+
+
+@login_required
+def transfer_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """线下转办单 with its reply slip (回执), printed by the town; the print is audited."""
+    ref = get_object_or_404(Referral.objects.visible_to(request.user).select_related("program", "household"), pk=pk)
+    try:
+        pdf = actions.print_transfer(request.user, ref)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:detail", pk=ref.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="transfer-{ref.number}.pdf"'
+    return response
 
 
 @login_required
@@ -156,14 +201,14 @@ def checks_view(request: HttpRequest) -> HttpResponse:
 
 def _lists_context(request: HttpRequest, household_id: int) -> dict[str, Any]:
     household = get_object_or_404(Household.objects.visible_to(request.user).select_related("area"), pk=household_id)
-    from jiuzhu.programs.models import AssistanceProgram
-
+    options = actions.referral_options(household)
     return {
         "household": household,
+        "online_options": [o for o in options if o.channel == "online"],
+        "paper_options": [o for o in options if o.channel == "paper"],
         "care": lists.care_list(household),
         **lists.service_list(household),
         "today": timezone.localdate(),
-        "programs": AssistanceProgram.objects.filter(is_active=True),
     }
 
 

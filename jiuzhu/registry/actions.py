@@ -456,6 +456,10 @@ def update_member(by: Any, person: Person, data: Mapping[str, Any], *, version: 
             )
         else:
             record(by, "registry.member.update", person, changes=changes)
+        if "death_date" in changes and person.death_date is not None:
+            from jiuzhu.payments.actions import record_death  # a death stops the money (DYN-7)
+
+            record_death(by, person)
     return person
 
 

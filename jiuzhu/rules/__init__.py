@@ -37,6 +37,7 @@ from .engine import (
     evaluate,
     evaluate_all,
     evaluate_one,
+    household_variable,
     screen,
 )
 from .errors import RulesInputError
@@ -104,6 +105,7 @@ __all__ = [
     "evaluate_one",
     "household_from_dict",
     "household_to_dict",
+    "household_variable",
     "propose_standard",
     "screen",
 ]

@@ -216,6 +216,17 @@ def evaluate_one(
     return Result(prog.code, eligible, reasons, amount, trace)
 
 
+def household_variable(
+    name: str, household: HouseholdFacts, area_code: str | None, on: date, params: ParameterStore
+) -> int:
+    """The value of one household variable (e.g. ``work_income``) for one household on date
+    ``on`` with the parameters in force there."""
+    on = _check_date(on)
+    batch = FactsBatch.one(household, area_code)
+    h = Households(batch, on, Params(params, on, batch, None), None)
+    return int(np.asarray(h.get("household", name)).reshape(-1)[0])
+
+
 def screen(
     household: HouseholdFacts,
     area_code: str | None,

@@ -150,6 +150,7 @@ class Member:  # 家庭成员（共同生活家庭成员）
     school: str = "none"  # 在学情况 (SCHOOL code)
     medical_oop_fen: int = 0
     education_oop_fen: int = 0
+    serious_illness: bool = False  # 重病患者（患重特大疾病）
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,13 +189,20 @@ class HouseholdFacts:  # 家庭 / 共同生活家庭
     """A household as the rules see it. ``urban`` chooses the urban or rural 低保
     standard (城市/农村低保); ``area_code`` is the area of residence (any level, 2–12
     digits); ``supporters`` are legal supporters outside the household; ``temporary``
-    is needed only for the 临时救助 program."""
+    is needed only for the 临时救助 program.
+
+    ``alone`` is 单独申请: an adult with severe disability or serious illness in a 低保边缘
+    household applies by him- or herself, as a one-person household (参照单人户); ``members``
+    then holds only the applicant (relation ``self``) and ``family_edge`` says whether the
+    whole 共同生活家庭 is a 低保边缘家庭 (the platform evaluates it on the whole family)."""
 
     members: tuple[Member, ...]
     urban: bool
     area_code: str | None = None
     supporters: tuple[Supporter, ...] = ()
     temporary: TemporaryRequest | None = None
+    alone: bool = False  # 单独申请（参照单人户）
+    family_edge: bool = False  # 所在共同生活家庭为低保边缘家庭
 
 
 # ---- parsing the JSON form -----------------------------------------------------------
@@ -291,6 +299,7 @@ def member_from_dict(d: object, path: str = "") -> Member:
         school=_str(m.get("school", "none"), _join(path, "school"), "在学情况"),
         medical_oop_fen=_int(m.get("medical_oop_fen", 0), _join(path, "medical_oop_fen"), "自付医疗费用（分）"),
         education_oop_fen=_int(m.get("education_oop_fen", 0), _join(path, "education_oop_fen"), "自付教育费用（分）"),
+        serious_illness=_bool(m.get("serious_illness", False), _join(path, "serious_illness"), "是否重病患者"),
     )
 
 
@@ -351,6 +360,8 @@ def household_from_dict(d: object) -> HouseholdFacts:
         area_code=None if area is None else _str(area, "area_code", "区划代码"),
         supporters=supporters,
         temporary=temporary,
+        alone=_bool(h.get("alone", False), "alone", "是否单独申请"),
+        family_edge=_bool(h.get("family_edge", False), "family_edge", "所在家庭是否为低保边缘家庭"),
     )
     validate_household(household)
     return household
@@ -370,6 +381,10 @@ def household_to_dict(h: HouseholdFacts) -> dict[str, Any]:
     if h.temporary is not None:
         out["temporary"] = _non_default(h.temporary, TemporaryRequest(kind=h.temporary.kind))
         out["temporary"]["kind"] = h.temporary.kind
+    if h.alone:
+        out["alone"] = True
+    if h.family_edge:
+        out["family_edge"] = True
     return out
 
 
@@ -407,6 +422,8 @@ _HH_COLUMNS: dict[str, tuple[Any, int, int, int, str]] = {
     "temporary_level": (np.int8, 0, 0, len(APPROVAL_LEVELS) - 1, "审批层级"),
     "temporary_event": (np.int8, 0, 0, len(EMERGENCY_EVENTS) - 1, "急难事件"),
     "temporary_deliberated_fen": (np.int64, 0, 0, MAX_FEN, "一事一议决定金额"),
+    "alone": (np.bool_, 0, 0, 1, "单独申请"),
+    "family_edge": (np.bool_, 0, 0, 1, "所在家庭为低保边缘家庭"),
     **{
         f"income_{t}": (np.int64, 0, 0, MAX_FEN * MAX_MEMBERS, label)
         for t, label in INCOME_TYPES.items()
@@ -427,6 +444,7 @@ _MEMBER_COLUMNS: dict[str, tuple[Any, int, int, int, str]] = {
     "self_care_unable": (np.int8, 0, 0, len(SELF_CARE_ITEMS), "不能达到的自理项目数"),
     "school": (np.int8, 0, 0, len(SCHOOL) - 1, "在学情况"),
     "wage": (np.int64, 0, 0, MAX_FEN, "工资性收入"),
+    "serious_illness": (np.bool_, 0, 0, 1, "重病患者"),
 }
 _SUPPORTER_COLUMNS: dict[str, tuple[Any, int, int, int, str]] = {
     "household": (np.int64, -1, 0, 2**62, "所属家庭序号"),
@@ -484,6 +502,12 @@ class _HouseholdRows:
         row: dict[str, int] = dict.fromkeys(_HH_COLUMNS, 0)
         row["urban"] = int(h.urban)
         row["size"] = len(members)
+        if not isinstance(h.alone, bool) or not isinstance(h.family_edge, bool):
+            raise RulesInputError("invalid_type", at("alone"), "单独申请、低保边缘家庭应为 true 或 false")
+        if h.alone and (len(members) != 1 or getattr(members[0], "relation", "") != "self"):
+            message = "单独申请时家庭成员只填写申请人本人（与申请人关系为“本人”），参照单人户测算"
+            raise RulesInputError("invalid_value", at("members"), message)
+        row["alone"], row["family_edge"] = int(h.alone), int(h.family_edge)
         for i, m in enumerate(members):
             self._member(m, at(f"members[{i}]"), row)
         supporters = h.supporters
@@ -592,6 +616,7 @@ class _HouseholdRows:
             "self_care_unable": len(items),
             "school": _code(SCHOOL, m.school, at("school"), "在学情况"),
             "wage": wage,
+            "serious_illness": int(_bool(m.serious_illness, at("serious_illness"), "是否重病患者")),
         }
         for name, value in values.items():
             self.m[name].append(value)

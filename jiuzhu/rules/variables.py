@@ -176,6 +176,21 @@ def disregarded_income(h: Households, p: Params) -> Array:
     return total
 
 
+@variable("work_income", "劳动收入（就业、经营等，用于判断渐退）")
+def work_income(h: Households, p: Params) -> Array:
+    """The income types the area's parameters mark as work income (income.work.*), summed:
+    a rise of it above the standard opens 渐退; a rise of any other income does not."""
+    hh = h.batch.hh
+    total = np.zeros(h.n, dtype=np.int64)
+    for t in INCOME_TYPES:
+        col = hh[f"income_{t}"]
+        if not col.any():
+            continue
+        work = p(f"income.work.{t}")
+        total += np.where(work != 0, col, 0) if work.ndim else (col if work else 0)
+    return total
+
+
 @variable("total_income", "家庭月收入（计入部分）")
 def total_income(h: Households, p: Params) -> Array:
     return np.asarray(h.gross_income - h.disregarded_income)

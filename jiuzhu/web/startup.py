@@ -1,8 +1,9 @@
 """Refuse to serve with unsafe settings (production is the default; see settings.py).
 
-The WSGI/ASGI entry points call ``refuse_unsafe_start`` before building the application, and
-the same rules run as a system check (``manage.py check`` and ``runserver``), so a server never
-starts outside DEBUG with a missing or built-in secret key.
+The WSGI/ASGI entry points (gunicorn, and runserver through them) call ``refuse_unsafe_start``
+before building the application, and the same rules run as a deployment check
+(``manage.py check --deploy``), so a server never starts outside DEBUG with a missing or
+built-in secret key; commands that do not serve (migrate, imports) run without one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,6 @@ def refuse_unsafe_start() -> None:
         raise ImproperlyConfigured("拒绝启动：" + "；".join(found))
 
 
-@checks.register(checks.Tags.security, deploy=False)
+@checks.register(checks.Tags.security, deploy=True)
 def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     return [checks.Error(p, id="jiuzhu.E001") for p in problems()]

@@ -89,3 +89,61 @@ def test_a_county_pays_a_month_with_a_failure_and_a_reissue(
     page.goto(f"{base}/payments/cases/{paid.pk}/")
     expect(page.get_by_test_id("ledger")).to_contain_text("银行发放成功")
     expect(page.get_by_test_id("balance")).to_contain_text("已结清")
+
+
+def test_a_stop_pulls_the_locked_line_and_the_export_waits_for_reconfirmation(
+    page: Page, live_server, approved_case, locked_roster, county
+):
+    """issue 14 item 3 in the browser (DYN-2, FND-4, REG-2): the county officer stops a 低保
+    family with November as the last month; the December roster, already locked, shows the
+    line withdrawn; the bank file is refused until the roster is re-confirmed, then goes out
+    without it; the family's 两清单 no longer lists 低保."""
+    from jiuzhu.payments import actions
+    from jiuzhu.referrals.records import record_application
+
+    from .conftest import DEC, NOV
+
+    stopped, kept = approved_case(), approved_case()
+    for app in (stopped, kept):
+        record_application(app)
+    nov = locked_roster(month=NOV)
+    batch, _, _ = actions.export_bank_file(county, nov)
+    actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
+    dec = locked_roster(month=DEC)
+    base = live_server.url
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "tez_county")
+
+    page.goto(f"{base}/payments/cases/{stopped.pk}/")
+    page.get_by_label("停发原因").select_option("moved")
+    page.get_by_label("最后发放月份").fill("2026-11")
+    page.get_by_label("停发情况说明").fill("全家迁往外县")
+    page.get_by_role("button", name="停发", exact=True).click()
+    expect(page.get_by_text("已撤出2026年12月尚未导出的发放明细")).to_be_visible()
+    expect(page.get_by_test_id("benefit-status")).to_contain_text("已停发")
+
+    page.goto(f"{base}/payments/rosters/{dec.pk}/")
+    expect(page.get_by_test_id("reconfirm")).to_contain_text("1 条明细")
+    expect(page.get_by_test_id("line-count")).to_have_text("1")
+    page.get_by_label("状态").select_option("pulled")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.get_by_test_id("line-row")).to_have_count(1)
+    expect(page.get_by_test_id("lines")).to_contain_text("已撤出（不再发放）")
+    expect(page.get_by_test_id("lines")).to_contain_text("停发（迁出本辖区）")
+
+    page.get_by_role("button", name="导出银行文件").click()
+    expect(page.get_by_text("须由有锁定权限的工作人员核对后")).to_be_visible()
+    assert not dec.batches.exists()
+
+    page.get_by_label("确认说明").fill("已核对撤出的明细")
+    page.get_by_role("button", name="重新确认").click()
+    expect(page.get_by_text("已重新确认")).to_be_visible()
+    with page.expect_download():
+        page.get_by_role("button", name="导出银行文件").click()
+    batch = dec.batches.get()
+    assert batch.line_count == 1 and not batch.lines.filter(line__application=stopped).exists()
+
+    page.goto(f"{base}/households/{stopped.household_id}/lists/")
+    expect(page.get_by_test_id("service-list")).not_to_contain_text("最低生活保障")
+    page.goto(f"{base}/households/{kept.household_id}/lists/")
+    expect(page.get_by_test_id("service-list")).to_contain_text("最低生活保障")

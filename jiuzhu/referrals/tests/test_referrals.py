@@ -60,16 +60,18 @@ def test_the_department_works_its_inbox_and_the_result_reaches_the_service_list(
         {
             "granted": True,
             "note": "已资助2027年度城乡居民医保个人缴费",
-            "amount_fen": 38000,
+            # 参保资助 is each member's own premium: every member is named with his or her amount
+            # (issue 14 item 6: one amount is no longer copied onto every member)
+            "recipients": [{"person_id": m["person_id"], "amount_fen": 38000} for m in ref["facts"]["members"]],
             "granted_from": "2027-01-01",
             "granted_to": "2027-12-31",
         },
     )
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "granted"
-    assert AssistanceRecord.objects.filter(source="referral", department_code="yibao").count() == len(
-        ref["facts"]["members"]
-    )
+    rows = AssistanceRecord.objects.filter(source="referral", department_code="yibao")
+    assert rows.count() == len(ref["facts"]["members"])
+    assert done.json()["granted_amount_fen"] == sum(r.amount_fen for r in rows) == 38000 * rows.count()
     service = api_of("tez_zhangshanzi").get(f"/api/v1/households/{app.household_id}/service-list").json()
     assert any(r["program"].startswith("困难群众参加基本医疗保险资助") for r in service["records"])
     page = client_of("tez_zhangshanzi").get(f"/applications/{app.id}/").content.decode()

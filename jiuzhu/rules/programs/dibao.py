@@ -43,6 +43,42 @@ def income_below_standard(h: Households, p: Params) -> Array:
 add_asset_tests(dibao, "dibao")
 
 
+# ---- 单独申请: an adult with severe disability or serious illness in a 低保边缘 family -------------
+
+
+def _alone(h: Households, p: Params) -> Array:
+    return np.asarray(h.batch.hh["alone"])
+
+
+@dibao.test(
+    "alone_family_is_edge",
+    passed="单独申请：所在共同生活家庭为低保边缘家庭",
+    failed="单独申请须所在家庭为低保边缘家庭（全家符合低保的应全家申请）",
+    applies=_alone,
+)
+def alone_family_is_edge(h: Households, p: Params) -> Array:
+    return np.asarray(h.batch.hh["family_edge"])
+
+
+@variable("alone_qualifying_member", "可单独申请的成员（成年且重度残疾或重病）", "bool", "member")
+def alone_qualifying_member(h: Households, p: Params) -> Array:
+    grade = h.batch.members["disability_grade"]
+    severe = (grade > 0) & (grade <= h.to_members(p("dibao.alone.max_disability_grade")))
+    ill = h.batch.members["serious_illness"]
+    adult = h.m.age >= h.to_members(p("dibao.alone.min_age"))
+    return np.asarray(adult & (severe | ill))
+
+
+@dibao.test(
+    "alone_applicant_qualifies",
+    passed="单独申请人为成年的重度残疾人或重病患者",
+    failed="单独申请仅限低保边缘家庭中成年的重度残疾人、重病患者",
+    applies=_alone,
+)
+def alone_applicant_qualifies(h: Households, p: Params) -> Array:
+    return h.all(h.m.alone_qualifying_member)
+
+
 # ---- amount -------------------------------------------------------------------------------
 
 
