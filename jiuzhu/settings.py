@@ -204,3 +204,36 @@ LOGGING = {
 # Lockout is per user name, not per IP: a town office shares one NAT address, and locking
 # it would stop every clerk there (see docs/decisions.md).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Reading limits for uploaded tables (jiuzhu/core/bounded.py), checked while reading: a
+# crafted file is refused quickly instead of inflating to gigabytes. Deployment limits,
+# not county policy; see docs/decisions.md "Bounded input".
+UPLOAD_LIMITS = {
+    # 家庭登记导入: one row per member; a county has tens of thousands of households.
+    "registry": {
+        "rows": 200_000,
+        "columns": 64,
+        "cell_chars": 2_000,
+        "unzipped_bytes": 256 * 1024 * 1024,
+        "ratio": 250,
+        "members": 64,
+    },
+    # 行政区划导入 (CSV).
+    "areas": {
+        "rows": 100_000,
+        "columns": 16,
+        "cell_chars": 200,
+        "unzipped_bytes": 0,
+        "ratio": 250,
+        "members": 0,
+    },
+    # 部门数据上报: a monthly social-insurance file has millions of rows (Excel holds 1,048,576).
+    "verification": {
+        "rows": 50_000_000,
+        "columns": 64,
+        "cell_chars": 4_000,
+        "unzipped_bytes": 1024 * 1024 * 1024,
+        "ratio": 250,
+        "members": 64,
+    },
+}

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from jiuzhu.audit.log import record
+from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput
 
 from .models import Area, full_code, level_of
@@ -47,14 +48,20 @@ def _urban_rural(raw: str) -> tuple[str, str]:
 
 def import_areas(data: bytes, *, by: Any = None) -> AreaImportResult:
     text = _decode(data)
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        table = list(bounded.csv_rows(io.StringIO(text), bounded.limits("areas")))
+    except csv.Error as exc:
+        raise InvalidInput("unreadable_file", f"CSV格式错误：{exc}", field="file") from None
+    header = [h.strip() for h in table[0][1]] if table else []
     required = {"code", "name", "parent", "urban_rural"}
-    if not reader.fieldnames or not required <= {f.strip() for f in reader.fieldnames}:
+    if not required <= set(header):
         raise InvalidInput("invalid_header", "表头应为：code,name,parent,urban_rural（可选 demo）", field="file")
     rows: list[dict[str, Any]] = []
     errors: list[str] = []
-    for number, raw in enumerate(reader, start=2):
-        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    for number, cells in table[1:]:
+        if not any(c.strip() for c in cells):
+            continue
+        raw = {key: (cells[i].strip() if i < len(cells) else "") for i, key in enumerate(header)}
         code = raw["code"]
         if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
             errors.append(f"第{number}行：区划代码“{code}”应为2/4/6/9/12位数字")

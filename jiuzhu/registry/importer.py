@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
+from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import make_id_number
 from jiuzhu.core.money import yuan_to_fen
@@ -207,14 +209,21 @@ def read_table(name: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    lim = bounded.limits("registry")
+    stream = io.BytesIO(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        bounded.check_xlsx(stream, lim)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except bounded.TooLarge as exc:
+        raise _file_error(exc.message, exc.code) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise _file_error("无法读取该Excel文件：文件已损坏或不是有效的 .xlsx 文件", "unreadable_file") from None
     try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        yield from bounded.xlsx_rows(workbook.worksheets[0], lim)
+    except bounded.TooLarge as exc:
+        raise _file_error(exc.message, exc.code) from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError):
+        raise _file_error("Excel文件内容不完整（可能被截断），请重新导出后上传", "unreadable_file") from None
     finally:
         workbook.close()
 
@@ -232,7 +241,9 @@ def decode_text(data: bytes) -> str:
 def _read_csv(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     text = decode_text(data)
     try:
-        yield from enumerate(csv.reader(io.StringIO(text)), start=1)
+        yield from bounded.csv_rows(io.StringIO(text), bounded.limits("registry"))
+    except bounded.TooLarge as exc:
+        raise _file_error(exc.message, exc.code) from None
     except csv.Error as exc:
         raise _file_error(f"CSV格式错误：{exc}", "unreadable_file") from None
 

@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.audit.log import record
+from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.pii import blind_index
 
@@ -374,9 +375,19 @@ def plan_columns(schema: SourceSchema, header: list[Any]) -> Plan:
     return Plan(schema, positions, [f["header"] for f in schema.fields], len(cells))
 
 
+def _refuse_too_large(check: Callable[[], Any]) -> Any:
+    """Run a bounded-reading check; a limit exceeded rejects the whole batch."""
+    try:
+        return check()
+    except bounded.TooLarge as exc:
+        raise Rejected(exc.code, exc.message, [_error(0, "", exc.message)]) from None
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
+    lim = bounded.limits("verification")
+    _refuse_too_large(lambda: bounded.check_xlsx(path, lim))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
@@ -388,8 +399,9 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     try:
         sheet = book.worksheets[0]
         try:
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(row)
+            yield from bounded.xlsx_rows(sheet, lim)
+        except bounded.TooLarge as exc:
+            raise Rejected(exc.code, exc.message, [_error(0, "", exc.message)]) from None
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
             raise Rejected(
                 "unreadable_file",
@@ -1070,13 +1082,16 @@ def _rows_of(batch: Batch, encoding: str, counter: list[_CountingReader]) -> Ite
                     continue
                 yield number, obj if isinstance(obj, dict) else {"__error__": "每行应为一个JSON对象"}
             return
+        lim = bounded.limits("verification")
         numbers = count(1)
         # the reader comes first, so a row it cannot read takes no number
         numbered = zip(csv.reader(stream, strict=True), numbers, strict=False)
         first = 1
         try:
             while chunk := list(islice(numbered, CHUNK_ROWS)):
-                yield first, list(map(itemgetter(0), chunk))
+                rows = list(map(itemgetter(0), chunk))
+                _refuse_too_large(lambda: bounded.check_chunk(first, rows, lim))  # noqa: B023 - called at once
+                yield first, rows
                 first += len(chunk)
         except csv.Error as exc:
             number = next(numbers)

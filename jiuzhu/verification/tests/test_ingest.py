@@ -540,3 +540,18 @@ def test_duplicates_are_found_in_bounded_memory(world, catalog, upload, new_id, 
         (16, "与第13行重复（同一人、同一记录和期间）"),
     ]
     assert not list(ingest.spool_dir().glob("duplicates-*"))
+
+
+def test_it_refuses_a_zip_bomb_and_a_csv_with_endless_columns(world, catalog, upload, new_id):
+    """Issue 19 item 4: bounded reading of department files (VER-1, GOV-14)."""
+    from jiuzhu.core.tests.test_bounded import padded, rewrite_sheet, workbook_bytes
+
+    headers = headers_of("yibao.expense")
+    bomb = rewrite_sheet(workbook_bytes([headers]), padded)
+    batch = upload("yibao.expense", bomb, user="tez_yibao", filename="expense.xlsx")
+    assert (batch.status, "压缩比异常" in batch.message) == ("rejected", True)
+    wide = csv_bytes(headers, [expense_rows(new_id(age=50), 1)[0] + ["x"] * 100])
+    batch = upload("yibao.expense", wide, user="tez_yibao", filename="wide.csv")
+    assert batch.status == "rejected"
+    assert "第2行超过64列的上限" in batch.message
+    assert not Fact.objects.exists()
