@@ -237,3 +237,7 @@ UPLOAD_LIMITS = {
         "members": 64,
     },
 }
+
+# Anchors of the audit chain heads (manage.py anchor_audit_chain, run periodically): keep
+# this file on other storage than the database (another host, write-once media).
+AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -97,11 +100,76 @@ def record(
     return entry
 
 
-def verify_chain(chain: str | None = None) -> tuple[int, AuditEntry | None, str]:
-    """Walk the chain(s); return (rows checked, first bad row or None, reason)."""
+# ---- anchors: chain heads written outside the database --------------------------------------
+
+
+def _anchor_mac(chain: str, seq: int, hash_: str, at: str) -> str:
+    from jiuzhu.registry.pii import cipher
+
+    return cipher().chain_mac(f"anchor|{chain}|{seq}|{hash_}|{at}".encode())
+
+
+def anchor_path() -> Path:
+    return Path(settings.AUDIT_ANCHOR_FILE)
+
+
+def write_anchors(path: Path | None = None) -> list[dict[str, Any]]:
+    """Append the head of every chain (keyed) to the anchor file; return what was written.
+
+    Run periodically (deploy/jiuzhu-anchor.timer); the file belongs on other storage than
+    the database (another host, write-once media), so a deleted tail or a chain rebuilt
+    from scratch no longer matches the last anchor."""
+    path = path or anchor_path()
+    at = timezone.now().isoformat(timespec="seconds")
+    lines = []
+    for chain, seq, hash_ in AuditChainHead.objects.order_by("chain").values_list("chain", "last_seq", "last_hash"):
+        if seq:
+            lines.append(
+                {"chain": chain, "seq": seq, "hash": hash_, "at": at, "mac": _anchor_mac(chain, seq, hash_, at)}
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as out:
+        for line in lines:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return lines
+
+
+class AnchorError(Exception):
+    pass
+
+
+def read_anchors(path: Path | None = None) -> dict[str, dict[int, str]]:
+    """``{chain: {seq: hash}}`` from the anchor file (empty when there is none yet)."""
+    path = path or anchor_path()
+    anchors: dict[str, dict[int, str]] = {}
+    if not path.exists():
+        return anchors
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            a = json.loads(text)
+            valid = a["mac"] == _anchor_mac(a["chain"], int(a["seq"]), a["hash"], a["at"])
+        except (ValueError, KeyError, TypeError):
+            valid = False
+        if not valid:
+            raise AnchorError(f"锚点文件第 {number} 行校验失败（锚点被篡改或密钥不符）")
+        anchors.setdefault(a["chain"], {})[int(a["seq"])] = a["hash"]
+    return anchors
+
+
+def verify_chain(chain: str | None = None, anchors: Path | None = None) -> tuple[int, AuditEntry | None, str]:
+    """Walk the chain(s) and compare them with the anchors; return (rows checked, first bad
+    row or None, reason)."""
     checked = 0
-    chains = [chain] if chain else list(AuditEntry.objects.order_by().values_list("chain", flat=True).distinct())
-    for name in sorted(chains):
+    try:
+        anchored = read_anchors(anchors)
+    except AnchorError as exc:
+        return 0, None, str(exc)
+    names = set(AuditEntry.objects.order_by().values_list("chain", flat=True).distinct())
+    chains = [chain] if chain else sorted(names | set(anchored))
+    for name in chains:
+        expected = anchored.get(name, {})
         prev_hash = "0" * 64
         expected_seq = 1
         for entry in AuditEntry.objects.filter(chain=name).order_by("seq").iterator(chunk_size=2000):
@@ -111,10 +179,15 @@ def verify_chain(chain: str | None = None) -> tuple[int, AuditEntry | None, str]
             if entry.prev_hash != prev_hash:
                 return checked, entry, "前序哈希与上一条记录不符（上一条记录被修改或删除）"
             if entry.compute_hash() != entry.hash:
-                return checked, entry, "记录内容与其哈希不符（该记录被篡改）"
+                return checked, entry, "记录内容与其哈希不符（该记录被篡改，或整条链被重新计算）"
+            if expected.get(entry.seq, entry.hash) != entry.hash:
+                return checked, entry, "记录与链外锚点不符（整条链被重新计算）"
             prev_hash = entry.hash
             expected_seq += 1
+        last = expected_seq - 1
         head = AuditChainHead.objects.filter(chain=name).first()
-        if head and head.last_seq != expected_seq - 1:
-            return checked, None, f"链 {name} 末尾记录缺失：链头序号 {head.last_seq}，实际 {expected_seq - 1}"
+        if head and head.last_seq != last:
+            return checked, None, f"链 {name} 末尾记录缺失：链头序号 {head.last_seq}，实际 {last}"
+        if expected and max(expected) > last:
+            return checked, None, f"链 {name} 末尾记录缺失：链外锚点已记录到第 {max(expected)} 条，实际只有 {last} 条"
     return checked, None, ""

@@ -3,12 +3,14 @@
 One chain per county (``chain`` = 6-digit county code, ``000000`` for system-wide events),
 so counties of a province deployment never wait on each other. Each row stores the hash of
 the previous row of its chain and its own hash over its content; editing or deleting any
-row breaks the chain, which ``manage.py verify_audit_chain`` detects.
+row breaks the chain, which ``manage.py verify_audit_chain`` detects. The hash is an
+HMAC keyed from the master key (kept apart from the database), so someone with database
+access only cannot recompute a consistent chain; anchors of the chain heads written outside
+the database (``manage.py anchor_audit_chain``) reveal a deleted tail.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -103,5 +105,7 @@ class AuditEntry(models.Model):  # 审计日志
         }
 
     def compute_hash(self) -> str:
+        from jiuzhu.registry.pii import cipher
+
         canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return cipher().chain_mac(canonical.encode("utf-8"))

@@ -1,7 +1,7 @@
 """Field encryption (AES-GCM) and blind indexes (HMAC-SHA256) for PII at rest.
 
 One master key per deployment (a province shares one, so IDs match across counties).
-Two sub-keys are derived from it with HKDF: one encrypts, one indexes. The field name is
+Sub-keys are derived from it with HKDF: one encrypts, one indexes, one keys the audit chain. The field name is
 bound into both (as AES-GCM associated data and as an HMAC prefix), so a ciphertext or an
 index value cannot be moved from one field to another.
 
@@ -53,6 +53,7 @@ class PiiCipher:
     def __init__(self, master: bytes) -> None:
         self._aead = AESGCM(_derive(master, b"jiuzhu/pii/encrypt/v1"))
         self._index_key = _derive(master, b"jiuzhu/pii/index/v1")
+        self._chain_key = _derive(master, b"jiuzhu/audit/chain/v1")
 
     def encrypt(self, field: str, plaintext: str) -> bytes:
         nonce = os.urandom(12)
@@ -74,6 +75,11 @@ class PiiCipher:
         return hmac.digest(
             self._index_key, field.encode("ascii") + b"\x00" + normalized.encode("utf-8"), "sha256"
         ).hex()
+
+    def chain_mac(self, data: bytes) -> str:
+        """Keyed hash of an audit row or anchor (the key lives outside the database, so a
+        chain recomputed by someone with database access only does not verify)."""
+        return hmac.digest(self._chain_key, data, "sha256").hex()
 
     def blind_indexes(self, field: str, values: Iterable[str]) -> list[str]:
         """``blind_index`` of many values (bulk files)."""

@@ -6,20 +6,25 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from jiuzhu.audit.log import record, verify_chain
+from jiuzhu.audit import triggers
+from jiuzhu.audit.log import record, verify_chain, write_anchors
 from jiuzhu.audit.models import AppendOnlyError, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
 
-def raw_update(sql, params):
-    """Tamper as a database administrator would, bypassing the model (and the PG trigger)."""
+def raw_update(sql, params=()):
+    """Tamper as a database administrator would, bypassing the model and the triggers."""
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
+        triggers.drop(cur, connection.vendor)
         cur.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cur.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
+        triggers.create(cur, connection.vendor)
+
+
+@pytest.fixture(autouse=True)
+def anchor_file(settings, tmp_path):
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
+    return settings.AUDIT_ANCHOR_FILE
 
 
 def test_each_row_links_to_the_previous(household_in):
@@ -77,18 +82,64 @@ def test_the_model_refuses_updates_and_deletes(household_in):
         entry.delete()
 
 
-def test_raw_updates_are_refused_on_postgresql_and_detected_on_sqlite(household_in):
+def test_raw_updates_and_deletes_are_refused_by_the_database(household_in):
+    """Issue 19 item 6: append-only on SQLite too, not only on PostgreSQL (SUP-9)."""
     from django.db.utils import DatabaseError
 
     household_in("张山子镇")
-    if connection.vendor == "postgresql":
+    for sql in ("UPDATE audit_auditentry SET action = 'x'", "DELETE FROM audit_auditentry"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-            cur.execute("UPDATE audit_auditentry SET action = 'x'")
-        assert verify_chain()[2] == ""
-    else:
-        with connection.cursor() as cur:
-            cur.execute("UPDATE audit_auditentry SET action = 'x'")
-        assert verify_chain()[2] != ""
+            cur.execute(sql)
+    assert verify_chain()[2] == ""
+
+
+def _recompute_with_sha256(chain):
+    """What someone with database access but without the key would do: rebuild every hash."""
+    import hashlib
+    import json
+
+    prev = "0" * 64
+    for entry in AuditEntry.objects.filter(chain=chain).order_by("seq"):
+        content = {**entry.content(), "prev_hash": prev}
+        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        new = hashlib.sha256(canonical.encode()).hexdigest()
+        raw_update("UPDATE audit_auditentry SET prev_hash = %s, hash = %s WHERE id = %s", [prev, new, entry.id])
+        prev = new
+    raw_update("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [prev, chain])
+
+
+def test_a_chain_recomputed_without_the_key_is_detected(household_in):
+    household_in("张山子镇")
+    victim = AuditEntry.objects.filter(chain="370405").order_by("seq").first()
+    raw_update("UPDATE audit_auditentry SET actor_name = %s WHERE id = %s", ["某人", victim.id])
+    _recompute_with_sha256("370405")
+    _, bad, reason = verify_chain()
+    assert bad is not None and bad.seq == 1 and "重新计算" in reason
+
+
+def test_a_deleted_tail_with_its_head_rewound_is_detected_by_the_anchor(household_in, anchor_file, capsys):
+    for _ in range(3):
+        household_in("张山子镇")
+    call_command("anchor_audit_chain")
+    assert "链头锚点" in capsys.readouterr().out
+    last = AuditEntry.objects.filter(chain="370405").order_by("-seq")[0]
+    raw_update("DELETE FROM audit_auditentry WHERE id = %s", [last.id])
+    previous = AuditEntry.objects.get(chain="370405", seq=last.seq - 1)
+    raw_update(
+        "UPDATE audit_auditchainhead SET last_seq = %s, last_hash = %s WHERE chain = %s",
+        [previous.seq, previous.hash, "370405"],
+    )
+    with pytest.raises(CommandError) as exc:
+        call_command("verify_audit_chain")
+    assert f"链外锚点已记录到第 {last.seq} 条" in str(exc.value)
+
+
+def test_the_anchor_file_itself_is_keyed(household_in, anchor_file):
+    household_in("张山子镇")
+    write_anchors()
+    assert verify_chain()[2] == ""
+    anchor_file.write_text(anchor_file.read_text().replace('"seq": ', '"seq": 1'))
+    assert "锚点文件第 1 行校验失败" in verify_chain()[2]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,9 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--chain", default=None, help="只校验一个县的链（6位县级代码）")
+        parser.add_argument("--anchors", default=None, help="链外锚点文件（默认为 JIUZHU_AUDIT_ANCHOR_FILE）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        checked, bad, reason = verify_chain(options["chain"])
+        checked, bad, reason = verify_chain(options["chain"], Path(options["anchors"]) if options["anchors"] else None)
         if reason:
             where = (
                 f"链 {bad.chain} 第 {bad.seq} 条（id={bad.pk}，{bad.action}，{bad.at:%Y-%m-%d %H:%M:%S}）"
