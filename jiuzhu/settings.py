@@ -197,8 +197,13 @@ NINJA_PAGINATION_PER_PAGE = 50
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"jiuzhu": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"mask_pii": {"()": "jiuzhu.web.logmask.MaskPII"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
+    "loggers": {
+        "jiuzhu": {"handlers": ["console"], "level": "INFO"},
+        # request warnings and errors carry the URL: masked like everything else
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 # Lockout is per user name, not per IP: a town office shares one NAT address, and locking
@@ -241,3 +246,8 @@ UPLOAD_LIMITS = {
 # Anchors of the audit chain heads (manage.py anchor_audit_chain, run periodically): keep
 # this file on other storage than the database (another host, write-once media).
 AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
+
+# Department files (plain ID numbers) in the ingest spool: deleted as soon as their batch is
+# loaded or rejected (0), or kept N days; the spool refuses new files above its size bound.
+SPOOL_RETENTION_DAYS = int(os.environ.get("JIUZHU_SPOOL_RETENTION_DAYS", "0"))
+SPOOL_MAX_BYTES = int(os.environ.get("JIUZHU_SPOOL_MAX_BYTES", str(20 * 1024**3)))

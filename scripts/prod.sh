@@ -26,4 +26,4 @@ trap 'kill $supervisor 2>/dev/null; pkill -P $supervisor 2>/dev/null; wait' EXIT
 echo "救助平台（生产模式）：http://$bind ，$workers 个进程"
 .venv/bin/gunicorn jiuzhu.wsgi:application --bind "$bind" --workers "$workers" \
   --timeout 120 --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
-  --access-logfile - --forwarded-allow-ips "${JIUZHU_PROXY_IPS:-127.0.0.1}"
+  --access-logfile - --logger-class jiuzhu.web.logmask.MaskingAccessLogger --forwarded-allow-ips "${JIUZHU_PROXY_IPS:-127.0.0.1}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .idnumber import mask_id_number
 
 
@@ -31,3 +33,13 @@ MASKERS = {
     "phone": mask_phone,
     "bank_account": mask_bank_account,
 }
+
+
+# An ID number (17 digits and a digit or X) or an 11-digit mobile number standing alone in
+# free text (a URL, a log line), percent-encoded or not; longer digit runs are left alone.
+_PII_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """Mask every ID number and mobile number in free text (access logs, error logs)."""
+    return _PII_IN_TEXT.sub(lambda m: (mask_id_number if len(m.group()) == 18 else mask_phone)(m.group()), text)

@@ -169,7 +169,16 @@ def receive_batch(
     if period_start and period_end and period_end < period_start:
         raise InvalidInput("invalid_period", "数据期间的结束日期早于开始日期", field="period_end")
     county, area_code = _county_of(by, county_code)
+    if settings.SPOOL_RETENTION_DAYS:
+        ingest.sweep_spool()
     spooled = ingest.spool_stream(chunks)
+    if ingest.spool_bytes() > settings.SPOOL_MAX_BYTES:
+        spooled.path.unlink(missing_ok=True)
+        raise InvalidInput(
+            "spool_full",
+            "数据暂存区已满（待处理的部门数据文件过多），本次上报未被接收，请稍后再报或联系系统管理员",
+            field="file",
+        )
     existing = Batch.objects.filter(source=source, sha256=spooled.sha256).first()
     if existing is not None:
         spooled.path.unlink(missing_ok=True)

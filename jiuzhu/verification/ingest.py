@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import io
@@ -1325,7 +1326,45 @@ def process_batch(batch_id: int) -> Batch:
             batch, "failed", f"处理出错：{exc.__class__.__name__}，可重新处理", errors=[], count=0, encoding=encoding
         )
     progress.update("done", batch.size, 0, 0, force=True)
-    return Batch.objects.get(pk=batch.pk)
+    finished = Batch.objects.get(pk=batch.pk)
+    if finished.status in FINISHED:
+        release_spool(finished)
+    return finished
+
+
+# ---- the spool: department files hold plain ID numbers -----------------------------------------
+
+FINISHED = ("loaded", "rejected")
+
+
+def release_spool(batch: Batch) -> None:
+    """Delete a finished batch's file at once (``SPOOL_RETENTION_DAYS`` 0) unless another
+    unfinished batch still reads the same content; with N days ``sweep_spool`` does it later."""
+    if settings.SPOOL_RETENTION_DAYS:
+        return
+    if Batch.objects.filter(spool_name=batch.spool_name).exclude(status__in=FINISHED).exists():
+        return
+    spool_path(batch).unlink(missing_ok=True)
+
+
+def sweep_spool() -> int:
+    """Remove files of batches finished more than ``SPOOL_RETENTION_DAYS`` ago and uploads
+    abandoned for a day; return how many files were removed."""
+    now = timezone.now()
+    cutoff = now - dt.timedelta(days=settings.SPOOL_RETENTION_DAYS)
+    unfinished = set(Batch.objects.exclude(status__in=FINISHED).values_list("spool_name", flat=True))
+    old = set(Batch.objects.filter(status__in=FINISHED, finished_at__lt=cutoff).values_list("spool_name", flat=True))
+    removed = 0
+    for entry in os.scandir(spool_dir()):
+        stale_part = entry.name.endswith(".part") and entry.stat().st_mtime < (now - dt.timedelta(days=1)).timestamp()
+        if (entry.name in old and entry.name not in unfinished) or stale_part:
+            Path(entry.path).unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def spool_bytes() -> int:
+    return sum(e.stat().st_size for e in os.scandir(spool_dir()) if e.is_file())
 
 
 def _load_columnar(batch: Batch, table: str, slot: int, progress: Progress) -> tuple[Stats | None, str]:

@@ -555,3 +555,34 @@ def test_it_refuses_a_zip_bomb_and_a_csv_with_endless_columns(world, catalog, up
     assert batch.status == "rejected"
     assert "第2行超过64列的上限" in batch.message
     assert not Fact.objects.exists()
+
+
+def test_a_loaded_or_rejected_file_leaves_no_plain_ids_on_disk(world, catalog, upload, new_id, settings):
+    """Issue 19 item 5: department files are deleted once their batch is finished."""
+    ok = upload(
+        "yibao.expense", csv_bytes(headers_of("yibao.expense"), expense_rows(new_id(age=50), 2)), user="tez_yibao"
+    )
+    bad = upload("yibao.expense", csv_bytes(headers_of("yibao.expense"), [["x"]]), user="tez_yibao")
+    assert (ok.status, bad.status) == ("loaded", "rejected")
+    assert not ingest.spool_path(ok).exists() and not ingest.spool_path(bad).exists()
+
+    settings.SPOOL_RETENTION_DAYS = 7  # kept a week, then swept
+    kept = upload(
+        "yibao.expense", csv_bytes(headers_of("yibao.expense"), expense_rows(new_id(age=51), 2)), user="tez_yibao"
+    )
+    assert ingest.spool_path(kept).exists()
+    assert ingest.sweep_spool() == 0
+    Batch.objects.filter(pk=kept.pk).update(finished_at=kept.finished_at - dt.timedelta(days=8))
+    assert ingest.sweep_spool() == 1
+    assert not ingest.spool_path(kept).exists()
+
+
+def test_a_full_spool_refuses_new_files_and_keeps_nothing(world, catalog, api_of, new_id, settings):
+    settings.SPOOL_MAX_BYTES = 10
+    before = set(ingest.spool_dir().iterdir())
+    data = csv_bytes(headers_of("yibao.expense"), expense_rows(new_id(age=50), 3))
+    r = api_of("tez_yibao").post("/api/v1/sources/yibao.expense/batches", data, content_type="text/csv")
+    assert r.status_code == 422
+    assert r.json()["code"] == "spool_full" and "暂存区已满" in r.json()["message"]
+    assert not Batch.objects.exists()
+    assert set(ingest.spool_dir().iterdir()) == before

@@ -134,3 +134,48 @@ def test_the_production_server_serves_pages_and_hashed_static_files(tmp_path: Pa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_no_full_id_number_reaches_a_log_line():
+    """Issue 19 item 5: error and access logs mask ID and mobile numbers (SUP-9)."""
+    import io
+    import logging
+
+    from gunicorn.config import Config
+
+    from jiuzhu.web.logmask import MaskingAccessLogger
+
+    full = "370405198001011234"
+    console = logging.getLogger("django").handlers[0]  # the configured handler, shared with "jiuzhu"
+    assert console in logging.getLogger("jiuzhu").handlers
+    buffer = io.StringIO()
+    previous = console.setStream(buffer)
+    try:
+        logging.getLogger("django.request").warning("Not Found: /persons/lookup/?id_number=%s&tel=13812345678", full)
+        logging.getLogger("jiuzhu.verification").error("row for %s failed", full)
+    finally:
+        console.setStream(previous)
+    err = buffer.getvalue()
+    assert full not in err and "13812345678" not in err
+    assert "id_number=370405********1234&tel=138****5678" in err and "row for 370405********1234 failed" in err
+
+    class Req:
+        method, path, query, uri, version = "GET", "/persons/lookup/", f"id_number={full}", "", (1, 1)
+        headers: list[tuple[str, str]] = []
+
+    class Resp:
+        status, status_code, sent, headers, response_length = "200 OK", 200, 10, [], 10
+
+    environ = {
+        "RAW_URI": f"/persons/lookup/?id_number={full}",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"/x?q={full}",
+        "REQUEST_METHOD": "GET",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "QUERY_STRING": f"id_number={full}",
+        "PATH_INFO": "/persons/lookup/",
+    }
+    import datetime as dt
+
+    atoms = MaskingAccessLogger(Config()).atoms(Resp(), Req(), environ, dt.timedelta(seconds=0.01))
+    assert full not in " ".join(str(v) for v in atoms.values())
