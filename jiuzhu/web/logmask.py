@@ -22,11 +22,9 @@ class MaskPII(logging.Filter):
 
 
 class MaskingAccessLogger(GunicornLogger):
-    """gunicorn ``--logger-class``: the request line, path, query and referer masked."""
+    """gunicorn ``--logger-class``: every text atom (request line, path, query, referer,
+    headers, environ) masked."""
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q", "f", "{raw_uri}e"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = mask_text(atoms[key])
-        return atoms
+        return {key: mask_text(value) if isinstance(value, str) else value for key, value in atoms.items()}
