@@ -2,12 +2,13 @@
 department with a staff account, on paper (print the 转办单, record the reply by hand) to an
 office without one. LNK-1, LNK-2, LNK-3, PRG-20."""
 
-import datetime as dt
+
 import json
 import subprocess
 import tempfile
 
 import pytest
+from django.utils import timezone
 
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, NotFound
@@ -84,8 +85,8 @@ def test_a_paper_referral_is_printed_and_its_reply_recorded_by_hand(approved_dib
         outcome="granted",
         note="慈善总会救助金",
         recipients=[{"person_id": spouse.pk, "amount_fen": 500_000}],
-        granted_from=ref.created_at.date(),
-        replied_on=ref.created_at.date(),
+        granted_from=timezone.localdate(ref.created_at),
+        replied_on=timezone.localdate(ref.created_at),
         replier="慈善总会 王某",
     )
     ref.refresh_from_db()
@@ -114,12 +115,12 @@ def test_only_the_town_records_a_paper_reply(approved_dibao, world):
     with pytest.raises(NotFound):
         actions.accept(fulian, ref)
     with pytest.raises(DomainError) as exc:
-        actions.record_reply(world.user("tez_yibao"), ref, outcome="denied", note="x", replied_on=dt.date.today())
+        actions.record_reply(world.user("tez_yibao"), ref, outcome="denied", note="x", replied_on=timezone.localdate())
     assert exc.value.status == 403
     online = next(r for r in app.created_referrals if r.department.code == "jiaoti")
     with pytest.raises(DomainError) as exc:
         actions.record_reply(
-            world.user("tez_zhangshanzi"), online, outcome="denied", note="x", replied_on=dt.date.today()
+            world.user("tez_zhangshanzi"), online, outcome="denied", note="x", replied_on=timezone.localdate()
         )
     assert exc.value.code == "not_paper"
 
@@ -141,7 +142,7 @@ def test_paper_referrals_through_the_api(approved_dibao, api_of):
         {
             "outcome": "denied",
             "note": "不符合慈善总会救助条件",
-            "replied_on": dt.date.today().isoformat(),
+            "replied_on": timezone.localdate().isoformat(),
             "replier": "慈善总会",
         },
     )
