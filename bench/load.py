@@ -186,15 +186,16 @@ async def user_loop(
 ) -> None:
     await asyncio.sleep(rng.uniform(0, 1.5))  # users do not all start on the same millisecond
     while time.perf_counter() < until:
-        for name, path, ok in (
-            ("household list", "/households/", (200,)),
-            ("one-ID lookup", "/persons/lookup/?" + urlencode({"id_number": rng.choice(paths["ids"])}), (200, 302)),
-            ("case page", f"/applications/{rng.choice(paths['cases'])}/", (200,)),
-            ("static file (baseline)", static, (200,)),
+        lookup = {"csrfmiddlewaretoken": cookies.get("csrftoken", ""), "id_number": rng.choice(paths["ids"])}
+        for name, method, path, body, ok in (
+            ("household list", "GET", "/households/", b"", (200,)),
+            ("one-ID lookup", "POST", "/persons/lookup/", urlencode(lookup).encode(), (200, 302)),
+            ("case page", "GET", f"/applications/{rng.choice(paths['cases'])}/", b"", (200,)),
+            ("static file (baseline)", "GET", static, b"", (200,)),
         ):
             t0 = time.perf_counter()
             try:
-                status, _, _ = await request(port, "GET", path, dict(cookies))
+                status, _, _ = await request(port, method, path, dict(cookies), body)
             except OSError:
                 status = 0
             elapsed = time.perf_counter() - t0

@@ -43,6 +43,14 @@ class IdNumber:
 
 
 MIN_BIRTH_YEAR = 1880
+# Province-level codes of GB/T 2260 (with 81/82/83 of the residence permits of Hong Kong,
+# Macao and Taiwan residents): an ID number whose first two digits are none of these has a
+# nonexistent area code. Finer levels are not checked here: numbers stay valid after their
+# county is renamed or merged, and historic county codes are not all published.
+_PROVINCE_TEXT = "11-15 21-23 31-37 41-46 50-54 61-65 71 81-83"
+PROVINCE_CODES = frozenset(
+    f"{n:02d}" for part in _PROVINCE_TEXT.split() for n in range(int(part[:2]), int(part[-2:]) + 1)
+)
 _DIGIT_BIAS = 48 * sum(_WEIGHTS)  # the weighted sum of ASCII codes minus this is the sum of digits
 
 
@@ -74,6 +82,10 @@ def parse_id_number(raw: str, *, field: str = "id_number", today: dt.date | None
             raise InvalidInput("invalid_id_number", "身份证号码校验位不正确，请核对是否输错", field=field)
     else:
         raise InvalidInput("invalid_id_number", f"身份证号码应为18位（或旧版15位），当前为{len(value)}位", field=field)
+    if value[:2] not in PROVINCE_CODES:
+        raise InvalidInput(
+            "invalid_id_number", f"身份证号码的前两位“{value[:2]}”不是有效的省级行政区划代码，请核对", field=field
+        )
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
@@ -91,7 +103,7 @@ def is_valid_normalized(value: str, today: dt.date | None = None) -> bool:
     ``parse_id_number`` for the value or the precise message)."""
     if not (len(value) == 18 and value.isascii() and value[:17].isdigit() and value[17] in "0123456789X"):
         return False
-    if check_character(value[:17]) != value[17]:
+    if check_character(value[:17]) != value[17] or value[:2] not in PROVINCE_CODES:
         return False
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -101,6 +113,9 @@ def is_valid_normalized(value: str, today: dt.date | None = None) -> bool:
 
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+_PROVINCE_NUMBERS = sorted(int(code) for code in PROVINCE_CODES)
 
 
 def valid_normalized(values: Sequence[str], today: dt.date | None = None) -> list[bool]:
@@ -117,6 +132,7 @@ def valid_normalized(values: Sequence[str], today: dt.date | None = None) -> lis
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == ord("X")))
     expected = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)[(digits @ np.array(_WEIGHTS)) % 11]
     ok &= expected == last
+    ok &= np.isin(digits[:, 0] * 10 + digits[:, 1], _PROVINCE_NUMBERS)
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
     month = digits[:, 10] * 10 + digits[:, 11]
     day = digits[:, 12] * 10 + digits[:, 13]

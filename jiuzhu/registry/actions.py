@@ -552,6 +552,26 @@ def move_member(by: Any, person: Person, *, to: Household, relation: str, reason
     return person
 
 
+def look_up_by_id(by: Any, raw_id_number: str) -> Person | None:
+    """按身份证号查询 (INT-3): find the person within the user's jurisdiction and audit the
+    lookup (masked number, found or not) — an ID lookup is a view of personal data."""
+    from jiuzhu.core.idnumber import mask_id_number, parse_id_number
+
+    from .queries import lookup_person
+
+    value = parse_id_number(raw_id_number).value
+    person = lookup_person(by, value)
+    with transaction.atomic():
+        record(
+            by,
+            "registry.id_lookup.view",
+            person.household or person if person is not None else None,
+            changes={"id_number": mask_id_number(value), "found": person is not None},
+            area_code=person.area_code if person is not None else "",
+        )
+    return person
+
+
 def reveal(by: Any, person: Person, field: str) -> str:
     """查看完整信息: decrypt one PII value for an authorized user and audit the view."""
     require(by, "registry.reveal_pii")

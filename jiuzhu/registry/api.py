@@ -15,7 +15,7 @@ from jiuzhu.audit.models import AuditEntry
 
 from . import actions, importer, storage
 from .models import Document, Household, Person
-from .queries import lookup_person, search_households
+from .queries import search_households
 
 households = Router(tags=["家庭档案"])
 persons = Router(tags=["成员"])
@@ -316,14 +316,31 @@ def download_document(request: HttpRequest, document_id: int) -> FileResponse:
     )
 
 
-@persons.get("/lookup", response=LookupOut, summary="按身份证号查询人员（一证申请）")
-def lookup(request: HttpRequest, id_number: str) -> dict[str, Any]:
-    person = lookup_person(actor(request), id_number)
+class PersonLookupIn(Schema):
+    id_number: str
+
+
+@persons.post("/lookup", response=LookupOut, summary="按身份证号查询人员（一证申请）")
+def lookup(request: HttpRequest, body: PersonLookupIn) -> dict[str, Any]:
+    """The ID number travels in the request body, never in the URL (logs, proxies, history)."""
+    person = actions.look_up_by_id(actor(request), body.id_number)
     if person is None:
         from django.http import Http404
 
         raise Http404
     return {"person": person, "household_id": person.household_id}
+
+
+@persons.get("/lookup", response={410: ErrorOut}, summary="（已停用）按身份证号查询：请改用 POST")
+def lookup_by_get(request: HttpRequest) -> Status[dict[str, str]]:
+    return Status(
+        410,
+        {
+            "code": "gone",
+            "message": "为保护个人信息，身份证号码不能放在网址中：请改用 POST /api/v1/persons/lookup，"
+            '请求体为 {"id_number": …}',
+        },
+    )
 
 
 @persons.get("/{person_id}", response=PersonOut, summary="成员详情（脱敏）")

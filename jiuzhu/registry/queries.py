@@ -20,19 +20,25 @@ _LAST4 = re.compile(r"^\d{3}[\dX]$")
 _MASKED = re.compile(r"^\d{6}\*+\d{3}[\dX]$")
 
 
-def search_households(qs: QuerySet[Household], q: str = "", area_code: str = "") -> QuerySet[Household]:
+def search_households(
+    qs: QuerySet[Household], q: str = "", area_code: str = "", *, id_token: str = ""
+) -> QuerySet[Household]:
     """Search by full ID number (blind index), last four ID characters, masked ID, or name.
 
     ``area_code`` narrows to a subtree (town or village); jurisdiction is already in ``qs``.
+    ``id_token`` is the blind index of a full ID number: what a page URL carries instead of
+    the number itself.
     """
     if area_code:
         code = full_code(area_code.strip())
         area = Area.objects.filter(code=code).first()
         qs = qs.filter(in_subtree("area_id", area.prefix)) if area else qs.none()
+    members = Person.objects.filter(household=OuterRef("pk"))
+    if id_token:
+        return qs.filter(Exists(members.filter(id_number_index=id_token)))
     term = normalize(q or "")
     if not term:
         return qs
-    members = Person.objects.filter(household=OuterRef("pk"))
     if len(term) in (15, 18) and term[:17].isdigit():
         try:
             value = parse_id_number(term).value
@@ -65,6 +71,17 @@ def _person_converters(vendor: str) -> list[tuple[int, list[Any], Any]]:
         if converters:
             out.append((i, converters, col))
     return out
+
+
+def id_token_of(q: str) -> str:
+    """The blind index of ``q`` when it is a full, valid ID number, else "" (names, tails)."""
+    term = normalize(q or "")
+    if len(term) not in (15, 18) or not term[:17].isdigit():
+        return ""
+    try:
+        return blind_index("id_number", parse_id_number(term).value)
+    except InvalidInput:
+        return ""
 
 
 def lookup_person(user: Any, raw_id_number: str) -> Person | None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiuzhu.areas.models import Area
@@ -31,7 +33,7 @@ from .forms import (
     apply_errors,
 )
 from .models import Household, Membership, Person
-from .queries import lookup_person, search_households
+from .queries import id_token_of, search_households
 
 PAGE_SIZE = 20
 
@@ -48,18 +50,37 @@ def _area_filter_choices(user: Any) -> list[Area]:
     return list(Area.objects.visible_to(user).filter(level__in=["town", "village"]).select_related("parent"))
 
 
+def _list_url(q: str, area: str, token: str) -> str:
+    params = {"idt": token} if token else {"q": q}
+    return reverse("registry:household_list") + "?" + urlencode({**params, "area": area})
+
+
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    area = request.GET.get("area", "").strip()
-    qs = search_households(Household.objects.visible_to(request.user), q, area)
+    """家庭档案 list. A search by full ID number is posted and the page's URL carries its blind
+    token (``idt``), never the number (issue 19 item 5: no ID number in a URL)."""
+    if request.method == "POST":
+        q, area = request.POST.get("q", "").strip(), request.POST.get("area", "").strip()
+        token = id_token_of(q)
+        if not request.htmx:
+            return redirect(_list_url(q, area, token))
+    else:
+        q, area = request.GET.get("q", "").strip(), request.GET.get("area", "").strip()
+        if q and (typed := id_token_of(q)):
+            return redirect(_list_url("", area, typed))
+        token = request.GET.get("idt", "").strip()
+    qs = search_households(Household.objects.visible_to(request.user), "" if token else q, area, id_token=token)
     paginator = IdPaginator(
         qs, PAGE_SIZE, fetch=lambda ids: Household.objects.filter(pk__in=ids).select_related("area", "area__parent")
     )
     page = paginator.get_page(request.GET.get("page"))
-    context = {"page": page, "q": q, "area": area, "areas": _area_filter_choices(request.user)}
+    shown_q = "" if token else q
+    context = {"page": page, "q": shown_q, "idt": token, "area": area, "areas": _area_filter_choices(request.user)}
     template = "registry/household_list.html#results" if request.htmx else "registry/household_list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.method == "POST":
+        response["HX-Push-Url"] = _list_url(shown_q, area, token)
+    return response
 
 
 @login_required
@@ -67,7 +88,11 @@ def household_export(request: HttpRequest) -> HttpResponse:
     """Export the filtered list (masked) as Excel; the export itself is audited."""
     q = request.GET.get("q", "").strip()
     area = request.GET.get("area", "").strip()
-    qs = search_households(Household.objects.visible_to(request.user), q, area).select_related("area", "area__parent")
+    token = request.GET.get("idt", "").strip() or id_token_of(q)
+    q = "" if token else q
+    qs = search_households(Household.objects.visible_to(request.user), q, area, id_token=token).select_related(
+        "area", "area__parent"
+    )
     rows = [
         [
             h.pk,
@@ -87,7 +112,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
             "registry.household.export",
             None,
             object_type="registry.export",
-            changes={"q": q, "area": area, "rows": len(rows)},
+            changes={"q": q, "by_id_number": bool(token), "area": area, "rows": len(rows)},
         )
     data = importer.xlsx_bytes(
         ["家庭编号", "镇（街道）", "村（社区）", "家庭住址", "户主", "人数", "城乡", "建档日期"],
@@ -265,12 +290,15 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 @login_required
 def person_lookup(request: HttpRequest) -> HttpResponse:
-    """按身份证号查询 (一证申请的基础): open the person's household, or offer to register."""
-    raw = request.GET.get("id_number", "").strip()
-    context: dict[str, Any] = {"id_number": raw}
-    if raw:
+    """按身份证号查询 (一证申请的基础): open the person's household, or offer to register.
+
+    The number is posted, never put in the URL, and every lookup is audited."""
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        raw = request.POST.get("id_number", "").strip()
+        context["id_number"] = raw
         try:
-            person = lookup_person(request.user, raw)
+            person = actions.look_up_by_id(request.user, raw)
         except InvalidInput as exc:
             context["error"] = exc.message
         else:

@@ -37,6 +37,19 @@ def test_it_rejects_a_wrong_checksum_in_chinese():
     assert "校验位" in exc.value.message
 
 
+def test_it_rejects_a_nonexistent_area_code():
+    """Issue 19 item 5: a number with a valid check character but no such province is refused,
+    by the single, the fast and the vectorized check alike."""
+    first17 = "99040519800101001"
+    value = first17 + check_character(first17)
+    with pytest.raises(InvalidInput) as exc:
+        parse_id_number(value)
+    assert "行政区划" in exc.value.message and "99" in exc.value.message
+    good = make_id_number("370405", dt.date(1980, 1, 1), 1, "M")
+    assert not is_valid_normalized(value)
+    assert valid_normalized([value, good]) == [False, True]
+
+
 def test_it_rejects_an_impossible_birth_date():
     first17 = "37040519900230001"  # 30 February
     with pytest.raises(InvalidInput) as exc:

@@ -2,7 +2,6 @@
 department with a staff account, on paper (print the 转办单, record the reply by hand) to an
 office without one. LNK-1, LNK-2, LNK-3, PRG-20."""
 
-
 import json
 import subprocess
 import tempfile

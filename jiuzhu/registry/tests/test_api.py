@@ -194,18 +194,31 @@ def test_it_looks_up_a_person_by_id_number(api_of, new_id):
     body = family(new_id)
     hid = post(client, "/api/v1/households", body).json()["id"]
     raw = body["members"][1]["id_number"].lower()
-    r = client.get("/api/v1/persons/lookup", {"id_number": raw})
+    r = post(client, "/api/v1/persons/lookup", {"id_number": raw})
     assert r.status_code == 200
     assert r.json()["household_id"] == hid
     assert r.json()["person"]["name"] == "李秀兰"
+    entry = AuditEntry.objects.filter(action="registry.id_lookup.view").get()
+    assert entry.changes["found"] is True and raw.upper() not in json.dumps(entry.changes)
+    assert entry.changes["id_number"].endswith(raw.upper()[-4:]) and "*" in entry.changes["id_number"]
+
+
+def test_a_lookup_by_get_puts_no_id_number_in_a_url(api_of, new_id):
+    """Issue 19 item 5: the GET form answers 410 and points to the POST; nothing is looked up."""
+    client = api_of("tez_zhangshanzi")
+    r = client.get("/api/v1/persons/lookup", {"id_number": new_id()})
+    assert r.status_code == 410
+    assert r.json()["code"] == "gone" and "POST /api/v1/persons/lookup" in r.json()["message"]
+    assert not AuditEntry.objects.filter(action="registry.id_lookup.view").exists()
 
 
 def test_lookup_is_404_outside_jurisdiction_and_422_for_a_bad_number(api_of, new_id):
     body = family(new_id)
     post(api_of("tez_zhangshanzi"), "/api/v1/households", body)
     other = api_of("tez_jiantouji")
-    assert other.get("/api/v1/persons/lookup", {"id_number": body["members"][0]["id_number"]}).status_code == 404
-    r = other.get("/api/v1/persons/lookup", {"id_number": "370405"})
+    assert post(other, "/api/v1/persons/lookup", {"id_number": body["members"][0]["id_number"]}).status_code == 404
+    assert AuditEntry.objects.filter(action="registry.id_lookup.view").get().changes["found"] is False
+    r = post(other, "/api/v1/persons/lookup", {"id_number": "370405"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_id_number"
 
 

@@ -1,5 +1,7 @@
 """Registry pages: list, search, create, detail, reveal, documents, uploads (REG-1, REG-7, SUP-9)."""
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -85,8 +87,21 @@ def test_it_searches_by_the_full_id_number(client_of, household_in):
 
     h = household_in("张山子镇")
     full = unseal("id_number", h.members.get(relation="child").id_number_enc)
-    page = client_of("tez_zhangshanzi").get("/households/", {"q": full}).context["page"]
+    client = client_of("tez_zhangshanzi")
+    # Issue 19 item 5: the number is posted; the page's URL carries a blind token, not the number.
+    r = client.post("/households/", {"q": full})
+    assert r.status_code == 302 and full not in r["Location"] and "idt=" in r["Location"]
+    page = client.get(r["Location"]).context["page"]
     assert list(page) == [h]
+    r = client.post("/households/", {"q": full}, headers={"HX-Request": "true"})
+    assert f"/households/{h.id}/".encode() in r.content and b'data-testid="result-count">1<' in r.content
+    assert full not in r["HX-Push-Url"] and full.encode() not in r.content
+    typed = client.get("/households/", {"q": full})
+    assert typed.status_code == 302 and full not in typed["Location"]
+    export = client.get(r["HX-Push-Url"].replace("/households/", "/households/export.xlsx"))
+    assert export.status_code == 200
+    audit = AuditEntry.objects.filter(action="registry.household.export").get()
+    assert audit.changes["by_id_number"] is True and full not in json.dumps(audit.changes, ensure_ascii=False)
 
 
 def test_the_list_answers_htmx_with_the_results_partial(client_of, household_in):
@@ -196,10 +211,15 @@ def test_the_lookup_page_opens_the_household(client_of, household_in):
 
     h = household_in("张山子镇")
     full = unseal("id_number", h.members.first().id_number_enc)
-    r = client_of("tez_zhangshanzi").get("/persons/lookup/", {"id_number": full})
+    r = client_of("tez_zhangshanzi").post("/persons/lookup/", {"id_number": full})
     assert r.status_code == 302 and r["Location"] == f"/households/{h.id}/"
-    r = client_of("tez_jiantouji").get("/persons/lookup/", {"id_number": full})
+    r = client_of("tez_jiantouji").post("/persons/lookup/", {"id_number": full})
     assert r.status_code == 200 and b"not-found" in r.content
+    assert AuditEntry.objects.filter(action="registry.id_lookup.view").count() == 2
+    # A number put in the URL is not looked up (issue 19 item 5): the page shows the empty form.
+    r = client_of("tez_zhangshanzi").get("/persons/lookup/", {"id_number": full})
+    assert r.status_code == 200 and full.encode() not in r.content
+    assert AuditEntry.objects.filter(action="registry.id_lookup.view").count() == 2
 
 
 def test_the_export_is_audited_and_masked(client_of, household_in):
