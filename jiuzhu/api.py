@@ -5,9 +5,13 @@ Every error answers ``{"code": ..., "message": <Chinese>, "field"?: ..., "errors
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -31,6 +35,22 @@ from jiuzhu.verification.api import router as verification_router
 from jiuzhu.verification.api import sources_router
 
 
+def docs_need_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Outside DEBUG the API description (docs page and openapi.json) is for signed-in users
+    only: it maps every operation of the system (issue 19 item 5)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.DEBUG or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            body = {"code": "unauthorized", "message": "请先登录后查看接口说明"}
+            return JsonResponse(body, status=401, json_dumps_params={"ensure_ascii": False})
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
+
 class ChineseJSONRenderer(JSONRenderer):
     """UTF-8 JSON with Chinese left readable (no \\uXXXX escapes)."""
 
@@ -45,6 +65,7 @@ api = NinjaAPI(
     "系统调用请使用 `Authorization: Bearer <token>`（`python manage.py create_api_token 用户名` 生成）。",
     auth=API_AUTH,
     urls_namespace="api",
+    docs_decorator=docs_need_login,
 )
 
 api.add_router("/areas", areas_router)

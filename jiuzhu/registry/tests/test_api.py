@@ -328,7 +328,12 @@ def test_the_area_endpoint_returns_the_tree(api_of):
     assert api_of("tez_zhangshanzi").get("/api/v1/areas/999999").status_code == 404
 
 
-def test_the_openapi_document_is_served(world, client):
+def test_the_openapi_document_is_served(world, client, client_of):
+    """Outside DEBUG the description needs a login (issue 19 item 5)."""
+    anonymous = client.get("/api/v1/openapi.json")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthorized"
+    assert client.get("/api/v1/docs").status_code == 302
+    client = client_of("tez_zhangshanzi")
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
