@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,13 +16,20 @@ from .models import ApiToken, User, hash_token
 
 
 def create_api_token(by: Any, user: User, *, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
-    """签发接口令牌. Returns the row and the plain token, shown once and never stored."""
+    """签发接口令牌. Returns the row and the plain token, shown once and never stored.
+
+    Without ``days`` the token lives ``API_TOKEN_DEFAULT_DAYS``; no token outlives
+    ``API_TOKEN_MAX_DAYS`` (issue 19 item 5: tokens expire by default)."""
     if by is not None and by.pk != user.pk and not (by.is_superuser or by.has_perm_code("accounts.manage")):
         raise Forbidden("permission_denied", "只能为自己签发令牌")
     if not user.is_active:
         raise DomainError("user_inactive", "该账号已停用，不能签发令牌")
     if days is not None and days <= 0:
         raise InvalidInput("invalid_days", "有效天数须为正整数", field="days")
+    longest = settings.API_TOKEN_MAX_DAYS
+    if days is not None and days > longest:
+        raise InvalidInput("invalid_days", f"有效天数不能超过{longest}天", field="days")
+    days = days or settings.API_TOKEN_DEFAULT_DAYS
     plain = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -29,7 +37,7 @@ def create_api_token(by: Any, user: User, *, name: str = "", days: int | None = 
             name=(name or "").strip()[:64],
             prefix=plain[:10],
             token_hash=hash_token(plain),
-            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+            expires_at=timezone.now() + dt.timedelta(days=days),
         )
         record(
             by,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
@@ -34,6 +35,9 @@ class BearerTokenAuth(HttpBearer):
             raise TokenRejected("token_expired", "访问令牌已过期，请重新申请")
         if not row.user.is_active:
             raise TokenRejected("user_inactive", "令牌所属账号已停用")
+        if AxesProxyHandler.is_locked(request, credentials={"username": row.user.username}):
+            # A lockout after repeated failed logins stops the account's tokens too.
+            raise TokenRejected("user_locked", "令牌所属账号因多次登录失败已被临时锁定，请稍后再试或联系管理员解锁")
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user

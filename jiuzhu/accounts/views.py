@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -15,7 +19,15 @@ from .models import ApiToken
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="用途说明", max_length=64, help_text="如：医保局系统对接")
-    days = forms.IntegerField(label="有效天数", min_value=1, max_value=3650, required=False, help_text="留空为长期有效")
+    days = forms.IntegerField(label="有效天数", min_value=1, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = self.fields["days"]
+        assert isinstance(days, forms.IntegerField)
+        days.widget.attrs["max"] = settings.API_TOKEN_MAX_DAYS
+        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
+        days.help_text = f"留空为{settings.API_TOKEN_DEFAULT_DAYS}天，最长{settings.API_TOKEN_MAX_DAYS}天"
 
 
 @login_required

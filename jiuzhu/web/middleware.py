@@ -44,3 +44,18 @@ class UploadSizeLimitMiddleware:
             return self.get_response(request)
         finally:
             reset_ip(token)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (等保: no inline script,
+    nothing loaded from elsewhere). Pages declare behaviour with data- attributes read by
+    ``static/js/behaviours.js``; a response that sets its own policy keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

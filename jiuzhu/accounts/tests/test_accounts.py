@@ -134,3 +134,31 @@ def test_a_village_assistant_sees_only_the_village(client_of, household_in, worl
     assert h.area.name == "张山子社区"
     assert client_of("tez_beiluo").get(f"/households/{h.id}/").status_code == 404
     assert Household.objects.visible_to(world.user("tez_zhangshanzi")).filter(pk=h.pk).exists()
+
+
+def test_tokens_expire_by_default_and_within_the_longest_lifetime(world, settings):
+    """Issue 19 item 5: no token lives for ever unless asked; the county sets both limits."""
+    from jiuzhu.accounts.actions import create_api_token
+    from jiuzhu.core.errors import InvalidInput
+
+    settings.API_TOKEN_DEFAULT_DAYS, settings.API_TOKEN_MAX_DAYS = 30, 100
+    row, _ = create_api_token(None, world.user("tez_county"))
+    assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
+    with pytest.raises(InvalidInput) as exc:
+        create_api_token(None, world.user("tez_county"), days=101)
+    assert "100" in exc.value.message
+
+
+def test_a_lockout_stops_the_accounts_api_tokens(world):
+    """Issue 19 item 5: repeated failed logins lock the account for the API as well."""
+    out = io.StringIO()
+    call_command("create_api_token", "tez_county", stdout=out)
+    token = out.getvalue().strip()
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    assert api.get("/api/v1/me").status_code == 200
+    for _ in range(5):
+        Client().post("/login/", {"username": "tez_county", "password": "wrong"})
+    r = api.get("/api/v1/me")
+    assert r.status_code == 401 and r.json()["code"] == "user_locked"
+    call_command("axes_reset_username", "tez_county", stdout=io.StringIO())
+    assert api.get("/api/v1/me").status_code == 200

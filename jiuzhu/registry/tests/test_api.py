@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from jiuzhu.audit.models import AuditEntry
-from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.models import Document, Household, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +355,22 @@ def test_lookup_returns_a_complete_person(world, household_in):
     assert isinstance(found.created_at, dt.datetime) and found.created_at.tzinfo is not None
     assert lookup_person(world.user("tez_jiantouji"), unseal("id_number", stored.id_number_enc)) is None
     assert lookup_person(world.user("tez_yibao"), unseal("id_number", stored.id_number_enc)) is None
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"garbage", "multipart/form-data"),
+        (b'--XYZ\r\nContent-Disposition: form-data; name="kind"\r\n\r\nid', "multipart/form-data; boundary=XYZ"),
+        (b"--XYZ\r\n\r\n", "multipart/form-data; boundary=\u00e9\u00e9"),
+    ],
+)
+def test_a_malformed_multipart_body_gets_the_json_error_format(api_of, household_in, body, content_type):
+    """Issue 19 item 1: a broken upload is a 4xx in the API's error format, never a 500 or HTML."""
+    h = household_in("张山子镇")
+    r = api_of("tez_zhangshanzi").generic(
+        "POST", f"/api/v1/households/{h.id}/documents", body, content_type=content_type
+    )
+    assert 400 <= r.status_code < 500
+    assert r["Content-Type"].startswith("application/json") and r.json()["code"] and r.json()["message"]
+    assert not Document.objects.exists()

@@ -1,6 +1,8 @@
 """The issue's "done when" in a real browser: a town clerk registers a family of three,
 sees masked IDs, reveals one (audited), and cannot see the neighbouring town's families."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -84,3 +86,36 @@ def test_search_narrows_the_list_with_htmx(page: Page, live_server, world, house
     page.get_by_role("button", name="搜索").click()
     expect(page.get_by_test_id("result-count")).to_have_text("1")
     assert f"q={tail}" in page.url
+
+
+def test_pages_work_under_a_strict_content_security_policy(page: Page, live_server, world, household_in):
+    """Issue 19 items 1 and 5: no inline script runs (CSP script-src 'self'), the declared
+    behaviours still work, and a search by full ID number never puts the number in the URL."""
+    from jiuzhu.registry.pii import unseal
+
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    h = household_in("张山子镇")
+    full = unseal("id_number", h.members.get(relation="self").id_number_enc)
+    login(page, live_server.url, "tez_zhangshanzi")
+    response = page.goto(f"{live_server.url}/households/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.get_by_label("搜索").fill(full)
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_test_id("result-count")).to_have_text("1")
+    expect(page).to_have_url(re.compile(r"idt="))
+    assert full not in page.url
+
+    page.goto(f"{live_server.url}/households/new/")
+    page.get_by_role("button", name="＋ 增加成员").click()
+    expect(page.get_by_test_id("member-1")).to_be_visible()
+
+    page.goto(f"{live_server.url}/programs/")
+    page.get_by_label("类别").select_option(index=1)
+    expect(page).to_have_url(re.compile(r"layer="))
+
+    page.goto(f"{live_server.url}/persons/lookup/")
+    page.get_by_label("身份证号码").fill(full)
+    page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(f"{live_server.url}/households/{h.id}/")
+    assert violations == []

@@ -179,3 +179,28 @@ def test_no_full_id_number_reaches_a_log_line():
 
     atoms = MaskingAccessLogger(Config()).atoms(Resp(), Req(), environ, dt.timedelta(seconds=0.01))
     assert full not in " ".join(str(v) for v in atoms.values())
+
+
+def test_no_template_carries_inline_script():
+    """Issue 19 item 1: the CSP forbids inline script, so no template may rely on it — event
+    handler attributes or <script> blocks (JSON data blocks excepted). Use the data- attributes
+    of static/js/behaviours.js instead."""
+    import re
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "jiuzhu" / "templates"
+    offenders = []
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\son[a-z]+\s*=", text) or re.search(r"<script(?![^>]*\b(src|type=\"application/json\"))", text):
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
+
+
+def test_every_response_carries_the_security_headers(client):
+    r = client.get("/login/")
+    policy = r["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-eval" not in policy and "object-src 'none'" in policy
+    assert "camera=()" in r["Permissions-Policy"] and r["X-Content-Type-Options"] == "nosniff"
+    assert r["X-Frame-Options"] == "DENY" and r["Referrer-Policy"] == "same-origin"

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="用途说明，如：医保局数据交换")
-        parser.add_argument("--days", type=int, default=None, help="有效天数（默认长期有效，可随时吊销）")
+        parser.add_argument("--days", type=int, default=None, help="有效天数（默认与最长天数见设置；可随时吊销）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["username"]).first()
