@@ -163,6 +163,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; harmless
 
 # Login lockout (django-axes): 5 failures per user name lock it for 30 minutes.
+# Long jobs (rosters, ingest, re-verification): heartbeat interval, and how old a heartbeat of
+# a worker on another host may be before its job counts as dead (same host: the process table).
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JIUZHU_JOB_HEARTBEAT_SECONDS", "5"))
+JOB_STALE_SECONDS = float(os.environ.get("JIUZHU_JOB_STALE_SECONDS", "120"))
 # API tokens expire: the default lifetime when none is asked for, and the longest allowed.
 API_TOKEN_DEFAULT_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_DAYS", "90"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("JIUZHU_API_TOKEN_MAX_DAYS", "365"))

@@ -16,6 +16,7 @@ $py manage.py collectstatic --noinput --verbosity 0
 
 supervise_worker() {  # the job worker is restarted whenever it exits (crash, kill, OOM)
   while true; do
+    $py manage.py recover_jobs  # jobs of the worker that just died are marked failed, retryable
     $py manage.py db_worker || echo "任务进程退出（代码 $?），5秒后重启" >&2
     sleep 5
   done

@@ -193,3 +193,16 @@ def verify_chain(
         if expected and max(expected) > last:
             return checked, None, f"链 {name} 末尾记录缺失：链外锚点已记录到第 {max(expected)} 条，实际只有 {last} 条"
     return checked, None, ""
+
+
+def record_job_death(job: Any) -> AuditEntry:
+    """A long job found with its worker dead and marked failed (issue 19 item 3)."""
+    from jiuzhu.accounts.system import SystemActor
+
+    return record(
+        SystemActor("系统（任务恢复）"),
+        f"{job._meta.app_label}.job.dead",
+        job,
+        area_code=getattr(job, "area_code", ""),
+        changes={"job": str(job._meta.verbose_name), "worker": job.worker, "status": job.status},
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Subquery, Sum
+from django.db.models import Count, F, Max, Q, Subquery, Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
@@ -20,7 +20,8 @@ from jiuzhu.accounts.system import SystemActor, user_or_none
 from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area
-from jiuzhu.audit.log import record
+from jiuzhu.audit.log import record, record_job_death
+from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
@@ -124,6 +125,7 @@ def request_roster(by: Any, *, area_code: str, month: Any, refresh: bool = False
         return existing
     if existing is not None and not existing.editable:
         raise DomainError("roster_locked", f"{existing}已锁定，不能重新生成")
+    recover_roster_runs()  # a run whose worker died no longer blocks a new request
     with transaction.atomic():
         running = (
             RosterRun.objects.select_for_update()
@@ -144,19 +146,51 @@ def _enqueue_run(run_id: int) -> None:
     generate_roster_task.enqueue(run_id)
 
 
+def recover_roster_runs(scope: Any = None) -> list[int]:
+    """Runs whose worker died are marked failed with the reason (issue 19 item 3)."""
+    return jobs.reap(
+        RosterRun,
+        running=("running",),
+        failed="failed",
+        message_field="error",
+        scope=scope,
+        audit=record_job_death,
+    )
+
+
+def retry_roster_run(by: Any, run: RosterRun) -> RosterRun:
+    """重试: queue a failed generation again. Generation is idempotent: it writes the roster
+    in one transaction, so a retry after a kill starts from nothing half-written."""
+    require(by, "payments.roster")
+    check_jurisdiction(by, run.area_code)
+    recover_roster_runs(RosterRun.objects.filter(pk=run.pk))
+    with transaction.atomic():
+        locked = RosterRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != "failed":
+            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试")
+        locked.status, locked.error, locked.phase, locked.done, locked.finished_at = "queued", "", "", 0, None
+        locked.save(update_fields=["status", "error", "phase", "done", "finished_at"])
+        record(by, "payments.roster.retry", locked, changes={"run": locked.pk, "attempts": locked.attempts})
+        transaction.on_commit(lambda: _enqueue_run(locked.pk))
+    return locked
+
+
 def run_roster(run_id: int) -> RosterRun:
     """The job: generate the roster of a queued run, saving progress as it goes."""
     run = RosterRun.objects.get(pk=run_id)
     if run.status == "done":
         return run
     by = run.requested_by or SystemActor("系统（花名册生成）")
-    RosterRun.objects.filter(pk=run.pk).update(status="running", phase="开始")
+    RosterRun.objects.filter(pk=run.pk).update(status="running", phase="开始", attempts=F("attempts") + 1)
 
     def progress(phase: str, done: int, total: int) -> None:
         RosterRun.objects.filter(pk=run.pk).update(phase=phase[:32], done=done, total=total)
 
     try:
-        roster = generate_roster(by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress)
+        with jobs.heartbeat(RosterRun, run.pk):
+            roster = generate_roster(
+                by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
+            )
     except DomainError as exc:
         RosterRun.objects.filter(pk=run.pk).update(status="failed", error=exc.message[:500], finished_at=timezone.now())
     except Exception as exc:

@@ -94,6 +94,8 @@ def run_out(run: RosterRun) -> dict[str, Any]:
         "percent": run.percent,
         "error": run.error,
         "roster_id": run.roster_id,
+        "attempts": run.attempts,
+        "can_retry": run.status == "failed",
     }
 
 
@@ -157,9 +159,19 @@ def create_roster(request: HttpRequest, body: RosterIn) -> Status[dict[str, Any]
     return Status(202, {"run": run_out(result), "progress_url": f"/api/v1/payments/runs/{result.pk}"})
 
 
-@router.get("/runs/{run_id}", summary="花名册生成进度")
+@router.get("/runs/{run_id}", summary="花名册生成进度（处理进程中断的任务显示为失败，可重试）")
 def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    return run_out(get_object_or_404(RosterRun.objects.visible_to(_view(request)), pk=run_id))
+    run = get_object_or_404(RosterRun.objects.visible_to(_view(request)), pk=run_id)
+    if actions.recover_roster_runs(RosterRun.objects.filter(pk=run.pk)):
+        run.refresh_from_db()
+    return run_out(run)
+
+
+@router.post("/runs/{run_id}/retry", response={202: dict}, summary="重试失败的花名册生成任务")
+def retry_run(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
+    run = get_object_or_404(RosterRun.objects.visible_to(_view(request)), pk=run_id)
+    run = actions.retry_roster_run(_actor(request), run)
+    return Status(202, {"run": run_out(run), "progress_url": f"/api/v1/payments/runs/{run.pk}"})
 
 
 def _roster(request: HttpRequest, roster_id: int) -> Roster:

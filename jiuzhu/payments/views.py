@@ -134,6 +134,16 @@ def roster_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_view(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RosterRun.objects.visible_to(_viewer(request)), pk=pk)
+    if actions.recover_roster_runs(RosterRun.objects.filter(pk=run.pk)):
+        run.refresh_from_db()
+    if request.method == "POST":
+        try:
+            run = actions.retry_roster_run(request.user, run)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已重新排队生成，请稍候")
+        return redirect("payments:run", run.pk)
     if run.status == "done" and run.roster_id:
         if request.htmx:
             response = HttpResponse(status=204)
@@ -141,7 +151,8 @@ def run_view(request: HttpRequest, pk: int) -> HttpResponse:
             return response
         return redirect("payments:roster", run.roster_id)
     template = "payments/run.html#progress" if request.htmx else "payments/run.html"
-    return render(request, template, {"run": run})
+    can_retry = request.user.has_perm_code("payments.roster")
+    return render(request, template, {"run": run, "perms_roster": can_retry})
 
 
 def _roster(request: HttpRequest, pk: int) -> Roster:

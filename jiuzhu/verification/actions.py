@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.system import user_or_none
-from jiuzhu.audit.log import record
+from jiuzhu.audit.log import record, record_job_death
+from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.masking import mask_name
 from jiuzhu.registry.models import Household, Person
@@ -253,6 +254,7 @@ def rerun_batch(by: Any, batch: Batch, *, force: bool = False) -> Batch:
     processed right now (progress within the last two minutes) needs ``force``."""
     if not (may_upload(by, batch.source) or can(by, "verification.run")):
         require_perm(by, "sources.manage")
+    ingest.recover_batches(Batch.objects.filter(pk=batch.pk))  # a dead worker's batch needs no force
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         if locked.status in ("loaded", "rejected"):
@@ -534,6 +536,39 @@ def _enqueue_run(run_id: int) -> None:
     from .tasks import reverify_task
 
     reverify_task.enqueue(run_id)
+
+
+def recover_reverification_runs(scope: Any = None) -> list[int]:
+    """Runs whose worker died are marked failed with the reason (issue 19 item 3)."""
+    return jobs.reap(
+        ReverificationRun,
+        running=("running",),
+        failed="failed",
+        message_field="message",
+        scope=scope,
+        audit=record_job_death,
+    )
+
+
+def retry_reverification(by: Any, run: ReverificationRun) -> ReverificationRun:
+    """重试: a failed run continues after the last household it finished (each chunk commits
+    its snapshots, findings and position together, so nothing is done twice)."""
+    require_perm(by, "verification.run")
+    recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk))
+    with transaction.atomic():
+        locked = ReverificationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != "failed":
+            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有出错的任务可以重试")
+        locked.status, locked.message, locked.finished_at = "queued", "", None
+        locked.save(update_fields=["status", "message", "finished_at"])
+        record(
+            by,
+            "verification.reverify.retry",
+            locked,
+            changes={"run": locked.pk, "done": locked.done, "attempts": locked.attempts},
+        )
+        transaction.on_commit(lambda: _enqueue_run(locked.pk))
+    return locked
 
 
 def handle_finding(by: Any, finding: Finding, *, note: str) -> Finding:

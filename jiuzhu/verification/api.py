@@ -219,6 +219,8 @@ class RunOut(Schema):
     findings: int
     percent: int
     summary: dict[str, Any]
+    message: str
+    attempts: int
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
@@ -236,7 +238,18 @@ def get_run(request: HttpRequest, run_id: int) -> Any:
     user = _actor(request)
     if not (actions.can(user, "verification.run") or actions.can(user, "verification.view")):
         actions.require_perm(user, "verification.view")
-    return get_object_or_404(ReverificationRun.objects.visible_to(user), pk=run_id)
+    run = get_object_or_404(ReverificationRun.objects.visible_to(user), pk=run_id)
+    if actions.recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk)):
+        run.refresh_from_db()
+    return run
+
+
+@router.post("/reverifications/{int:run_id}/retry", response={202: RunOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+def retry_run(request: HttpRequest, run_id: int) -> Any:
+    """重试 a run that failed or whose worker died: it continues after the last household done."""
+    user = _actor(request)
+    run = get_object_or_404(ReverificationRun.objects.visible_to(user), pk=run_id)
+    return Status(202, actions.retry_reverification(user, run))
 
 
 class FindingOut(Schema):
@@ -512,7 +525,10 @@ def _batch(request: HttpRequest, source_code: str, batch_id: int) -> Batch:
 
 @sources_router.get("/{source_code}/batches/{int:batch_id}", response={200: BatchOut, 404: ErrorOut})
 def get_batch(request: HttpRequest, source_code: str, batch_id: int) -> Any:
-    return _batch_out(_batch(request, source_code, batch_id))
+    batch = _batch(request, source_code, batch_id)
+    if ingest.recover_batches(Batch.objects.filter(pk=batch.pk)):
+        batch.refresh_from_db()
+    return _batch_out(batch)
 
 
 @sources_router.get("/{source_code}/batches/{int:batch_id}/errors.xlsx", response={200: None, 404: ErrorOut})

@@ -45,8 +45,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.system import SystemActor
-from jiuzhu.audit.log import record
-from jiuzhu.core import bounded
+from jiuzhu.audit.log import record, record_job_death
+from jiuzhu.core import bounded, jobs
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.pii import blind_index
 
@@ -1038,6 +1038,26 @@ class Progress:
         os.replace(tmp, self.path)
 
 
+def last_sign_of_life(batch: Batch) -> dt.datetime | None:
+    """The batch's heartbeat: the time of its last progress write (the load runs in one
+    transaction, so the row itself cannot carry one)."""
+    at = read_progress(batch).get("at")
+    return dt.datetime.fromtimestamp(at, tz=dt.UTC) if at else None
+
+
+def recover_batches(scope: Any = None) -> list[int]:
+    """Batches whose worker died are marked failed with the reason (issue 19 item 3)."""
+    return jobs.reap(
+        Batch,
+        running=("processing",),
+        failed="failed",
+        message_field="message",
+        scope=scope,
+        heartbeats=last_sign_of_life,
+        audit=record_job_death,
+    )
+
+
 def read_progress(batch: Batch) -> dict[str, Any]:
     try:
         data = json.loads(progress_path(batch.pk).read_text())
@@ -1256,7 +1276,8 @@ def claim(batch_id: int) -> Batch | None:
         batch.status = "processing"
         batch.started_at = timezone.now()
         batch.attempts += 1
-        batch.save(update_fields=["status", "started_at", "attempts"])
+        batch.worker = jobs.this_worker()
+        batch.save(update_fields=["status", "started_at", "attempts", "worker"])
     return batch
 
 

@@ -264,6 +264,7 @@ class Batch(models.Model):  # 数据批次: one file from a department, loaded a
     loaded_at = models.DateTimeField("入库时间", null=True, blank=True)
     finished_at = models.DateTimeField("处理完成", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("处理次数", default=0)
+    worker = models.CharField("处理进程", max_length=120, blank=True)  # host:pid of the worker loading it
 
     objects = BatchQuerySet.as_manager()
 
@@ -454,6 +455,9 @@ class ReverificationRun(models.Model):  # 批量复核（动态核对）
     created_at = models.DateTimeField("发起时间", default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField("处理进程", max_length=120, blank=True)  # host:pid of the worker running it
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = ReverificationRunQuerySet.as_manager()
 

@@ -19,12 +19,14 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import code_range, prefix_of
 from jiuzhu.audit.log import record
+from jiuzhu.core import jobs
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.registry import bulk
 from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
@@ -446,7 +448,10 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
     cases = active_cases(run)
     started = time.monotonic()
     ReverificationRun.objects.filter(pk=run.pk).update(
-        status="running", started_at=run.started_at or timezone.now(), total=run.done + len(cases)
+        status="running",
+        started_at=run.started_at or timezone.now(),
+        total=run.done + len(cases),
+        attempts=F("attempts") + 1,
     )
     run.refresh_from_db()
     actor = run.started_by or SystemActor("系统（批量复核）")
@@ -456,45 +461,48 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
     kinds: dict[str, int] = defaultdict(int, run.summary.get("by_kind", {}))
     stream = stream_aggregates([h for h, _, _ in cases], on, cutoffs)
     pending = next(stream, None)
-    try:
-        for start in range(0, len(cases), chunk_size):
-            chunk = cases[start : start + chunk_size]
-            last = chunk[-1][0]
-            groups = []
-            while pending is not None and pending[0] <= last:
-                groups.append(pending[1:])
-                pending = next(stream, None)
-            result = verify_chunk(chunk, on, catalog, groups, run)
-            with transaction.atomic():
-                if result.snapshots:
-                    bulk.insert_rows(Snapshot, SNAPSHOT_COLUMNS, result.snapshots)
-                Finding.objects.bulk_create(result.findings)
-                for f in result.findings:
-                    kinds[f.kind] += 1
-                run.done += len(chunk)
-                run.findings += len(result.findings)
-                run.last_household_id = chunk[-1][0]
-                run.summary = {"by_kind": dict(kinds)}
-                run.save(update_fields=["done", "findings", "last_household_id", "summary"])
-                record(
-                    actor,
-                    "verification.reverify.chunk",
-                    run,
-                    area_code=run.area_code,
-                    changes={
-                        "run": run.pk,
-                        "households": len(chunk),
-                        "first_household": chunk[0][0],
-                        "last_household": chunk[-1][0],
-                        "fact_groups_read": result.facts_groups,
-                        "findings": len(result.findings),
-                    },
-                )
-    except Exception as exc:
-        ReverificationRun.objects.filter(pk=run.pk).update(status="failed", message=f"出错：{exc.__class__.__name__}")
-        raise
-    finally:
-        stream.close()
+    with jobs.heartbeat(ReverificationRun, run.pk):
+        try:
+            for start in range(0, len(cases), chunk_size):
+                chunk = cases[start : start + chunk_size]
+                last = chunk[-1][0]
+                groups = []
+                while pending is not None and pending[0] <= last:
+                    groups.append(pending[1:])
+                    pending = next(stream, None)
+                result = verify_chunk(chunk, on, catalog, groups, run)
+                with transaction.atomic():
+                    if result.snapshots:
+                        bulk.insert_rows(Snapshot, SNAPSHOT_COLUMNS, result.snapshots)
+                    Finding.objects.bulk_create(result.findings)
+                    for f in result.findings:
+                        kinds[f.kind] += 1
+                    run.done += len(chunk)
+                    run.findings += len(result.findings)
+                    run.last_household_id = chunk[-1][0]
+                    run.summary = {"by_kind": dict(kinds)}
+                    run.save(update_fields=["done", "findings", "last_household_id", "summary"])
+                    record(
+                        actor,
+                        "verification.reverify.chunk",
+                        run,
+                        area_code=run.area_code,
+                        changes={
+                            "run": run.pk,
+                            "households": len(chunk),
+                            "first_household": chunk[0][0],
+                            "last_household": chunk[-1][0],
+                            "fact_groups_read": result.facts_groups,
+                            "findings": len(result.findings),
+                        },
+                    )
+        except Exception as exc:
+            ReverificationRun.objects.filter(pk=run.pk).update(
+                status="failed", message=f"出错：{exc.__class__.__name__}"
+            )
+            raise
+        finally:
+            stream.close()
     seconds = time.monotonic() - started
     run.status = "done"
     run.finished_at = timezone.now()

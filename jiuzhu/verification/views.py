@@ -167,6 +167,8 @@ def _batch(request: HttpRequest, pk: int) -> Batch:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
+    if ingest.recover_batches(Batch.objects.filter(pk=batch.pk)):
+        batch.refresh_from_db()
     context = {"batch": batch, "progress": ingest.read_progress(batch), "errors": batch.errors[:200]}
     template = "verification/batch.html#status" if request.htmx else "verification/batch.html"
     return render(request, template, context)
@@ -348,12 +350,23 @@ def runs(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _allowed(request.user, "verification.run", "verification.view")
     run = get_object_or_404(ReverificationRun.objects.visible_to(request.user), pk=pk)
+    if actions.recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk)):
+        run.refresh_from_db()
+    if request.method == "POST":
+        try:
+            actions.retry_reverification(request.user, run)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"批量复核#{run.pk}已重新排队，将从中断处继续")
+        return redirect("verification:run", pk=run.pk)
     findings = Finding.objects.visible_to(request.user).filter(run=run).select_related("household")
     kinds = dict(Finding._meta.get_field("kind").choices or [])
     context = {
         "run": run,
         "by_kind": [(kinds.get(k, k), n) for k, n in sorted((run.summary.get("by_kind") or {}).items())],
         "findings": findings.order_by("-id")[:200],
+        "can_retry": actions.can(request.user, "verification.run"),
     }
     template = "verification/run.html#progress" if request.htmx else "verification/run.html"
     return render(request, template, context)
