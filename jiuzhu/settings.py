@@ -204,6 +204,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # PII master key: base64 in JIUZHU_MASTER_KEY, or a key file (created by `make demo`).
 JIUZHU_MASTER_KEY = os.environ.get("JIUZHU_MASTER_KEY", "")
+# Crypto profile (issue 19 item 8): "standard" (AES-256-GCM, HMAC-SHA256) or "gm" (国密:
+# SM4-GCM, HMAC-SM3). Switching a live database: manage.py reencrypt_pii (docs/decisions.md).
+JIUZHU_CRYPTO_PROFILE = os.environ.get("JIUZHU_CRYPTO_PROFILE", "standard")
 JIUZHU_KEY_FILE = Path(os.environ.get("JIUZHU_KEY_FILE", VAR_DIR / "jiuzhu.key"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -261,6 +264,14 @@ UPLOAD_LIMITS = {
 
 # Anchors of the audit chain heads (manage.py anchor_audit_chain, run periodically): keep
 # this file on other storage than the database (another host, write-once media).
+# Signed notices (issue 19 item 9): the county's signing key and certificate (PEM). Missing
+# files are made as a self-signed pair on first use (demo, tests); production installs the
+# certificate its CA issued. PUBLIC_BASE_URL is what the QR code on a notice points to.
+SIGNING_KEY_FILE = Path(os.environ.get("JIUZHU_SIGNING_KEY_FILE", VAR_DIR / "signing-key.pem"))
+SIGNING_CERT_FILE = Path(os.environ.get("JIUZHU_SIGNING_CERT_FILE", VAR_DIR / "signing-cert.pem"))
+SIGNING_ORGANIZATION = os.environ.get("JIUZHU_SIGNING_ORGANIZATION", "社会救助综合管理信息平台")
+SIGNING_SUBJECT = os.environ.get("JIUZHU_SIGNING_SUBJECT", "社会救助电子文书签章（演示）")
+PUBLIC_BASE_URL = os.environ.get("JIUZHU_PUBLIC_URL", "http://127.0.0.1:8000")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
 
 # Department files (plain ID numbers) in the ingest spool: deleted as soon as their batch is

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from jiuzhu.registry.actions import store_generated
-from jiuzhu.web.pdf import render_pdf
+from jiuzhu.web.seal import render_signed
 
 from .config import config_for
 from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence
@@ -61,7 +61,15 @@ def issue(
         "applications": list(intake.applications.all()),
         **(extra or {}),
     }
-    pdf = render_pdf(f"applications/notices/{kind}.html", context)
+    pdf, _ = render_signed(
+        f"applications/notices/{kind}.html",
+        context,
+        kind=f"notice.{kind}",
+        number=number,
+        title=title,
+        issuer=config.issuer_name,
+        area_code=intake.area_code,
+    )
     document = store_generated(
         by,
         intake.household,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -104,8 +105,41 @@ class AuditEntry(models.Model):  # 审计日志
             "prev_hash": self.prev_hash,
         }
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, *, other_profile: bool = False) -> str:
+        """The row's keyed hash under the deployment's crypto profile (or, to verify rows
+        written before a profile switch, under the other one)."""
         from jiuzhu.registry.pii import cipher
 
-        canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return cipher().chain_mac(canonical.encode("utf-8"))
+        canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        return cipher().chain_mac_of_other_profile(canonical) if other_profile else cipher().chain_mac(canonical)
+
+
+class SignedDocument(models.Model):  # 电子文书存证: what the public verification page answers
+    """One signed PDF (a notice, a 核对报告, minutes): its short verification code (printed with
+    a QR code on the document), what it is, who issued it, and the SHA-256 fingerprint of the
+    signed file. No personal data: the public page shows only these fields."""
+
+    code = models.CharField("验证码", max_length=16, unique=True)
+    kind = models.CharField("文书类型", max_length=40)
+    number = models.CharField("文书编号", max_length=64)
+    title = models.CharField("文书名称", max_length=100)
+    issuer = models.CharField("出具机关", max_length=100)
+    area_code = models.CharField(max_length=12, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=32, blank=True)
+    sha256 = models.CharField("数字指纹（SHA-256）", max_length=64)
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+    revoked_reason = models.CharField("作废原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = verbose_name_plural = "电子文书存证"
+        indexes = [models.Index(fields=["object_type", "object_id"], name="signed_document_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.number}"
+
+    @property
+    def valid(self) -> bool:
+        return self.revoked_at is None

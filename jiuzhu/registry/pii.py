@@ -24,7 +24,7 @@ def cipher() -> PiiCipher:
                 f"PII master key not found: set JIUZHU_MASTER_KEY or create {settings.JIUZHU_KEY_FILE} "
                 "with `python manage.py ensure_data_key`"
             ) from None
-    return PiiCipher(load_master_key(encoded))
+    return PiiCipher(load_master_key(encoded), settings.JIUZHU_CRYPTO_PROFILE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -401,9 +401,27 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
 
 
 def pdf_bytes(report: Any) -> bytes:
-    """The 核对报告 as a PDF, rendered from its frozen content."""
-    from jiuzhu.web.pdf import render_pdf
+    """The 核对报告 as a signed PDF, rendered once from its frozen content and kept: every
+    download is the same file with the same verification code (issue 19 item 9)."""
+    from jiuzhu.areas.models import Area
+    from jiuzhu.web.seal import render_signed, signed_once
 
     names = {m["index"]: m["name"] for m in report.content.get("members", [])}
     facts = [dict(f, member_name=names.get(f["member"], "")) for f in report.content.get("facts", [])]
-    return render_pdf("verification/report_pdf.html", {"report": report, "c": report.content, "facts": facts})
+    county = Area.objects.filter(code=report.county_code.ljust(12, "0")).first()
+    issuer = f"{county.name if county else ''}家庭经济状况核对中心"
+
+    def make() -> tuple[bytes, Any]:
+        context = {"report": report, "c": report.content, "facts": facts, "issuer": issuer}
+        return render_signed(
+            "verification/report_pdf.html",
+            context,
+            kind="report",
+            number=report.number,
+            title="家庭经济状况核对报告",
+            issuer=issuer,
+            area_code=report.area_code,
+            obj=report,
+        )
+
+    return signed_once(report, make)

@@ -323,3 +323,18 @@ def test_the_workload_statistics_count_the_centres_work(rich_household, world, a
     assert page.status_code == 200 and "核对工作量统计" in page.content.decode()
     xlsx = client_of("tez_hecha").get(f"/verification/workload/?year={year}&format=xlsx")
     assert xlsx.content[:2] == b"PK"
+
+
+def test_the_report_pdf_is_signed_once_and_verifiable(rich_household, world, client_of):
+    """Issue 19 item 9: the 核对报告 carries a verification code and a PAdES signature; every
+    download is the same signed file."""
+    from jiuzhu.audit.models import SignedDocument
+    from jiuzhu.web import seal
+
+    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    first = client_of("tez_hecha").get(f"/verification/reports/{report.pk}/pdf/").content
+    second = client_of("tez_hecha").get(f"/verification/reports/{report.pk}/pdf/").content
+    assert first == second
+    record = SignedDocument.objects.get(kind="report")
+    assert record.number == report.number and record.issuer == "台儿庄区家庭经济状况核对中心"
+    assert seal.check_copy(record, first).genuine

@@ -1,0 +1,123 @@
+"""Re-encryption (issue 19 item 8): bring every sealed value and blind index to the
+deployment's crypto profile — the job that switches a live database between the standard and
+the 国密 profile. Resumable and idempotent: it walks each table by primary key in batches,
+each batch in its own transaction; a value already in the current algorithm is left alone,
+so a run that was stopped simply runs again.
+
+Department facts are keyed by the first 128 bits of the ID blind index and are append-only:
+they are not rewritten. After a switch, each source's next full batch brings them back under
+the new keys (docs/decisions.md); the job says which sources hold facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+
+from .pii import blind_index, cipher, unseal
+
+BATCH = 1000
+
+
+@dataclass
+class RekeyStats:
+    rows: dict[str, int] = field(default_factory=dict)  # rows changed per table
+
+    def add(self, table: str, n: int) -> None:
+        self.rows[table] = self.rows.get(table, 0) + n
+
+
+def _batches(model: type[models.Model]) -> Iterator[list[Any]]:
+    last = 0
+    while True:
+        rows = list(model._default_manager.filter(pk__gt=last).order_by("pk")[:BATCH])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def _rekey_table(
+    model: type[models.Model], fix: Callable[[Any], list[str]], stats: RekeyStats, progress: Callable[[str], None]
+) -> None:
+    label = model._meta.label
+    for rows in _batches(model):
+        with transaction.atomic():
+            for row in rows:
+                changed = fix(row)
+                if changed:
+                    row.save(update_fields=changed)
+                    stats.add(label, 1)
+        progress(f"{label}：已处理至 #{rows[-1].pk}")
+
+
+def _fresh(field_name: str, blob: Any) -> Any:
+    """The sealed value re-encrypted under the current profile, or None when already current."""
+    if not blob or cipher().current(bytes(blob)):
+        return None
+    return cipher().encrypt(field_name, unseal(field_name, blob))
+
+
+def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
+    from jiuzhu.payments.models import BankLine
+    from jiuzhu.referrals.models import AssistanceRecord
+    from jiuzhu.verification.models import Peer
+
+    from .models import Person
+
+    stats = RekeyStats()
+
+    def person(p: Any) -> list[str]:
+        changed = []
+        for name in ("id_number", "phone", "bank_account"):
+            new = _fresh(name, getattr(p, f"{name}_enc"))
+            if new is not None:
+                setattr(p, f"{name}_enc", new)
+                changed.append(f"{name}_enc")
+        index = blind_index("id_number", unseal("id_number", p.id_number_enc))
+        if index != p.id_number_index:
+            p.id_number_index = index
+            changed.append("id_number_index")
+        if p.bank_account_enc:
+            bank = blind_index("bank_account", unseal("bank_account", p.bank_account_enc))
+            if bank != p.bank_account_index:
+                p.bank_account_index = bank
+                changed.append("bank_account_index")
+        return changed
+
+    def bank_line(line: Any) -> list[str]:
+        changed = []
+        new = _fresh("bank_account", line.account_enc)
+        if new is not None:
+            line.account_enc = new
+            changed.append("account_enc")
+        index = blind_index("bank_account", unseal("bank_account", line.account_enc))
+        if index != line.account_index:
+            line.account_index = index
+            changed.append("account_index")
+        return changed
+
+    def peer(p: Any) -> list[str]:
+        new = _fresh("peer_key", p.key_enc)
+        if new is None:
+            return []
+        p.key_enc = new
+        return ["key_enc"]
+
+    def record(r: Any) -> list[str]:
+        if r.person_id is None:
+            return []  # an imported record of someone not in the registry: re-imported later
+        index = Person.objects.filter(pk=r.person_id).values_list("id_number_index", flat=True).first()
+        if index and index != r.id_number_index:
+            r.id_number_index = index
+            return ["id_number_index"]
+        return []
+
+    _rekey_table(Person, person, stats, progress)
+    _rekey_table(BankLine, bank_line, stats, progress)
+    _rekey_table(Peer, peer, stats, progress)
+    _rekey_table(AssistanceRecord, record, stats, progress)
+    return stats

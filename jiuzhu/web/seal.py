@@ -1,0 +1,246 @@
+"""Signed, verifiable documents (issue 19 item 9): every notice and 核对报告 PDF carries a QR code
+with a short verification link and is signed (PAdES, pyHanko) with the county's key; the
+public page ``/public/verify/<code>/`` says whether a copy is genuine and still valid.
+
+The key and certificate are PEM files (``SIGNING_KEY_FILE``, ``SIGNING_CERT_FILE``). Where
+they are missing (demo, tests) a self-signed pair is made on first use; a county in
+production installs the certificate its CA issued (see docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from jiuzhu.audit.models import SignedDocument
+
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+@dataclass(frozen=True)
+class Seal:
+    """What the PDF prints: the verification code, its link and the QR code of the link."""
+
+    code: str
+    url: str
+    qr: str  # SVG data URI
+
+
+def new_seal() -> Seal:
+    import segno
+
+    code = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("public_verify", args=[code])
+    return Seal(code=code, url=url, qr=segno.make(url, error="m").svg_data_uri(scale=3, border=1))
+
+
+def ensure_signing_files() -> None:
+    """A self-signed EC P-256 key and certificate when none is installed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key_file, cert_file = settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE
+    if key_file.exists() and cert_file.exists():
+        return
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.SIGNING_ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, settings.SIGNING_SUBJECT),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_file.chmod(0o600)
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(key_file: str, cert_file: str, mtime: float) -> Any:
+    from pyhanko.sign import signers
+
+    return signers.SimpleSigner.load(key_file, cert_file)
+
+
+def signer() -> Any:
+    ensure_signing_files()
+    key_file, cert_file = settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE
+    return _signer(str(key_file), str(cert_file), cert_file.stat().st_mtime)
+
+
+def sign(pdf: bytes, *, reason: str) -> bytes:
+    """A PAdES signature over the whole PDF (incremental update)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(field_name="Signature1", reason=reason, location=settings.SIGNING_ORGANIZATION)
+    out = signers.sign_pdf(writer, meta, signer=signer())
+    return bytes(out.getvalue())
+
+
+def render_signed(
+    template: str,
+    context: dict[str, Any],
+    *,
+    kind: str,
+    number: str,
+    title: str,
+    issuer: str,
+    area_code: str = "",
+    obj: Any = None,
+) -> tuple[bytes, SignedDocument]:
+    """Render a PDF with its verification code and QR code, sign it and record it."""
+    from jiuzhu.web.pdf import render_pdf
+
+    seal = new_seal()
+    signed = sign(render_pdf(template, {**context, "seal": seal}), reason=f"{title} {number}")
+    record = SignedDocument.objects.create(
+        code=seal.code,
+        kind=kind,
+        number=number,
+        title=title[:100],
+        issuer=issuer[:100],
+        area_code=area_code,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        sha256=hashlib.sha256(signed).hexdigest(),
+    )
+    return signed, record
+
+
+def stored_copy(record: SignedDocument) -> Any:
+    return settings.MEDIA_ROOT / "signed" / f"{record.code}.pdf"
+
+
+def signed_once(obj: Any, make: Any) -> bytes:
+    """The signed PDF of a frozen object (a 核对报告): made and kept the first time, the same
+    file (and verification code) every time after. ``make()`` returns ``render_signed(...)``."""
+    existing = (
+        SignedDocument.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("id").first()
+    )
+    if existing is not None and stored_copy(existing).exists():
+        return bytes(stored_copy(existing).read_bytes())
+    try:
+        with transaction.atomic():
+            data, record = make()
+            path = stored_copy(record)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    except IntegrityError:  # pragma: no cover - two first renders at once: the other one won
+        return signed_once(obj, make)
+    return bytes(data)
+
+
+@dataclass(frozen=True)
+class CopyCheck:
+    """The verdict on an uploaded copy."""
+
+    same_file: bool  # byte for byte the file that was issued
+    signature_valid: bool  # signed with this platform's key, not changed since
+    message: str
+
+    @property
+    def genuine(self) -> bool:
+        return self.same_file and self.signature_valid
+
+
+def signature_valid(data: bytes) -> bool:
+    """The PDF carries a signature by our certificate that covers the whole file, intact."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        signatures = reader.embedded_signatures
+        if len(signatures) != 1:
+            return False
+        cert = signer().signing_cert
+        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=[cert]))
+    except Exception:  # a damaged or forged file: not genuine, whatever broke
+        return False
+    return bool(
+        status.intact
+        and status.valid
+        and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        and status.signing_cert.sha256 == cert.sha256
+    )
+
+
+def check_copy(record: SignedDocument, data: bytes) -> CopyCheck:
+    same = hashlib.sha256(data).hexdigest() == record.sha256
+    valid = signature_valid(data)
+    if same and valid:
+        message = "文件与存档完全一致，电子签章有效"
+    elif valid:
+        message = "电子签章有效，但该文件不是此验证码对应的文书"
+    else:
+        message = "文件与存档不一致或电子签章无效：可能被篡改或伪造，请以出具机关存档为准"
+    return CopyCheck(same_file=same, signature_valid=valid, message=message)
+
+
+def revoke(by: Any, record: SignedDocument, *, reason: str) -> SignedDocument:
+    """作废: the public page then says the document is no longer valid (audited)."""
+    from jiuzhu.audit.log import record as audit
+    from jiuzhu.core.errors import DomainError, InvalidInput
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("required", "请填写作废原因", field="reason")
+    with transaction.atomic():
+        locked = SignedDocument.objects.select_for_update().get(pk=record.pk)
+        if locked.revoked_at is not None:
+            raise DomainError("already_revoked", "该文书已作废")
+        locked.revoked_at, locked.revoked_reason = timezone.now(), reason[:200]
+        locked.save(update_fields=["revoked_at", "revoked_reason"])
+        audit(
+            by,
+            "audit.signed_document.revoke",
+            locked,
+            area_code=locked.area_code,
+            changes={"code": locked.code, "number": locked.number, "reason": locked.revoked_reason},
+        )
+    return locked
