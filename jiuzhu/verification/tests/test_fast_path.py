@@ -99,7 +99,7 @@ def _stream(batch: Any, fast: bool, monkeypatch: Any) -> tuple[list[tuple[Any, .
             m.setattr(ingest.ChunkConverter, "convert", lambda self, first, rows: None)
         encoding = ingest.detect_encoding(ingest.spool_path(batch), batch.encoding_declared)
         try:
-            stats = ingest._stream(batch, batch.schema, encoding, writer, ingest.Progress(batch))
+            stats = ingest.job._stream(batch, batch.schema, encoding, writer, ingest.Progress(batch))
             outcome: Any = (stats.rows, stats.loaded, stats.error_count)
         except ingest.Rejected as exc:
             outcome = (exc.code, exc.count, exc.errors)
@@ -108,7 +108,7 @@ def _stream(batch: Any, fast: bool, monkeypatch: Any) -> tuple[list[tuple[Any, .
 
 @pytest.mark.parametrize("messy", [False, True], ids=["clean", "messy"])
 def test_the_fast_path_gives_what_the_row_converter_gives_for_every_data_type(catalog, monkeypatch, messy):
-    monkeypatch.setattr(ingest, "CHUNK_ROWS", 16)  # many chunks: fast and row chunks mixed
+    monkeypatch.setattr(ingest.read, "CHUNK_ROWS", 16)  # many chunks: fast and row chunks mixed
     rng = random.Random(f"fast-path-{messy}")
     fast_chunks = 0
     for source in Source.objects.filter(active=True).order_by("code"):
@@ -144,10 +144,10 @@ def test_the_fast_path_writes_the_same_copy_lines_as_the_row_path(catalog, monke
             self.text.append(text)
 
     def lines(feed: Any) -> tuple[str, list[Any]]:
-        writer = object.__new__(ingest._PgWriter)
+        writer = object.__new__(ingest.write._PgWriter)
         writer.head = f"{batch.source_id}\t{batch.source_id}\t{batch.pk}\t{batch.county_code}"
         writer.buf, writer.caches, writer.copy = [], [{} for _ in range(3)], Copy()
-        writer.texts = ingest._Texts()
+        writer.texts = ingest.write._Texts()
         feed(writer)
         if writer.buf:
             writer.copy.write("".join(writer.buf))
@@ -182,13 +182,12 @@ def test_the_columnar_load_gives_what_the_row_converter_gives(catalog, monkeypat
     gives way to it (same report) on any irregularity."""
     from django.db import connection
 
-    from jiuzhu.verification import columnar
-    from jiuzhu.verification.ingest import process_batch
+    from jiuzhu.verification.ingest import columnar, process_batch
 
     if connection.vendor != "postgresql":
         pytest.skip("the columnar load is PostgreSQL's")
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
-    monkeypatch.setattr(ingest, "TEXT_FLUSH_AT", 7)  # texts written between parts of the COPY
+    monkeypatch.setattr(ingest.write, "TEXT_FLUSH_AT", 7)  # texts written between parts of the COPY
     outcomes = []
     real_load = columnar.load
 
@@ -232,8 +231,7 @@ def test_a_file_the_columnar_load_cannot_read_goes_to_the_row_converter(catalog,
     the row converter, as they would without the columnar path (VER-12)."""
     from django.db import connection
 
-    from jiuzhu.verification import columnar
-    from jiuzhu.verification.ingest import process_batch
+    from jiuzhu.verification.ingest import columnar, process_batch
 
     if connection.vendor != "postgresql":
         pytest.skip("the columnar load is PostgreSQL's")
@@ -246,9 +244,10 @@ def test_a_file_the_columnar_load_cannot_read_goes_to_the_row_converter(catalog,
         data = data.replace(b"\r\n", b"\r\n\r\n", 1)  # an empty line after the header
     batch, _ = receive_batch(SystemActor(), source, [data], filename="c.csv", county_code="370405", kind="increment")
     assert columnar.eligible(batch)
+    # what the row converter alone makes of the file (read before the load releases the spool)
+    expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)
     batch = process_batch(batch.pk)
     assert batch.status in ("loaded", "rejected") and batch.status != "failed", batch.message
-    expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)
     if batch.status == "loaded":
         assert batch.rows_loaded == len(expected_rows) == expected_outcome[1]
         assert _stored(batch) == sorted(expected_rows, key=lambda r: r[1])

@@ -286,7 +286,7 @@ def test_it_refuses_a_2gb_file_announced_for_upload_in_parts(world, catalog, api
 
 
 def test_it_stops_reading_a_file_that_decompresses_beyond_the_limit(world, catalog, api_of, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_SOURCE_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(ingest.spool, "MAX_SOURCE_FILE_BYTES", 1024 * 1024)
     bomb = gzip.compress(b"0" * (3 * 1024 * 1024))
     r = api_of("tez_yibao").post("/api/v1/sources/yibao.expense/batches", bomb, content_type="application/gzip")
     assert r.status_code == 422
@@ -509,7 +509,7 @@ def test_texts_written_between_parts_of_the_copy_stay_with_their_facts(
     """VER-12: a file with many distinct texts keeps each fact's own category and detail."""
     from jiuzhu.verification.effects import fetch_current
 
-    monkeypatch.setattr(ingest, "TEXT_FLUSH_AT", 2)
+    monkeypatch.setattr(ingest.write, "TEXT_FLUSH_AT", 2)
     person = plain_ids(household_in("张山子镇"))[0]
     rows = expense_rows(person, 9)
     for i, r in enumerate(rows):

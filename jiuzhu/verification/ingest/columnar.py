@@ -27,20 +27,21 @@ from django.db import connection
 from jiuzhu.core.idnumber import valid_normalized
 from jiuzhu.registry.pii import blind_indexes
 
-from .ingest import (
-    CHUNK,
-    FACT_COLUMNS,
-    ChunkConverter,
-    Converter,
-    Progress,
-    Stats,
-    _map,
-    _PgWriter,
-    _Texts,
+from ..models import Batch, person_key
+from .convert import ChunkConverter, Converter, Stats, _map
+from .progress import Progress
+from .read import (
     plan_columns,
+)
+from .spool import (
+    CHUNK,
     spool_path,
 )
-from .models import Batch, person_key
+from .write import (
+    FACT_COLUMNS,
+    _PgWriter,
+    _Texts,
+)
 
 MIN_BYTES = 8 * 1024 * 1024  # below this the chunk path is as quick (and Arrow is not loaded)
 BLOCK_BYTES = 1024 * 1024
