@@ -45,7 +45,17 @@ class BearerTokenAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """The logged-in browser session (CSRF-checked for unsafe methods)."""
+    """The logged-in browser session (CSRF-checked for unsafe methods).
+
+    Without a signed-in user there is no session to protect: the request is simply not
+    authenticated and gets 401 in the error format — not ninja's 403 "CSRF check Failed"
+    (issue 14 item 15)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
