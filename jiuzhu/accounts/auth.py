@@ -10,7 +10,12 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
+from jiuzhu.core.errors import Forbidden
+
 from .models import ApiToken, hash_token
+from .permissions import READ_ONLY_MESSAGE, posts_to_read
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenRejected(AuthenticationError):
@@ -35,6 +40,8 @@ class BearerTokenAuth(HttpBearer):
             raise TokenRejected("token_expired", "访问令牌已过期，请重新申请")
         if not row.user.is_active:
             raise TokenRejected("user_inactive", "令牌所属账号已停用")
+        if row.user.is_read_only and request.method not in SAFE_METHODS and not posts_to_read(request.path):
+            raise Forbidden("read_only", READ_ONLY_MESSAGE)
         if AxesProxyHandler.is_locked(request, credentials={"username": row.user.username}):
             # A lockout after repeated failed logins stops the account's tokens too.
             raise TokenRejected("user_locked", "令牌所属账号因多次登录失败已被临时锁定，请稍后再试或联系管理员解锁")

@@ -73,6 +73,12 @@ class User(AbstractUser):  # 用户 (工作人员或对接系统)
         return role is not None and code in role.permissions
 
     @property
+    def is_read_only(self) -> bool:
+        """监督/只读: may look at everything of the jurisdiction and change nothing."""
+        role = self.role_info
+        return role is not None and role.read_only and not self.is_superuser
+
+    @property
     def is_department_user(self) -> bool:
         return self.role == "department"
 

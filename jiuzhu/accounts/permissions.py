@@ -41,3 +41,31 @@ def require(user: Any, code: str) -> None:
     if not getattr(user, "is_authenticated", False) or not user.has_perm_code(code):
         role = getattr(getattr(user, "role_info", None), "name", "当前角色")
         raise Forbidden("permission_denied", f"{role}无权{_ACTION_NAMES.get(code, '执行此操作')}")
+
+
+READ_ONLY_MESSAGE = "只读账号只能查看，不能新增、修改或删除任何数据"
+# What a read-only user may still do (each is audited as a view): the last part of the
+# audit action names the kind of access.
+READ_VERBS = frozenset({"view", "reveal", "export", "download", "print", "read"})
+
+
+# Posts that read: a search or lookup by ID number (posted so that the number stays out of
+# URLs), 救助测算, signing out, the public verification page.
+READ_POSTS = (
+    "/login/",
+    "/logout/",
+    "/public/",
+    "/households/",
+    "/persons/lookup/",
+    "/eligibility/",
+    "/api/v1/persons/lookup",
+    "/api/v1/eligibility/evaluate",
+)
+
+
+def posts_to_read(path: str) -> bool:
+    return path in READ_POSTS or path.startswith("/public/")
+
+
+def is_read_only(user: Any) -> bool:
+    return bool(getattr(user, "is_read_only", False))

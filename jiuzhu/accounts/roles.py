@@ -16,6 +16,7 @@ class Role:
     name: str
     level: str  # area level the user must belong to: village, town or county
     permissions: frozenset[str]
+    read_only: bool = False  # 只读: no write of any kind, anywhere (issue 14 item 10)
 
 
 # verification.view: the 核对报告 and 核对预警 of the jurisdiction
@@ -72,7 +73,13 @@ ROLES: dict[str, Role] = {
             frozenset({"areas.view", "referrals.handle", "records.import", "sources.upload"}),
         ),
         # 监督/只读: supervisors and discipline inspection; read everything, change nothing.
-        Role("supervisor", "监督/只读", "county", frozenset(_READ | {"audit.view", "payments.view"} | _FUNDS_VIEW)),
+        Role(
+            "supervisor",
+            "监督/只读",
+            "county",
+            frozenset(_READ | {"audit.view", "payments.view"} | _FUNDS_VIEW),
+            read_only=True,
+        ),
         # 系统管理员: accounts, areas, calendar, tokens of the county.
         Role(
             "admin",

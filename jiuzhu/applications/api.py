@@ -310,7 +310,7 @@ def detail(request: HttpRequest, application_id: int) -> dict[str, Any]:
     return application_out(app, actor(request))
 
 
-class ActionIn(Schema):
+class ApplicationActionIn(Schema):
     note: str = ""
     reason: str = ""
     items: list[str] = []
@@ -338,7 +338,7 @@ class ActionIn(Schema):
 
 
 @router.post("/{application_id}/actions/{name}", response=ApplicationOut, summary="对申请执行操作")
-def act(request: HttpRequest, application_id: int, name: str, body: ActionIn) -> dict[str, Any]:
+def act(request: HttpRequest, application_id: int, name: str, body: ApplicationActionIn) -> dict[str, Any]:
     user = actor(request)
     app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
     return application_out(run_action(user, app, name, body.dict()), user)

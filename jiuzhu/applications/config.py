@@ -48,6 +48,14 @@ DEMO_COUNTIES = {
     "370481": ("national", "滕民救", "滕州市民政局"),
     "370321": ("devolved", "桓民救", "桓台县民政局"),
 }
+# 救济途径 of the demo counties: the county government reviews (行政复议) the decisions of its
+# departments and towns; the county court hears the suits (行政诉讼).
+DEMO_REMEDIES = {
+    "370405": ("台儿庄区人民政府", "台儿庄区人民法院"),
+    "370404": ("峄城区人民政府", "峄城区人民法院"),
+    "370481": ("滕州市人民政府", "滕州市人民法院"),
+    "370321": ("桓台县人民政府", "桓台县人民法院"),
+}
 
 
 def apply_preset(config: ProcedureConfig, preset: str) -> ProcedureConfig:
@@ -64,6 +72,9 @@ def ensure_config(county_code: str, preset: str, notice_prefix: str, issuer_name
             ProcedureConfig(county_code=county_code, notice_prefix=notice_prefix, issuer_name=issuer_name), preset
         )
         config.save()
+    if county_code in DEMO_REMEDIES and not config.remedy_review_body:
+        config.remedy_review_body, config.remedy_court = DEMO_REMEDIES[county_code]
+        config.save(update_fields=["remedy_review_body", "remedy_court"])
     return config
 
 

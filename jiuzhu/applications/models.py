@@ -57,6 +57,17 @@ class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-
     )
     emergency_advance_hours = models.PositiveSmallIntegerField("急难型临时救助先行救助时限（小时）", default=24)
     special_deliberation_min_participants = models.PositiveSmallIntegerField("一事一议最少参加人数", default=3)
+    # 救济途径 on every decision (issue 14 item 8): the bodies are the county's, the periods the law's.
+    remedy_review_body = models.CharField(
+        "行政复议机关", max_length=64, blank=True, help_text="如：台儿庄区人民政府（《行政复议法》第二十四条）"
+    )
+    remedy_court = models.CharField("行政诉讼管辖法院", max_length=64, blank=True, help_text="如：台儿庄区人民法院")
+    remedy_review_days = models.PositiveSmallIntegerField(
+        "申请行政复议期限（日）", default=60, help_text="《行政复议法》第二十条：自知道之日起六十日内"
+    )
+    remedy_litigation_months = models.PositiveSmallIntegerField(
+        "提起行政诉讼期限（月）", default=6, help_text="《行政诉讼法》第四十六条：自知道之日起六个月内"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

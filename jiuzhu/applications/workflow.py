@@ -159,6 +159,11 @@ def check(application: Application, name: str, user: Any, config: ProcedureConfi
     rows = [t for t in TRANSITIONS if t.name == name and config.preset in t.presets]
     if not rows:
         raise DomainError("unknown_action", f"当前流程配置下没有“{name}”操作")
+    # Rights before state: someone who may never take this step hears that, not the case's state.
+    specs = [spec for t in rows for spec in t.who]
+    if not user.is_superuser and not any(_matches(user, application, spec, config) for spec in specs):
+        who = "、".join(dict.fromkeys(_describe(spec, application, config) for spec in specs))
+        raise Forbidden("permission_denied", f"“{rows[0].label}”须由{who}办理")
     row = next((t for t in rows if application.state in t.sources and _applies(t, application, config)), None)
     if row is None:
         raise DomainError(

@@ -492,14 +492,14 @@ def reviews(request: HttpRequest, status: str = "open", overdue: bool = False, p
     return {"count": qs.count(), "page": page, "items": [review_out(r) for r in qs[(page - 1) * 50 : page * 50]]}
 
 
-class ChangeIn(Schema):
+class ChangeReportIn(Schema):
     application_id: int
     reason: str
     facts: dict[str, Any] | None = None
 
 
 @router.post("/reviews", response={201: dict}, summary="变更报告（成员变化、收入变化），生成复核")
-def change_report(request: HttpRequest, body: ChangeIn) -> Status[dict[str, Any]]:
+def change_report(request: HttpRequest, body: ChangeReportIn) -> Status[dict[str, Any]]:
     app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=body.application_id)
     return Status(201, review_out(actions.report_change(_actor(request), app, reason=body.reason, facts=body.facts)))
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from jiuzhu.accounts.auth import actor
-from jiuzhu.core.errors import InvalidInput
+from jiuzhu.programs.fact_schemas import HouseholdFactsIn
 from jiuzhu.rules import RulesInputError, propose_standard
 
 from . import actions
@@ -94,7 +94,7 @@ def list_parameters(request: HttpRequest, area_code: str, date: dt.date | None =
     return out
 
 
-class ChangeIn(Schema):
+class ParameterChangeIn(Schema):
     name: str
     area_code: str
     valid_from: dt.date
@@ -138,7 +138,7 @@ def list_changes(request: HttpRequest, status: str = "") -> Any:
 
 
 @parameters.post("/changes", response={201: ChangeOut}, summary="提出参数调整（须另一人复核后生效）")
-def propose(request: HttpRequest, body: ChangeIn) -> Status[ParameterChange]:
+def propose(request: HttpRequest, body: ParameterChangeIn) -> Status[ParameterChange]:
     return Status(201, actions.propose_change(actor(request), **body.dict()))
 
 
@@ -181,13 +181,12 @@ class EvaluateIn(Schema):
     area_code: str
     date: dt.date
     programs: list[str]
-    household: dict[str, Any]
+    household: HouseholdFactsIn  # type: ignore[valid-type]
 
 
 @eligibility.post("/evaluate", summary="救助测算：按家庭情况判断可申请的救助项目并说明理由")
 def evaluate(request: HttpRequest, body: EvaluateIn) -> dict[str, Any]:
     """Answers ``{program: {"eligible", "reasons": [{"code", "message", "passed"}],
     "monthly_amount_fen", "trace"}}`` for each requested program."""
-    if not isinstance(body.household, dict):
-        raise InvalidInput("invalid_type", "household 应为对象", field="household")
-    return evaluate_household(body.area_code, body.date, body.programs, body.household)
+    household = body.household.model_dump(mode="json", exclude_unset=True)
+    return evaluate_household(body.area_code, body.date, body.programs, household)

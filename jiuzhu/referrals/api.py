@@ -97,7 +97,7 @@ class RecipientIn(Schema):
     amount_fen: int = 0
 
 
-class ActionIn(Schema):
+class ReferralActionIn(Schema):
     question: str = ""
     answer: str = ""
     reason: str = ""
@@ -186,7 +186,7 @@ def transfer(request: HttpRequest, referral_id: int) -> HttpResponse:
     summary="办理派单：accept、request_info、reply_info、decide、return、cancel、reveal；"
     "线下转办：record_reply 登记对方回复",
 )
-def act(request: HttpRequest, referral_id: int, name: str, body: ActionIn) -> dict[str, Any]:
+def act(request: HttpRequest, referral_id: int, name: str, body: ReferralActionIn) -> dict[str, Any]:
     user = actor(request)
     ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
     if name == "reveal":

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from jiuzhu.accounts.auth import actor
 from jiuzhu.audit.models import AuditEntry
+from jiuzhu.core.schemas import ErrorOut
 
 from . import actions, importer, storage
 from .models import Document, Household, Person
@@ -20,12 +21,6 @@ from .queries import search_households
 households = Router(tags=["家庭档案"])
 persons = Router(tags=["成员"])
 documents = Router(tags=["档案材料"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class MemberIn(Schema):

@@ -47,6 +47,23 @@ UNITS: dict[str, str] = {
     "bool": "是/否",
     "code": "代码",  # one of ``choices``; held as its index
 }
+CODE_LABELS = {"up": "向上取整", "down": "向下取整", "half_up": "四舍五入"}
+
+
+def display_value(value: JsonValue, unit: str) -> str:
+    """A parameter's value in words (``800元``, ``1.5倍``, ``18周岁``, ``是``), for pages,
+    notices and exports: never a code, ``True`` or an amount in 分."""
+    if unit in ("fen", "fen_per_year", "fen_once") and isinstance(value, int) and not isinstance(value, bool):
+        return yuan(value)
+    if unit == "ratio":
+        return f"{value}倍"
+    if unit == "bool":
+        return "是" if value else "否"
+    if unit == "code":
+        return CODE_LABELS.get(str(value), str(value))
+    return f"{value}{UNITS.get(unit, '')}"
+
+
 _INT_UNITS = frozenset({"fen", "fen_per_year", "fen_once", "months", "years", "count", "grade"})
 _MAX_INT = 10**13
 
@@ -100,15 +117,7 @@ class ParameterValue:
 
     def display(self) -> str:
         """The value as a case worker reads it (``1000元``, ``1.5倍``, ``18周岁``)."""
-        if self.unit in ("fen", "fen_per_year", "fen_once"):
-            return yuan(self.internal)
-        if self.unit == "ratio":
-            return f"{self.value}倍"
-        if self.unit == "bool":
-            return "是" if self.value else "否"
-        if self.unit == "code":
-            return str(self.value)
-        return f"{self.value}{UNITS[self.unit]}"
+        return display_value(self.value, self.unit)
 
 
 @dataclass(frozen=True, slots=True)

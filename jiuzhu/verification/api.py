@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from jiuzhu.applications.models import Application
 from jiuzhu.core.errors import InvalidInput, NotFound
+from jiuzhu.core.schemas import ErrorOut
 from jiuzhu.registry.models import Household, Person
 
 from . import actions, ingest, peers
@@ -27,12 +28,6 @@ sources_router = Router(tags=["核对数据上报"])
 
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 # ---- 一键核对 and reports ---------------------------------------------------------------------

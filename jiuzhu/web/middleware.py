@@ -59,3 +59,28 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class ReadOnlyMiddleware:
+    """监督/只读 (issue 14 item 10): a read-only user's unsafe request (POST, PUT, PATCH, DELETE)
+    is refused before any view runs — pages, htmx actions, the API with a session, admin.
+    Posts that only read (``READ_POSTS``: lookups and searches by ID number, 救助测算,
+    signing out) stay open. API tokens are checked in
+    ``accounts.auth``; ``audit.log.record`` refuses any write as the last line."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from jiuzhu.accounts.permissions import READ_ONLY_MESSAGE, is_read_only, posts_to_read
+
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and is_read_only(getattr(request, "user", None))
+            and not posts_to_read(request.path)
+        ):
+            if request.path.startswith("/api/"):
+                body = {"code": "read_only", "message": READ_ONLY_MESSAGE}
+                return JsonResponse(body, status=403, json_dumps_params={"ensure_ascii": False})
+            return render(request, "403.html", {"message": READ_ONLY_MESSAGE}, status=403)
+        return self.get_response(request)

@@ -64,6 +64,23 @@ def test_an_action_in_the_wrong_state_is_refused(world, signed_intake):
     assert exc.value.code == "invalid_state" and "已受理" in exc.value.message
 
 
+def test_a_user_without_the_right_hears_403_whatever_the_state(world, signed_intake, api_of):
+    """Issue 14 item 18: rights before state — the read-only user and a clerk asking to
+    approve a case that is not even reviewed get 403, not 409 invalid_state."""
+    app = signed_intake().applications.get()
+    assert app.state != "reviewing"
+    for user in ("tez_viewer", "tez_zhangshanzi"):
+        with pytest.raises(Forbidden):
+            actions.approve(world.user(user), app)
+    r = api_of("tez_zhangshanzi").post(
+        f"/api/v1/applications/{app.id}/actions/approve", "{}", content_type="application/json"
+    )
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    with pytest.raises(DomainError) as exc:  # the approver, who has the right, hears the state
+        actions.approve(world.user("tez_zhangshanzi_sp"), app)
+    assert exc.value.code == "invalid_state"
+
+
 def test_another_town_cannot_act(world, signed_intake):
     app = signed_intake().applications.get()
     with pytest.raises(Forbidden):

@@ -177,3 +177,26 @@ def test_the_standard_helper_proposes_next_years_standard(api_of):
     data = r.json()
     assert data["low_fen"] <= data["formula_fen"] <= data["high_fen"]
     assert data["monthly_fen"] >= data["formula_fen"]
+
+
+def test_no_parameter_speaks_english_to_staff_or_families():
+    """Issue 14 items 8 and 9: sources and descriptions of the parameters reach the 救助标准
+    page and the notices' 计算依据; they are Chinese citations, not developer notes."""
+    import re
+
+    from jiuzhu.rules.parameters import ParameterStore, display_value
+
+    store = ParameterStore.from_directory()
+    leaks = []
+    for name in store.names():
+        definition = store.definition(name)
+        if re.search(r"[A-Za-z]", definition.description):
+            leaks.append(f"{name}: {definition.description}")
+        for versions in definition.versions.values():
+            for v in versions:
+                if re.search(r"[A-Za-z]", v.source):
+                    leaks.append(f"{name}: {v.source}")
+                shown = display_value(v.value, definition.unit)
+                if re.search(r"True|False|[A-Za-z_]{2,}|\d分", shown):
+                    leaks.append(f"{name}: {shown}")
+    assert leaks == []

@@ -176,9 +176,9 @@ def test_it_answers_401_without_a_token(world, client):
 
 def test_it_answers_403_for_a_role_that_may_not_register(api_of, new_id):
     r = post(api_of("tez_viewer"), "/api/v1/households", family(new_id))
-    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert r.status_code == 403 and r.json()["code"] == "read_only"  # 监督/只读 (issue 14 item 10)
     r = post(api_of("tez_yibao"), "/api/v1/households", family(new_id))
-    assert r.status_code == 403
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
 
 
 def test_a_department_user_sees_no_registry_rows(api_of, household_in):
