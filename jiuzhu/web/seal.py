@@ -9,13 +9,16 @@ production installs the certificate its CA issued (see docs/decisions.md).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +27,7 @@ from django.utils import timezone
 
 from jiuzhu.audit.models import SignedDocument
 
+T = TypeVar("T")
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
 
 
@@ -109,8 +113,23 @@ def signer() -> Any:
     return _signer(str(key_file), str(cert_file), cert_file.stat().st_mtime)
 
 
+def _outside_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko's synchronous calls run their own event loop (``asyncio.run``), which fails in
+    a thread that already runs one (an async view, Playwright in a test): there, a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def sign(pdf: bytes, *, reason: str) -> bytes:
     """A PAdES signature over the whole PDF (incremental update)."""
+    return _outside_event_loop(lambda: _sign(pdf, reason))
+
+
+def _sign(pdf: bytes, reason: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -188,6 +207,10 @@ class CopyCheck:
 
 def signature_valid(data: bytes) -> bool:
     """The PDF carries a signature by our certificate that covers the whole file, intact."""
+    return _outside_event_loop(lambda: _signature_valid(data))
+
+
+def _signature_valid(data: bytes) -> bool:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel

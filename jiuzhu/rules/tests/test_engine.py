@@ -131,7 +131,7 @@ def test_it_marks_illustrative_standards_as_such() -> None:
     for kind in ("urban", "rural"):
         for area in ("37", "3704", "370405", "370404", "370481", "370321"):
             v = STORE.lookup(f"dibao.standard.{kind}", area, ON)
-            assert "illustrative demo value" in v.source
+            assert "示例值" in v.source and "演示" in v.source
 
 
 def test_it_keeps_at_least_two_dated_standards_per_demo_county() -> None:

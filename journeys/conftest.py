@@ -1,0 +1,155 @@
+"""Shared steps of the journeys: what each role does, in the order a county lives it.
+
+A journey moves the clock with ``time_machine`` (the county's calendar: Asia/Shanghai) and
+drives each step as the role would: through the API with that role's session, or through the
+actions the pages call. Money is read where the family and the bank read it: the notice PDF,
+the roster line, the bank file line and the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from jiuzhu.applications.tests.conftest import png, png_b64, signed_intake  # noqa: F401  (fixtures)
+from jiuzhu.payments.tests.conftest import approved_case, result_csv, set_account  # noqa: F401
+
+CST = ZoneInfo("Asia/Shanghai")
+CLERK, APPROVER, VERIFIER, COUNTY, ADMIN, VIEWER = (
+    "tez_zhangshanzi",
+    "tez_zhangshanzi_sp",
+    "tez_hecha",
+    "tez_county",
+    "tez_admin",
+    "tez_viewer",
+)
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[str], None]]:
+    """``clock("2026-10-09 09:30")`` puts the county's clock there (it ticks on from there)."""
+    current: list[Any] = []
+
+    def go(when: str) -> None:
+        if current:
+            current.pop().stop()
+        traveller = time_machine.travel(dt.datetime.fromisoformat(when).replace(tzinfo=CST), tick=True)
+        traveller.start()
+        current.append(traveller)
+
+    yield go
+    if current:
+        current.pop().stop()
+
+
+def pdf_text(data: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        out = subprocess.run(["pdftotext", "-raw", fh.name, "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def notice_text(notice: Any) -> str:
+    from jiuzhu.registry.storage import path_of
+
+    with open(path_of(notice.document.storage_name), "rb") as fh:
+        return pdf_text(fh.read())
+
+
+def yuan(fen: int) -> str:
+    """As a notice prints it: ``1,234.00元``."""
+    return f"{fen / 100:,.2f}元"
+
+
+def act(client: Any, app_id: int, name: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
+    r = client.post(
+        f"/api/v1/applications/{app_id}/actions/{name}", json.dumps(body or {}), content_type="application/json"
+    )
+    assert r.status_code == status, (name, r.status_code, r.content.decode()[:400])
+    return r.json()
+
+
+def post(client: Any, url: str, body: dict[str, Any] | None = None) -> Any:
+    return client.post(url, json.dumps(body or {}), content_type="application/json")
+
+
+def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = None) -> Any:
+    """入户调查 by two staff and 一键核对 by the verification centre, then 提交审核."""
+    from jiuzhu.applications import actions
+    from jiuzhu.verification.actions import run_verification
+
+    clerk = world.user(CLERK)
+    actions.start_investigation(clerk, app)
+    actions.record_investigation(
+        clerk,
+        app,
+        visited_on=dt.datetime.now(CST).date(),
+        investigators="王明、李红",
+        housing="自有砖瓦房两间，年久失修",
+        living_conditions="家庭收入低，生活困难",
+        labour="户主务农",
+        health="家庭成员健康",
+        facts=facts if facts is not None else {k: v for k, v in app.facts.items() if k != "temporary"},
+    )
+    run_verification(world.user(VERIFIER), household=app.household, program=app.program, application=app)
+    actions.submit_review(clerk, app)
+    app.refresh_from_db()
+    return app
+
+
+def pay_month(world: Any, month: dt.date, area: str = "370405") -> tuple[Any, Any]:
+    """The county generates, checks and locks the month's roster (the administrator confirms),
+    exports the bank file and imports the bank's result: what a month of payment is."""
+    from jiuzhu.payments import actions
+
+    county, admin = world.user(COUNTY), world.user(ADMIN)
+    roster = actions.generate_roster(county, area_code=area, month=month)
+    for line in roster.lines.exclude(exceptions=[]):
+        blocking = {"no_account", "deceased", "ineligible"} & set(line.exceptions)
+        actions.resolve_line(county, line, decision="hold" if blocking else "pay", note="核实无误")
+    assert actions.check_roster(county, roster)["status"] == "checked"
+    actions.request_lock(county, roster)
+    roster = actions.confirm_lock(admin, roster)
+    batch, _, _ = actions.export_bank_file(county, roster)
+    actions.import_bank_results(county, batch, file_name=f"回盘{month:%Y%m}.csv", data=result_csv(batch))
+    return roster, batch
+
+
+def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable[[str], None]) -> Any:
+    """October 2026: the family applies at the window with ID cards only, is visited and
+    verified, the town approves, the village publishes; no objection."""
+    from jiuzhu.applications import actions
+    from jiuzhu.applications.config import apply_preset
+    from jiuzhu.applications.models import ProcedureConfig
+
+    apply_preset(ProcedureConfig.objects.get(county_code="370405"), "devolved").save()
+    clock("2026-10-09 09:30")
+    intake = make_intake()
+    app = intake.applications.get()
+    assert app.state == "accepted" and intake.notices.filter(kind="receipt").exists()
+    clock("2026-10-14 10:00")
+    facts = {k: v for k, v in app.facts.items() if k != "temporary"}
+    facts["members"] = [dict(m, incomes={"wage": 60000}) if i == 0 else m for i, m in enumerate(facts["members"])]
+    app = investigate_and_verify(world, app, facts)
+    assert app.state == "reviewing"
+    clock("2026-10-20 15:00")
+    actions.approve(world.user(APPROVER), app, note="经审核符合条件")
+    app.refresh_from_db()
+    assert app.state == "publicizing" and app.publicity_end is not None
+    assert app.publicity_end - dt.date(2026, 10, 20) >= dt.timedelta(days=6)  # 7 days on the village board
+    clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
+    actions.close_publicity(world.user(CLERK), app)
+    app.refresh_from_db()
+    assert app.state == "approved" and app.start_month == dt.date(2026, 11, 1)
+    set_account(app.household.members.get(relation="self"), "6228480012345678901")
+    return app

@@ -1,0 +1,119 @@
+"""临时救助 journeys: a fire at night (急难, 先行救助 within 24 hours from the town's reserve,
+then registration), and a family crushed by medical bills (支出型) whose aid is above the
+town's limit, goes to the county and to 一事一议. Seeds 003 and 004; STD-5, STD-6, WF-3, WF-17,
+PRG-7, DOC-14, FND-4.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from journeys.conftest import APPROVER, CLERK, COUNTY, act, investigate_and_verify, notice_text, png, post, yuan
+
+pytestmark = [pytest.mark.journey, pytest.mark.django_db]
+
+
+def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world, household_in, api_of, clock):
+    """Friday 22:40 the house burns; the town pays 800 元 from its reserve before the clock's 24
+    hours run out (shown in hours, not a calendar date), registers the case on Monday within the
+    county's working days, and the reserve's passbook and the ledger agree with the notice."""
+    from jiuzhu.applications.models import Application, CaseDeadline
+    from jiuzhu.applications.tests.conftest import png_b64
+    from jiuzhu.payments import actions as payments
+    from jiuzhu.payments.models import ReserveEntry
+
+    clock("2026-11-02 09:00")
+    county = world.user(COUNTY)
+    fund = payments.open_reserve(county, town_code="370405101")
+    payments.top_up_reserve(county, fund, amount_fen=5_000_000)
+    h = household_in("张山子镇")
+    head = h.members.get(relation="self")
+    clerk = api_of(CLERK)
+
+    clock("2026-11-06 22:40")  # a Friday night
+    r = post(
+        clerk,
+        "/api/v1/applications",
+        {
+            "household_id": h.id,
+            "programs": ["temporary"],
+            "temporary_kind": "emergency",
+            "emergency_event": "fire",
+            "documents_provided": ["急难事由说明"],
+            "commitment": {"person_id": head.id, "image_base64": png_b64(9)},
+        },
+    )
+    assert r.status_code == 201, r.content.decode()
+    app_id = r.json()["applications"][0]["id"]
+    clock_step = CaseDeadline.objects.get(application_id=app_id, step="advance")
+    hours = (clock_step.due_at - Application.objects.get(pk=app_id).accepted_at).total_seconds() / 3600
+    assert round(hours, 3) == 24  # the 急难 clock runs in hours
+
+    clock("2026-11-07 08:15")  # Saturday morning, 9.5 hours later
+    paid = act(clerk, app_id, "advance_pay", {"amount_fen": 80000})
+    assert paid["state"] == "advance_paid"
+    clock("2026-11-09 10:00")  # Monday
+    done = act(clerk, app_id, "register_formally")
+    assert done["state"] == "approved" and done["amount_fen"] == 80000
+    app = Application.objects.get(pk=app_id)
+    advance = notice_text(app.notices.get(kind="advance"))
+    assert yuan(80000) in advance
+    drawn = ReserveEntry.objects.get(fund=fund, application=app)
+    assert abs(drawn.amount_fen) == 80000 and drawn.balance_after_fen == 5_000_000 - 80000
+    assert payments.reserve_balance(fund) == 5_000_000 - 80000
+
+
+def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_matter_one_meeting(
+    world, signed_intake, api_of, clock
+):
+    """A father on dialysis, 40,000 元 paid out of pocket in a year. The town may approve up to
+    3,000 元: it cannot approve, it escalates (报县级审批); the county holds 一事一议 and decides
+    20,000 元, above the ordinary band of 12 × 1,000 元 and within its ceiling; the notice,
+    the decision and the rules engine's result say the same amount."""
+    from jiuzhu.applications import actions
+    from jiuzhu.applications.config import apply_preset
+    from jiuzhu.applications.models import Application, ProcedureConfig
+
+    apply_preset(ProcedureConfig.objects.get(county_code="370405"), "devolved").save()
+    clock("2026-10-12 09:00")
+    intake = signed_intake(
+        programs=("temporary",), temporary_kind="illness", documents_provided=["医疗费用票据（自付部分）"]
+    )
+    app = intake.applications.get()
+    facts = {k: v for k, v in app.facts.items() if k != "temporary"}
+    facts["members"] = [dict(m, medical_oop_fen=4_000_000) if i == 0 else m for i, m in enumerate(facts["members"])]
+    clock("2026-10-15 10:00")
+    app = investigate_and_verify(world, app, facts)
+
+    approver, county = api_of(APPROVER), api_of(COUNTY)
+    refused = act(approver, app.id, "approve", status=409)
+    assert refused["code"] == "needs_higher_approval" and "报县级审批" in refused["message"]
+    act(approver, app.id, "escalate", {"reason": "测算金额超过镇级审批限额，家庭困难特别严重"})
+    app.refresh_from_db()
+    assert app.state == "county_review"
+    # the town may no longer decide; the county may
+    assert act(approver, app.id, "approve", status=403)["code"] == "permission_denied"
+
+    clock("2026-10-22 14:00")
+    record = actions.record_special_deliberation(
+        world.user(COUNTY),
+        app,
+        held_on=__import__("datetime").date(2026, 10, 22),
+        participants=["李局长", "王科长", "赵主任", "张山子镇孙镇长"],
+        hardship="户主尿毒症长期透析，近12个月自付医疗费用4万元，家庭无其他收入",
+        minutes="经集体研究，同意按一事一议将临时救助金额提高至2万元",
+        decided_amount_fen=2_000_000,
+        signature=actions.SignatureIn(0, png(12), "scan"),
+    )
+    assert record.ordinary_max_fen == 1_200_000 and record.ceiling_fen >= 2_000_000
+    act(county, app.id, "approve", {"note": "同意一事一议决定"})
+    app.refresh_from_db()
+    assert app.amount_fen == 2_000_000 and app.state == "publicizing"
+    clock(f"{app.publicity_end.isoformat()} 09:00")
+    clock(f"{(app.publicity_end + __import__('datetime').timedelta(days=1)).isoformat()} 09:00")
+    act(api_of(CLERK), app.id, "close_publicity")
+    app = Application.objects.get(pk=app.id)
+    assert app.state == "approved"
+    notice = notice_text(app.notices.get(kind="approval"))
+    assert "一事一议" in notice and yuan(2_000_000) in notice and "贰万元整" in notice
+    assert actions.evaluate(app)["monthly_amount_fen"] == 2_000_000
