@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -102,9 +103,26 @@ def _signature(request: HttpRequest, key: str, person_id: int) -> actions.Signat
 
 @login_required
 def intake_view(request: HttpRequest) -> HttpResponse:
-    """一门受理: look up by ID number (一证申请), screen, record the application with signatures."""
-    raw = (request.GET.get("id_number") or request.POST.get("id_number") or "").strip()
-    context: dict[str, Any] = {"id_number": raw}
+    """一门受理: look up by ID number (一证申请), screen, record the application with signatures.
+
+    The number is posted and the page continues at ``?household=…``: no ID number in a URL
+    (issue 19 item 5); every lookup is audited."""
+    if request.method == "POST" and request.POST.get("lookup"):
+        from jiuzhu.registry.actions import look_up_by_id
+
+        raw = request.POST.get("id_number", "").strip()
+        context: dict[str, Any] = {"id_number": raw}
+        try:
+            found = look_up_by_id(request.user, raw)
+        except DomainError as exc:
+            context["lookup_error"] = exc.message
+        else:
+            if found is not None and found.household_id:
+                return redirect(f"{reverse('applications:intake')}?household={found.household_id}")
+            context["not_found"] = True
+        return render(request, "applications/intake.html", context)
+    raw = request.POST.get("id_number", "").strip()  # the intake form posts it; never read from the URL
+    context = {"id_number": raw}
     household = person = None
     if request.GET.get("household"):
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=request.GET["household"])

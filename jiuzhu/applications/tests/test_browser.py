@@ -135,7 +135,9 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(
     head = household.members.get(relation="self")
     base = live_server.url
     clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
-    clerk.goto(f"{base}/applications/new/?id_number={unseal('id_number', head.id_number_enc)}")
+    clerk.goto(f"{base}/applications/new/")
+    clerk.get_by_label("申请人身份证号码").fill(unseal("id_number", head.id_number_enc))
+    clerk.get_by_role("button", name="查询").click()
     for box in clerk.locator("input[name=programs]:checked").all():
         box.uncheck()
     clerk.locator("input[name=programs][value=temporary]").check()

@@ -256,8 +256,12 @@ def test_the_intake_page_takes_an_application(client_of, household_in):
     h = household_in("张山子镇")
     head = h.members.get(relation="self")
     c = client_of("tez_zhangshanzi")
-    page = c.get("/applications/new/", {"id_number": unseal("id_number", head.id_number_enc)})
+    looked_up = c.post("/applications/new/", {"lookup": "1", "id_number": unseal("id_number", head.id_number_enc)})
+    assert looked_up.status_code == 302 and looked_up["Location"].endswith(f"?household={h.id}")  # no ID in the URL
+    page = c.get(looked_up["Location"])
     assert page.status_code == 200 and head.name in page.content.decode()
+    ignored = c.get("/applications/new/", {"id_number": unseal("id_number", head.id_number_enc)})
+    assert head.name not in ignored.content.decode()  # a number in the URL is not looked up
     adults = [m for m in h.members.all() if m.age >= 18]
     data = {
         "id_number": unseal("id_number", head.id_number_enc),
