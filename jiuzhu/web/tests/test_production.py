@@ -204,3 +204,14 @@ def test_every_response_carries_the_security_headers(client):
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy and "object-src 'none'" in policy
     assert "camera=()" in r["Permissions-Policy"] and r["X-Content-Type-Options"] == "nosniff"
     assert r["X-Frame-Options"] == "DENY" and r["Referrer-Policy"] == "same-origin"
+
+
+def test_error_pages_speak_chinese(client, world):
+    """Issue 19 item 1 / issue 14 item 9: 400 and the CSRF refusal in Chinese, not Django's English."""
+    from django.test import Client
+
+    bad_host = client.get("/", HTTP_HOST="evil.example.com")
+    assert bad_host.status_code == 400 and "请求有误" in bad_host.content.decode()
+    csrf = Client(enforce_csrf_checks=True).post("/login/", {"username": "x", "password": "y"})
+    assert csrf.status_code == 403 and "页面已过期" in csrf.content.decode()
+    assert "verification failed" not in csrf.content.decode() and "Forbidden" not in csrf.content.decode()
