@@ -181,7 +181,14 @@ def run_roster(run_id: int) -> RosterRun:
     if run.status == "done":
         return run
     by = run.requested_by or SystemActor("系统（花名册生成）")
-    RosterRun.objects.filter(pk=run.pk).update(status="running", phase="开始", attempts=F("attempts") + 1)
+    # claimed with its worker in one statement: a kill right after still leaves a recoverable run
+    RosterRun.objects.filter(pk=run.pk).update(
+        status="running",
+        phase="开始",
+        attempts=F("attempts") + 1,
+        worker=jobs.this_worker(),
+        heartbeat_at=timezone.now(),
+    )
 
     def progress(phase: str, done: int, total: int) -> None:
         RosterRun.objects.filter(pk=run.pk).update(phase=phase[:32], done=done, total=total)

@@ -452,6 +452,8 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
         started_at=run.started_at or timezone.now(),
         total=run.done + len(cases),
         attempts=F("attempts") + 1,
+        worker=jobs.this_worker(),  # claimed with its worker: a kill right after stays recoverable
+        heartbeat_at=timezone.now(),
     )
     run.refresh_from_db()
     actor = run.started_by or SystemActor("系统（批量复核）")
