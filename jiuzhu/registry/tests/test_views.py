@@ -181,7 +181,7 @@ def test_a_100_mb_api_upload_gets_json(api_of, household_in):
 def test_the_detail_page_shows_the_history(client_of, household_in):
     h = household_in("张山子镇")
     page = client_of("tez_zhangshanzi").get(f"/households/{h.id}/").content.decode()
-    assert "registry.household.create" in page
+    assert "登记家庭" in page and "registry.household.create" not in page  # by name (issue 14 item 9)
 
 
 def test_the_edit_form_saves_and_audits(client_of, household_in):

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from jiuzhu.core.money import format_yuan
+
 register = template.Library()
 
 LABELS = {
@@ -48,7 +50,11 @@ LABELS = {
 }
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, key: str = "") -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key.endswith("_fen") and isinstance(value, int):
+        return format_yuan(value)
     if isinstance(value, str):
         return value or "（空）"
     if value is None:
@@ -57,12 +63,20 @@ def _text(value: Any) -> str:
 
 
 @register.filter
+def action_label(action: str) -> str:
+    """``applications.approve`` → ``审批（确认）``: no code on a staff page (issue 14 item 9)."""
+    from jiuzhu.audit.labels import action_label as label
+
+    return label(action)
+
+
+@register.filter
 def changes_text(changes: dict[str, Any]) -> str:
     parts = []
     for key, value in (changes or {}).items():
         label = LABELS.get(key, key)
         if isinstance(value, list) and len(value) == 2 and not any(isinstance(v, dict) for v in value):
-            parts.append(f"{label}：{_text(value[0])} → {_text(value[1])}")
+            parts.append(f"{label}：{_text(value[0], key)} → {_text(value[1], key)}")
         else:
-            parts.append(f"{label}：{_text(value)}")
+            parts.append(f"{label}：{_text(value, key)}")
     return "；".join(parts)
