@@ -33,6 +33,16 @@ def _test_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     cipher.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_holiday_years() -> Iterator[None]:
+    """The entered-years cache must not outlive a test's rolled-back rows."""
+    from jiuzhu.holidays.calendar import forget_entered_years
+
+    forget_entered_years()
+    yield
+    forget_entered_years()
+
+
 class World:
     """The demo areas, departments and users, built fast (bulk, pre-hashed password)."""
 
@@ -103,11 +113,9 @@ def build_world() -> World:
     for user in User.objects.filter(is_staff=True):
         user.user_permissions.set(perms)
     from jiuzhu.applications.config import load_demo_configs
-    from jiuzhu.holidays.provisional import load_provisional_2027
     from jiuzhu.programs.catalog import sync_catalog
 
     load_demo_configs()
-    load_provisional_2027()
     sync_catalog()
     return World()
 

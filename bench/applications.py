@@ -68,10 +68,8 @@ def worker(cases: int, intakes: int) -> None:
     demo.load_departments()
     demo.load_users()
     from jiuzhu.applications.config import load_demo_configs
-    from jiuzhu.holidays.provisional import load_provisional_2027
 
     load_demo_configs()
-    load_provisional_2027()
     villages = list(demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True))
     gen = demo._Generator(seed=11)
     households = cases // 2 + intakes * 30  # extra families spread over all villages, for intakes

@@ -65,7 +65,6 @@ def worker(cases: int) -> None:
     from jiuzhu.applications.models import Application, Intake
     from jiuzhu.areas.models import Area
     from jiuzhu.core.idnumber import make_id_number
-    from jiuzhu.holidays.provisional import load_provisional_2027
     from jiuzhu.payments import actions
     from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine
     from jiuzhu.programs.engine import parameter_store
@@ -78,7 +77,6 @@ def worker(cases: int) -> None:
     demo.load_departments()
     demo.load_users()
     load_demo_configs()
-    load_provisional_2027()
     county, admin = User.objects.get(username="tez_county"), User.objects.get(username="tez_admin")
     villages = list(Area.objects.filter(level="village", code__startswith="370405").values_list("code", "urban_rural"))
     rng = random.Random(7)

@@ -35,6 +35,7 @@ from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
 from jiuzhu.verification.api import router as verification_router
 from jiuzhu.verification.api import sources_router
+from jiuzhu.web.api import router as work_router
 
 
 def docs_need_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -85,6 +86,7 @@ api.add_router("/households", referral_households_router)
 api.add_router("/payments", payments_router)
 api.add_router("/funds", funds_router)
 api.add_router("", accounts_router)
+api.add_router("", work_router)
 
 _PYDANTIC_MESSAGES = {
     "missing": "缺少必填字段",

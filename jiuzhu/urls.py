@@ -14,6 +14,7 @@ admin.site.site_title = "救助系统管理"
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("work/", web_views.my_work, name="my_work"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from jiuzhu.accounts.auth import actor
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import InvalidInput, NotFound
+from jiuzhu.holidays.calendar import is_provisional
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 
@@ -55,6 +56,7 @@ class DeadlineOut(Schema):
     started_on: dt.date
     due_on: dt.date
     met_on: dt.date | None
+    due_provisional: bool = Field(False, description="截止日期按暂估节假日安排计算（该年度安排尚未录入）")
     hours: int | None = Field(None, description="时限按小时计（如急难先行救助24小时）时的小时数")
     due_at: dt.datetime | None = Field(None, description="按小时计的截止时间")
     met_at: dt.datetime | None = Field(None, description="完成时间")
@@ -110,6 +112,7 @@ class ApplicationOut(Schema):
     applicant_id: int
     area_code: str
     due_on: dt.date
+    due_provisional: bool = Field(description="办结时限按暂估节假日安排计算（该年度安排尚未录入，录入后自动重算）")
     missing_documents: list[dict[str, str]]
     staff_relative: bool
     decision: str
@@ -153,6 +156,7 @@ def application_out(app: Application, user: Any) -> dict[str, Any]:
         "applicant_id": app.applicant_id,
         "area_code": app.area_code,
         "due_on": app.due_on,
+        "due_provisional": is_provisional(app.due_on),
         "missing_documents": app.missing_documents,
         "staff_relative": app.staff_relative_of_id is not None,
         "decision": app.decision,
@@ -296,6 +300,7 @@ def list_(
             "program": a.program,
             "state": a.state,
             "due_on": a.due_on.isoformat(),
+            "due_provisional": is_provisional(a.due_on),
             "area_code": a.area_code,
             "head_name": a.household.head_name,
         }

@@ -247,6 +247,13 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
         return f"{self.label} 截止{self.due_display}"
 
     @property
+    def due_provisional(self) -> bool:
+        """Counted with the provisional calendar (暂估): the year's schedule is not entered."""
+        from jiuzhu.holidays.calendar import is_provisional
+
+        return self.due_at is None and is_provisional(self.due_on)
+
+    @property
     def due_display(self) -> str:
         """``2026-11-25 22:00`` for a clock in hours, ``2026-11-25`` for one in days."""
         if self.due_at is not None:

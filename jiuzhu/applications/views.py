@@ -221,7 +221,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deliberations": app.deliberations.all(),
         "special": SpecialDeliberation.objects.filter(application=app).first(),
         "escalation": _escalation(app),
-        "requests": app.verification_requests.all(),
+        "requests": app.verification_requests.select_related("report"),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
         "failed_tests": failed,

@@ -12,6 +12,7 @@ ACTION_LABELS: dict[str, str] = {
     "applications.special_deliberation": "一事一议",
     "areas.import": "导入行政区划",
     "audit.signed_document.revoke": "作废电子文书",
+    "holidays.recompute": "按节假日安排重算办理时限",
     "funds.charity.inflow": "慈善资金收入",
     "funds.charity.open": "开立慈善资金账户",
     "funds.charity.outflow": "慈善资金支出",

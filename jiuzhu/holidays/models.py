@@ -10,9 +10,17 @@ from django.db import models
 
 
 class HolidayYear(models.Model):  # 年度节假日安排 (国务院办公厅通知)
+    """Entering a year makes its schedule official (no more 暂估). The 13 statutory days are
+    always off; the notice's further days off and 调休 working days are ``DayOverride`` rows."""
+
     year = models.PositiveSmallIntegerField("年度", primary_key=True)
     source = models.CharField("依据文件", max_length=200, help_text="如：国办发明电〔2025〕7号")
-    note = models.TextField("说明", blank=True)
+    note = models.TextField(
+        "说明",
+        blank=True,
+        help_text="法定节假日（元旦、春节、清明、劳动节、端午、中秋、国庆）系统自动计入；"
+        "请在“节假日调整”中录入通知另行安排的放假日和调休上班日。",
+    )
 
     class Meta:
         ordering = ["-year"]

@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     can = user.has_perm_code
-    items = [("home", "首页", True)]
+    items = [("home", "首页", True), ("my_work", "我的待办", True)]
     items += [
         ("applications:intake", "受理申请", can("applications.intake") or user.is_superuser),
         ("applications:list", "救助申请", can("registry.view") or user.is_superuser),

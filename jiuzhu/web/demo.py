@@ -22,7 +22,6 @@ from jiuzhu.applications.config import load_demo_configs
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
 from jiuzhu.core.idnumber import make_id_number
-from jiuzhu.holidays.provisional import load_provisional_2027
 from jiuzhu.programs.catalog import sync_catalog
 from jiuzhu.registry.importer import import_rows
 from jiuzhu.registry.models import Person
@@ -335,7 +334,6 @@ def load_demo() -> dict[str, int]:
         load_users()
         programs = sync_catalog()
         load_demo_configs()
-        load_provisional_2027()
     households = load_households()
     load_demo_sources()  # 核对: department files for the demo households, authorizations, requests
     load_reserves()

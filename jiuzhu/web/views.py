@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +10,10 @@ from django.utils import timezone
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.registry.models import Household, Person
+
+from .work import work_for
+
+HOME_WORK_ROWS = 10
 
 
 @login_required
@@ -46,6 +51,31 @@ def home(request: HttpRequest) -> HttpResponse:
         context["referrals_open"] = referrals.count()
         context["referrals_overdue"] = referrals.filter(due_on__lt=today).count()
         context["referrals_escalated"] = referrals.filter(escalated_at__isnull=False).count()
+    work = work_for(user)
+    context["work"] = work[:HOME_WORK_ROWS]
+    context["work_count"] = len(work)
+    context["work_overdue"] = sum(i.overdue for i in work)
+    if user.has_perm("holidays.add_holidayyear"):
+        from jiuzhu.holidays.calendar import missing_next_year
+
+        context["calendar_missing_year"] = missing_next_year(timezone.localdate())
     if user.has_perm_code("audit.view") and user.area is not None:
         context["recent"] = AuditEntry.objects.visible_to(user).order_by("-id")[:10]
     return render(request, "home.html", context)
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """我的待办: everything waiting for this user, nearest deadline first, 50 a page."""
+    items = work_for(request.user)
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "work.html",
+        {
+            "page": page,
+            "work": page.object_list,
+            "work_count": len(items),
+            "work_overdue": sum(i.overdue for i in items),
+        },
+    )

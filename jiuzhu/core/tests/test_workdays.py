@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from jiuzhu.core.workdays import CalendarDataMissing, WorkingCalendar
+from jiuzhu.core.workdays import WorkingCalendar, statutory_holidays
 
 D = dt.date
 cal = WorkingCalendar()
@@ -46,11 +46,21 @@ def test_it_counts_working_days_between_dates():
     assert cal.working_days_between(D(2026, 10, 8), D(2026, 9, 30)) == -1
 
 
-def test_it_refuses_a_year_without_data():
-    with pytest.raises(CalendarDataMissing) as exc:
-        cal.add_working_days(D(2026, 12, 28), 10)
-    assert exc.value.year == 2027
-    assert "2027年" in exc.value.message
+def test_a_year_without_data_is_counted_provisionally_not_refused():
+    """Issue 14 item 13 (WF-3): intake in late December must not fail; 2027 is estimated."""
+    assert cal.is_provisional(D(2027, 1, 4)) and not cal.is_provisional(D(2026, 12, 31))
+    # 2026-12-28 (Mon) + 10 working days: 12/29,30,31, 1/1 元旦 off, 1/4…1/8, 1/11, 1/12 → 2027-01-12
+    assert cal.add_working_days(D(2026, 12, 28), 10) == D(2027, 1, 12)
+    # 春节 2027: 除夕 2/5 (Fri) to 初三 2/8 (Mon) are off.
+    assert [cal.is_working_day(D(2027, 2, d)) for d in (4, 5, 8, 9)] == [True, False, False, True]
+
+
+def test_statutory_days_agree_with_the_official_schedules_we_have():
+    """The provisional rule reproduces the statutory days of 2025 and 2026 (国务院令第795号)."""
+    for year in (2025, 2026):
+        days = statutory_holidays(year)
+        assert len(days) == 13
+        assert all(not cal.is_working_day(d) for d in days), year
 
 
 def test_an_override_wins_over_the_package():

@@ -1,0 +1,200 @@
+"""我的待办: what waits for this user, nearest deadline first (issue 14 item 17).
+
+Work finds the person: a case whose next step the workflow table gives this user (an
+approver's decisions, a clerk's investigations and 公示 to close, a village assistant's
+visits, the county's escalated cases), a verifier's pending 核对 requests, a department's
+referrals, a town's paper referrals and due reviews (复核).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+# Side steps every open case allows; they are not what a case is waiting for.
+SIDE_STEPS = frozenset(
+    {"withdraw", "extend", "reinvestigate", "return_for_documents", "refuse", "object", "reject", "resubmit"}
+)
+# The states in which a role can hold a case's next step (narrows the query before the table decides).
+STATES_BY_ROLE = {
+    "town_clerk": ("accepted", "returned", "investigating", "publicizing", "deliberating", "advance_paid"),
+    "town_approver": (
+        "accepted",
+        "returned",
+        "investigating",
+        "reviewing",
+        "publicizing",
+        "deliberating",
+        "decision_pending",
+        "advance_paid",
+    ),
+    "village_assistant": ("investigating",),
+    "county_officer": ("reviewing", "county_review", "publicizing", "decision_pending"),
+}
+SCAN_LIMIT = 300  # open cases read per role, nearest deadline first
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    kind: str  # application | verification | referral | review
+    kind_label: str
+    title: str
+    step: str
+    due_on: dt.date | None
+    due_at: dt.datetime | None
+    overdue: bool
+    url: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sort_key(item: WorkItem) -> tuple[dt.date, dt.datetime]:
+    far = dt.date.max
+    return (item.due_on or far, item.due_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+
+
+def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
+    from jiuzhu.applications import workflow
+    from jiuzhu.applications.config import config_for
+    from jiuzhu.applications.models import Application, CaseDeadline
+
+    states = STATES_BY_ROLE.get(user.role)
+    if not states:
+        return []
+    apps = (
+        Application.objects.visible_to(user)
+        .filter(state__in=states)
+        .select_related("household")
+        .prefetch_related(Prefetch("deadlines", queryset=CaseDeadline.objects.open(), to_attr="open_deadlines"))
+        .order_by("due_on", "id")[:SCAN_LIMIT]
+    )
+    configs: dict[str, Any] = {}
+    items = []
+    for app in apps:
+        if app.state == "publicizing" and app.publicity_end and app.publicity_end >= today:
+            continue  # 公示 still running: nothing to do until it ends
+        if app.county_code not in configs:
+            configs[app.county_code] = config_for(app.county_code)
+        steps = [t for t in workflow.allowed(app, configs[app.county_code], user) if t.name not in SIDE_STEPS]
+        if user.role == "village_assistant":
+            steps = [t for t in steps if t.name == "record_investigation"]
+        if not steps:
+            continue
+        deadline = min(app.open_deadlines, key=lambda d: (d.due_at is None, d.due_at or now, d.due_on), default=None)
+        due_on = deadline.due_on if deadline else app.due_on
+        due_at = deadline.due_at if deadline else None
+        overdue = (due_at < now) if due_at else due_on < today
+        items.append(
+            WorkItem(
+                kind="application",
+                kind_label="救助申请",
+                title=f"{app.household.head_name}户 · {app.program_label} · {app.number}",
+                step="、".join(dict.fromkeys(t.label for t in steps)),
+                due_on=due_on,
+                due_at=due_at,
+                overdue=overdue,
+                url=app.get_absolute_url(),
+            )
+        )
+    return items
+
+
+def _verifications(user: Any, today: dt.date) -> list[WorkItem]:
+    from jiuzhu.verification.models import VerificationRequest
+
+    if not user.has_perm_code("verification.run"):
+        return []
+    rows = (
+        VerificationRequest.objects.visible_to(user)
+        .filter(status="pending")
+        .select_related("household", "application")
+        .order_by("requested_at", "id")[:SCAN_LIMIT]
+    )
+    items = []
+    for r in rows:
+        due = None
+        if r.application is not None:
+            due = (
+                r.application.deadlines.open().filter(step="investigation").values_list("due_on", flat=True).first()
+                or r.application.due_on
+            )
+        items.append(
+            WorkItem(
+                kind="verification",
+                kind_label="经济状况核对",
+                title=f"{r.household.head_name}户 · 委托于{timezone.localtime(r.requested_at):%Y-%m-%d}",
+                step="出具核对报告",
+                due_on=due,
+                due_at=None,
+                overdue=due is not None and due < today,
+                url=reverse("verification:household", args=[r.household_id]),
+            )
+        )
+    return items
+
+
+def _referrals(user: Any, today: dt.date) -> list[WorkItem]:
+    from jiuzhu.referrals.models import Referral
+
+    qs = Referral.objects.visible_to(user).open().select_related("program", "household")
+    if user.is_department_user:
+        if not user.has_perm_code("referrals.handle"):
+            return []
+        steps = {"open": "接收派单", "accepted": "办理并回复结果", "info_requested": "等待镇街补充信息"}
+    elif user.has_perm_code("referrals.create") and user.area is not None and user.area.level == "town":
+        qs = qs.filter(channel="paper") | qs.filter(status="info_requested")
+        steps = {"open": "登记线下转办回复", "accepted": "登记线下转办回复", "info_requested": "补充派单信息"}
+    else:
+        return []
+    return [
+        WorkItem(
+            kind="referral",
+            kind_label="一体联动派单",
+            title=f"{r.household.head_name}户 · {r.program.name} · {r.number}",
+            step=steps.get(r.status, r.get_status_display()),
+            due_on=r.due_on,
+            due_at=None,
+            overdue=r.due_on < today,
+            url=reverse("referrals:detail", args=[r.pk]),
+        )
+        for r in qs.order_by("due_on", "id")[:SCAN_LIMIT]
+    ]
+
+
+def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
+    from jiuzhu.payments.models import Review
+
+    if not user.has_perm_code("payments.review") or user.area is None or user.area.level != "town":
+        return []
+    rows = Review.objects.visible_to(user).open().select_related("application__household")
+    return [
+        WorkItem(
+            kind="review",
+            kind_label="复核",
+            title=f"{r.application.household.head_name}户 · {r.application.program_label} · {r.reason}",
+            step=f"{r.get_kind_display()}（{r.get_status_display()}）",
+            due_on=r.due_on,
+            due_at=None,
+            overdue=r.due_on < today,
+            url=reverse("payments:review", args=[r.pk]),
+        )
+        for r in rows.order_by("due_on", "id")[:SCAN_LIMIT]
+    ]
+
+
+def work_for(user: Any) -> list[WorkItem]:
+    """Everything waiting for ``user``, nearest deadline first (overdue on top)."""
+    today, now = timezone.localdate(), timezone.now()
+    items = [
+        *_cases(user, today, now),
+        *_verifications(user, today),
+        *_referrals(user, today),
+        *_reviews(user, today),
+    ]
+    return sorted(items, key=_sort_key)
