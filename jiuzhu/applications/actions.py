@@ -157,11 +157,26 @@ def _facts_for(
     return facts
 
 
+def latest_report(application: Application) -> Any:
+    """The case's most recent 核对报告, or None."""
+    from jiuzhu.verification.models import Report
+
+    return Report.objects.filter(application=application).order_by("-id").first()
+
+
+def decision_facts(application: Application) -> dict[str, Any]:
+    """The facts a decision uses (issue 14 item 5, VER-12): the declaration corrected by the
+    latest 核对报告 — a department's figure where it is complete, never less than it elsewhere."""
+    from jiuzhu.verification.verified import with_verified
+
+    report = latest_report(application)
+    return with_verified(application.facts, report.content.get("verified") if report else None)
+
+
 def evaluate(application: Application, on: dt.date | None = None) -> dict[str, Any]:
     """The rules engine's result for this case's program and facts, with reasons and trace."""
-    return evaluate_household(application.area_code, on or _today(), [application.program], application.facts)[
-        application.program
-    ]
+    facts = decision_facts(application)
+    return evaluate_household(application.area_code, on or _today(), [application.program], facts)[application.program]
 
 
 def _store_signature(by: Any, household: Household, person: Person, sig: SignatureIn, label: str) -> Any:

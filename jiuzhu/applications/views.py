@@ -196,6 +196,14 @@ def intake_view(request: HttpRequest) -> HttpResponse:
     return render(request, "applications/intake.html", context)
 
 
+def _compared(app: Any) -> list[dict[str, Any]]:
+    """申报与核对对照 (issue 14 item 5): declared and verified, and what the decision uses."""
+    from jiuzhu.verification.verified import comparison
+
+    report = actions.latest_report(app)
+    return comparison(app.facts, report.content.get("verified") if report else None)
+
+
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
@@ -222,6 +230,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "special": SpecialDeliberation.objects.filter(application=app).first(),
         "escalation": _escalation(app),
         "requests": app.verification_requests.select_related("report"),
+        "compared": _compared(app),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
         "failed_tests": failed,

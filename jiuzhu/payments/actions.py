@@ -1821,13 +1821,25 @@ def start_review(by: Any, review: Review, *, facts: dict[str, Any] | None = None
     return review
 
 
+def review_facts(review: Review) -> dict[str, Any]:
+    """The household as the review finds it: as found at the visit (or as decided), corrected
+    by the review's fresh 核对报告 (issue 14 item 5: a review reads the latest report)."""
+    from jiuzhu.verification.verified import with_verified
+
+    facts = review.facts or review.application.facts
+    request = review.verification
+    report = request.report if request is not None and request.status == "done" else None
+    return with_verified(facts, report.content.get("verified") if report is not None else None)
+
+
 def review_evaluation(review: Review, on: dt.date | None = None) -> dict[str, Any]:
     app = review.application
     effective = on or add_months(month_start(_today()), 1)
-    result = evaluate_household(app.area_code, effective, [app.program], review.facts or app.facts)[app.program]
+    found = review_facts(review)
+    result = evaluate_household(app.area_code, effective, [app.program], found)[app.program]
     failed = [r["code"] for r in result["reasons"] if not r["passed"]]
     # 渐退 only when the income rose through work (income.work.* parameters; issue 14 item 14)
-    working = work_income_rose(app.area_code, effective, app.facts, review.facts or app.facts)
+    working = work_income_rose(app.area_code, effective, app.facts, found)
     return {
         "effective_month": effective.isoformat(),
         "eligible": result["eligible"],
@@ -1888,7 +1900,7 @@ def decide_review(
         effective = dt.date.fromisoformat(ev["effective_month"])
         before = current_amount(app)
         config = roster_mod.config_for(app.county_code)
-        new_facts = review.facts or app.facts
+        new_facts = review_facts(review)
         notice = None
         if outcome in ("continue", "change") and not ev["eligible"]:
             failed = "；".join(r["message"] for r in ev["reasons"] if not r["passed"])

@@ -541,6 +541,15 @@ def reviews_schedule(request: HttpRequest) -> HttpResponse:
     return redirect("payments:reviews")
 
 
+def _review_compared(review: Review) -> list[dict[str, Any]]:
+    from jiuzhu.verification.verified import comparison
+
+    request = review.verification
+    report = request.report if request is not None and request.status == "done" else None
+    facts = review.facts or review.application.facts
+    return comparison(facts, report.content.get("verified") if report is not None else None)
+
+
 @login_required
 def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
@@ -564,6 +573,7 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": OUTCOMES,
             "stop_reasons": STOP_REASONS,
             "facts_json": json.dumps(review.facts or review.application.facts, ensure_ascii=False, indent=1),
+            "compared": _review_compared(review),
         },
     )
 

@@ -14,6 +14,7 @@ from jiuzhu.rules import (
     APPROVAL_LEVELS,
     DISABILITY_TYPES,
     EMERGENCY_EVENTS,
+    INCOME_TYPES,
     LABOUR_CAPACITY,
     PROGRAMS,
     RELATIONS,
@@ -22,14 +23,8 @@ from jiuzhu.rules import (
     TEMPORARY_KINDS,
 )
 
-INCOME_FIELDS = [  # monthly, 元
-    ("wage", "工资性收入"),
-    ("business", "经营净收入"),
-    ("pension", "养老金/退休金"),
-    ("support", "赡养费等"),
-    ("transfer", "其他转移收入"),
-    ("other", "其他收入"),
-]
+# Every income type the rules engine knows (issue 14 item 5): a 基础养老金 is not a 退休金.
+INCOME_FIELDS = list(INCOME_TYPES.items())  # monthly, 元
 ASSET_MONEY = [("deposits", "存款（元）"), ("securities", "理财等金融资产（元）")]
 ASSET_COUNT = [("vehicles", "机动车（辆）"), ("houses", "住房（套）"), ("businesses", "登记企业（个）")]
 

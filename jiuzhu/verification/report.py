@@ -24,6 +24,7 @@ from jiuzhu.rules import INCOME_TYPES, PROGRAMS, RulesInputError, evaluate_one, 
 from .catalog import EXPENSE_MEASURES, STATUS_MEASURES
 from .effects import Catalog, FactRow, Measures, fetch_current, measure_person
 from .models import Authorization, Batch, PeerQuery, person_key
+from .verified import content_part as verified_part
 
 STATEMENT = (
     "本报告依据核对对象的书面授权，仅记载有关部门提供的数据及其与救助标准的比对结果，"
@@ -242,6 +243,15 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
         if not name.startswith("member.") and not isinstance(v["value"], list)
     ]
 
+    unchecked = unchecked_sources(catalog, household.county_code, now)
+    skipped = {u["source"] for u in unchecked}
+    covered = {
+        (r.kind, r.measure)
+        for pk, source in catalog.sources.items()
+        if source.active and source.code not in skipped
+        for r in catalog.rules.get(pk, [])
+    }
+
     findings = []
     for p in members:
         m = measures.get(p.pk)
@@ -374,7 +384,8 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
             for p in result.trace.get("parameters", [])
         ],
         "findings": findings,
-        "unchecked": unchecked_sources(catalog, household.county_code, now),
+        "unchecked": unchecked,
+        "verified": verified_part(members, measures, covered, on),
         "peer_results": peer_results,
         "rules_version": result.trace.get("rules_version"),
         "parameters_digest": result.trace.get("parameters_digest"),

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from jiuzhu.accounts.system import SystemActor
+from jiuzhu.applications.tests.conftest import png, signed_intake  # noqa: F401  (fixtures)
+from jiuzhu.payments.tests.conftest import approved_case  # noqa: F401  (fixture)
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 _numbers = itertools.count(1)
