@@ -35,6 +35,7 @@ from .models import (
     CaseDeadline,
     Commitment,
     Deliberation,
+    Entrustment,
     Intake,
     Investigation,
     Objection,
@@ -61,6 +62,20 @@ class SignatureIn:  # a drawn signature (PNG) or a scan (JPEG/PNG/PDF)
 
 
 @dataclass
+class EntrustmentIn:  # 申请委托 (帮办代办, INT-10): the principal's signed 申请委托书
+    principal_id: int
+    reason: str
+    signature: SignatureIn
+    agent_name: str = ""
+
+
+@dataclass
+class MaterialIn:  # 补正材料: a scan of a missing document, named as on the 一次性告知书
+    name: str
+    data: bytes
+
+
+@dataclass
 class IntakeRequest:
     household: Household
     applicant: Person
@@ -75,6 +90,7 @@ class IntakeRequest:
     staff_relative_of: Any = None
     staff_relative_note: str = ""
     remarks: str = ""
+    entrustment: EntrustmentIn | None = None
 
 
 def _today() -> dt.date:
@@ -189,7 +205,7 @@ def _store_signature(by: Any, household: Household, person: Person, sig: Signatu
         raise InvalidInput(
             "invalid_signature", f"{person.name}的{label}签名应为PNG图片（扫描件可为JPG或PDF）", field="signatures"
         )
-    ext = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[kind]
+    ext = _EXT[kind]
     return store_generated(
         by,
         household,
@@ -200,6 +216,9 @@ def _store_signature(by: Any, household: Household, person: Person, sig: Signatu
         content_type=kind,
         person=person,
     )
+
+
+_EXT = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
 
 
 def _sniff(data: bytes) -> str:
@@ -333,6 +352,19 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
         raise InvalidInput("required", "急难型临时救助请选择急难事件", field="emergency_event")
     if req.channel not in ("window", "online", "village", "discovery"):
         raise InvalidInput("invalid_choice", "申请渠道无效", field="channel")
+    if getattr(by, "role", "") == "village_assistant":
+        req.channel = "village"  # a village assistant applying for a family is 帮办代办
+    if req.channel == "village" and req.entrustment is None:
+        raise InvalidInput(
+            "entrustment_required",
+            "帮办代办须录入申请委托：委托人、委托事由，以及委托人签署的申请委托书（签名或扫描件）",
+            field="entrustment",
+        )
+    if req.entrustment is not None:
+        if not household.members.filter(pk=req.entrustment.principal_id, death_date__isnull=True).exists():
+            raise InvalidInput("invalid_person", "委托人须为该家庭的成员", field="entrustment.principal_id")
+        if not req.entrustment.reason.strip():
+            raise InvalidInput("required", "请填写委托事由（如：年老体弱、行动不便）", field="entrustment.reason")
     for conflict in pair_conflicts(req.programs):
         raise InvalidInput(
             "exclusive_programs",
@@ -388,6 +420,8 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
             remarks=req.remarks,
             created_by=user_or_none(by),
         )
+        if req.entrustment is not None:
+            _record_entrustment(by, record_intake, req.entrustment)
         for s in req.authorizations:
             person = next(p for p in members if p.pk == s.person_id)
             doc = _store_signature(by, household, person, s, "核对授权书")
@@ -458,6 +492,110 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
         if missing:
             notices.issue(by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing})
     return record_intake
+
+
+def _record_entrustment(by: Any, intake_record: Intake, e: EntrustmentIn) -> Entrustment:
+    principal = intake_record.household.members.get(pk=e.principal_id)
+    doc = _store_signature(by, intake_record.household, principal, e.signature, "申请委托书")
+    agent = user_or_none(by)
+    name = e.agent_name.strip() or getattr(by, "display_name", "") or str(by)
+    return Entrustment.objects.create(
+        intake=intake_record,
+        principal=principal,
+        agent=agent,
+        agent_name=name[:64],
+        reason=e.reason.strip()[:200],
+        method=e.signature.method,
+        document=doc,
+    )
+
+
+MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+
+
+def supplement(
+    by: Any,
+    application: Application,
+    *,
+    authorizations: list[SignatureIn],
+    commitment: SignatureIn | None = None,
+    materials: list[MaterialIn] | None = None,
+) -> Application:
+    """补充授权/补正材料 (issue 14 item 7, INT-5, VER-2): what the 一次性告知书 asked for, signed
+    or scanned later on the case — each adult's 授权书, the 承诺书, the missing documents. The
+    items leave the missing list of every open case of the visit; a signed 授权书 unblocks
+    the 入户调查与核对 (先授权、后核对)."""
+    materials = materials or []
+    if not authorizations and commitment is None and not materials:
+        raise InvalidInput("required", "请至少补充一项：授权书签名、承诺书签名或补正材料", field="authorizations")
+    for m in materials:
+        if not m.name.strip():
+            raise InvalidInput("required", "请填写补正材料的名称", field="materials")
+        if not m.data or len(m.data) > MAX_MATERIAL_BYTES:
+            raise InvalidInput("invalid_file", f"“{m.name}”为空或超过10MB", field="materials")
+        if _sniff(m.data) not in ("image/png", "image/jpeg", "application/pdf"):
+            raise InvalidInput("invalid_file", f"“{m.name}”应为JPG、PNG图片或PDF扫描件", field="materials")
+    with transaction.atomic():
+        app, _, row = _begin(by, application, "supplement")
+        household, record_intake = app.household, app.intake
+        adults = {p.pk: p for p in household.members.filter(death_date__isnull=True) if p.age_on(_today()) >= ADULT}
+        signed = set(Authorization.objects.valid().filter(household=household).values_list("person_id", flat=True))
+        satisfied: list[str] = []
+        for s in authorizations:
+            person = adults.get(s.person_id)
+            if person is None:
+                raise InvalidInput("invalid_person", "授权书签署人须为该家庭的成年成员", field="authorizations")
+            if person.pk in signed:
+                raise InvalidInput(
+                    "already_signed", f"{person.name}的核对授权书已签署，无须重复签署", field="authorizations"
+                )
+            doc = _store_signature(by, household, person, s, "核对授权书")
+            Authorization.objects.create(
+                person=person,
+                household=household,
+                application=app,
+                area_code=household.area_id,
+                method=s.method,
+                document=doc,
+                recorded_by=user_or_none(by),
+            )
+            signed.add(person.pk)
+            satisfied.append(f"家庭经济状况核对授权书（{person.name}）")
+        if commitment is not None:
+            if Commitment.objects.filter(intake=record_intake).exists():
+                raise InvalidInput("already_signed", "诚信承诺书已签署，无须重复签署", field="commitment")
+            doc = _store_signature(by, household, record_intake.applicant, commitment, "诚信承诺书")
+            Commitment.objects.create(
+                intake=record_intake, person=record_intake.applicant, method=commitment.method, document=doc
+            )
+            satisfied.append("诚信承诺书（申请人）")
+        for m in materials:
+            store_generated(
+                by,
+                household,
+                m.data,
+                kind="other",
+                title=m.name.strip(),
+                filename=f"补正材料-{m.name.strip()[:40]}.{_EXT[_sniff(m.data)]}",
+                content_type=_sniff(m.data),
+            )
+            satisfied.append(m.name.strip())
+        record_intake.documents_provided = [
+            *record_intake.documents_provided,
+            *[m.name.strip() for m in materials],
+        ]
+        record_intake.save(update_fields=["documents_provided"])
+        for case in Application.objects.select_for_update().filter(intake=record_intake).open():
+            remaining = [item for item in case.missing_documents if item["name"] not in satisfied]
+            if remaining != case.missing_documents:
+                case.missing_documents = remaining
+                if case.pk == app.pk:
+                    app.missing_documents = remaining
+                else:
+                    case.save(update_fields=["missing_documents"])
+        return _finish(
+            by, app, row, {"supplied": satisfied, "still_missing": [i["name"] for i in app.missing_documents]}
+        )
 
 
 # ---- transitions ---------------------------------------------------------------------------------
@@ -864,7 +1002,7 @@ def _store_meeting_signature(by: Any, household: Household, sig: SignatureIn) ->
     kind = _sniff(sig.data)
     if kind not in ("image/png", "image/jpeg", "application/pdf") or (sig.method == "pad" and kind != "image/png"):
         raise InvalidInput("invalid_signature", "与会人员签字应为PNG图片（扫描件可为JPG或PDF）", field="signature")
-    ext = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}[kind]
+    ext = _EXT[kind]
     return store_generated(
         by,
         household,

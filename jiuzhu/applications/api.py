@@ -33,6 +33,24 @@ class SignatureApiIn(Schema):
     method: str = "pad"
 
 
+class EntrustmentApiIn(Schema):
+    principal_id: int = Field(description="委托人（家庭成员）")
+    reason: str = Field(description="委托事由，如：年老体弱、行动不便")
+    agent_name: str = Field("", description="受托人姓名（默认为当前账号）")
+    signature: SignatureApiIn = Field(description="委托人签署的申请委托书：签名板PNG或扫描件，base64")
+
+
+class MaterialApiIn(Schema):
+    name: str = Field(description="材料名称，与一次性告知书所列一致")
+    content_base64: str = Field(description="扫描件（JPG/PNG/PDF），base64")
+
+
+class SupplementIn(Schema):
+    authorizations: list[SignatureApiIn] = Field([], description="补签的家庭经济状况核对授权书（每名成年成员）")
+    commitment: SignatureApiIn | None = Field(None, description="补签的诚信承诺书（申请人）")
+    materials: list[MaterialApiIn] = Field([], description="补正材料")
+
+
 class IntakeIn(Schema):
     id_number: str = ""
     household_id: int | None = None
@@ -48,6 +66,7 @@ class IntakeIn(Schema):
     staff_relative_of: str = ""
     staff_relative_note: str = ""
     remarks: str = ""
+    entrustment: EntrustmentApiIn | None = Field(None, description="申请委托（帮办代办时必填）")
 
 
 class DeadlineOut(Schema):
@@ -208,6 +227,14 @@ def _signature(s: SignatureApiIn | None, path: str) -> actions.SignatureIn | Non
     return actions.SignatureIn(person_id=s.person_id, data=_decode(s.image_base64, path), method=s.method)
 
 
+def _entrustment(e: EntrustmentApiIn | None) -> actions.EntrustmentIn | None:
+    if e is None:
+        return None
+    data = _decode(e.signature.image_base64, "entrustment.signature")
+    signature = actions.SignatureIn(e.principal_id, data, e.signature.method)
+    return actions.EntrustmentIn(e.principal_id, e.reason, signature, e.agent_name)
+
+
 def _decode(image_base64: str, path: str) -> bytes:
     raw = image_base64.split(",", 1)[-1] if image_base64.startswith("data:") else image_base64
     try:
@@ -258,6 +285,7 @@ def create(request: HttpRequest, body: IntakeIn) -> Status[dict[str, Any]]:
         staff_relative_of=staff,
         staff_relative_note=body.staff_relative_note,
         remarks=body.remarks,
+        entrustment=_entrustment(body.entrustment),
     )
     intake = actions.intake(user, req)
     return Status(
@@ -347,6 +375,23 @@ def act(request: HttpRequest, application_id: int, name: str, body: ApplicationA
     user = actor(request)
     app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
     return application_out(run_action(user, app, name, body.dict()), user)
+
+
+@router.post("/{application_id}/supplement", response=ApplicationOut, summary="补充授权/补正材料（一次性告知书所列）")
+def supplement(request: HttpRequest, application_id: int, body: SupplementIn) -> dict[str, Any]:
+    user = actor(request)
+    app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
+    updated = actions.supplement(
+        user,
+        app,
+        authorizations=[_signature(s, f"authorizations[{i}]") for i, s in enumerate(body.authorizations)],  # type: ignore[misc]
+        commitment=_signature(body.commitment, "commitment"),
+        materials=[
+            actions.MaterialIn(m.name, _decode(m.content_base64, f"materials[{i}]"))
+            for i, m in enumerate(body.materials)
+        ],
+    )
+    return application_out(updated, user)
 
 
 @router.post(

@@ -39,9 +39,14 @@ class IntakeForm(forms.Form):
     )
     staff_relative_note = forms.CharField(label="备案说明", max_length=200, required=False)
     remarks = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    entrust_principal = forms.ChoiceField(label="委托人", required=False)
+    entrust_reason = forms.CharField(
+        label="委托事由", max_length=200, required=False, help_text="如：年老体弱、行动不便、长期外出务工"
+    )
 
-    def __init__(self, *args: Any, county_code: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, county_code: str, members: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["entrust_principal"].choices = [("", "—")] + [(str(m.pk), m.name) for m in members or []]
         staff = User.objects.filter(is_active=True, area__code__startswith=county_code).exclude(role="department")
         self.fields["staff_relative_of"].queryset = staff.order_by("username")
         self.fields["staff_relative_of"].label_from_instance = lambda u: (

@@ -427,3 +427,23 @@ class Commitment(models.Model):  # 诚信承诺书 (the applicant's signature)
 
     def __str__(self) -> str:
         return f"承诺书 {self.person}"
+
+
+class Entrustment(models.Model):  # 申请委托 / 授权委托书 (帮办代办, INT-10)
+    """The family entrusts a village assistant (or another agent) to apply for it: who
+    entrusted whom, why, and the signed 申请委托书."""
+
+    intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="entrustment")
+    principal = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    agent_name = models.CharField("受托人", max_length=64)
+    reason = models.CharField("委托事由", max_length=200)
+    method = models.CharField("签署方式", max_length=8, choices=[("pad", "电子签名"), ("scan", "纸质签字扫描件")])
+    document = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField("签署时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请委托"
+
+    def __str__(self) -> str:
+        return f"{self.principal} 委托 {self.agent_name}"

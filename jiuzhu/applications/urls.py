@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/new/", views.intake_view, name="intake"),
     path("applications/overdue/", views.overdue_view, name="overdue"),
     path("applications/<int:pk>/", views.application_detail, name="detail"),
+    path("applications/<int:pk>/supplement/", views.supplement_view, name="supplement"),
     path("applications/<int:pk>/investigation/", views.investigation_view, name="investigation"),
     path("applications/<int:pk>/actions/<str:name>/", views.application_action, name="action"),
     path("applications/<int:pk>/dossier.zip", views.dossier_view, name="dossier"),

@@ -32,7 +32,7 @@ from . import actions, dossier, workflow
 from .config import config_for
 from .dispatch import run_action
 from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm
-from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline, SpecialDeliberation
+from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline, Commitment, SpecialDeliberation
 from .queries import filter_applications, overdue_summary
 
 
@@ -140,12 +140,19 @@ def intake_view(request: HttpRequest) -> HttpResponse:
     members = list(household.current_members())
     adults = [m for m in members if m.age >= 18 and m.death_date is None]
     screening_only = "screen" in request.POST
-    form = IntakeForm(request.POST or None, county_code=household.county_code)
+    form = IntakeForm(request.POST or None, county_code=household.county_code, members=adults)
     facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=household_facts(household))
     context["screening"] = _screen(household, facts if request.method == "POST" else None)
     if not request.POST:
         suggested = [code for code, r in context["screening"].items() if r["eligible"] and not r.get("excluded_by")]
-        form = IntakeForm(county_code=household.county_code, initial={"programs": suggested})
+        form = IntakeForm(
+            county_code=household.county_code,
+            members=adults,
+            initial={
+                "programs": suggested,
+                "channel": "village" if request.user.role == "village_assistant" else "window",
+            },
+        )
     if request.method == "POST" and not screening_only and form.is_valid() and facts.is_valid():
         d = form.cleaned_data
         try:
@@ -171,6 +178,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
                     staff_relative_of=d["staff_relative_of"],
                     staff_relative_note=d["staff_relative_note"],
                     remarks=d["remarks"],
+                    entrustment=_entrustment_from(request, d),
                 ),
             )
         except DomainError as exc:
@@ -194,6 +202,19 @@ def intake_view(request: HttpRequest) -> HttpResponse:
         open_cases=open_cases,
     )
     return render(request, "applications/intake.html", context)
+
+
+def _entrustment_from(request: HttpRequest, d: dict[str, Any]) -> actions.EntrustmentIn | None:
+    """申请委托 on the intake page: the principal, the reason and the signed 申请委托书."""
+    principal = int(d["entrust_principal"]) if (d.get("entrust_principal") or "").isdigit() else 0
+    signature = _signature(request, "entrust", principal)
+    if not principal and not d.get("entrust_reason") and signature is None:
+        return None
+    if not principal:
+        raise InvalidInput("required", "请选择委托人", field="entrust_principal")
+    if signature is None:
+        raise InvalidInput("required", "请由委托人在签名板签署申请委托书，或上传委托书扫描件", field="entrust_reason")
+    return actions.EntrustmentIn(principal, d.get("entrust_reason") or "", signature)
 
 
 def _compared(app: Any) -> list[dict[str, Any]]:
@@ -432,3 +453,52 @@ def overdue_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def dossier_view(request: HttpRequest, pk: int) -> HttpResponse:
     return dossier.response(request.user, _app(request, pk))
+
+
+@login_required
+def supplement_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """补充授权/补正材料 (issue 14 item 7): sign or scan what the 一次性告知书 listed."""
+    from jiuzhu.verification.models import Authorization
+
+    app = _app(request, pk)
+    config = config_for(app.county_code)
+    if not any(t.name == "supplement" for t in workflow.allowed(app, config, request.user)):
+        raise PermissionDenied("补充授权/补正材料须由本镇（街道）窗口或本村（社区）协理员在受理、补正或调查阶段办理")
+    signed = set(Authorization.objects.valid().filter(household=app.household).values_list("person_id", flat=True))
+    unsigned = [
+        p
+        for p in app.household.members.filter(death_date__isnull=True)
+        if p.age_on(timezone.localdate()) >= actions.ADULT and p.pk not in signed
+    ]
+    needs_commitment = not Commitment.objects.filter(intake=app.intake).exists()
+    signature_items = {f"家庭经济状况核对授权书（{p.name}）" for p in unsigned} | {"诚信承诺书（申请人）"}
+    documents = [m for m in app.missing_documents if m["name"] not in signature_items]
+    if request.method == "POST":
+        try:
+            materials = [
+                actions.MaterialIn(item["name"], f.read())
+                for i, item in enumerate(documents)
+                if (f := request.FILES.get(f"material_{i}")) is not None
+            ]
+            other = request.FILES.get("material_other")
+            if other is not None:
+                materials.append(actions.MaterialIn(request.POST.get("material_other_name", "").strip(), other.read()))
+            actions.supplement(
+                request.user,
+                app,
+                authorizations=[s for p in unsigned if (s := _signature(request, f"auth_{p.pk}", p.pk))],
+                commitment=_signature(request, "commit", app.applicant_id) if needs_commitment else None,
+                materials=materials,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已补充，相关事项已从一次性告知书待补清单中移除")
+            return redirect(app)
+    context = {
+        "app": app,
+        "unsigned": unsigned,
+        "needs_commitment": needs_commitment,
+        "documents": documents,
+    }
+    return render(request, "applications/supplement.html", context)

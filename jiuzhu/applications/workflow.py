@@ -95,6 +95,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("advance_pay", "急难先行救助", ("accepted",), "advance_paid", ("window@town",)),
     Transition("register_formally", "补办登记", ("advance_paid",), "approved", ("window@town",)),
     Transition("extend", "延长办理时限", OPEN, "", ("approver@county",)),
+    Transition(
+        "supplement",
+        "补充授权/补正材料",
+        ("accepted", "returned", "investigating"),
+        "",
+        ("window@town", "village@village"),
+    ),
 )
 
 ROLE_OF = {"window": ("town_clerk", "town_approver"), "approver": ("town_approver",), "village": ("village_assistant",)}

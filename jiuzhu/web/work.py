@@ -18,7 +18,17 @@ from django.utils import timezone
 
 # Side steps every open case allows; they are not what a case is waiting for.
 SIDE_STEPS = frozenset(
-    {"withdraw", "extend", "reinvestigate", "return_for_documents", "refuse", "object", "reject", "resubmit"}
+    {
+        "withdraw",
+        "extend",
+        "reinvestigate",
+        "return_for_documents",
+        "refuse",
+        "object",
+        "reject",
+        "resubmit",
+        "supplement",
+    }
 )
 # The states in which a role can hold a case's next step (narrows the query before the table decides).
 STATES_BY_ROLE = {
