@@ -1,0 +1,49 @@
+"""Rosters and their exports name areas in words, not 12-digit codes (issue 14 item 9)."""
+
+import io
+
+import pytest
+
+from jiuzhu.payments import actions, queries
+from jiuzhu.payments.tests.conftest import NOV
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_names_the_roster_area_on_the_list_and_the_roster(client_of, county, approved_case):
+    approved_case()
+    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    client = client_of("tez_county")
+    for url in ("/payments/", f"/payments/rosters/{roster.pk}/"):
+        page = client.get(url).content.decode()
+        assert "台儿庄区" in page, url
+        assert "370405000000" not in page.replace('value="370405000000"', ""), url
+
+
+def test_it_names_a_town_roster_by_its_town(client_of, county, approved_case):
+    approved_case()
+    roster = actions.generate_roster(county, area_code="370405101", month=NOV)
+    page = client_of("tez_county").get(f"/payments/rosters/{roster.pk}/").content.decode()
+    assert "张山子镇" in page and "370405101000" not in page.replace('value="370405101000"', "")
+
+
+def test_the_reconciliation_export_names_the_area(county, approved_case, locked_roster):
+    from openpyxl import load_workbook
+
+    approved_case()
+    roster = locked_roster()
+    sheet = load_workbook(io.BytesIO(queries.reconciliation_xlsx(queries.reconciliation(roster), roster))).worksheets[0]
+    first = [c for c in next(sheet.iter_rows(min_row=2, values_only=True)) if c]
+    assert first[1] == "2026年11月花名册（台儿庄区）"
+
+
+def test_the_bank_file_names_the_village_with_its_town(world, county, approved_case, locked_roster):
+    from openpyxl import load_workbook
+
+    app = approved_case()
+    roster = locked_roster()
+    layout = next(x for x in actions.layouts_for(county, "370405") if x.code == "yikatong_xlsx")
+    _batch, content, _name = actions.export_bank_file(county, roster, layout=layout)
+    values = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+    village = world.areas[app.area_code]
+    assert values[1][8] == "张山子镇" + village.name

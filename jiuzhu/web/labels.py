@@ -1,0 +1,113 @@
+"""Codes in words, in one place (ARCHITECTURE.md rule 12, issue 14 item 9).
+
+Pages (through the ``labels`` template filters), PDFs and Excel exports turn codes into
+Chinese here: a department code (``yibao``) into its name, a 12-digit area code into the
+names of its town and village, a parameter name (``dibao.standard.rural``) into its
+description and a parameter value into words (``900.00元``, never 分).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+DEPARTMENT_NAMES: dict[str, str] = {
+    "minzheng": "民政局",
+    "yibao": "医疗保障局",
+    "jiaoti": "教育和体育局",
+    "zhujian": "住房和城乡建设局",
+    "renshe": "人力资源和社会保障局",
+    "weijian": "卫生健康局",
+    "canlian": "残疾人联合会",
+    "yingji": "应急管理局",
+    "gongan": "公安局",
+    "shuiwu": "税务局",
+    "shichang": "市场监督管理局",
+    "nongye": "农业农村局",
+    "ziran": "自然资源局",
+    "gongjijin": "住房公积金中心",
+    "tuiyi": "退役军人事务局",
+    "fupin": "乡村振兴局（扶贫办）",
+    "caizheng": "财政局",
+    "sifa": "司法局",
+    "zonggonghui": "总工会",
+    "fulian": "妇女联合会",
+    "tuanwei": "共青团委员会",
+    "hongshizihui": "红十字会",
+    "cishan": "慈善总会",
+    "fayuan": "人民法院",
+    "jianchayuan": "人民检察院",
+}
+
+NATIONAL_LABEL = "全国默认"
+
+
+def department_label(code: str | None) -> str:
+    """``yibao`` → ``医疗保障局``; an unknown code is shown as “其他部门”, never as itself."""
+    if not code:
+        return ""
+    return DEPARTMENT_NAMES.get(code, "其他部门")
+
+
+def _twelve(code: str) -> str:
+    return code.ljust(12, "0") if code.isdigit() and len(code) < 12 else code
+
+
+def area_labels(codes: Iterable[str]) -> dict[str, str]:
+    """Area codes (6 to 12 digits, or ``CN``) → names, in one query: a village or community
+    with its town (``张山子镇北洛村``), a town, county or city by its own name. A code not
+    in the area table keeps its digits (an old code is still better than nothing)."""
+    from jiuzhu.areas.models import Area, level_of
+
+    wanted = {c for c in codes if c}
+    full = {c: _twelve(c) for c in wanted if c != "CN"}
+    towns = {f[:9] + "000" for f in full.values() if len(f) == 12 and f.isdigit() and level_of(f) == "village"}
+    names = dict(Area.objects.filter(code__in={*full.values(), *towns}).values_list("code", "name"))
+    out: dict[str, str] = {}
+    for code in wanted:
+        if code == "CN":
+            out[code] = NATIONAL_LABEL
+            continue
+        f = full[code]
+        name = names.get(f)
+        if name is None:
+            out[code] = code
+        elif len(f) == 12 and f.isdigit() and level_of(f) == "village":
+            out[code] = names.get(f[:9] + "000", "") + name
+        else:
+            out[code] = name
+    return out
+
+
+def area_label(code: str | None) -> str:
+    """One area code in words (see ``area_labels``)."""
+    return area_labels([code]).get(code, "") if code else ""
+
+
+def parameter_label(name: str) -> str:
+    """``dibao.standard.rural`` → its description (``农村低保标准``)."""
+    from jiuzhu.programs.engine import base_store
+
+    try:
+        return base_store().definition(name).description
+    except ValueError:  # RulesInputError: a parameter no longer defined
+        return "未知参数"
+
+
+MONEY_UNITS = {"fen": "", "fen_per_year": "/年", "fen_once": "/次"}
+
+
+def parameter_value_label(name: str, value: Any) -> str:
+    """A parameter value held in its internal unit in words: money in 元 with two decimals
+    (``900.00元``), never 分; ratios, ages and switches as ``display_value`` says."""
+    from jiuzhu.core.money import format_yuan
+    from jiuzhu.programs.engine import base_store
+    from jiuzhu.rules.parameters import display_value
+
+    try:
+        unit = base_store().definition(name).unit
+    except ValueError:
+        return str(value)
+    if unit in MONEY_UNITS and isinstance(value, int) and not isinstance(value, bool):
+        return format_yuan(value) + MONEY_UNITS[unit]
+    return display_value(value if isinstance(value, int | bool | str) else str(value), unit)
