@@ -43,10 +43,16 @@ NATIONAL_LABEL = "全国默认"
 
 
 def department_label(code: str | None) -> str:
-    """``yibao`` → ``医疗保障局``; an unknown code is shown as “其他部门”, never as itself."""
+    """``yibao`` → ``医疗保障局``. A code added locally is named by its 部门 row; one that
+    names nothing is shown as “其他部门”, never as itself."""
     if not code:
         return ""
-    return DEPARTMENT_NAMES.get(code, "其他部门")
+    if code in DEPARTMENT_NAMES:
+        return DEPARTMENT_NAMES[code]
+    from jiuzhu.accounts.models import Department
+
+    name = Department.objects.filter(code=code).values_list("name", flat=True).first()
+    return name or "其他部门"
 
 
 def _twelve(code: str) -> str:
