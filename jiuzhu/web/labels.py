@@ -117,3 +117,18 @@ def parameter_value_label(name: str, value: Any) -> str:
     if unit in MONEY_UNITS and isinstance(value, int) and not isinstance(value, bool):
         return format_yuan(value) + MONEY_UNITS[unit]
     return display_value(value if isinstance(value, int | bool | str) else str(value), unit)
+
+
+def trace_parameters(parameters: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A decision's traced parameters with ``value_label`` (``800元``, ``是``, never 分 or
+    ``True``) and ``area_label`` (``台儿庄区``, ``全国默认``), the areas read in one query."""
+    from jiuzhu.rules.parameters import display_value
+
+    rows = list(parameters or [])
+    areas = area_labels(str(p.get("area", "")) for p in rows)
+    out = []
+    for p in rows:
+        value = p.get("value")
+        shown = display_value(value if isinstance(value, int | bool | str) else str(value), str(p.get("unit", "")))
+        out.append({**p, "value_label": shown, "area_label": areas.get(str(p.get("area", "")), "")})
+    return out

@@ -1,11 +1,15 @@
 """Rosters and their exports name areas in words, not 12-digit codes (issue 14 item 9)."""
 
 import io
+import re
+import subprocess
+import tempfile
 
 import pytest
 
 from jiuzhu.payments import actions, queries
 from jiuzhu.payments.tests.conftest import NOV
+from jiuzhu.payments.tests.test_funds_and_reviews import signed_case  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +51,36 @@ def test_the_bank_file_names_the_village_with_its_town(world, county, approved_c
     values = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
     village = world.areas[app.area_code]
     assert values[1][8] == "张山子镇" + village.name
+
+
+def test_the_calculation_basis_of_a_case_is_in_yuan_and_area_names(client_of, approved_case):
+    from jiuzhu.rules.parameters import display_value
+    from jiuzhu.web.tests.visible import visible_text
+
+    app = approved_case()
+    text = visible_text(client_of("tez_county").get(f"/applications/{app.pk}/").content.decode())
+    money = [p for p in app.trace["parameters"] if p["unit"] == "fen"]
+    assert money
+    for p in money:
+        assert display_value(p["value"], "fen") in text
+        assert not re.search(rf"(?<![\d.,]){p['value']}(?![\d.,元])", text), p  # a bare fen amount
+    assert "台儿庄区" in text and not re.search(r"(?<![\d*])370405(?![\d*])", text)
+
+
+def test_the_adjustment_notice_gives_its_basis_in_yuan(world, county, signed_case, signed_intake):  # noqa: F811
+    from jiuzhu.payments.models import PaymentNotice
+    from jiuzhu.payments.tests.test_funds_and_reviews import _verified_review
+    from jiuzhu.registry.storage import path_of
+
+    app = signed_case
+    members = [dict(m) for m in app.facts["members"]]
+    members[0]["incomes"] = {"wage": 30_000}
+    review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
+    actions.decide_review(county, review, outcome="change")
+    notice = PaymentNotice.objects.get(application=app).notice
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(path_of(notice.document.storage_name).read_bytes())
+        fh.flush()
+        text = subprocess.run(["pdftotext", "-raw", fh.name, "-"], capture_output=True, text=True, check=True).stdout
+    assert "计算依据" in text
+    assert not re.search(r"\d分|True|False", text)

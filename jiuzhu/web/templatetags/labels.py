@@ -33,3 +33,9 @@ def parameter_label(name: str) -> str:
 def parameter_in_words(value: Any, name: str) -> str:
     """``{{ change.value|parameter_in_words:change.name }}`` → ``900.00元``."""
     return labels.parameter_value_label(name, value)
+
+
+@register.filter
+def in_words(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``{% for p in trace.parameters|in_words %}{{ p.value_label }} {{ p.area_label }}``."""
+    return labels.trace_parameters(parameters)
