@@ -132,3 +132,49 @@ def trace_parameters(parameters: Iterable[dict[str, Any]]) -> list[dict[str, Any
         shown = display_value(value if isinstance(value, int | bool | str) else str(value), str(p.get("unit", "")))
         out.append({**p, "value_label": shown, "area_label": areas.get(str(p.get("area", "")), "")})
     return out
+
+
+def facts_lines(facts: dict[str, Any] | None) -> list[str]:
+    """A family's facts as the engine reads them (``{"members": [{"incomes": {"wage": 30000}}]}``)
+    in words, one line per member: ``本人（申请人）：1981-02-02出生，有劳动能力；月收入：工资性收入
+    300.00元``. Money in 元 with two decimals, never 分; codes by their Chinese names."""
+    from jiuzhu.core.money import format_yuan
+    from jiuzhu.rules import facts as rf
+
+    if not facts:
+        return []
+    lines = []
+    if "urban" in facts:
+        lines.append("适用标准：" + ("城市" if facts["urban"] else "农村"))
+    for m in facts.get("members") or []:
+        parts = []
+        if m.get("birth_date"):
+            parts.append(f"{str(m['birth_date'])[:10]}出生")
+        elif m.get("age") is not None:
+            parts.append(f"{m['age']}周岁")
+        parts.append(rf.LABOUR_CAPACITY.get(m.get("labour_capacity") or "unassessed", "劳动能力未评定"))
+        if m.get("school") and m["school"] != "none":
+            parts.append(rf.SCHOOL.get(m["school"], "在学"))
+        if m.get("disability_type"):
+            grade = f"{m['disability_grade']}级" if m.get("disability_grade") else ""
+            parts.append(rf.DISABILITY_TYPES.get(m["disability_type"], "残疾") + grade)
+        if m.get("serious_illness"):
+            parts.append("重病患者")
+        incomes = (m.get("incomes") or {}).items()
+        money = [f"{rf.INCOME_TYPES.get(k, '其他收入')}{format_yuan(int(v))}" for k, v in incomes]
+        assets = []
+        for k, v in (m.get("assets") or {}).items():
+            label, unit = rf.ASSET_TYPES.get(k, ("其他财产", "count"))
+            assets.append(f"{label}{format_yuan(int(v)) if unit == 'fen' else v}")
+        text = rf.RELATIONS.get(m.get("relation") or "other", "其他共同生活成员") + "：" + "，".join(parts)
+        if money:
+            text += "；月收入：" + "、".join(money)
+        if assets:
+            text += "；财产：" + "、".join(assets)
+        for key, label in (("medical_oop_fen", "近12个月自付医疗费用"), ("education_oop_fen", "近12个月自付教育费用")):
+            if m.get(key):
+                text += f"；{label}{format_yuan(int(m[key]))}"
+        lines.append(text)
+    for s in facts.get("supporters") or []:
+        lines.append(f"赡养（抚养、扶养）义务人：月收入{format_yuan(int(s.get('monthly_income_fen') or 0))}")
+    return lines

@@ -84,3 +84,16 @@ def test_the_adjustment_notice_gives_its_basis_in_yuan(world, county, signed_cas
         text = subprocess.run(["pdftotext", "-raw", fh.name, "-"], capture_output=True, text=True, check=True).stdout
     assert "计算依据" in text
     assert not re.search(r"\d分|True|False", text)
+
+
+def test_a_reported_change_is_shown_in_words_and_yuan(client_of, county, approved_case):
+    from jiuzhu.web.tests.visible import visible_text
+
+    app = approved_case()
+    members = [dict(m) for m in app.facts["members"]]
+    members[0]["incomes"] = {"wage": 30_050}
+    review = actions.report_change(county, app, reason="收入变化", facts={**app.facts, "members": members})
+    html = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
+    summary = visible_text(html.split('data-testid="reported-facts"')[1].split("</div>")[0])
+    assert "本人（申请人）" in summary and "工资性收入300.50元" in summary
+    assert "30050" not in summary and "wage" not in summary

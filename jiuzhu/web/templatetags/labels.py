@@ -39,3 +39,9 @@ def parameter_in_words(value: Any, name: str) -> str:
 def in_words(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``{% for p in trace.parameters|in_words %}{{ p.value_label }} {{ p.area_label }}``."""
     return labels.trace_parameters(parameters)
+
+
+@register.filter
+def facts_lines(facts: dict[str, Any] | None) -> list[str]:
+    """A family's facts in words, one line per member (amounts in 元)."""
+    return labels.facts_lines(facts)
