@@ -97,3 +97,55 @@ def test_a_reported_change_is_shown_in_words_and_yuan(client_of, county, approve
     summary = visible_text(html.split('data-testid="reported-facts"')[1].split("</div>")[0])
     assert "本人（申请人）" in summary and "工资性收入300.50元" in summary
     assert "30050" not in summary and "wage" not in summary
+
+
+DENIED = re.compile(
+    r"minzheng|yibao|jiaoti|canlian|zhujian|renshe|dibao\.|tekun\.|分）|\d分|True|False|None|(?<![\d*])\d{12}(?!\d)"
+)
+
+
+def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_case, locked_roster):
+    """Issue 14 item 9: rosters, 救助标准, reviews and a case read in words for the staff."""
+    import datetime as dt
+
+    from jiuzhu.programs.actions import propose_change
+    from jiuzhu.web.tests.visible import visible_text
+
+    app = approved_case()
+    roster = locked_roster()
+    town = actions.generate_roster(county, area_code="370405101", month=dt.date(2026, 12, 1))
+    members = [dict(m) for m in app.facts["members"]]
+    members[0]["incomes"] = {"wage": 30_000}
+    review = actions.report_change(county, app, reason="收入变化", facts={**app.facts, "members": members})
+    propose_change(
+        county,
+        name="dibao.standard.urban",
+        area_code="370405",
+        valid_from=dt.date(2027, 1, 1),
+        value=105000,
+        reason="年度调整",
+        source="台政字〔2026〕99号（测试）",
+    )
+    client = client_of("tez_county")
+    pages = [
+        "/payments/",
+        f"/payments/rosters/{roster.pk}/",
+        f"/payments/rosters/{town.pk}/",
+        f"/payments/rosters/{roster.pk}/reconciliation/",
+        "/payments/reviews/",
+        f"/payments/reviews/{review.pk}/",
+        f"/payments/cases/{app.pk}/",
+        "/parameters/",
+        f"/applications/{app.pk}/",
+    ]
+    leaks = {}
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        # The review's technical editor (测算数据) is a form input, not text on the page.
+        html = re.sub(r"<textarea[^>]*>.*?</textarea>", "", html, flags=re.S)
+        found = sorted(set(DENIED.findall(visible_text(html))))
+        if found:
+            leaks[url] = found
+    assert not leaks
