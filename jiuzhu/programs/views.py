@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from jiuzhu.areas.models import Area
+from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
@@ -128,7 +128,7 @@ def _area_choices(user: Any) -> list[tuple[str, str]]:
     """The areas a user may set a parameter for, by name: the user's own area and below."""
     if user.area is None:
         return []
-    areas = list(Area.objects.under(user.area.prefix).filter(level__in=("county", "town", "village")))
+    areas = list(Area.objects.filter(in_subtree("code", user.area.prefix), level__in=("county", "town", "village")))
     names = area_labels([a.code for a in areas])
     choices = [(a.short_code, names[a.code]) for a in areas]
     return [("CN", NATIONAL_LABEL), *choices] if user.is_superuser else choices
