@@ -31,6 +31,7 @@ from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.importer import ImportRejected, RowError
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index, unseal
+from jiuzhu.web.labels import area_labels
 
 from . import bankfiles
 from . import roster as roster_mod
@@ -680,9 +681,7 @@ def _render(batch: BankBatch) -> tuple[bytes, str]:
         ).values_list("pk", "name", "id_number_enc", "bank_name")
     }
     fields = {c["field"] for c in layout.columns}
-    areas = dict(
-        Area.objects.filter(level="village", code__startswith=roster.area_code[:6]).values_list("code", "name")
-    )
+    areas = area_labels(lines.order_by().values_list("line__area_code", flat=True).distinct())
 
     def rows() -> Any:
         for seq, (ref, enc, amount, payee, program, area, members) in enumerate(

@@ -278,7 +278,9 @@ class Roster(models.Model):  # 花名册: the payments of one month for one coun
         verbose_name = verbose_name_plural = "花名册"
 
     def __str__(self) -> str:
-        return f"{month_label(self.month)}花名册（{self.area_code}）"
+        from jiuzhu.web.labels import area_label
+
+        return f"{month_label(self.month)}花名册（{area_label(self.area_code)}）"
 
     @property
     def month_label(self) -> str:

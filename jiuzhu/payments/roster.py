@@ -33,6 +33,7 @@ from jiuzhu.programs.engine import parameter_store, rules_error
 from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.models import Person
 from jiuzhu.rules import RulesInputError, evaluate
+from jiuzhu.web.labels import area_label
 
 from . import basis as basis_mod
 from .models import (
@@ -560,7 +561,7 @@ def _check_overlap(area: Area, month: dt.date) -> None:
     if clash is not None:
         raise DomainError(
             "roster_overlap",
-            f"{month_label(month)}已有覆盖该区域的花名册（{clash.area_code}），同一案件不能列入两份花名册",
+            f"{month_label(month)}已有覆盖该区域的花名册（{area_label(clash.area_code)}），同一案件不能列入两份花名册",
         )
 
 

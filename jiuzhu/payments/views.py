@@ -23,6 +23,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.registry.models import Person
+from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, queries
@@ -87,7 +88,8 @@ def _areas(user: Any) -> list[Area]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
-    rosters = Roster.objects.visible_to(user).order_by("-month", "area_code")[:12]
+    rosters = list(Roster.objects.visible_to(user).order_by("-month", "area_code")[:12])
+    runs = list(RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5])
     funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
     reviews = Review.objects.visible_to(user).open()
     this_month = month_start(timezone.localdate())
@@ -102,7 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "overdue_reviews": reviews.overdue().count(),
             "areas": _areas(user),
             "default_month": add_months(this_month, 1).isoformat()[:7],
-            "runs": RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5],
+            "runs": runs,
+            "area_names": area_labels([x.area_code for x in [*rosters, *runs]]),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
         },
     )

@@ -8,36 +8,11 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from jiuzhu.web.labels import DEPARTMENT_NAMES
+
 from .models import AssistanceProgram
 
 CATALOG_FILE = Path(__file__).resolve().parent / "data" / "catalog.yaml"
-DEPARTMENT_NAMES = {
-    "minzheng": "民政局",
-    "yibao": "医疗保障局",
-    "jiaoti": "教育和体育局",
-    "zhujian": "住房和城乡建设局",
-    "renshe": "人力资源和社会保障局",
-    "weijian": "卫生健康局",
-    "canlian": "残疾人联合会",
-    "yingji": "应急管理局",
-    "gongan": "公安局",
-    "shuiwu": "税务局",
-    "shichang": "市场监督管理局",
-    "nongye": "农业农村局",
-    "ziran": "自然资源局",
-    "gongjijin": "住房公积金中心",
-    "tuiyi": "退役军人事务局",
-    "fupin": "乡村振兴局（扶贫办）",
-    "caizheng": "财政局",
-    "sifa": "司法局",
-    "zonggonghui": "总工会",
-    "fulian": "妇女联合会",
-    "tuanwei": "共青团委员会",
-    "hongshizihui": "红十字会",
-    "cishan": "慈善总会",
-    "fayuan": "人民法院",
-    "jianchayuan": "人民检察院",
-}
 FIELDS = [
     "name",
     "layer",
@@ -63,7 +38,7 @@ def load_entries(path: Path = CATALOG_FILE) -> list[dict[str, Any]]:
         e["engine_program"] = e.get("engine_program") or ""
         e["benefit_unit"] = e.get("unit") or "person"
         e["department_code"] = e["department"]
-        e["department_name"] = DEPARTMENT_NAMES.get(e["department"], e["department"])
+        e["department_name"] = DEPARTMENT_NAMES[e["department"]]
     return entries
 
 

@@ -159,16 +159,17 @@ MemberFactsFormSet = forms.formset_factory(MemberFactsForm, extra=0, min_num=1, 
 
 class ChangeForm(forms.Form):
     name = forms.ChoiceField(label="参数")
-    area_code = forms.CharField(label="适用区划代码", max_length=12, help_text="如 370405（本县）；可填下级镇村代码")
+    area_code = forms.ChoiceField(label="适用区划", help_text="本县（区）或下级镇（街道）、村（社区）")
     valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     value = forms.CharField(label="新值", help_text="金额填元；倍数填小数（如1.5）；是否填“是/否”")
     source = forms.CharField(label="文件依据", max_length=200)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, store: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, store: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
-        self.fields["name"].choices = [(n, f"{store.definition(n).description}（{n}）") for n in store.names()]
+        self.fields["name"].choices = [(n, store.definition(n).description) for n in store.names()]
+        self.fields["area_code"].choices = areas
 
     def internal_value(self) -> Any:
         """The entered value in the parameter's internal unit."""

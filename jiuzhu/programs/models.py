@@ -96,4 +96,6 @@ class ParameterChange(models.Model):  # 参数调整: one proposes, another conf
 
     @property
     def area_label(self) -> str:
-        return "全国默认" if self.area_code == "CN" else self.area_code
+        from jiuzhu.web.labels import area_label
+
+        return area_label(self.area_code)

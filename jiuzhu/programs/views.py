@@ -10,10 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.rules import RulesInputError
+from jiuzhu.web.labels import NATIONAL_LABEL, area_labels
 
 from . import actions
 from .engine import evaluate_household, parameter_store
@@ -88,7 +90,12 @@ def parameters(request: HttpRequest) -> HttpResponse:
             except RulesInputError:
                 continue
     can_propose = request.user.has_perm_code("parameters.propose")
-    form = ChangeForm(request.POST or None, store=store, initial={"area_code": area.short_code if area else ""})
+    form = ChangeForm(
+        request.POST or None,
+        store=store,
+        areas=_area_choices(request.user),
+        initial={"area_code": area.short_code if area else ""},
+    )
     if request.method == "POST":
         if not can_propose:
             raise PermissionDenied("您的岗位无权提出参数调整")
@@ -101,7 +108,7 @@ def parameters(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "已提交参数调整，须由另一名工作人员复核后生效")
                 return redirect("programs:parameters")
-    changes = ParameterChange.objects.visible_to(request.user).select_related("proposed_by", "decided_by")[:100]
+    changes = list(ParameterChange.objects.visible_to(request.user).select_related("proposed_by", "decided_by")[:100])
     return render(
         request,
         "programs/parameters.html",
@@ -109,11 +116,22 @@ def parameters(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "form": form,
             "changes": changes,
+            "area_names": area_labels([*(v.area for v in rows), *(c.area_code for c in changes)]),
             "can_propose": can_propose,
             "on": on,
             "can_confirm": request.user.has_perm_code("parameters.confirm"),
         },
     )
+
+
+def _area_choices(user: Any) -> list[tuple[str, str]]:
+    """The areas a user may set a parameter for, by name: the user's own area and below."""
+    if user.area is None:
+        return []
+    areas = list(Area.objects.filter(in_subtree("code", user.area.prefix), level__in=("county", "town", "village")))
+    names = area_labels([a.code for a in areas])
+    choices = [(a.short_code, names[a.code]) for a in areas]
+    return [("CN", NATIONAL_LABEL), *choices] if user.is_superuser else choices
 
 
 @login_required

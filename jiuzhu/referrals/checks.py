@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from jiuzhu.programs.exclusivity import register_pairs
+from jiuzhu.web.labels import department_label
 
 from .conditions import context_for, matching_programs
 from .models import AssistanceRecord, Referral
@@ -46,11 +47,11 @@ def duplicates(records: Any) -> list[Flag]:
         rows = list(active.filter(id_number_index=row["id_number_index"], program_code=row["program_code"]))
         if len({(r.department_code, r.source) for r in rows}) > 1 or row["d"] > 1:
             first = rows[0]
+            departments = "、".join(sorted({department_label(r.department_code) for r in rows}))
             flags.append(
                 Flag(
                     "duplicate",
-                    f"{first.name}（{first.id_number_masked}）同时从"
-                    f"{'、'.join(sorted({r.department_code for r in rows}))}领取“{first.program_name}”",
+                    f"{first.name}（{first.id_number_masked}）同时从{departments}领取“{first.program_name}”",
                     first.household_id,
                     tuple(r.pk for r in rows),
                 )

@@ -69,7 +69,7 @@ def service_list(household: Household) -> dict[str, Any]:
     """What the family receives (active records) and every open referral. ``grants`` shows
     each piece of help once: a household grant as one line for the whole family (its amount
     counted once), a person's grant as that person's line; ``totals`` sums them."""
-    from jiuzhu.programs.catalog import DEPARTMENT_NAMES
+    from jiuzhu.web.labels import department_label
 
     today = timezone.localdate()
     records = list(
@@ -84,7 +84,7 @@ def service_list(household: Household) -> dict[str, Any]:
         if grant is None:
             grant = grants[key] = {
                 "program": r.program_name,
-                "department": DEPARTMENT_NAMES.get(r.department_code, r.department_code),
+                "department": department_label(r.department_code),
                 "source": r.source,
                 "unit": r.unit,
                 "names": [],

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from jiuzhu.core.money import format_yuan
+from jiuzhu.web.labels import DEPARTMENT_NAMES
 
 register = template.Library()
 
@@ -32,7 +33,7 @@ LABELS = {
     "death_date": "死亡日期",
     "poverty_cause": "致贫原因",
     "hardship_degree": "困难程度",
-    "rigid_expense_yearly_fen": "年刚性支出（分）",
+    "rigid_expense_yearly_fen": "年刚性支出",
     "remarks": "备注",
     "categories": "对象类别",
     "reason": "原因",
@@ -47,6 +48,7 @@ LABELS = {
     "households": "户数",
     "persons": "人数",
     "file": "文件",
+    "department": "部门",
 }
 
 
@@ -55,6 +57,8 @@ def _text(value: Any, key: str = "") -> str:
         return "是" if value else "否"
     if key.endswith("_fen") and isinstance(value, int):
         return format_yuan(value)
+    if key == "department" and isinstance(value, str) and value in DEPARTMENT_NAMES:
+        return DEPARTMENT_NAMES[value]
     if isinstance(value, str):
         return value or "（空）"
     if value is None:
