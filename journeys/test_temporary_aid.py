@@ -6,9 +6,23 @@ PRG-7, DOC-14, FND-4.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from journeys.conftest import APPROVER, CLERK, COUNTY, act, investigate_and_verify, notice_text, png, post, yuan
+from jiuzhu.payments.tests.conftest import set_account
+from journeys.conftest import (
+    APPROVER,
+    CLERK,
+    COUNTY,
+    act,
+    investigate_and_verify,
+    notice_text,
+    pay_month,
+    png,
+    post,
+    yuan,
+)
 
 pytestmark = [pytest.mark.journey, pytest.mark.django_db]
 
@@ -98,7 +112,7 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
     record = actions.record_special_deliberation(
         world.user(COUNTY),
         app,
-        held_on=__import__("datetime").date(2026, 10, 22),
+        held_on=dt.date(2026, 10, 22),
         participants=["李局长", "王科长", "赵主任", "张山子镇孙镇长"],
         hardship="户主尿毒症长期透析，近12个月自付医疗费用4万元，家庭无其他收入",
         minutes="经集体研究，同意按一事一议将临时救助金额提高至2万元",
@@ -110,10 +124,27 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
     app.refresh_from_db()
     assert app.amount_fen == 2_000_000 and app.state == "publicizing"
     clock(f"{app.publicity_end.isoformat()} 09:00")
-    clock(f"{(app.publicity_end + __import__('datetime').timedelta(days=1)).isoformat()} 09:00")
+    clock(f"{(app.publicity_end + dt.timedelta(days=1)).isoformat()} 09:00")
     act(api_of(CLERK), app.id, "close_publicity")
     app = Application.objects.get(pk=app.id)
     assert app.state == "approved"
     notice = notice_text(app.notices.get(kind="approval"))
     assert "一事一议" in notice and yuan(2_000_000) in notice and "贰万元整" in notice
     assert actions.evaluate(app)["monthly_amount_fen"] == 2_000_000
+
+    # The money: once, on the next roster, in the bank file and on the ledger — never again.
+    from jiuzhu.payments.models import BankLine, LedgerEntry, RosterLine
+
+    set_account(app.household.members.get(relation="self"), "6228480012345678902")
+    clock("2026-11-04 09:00")
+    roster, batch = pay_month(world, dt.date(2026, 11, 1))
+    line = RosterLine.objects.get(roster=roster, application=app)
+    bank_line = BankLine.objects.get(batch=batch, line=line)
+    paid = LedgerEntry.objects.filter(application=app, kind="payment")
+    assert line.program == "temporary" and line.amount_fen == bank_line.amount_fen == 2_000_000
+    assert sum(e.amount_fen for e in paid) == 2_000_000 and line.status == "paid"
+    clock("2026-12-03 09:00")
+    from jiuzhu.payments import actions as payments
+
+    december = payments.generate_roster(world.user(COUNTY), area_code="370405", month=dt.date(2026, 12, 1))
+    assert not RosterLine.objects.filter(roster=december, application=app).exists()

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jiuzhu.applications.models import Application
@@ -256,6 +256,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     n = len(cases)
     tick("读取在保案件", n, n)
     if not n:
+        out.rows.extend(one_off_rows(area, month))
         return out
     ids = [c[0] for c in cases]
     app_sub = Subquery(in_force.values("application_id"))
@@ -408,6 +409,62 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             }
         )
     tick("核查", n, n)
+    out.rows.extend(one_off_rows(area, month))
+    return out
+
+
+def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
+    """一次性救助 (临时救助) on the roster of the month of its decision or a later one, once:
+    the decided amount less any 先行救助 already paid from the town's reserve. A case whose line
+    was held (暂缓发放) comes again; one sent, paid, failed (重发 by the bank flow) or pulled does not."""
+    # Lines of this month are this roster's own (regenerated); rosters never overlap.
+    on_roster = RosterLine.objects.filter(application_id=OuterRef("pk")).exclude(status="held").exclude(month=month)
+    cases = (
+        Application.objects.filter(in_subtree("area_code", area.prefix))
+        .filter(state="approved", program="temporary", amount_fen__gt=0, decided_at__isnull=False)
+        .filter(decided_at__lt=timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time())))
+        .exclude(Exists(on_roster))
+        .order_by("id")
+        .values_list("pk", "household_id", "applicant_id", "area_code", "amount_fen", "advance_amount_fen", "version")
+    )
+    rows = list(cases)
+    if not rows:
+        return []
+    people = dict(Person.objects.filter(pk__in=[r[2] for r in rows]).values_list("pk", "bank_account_index"))
+    deaths = dict(
+        Person.objects.filter(pk__in=[r[2] for r in rows], death_date__isnull=False).values_list("pk", "death_date")
+    )
+    sizes = dict(
+        Person.objects.filter(household_id__in=[r[1] for r in rows], death_date__isnull=True)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    out = []
+    for app_id, household_id, payee_id, area_code, amount, advance, version in rows:
+        due = int(amount) - int(advance or 0)
+        if due <= 0:
+            continue
+        exceptions = [] if people.get(payee_id) else ["no_account"]
+        if payee_id in deaths:
+            exceptions.append("deceased")
+        note = "一次性临时救助" + (f"（已先行救助{advance / 100:,.2f}元，补发差额）" if advance else "")
+        out.append(
+            {
+                "application_id": app_id,
+                "household_id": household_id,
+                "payee_id": payee_id,
+                "program": "temporary",
+                "area_code": area_code,
+                "members": int(sizes.get(household_id, 0)),
+                "amount_fen": due,
+                "previous_fen": None,
+                "basis_version": version,
+                "change": "new",
+                "change_note": note,
+                "exceptions": exceptions,
+            }
+        )
     return out
 
 
