@@ -22,7 +22,7 @@ from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.facts import household_facts
-from jiuzhu.programs.forms import MemberFactsFormSet
+from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
@@ -356,7 +356,7 @@ def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvestigationForm(request.POST or None)
     photos = PhotosForm(request.POST or None, request.FILES or None)
     initial = [{**m, "birth_date": m.get("birth_date")} for m in app.facts.get("members", [])]
-    facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=_facts_initial(initial))
+    facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=initial_from_facts(initial))
     if request.method == "POST" and form.is_valid() and photos.is_valid() and facts.is_valid():
         try:
             members = [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")]
@@ -380,22 +380,6 @@ def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "applications/investigation.html", {"app": app, "form": form, "photos": photos, "facts": facts}
     )
-
-
-def _facts_initial(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for m in members:
-        row = {k: v for k, v in m.items() if k not in ("incomes", "assets", "medical_oop_fen", "education_oop_fen")}
-        for k, v in (m.get("incomes") or {}).items():
-            row[f"income_{k}"] = f"{v / 100:.2f}"
-        for k, v in (m.get("assets") or {}).items():
-            row[f"asset_{k}"] = f"{v / 100:.2f}" if k in ("deposits", "securities") else v
-        if m.get("medical_oop_fen"):
-            row["medical_oop"] = f"{m['medical_oop_fen'] / 100:.2f}"
-        if m.get("education_oop_fen"):
-            row["education_oop"] = f"{m['education_oop_fen'] / 100:.2f}"
-        out.append(row)
-    return out
 
 
 @login_required

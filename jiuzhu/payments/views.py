@@ -544,6 +544,14 @@ def reviews_schedule(request: HttpRequest) -> HttpResponse:
     return redirect("payments:reviews")
 
 
+def _review_formset(review: Review, data: Any = None) -> Any:
+    """The household as found at the review visit, in the same member form as the 入户调查."""
+    from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
+
+    members = (review.facts or review.application.facts).get("members", [])
+    return MemberFactsFormSet(data, prefix="members", initial=initial_from_facts(members))
+
+
 def _review_compared(review: Review) -> list[dict[str, Any]]:
     from jiuzhu.verification.verified import comparison
 
@@ -575,7 +583,7 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
             "current": actions.current_amount(review.application),
             "outcomes": OUTCOMES,
             "stop_reasons": STOP_REASONS,
-            "facts_json": json.dumps(review.facts or review.application.facts, ensure_ascii=False, indent=1),
+            "facts": _review_formset(review),
             "compared": _review_compared(review),
         },
     )
@@ -587,13 +595,19 @@ def review_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     review = get_object_or_404(Review.objects.visible_to(_viewer(request)), pk=pk)
     p = request.POST
     if name == "start":
-        facts = None
-        if p.get("facts", "").strip():
-            try:
-                facts = json.loads(p["facts"])
-            except ValueError:
-                messages.error(request, "家庭情况（JSON）格式不正确")
-                return redirect("payments:review", review.pk)
+        formset = _review_formset(review, p)
+        if not formset.is_valid():
+            errors = "；".join(
+                f"成员{i + 1}：{'、'.join(str(e) for errs in f.errors.values() for e in errs)}"
+                for i, f in enumerate(formset.forms)
+                if f.errors
+            ) or "；".join(str(e) for e in formset.non_form_errors())
+            messages.error(request, f"家庭情况填写有误：{errors}")
+            return redirect("payments:review", review.pk)
+        current = review.facts or review.application.facts
+        members = [f.facts() for f in formset.forms if not f.cleaned_data.get("DELETE")]
+        found = {**current, "members": members}
+        facts = found if found != current else None
         _do(
             request,
             lambda: actions.start_review(request.user, review, facts=facts),

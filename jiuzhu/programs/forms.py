@@ -154,6 +154,23 @@ class MemberFactsForm(forms.Form):
         return out
 
 
+def initial_from_facts(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The member forms' initial values from the engine's JSON form (amounts back in 元)."""
+    out = []
+    for m in members:
+        row = {k: v for k, v in m.items() if k not in ("incomes", "assets", "medical_oop_fen", "education_oop_fen")}
+        for k, v in (m.get("incomes") or {}).items():
+            row[f"income_{k}"] = f"{v / 100:.2f}"
+        for k, v in (m.get("assets") or {}).items():
+            row[f"asset_{k}"] = f"{v / 100:.2f}" if k in ("deposits", "securities") else v
+        if m.get("medical_oop_fen"):
+            row["medical_oop"] = f"{m['medical_oop_fen'] / 100:.2f}"
+        if m.get("education_oop_fen"):
+            row["education_oop"] = f"{m['education_oop_fen'] / 100:.2f}"
+        out.append(row)
+    return out
+
+
 MemberFactsFormSet = forms.formset_factory(MemberFactsForm, extra=0, min_num=1, validate_min=True, can_delete=True)
 
 

@@ -149,3 +149,36 @@ def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_
         if found:
             leaks[url] = found
     assert not leaks
+
+
+def test_the_review_visit_is_a_form_in_yuan_not_json(client_of, county, approved_case, signed_intake):
+    """Issue 14 item 9: the clerk records the household as found in the member form (元),
+    and the review keeps what was changed; nothing asks for raw JSON."""
+    from jiuzhu.payments.models import Review
+
+    app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
+    review = actions.report_change(county, app, reason="收入变化")
+    c = client_of("tez_zhangshanzi")
+    html = c.get(f"/payments/reviews/{review.pk}/").content.decode()
+    assert 'data-testid="review-facts"' in html and '<textarea name="facts"' not in html
+    assert "城乡居民基本养老保险基础养老金" in html
+    members = app.facts["members"]
+    data = {
+        "members-TOTAL_FORMS": str(len(members)),
+        "members-INITIAL_FORMS": str(len(members)),
+        "members-MIN_NUM_FORMS": "1",
+        "members-MAX_NUM_FORMS": "1000",
+    }
+    from jiuzhu.programs.forms import initial_from_facts
+
+    for i, row in enumerate(initial_from_facts(members)):
+        for key, value in row.items():
+            if isinstance(value, list):
+                continue
+            data[f"members-{i}-{key}"] = "on" if value is True else ("" if value is False else str(value))
+    data["members-0-income_wage"] = "300.50"
+    r = c.post(f"/payments/reviews/{review.pk}/start/", data)
+    assert r.status_code == 302
+    review = Review.objects.get(pk=review.pk)
+    assert review.status == "verifying"
+    assert review.facts["members"][0]["incomes"]["wage"] == 30050
