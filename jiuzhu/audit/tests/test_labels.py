@@ -73,3 +73,53 @@ def test_changes_read_as_words():
 
     text = changes_text({"amount_fen": 80000, "granted": True, "found": False})
     assert "800.00元" in text and "是" in text and "否" in text and "True" not in text
+
+
+def recorded_change_keys() -> set[str]:
+    """Literal keys of the ``changes`` dicts passed to ``record()`` and the workflow's ``_finish``."""
+    keys: set[str] = set()
+    for path in ROOT.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            dicts = [kw.value for kw in node.keywords if kw.arg == "changes"] if name in ("record", "audit") else []
+            if name == "_finish":
+                dicts += node.args[3:]
+            for d in dicts:
+                if isinstance(d, ast.Dict):
+                    keys |= {k.value for k in d.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return keys
+
+
+def test_every_recorded_change_has_a_chinese_name():
+    from jiuzhu.audit.changes import KEY_LABELS
+
+    keys = recorded_change_keys()
+    assert len(keys) > 100
+    assert sorted(k for k in keys if k not in KEY_LABELS) == []
+
+
+def test_an_intake_reads_in_words_on_the_trail():
+    from jiuzhu.audit.changes import changes_text
+
+    text = changes_text(
+        {
+            "number": "SQ370405-2026-000001",
+            "program": "dibao",
+            "temporary_kind": "",
+            "channel": "window",
+            "missing": ["家庭经济状况核对授权书（陆宁）", "诚信承诺书（申请人）"],
+            "staff_relative_of": None,
+            "from": "accepted",
+            "to": "investigating",
+            "amount_fen": 120000,
+            "facts_updated": True,
+        }
+    )
+    assert "救助项目：最低生活保障" in text and "渠道：窗口受理" in text
+    assert "待补材料：家庭经济状况核对授权书（陆宁）、诚信承诺书（申请人）" in text
+    assert "金额：1,200.00元" in text and "更新家庭情况：是" in text
+    assert not re.search(r"[A-Za-z_]{3,}", text.replace("SQ370405", "")), text

@@ -1,0 +1,265 @@
+"""An audit entry's changes in words (issue 14 item 9): ``{"program": "dibao"}`` is stored for
+machines; the trail says ``救助项目：最低生活保障``. Keys are named here, code values are named
+from the models' own choices, money in 元, lists joined with 、, true/false as 是/否."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from jiuzhu.core.money import format_yuan
+
+KEY_LABELS: dict[str, str] = {
+    "address": "家庭住址",
+    "amount_after_fen": "调整后金额",
+    "amount_before_fen": "调整前金额",
+    "amount_fen": "金额",
+    "applicant": "申请人",
+    "application": "申请",
+    "area": "区划",
+    "attempts": "尝试次数",
+    "authorization": "授权书",
+    "balance_fen": "余额",
+    "bank_account": "银行账号",
+    "bank_name": "开户银行",
+    "batch": "数据批次",
+    "before": "变更前",
+    "budget_fen": "预算金额",
+    "by_id_number": "按身份证号",
+    "bytes": "字节数",
+    "cases": "案件数",
+    "categories": "对象类别",
+    "ceiling_fen": "上限金额",
+    "changed": "变化数",
+    "channel": "渠道",
+    "code": "代码",
+    "committed_fen": "已承诺金额",
+    "content": "内容",
+    "count": "数量",
+    "created": "新建数",
+    "date": "日期",
+    "death_date": "死亡日期",
+    "decided_amount_fen": "决定金额",
+    "deliberation": "民主评议",
+    "department": "部门",
+    "disability_category": "残疾类别",
+    "disability_grade": "残疾等级",
+    "document": "材料编号",
+    "document_sha256": "文件摘要",
+    "done": "已完成",
+    "donor": "捐赠方",
+    "due_on": "截止日期",
+    "effective_month": "生效月份",
+    "employment_status": "就业状况",
+    "end_year": "截止年度",
+    "entitlements": "待遇",
+    "error": "错误",
+    "errors": "错误数",
+    "exceptions": "异常",
+    "expires_at": "到期时间",
+    "fact_groups_read": "读取数据组数",
+    "facts": "家庭情况",
+    "facts_changed": "家庭情况有变化",
+    "facts_read": "读取数据条数",
+    "facts_updated": "更新家庭情况",
+    "failed": "失败",
+    "failed_fen": "失败金额",
+    "field": "查看字段",
+    "fields": "字段",
+    "file": "文件",
+    "finding": "预警",
+    "findings": "预警数",
+    "first_household": "首户编号",
+    "force": "强制",
+    "found": "查到",
+    "fraud": "骗取",
+    "from": "变更前",
+    "from_month": "起始月份",
+    "gradual_ended": "渐退结束",
+    "hardship_degree": "困难程度",
+    "health_status": "健康状况",
+    "held_on": "会议日期",
+    "household": "家庭编号",
+    "household_ids": "家庭编号",
+    "households": "户数",
+    "id_number": "身份证号码",
+    "import": "导入",
+    "investigation": "入户调查",
+    "items": "事项",
+    "job": "任务",
+    "kind": "类型",
+    "labour_capacity": "劳动能力",
+    "last_household": "末户编号",
+    "last_month": "最后月份",
+    "layout": "文件格式",
+    "ledger_fen": "台账金额",
+    "left_fen": "剩余金额",
+    "line": "明细",
+    "lines": "明细数",
+    "low_balance": "余额不足",
+    "low_balance_fen": "余额预警线",
+    "marital_status": "婚姻状况",
+    "member": "成员",
+    "members": "成员",
+    "missing": "待补材料",
+    "month": "月份",
+    "months": "月数",
+    "moved": "调整数",
+    "name": "姓名",
+    "note": "说明",
+    "notice": "文书",
+    "number": "编号",
+    "objection": "异议",
+    "office": "承办单位",
+    "ordinary_max_fen": "常规上限",
+    "organization": "组织",
+    "outcome": "结论",
+    "paid": "已发放",
+    "paid_fen": "已发放金额",
+    "parameters_digest": "参数版本",
+    "participants": "参加人员",
+    "payee": "领款人",
+    "payment": "发放",
+    "peer": "协查方",
+    "person": "成员编号",
+    "persons": "人数",
+    "phone": "联系电话",
+    "pii": "个人信息",
+    "plan": "计划",
+    "poverty_cause": "致贫原因",
+    "prefix": "区划范围",
+    "profile": "密码配置",
+    "program": "救助项目",
+    "proposed_amount_fen": "测算金额",
+    "provider": "提供部门",
+    "pulled_fen": "撤出金额",
+    "pulled_lines": "撤出明细数",
+    "purpose": "用途",
+    "q": "查询条件",
+    "raised_by": "异议人",
+    "reason": "理由",
+    "reasons": "理由",
+    "records": "记录数",
+    "refresh": "重新生成",
+    "registered": "登记",
+    "relation": "与户主关系",
+    "remarks": "备注",
+    "report": "核对报告",
+    "reports": "核对报告数",
+    "request": "核对申请",
+    "request_id": "请求编号",
+    "requested_by": "申请人",
+    "restored_months": "恢复月数",
+    "restricted_purpose": "限定用途",
+    "review": "复核",
+    "rigid_expense_yearly_fen": "年刚性支出",
+    "roster": "花名册",
+    "rows": "行数",
+    "run": "批次",
+    "schema_version": "格式版本",
+    "school_status": "在校情况",
+    "sha256": "文件摘要",
+    "shares": "分配",
+    "since": "起始日期",
+    "size": "大小",
+    "source": "数据来源",
+    "special_deliberation": "一事一议",
+    "staff_relative_of": "经办人员近亲属",
+    "start_year": "起始年度",
+    "status": "状态",
+    "still_missing": "仍待补",
+    "supplied": "已补充",
+    "suspended_from": "暂停起始",
+    "targets": "目标",
+    "temporary_kind": "临时救助类型",
+    "tilted": "倾斜",
+    "title": "材料名称",
+    "to": "变更后",
+    "total_fen": "合计金额",
+    "town_limit_fen": "镇级审批限额",
+    "trigger": "触发方式",
+    "unchanged": "未变化",
+    "unresolved": "未处理",
+    "updated": "更新数",
+    "url": "地址",
+    "user": "用户",
+    "valid_from": "生效日期",
+    "value": "取值",
+    "verification_request": "核对申请",
+    "visit": "入户调查",
+    "visited_on": "调查日期",
+    "votes": "表决",
+    "was": "原值",
+    "worker": "处理进程",
+    "year": "年度",
+}
+# Keys whose values are codes of a model's choices.
+CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")
+
+
+@functools.cache
+def _value_labels() -> dict[str, str]:
+    from jiuzhu.applications import models as applications
+    from jiuzhu.payments import models as payments
+    from jiuzhu.referrals import models as referrals
+    from jiuzhu.verification import models as verification
+
+    out: dict[str, str] = {}
+    for choices in (
+        verification.REQUEST_STATUS,
+        verification.BATCH_STATUS_CHOICES,
+        verification.RUN_TRIGGER_CHOICES,
+        verification.FINDING_STATUS_CHOICES,
+        referrals.STATUS_CHOICES,
+        payments.BENEFIT_STATUS,
+        payments.ROSTER_STATUS,
+        payments.LINE_STATUS,
+        payments.REVIEW_KINDS,
+        payments.REVIEW_STATUS,
+        payments.OUTCOMES,
+        applications.TEMPORARY_KIND_CHOICES,
+        applications.CHANNEL_CHOICES,
+        applications.PROGRAM_CHOICES,
+        applications.STATE_CHOICES,
+    ):
+        out.update({str(code): str(label) for code, label in choices if code})
+    out["monthly"] = "按月"
+    return out
+
+
+def value_text(value: Any, key: str = "") -> str:
+    from jiuzhu.web.labels import DEPARTMENT_NAMES
+
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "":
+        return "（空）"
+    if key.endswith("_fen") and isinstance(value, int):
+        return format_yuan(value)
+    if isinstance(value, str):
+        if key == "department":
+            return DEPARTMENT_NAMES.get(value, value)
+        if key in CODED:
+            return _value_labels().get(value, value)
+        return value
+    if isinstance(value, list):
+        return "、".join(value_text(v, key) for v in value) or "（无）"
+    if isinstance(value, dict):
+        return "，".join(f"{KEY_LABELS.get(str(k), str(k))}{value_text(v, str(k))}" for k, v in value.items())
+    return str(value)
+
+
+def changes_text(changes: dict[str, Any] | None) -> str:
+    parts = []
+    for key, value in (changes or {}).items():
+        label = KEY_LABELS.get(key, key)
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and not any(isinstance(v, (dict, list)) for v in value)
+            and (key not in ("missing", "supplied", "still_missing", "participants", "reasons", "items", "categories"))
+        ):
+            parts.append(f"{label}：{value_text(value[0], key)} → {value_text(value[1], key)}")
+        else:
+            parts.append(f"{label}：{value_text(value, key)}")
+    return "；".join(parts)
