@@ -263,3 +263,18 @@ def changes_text(changes: dict[str, Any] | None) -> str:
         else:
             parts.append(f"{label}：{value_text(value, key)}")
     return "；".join(parts)
+
+
+OBJECT_LABELS = {"holidays.calendar": "节假日安排"}
+
+
+def object_label(object_type: str) -> str:
+    """An audited object's kind in words: the model's verbose name, never its code."""
+    from django.apps import apps
+
+    if object_type in OBJECT_LABELS:
+        return OBJECT_LABELS[object_type]
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return "对象"

@@ -123,3 +123,15 @@ def test_an_intake_reads_in_words_on_the_trail():
     assert "待补材料：家庭经济状况核对授权书（陆宁）、诚信承诺书（申请人）" in text
     assert "金额：1,200.00元" in text and "更新家庭情况：是" in text
     assert not re.search(r"[A-Za-z_]{3,}", text.replace("SQ370405", "")), text
+
+
+@pytest.mark.django_db
+def test_audited_objects_are_named_in_words(client_of, signed_intake):
+    from jiuzhu.audit.changes import object_label
+
+    assert object_label("applications.application") == "救助申请"
+    assert object_label("registry.household") == "家庭"
+    assert not re.search(r"[A-Za-z]", object_label("no.such"))
+    signed_intake()
+    home = client_of("tez_zhangshanzi").get("/").content.decode()
+    assert "applications.application#" not in home and "救助申请#" in home

@@ -22,3 +22,11 @@ def changes_text(changes: dict[str, Any]) -> str:
     from jiuzhu.audit.changes import changes_text as text
 
     return text(changes)
+
+
+@register.filter
+def object_label(object_type: str) -> str:
+    """``applications.application`` → ``救助申请`` (the model's Chinese name)."""
+    from jiuzhu.audit.changes import object_label as label
+
+    return label(object_type)
