@@ -26,7 +26,7 @@ from jiuzhu.registry.models import Person
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
-from . import actions, queries
+from . import actions, bankfiles, queries
 from .api import file_response
 from .models import (
     CHANGE_REASONS,
@@ -204,7 +204,7 @@ def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
             "change_choices": CHANGE_REASONS,
             "status_choices": LINE_STATUS,
             "batches": roster.batches.select_related("layout").prefetch_related("imports"),
-            "layouts": actions.bankfiles.ensure_layouts(roster.county_code),
+            "layouts": bankfiles.ensure_layouts(roster.county_code),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
             "can_lock": user.is_superuser or user.has_perm_code("payments.lock"),
             "reissuable": roster.lines.filter(status__in=("failed", "pending")).count()

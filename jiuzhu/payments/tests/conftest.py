@@ -154,3 +154,16 @@ def result_csv(batch: Any, *, fail: dict[str, str] | None = None, rows: list[lis
     for r in rows or []:
         w.writerow(r)
     return buf.getvalue().encode("gb18030")
+
+
+def freeze_today(monkeypatch: Any, day: dt.date) -> None:
+    """The payment actions' own clock (``_today``) set to ``day`` in every actions module."""
+    import importlib
+    import pkgutil
+
+    from jiuzhu.payments import actions
+
+    for info in pkgutil.iter_modules(actions.__path__):
+        module = importlib.import_module(f"jiuzhu.payments.actions.{info.name}")
+        if hasattr(module, "_today"):
+            monkeypatch.setattr(module, "_today", lambda: day)

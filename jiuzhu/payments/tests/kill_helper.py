@@ -48,7 +48,9 @@ def main() -> None:
     if mode == "roster":
         roster_mod.insert_rows = stalling
     else:
-        actions._slot_counts = stall_after(actions._slot_counts)
+        from jiuzhu.payments.actions import bank_results
+
+        bank_results._slot_counts = stall_after(bank_results._slot_counts)
     county = User.objects.get(username="tez_county")
     if mode == "roster":
         actions.generate_roster(county, area_code=sys.argv[3], month=sys.argv[4])

@@ -16,7 +16,7 @@ from jiuzhu.payments.models import (
     ReserveEntry,
     Review,
 )
-from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, result_csv
+from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today, result_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
     from jiuzhu.payments.roster import config_for
 
     # the decision takes effect next month: decided in November, so December is the one month
-    monkeypatch.setattr(actions, "_today", lambda: dt.date(2026, 11, 20))
+    freeze_today(monkeypatch, dt.date(2026, 11, 20))
 
     app = signed_case
     config = config_for("370405")

@@ -14,7 +14,7 @@ from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.payments import actions, queries
 from jiuzhu.payments.models import Benefit, LedgerEntry, Review, RosterLine
-from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, result_csv
+from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today, result_csv
 from jiuzhu.referrals.models import AssistanceRecord
 from jiuzhu.referrals.records import record_application
 
@@ -86,7 +86,7 @@ def test_a_stop_decided_on_review_pulls_the_locked_line(
     already locked for that month."""
     from jiuzhu.payments.tests.test_funds_and_reviews import _verified_review
 
-    monkeypatch.setattr(actions, "_today", lambda: dt.date(2026, 11, 20))
+    freeze_today(monkeypatch, dt.date(2026, 11, 20))
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
     locked_roster(month=NOV)
     dec = locked_roster(month=DEC)

@@ -1,0 +1,442 @@
+"""花名册 (FND-4): generate, check, hold or confirm lines, lock with a second person, and the
+adjustment notices issued after locking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Subquery
+from django.utils import timezone
+
+from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.system import SystemActor
+from jiuzhu.applications import notices
+from jiuzhu.applications.models import Application
+from jiuzhu.audit.log import record, record_job_death
+from jiuzhu.core import jobs
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.registry.bulk import allocate_ids, insert_rows
+from jiuzhu.registry.models import Person
+
+from .. import roster as roster_mod
+from ..models import (
+    BLOCKING,
+    EXCEPTION_LABELS,
+    PROGRAM_LABELS,
+    LedgerEntry,
+    PaymentNotice,
+    Roster,
+    RosterLine,
+    RosterRun,
+    add_months,
+    month_label,
+    month_start,
+)
+from ._common import _today, _who, check_jurisdiction, parse_month
+
+
+def _roster_month(month: dt.date) -> None:
+    latest = add_months(month_start(_today()), 1)
+    if month > latest:
+        raise InvalidInput("month_too_late", f"最多只能生成{month_label(latest)}的花名册", field="month")
+
+
+def request_roster(by: Any, *, area_code: str, month: Any, refresh: bool = False) -> Roster | RosterRun:
+    """生成花名册 (or 重新生成 a draft): the existing roster when there is one, else a queued
+    generation job whose progress the UI shows. The job calls ``generate_roster``."""
+    require(by, "payments.roster")
+    area = roster_mod.roster_area(area_code)
+    check_jurisdiction(by, area.code)
+    month = parse_month(month)
+    _roster_month(month)
+    existing = Roster.objects.filter(area_code=area.code, month=month).first()
+    if existing is not None and not refresh:
+        return existing
+    if existing is not None and not existing.editable:
+        raise DomainError("roster_locked", f"{existing}已锁定，不能重新生成")
+    recover_roster_runs()  # a run whose worker died no longer blocks a new request
+    with transaction.atomic():
+        running = (
+            RosterRun.objects.select_for_update()
+            .filter(area_code=area.code, month=month, status__in=("queued", "running"))
+            .first()
+        )
+        if running is not None:
+            return running
+        run = RosterRun.objects.create(area_code=area.code, month=month, refresh=refresh, requested_by=_who(by))
+        record(by, "payments.roster.request", run, changes={"month": month.isoformat(), "refresh": refresh})
+        transaction.on_commit(lambda: _enqueue_run(run.pk))
+    return run
+
+
+def _enqueue_run(run_id: int) -> None:
+    from ..tasks import generate_roster_task
+
+    generate_roster_task.enqueue(run_id)
+
+
+def recover_roster_runs(scope: Any = None) -> list[int]:
+    """Runs whose worker died are marked failed with the reason (issue 19 item 3)."""
+    return jobs.reap(
+        RosterRun,
+        running=("running",),
+        failed="failed",
+        message_field="error",
+        scope=scope,
+        audit=record_job_death,
+    )
+
+
+def retry_roster_run(by: Any, run: RosterRun) -> RosterRun:
+    """重试: queue a failed generation again. Generation is idempotent: it writes the roster
+    in one transaction, so a retry after a kill starts from nothing half-written."""
+    require(by, "payments.roster")
+    check_jurisdiction(by, run.area_code)
+    recover_roster_runs(RosterRun.objects.filter(pk=run.pk))
+    with transaction.atomic():
+        locked = RosterRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != "failed":
+            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试")
+        locked.status, locked.error, locked.phase, locked.done, locked.finished_at = "queued", "", "", 0, None
+        locked.save(update_fields=["status", "error", "phase", "done", "finished_at"])
+        record(by, "payments.roster.retry", locked, changes={"run": locked.pk, "attempts": locked.attempts})
+        transaction.on_commit(lambda: _enqueue_run(locked.pk))
+    return locked
+
+
+def run_roster(run_id: int) -> RosterRun:
+    """The job: generate the roster of a queued run, saving progress as it goes."""
+    run = RosterRun.objects.get(pk=run_id)
+    if run.status == "done":
+        return run
+    by = run.requested_by or SystemActor("系统（花名册生成）")
+    # claimed with its worker in one statement: a kill right after still leaves a recoverable run
+    RosterRun.objects.filter(pk=run.pk).update(
+        status="running",
+        phase="开始",
+        attempts=F("attempts") + 1,
+        worker=jobs.this_worker(),
+        heartbeat_at=timezone.now(),
+    )
+
+    def progress(phase: str, done: int, total: int) -> None:
+        RosterRun.objects.filter(pk=run.pk).update(phase=phase[:32], done=done, total=total)
+
+    try:
+        with jobs.heartbeat(RosterRun, run.pk):
+            roster = generate_roster(
+                by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
+            )
+    except DomainError as exc:
+        RosterRun.objects.filter(pk=run.pk).update(status="failed", error=exc.message[:500], finished_at=timezone.now())
+    except Exception as exc:
+        RosterRun.objects.filter(pk=run.pk).update(
+            status="failed", error=f"生成失败：{type(exc).__name__}", finished_at=timezone.now()
+        )
+        raise
+    else:
+        RosterRun.objects.filter(pk=run.pk).update(
+            status="done", roster=roster, phase="完成", finished_at=timezone.now()
+        )
+    run.refresh_from_db()
+    return run
+
+
+def generate_roster(
+    by: Any, *, area_code: str, month: Any, refresh: bool = False, progress: roster_mod.Progress | None = None
+) -> Roster:
+    """花名册 for a month and a county or town (FND-4): compute, then write in one transaction.
+    The same month twice gives the same roster; two workers at once give one roster."""
+    require(by, "payments.roster")
+    area = roster_mod.roster_area(area_code)
+    check_jurisdiction(by, area.code)
+    month = parse_month(month)
+    existing = Roster.objects.filter(area_code=area.code, month=month).first()
+    if existing is not None and not refresh:
+        return existing
+    computed = roster_mod.compute(area.code, month, progress)
+    if progress:
+        progress("写入花名册", 0, len(computed.rows))
+    roster, _ = roster_mod.write(by, computed, refresh=refresh)
+    return roster
+
+
+def _lock_roster(roster: Roster) -> Roster:
+    return Roster.objects.select_for_update().get(pk=roster.pk)
+
+
+def resolve_line(by: Any, line: RosterLine, *, decision: str, note: str) -> RosterLine:
+    """核查: hold a line this month (暂缓发放) or confirm it despite a warning (确认发放)."""
+    require(by, "payments.roster")
+    check_jurisdiction(by, line.area_code)
+    note = (note or "").strip()
+    if decision not in ("hold", "pay"):
+        raise InvalidInput("invalid_choice", "处理方式应为暂缓发放（hold）或确认发放（pay）", field="decision")
+    if not note:
+        raise InvalidInput("required", "请填写处理说明", field="note")
+    with transaction.atomic():
+        roster = _lock_roster(line.roster)
+        line = RosterLine.objects.select_for_update().get(pk=line.pk)
+        if not roster.editable:
+            raise DomainError("roster_locked", "花名册已锁定，不能再修改明细")
+        if line.status == "pulled":
+            raise DomainError("line_pulled", "该明细已因停发、暂停发放或死亡撤出，不再发放")
+        if decision == "pay":
+            blockers = [e for e in line.exceptions if e in BLOCKING]
+            if blockers:
+                labels = "、".join(EXCEPTION_LABELS[e] for e in blockers)
+                raise DomainError("blocking_exception", f"存在“{labels}”，不能确认发放：请暂缓发放，或修正后重新核查")
+        line.status = "held" if decision == "hold" else "pending"
+        line.resolution_note, line.resolved_by = note[:200], _who(by)
+        line.save(update_fields=["status", "resolution_note", "resolved_by"])
+        if roster.status == "checked":
+            roster.status = "generated"
+            roster.save(update_fields=["status"])
+        record(by, f"payments.roster.{decision}", line, changes={"roster": roster.pk, "note": note})
+    return line
+
+
+def _recheck(roster: Roster) -> tuple[int, int]:
+    """Refresh account and death checks of a draft roster from the registry (set-based).
+    Returns (lines whose exceptions changed, unresolved exceptions)."""
+    lines = list(RosterLine.objects.filter(roster=roster).values_list("pk", "payee_id", "exceptions", "status"))
+    payees = Subquery(RosterLine.objects.filter(roster=roster).values("payee_id"))
+    people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
+    deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
+    shared = set(
+        Person.objects.filter(
+            bank_account_index__in=Subquery(
+                Person.objects.filter(pk__in=payees).exclude(bank_account_index="").values("bank_account_index")
+            )
+        )
+        .values("bank_account_index")
+        .annotate(n=Count("household_id", distinct=True))
+        .filter(n__gt=1)
+        .values_list("bank_account_index", flat=True)
+    )
+    changed, unresolved = 0, 0
+    for pk, payee, exceptions, status in lines:
+        keep = [e for e in exceptions if e not in ("no_account", "duplicate_account", "deceased")]
+        index = people.get(payee, "")
+        if not index:
+            keep.append("no_account")
+        elif index in shared:
+            keep.append("duplicate_account")
+        if payee in deaths:
+            keep.append("deceased")
+        if sorted(keep) != sorted(exceptions):
+            changed += 1
+            RosterLine.objects.filter(pk=pk).update(exceptions=keep)
+        if keep and status == "pending":
+            unresolved += 1
+    return changed, unresolved
+
+
+def _unresolved(roster: Roster) -> int:
+    return sum(
+        1
+        for exceptions, note in RosterLine.objects.filter(roster=roster, status="pending")
+        .exclude(exceptions=[])
+        .values_list("exceptions", "resolution_note")
+        if any(e in BLOCKING for e in exceptions) or not note
+    )
+
+
+def check_roster(by: Any, roster: Roster) -> dict[str, Any]:
+    """核查: re-read accounts and deaths; the roster is checked when every exception is handled."""
+    require(by, "payments.roster")
+    check_jurisdiction(by, roster.area_code)
+    with transaction.atomic():
+        roster = _lock_roster(roster)
+        if not roster.editable:
+            raise DomainError("roster_locked", "花名册已锁定，无需核查")
+        changed, _ = _recheck(roster)
+        unresolved = _unresolved(roster)
+        roster.exception_count = RosterLine.objects.filter(roster=roster).exclude(exceptions=[]).count()
+        if unresolved == 0:
+            roster.status, roster.checked_by, roster.checked_at = "checked", _who(by), timezone.now()
+        else:
+            roster.status = "generated"
+        roster.save()
+        record(by, "payments.roster.check", roster, changes={"unresolved": unresolved, "changed": changed})
+    return {"unresolved": unresolved, "changed": changed, "status": roster.status}
+
+
+def request_lock(by: Any, roster: Roster, *, note: str = "") -> Roster:
+    """提交锁定 (first person of the two-person rule)."""
+    require(by, "payments.lock")
+    check_jurisdiction(by, roster.area_code)
+    with transaction.atomic():
+        roster = _lock_roster(roster)
+        if roster.status != "checked":
+            raise DomainError(
+                "invalid_state", f"花名册当前状态为“{roster.get_status_display()}”，须核查通过后才能提交锁定"
+            )
+        if _unresolved(roster):
+            raise DomainError("unresolved_exceptions", "仍有未处理的异常，请先核查处理")
+        roster.status, roster.lock_requested_by, roster.lock_requested_at = "lock_requested", _who(by), timezone.now()
+        roster.save()
+        record(by, "payments.roster.request_lock", roster, changes={"note": note})
+    return roster
+
+
+def cancel_lock(by: Any, roster: Roster, *, reason: str) -> Roster:
+    """退回锁定申请: back to checked, e.g. when the second person finds a problem."""
+    require(by, "payments.lock")
+    check_jurisdiction(by, roster.area_code)
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写退回原因", field="reason")
+    with transaction.atomic():
+        roster = _lock_roster(roster)
+        if roster.status != "lock_requested":
+            raise DomainError("invalid_state", "花名册不在待复核锁定状态")
+        roster.status, roster.lock_requested_by, roster.lock_requested_at = "checked", None, None
+        roster.save()
+        record(by, "payments.roster.cancel_lock", roster, changes={"reason": reason})
+    return roster
+
+
+LEDGER_COLUMNS = (
+    "id",
+    "kind",
+    "application_id",
+    "person_id",
+    "household_id",
+    "program",
+    "area_code",
+    "county_code",
+    "period",
+    "amount_fen",
+    "attempt",
+    "reason",
+    "source",
+    "roster_id",
+    "roster_line_id",
+    "bank_line_id",
+    "reverses_id",
+    "plan_id",
+    "created_by_id",
+    "created_at",
+)
+
+
+def confirm_lock(by: Any, roster: Roster) -> Roster:
+    """复核锁定 (second person): the roster is final and every line to be paid becomes an
+    entitlement (应发) entry in the ledger. The person who asked may not confirm."""
+    require(by, "payments.lock")
+    check_jurisdiction(by, roster.area_code)
+    with transaction.atomic():
+        roster = _lock_roster(roster)
+        if roster.status != "lock_requested":
+            raise DomainError("invalid_state", f"花名册当前状态为“{roster.get_status_display()}”，须先提交锁定")
+        if getattr(by, "pk", None) is None or by.pk == roster.lock_requested_by_id:
+            raise Forbidden("two_person_rule", "锁定须由另一名工作人员复核确认（双人复核），提交人不能自行确认")
+        lines = list(
+            RosterLine.objects.filter(roster=roster, status="pending", amount_fen__gt=0).values_list(
+                "pk", "application_id", "payee_id", "household_id", "program", "area_code", "amount_fen"
+            )
+        )
+        RosterLine.objects.filter(roster=roster, status="pending", amount_fen__lte=0).update(
+            status="held", resolution_note="金额为0，不予发放"
+        )
+        now = timezone.now()
+        ids = allocate_ids(LedgerEntry, len(lines))
+        insert_rows(
+            LedgerEntry,
+            LEDGER_COLUMNS,
+            (
+                (
+                    pk,
+                    "entitlement",
+                    app,
+                    payee,
+                    hh,
+                    program,
+                    area,
+                    roster.county_code,
+                    roster.month,
+                    amount,
+                    0,
+                    f"{roster.month_label}{PROGRAM_LABELS[program]}应发（花名册）",
+                    "roster",
+                    roster.pk,
+                    line_id,
+                    None,
+                    None,
+                    None,
+                    _who(by).pk if _who(by) else None,
+                    now,
+                )
+                for pk, (line_id, app, payee, hh, program, area, amount) in zip(ids, lines, strict=True)
+            ),
+        )
+        roster.status, roster.locked_by, roster.locked_at = "locked", _who(by), now
+        roster.save()
+        record(
+            by,
+            "payments.roster.lock",
+            roster,
+            changes={
+                "requested_by": roster.lock_requested_by_id,
+                "entitlements": len(lines),
+                "total_fen": sum(x[6] for x in lines),
+            },
+        )
+        roster_id = roster.pk
+        transaction.on_commit(lambda: _enqueue_notices(roster_id))
+    return roster
+
+
+def _enqueue_notices(roster_id: int) -> None:
+    from ..tasks import adjustment_notices_task
+
+    adjustment_notices_task.enqueue(roster_id)
+
+
+def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
+    """DYN-4: after a standard change, every case whose amount changed gets its 调整告知书
+    (once per case and month). Run as a job after the roster is locked."""
+    roster = Roster.objects.get(pk=roster_id)
+    by = roster.locked_by or SystemActor("系统（调整告知）")
+    done = set(
+        PaymentNotice.objects.filter(kind="adjustment", month=roster.month).values_list("application_id", flat=True)
+    )
+    todo = (
+        RosterLine.objects.filter(roster=roster, change="standard")
+        .exclude(status__in=("held", "pulled"))
+        .exclude(application_id__in=done)
+        .select_related("application__intake")
+    )
+    count = 0
+    for line in todo.iterator(chunk_size=200):
+        if limit is not None and count >= limit:
+            break
+        with transaction.atomic():
+            _issue(
+                by,
+                "adjustment",
+                line.application,
+                roster.month,
+                reason="当地救助标准调整",
+                amount_before_fen=line.previous_fen,
+                amount_after_fen=line.amount_fen,
+                effective_month=roster.month,
+                note=line.change_note,
+            )
+        count += 1
+    return count
+
+
+def _issue(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
+    """One 调整/停发/渐退 notice, numbered and archived, at most once per case, kind and month."""
+    existing = PaymentNotice.objects.filter(application=app, kind=kind, month=month).select_related("notice").first()
+    if existing is not None:
+        return existing.notice
+    notice = notices.issue(by, kind, intake=app.intake, application=app, extra=extra)
+    PaymentNotice.objects.create(application=app, notice=notice, kind=kind, month=month, area_code=app.area_code)
+    return notice
+
+
+# ==== bank files ================================================================================
