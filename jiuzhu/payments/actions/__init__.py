@@ -31,7 +31,6 @@ from .reviews import (
     stop_benefit,
 )
 from .rosters import (
-    LEDGER_COLUMNS,
     cancel_lock,
     check_roster,
     confirm_lock,
@@ -47,7 +46,6 @@ from .rosters import (
 
 __all__ = [
     "BANK_COLUMNS",
-    "LEDGER_COLUMNS",
     "LOCKED",
     "MAX_GRADUAL_MONTHS",
     "ROSTER_CHANGED",

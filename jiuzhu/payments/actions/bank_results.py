@@ -19,12 +19,11 @@ from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
-from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.importer import ImportRejected, RowError
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index
 
-from .. import bankfiles
+from .. import bankfiles, ledger
 from ..models import (
     PROGRAM_LABELS,
     SIGN,
@@ -39,7 +38,7 @@ from ..models import (
 )
 from ._common import _line_label, _mask, _set_status, _who, check_jurisdiction
 from .benefits import _pull_lines
-from .rosters import LEDGER_COLUMNS, _lock_roster
+from .rosters import _lock_roster
 
 
 @dataclass
@@ -282,7 +281,7 @@ def _apply_results(
         # One set-based INSERT from the bank and roster lines the file was checked against.
         with connection.cursor() as cur:
             cur.execute(
-                f"""INSERT INTO "{LedgerEntry._meta.db_table}" ({", ".join(LEDGER_COLUMNS[1:])})
+                f"""INSERT INTO "{LedgerEntry._meta.db_table}" ({", ".join(ledger.COLUMNS[1:])})
                 SELECT 'payment', r.application_id, r.payee_id, r.household_id, r.program, r.area_code, %s, %s,
                        b.amount_fen, v.attempt, (%s::jsonb) ->> r.program, 'bank', r.roster_id, r.id, b.id,
                        NULL, NULL, %s, %s
@@ -327,8 +326,7 @@ def _apply_results(
                 paid, attempts, strict=True
             )
         )
-        ids = allocate_ids(LedgerEntry, len(paid))
-        insert_rows(LedgerEntry, LEDGER_COLUMNS, ((pk, *r) for pk, r in zip(ids, rows, strict=True)))
+        ledger.book_rows(rows, len(paid))
     report.paid = len(paid)
     report.paid_fen = sum(r[4] for r in paid)
     return report
@@ -363,21 +361,16 @@ def release_line(by: Any, line: RosterLine, *, note: str) -> RosterLine:
         benefit = Benefit.objects.filter(application_id=line.application_id).first()
         if benefit is not None and not benefit.covers(line.month):
             raise DomainError("benefit_not_in_force", f"该案件{month_label(line.month)}已停发或暂停发放，不能补发")
-        LedgerEntry.objects.create(
-            kind="entitlement",
-            application_id=line.application_id,
-            person_id=line.payee_id,
-            household_id=line.household_id,
-            program=line.program,
-            area_code=line.area_code,
-            county_code=roster.county_code,
-            period=line.month,
+        ledger.book(
+            "entitlement",
+            ledger.Party.of_line(line, roster),
+            by=by,
             amount_fen=line.amount_fen,
-            reason=f"{_line_label(line)}补发：{note.strip()}"[:200],
+            reason=f"{_line_label(line)}补发：{note.strip()}",
             source="correction",
+            period=line.month,
             roster=roster,
             roster_line=line,
-            created_by=_who(by),
         )
         line.status, line.resolution_note = "pending", f"补发：{note.strip()}"[:200]
         line.save(update_fields=["status", "resolution_note"])
@@ -405,23 +398,18 @@ def reverse_payment(by: Any, entry: LedgerEntry, *, reason: str, amount_fen: int
                 f"冲回金额应大于0且不超过实发金额{format_yuan(payment.amount_fen)}",
                 field="amount_fen",
             )
-        reversal = LedgerEntry.objects.create(
-            kind="reversal",
-            application_id=payment.application_id,
-            person_id=payment.person_id,
-            household_id=payment.household_id,
-            program=payment.program,
-            area_code=payment.area_code,
-            county_code=payment.county_code,
-            period=payment.period,
+        reversal = ledger.book(
+            "reversal",
+            ledger.Party.of_entry(payment),
+            by=by,
             amount_fen=amount,
-            reason=f"冲回：{reason.strip()}"[:200],
+            reason=f"冲回：{reason.strip()}",
             source="correction",
+            period=payment.period,
             roster_id=payment.roster_id,
             roster_line_id=payment.roster_line_id,
             bank_line_id=payment.bank_line_id,
             reverses=payment,
-            created_by=_who(by),
         )
         if payment.roster_line_id:
             RosterLine.objects.filter(pk=payment.roster_line_id).exclude(status="pulled").update(status="failed")

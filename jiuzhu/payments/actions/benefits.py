@@ -17,6 +17,7 @@ from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.referrals.records import end_case_records, end_person_records, reopen_case_records
 from jiuzhu.registry.models import Person
 
+from .. import ledger
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
@@ -83,21 +84,16 @@ def _line_outstanding(line: RosterLine) -> int:
 
 
 def _ledger_row(by: Any, line: RosterLine, roster: Roster, amount: int, reason: str) -> LedgerEntry:
-    return LedgerEntry.objects.create(
-        kind="adjustment",
-        application_id=line.application_id,
-        person_id=line.payee_id,
-        household_id=line.household_id,
-        program=line.program,
-        area_code=line.area_code,
-        county_code=roster.county_code,
+    return ledger.book(
+        "adjustment",
+        ledger.Party.of_line(line, roster),
+        by=by,
         period=line.month,
         amount_fen=amount,
-        reason=f"{_line_label(line)}{reason}"[:200],
+        reason=f"{_line_label(line)}{reason}",
         source="decision",
         roster=roster,
         roster_line=line,
-        created_by=_who(by),
     )
 
 

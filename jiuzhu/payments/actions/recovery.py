@@ -16,6 +16,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 
+from .. import ledger
 from ..models import (
     FRAUD_CATEGORIES,
     MONTHLY_PROGRAMS,
@@ -98,20 +99,15 @@ def create_recovery(
             created_by=_who(by),
         )
         for m in chosen:
-            LedgerEntry.objects.create(
-                kind="adjustment",
-                application=app,
-                person_id=app.applicant_id,
-                household_id=app.household_id,
-                program=app.program,
-                area_code=app.area_code,
-                county_code=app.county_code,
+            ledger.book(
+                "adjustment",
+                ledger.Party.of_application(app),
+                by=by,
                 period=m,
                 amount_fen=-paid[m],
-                reason=f"{month_label(m)}不应发放（{STOP_REASON_LABELS[reason]}），转入追回"[:200],
+                reason=f"{month_label(m)}不应发放（{STOP_REASON_LABELS[reason]}），转入追回",
                 source="correction",
                 plan=plan,
-                created_by=_who(by),
             )
         if fraud_category:
             CreditRecord.objects.create(
@@ -187,19 +183,14 @@ def record_repayment(by: Any, plan: RepaymentPlan, *, amount_fen: int, note: str
                 "invalid_amount", f"退款金额应大于0且不超过尚欠金额{format_yuan(left)}", field="amount_fen"
             )
         app = plan.application
-        entry = LedgerEntry.objects.create(
-            kind="recovery",
-            application=app,
-            person_id=plan.person_id,
-            household_id=app.household_id,
-            program=app.program,
-            area_code=plan.area_code,
-            county_code=plan.county_code,
+        entry = ledger.book(
+            "recovery",
+            ledger.Party(app.pk, plan.person_id, app.household_id, app.program, plan.area_code, plan.county_code),
+            by=by,
             amount_fen=amount_fen,
-            reason=f"追回退款{('：' + note.strip()) if note.strip() else ''}"[:200],
+            reason=f"追回退款{('：' + note.strip()) if note.strip() else ''}",
             source="repayment",
             plan=plan,
-            created_by=_who(by),
         )
         if amount_fen == left:
             plan.status = "settled"

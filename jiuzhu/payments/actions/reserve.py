@@ -13,6 +13,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 
+from .. import ledger
 from .. import roster as roster_mod
 from ..models import (
     LedgerEntry,
@@ -114,33 +115,27 @@ def disburse_from_reserve(by: Any, application: Application, *, amount_fen: int,
             note=note[:200],
             created_by=_who(by),
         )
-        common = {
-            "application": application,
-            "person_id": application.applicant_id,
-            "household_id": application.household_id,
-            "program": application.program,
-            "area_code": application.area_code,
-            "county_code": application.county_code,
-            "created_by": _who(by),
-        }
-        LedgerEntry.objects.create(
-            kind="entitlement",
+        party = ledger.Party.of_application(application)
+        ledger.book(
+            "entitlement",
+            party,
+            by=by,
             amount_fen=amount_fen,
             source="decision",
             reason=f"急难型临时救助先行救助（{application.number}）",
-            **common,
         )
         attempt = LedgerEntry.objects.filter(application=application, kind="payment", period__isnull=True).count()
         reversed_ = LedgerEntry.objects.filter(application=application, kind="reversal", period__isnull=True).count()
         if attempt > reversed_:
             raise DomainError("already_paid", "该申请已先行救助，不能重复支出")
-        LedgerEntry.objects.create(
-            kind="payment",
+        ledger.book(
+            "payment",
+            party,
+            by=by,
             amount_fen=amount_fen,
             source="reserve",
             attempt=attempt,
             reason=f"备用金先行救助支出（{fund.name}）",
-            **common,
         )
         record(
             by,

@@ -17,15 +17,14 @@ from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record, record_job_death
 from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
-from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.models import Person
 
+from .. import ledger
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
     EXCEPTION_LABELS,
     PROGRAM_LABELS,
-    LedgerEntry,
     PaymentNotice,
     Roster,
     RosterLine,
@@ -298,30 +297,6 @@ def cancel_lock(by: Any, roster: Roster, *, reason: str) -> Roster:
     return roster
 
 
-LEDGER_COLUMNS = (
-    "id",
-    "kind",
-    "application_id",
-    "person_id",
-    "household_id",
-    "program",
-    "area_code",
-    "county_code",
-    "period",
-    "amount_fen",
-    "attempt",
-    "reason",
-    "source",
-    "roster_id",
-    "roster_line_id",
-    "bank_line_id",
-    "reverses_id",
-    "plan_id",
-    "created_by_id",
-    "created_at",
-)
-
-
 def confirm_lock(by: Any, roster: Roster) -> Roster:
     """复核锁定 (second person): the roster is final and every line to be paid becomes an
     entitlement (应发) entry in the ledger. The person who asked may not confirm."""
@@ -342,13 +317,10 @@ def confirm_lock(by: Any, roster: Roster) -> Roster:
             status="held", resolution_note="金额为0，不予发放"
         )
         now = timezone.now()
-        ids = allocate_ids(LedgerEntry, len(lines))
-        insert_rows(
-            LedgerEntry,
-            LEDGER_COLUMNS,
+        who = _who(by)
+        ledger.book_rows(
             (
                 (
-                    pk,
                     "entitlement",
                     app,
                     payee,
@@ -366,11 +338,12 @@ def confirm_lock(by: Any, roster: Roster) -> Roster:
                     None,
                     None,
                     None,
-                    _who(by).pk if _who(by) else None,
+                    who.pk if who else None,
                     now,
                 )
-                for pk, (line_id, app, payee, hh, program, area, amount) in zip(ids, lines, strict=True)
+                for line_id, app, payee, hh, program, area, amount in lines
             ),
+            len(lines),
         )
         roster.status, roster.locked_by, roster.locked_at = "locked", _who(by), now
         roster.save()
