@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from jiuzhu.registry.models import AreaScopedQuerySet
+from jiuzhu.accounts.scope import AreaScopedQuerySet
 
 PROGRAM_CHOICES = [
     ("dibao", "最低生活保障"),

@@ -14,13 +14,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput, NotFound
 from jiuzhu.core.money import format_yuan
-from jiuzhu.payments.actions import check_jurisdiction
 
 from .models import (
     FUND_PROGRAM_LABELS,
@@ -155,7 +155,7 @@ def create_budget_line(
     """编制预算科目 (FND-1, FND-11): one year, county or town, programme and source of funds."""
     require(by, EDIT)
     area = _area(area_code)
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     year, program, source = _year(year), _program(program), _source(source)
     amount = _amount(amount_fen)
     tilt_note = _text(tilt_note, "tilt_note", "倾斜说明", max_length=200, required=False)
@@ -201,7 +201,7 @@ def update_budget_line(
 ) -> BudgetLine:
     """调整预算 (FND-5): never below what the monthly plan or the contracts already take."""
     require(by, EDIT)
-    check_jurisdiction(by, line.area_code)
+    require_in_scope(by=by, area_code=line.area_code)
     with transaction.atomic():
         line = BudgetLine.objects.select_for_update().get(pk=line.pk)
         changes: dict[str, Any] = {}
@@ -260,7 +260,7 @@ def set_monthly_plan(by: Any, line: BudgetLine, *, months: Mapping[Any, Any] | l
     """月度用款计划 (FND-5): the whole year's plan at once; months not given plan nothing. The
     plan may not exceed the annual budget (``plan_exceeds_budget``)."""
     require(by, EDIT)
-    check_jurisdiction(by, line.area_code)
+    require_in_scope(by=by, area_code=line.area_code)
     items = list(enumerate(months, start=1)) if isinstance(months, list) else list(months.items())
     if isinstance(months, list) and len(months) > 12:
         raise InvalidInput("invalid_month", "月度用款计划最多12个月", field="months")
@@ -316,7 +316,7 @@ def set_fiscal_power(
     to 100), the department responsible for spending and the legal basis. Creates or replaces."""
     require(by, EDIT)
     area = _area(county_code, field="county_code", levels=("county",))
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     program = _program(program)
     known = {level for level, _ in SHARE_LEVELS}
     unknown = set(shares) - known
@@ -367,7 +367,7 @@ def create_fund_plan(
     """资金规划 such as 十四五 (FND-9): a named range of years of one county."""
     require(by, EDIT)
     area = _area(county_code, field="county_code", levels=("county",))
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     name = _text(name, "name", "规划名称", max_length=64)
     start, end = _year(start_year, "start_year"), _year(end_year, "end_year")
     if end < start:
@@ -393,7 +393,7 @@ def create_fund_plan(
 def set_plan_targets(by: Any, plan: FundPlan, *, program: str, targets: Mapping[Any, Any]) -> dict[int, int]:
     """规划年度目标 (FND-9): the yearly amounts of one programme; years outside the plan are refused."""
     require(by, EDIT)
-    check_jurisdiction(by, plan.area_code)
+    require_in_scope(by=by, area_code=plan.area_code)
     program = _program(program)
     values: dict[int, int] = {}
     for raw_year, raw_amount in targets.items():
@@ -436,7 +436,7 @@ def record_incentive(
     """登记社会力量激励 (FND-10): 税收优惠、资金奖补或费用减免 to an organisation."""
     require(by, EDIT)
     area = _area(area_code)
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     if kind not in dict(INCENTIVE_KINDS):
         raise InvalidInput("invalid_kind", "激励方式应为税收优惠、资金奖补或费用减免", field="kind")
     values = {
@@ -473,7 +473,7 @@ def create_contract(
     """政府购买服务合同 (FND-12): charged to a budget line; the line's contracts may not exceed
     its annual budget (``contract_exceeds_budget``)."""
     require(by, EDIT)
-    check_jurisdiction(by, line.area_code)
+    require_in_scope(by=by, area_code=line.area_code)
     provider = _text(provider, "provider", "服务承接方", max_length=100)
     content = _text(content, "content", "服务内容", max_length=300)
     amount = _amount(amount_fen, positive=True)
@@ -525,7 +525,7 @@ def open_charity_account(
     """设立慈善救助资金账户 (FND-15) for a county or town."""
     require(by, EDIT)
     area = _area(area_code)
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     with transaction.atomic():
         if CharityAccount.objects.filter(area_code=area.code).exists():
             raise DomainError("charity_account_exists", f"{area.name}已设立慈善救助资金账户", field="area_code")
@@ -559,7 +559,7 @@ def charity_inflow(
 ) -> CharityEntry:
     """慈善捐赠收入 (FND-15): donor, amount and the use the donor restricted it to."""
     require(by, EDIT)
-    check_jurisdiction(by, account.area_code)
+    require_in_scope(by=by, area_code=account.area_code)
     amount = _amount(amount_fen, positive=True)
     donor = _text(donor, "donor", "捐赠人", max_length=100)
     restricted = _text(restricted_purpose, "restricted_purpose", "限定用途", max_length=200, required=False)
@@ -605,7 +605,7 @@ def charity_outflow(
     """慈善救助支出 (FND-15): refused when the balance would go below zero; linked to the
     救助申请 it relieves when given (which must lie in the account's and the actor's area)."""
     require(by, EDIT)
-    check_jurisdiction(by, account.area_code)
+    require_in_scope(by=by, area_code=account.area_code)
     amount = _amount(amount_fen, positive=True)
     purpose = _text(purpose, "purpose", "支出用途", max_length=200)
     day = _date(paid_on, "paid_on", timezone.localdate())
@@ -618,7 +618,7 @@ def charity_outflow(
         application = Application.objects.filter(pk=app_pk).first()
         if application is None or not application.area_code.startswith(_prefix(account.area_code)):
             raise NotFound("application_not_found", "救助申请不存在或不在本账户管辖范围内")
-        check_jurisdiction(by, application.area_code)
+        require_in_scope(by=by, area_code=application.area_code)
     with transaction.atomic():
         account = CharityAccount.objects.select_for_update().get(pk=account.pk)
         current = charity_balance(account)

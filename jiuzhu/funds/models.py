@@ -19,8 +19,8 @@ from django.db.models import F, Q
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.payments.models import PROGRAM_LABELS, AppendOnlyModel, AppendOnlyQuerySet
-from jiuzhu.registry.models import AreaScopedQuerySet
 
 # Budget programmes: the five paid through the payments ledger first (their actual spending is
 # known), then the other assistance funds a county budgets for (FND-1: "all assistance funds").

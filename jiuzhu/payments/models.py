@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from jiuzhu.registry.models import AreaScopedQuerySet
+from jiuzhu.accounts.scope import AreaScopedQuerySet
 
 MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
 PROGRAM_LABELS = {

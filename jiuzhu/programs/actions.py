@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
@@ -46,8 +47,7 @@ def _area_for(user: Any, area_code: str) -> str:
     area = Area.objects.filter(code=full_code(code)).first()
     if area is None:
         raise InvalidInput("unknown_area", f"区划代码{code}不存在", field="area_code")
-    if not user.is_superuser and (user.area is None or not user.area.contains(area)):
-        raise InvalidInput("area_out_of_jurisdiction", f"“{area.name}”不在您的管辖范围内", field="area_code")
+    require_in_scope(by=user, area_code=area.code, what="该区划", field="area_code")
     return area.prefix
 
 

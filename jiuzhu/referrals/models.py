@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from jiuzhu.registry.models import registry_scope
+from jiuzhu.accounts.scope import registry_scope
 
 STATUS_CHOICES = [
     ("open", "待接收"),

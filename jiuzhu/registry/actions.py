@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
@@ -64,10 +65,7 @@ def village_for(user: Any, area_code: str, field: str = "area_code") -> Area:
         raise InvalidInput("unknown_area", f"区划代码{code}不存在", field=field)
     if area.level != "village":
         raise InvalidInput("area_not_village", f"“{area.name}”不是村（社区），家庭须登记到村（社区）", field=field)
-    if not user.is_superuser and (user.area is None or not user.area.contains(area)):
-        raise InvalidInput(
-            "area_out_of_jurisdiction", f"“{area.full_name()}”不在您的管辖范围内，不能在此登记家庭", field=field
-        )
+    require_in_scope(by=user, area_code=area.code, what="该村（社区）", field=field)
     return area
 
 

@@ -25,7 +25,7 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core import bounded
-from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.errors import InvalidInput, NotFound
 from jiuzhu.core.idnumber import make_id_number
 from jiuzhu.core.money import yuan_to_fen
 
@@ -321,7 +321,7 @@ def _household_facts(ref: str, members: list[tuple[int, dict[str, Any]]], errors
 
 def _plan(by: Any, rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[_PlannedHousehold], list[RowError]]:
     errors: list[RowError] = []
-    villages: dict[str, Area | InvalidInput] = {}
+    villages: dict[str, Area | InvalidInput | NotFound] = {}
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, raw in rows:
         ref = str(raw.get("household_ref") or "").strip()
@@ -339,10 +339,10 @@ def _plan(by: Any, rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[_Planne
         if code not in villages:
             try:
                 villages[code] = village_for(by, code)
-            except InvalidInput as exc:
+            except (InvalidInput, NotFound) as exc:  # a row naming a village outside the user's area
                 villages[code] = exc
         area = villages[code]
-        if isinstance(area, InvalidInput):
+        if isinstance(area, (InvalidInput, NotFound)):
             errors.append(RowError(first_number, "村（社区）区划代码", area.message))
         address = next((str(r.get("address")).strip() for _, r in members if r.get("address")), "")
         if not address:

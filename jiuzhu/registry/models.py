@@ -9,7 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from jiuzhu.areas.models import URBAN_RURAL_CHOICES, Area, code_range
+from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.areas.models import URBAN_RURAL_CHOICES, Area
 
 RELATION_CHOICES = [
     ("self", "本人（户主）"),
@@ -112,41 +113,6 @@ class TargetCategory(models.Model):  # 救助对象类别标签 (REG-8: several 
 
     def __str__(self) -> str:
         return self.name
-
-
-ALL = "all"
-
-
-def registry_scope(user: Any) -> tuple[str, str] | str | None:
-    """The registry rows a user may see: ``ALL``, ``None`` (nothing) or the (low, high)
-    range of 12-digit area codes of the user's subtree. The one jurisdiction rule of the
-    registry; ``visible_to`` and the raw-SQL lookup both use it.
-
-    Department users see no registry rows here: what referrals and data exchange expose
-    to them is granted by those apps."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return ALL
-    if not user.has_perm_code("registry.view") or user.area is None:
-        return None
-    return code_range(user.area.prefix)
-
-
-class AreaScopedQuerySet(models.QuerySet[Any]):
-    """``visible_to(user)``: rows whose 12-digit ``area_id``/``area_code`` lies in the
-    user's jurisdiction (see ``registry_scope``)."""
-
-    area_field = "area_code"
-
-    def visible_to(self, user: Any) -> Any:
-        scope = registry_scope(user)
-        if scope is None:
-            return self.none()
-        if scope == ALL:
-            return self.all()
-        low, high = scope
-        return self.filter(**{f"{self.area_field}__gte": low, f"{self.area_field}__lte": high})
 
 
 class HouseholdQuerySet(AreaScopedQuerySet):

@@ -9,11 +9,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from jiuzhu.accounts.scope import ALL, registry_scope
 from jiuzhu.areas.models import Area, full_code, in_subtree
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import normalize, parse_id_number
 
-from .models import ALL, Household, Person, registry_scope
+from .models import Household, Person
 from .pii import blind_index
 
 _LAST4 = re.compile(r"^\d{3}[\dX]$")

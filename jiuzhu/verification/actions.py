@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record, record_job_death
 from jiuzhu.core import jobs
@@ -511,9 +512,7 @@ def start_reverification(
     area = Area.objects.filter(code=full_code(code)).first() if code.isdigit() else None
     if area is None:
         raise InvalidInput("unknown_area", f"区划代码“{code}”不存在", field="area_code")
-    scope = getattr(by, "area", None)
-    if not getattr(by, "is_superuser", False) and (scope is None or not area.code.startswith(scope.prefix)):
-        raise InvalidInput("area_out_of_jurisdiction", "该区域不在您的管辖范围内", field="area_code")
+    require_in_scope(by=by, area_code=area.code, what="该区域", field="area_code")
     with transaction.atomic():
         run = ReverificationRun.objects.create(
             area_code=area.code,

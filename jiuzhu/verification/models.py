@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from jiuzhu.registry.models import AreaScopedQuerySet
+from jiuzhu.accounts.scope import AreaScopedQuerySet
 
 METHOD_CHOICES = [("pad", "电子签名"), ("scan", "纸质签字扫描件")]
 

@@ -3,7 +3,7 @@ checks permission, state and jurisdiction, runs in one transaction with its rows
 writes its audit row there, and enqueues follow-up work with ``transaction.on_commit``. Views
 and the API call these only (``from jiuzhu.payments import actions``)."""
 
-from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, check_jurisdiction, parse_month
+from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, parse_month
 from .bank import BANK_COLUMNS, bank_file, export_bank_file, layouts_for, reissue
 from .bank_results import ImportReport, balance, import_bank_results, release_line, reverse_payment
 from .benefits import (
@@ -56,7 +56,6 @@ __all__ = [
     "balance",
     "bank_file",
     "cancel_lock",
-    "check_jurisdiction",
     "check_roster",
     "config_review",
     "confirm_lock",

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.accounts.system import user_or_none
-from jiuzhu.core.errors import InvalidInput, NotFound
+from jiuzhu.core.errors import InvalidInput
 
 from ..models import (
     PROGRAM_LABELS,
@@ -33,15 +33,6 @@ def _today() -> dt.date:
 
 def _who(by: Any) -> Any:
     return user_or_none(by)
-
-
-def check_jurisdiction(by: Any, area_code: str) -> None:
-    """Out-of-jurisdiction objects do not exist for the actor (404)."""
-    if getattr(by, "is_superuser", False):
-        return
-    area = getattr(by, "area", None)
-    if area is None or not area.contains(area_code):
-        raise NotFound("not_found", "对象不存在或不在您的管辖范围内")
 
 
 def parse_month(raw: Any, field: str = "month") -> dt.date:

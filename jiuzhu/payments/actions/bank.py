@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Subquery, Sum
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.registry.bulk import insert_rows
@@ -25,7 +26,7 @@ from ..models import (
     Roster,
     RosterLine,
 )
-from ._common import _set_status, _who, check_jurisdiction
+from ._common import _set_status, _who
 from .benefits import _refuse_unconfirmed, _sweep
 from .rosters import _lock_roster
 
@@ -123,7 +124,7 @@ def export_bank_file(
     """导出银行文件 (社会化发放 to the payee's 一卡通 account): every line to be paid of a locked
     roster in one batch. Writing the file is a full-PII export and is audited."""
     require(by, "payments.roster")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     if roster.status == "locked":
         _sweep(by, roster)
     with transaction.atomic():
@@ -144,7 +145,7 @@ def reissue(by: Any, roster: Roster, *, layout: BankLayout | int | None = None) 
     """重新发放: failed transfers (after the account is corrected) and lines released after
     locking go out in a new batch; accounts are read again from the registry."""
     require(by, "payments.roster")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     if roster.status in ("exported", "settled"):
         _sweep(by, roster)
     with transaction.atomic():
@@ -183,7 +184,7 @@ def _send_batch(by: Any, roster: Roster, layout: BankLayout | int | None, line_f
 def bank_file(by: Any, batch: BankBatch) -> tuple[bytes, str]:
     """下载银行文件 again (the same content as exported); audited as a full-PII export."""
     require(by, "payments.roster")
-    check_jurisdiction(by, batch.area_code)
+    require_in_scope(by=by, area_code=batch.area_code)
     with transaction.atomic():
         record(by, "payments.bank.download", batch, changes={"lines": batch.line_count, "pii": "完整银行账号"})
     return _render(batch)

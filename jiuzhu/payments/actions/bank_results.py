@@ -15,6 +15,7 @@ from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -36,7 +37,7 @@ from ..models import (
     RosterLine,
     month_label,
 )
-from ._common import _line_label, _mask, _set_status, _who, check_jurisdiction
+from ._common import _line_label, _mask, _set_status, _who
 from .benefits import _pull_lines
 from .rosters import _lock_roster
 
@@ -103,7 +104,7 @@ def import_bank_results(by: Any, batch: BankBatch, *, file_name: str, data: byte
     refuses the whole file with each row's problem); the same file twice changes nothing.
     Successes become payment (实发) entries; failures are listed for correction and re-issue."""
     require(by, "payments.roster")
-    check_jurisdiction(by, batch.area_code)
+    require_in_scope(by=by, area_code=batch.area_code)
     digest = hashlib.sha256(data).hexdigest()
     prior = BankResultImport.objects.filter(batch=batch, sha256=digest).first()
     if prior is not None:
@@ -346,7 +347,7 @@ def release_line(by: Any, line: RosterLine, *, note: str) -> RosterLine:
     """补发: a line held at locking (e.g. account missing) is released once fixed: it becomes
     an entitlement and goes out with the next re-issue batch."""
     require(by, "payments.roster")
-    check_jurisdiction(by, line.area_code)
+    require_in_scope(by=by, area_code=line.area_code)
     if not (note or "").strip():
         raise InvalidInput("required", "请填写补发说明", field="note")
     with transaction.atomic():
@@ -382,7 +383,7 @@ def reverse_payment(by: Any, entry: LedgerEntry, *, reason: str, amount_fen: int
     """冲回: a recorded payment did not reach the family (退汇) or was booked in error. The
     reversal never exceeds the payment; the line can then be re-issued."""
     require(by, "payments.roster")
-    check_jurisdiction(by, entry.area_code)
+    require_in_scope(by=by, area_code=entry.area_code)
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写冲回原因", field="reason")
     with transaction.atomic():

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Subquery, Sum
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -31,7 +32,7 @@ from ..models import (
     month_label,
     month_start,
 )
-from ._common import STOP_REASON_LABELS, _line_label, _today, _who, check_jurisdiction, parse_month
+from ._common import STOP_REASON_LABELS, _line_label, _today, _who, parse_month
 from .rosters import _issue, _lock_roster
 
 LOCKED = ("locked", "exported", "settled")  # entitlements are booked from locking on
@@ -214,7 +215,7 @@ def reconfirm_roster(by: Any, roster: Roster, *, note: str) -> Roster:
     """重新确认: after lines were withdrawn from a locked roster, an officer with the lock right
     confirms the roster as it now stands; only then can its bank file be exported."""
     require(by, "payments.lock")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     if not (note or "").strip():
         raise InvalidInput("required", "请填写确认说明", field="note")
     with transaction.atomic():
@@ -342,7 +343,7 @@ def suspend_benefit(by: Any, application: Application, *, reason: str, note: str
     does not come to the review: the unexported lines are withdrawn, the family leaves the
     active register, and payment waits for 恢复发放 or 停发."""
     require(by, "payments.decide")
-    check_jurisdiction(by, application.area_code)
+    require_in_scope(by=by, area_code=application.area_code)
     if reason not in SUSPEND_REASON_LABELS:
         raise InvalidInput("invalid_choice", "暂停原因无效", field="reason")
     if not (note or "").strip():
@@ -360,7 +361,7 @@ def resume_benefit(by: Any, application: Application, *, note: str, payee_id: in
     months whose roster was made during the suspension have no line and are not paid). After
     the payee's death another living member of the family is named payee."""
     require(by, "payments.decide")
-    check_jurisdiction(by, application.area_code)
+    require_in_scope(by=by, area_code=application.area_code)
     if not (note or "").strip():
         raise InvalidInput("required", "请填写恢复发放情况说明", field="note")
     with transaction.atomic():

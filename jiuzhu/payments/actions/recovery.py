@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -27,7 +28,7 @@ from ..models import (
     month_label,
     month_start,
 )
-from ._common import STOP_REASON_LABELS, _today, _who, check_jurisdiction, parse_month
+from ._common import STOP_REASON_LABELS, _today, _who, parse_month
 from .benefits import _benefit, _stop
 
 
@@ -62,7 +63,7 @@ def create_recovery(
     data, fraud) is taken back off the entitlement (negative adjustments) and a repayment
     plan is set; fraud also stops the benefit and writes a 失信 record."""
     require(by, "payments.decide")
-    check_jurisdiction(by, application.area_code)
+    require_in_scope(by=by, area_code=application.area_code)
     if reason not in STOP_REASON_LABELS:
         raise InvalidInput("invalid_choice", "追回原因无效", field="reason")
     if not (note or "").strip():
@@ -172,7 +173,7 @@ def recovered(plan: RepaymentPlan) -> int:
 def record_repayment(by: Any, plan: RepaymentPlan, *, amount_fen: int, note: str = "") -> LedgerEntry:
     """退款到账: a recovery (追回) entry; the plan is settled when fully repaid."""
     require(by, "payments.decide")
-    check_jurisdiction(by, plan.area_code)
+    require_in_scope(by=by, area_code=plan.area_code)
     with transaction.atomic():
         plan = RepaymentPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status == "settled":
@@ -204,7 +205,7 @@ def mark_credit_reported(by: Any, records: list[CreditRecord]) -> int:
     require(by, "payments.decide")
     ids = [r.pk for r in records if r.reported_at is None]
     for r in records:
-        check_jurisdiction(by, r.area_code)
+        require_in_scope(by=by, area_code=r.area_code)
     with transaction.atomic():
         n = CreditRecord.objects.filter(pk__in=ids, reported_at__isnull=True).update(reported_at=timezone.now())
         if n:

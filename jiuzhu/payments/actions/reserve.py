@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
@@ -20,7 +21,7 @@ from ..models import (
     ReserveEntry,
     ReserveFund,
 )
-from ._common import _who, check_jurisdiction
+from ._common import _who
 
 
 def open_reserve(by: Any, *, town_code: str, low_balance_fen: int | None = None, account_note: str = "") -> ReserveFund:
@@ -29,7 +30,7 @@ def open_reserve(by: Any, *, town_code: str, low_balance_fen: int | None = None,
     area = Area.objects.filter(code=town_code.ljust(12, "0")).first()
     if area is None or area.level != "town":
         raise InvalidInput("invalid_area", "备用金按镇（街道）设立，请选择镇（街道）", field="town_code")
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     if low_balance_fen is not None and low_balance_fen < 0:
         raise InvalidInput("invalid_amount", "预警线不能为负数", field="low_balance_fen")
     with transaction.atomic():
@@ -60,7 +61,7 @@ def top_up_reserve(
 ) -> ReserveEntry:
     """拨付备用金 (FND-3, FND-8): replenishment by the county, with its source of funds."""
     require(by, "payments.fund")
-    check_jurisdiction(by, fund.area_code)
+    require_in_scope(by=by, area_code=fund.area_code)
     if amount_fen <= 0:
         raise InvalidInput("invalid_amount", "拨付金额应大于0", field="amount_fen")
     if source not in ("fiscal", "donation", "other"):

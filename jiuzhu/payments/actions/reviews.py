@@ -12,6 +12,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -29,7 +30,7 @@ from ..models import (
     month_label,
     month_start,
 )
-from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, check_jurisdiction, parse_month
+from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
 from .benefits import _benefit, _pull_lines, _stop
 from .rosters import _issue
 
@@ -122,7 +123,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 def report_change(by: Any, application: Application, *, reason: str, facts: dict[str, Any] | None = None) -> Review:
     """变更报告 (成员变化、收入变化) at any time: a review of the case, with the new facts."""
     require(by, "payments.review")
-    check_jurisdiction(by, application.area_code)
+    require_in_scope(by=by, area_code=application.area_code)
     if not (reason or "").strip():
         raise InvalidInput("required", "请说明变化情况（如成员变化、收入变化）", field="reason")
     if facts is not None:
@@ -164,7 +165,7 @@ def _validate_facts(application: Application, facts: dict[str, Any]) -> None:
 def start_review(by: Any, review: Review, *, facts: dict[str, Any] | None = None) -> Review:
     """开始复核: record the household as found (入户) and request a fresh 核对报告."""
     require(by, "payments.review")
-    check_jurisdiction(by, review.area_code)
+    require_in_scope(by=by, area_code=review.area_code)
     from jiuzhu.verification.actions import request_verification
 
     with transaction.atomic():
@@ -235,7 +236,7 @@ def decide_review(
     on the household as found; the case continues, changes amount, enters 渐退 or stops, with
     the notice (调整/渐退/停发告知书) issued in the same transaction."""
     require(by, "payments.decide")
-    check_jurisdiction(by, review.area_code)
+    require_in_scope(by=by, area_code=review.area_code)
     if outcome not in ("continue", "change", "gradual", "stop"):
         raise InvalidInput("invalid_choice", "复核结论应为维持、调整金额、渐退或停发", field="outcome")
     with transaction.atomic():
@@ -370,7 +371,7 @@ def stop_benefit(by: Any, application: Application, *, reason: str, note: str, l
     """停发 (退出) with reason and 停发告知书: death, moving away, income, refusal to be reviewed,
     fraud… Payment continues to ``last_month`` (default: this month)."""
     require(by, "payments.decide")
-    check_jurisdiction(by, application.area_code)
+    require_in_scope(by=by, area_code=application.area_code)
     if reason not in STOP_REASON_LABELS:
         raise InvalidInput("invalid_choice", "停发原因无效", field="reason")
     if not (note or "").strip():

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Subquery
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
@@ -33,7 +34,7 @@ from ..models import (
     month_label,
     month_start,
 )
-from ._common import _today, _who, check_jurisdiction, parse_month
+from ._common import _today, _who, parse_month
 
 
 def _roster_month(month: dt.date) -> None:
@@ -47,7 +48,7 @@ def request_roster(by: Any, *, area_code: str, month: Any, refresh: bool = False
     generation job whose progress the UI shows. The job calls ``generate_roster``."""
     require(by, "payments.roster")
     area = roster_mod.roster_area(area_code)
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     month = parse_month(month)
     _roster_month(month)
     existing = Roster.objects.filter(area_code=area.code, month=month).first()
@@ -92,7 +93,7 @@ def retry_roster_run(by: Any, run: RosterRun) -> RosterRun:
     """重试: queue a failed generation again. Generation is idempotent: it writes the roster
     in one transaction, so a retry after a kill starts from nothing half-written."""
     require(by, "payments.roster")
-    check_jurisdiction(by, run.area_code)
+    require_in_scope(by=by, area_code=run.area_code)
     recover_roster_runs(RosterRun.objects.filter(pk=run.pk))
     with transaction.atomic():
         locked = RosterRun.objects.select_for_update().get(pk=run.pk)
@@ -150,7 +151,7 @@ def generate_roster(
     The same month twice gives the same roster; two workers at once give one roster."""
     require(by, "payments.roster")
     area = roster_mod.roster_area(area_code)
-    check_jurisdiction(by, area.code)
+    require_in_scope(by=by, area_code=area.code)
     month = parse_month(month)
     existing = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
@@ -169,7 +170,7 @@ def _lock_roster(roster: Roster) -> Roster:
 def resolve_line(by: Any, line: RosterLine, *, decision: str, note: str) -> RosterLine:
     """核查: hold a line this month (暂缓发放) or confirm it despite a warning (确认发放)."""
     require(by, "payments.roster")
-    check_jurisdiction(by, line.area_code)
+    require_in_scope(by=by, area_code=line.area_code)
     note = (note or "").strip()
     if decision not in ("hold", "pay"):
         raise InvalidInput("invalid_choice", "处理方式应为暂缓发放（hold）或确认发放（pay）", field="decision")
@@ -246,7 +247,7 @@ def _unresolved(roster: Roster) -> int:
 def check_roster(by: Any, roster: Roster) -> dict[str, Any]:
     """核查: re-read accounts and deaths; the roster is checked when every exception is handled."""
     require(by, "payments.roster")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     with transaction.atomic():
         roster = _lock_roster(roster)
         if not roster.editable:
@@ -266,7 +267,7 @@ def check_roster(by: Any, roster: Roster) -> dict[str, Any]:
 def request_lock(by: Any, roster: Roster, *, note: str = "") -> Roster:
     """提交锁定 (first person of the two-person rule)."""
     require(by, "payments.lock")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     with transaction.atomic():
         roster = _lock_roster(roster)
         if roster.status != "checked":
@@ -284,7 +285,7 @@ def request_lock(by: Any, roster: Roster, *, note: str = "") -> Roster:
 def cancel_lock(by: Any, roster: Roster, *, reason: str) -> Roster:
     """退回锁定申请: back to checked, e.g. when the second person finds a problem."""
     require(by, "payments.lock")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写退回原因", field="reason")
     with transaction.atomic():
@@ -301,7 +302,7 @@ def confirm_lock(by: Any, roster: Roster) -> Roster:
     """复核锁定 (second person): the roster is final and every line to be paid becomes an
     entitlement (应发) entry in the ledger. The person who asked may not confirm."""
     require(by, "payments.lock")
-    check_jurisdiction(by, roster.area_code)
+    require_in_scope(by=by, area_code=roster.area_code)
     with transaction.atomic():
         roster = _lock_roster(roster)
         if roster.status != "lock_requested":

@@ -69,9 +69,10 @@ def test_a_town_clerk_may_not_propose(world):
 
 
 def test_another_county_is_out_of_reach(world):
-    from jiuzhu.core.errors import InvalidInput
+    """One scope rule (issue 15 item 3): outside the jurisdiction is 404 ``not_found``."""
+    from jiuzhu.core.errors import NotFound
 
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(NotFound) as exc:
         propose_change(
             world.user("tez_county"),
             name="dibao.standard.rural",
@@ -81,7 +82,7 @@ def test_another_county_is_out_of_reach(world):
             reason="x",
             source="y",
         )
-    assert exc.value.code == "area_out_of_jurisdiction"
+    assert exc.value.code == "not_found" and exc.value.field == "area_code"
 
 
 def test_the_tekun_multiplier_cannot_go_below_seed_003(world):

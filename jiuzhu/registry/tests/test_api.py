@@ -87,8 +87,8 @@ def test_it_lists_only_households_in_jurisdiction(api_of, household_in):
 
 def test_it_refuses_a_household_in_a_town_the_user_does_not_cover(api_of, new_id):
     r = post(api_of("tez_zhangshanzi"), "/api/v1/households", family(new_id, village="370405103201"))
-    assert r.status_code == 422
-    assert r.json()["code"] == "area_out_of_jurisdiction"
+    assert r.status_code == 404  # one scope rule (issue 15 item 3): outside the jurisdiction is not found
+    assert r.json()["code"] == "not_found"
     assert r.json()["field"] == "area_code"
     assert Household.objects.count() == 0
 
