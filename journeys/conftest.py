@@ -151,5 +151,9 @@ def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable
     actions.close_publicity(world.user(CLERK), app)
     app.refresh_from_db()
     assert app.state == "approved" and app.start_month == dt.date(2026, 11, 1)
+    from jiuzhu.payments.models import Benefit
+
+    # the decision hands the case to payment at once (issue 15 item 4), not when a roster runs
+    assert Benefit.objects.get(application=app).status == "active"
     set_account(app.household.members.get(relation="self"), "6228480012345678901")
     return app

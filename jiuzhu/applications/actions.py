@@ -614,6 +614,10 @@ def _finish(by: Any, app: Application, row: Any, changes: dict[str, Any] | None 
         app.state = row.target
     app.version += 1
     app.save()
+    if app.state == "approved" and before != "approved" and app.start_month is not None:
+        from jiuzhu.payments.roster import open_benefit  # the decision hands the case to payment
+
+        open_benefit(app)
     record(by, f"applications.{row.name}", app, changes={"from": before, "to": app.state, **(changes or {})})
     return app
 

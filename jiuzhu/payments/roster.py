@@ -108,22 +108,30 @@ BENEFIT_COLUMNS = (
 BASIS_COLUMNS = ("application_id", "version", "layout", "members", "supporters", "data")
 
 
-def sync_benefits(prefix: str) -> int:
+def open_benefit(application: Application) -> int:
+    """批准 → 待遇: the named hand-off from a decision to payment (issue 15 item 4). The
+    approval action calls it in its own transaction when a monthly case becomes approved."""
+    return sync_benefits(application.area_code, application_ids=[application.pk])
+
+
+def sync_benefits(prefix: str, application_ids: list[int] | None = None) -> int:
     """Create the ``Benefit`` row of every approved monthly case in ``prefix`` that has none
-    (idempotent: concurrent callers insert each row once)."""
-    missing = (
-        Application.objects.filter(in_subtree("area_code", prefix))
-        .filter(state="approved", program__in=MONTHLY_PROGRAMS, start_month__isnull=False, benefit__isnull=True)
-        .values_list(
-            "pk",
-            "household_id",
-            "applicant_id",
-            "program",
-            "area_code",
-            "county_code",
-            "start_month",
-            "review_cycle_months",
-        )
+    (idempotent: concurrent callers insert each row once). Rosters still call it as a
+    safety net for cases approved before the hand-off existed."""
+    cases = Application.objects.filter(in_subtree("area_code", prefix))
+    if application_ids is not None:
+        cases = cases.filter(pk__in=application_ids)
+    missing = cases.filter(
+        state="approved", program__in=MONTHLY_PROGRAMS, start_month__isnull=False, benefit__isnull=True
+    ).values_list(
+        "pk",
+        "household_id",
+        "applicant_id",
+        "program",
+        "area_code",
+        "county_code",
+        "start_month",
+        "review_cycle_months",
     )
     now = timezone.now()
     rows = [

@@ -479,6 +479,7 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
                     Finding.objects.bulk_create(result.findings)
                     for f in result.findings:
                         kinds[f.kind] += 1
+                    _review_findings(actor, run, result.findings, on)
                     run.done += len(chunk)
                     run.findings += len(result.findings)
                     run.last_household_id = chunk[-1][0]
@@ -515,3 +516,14 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
     }
     run.save(update_fields=["status", "finished_at", "summary"])
     return run
+
+
+def _review_findings(actor: Any, run: ReverificationRun, findings: list[Finding], on: dt.date) -> int:
+    """A finding on a case in payment opens its review of kind 部门数据预警 (DYN-1, issue 15
+    item 4), in the transaction that records the finding; one open review per case."""
+    from jiuzhu.payments.actions import open_reviews
+
+    cases = sorted({f.application_id for f in findings if f.application_id is not None})
+    if not cases:
+        return 0
+    return open_reviews(actor, cases, "data", f"批量复核发现部门数据预警（核对批次{run.pk}），请入户核实", on)

@@ -43,11 +43,12 @@ def open_reviews(
         return 0
     cases = list(Application.objects.filter(pk__in=application_ids).values_list("pk", "area_code", "county_code"))
     limits: dict[str, int] = {}
+    calendar = current_calendar()
     rows = []
     for pk, area, county in cases:
         if county not in limits:
             limits[county] = roster_mod.config_for(county).review_limit_days
-        due = due_on or current_calendar().add_working_days(start, limits[county])
+        due = due_on or calendar.add_working_days(start, limits[county])
         rows.append(
             Review(
                 application_id=pk,

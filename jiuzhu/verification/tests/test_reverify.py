@@ -35,6 +35,20 @@ def test_it_finds_a_new_car_when_a_batch_lands(active, upload, vehicle_file):
     assert finding.message == "新增车辆1辆（现名下共1辆）"
 
 
+def test_a_finding_opens_the_cases_review(active, upload, vehicle_file):
+    """DYN-1, issue 15 item 4: the finding becomes a 部门数据预警 review task of the town, with
+    its deadline, once per case however many findings follow."""
+    from jiuzhu.payments.models import Review
+
+    h, case = active
+    upload("gongan.vehicle", vehicle_file((plain_ids(h)[0], "鲁D88888")))
+    review = Review.objects.get(application=case)
+    assert review.kind == "data" and review.status == "open" and review.due_on > review.created_at.date()
+    assert "部门数据预警" in review.reason
+    upload("gongan.vehicle", vehicle_file((plain_ids(h)[0], "鲁D88888"), (plain_ids(h)[0], "鲁D00002")))
+    assert Review.objects.filter(application=case).count() == 1
+
+
 def test_it_does_not_raise_the_same_finding_twice(active, upload, vehicle_file):
     h, _ = active
     ids = plain_ids(h)
