@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -49,7 +50,7 @@ class User(AbstractUser):  # 用户 (工作人员或对接系统)
     )
     role = models.CharField("角色", max_length=32, choices=ROLE_CHOICES, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"

@@ -44,7 +44,7 @@ class AreaScopedQuerySet(models.QuerySet[Any]):
         scope = registry_scope(user)
         if scope is None:
             return self.none()
-        if scope == ALL:
+        if isinstance(scope, str):  # ALL
             return self.all()
         low, high = scope
         return self.filter(**{f"{self.area_field}__gte": low, f"{self.area_field}__lte": high})

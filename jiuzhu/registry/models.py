@@ -99,7 +99,7 @@ DOCUMENT_KIND_CHOICES = [
 
 
 def _choice_label(choices: list[tuple[Any, str]], value: Any) -> str:
-    return dict(choices).get(value, "")
+    return str(dict(choices).get(value, ""))
 
 
 class TargetCategory(models.Model):  # 救助对象类别标签 (REG-8: several per person/household)
@@ -218,7 +218,7 @@ class Person(models.Model):  # 成员 / 居民
         return self.name
 
     def age_on(self, day: Any) -> int:
-        years = day.year - self.birth_date.year
+        years: int = day.year - self.birth_date.year
         if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
             years -= 1
         return years
