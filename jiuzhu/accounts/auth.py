@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.handlers.proxy import AxesProxyHandler
+from axes.handlers.proxy import AxesProxyHandler  # type: ignore[import-untyped]
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from jiuzhu.core.errors import Forbidden
 
-from .models import ApiToken, hash_token
+from .models import ApiToken, User, hash_token
 from .permissions import READ_ONLY_MESSAGE, posts_to_read
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -70,6 +70,12 @@ class StaffSessionAuth(SessionAuth):
 
 
 API_AUTH = [BearerTokenAuth(), StaffSessionAuth()]
+
+
+class AuthedRequest(HttpRequest):
+    """A page request behind ``login_required``: its user is a staff ``User``."""
+
+    user: User
 
 
 def actor(request: HttpRequest) -> Any:

@@ -4,7 +4,7 @@ from .models import Area
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(admin.ModelAdmin[Area]):
     list_display = ["code", "name", "level", "urban_rural", "is_demo"]
     list_filter = ["level", "urban_rural", "is_demo"]
     search_fields = ["code", "name"]

@@ -22,9 +22,10 @@ def area_tree(request: HttpRequest) -> HttpResponse:
         children.setdefault(parent, []).append(a)
 
     def total(a: Area) -> int:
-        own = counts.get(a.code, 0)
-        a.household_count = own + sum(total(c) for c in children.get(a.code, []))  # type: ignore[attr-defined]
-        return a.household_count  # type: ignore[attr-defined]
+        own: int = counts.get(a.code, 0)
+        count = own + sum(total(c) for c in children.get(a.code, []))
+        a.household_count = count  # type: ignore[attr-defined]
+        return count
 
     roots = children.get(None, [])
     for root in roots:

@@ -5,14 +5,16 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
+
+from jiuzhu.accounts.auth import AuthedRequest
 
 from .models import AuditEntry
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     if not (request.user.is_superuser or request.user.has_perm_code("audit.view")):
         raise PermissionDenied("无权查看审计日志")
     qs = AuditEntry.objects.visible_to(request.user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gunicorn.glogging import Logger as GunicornLogger
+from gunicorn.glogging import Logger as GunicornLogger  # type: ignore[import-untyped]
 
 from jiuzhu.core.masking import mask_text
 
@@ -21,7 +21,7 @@ class MaskPII(logging.Filter):
         return True
 
 
-class MaskingAccessLogger(GunicornLogger):
+class MaskingAccessLogger(GunicornLogger):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn ``--logger-class``: every text atom (request line, path, query, referer,
     headers, environ) masked."""
 

@@ -14,7 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-class IdPaginator(Paginator):
+class IdPaginator(Paginator[Any]):
     def __init__(
         self, queryset: QuerySet[Any], per_page: int, fetch: Callable[[list[int]], QuerySet[Any]] | None = None
     ) -> None:
@@ -22,7 +22,7 @@ class IdPaginator(Paginator):
         self.queryset = queryset.order_by()
         self.fetch = fetch or (lambda ids: queryset.model._default_manager.filter(pk__in=ids))
 
-    def page(self, number: Any) -> Page:
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
@@ -32,4 +32,4 @@ class IdPaginator(Paginator):
         else:
             ids = list(ids_qs.order_by("-pk")[bottom:top])
         rows = {obj.pk: obj for obj in self.fetch(ids)}
-        return self._get_page([rows[i] for i in ids if i in rows], number, self)
+        return Page([rows[i] for i in ids if i in rows], number, self)

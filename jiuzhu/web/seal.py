@@ -104,7 +104,7 @@ def ensure_signing_files() -> None:
 def _signer(key_file: str, cert_file: str, mtime: float) -> Any:
     from pyhanko.sign import signers
 
-    return signers.SimpleSigner.load(key_file, cert_file)
+    return signers.SimpleSigner.load(key_file, cert_file)  # type: ignore[no-untyped-call]
 
 
 def signer() -> Any:

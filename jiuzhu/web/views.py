@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.registry.models import Household, Person
@@ -17,7 +18,7 @@ HOME_WORK_ROWS = 10
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """A start page per role: jurisdiction, figures, quick actions, recent activity."""
     user = request.user
     households = Household.objects.visible_to(user)
@@ -65,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthedRequest) -> HttpResponse:
     """我的待办: everything waiting for this user, nearest deadline first, 50 a page."""
     items = work_for(request.user)
     page = Paginator(items, 50).get_page(request.GET.get("page"))
