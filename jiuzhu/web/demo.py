@@ -77,6 +77,7 @@ USERS = [
     DemoUser("tez_hecha", "区核对中心核对员（演示）", "county_verifier", TAIERZHUANG, "minzheng"),
     DemoUser("tez_yibao", "区医保局经办（演示）", "department", TAIERZHUANG, "yibao"),
     DemoUser("tez_jiaoti", "区教体局经办（演示）", "department", TAIERZHUANG, "jiaoti"),
+    DemoUser("tez_gongan", "区公安分局户政经办（演示）", "department", TAIERZHUANG, "gongan"),
     DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
 ]
 
