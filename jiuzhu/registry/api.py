@@ -338,37 +338,6 @@ def lookup_by_get(request: HttpRequest) -> Status[dict[str, str]]:
     )
 
 
-@persons.get("/{person_id}", response=PersonOut, summary="成员详情（脱敏）")
-def get_person(request: HttpRequest, person_id: int) -> Person:
-    return _person(request, person_id)
-
-
-@persons.patch("/{person_id}", response=PersonOut, summary="修改成员信息")
-def update_person(request: HttpRequest, person_id: int, body: MemberPatch) -> Person:
-    data = body.dict(exclude_unset=True)
-    version = data.pop("version", None)
-    return actions.update_member(actor(request), _person(request, person_id), data, version=version)
-
-
-@persons.post("/{person_id}/reveal", response=RevealOut, summary="查看完整个人信息（记录审计）")
-def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, str]:
-    value = actions.reveal(actor(request), _person(request, person_id), body.field)
-    return {"field": body.field, "value": value}
-
-
-@persons.post("/{person_id}/move", response=PersonOut, summary="成员迁移到另一家庭")
-def move(request: HttpRequest, person_id: int, body: MoveIn) -> Person:
-    target = _household(request, body.to_household_id)
-    return actions.move_member(
-        actor(request), _person(request, person_id), to=target, relation=body.relation, reason=body.reason
-    )
-
-
-@persons.post("/{person_id}/remove", response=PersonOut, summary="成员迁出（死亡、婚出等）")
-def remove(request: HttpRequest, person_id: int, body: RemoveIn) -> Person:
-    return actions.remove_member(actor(request), _person(request, person_id), reason=body.reason, left_on=body.left_on)
-
-
 # ---- 一证申请: 户籍人口 and 部门数据预填 (INT-3) ------------------------------------------------
 
 population = Router(tags=["户籍人口"])
@@ -460,3 +429,34 @@ def prefill(request: HttpRequest, body: PersonLookupIn) -> dict[str, Any]:
     if result is None:
         raise NotFound("not_found", "部门户籍数据中没有该身份证号码（或不在您所在的县区）")
     return result
+
+
+@persons.get("/{person_id}", response=PersonOut, summary="成员详情（脱敏）")
+def get_person(request: HttpRequest, person_id: int) -> Person:
+    return _person(request, person_id)
+
+
+@persons.patch("/{person_id}", response=PersonOut, summary="修改成员信息")
+def update_person(request: HttpRequest, person_id: int, body: MemberPatch) -> Person:
+    data = body.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    return actions.update_member(actor(request), _person(request, person_id), data, version=version)
+
+
+@persons.post("/{person_id}/reveal", response=RevealOut, summary="查看完整个人信息（记录审计）")
+def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, str]:
+    value = actions.reveal(actor(request), _person(request, person_id), body.field)
+    return {"field": body.field, "value": value}
+
+
+@persons.post("/{person_id}/move", response=PersonOut, summary="成员迁移到另一家庭")
+def move(request: HttpRequest, person_id: int, body: MoveIn) -> Person:
+    target = _household(request, body.to_household_id)
+    return actions.move_member(
+        actor(request), _person(request, person_id), to=target, relation=body.relation, reason=body.reason
+    )
+
+
+@persons.post("/{person_id}/remove", response=PersonOut, summary="成员迁出（死亡、婚出等）")
+def remove(request: HttpRequest, person_id: int, body: RemoveIn) -> Person:
+    return actions.remove_member(actor(request), _person(request, person_id), reason=body.reason, left_on=body.left_on)
