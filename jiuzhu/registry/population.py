@@ -34,6 +34,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("address", "户籍地址"),
     ("area_code", "户籍地区划代码"),
 ]
+HEADERS = [header for _, header in COLUMNS]
 HEADER_TO_KEY = {header: key for key, header in COLUMNS}
 # 与户主关系 as 户籍 writes it → the registry's relation codes (anything else: other).
 RELATION_OF = {

@@ -323,3 +323,21 @@ def test_the_api_loads_the_register_and_answers_the_prefill(world: Any, api_of: 
         "/api/v1/persons/prefill", {"id_number": ids["wife"]}, content_type="application/json"
     )
     assert outsider.status_code == 404
+
+
+def test_the_demo_shows_prefill_for_families_not_yet_registered(world: Any, catalog: None) -> None:
+    """INT-3, REG-7: `make run` loads 户籍人口 and department facts for a few 张山子镇 families;
+    the window sees them, with the 峄城区 member flagged and the deceased grandmother not proposed."""
+    from jiuzhu.registry.prefill import prefill_from_departments
+    from jiuzhu.web.demo import demo_population, load_demo_population
+
+    assert load_demo_population() == 8
+    assert load_demo_population() == 8  # idempotent: same snapshot, same batches
+    son = next(r[3] for r in demo_population() if r[2] == "孙小明")
+    proposal = prefill_from_departments(world.user("tez_zhangshanzi"), son)
+    assert proposal is not None
+    by_name = {m["name"]: m for m in proposal["members"]}
+    assert by_name["赵丽"]["flags"] == ["户籍不在本县"]
+    assert not by_name["王桂兰"]["proposed"]
+    assert {f["label"] for f in by_name["孙小明"]["facts"]} == {"在校就读"}
+    assert {f["label"] for f in by_name["孙建国"]["facts"]} == {"就业登记"}
