@@ -341,3 +341,27 @@ def test_the_demo_shows_prefill_for_families_not_yet_registered(world: Any, cata
     assert not by_name["王桂兰"]["proposed"]
     assert {f["label"] for f in by_name["孙小明"]["facts"]} == {"在校就读"}
     assert {f["label"] for f in by_name["孙建国"]["facts"]} == {"就业登记"}
+
+
+def test_the_register_follows_a_switch_to_the_gm_profile(world: Any, settings: Any) -> None:
+    """INT-3: re-encryption (国密 profile) brings the register's ID numbers and blind indexes
+    along, so the window still finds the family after the switch."""
+    from jiuzhu.registry.pii import cipher
+    from jiuzhu.registry.population import load_population
+    from jiuzhu.registry.prefill import prefill_from_departments
+    from jiuzhu.registry.rekey import rekey_all
+
+    original = settings.JIUZHU_CRYPTO_PROFILE
+    ids = people()
+    try:
+        settings.JIUZHU_CRYPTO_PROFILE = "standard"
+        cipher.cache_clear()
+        load_population(world.user("tez_gongan"), register_file(ids), "户籍人口.csv")
+        settings.JIUZHU_CRYPTO_PROFILE = "gm"
+        cipher.cache_clear()
+        assert prefill_from_departments(world.user("tez_zhangshanzi"), ids["head"]) is None
+        assert rekey_all().rows.get("registry.PopulationRecord") == 6
+        assert prefill_from_departments(world.user("tez_zhangshanzi"), ids["head"]) is not None
+    finally:
+        settings.JIUZHU_CRYPTO_PROFILE = original
+        cipher.cache_clear()
