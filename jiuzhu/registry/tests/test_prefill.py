@@ -342,6 +342,15 @@ def test_the_demo_shows_prefill_for_families_not_yet_registered(world: Any, cata
     assert {f["label"] for f in by_name["孙小明"]["facts"]} == {"在校就读"}
     assert {f["label"] for f in by_name["孙建国"]["facts"]} == {"就业登记"}
 
+    from jiuzhu.registry.actions import register_prefilled
+
+    head = next(r[3] for r in demo_population() if r[2] == "周大海")
+    household = register_prefilled(world.user("tez_zhangshanzi"), head)
+    facts = {p.name: p for p in household.current_members()}
+    father, daughter = facts["周长林"], facts["周晓雨"]
+    assert (father.health_status, father.disability_category, father.disability_grade) == ("disabled", "vision", 1)
+    assert daughter.school_status == "senior" and daughter.relation == "child"
+
 
 def test_the_register_follows_a_switch_to_the_gm_profile(world: Any, settings: Any) -> None:
     """INT-3: re-encryption (国密 profile) brings the register's ID numbers and blind indexes
