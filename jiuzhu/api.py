@@ -33,6 +33,7 @@ from jiuzhu.referrals.api import router as referrals_router
 from jiuzhu.registry.api import documents as documents_router
 from jiuzhu.registry.api import households as households_router
 from jiuzhu.registry.api import persons as persons_router
+from jiuzhu.registry.api import population as population_router
 from jiuzhu.verification.api import router as verification_router
 from jiuzhu.verification.api import sources_router
 from jiuzhu.web.api import router as work_router
@@ -74,6 +75,7 @@ api = NinjaAPI(
 api.add_router("/areas", areas_router)
 api.add_router("/households", households_router)
 api.add_router("/persons", persons_router)
+api.add_router("/population", population_router)
 api.add_router("/documents", documents_router)
 api.add_router("/programs", programs_router)
 api.add_router("/parameters", parameters_router)

@@ -59,6 +59,7 @@ READ_POSTS = (
     "/persons/lookup/",
     "/eligibility/",
     "/api/v1/persons/lookup",
+    "/api/v1/persons/prefill",
     "/api/v1/eligibility/evaluate",
 )
 

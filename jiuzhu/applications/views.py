@@ -120,6 +120,10 @@ def intake_view(request: HttpRequest) -> HttpResponse:
             if found is not None and found.household_id:
                 return redirect(f"{reverse('applications:intake')}?household={found.household_id}")
             context["not_found"] = True
+            if found is None:  # 一证申请: what the departments know, for the clerk to confirm
+                from jiuzhu.registry.views import prefill_context
+
+                context.update(prefill_context(request.user, raw, then="intake"))
         return render(request, "applications/intake.html", context)
     raw = request.POST.get("id_number", "").strip()  # the intake form posts it; never read from the URL
     context = {"id_number": raw}

@@ -88,6 +88,8 @@ ACTION_LABELS: dict[str, str] = {
     "registry.member.remove": "成员迁出本家庭",
     "registry.member.update": "修改成员信息",
     "registry.pii.reencrypt": "重新加密个人信息（系统）",
+    "registry.population.load": "上传户籍人口数据",
+    "registry.prefill.view": "查看部门数据预填",
     "registry.pii.reveal": "查看完整个人信息",
     "verification.batch.fail": "数据批次处理出错",
     "verification.batch.load": "数据批次入库",

@@ -679,3 +679,36 @@ def store_generated(
     )
     storage.save_bytes(doc.storage_name, data)
     return doc
+
+
+def register_prefilled(by: Any, raw_id_number: str, *, area_code: str = "", exclude: Iterable[int] = ()) -> Household:
+    """确认并登记家庭 (INT-3): register the household the departments know for this ID number.
+
+    Members, their ID numbers (decrypted from the 户籍人口 register, never taken from the
+    page), relations, the 户籍地址 and the facts departments answered go through
+    ``create_household`` like any registration. The village is the 户籍地 when it lies in
+    the user's jurisdiction; otherwise ``area_code`` (chosen by the clerk) is required.
+    Members in ``exclude`` (register record ids) are left out by the clerk's choice.
+    """
+    from jiuzhu.core.idnumber import parse_id_number
+
+    from .prefill import find_proposal, registration_members
+
+    require(by, "registry.edit")
+    value = parse_id_number(raw_id_number).value
+    _, proposal = find_proposal(by, value)
+    if proposal is None:
+        raise NotFound("not_found", "部门户籍数据中没有该身份证号码，请按“登记新家庭”填写")
+    code = area_code or (proposal["village"] or {}).get("code", "")
+    if not code:
+        raise InvalidInput(
+            "required", "户籍地不在您的管辖范围内或不是村（社区），请选择家庭所在村（社区）", field="area_code"
+        )
+    members = registration_members(proposal, exclude=set(exclude))
+    return create_household(
+        by,
+        area_code=code,
+        address=proposal["address"],
+        members=members,
+        remarks=f"依据部门数据预填登记（公安户籍户号{proposal['household_no']}，数据日期{proposal['loaded_on']}）",
+    )

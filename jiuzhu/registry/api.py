@@ -338,6 +338,99 @@ def lookup_by_get(request: HttpRequest) -> Status[dict[str, str]]:
     )
 
 
+# ---- 一证申请: 户籍人口 and 部门数据预填 (INT-3) ------------------------------------------------
+
+population = Router(tags=["户籍人口"])
+
+
+class PopulationLoadOut(Schema):
+    households: int
+    persons: int
+    replaced: int
+    county_code: str
+
+
+@population.post(
+    "",
+    response={200: PopulationLoadOut, 422: ErrorOut},
+    summary="上传户籍人口数据（公安，全量替换，全部成功或全部不入库）",
+)
+def load_population(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """Columns 户号、与户主关系、姓名、身份证号码、户籍地址、户籍地区划代码 (.xlsx or .csv in
+    UTF-8/GBK). Any invalid row: 422 with ``errors`` (row, column, message) and nothing written."""
+    from .population import load_population as load
+
+    result = load(actor(request), file.read(), file.name or "")
+    return {
+        "households": result.households,
+        "persons": result.persons,
+        "replaced": result.replaced,
+        "county_code": result.county_code,
+    }
+
+
+class PrefillFactOut(Schema):
+    kind: str
+    label: str
+    detail: str
+    source: str
+    date: str
+    loaded_on: str
+
+
+class PrefillMemberOut(Schema):
+    record_id: int
+    name: str
+    id_number_masked: str
+    relation: str
+    relation_label: str
+    relation_text: str
+    gender: str
+    birth_date: dt.date
+    age: int
+    area_code: str
+    address: str
+    outside_county: bool
+    deceased: bool
+    proposed: bool
+    is_applicant: bool
+    flags: list[str]
+    facts: list[PrefillFactOut]
+    suggested: dict[str, Any]
+    source: str
+    loaded_on: str
+
+
+class PrefillVillageOut(Schema):
+    code: str
+    name: str
+
+
+class PrefillOut(Schema):
+    household_no: str
+    county_code: str
+    address: str
+    area_code: str
+    village: PrefillVillageOut | None
+    members: list[PrefillMemberOut]
+    source: str
+    loaded_on: str
+
+
+@persons.post("/prefill", response={200: PrefillOut, 404: ErrorOut}, summary="部门数据预填（一证申请）")
+def prefill(request: HttpRequest, body: PersonLookupIn) -> dict[str, Any]:
+    """The household the departments know for an ID number not yet registered: members
+    (masked ID numbers), their facts with source and date, flags (户籍不在本县, 已死亡)."""
+    from jiuzhu.core.errors import NotFound
+
+    from .prefill import prefill_from_departments
+
+    result = prefill_from_departments(actor(request), body.id_number)
+    if result is None:
+        raise NotFound("not_found", "部门户籍数据中没有该身份证号码（或不在您所在的县区）")
+    return result
+
+
 @persons.get("/{person_id}", response=PersonOut, summary="成员详情（脱敏）")
 def get_person(request: HttpRequest, person_id: int) -> Person:
     return _person(request, person_id)

@@ -285,3 +285,42 @@ class Document(models.Model):  # 档案材料: scans and photos, stored by conte
     @property
     def storage_name(self) -> str:
         return f"documents/{self.sha256[:2]}/{self.sha256}"
+
+
+class PopulationRecord(models.Model):  # 户籍人口: the 公安 户籍 register of the county (一证申请, INT-3)
+    """One person of the 公安 户籍 snapshot of a county, as the department sent it.
+
+    A full snapshot: each upload replaces the county's previous records. Read by the
+    window's ID lookup to propose a household (部门数据预填) before anything is registered.
+    """
+
+    county_code = models.CharField("县级区划", max_length=6)
+    household_no = models.CharField("户号", max_length=32)
+    relation = models.CharField("与户主关系", max_length=12, choices=RELATION_CHOICES)
+    relation_text = models.CharField("与户主关系（原文）", max_length=16)
+    name = models.CharField("姓名", max_length=32)
+    gender = models.CharField("性别", max_length=1, choices=GENDER_CHOICES)
+    birth_date = models.DateField("出生日期")
+    # PII (rule 7), sealed exactly as Person's: encrypted value, blind index, masked copy.
+    id_number_enc = models.BinaryField("身份证号（密文）")
+    id_number_index = models.CharField(max_length=64)
+    id_number_masked = models.CharField("身份证号", max_length=18)
+    address = models.CharField("户籍地址", max_length=200)
+    area_code = models.CharField("户籍地区划代码", max_length=12)
+    batch_sha256 = models.CharField("来源文件SHA-256", max_length=64)
+    source_file = models.CharField("来源文件", max_length=200, blank=True)
+    loaded_at = models.DateTimeField("入库时间", default=timezone.now)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["county_code", "household_no", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county_code", "id_number_index"], name="population_one_per_county")
+        ]
+        indexes = [models.Index(fields=["county_code", "household_no"], name="population_household_idx")]
+        verbose_name = verbose_name_plural = "户籍人口"
+
+    def __str__(self) -> str:
+        return f"{self.name}（户号{self.household_no}）"

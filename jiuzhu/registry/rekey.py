@@ -66,7 +66,7 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
     from jiuzhu.referrals.models import AssistanceRecord
     from jiuzhu.verification.models import Peer
 
-    from .models import Person
+    from .models import Person, PopulationRecord
 
     stats = RekeyStats()
 
@@ -86,6 +86,18 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
             if bank != p.bank_account_index:
                 p.bank_account_index = bank
                 changed.append("bank_account_index")
+        return changed
+
+    def population(r: Any) -> list[str]:
+        changed = []
+        new = _fresh("id_number", r.id_number_enc)
+        if new is not None:
+            r.id_number_enc = new
+            changed.append("id_number_enc")
+        index = blind_index("id_number", unseal("id_number", r.id_number_enc))
+        if index != r.id_number_index:
+            r.id_number_index = index
+            changed.append("id_number_index")
         return changed
 
     def bank_line(line: Any) -> list[str]:
@@ -117,6 +129,7 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
         return []
 
     _rekey_table(Person, person, stats, progress)
+    _rekey_table(PopulationRecord, population, stats, progress)
     _rekey_table(BankLine, bank_line, stats, progress)
     _rekey_table(Peer, peer, stats, progress)
     _rekey_table(AssistanceRecord, record, stats, progress)

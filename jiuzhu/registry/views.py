@@ -306,7 +306,87 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
                 return redirect("registry:household_detail", pk=person.household_id)
             context["person"] = person
             context["not_found"] = person is None
+            if person is None:
+                context.update(prefill_context(request.user, raw, then="household"))
     return render(request, "registry/person_lookup.html", context)
+
+
+def prefill_context(user: Any, raw: str, *, then: str) -> dict[str, Any]:
+    """部门数据预填 (INT-3) for an ID number found nowhere in the registry: the card's
+    context (``prefill``, villages to choose from when the 户籍地 is not the user's), or
+    nothing when no department knows the number. ``then`` says where confirming leads:
+    ``intake`` (the intake form) or ``household`` (the household's page)."""
+    from .prefill import prefill_from_departments
+
+    try:
+        proposal = prefill_from_departments(user, raw)
+    except DomainError:
+        return {}
+    if proposal is None:
+        return {}
+    villages: list[Area] = []
+    if proposal["village"] is None:
+        villages = list(Area.objects.visible_to(user).filter(level="village").select_related("parent"))
+    return {"prefill": proposal, "prefill_villages": villages, "prefill_then": then}
+
+
+@login_required
+@require_POST
+def prefill_confirm(request: HttpRequest) -> HttpResponse:
+    """确认并登记家庭: register the proposed household, then continue where the clerk was
+    (the intake form or the household's page). The ID number is posted, never in a URL."""
+    raw = request.POST.get("id_number", "").strip()
+    then = "intake" if request.POST.get("then") == "intake" else "household"
+    chosen = {int(v) for v in request.POST.getlist("member") if v.isdigit()}
+    offered = {int(v) for v in request.POST.getlist("offered") if v.isdigit()}
+    try:
+        household = actions.register_prefilled(
+            request.user, raw, area_code=request.POST.get("area_code", "").strip(), exclude=offered - chosen
+        )
+    except DomainError as exc:
+        context: dict[str, Any] = {"id_number": raw, "prefill_error": exc.message}
+        context.update(prefill_context(request.user, raw, then=then))
+        if then == "intake":
+            context["not_found"] = True
+            return render(request, "applications/intake.html", context, status=422)
+        context["not_found"] = True
+        return render(request, "registry/person_lookup.html", context, status=422)
+    messages.success(request, f"已依据部门数据登记{household}（{household.member_count}人），请核对后继续办理")
+    if then == "intake":
+        return redirect(f"{reverse('applications:intake')}?household={household.pk}")
+    return redirect(household)
+
+
+@login_required
+def population_upload(request: HttpRequest) -> HttpResponse:
+    """上传户籍人口 (公安): the county's full snapshot, all or nothing, with every row error."""
+    from .population import load_population, may_load
+
+    if not may_load(request.user):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = load_population(request.user, upload.read(), upload.name or "")
+        except importer.ImportRejected as exc:
+            context["rejected"] = exc.as_dict()
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            context["result"] = result
+    from .models import PopulationRecord
+
+    county = getattr(request.user.area, "code", "")[:6]
+    current = PopulationRecord.objects.filter(county_code=county) if county else PopulationRecord.objects.all()
+    latest = current.order_by("-loaded_at").first()
+    context.update(
+        current_persons=current.count(),
+        current_households=current.values("household_no").distinct().count(),
+        latest=latest,
+    )
+    return render(request, "registry/population.html", context)
 
 
 @login_required

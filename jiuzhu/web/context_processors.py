@@ -9,6 +9,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from jiuzhu.registry.population import may_load as may_load_population
+
     can = user.has_perm_code
     items = [("home", "首页", True), ("my_work", "我的待办", True)]
     items += [
@@ -29,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
         ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
         ("registry:import", "批量导入", can("registry.import") or user.is_superuser),
+        ("registry:population", "户籍人口", may_load_population(user)),
         ("programs:eligibility", "救助测算", True),
         ("programs:catalog", "救助项目库", True),
         ("programs:parameters", "救助标准", True),

@@ -1,0 +1,263 @@
+"""部门数据预填 (一证申请, INT-3): what the departments already know about an ID number.
+
+The 户籍人口 register (公安) gives the 户 and its members; the loaded department facts give
+each member's disability (残联), school enrolment (教体), employment or unemployment (人社),
+medical insurance (医保) and death (公安/民政), each with its source and date. The window
+confirms the proposal instead of typing it; only what no department knows is asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.permissions import require
+from jiuzhu.areas.models import Area
+from jiuzhu.audit.log import record
+from jiuzhu.core.idnumber import mask_id_number, parse_id_number
+
+from .models import RELATION_CHOICES, RELATION_ORDER, PopulationRecord
+from .pii import blind_index, unseal
+from .validation import DISABILITY_CATEGORY, SCHOOL
+
+OUTSIDE_COUNTY = "户籍不在本县"
+DECEASED = "已死亡"
+# Data types read for the proposal → what they say (None: only their death facts count).
+FACT_KINDS: dict[str, str | None] = {
+    "canlian.disability": "disability",
+    "jiaoti.student": "student",
+    "renshe.employment": "employed",
+    "renshe.unemployment": "unemployed",
+    "yibao.insurance": "insured",
+    "gongan.hukou": None,
+    "minzheng.funeral": None,
+}
+FACT_LABELS = {
+    "disability": "持有残疾人证",
+    "student": "在校就读",
+    "employed": "就业登记",
+    "unemployed": "失业登记",
+    "insured": "医疗保险参保",
+    "death": "死亡",
+}
+_GRADE = re.compile(r"([一二三四1-4])级")
+_GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+RELATION_LABELS = dict(RELATION_CHOICES)
+
+
+def _date_of(f: Any) -> str:
+    """The fact's own date (its period), as the department gave it."""
+    if f.period_start and f.period_end and f.period_start != f.period_end:
+        return f"{f.period_start:%Y-%m-%d}至{f.period_end:%Y-%m-%d}"
+    day = f.period_start or f.period_end
+    return day.isoformat() if day else ""
+
+
+def _suggest(kind: str, f: Any, into: dict[str, Any]) -> None:
+    """Registry fields a fact answers (so the clerk need not ask them)."""
+    if kind == "disability":
+        into["health_status"] = "disabled"
+        category = DISABILITY_CATEGORY.get(f.category)
+        grade = _GRADE.search(f.detail or "")
+        if category and grade:
+            into["disability_category"] = category
+            into["disability_grade"] = _GRADES[grade.group(1)]
+    elif kind == "student" and SCHOOL.get(f.category):
+        into["school_status"] = SCHOOL[f.category]
+    elif kind == "employed":
+        into["employment_status"] = "employed"
+    elif kind == "unemployed":
+        into.setdefault("employment_status", "unemployed")
+
+
+def _facts(indexes: list[str], on: dt.date) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]]:
+    """person key → (facts shown, registry fields suggested, deceased)."""
+    from jiuzhu.verification.effects import Catalog, FactRow, fetch_current, measure_person
+    from jiuzhu.verification.models import Batch, person_key
+
+    facts = fetch_current(indexes)
+    if not facts:
+        return {}
+    catalog = Catalog()
+    loaded = dict(Batch.objects.filter(pk__in={f.batch_id for f in facts}).values_list("id", "loaded_at"))
+    per_person: dict[str, list[FactRow]] = {}
+    for f in facts:
+        per_person.setdefault(f.person, []).append(f)
+    out: dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]] = {}
+    for index in indexes:
+        mine = per_person.get(person_key(index), [])
+        measures = measure_person(mine, catalog, on)
+        deaths = {id(f) for f in measures.statuses.get("death", [])}
+        shown: list[dict[str, Any]] = []
+        suggested: dict[str, Any] = {}
+        for f in mine:
+            source = catalog.sources[f.source_id]
+            if source.code not in FACT_KINDS or not f.active:
+                continue
+            kind = "death" if id(f) in deaths else FACT_KINDS[source.code]
+            if kind is None:
+                continue
+            at = loaded.get(f.batch_id)
+            shown.append(
+                {
+                    "kind": kind,
+                    "label": FACT_LABELS[kind],
+                    "detail": f.detail,
+                    "source": f"{source.provider.name}·{source.name}",
+                    "date": _date_of(f),
+                    "loaded_on": timezone.localtime(at).date().isoformat() if at else "",
+                }
+            )
+            _suggest(kind, f, suggested)
+        out[index] = (shown, suggested, bool(deaths))
+    return out
+
+
+def _county_scope(user: Any) -> str | None:
+    """The county whose register the user may read: their own ("" for all, superusers)."""
+    if getattr(user, "is_superuser", False):
+        return ""
+    area = getattr(user, "area", None)
+    if area is None or not user.has_perm_code("registry.view"):
+        return None
+    return str(area.code[:6])
+
+
+def _village(user: Any, code: str) -> Area | None:
+    """The record's 户籍地 when it is a village the user may register households in."""
+    area = Area.objects.filter(code=code, level="village").first()
+    if area is None:
+        return None
+    if getattr(user, "is_superuser", False) or (user.area is not None and user.area.contains(area)):
+        return area
+    return None
+
+
+def prefill_from_departments(by: Any, id_number: str) -> dict[str, Any] | None:
+    """The household the departments know for this ID number, for the clerk to confirm.
+
+    ``None`` when the 户籍人口 register of the user's county does not hold the number.
+    Members are returned with masked ID numbers; deceased members are listed but not
+    proposed, members whose 户籍 lies outside the county are flagged (REG-7). The lookup
+    is audited as a view of personal data (``registry.prefill.view``).
+    """
+    require(by, "registry.view")
+    value = parse_id_number(id_number).value
+    county = _county_scope(by)
+    if county is None:
+        return None
+    record_of, result = find_proposal(by, value)
+    with transaction.atomic():
+        record(
+            by,
+            "registry.prefill.view",
+            None,
+            object_type="registry.populationrecord",
+            object_id=str(record_of.pk) if record_of else "",
+            area_code=_audit_area(record_of),
+            changes={
+                "id_number": mask_id_number(value),
+                "found": result is not None,
+                "members": len(result["members"]) if result else 0,
+            },
+        )
+    return result
+
+
+def _audit_area(found: PopulationRecord | None) -> str:
+    """The audit chain of a lookup: the record's village, else its county ("" → the user's)."""
+    if found is None:
+        return ""
+    return found.area_code if found.area_code[:6] == found.county_code else found.county_code.ljust(12, "0")
+
+
+def find_proposal(by: Any, value: str) -> tuple[PopulationRecord | None, dict[str, Any] | None]:
+    """The register's record of a normalized ID number in the user's county and the
+    proposal built from it (not audited: callers audit what they show or do)."""
+    county = _county_scope(by)
+    if county is None:
+        return None, None
+    found = PopulationRecord.objects.filter(id_number_index=blind_index("id_number", value))
+    if county:
+        found = found.filter(county_code=county)
+    record_of = found.order_by("-loaded_at", "-id").first()
+    return record_of, (_proposal(by, record_of) if record_of is not None else None)
+
+
+def _proposal(by: Any, found: PopulationRecord) -> dict[str, Any]:
+    county = found.county_code
+    rows = sorted(
+        PopulationRecord.objects.filter(county_code=county, household_no=found.household_no),
+        key=lambda r: (RELATION_ORDER.get(r.relation, 99), r.birth_date, r.pk),
+    )
+    today = timezone.localdate()
+    facts = _facts([r.id_number_index for r in rows], today)
+    members = []
+    for r in rows:
+        shown, suggested, deceased = facts.get(r.id_number_index, ([], {}, False))
+        flags = []
+        outside = r.area_code[:6] != county
+        if outside:
+            flags.append(OUTSIDE_COUNTY)
+        if deceased:
+            flags.append(DECEASED)
+        age = today.year - r.birth_date.year - ((today.month, today.day) < (r.birth_date.month, r.birth_date.day))
+        members.append(
+            {
+                "record_id": r.pk,
+                "name": r.name,
+                "id_number_masked": r.id_number_masked,
+                "relation": r.relation,
+                "relation_label": RELATION_LABELS.get(r.relation, ""),
+                "relation_text": r.relation_text,
+                "gender": r.gender,
+                "birth_date": r.birth_date,
+                "age": age,
+                "area_code": r.area_code,
+                "address": r.address,
+                "outside_county": outside,
+                "deceased": deceased,
+                "proposed": not deceased,
+                "is_applicant": r.pk == found.pk,
+                "flags": flags,
+                "facts": shown,
+                "suggested": suggested,
+                "source": "公安机关·户籍人口",
+                "loaded_on": timezone.localtime(r.loaded_at).date().isoformat(),
+            }
+        )
+    head = next((r for r in rows if r.relation == "self"), found)
+    village = _village(by, head.area_code)
+    return {
+        "household_no": found.household_no,
+        "county_code": county,
+        "address": head.address,
+        "area_code": head.area_code,
+        "village": {"code": village.code, "name": village.full_name()} if village else None,
+        "members": members,
+        "loaded_on": timezone.localtime(found.loaded_at).date().isoformat(),
+        "source": "公安机关·户籍人口",
+    }
+
+
+def registration_members(proposal: dict[str, Any], *, exclude: Collection[int] = ()) -> list[dict[str, Any]]:
+    """Members as ``create_household`` takes them: the real ID numbers decrypted from the
+    register (never from the page), relations and the facts the departments answered."""
+    proposed = [m for m in proposal["members"] if m["proposed"] and m["record_id"] not in exclude]
+    sealed = dict(
+        PopulationRecord.objects.filter(pk__in=[m["record_id"] for m in proposed]).values_list("id", "id_number_enc")
+    )
+    return [
+        {
+            "name": m["name"],
+            "id_number": unseal("id_number", sealed[m["record_id"]]),
+            "relation": m["relation"],
+            **m["suggested"],
+        }
+        for m in proposed
+    ]
