@@ -462,6 +462,8 @@ def load_demo_population() -> int:
         if source is None or not body:
             continue
         schema = source.current_schema
+        if schema is None:
+            continue
         data = csv_of(schema.headers, [[str(b.get(f["key"], "")) for f in schema.fields] for b in body])
         batch, created = receive_batch(
             system,
