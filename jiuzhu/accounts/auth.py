@@ -7,6 +7,7 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler  # type: ignore[import-untyped]
 from django.http import HttpRequest
 from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -76,6 +77,7 @@ class AuthedRequest(HttpRequest):
     """A page request behind ``login_required``: its user is a staff ``User``."""
 
     user: User
+    htmx: HtmxDetails
 
 
 def actor(request: HttpRequest) -> Any:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import User
+
 
 class SystemActor:
     pk = None
@@ -26,6 +31,8 @@ class SystemActor:
         return self.display_name
 
 
-def user_or_none(actor: object) -> object | None:
+def user_or_none(actor: object) -> User | None:
     """The actor as a ``User`` foreign key value (``None`` for the system)."""
-    return actor if getattr(actor, "pk", None) is not None else None
+    from .models import User
+
+    return actor if isinstance(actor, User) else None

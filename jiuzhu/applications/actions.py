@@ -5,6 +5,7 @@ Views and the API call these and nothing else."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,7 +193,10 @@ def decision_facts(application: Application) -> dict[str, Any]:
 def evaluate(application: Application, on: dt.date | None = None) -> dict[str, Any]:
     """The rules engine's result for this case's program and facts, with reasons and trace."""
     facts = decision_facts(application)
-    return evaluate_household(application.area_code, on or _today(), [application.program], facts)[application.program]
+    result: dict[str, Any] = evaluate_household(application.area_code, on or _today(), [application.program], facts)[
+        application.program
+    ]
+    return result
 
 
 def _store_signature(by: Any, household: Household, person: Person, sig: SignatureIn, label: str) -> Any:
@@ -1277,7 +1281,7 @@ def register_formally(by: Any, application: Application, *, note: str = "") -> A
         return _finish(by, app, row, {"note": note})
 
 
-ACTIONS = {
+ACTIONS: dict[str, Callable[..., Any]] = {
     "start_investigation": start_investigation,
     "record_investigation": record_investigation,
     "submit_review": submit_review,

@@ -419,7 +419,7 @@ def special_deliberation_create(
         decided_amount_fen=body.decided_amount_fen,
         signature=signature,
     )
-    return Status(201, _special_out(item))
+    return Status(201, _special_out(item) or {})
 
 
 @router.get(

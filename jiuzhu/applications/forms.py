@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -13,6 +13,10 @@ from .actions import EXTRA_DOCUMENTS
 from .models import CHANNEL_CHOICES, PROGRAM_CHOICES, TEMPORARY_KIND_CHOICES
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def _staff_label(user: Any) -> str:
+    return f"{user.display_name}（{user.role_info.name if user.role_info else ''}）"
 
 
 class IntakeForm(forms.Form):
@@ -46,12 +50,13 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args: Any, county_code: str, members: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["entrust_principal"].choices = [("", "—")] + [(str(m.pk), m.name) for m in members or []]
+        cast(forms.ChoiceField, self.fields["entrust_principal"]).choices = [("", "—")] + [
+            (str(m.pk), m.name) for m in members or []
+        ]
         staff = User.objects.filter(is_active=True, area__code__startswith=county_code).exclude(role="department")
-        self.fields["staff_relative_of"].queryset = staff.order_by("username")
-        self.fields["staff_relative_of"].label_from_instance = lambda u: (
-            f"{u.display_name}（{u.role_info.name if u.role_info else ''}）"
-        )
+        relative = cast(forms.ModelChoiceField, self.fields["staff_relative_of"])  # type: ignore[type-arg]
+        relative.queryset = staff.order_by("username")
+        relative.label_from_instance = _staff_label  # type: ignore[method-assign,assignment]
 
 
 class InvestigationForm(forms.Form):

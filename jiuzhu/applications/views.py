@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import evaluate_household
@@ -37,15 +38,16 @@ from .queries import filter_applications, overdue_summary
 
 
 def _app(request: HttpRequest, pk: int) -> Application:
-    return get_object_or_404(
+    found: Application = get_object_or_404(
         Application.objects.visible_to(request.user).select_related("household", "applicant", "intake"), pk=pk
     )
+    return found
 
 
 @login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthedRequest) -> HttpResponse:
     g = request.GET
-    filters = {
+    filters: dict[str, Any] = {
         "state": g.get("state", ""),
         "program": g.get("program", ""),
         "area": g.get("area", ""),
@@ -102,7 +104,7 @@ def _signature(request: HttpRequest, key: str, person_id: int) -> actions.Signat
 
 
 @login_required
-def intake_view(request: HttpRequest) -> HttpResponse:
+def intake_view(request: AuthedRequest) -> HttpResponse:
     """一门受理: look up by ID number (一证申请), screen, record the application with signatures.
 
     The number is posted and the page continues at ``?household=…``: no ID number in a URL
@@ -194,6 +196,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
                 f"已受理（回执编号 {result.receipt_number}），已出具受理通知书"
                 + ("和一次性告知书" if first and first.missing_documents else ""),
             )
+            assert first is not None  # an intake makes at least one application
             return redirect(first)
     open_cases = Application.objects.filter(household=household).open()
     context.update(
@@ -230,7 +233,7 @@ def _compared(app: Any) -> list[dict[str, Any]]:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
     config = config_for(app.county_code)
     allowed = workflow.allowed(app, config, request.user)
@@ -317,7 +320,7 @@ def _suggestions(app: Application) -> list[dict[str, str]]:
 
 @login_required
 @require_POST
-def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def application_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     app = _app(request, pk)
     p = request.POST
     data: dict[str, Any] = {k: p.get(k) for k in p if not k.startswith("csrf")}
@@ -354,7 +357,7 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
 
 
 @login_required
-def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def investigation_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """入户调查 on a phone: the visit record, photos, and the household facts as found."""
     app = _app(request, pk)
     form = InvestigationForm(request.POST or None)
@@ -387,7 +390,7 @@ def investigation_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def special_deliberation_view(request: HttpRequest, pk: int) -> HttpResponse:
+def special_deliberation_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """一事一议 (STD-6, WF-17): the county officer records the meeting on the case; once
     recorded, anyone who may see the case sees the record."""
     from jiuzhu.core.money import yuan_to_fen
@@ -434,17 +437,17 @@ def special_deliberation_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def overdue_view(request: HttpRequest) -> HttpResponse:
+def overdue_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "applications/overdue.html", overdue_summary(request.user))
 
 
 @login_required
-def dossier_view(request: HttpRequest, pk: int) -> HttpResponse:
+def dossier_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return dossier.response(request.user, _app(request, pk))
 
 
 @login_required
-def supplement_view(request: HttpRequest, pk: int) -> HttpResponse:
+def supplement_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """补充授权/补正材料 (issue 14 item 7): sign or scan what the 一次性告知书 listed."""
     from jiuzhu.verification.models import Authorization
 

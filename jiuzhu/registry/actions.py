@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -88,10 +88,10 @@ def _clean_household_fields(data: Mapping[str, Any], errors: Errors, *, partial:
                 errors.add("invalid_choice", f"{label}“{value}”无法识别", key)
             out[key] = table.get(value, "")
     if "rigid_expense_yearly_fen" in data:
-        value = data.get("rigid_expense_yearly_fen") or 0
-        if not isinstance(value, int) or value < 0:
+        amount = data.get("rigid_expense_yearly_fen") or 0
+        if not isinstance(amount, int) or amount < 0:
             errors.add("invalid_amount", "年刚性支出须为不小于0的金额", "rigid_expense_yearly_fen")
-        out["rigid_expense_yearly_fen"] = value
+        out["rigid_expense_yearly_fen"] = amount
     if "remarks" in data:
         out["remarks"] = str(data.get("remarks") or "")[:2000]
     return out
@@ -204,7 +204,7 @@ def create_household(
     *,
     area_code: str,
     address: str,
-    members: list[Mapping[str, Any]],
+    members: Sequence[Mapping[str, Any]],
     categories: Iterable[str] = (),
     **fields: Any,
 ) -> Household:
@@ -361,9 +361,10 @@ def add_member(by: Any, household: Household, data: Mapping[str, Any], *, reason
     try:
         with transaction.atomic():
             household = _locked(Household, household, None)
-            person = reusable.get(blind_index("id_number", md.id_number))
-            if person is not None:
-                person = Person.objects.select_for_update().get(pk=person.pk)
+            found = reusable.get(blind_index("id_number", md.id_number))
+            person: Person
+            if found is not None:
+                person = Person.objects.select_for_update().get(pk=found.pk)
                 _apply_member_data(person, md, household)
                 person.version += 1
                 person.save()
@@ -396,7 +397,7 @@ def update_member(by: Any, person: Person, data: Mapping[str, Any], *, version: 
         clash = Person.objects.filter(id_number_index=index).exclude(pk=person.pk).exists()
         if clash:
             errors.add("duplicate_id_number", "该身份证号码已登记为另一人，请核对", "member.id_number")
-    if md is not None and "relation" in md.provided and person.household_id:
+    if md is not None and "relation" in md.provided and person.household is not None:
         others = person.household.members.exclude(pk=person.pk).values_list("relation", flat=True)
         if md.relation == "self" and "self" in others:
             errors.add("multiple_heads", "本家庭已有户主，请先修改原户主的关系", "member.relation")
@@ -623,8 +624,8 @@ def attach_document(
                 person=person,
                 area_code=household.area_id,
                 kind=kind,
-                title=(title or "").strip()[:100] or upload.name[:100],
-                original_name=upload.name[:200],
+                title=(title or "").strip()[:100] or (upload.name or "材料")[:100],
+                original_name=(upload.name or "")[:200],
                 content_type=content_type,
                 size=upload.size or 0,
                 sha256=sha,
@@ -662,7 +663,7 @@ def store_generated(
     """Keep a file the system produced (a notice PDF, a signature image) in the household's
     archive. Runs inside the caller's transaction; the caller's action writes the audit row."""
     sha = hashlib.sha256(data).hexdigest()
-    existing = Document.objects.filter(household=household, sha256=sha).first()
+    existing: Document | None = Document.objects.filter(household=household, sha256=sha).first()
     if existing is not None:
         return existing
     doc = Document.objects.create(

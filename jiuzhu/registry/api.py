@@ -209,11 +209,15 @@ def household_out(h: Household) -> dict[str, Any]:
 
 
 def _household(request: HttpRequest, household_id: int) -> Household:
-    return get_object_or_404(Household.objects.visible_to(actor(request)).select_related("area"), pk=household_id)
+    found: Household = get_object_or_404(
+        Household.objects.visible_to(actor(request)).select_related("area"), pk=household_id
+    )
+    return found
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(actor(request)), pk=person_id)
+    found: Person = get_object_or_404(Person.objects.visible_to(actor(request)), pk=person_id)
+    return found
 
 
 @households.get("", response=HouseholdPage, summary="家庭列表（分页、检索）")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -32,10 +32,12 @@ class HouseholdForm(forms.Form):
     def __init__(self, *args: Any, user: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         villages = Area.objects.visible_to(user).filter(level="village").select_related("parent")
-        self.fields["area_code"].choices = _blank(
+        cast(forms.ChoiceField, self.fields["area_code"]).choices = _blank(
             [(a.code, f"{a.parent.name if a.parent else ''} {a.name}") for a in villages], "请选择村（社区）"
         )
-        self.fields["categories"].choices = list(m.TargetCategory.objects.values_list("code", "name"))
+        cast(forms.ChoiceField, self.fields["categories"]).choices = list(
+            m.TargetCategory.objects.values_list("code", "name")
+        )
         if editing:
             del self.fields["area_code"]
 
@@ -126,7 +128,9 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, household: m.Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "家庭")] + [(p.pk, p.name) for p in household.members.all()]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "家庭")] + [
+            (p.pk, p.name) for p in household.members.all()
+        ]
 
 
 class ImportForm(forms.Form):

@@ -207,7 +207,7 @@ def read_table(name: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     lim = bounded.limits("registry")
     stream = io.BytesIO(data)
@@ -376,7 +376,7 @@ def _plan(by: Any, rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[_Planne
                     )
                 )
         cause, rigid_fen = _household_facts(ref, members, errors)
-        if not isinstance(area, InvalidInput) and address:
+        if isinstance(area, Area) and address:
             planned.append(_PlannedHousehold(ref, area, address, cleaned, cause, rigid_fen))
     return planned, errors
 
@@ -494,7 +494,7 @@ def import_file(by: Any, upload: Any) -> ImportResult:
 def xlsx_bytes(
     headers: list[str], rows: list[list[Any]], *, widths: list[int], notes: list[str] | None = None
 ) -> bytes:
-    import xlsxwriter
+    import xlsxwriter  # type: ignore[import-untyped]
 
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import in_scope
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.idnumber import mask_id_number, parse_id_number
@@ -133,9 +134,7 @@ def _village(user: Any, code: str) -> Area | None:
     area = Area.objects.filter(code=code, level="village").first()
     if area is None:
         return None
-    if getattr(user, "is_superuser", False) or (user.area is not None and user.area.contains(area)):
-        return area
-    return None
+    return area if in_scope(user, area.code) else None
 
 
 def prefill_from_departments(by: Any, id_number: str) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
@@ -68,7 +68,7 @@ def _person_converters(vendor: str) -> list[tuple[int, list[Any], Any]]:
     out = []
     for i, field in enumerate(_PERSON_FIELDS):
         col = field.get_col(Person._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        converters = connection.ops.get_db_converters(col) + cast(Any, field).get_db_converters(connection)
         if converters:
             out.append((i, converters, col))
     return out

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.audit.models import AuditEntry
@@ -39,11 +40,15 @@ PAGE_SIZE = 20
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
-    return get_object_or_404(Household.objects.visible_to(request.user).select_related("area", "area__parent"), pk=pk)
+    found: Household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("area", "area__parent"), pk=pk
+    )
+    return found
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(request.user).select_related("household"), pk=pk)
+    found: Person = get_object_or_404(Person.objects.visible_to(request.user).select_related("household"), pk=pk)
+    return found
 
 
 def _area_filter_choices(user: Any) -> list[Area]:
@@ -56,7 +61,7 @@ def _list_url(q: str, area: str, token: str) -> str:
 
 
 @login_required
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: AuthedRequest) -> HttpResponse:
     """家庭档案 list. A search by full ID number is posted and the page's URL carries its blind
     token (``idt``), never the number (issue 19 item 5: no ID number in a URL)."""
     if request.method == "POST":
@@ -84,7 +89,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: AuthedRequest) -> HttpResponse:
     """Export the filtered list (masked) as Excel; the export itself is audited."""
     q = request.GET.get("q", "").strip()
     area = request.GET.get("area", "").strip()
@@ -125,7 +130,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: AuthedRequest) -> HttpResponse:
     form = HouseholdForm(request.POST or None, user=request.user)
     formset = MemberFormSet(request.POST or None, prefix="members")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -150,7 +155,7 @@ class _KeptForms:
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     members = list(household.current_members())
     history = AuditEntry.objects.for_object(household).order_by("-seq")[:200]
@@ -170,7 +175,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     initial = {
         "address": household.address,
@@ -196,7 +201,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,7 +216,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     initial = {k: getattr(person, k) for k in (*actions.PERSON_FIELDS, "version")}
     form = MemberEditForm(request.POST or None, initial=initial)
@@ -237,7 +242,7 @@ def _back_to(person: Person) -> HttpResponse:
 
 
 @login_required
-def member_move(request: HttpRequest, pk: int) -> HttpResponse:
+def member_move(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -262,7 +267,7 @@ def member_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = RemoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -279,7 +284,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+def reveal(request: AuthedRequest, pk: int, field: str) -> HttpResponse:
     person = _person(request, pk)
     try:
         value = actions.reveal(request.user, person, field)
@@ -289,7 +294,7 @@ def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 
 @login_required
-def person_lookup(request: HttpRequest) -> HttpResponse:
+def person_lookup(request: AuthedRequest) -> HttpResponse:
     """按身份证号查询 (一证申请的基础): open the person's household, or offer to register.
 
     The number is posted, never put in the URL, and every lookup is audited."""
@@ -332,7 +337,7 @@ def prefill_context(user: Any, raw: str, *, then: str) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def prefill_confirm(request: HttpRequest) -> HttpResponse:
+def prefill_confirm(request: AuthedRequest) -> HttpResponse:
     """确认并登记家庭: register the proposed household, then continue where the clerk was
     (the intake form or the household's page). The ID number is posted, never in a URL."""
     raw = request.POST.get("id_number", "").strip()
@@ -358,7 +363,7 @@ def prefill_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def population_upload(request: HttpRequest) -> HttpResponse:
+def population_upload(request: AuthedRequest) -> HttpResponse:
     """上传户籍人口 (公安): the county's full snapshot, all or nothing, with every row error."""
     from .population import load_population, may_load
 
@@ -391,7 +396,7 @@ def population_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def document_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = DocumentForm(request.POST, request.FILES, household=household)
     if form.is_valid():
@@ -412,12 +417,12 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "材料已上传")
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect(household.get_absolute_url() + "#documents")
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: AuthedRequest, pk: int) -> FileResponse:
     from .models import Document
 
     doc = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
@@ -433,7 +438,7 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -453,12 +458,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthedRequest) -> HttpResponse:
     return importer.template_response()
 
 
 @login_required
-def import_error_report(request: HttpRequest, token: str) -> HttpResponse:
+def import_error_report(request: AuthedRequest, token: str) -> HttpResponse:
     errors = request.session.get(f"import_errors:{token}")
     if errors is None:
         raise Http404
