@@ -69,14 +69,16 @@ def _year(raw: Any, field: str = "year") -> int:
 def _amount(raw: Any, field: str = "amount_fen", *, positive: bool = False) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
         try:
-            raw = int(raw)
+            amount = int(raw)
         except (TypeError, ValueError):
             raise InvalidInput("invalid_amount", "金额格式不正确", field=field) from None
-    if raw < 0:
+    else:
+        amount = raw
+    if amount < 0:
         raise InvalidInput("invalid_amount", "金额不能为负数", field=field)
-    if positive and raw == 0:
+    if positive and amount == 0:
         raise InvalidInput("invalid_amount", "金额应大于0", field=field)
-    return raw
+    return amount
 
 
 def _program(code: str) -> str:

@@ -111,7 +111,8 @@ def create_line(request: HttpRequest, body: LineIn) -> Status[dict[str, Any]]:
 
 
 def _line(request: HttpRequest, line_id: int) -> BudgetLine:
-    return get_object_or_404(BudgetLine.objects.visible_to(_view(request)), pk=line_id)
+    line: BudgetLine = get_object_or_404(BudgetLine.objects.visible_to(_view(request)), pk=line_id)
+    return line
 
 
 @router.get("/lines/{line_id}", summary="预算科目详情（含月度用款计划）")
@@ -239,7 +240,8 @@ def create_plan(request: HttpRequest, body: FundPlanIn) -> Status[dict[str, Any]
 
 
 def _fund_plan(request: HttpRequest, plan_id: int) -> FundPlan:
-    return get_object_or_404(FundPlan.objects.visible_to(_view(request)), pk=plan_id)
+    plan: FundPlan = get_object_or_404(FundPlan.objects.visible_to(_view(request)), pk=plan_id)
+    return plan
 
 
 @router.post("/plans/{plan_id}/targets", summary="设置规划年度目标")
@@ -411,7 +413,8 @@ def open_account(request: HttpRequest, body: AccountIn) -> Status[dict[str, Any]
 
 
 def _account(request: HttpRequest, account_id: int) -> CharityAccount:
-    return get_object_or_404(CharityAccount.objects.visible_to(_view(request)), pk=account_id)
+    account: CharityAccount = get_object_or_404(CharityAccount.objects.visible_to(_view(request)), pk=account_id)
+    return account
 
 
 @router.get("/charity/{account_id}", summary="慈善救助资金收支明细")

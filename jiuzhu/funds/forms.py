@@ -37,6 +37,13 @@ def _area_choices(areas: list[Any]) -> list[tuple[str, str]]:
     return [(a.code, ("　" if a.level == "town" else "") + a.name) for a in areas]
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's (declared) choice field ``name``, whose choices depend on the user."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class LineForm(forms.Form):
     year = forms.IntegerField(label="预算年度", min_value=2000, max_value=2100)
     area_code = forms.ChoiceField(label="预算单位")
@@ -49,7 +56,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area_code"].choices = _area_choices(areas)
+        _choice_field(self, "area_code").choices = _area_choices(areas)
 
 
 class LineEditForm(forms.Form):
@@ -118,7 +125,7 @@ class IncentiveForm(forms.Form):
 
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area_code"].choices = _area_choices(areas)
+        _choice_field(self, "area_code").choices = _area_choices(areas)
 
 
 class ContractForm(forms.Form):
@@ -133,7 +140,9 @@ class ContractForm(forms.Form):
 
     def __init__(self, *args: Any, lines: list[Any], area_names: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["line"].choices = [(str(x.pk), f"{area_names.get(x.area_code, x.area_code)} {x}") for x in lines]
+        _choice_field(self, "line").choices = [
+            (str(x.pk), f"{area_names.get(x.area_code, x.area_code)} {x}") for x in lines
+        ]
 
 
 class AccountForm(forms.Form):
@@ -144,7 +153,7 @@ class AccountForm(forms.Form):
 
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area_code"].choices = _area_choices(areas)
+        _choice_field(self, "area_code").choices = _area_choices(areas)
 
 
 class InflowForm(forms.Form):

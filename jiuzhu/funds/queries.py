@@ -45,7 +45,7 @@ def root_area(user: Any, code: str | None = None) -> Area | None:
     else 404), else the user's own area; a superuser without area gets the first county."""
     if code:
         text = str(code).strip()
-        area = (
+        area: Area | None = (
             Area.objects.visible_to(user).filter(code=full_code(text), level__in=("county", "town")).first()
             if text.isdigit() and len(text) <= 12
             else None
@@ -53,11 +53,11 @@ def root_area(user: Any, code: str | None = None) -> Area | None:
         if area is None:
             raise NotFound("not_found", "区划不存在或不在您的管辖范围内")
         return area
-    area = getattr(user, "area", None)
-    if area is not None and area.level in ("county", "town"):
-        return area
-    if area is not None and area.level == "village":
-        return Area.objects.filter(code=area.code[:9] + "000").first()
+    own: Area | None = getattr(user, "area", None)
+    if own is not None and own.level in ("county", "town"):
+        return own
+    if own is not None and own.level == "village":
+        return Area.objects.filter(code=own.code[:9] + "000").first()
     first = BudgetLine.objects.visible_to(user).order_by("county_code").values_list("county_code", flat=True).first()
     counties = Area.objects.visible_to(user).filter(level="county").order_by("code")
     return (counties.filter(code=full_code(first)) if first else counties).first()
@@ -151,12 +151,12 @@ def _cells(user: Any, *, year: int, root: Area, program: str = "") -> dict[tuple
     ledger = LedgerEntry.objects.visible_to(user).filter(in_subtree("area_code", root.prefix))
     if not program or program in LEDGER_PROGRAMS:
         actuals = ledger_actuals(ledger, dt.date(year, 1, 1), dt.date(year, 12, 31), program)
-        for (town, prog, month), fen in actuals.items():
+        for (town, prog, first_day), fen in actuals.items():
             if not fen:
                 continue
             key = _key(full_code(town)) if root.level == "county" else root.prefix
             for k in _targets(root, key):
-                cells[(k, prog)]["actual"][month.month] += fen
+                cells[(k, prog)]["actual"][first_day.month] += fen
     return cells
 
 
@@ -272,7 +272,7 @@ def by_source(user: Any, *, year: int, root: Area | None) -> dict[str, Any]:
         tilted[prog] += int(tilt or 0)
     total_all = sum(sum(v.values()) for v in matrix.values())
     order = list(FUND_PROGRAM_LABELS)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "program": p,
             "program_label": FUND_PROGRAM_LABELS.get(p, p),
@@ -355,7 +355,7 @@ def forecast(user: Any, *, year: int, root: Area | None, as_of: dt.date | None =
             demand_parts[(k, prog)].append((n, total, end))
     keys = set(rows_by_key) | set(demand_parts)
     areas = _names({k for k, _ in keys})
-    out = []
+    out: list[dict[str, Any]] = []
     for key, prog in keys:
         row = rows_by_key.get((key, prog))
         actual = {m["month"]: m["actual_fen"] for m in row["months"]} if row else dict.fromkeys(MONTHS, 0)
@@ -443,7 +443,7 @@ def plan_comparison(user: Any, plan: FundPlan) -> dict[str, Any]:
     order = list(FUND_PROGRAM_LABELS)
     rows = []
     for prog in sorted(programs, key=lambda p: order.index(p) if p in order else 99):
-        cells = []
+        cells: list[dict[str, Any]] = []
         for y in years:
             target = targets[prog].get(y)
             budget = budgets.get((prog, y), 0)

@@ -175,7 +175,8 @@ def retry_run(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
 
 
 def _roster(request: HttpRequest, roster_id: int) -> Roster:
-    return get_object_or_404(Roster.objects.visible_to(_view(request)), pk=roster_id)
+    roster: Roster = get_object_or_404(Roster.objects.visible_to(_view(request)), pk=roster_id)
+    return roster
 
 
 @router.get("/rosters/{roster_id}", summary="花名册详情（与上月比较、异常统计）")
@@ -247,7 +248,8 @@ def roster_action(request: HttpRequest, roster_id: int, name: str, body: NoteIn)
 
 
 def _line(request: HttpRequest, line_id: int) -> RosterLine:
-    return get_object_or_404(RosterLine.objects.visible_to(_actor(request)), pk=line_id)
+    line: RosterLine = get_object_or_404(RosterLine.objects.visible_to(_actor(request)), pk=line_id)
+    return line
 
 
 @router.post("/lines/{line_id}/resolve", summary="处理异常：hold 暂缓发放 / pay 确认发放")
@@ -293,9 +295,10 @@ def reissue(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpRespons
 
 
 def _batch(request: HttpRequest, batch_id: int) -> BankBatch:
-    return get_object_or_404(
+    batch: BankBatch = get_object_or_404(
         BankBatch.objects.visible_to(_view(request)).select_related("roster", "layout"), pk=batch_id
     )
+    return batch
 
 
 @router.get("/batches/{batch_id}/file", summary="重新下载银行文件", response={200: None})
@@ -305,7 +308,7 @@ def download(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @router.post("/batches/{batch_id}/results", summary="导入银行回盘文件（错误逐行报告；同一文件重复导入不重复记账）")
-def results(request: HttpRequest, batch_id: int, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+def results(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     report = actions.import_bank_results(
         _actor(request), _batch(request, batch_id), file_name=file.name or "回盘", data=file.read()
     )
@@ -339,7 +342,8 @@ def entry_out(e: LedgerEntry) -> dict[str, Any]:
 
 
 def _case(request: HttpRequest, application_id: int) -> Application:
-    return get_object_or_404(Application.objects.visible_to(_view(request)), pk=application_id)
+    case: Application = get_object_or_404(Application.objects.visible_to(_view(request)), pk=application_id)
+    return case
 
 
 @router.get("/cases/{application_id}", summary="案件发放历史：待遇状态、台账明细与余额")
@@ -423,7 +427,8 @@ def open_reserve(request: HttpRequest, body: ReserveIn) -> Status[dict[str, Any]
 
 
 def _fund(request: HttpRequest, fund_id: int) -> ReserveFund:
-    return get_object_or_404(ReserveFund.objects.visible_to(_view(request)), pk=fund_id)
+    fund: ReserveFund = get_object_or_404(ReserveFund.objects.visible_to(_view(request)), pk=fund_id)
+    return fund
 
 
 @router.get("/reserves/{fund_id}", summary="备用金收支明细")
@@ -505,7 +510,8 @@ def change_report(request: HttpRequest, body: ChangeReportIn) -> Status[dict[str
 
 
 def _review(request: HttpRequest, review_id: int) -> Review:
-    return get_object_or_404(Review.objects.visible_to(_actor(request)), pk=review_id)
+    review: Review = get_object_or_404(Review.objects.visible_to(_actor(request)), pk=review_id)
+    return review
 
 
 class StartIn(Schema):

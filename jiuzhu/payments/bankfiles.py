@@ -126,7 +126,7 @@ def xlsx(
     headers: list[str], rows: Iterable[list[Any]], *, text: set[int] | None = None, sheet: str = "发放明细"
 ) -> bytes:
     """A plain workbook: bold header, text columns kept as text (accounts, ID numbers)."""
-    import xlsxwriter
+    import xlsxwriter  # type: ignore[import-untyped]
 
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})

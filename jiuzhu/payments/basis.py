@@ -46,7 +46,7 @@ def encode(facts: dict[str, Any]) -> Encoded:
 
 
 def decode(
-    area_codes: Sequence[str], members: Sequence[int], supporters: Sequence[int], blobs: Iterable[bytes]
+    area_codes: Sequence[str], members: Sequence[int], supporters: Sequence[int], blobs: Iterable[bytes | memoryview]
 ) -> FactsBatch:
     """Many cases' columns → one ``FactsBatch`` (no Python work per case but the join)."""
     n = len(area_codes)
@@ -82,4 +82,5 @@ def _ranks(counts: np.ndarray) -> np.ndarray:
     if not total:
         return np.zeros(0, dtype=np.int64)
     starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total, dtype=np.int64) - starts
+    ranks: np.ndarray = np.arange(total, dtype=np.int64) - starts
+    return ranks

@@ -307,7 +307,7 @@ def reserve_summary(funds: Any) -> list[dict[str, Any]]:
         .values_list("fund", "kind", "source", "t")
     ):
         sums[fund][kind if kind != "top_up" else f"top_up_{source}"] += int(total or 0)
-    last = {}
+    last: dict[int, int] = {}
     for fund_id, balance in (
         ReserveEntry.objects.filter(fund__in=funds).order_by("fund", "-id").values_list("fund", "balance_after_fen")
     ):

@@ -16,7 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area
@@ -52,6 +54,13 @@ from .models import (
     add_months,
     month_start,
 )
+
+
+class PageRequest(HttpRequest):
+    """A page request behind ``login_required`` (a signed-in user), with django-htmx's details."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def _viewer(request: HttpRequest) -> Any:
@@ -135,7 +144,7 @@ def roster_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_view(request: HttpRequest, pk: int) -> HttpResponse:
+def run_view(request: PageRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RosterRun.objects.visible_to(_viewer(request)), pk=pk)
     if actions.recover_roster_runs(RosterRun.objects.filter(pk=run.pk)):
         run.refresh_from_db()
@@ -159,14 +168,15 @@ def run_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _roster(request: HttpRequest, pk: int) -> Roster:
-    return get_object_or_404(
+    roster: Roster = get_object_or_404(
         Roster.objects.visible_to(_viewer(request)).select_related("lock_requested_by", "locked_by", "generated_by"),
         pk=pk,
     )
+    return roster
 
 
 @login_required
-def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_view(request: PageRequest, pk: int) -> HttpResponse:
     roster = _roster(request, pk)
     g = request.GET
     filters = {"status": g.get("status", ""), "exception": g.get("exception", ""), "change": g.get("change", "")}
@@ -218,7 +228,7 @@ def roster_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-ROSTER_ACTIONS = {
+ROSTER_ACTIONS: dict[str, tuple[str, Callable[[Any, Roster, Any], Any]]] = {
     "reconfirm": (
         "已重新确认，可以导出银行文件",
         lambda u, r, p: actions.reconfirm_roster(u, r, note=p.get("note", "")),
@@ -277,7 +287,10 @@ def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, pk: int) -> BankBatch:
-    return get_object_or_404(BankBatch.objects.visible_to(_viewer(request)).select_related("roster", "layout"), pk=pk)
+    batch: BankBatch = get_object_or_404(
+        BankBatch.objects.visible_to(_viewer(request)).select_related("roster", "layout"), pk=pk
+    )
+    return batch
 
 
 @login_required
@@ -322,9 +335,10 @@ def reconciliation_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _case(request: HttpRequest, pk: int) -> Application:
-    return get_object_or_404(
+    case: Application = get_object_or_404(
         Application.objects.visible_to(_viewer(request)).select_related("household", "applicant"), pk=pk
     )
+    return case
 
 
 @login_required
@@ -533,12 +547,15 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reviews_schedule(request: HttpRequest) -> HttpResponse:
+def reviews_schedule(request: PageRequest) -> HttpResponse:
     user = request.user
-    county = user.area.county_code if getattr(user, "area", None) else None
-    made = _do(
-        request, lambda: (require(user, "payments.decide"), actions.create_due_reviews(user, county_code=county))[1], ""
-    )
+    county = user.area.county_code if user.area else None
+
+    def schedule() -> int:
+        require(user, "payments.decide")
+        return actions.create_due_reviews(user, county_code=county)
+
+    made = _do(request, schedule, "")
     if made is not None:
         messages.success(request, f"已生成到期复核任务{made}件")
     return redirect("payments:reviews")
@@ -640,7 +657,7 @@ def recoveries(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     plans = list(RepaymentPlan.objects.visible_to(user).select_related("person", "application")[:300])
     for plan in plans:
-        plan.recovered_fen = actions.recovered(plan)  # type: ignore[attr-defined]
+        plan.recovered_fen = actions.recovered(plan)
     return render(
         request,
         "payments/recoveries.html",

@@ -297,7 +297,7 @@ def _recipients(
     ``amount_fen``; with several listed members and nobody named the department must say who."""
     listed = [m["person_id"] for m in ref.facts.get("members", [])]
     if ref.program.benefit_unit == "household":
-        holder = ref.application.applicant_id if ref.application_id else None
+        holder = ref.application.applicant_id if ref.application is not None else None
         if holder not in listed:
             heads = [m["person_id"] for m in ref.facts.get("members", []) if m.get("relation") == "本人（户主）"]
             holder = heads[0] if heads else (listed[0] if listed else None)
@@ -307,7 +307,7 @@ def _recipients(
     out: list[Recipient] = []
     if recipients:
         for i, raw in enumerate(recipients):
-            row = raw if isinstance(raw, dict) else getattr(raw, "__dict__", {})
+            row: Any = raw if isinstance(raw, dict) else getattr(raw, "__dict__", {})
             try:
                 person, amount = int(row.get("person_id")), int(row.get("amount_fen") or 0)
             except (TypeError, ValueError):
@@ -403,6 +403,7 @@ def _record_result(
     ref.accepted_at = ref.accepted_at or ref.closed_at
     given: list[Recipient] = []
     if granted:
+        assert granted_from is not None  # decide and record_reply require the start of granted help
         given = _recipients(ref, amount_fen, person_ids, recipients)
         ref.granted_amount_fen, ref.granted_from, ref.granted_to = (
             sum(r.amount_fen for r in given),
@@ -421,7 +422,7 @@ def _record_result(
                 name=person.name,
                 program_code=ref.program.code,
                 program_name=ref.program.name,
-                department_code=ref.department.code if ref.department_id else ref.program.department_code,
+                department_code=ref.department.code if ref.department is not None else ref.program.department_code,
                 start_on=granted_from,
                 end_on=granted_to,
                 amount_fen=r.amount_fen,

@@ -4,7 +4,7 @@ from .models import ReferralPolicy
 
 
 @admin.register(ReferralPolicy)
-class ReferralPolicyAdmin(admin.ModelAdmin):
+class ReferralPolicyAdmin(admin.ModelAdmin[ReferralPolicy]):
     """派单配置: the county administrator sets each program's time limit or switches it off."""
 
     list_display = ["county_code", "program", "days", "enabled"]

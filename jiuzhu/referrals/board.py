@@ -29,7 +29,11 @@ def summary(user: Any) -> dict[str, Any]:
     durations: dict[tuple[str, str], list[int]] = {}
     for r in visible.filter(closed_at__isnull=False).select_related("program", "department")[:5000]:
         days = calendar.working_days_between(timezone.localdate(r.created_at), timezone.localdate(r.closed_at))
-        durations.setdefault((r.office or r.department.name, r.program.name), []).append(days)
+        office = r.office
+        if not office:
+            assert r.department is not None  # only a paper referral has no department, and it names its office
+            office = r.department.name
+        durations.setdefault((office, r.program.name), []).append(days)
     stats = [
         {"department": d, "program": p, "count": len(v), "average_days": round(sum(v) / len(v), 1), "max_days": max(v)}
         for (d, p), v in sorted(durations.items())

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.registry.importer import ImportRejected
@@ -22,6 +23,12 @@ from jiuzhu.web.pdf import render_pdf
 
 from . import actions, board, checks, lists, records
 from .models import STATUS_CHOICES, AssistanceRecord, Referral
+
+
+class PageRequest(HttpRequest):
+    """A page request behind ``login_required``: the user is signed in."""
+
+    user: User
 
 
 @login_required
@@ -48,7 +55,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: PageRequest, pk: int) -> HttpResponse:
     ref = get_object_or_404(Referral.objects.visible_to(request.user).select_related("program", "department"), pk=pk)
     department_side = request.user.has_perm_code("referrals.handle") and (
         request.user.is_superuser or request.user.department_id == ref.department_id
@@ -261,8 +268,7 @@ def household_lists_pdf(request: HttpRequest, household_id: int) -> HttpResponse
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
+    if request.method == "POST" and (upload := request.FILES.get("file")):
         try:
             created = records.import_records(request.user, upload.name or "", upload.read())
         except ImportRejected as exc:

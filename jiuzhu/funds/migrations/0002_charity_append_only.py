@@ -1,6 +1,8 @@
 """On PostgreSQL the charity passbook refuses UPDATE and DELETE in the database too."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 TABLE = "funds_charityentry"
 
@@ -13,7 +15,7 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def create(apps, schema_editor):
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CREATE)
@@ -23,7 +25,7 @@ def create(apps, schema_editor):
     )
 
 
-def drop(apps, schema_editor):
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE};")

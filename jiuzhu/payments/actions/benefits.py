@@ -404,7 +404,7 @@ def resume_benefit(by: Any, application: Application, *, note: str, payee_id: in
 
 def _benefit(application: Application) -> Benefit:
     roster_mod.sync_benefits(application.area_code)
-    benefit = Benefit.objects.select_for_update().filter(application=application).first()
+    benefit: Benefit | None = Benefit.objects.select_for_update().filter(application=application).first()
     if benefit is None:
         raise DomainError("no_benefit", "该案件不是按月发放的在保案件（低保或特困），无待遇可管理")
     return benefit

@@ -147,7 +147,7 @@ def create_recovery(
 def _installments(rows: list[dict[str, Any]] | None, total: int) -> list[dict[str, Any]]:
     if not rows:
         return [{"due_on": (_today() + dt.timedelta(days=30)).isoformat(), "amount_fen": total}]
-    out = []
+    out: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
         try:
             due = dt.date.fromisoformat(str(r.get("due_on")))

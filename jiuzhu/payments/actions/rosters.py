@@ -51,14 +51,14 @@ def request_roster(by: Any, *, area_code: str, month: Any, refresh: bool = False
     require_in_scope(by=by, area_code=area.code)
     month = parse_month(month)
     _roster_month(month)
-    existing = Roster.objects.filter(area_code=area.code, month=month).first()
+    existing: Roster | None = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
         return existing
     if existing is not None and not existing.editable:
         raise DomainError("roster_locked", f"{existing}已锁定，不能重新生成")
     recover_roster_runs()  # a run whose worker died no longer blocks a new request
     with transaction.atomic():
-        running = (
+        running: RosterRun | None = (
             RosterRun.objects.select_for_update()
             .filter(area_code=area.code, month=month, status__in=("queued", "running"))
             .first()
@@ -96,7 +96,7 @@ def retry_roster_run(by: Any, run: RosterRun) -> RosterRun:
     require_in_scope(by=by, area_code=run.area_code)
     recover_roster_runs(RosterRun.objects.filter(pk=run.pk))
     with transaction.atomic():
-        locked = RosterRun.objects.select_for_update().get(pk=run.pk)
+        locked: RosterRun = RosterRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != "failed":
             raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试")
         locked.status, locked.error, locked.phase, locked.done, locked.finished_at = "queued", "", "", 0, None
@@ -153,7 +153,7 @@ def generate_roster(
     area = roster_mod.roster_area(area_code)
     require_in_scope(by=by, area_code=area.code)
     month = parse_month(month)
-    existing = Roster.objects.filter(area_code=area.code, month=month).first()
+    existing: Roster | None = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
         return existing
     computed = roster_mod.compute(area.code, month, progress)
@@ -164,7 +164,8 @@ def generate_roster(
 
 
 def _lock_roster(roster: Roster) -> Roster:
-    return Roster.objects.select_for_update().get(pk=roster.pk)
+    locked: Roster = Roster.objects.select_for_update().get(pk=roster.pk)
+    return locked
 
 
 def resolve_line(by: Any, line: RosterLine, *, decision: str, note: str) -> RosterLine:

@@ -1,6 +1,8 @@
 """On PostgreSQL the ledger and the reserve passbook refuse UPDATE and DELETE in the database too."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 TABLES = ("payments_ledgerentry", "payments_reserveentry")
 
@@ -13,7 +15,7 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def create(apps, schema_editor):
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CREATE)
@@ -24,7 +26,7 @@ def create(apps, schema_editor):
         )
 
 
-def drop(apps, schema_editor):
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for table in TABLES:

@@ -1,6 +1,8 @@
 """救助对象单位 on the register, and each existing household grant counted once (issue 14 item 6)."""
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 # Household programs of the catalog when this migration was written (catalog.yaml ``unit``).
 HOUSEHOLD_PROGRAMS = [
@@ -27,7 +29,7 @@ HOUSEHOLD_PROGRAMS = [
 ]
 
 
-def count_household_grants_once(apps, schema_editor):
+def count_household_grants_once(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """A household grant copied onto every member keeps its amount on one row: the applicant's
     for our own approvals, else the first row; the other members' rows carry 0."""
     Record = apps.get_model("referrals", "AssistanceRecord")

@@ -2,9 +2,11 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def name_the_office(apps, schema_editor):
+def name_the_office(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Existing referrals went online to a department: its name is the office."""
     Referral = apps.get_model("referrals", "Referral")
     for pk, name in Referral.objects.filter(office="").values_list("pk", "department__name").iterator():
