@@ -214,9 +214,9 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
 def _entrustment_from(request: HttpRequest, d: dict[str, Any]) -> actions.EntrustmentIn | None:
     """申请委托 on the intake page: the principal, the reason and the signed 申请委托书."""
     principal = int(d["entrust_principal"]) if (d.get("entrust_principal") or "").isdigit() else 0
+    if not principal and not d.get("entrust_reason"):
+        return None  # no entrustment filled in (a stray mark on its signature pad is ignored)
     signature = _signature(request, "entrust", principal)
-    if not principal and not d.get("entrust_reason") and signature is None:
-        return None
     if not principal:
         raise InvalidInput("required", "请选择委托人", field="entrust_principal")
     if signature is None:

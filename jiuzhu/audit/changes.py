@@ -145,6 +145,7 @@ KEY_LABELS: dict[str, str] = {
     "relation": "与户主关系",
     "remarks": "备注",
     "report": "核对报告",
+    "replaced": "替换记录数",
     "reports": "核对报告数",
     "request": "核对申请",
     "request_id": "请求编号",
