@@ -155,3 +155,36 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(
     expect(clerk.get_by_test_id("state")).to_have_text("已批准")
     app = Application.objects.get(household=household)
     assert app.advance_amount_fen == 100000 and app.amount_fen == 100000
+
+
+def test_a_missing_authorization_is_signed_later_on_the_pad(
+    browser: Browser, live_server, world, household_in, contexts
+):
+    """Issue 14 item 7 (INT-5, VER-2): the family left without signing; back at the window the
+    clerk opens 补充授权/补正材料 from the case, each adult signs on the pad, the 一次性告知书 list
+    empties and the 入户调查与核对 can start; 我的待办 shows the step."""
+    from jiuzhu.applications import actions
+
+    household = household_in("张山子镇")
+    app = actions.intake(
+        world.user("tez_zhangshanzi"),
+        actions.IntakeRequest(
+            household=household, applicant=household.members.get(relation="self"), programs=["dibao"]
+        ),
+    ).applications.get()
+    base = live_server.url
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
+    clerk.goto(f"{base}/applications/{app.pk}/")
+    expect(clerk.get_by_text("家庭经济状况核对授权书（", exact=False).first).to_be_visible()
+    clerk.get_by_test_id("actions").get_by_role("link", name="补充授权/补正材料").click()
+    expect(clerk.get_by_test_id("supplement-form")).to_be_visible()
+    sign_every_pad(clerk)
+    clerk.get_by_role("button", name="提交补充").click()
+    expect(clerk.get_by_text("已补充，相关事项已从一次性告知书待补清单中移除")).to_be_visible()
+    app.refresh_from_db()
+    assert app.missing_documents == []
+    clerk.goto(f"{base}/")
+    expect(clerk.get_by_test_id("home-work")).to_contain_text("开始入户调查与核对")
+    clerk.goto(f"{base}/applications/{app.pk}/")
+    press(clerk, "开始入户调查与核对")
+    expect(clerk.get_by_test_id("state")).to_have_text("调查核对中")
