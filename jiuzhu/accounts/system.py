@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from jiuzhu.accounts.models import User
+
 
 class SystemActor:
     pk = None
@@ -26,6 +31,6 @@ class SystemActor:
         return self.display_name
 
 
-def user_or_none(actor: object) -> object | None:
+def user_or_none(actor: object) -> User | None:
     """The actor as a ``User`` foreign key value (``None`` for the system)."""
-    return actor if getattr(actor, "pk", None) is not None else None
+    return cast("User", actor) if getattr(actor, "pk", None) is not None else None
