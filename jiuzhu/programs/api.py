@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from pydantic import BaseModel
 
 from jiuzhu.accounts.auth import actor
 from jiuzhu.programs.fact_schemas import HouseholdFactsIn
@@ -188,5 +189,6 @@ class EvaluateIn(Schema):
 def evaluate(request: HttpRequest, body: EvaluateIn) -> dict[str, Any]:
     """Answers ``{program: {"eligible", "reasons": [{"code", "message", "passed"}],
     "monthly_amount_fen", "trace"}}`` for each requested program."""
-    household = body.household.model_dump(mode="json", exclude_unset=True)
+    facts = cast(BaseModel, body.household)  # the schema is built at import time (fact_schemas)
+    household = facts.model_dump(mode="json", exclude_unset=True)
     return evaluate_household(body.area_code, body.date, body.programs, household)

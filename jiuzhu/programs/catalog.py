@@ -33,7 +33,7 @@ FIELDS = [
 
 
 def load_entries(path: Path = CATALOG_FILE) -> list[dict[str, Any]]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))
     for e in entries:
         e["engine_program"] = e.get("engine_program") or ""
         e["benefit_unit"] = e.get("unit") or "person"

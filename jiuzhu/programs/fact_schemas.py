@@ -92,7 +92,7 @@ def _schema(name: str, source: type, doc: str, nested: dict[type, type[BaseModel
         if default is None:
             api_type = api_type | None
         fields[f.name] = (api_type, Field(default, description=DESCRIPTIONS.get(f.name)))
-    model = create_model(name, __base__=_FactsSchema, __doc__=doc, **fields)  # type: ignore[call-overload]
+    model = create_model(name, __base__=_FactsSchema, __doc__=doc, **fields)
     return typing.cast(type[BaseModel], model)
 
 

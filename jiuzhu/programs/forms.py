@@ -39,6 +39,13 @@ def _yuan(value: str, label: str) -> int:
     return fen
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """The form's (declared) choice field ``name``, whose choices are set per request."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class FamilyForm(forms.Form):
     area_code = forms.ChoiceField(label="所在村（社区）")
     date = forms.DateField(label="测算日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
@@ -62,7 +69,7 @@ class FamilyForm(forms.Form):
         villages = Area.objects.visible_to(user).filter(level="village").select_related("parent")
         if not villages.exists():  # county-wide roles without a village list still need one
             villages = Area.objects.filter(level="village").select_related("parent")
-        self.fields["area_code"].choices = [
+        _choice_field(self, "area_code").choices = [
             (a.code, f"{a.parent.name if a.parent else ''} {a.name}（{a.get_urban_rural_display()}）") for a in villages
         ]
         self.fields["date"].initial = dt.date.today()
@@ -94,7 +101,7 @@ class MemberFactsForm(forms.Form):
         coerce=int,
         choices=[(0, "无"), (1, "一级"), (2, "二级"), (3, "三级"), (4, "四级")],
         required=False,
-        empty_value=0,
+        empty_value=0,  # type: ignore[arg-type]  # the stubs allow only str | None; Django takes any value
     )
     school = forms.ChoiceField(label="在学情况", choices=list(SCHOOL.items()), initial="none")
     self_care_unable = forms.MultipleChoiceField(
@@ -185,8 +192,8 @@ class ChangeForm(forms.Form):
     def __init__(self, *args: Any, store: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
-        self.fields["name"].choices = [(n, store.definition(n).description) for n in store.names()]
-        self.fields["area_code"].choices = areas
+        _choice_field(self, "name").choices = [(n, store.definition(n).description) for n in store.names()]
+        _choice_field(self, "area_code").choices = areas
 
     def internal_value(self) -> Any:
         """The entered value in the parameter's internal unit."""

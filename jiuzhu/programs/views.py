@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.models import User
 from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
@@ -24,6 +25,12 @@ from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
 from .models import LAYER_CHOICES, AssistanceProgram, ParameterChange
 
 
+class PageRequest(HttpRequest):
+    """A page request behind ``login_required``: the user is signed in."""
+
+    user: User
+
+
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
     layer = request.GET.get("layer", "")
@@ -34,7 +41,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_detail(request: HttpRequest, code: str) -> HttpResponse:
+def program_detail(request: PageRequest, code: str) -> HttpResponse:
     program = get_object_or_404(AssistanceProgram, code=code, is_active=True)
     department = None
     if request.user.area is not None:
@@ -77,7 +84,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def parameters(request: HttpRequest) -> HttpResponse:
+def parameters(request: PageRequest) -> HttpResponse:
     """救助标准与参数: values in force for the user's area, and changes awaiting review."""
     store = parameter_store()
     area = request.user.area

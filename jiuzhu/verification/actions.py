@@ -485,7 +485,7 @@ def refuse_request(by: Any, request: VerificationRequest, *, reason: str) -> Ver
     if not reason:
         raise InvalidInput("required", "请填写不予核对的理由", field="reason")
     with transaction.atomic():
-        locked = VerificationRequest.objects.select_for_update().get(pk=request.pk)
+        locked: VerificationRequest = VerificationRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != "pending":
             raise DomainError("request_closed", f"该核对申请已{locked.get_status_display()}")
         locked.status = "refused"
@@ -555,7 +555,7 @@ def retry_reverification(by: Any, run: ReverificationRun) -> ReverificationRun:
     require_perm(by, "verification.run")
     recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk))
     with transaction.atomic():
-        locked = ReverificationRun.objects.select_for_update().get(pk=run.pk)
+        locked: ReverificationRun = ReverificationRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != "failed":
             raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有出错的任务可以重试")
         locked.status, locked.message, locked.finished_at = "queued", "", None
@@ -578,11 +578,11 @@ def handle_finding(by: Any, finding: Finding, *, note: str) -> Finding:
     if not note:
         raise InvalidInput("required", "请填写处理说明", field="note")
     with transaction.atomic():
-        locked = Finding.objects.select_for_update().get(pk=finding.pk)
+        locked: Finding = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.status == "handled":
             raise DomainError("finding_handled", "该预警已处理")
         locked.status = "handled"
-        locked.handled_by = user_or_none(by)  # type: ignore[assignment]
+        locked.handled_by = user_or_none(by)
         locked.handled_at = timezone.now()
         locked.handling_note = note[:300]
         locked.save(update_fields=["status", "handled_by", "handled_at", "handling_note"])

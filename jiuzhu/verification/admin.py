@@ -4,11 +4,11 @@ a change is a new version."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from jiuzhu.audit.log import record
@@ -17,8 +17,10 @@ from .catalog import CatalogError, check_effect, check_schema, ensure_partition
 from .models import Batch, Peer, Provider, Source, SourceSchema
 from .peers import seal_key
 
+_M = TypeVar("_M", bound=models.Model)
 
-class ManagedAdmin(admin.ModelAdmin):
+
+class ManagedAdmin(admin.ModelAdmin[_M]):
     """Visible and editable for users whose role grants ``sources.manage``."""
 
     def _may(self, request: HttpRequest) -> bool:
@@ -53,7 +55,7 @@ class ManagedAdmin(admin.ModelAdmin):
             )
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(admin.TabularInline[Source, Provider]):
     model = Source
     fields = ["code", "name", "mode", "stale_after_days", "active"]
     extra = 0
@@ -64,13 +66,13 @@ class SourceInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(ManagedAdmin):
+class ProviderAdmin(ManagedAdmin[Provider]):
     list_display = ["name", "code", "seed_item", "active"]
     search_fields = ["code", "name"]
     inlines = [SourceInline]
 
 
-class SourceForm(forms.ModelForm):
+class SourceForm(forms.ModelForm[Source]):
     class Meta:
         model = Source
         fields = [
@@ -97,7 +99,7 @@ class SourceForm(forms.ModelForm):
         return effect
 
 
-class SchemaInline(admin.StackedInline):
+class SchemaInline(admin.StackedInline[SourceSchema, Source]):
     model = SourceSchema
     extra = 0
     fields = [
@@ -122,7 +124,7 @@ class SchemaInline(admin.StackedInline):
 
 
 @admin.register(Source)
-class SourceAdmin(ManagedAdmin):
+class SourceAdmin(ManagedAdmin[Source]):
     form = SourceForm
     list_display = ["code", "name", "provider", "mode", "stale_after_days", "bank_data", "active"]
     list_filter = ["provider", "mode", "active"]
@@ -134,7 +136,7 @@ class SourceAdmin(ManagedAdmin):
         ensure_partition(obj)
 
 
-class SchemaForm(forms.ModelForm):
+class SchemaForm(forms.ModelForm[SourceSchema]):
     class Meta:
         model = SourceSchema
         fields = [
@@ -175,7 +177,7 @@ class SchemaForm(forms.ModelForm):
 
 
 @admin.register(SourceSchema)
-class SourceSchemaAdmin(ManagedAdmin):
+class SourceSchemaAdmin(ManagedAdmin[SourceSchema]):
     form = SchemaForm
     list_display = ["source", "version", "note", "created_at"]
     list_filter = ["source__provider"]
@@ -187,7 +189,7 @@ class SourceSchemaAdmin(ManagedAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(ManagedAdmin):
+class BatchAdmin(ManagedAdmin[Batch]):
     list_display = ["id", "source", "county_code", "status", "rows_loaded", "error_count", "received_at", "loaded_at"]
     list_filter = ["status", "source__provider"]
     readonly_fields = [f.name for f in Batch._meta.fields]
@@ -199,7 +201,7 @@ class BatchAdmin(ManagedAdmin):
         return False
 
 
-class PeerForm(forms.ModelForm):
+class PeerForm(forms.ModelForm[Peer]):
     base_url = forms.URLField(label="对端地址", assume_scheme="https")
     key = forms.CharField(
         label="共享密钥", required=False, widget=forms.PasswordInput, help_text="至少32个字符；留空则不修改"
@@ -210,7 +212,7 @@ class PeerForm(forms.ModelForm):
         fields = ["code", "name", "base_url", "our_code", "active"]
 
     def clean_key(self) -> str:
-        key = self.cleaned_data.get("key", "")
+        key: str = self.cleaned_data.get("key", "")
         if not key and not self.instance.pk:
             raise forms.ValidationError("请填写共享密钥")
         if key and len(key) < 32:
@@ -227,6 +229,6 @@ class PeerForm(forms.ModelForm):
 
 
 @admin.register(Peer)
-class PeerAdmin(ManagedAdmin):
+class PeerAdmin(ManagedAdmin[Peer]):
     form = PeerForm
     list_display = ["code", "name", "base_url", "our_code", "active"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -124,7 +124,8 @@ def _report(request: HttpRequest, report_id: int) -> Report:
     user = _actor(request)
     if not (actions.can(user, "verification.run") or actions.can(user, "verification.view")):
         actions.require_perm(user, "verification.view")
-    return get_object_or_404(Report.objects.visible_to(user), pk=report_id)
+    report: Report = get_object_or_404(Report.objects.visible_to(user), pk=report_id)
+    return report
 
 
 @router.get("/{int:report_id}", response={200: ReportOut, 403: ErrorOut, 404: ErrorOut})
@@ -459,10 +460,21 @@ def _stream_of(request: HttpRequest) -> Any:
 def _encoding_of(request: HttpRequest, encoding: str | None) -> str:
     if encoding:
         return encoding.lower()
-    content_type = request.META.get("CONTENT_TYPE", "")
+    content_type: str = request.META.get("CONTENT_TYPE", "")
     if "charset=" in content_type:
         return content_type.split("charset=", 1)[1].split(";")[0].strip().lower()
     return "auto"
+
+
+class _BatchParams(TypedDict):
+    """The keyword arguments of ``actions.receive_batch`` that both upload forms share."""
+
+    kind: str
+    declared_encoding: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    expected_rows: int | None
+    channel: str
 
 
 @sources_router.post(
@@ -472,7 +484,7 @@ def _encoding_of(request: HttpRequest, encoding: str | None) -> str:
 def push_batch(
     request: HttpRequest,
     source_code: str,
-    file: UploadedFile | None = File(None),  # noqa: B008
+    file: File[UploadedFile | None] = None,
     kind: str = "",
     encoding: str | None = None,
     period_start: str | None = None,
@@ -486,7 +498,7 @@ def push_batch(
     ``/uploads`` (parts)."""
     user = _actor(request)
     source = _source(source_code)
-    common = {
+    common: _BatchParams = {
         "kind": kind,
         "declared_encoding": _encoding_of(request, encoding),
         "period_start": _date_param(period_start, "period_start"),

@@ -67,7 +67,8 @@ class CatalogError(ValueError):
 
 
 def measure_label(rule: dict[str, Any]) -> str:
-    kind, measure = rule.get("kind", ""), rule.get("measure", "")
+    kind: str = rule.get("kind", "")
+    measure: str = rule.get("measure", "")
     if kind == "income":
         return INCOME_TYPES.get(measure, measure)
     if kind == "asset":
@@ -113,7 +114,8 @@ def check_schema(code: str, schema: dict[str, Any]) -> None:
 
 def check_effect(code: str, effect: list[dict[str, Any]], has_amount: bool) -> None:
     for rule in effect:
-        kind, measure = rule.get("kind"), rule.get("measure")
+        kind: Any = rule.get("kind")
+        measure: Any = rule.get("measure")
         if kind not in EFFECT_KINDS:
             raise CatalogError(f"{code}: 核对口径类型“{kind}”无效")
         if kind == "income":
@@ -131,8 +133,8 @@ def check_effect(code: str, effect: list[dict[str, Any]], has_amount: bool) -> N
 
 
 def load_catalog(path: Path = CATALOG_FILE) -> list[dict[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    providers = data["providers"]
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    providers: list[dict[str, Any]] = data["providers"]
     seen: set[str] = set()
     for p in providers:
         for s in p.get("sources") or []:

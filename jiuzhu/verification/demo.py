@@ -407,7 +407,7 @@ def encode(
         return ("\n".join(lines) + "\n").encode(encoding or "utf-8")
     table = [[r.get(k, "") for k in keys] for r in rows] + (extra or [])
     if fmt == "xlsx":
-        import xlsxwriter
+        import xlsxwriter  # type: ignore[import-untyped]
 
         buf = io.BytesIO()
         book = xlsxwriter.Workbook(buf, {"in_memory": True})

@@ -51,4 +51,6 @@ class RunForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         areas = Area.objects.visible_to(user).filter(level__in=["county", "town"]).order_by("code")
-        self.fields["area_code"].choices = [(a.code, ("　" if a.level == "town" else "") + a.name) for a in areas]
+        area_code = self.fields["area_code"]
+        assert isinstance(area_code, forms.ChoiceField)
+        area_code.choices = [(a.code, ("　" if a.level == "town" else "") + a.name) for a in areas]

@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import is_valid_normalized, mask_id_number, parse_id_number
@@ -155,7 +155,7 @@ def parse_int(raw: Any) -> int:
 def parse_id(raw: Any, today: dt.date | None = None) -> str:
     """The normalized 18-character ID number (15-digit numbers converted)."""
     if raw.__class__ is str and is_valid_normalized(raw, today):
-        return raw
+        return cast(str, raw)
     if isinstance(raw, float | int) and not isinstance(raw, bool):
         raise CellError("身份证号码被存成了数字格式，后几位可能已丢失；请将该列设为文本格式后重新导出")
     value = text(raw)

@@ -217,7 +217,7 @@ def query_peer(by: Any, *, person: Person, peer: Peer, program: str = "dibao") -
         raise DomainError(
             "authorization_missing", f"{person.name}尚未签署家庭经济状况核对授权书，不能发起跨县核对（先授权、后核对）"
         )
-    payload = {
+    payload: dict[str, Any] = {
         "id_number": unseal("id_number", person.id_number_enc),
         "name": person.name,
         "program": program,

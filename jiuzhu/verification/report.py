@@ -218,12 +218,12 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
     totals_income: dict[str, int] = {}
     totals_assets: dict[str, int] = {}
     totals_expenses: dict[str, int] = {}
-    for m in measures.values():
-        for k, v in m.incomes.items():
+    for member_measures in measures.values():
+        for k, v in member_measures.incomes.items():
             totals_income[k] = totals_income.get(k, 0) + v
-        for k, v in m.assets.items():
+        for k, v in member_measures.assets.items():
             totals_assets[k] = totals_assets.get(k, 0) + v
-        for k, v in m.expenses.items():
+        for k, v in member_measures.expenses.items():
             totals_expenses[k] = totals_expenses.get(k, 0) + v
 
     data = engine_facts(household, members, measures, program, temporary_kind)
@@ -326,7 +326,7 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
             kind, title = FINDING_OF_TEST[c["code"]]
             findings.append({"kind": kind, "member": "", "message": f"{title}：{c['message']}"})
 
-    peer_results = []
+    peer_results: list[dict[str, Any]] = []
     for q in (
         PeerQuery.objects.filter(person__in=members, status="answered").select_related("peer", "person").order_by("-id")
     ):

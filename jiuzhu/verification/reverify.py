@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -161,7 +162,7 @@ def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
 
 def stream_aggregates(
     household_ids: list[int], on: dt.date, cutoffs: dict[tuple[int, str], int]
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...], None, None]:
     """The aggregate rows of the households, in household order, with bounded memory
     (a server-side cursor on PostgreSQL)."""
     if not household_ids:
@@ -191,7 +192,8 @@ def _members(first: int, last: int) -> list[tuple[Any, ...]]:
     )
     with connection.cursor() as cur:
         cur.execute(sql, [first, last])
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
 def _households(first: int, last: int) -> dict[int, tuple[str, str, str]]:
@@ -220,9 +222,8 @@ def _previous(first: int, last: int) -> dict[int, dict[str, Any]]:
 
 
 def _birth_int(value: Any) -> int:
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return value.year * 10000 + value.month * 100 + value.day
+    day: dt.date = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 class ChunkResult:
@@ -269,9 +270,9 @@ def verify_chunk(
     hh_expense: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     hh_status: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     wage: dict[int, int] = {}
-    for person_id, acc in accs.items():
+    for person_id, accumulator in accs.items():
         h = person_household[person_id]
-        incomes, assets, expenses, statuses = acc.result()
+        incomes, assets, expenses, statuses = accumulator.result()
         for k, v in incomes.items():
             if k == "wage":
                 wage[person_id] = v
@@ -380,7 +381,7 @@ def _evaluate(
     rows = [m for h, _ in items for m in by_household[h]]
     grades = [m[6] or 0 for m in rows]
     kinds = [_DISABILITY.get(m[5] or "", 0) if g else 0 for m, g in zip(rows, grades, strict=True)]
-    members = {
+    members: dict[str, npt.NDArray[Any]] = {
         "age": np.full(len(rows), -1, dtype=np.int16),
         "birth": np.array([_birth_int(m[2]) for m in rows], dtype=np.int32),
         "relation": np.array([_RELATION.get(m[3] or "other", _RELATION["other"]) for m in rows], dtype=np.int8),
@@ -410,7 +411,7 @@ def changes(
     income: int,
 ) -> list[tuple[str, str]]:
     """Findings: what is new since the previous snapshot (none: since nothing)."""
-    base = prev or dict.fromkeys(COMPARED, 0) | {"failed_tests": ""}
+    base: dict[str, Any] = prev or dict.fromkeys(COMPARED, 0) | {"failed_tests": ""}
     out = []
     names = {k: "、".join(v) for k, v in status.items()}
     if current["vehicles"] > base["vehicles"]:

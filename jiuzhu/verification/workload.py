@@ -32,7 +32,8 @@ FIGURES = [
 def _month(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value.replace(day=1)
+    day: dt.date = value
+    return day.replace(day=1)
 
 
 def workload(user: Any, *, year: int) -> list[dict[str, Any]]:

@@ -135,7 +135,7 @@ class _Block:
     and each row's code into them."""
 
     def __init__(self, fast: ChunkConverter, record_batch: Any) -> None:
-        import pyarrow.compute as pc
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
 
         self.n = record_batch.num_rows
         self.raw: list[list[Any]] = []
@@ -183,7 +183,7 @@ def _person_keys(fast: ChunkConverter, raw: list[str]) -> None:
 def load(batch: Batch, table: str, slot: int, progress: Progress) -> Stats:
     """Load the batch's file into ``table``; ``NeedsRowPath`` at the first irregularity."""
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
+    import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
 
     pa.jemalloc_set_decay_ms(0)  # give freed blocks back at once: memory stays bounded
 
@@ -317,10 +317,12 @@ def _rows(
         nulls = (bool(p & 1), bool(p & 2), bool(p & 4))
         take = slice(None) if (pattern == p).all() else np.flatnonzero(pattern == p)
         kind = _dtype(len(head[2]), nulls)
+        kind_fields = kind.fields
+        assert kind_fields is not None  # a structured dtype has fields
         rows_p = np.empty(len(numbers[take]), dtype=kind)
         rows_p["count"] = len(FACT_COLUMNS)
         for name in _BINARY:
-            rows_p[f"{name}_length"] = kind.fields[name][0].itemsize if name in kind.fields else -1
+            rows_p[f"{name}_length"] = kind_fields[name][0].itemsize if name in kind_fields else -1
         rows_p["slot"], rows_p["source_id"], rows_p["batch_id"], rows_p["county_code"] = slot, *head
         columns = {
             "person": person,
@@ -332,7 +334,7 @@ def _rows(
             "text_number": text_number,
         }
         for name, values in columns.items():
-            if name in kind.fields:
+            if name in kind_fields:
                 rows_p[name] = values[take]
         out.append(rows_p.tobytes())
     return b"".join(out)

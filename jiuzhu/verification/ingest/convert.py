@@ -93,13 +93,14 @@ class Converter:
             first, last = parsing.parse_month(raw)
             return first.isoformat(), last.isoformat(), first.strftime("%Y-%m")
 
-        return {
+        parsers: dict[str, Callable[[Any], Any]] = {
             "date": date,
             "month": month,
             "money": parsing.parse_amount_fen,
             "int": parsing.parse_int,
             "id_number": parsing.parse_id,
-        }.get(kind)
+        }
+        return parsers.get(kind)
 
     def person_of(self, raw: Any) -> str | parsing.CellError:
         """The person key (blind index) of a raw ID cell, or its error."""

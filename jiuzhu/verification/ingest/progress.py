@@ -69,7 +69,7 @@ def recover_batches(scope: Any = None) -> list[int]:
 
 def read_progress(batch: Batch) -> dict[str, Any]:
     try:
-        data = json.loads(progress_path(batch.pk).read_text())
+        data: dict[str, Any] = json.loads(progress_path(batch.pk).read_text())
     except (OSError, ValueError):
         return {"phase": "queued", "bytes": 0, "size": batch.size, "rows": 0, "errors": 0, "at": None}
     size = data.get("size") or batch.size or 1

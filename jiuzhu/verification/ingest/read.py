@@ -223,7 +223,7 @@ def _refuse_too_large(check: Callable[[], Any]) -> Any:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     lim = bounded.limits("verification")
     _refuse_too_large(lambda: bounded.check_xlsx(path, lim))
@@ -259,9 +259,9 @@ def _rows_of(batch: Batch, encoding: str, counter: list[_CountingReader]) -> Ite
     chunk of up to CHUNK_ROWS rows)``, rows numbered from 1 (the header)."""
     path = spool_path(batch)
     if batch.file_format == "xlsx":
-        rows = _xlsx_rows(path)
-        while chunk := list(islice(rows, CHUNK_ROWS)):
-            yield chunk[0][0], [row for _, row in chunk]
+        xlsx_rows = _xlsx_rows(path)
+        while block := list(islice(xlsx_rows, CHUNK_ROWS)):
+            yield block[0][0], [row for _, row in block]
         return
     raw = open(path, "rb")  # noqa: SIM115 - closed below
     counting = _CountingReader(raw)

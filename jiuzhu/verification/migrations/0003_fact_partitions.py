@@ -3,6 +3,8 @@ ingest speed (blind index compared byte-wise with COLLATE "C"; BRIN on batch id,
 rows of a batch are appended together). SQLite keeps the plain table of 0002."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 CREATE = """
 DROP TABLE verification_fact;
@@ -61,12 +63,12 @@ CREATE INDEX fact_batch_idx ON verification_fact (batch_id);
 """
 
 
-def create(apps, schema_editor):
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE)
 
 
-def drop(apps, schema_editor):
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP)
 

@@ -11,6 +11,8 @@ copied.
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 PG_TABLE = """
 DROP TABLE verification_fact;
@@ -54,14 +56,14 @@ JOIN verification_fact_text t ON t.batch_id = o.batch_id AND t.category = o.cate
 """
 
 
-def set_old_aside(apps, schema_editor):
+def set_old_aside(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     schema_editor.execute("ALTER TABLE verification_fact RENAME TO verification_fact_old")
     if schema_editor.connection.vendor == "sqlite":  # index names are global in SQLite
         schema_editor.execute("DROP INDEX IF EXISTS fact_id_index_idx")
         schema_editor.execute("DROP INDEX IF EXISTS fact_batch_idx")
 
 
-def build(apps, schema_editor):
+def build(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
         # the plain table's indexes, still deferred, would clash with the partitioned table's
