@@ -427,21 +427,9 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
         if req.entrustment is not None:
             _record_entrustment(by, record_intake, req.entrustment)
         for s in req.authorizations:
-            person = next(p for p in members if p.pk == s.person_id)
-            doc = _store_signature(by, household, person, s, "核对授权书")
-            Authorization.objects.create(
-                person=person,
-                household=household,
-                area_code=household.area_id,
-                method=s.method,
-                document=doc,
-                recorded_by=user_or_none(by),
-            )
+            _authorize(by, household, next(p for p in members if p.pk == s.person_id), s)
         if req.commitment is not None:
-            doc = _store_signature(by, household, applicant, req.commitment, "诚信承诺书")
-            Commitment.objects.create(
-                intake=record_intake, person=applicant, method=req.commitment.method, document=doc
-            )
+            _commit(by, record_intake, req.commitment)
         created = []
         for program in req.programs:
             kind = req.temporary_kind if program == "temporary" else ""
@@ -496,6 +484,27 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
         if missing:
             notices.issue(by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing})
     return record_intake
+
+
+def _authorize(by: Any, household: Household, person: Person, sig: SignatureIn, app: Any = None) -> Authorization:
+    """家庭经济状况核对授权书 of one adult, signed on the pad or scanned (先授权、后核对)."""
+    return Authorization.objects.create(
+        person=person,
+        household=household,
+        application=app,
+        area_code=household.area_id,
+        method=sig.method,
+        document=_store_signature(by, household, person, sig, "核对授权书"),
+        recorded_by=user_or_none(by),
+    )
+
+
+def _commit(by: Any, record_intake: Intake, sig: SignatureIn) -> Commitment:
+    """诚信承诺书 of the applicant."""
+    doc = _store_signature(by, record_intake.household, record_intake.applicant, sig, "诚信承诺书")
+    return Commitment.objects.create(
+        intake=record_intake, person=record_intake.applicant, method=sig.method, document=doc
+    )
 
 
 def _record_entrustment(by: Any, intake_record: Intake, e: EntrustmentIn) -> Entrustment:
@@ -553,25 +562,13 @@ def supplement(
                 raise InvalidInput(
                     "already_signed", f"{person.name}的核对授权书已签署，无须重复签署", field="authorizations"
                 )
-            doc = _store_signature(by, household, person, s, "核对授权书")
-            Authorization.objects.create(
-                person=person,
-                household=household,
-                application=app,
-                area_code=household.area_id,
-                method=s.method,
-                document=doc,
-                recorded_by=user_or_none(by),
-            )
+            _authorize(by, household, person, s, app)
             signed.add(person.pk)
             satisfied.append(f"家庭经济状况核对授权书（{person.name}）")
         if commitment is not None:
             if Commitment.objects.filter(intake=record_intake).exists():
                 raise InvalidInput("already_signed", "诚信承诺书已签署，无须重复签署", field="commitment")
-            doc = _store_signature(by, household, record_intake.applicant, commitment, "诚信承诺书")
-            Commitment.objects.create(
-                intake=record_intake, person=record_intake.applicant, method=commitment.method, document=doc
-            )
+            _commit(by, record_intake, commitment)
             satisfied.append("诚信承诺书（申请人）")
         for m in materials:
             store_generated(

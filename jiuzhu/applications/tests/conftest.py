@@ -55,3 +55,24 @@ def signed_intake(world: Any, household_in: Callable[..., Any]) -> Callable[...,
         return intake(world.user(by), req)
 
     return make
+
+
+def investigate(world: Any, app: Any, facts: dict[str, Any] | None = None) -> None:
+    """The clerk starts the 入户调查与核对 and records the visit of two staff."""
+    import datetime as dt
+
+    from jiuzhu.applications import actions
+
+    clerk = world.user("tez_zhangshanzi")
+    actions.start_investigation(clerk, app)
+    actions.record_investigation(
+        clerk,
+        app,
+        visited_on=dt.date.today(),
+        investigators="张三、李四",
+        housing="砖瓦房两间",
+        living_conditions="基本生活困难",
+        labour="户主务农",
+        health="健康",
+        **({"facts": facts} if facts is not None else {}),
+    )

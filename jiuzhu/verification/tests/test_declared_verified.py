@@ -4,11 +4,10 @@ reads its own fresh 核对报告."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from jiuzhu.applications import actions
+from jiuzhu.applications.tests.conftest import investigate
 from jiuzhu.verification.actions import run_verification
 from jiuzhu.verification.tests.conftest import csv_bytes, headers_of, plain_ids, row_for
 from jiuzhu.verification.verified import comparison, with_verified
@@ -43,23 +42,10 @@ def test_nothing_changes_without_a_report_or_an_unmatched_member():
 
 
 def _investigated(world, signed_intake, declared_pension_fen):
-    intake = signed_intake(programs=("dibao",))
-    app = intake.applications.get()
-    clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
+    app = signed_intake(programs=("dibao",)).applications.get()
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"pension": declared_pension_fen}
-    actions.record_investigation(
-        clerk,
-        app,
-        visited_on=dt.date.today(),
-        investigators="张三、李四",
-        housing="砖瓦房两间",
-        living_conditions="基本生活困难",
-        labour="户主务农",
-        health="健康",
-        facts={**app.facts, "members": members},
-    )
+    investigate(world, app, {**app.facts, "members": members})
     app.refresh_from_db()
     return app
 

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from jiuzhu.applications import actions
+from jiuzhu.applications.tests.conftest import investigate
 from jiuzhu.web.work import work_for
 
 pytestmark = pytest.mark.django_db
@@ -16,21 +17,6 @@ pytestmark = pytest.mark.django_db
 
 def titles(user):
     return [(w.kind, w.title.split(" · ")[-1], w.step) for w in work_for(user)]
-
-
-def investigate(world, app):
-    clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
-    actions.record_investigation(
-        clerk,
-        app,
-        visited_on=dt.date.today(),
-        investigators="张三、李四",
-        housing="砖瓦房两间",
-        living_conditions="基本生活困难",
-        labour="户主务农",
-        health="健康",
-    )
 
 
 def in_beiluo(new_id):
