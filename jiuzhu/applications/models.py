@@ -10,13 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.rules import PROGRAMS
 
+# Program names come from the rules engine's catalog only (issue 15 item 3), in this order.
 PROGRAM_CHOICES = [
-    ("dibao", "最低生活保障"),
-    ("tekun", "特困人员救助供养"),
-    ("temporary", "临时救助"),
-    ("dibao_edge", "低保边缘家庭认定"),
-    ("rigid_expense", "刚性支出困难家庭认定"),
+    (code, PROGRAMS[code].name) for code in ("dibao", "tekun", "temporary", "dibao_edge", "rigid_expense")
 ]
 TEMPORARY_KIND_CHOICES = [
     ("", "—"),

@@ -19,15 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.applications.models import PROGRAM_CHOICES as APPLICATION_PROGRAMS
 
 MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
-PROGRAM_LABELS = {
-    "dibao": "最低生活保障",
-    "tekun": "特困人员救助供养",
-    "temporary": "临时救助",
-    "dibao_edge": "低保边缘家庭",
-    "rigid_expense": "刚性支出困难家庭",
-}
+PROGRAM_LABELS = dict(APPLICATION_PROGRAMS)  # the rules engine's names (issue 15 item 3)
 PROGRAM_CHOICES = list(PROGRAM_LABELS.items())
 
 
