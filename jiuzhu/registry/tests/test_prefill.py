@@ -5,6 +5,7 @@ from 公安, the 部门数据预填 proposal with each fact's source and date, a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -374,3 +375,34 @@ def test_the_register_follows_a_switch_to_the_gm_profile(world: Any, settings: A
     finally:
         settings.JIUZHU_CRYPTO_PROFILE = original
         cipher.cache_clear()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_window_registers_and_takes_the_application_in_the_browser(
+    browser: Any, live_server: Any, world: Any, loaded: dict[str, str], contexts: list[Any]
+) -> None:
+    """INT-3 in a real browser: only the son's ID card at the window; the departments' data
+    prefill the family, the clerk confirms, the family signs and the application is taken."""
+    from playwright.sync_api import expect
+
+    from jiuzhu.applications.models import Application
+    from jiuzhu.applications.tests.test_browser import as_user, sign_every_pad
+
+    base = live_server.url
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
+    clerk.goto(f"{base}/applications/new/")
+    clerk.get_by_label("申请人身份证号码").fill(loaded["son"])
+    clerk.get_by_role("button", name="查询").click()
+    card = clerk.get_by_test_id("prefill")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("孙建国")
+    expect(card).to_contain_text("户籍不在本县")
+    clerk.get_by_role("button", name="确认并登记家庭").click()
+    expect(clerk.get_by_role("button", name="受理并出具回执")).to_be_visible()
+    clerk.locator("input[name=programs][value=dibao]").check()
+    sign_every_pad(clerk)
+    clerk.get_by_role("button", name="受理并出具回执").click()
+    expect(clerk.get_by_text(re.compile("已受理（回执编号"))).to_be_visible()
+    app = Application.objects.get()
+    assert app.household.head_name == "孙建国" and app.program == "dibao"
