@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from jiuzhu.areas.models import Area, full_code, in_subtree
 from jiuzhu.core.errors import NotFound
-from jiuzhu.payments.bankfiles import xlsx
 from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, LedgerEntry, RosterLine
 from jiuzhu.payments.roster import sync_benefits
+from jiuzhu.web.files import xlsx
 
 from .models import (
     FUND_PROGRAM_LABELS,

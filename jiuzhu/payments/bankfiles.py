@@ -12,6 +12,7 @@ from typing import Any
 
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.importer import ImportRejected, RowError, read_table
+from jiuzhu.web import files
 
 from .models import FIELD_CHOICES, RESULT_KEYS, BankLayout
 
@@ -109,10 +110,11 @@ def render(layout: BankLayout, rows: Iterable[dict[str, Any]]) -> bytes:
     headers = [c["header"] for c in layout.columns]
     fields = [c["field"] for c in layout.columns]
     if layout.file_format == "xlsx":
-        return xlsx(
+        return files.xlsx(
             headers,
             ([r.get(f, "") for f in fields] for r in rows),
             text={i for i, f in enumerate(fields) if f in TEXT_FIELDS},
+            sheet="发放明细",
         )
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -120,32 +122,6 @@ def render(layout: BankLayout, rows: Iterable[dict[str, Any]]) -> bytes:
     for r in rows:
         writer.writerow([r.get(f, "") for f in fields])
     return buf.getvalue().encode(layout.encoding)
-
-
-def xlsx(
-    headers: list[str], rows: Iterable[list[Any]], *, text: set[int] | None = None, sheet: str = "发放明细"
-) -> bytes:
-    """A plain workbook: bold header, text columns kept as text (accounts, ID numbers)."""
-    import xlsxwriter  # type: ignore[import-untyped]
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": True})
-    ws = book.add_worksheet(sheet[:31])
-    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text = text or set()
-    for col, header in enumerate(headers):
-        ws.write_string(0, col, header, bold)
-        ws.set_column(col, col, max(10, min(40, len(header) * 2 + 4)))
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if c in text or isinstance(value, str):
-                ws.write_string(r, c, str(value))
-            else:
-                ws.write_number(r, c, value)
-    book.close()
-    return buf.getvalue()
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from jiuzhu.areas.models import Area
 from jiuzhu.core.money import format_yuan
+from jiuzhu.web.files import xlsx
 
-from .bankfiles import xlsx
 from .models import (
     PROGRAM_LABELS,
     BankLine,

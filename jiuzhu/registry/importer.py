@@ -28,6 +28,7 @@ from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput, NotFound
 from jiuzhu.core.idnumber import make_id_number
 from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.web import files
 
 from . import bulk
 from .actions import village_for
@@ -494,26 +495,9 @@ def import_file(by: Any, upload: Any) -> ImportResult:
 def xlsx_bytes(
     headers: list[str], rows: list[list[Any]], *, widths: list[int], notes: list[str] | None = None
 ) -> bytes:
-    import xlsxwriter  # type: ignore[import-untyped]
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    sheet = book.add_worksheet("家庭成员" if notes else "错误报告")
-    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
-        sheet.write_string(0, col, header, bold)
-        sheet.set_column(col, col, width, text)
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
-            sheet.write_string(r, c, "" if value is None else str(value))
-    if notes:
-        help_sheet = book.add_worksheet("填写说明")
-        for r, note in enumerate(notes):
-            help_sheet.write_string(r, 0, note)
-        help_sheet.set_column(0, 0, 120)
-    book.close()
-    return buf.getvalue()
+    """Every cell as text: the member template (with 填写说明), exports and error reports."""
+    sheet = "家庭成员" if notes else "错误报告"
+    return files.xlsx(headers, rows, sheet=sheet, all_text=True, widths=widths, notes=notes)
 
 
 def template_bytes() -> bytes:

@@ -91,7 +91,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def workload_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    from jiuzhu.payments.bankfiles import xlsx
+    from jiuzhu.web.files import xlsx
 
     return xlsx(
         ["月份", "区域", *(label for _, label in FIGURES)],
