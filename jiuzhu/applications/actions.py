@@ -27,7 +27,7 @@ from jiuzhu.registry.storage import sniff_content_type
 from jiuzhu.verification.actions import request_verification
 from jiuzhu.verification.models import Authorization
 
-from . import notices, workflow
+from . import notices, signals, workflow
 from .config import config_for
 from .models import (
     PROGRAM_CHOICES,
@@ -1021,9 +1021,6 @@ def _store_meeting_signature(by: Any, household: Household, sig: SignatureIn) ->
 
 def _close(by: Any, app: Application) -> None:
     """Final approval: the notice, the recipients' registry, and 一体联动 referrals (LNK-4)."""
-    from jiuzhu.referrals.actions import refer_after_approval
-    from jiuzhu.referrals.records import record_application
-
     _check_decision(app)
     _meet(app, "publicity")
     _meet(app, "overall")
@@ -1034,9 +1031,7 @@ def _close(by: Any, app: Application) -> None:
         application=app,
         extra={"parameters": (app.trace or {}).get("parameters", [])[:8]},
     )
-    record_application(app)
-    if app.program in ("dibao", "tekun"):
-        refer_after_approval(by, app)
+    signals.decided.send(sender=Application, application=app, by=by, refer=True)
 
 
 def close_publicity(by: Any, application: Application) -> Application:
@@ -1272,9 +1267,7 @@ def register_formally(by: Any, application: Application, *, note: str = "") -> A
         _meet(app, "registration")
         _meet(app, "overall")
         notices.issue(by, "approval", intake=app.intake, application=app)
-        from jiuzhu.referrals.records import record_application
-
-        record_application(app)
+        signals.decided.send(sender=Application, application=app, by=by, refer=False)
         return _finish(by, app, row, {"note": note})
 
 

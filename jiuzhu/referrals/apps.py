@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "jiuzhu.referrals"
     verbose_name = "一体联动"
+
+    def ready(self) -> None:
+        from jiuzhu.applications.signals import decided
+
+        from .handlers import on_decided
+
+        decided.connect(on_decided, dispatch_uid="referrals.on_decided")

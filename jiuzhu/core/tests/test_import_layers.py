@@ -61,7 +61,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("verification/reverify.py", "applications"),
     ("verification/tasks.py", "applications"),
     ("verification/views.py", "payments"),
-    ("verification/workload.py", "payments"),
 }
 
 
@@ -76,6 +75,8 @@ def imports() -> set[tuple[str, str]]:
             names = []
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("jiuzhu."):
                 names = [node.module]
+                if node.module == "jiuzhu.web":  # ``from jiuzhu.web import files``
+                    names = [f"jiuzhu.web.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names if a.name.startswith("jiuzhu.")]
             for name in names:
