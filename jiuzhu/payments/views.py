@@ -16,9 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
-from jiuzhu.accounts.models import User
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.accounts.permissions import require
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area
@@ -54,13 +53,6 @@ from .models import (
     add_months,
     month_start,
 )
-
-
-class PageRequest(HttpRequest):
-    """A page request behind ``login_required`` (a signed-in user), with django-htmx's details."""
-
-    user: User
-    htmx: HtmxDetails
 
 
 def _viewer(request: HttpRequest) -> Any:
@@ -144,7 +136,7 @@ def roster_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_view(request: PageRequest, pk: int) -> HttpResponse:
+def run_view(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(RosterRun.objects.visible_to(_viewer(request)), pk=pk)
     if actions.recover_roster_runs(RosterRun.objects.filter(pk=run.pk)):
         run.refresh_from_db()
@@ -176,7 +168,7 @@ def _roster(request: HttpRequest, pk: int) -> Roster:
 
 
 @login_required
-def roster_view(request: PageRequest, pk: int) -> HttpResponse:
+def roster_view(request: AuthedRequest, pk: int) -> HttpResponse:
     roster = _roster(request, pk)
     g = request.GET
     filters = {"status": g.get("status", ""), "exception": g.get("exception", ""), "change": g.get("change", "")}
@@ -547,7 +539,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reviews_schedule(request: PageRequest) -> HttpResponse:
+def reviews_schedule(request: AuthedRequest) -> HttpResponse:
     user = request.user
     county = user.area.county_code if user.area else None
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from jiuzhu.accounts.models import User
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
@@ -25,12 +25,6 @@ from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
 from .models import LAYER_CHOICES, AssistanceProgram, ParameterChange
 
 
-class PageRequest(HttpRequest):
-    """A page request behind ``login_required``: the user is signed in."""
-
-    user: User
-
-
 @login_required
 def catalog(request: HttpRequest) -> HttpResponse:
     layer = request.GET.get("layer", "")
@@ -41,7 +35,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_detail(request: PageRequest, code: str) -> HttpResponse:
+def program_detail(request: AuthedRequest, code: str) -> HttpResponse:
     program = get_object_or_404(AssistanceProgram, code=code, is_active=True)
     department = None
     if request.user.area is not None:
@@ -84,7 +78,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def parameters(request: PageRequest) -> HttpResponse:
+def parameters(request: AuthedRequest) -> HttpResponse:
     """救助标准与参数: values in force for the user's area, and changes awaiting review."""
     store = parameter_store()
     area = request.user.area

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from jiuzhu.accounts.models import User
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.registry.importer import ImportRejected
@@ -23,12 +23,6 @@ from jiuzhu.web.pdf import render_pdf
 
 from . import actions, board, checks, lists, records
 from .models import STATUS_CHOICES, AssistanceRecord, Referral
-
-
-class PageRequest(HttpRequest):
-    """A page request behind ``login_required``: the user is signed in."""
-
-    user: User
 
 
 @login_required
@@ -55,7 +49,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: PageRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     ref = get_object_or_404(Referral.objects.visible_to(request.user).select_related("program", "department"), pk=pk)
     department_side = request.user.has_perm_code("referrals.handle") and (
         request.user.is_superuser or request.user.department_id == ref.department_id

@@ -12,9 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
-from jiuzhu.accounts.models import User
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.web.pagination import IdPaginator
@@ -26,13 +25,6 @@ from .models import Batch, Finding, Peer, PeerQuery, Provider, Report, Reverific
 
 PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class PageRequest(HttpRequest):
-    """A page request behind ``login_required`` (a signed-in user), with django-htmx's details."""
-
-    user: User
-    htmx: HtmxDetails
 
 
 def _allowed(user: Any, *codes: str) -> None:
@@ -174,7 +166,7 @@ def _batch(request: HttpRequest, pk: int) -> Batch:
 
 
 @login_required
-def batch_detail(request: PageRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     if ingest.recover_batches(Batch.objects.filter(pk=batch.pk)):
         batch.refresh_from_db()
@@ -359,7 +351,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: PageRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _allowed(request.user, "verification.run", "verification.view")
     run = get_object_or_404(ReverificationRun.objects.visible_to(request.user), pk=pk)
     if actions.recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk)):

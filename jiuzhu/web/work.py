@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,24 +116,26 @@ def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
 
 
 def _verifications(user: Any, today: dt.date) -> list[WorkItem]:
+    from jiuzhu.applications.models import CaseDeadline
     from jiuzhu.verification.models import VerificationRequest
 
     if not user.has_perm_code("verification.run"):
         return []
+    investigation = CaseDeadline.objects.filter(
+        application_id=OuterRef("application_id"), step="investigation", met_on__isnull=True
+    ).values("due_on")[:1]
     rows = (
         VerificationRequest.objects.visible_to(user)
         .filter(status="pending")
         .select_related("household", "application")
+        .annotate(investigation_due=Subquery(investigation))
         .order_by("requested_at", "id")[:SCAN_LIMIT]
     )
     items = []
     for r in rows:
         due = None
         if r.application is not None:
-            due = (
-                r.application.deadlines.open().filter(step="investigation").values_list("due_on", flat=True).first()
-                or r.application.due_on
-            )
+            due = r.investigation_due or r.application.due_on
         items.append(
             WorkItem(
                 kind="verification",
