@@ -28,6 +28,7 @@ from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
+from jiuzhu.programs.api import settings as settings_router
 from jiuzhu.referrals.api import households as referral_households_router
 from jiuzhu.referrals.api import router as referrals_router
 from jiuzhu.registry.api import documents as documents_router
@@ -79,6 +80,7 @@ api.add_router("/population", population_router)
 api.add_router("/documents", documents_router)
 api.add_router("/programs", programs_router)
 api.add_router("/parameters", parameters_router)
+api.add_router("/settings", settings_router)
 api.add_router("/eligibility", eligibility_router)
 api.add_router("/applications", applications_router)
 api.add_router("/verifications", verification_router)

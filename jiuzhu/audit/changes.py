@@ -185,6 +185,7 @@ KEY_LABELS: dict[str, str] = {
     "url": "地址",
     "user": "用户",
     "valid_from": "生效日期",
+    "valid_to": "失效日期",
     "value": "取值",
     "verification_request": "核对申请",
     "visit": "入户调查",

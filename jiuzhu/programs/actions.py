@@ -52,7 +52,15 @@ def _area_for(user: Any, area_code: str) -> str:
 
 
 def propose_change(
-    by: Any, *, name: str, area_code: str, valid_from: dt.date, value: Any, reason: str, source: str
+    by: Any,
+    *,
+    name: str,
+    area_code: str,
+    valid_from: dt.date,
+    value: Any,
+    reason: str,
+    source: str,
+    valid_to: dt.date | None = None,
 ) -> ParameterChange:
     """提出参数调整. The value is in the parameter's internal unit (fen, ratio, …)."""
     require(by, "parameters.propose")
@@ -62,6 +70,14 @@ def propose_change(
     except RulesInputError as exc:
         raise rules_error(exc, prefix="") from None
     area = _area_for(by, area_code)
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidInput("invalid_date", "失效日期不能早于生效日期", field="valid_to")
+    if definition.no_backdating and valid_from < timezone.localdate():
+        raise InvalidInput(
+            "backdated",
+            f"“{definition.description}”的生效日期不能早于今天：已受理和已办结的案件按原设置办理",
+            field="valid_from",
+        )
     if name in MINIMUMS and Decimal(str(value)) < MINIMUMS[name][0]:
         raise InvalidInput("below_minimum", MINIMUMS[name][1], field="value")
     if not (reason or "").strip():
@@ -79,6 +95,7 @@ def propose_change(
             area_code=area,
             area_full=full_code(area) if area != "CN" else "",
             valid_from=valid_from,
+            valid_to=valid_to,
             value=value,
             reason=reason.strip(),
             source=source.strip(),
@@ -89,7 +106,14 @@ def propose_change(
             "programs.parameter.propose",
             change,
             area_code=change.area_full or "",
-            changes={"name": name, "area": area, "valid_from": valid_from, "value": value, "source": source},
+            changes={
+                "name": name,
+                "area": area,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "value": value,
+                "source": source,
+            },
         )
     return change
 

@@ -17,9 +17,11 @@ from jiuzhu.rules import RulesInputError, propose_standard
 from . import actions
 from .engine import evaluate_household, parameter_store, resolve_area, rules_error
 from .models import AssistanceProgram, ParameterChange
+from .settings import Setting, settings_in_force
 
 programs = Router(tags=["救助项目库"])
 parameters = Router(tags=["救助标准与参数"])
+settings = Router(tags=["设置"])
 eligibility = Router(tags=["救助测算"])
 
 
@@ -66,6 +68,7 @@ class ParameterOut(Schema):
     display: str
     area: str
     valid_from: dt.date
+    valid_to: dt.date | None = None
     source: str
 
 
@@ -89,6 +92,7 @@ def list_parameters(request: HttpRequest, area_code: str, date: dt.date | None =
                 "display": v.display(),
                 "area": v.area,
                 "valid_from": v.valid_from,
+                "valid_to": v.valid_to,
                 "source": v.source,
             }
         )
@@ -99,6 +103,7 @@ class ParameterChangeIn(Schema):
     name: str
     area_code: str
     valid_from: dt.date
+    valid_to: dt.date | None = None
     value: Any
     reason: str = ""
     source: str = ""
@@ -109,6 +114,7 @@ class ChangeOut(Schema):
     name: str
     area_code: str
     valid_from: dt.date
+    valid_to: dt.date | None
     value: Any
     reason: str
     source: str
@@ -126,6 +132,29 @@ class ChangeOut(Schema):
     @staticmethod
     def resolve_decided_by(obj: ParameterChange) -> str | None:
         return obj.decided_by.username if obj.decided_by else None
+
+
+class SettingOut(Schema):
+    key: str
+    label: str
+    topic: str
+    value: Any
+    display: str
+    unit: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    area_code: str
+    source: str
+    warning: str
+
+
+@settings.get("", response=list[SettingOut], summary="某区划某日生效的全部设置（含来源与有效期）")
+def list_settings(request: HttpRequest, area_code: str, date: dt.date | None = None) -> list[Setting]:
+    """Every setting in force: benefit parameters, deadlines, 公示 days, approval levels, town
+    limits, review cycles, 渐退 months; ``area_code`` is the level the value came from (``CN``
+    for the national default) and ``warning`` names a lapsed or expiring source."""
+    area = resolve_area(area_code)
+    return settings_in_force(area.short_code, date or dt.date.today())
 
 
 class DecisionIn(Schema):

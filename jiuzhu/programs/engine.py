@@ -40,7 +40,9 @@ def base_store() -> ParameterStore:
 
 
 def _override(change: ParameterChange) -> ParameterRecord:
-    return ParameterRecord(change.name, change.area_code, change.valid_from, change.value, change.source)
+    return ParameterRecord(
+        change.name, change.area_code, change.valid_from, change.value, change.source, change.valid_to
+    )
 
 
 def parameter_store() -> ParameterStore:

@@ -22,6 +22,7 @@ from jiuzhu.rules import (
     SELF_CARE_ITEMS,
     TEMPORARY_KINDS,
 )
+from jiuzhu.rules.parameters import CODE_LABELS
 
 # Every income type the rules engine knows (issue 14 item 5): a 基础养老金 is not a 退休金.
 INCOME_FIELDS = list(INCOME_TYPES.items())  # monthly, 元
@@ -185,7 +186,16 @@ class ChangeForm(forms.Form):
     name = forms.ChoiceField(label="参数")
     area_code = forms.ChoiceField(label="适用区划", help_text="本县（区）或下级镇（街道）、村（社区）")
     valid_from = forms.DateField(label="生效日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    value = forms.CharField(label="新值", help_text="金额填元；倍数填小数（如1.5）；是否填“是/否”")
+    valid_to = forms.DateField(
+        label="失效日期",
+        required=False,
+        help_text="依据文件有有效期的填其最后一日；不填为长期有效",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    value = forms.CharField(
+        label="新值",
+        help_text="金额填元；倍数填小数（如1.5）；是否填“是/否”；审批层级填“镇（街道）审批”或“县级民政部门审批”",
+    )
     source = forms.CharField(label="文件依据", max_length=200)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -205,7 +215,10 @@ class ChangeForm(forms.Form):
             if raw not in ("是", "否", "true", "false"):
                 raise InvalidInput("invalid_parameter", "请填写“是”或“否”", field="value")
             return raw in ("是", "true")
-        if unit in ("ratio", "code"):
+        if unit == "code":
+            by_label = {label: code for code, label in CODE_LABELS.items()}
+            return by_label.get(raw, raw)
+        if unit == "ratio":
             return raw
         if not raw.isdigit():
             raise InvalidInput("invalid_parameter", "请填写不小于0的整数", field="value")

@@ -73,6 +73,7 @@ class ParameterChange(models.Model):  # 参数调整: one proposes, another conf
     area_code = models.CharField("适用区划", max_length=12, help_text="如 370405；CN 为全国默认")
     area_full = models.CharField(max_length=12, editable=False)
     valid_from = models.DateField("生效日期")
+    valid_to = models.DateField("失效日期", null=True, blank=True, help_text="依据文件有有效期的，填其最后一日")
     value = models.JSONField("参数值（内部单位）")
     reason = models.TextField("调整理由")
     source = models.CharField("文件依据", max_length=200)

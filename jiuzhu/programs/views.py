@@ -15,7 +15,6 @@ from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
-from jiuzhu.rules import RulesInputError
 from jiuzhu.web.labels import NATIONAL_LABEL, area_labels
 
 from . import actions
@@ -23,6 +22,7 @@ from .engine import evaluate_household, parameter_store
 from .facts import household_facts
 from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
 from .models import LAYER_CHOICES, AssistanceProgram, ParameterChange
+from .settings import settings_in_force
 
 
 @login_required
@@ -79,17 +79,15 @@ def eligibility(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def parameters(request: AuthedRequest) -> HttpResponse:
-    """救助标准与参数: values in force for the user's area, and changes awaiting review."""
+    """救助标准与设置: values in force for the user's area on a date (today by default),
+    grouped by topic with source and validity, and changes awaiting review."""
     store = parameter_store()
     area = request.user.area
-    on = dt.date.today()
-    rows = []
-    if area is not None:
-        for name in store.names():
-            try:
-                rows.append(store.lookup(name, area.short_code, on))
-            except RulesInputError:
-                continue
+    try:
+        on = dt.date.fromisoformat(request.GET.get("date") or "")
+    except ValueError:
+        on = dt.date.today()
+    rows = settings_in_force(area.short_code, on, store) if area is not None else []
     can_propose = request.user.has_perm_code("parameters.propose")
     form = ChangeForm(
         request.POST or None,
@@ -102,7 +100,9 @@ def parameters(request: AuthedRequest) -> HttpResponse:
             raise PermissionDenied("您的岗位无权提出参数调整")
         if form.is_valid():
             try:
-                data = {k: form.cleaned_data[k] for k in ("name", "area_code", "valid_from", "source", "reason")}
+                data = {
+                    k: form.cleaned_data[k] for k in ("name", "area_code", "valid_from", "valid_to", "source", "reason")
+                }
                 actions.propose_change(request.user, value=form.internal_value(), **data)
             except DomainError as exc:
                 apply_errors(exc, form)
@@ -115,9 +115,10 @@ def parameters(request: AuthedRequest) -> HttpResponse:
         "programs/parameters.html",
         {
             "rows": rows,
+            "warnings": [s for s in rows if s.warning],
             "form": form,
             "changes": changes,
-            "area_names": area_labels([*(v.area for v in rows), *(c.area_code for c in changes)]),
+            "area_names": area_labels([*(v.area_code for v in rows), *(c.area_code for c in changes)]),
             "can_propose": can_propose,
             "on": on,
             "can_confirm": request.user.has_perm_code("parameters.confirm"),

@@ -19,7 +19,7 @@ import bisect
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,25 @@ UNITS: dict[str, str] = {
     "fen_once": "分/次",  # a one-off amount, integer fen
     "ratio": "倍/比例",  # decimal, at most 4 places; held in ten-thousandths
     "months": "个月",
+    "days": "日",  # calendar days (自然日)
+    "working_days": "个工作日",
+    "hours": "小时",
+    "percent": "%",
     "years": "周岁",
     "count": "个",
     "grade": "级",
     "bool": "是/否",
     "code": "代码",  # one of ``choices``; held as its index
 }
-CODE_LABELS = {"up": "向上取整", "down": "向下取整", "half_up": "四舍五入"}
+CODE_LABELS = {
+    "up": "向上取整",
+    "down": "向下取整",
+    "half_up": "四舍五入",
+    "town": "镇（街道）审批",
+    "county": "县级民政部门审批",
+    "devolved": "审批权限下放镇（街道）",
+    "national": "县级审核确认（全国通行流程）",
+}
 
 
 def display_value(value: JsonValue, unit: str) -> str:
@@ -64,7 +76,9 @@ def display_value(value: JsonValue, unit: str) -> str:
     return f"{value}{UNITS.get(unit, '')}"
 
 
-_INT_UNITS = frozenset({"fen", "fen_per_year", "fen_once", "months", "years", "count", "grade"})
+_INT_UNITS = frozenset(
+    {"fen", "fen_per_year", "fen_once", "months", "days", "working_days", "hours", "percent", "years", "count", "grade"}
+)
 _MAX_INT = 10**13
 
 JsonValue = int | bool | str
@@ -80,6 +94,7 @@ class ParameterRecord:
     valid_from: date
     value: object
     source: str = "数据库配置"
+    valid_to: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,7 @@ class ParameterVersion:
     value: JsonValue
     internal: int
     source: str
+    valid_to: date | None = None  # last day in force (a document valid for five years ends)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +119,10 @@ class ParameterValue:
     valid_from: date
     source: str
     description: str
+    valid_to: date | None = None
 
     def to_trace(self) -> dict[str, JsonValue]:
-        return {
+        trace: dict[str, JsonValue] = {
             "name": self.name,
             "description": self.description,
             "value": self.value,
@@ -114,6 +131,9 @@ class ParameterValue:
             "valid_from": self.valid_from.isoformat(),
             "source": self.source,
         }
+        if self.valid_to is not None:
+            trace["valid_to"] = self.valid_to.isoformat()
+        return trace
 
     def display(self) -> str:
         """The value as a case worker reads it (``1000元``, ``1.5倍``, ``18周岁``)."""
@@ -128,6 +148,11 @@ class ParameterDefinition:
     choices: tuple[str, ...] = ()
     reference: str = ""
     versions: Mapping[str, tuple[ParameterVersion, ...]] = field(default_factory=dict)
+    minimum: int | None = None  # bounds of an integer setting (a deadline of 0 or above the
+    maximum: int | None = None  # national maximum is refused)
+    # A change may not start before the day it is proposed: cases already decided or running
+    # keep the value they were handled under (办理时限, 公示天数, 审批层级 …).
+    no_backdating: bool = False
 
     def parse_value(self, raw: object, where: str) -> tuple[JsonValue, int]:
         """Validate a raw YAML/DB value; return its JSON form and internal integer."""
@@ -136,6 +161,12 @@ class ParameterDefinition:
         if unit in _INT_UNITS:
             if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= _MAX_INT:
                 raise bad
+            low = self.minimum if self.minimum is not None else 0
+            if raw < low or (self.maximum is not None and raw > self.maximum):
+                bounds = f"{low}–{self.maximum}" if self.maximum is not None else f"不小于{low}"
+                raise RulesInputError(
+                    "out_of_range", where, f"“{self.description}”应为{bounds}{UNITS[unit]}，不能为{raw}"
+                )
             return raw, raw
         if unit == "ratio":
             try:
@@ -230,12 +261,18 @@ class ParameterStore:
             description = body.get("description")
             if not isinstance(description, str) or not description:
                 raise RulesInputError("invalid_parameter", f"{where}.description", "缺少参数说明")
+            bounds = [body.get("min"), body.get("max")]
+            if any(b is not None and (isinstance(b, bool) or not isinstance(b, int)) for b in bounds):
+                raise RulesInputError("invalid_parameter", f"{where}.min", "取值范围应为整数")
             defn = ParameterDefinition(
                 name=str(name),
                 description=description,
                 unit=str(unit),
                 choices=choices,
                 reference=str(body.get("reference", "")),
+                minimum=bounds[0],
+                maximum=bounds[1],
+                no_backdating=bool(body.get("no_backdating", False)),
             )
             values = body.get("values")
             if not isinstance(values, Mapping) or not values:
@@ -254,16 +291,17 @@ class ParameterStore:
                     if not isinstance(source, str) or not source.strip():
                         raise RulesInputError("invalid_parameter", f"{at}.source", "每个取值必须注明来源")
                     value, internal = defn.parse_value(item.get("value"), f"{at}.value")
-                    parsed.append(
-                        ParameterVersion(area, _parse_date(item.get("valid_from"), at), value, internal, source)
-                    )
+                    valid_from = _parse_date(item.get("valid_from"), at)
+                    raw_to = item.get("valid_to")
+                    valid_to = _parse_date(raw_to, f"{at}.valid_to") if raw_to is not None else None
+                    if valid_to is not None and valid_to < valid_from:
+                        raise RulesInputError("invalid_parameter", f"{at}.valid_to", "失效日期早于生效日期")
+                    parsed.append(ParameterVersion(area, valid_from, value, internal, source, valid_to))
                 ordered = _sorted_versions(parsed)
                 if len({v.valid_from for v in ordered}) != len(ordered):
                     raise RulesInputError("invalid_parameter", f"{where}.values.{area}", "同一生效日期有多个取值")
                 versions[area] = ordered
-            defs[defn.name] = ParameterDefinition(
-                defn.name, defn.description, defn.unit, defn.choices, defn.reference, versions
-            )
+            defs[defn.name] = replace(defn, versions=versions)
         store = cls(defs)
         return store.with_overrides(overrides) if overrides else store
 
@@ -281,13 +319,13 @@ class ParameterStore:
             if not isinstance(rec.source, str) or not rec.source.strip():
                 raise RulesInputError("invalid_parameter", f"{at}.source", "每个取值必须注明来源")
             value, internal = defn.parse_value(rec.value, f"{at}.value")
-            new = ParameterVersion(area, rec.valid_from, value, internal, rec.source)
+            if rec.valid_to is not None and rec.valid_to < rec.valid_from:
+                raise RulesInputError("invalid_parameter", f"{at}.valid_to", "失效日期早于生效日期")
+            new = ParameterVersion(area, rec.valid_from, value, internal, rec.source, rec.valid_to)
             kept = [v for v in defn.versions.get(area, ()) if v.valid_from != rec.valid_from]
             versions = dict(defn.versions)
             versions[area] = _sorted_versions([*kept, new])
-            defs[rec.name] = ParameterDefinition(
-                defn.name, defn.description, defn.unit, defn.choices, defn.reference, versions
-            )
+            defs[rec.name] = replace(defn, versions=versions)
         return ParameterStore(defs)
 
     def as_of(self, on: date) -> ParameterStore:
@@ -296,7 +334,7 @@ class ParameterStore:
         for name, d in self._defs.items():
             versions = {area: tuple(v for v in vs if v.valid_from <= on) for area, vs in d.versions.items()}
             versions = {a: vs for a, vs in versions.items() if vs}
-            defs[name] = ParameterDefinition(d.name, d.description, d.unit, d.choices, d.reference, versions)
+            defs[name] = replace(d, versions=versions)
         return ParameterStore(defs)
 
     # ---- reading ------------------------------------------------------------------
@@ -315,7 +353,7 @@ class ParameterStore:
         for name in self.names():
             for versions in self._defs[name].versions.values():
                 for v in versions:
-                    yield ParameterRecord(name, v.area, v.valid_from, v.value, v.source)
+                    yield ParameterRecord(name, v.area, v.valid_from, v.value, v.source, v.valid_to)
 
     def describe(self) -> list[dict[str, Any]]:
         """The catalogue of parameters, JSON-serializable, for documentation and UIs."""
@@ -336,6 +374,7 @@ class ParameterStore:
                                 "value": v.value,
                                 "source": v.source,
                             }
+                            | ({"valid_to": v.valid_to.isoformat()} if v.valid_to else {})
                             for v in vs
                         ]
                         for area, vs in sorted(d.versions.items())
@@ -358,18 +397,22 @@ class ParameterStore:
 
         Raises ``RulesInputError`` with code ``unknown_parameter``, ``unknown_area`` (no
         version anywhere on the area's chain) or ``date_out_of_range`` (versions exist
-        but all start after ``on``).
+        but all start after ``on``) or ``parameter_lapsed`` (the version in force has passed
+        its ``valid_to`` and no level above has one). A lapsed version does not hide the
+        level above: a county document that expired gives way to the city's, the
+        province's or the national default.
         """
         defn = self.definition(name)
         key = area_code if area_code == NATIONAL else normalize_area(area_code)
         earliest: date | None = None
+        lapsed: ParameterVersion | None = None
         for k in area_chain(key):
             versions = defn.versions.get(k)
             if not versions:
                 continue
             i = bisect.bisect_right(self._dates[(name, k)], on)
-            if i:
-                v = versions[i - 1]
+            v = versions[i - 1] if i else None
+            if v is not None and (v.valid_to is None or on <= v.valid_to):
                 return ParameterValue(
                     name,
                     v.value,
@@ -379,9 +422,20 @@ class ParameterStore:
                     v.valid_from,
                     v.source,
                     defn.description,
+                    v.valid_to,
                 )
+            if v is not None:
+                lapsed = lapsed or v
+                continue  # the version in force here has lapsed: the level above applies
             first = versions[0].valid_from
             earliest = first if earliest is None or first < earliest else earliest
+        if lapsed is not None and lapsed.valid_to is not None:
+            raise RulesInputError(
+                "parameter_lapsed",
+                "date",
+                f"参数“{defn.description}”（{name}）在区划{lapsed.area}的取值已于{lapsed.valid_to.isoformat()}"
+                f"失效（{lapsed.source}），上级也未设置，请录入现行文件规定的取值",
+            )
         if earliest is not None:
             raise RulesInputError(
                 "date_out_of_range",
