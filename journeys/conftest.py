@@ -129,10 +129,9 @@ def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable
     """October 2026: the family applies at the window with ID cards only, is visited and
     verified, the town approves, the village publishes; no objection."""
     from jiuzhu.applications import actions
-    from jiuzhu.applications.config import apply_preset
-    from jiuzhu.applications.models import ProcedureConfig
+    from jiuzhu.applications.tests.support import use_preset
 
-    apply_preset(ProcedureConfig.objects.get(county_code="370405"), "devolved").save()
+    use_preset("devolved")
     clock("2026-10-09 09:30")
     intake = make_intake()
     app = intake.applications.get()

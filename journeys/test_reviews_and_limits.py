@@ -70,11 +70,10 @@ def test_journey_an_objection_during_the_publicity_goes_to_democratic_review(wor
     """A villager objects on day 3 of the 公示; the town holds 民主评议 (dates not in the future),
     upholds the decision, and the approval follows with its notice."""
     from jiuzhu.applications import actions
-    from jiuzhu.applications.config import apply_preset
-    from jiuzhu.applications.models import ProcedureConfig
+    from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.core.errors import InvalidInput
 
-    apply_preset(ProcedureConfig.objects.get(county_code="370405"), "devolved").save()
+    use_preset("devolved")
     clock("2026-10-09 09:30")
     app = signed_intake().applications.get()
     clock("2026-10-13 10:00")

@@ -85,10 +85,10 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
     20,000 元, above the ordinary band of 12 × 1,000 元 and within its ceiling; the notice,
     the decision and the rules engine's result say the same amount."""
     from jiuzhu.applications import actions
-    from jiuzhu.applications.config import apply_preset
-    from jiuzhu.applications.models import Application, ProcedureConfig
+    from jiuzhu.applications.models import Application
+    from jiuzhu.applications.tests.support import use_preset
 
-    apply_preset(ProcedureConfig.objects.get(county_code="370405"), "devolved").save()
+    use_preset("devolved")
     clock("2026-10-12 09:00")
     intake = signed_intake(
         programs=("temporary",), temporary_kind="illness", documents_provided=["医疗费用票据（自付部分）"]

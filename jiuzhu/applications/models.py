@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.rules import PROGRAMS
+from jiuzhu.rules.parameters import CODE_LABELS
 
 # Program names come from the rules engine's catalog only (issue 15 item 3), in this order.
 PROGRAM_CHOICES = [
@@ -28,33 +29,17 @@ CHANNEL_CHOICES = [
     ("village", "村（社区）帮办代办"),
     ("discovery", "主动发现"),
 ]
-PRESET_CHOICES = [
-    ("devolved", "审批权下放到镇（街）（峄政发〔2020〕14号）"),
-    ("national", "县级审核确认（民发〔2021〕57号）"),
-]
+PRESET_LABELS = {code: CODE_LABELS[code] for code in ("devolved", "national")}  # 办理流程模式
 
 
 class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-5, WF-*)
+    """What a county writes on its documents (文书字号, 出具单位, 救济途径). Every deadline,
+    公示 period, approval level and review cycle is a dated setting with its source
+    (``programs.settings``); ``applications.config.config_for`` fills the attributes below."""
+
     county_code = models.CharField("县级区划", max_length=6, unique=True)
-    preset = models.CharField("流程模式", max_length=12, choices=PRESET_CHOICES)
     notice_prefix = models.CharField("文书字号前缀", max_length=16, help_text="如：台民救")
     issuer_name = models.CharField("出具单位", max_length=64, help_text="如：台儿庄区民政局")
-    approval_levels = models.JSONField("审批层级", default=dict, help_text='{"dibao": "town", ...}')
-    total_limit_days = models.PositiveSmallIntegerField("办理时限（工作日）")
-    special_limit_days = models.PositiveSmallIntegerField("特殊情况延长至（工作日）", default=45)
-    investigation_days = models.PositiveSmallIntegerField("入户调查与核对时限（工作日）")
-    publicity_days = models.PositiveSmallIntegerField("公示天数（自然日）", default=7)
-    rejection_notice_days = models.PositiveSmallIntegerField("不予批准告知时限（工作日）", default=3)
-    emergency_register_days = models.PositiveSmallIntegerField("急难先行救助后补登记时限（工作日）", default=5)
-    review_cycle_stable_months = models.PositiveSmallIntegerField("复核周期：稳定家庭（月）", default=12)
-    review_cycle_other_months = models.PositiveSmallIntegerField("复核周期：其他家庭（月）", default=6)
-    review_stable_age = models.PositiveSmallIntegerField(
-        "复核周期：稳定家庭成员年龄（周岁）",
-        default=60,
-        help_text="全体成员均达到该周岁（按决定当日的实际年龄）或重度残疾的，按稳定家庭复核",
-    )
-    emergency_advance_hours = models.PositiveSmallIntegerField("急难型临时救助先行救助时限（小时）", default=24)
-    special_deliberation_min_participants = models.PositiveSmallIntegerField("一事一议最少参加人数", default=3)
     # 救济途径 on every decision (issue 14 item 8): the bodies are the county's, the periods the law's.
     remedy_review_body = models.CharField(
         "行政复议机关", max_length=64, blank=True, help_text="如：台儿庄区人民政府（《行政复议法》第二十四条）"
@@ -72,10 +57,29 @@ class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-
         verbose_name = verbose_name_plural = "办理流程配置"
 
     def __str__(self) -> str:
-        return f"{self.county_code} {self.get_preset_display()}"
+        return f"{self.county_code} {self.issuer_name}"
+
+    # Filled from the settings in force by config_for (not stored here).
+    preset: str
+    approval_levels: dict[str, str]
+    total_limit_days: int
+    special_limit_days: int
+    investigation_days: int
+    publicity_days: int
+    rejection_notice_days: int
+    emergency_register_days: int
+    emergency_advance_hours: int
+    special_deliberation_min_participants: int
+    review_cycle_stable_months: int
+    review_cycle_other_months: int
+    review_stable_age: int
+    settings_date: dt.date
 
     def approval_level(self, program: str) -> str:
         return str(self.approval_levels.get(program, "county"))
+
+    def get_preset_display(self) -> str:
+        return PRESET_LABELS.get(self.preset, self.preset)
 
 
 class Intake(models.Model):  # 受理登记: one visit, one or more applications (一门受理)

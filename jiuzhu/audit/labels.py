@@ -64,6 +64,7 @@ ACTION_LABELS: dict[str, str] = {
     "programs.parameter.propose": "提出参数调整",
     "programs.parameter.confirm": "复核通过参数调整",
     "programs.parameter.reject": "退回参数调整",
+    "programs.parameter.preset": "录入办理流程模式设置",
     "referrals.create": "派单",
     "referrals.escalate": "派单升级督办",
     "referrals.print": "打印转办单",

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from jiuzhu.applications.config import apply_preset
-from jiuzhu.applications.models import Application, ProcedureConfig
+from jiuzhu.applications.models import Application
+from jiuzhu.applications.tests.support import use_preset
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "jiuzhu-demo-2026"
@@ -49,8 +49,7 @@ def test_a_dibao_case_walks_from_intake_to_approval(
 ):
     from jiuzhu.registry.pii import unseal
 
-    config = ProcedureConfig.objects.get(county_code="370405")
-    apply_preset(config, preset).save()
+    use_preset(preset)
     household = household_in("张山子镇")
     head = household.members.get(relation="self")
     base = live_server.url

@@ -14,8 +14,9 @@ import time_machine
 from django.utils import timezone
 
 from jiuzhu.applications import actions, workflow
-from jiuzhu.applications.config import apply_preset, config_for
+from jiuzhu.applications.config import config_for
 from jiuzhu.applications.models import Application, CaseDeadline, ProcedureConfig
+from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 
@@ -28,9 +29,7 @@ BILLS = ["医疗费用票据（自付部分）"]
 
 
 def use(preset: str) -> ProcedureConfig:
-    config = ProcedureConfig.objects.get(county_code="370405")
-    apply_preset(config, preset).save()
-    return config
+    return use_preset(preset)
 
 
 def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: Any = None) -> Application:

@@ -58,12 +58,10 @@ def test_the_overall_deadline_is_12_working_days_when_devolved(signed_intake):
 
 
 def test_the_national_preset_gives_30_working_days(world, signed_intake):
-    from jiuzhu.applications.config import apply_preset
-    from jiuzhu.applications.models import ProcedureConfig
+    from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.holidays.calendar import add_working_days
 
-    config = ProcedureConfig.objects.get(county_code="370405")
-    apply_preset(config, "national").save()
+    use_preset("national")
     app = signed_intake().applications.get()
     assert app.due_on == add_working_days(timezone.localdate(app.accepted_at), 30)
 

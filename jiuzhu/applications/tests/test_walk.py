@@ -8,16 +8,15 @@ import json
 import pytest
 
 from jiuzhu.applications import actions
-from jiuzhu.applications.config import apply_preset
-from jiuzhu.applications.models import Application, ProcedureConfig
+from jiuzhu.applications.models import Application
+from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
 
 def use(preset):
-    config = ProcedureConfig.objects.get(county_code="370405")
-    apply_preset(config, preset).save()
+    use_preset(preset)
 
 
 def investigate_and_verify(world, app, incomes=None):

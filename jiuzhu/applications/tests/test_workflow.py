@@ -6,17 +6,16 @@ import json
 import pytest
 
 from jiuzhu.applications import actions, workflow
-from jiuzhu.applications.config import apply_preset, config_for
-from jiuzhu.applications.models import Application, CaseDeadline, ProcedureConfig
+from jiuzhu.applications.config import config_for
+from jiuzhu.applications.models import Application, CaseDeadline
+from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
 
 
 def use(preset, county="370405"):
-    config = ProcedureConfig.objects.get(county_code=county)
-    apply_preset(config, preset).save()
-    return config
+    return use_preset(preset, county)
 
 
 def test_every_row_has_a_known_state_and_role():
