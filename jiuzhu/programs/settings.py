@@ -24,6 +24,7 @@ TOPICS: dict[str, str] = {
 }
 LAPSE_WARNING_DAYS = 180  # warn half a year before a document runs out
 DEMO_MARK = "示例值"
+DEMO_WARNING = "示例值：请按本地文件录入并注明文号"
 
 
 def topic_of(key: str) -> str:
@@ -46,6 +47,11 @@ class Setting:
     source: str
     warning: str
 
+    @property
+    def demo(self) -> bool:
+        """A demo value (示例值) with nothing more pressing to say about it."""
+        return self.warning == DEMO_WARNING
+
 
 def _lapsed_below(store: ParameterStore, value: ParameterValue, area: str, on: dt.date) -> ParameterVersion | None:
     """A nearer level's version that has lapsed, which is why ``value`` (from a level
@@ -67,7 +73,7 @@ def _warning(store: ParameterStore, value: ParameterValue, area: str, on: dt.dat
     if value.valid_to is not None and (value.valid_to - on).days <= LAPSE_WARNING_DAYS:
         return f"依据文件将于{value.valid_to}失效，请及时录入延续或新的文件"
     if DEMO_MARK in value.source:
-        return "示例值：请按本地文件录入并注明文号"
+        return DEMO_WARNING
     return ""
 
 
@@ -97,7 +103,8 @@ def settings_in_force(area_code: str, on: dt.date, store: ParameterStore | None 
                 warning=_warning(store, v, area_code, on),
             )
         )
-    rows.sort(key=lambda s: (s.topic, s.key))
+    order = ["procedure", "review", *PROGRAMS, *TOPICS]
+    rows.sort(key=lambda s: (order.index(head) if (head := s.key.split(".", 1)[0]) in order else len(order), s.key))
     return rows
 
 

@@ -115,7 +115,8 @@ def parameters(request: AuthedRequest) -> HttpResponse:
         "programs/parameters.html",
         {
             "rows": rows,
-            "warnings": [s for s in rows if s.warning],
+            "warnings": [s for s in rows if s.warning and not s.demo],
+            "demo_values": [s for s in rows if s.demo],
             "form": form,
             "changes": changes,
             "area_names": area_labels([*(v.area_code for v in rows), *(c.area_code for c in changes)]),
