@@ -6,7 +6,7 @@ import pytest
 from jiuzhu.core.appendonly import AppendOnlyError
 from jiuzhu.core.errors import DomainError, Forbidden
 from jiuzhu.funds import actions
-from jiuzhu.funds.models import ReserveEntry
+from jiuzhu.funds.models import ReserveEntry, ReserveFund
 from jiuzhu.payments import actions as payments
 from jiuzhu.payments.models import LedgerEntry
 
@@ -82,3 +82,41 @@ def test_only_the_county_tops_up_and_the_passbook_is_append_only(world, fund):
         entry.save()
     with pytest.raises(AppendOnlyError):
         ReserveEntry.objects.all().delete()
+
+
+# ---- pages and API, at their old addresses under /payments/ -------------------------------------
+
+
+def test_it_opens_and_tops_up_a_reserve_through_the_pages(client_of, county):
+    c = client_of("tez_county")
+    r = c.post("/payments/reserves/open/", {"town_code": "370405101", "low_balance_yuan": "10000"}, follow=True)
+    assert r.status_code == 200 and "已设立备用金账户" in r.content.decode()
+    fund = ReserveFund.objects.get(area_code="370405101000")
+    r = c.post(f"/payments/reserves/{fund.pk}/top-up/", {"amount_yuan": "5000", "source": "donation"}, follow=True)
+    page = r.content.decode()
+    assert r.status_code == 200 and "已拨付备用金" in page and "5,000.00" in page
+    home = c.get("/payments/").content.decode()
+    assert "备用金账户 · 1个余额不足" in home and "低于预警线" in home
+
+
+def test_it_shows_a_refused_top_up_as_a_message(client_of, fund):
+    r = client_of("tez_county").post(f"/payments/reserves/{fund.pk}/top-up/", {"amount_yuan": "abc"}, follow=True)
+    assert r.status_code == 200 and "msg error" in r.content.decode()
+    assert actions.reserve_balance(fund) == 5_000_000
+
+
+def test_it_answers_the_reserve_api_at_its_old_paths(api_of, fund):
+    api = api_of("tez_county")
+    assert [f["id"] for f in api.get("/api/v1/payments/reserves").json()] == [fund.pk]
+    r = api.post(f"/api/v1/payments/reserves/{fund.pk}/top-ups", {"amount_fen": 100}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["balance_after_fen"] == 5_000_100
+    detail = api.get(f"/api/v1/payments/reserves/{fund.pk}").json()
+    assert detail["balance_fen"] == 5_000_100 and len(detail["entries"]) == 2
+
+
+def test_it_keeps_the_old_payments_names_for_advance_pay():
+    """Until applications.advance_pay emits a signal (issue 15 item 4)."""
+    from jiuzhu.payments import actions as old
+
+    assert old.disburse_from_reserve is actions.disburse_from_reserve
+    assert old.reserve_balance is actions.reserve_balance
