@@ -23,6 +23,7 @@ from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.applications.api import router as applications_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
+from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
@@ -88,6 +89,7 @@ api.add_router("/sources", sources_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/households", referral_households_router)
 api.add_router("/payments", payments_router)
+api.add_router("/payments", reserve_router)  # the towns' 备用金, moved to funds at the same address
 api.add_router("/funds", funds_router)
 api.add_router("", accounts_router)
 api.add_router("", work_router)

@@ -6,6 +6,8 @@ from jiuzhu.accounts import views as account_views
 from jiuzhu.api import api
 from jiuzhu.areas import views as area_views
 from jiuzhu.audit import views as audit_views
+from jiuzhu.funds import urls as funds_urls
+from jiuzhu.payments import urls as payments_urls
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
 
@@ -43,7 +45,7 @@ urlpatterns = [
     path("", include("jiuzhu.applications.urls")),
     path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
-    path("payments/", include("jiuzhu.payments.urls")),
+    path("payments/", include((payments_urls.urlpatterns + funds_urls.reserve_urlpatterns, "payments"))),
     path("funds/", include("jiuzhu.funds.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -33,13 +33,13 @@ def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world,
     county's working days, and the reserve's passbook and the ledger agree with the notice."""
     from jiuzhu.applications.models import Application, CaseDeadline
     from jiuzhu.applications.tests.conftest import png_b64
-    from jiuzhu.payments import actions as payments
-    from jiuzhu.payments.models import ReserveEntry
+    from jiuzhu.funds import actions as funds
+    from jiuzhu.funds.models import ReserveEntry
 
     clock("2026-11-02 09:00")
     county = world.user(COUNTY)
-    fund = payments.open_reserve(county, town_code="370405101")
-    payments.top_up_reserve(county, fund, amount_fen=5_000_000)
+    fund = funds.open_reserve(by=county, town_code="370405101")
+    funds.top_up_reserve(fund, by=county, amount_fen=5_000_000)
     h = household_in("张山子镇")
     head = h.members.get(relation="self")
     clerk = api_of(CLERK)
@@ -74,7 +74,7 @@ def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world,
     assert yuan(80000) in advance
     drawn = ReserveEntry.objects.get(fund=fund, application=app)
     assert abs(drawn.amount_fen) == 80000 and drawn.balance_after_fen == 5_000_000 - 80000
-    assert payments.reserve_balance(fund) == 5_000_000 - 80000
+    assert funds.reserve_balance(fund) == 5_000_000 - 80000
 
 
 def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_matter_one_meeting(

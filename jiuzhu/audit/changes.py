@@ -267,7 +267,12 @@ def changes_text(changes: dict[str, Any] | None) -> str:
     return "；".join(parts)
 
 
-OBJECT_LABELS = {"holidays.calendar": "节假日安排"}
+OBJECT_LABELS = {
+    "holidays.calendar": "节假日安排",
+    # rows audited before the reserve moved from payments to funds (issue 15 item 1)
+    "payments.reservefund": "临时救助备用金",
+    "payments.reserveentry": "备用金收支",
+}
 
 
 def object_label(object_type: str) -> str:

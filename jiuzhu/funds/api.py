@@ -1,5 +1,6 @@
 """Funds planning API (资金预算与统筹) at /api/v1/funds/: budget lines and monthly plans, execution
-(JSON or Excel), forecast, sources, fiscal powers, fund plans, incentives, contracts, charity.
+(JSON or Excel), forecast, sources, fiscal powers, fund plans, incentives, contracts, charity;
+and the towns' reserve funds at /api/v1/payments/reserves (``reserve_router``, their old address).
 Amounts are integer fen; errors are the one ``{"code", "message", "field"}`` format."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.payments.api import file_response
 
 from . import actions, queries
+from .actions._common import _year as parse_year
 from .models import (
     BudgetLine,
     CharityAccount,
@@ -24,6 +26,8 @@ from .models import (
     FundPlan,
     Incentive,
     MonthlyPlan,
+    ReserveEntry,
+    ReserveFund,
     ServiceContract,
 )
 
@@ -41,7 +45,7 @@ def _view(request: HttpRequest) -> Any:
 
 
 def _year(year: int | None) -> int:
-    return actions._year(year) if year else timezone.localdate().year
+    return parse_year(year) if year else timezone.localdate().year
 
 
 def line_out(line: BudgetLine, plan: dict[int, int] | None = None) -> dict[str, Any]:
@@ -107,7 +111,7 @@ def list_lines(
 
 @router.post("/lines", response={201: dict}, summary="新增预算科目（同一年度、区划、项目、来源不可重复）")
 def create_line(request: HttpRequest, body: LineIn) -> Status[dict[str, Any]]:
-    return Status(201, line_out(actions.create_budget_line(_actor(request), **body.dict())))
+    return Status(201, line_out(actions.create_budget_line(by=_actor(request), **body.dict())))
 
 
 def _line(request: HttpRequest, line_id: int) -> BudgetLine:
@@ -123,14 +127,14 @@ def get_line(request: HttpRequest, line_id: int) -> dict[str, Any]:
 
 @router.patch("/lines/{line_id}", summary="调整预算科目")
 def update_line(request: HttpRequest, line_id: int, body: LinePatch) -> dict[str, Any]:
-    line = actions.update_budget_line(_actor(request), _line(request, line_id), **body.dict())
+    line = actions.update_budget_line(_line(request, line_id), by=_actor(request), **body.dict())
     return line_out(line, _plan(line))
 
 
 @router.put("/lines/{line_id}/plan", summary="设置月度用款计划（整年替换，合计不得超过年度预算）")
 def set_plan(request: HttpRequest, line_id: int, body: PlanIn) -> dict[str, Any]:
     line = _line(request, line_id)
-    actions.set_monthly_plan(_actor(request), line, months=body.months)
+    actions.set_monthly_plan(line, by=_actor(request), months=body.months)
     return line_out(line, _plan(line))
 
 
@@ -198,7 +202,7 @@ def list_powers(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/fiscal-powers", summary="设置某救助项目的事权与支出责任（各级比例合计须为100%）")
 def set_power(request: HttpRequest, body: PowerIn) -> dict[str, Any]:
-    return power_out(actions.set_fiscal_power(_actor(request), **body.dict()))
+    return power_out(actions.set_fiscal_power(by=_actor(request), **body.dict()))
 
 
 # ---- fund plans ---------------------------------------------------------------------------------
@@ -236,7 +240,7 @@ def list_plans(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/plans", response={201: dict}, summary="新建资金规划")
 def create_plan(request: HttpRequest, body: FundPlanIn) -> Status[dict[str, Any]]:
-    return Status(201, plan_out(actions.create_fund_plan(_actor(request), **body.dict())))
+    return Status(201, plan_out(actions.create_fund_plan(by=_actor(request), **body.dict())))
 
 
 def _fund_plan(request: HttpRequest, plan_id: int) -> FundPlan:
@@ -247,7 +251,7 @@ def _fund_plan(request: HttpRequest, plan_id: int) -> FundPlan:
 @router.post("/plans/{plan_id}/targets", summary="设置规划年度目标")
 def set_targets(request: HttpRequest, plan_id: int, body: TargetsIn) -> dict[str, Any]:
     plan = _fund_plan(request, plan_id)
-    values = actions.set_plan_targets(_actor(request), plan, program=body.program, targets=body.targets)
+    values = actions.set_plan_targets(plan, by=_actor(request), program=body.program, targets=body.targets)
     return {"program": body.program, "targets": {str(y): v for y, v in values.items()}}
 
 
@@ -300,7 +304,7 @@ def list_incentives(request: HttpRequest, year: int | None = None, kind: str = "
 
 @router.post("/incentives", response={201: dict}, summary="登记税收优惠、资金奖补或费用减免")
 def create_incentive(request: HttpRequest, body: IncentiveIn) -> Status[dict[str, Any]]:
-    return Status(201, incentive_out(actions.record_incentive(_actor(request), **body.dict())))
+    return Status(201, incentive_out(actions.record_incentive(by=_actor(request), **body.dict())))
 
 
 class ContractIn(Schema):
@@ -342,7 +346,7 @@ def list_contracts(request: HttpRequest, line_id: int | None = None) -> dict[str
 def create_contract(request: HttpRequest, body: ContractIn) -> Status[dict[str, Any]]:
     data = body.dict()
     line = _line(request, data.pop("line_id"))
-    return Status(201, contract_out(actions.create_contract(_actor(request), line, **data)))
+    return Status(201, contract_out(actions.create_contract(line, by=_actor(request), **data)))
 
 
 # ---- charity fund ---------------------------------------------------------------------------------
@@ -408,7 +412,7 @@ def list_accounts(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/charity", response={201: dict}, summary="设立慈善救助资金账户")
 def open_account(request: HttpRequest, body: AccountIn) -> Status[dict[str, Any]]:
-    account = actions.open_charity_account(_actor(request), **body.dict())
+    account = actions.open_charity_account(by=_actor(request), **body.dict())
     return Status(201, account_out(queries.charity_summary([account])[0]))
 
 
@@ -426,11 +430,110 @@ def get_account(request: HttpRequest, account_id: int) -> dict[str, Any]:
 
 @router.post("/charity/{account_id}/inflows", response={201: dict}, summary="登记捐赠收入")
 def inflow(request: HttpRequest, account_id: int, body: InflowIn) -> Status[dict[str, Any]]:
-    return Status(201, entry_out(actions.charity_inflow(_actor(request), _account(request, account_id), **body.dict())))
+    return Status(
+        201, entry_out(actions.charity_inflow(_account(request, account_id), by=_actor(request), **body.dict()))
+    )
 
 
 @router.post("/charity/{account_id}/outflows", response={201: dict}, summary="登记救助支出（余额不足时拒绝）")
 def outflow(request: HttpRequest, account_id: int, body: OutflowIn) -> Status[dict[str, Any]]:
     return Status(
-        201, entry_out(actions.charity_outflow(_actor(request), _account(request, account_id), **body.dict()))
+        201, entry_out(actions.charity_outflow(_account(request, account_id), by=_actor(request), **body.dict()))
     )
+
+
+# ---- town reserve funds (备用金), at /api/v1/payments/reserves where they always were ---------------
+
+reserve_router = Router(tags=["资金发放与动态管理"])
+
+
+def _payments_view(request: HttpRequest) -> Any:
+    user = _actor(request)
+    require(user, "payments.view")
+    return user
+
+
+class ReserveIn(Schema):
+    town_code: str
+    low_balance_fen: int | None = None
+    account_note: str = ""
+
+
+class TopUpIn(Schema):
+    amount_fen: int
+    source: str = "fiscal"
+    note: str = ""
+
+
+def fund_out(row: dict[str, Any]) -> dict[str, Any]:
+    fund = row["fund"]
+    return {
+        "id": fund.pk,
+        "town_code": fund.area_code,
+        "name": fund.name,
+        "balance_fen": row["balance_fen"],
+        "low_balance_fen": fund.low_balance_fen,
+        "low_balance": row["low"],
+        "disbursed_fen": row["disbursed_fen"],
+        "top_up_fiscal_fen": row["top_up_fiscal_fen"],
+        "top_up_donation_fen": row["top_up_donation_fen"],
+    }
+
+
+@reserve_router.get("/reserves", summary="临时救助备用金（余额、预警）", operation_id="jiuzhu_payments_api_reserves")
+def reserves(request: HttpRequest) -> list[dict[str, Any]]:
+    funds = list(ReserveFund.objects.visible_to(_payments_view(request)))
+    return [fund_out(r) for r in queries.reserve_summary(funds)]
+
+
+@reserve_router.post(
+    "/reserves",
+    response={201: dict},
+    summary="设立镇（街道）备用金账户",
+    operation_id="jiuzhu_payments_api_open_reserve",
+)
+def open_reserve(request: HttpRequest, body: ReserveIn) -> Status[dict[str, Any]]:
+    fund = actions.open_reserve(
+        by=_actor(request),
+        town_code=body.town_code,
+        low_balance_fen=body.low_balance_fen,
+        account_note=body.account_note,
+    )
+    return Status(201, fund_out(queries.reserve_summary([fund])[0]))
+
+
+def _fund(request: HttpRequest, fund_id: int) -> ReserveFund:
+    fund: ReserveFund = get_object_or_404(ReserveFund.objects.visible_to(_payments_view(request)), pk=fund_id)
+    return fund
+
+
+@reserve_router.get("/reserves/{fund_id}", summary="备用金收支明细", operation_id="jiuzhu_payments_api_reserve")
+def reserve(request: HttpRequest, fund_id: int) -> dict[str, Any]:
+    fund = _fund(request, fund_id)
+    entries = ReserveEntry.objects.filter(fund=fund).order_by("-id")[:500]
+    return {
+        **fund_out(queries.reserve_summary([fund])[0]),
+        "entries": [
+            {
+                "id": e.pk,
+                "kind": e.kind,
+                "amount_fen": e.amount_fen,
+                "balance_after_fen": e.balance_after_fen,
+                "source": e.source,
+                "application_id": e.application_id,
+                "note": e.note,
+                "created_at": e.created_at,
+            }
+            for e in entries
+        ],
+    }
+
+
+@reserve_router.post(
+    "/reserves/{fund_id}/top-ups", response={201: dict}, summary="拨付备用金", operation_id="jiuzhu_payments_api_top_up"
+)
+def top_up(request: HttpRequest, fund_id: int, body: TopUpIn) -> Status[dict[str, Any]]:
+    entry = actions.top_up_reserve(
+        _fund(request, fund_id), by=_actor(request), amount_fen=body.amount_fen, source=body.source, note=body.note
+    )
+    return Status(201, {"id": entry.pk, "balance_after_fen": entry.balance_after_fen})

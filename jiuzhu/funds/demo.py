@@ -58,7 +58,7 @@ def load_demo_funds() -> int:
         if not BudgetLine.objects.filter(county_code=COUNTY, year=YEAR).exists():
             for area, program, source, wan, tilted in BUDGET:
                 line = actions.create_budget_line(
-                    actor,
+                    by=actor,
                     year=YEAR,
                     area_code=area,
                     program=program,
@@ -71,22 +71,27 @@ def load_demo_funds() -> int:
                 monthly = line.amount_fen // 12
                 months = {m: monthly for m in range(1, 12)}
                 months[12] = line.amount_fen - monthly * 11
-                actions.set_monthly_plan(actor, line, months=months)
+                actions.set_monthly_plan(line, by=actor, months=months)
             created += 1
         if not FiscalPower.objects.filter(county_code=COUNTY).exists():
             for program, shares, department in POWERS:
                 actions.set_fiscal_power(
-                    actor, county_code=COUNTY, program=program, shares=shares, department=department, legal_basis=BASIS
+                    by=actor,
+                    county_code=COUNTY,
+                    program=program,
+                    shares=shares,
+                    department=department,
+                    legal_basis=BASIS,
                 )
             created += 1
         if not FundPlan.objects.filter(county_code=COUNTY).exists():
             plan = actions.create_fund_plan(
-                actor, county_code=COUNTY, name="十四五社会救助资金规划", start_year=2021, end_year=2025, note="演示"
+                by=actor, county_code=COUNTY, name="十四五社会救助资金规划", start_year=2021, end_year=2025, note="演示"
             )
             for program, base in (("dibao", 4200), ("tekun", 1000), ("temporary", 380)):
                 actions.set_plan_targets(
-                    actor,
                     plan,
+                    by=actor,
                     program=program,
                     targets={y: (base + (y - 2021) * base // 20) * WAN for y in plan.years},
                 )
@@ -104,7 +109,7 @@ def load_demo_funds() -> int:
                 ("fee", "台儿庄区颐养院", 2, dt.date(2026, 6, 1), "养老服务机构行政事业性收费减免（演示）"),
             ):
                 actions.record_incentive(
-                    actor,
+                    by=actor,
                     area_code=COUNTY,
                     kind=kind,
                     organisation=org,
@@ -116,8 +121,8 @@ def load_demo_funds() -> int:
         if not ServiceContract.objects.filter(county_code=COUNTY).exists():
             line = BudgetLine.objects.get(county_code=COUNTY, year=YEAR, program="services", source="local")
             actions.create_contract(
-                actor,
                 line,
+                by=actor,
                 number="TEZ-GM-2026-01",
                 provider="台儿庄区阳光社会工作服务中心",
                 content="特困人员、低保老年人探访关爱和照料护理服务",
@@ -127,10 +132,10 @@ def load_demo_funds() -> int:
             )
             created += 1
         if not CharityAccount.objects.filter(county_code=COUNTY).exists():
-            account = actions.open_charity_account(actor, area_code=COUNTY, manager="台儿庄区慈善总会")
+            account = actions.open_charity_account(by=actor, area_code=COUNTY, manager="台儿庄区慈善总会")
             actions.charity_inflow(
-                actor,
                 account,
+                by=actor,
                 amount_fen=30 * WAN,
                 donor="台儿庄区某爱心企业（演示）",
                 restricted_purpose="专项用于救助困难群众",

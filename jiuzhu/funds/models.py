@@ -1,8 +1,10 @@
 """资金预算与统筹: budget lines of every assistance fund at county and town level with their
 source of funds and monthly expenditure plans (FND-1, FND-5, FND-11), the county's list of
 fiscal powers per programme (FND-6), multi-year fund plans such as 十四五 (FND-9), incentives
-for social forces (FND-10), purchase-of-service contracts charged to a budget line (FND-12)
-and the charity assistance fund with its append-only passbook (FND-15).
+for social forces (FND-10), purchase-of-service contracts charged to a budget line (FND-12),
+and two accounts with append-only passbooks (``accounts.py``): the town reserve for 先行救助
+(FND-2, FND-3; tables ``payments_reserve*``, where they were born) and the charity assistance
+fund (FND-15).
 
 Money is integer fen. Actual spending is never stored here: it is read from the payments
 ledger (``jiuzhu.payments.models.LedgerEntry``), payments minus reversals.
@@ -20,7 +22,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
-from jiuzhu.payments.models import PROGRAM_LABELS, AppendOnlyModel, AppendOnlyQuerySet
+from jiuzhu.payments.models import PROGRAM_LABELS
+
+from .accounts import AccountEntry
 
 # Budget programmes: the five paid through the payments ledger first (their actual spending is
 # known), then the other assistance funds a county budgets for (FND-1: "all assistance funds").
@@ -281,24 +285,15 @@ class CharityAccount(models.Model):  # 慈善救助资金账户 (FND-15)
 CHARITY_KINDS = [("inflow", "捐赠收入"), ("outflow", "救助支出")]
 
 
-class CharityEntry(AppendOnlyModel):  # 慈善救助资金收支: append-only; the balance never goes below zero
+class CharityEntry(AccountEntry):  # 慈善救助资金收支: append-only; the balance never goes below zero
+    account_field = "account"
+
     account = models.ForeignKey(CharityAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField("类型", max_length=8, choices=CHARITY_KINDS)
-    amount_fen = models.BigIntegerField("金额（分）")
-    balance_after_fen = models.BigIntegerField("余额（分）")
     donor = models.CharField("捐赠人", max_length=100, blank=True)
     restricted_purpose = models.CharField("限定用途", max_length=200, blank=True)
     purpose = models.CharField("支出用途", max_length=200, blank=True)
-    application = models.ForeignKey(
-        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    area_code = models.CharField(max_length=12)
     occurred_on = models.DateField("日期")
-    note = models.CharField("说明", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -307,6 +302,50 @@ class CharityEntry(AppendOnlyModel):  # 慈善救助资金收支: append-only; t
             models.CheckConstraint(condition=Q(balance_after_fen__gte=0), name="charity_balance_not_negative"),
         ]
         verbose_name = verbose_name_plural = "慈善救助资金收支"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_fen}"
+
+
+# ---- town reserve funds (临时救助备用金) -------------------------------------------------------------
+
+RESERVE_SOURCES = [("fiscal", "财政资金"), ("donation", "社会捐赠"), ("other", "其他")]
+
+
+class ReserveFund(models.Model):  # 临时救助备用金 (FND-2, FND-3): one account per town
+    area_code = models.CharField("镇（街道）", max_length=12, unique=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    name = models.CharField("名称", max_length=64)
+    account_note = models.CharField("专户说明", max_length=100, blank=True)
+    low_balance_fen = models.BigIntegerField("余额预警线（分）")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "payments_reservefund"
+        ordering = ["area_code"]
+        verbose_name = verbose_name_plural = "临时救助备用金"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+RESERVE_KINDS = [("top_up", "拨付"), ("disbursement", "先行救助支出"), ("refund", "退回")]
+
+
+class ReserveEntry(AccountEntry):  # 备用金收支: append-only passbook
+    account_field = "fund"
+
+    fund = models.ForeignKey(ReserveFund, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类型", max_length=12, choices=RESERVE_KINDS)
+    source = models.CharField("资金来源", max_length=8, choices=RESERVE_SOURCES, blank=True)
+
+    class Meta:
+        db_table = "payments_reserveentry"
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="reserve_amount_positive")]
+        verbose_name = verbose_name_plural = "备用金收支"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_fen}"

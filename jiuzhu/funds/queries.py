@@ -1,7 +1,8 @@
 """Read side of 资金预算与统筹: budget execution (FND-5), the source-of-funds report (FND-11),
 the fund-demand forecast (FND-7), plan against budget and actual (FND-9), charity balances
-(FND-15) and the Excel export. Everything is a grouped query; actual spending comes from the
-payments ledger (payments minus reversals), never from a copy.
+(FND-15), the towns' reserves (FND-2, FND-8) and the Excel export. Everything is a grouped
+query; actual spending comes from the payments ledger (payments minus reversals), never from a
+copy.
 
 An execution row is a *scope* (a county or a town) and a programme. A town's row holds the
 town's budget lines and the ledger of its villages; the county row consolidates: the county's
@@ -36,6 +37,7 @@ from .models import (
     FundPlan,
     MonthlyPlan,
     PlanTarget,
+    ReserveEntry,
     ServiceContract,
 )
 
@@ -493,3 +495,38 @@ def charity_summary(accounts: list[CharityAccount]) -> list[dict[str, Any]]:
         }
         for a in accounts
     ]
+
+
+# ==== town reserve funds (FND-2, FND-3, FND-8) ===================================================
+
+
+def reserve_summary(funds: Any) -> list[dict[str, Any]]:
+    """Each town's reserve: balance, top-ups by source (FND-8), disbursements, warning."""
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for fund, kind, source, total in (
+        ReserveEntry.objects.filter(fund__in=funds)
+        .values("fund", "kind", "source")
+        .annotate(t=Sum("amount_fen"))
+        .values_list("fund", "kind", "source", "t")
+    ):
+        sums[fund][kind if kind != "top_up" else f"top_up_{source}"] += int(total or 0)
+    last: dict[int, int] = {}
+    for fund_id, balance in (
+        ReserveEntry.objects.filter(fund__in=funds).order_by("fund", "-id").values_list("fund", "balance_after_fen")
+    ):
+        last.setdefault(fund_id, balance)
+    out = []
+    for fund in funds:
+        s = sums[fund.pk]
+        balance = int(last.get(fund.pk, 0))
+        out.append(
+            {
+                "fund": fund,
+                "balance_fen": balance,
+                "top_up_fiscal_fen": s["top_up_fiscal"],
+                "top_up_donation_fen": s["top_up_donation"] + s["top_up_other"],
+                "disbursed_fen": s["disbursement"],
+                "low": balance < fund.low_balance_fen,
+            }
+        )
+    return out

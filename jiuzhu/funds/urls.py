@@ -17,3 +17,12 @@ urlpatterns = [
     path("charity/", views.charity, name="charity"),
     path("charity/<int:pk>/", views.account_view, name="account"),
 ]
+
+# The towns' reserve funds (备用金) keep their addresses and names under /payments/ (payments:reserves
+# …): ``jiuzhu/urls.py`` adds these to the payments namespace.
+reserve_urlpatterns = [
+    path("reserves/", views.reserves, name="reserves"),
+    path("reserves/open/", views.reserve_open, name="reserve_open"),
+    path("reserves/<int:pk>/", views.reserve_view, name="reserve"),
+    path("reserves/<int:pk>/top-up/", views.reserve_top_up, name="reserve_top_up"),
+]

@@ -12,17 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.accounts.permissions import require
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.payments.api import file_response
 from jiuzhu.registry.forms import apply_errors
+from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, forms, queries
 from .models import (
     FUND_PROGRAM_CHOICES,
     MONTHS,
+    RESERVE_SOURCES,
     SHARE_LEVELS,
     BudgetLine,
     CharityAccount,
@@ -31,13 +36,15 @@ from .models import (
     FundPlan,
     Incentive,
     MonthlyPlan,
+    ReserveEntry,
+    ReserveFund,
     ServiceContract,
 )
 
 
-def _viewer(request: HttpRequest) -> Any:
+def _viewer(request: HttpRequest, perm: str = "funds.view") -> Any:
     try:
-        require(request.user, "funds.view")
+        require(request.user, perm)
     except DomainError:
         raise Http404 from None
     return request.user
@@ -120,7 +127,7 @@ def lines(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda d: actions.create_budget_line(
-                user,
+                by=user,
                 year=d["year"],
                 area_code=d["area_code"],
                 program=d["program"],
@@ -165,8 +172,8 @@ def line_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 edit,
                 lambda d: actions.update_budget_line(
-                    user,
                     line,
+                    by=user,
                     amount_fen=d["amount_yuan"],
                     tilted=d["tilted"],
                     tilt_note=d["tilt_note"],
@@ -178,7 +185,7 @@ def line_view(request: HttpRequest, pk: int) -> HttpResponse:
             done = _submit(
                 request,
                 plan_form,
-                lambda d: actions.set_monthly_plan(user, line, months=plan_form.months()),
+                lambda d: actions.set_monthly_plan(line, by=user, months=plan_form.months()),
                 "已保存月度用款计划",
             )
         if done is not None:
@@ -233,7 +240,7 @@ def powers(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda d: actions.set_fiscal_power(
-                user,
+                by=user,
                 county_code=county,
                 program=d["program"],
                 shares=form.shares(),
@@ -268,7 +275,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         plan = _submit(
             request,
             form,
-            lambda d: actions.create_fund_plan(user, county_code=user.area.county_code if user.area else "", **d),
+            lambda d: actions.create_fund_plan(by=user, county_code=user.area.county_code if user.area else "", **d),
             "已新建资金规划",
         )
         if plan is not None:
@@ -289,7 +296,7 @@ def plan_view(request: HttpRequest, pk: int) -> HttpResponse:
         done = _submit(
             request,
             form,
-            lambda d: actions.set_plan_targets(user, plan, program=d["program"], targets=form.targets()),
+            lambda d: actions.set_plan_targets(plan, by=user, program=d["program"], targets=form.targets()),
             "已保存规划目标",
         )
         if done is not None:
@@ -314,7 +321,7 @@ def incentives(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda d: actions.record_incentive(
-                user,
+                by=user,
                 area_code=d["area_code"],
                 kind=d["kind"],
                 organisation=d["organisation"],
@@ -348,8 +355,8 @@ def contracts(request: HttpRequest) -> HttpResponse:
         def create(d: dict[str, Any]) -> Any:
             line = get_object_or_404(BudgetLine.objects.visible_to(user), pk=int(d["line"]))
             return actions.create_contract(
-                user,
                 line,
+                by=user,
                 provider=d["provider"],
                 content=d["content"],
                 amount_fen=d["amount_yuan"],
@@ -384,7 +391,7 @@ def charity(request: HttpRequest) -> HttpResponse:
     opened = {a.area_code for a in accounts}
     form = forms.AccountForm(request.POST or None, areas=[a for a in _areas(user) if a.code not in opened])
     if request.method == "POST":
-        account = _submit(request, form, lambda d: actions.open_charity_account(user, **d), "已设立慈善救助资金账户")
+        account = _submit(request, form, lambda d: actions.open_charity_account(by=user, **d), "已设立慈善救助资金账户")
         if account is not None:
             return redirect("funds:account", account.pk)
     return render(
@@ -407,8 +414,8 @@ def account_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 inflow,
                 lambda d: actions.charity_inflow(
-                    user,
                     account,
+                    by=user,
                     amount_fen=d["amount_yuan"],
                     donor=d["donor"],
                     restricted_purpose=d["restricted_purpose"],
@@ -422,8 +429,8 @@ def account_view(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 outflow,
                 lambda d: actions.charity_outflow(
-                    user,
                     account,
+                    by=user,
                     amount_fen=d["amount_yuan"],
                     purpose=d["purpose"],
                     application_id=d["application_id"],
@@ -447,3 +454,78 @@ def account_view(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": _can_edit(user),
         },
     )
+
+
+# ---- town reserve funds (备用金): pages at /payments/reserves/, read with payments.view ------------
+
+
+def _post(request: HttpRequest, act: Callable[[], Any], ok: str) -> None:
+    """Read the form and run the action; a refusal of either is shown as a message, never a 500."""
+    try:
+        act()
+        messages.success(request, ok)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+
+
+@login_required
+def reserves(request: HttpRequest) -> HttpResponse:
+    user = _viewer(request, "payments.view")
+    funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
+    towns = [a for a in Area.objects.visible_to(user).filter(level="town").order_by("code")]
+    opened = {f["fund"].area_code for f in funds}
+    return render(
+        request,
+        "funds/reserves.html",
+        {"funds": funds, "towns": [t for t in towns if t.code not in opened], "sources": RESERVE_SOURCES},
+    )
+
+
+@login_required
+@require_POST
+def reserve_open(request: AuthedRequest) -> HttpResponse:
+    p = request.POST
+
+    def act() -> None:
+        low = yuan_to_fen(p["low_balance_yuan"], field="low_balance_yuan") if p.get("low_balance_yuan") else None
+        actions.open_reserve(
+            by=request.user,
+            town_code=p.get("town_code", ""),
+            low_balance_fen=low,
+            account_note=p.get("account_note", ""),
+        )
+
+    _post(request, act, "已设立备用金账户")
+    return redirect("payments:reserves")
+
+
+@login_required
+def reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request, "payments.view")), pk=pk)
+    entries = ReserveEntry.objects.filter(fund=fund).select_related("application", "created_by").order_by("-id")
+    page = IdPaginator(
+        entries,
+        50,
+        fetch=lambda ids: ReserveEntry.objects.filter(pk__in=ids).select_related("application", "created_by"),
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "funds/reserve.html",
+        {"fund": fund, "row": queries.reserve_summary([fund])[0], "page": page, "sources": RESERVE_SOURCES},
+    )
+
+
+@login_required
+@require_POST
+def reserve_top_up(request: AuthedRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request, "payments.view")), pk=pk)
+    p = request.POST
+
+    def act() -> None:
+        amount = yuan_to_fen(p.get("amount_yuan", ""), field="amount_yuan")
+        actions.top_up_reserve(
+            fund, by=request.user, amount_fen=amount, source=p.get("source", "fiscal"), note=p.get("note", "")
+        )
+
+    _post(request, act, "已拨付备用金")
+    return redirect("payments:reserve", fund.pk)

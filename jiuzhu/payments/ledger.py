@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jiuzhu.accounts.system import user_or_none
+from jiuzhu.core.bulk import allocate_ids, insert_rows
 from jiuzhu.core.errors import InvalidInput
-from jiuzhu.registry.bulk import allocate_ids, insert_rows
 
 from .models import ENTRY_KINDS, ENTRY_SOURCES, LedgerEntry, Roster, RosterLine
 

@@ -1,8 +1,10 @@
 """资金发放与动态管理: the append-only ledger (资金台账), monthly rosters (花名册) and bank
-files, town reserve funds (备用金), reviews (复核), 渐退, stops, recoveries and 失信 records.
+files, reviews (复核), 渐退, stops, recoveries and 失信 records. The town reserve funds (备用金)
+live in ``jiuzhu.funds`` (their tables keep the ``payments_`` names).
 
-Money is integer fen. The ledger and the reserve passbook are append-only: the model layer
-refuses updates and deletes, and on PostgreSQL a trigger refuses them too (migration 0002).
+Money is integer fen. The ledger is append-only (``jiuzhu.core.appendonly``): the model layer
+refuses updates and deletes, and on PostgreSQL a trigger refuses them too (migration 0002, which
+also guards the reserve passbook's table).
 A double payment is made impossible by a unique index on the payment "slot"
 (person, program, month, attempt): attempt *n* may only be written after *n* reversals.
 """
@@ -20,38 +22,11 @@ from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.applications.models import PROGRAM_CHOICES as APPLICATION_PROGRAMS
+from jiuzhu.core.appendonly import AppendOnly, AppendOnlyModel
 
 MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
 PROGRAM_LABELS = dict(APPLICATION_PROGRAMS)  # the rules engine's names (issue 15 item 3)
 PROGRAM_CHOICES = list(PROGRAM_LABELS.items())
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a ledger or passbook row."""
-
-
-class AppendOnlyQuerySet(AreaScopedQuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError(f"{self.model._meta.label} is append-only: update refused")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(f"{self.model._meta.label} is append-only: delete refused")
-
-    def _raw_delete(self, using: Any) -> int:
-        raise AppendOnlyError(f"{self.model._meta.label} is append-only: delete refused")
-
-
-class AppendOnlyModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{self._meta.label} is append-only: update refused")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError(f"{self._meta.label} is append-only: delete refused")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -486,6 +461,10 @@ ENTRY_SOURCES = [
 ]
 
 
+class LedgerQuerySet(AppendOnly, AreaScopedQuerySet):
+    """The ledger's rows: append-only, read through ``visible_to(user)``."""
+
+
 class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a sum
     kind = models.CharField("类型", max_length=12, choices=ENTRY_KINDS)
     # application and roster are served by the (application, kind) and (roster, kind) indexes
@@ -550,7 +529,7 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
     )
     created_at = models.DateTimeField("记账时间", default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = LedgerQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -593,57 +572,6 @@ class LedgerEntry(AppendOnlyModel):  # 资金台账: append-only; a balance is a
     @property
     def effect_fen(self) -> int:
         return SIGN[self.kind] * self.amount_fen
-
-
-# ---- reserve funds ------------------------------------------------------------------------------
-
-FUND_SOURCES = [("fiscal", "财政资金"), ("donation", "社会捐赠"), ("other", "其他")]
-
-
-class ReserveFund(models.Model):  # 临时救助备用金 (FND-2, FND-3): one account per town
-    area_code = models.CharField("镇（街道）", max_length=12, unique=True)
-    county_code = models.CharField(max_length=6, db_index=True)
-    name = models.CharField("名称", max_length=64)
-    account_note = models.CharField("专户说明", max_length=100, blank=True)
-    low_balance_fen = models.BigIntegerField("余额预警线（分）")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = AreaScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["area_code"]
-        verbose_name = verbose_name_plural = "临时救助备用金"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-RESERVE_KINDS = [("top_up", "拨付"), ("disbursement", "先行救助支出"), ("refund", "退回")]
-
-
-class ReserveEntry(AppendOnlyModel):  # 备用金收支: append-only passbook
-    fund = models.ForeignKey(ReserveFund, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField("类型", max_length=12, choices=RESERVE_KINDS)
-    amount_fen = models.BigIntegerField("金额（分）")
-    balance_after_fen = models.BigIntegerField("余额（分）")
-    source = models.CharField("资金来源", max_length=8, choices=FUND_SOURCES, blank=True)
-    application = models.ForeignKey(
-        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    area_code = models.CharField(max_length=12)
-    note = models.CharField("说明", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="reserve_amount_positive")]
-        verbose_name = verbose_name_plural = "备用金收支"
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_fen}"
 
 
 # ---- dynamic management -------------------------------------------------------------------------

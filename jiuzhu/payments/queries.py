@@ -20,7 +20,6 @@ from .models import (
     PROGRAM_LABELS,
     BankLine,
     LedgerEntry,
-    ReserveEntry,
     Roster,
     RosterLine,
     month_label,
@@ -295,38 +294,6 @@ def reconciliation_xlsx(rec: dict[str, Any], roster: Roster) -> bytes:
             [c["label"], f"{format_yuan(c['left_fen'])} / {format_yuan(c['right_fen'])}", "相符" if c["ok"] else "不符"]
         )
     return xlsx(["项目", "金额", "结论"], rows, text={0, 2}, sheet="对账报告")
-
-
-def reserve_summary(funds: Any) -> list[dict[str, Any]]:
-    """Each town's reserve: balance, top-ups by source (FND-8), disbursements, warning."""
-    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for fund, kind, source, total in (
-        ReserveEntry.objects.filter(fund__in=funds)
-        .values("fund", "kind", "source")
-        .annotate(t=Sum("amount_fen"))
-        .values_list("fund", "kind", "source", "t")
-    ):
-        sums[fund][kind if kind != "top_up" else f"top_up_{source}"] += int(total or 0)
-    last: dict[int, int] = {}
-    for fund_id, balance in (
-        ReserveEntry.objects.filter(fund__in=funds).order_by("fund", "-id").values_list("fund", "balance_after_fen")
-    ):
-        last.setdefault(fund_id, balance)
-    out = []
-    for fund in funds:
-        s = sums[fund.pk]
-        balance = int(last.get(fund.pk, 0))
-        out.append(
-            {
-                "fund": fund,
-                "balance_fen": balance,
-                "top_up_fiscal_fen": s["top_up_fiscal"],
-                "top_up_donation_fen": s["top_up_donation"] + s["top_up_other"],
-                "disbursed_fen": s["disbursement"],
-                "low": balance < fund.low_balance_fen,
-            }
-        )
-    return out
 
 
 def payments_after_death(qs: Any) -> list[dict[str, Any]]:

@@ -27,10 +27,10 @@ from django.utils import timezone
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, in_subtree, level_of
 from jiuzhu.audit.log import record
+from jiuzhu.core.bulk import allocate_ids, insert_rows
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import format_yuan
 from jiuzhu.programs.engine import parameter_store, rules_error
-from jiuzhu.registry.bulk import allocate_ids, insert_rows
 from jiuzhu.registry.models import Person
 from jiuzhu.rules import RulesInputError, evaluate
 from jiuzhu.web.labels import area_label

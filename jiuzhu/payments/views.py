@@ -1,5 +1,6 @@
 """Pages of 资金发放与动态管理: rosters with progress, bank files and results, reconciliation,
-a case's payment history, reserve funds, reviews, recoveries, statistics and checks."""
+a case's payment history, reviews, recoveries, statistics and checks. The reserve funds'
+pages are ``jiuzhu.funds``' (same addresses, same URL names)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ from .models import (
     CHANGE_REASONS,
     EXCEPTION_LABELS,
     FRAUD_CATEGORIES,
-    FUND_SOURCES,
     LINE_STATUS,
     OUTCOMES,
     STOP_REASONS,
@@ -44,8 +44,6 @@ from .models import (
     LedgerEntry,
     PaymentNotice,
     RepaymentPlan,
-    ReserveEntry,
-    ReserveFund,
     Review,
     Roster,
     RosterLine,
@@ -91,7 +89,6 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     rosters = list(Roster.objects.visible_to(user).order_by("-month", "area_code")[:12])
     runs = list(RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5])
-    funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
     reviews = Review.objects.visible_to(user).open()
     this_month = month_start(timezone.localdate())
     return render(
@@ -99,8 +96,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "payments/home.html",
         {
             "rosters": rosters,
-            "funds": funds,
-            "low_funds": [f for f in funds if f["low"]],
             "open_reviews": reviews.count(),
             "overdue_reviews": reviews.overdue().count(),
             "areas": _areas(user),
@@ -443,77 +438,6 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     else:
         raise Http404
     return redirect("payments:case", app.pk)
-
-
-# ---- reserve funds ----------------------------------------------------------------------------------
-
-
-@login_required
-def reserves(request: HttpRequest) -> HttpResponse:
-    user = _viewer(request)
-    funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
-    towns = [a for a in Area.objects.visible_to(user).filter(level="town").order_by("code")]
-    opened = {f["fund"].area_code for f in funds}
-    return render(
-        request,
-        "payments/reserves.html",
-        {"funds": funds, "towns": [t for t in towns if t.code not in opened], "sources": FUND_SOURCES},
-    )
-
-
-@login_required
-@require_POST
-def reserve_open(request: HttpRequest) -> HttpResponse:
-    p = request.POST
-    try:
-        low = yuan_to_fen(p["low_balance_yuan"], field="low_balance_yuan") if p.get("low_balance_yuan") else None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("payments:reserves")
-    _do(
-        request,
-        lambda: actions.open_reserve(
-            request.user, town_code=p.get("town_code", ""), low_balance_fen=low, account_note=p.get("account_note", "")
-        ),
-        "已设立备用金账户",
-    )
-    return redirect("payments:reserves")
-
-
-@login_required
-def reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request)), pk=pk)
-    entries = ReserveEntry.objects.filter(fund=fund).select_related("application", "created_by").order_by("-id")
-    page = IdPaginator(
-        entries,
-        50,
-        fetch=lambda ids: ReserveEntry.objects.filter(pk__in=ids).select_related("application", "created_by"),
-    ).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "payments/reserve.html",
-        {"fund": fund, "row": queries.reserve_summary([fund])[0], "page": page, "sources": FUND_SOURCES},
-    )
-
-
-@login_required
-@require_POST
-def reserve_top_up(request: HttpRequest, pk: int) -> HttpResponse:
-    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request)), pk=pk)
-    p = request.POST
-    try:
-        amount = yuan_to_fen(p.get("amount_yuan", ""), field="amount_yuan")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("payments:reserve", fund.pk)
-    _do(
-        request,
-        lambda: actions.top_up_reserve(
-            request.user, fund, amount_fen=amount, source=p.get("source", "fiscal"), note=p.get("note", "")
-        ),
-        "已拨付备用金",
-    )
-    return redirect("payments:reserve", fund.pk)
 
 
 # ---- reviews ----------------------------------------------------------------------------------------

@@ -24,13 +24,12 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
-from jiuzhu.core import bounded
+from jiuzhu.core import bounded, bulk
 from jiuzhu.core.errors import InvalidInput, NotFound
 from jiuzhu.core.idnumber import make_id_number
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.web import files
 
-from . import bulk
 from .actions import village_for
 from .models import RELATION_ORDER, Household, Membership, Person
 from .pii import blind_index, seal

@@ -27,9 +27,8 @@ from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import code_range, prefix_of
 from jiuzhu.audit.log import record
-from jiuzhu.core import jobs
+from jiuzhu.core import bulk, jobs
 from jiuzhu.programs.engine import parameter_store
-from jiuzhu.registry import bulk
 from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
 
 from .effects import WINDOW_DAYS, Accumulator, Catalog, batch_filter, full_batch_cutoffs, person_key_sql

@@ -347,8 +347,8 @@ def load_demo() -> dict[str, int]:
 
 def load_reserves() -> int:
     """临时救助备用金: 5万元 per town of the demo counties (seed 003's figure); idempotent."""
-    from jiuzhu.payments.actions import open_reserve, top_up_reserve
-    from jiuzhu.payments.models import ReserveFund
+    from jiuzhu.funds.actions import open_reserve, top_up_reserve
+    from jiuzhu.funds.models import ReserveFund
 
     actor = SystemActor("系统（演示数据）")
     opened = 0
@@ -356,9 +356,9 @@ def load_reserves() -> int:
         for town in Area.objects.filter(level="town", code__startswith="370405").order_by("code"):
             if ReserveFund.objects.filter(area_code=town.code).exists():
                 continue
-            fund = open_reserve(actor, town_code=town.code, low_balance_fen=1_000_000)
+            fund = open_reserve(by=actor, town_code=town.code, low_balance_fen=1_000_000)
             top_up_reserve(
-                actor, fund, amount_fen=5_000_000, source="fiscal", note="演示：镇（街道）设立5万元临时救助备用金"
+                fund, by=actor, amount_fen=5_000_000, source="fiscal", note="演示：镇（街道）设立5万元临时救助备用金"
             )
             opened += 1
     return opened

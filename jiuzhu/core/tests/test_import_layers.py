@@ -39,6 +39,8 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("registry/prefill.py", "verification"),  # 一证申请 reads department facts; belongs beside intake
     ("verification/reverify.py", "payments"),  # a finding opens a review; moves with monitoring/
     ("applications/actions.py", "payments"),
+    # the reserve's old names for applications.advance_pay until it emits a signal (issue 15 item 4)
+    ("payments/actions/reserve.py", "funds"),
     ("areas/importer.py", "audit"),
     ("areas/views.py", "registry"),
     ("audit/changes.py", "applications"),

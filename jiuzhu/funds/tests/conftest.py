@@ -71,7 +71,7 @@ def line(county: Any) -> Callable[..., Any]:  # noqa: F811
 
     def make(area: str = COUNTY, program: str = "dibao", source: str = "local", amount_fen: int = 1_200_000_00, **kw):
         return actions.create_budget_line(
-            county,
+            by=county,
             year=kw.pop("year", YEAR),
             area_code=area,
             program=program,

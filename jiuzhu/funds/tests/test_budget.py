@@ -59,7 +59,7 @@ def test_it_keeps_towns_and_other_counties_out(world, line):
     """Rule 4: a town user may not edit; another county's line does not exist for this county."""
     with pytest.raises(Forbidden):
         actions.create_budget_line(
-            world.user("tez_zhangshanzi"),
+            by=world.user("tez_zhangshanzi"),
             year=YEAR,
             area_code=ZHANGSHANZI,
             program="dibao",
@@ -68,7 +68,7 @@ def test_it_keeps_towns_and_other_counties_out(world, line):
         )
     with pytest.raises(NotFound):
         actions.create_budget_line(
-            world.user("yc_county"), year=YEAR, area_code=COUNTY, program="dibao", source="local", amount_fen=1
+            by=world.user("yc_county"), year=YEAR, area_code=COUNTY, program="dibao", source="local", amount_fen=1
         )
     own = line(ZHANGSHANZI)
     line(JIANTOUJI)
@@ -81,27 +81,27 @@ def test_it_keeps_towns_and_other_counties_out(world, line):
 def test_a_monthly_plan_may_not_exceed_the_budget(county, line):
     """FND-5: the monthly plan is the whole year at once; its sum may not pass the budget."""
     budget = line(amount_fen=120_000_00)
-    plan = actions.set_monthly_plan(county, budget, months={m: 10_000_00 for m in range(1, 13)})
+    plan = actions.set_monthly_plan(budget, by=county, months={m: 10_000_00 for m in range(1, 13)})
     assert sum(plan.values()) == 120_000_00
     with pytest.raises(InvalidInput) as exc:
-        actions.set_monthly_plan(county, budget, months={1: 120_000_00, 2: 1})
+        actions.set_monthly_plan(budget, by=county, months={1: 120_000_00, 2: 1})
     assert exc.value.code == "plan_exceeds_budget" and "超过年度预算" in exc.value.message
     assert MonthlyPlan.objects.filter(line=budget).count() == 12  # refused: unchanged
     with pytest.raises(InvalidInput) as exc:
-        actions.set_monthly_plan(county, budget, months={13: 1})
+        actions.set_monthly_plan(budget, by=county, months={13: 1})
     assert exc.value.code == "invalid_month"
     with pytest.raises(InvalidInput) as exc:
-        actions.set_monthly_plan(county, budget, months={3: -5})
+        actions.set_monthly_plan(budget, by=county, months={3: -5})
     assert (exc.value.code, exc.value.field) == ("invalid_amount", "months.3")
     with pytest.raises(InvalidInput) as exc:
-        actions.update_budget_line(county, budget, amount_fen=100_000_00)
+        actions.update_budget_line(budget, by=county, amount_fen=100_000_00)
     assert exc.value.code == "plan_exceeds_budget"
-    actions.set_monthly_plan(county, budget, months=[50_000_00, 50_000_00])  # a list: Jan, Feb
+    actions.set_monthly_plan(budget, by=county, months=[50_000_00, 50_000_00])  # a list: Jan, Feb
     assert dict(MonthlyPlan.objects.filter(line=budget).values_list("month", "amount_fen")) == {
         1: 50_000_00,
         2: 50_000_00,
     }
-    actions.update_budget_line(county, budget, amount_fen=100_000_00, note="台财社〔2026〕3号")
+    actions.update_budget_line(budget, by=county, amount_fen=100_000_00, note="台财社〔2026〕3号")
     budget.refresh_from_db()
     assert budget.amount_fen == 100_000_00
     assert AuditEntry.objects.filter(action="funds.line.update").exists()
@@ -112,8 +112,8 @@ def test_execution_takes_actual_payments_from_the_ledger(world, county, line, ap
     grouped by programme, town and month; the county row consolidates its towns."""
     county_line = line(COUNTY, amount_fen=100_000_00)
     town_line = line(ZHANGSHANZI, source="local", amount_fen=20_000_00)
-    actions.set_monthly_plan(county, county_line, months={11: 8_000_00, 12: 8_000_00})
-    actions.set_monthly_plan(county, town_line, months={11: 2_000_00})
+    actions.set_monthly_plan(county_line, by=county, months={11: 8_000_00, 12: 8_000_00})
+    actions.set_monthly_plan(town_line, by=county, months={11: 2_000_00})
     zs, jt = approved_case(), approved_case("涧头集镇")
     paid(zs, NOV, 900_00)
     bounced = paid(jt, NOV, 700_00)
@@ -146,7 +146,7 @@ def test_a_town_user_cannot_report_on_the_county(world):
 def test_the_execution_report_exports_to_excel(world, county, line, approved_case, paid):
     """FND-5: the execution report as a workbook, amounts in 元."""
     budget = line(ZHANGSHANZI, amount_fen=10_000_00)
-    actions.set_monthly_plan(county, budget, months={11: 1_000_00})
+    actions.set_monthly_plan(budget, by=county, months={11: 1_000_00})
     paid(approved_case(), NOV, 880_00)
     report = queries.execution(county, year=YEAR, root=world.area_named("台儿庄区"))
     sheet = load_workbook(io.BytesIO(queries.execution_xlsx(report))).active
@@ -161,8 +161,8 @@ def test_the_source_report_splits_budget_by_source_and_tilt(world, county, line)
     line(source="local", amount_fen=60_000_00)
     line(source="central", amount_fen=30_000_00, tilted=True, tilt_note="中央财政困难地区补助")
     line(program="tekun", source="provincial", amount_fen=10_000_00)
-    account = actions.open_charity_account(county, area_code=COUNTY)
-    actions.charity_inflow(county, account, amount_fen=5_000_00, donor="某企业", received_on=dt.date(YEAR, 3, 1))
+    account = actions.open_charity_account(by=county, area_code=COUNTY)
+    actions.charity_inflow(account, by=county, amount_fen=5_000_00, donor="某企业", received_on=dt.date(YEAR, 3, 1))
     report = queries.by_source(county, year=YEAR, root=world.area_named("台儿庄区"))
     shares = {s["source"]: (s["amount_fen"], s["share"]) for s in report["sources"]}
     assert shares["local"] == (60_000_00, "60.0%") and shares["central"] == (30_000_00, "30.0%")

@@ -10,8 +10,8 @@ from django.db.models import Max, Q, Subquery, Sum
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.audit.log import record
+from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.errors import DomainError, InvalidInput
-from jiuzhu.registry.bulk import insert_rows
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import unseal
 from jiuzhu.web.labels import area_labels

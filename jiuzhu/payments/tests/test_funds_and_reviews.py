@@ -1,95 +1,22 @@
-"""备用金 (FND-2, FND-3), reviews and 渐退 (DYN-1, DYN-2, DYN-5, DYN-8), stops and recoveries
+"""Reviews and 渐退 (DYN-1, DYN-2, DYN-5, DYN-8), stops and recoveries
 with 失信 records (DYN-3, SUP-6, SUP-8, SUP-11)."""
 
 import datetime as dt
 
 import pytest
 
-from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.payments import actions
 from jiuzhu.payments.models import (
-    AppendOnlyError,
     Benefit,
     CreditRecord,
     LedgerEntry,
     PaymentNotice,
-    ReserveEntry,
     Review,
 )
 from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today, result_csv
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fund(county):
-    fund = actions.open_reserve(county, town_code="370405101", low_balance_fen=1_000_000)
-    actions.top_up_reserve(county, fund, amount_fen=5_000_000, source="fiscal", note="台民发〔2026〕1号")
-    return fund
-
-
-def _emergency(world, signed_intake):
-    return signed_intake(
-        programs=("temporary",), temporary_kind="emergency", emergency_event="fire", documents_provided=["急难事由说明"]
-    ).applications.get()
-
-
-def test_an_advance_is_drawn_from_the_town_reserve(world, fund, signed_intake):
-    """FND-3: 先行救助 draws from the reserve, linked to the case and booked on the ledger."""
-    from jiuzhu.applications import actions as app_actions
-
-    app = _emergency(world, signed_intake)
-    app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000, note="火灾")
-    entry = ReserveEntry.objects.get(kind="disbursement")
-    assert entry.application_id == app.pk and entry.balance_after_fen == 4_900_000
-    assert actions.reserve_balance(fund) == 4_900_000
-    assert {e.kind for e in LedgerEntry.objects.filter(application=app)} == {"entitlement", "payment"}
-    assert actions.balance(app)["balance"] == 0
-
-
-def test_an_advance_is_refused_when_the_reserve_would_go_below_zero(world, county, signed_intake):
-    """FND-3: refused with a clear message; nothing of the advance is kept."""
-    from jiuzhu.applications import actions as app_actions
-
-    fund = actions.open_reserve(county, town_code="370405101")
-    actions.top_up_reserve(county, fund, amount_fen=50_000)
-    app = _emergency(world, signed_intake)
-    with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000)
-    assert exc.value.code == "reserve_insufficient" and "当前余额500.00元" in exc.value.message
-    app.refresh_from_db()
-    assert app.state == "accepted" and not ReserveEntry.objects.filter(kind="disbursement").exists()
-    assert not LedgerEntry.objects.exists()
-
-
-def test_a_town_without_a_reserve_cannot_advance(world, signed_intake):
-    from jiuzhu.applications import actions as app_actions
-
-    app = _emergency(world, signed_intake)
-    with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=1000)
-    assert exc.value.code == "reserve_missing"
-
-
-def test_the_reserve_warns_when_low(county, fund):
-    from jiuzhu.payments.queries import reserve_summary
-
-    assert not reserve_summary([fund])[0]["low"]
-    fund2 = actions.open_reserve(county, town_code="370405103", low_balance_fen=1_000_000)
-    actions.top_up_reserve(county, fund2, amount_fen=300_000, source="donation")
-    row = reserve_summary([fund2])[0]
-    assert row["low"] and row["top_up_donation_fen"] == 300_000
-
-
-def test_only_the_county_tops_up_and_the_passbook_is_append_only(world, fund):
-    with pytest.raises(Forbidden):
-        actions.top_up_reserve(world.user("tez_zhangshanzi"), fund, amount_fen=100)
-    entry = ReserveEntry.objects.first()
-    entry.amount_fen = 1
-    with pytest.raises(AppendOnlyError):
-        entry.save()
-    with pytest.raises(AppendOnlyError):
-        ReserveEntry.objects.all().delete()
 
 
 # ---- reviews --------------------------------------------------------------------------------------

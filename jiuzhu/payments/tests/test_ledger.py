@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from jiuzhu.core.appendonly import AppendOnlyError
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import actions, queries
-from jiuzhu.payments.models import SIGN, AppendOnlyError, BankBatch, LedgerEntry, Roster, add_months
+from jiuzhu.payments.models import SIGN, BankBatch, LedgerEntry, Roster, add_months
 from jiuzhu.payments.tests.conftest import NOV, result_csv
 
 pytestmark = pytest.mark.django_db
