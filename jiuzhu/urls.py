@@ -6,6 +6,7 @@ from jiuzhu.accounts import views as account_views
 from jiuzhu.api import api
 from jiuzhu.areas import views as area_views
 from jiuzhu.audit import views as audit_views
+from jiuzhu.registry import area_views as registry_area_views
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
 
@@ -30,7 +31,7 @@ urlpatterns = [
         include(
             (
                 [
-                    path("", area_views.area_tree, name="tree"),
+                    path("", registry_area_views.area_tree, name="tree"),
                     path("<str:code>/", area_views.area_detail, name="detail"),
                 ],
                 "areas",

@@ -281,7 +281,7 @@ def _upload_out(upload: Upload) -> dict[str, Any]:
 def start_upload(request: HttpRequest, source_code: str, body: UploadIn) -> Any:
     """分段上传 of a large file: announce its size (refused above the per-batch limit
     before any byte is sent), then PUT the parts in order, then complete."""
-    upload = actions.start_upload(_actor(request), _source(source_code), size=body.size, filename=body.filename)
+    upload = actions.start_upload(_source(source_code), by=_actor(request), size=body.size, filename=body.filename)
     return Status(201, _upload_out(upload))
 
 
@@ -297,7 +297,7 @@ def _upload(request: HttpRequest, source_code: str, key: str) -> Upload:
     response={200: UploadOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def put_part(request: HttpRequest, source_code: str, key: str, number: int) -> Any:
-    upload = actions.append_part(_actor(request), _upload(request, source_code, key), number, request)
+    upload = actions.append_part(_upload(request, source_code, key), number, request, by=_actor(request))
     return _upload_out(upload)
 
 
@@ -307,8 +307,8 @@ def put_part(request: HttpRequest, source_code: str, key: str, number: int) -> A
 )
 def complete_upload(request: HttpRequest, source_code: str, key: str, body: CompleteIn) -> Any:
     batch, created = actions.complete_upload(
-        _actor(request),
         _upload(request, source_code, key),
+        by=_actor(request),
         kind=body.kind,
         declared_encoding=body.encoding,
         period_start=body.period_start,

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -49,7 +50,7 @@ def check_authorized(household: Household) -> None:
 
 
 def request_verification(
-    by: Any, *, household: Household, program: str, application: Any = None
+    by: User, *, household: Household, program: str, application: Any = None
 ) -> VerificationRequest:
     """委托核对: ask the verification centre for a 核对报告 on a household (VER-*).
 
@@ -91,12 +92,7 @@ def _next_number(county: str) -> str:
 
 
 def run_verification(
-    by: Any,
-    *,
-    household: Household,
-    program: str,
-    application: Any = None,
-    request: VerificationRequest | None = None,
+    by: Any, *, household: Household, program: str, application: Any = None, request: VerificationRequest | None = None
 ) -> Report:
     """一键核对 (VER-4): every fact of every member from every source, compared with the
     program's thresholds, in an immutable 核对报告. Answers the pending request of the

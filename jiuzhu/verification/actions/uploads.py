@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from jiuzhu.accounts.models import User
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
@@ -24,7 +25,7 @@ from .permissions import may_upload, require_perm
 MAX_PART_BYTES = settings.MAX_UPLOAD_BYTES - 64 * 1024  # a part must pass the request-size middleware
 
 
-def start_upload(by: Any, source: Source, *, size: int, filename: str = "") -> Upload:
+def start_upload(source: Source, *, by: User, size: int, filename: str = "") -> Upload:
     """分段上传: announce a large file (up to ``ingest.MAX_SOURCE_FILE_BYTES``)."""
     if not may_upload(by, source):
         require_perm(by, "sources.upload")
@@ -57,7 +58,7 @@ def upload_part_path(upload: Upload) -> Any:
     return ingest.spool_dir() / f"upload-{upload.key}.part"
 
 
-def append_part(by: Any, upload: Upload, number: int, stream: Any) -> Upload:
+def append_part(upload: Upload, number: int, stream: Any, *, by: User) -> Upload:
     """Append part ``number`` (1, 2, … in order) of a 分段上传."""
     if upload.created_by_id != getattr(by, "pk", None):
         raise NotFound("not_found", "上传任务不存在")
@@ -87,7 +88,7 @@ def append_part(by: Any, upload: Upload, number: int, stream: Any) -> Upload:
     return upload
 
 
-def complete_upload(by: Any, upload: Upload, *, channel: str = "api", **kwargs: Any) -> tuple[Batch, bool]:
+def complete_upload(upload: Upload, *, by: User, channel: str = "api", **kwargs: Any) -> tuple[Batch, bool]:
     if upload.created_by_id != getattr(by, "pk", None):
         raise NotFound("not_found", "上传任务不存在")
     if upload.completed_batch_id:
