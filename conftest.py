@@ -145,7 +145,7 @@ def api_of(world: World) -> Callable[[str], Any]:
     from jiuzhu.accounts.actions import create_api_token
 
     def make(username: str) -> Client:
-        _, token = create_api_token(None, world.user(username), name="test")
+        _, token = create_api_token(world.user(username), by=None, name="test")
         return Client(headers={"Authorization": f"Bearer {token}"})
 
     return make

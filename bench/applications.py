@@ -92,7 +92,7 @@ def worker(cases: int, intakes: int) -> None:
                         },
                     )
                 )
-        importer.import_rows(SystemActor("基准测试"), rows)
+        importer.import_rows(rows, by=SystemActor("基准测试"))
     print(f"\n## postgresql: {cases:,} cases ({households:,} households loaded in {time.perf_counter() - t0:.0f} s)")
 
     # Cases: two programs per household, states spread over the procedure, ~5 % overdue.
@@ -188,7 +188,7 @@ def worker(cases: int, intakes: int) -> None:
         )
 
     # Intake through the API: one-ID lookup, screening, signatures, notices (PDF), audit.
-    _, token = create_api_token(None, clerk, name="bench")
+    _, token = create_api_token(clerk, by=None, name="bench")
     api = Client(headers={"Authorization": f"Bearer {token}"})
     png = base64.b64encode(
         bytes.fromhex(

@@ -91,7 +91,7 @@ def prepare(households: int) -> None:
                 rows.append(
                     (len(rows) + 2, {"household_ref": str(ref), "area_code": village, "address": f"{ref}号", **m})
                 )
-        importer.import_rows(SystemActor("压力测试"), rows, source="load")
+        importer.import_rows(rows, by=SystemActor("压力测试"), source="load")
     from jiuzhu.accounts.models import User
 
     clerk = User.objects.get(username=USER)

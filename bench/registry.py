@@ -111,7 +111,7 @@ def worker(households: int) -> None:
                 )
                 all_ids.append(m["id_number"])
         t0 = time.perf_counter()
-        result = importer.import_rows(actor, rows, source="bench")
+        result = importer.import_rows(rows, by=actor, source="bench")
         pipeline_s += time.perf_counter() - t0
         persons_total += result.persons
     rate = persons_total / pipeline_s

@@ -505,7 +505,7 @@ def active_households(count: int) -> None:
                         },
                     )
                 )
-        import_rows(SystemActor(), rows, source="bench")
+        import_rows(rows, by=SystemActor(), source="bench")
     households = list(Household.objects.filter(id__gt=start_id).order_by("id").values_list("id", "area_id"))
     print(f"   … {len(households):,} households imported ({time.perf_counter() - t:.0f} s)", flush=True)
     heads = dict(Person.objects.filter(household_id__gt=start_id, relation="self").values_list("household_id", "id"))

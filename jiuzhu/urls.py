@@ -8,6 +8,7 @@ from jiuzhu.areas import views as area_views
 from jiuzhu.audit import views as audit_views
 from jiuzhu.funds import urls as funds_urls
 from jiuzhu.payments import urls as payments_urls
+from jiuzhu.registry import area_views as registry_area_views
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
 
@@ -32,7 +33,7 @@ urlpatterns = [
         include(
             (
                 [
-                    path("", area_views.area_tree, name="tree"),
+                    path("", registry_area_views.area_tree, name="tree"),
                     path("<str:code>/", area_views.area_detail, name="detail"),
                 ],
                 "areas",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +14,7 @@ from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from .models import ApiToken, User, hash_token
 
 
-def create_api_token(by: Any, user: User, *, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+def create_api_token(user: User, *, by: User | None, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
     """签发接口令牌. Returns the row and the plain token, shown once and never stored.
 
     Without ``days`` the token lives ``API_TOKEN_DEFAULT_DAYS``; no token outlives
@@ -49,7 +48,7 @@ def create_api_token(by: Any, user: User, *, name: str = "", days: int | None = 
     return token, plain
 
 
-def revoke_api_token(by: Any, token: ApiToken) -> ApiToken:
+def revoke_api_token(token: ApiToken, *, by: User | None) -> ApiToken:
     """吊销令牌: it stops working at once; the row stays for the record."""
     if by is not None and by.pk != token.user_id and not (by.is_superuser or by.has_perm_code("accounts.manage")):
         raise Forbidden("permission_denied", "只能吊销自己的令牌")

@@ -38,7 +38,7 @@ def tokens(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _, new_token = actions.create_api_token(
-                request.user, request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+                request.user, by=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -53,7 +53,7 @@ def tokens(request: AuthedRequest) -> HttpResponse:
 def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     try:
-        actions.revoke_api_token(request.user, token)
+        actions.revoke_api_token(token, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

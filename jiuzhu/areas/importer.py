@@ -1,19 +1,21 @@
-"""Import of an area file (CSV: code, name, parent, urban_rural[, demo]); all or nothing."""
+"""Import of an area file (CSV: code, name, parent, urban_rural[, demo]); all or nothing.
+
+Read by the shared table reader (``web.files.read_csv``: UTF-8 or GBK, bounded); the change is
+announced with ``signals.areas_imported`` (the audit app records it)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from jiuzhu.audit.log import record
-from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput
+from jiuzhu.web.files import read_csv
 
 from .models import Area, full_code, level_of
+from .signals import areas_imported
 
 _URBAN_RURAL = {"urban": "urban", "城镇": "urban", "城市": "urban", "rural": "rural", "乡村": "rural", "农村": "rural"}
 
@@ -23,15 +25,6 @@ class AreaImportResult:
     created: int
     updated: int
     unchanged: int
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("bad_encoding", "无法识别文件编码，请使用UTF-8或GBK编码的CSV", field="file")
 
 
 def _urban_rural(raw: str) -> tuple[str, str]:
@@ -46,12 +39,10 @@ def _urban_rural(raw: str) -> tuple[str, str]:
     raise ValueError(f"城乡分类“{value}”无法识别，应为 urban/rural、城镇/乡村 或 111–220 的城乡分类代码")
 
 
-def import_areas(data: bytes, *, by: Any = None) -> AreaImportResult:
-    text = _decode(data)
-    try:
-        table = list(bounded.csv_rows(io.StringIO(text), bounded.limits("areas")))
-    except csv.Error as exc:
-        raise InvalidInput("unreadable_file", f"CSV格式错误：{exc}", field="file") from None
+def import_areas(data: bytes, *, by: AbstractBaseUser | None = None) -> AreaImportResult:
+    """Load an area file, all or nothing. ``by`` is the acting user (none: the command line),
+    typed by Django's base class: areas sit below accounts (``accounts.models.User``)."""
+    table = list(read_csv(data, limits="areas"))
     header = [h.strip() for h in table[0][1]] if table else []
     required = {"code", "name", "parent", "urban_rural"}
     if not required <= set(header):
@@ -117,12 +108,5 @@ def import_areas(data: bytes, *, by: Any = None) -> AreaImportResult:
             else:
                 unchanged += 1
         if created or updated:
-            record(
-                by,
-                "areas.import",
-                None,
-                object_type="areas.area",
-                object_id="",
-                changes={"created": created, "updated": updated},
-            )
+            areas_imported.send(sender=Area, by=by, created=created, updated=updated)
     return AreaImportResult(created, updated, unchanged)

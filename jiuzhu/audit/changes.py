@@ -5,6 +5,7 @@ from the models' own choices, money in 元, lists joined with 、, true/false as
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from jiuzhu.core.money import format_yuan
@@ -186,6 +187,7 @@ KEY_LABELS: dict[str, str] = {
     "user": "用户",
     "valid_from": "生效日期",
     "valid_to": "失效日期",
+    "preset": "办理流程模式",
     "value": "取值",
     "verification_request": "核对申请",
     "visit": "入户调查",
@@ -199,31 +201,23 @@ KEY_LABELS: dict[str, str] = {
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")
 
 
+# The higher apps name their coded values here, from their ``AppConfig.ready`` (audit sits below
+# them): (rank, choices). A code named twice takes the label of the higher rank.
+_CHOICES: list[tuple[int, Iterable[tuple[Any, Any]]]] = []
+
+
+def register_value_labels(rank: int, *choices: Iterable[tuple[Any, Any]]) -> None:
+    """Name the codes of a model's ``choices`` in the trail (``rank`` orders overlapping codes)."""
+    for c in choices:
+        if not any(c is known for _, known in _CHOICES):
+            _CHOICES.append((rank, c))
+    _value_labels.cache_clear()
+
+
 @functools.cache
 def _value_labels() -> dict[str, str]:
-    from jiuzhu.applications import models as applications
-    from jiuzhu.payments import models as payments
-    from jiuzhu.referrals import models as referrals
-    from jiuzhu.verification import models as verification
-
     out: dict[str, str] = {}
-    for choices in (
-        verification.REQUEST_STATUS,
-        verification.BATCH_STATUS_CHOICES,
-        verification.RUN_TRIGGER_CHOICES,
-        verification.FINDING_STATUS_CHOICES,
-        referrals.STATUS_CHOICES,
-        payments.BENEFIT_STATUS,
-        payments.ROSTER_STATUS,
-        payments.LINE_STATUS,
-        payments.REVIEW_KINDS,
-        payments.REVIEW_STATUS,
-        payments.OUTCOMES,
-        applications.TEMPORARY_KIND_CHOICES,
-        applications.CHANNEL_CHOICES,
-        applications.PROGRAM_CHOICES,
-        applications.STATE_CHOICES,
-    ):
+    for _, choices in sorted(_CHOICES, key=lambda rc: rc[0]):
         out.update({str(code): str(label) for code, label in choices if code})
     out["monthly"] = "按月"
     return out

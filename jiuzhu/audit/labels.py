@@ -3,6 +3,8 @@ machines; pages and exports show what happened (``审批（确认）``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 ACTION_LABELS: dict[str, str] = {
     "accounts.token.create": "签发接口令牌",
     "accounts.token.revoke": "吊销接口令牌",
@@ -114,15 +116,20 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# A higher app names its own actions (``applications.approve`` → the workflow table's label)
+# from its ``AppConfig.ready``: app label → (action without the app prefix → label or None).
+_NAMERS: dict[str, Callable[[str], str | None]] = {}
+
+
+def register_action_labels(app: str, namer: Callable[[str], str | None]) -> None:
+    _NAMERS[app] = namer
+
+
 def action_label(action: str) -> str:
     """The Chinese name of an audit action; a workflow step takes its label from the table."""
     if action in ACTION_LABELS:
         return ACTION_LABELS[action]
     app, _, rest = action.partition(".")
-    if app == "applications":
-        from jiuzhu.applications.workflow import TRANSITIONS
-
-        for t in TRANSITIONS:
-            if t.name == rest:
-                return t.label
-    return "其他操作"
+    namer = _NAMERS.get(app)
+    label = namer(rest) if namer is not None else None
+    return label if label is not None else "其他操作"

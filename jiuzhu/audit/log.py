@@ -109,7 +109,7 @@ def record(
 
 
 def _anchor_mac(chain: str, seq: int, hash_: str, at: str, *, other_profile: bool = False) -> str:
-    from jiuzhu.registry.pii import cipher
+    from jiuzhu.core.keyring import cipher
 
     data = f"anchor|{chain}|{seq}|{hash_}|{at}".encode()
     return cipher().chain_mac_of_other_profile(data) if other_profile else cipher().chain_mac(data)

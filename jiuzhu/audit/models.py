@@ -108,7 +108,7 @@ class AuditEntry(models.Model):  # 审计日志
     def compute_hash(self, *, other_profile: bool = False) -> str:
         """The row's keyed hash under the deployment's crypto profile (or, to verify rows
         written before a profile switch, under the other one)."""
-        from jiuzhu.registry.pii import cipher
+        from jiuzhu.core.keyring import cipher
 
         canonical = json.dumps(self.content(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         return cipher().chain_mac_of_other_profile(canonical) if other_profile else cipher().chain_mac(canonical)

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
+from jiuzhu.accounts.models import User
 from jiuzhu.audit.log import record
 from jiuzhu.core.workdays import WorkingCalendar
 
 from .calendar import current_calendar
-
-
-def _open_due_dates() -> list[tuple[models.QuerySet[Any], str]]:
-    """Every open deadline counted in working days, as (queryset, field)."""
-    from jiuzhu.applications.models import Application, CaseDeadline
-    from jiuzhu.payments.models import Review
-    from jiuzhu.referrals.models import Referral
-
-    return [
-        (CaseDeadline.objects.open().filter(hours__isnull=True), "due_on"),
-        (Application.objects.open(), "due_on"),
-        (Review.objects.open(), "due_on"),
-        (Referral.objects.open(), "due_on"),
-    ]
+from .deadlines import open_due_dates
 
 
 def recount(due: dt.date, since: dt.date, old: WorkingCalendar, new: WorkingCalendar) -> dt.date:
@@ -34,14 +21,14 @@ def recount(due: dt.date, since: dt.date, old: WorkingCalendar, new: WorkingCale
     return new.add_working_days(anchor, old.working_days_between(anchor, due))
 
 
-def recompute_open_deadlines(by: Any, old: WorkingCalendar, since: dt.date, reason: str) -> int:
+def recompute_open_deadlines(old: WorkingCalendar, since: dt.date, reason: str, *, by: User) -> int:
     """After the calendar changed from ``since`` on: move every open deadline due on or after it.
 
     Runs in the caller's transaction; one audit entry says how many dates moved."""
     new = current_calendar()
     moved = 0
     with transaction.atomic():
-        for queryset, field in _open_due_dates():
+        for queryset, field in open_due_dates():
             rows = queryset.filter(**{f"{field}__gte": since}).values_list("pk", field)
             for pk, due in rows:
                 updated = recount(due, since, old, new)

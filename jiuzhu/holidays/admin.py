@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from jiuzhu.accounts.models import User
 
 from .actions import recompute_open_deadlines
 from .calendar import current_calendar
@@ -13,7 +15,7 @@ from .models import DayOverride, HolidayYear
 
 
 def _recompute(request: HttpRequest, old: Any, since: dt.date, reason: str) -> None:
-    moved = recompute_open_deadlines(request.user, old, since, reason)
+    moved = recompute_open_deadlines(old, since, reason, by=cast(User, request.user))  # admin: staff only
     if moved:
         messages.info(request, f"已按新的节假日安排重新计算 {moved} 个未到期的办理时限。")
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.areas.models import Area, full_code
@@ -52,8 +53,8 @@ def _area_for(user: Any, area_code: str) -> str:
 
 
 def propose_change(
-    by: Any,
     *,
+    by: User,
     name: str,
     area_code: str,
     valid_from: dt.date,
@@ -118,7 +119,7 @@ def propose_change(
     return change
 
 
-def _decide(by: Any, change: ParameterChange, status: str, note: str) -> ParameterChange:
+def _decide(change: ParameterChange, status: str, note: str, *, by: User) -> ParameterChange:
     require(by, "parameters.confirm")
     with transaction.atomic():
         change = ParameterChange.objects.select_for_update().get(pk=change.pk)
@@ -145,13 +146,13 @@ def _decide(by: Any, change: ParameterChange, status: str, note: str) -> Paramet
     return change
 
 
-def confirm_change(by: Any, change: ParameterChange, *, note: str = "") -> ParameterChange:
+def confirm_change(change: ParameterChange, *, by: User, note: str = "") -> ParameterChange:
     """复核通过: the change takes effect from its valid_from date."""
-    return _decide(by, change, "confirmed", note)
+    return _decide(change, "confirmed", note, by=by)
 
 
-def reject_change(by: Any, change: ParameterChange, *, note: str) -> ParameterChange:
+def reject_change(change: ParameterChange, *, by: User, note: str) -> ParameterChange:
     """退回."""
     if not (note or "").strip():
         raise InvalidInput("required", "退回时请填写复核意见", field="note")
-    return _decide(by, change, "rejected", note)
+    return _decide(change, "rejected", note, by=by)

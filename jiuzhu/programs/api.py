@@ -169,16 +169,16 @@ def list_changes(request: HttpRequest, status: str = "") -> Any:
 
 @parameters.post("/changes", response={201: ChangeOut}, summary="提出参数调整（须另一人复核后生效）")
 def propose(request: HttpRequest, body: ParameterChangeIn) -> Status[ParameterChange]:
-    return Status(201, actions.propose_change(actor(request), **body.dict()))
+    return Status(201, actions.propose_change(by=actor(request), **body.dict()))
 
 
 @parameters.post("/changes/{change_id}/actions/{name}", response=ChangeOut, summary="复核参数调整：confirm 或 reject")
 def decide(request: HttpRequest, change_id: int, name: str, body: DecisionIn) -> ParameterChange:
     change = get_object_or_404(ParameterChange.objects.visible_to(actor(request)), pk=change_id)
     if name == "confirm":
-        return actions.confirm_change(actor(request), change, note=body.note)
+        return actions.confirm_change(change, by=actor(request), note=body.note)
     if name == "reject":
-        return actions.reject_change(actor(request), change, note=body.note)
+        return actions.reject_change(change, by=actor(request), note=body.note)
     raise Http404
 
 

@@ -6,7 +6,6 @@ parses and validates the body itself (codes, ranges, field paths in Chinese mess
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -76,7 +75,7 @@ def _api_type(hint: Any, nested: dict[type, type[BaseModel]]) -> Any:
 
 
 def _schema(name: str, source: type, doc: str, nested: dict[type, type[BaseModel]]) -> type[BaseModel]:
-    hints = typing.get_type_hints(source, {"date": dt.date, **vars(rf)})
+    hints = typing.get_type_hints(source)  # resolved in the module that defines the dataclass
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(source):
         if f.default is not dataclasses.MISSING:

@@ -103,7 +103,7 @@ def parameters(request: AuthedRequest) -> HttpResponse:
                 data = {
                     k: form.cleaned_data[k] for k in ("name", "area_code", "valid_from", "valid_to", "source", "reason")
                 }
-                actions.propose_change(request.user, value=form.internal_value(), **data)
+                actions.propose_change(by=request.user, value=form.internal_value(), **data)
             except DomainError as exc:
                 apply_errors(exc, form)
             else:
@@ -139,15 +139,15 @@ def _area_choices(user: Any) -> list[tuple[str, str]]:
 
 @login_required
 @require_POST
-def decide_change(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+def decide_change(request: AuthedRequest, pk: int, decision: str) -> HttpResponse:
     change = get_object_or_404(ParameterChange.objects.visible_to(request.user), pk=pk)
     note = request.POST.get("note", "")
     try:
         if decision == "confirm":
-            actions.confirm_change(request.user, change, note=note)
+            actions.confirm_change(change, by=request.user, note=note)
             messages.success(request, "参数调整已复核生效")
         else:
-            actions.reject_change(request.user, change, note=note)
+            actions.reject_change(change, by=request.user, note=note)
             messages.success(request, "参数调整已退回")
     except DomainError as exc:
         messages.error(request, exc.message)

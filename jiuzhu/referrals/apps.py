@@ -8,6 +8,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.applications.signals import decided
 
+        from . import hooks
         from .handlers import on_decided
 
         decided.connect(on_decided, dispatch_uid="referrals.on_decided")
+        hooks.connect()

@@ -16,9 +16,9 @@ from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import mask_id_number, parse_id_number
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.programs.exclusivity import exclusions_of, register_codes, urban_of
-from jiuzhu.registry.importer import ImportRejected, RowError, read_table
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index
+from jiuzhu.web.files import ImportRejected, RowError, header_of, read_table
 
 from .models import AssistanceRecord
 
@@ -149,11 +149,7 @@ def import_records(by: Any, name: str, data: bytes) -> int:
     if department is None:
         raise InvalidInput("no_department", "只有部门用户可以导入本部门的救助对象", field="file")
     rows = read_table(name, data)
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise ImportRejected("文件为空", [RowError(0, "", "文件为空")], code="empty_file") from None
-    headers = [str(h or "").strip() for h in header]
+    headers = header_of(rows)
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         raise ImportRejected(

@@ -259,7 +259,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 @households.post("/import", response={200: ImportOut}, summary="批量导入家庭（xlsx 或 csv，全部成功或全部不导入）")
 def import_households(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
-    result = importer.import_file(actor(request), file)
+    result = importer.import_file(file, by=actor(request))
     return {"households": result.households, "persons": result.persons}
 
 
@@ -364,7 +364,7 @@ def load_population(request: HttpRequest, file: File[UploadedFile]) -> dict[str,
     UTF-8/GBK). Any invalid row: 422 with ``errors`` (row, column, message) and nothing written."""
     from .population import load_population as load
 
-    result = load(actor(request), file.read(), file.name or "")
+    result = load(file.read(), file.name or "", by=actor(request))
     return {
         "households": result.households,
         "persons": result.persons,
@@ -429,7 +429,7 @@ def prefill(request: HttpRequest, body: PersonLookupIn) -> dict[str, Any]:
 
     from .prefill import prefill_from_departments
 
-    result = prefill_from_departments(actor(request), body.id_number)
+    result = prefill_from_departments(body.id_number, by=actor(request))
     if result is None:
         raise NotFound("not_found", "部门户籍数据中没有该身份证号码（或不在您所在的县区）")
     return result

@@ -1,30 +1,16 @@
-"""PII sealing for the registry: encrypt, index and mask in one place (ARCHITECTURE rule 7)."""
+"""PII sealing for the registry: encrypt, index and mask in one place (ARCHITECTURE rule 7).
+
+``cipher`` is ``jiuzhu.core.keyring.cipher`` (the same cached function)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-from jiuzhu.core.crypto import PiiCipher, load_master_key
+from jiuzhu.core.keyring import cipher
 from jiuzhu.core.masking import MASKERS
 
-
-@functools.cache
-def cipher() -> PiiCipher:
-    encoded = settings.JIUZHU_MASTER_KEY
-    if not encoded:
-        try:
-            encoded = settings.JIUZHU_KEY_FILE.read_text()
-        except FileNotFoundError:
-            raise ImproperlyConfigured(
-                f"PII master key not found: set JIUZHU_MASTER_KEY or create {settings.JIUZHU_KEY_FILE} "
-                "with `python manage.py ensure_data_key`"
-            ) from None
-    return PiiCipher(load_master_key(encoded), settings.JIUZHU_CRYPTO_PROFILE)
+__all__ = ["Sealed", "blind_index", "blind_indexes", "cipher", "seal", "unseal"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import Forbidden, InvalidInput
 from jiuzhu.core.idnumber import parse_id_number
+from jiuzhu.web.files import ImportRejected, RowError, column_keys, header_of, read_table
 
-from .importer import ImportRejected, RowError, read_table
 from .models import PopulationRecord
 from .pii import seal
 
@@ -116,26 +117,6 @@ def _text(value: Any) -> str:
     return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
 
 
-def _header_keys(cells: list[Any]) -> list[str | None]:
-    headers = [_text(c) for c in cells]
-    while headers and not headers[-1]:
-        headers.pop()
-    missing = [h for _, h in COLUMNS if h not in headers]
-    duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
-    problems = []
-    if missing:
-        problems.append("缺少列：" + "、".join(missing))
-    if duplicated:
-        problems.append("重复的列：" + "、".join(duplicated))
-    if problems:
-        raise ImportRejected(
-            "表头不正确（" + "；".join(problems) + "）。表头应为：" + "、".join(h for _, h in COLUMNS),
-            [RowError(1, "", p) for p in problems],
-            code="invalid_header",
-        )
-    return [HEADER_TO_KEY.get(h) for h in headers]
-
-
 def _clean(number: int, raw: dict[str, str], errors: list[RowError], seen: dict[str, int]) -> dict[str, Any] | None:
     """One row checked; ``None`` (with errors added) when it cannot be loaded."""
     before = len(errors)
@@ -178,11 +159,13 @@ def _clean(number: int, raw: dict[str, str], errors: list[RowError], seen: dict[
 def parse(filename: str, data: bytes) -> list[dict[str, Any]]:
     """Every row of the file checked; ``ImportRejected`` with all row errors, or the rows."""
     rows = read_table(filename, data)
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise ImportRejected("文件为空", [RowError(0, "", "文件为空")], code="empty_file") from None
-    keys = _header_keys(header)
+    keys = column_keys(
+        header_of(rows),
+        HEADER_TO_KEY,
+        required=[h for _, h in COLUMNS],
+        unknown_ok=True,
+        hint="表头应为：" + "、".join(h for _, h in COLUMNS),
+    )
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     out = []
@@ -202,7 +185,7 @@ def parse(filename: str, data: bytes) -> list[dict[str, Any]]:
     return out
 
 
-def load_population(by: Any, data: bytes, filename: str, *, county_code: str | None = None) -> LoadResult:
+def load_population(data: bytes, filename: str, *, by: User, county_code: str | None = None) -> LoadResult:
     """上传户籍人口: validate the whole file, then replace the county's snapshot (INT-3)."""
     _require(by)
     county = _county_of(by, county_code)

@@ -4,18 +4,21 @@ The 户籍人口 register (公安) gives the 户 and its members; the loaded dep
 each member's disability (残联), school enrolment (教体), employment or unemployment (人社),
 medical insurance (医保) and death (公安/民政), each with its source and date. The window
 confirms the proposal instead of typing it; only what no department knows is asked.
+
+The department facts are read by the verification app (``verification/prefill.py``), which
+registers its reader here from its ``AppConfig.ready`` (``register_department_facts``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import in_scope
 from jiuzhu.areas.models import Area
@@ -24,99 +27,25 @@ from jiuzhu.core.idnumber import mask_id_number, parse_id_number
 
 from .models import RELATION_CHOICES, RELATION_ORDER, PopulationRecord
 from .pii import blind_index, unseal
-from .validation import DISABILITY_CATEGORY, SCHOOL
 
 OUTSIDE_COUNTY = "户籍不在本县"
 DECEASED = "已死亡"
-# Data types read for the proposal → what they say (None: only their death facts count).
-FACT_KINDS: dict[str, str | None] = {
-    "canlian.disability": "disability",
-    "jiaoti.student": "student",
-    "renshe.employment": "employed",
-    "renshe.unemployment": "unemployed",
-    "yibao.insurance": "insured",
-    "gongan.hukou": None,
-    "minzheng.funeral": None,
-}
-FACT_LABELS = {
-    "disability": "持有残疾人证",
-    "student": "在校就读",
-    "employed": "就业登记",
-    "unemployed": "失业登记",
-    "insured": "医疗保险参保",
-    "death": "死亡",
-}
-_GRADE = re.compile(r"([一二三四1-4])级")
-_GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 RELATION_LABELS = dict(RELATION_CHOICES)
 
 
-def _date_of(f: Any) -> str:
-    """The fact's own date (its period), as the department gave it."""
-    if f.period_start and f.period_end and f.period_start != f.period_end:
-        return f"{f.period_start:%Y-%m-%d}至{f.period_end:%Y-%m-%d}"
-    day = f.period_start or f.period_end
-    return day.isoformat() if day else ""
+# What the departments' loaded facts say about ID blind indexes on a day: person key →
+# (facts shown, registry fields suggested, deceased). Verification registers it from its
+# ``AppConfig.ready`` (``verification.prefill.department_facts``); without it nothing is known.
+DepartmentFacts = Callable[[list[str], dt.date], dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]]]
+_department_facts: list[DepartmentFacts] = []
 
 
-def _suggest(kind: str, f: Any, into: dict[str, Any]) -> None:
-    """Registry fields a fact answers (so the clerk need not ask them)."""
-    if kind == "disability":
-        into["health_status"] = "disabled"
-        category = DISABILITY_CATEGORY.get(f.category)
-        grade = _GRADE.search(f.detail or "")
-        if category and grade:
-            into["disability_category"] = category
-            into["disability_grade"] = _GRADES[grade.group(1)]
-    elif kind == "student" and SCHOOL.get(f.category):
-        into["school_status"] = SCHOOL[f.category]
-    elif kind == "employed":
-        into["employment_status"] = "employed"
-    elif kind == "unemployed":
-        into.setdefault("employment_status", "unemployed")
+def register_department_facts(facts: DepartmentFacts) -> None:
+    _department_facts[:] = [facts]
 
 
 def _facts(indexes: list[str], on: dt.date) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]]:
-    """person key → (facts shown, registry fields suggested, deceased)."""
-    from jiuzhu.verification.effects import Catalog, FactRow, fetch_current, measure_person
-    from jiuzhu.verification.models import Batch, person_key
-
-    facts = fetch_current(indexes)
-    if not facts:
-        return {}
-    catalog = Catalog()
-    loaded = dict(Batch.objects.filter(pk__in={f.batch_id for f in facts}).values_list("id", "loaded_at"))
-    per_person: dict[str, list[FactRow]] = {}
-    for f in facts:
-        per_person.setdefault(f.person, []).append(f)
-    out: dict[str, tuple[list[dict[str, Any]], dict[str, Any], bool]] = {}
-    for index in indexes:
-        mine = per_person.get(person_key(index), [])
-        measures = measure_person(mine, catalog, on)
-        deaths = {id(f) for f in measures.statuses.get("death", [])}
-        shown: list[dict[str, Any]] = []
-        suggested: dict[str, Any] = {}
-        for f in mine:
-            source = catalog.sources[f.source_id]
-            if source.code not in FACT_KINDS or not f.active:
-                continue
-            kind = "death" if id(f) in deaths else FACT_KINDS[source.code]
-            if kind is None:
-                continue
-            at = loaded.get(f.batch_id)
-            shown.append(
-                {
-                    "kind": kind,
-                    "label": FACT_LABELS[kind],
-                    "detail": f.detail,
-                    "source": f"{source.provider.name}·{source.name}",
-                    "date": _date_of(f),
-                    "loaded_on": timezone.localtime(at).date().isoformat() if at else "",
-                }
-            )
-            _suggest(kind, f, suggested)
-        out[index] = (shown, suggested, bool(deaths))
-    return out
+    return _department_facts[0](indexes, on) if _department_facts else {}
 
 
 def _county_scope(user: Any) -> str | None:
@@ -137,7 +66,7 @@ def _village(user: Any, code: str) -> Area | None:
     return area if in_scope(user, area.code) else None
 
 
-def prefill_from_departments(by: Any, id_number: str) -> dict[str, Any] | None:
+def prefill_from_departments(id_number: str, *, by: User) -> dict[str, Any] | None:
     """The household the departments know for this ID number, for the clerk to confirm.
 
     ``None`` when the 户籍人口 register of the user's county does not hold the number.
@@ -175,7 +104,7 @@ def _audit_area(found: PopulationRecord | None) -> str:
     return found.area_code if found.area_code[:6] == found.county_code else found.county_code.ljust(12, "0")
 
 
-def find_proposal(by: Any, value: str) -> tuple[PopulationRecord | None, dict[str, Any] | None]:
+def find_proposal(by: User, value: str) -> tuple[PopulationRecord | None, dict[str, Any] | None]:
     """The register's record of a normalized ID number in the user's county and the
     proposal built from it (not audited: callers audit what they show or do)."""
     county = _county_scope(by)
@@ -188,7 +117,7 @@ def find_proposal(by: Any, value: str) -> tuple[PopulationRecord | None, dict[st
     return record_of, (_proposal(by, record_of) if record_of is not None else None)
 
 
-def _proposal(by: Any, found: PopulationRecord) -> dict[str, Any]:
+def _proposal(by: User, found: PopulationRecord) -> dict[str, Any]:
     county = found.county_code
     rows = sorted(
         PopulationRecord.objects.filter(county_code=county, household_no=found.household_no),

@@ -54,18 +54,26 @@ def _rekey_table(
         progress(f"{label}：已处理至 #{rows[-1].pk}")
 
 
-def _fresh(field_name: str, blob: Any) -> Any:
+def fresh(field_name: str, blob: Any) -> Any:
     """The sealed value re-encrypted under the current profile, or None when already current."""
     if not blob or cipher().current(bytes(blob)):
         return None
     return cipher().encrypt(field_name, unseal(field_name, blob))
 
 
-def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
-    from jiuzhu.payments.models import BankLine
-    from jiuzhu.referrals.models import AssistanceRecord
-    from jiuzhu.verification.models import Peer
+# Sealed values and blind indexes of the higher apps' tables (bank lines, peers' keys, imported
+# records): each app registers its tables from its ``AppConfig.ready``, with a rank (the order
+# of the walk, after the registry's own persons and population records) and a fix that brings
+# one row to the current profile and names the fields it changed.
+Fix = Callable[[Any], list[str]]
+_SEALED_TABLES: dict[str, tuple[int, type[models.Model], Fix]] = {}
 
+
+def register_sealed_table(rank: int, model: type[models.Model], fix: Fix) -> None:
+    _SEALED_TABLES[model._meta.label] = (rank, model, fix)
+
+
+def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
     from .models import Person, PopulationRecord
 
     stats = RekeyStats()
@@ -73,7 +81,7 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
     def person(p: Any) -> list[str]:
         changed = []
         for name in ("id_number", "phone", "bank_account"):
-            new = _fresh(name, getattr(p, f"{name}_enc"))
+            new = fresh(name, getattr(p, f"{name}_enc"))
             if new is not None:
                 setattr(p, f"{name}_enc", new)
                 changed.append(f"{name}_enc")
@@ -90,7 +98,7 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
 
     def population(r: Any) -> list[str]:
         changed = []
-        new = _fresh("id_number", r.id_number_enc)
+        new = fresh("id_number", r.id_number_enc)
         if new is not None:
             r.id_number_enc = new
             changed.append("id_number_enc")
@@ -100,37 +108,8 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
             changed.append("id_number_index")
         return changed
 
-    def bank_line(line: Any) -> list[str]:
-        changed = []
-        new = _fresh("bank_account", line.account_enc)
-        if new is not None:
-            line.account_enc = new
-            changed.append("account_enc")
-        index = blind_index("bank_account", unseal("bank_account", line.account_enc))
-        if index != line.account_index:
-            line.account_index = index
-            changed.append("account_index")
-        return changed
-
-    def peer(p: Any) -> list[str]:
-        new = _fresh("peer_key", p.key_enc)
-        if new is None:
-            return []
-        p.key_enc = new
-        return ["key_enc"]
-
-    def record(r: Any) -> list[str]:
-        if r.person_id is None:
-            return []  # an imported record of someone not in the registry: re-imported later
-        index = Person.objects.filter(pk=r.person_id).values_list("id_number_index", flat=True).first()
-        if index and index != r.id_number_index:
-            r.id_number_index = index
-            return ["id_number_index"]
-        return []
-
     _rekey_table(Person, person, stats, progress)
     _rekey_table(PopulationRecord, population, stats, progress)
-    _rekey_table(BankLine, bank_line, stats, progress)
-    _rekey_table(Peer, peer, stats, progress)
-    _rekey_table(AssistanceRecord, record, stats, progress)
+    for _, model, fix in sorted(_SEALED_TABLES.values(), key=lambda table: table[0]):
+        _rekey_table(model, fix, stats, progress)
     return stats

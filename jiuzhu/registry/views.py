@@ -324,7 +324,7 @@ def prefill_context(user: Any, raw: str, *, then: str) -> dict[str, Any]:
     from .prefill import prefill_from_departments
 
     try:
-        proposal = prefill_from_departments(user, raw)
+        proposal = prefill_from_departments(raw, by=user)
     except DomainError:
         return {}
     if proposal is None:
@@ -374,7 +374,7 @@ def population_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = load_population(request.user, upload.read(), upload.name or "")
+            result = load_population(upload.read(), upload.name or "", by=request.user)
         except importer.ImportRejected as exc:
             context["rejected"] = exc.as_dict()
         except DomainError as exc:
@@ -443,7 +443,7 @@ def import_view(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         try:
-            result = importer.import_file(request.user, form.cleaned_data["file"])
+            result = importer.import_file(form.cleaned_data["file"], by=request.user)
         except importer.ImportRejected as exc:
             body = exc.as_dict()
             token = uuid.uuid4().hex

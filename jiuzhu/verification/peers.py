@@ -26,14 +26,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import SystemActor, user_or_none
-from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import parse_id_number
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import blind_index, cipher, unseal
 
+from .cases import cases
 from .effects import Catalog, fetch_current
 from .models import Authorization, Peer, PeerNonce, PeerQuery
 
@@ -142,12 +143,12 @@ def answer(peer: Peer, request_id: str, payload: dict[str, Any]) -> dict[str, An
     ]
     assistance = []
     if person is not None and person.household_id:
-        for app in Application.objects.filter(household_id=person.household_id, state="approved").order_by("id"):
+        for case in cases().approved(person.household_id):
             assistance.append(
                 {
-                    "program": app.program,
-                    "program_name": app.get_program_display(),
-                    "since": app.decided_at.date().isoformat() if app.decided_at else None,
+                    "program": case.program,
+                    "program_name": case.program_name,
+                    "since": case.since.isoformat() if case.since else None,
                 }
             )
     parts = []
@@ -282,7 +283,7 @@ def query_peer(by: Any, *, person: Person, peer: Peer, program: str = "dibao") -
     return query
 
 
-def add_peer(by: Any, *, code: str, name: str, base_url: str, key: str, our_code: str) -> Peer:
+def add_peer(*, by: User, code: str, name: str, base_url: str, key: str, our_code: str) -> Peer:
     """登记对端 (administrators): the other county's address and the shared key."""
     from .actions import require_perm
 

@@ -7,10 +7,10 @@ from typing import Any
 from django.db import connection, transaction
 from django_tasks import task
 
-from jiuzhu.accounts.system import SystemActor
-from jiuzhu.applications.models import Application
+from jiuzhu.accounts.system import system_user
 
 from . import ingest, reverify
+from .cases import cases
 from .effects import batch_filter, person_key_sql
 from .models import Batch
 
@@ -45,17 +45,13 @@ def after_batch_loaded(batch_id: int) -> dict[str, Any]:
     batch = Batch.objects.get(pk=batch_id)
     stats = batch_statistics(batch)
     touched = reverify.touched_households(batch.pk)
-    active = set(
-        Application.objects.filter(state="approved", program__in=reverify.CONTINUING, household_id__in=touched)
-        .values_list("household_id", flat=True)
-        .distinct()
-    )
+    active = cases().households_with_approved(touched, reverify.CONTINUING)
     Batch.objects.filter(pk=batch.pk).update(touched_households=len(active), **stats)
     run_id = None
     if active:
         with transaction.atomic():
             run = start_reverification(
-                SystemActor("系统（新数据入库）"),
+                system_user("系统（新数据入库）"),
                 area_code=batch.county_code.ljust(12, "0"),
                 trigger="batch",
                 batch=batch,

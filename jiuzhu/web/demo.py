@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from jiuzhu.accounts.models import Department, User
-from jiuzhu.accounts.system import SystemActor
+from jiuzhu.accounts.system import SystemActor, system_user
 from jiuzhu.applications.config import load_demo_configs
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
@@ -85,7 +85,7 @@ ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts", "referrals", "programs"]
 
 
 def load_areas() -> None:
-    import_areas(AREA_FILE.read_bytes(), by=SystemActor("系统（演示数据）"))
+    import_areas(AREA_FILE.read_bytes(), by=system_user("系统（演示数据）"))
 
 
 def load_departments() -> None:
@@ -325,7 +325,7 @@ def load_households() -> int:
     fresh = [(n, r) for n, r in rows if r["household_ref"] not in skip_refs]
     if not fresh:
         return 0
-    return import_rows(SystemActor("系统（演示数据）"), fresh, source="演示数据").households
+    return import_rows(fresh, by=system_user("系统（演示数据）"), source="演示数据").households
 
 
 def load_demo() -> dict[str, int]:
@@ -415,11 +415,11 @@ def load_demo_population() -> int:
         csv.writer(out, lineterminator="\r\n").writerows([headers, *body])
         return out.getvalue().encode("utf-8")
 
-    system = SystemActor("系统（演示数据）")
+    system = system_user("系统（演示数据）")
     data = csv_of(HEADERS, rows)
     county = TAIERZHUANG[:6]
     if rows and not PopulationRecord.objects.filter(batch_sha256=hashlib.sha256(data).hexdigest()).exists():
-        load_population(system, data, "演示户籍人口.csv", county_code=county)
+        load_population(data, "演示户籍人口.csv", by=system, county_code=county)
     ids = {r[2]: r[3] for r in rows}
     facts = {
         "canlian.disability": [

@@ -104,7 +104,7 @@ def test_a_user_issues_and_revokes_a_token_in_the_ui(client_of):
 def test_a_user_cannot_revoke_someone_elses_token(client_of, world):
     from jiuzhu.accounts.actions import create_api_token
 
-    row, _ = create_api_token(None, world.user("tez_county"))
+    row, _ = create_api_token(world.user("tez_county"), by=None)
     assert client_of("tez_yibao").post(f"/tokens/{row.id}/revoke/").status_code == 404
 
 
@@ -142,10 +142,10 @@ def test_tokens_expire_by_default_and_within_the_longest_lifetime(world, setting
     from jiuzhu.core.errors import InvalidInput
 
     settings.API_TOKEN_DEFAULT_DAYS, settings.API_TOKEN_MAX_DAYS = 30, 100
-    row, _ = create_api_token(None, world.user("tez_county"))
+    row, _ = create_api_token(world.user("tez_county"), by=None)
     assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
     with pytest.raises(InvalidInput) as exc:
-        create_api_token(None, world.user("tez_county"), days=101)
+        create_api_token(world.user("tez_county"), by=None, days=101)
     assert "100" in exc.value.message
 
 

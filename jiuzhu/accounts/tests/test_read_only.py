@@ -93,7 +93,7 @@ def test_the_audit_log_refuses_a_write_by_the_read_only_user(world, household_in
 
     viewer = world.user("tez_viewer")
     with pytest.raises(Forbidden) as exc:
-        create_api_token(viewer, viewer, name="自己签发")
+        create_api_token(viewer, by=viewer, name="自己签发")
     assert exc.value.code == "read_only" and not ApiToken.objects.exists()
     h = household_in("张山子镇")
     before = AuditEntry.objects.count()

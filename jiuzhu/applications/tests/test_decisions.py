@@ -294,7 +294,7 @@ def lower_county_limit(world: Any, fen: int) -> None:
     from jiuzhu.programs.actions import confirm_change, propose_change
 
     change = propose_change(
-        world.user("tez_county"),
+        by=world.user("tez_county"),
         name="temporary.cap.county",
         area_code="370405",
         valid_from=dt.date(2026, 1, 1),
@@ -302,7 +302,7 @@ def lower_county_limit(world: Any, fen: int) -> None:
         reason="县级审批限额调整",
         source="台儿庄区临时救助实施细则（测试）",
     )
-    confirm_change(world.user("tez_admin"), change)
+    confirm_change(change, by=world.user("tez_admin"))
 
 
 def test_the_special_deliberation_through_the_api(world, signed_intake, api_of):

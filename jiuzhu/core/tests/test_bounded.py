@@ -124,11 +124,11 @@ def test_the_household_import_refuses_a_bomb_and_a_huge_cell(world):
     headers = [h for _, h, _ in COLUMNS]
     bomb = rewrite_sheet(workbook_bytes([headers]), padded)
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(bomb))
+        import_file(Upload(bomb), by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "suspicious_file"
     huge = workbook_bytes([headers, ["1", "370405101201", "长" * 3000]])
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(huge))
+        import_file(Upload(huge), by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "cell_too_long"
     assert not Household.objects.exists()
 

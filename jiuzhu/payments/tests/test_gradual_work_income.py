@@ -57,7 +57,7 @@ def test_gradual_exit_follows_the_work_income_parameters(world, county, approved
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
     review = _review(world, county, app, signed_intake, {"business": 1_000_000})
     change = parameters.propose_change(
-        county,
+        by=county,
         name="income.work.business",
         area_code="370405",
         valid_from=dt.date(2026, 1, 1),
@@ -65,5 +65,5 @@ def test_gradual_exit_follows_the_work_income_parameters(world, county, approved
         reason="本县规定经营净收入增加不适用渐退",
         source="台民发〔2026〕9号",
     )
-    parameters.confirm_change(world.user("tez_admin"), change)
+    parameters.confirm_change(change, by=world.user("tez_admin"))
     assert not actions.review_evaluation(review)["gradual_allowed"]

@@ -118,7 +118,7 @@ def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_
     members[0]["incomes"] = {"wage": 30_000}
     review = actions.report_change(county, app, reason="收入变化", facts={**app.facts, "members": members})
     propose_change(
-        county,
+        by=county,
         name="dibao.standard.urban",
         area_code="370405",
         valid_from=dt.date(2027, 1, 1),

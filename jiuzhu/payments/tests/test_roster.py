@@ -128,7 +128,7 @@ def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county,
     app = approved_case()
     nov = locked_roster()
     change = propose_change(
-        county,
+        by=county,
         name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
         area_code="370405",
         valid_from=DEC,
@@ -136,7 +136,7 @@ def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county,
         reason="按上年消费支出调整",
         source="台政字〔2026〕99号",
     )
-    confirm_change(admin, change)
+    confirm_change(change, by=admin)
     dec = actions.generate_roster(county, area_code="370405", month=DEC)
     old, new = nov.lines.get(application=app), dec.lines.get(application=app)
     assert (

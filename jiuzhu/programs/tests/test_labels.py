@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def _page(client_of, world):
     propose_change(
-        world.user("tez_county"),
+        by=world.user("tez_county"),
         name="dibao.standard.rural",
         area_code="370405",
         valid_from=dt.date(2027, 1, 1),

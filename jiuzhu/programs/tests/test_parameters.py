@@ -20,7 +20,7 @@ def evaluate(client, date="2027-02-01"):
 
 def propose(world, value=90000, valid_from=dt.date(2027, 1, 1), user="tez_county"):
     return propose_change(
-        world.user(user),
+        by=world.user(user),
         name="dibao.standard.rural",
         area_code="370405",
         valid_from=valid_from,
@@ -35,7 +35,7 @@ def test_a_change_takes_effect_only_after_a_second_person_confirms(world, api_of
     before = evaluate(client)["dibao"]["monthly_amount_fen"]
     change = propose(world)
     assert evaluate(client)["dibao"]["monthly_amount_fen"] == before
-    confirm_change(world.user("tez_admin"), change)
+    confirm_change(change, by=world.user("tez_admin"))
     after = evaluate(client)
     assert after["dibao"]["monthly_amount_fen"] == 90000
     used = {p["name"]: p for p in after["dibao"]["trace"]["parameters"]}["dibao.standard.rural"]
@@ -45,7 +45,7 @@ def test_a_change_takes_effect_only_after_a_second_person_confirms(world, api_of
 def test_a_change_never_rewrites_a_past_date(world, api_of):
     client = api_of("tez_county")
     before = evaluate(client, date="2026-06-01")["dibao"]
-    confirm_change(world.user("tez_admin"), propose(world))
+    confirm_change(propose(world), by=world.user("tez_admin"))
     after = evaluate(client, date="2026-06-01")["dibao"]
     assert after["monthly_amount_fen"] == before["monthly_amount_fen"]
     assert after["trace"]["parameters"] == before["trace"]["parameters"]
@@ -57,7 +57,7 @@ def test_the_proposer_cannot_confirm(world):
 
     change = propose(world)
     with pytest.raises(DomainError) as exc:
-        confirm_change(world.user("tez_county"), change)
+        confirm_change(change, by=world.user("tez_county"))
     assert exc.value.code == "two_person_rule"
 
 
@@ -74,7 +74,7 @@ def test_another_county_is_out_of_reach(world):
 
     with pytest.raises(NotFound) as exc:
         propose_change(
-            world.user("tez_county"),
+            by=world.user("tez_county"),
             name="dibao.standard.rural",
             area_code="370404",
             valid_from=dt.date(2027, 1, 1),
@@ -91,7 +91,7 @@ def test_the_tekun_multiplier_cannot_go_below_seed_003(world):
 
     with pytest.raises(InvalidInput) as exc:
         propose_change(
-            world.user("tez_county"),
+            by=world.user("tez_county"),
             name="tekun.basic_multiplier.rural",
             area_code="370405",
             valid_from=dt.date(2027, 1, 1),
@@ -115,8 +115,8 @@ def test_rejection_needs_a_note_and_is_audited(world):
 
     change = propose(world)
     with pytest.raises(InvalidInput):
-        reject_change(world.user("tez_admin"), change, note="")
-    reject_change(world.user("tez_admin"), change, note="依据文件未印发")
+        reject_change(change, by=world.user("tez_admin"), note="")
+    reject_change(change, by=world.user("tez_admin"), note="依据文件未印发")
     assert ParameterChange.objects.get().status == "rejected"
     actions = list(AuditEntry.objects.filter(action__startswith="programs.parameter").values_list("action", flat=True))
     assert actions == ["programs.parameter.propose", "programs.parameter.reject"]

@@ -146,7 +146,7 @@ def propose(world, **overrides):
         "source": "台政字〔2026〕88号（测试）",
         **overrides,
     }
-    return propose_change(world.user("tez_county"), **data)
+    return propose_change(by=world.user("tez_county"), **data)
 
 
 @pytest.mark.django_db
@@ -175,8 +175,8 @@ def test_a_confirmed_change_with_an_end_date_applies_between_its_dates(world):
     end = start + dt.timedelta(days=365)
     change = propose(world, valid_from=start, valid_to=end)
     with pytest.raises(DomainError):
-        confirm_change(world.user("tez_county"), change)  # two-person rule
-    confirm_change(world.user("tez_admin"), change)
+        confirm_change(by=world.user("tez_county"), change=change)  # two-person rule
+    confirm_change(by=world.user("tez_admin"), change=change)
     store = parameter_store()
     assert store.lookup("procedure.publicity_days", "370405", start).value == 5
     assert store.lookup("procedure.publicity_days", "370405", end).valid_to == end

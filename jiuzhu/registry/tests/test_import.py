@@ -55,7 +55,7 @@ def member_rows(new_id, ref="1", village="370405101201", n=3):
 
 def test_it_imports_a_spreadsheet_of_households(world, new_id):
     rows = member_rows(new_id, "1") + member_rows(new_id, "2", n=2)
-    result = import_file(world.user("tez_zhangshanzi"), Upload(xlsx(rows), "households.xlsx"))
+    result = import_file(Upload(xlsx(rows), "households.xlsx"), by=world.user("tez_zhangshanzi"))
     assert (result.households, result.persons) == (2, 5)
     disabled = Person.objects.get(name="赵一鸣", household__member_count=3)
     assert (disabled.disability_category, disabled.disability_grade, disabled.health_status) == (
@@ -68,20 +68,20 @@ def test_it_imports_a_spreadsheet_of_households(world, new_id):
 
 def test_it_reads_a_gbk_encoded_csv(world, new_id):
     rows = member_rows(new_id)
-    result = import_file(world.user("tez_zhangshanzi"), Upload(csv_bytes(rows, "gbk"), "gbk.csv"))
+    result = import_file(Upload(csv_bytes(rows, "gbk"), "gbk.csv"), by=world.user("tez_zhangshanzi"))
     assert result.persons == 3
     assert Household.objects.get().head_name == "赵大山"
 
 
 def test_it_reads_a_utf8_csv_with_bom(world, new_id):
-    result = import_file(world.user("tez_zhangshanzi"), Upload(csv_bytes(member_rows(new_id), "utf-8-sig"), "u.csv"))
+    result = import_file(Upload(csv_bytes(member_rows(new_id), "utf-8-sig"), "u.csv"), by=world.user("tez_zhangshanzi"))
     assert result.households == 1
 
 
 def test_a_wrong_header_is_named_and_nothing_is_written(world, new_id):
     headers = [h if h != "身份证号码" else "身份证" for h in HEADERS]
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(xlsx([], headers), "bad.xlsx"))
+        import_file(Upload(xlsx([], headers), "bad.xlsx"), by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "invalid_header"
     assert "缺少列：身份证号码" in exc.value.message and "无法识别的列：身份证" in exc.value.message
     assert Household.objects.count() == 0
@@ -99,7 +99,7 @@ def test_a_wrong_header_is_named_and_nothing_is_written(world, new_id):
 )
 def test_bad_files_get_a_precise_message(world, data, name, code):
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(data, name))
+        import_file(Upload(data, name), by=world.user("tez_zhangshanzi"))
     assert exc.value.code == code
     assert Household.objects.count() == 0
 
@@ -110,7 +110,7 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(wo
     rows[4]["与户主关系"] = "表哥"
     rows[5]["村（社区）区划代码"] = "370405103201"
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(xlsx(rows), "rows.xlsx"))
+        import_file(Upload(xlsx(rows), "rows.xlsx"), by=world.user("tez_zhangshanzi"))
     found = {(e.row, e.column) for e in exc.value.rows}
     assert (3, "身份证号码") in found
     assert (6, "与户主关系") in found
@@ -120,15 +120,17 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(wo
 
 def test_it_refuses_villages_outside_the_users_jurisdiction(world, new_id):
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(xlsx(member_rows(new_id, village="370405103201")), "x.xlsx"))
+        import_file(
+            Upload(xlsx(member_rows(new_id, village="370405103201")), "x.xlsx"), by=world.user("tez_zhangshanzi")
+        )
     assert "不在您的管辖范围内" in exc.value.rows[0].message
 
 
 def test_the_same_file_twice_is_refused_the_second_time(world, new_id):
     data = xlsx(member_rows(new_id))
-    import_file(world.user("tez_zhangshanzi"), Upload(data, "a.xlsx"))
+    import_file(Upload(data, "a.xlsx"), by=world.user("tez_zhangshanzi"))
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(data, "a.xlsx"))
+        import_file(Upload(data, "a.xlsx"), by=world.user("tez_zhangshanzi"))
     assert "已在系统中登记" in exc.value.rows[0].message
     assert Household.objects.count() == 1
 
@@ -137,7 +139,7 @@ def test_a_duplicate_id_inside_the_file_names_both_rows(world, new_id):
     rows = member_rows(new_id, "1") + member_rows(new_id, "2")
     rows[3]["身份证号码"] = rows[0]["身份证号码"]
     with pytest.raises(ImportRejected) as exc:
-        import_file(world.user("tez_zhangshanzi"), Upload(xlsx(rows), "dup.xlsx"))
+        import_file(Upload(xlsx(rows), "dup.xlsx"), by=world.user("tez_zhangshanzi"))
     assert any(e.row == 5 and "第2行" in e.message for e in exc.value.rows)
 
 
@@ -145,7 +147,7 @@ def test_a_viewer_may_not_import(world, new_id):
     from jiuzhu.core.errors import Forbidden
 
     with pytest.raises(Forbidden):
-        import_file(world.user("tez_viewer"), Upload(xlsx(member_rows(new_id)), "x.xlsx"))
+        import_file(Upload(xlsx(member_rows(new_id)), "x.xlsx"), by=world.user("tez_viewer"))
 
 
 def test_the_template_has_the_headers_and_a_valid_example(world):

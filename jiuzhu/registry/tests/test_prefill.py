@@ -47,7 +47,7 @@ def loaded(world: Any) -> dict[str, str]:
     from jiuzhu.registry.population import load_population
 
     ids = people()
-    load_population(world.user("tez_gongan"), register_file(ids), "户籍人口.csv")
+    load_population(register_file(ids), "户籍人口.csv", by=world.user("tez_gongan"))
     return ids
 
 
@@ -59,7 +59,7 @@ def test_it_loads_the_population_register(world: Any) -> None:
     from jiuzhu.registry.population import load_population
 
     ids = people()
-    result = load_population(world.user("tez_gongan"), register_file(ids), "户籍人口.csv")
+    result = load_population(register_file(ids), "户籍人口.csv", by=world.user("tez_gongan"))
     assert (result.households, result.persons, result.county_code) == (2, 6, "370405")
     wife = PopulationRecord.objects.get(id_number_index=blind_index("id_number", ids["wife"]))
     assert (wife.relation, wife.relation_text, wife.gender) == ("spouse", "妻", "F")
@@ -83,7 +83,7 @@ def test_it_refuses_a_file_with_a_bad_row_and_writes_nothing(world: Any, loaded:
     )
     before = list(PopulationRecord.objects.values_list("id", flat=True))
     with pytest.raises(ImportRejected) as caught:
-        load_population(world.user("tez_gongan"), data, "户籍人口.csv")
+        load_population(data, "户籍人口.csv", by=world.user("tez_gongan"))
     rows = caught.value.as_dict()["errors"]
     assert {"row": 8, "column": "身份证号码", "message": "身份证号码校验位不正确，请核对是否输错"} in rows
     assert any(e["row"] == 9 and e["column"] == "与户主关系" for e in rows)
@@ -96,7 +96,7 @@ def test_it_reads_a_gbk_csv_and_replaces_the_snapshot(world: Any, loaded: dict[s
     from jiuzhu.registry.population import load_population
 
     one = csv_bytes(HEADERS, [["H9", "户主", "孙建国", loaded["head"], "张山子镇北洛村8号", VILLAGE]], encoding="gbk")
-    result = load_population(world.user("tez_gongan"), one, "hukou.csv")
+    result = load_population(one, "hukou.csv", by=world.user("tez_gongan"))
     assert (result.persons, result.replaced) == (1, 6)
     assert list(PopulationRecord.objects.values_list("name", "household_no")) == [("孙建国", "H9")]
 
@@ -108,8 +108,8 @@ def test_it_lets_only_the_police_or_the_catalog_manager_load(world: Any) -> None
 
     for username in ("tez_zhangshanzi", "tez_yibao", "tez_county"):
         with pytest.raises(Forbidden):
-            load_population(world.user(username), register_file(people()), "x.csv")
-    assert load_population(world.user("tez_admin"), register_file(people()), "x.csv").persons == 6
+            load_population(register_file(people()), "x.csv", by=world.user(username))
+    assert load_population(register_file(people()), "x.csv", by=world.user("tez_admin")).persons == 6
 
 
 def test_it_proposes_the_household_with_facts_and_sources(
@@ -155,7 +155,7 @@ def test_it_proposes_the_household_with_facts_and_sources(
             ],
         ),
     )
-    proposal = prefill_from_departments(world.user("tez_zhangshanzi"), loaded["son"])
+    proposal = prefill_from_departments(loaded["son"], by=world.user("tez_zhangshanzi"))
     assert proposal is not None
     assert proposal["village"]["code"] == VILLAGE
     by_name = {m["name"]: m for m in proposal["members"]}
@@ -197,7 +197,7 @@ def test_it_does_not_propose_a_deceased_member(
             ],
         ),
     )
-    proposal = prefill_from_departments(world.user("tez_zhangshanzi"), loaded["head"])
+    proposal = prefill_from_departments(loaded["head"], by=world.user("tez_zhangshanzi"))
     assert proposal is not None
     mother = next(m for m in proposal["members"] if m["name"] == "王桂兰")
     assert mother["deceased"] and not mother["proposed"] and "已死亡" in mother["flags"]
@@ -209,8 +209,8 @@ def test_it_gives_another_countys_user_nothing(world: Any, loaded: dict[str, str
     """INT-3: the register is read within the user's county only."""
     from jiuzhu.registry.prefill import prefill_from_departments
 
-    assert prefill_from_departments(world.user("yc_county"), loaded["head"]) is None
-    assert prefill_from_departments(world.user("tez_zhangshanzi"), people()["head"]) is not None
+    assert prefill_from_departments(loaded["head"], by=world.user("yc_county")) is None
+    assert prefill_from_departments(people()["head"], by=world.user("tez_zhangshanzi")) is not None
 
 
 def test_it_shows_the_card_and_registers_the_household_at_the_window(
@@ -283,9 +283,9 @@ def test_it_asks_for_the_village_when_the_home_is_outside_the_jurisdiction(
     head = make_id_number("370405", dt.date(1960, 2, 2), 31, "M")
     other_town = world.village_in("涧头集镇").code
     load_population(
-        world.user("tez_gongan"),
         csv_bytes(HEADERS, [["H7", "户主", "吴刚", head, "涧头集镇某村", other_town]]),
         "a.csv",
+        by=world.user("tez_gongan"),
     )
     c = client_of("tez_zhangshanzi")
     page = c.post("/applications/new/", {"lookup": "1", "id_number": head}).content.decode()
@@ -335,7 +335,7 @@ def test_the_demo_shows_prefill_for_families_not_yet_registered(world: Any, cata
     assert load_demo_population() == 8
     assert load_demo_population() == 8  # idempotent: same snapshot, same batches
     son = next(r[3] for r in demo_population() if r[2] == "孙小明")
-    proposal = prefill_from_departments(world.user("tez_zhangshanzi"), son)
+    proposal = prefill_from_departments(son, by=world.user("tez_zhangshanzi"))
     assert proposal is not None
     by_name = {m["name"]: m for m in proposal["members"]}
     assert by_name["赵丽"]["flags"] == ["户籍不在本县"]
@@ -366,12 +366,12 @@ def test_the_register_follows_a_switch_to_the_gm_profile(world: Any, settings: A
     try:
         settings.JIUZHU_CRYPTO_PROFILE = "standard"
         cipher.cache_clear()
-        load_population(world.user("tez_gongan"), register_file(ids), "户籍人口.csv")
+        load_population(register_file(ids), "户籍人口.csv", by=world.user("tez_gongan"))
         settings.JIUZHU_CRYPTO_PROFILE = "gm"
         cipher.cache_clear()
-        assert prefill_from_departments(world.user("tez_zhangshanzi"), ids["head"]) is None
+        assert prefill_from_departments(ids["head"], by=world.user("tez_zhangshanzi")) is None
         assert rekey_all().rows.get("registry.PopulationRecord") == 6
-        assert prefill_from_departments(world.user("tez_zhangshanzi"), ids["head"]) is not None
+        assert prefill_from_departments(ids["head"], by=world.user("tez_zhangshanzi")) is not None
     finally:
         settings.JIUZHU_CRYPTO_PROFILE = original
         cipher.cache_clear()

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"用户不存在：{options['username']}")
         try:
-            _, plain = create_api_token(None, user, name=options["name"], days=options["days"])
+            _, plain = create_api_token(user, by=None, name=options["name"], days=options["days"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(plain)

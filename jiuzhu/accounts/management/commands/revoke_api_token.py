@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if len(rows) != 1:
             raise CommandError("找不到该令牌" if not rows else "前缀对应多个令牌，请提供完整令牌")
         try:
-            revoke_api_token(None, rows[0])
+            revoke_api_token(rows[0], by=None)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"已吊销令牌 {rows[0].prefix}…（{rows[0].user.username}）")

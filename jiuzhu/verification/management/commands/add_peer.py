@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiuzhu.accounts.system import SystemActor
+from jiuzhu.accounts.system import system_user
 from jiuzhu.core.errors import DomainError
 from jiuzhu.verification.peers import add_peer
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             peer = add_peer(
-                SystemActor("系统管理员（命令行）"),
+                by=system_user("系统管理员（命令行）"),
                 code=options["code"],
                 name=options["name"],
                 base_url=options["url"],

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiuzhu.accounts.system import SystemActor
+from jiuzhu.accounts.system import system_user
 from jiuzhu.core.errors import DomainError
 from jiuzhu.verification.actions import start_reverification
 from jiuzhu.verification.reverify import run_reverification
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            run = start_reverification(SystemActor("系统（定期复核）"), area_code=options["area"], trigger="scheduled")
+            run = start_reverification(system_user("系统（定期复核）"), area_code=options["area"], trigger="scheduled")
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if options["queue"]:

@@ -1,0 +1,28 @@
+"""What the verification app tells the lower apps (called from ``VerificationConfig.ready``):
+the names of its codes (audit), its peers' sealed keys (registry's re-encryption) and the
+department facts that prefill 一证申请 (registry.prefill)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.registry.prefill import register_department_facts
+from jiuzhu.registry.rekey import fresh, register_sealed_table
+
+from .models import BATCH_STATUS_CHOICES, FINDING_STATUS_CHOICES, REQUEST_STATUS, RUN_TRIGGER_CHOICES, Peer
+from .prefill import department_facts
+
+
+def _rekey_peer(p: Any) -> list[str]:
+    new = fresh("peer_key", p.key_enc)
+    if new is None:
+        return []
+    p.key_enc = new
+    return ["key_enc"]
+
+
+def connect() -> None:
+    register_value_labels(10, REQUEST_STATUS, BATCH_STATUS_CHOICES, RUN_TRIGGER_CHOICES, FINDING_STATUS_CHOICES)
+    register_sealed_table(40, Peer, _rekey_peer)
+    register_department_facts(department_facts)
