@@ -24,6 +24,7 @@ from jiuzhu.applications.api import router as applications_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import router as funds_router
+from jiuzhu.monitoring.api import router as monitoring_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
@@ -86,6 +87,7 @@ api.add_router("/sources", sources_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/households", referral_households_router)
 api.add_router("/payments", payments_router)
+api.add_router("/payments", monitoring_router)  # reviews and stops keep their /payments/ paths
 api.add_router("/funds", funds_router)
 api.add_router("", accounts_router)
 api.add_router("", work_router)

@@ -5,7 +5,7 @@ from the models' own choices, money in 元, lists joined with 、, true/false as
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from jiuzhu.core.money import format_yuan
 
@@ -205,6 +205,10 @@ def _value_labels() -> dict[str, str]:
     from jiuzhu.referrals import models as referrals
     from jiuzhu.verification import models as verification
 
+    from .signals import value_choices
+
+    answers = value_choices.send(sender=None)  # the choices of jiuzhu.monitoring
+    above = [choices for _, lists in answers for choices in cast(list[list[tuple[str, str]]], lists)]
     out: dict[str, str] = {}
     for choices in (
         verification.REQUEST_STATUS,
@@ -215,9 +219,7 @@ def _value_labels() -> dict[str, str]:
         payments.BENEFIT_STATUS,
         payments.ROSTER_STATUS,
         payments.LINE_STATUS,
-        payments.REVIEW_KINDS,
-        payments.REVIEW_STATUS,
-        payments.OUTCOMES,
+        *above,
         applications.TEMPORARY_KIND_CHOICES,
         applications.CHANNEL_CHOICES,
         applications.PROGRAM_CHOICES,

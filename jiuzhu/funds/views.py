@@ -16,8 +16,8 @@ from django.utils import timezone
 from jiuzhu.accounts.permissions import require
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
-from jiuzhu.payments.api import file_response
 from jiuzhu.registry.forms import apply_errors
+from jiuzhu.web.files import file_response
 
 from . import actions, forms, queries
 from .models import (

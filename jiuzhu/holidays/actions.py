@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 
@@ -11,20 +11,22 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.workdays import WorkingCalendar
 
 from .calendar import current_calendar
+from .signals import open_deadlines
 
 
 def _open_due_dates() -> list[tuple[models.QuerySet[Any], str]]:
     """Every open deadline counted in working days, as (queryset, field)."""
     from jiuzhu.applications.models import Application, CaseDeadline
-    from jiuzhu.payments.models import Review
     from jiuzhu.referrals.models import Referral
 
-    return [
+    found: list[tuple[models.QuerySet[Any], str]] = [
         (CaseDeadline.objects.open().filter(hours__isnull=True), "due_on"),
         (Application.objects.open(), "due_on"),
-        (Review.objects.open(), "due_on"),
-        (Referral.objects.open(), "due_on"),
     ]
+    for _, pairs in open_deadlines.send(sender=None):  # reviews (jiuzhu.monitoring)
+        found.extend(cast(list[tuple[models.QuerySet[Any], str]], pairs))
+    found.append((Referral.objects.open(), "due_on"))
+    return found
 
 
 def recount(due: dt.date, since: dt.date, old: WorkingCalendar, new: WorkingCalendar) -> dt.date:

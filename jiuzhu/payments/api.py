@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -15,6 +14,7 @@ from ninja.files import UploadedFile
 from jiuzhu.accounts.permissions import require
 from jiuzhu.applications.models import Application
 from jiuzhu.core.errors import InvalidInput
+from jiuzhu.web.files import file_response
 
 from . import actions, queries
 from .models import (
@@ -26,14 +26,12 @@ from .models import (
     RepaymentPlan,
     ReserveEntry,
     ReserveFund,
-    Review,
     Roster,
     RosterLine,
     RosterRun,
 )
 
 router = Router(tags=["资金发放与动态管理"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -44,15 +42,6 @@ def _view(request: HttpRequest) -> Any:
     user = _actor(request)
     require(user, "payments.view")
     return user
-
-
-def file_response(content: bytes, name: str, extra: dict[str, str] | None = None) -> HttpResponse:
-    kind = XLSX if name.endswith(".xlsx") else "text/csv"
-    response = HttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    for k, v in (extra or {}).items():
-        response[k] = v
-    return response
 
 
 def roster_out(r: Roster) -> dict[str, Any]:
@@ -461,144 +450,7 @@ def top_up(request: HttpRequest, fund_id: int, body: TopUpIn) -> Status[dict[str
     return Status(201, {"id": entry.pk, "balance_after_fen": entry.balance_after_fen})
 
 
-# ---- reviews, stops, recoveries -----------------------------------------------------------------
-
-
-def review_out(r: Review) -> dict[str, Any]:
-    return {
-        "id": r.pk,
-        "application_id": r.application_id,
-        "kind": r.kind,
-        "status": r.status,
-        "due_on": r.due_on,
-        "reason": r.reason,
-        "outcome": r.outcome,
-        "amount_before_fen": r.amount_before_fen,
-        "amount_after_fen": r.amount_after_fen,
-        "effective_month": r.effective_month,
-        "verification_request_id": r.verification_id,
-        "verification_status": getattr(r.verification, "status", None),
-        "evaluation": r.evaluation,
-        "notice": getattr(r.notice, "number", None),
-        "note": r.note,
-    }
-
-
-@router.get("/reviews", summary="复核任务（status=open 待办，overdue=true 已超期）")
-def reviews(request: HttpRequest, status: str = "open", overdue: bool = False, page: int = 1) -> dict[str, Any]:
-    qs = Review.objects.visible_to(_view(request)).select_related("verification", "notice")
-    if status == "open":
-        qs = qs.open()
-    elif status:
-        qs = qs.filter(status=status)
-    if overdue:
-        qs = qs.overdue()
-    page = max(page, 1)
-    return {"count": qs.count(), "page": page, "items": [review_out(r) for r in qs[(page - 1) * 50 : page * 50]]}
-
-
-class ChangeReportIn(Schema):
-    application_id: int
-    reason: str
-    facts: dict[str, Any] | None = None
-
-
-@router.post("/reviews", response={201: dict}, summary="变更报告（成员变化、收入变化），生成复核")
-def change_report(request: HttpRequest, body: ChangeReportIn) -> Status[dict[str, Any]]:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=body.application_id)
-    return Status(201, review_out(actions.report_change(_actor(request), app, reason=body.reason, facts=body.facts)))
-
-
-def _review(request: HttpRequest, review_id: int) -> Review:
-    review: Review = get_object_or_404(Review.objects.visible_to(_actor(request)), pk=review_id)
-    return review
-
-
-class StartIn(Schema):
-    facts: dict[str, Any] | None = None
-
-
-@router.post("/reviews/{review_id}/start", summary="开始复核：录入复核情况并委托核对")
-def start(request: HttpRequest, review_id: int, body: StartIn) -> dict[str, Any]:
-    return review_out(actions.start_review(_actor(request), _review(request, review_id), facts=body.facts))
-
-
-class DecideIn(Schema):
-    outcome: str
-    note: str = ""
-    gradual_months: int | None = None
-    stop_reason: str = "income"
-
-
-@router.post("/reviews/{review_id}/decide", summary="复核结论：continue 维持 / change 调整 / gradual 渐退 / stop 停发")
-def decide(request: HttpRequest, review_id: int, body: DecideIn) -> dict[str, Any]:
-    review = actions.decide_review(
-        _actor(request),
-        _review(request, review_id),
-        outcome=body.outcome,
-        note=body.note,
-        gradual_months=body.gradual_months,
-        stop_reason=body.stop_reason,
-    )
-    return review_out(review)
-
-
-class StopIn(Schema):
-    reason: str
-    note: str
-    last_month: str | None = None
-
-
-@router.post("/cases/{application_id}/stop", summary="停发（退出），出具停发告知书")
-def stop(request: HttpRequest, application_id: int, body: StopIn) -> dict[str, Any]:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
-    b = actions.stop_benefit(_actor(request), app, reason=body.reason, note=body.note, last_month=body.last_month)
-    return {
-        "application_id": app.pk,
-        "status": b.status,
-        "end_month": b.end_month,
-        "stop_reason": b.stop_reason,
-        **(b.pulled.changes() if b.pulled else {}),
-    }
-
-
-class SuspendIn(Schema):
-    reason: str
-    note: str
-    from_month: str | None = None
-
-
-class ResumeIn(Schema):
-    note: str
-    payee_id: int | None = None
-
-
-def benefit_out(app: Application, b: Benefit) -> dict[str, Any]:
-    return {
-        "application_id": app.pk,
-        "status": b.status,
-        "status_label": b.get_status_display(),
-        "suspended_from": b.suspended_from,
-        "suspend_reason": b.suspend_reason,
-        "payee_id": b.payee_id,
-        **(b.pulled.changes() if b.pulled else {}),
-    }
-
-
-@router.post(
-    "/cases/{application_id}/suspend",
-    summary="暂停发放（无法联系、未按期配合复核等）：撤出尚未导出的发放明细",
-)
-def suspend(request: HttpRequest, application_id: int, body: SuspendIn) -> dict[str, Any]:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
-    b = actions.suspend_benefit(_actor(request), app, reason=body.reason, note=body.note, from_month=body.from_month)
-    return benefit_out(app, b)
-
-
-@router.post("/cases/{application_id}/resume", summary="恢复发放（可指定新的领款人）：撤出的明细回到花名册")
-def resume(request: HttpRequest, application_id: int, body: ResumeIn) -> dict[str, Any]:
-    app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=application_id)
-    return benefit_out(app, actions.resume_benefit(_actor(request), app, note=body.note, payee_id=body.payee_id))
+# ---- recoveries -----------------------------------------------------------------------------------
 
 
 class RecoveryIn(Schema):

@@ -43,12 +43,12 @@ from .models import (
     Benefit,
     CaseBasis,
     PaymentConfig,
-    Review,
     Roster,
     RosterLine,
     add_months,
     month_label,
 )
+from .signals import deaths_flagged
 
 Progress = Callable[[str, int, int], None]
 
@@ -342,11 +342,10 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False
     ).values_list("household_id", "pk", "death_date"):
         deaths[hh].append((pk, death))
-    reviewed = dict(
-        Review.objects.filter(application_id__in=app_sub, status="decided")
-        .values("application_id")
-        .annotate(last=Max("decided_at"))
-        .values_list("application_id", "last")
+    reviewed = dict(  # the last decided review (jiuzhu.monitoring) of each case
+        Application.objects.filter(pk__in=app_sub, reviews__status="decided")
+        .annotate(last=Max("reviews__decided_at"))
+        .values_list("pk", "last")
     )
     starts = dict(in_force.values_list("application_id", "start_month"))
     notes = _standard_notes({(c[1], c[2], bool(urban[i])) for i, c in enumerate(cases)}, month)
@@ -632,11 +631,9 @@ def _check_overlap(area: Area, month: dt.date) -> None:
 
 def _open_death_reviews(by: Any, rows: list[dict[str, Any]], month: dt.date) -> None:
     """DYN-7: death data seen at the roster check becomes a review task (one per case)."""
-    from .actions import open_reviews
-
     flagged = [r["application_id"] for r in rows if {"deceased", "member_deceased"} & set(r["exceptions"])]
     if flagged:
-        open_reviews(by, flagged, "death", "部门数据显示领款人或家庭成员已死亡", timezone.localdate())
+        deaths_flagged.send(sender=Roster, by=by, application_ids=flagged, on=timezone.localdate())
 
 
 def blocking(line: RosterLine) -> list[str]:

@@ -1,10 +1,10 @@
 """Pages of 资金发放与动态管理: rosters with progress, bank files and results, reconciliation,
-a case's payment history, reserve funds, reviews, recoveries, statistics and checks."""
+a case's payment history, reserve funds, recoveries, statistics and checks (reviews and
+stops: ``jiuzhu.monitoring.views``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,18 +24,17 @@ from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
 from jiuzhu.registry.models import Person
+from jiuzhu.web.files import file_response
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, bankfiles, queries
-from .api import file_response
 from .models import (
     CHANGE_REASONS,
     EXCEPTION_LABELS,
     FRAUD_CATEGORIES,
     FUND_SOURCES,
     LINE_STATUS,
-    OUTCOMES,
     STOP_REASONS,
     SUSPEND_REASONS,
     BankBatch,
@@ -46,7 +45,6 @@ from .models import (
     RepaymentPlan,
     ReserveEntry,
     ReserveFund,
-    Review,
     Roster,
     RosterLine,
     RosterRun,
@@ -92,7 +90,6 @@ def home(request: HttpRequest) -> HttpResponse:
     rosters = list(Roster.objects.visible_to(user).order_by("-month", "area_code")[:12])
     runs = list(RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5])
     funds = queries.reserve_summary(list(ReserveFund.objects.visible_to(user)))
-    reviews = Review.objects.visible_to(user).open()
     this_month = month_start(timezone.localdate())
     return render(
         request,
@@ -101,8 +98,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "rosters": rosters,
             "funds": funds,
             "low_funds": [f for f in funds if f["low"]],
-            "open_reviews": reviews.count(),
-            "overdue_reviews": reviews.overdue().count(),
             "areas": _areas(user),
             "default_month": add_months(this_month, 1).isoformat()[:7],
             "runs": runs,
@@ -357,7 +352,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "balance": actions.balance(app),
             "lines": RosterLine.objects.filter(application=app).select_related("roster").order_by("-month")[:36],
-            "reviews": Review.objects.filter(application=app).select_related("notice__document").order_by("-id"),
+            "reviews": app.reviews.select_related("notice__document").order_by("-id"),  # jiuzhu.monitoring
             "plans": RepaymentPlan.objects.filter(application=app),
             "notices": PaymentNotice.objects.filter(application=app).select_related("notice").order_by("-id"),
             "stop_reasons": STOP_REASONS,
@@ -373,61 +368,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
 def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     app = _case(request, pk)
     p = request.POST
-    if name == "change":
-        facts = None
-        if p.get("facts", "").strip():
-            try:
-                facts = json.loads(p["facts"])
-            except ValueError:
-                messages.error(request, "家庭情况（JSON）格式不正确")
-                return redirect("payments:case", app.pk)
-        review = _do(
-            request,
-            lambda: actions.report_change(request.user, app, reason=p.get("reason", ""), facts=facts),
-            "已登记变更报告，生成复核任务",
-        )
-        if review is not None:
-            return redirect("payments:review", review.pk)
-    elif name == "stop":
-        benefit = _do(
-            request,
-            lambda: actions.stop_benefit(
-                request.user,
-                app,
-                reason=p.get("reason", ""),
-                note=p.get("note", ""),
-                last_month=p.get("last_month") or None,
-            ),
-            "",
-        )
-        if benefit is not None:
-            done = benefit.pulled.message if benefit.pulled else ""
-            messages.success(request, "已停发并出具停发告知书" + (f"；{done}" if done else ""))
-    elif name == "suspend":
-        benefit = _do(
-            request,
-            lambda: actions.suspend_benefit(
-                request.user,
-                app,
-                reason=p.get("reason", ""),
-                note=p.get("note", ""),
-                from_month=p.get("from_month") or None,
-            ),
-            "",
-        )
-        if benefit is not None:
-            done = benefit.pulled.message if benefit.pulled else ""
-            messages.success(request, "已暂停发放" + (f"；{done}" if done else ""))
-    elif name == "resume":
-        payee = p.get("payee_id", "")
-        _do(
-            request,
-            lambda: actions.resume_benefit(
-                request.user, app, note=p.get("note", ""), payee_id=int(payee) if payee.isdigit() else None
-            ),
-            "已恢复发放，暂停期间撤出的明细已回到花名册",
-        )
-    elif name == "recover":
+    if name == "recover":
         _do(
             request,
             lambda: actions.create_recovery(
@@ -514,131 +455,6 @@ def reserve_top_up(request: HttpRequest, pk: int) -> HttpResponse:
         "已拨付备用金",
     )
     return redirect("payments:reserve", fund.pk)
-
-
-# ---- reviews ----------------------------------------------------------------------------------------
-
-
-@login_required
-def reviews(request: HttpRequest) -> HttpResponse:
-    user = _viewer(request)
-    which = request.GET.get("show", "open")
-    qs = Review.objects.visible_to(user).select_related("application__household", "verification")
-    if which == "overdue":
-        qs = qs.overdue()
-    elif which == "decided":
-        qs = qs.filter(status="decided").order_by("-decided_at")
-    else:
-        qs = qs.open()
-    return render(
-        request,
-        "payments/reviews.html",
-        {"reviews": qs[:200], "count": qs.count(), "show": which, "today": timezone.localdate()},
-    )
-
-
-@login_required
-@require_POST
-def reviews_schedule(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    county = user.area.county_code if user.area else None
-
-    def schedule() -> int:
-        require(user, "payments.decide")
-        return actions.create_due_reviews(user, county_code=county)
-
-    made = _do(request, schedule, "")
-    if made is not None:
-        messages.success(request, f"已生成到期复核任务{made}件")
-    return redirect("payments:reviews")
-
-
-def _review_formset(review: Review, data: Any = None) -> Any:
-    """The household as found at the review visit, in the same member form as the 入户调查."""
-    from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
-
-    members = (review.facts or review.application.facts).get("members", [])
-    return MemberFactsFormSet(data, prefix="members", initial=initial_from_facts(members))
-
-
-def _review_compared(review: Review) -> list[dict[str, Any]]:
-    from jiuzhu.verification.verified import comparison
-
-    request = review.verification
-    report = request.report if request is not None and request.status == "done" else None
-    facts = review.facts or review.application.facts
-    return comparison(facts, report.content.get("verified") if report is not None else None)
-
-
-@login_required
-def review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(
-        Review.objects.visible_to(_viewer(request)).select_related("application__household", "verification", "notice"),
-        pk=pk,
-    )
-    evaluation = None
-    if review.status == "verifying":
-        try:
-            evaluation = actions.review_evaluation(review)
-        except DomainError as exc:
-            evaluation = {"error": exc.message}
-    return render(
-        request,
-        "payments/review.html",
-        {
-            "review": review,
-            "app": review.application,
-            "evaluation": evaluation,
-            "current": actions.current_amount(review.application),
-            "outcomes": OUTCOMES,
-            "stop_reasons": STOP_REASONS,
-            "facts": _review_formset(review),
-            "compared": _review_compared(review),
-        },
-    )
-
-
-@login_required
-@require_POST
-def review_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    review = get_object_or_404(Review.objects.visible_to(_viewer(request)), pk=pk)
-    p = request.POST
-    if name == "start":
-        formset = _review_formset(review, p)
-        if not formset.is_valid():
-            errors = "；".join(
-                f"成员{i + 1}：{'、'.join(str(e) for errs in f.errors.values() for e in errs)}"
-                for i, f in enumerate(formset.forms)
-                if f.errors
-            ) or "；".join(str(e) for e in formset.non_form_errors())
-            messages.error(request, f"家庭情况填写有误：{errors}")
-            return redirect("payments:review", review.pk)
-        current = review.facts or review.application.facts
-        members = [f.facts() for f in formset.forms if not f.cleaned_data.get("DELETE")]
-        found = {**current, "members": members}
-        facts = found if found != current else None
-        _do(
-            request,
-            lambda: actions.start_review(request.user, review, facts=facts),
-            "已开始复核，已委托家庭经济状况核对",
-        )
-    elif name == "decide":
-        months = int(p["gradual_months"]) if p.get("gradual_months", "").isdigit() else None
-        _do(
-            request,
-            lambda: actions.decide_review(
-                request.user,
-                review,
-                outcome=p.get("outcome", ""),
-                note=p.get("note", ""),
-                gradual_months=months,
-                stop_reason=p.get("stop_reason", "income"),
-            ),
-            "复核已办结，已出具告知书",
-        )
-    else:
-        raise Http404
-    return redirect("payments:review", review.pk)
 
 
 # ---- recoveries, statistics, checks -----------------------------------------------------------------

@@ -7,6 +7,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpResponse
 
 
 def xlsx(
@@ -47,3 +50,16 @@ def xlsx(
             help_sheet.write_string(r, 0, note)
     book.close()
     return buf.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(content: bytes, name: str, extra: dict[str, str] | None = None) -> HttpResponse:
+    """A download: xlsx or csv by the name's suffix, the Chinese file name kept (RFC 5987)."""
+    kind = XLSX if name.endswith(".xlsx") else "text/csv"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    for k, v in (extra or {}).items():
+        response[k] = v
+    return response

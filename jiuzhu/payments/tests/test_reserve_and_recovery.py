@@ -1,5 +1,5 @@
-"""备用金 (FND-2, FND-3), reviews and 渐退 (DYN-1, DYN-2, DYN-5, DYN-8), stops and recoveries
-with 失信 records (DYN-3, SUP-6, SUP-8, SUP-11)."""
+"""备用金 (FND-2, FND-3), recoveries with 失信 records (DYN-3, SUP-6, SUP-8, SUP-11) and spending
+by need (FND-14). Reviews, 渐退 and stops: ``jiuzhu/monitoring/tests/test_reviews.py``."""
 
 import datetime as dt
 
@@ -12,11 +12,9 @@ from jiuzhu.payments.models import (
     Benefit,
     CreditRecord,
     LedgerEntry,
-    PaymentNotice,
     ReserveEntry,
-    Review,
 )
-from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today, result_csv
+from jiuzhu.payments.tests.conftest import NOV, result_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -92,103 +90,7 @@ def test_only_the_county_tops_up_and_the_passbook_is_append_only(world, fund):
         ReserveEntry.objects.all().delete()
 
 
-# ---- reviews --------------------------------------------------------------------------------------
-
-
-def test_due_reviews_become_tasks_with_deadlines(county, approved_case):
-    """DYN-1/DYN-8: a case reaching its review date (6 months after start) becomes a task."""
-    app = approved_case(start_month=dt.date(2026, 6, 1))
-    approved_case()  # not due yet
-    actions.generate_roster(county, area_code="370405", month=NOV)  # creates the benefits
-    made = actions.create_due_reviews(county, on=dt.date(2026, 11, 23), county_code="370405")
-    assert made == 1
-    review = Review.objects.get()
-    assert review.application_id == app.pk and review.kind == "periodic" and review.due_on == dt.date(2026, 12, 1)
-    assert actions.create_due_reviews(county, on=dt.date(2026, 11, 23), county_code="370405") == 0
-
-
-def test_a_review_cannot_end_before_the_verification_report(world, county, approved_case):
-    app = approved_case()
-    review = actions.report_change(county, app, reason="家庭成员就业，收入增加")
-    with pytest.raises(DomainError) as exc:
-        actions.decide_review(county, review, outcome="continue")
-    assert exc.value.code == "verification_pending"
-
-
-def _verified_review(world, county, app, facts, signed_intake):
-    """A change report, the review started (real verification request), the 核对报告 issued by
-    the verification centre's own action (authorizations signed at a real intake)."""
-    from jiuzhu.accounts.system import SystemActor
-    from jiuzhu.verification.actions import run_verification
-
-    review = actions.report_change(county, app, reason="家庭成员就业，收入增加", facts=facts)
-    review = actions.start_review(county, review)
-    run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
-    review.refresh_from_db()
-    assert review.verification.status == "done"
-    return review
-
-
-@pytest.fixture
-def signed_case(world, signed_intake, approved_case):
-    """An approved 低保 case of a household whose adults signed 授权书 at a real intake."""
-    intake = signed_intake(programs=("dibao_edge",))
-    return approved_case(household=intake.household)
-
-
-def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
-    world, county, admin, signed_case, signed_intake, locked_roster, monkeypatch
-):
-    """DYN-8 and the issue's walk: income rises through work → 渐退 for the configured months
-    at the old amount, with the 渐退告知书; then the roster no longer pays."""
-    from jiuzhu.payments.roster import config_for
-
-    # the decision takes effect next month: decided in November, so December is the one month
-    freeze_today(monkeypatch, dt.date(2026, 11, 20))
-
-    app = signed_case
-    config = config_for("370405")
-    config.gradual_exit_months = 1
-    config.save()
-    nov = locked_roster()
-    amount = nov.lines.get(application=app).amount_fen
-    members = [dict(m) for m in app.facts["members"]]
-    members[0]["incomes"] = {"wage": 1_000_000}
-    review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
-    with pytest.raises(DomainError):
-        actions.decide_review(county, review, outcome="continue")
-    review = actions.decide_review(county, review, outcome="gradual", note="就业后收入超过标准")
-    assert review.outcome == "gradual" and review.notice.kind == "gradual"
-    benefit = Benefit.objects.get(application=app)
-    assert benefit.status == "gradual" and benefit.end_month == DEC and benefit.gradual_amount_fen == amount
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
-    line = dec.lines.get(application=app)
-    assert line.amount_fen == amount and line.change == "gradual"
-    jan = actions.generate_roster(county, area_code="370405", month=JAN)
-    assert not jan.lines.filter(application=app).exists()
-    benefit.refresh_from_db()
-    assert benefit.status == "stopped" and benefit.stop_reason == "gradual_end"
-
-
-def test_a_review_changes_the_amount_with_an_adjustment_notice(world, county, signed_case, signed_intake):
-    """DYN-2: 调整告知书 with the amounts before and after."""
-    app = signed_case
-    members = [dict(m) for m in app.facts["members"]]
-    members[0]["incomes"] = {"wage": 30_000}
-    review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
-    review = actions.decide_review(county, review, outcome="change")
-    app.refresh_from_db()
-    assert review.amount_after_fen == app.amount_fen < review.amount_before_fen
-    assert PaymentNotice.objects.get(application=app).kind == "adjustment"
-
-
-def test_stop_with_reason_issues_the_stop_notice(county, approved_case):
-    app = approved_case()
-    with pytest.raises(InvalidInput):
-        actions.stop_benefit(county, app, reason="moved", note="")
-    benefit = actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
-    assert benefit.status == "stopped" and benefit.end_month == NOV
-    assert PaymentNotice.objects.get(application=app, kind="stop").notice.kind == "stop"
+# ---- recoveries -----------------------------------------------------------------------------------
 
 
 def test_late_death_data_creates_a_recovery_with_a_plan(world, county, approved_case, locked_roster):
