@@ -20,7 +20,7 @@ from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from jiuzhu.registry.models import Person
 
-from .. import ledger
+from .. import ledger, roster_compute, roster_write
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
@@ -156,10 +156,10 @@ def generate_roster(
     existing: Roster | None = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
         return existing
-    computed = roster_mod.compute(area.code, month, progress)
+    computed = roster_compute.compute(area.code, month, progress)
     if progress:
         progress("写入花名册", 0, len(computed.rows))
-    roster, _ = roster_mod.write(by, computed, refresh=refresh)
+    roster, _ = roster_write.write(by, computed, refresh=refresh)
     return roster
 
 
