@@ -21,8 +21,8 @@ from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
-from jiuzhu.payments.actions.benefits import _benefit, _pull_lines, _stop
-from jiuzhu.payments.actions.rosters import _issue
+from jiuzhu.payments.actions.benefits import end_benefit, lock_benefit, pull_lines
+from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_label, month_start
 from jiuzhu.programs.engine import evaluate_household, work_income_rose
 from jiuzhu.referrals.records import end_case_records
@@ -125,7 +125,7 @@ def report_change(application: Application, *, by: User, reason: str, facts: dic
     if facts is not None:
         _validate_facts(application, facts)
     with transaction.atomic():
-        _benefit(application)
+        lock_benefit(application)
         review = Review.objects.select_for_update().filter(application=application).open().first()
         if review is None:
             review = Review.objects.create(
@@ -249,7 +249,7 @@ def decide_review(
             )
         app = Application.objects.select_for_update().get(pk=review.application_id)
         review.application = app
-        benefit = _benefit(app)
+        benefit = lock_benefit(app)
         if benefit.status == "stopped":
             raise DomainError("benefit_stopped", "该案件已停发")
         if benefit.status == "suspended" and outcome == "gradual":
@@ -296,7 +296,7 @@ def decide_review(
                 app.version += 1
                 app.save(update_fields=["facts", "trace", "amount_fen", "version", "updated_at"])
             if outcome == "change":
-                notice = _issue(
+                notice = issue_notice(
                     by,
                     "adjustment",
                     app,
@@ -315,12 +315,12 @@ def decide_review(
             benefit.status, benefit.gradual_amount_fen, benefit.end_month = "gradual", before, last
             benefit.stop_reason, benefit.stop_note = "gradual_end", f"渐退期满（{month_label(last)}）"
             benefit.save()
-            _pull_lines(by, app.pk, from_month=add_months(last, 1), reason="渐退期满")
+            pull_lines(by, app.pk, from_month=add_months(last, 1), reason="渐退期满")
             end_case_records(app, roster_mod.month_end(last))
             app.facts, app.trace = new_facts, ev["trace"]
             app.version += 1
             app.save(update_fields=["facts", "trace", "version", "updated_at"])
-            notice = _issue(
+            notice = issue_notice(
                 by,
                 "gradual",
                 app,
@@ -333,7 +333,9 @@ def decide_review(
             )
             review.amount_after_fen = before
         else:
-            notice, _ = _stop(by, app, benefit, reason=stop_reason, note=note, last_month=add_months(effective, -1))
+            notice, _ = end_benefit(
+                by, app, benefit, reason=stop_reason, note=note, last_month=add_months(effective, -1)
+            )
             review.amount_after_fen = 0
         review.status, review.outcome, review.note = "decided", outcome, note.strip()[:200]
         review.amount_before_fen, review.effective_month = before, effective
@@ -375,12 +377,12 @@ def stop_benefit(application: Application, *, by: User, reason: str, note: str, 
     last = parse_month(last_month, "last_month") if last_month else month_start(_today())
     with transaction.atomic():
         app = Application.objects.select_for_update().select_related("intake").get(pk=application.pk)
-        benefit = _benefit(app)
+        benefit = lock_benefit(app)
         if benefit.status == "stopped":
             raise DomainError("benefit_stopped", "该案件已停发")
         if last < add_months(benefit.start_month, -1):
             raise InvalidInput("invalid_month", "最后发放月份不能早于起始发放月份", field="last_month")
-        notice, pulled = _stop(by, app, benefit, reason=reason, note=note, last_month=last)
+        notice, pulled = end_benefit(by, app, benefit, reason=reason, note=note, last_month=last)
         Review.objects.filter(application=app).open().update(
             status="decided", outcome="stop", decided_by=_who(by), decided_at=timezone.now(), note="已停发"
         )

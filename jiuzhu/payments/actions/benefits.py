@@ -1,5 +1,10 @@
 """待遇 in force: what a stop, a suspension or a death takes back from rosters not yet at the
-bank, and what a resumption gives back (DYN-4 … DYN-7)."""
+bank, and what a resumption gives back (DYN-4 … DYN-7).
+
+The decisions themselves (停发, 暂停, 恢复, a death, a review's conclusion) are dynamic
+management's (``jiuzhu.monitoring.actions``); they and payments' recovery build on the public
+helpers here — ``lock_benefit``, ``pull_lines``, ``restore_lines``, ``end_benefit`` — which run
+in the caller's transaction and leave permission checks and the audit row to the caller."""
 
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ from ..models import (
 )
 from ..signals import deaths_found
 from ._common import STOP_REASON_LABELS, _line_label, _who
-from .rosters import _issue, _lock_roster
+from .rosters import _lock_roster, issue_notice
 
 LOCKED = ("locked", "exported", "settled")  # entitlements are booked from locking on
 
@@ -118,7 +123,7 @@ def _back_to_checked(by: Any, roster: Roster, why: str) -> None:
 ROSTER_CHANGED = ("line_count", "total_fen", "status", "lock_requested_by", "lock_requested_at", "reconfirm_required")
 
 
-def _pull_lines(by: Any, app_id: int, *, from_month: dt.date, reason: str) -> Pulled:
+def pull_lines(by: Any, app_id: int, *, from_month: dt.date, reason: str) -> Pulled:
     """Withdraw (撤出) every roster line of the case for ``from_month`` and later that has not
     gone to the bank: pending, held or failed. In a draft the line is simply withdrawn; in a
     locked roster what the ledger still owes on it is taken back with an adjustment and the
@@ -177,7 +182,7 @@ def _line_exceptions(line: RosterLine, payee: Person) -> list[str]:
     return keep
 
 
-def _restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> list[dt.date]:
+def restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> list[dt.date]:
     """恢复发放: the lines withdrawn by the suspension go back to their rosters (owed again on
     the ledger where the roster is locked; they go out with its bank file or re-issue). A line
     with a blocking exception comes back held (暂缓发放)."""
@@ -271,13 +276,12 @@ def _sweep(by: Any, roster: Roster) -> None:
             benefit = Benefit.objects.select_for_update().get(application_id=app_id)
             if not benefit.covers(roster.month):
                 label = "暂停发放" if benefit.status == "suspended" else "停发"
-                _pull_lines(by, app_id, from_month=roster.month, reason=label)
+                pull_lines(by, app_id, from_month=roster.month, reason=label)
 
 
-# ==== reserve funds (备用金) =====================================================================
-
-
-def _benefit(application: Application) -> Benefit:
+def lock_benefit(application: Application) -> Benefit:
+    """The case's benefit, register brought up to date and row locked; refused for a case that
+    is not paid monthly."""
     roster_mod.sync_benefits(application.area_code)
     benefit: Benefit | None = Benefit.objects.select_for_update().filter(application=application).first()
     if benefit is None:
@@ -285,7 +289,7 @@ def _benefit(application: Application) -> Benefit:
     return benefit
 
 
-def _stop(
+def end_benefit(
     by: Any, app: Application, benefit: Benefit, *, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
 ) -> tuple[Any, Pulled]:
     """The benefit ends after ``last_month``: the roster lines after it that have not gone to
@@ -296,12 +300,12 @@ def _stop(
     benefit.status, benefit.end_month = "stopped", last_month
     benefit.stop_reason, benefit.stop_note = reason, note.strip()[:200]
     benefit.save()
-    pulled = _pull_lines(
+    pulled = pull_lines(
         by, app.pk, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
     )
     end_case_records(app, roster_mod.month_end(last_month))
     benefit.pulled = pulled
-    notice = _issue(
+    notice = issue_notice(
         by,
         "stop",
         app,

@@ -389,7 +389,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
         if limit is not None and count >= limit:
             break
         with transaction.atomic():
-            _issue(
+            issue_notice(
                 by,
                 "adjustment",
                 line.application,
@@ -404,7 +404,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
     return count
 
 
-def _issue(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
+def issue_notice(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
     """One 调整/停发/渐退 notice, numbered and archived, at most once per case, kind and month."""
     existing = PaymentNotice.objects.filter(application=app, kind=kind, month=month).select_related("notice").first()
     if existing is not None:
