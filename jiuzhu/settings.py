@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "jiuzhu.applications",
     "jiuzhu.verification",
     "jiuzhu.payments",
+    "jiuzhu.monitoring",
     "jiuzhu.funds",
     "jiuzhu.referrals",
 ]

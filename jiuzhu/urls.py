@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("jiuzhu.applications.urls")),
     path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
+    path("payments/", include("jiuzhu.monitoring.urls")),  # reviews and stops keep their /payments/ paths
     path("payments/", include((payments_urls.urlpatterns + funds_urls.reserve_urlpatterns, "payments"))),
     path("funds/", include("jiuzhu.funds.urls")),
     path("admin/", admin.site.urls),

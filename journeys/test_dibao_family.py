@@ -51,6 +51,7 @@ def test_journey_a_stop_takes_next_month_back_and_tells_the_family(world, signed
     """December: the son finds work, the family's income rises above the standard; the county
     stops the benefit with November as the last month. The December line, locked but not yet
     at the bank, is withdrawn; the register ends; the 停发告知书 names the remedy (DYN-7, FND-4)."""
+    from jiuzhu.monitoring import actions as monitoring
     from jiuzhu.payments import actions
     from jiuzhu.payments.models import Benefit, RosterLine
     from jiuzhu.referrals.models import AssistanceRecord
@@ -70,7 +71,7 @@ def test_journey_a_stop_takes_next_month_back_and_tells_the_family(world, signed
     assert line.status == "pending"
 
     clock("2026-11-28 10:00")
-    actions.stop_benefit(county, app, reason="income", note="子女就业，家庭收入超过低保标准", last_month=NOV)
+    monitoring.stop_benefit(app, by=county, reason="income", note="子女就业，家庭收入超过低保标准", last_month=NOV)
     line.refresh_from_db()
     assert line.status == "pulled"
     assert Benefit.objects.get(application=app).status == "stopped"

@@ -30,6 +30,7 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
     the county decides 渐退: the configured months at the old amount, a 渐退告知书 with the
     remedy, then no roster line after the last month."""
     from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.monitoring import actions as monitoring
     from jiuzhu.payments import actions
     from jiuzhu.payments.models import RosterLine
     from jiuzhu.payments.roster import config_for  # the county's payment settings (渐退 months)
@@ -48,13 +49,15 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
     members = [dict(m) for m in app.facts["members"]]
     child = next(i for i, m in enumerate(members) if m.get("relation") == "child")
     members[child]["incomes"] = {"wage": 300_000}
-    review = actions.report_change(county, app, reason="子女就业，收入增加", facts={**app.facts, "members": members})
-    review = actions.start_review(county, review)
+    review = monitoring.report_change(
+        app, by=county, reason="子女就业，收入增加", facts={**app.facts, "members": members}
+    )
+    review = monitoring.start_review(review, by=county)
     run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
     review.refresh_from_db()
-    assert actions.review_evaluation(review)["gradual_allowed"]
+    assert monitoring.review_evaluation(review)["gradual_allowed"]
     clock("2026-11-20 15:00")
-    actions.decide_review(county, review, outcome="gradual", note="子女就业，收入超过标准，给予渐退")
+    monitoring.decide_review(review, by=county, outcome="gradual", note="子女就业，收入超过标准，给予渐退")
     gradual = notice_text(app.notices.get(kind="gradual"))
     assert "渐退期" in gradual and "申请行政复议" in gradual
 

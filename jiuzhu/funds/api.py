@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from jiuzhu.accounts.permissions import require
-from jiuzhu.payments.api import file_response
+from jiuzhu.web.files import file_response
 
 from . import actions, queries
 from .actions._common import _year as parse_year

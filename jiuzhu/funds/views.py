@@ -19,8 +19,8 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
-from jiuzhu.payments.api import file_response
 from jiuzhu.registry.forms import apply_errors
+from jiuzhu.web.files import file_response
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, forms, queries

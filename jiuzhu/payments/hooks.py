@@ -1,23 +1,16 @@
-"""What the payments app tells the lower apps (called from ``PaymentsConfig.ready``): its open
-review deadlines (holidays), the names of its codes (audit) and its sealed bank accounts
+"""What the payments app tells the lower apps (called from ``PaymentsConfig.ready``):
+the names of its codes (audit) and its sealed bank accounts
 (registry's re-encryption)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-
 from jiuzhu.audit.changes import register_value_labels
-from jiuzhu.holidays import deadlines
 from jiuzhu.registry.pii import blind_index, unseal
 from jiuzhu.registry.rekey import fresh, register_sealed_table
 
-from .models import BENEFIT_STATUS, LINE_STATUS, OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, ROSTER_STATUS, BankLine, Review
-
-
-def open_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
-    return [(Review.objects.open(), "due_on")]
+from .models import BENEFIT_STATUS, LINE_STATUS, ROSTER_STATUS, BankLine
 
 
 def _rekey_bank_line(line: Any) -> list[str]:
@@ -34,6 +27,5 @@ def _rekey_bank_line(line: Any) -> list[str]:
 
 
 def connect() -> None:
-    deadlines.register(open_deadlines)
-    register_value_labels(30, BENEFIT_STATUS, ROSTER_STATUS, LINE_STATUS, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)
+    register_value_labels(30, BENEFIT_STATUS, ROSTER_STATUS, LINE_STATUS)
     register_sealed_table(30, BankLine, _rekey_bank_line)

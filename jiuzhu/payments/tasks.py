@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from jiuzhu.accounts.system import SystemActor
-
 
 @task()
 def generate_roster_task(run_id: int) -> int:
@@ -21,11 +19,3 @@ def adjustment_notices_task(roster_id: int) -> int:
     from .actions import issue_adjustment_notices
 
     return issue_adjustment_notices(roster_id)
-
-
-@task()
-def due_reviews_task() -> int:
-    """Daily: due reviews become tasks (DYN-1, DYN-5)."""
-    from .actions import create_due_reviews
-
-    return create_due_reviews(SystemActor("系统（定期复核）"))

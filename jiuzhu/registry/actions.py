@@ -23,6 +23,7 @@ from jiuzhu.core.masking import mask_name
 from . import storage
 from .models import RELATION_ORDER, Document, Household, Membership, Person, TargetCategory
 from .pii import blind_index, seal, unseal
+from .signals import death_recorded
 from .validation import (
     HARDSHIP_DEGREE,
     POVERTY_CAUSE,
@@ -456,9 +457,7 @@ def update_member(by: Any, person: Person, data: Mapping[str, Any], *, version: 
         else:
             record(by, "registry.member.update", person, changes=changes)
         if "death_date" in changes and person.death_date is not None:
-            from jiuzhu.payments.actions import record_death  # a death stops the money (DYN-7)
-
-            record_death(by, person)
+            death_recorded.send(sender=Person, by=by, person=person)  # a death stops the money (DYN-7)
     return person
 
 

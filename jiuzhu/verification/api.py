@@ -166,7 +166,7 @@ class RefuseIn(Schema):
 @router.get("/workload", summary="核对工作量统计：按月份和镇（街道）（format=xlsx 导出Excel）")
 def workload_stats(request: HttpRequest, year: int | None = None, format: str = "json") -> Any:
     """VER-18."""
-    from jiuzhu.payments.api import file_response
+    from jiuzhu.web.files import file_response
 
     from . import workload
 

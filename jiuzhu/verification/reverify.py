@@ -34,6 +34,7 @@ from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS,
 from .effects import WINDOW_DAYS, Accumulator, Catalog, batch_filter, full_batch_cutoffs, person_key_sql
 from .models import Batch, Finding, ReverificationRun, Snapshot
 from .report import FINDING_OF_TEST, NOT_ECONOMIC
+from .signals import findings_recorded
 
 CONTINUING = ("tekun", "dibao", "dibao_edge", "rigid_expense")  # 临时救助 is one-off, nothing to re-verify
 CHUNK_HOUSEHOLDS = 5000
@@ -521,9 +522,8 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
 def _review_findings(actor: Any, run: ReverificationRun, findings: list[Finding], on: dt.date) -> int:
     """A finding on a case in payment opens its review of kind 部门数据预警 (DYN-1, issue 15
     item 4), in the transaction that records the finding; one open review per case."""
-    from jiuzhu.payments.actions import open_reviews
-
     cases = sorted({f.application_id for f in findings if f.application_id is not None})
     if not cases:
         return 0
-    return open_reviews(actor, cases, "data", f"批量复核发现部门数据预警（核对批次{run.pk}），请入户核实", on)
+    answers = findings_recorded.send(sender=ReverificationRun, by=actor, run=run, application_ids=cases, on=on)
+    return sum(int(opened or 0) for _, opened in answers)

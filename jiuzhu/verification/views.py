@@ -424,7 +424,7 @@ def workload_view(request: HttpRequest) -> HttpResponse:
     """核对工作量统计 (VER-18), by month and town, exportable to Excel."""
     from django.utils import timezone
 
-    from jiuzhu.payments.api import file_response
+    from jiuzhu.web.files import file_response
 
     from . import workload
 

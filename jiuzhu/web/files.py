@@ -21,6 +21,9 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpResponse
 
 from jiuzhu.core import bounded
 from jiuzhu.core.errors import InvalidInput
@@ -197,3 +200,16 @@ def column_keys(
             code="invalid_header",
         )
     return [known.get(h) for h in headers]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(content: bytes, name: str, extra: dict[str, str] | None = None) -> HttpResponse:
+    """A download: xlsx or csv by the name's suffix, the Chinese file name kept (RFC 5987)."""
+    kind = XLSX if name.endswith(".xlsx") else "text/csv"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    for k, v in (extra or {}).items():
+        response[k] = v
+    return response

@@ -180,7 +180,7 @@ def _referrals(user: Any, today: dt.date) -> list[WorkItem]:
 
 
 def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
-    from jiuzhu.payments.models import Review
+    from jiuzhu.monitoring.models import Review
 
     if not user.has_perm_code("payments.review") or user.area is None or user.area.level != "town":
         return []
@@ -194,7 +194,7 @@ def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
             due_on=r.due_on,
             due_at=None,
             overdue=r.due_on < today,
-            url=reverse("payments:review", args=[r.pk]),
+            url=reverse("monitoring:review", args=[r.pk]),
         )
         for r in rows.order_by("due_on", "id")[:SCAN_LIMIT]
     ]

@@ -41,7 +41,7 @@ def test_every_literal_action_has_a_chinese_name():
 
 def test_every_generated_action_has_a_chinese_name():
     from jiuzhu.applications.workflow import TRANSITIONS
-    from jiuzhu.payments.models import REVIEW_KINDS
+    from jiuzhu.monitoring.models import REVIEW_KINDS
 
     _, patterns = recorded_actions()
     assert any("applications." in p for p in patterns)

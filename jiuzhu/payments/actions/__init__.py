@@ -1,4 +1,5 @@
-"""State changes of payments, funds and dynamic management, one module per concern. Each
+"""State changes of payments and funds, one module per concern (reviews, stops and
+suspensions are dynamic management: ``jiuzhu.monitoring.actions``). Each
 checks permission, state and jurisdiction, runs in one transaction with its rows locked,
 writes its audit row there, and enqueues follow-up work with ``transaction.on_commit``. Views
 and the API call these only (``from jiuzhu.payments import actions``)."""
@@ -12,24 +13,9 @@ from .benefits import (
     SUSPEND_REASON_LABELS,
     Pulled,
     reconfirm_roster,
-    record_death,
-    resume_benefit,
-    suspend_benefit,
 )
 from .recovery import create_recovery, mark_credit_reported, overpaid_months, record_repayment, recovered
 from .reserve import disburse_from_reserve, open_reserve, reserve_balance, top_up_reserve
-from .reviews import (
-    config_review,
-    create_due_reviews,
-    current_amount,
-    decide_review,
-    open_reviews,
-    report_change,
-    review_evaluation,
-    review_facts,
-    start_review,
-    stop_benefit,
-)
 from .rosters import (
     cancel_lock,
     check_roster,
@@ -57,12 +43,8 @@ __all__ = [
     "bank_file",
     "cancel_lock",
     "check_roster",
-    "config_review",
     "confirm_lock",
-    "create_due_reviews",
     "create_recovery",
-    "current_amount",
-    "decide_review",
     "disburse_from_reserve",
     "export_bank_file",
     "generate_roster",
@@ -71,29 +53,20 @@ __all__ = [
     "layouts_for",
     "mark_credit_reported",
     "open_reserve",
-    "open_reviews",
     "overpaid_months",
     "parse_month",
     "reconfirm_roster",
-    "record_death",
     "record_repayment",
     "recover_roster_runs",
     "recovered",
     "reissue",
     "release_line",
-    "report_change",
     "request_lock",
     "request_roster",
     "reserve_balance",
     "resolve_line",
-    "resume_benefit",
     "retry_roster_run",
     "reverse_payment",
-    "review_evaluation",
-    "review_facts",
     "run_roster",
-    "start_review",
-    "stop_benefit",
-    "suspend_benefit",
     "top_up_reserve",
 ]

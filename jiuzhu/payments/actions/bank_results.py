@@ -38,7 +38,7 @@ from ..models import (
     month_label,
 )
 from ._common import _line_label, _mask, _set_status, _who
-from .benefits import _pull_lines
+from .benefits import pull_lines
 from .rosters import _lock_roster
 
 
@@ -416,7 +416,7 @@ def reverse_payment(by: Any, entry: LedgerEntry, *, reason: str, amount_fen: int
             RosterLine.objects.filter(pk=payment.roster_line_id).exclude(status="pulled").update(status="failed")
             benefit = Benefit.objects.filter(application_id=payment.application_id).first()
             if benefit is not None and payment.period is not None and not benefit.covers(payment.period):
-                _pull_lines(by, payment.application_id, from_month=payment.period, reason="退汇，该月已停发或暂停发放")
+                pull_lines(by, payment.application_id, from_month=payment.period, reason="退汇，该月已停发或暂停发放")
         # the bank line keeps what the bank reported (paid); the return is the reversal itself
         record(
             by,

@@ -1,5 +1,10 @@
 """待遇 in force: what a stop, a suspension or a death takes back from rosters not yet at the
-bank, and what a resumption gives back (DYN-4 … DYN-7)."""
+bank, and what a resumption gives back (DYN-4 … DYN-7).
+
+The decisions themselves (停发, 暂停, 恢复, a death, a review's conclusion) are dynamic
+management's (``jiuzhu.monitoring.actions``); they and payments' recovery build on the public
+helpers here — ``lock_benefit``, ``pull_lines``, ``restore_lines``, ``end_benefit`` — which run
+in the caller's transaction and leave permission checks and the audit row to the caller."""
 
 from __future__ import annotations
 
@@ -8,21 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Subquery, Sum
+from django.db.models import Count, Subquery, Sum
 
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
-from jiuzhu.referrals.records import end_case_records, end_person_records, reopen_case_records
+from jiuzhu.referrals.records import end_case_records
 from jiuzhu.registry.models import Person
 
 from .. import ledger
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
-    MONTHLY_PROGRAMS,
     SUSPEND_REASONS,
     Benefit,
     LedgerEntry,
@@ -30,10 +34,10 @@ from ..models import (
     RosterLine,
     add_months,
     month_label,
-    month_start,
 )
-from ._common import STOP_REASON_LABELS, _line_label, _today, _who, parse_month
-from .rosters import _issue, _lock_roster
+from ..signals import deaths_found
+from ._common import STOP_REASON_LABELS, _line_label, _who
+from .rosters import _lock_roster, issue_notice
 
 LOCKED = ("locked", "exported", "settled")  # entitlements are booked from locking on
 
@@ -119,7 +123,7 @@ def _back_to_checked(by: Any, roster: Roster, why: str) -> None:
 ROSTER_CHANGED = ("line_count", "total_fen", "status", "lock_requested_by", "lock_requested_at", "reconfirm_required")
 
 
-def _pull_lines(by: Any, app_id: int, *, from_month: dt.date, reason: str) -> Pulled:
+def pull_lines(by: Any, app_id: int, *, from_month: dt.date, reason: str) -> Pulled:
     """Withdraw (撤出) every roster line of the case for ``from_month`` and later that has not
     gone to the bank: pending, held or failed. In a draft the line is simply withdrawn; in a
     locked roster what the ledger still owes on it is taken back with an adjustment and the
@@ -178,7 +182,7 @@ def _line_exceptions(line: RosterLine, payee: Person) -> list[str]:
     return keep
 
 
-def _restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> list[dt.date]:
+def restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> list[dt.date]:
     """恢复发放: the lines withdrawn by the suspension go back to their rosters (owed again on
     the ledger where the roster is locked; they go out with its bank file or re-issue). A line
     with a blocking exception comes back held (暂缓发放)."""
@@ -266,143 +270,18 @@ def _sweep(by: Any, roster: Roster) -> None:
     if not dead and not ended:
         return
     with transaction.atomic():
-        for person in dead:
-            record_death(by, person)
+        if dead:
+            deaths_found.send(sender=Person, by=by, persons=dead)
         for app_id in ended:
             benefit = Benefit.objects.select_for_update().get(application_id=app_id)
             if not benefit.covers(roster.month):
                 label = "暂停发放" if benefit.status == "suspended" else "停发"
-                _pull_lines(by, app_id, from_month=roster.month, reason=label)
+                pull_lines(by, app_id, from_month=roster.month, reason=label)
 
 
-def record_death(by: Any, person: Person) -> None:
-    """A death in the 一户一档 (DYN-7), in the recording transaction: the person's rows of the
-    register end that day; a benefit paid to him or her stops after the month of death when
-    nobody else is covered (or it is 特困), else it is suspended (暂停发放) until the county
-    names a new payee; every benefit of the family gets a review task."""
-    from .reviews import open_reviews  # a death opens a review; reviews build on this module
-
-    died = person.death_date
-    if died is None:
-        return
-    end_person_records(person, died)
-    after = add_months(month_start(died), 1)
-    apps = Application.objects.filter(state="approved", program__in=MONTHLY_PROGRAMS).filter(
-        Q(applicant=person) | Q(household_id=person.household_id) if person.household_id else Q(applicant=person)
-    )
-    for app in apps.select_related("intake"):
-        roster_mod.sync_benefits(app.area_code)
-        benefit = Benefit.objects.select_for_update().filter(application=app).first()
-        if benefit is None or benefit.status == "stopped":
-            continue
-        note = f"{person.name}于{died:%Y年%m月%d日}死亡"
-        if benefit.payee_id == person.pk:
-            survivors = (
-                Person.objects.filter(household_id=benefit.household_id, death_date__isnull=True)
-                .exclude(pk=person.pk)
-                .exists()
-            )
-            if app.program == "tekun" or not survivors:
-                last = max(month_start(died), add_months(benefit.start_month, -1))
-                _, pulled = _stop(by, app, benefit, reason="death", note=note, last_month=last)
-                changes = {"reason": "death", "note": note, "last_month": last, **pulled.changes()}
-                record(by, "payments.benefit.stop", app, changes=changes)
-                continue
-            if benefit.status == "suspended":
-                _pull_lines(by, app.pk, from_month=after, reason="领款人死亡")
-            else:
-                _suspend(by, app, benefit, reason="payee_died", note=note, from_month=after)
-        open_reviews(by, [app.pk], "death", f"家庭成员死亡：{note}", _today())
-
-
-def _suspend(by: Any, app: Application, benefit: Benefit, *, reason: str, note: str, from_month: dt.date) -> Pulled:
-    if benefit.status == "stopped":
-        raise DomainError("benefit_stopped", "该案件已停发")
-    if benefit.status == "suspended":
-        raise DomainError("already_suspended", f"该案件已自{month_label(benefit.suspended_from)}起暂停发放")
-    from_month = max(from_month, benefit.start_month)
-    if benefit.end_month is not None and from_month > benefit.end_month:
-        raise InvalidInput("invalid_month", "暂停月份晚于最后发放月份，无需暂停", field="from_month")
-    benefit.status, benefit.suspended_from = "suspended", from_month
-    benefit.suspend_reason, benefit.suspend_note = reason, note.strip()[:200]
-    benefit.save()
-    pulled = _pull_lines(by, app.pk, from_month=from_month, reason=f"暂停发放（{SUSPEND_REASON_LABELS[reason]}）")
-    end_case_records(app, from_month - dt.timedelta(days=1))
-    record(
-        by,
-        "payments.benefit.suspend",
-        app,
-        changes={"reason": reason, "note": note, "from_month": from_month, **pulled.changes()},
-    )
-    benefit.pulled = pulled
-    return pulled
-
-
-def suspend_benefit(by: Any, application: Application, *, reason: str, note: str, from_month: Any = None) -> Benefit:
-    """暂停发放 from a month (default: this month), e.g. when the person cannot be reached or
-    does not come to the review: the unexported lines are withdrawn, the family leaves the
-    active register, and payment waits for 恢复发放 or 停发."""
-    require(by, "payments.decide")
-    require_in_scope(by=by, area_code=application.area_code)
-    if reason not in SUSPEND_REASON_LABELS:
-        raise InvalidInput("invalid_choice", "暂停原因无效", field="reason")
-    if not (note or "").strip():
-        raise InvalidInput("required", "请填写暂停发放情况说明", field="note")
-    first = parse_month(from_month, "from_month") if from_month else month_start(_today())
-    with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        benefit = _benefit(app)
-        _suspend(by, app, benefit, reason=reason, note=note, from_month=first)
-    return benefit
-
-
-def resume_benefit(by: Any, application: Application, *, note: str, payee_id: int | None = None) -> Benefit:
-    """恢复发放: the suspension is lifted; the lines it withdrew go back to their rosters (the
-    months whose roster was made during the suspension have no line and are not paid). After
-    the payee's death another living member of the family is named payee."""
-    require(by, "payments.decide")
-    require_in_scope(by=by, area_code=application.area_code)
-    if not (note or "").strip():
-        raise InvalidInput("required", "请填写恢复发放情况说明", field="note")
-    with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        benefit = _benefit(app)
-        if benefit.status != "suspended":
-            raise DomainError("not_suspended", "该案件未暂停发放")
-        if payee_id is not None:
-            payee = Person.objects.filter(
-                pk=payee_id, household_id=benefit.household_id, death_date__isnull=True
-            ).first()
-            if payee is None:
-                raise InvalidInput("invalid_person", "领款人须为该家庭在世的成员", field="payee_id")
-            benefit.payee = payee
-        if Person.objects.filter(pk=benefit.payee_id, death_date__isnull=False).exists():
-            raise DomainError("payee_deceased", "领款人已死亡：请指定家庭中另一名成员为领款人后恢复发放")
-        restored = _restore_lines(by, app, benefit, note.strip())
-        gradual = benefit.gradual_amount_fen is not None and benefit.stop_reason == "gradual_end"
-        since = benefit.suspended_from
-        benefit.status = "gradual" if gradual else "active"
-        benefit.suspended_from, benefit.suspend_reason, benefit.suspend_note = None, "", ""
-        benefit.save()
-        reopen_case_records(app)
-        record(
-            by,
-            "payments.benefit.resume",
-            app,
-            changes={
-                "note": note,
-                "suspended_from": since,
-                "payee": benefit.payee_id,
-                "restored_months": [m.isoformat()[:7] for m in restored],
-            },
-        )
-    return benefit
-
-
-# ==== reserve funds (备用金) =====================================================================
-
-
-def _benefit(application: Application) -> Benefit:
+def lock_benefit(application: Application) -> Benefit:
+    """The case's benefit, register brought up to date and row locked; refused for a case that
+    is not paid monthly."""
     roster_mod.sync_benefits(application.area_code)
     benefit: Benefit | None = Benefit.objects.select_for_update().filter(application=application).first()
     if benefit is None:
@@ -410,7 +289,7 @@ def _benefit(application: Application) -> Benefit:
     return benefit
 
 
-def _stop(
+def end_benefit(
     by: Any, app: Application, benefit: Benefit, *, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
 ) -> tuple[Any, Pulled]:
     """The benefit ends after ``last_month``: the roster lines after it that have not gone to
@@ -421,12 +300,12 @@ def _stop(
     benefit.status, benefit.end_month = "stopped", last_month
     benefit.stop_reason, benefit.stop_note = reason, note.strip()[:200]
     benefit.save()
-    pulled = _pull_lines(
+    pulled = pull_lines(
         by, app.pk, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
     )
     end_case_records(app, roster_mod.month_end(last_month))
     benefit.pulled = pulled
-    notice = _issue(
+    notice = issue_notice(
         by,
         "stop",
         app,

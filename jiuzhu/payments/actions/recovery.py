@@ -29,7 +29,7 @@ from ..models import (
     month_start,
 )
 from ._common import STOP_REASON_LABELS, _today, _who, parse_month
-from .benefits import _benefit, _stop
+from .benefits import end_benefit, lock_benefit
 
 
 def overpaid_months(application: Application, after: dt.date) -> list[tuple[dt.date, int]]:
@@ -125,10 +125,12 @@ def create_recovery(
                 recorded_by=_who(by),
             )
         if stop and app.program in MONTHLY_PROGRAMS:
-            benefit = _benefit(app)
+            benefit = lock_benefit(app)
             if benefit.status != "stopped":
                 last = add_months(min(chosen), -1) if reason in ("death", "fraud") else month_start(_today())
-                _stop(by, app, benefit, reason=reason, note=note, last_month=last, recovery_fen=total)  # pulls too
+                end_benefit(
+                    by, app, benefit, reason=reason, note=note, last_month=last, recovery_fen=total
+                )  # pulls too
         record(
             by,
             "payments.recovery.create",

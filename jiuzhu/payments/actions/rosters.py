@@ -20,7 +20,7 @@ from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from jiuzhu.registry.models import Person
 
-from .. import ledger
+from .. import ledger, roster_compute, roster_write
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
@@ -156,10 +156,10 @@ def generate_roster(
     existing: Roster | None = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
         return existing
-    computed = roster_mod.compute(area.code, month, progress)
+    computed = roster_compute.compute(area.code, month, progress)
     if progress:
         progress("写入花名册", 0, len(computed.rows))
-    roster, _ = roster_mod.write(by, computed, refresh=refresh)
+    roster, _ = roster_write.write(by, computed, refresh=refresh)
     return roster
 
 
@@ -389,7 +389,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
         if limit is not None and count >= limit:
             break
         with transaction.atomic():
-            _issue(
+            issue_notice(
                 by,
                 "adjustment",
                 line.application,
@@ -404,7 +404,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
     return count
 
 
-def _issue(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
+def issue_notice(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
     """One 调整/停发/渐退 notice, numbered and archived, at most once per case, kind and month."""
     existing = PaymentNotice.objects.filter(application=app, kind=kind, month=month).select_related("notice").first()
     if existing is not None:

@@ -157,13 +157,16 @@ def result_csv(batch: Any, *, fail: dict[str, str] | None = None, rows: list[lis
 
 
 def freeze_today(monkeypatch: Any, day: dt.date) -> None:
-    """The payment actions' own clock (``_today``) set to ``day`` in every actions module."""
+    """The payment and dynamic-management actions' own clock (``_today``) set to ``day`` in
+    every actions module of both packages."""
     import importlib
     import pkgutil
 
+    from jiuzhu.monitoring import actions as monitoring
     from jiuzhu.payments import actions
 
-    for info in pkgutil.iter_modules(actions.__path__):
-        module = importlib.import_module(f"jiuzhu.payments.actions.{info.name}")
-        if hasattr(module, "_today"):
-            monkeypatch.setattr(module, "_today", lambda: day)
+    for package in (actions, monitoring):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, "_today"):
+                monkeypatch.setattr(module, "_today", lambda: day)

@@ -19,7 +19,7 @@ def main() -> None:
 
     django.setup()
     from jiuzhu.accounts.models import User
-    from jiuzhu.payments import actions
+    from jiuzhu.payments import actions, roster_write
     from jiuzhu.payments import roster as roster_mod
     from jiuzhu.payments.models import BankBatch
 
@@ -45,8 +45,9 @@ def main() -> None:
 
         return wrapped
 
-    if mode == "roster":
+    if mode == "roster":  # the benefits register and the roster lines are written by two modules
         roster_mod.insert_rows = stalling
+        roster_write.insert_rows = stalling
     else:
         from jiuzhu.payments.actions import bank_results
 

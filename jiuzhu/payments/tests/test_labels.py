@@ -7,9 +7,10 @@ import tempfile
 
 import pytest
 
+from jiuzhu.monitoring import actions as monitoring
+from jiuzhu.monitoring.tests.test_reviews import signed_case  # noqa: F401  (fixture)
 from jiuzhu.payments import actions, queries
 from jiuzhu.payments.tests.conftest import NOV
-from jiuzhu.payments.tests.test_funds_and_reviews import signed_case  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,15 +69,15 @@ def test_the_calculation_basis_of_a_case_is_in_yuan_and_area_names(client_of, ap
 
 
 def test_the_adjustment_notice_gives_its_basis_in_yuan(world, county, signed_case, signed_intake):  # noqa: F811
+    from jiuzhu.monitoring.tests.test_reviews import _verified_review
     from jiuzhu.payments.models import PaymentNotice
-    from jiuzhu.payments.tests.test_funds_and_reviews import _verified_review
     from jiuzhu.registry.storage import path_of
 
     app = signed_case
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"wage": 30_000}
     review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
-    actions.decide_review(county, review, outcome="change")
+    monitoring.decide_review(review, by=county, outcome="change")
     notice = PaymentNotice.objects.get(application=app).notice
     with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
         fh.write(path_of(notice.document.storage_name).read_bytes())
@@ -92,7 +93,7 @@ def test_a_reported_change_is_shown_in_words_and_yuan(client_of, county, approve
     app = approved_case()
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"wage": 30_050}
-    review = actions.report_change(county, app, reason="收入变化", facts={**app.facts, "members": members})
+    review = monitoring.report_change(app, by=county, reason="收入变化", facts={**app.facts, "members": members})
     html = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
     summary = visible_text(html.split('data-testid="reported-facts"')[1].split("</div>")[0])
     assert "本人（申请人）" in summary and "工资性收入300.50元" in summary
@@ -116,7 +117,7 @@ def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_
     town = actions.generate_roster(county, area_code="370405101", month=dt.date(2026, 12, 1))
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"wage": 30_000}
-    review = actions.report_change(county, app, reason="收入变化", facts={**app.facts, "members": members})
+    review = monitoring.report_change(app, by=county, reason="收入变化", facts={**app.facts, "members": members})
     propose_change(
         by=county,
         name="dibao.standard.urban",
@@ -154,10 +155,10 @@ def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_
 def test_the_review_visit_is_a_form_in_yuan_not_json(client_of, county, approved_case, signed_intake):
     """Issue 14 item 9: the clerk records the household as found in the member form (元),
     and the review keeps what was changed; nothing asks for raw JSON."""
-    from jiuzhu.payments.models import Review
+    from jiuzhu.monitoring.models import Review
 
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
-    review = actions.report_change(county, app, reason="收入变化")
+    review = monitoring.report_change(app, by=county, reason="收入变化")
     c = client_of("tez_zhangshanzi")
     html = c.get(f"/payments/reviews/{review.pk}/").content.decode()
     assert 'data-testid="review-facts"' in html and '<textarea name="facts"' not in html

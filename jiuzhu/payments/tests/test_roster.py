@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.monitoring import actions as monitoring
 from jiuzhu.payments import actions
 from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine
 from jiuzhu.payments.tests.conftest import DEC, NOV, new_account
@@ -69,7 +70,7 @@ def test_it_lists_missing_account_deceased_and_duplicate_accounts(county, approv
     assert "duplicate_account" in exceptions[dup_a.pk] and "duplicate_account" in exceptions[dup_b.pk]
     assert roster.exception_count == 4
     # DYN-7: the death becomes a review task
-    from jiuzhu.payments.models import Review
+    from jiuzhu.monitoring.models import Review
 
     assert Review.objects.filter(application=dead, kind="death").exists()
 
@@ -175,7 +176,7 @@ def test_the_job_records_progress_and_the_roster(county, approved_case):
 
 def test_lines_of_a_stopped_case_end_after_the_last_month(county, approved_case):
     app = approved_case()
-    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     assert actions.generate_roster(county, area_code="370405", month=NOV).lines.count() == 1
     assert not RosterLine.objects.filter(month=DEC).exists()
     assert actions.generate_roster(county, area_code="370405", month=DEC).lines.count() == 0

@@ -8,6 +8,7 @@ import pytest
 
 from jiuzhu.applications import actions
 from jiuzhu.applications.tests.conftest import investigate
+from jiuzhu.monitoring import actions as monitoring
 from jiuzhu.verification.actions import run_verification
 from jiuzhu.verification.tests.conftest import csv_bytes, headers_of, plain_ids, row_for
 from jiuzhu.verification.verified import comparison, with_verified
@@ -84,18 +85,17 @@ def test_the_intake_and_investigation_form_offers_every_income_type():
 def test_a_review_reads_its_own_fresh_report(world, catalog, upload, vehicle_file, signed_intake, approved_case):
     """A review screen said '0 辆车' while the new report had a car: the evaluation now fails."""
     from jiuzhu.accounts.system import SystemActor
-    from jiuzhu.payments import actions as pay
 
     intake = signed_intake(programs=("dibao_edge",))
     app = approved_case(household=intake.household)
     county = world.user("tez_county")
-    review = pay.report_change(county, app, reason="群众反映家中购置轿车")
-    review = pay.start_review(county, review)
-    assert pay.review_evaluation(review)["eligible"]  # before the report: as decided
+    review = monitoring.report_change(app, by=county, reason="群众反映家中购置轿车")
+    review = monitoring.start_review(review, by=county)
+    assert monitoring.review_evaluation(review)["eligible"]  # before the report: as decided
     upload("gongan.vehicle", vehicle_file((plain_ids(app.household)[0], "鲁D12345")))
     run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
     review.refresh_from_db()
-    ev = pay.review_evaluation(review)
+    ev = monitoring.review_evaluation(review)
     assert not ev["eligible"] and "vehicles_within_limit" in ev["failed"]
     page_rows = comparison(review.facts or app.facts, review.verification.report.content["verified"])
     assert any(r["type"] == "vehicles" and r["verified"] == 1 and r["used"] == 1 for r in page_rows)

@@ -38,7 +38,7 @@ def test_it_finds_a_new_car_when_a_batch_lands(active, upload, vehicle_file):
 def test_a_finding_opens_the_cases_review(active, upload, vehicle_file):
     """DYN-1, issue 15 item 4: the finding becomes a 部门数据预警 review task of the town, with
     its deadline, once per case however many findings follow."""
-    from jiuzhu.payments.models import Review
+    from jiuzhu.monitoring.models import Review
 
     h, case = active
     upload("gongan.vehicle", vehicle_file((plain_ids(h)[0], "鲁D88888")))

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.payments import actions
-from jiuzhu.payments.tests.test_funds_and_reviews import _verified_review
+from jiuzhu.monitoring import actions as monitoring
+from jiuzhu.monitoring.tests.test_reviews import _verified_review
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,9 @@ def test_gradual_exit_is_refused_when_a_pension_raised_the_income(world, county,
     """issue 14 item 14: the head's small wage is unchanged; the income rose through a pension,
     so the case stops (no 渐退) even though a member has a wage."""
     review = _review(world, county, working_case, signed_intake, {"pension": 1_000_000})
-    assert not actions.review_evaluation(review)["gradual_allowed"]
+    assert not monitoring.review_evaluation(review)["gradual_allowed"]
     with pytest.raises(DomainError) as exc:
-        actions.decide_review(county, review, outcome="gradual", note="退休金")
+        monitoring.decide_review(review, by=county, outcome="gradual", note="退休金")
     assert exc.value.code == "gradual_not_allowed"
 
 
@@ -45,8 +45,8 @@ def test_gradual_exit_is_allowed_when_business_income_rose(world, county, approv
     though nobody has a wage."""
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
     review = _review(world, county, app, signed_intake, {"business": 1_000_000})
-    assert actions.review_evaluation(review)["gradual_allowed"]
-    review = actions.decide_review(county, review, outcome="gradual", note="经营小卖部收入增加")
+    assert monitoring.review_evaluation(review)["gradual_allowed"]
+    review = monitoring.decide_review(review, by=county, outcome="gradual", note="经营小卖部收入增加")
     assert review.outcome == "gradual"
 
 
@@ -66,4 +66,4 @@ def test_gradual_exit_follows_the_work_income_parameters(world, county, approved
         source="台民发〔2026〕9号",
     )
     parameters.confirm_change(change, by=world.user("tez_admin"))
-    assert not actions.review_evaluation(review)["gradual_allowed"]
+    assert not monitoring.review_evaluation(review)["gradual_allowed"]

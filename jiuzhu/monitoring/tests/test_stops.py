@@ -12,8 +12,10 @@ import pytest
 
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.monitoring import actions as monitoring
+from jiuzhu.monitoring.models import Review
 from jiuzhu.payments import actions, queries
-from jiuzhu.payments.models import Benefit, LedgerEntry, Review, RosterLine
+from jiuzhu.payments.models import Benefit, LedgerEntry, RosterLine
 from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today, result_csv
 from jiuzhu.referrals.models import AssistanceRecord
 from jiuzhu.referrals.records import record_application
@@ -51,7 +53,7 @@ def test_it_pulls_the_locked_line_of_a_stop_effective_next_month(county, admin, 
     bank file is refused until the roster is re-confirmed, and the register ends the same moment."""
     (app, other), jan = paid_through_december
     line = jan.lines.get(application=app)
-    actions.stop_benefit(county, app, reason="income", note="家庭成员就业，收入超过标准", last_month=DEC)
+    monitoring.stop_benefit(app, by=county, reason="income", note="家庭成员就业，收入超过标准", last_month=DEC)
 
     line.refresh_from_db()
     assert line.status == "pulled" and "停发" in line.resolution_note
@@ -84,7 +86,7 @@ def test_a_stop_decided_on_review_pulls_the_locked_line(
 ):
     """issue 14 item 3: 停发 as the outcome of a review (effective next month) withdraws the line
     already locked for that month."""
-    from jiuzhu.payments.tests.test_funds_and_reviews import _verified_review
+    from jiuzhu.monitoring.tests.test_reviews import _verified_review
 
     freeze_today(monkeypatch, dt.date(2026, 11, 20))
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household)
@@ -93,7 +95,7 @@ def test_a_stop_decided_on_review_pulls_the_locked_line(
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"pension": 1_000_000}
     review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
-    actions.decide_review(county, review, outcome="stop", note="退休金收入超过标准", stop_reason="income")
+    monitoring.decide_review(review, by=county, outcome="stop", note="退休金收入超过标准", stop_reason="income")
     line = dec.lines.get(application=app)
     assert line.status == "pulled"
     dec.refresh_from_db()
@@ -107,7 +109,7 @@ def test_a_draft_line_is_withdrawn_and_a_pending_lock_goes_back(county, approved
     dec = actions.generate_roster(county, area_code="370405", month=DEC)
     actions.check_roster(county, dec)
     actions.request_lock(county, dec)
-    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     dec.refresh_from_db()
     assert dec.lines.get(application=app).status == "pulled"
     assert dec.status == "checked" and dec.lock_requested_by is None and not dec.reconfirm_required
@@ -121,8 +123,12 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     app = approved_case()
     nov = locked_roster(month=NOV)
     batch, _, _ = actions.export_bank_file(county, nov)
-    benefit = actions.stop_benefit(
-        county, app, reason="death", note="民政殡葬数据显示10月死亡", last_month=dt.date(2026, 10, 1)
+    benefit = monitoring.stop_benefit(
+        app,
+        by=county,
+        reason="death",
+        note="民政殡葬数据显示10月死亡",
+        last_month=dt.date(2026, 10, 1),
     )
     assert benefit.status == "stopped"
     line = nov.lines.get(application=app)
@@ -144,7 +150,7 @@ def test_a_failed_transfer_of_a_stopped_case_is_not_sent_again(county, admin, ap
     actions.import_bank_results(
         county, batch, file_name="r.csv", data=result_csv(batch, fail={failing.reference: "账户已冻结"})
     )
-    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
     line = nov.lines.get(application=app)
     assert line.status == "pulled"
     assert actions.balance(app)["balance"] == 0
@@ -163,7 +169,7 @@ def test_a_suspension_pulls_the_lines_and_resuming_restores_them(county, admin, 
     """暂停发放 (e.g. the person cannot be reached) withdraws the unexported lines and takes the
     family off the active register; 恢复发放 puts the lines of the resumed months back."""
     (app, _other), jan = paid_through_december
-    benefit = actions.suspend_benefit(county, app, reason="unreachable", note="多次联系不上本人", from_month=JAN)
+    benefit = monitoring.suspend_benefit(app, by=county, reason="unreachable", note="多次联系不上本人", from_month=JAN)
     assert benefit.status == "suspended" and benefit.suspended_from == JAN
     line = jan.lines.get(application=app)
     assert line.status == "pulled" and "暂停" in line.resolution_note
@@ -172,8 +178,8 @@ def test_a_suspension_pulls_the_lines_and_resuming_restores_them(county, admin, 
     assert Benefit.objects.in_force(DEC).filter(application=app).exists()
 
     with pytest.raises(DomainError):
-        actions.suspend_benefit(county, app, reason="unreachable", note="再次", from_month=JAN)
-    benefit = actions.resume_benefit(county, app, note="已联系本人，情况属实")
+        monitoring.suspend_benefit(app, by=county, reason="unreachable", note="再次", from_month=JAN)
+    benefit = monitoring.resume_benefit(app, by=county, note="已联系本人，情况属实")
     assert benefit.status == "active" and benefit.suspended_from is None
     line.refresh_from_db()
     assert line.status == "pending"
@@ -229,13 +235,13 @@ def test_resuming_a_family_benefit_names_a_living_payee(world, county, approved_
     dec = locked_roster(month=DEC)
     update_member(world.user("tez_zhangshanzi"), app.applicant, {"death_date": "2026-11-30"})
     with pytest.raises(DomainError) as exc:
-        actions.resume_benefit(county, app, note="恢复")
+        monitoring.resume_benefit(app, by=county, note="恢复")
     assert exc.value.code == "payee_deceased"
     spouse = app.household.members.get(relation="spouse")
     set_account(spouse, new_account())
     with pytest.raises(InvalidInput):
-        actions.resume_benefit(county, app, note="恢复", payee_id=app.applicant_id)
-    benefit = actions.resume_benefit(county, app, note="由配偶领取", payee_id=spouse.pk)
+        monitoring.resume_benefit(app, by=county, note="恢复", payee_id=app.applicant_id)
+    benefit = monitoring.resume_benefit(app, by=county, note="由配偶领取", payee_id=spouse.pk)
     assert benefit.payee_id == spouse.pk
     line = dec.lines.get(application=app)
     assert line.status == "pending" and line.payee_id == spouse.pk
@@ -262,7 +268,7 @@ def test_release_and_reconfirm_need_the_right_state(county, admin, approved_case
     nov = locked_roster(month=NOV)
     held = nov.lines.get(application=app)
     assert held.status == "held"
-    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
     held.refresh_from_db()
     assert held.status == "pulled"
     with pytest.raises(DomainError):
@@ -308,7 +314,7 @@ def test_a_withdrawn_line_cannot_be_handled_again(county, approved_case):
     """A withdrawn line of a draft stays withdrawn: 核查 cannot put it back to be paid."""
     app = approved_case(account=None)
     dec = actions.generate_roster(county, area_code="370405", month=DEC)
-    actions.stop_benefit(county, app, reason="moved", note="迁往外县", last_month=NOV)
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     line = dec.lines.get(application=app)
     assert line.status == "pulled" and line.exceptions == ["no_account"]
     with pytest.raises(DomainError) as exc:

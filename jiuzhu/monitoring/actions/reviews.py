@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
@@ -18,25 +19,19 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.payments import roster as roster_mod
+from jiuzhu.payments.actions._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
+from jiuzhu.payments.actions.benefits import end_benefit, lock_benefit, pull_lines
+from jiuzhu.payments.actions.rosters import issue_notice
+from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_label, month_start
 from jiuzhu.programs.engine import evaluate_household, work_income_rose
 from jiuzhu.referrals.records import end_case_records
 
-from .. import roster as roster_mod
-from ..models import (
-    Benefit,
-    Review,
-    RosterLine,
-    add_months,
-    month_label,
-    month_start,
-)
-from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
-from .benefits import _benefit, _pull_lines, _stop
-from .rosters import _issue
+from ..models import Review
 
 
 def open_reviews(
-    by: Any, application_ids: list[int], kind: str, reason: str, start: dt.date, due_on: dt.date | None = None
+    application_ids: list[int], kind: str, reason: str, start: dt.date, due_on: dt.date | None = None, *, by: User
 ) -> int:
     """Create review tasks (at most one open per case), set-based; returns how many were new."""
     if not application_ids:
@@ -75,7 +70,7 @@ def open_reviews(
     return after - before
 
 
-def create_due_reviews(by: Any, *, on: dt.date | None = None, county_code: str | None = None) -> int:
+def create_due_reviews(*, by: User, on: dt.date | None = None, county_code: str | None = None) -> int:
     """定期复核 (DYN-1, DYN-5, DYN-8): cases due within the county's lead time become review
     tasks with the review date as deadline; 特困 minors turning 18 get an age review."""
     today = on or _today()
@@ -99,7 +94,7 @@ def create_due_reviews(by: Any, *, on: dt.date | None = None, county_code: str |
             by_date[when].append(app)
         for when, apps in by_date.items():
             made += open_reviews(
-                by, apps, "periodic", f"定期复核（复核日期{when:%Y-%m-%d}）", today, due_on=max(when, today)
+                apps, "periodic", f"定期复核（复核日期{when:%Y-%m-%d}）", today, due_on=max(when, today), by=by
             )
         adults = []
         for app, facts in Application.objects.filter(
@@ -110,7 +105,7 @@ def create_due_reviews(by: Any, *, on: dt.date | None = None, county_code: str |
                 if birth and today <= _add_years(dt.date.fromisoformat(str(birth)[:10]), 18) <= horizon:
                     adults.append(app)
                     break
-        made += open_reviews(by, adults, "age", "特困供养未成年人即将年满18周岁（DYN-5）", today)
+        made += open_reviews(adults, "age", "特困供养未成年人即将年满18周岁（DYN-5）", today, by=by)
     return made
 
 
@@ -121,7 +116,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def report_change(by: Any, application: Application, *, reason: str, facts: dict[str, Any] | None = None) -> Review:
+def report_change(application: Application, *, by: User, reason: str, facts: dict[str, Any] | None = None) -> Review:
     """变更报告 (成员变化、收入变化) at any time: a review of the case, with the new facts."""
     require(by, "payments.review")
     require_in_scope(by=by, area_code=application.area_code)
@@ -130,7 +125,7 @@ def report_change(by: Any, application: Application, *, reason: str, facts: dict
     if facts is not None:
         _validate_facts(application, facts)
     with transaction.atomic():
-        _benefit(application)
+        lock_benefit(application)
         review = Review.objects.select_for_update().filter(application=application).open().first()
         if review is None:
             review = Review.objects.create(
@@ -163,7 +158,7 @@ def _validate_facts(application: Application, facts: dict[str, Any]) -> None:
     evaluate_household(application.area_code, _today(), [application.program], facts)
 
 
-def start_review(by: Any, review: Review, *, facts: dict[str, Any] | None = None) -> Review:
+def start_review(review: Review, *, by: User, facts: dict[str, Any] | None = None) -> Review:
     """开始复核: record the household as found (入户) and request a fresh 核对报告."""
     require(by, "payments.review")
     require_in_scope(by=by, area_code=review.area_code)
@@ -225,9 +220,9 @@ def current_amount(application: Application) -> int:
 
 
 def decide_review(
-    by: Any,
     review: Review,
     *,
+    by: User,
     outcome: str,
     note: str = "",
     gradual_months: int | None = None,
@@ -254,7 +249,7 @@ def decide_review(
             )
         app = Application.objects.select_for_update().get(pk=review.application_id)
         review.application = app
-        benefit = _benefit(app)
+        benefit = lock_benefit(app)
         if benefit.status == "stopped":
             raise DomainError("benefit_stopped", "该案件已停发")
         if benefit.status == "suspended" and outcome == "gradual":
@@ -301,7 +296,7 @@ def decide_review(
                 app.version += 1
                 app.save(update_fields=["facts", "trace", "amount_fen", "version", "updated_at"])
             if outcome == "change":
-                notice = _issue(
+                notice = issue_notice(
                     by,
                     "adjustment",
                     app,
@@ -320,12 +315,12 @@ def decide_review(
             benefit.status, benefit.gradual_amount_fen, benefit.end_month = "gradual", before, last
             benefit.stop_reason, benefit.stop_note = "gradual_end", f"渐退期满（{month_label(last)}）"
             benefit.save()
-            _pull_lines(by, app.pk, from_month=add_months(last, 1), reason="渐退期满")
+            pull_lines(by, app.pk, from_month=add_months(last, 1), reason="渐退期满")
             end_case_records(app, roster_mod.month_end(last))
             app.facts, app.trace = new_facts, ev["trace"]
             app.version += 1
             app.save(update_fields=["facts", "trace", "version", "updated_at"])
-            notice = _issue(
+            notice = issue_notice(
                 by,
                 "gradual",
                 app,
@@ -338,7 +333,9 @@ def decide_review(
             )
             review.amount_after_fen = before
         else:
-            notice, _ = _stop(by, app, benefit, reason=stop_reason, note=note, last_month=add_months(effective, -1))
+            notice, _ = end_benefit(
+                by, app, benefit, reason=stop_reason, note=note, last_month=add_months(effective, -1)
+            )
             review.amount_after_fen = 0
         review.status, review.outcome, review.note = "decided", outcome, note.strip()[:200]
         review.amount_before_fen, review.effective_month = before, effective
@@ -368,7 +365,7 @@ def config_review(app: Application) -> int:
     return config_for(app.county_code).review_cycle_other_months
 
 
-def stop_benefit(by: Any, application: Application, *, reason: str, note: str, last_month: Any = None) -> Benefit:
+def stop_benefit(application: Application, *, by: User, reason: str, note: str, last_month: Any = None) -> Benefit:
     """停发 (退出) with reason and 停发告知书: death, moving away, income, refusal to be reviewed,
     fraud… Payment continues to ``last_month`` (default: this month)."""
     require(by, "payments.decide")
@@ -380,12 +377,12 @@ def stop_benefit(by: Any, application: Application, *, reason: str, note: str, l
     last = parse_month(last_month, "last_month") if last_month else month_start(_today())
     with transaction.atomic():
         app = Application.objects.select_for_update().select_related("intake").get(pk=application.pk)
-        benefit = _benefit(app)
+        benefit = lock_benefit(app)
         if benefit.status == "stopped":
             raise DomainError("benefit_stopped", "该案件已停发")
         if last < add_months(benefit.start_month, -1):
             raise InvalidInput("invalid_month", "最后发放月份不能早于起始发放月份", field="last_month")
-        notice, pulled = _stop(by, app, benefit, reason=reason, note=note, last_month=last)
+        notice, pulled = end_benefit(by, app, benefit, reason=reason, note=note, last_month=last)
         Review.objects.filter(application=app).open().update(
             status="decided", outcome="stop", decided_by=_who(by), decided_at=timezone.now(), note="已停发"
         )

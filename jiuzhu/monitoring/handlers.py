@@ -1,0 +1,59 @@
+"""Dynamic management listens to the apps below it (connected in ``MonitoringConfig.ready``).
+Every signal here is sent inside its sender's transaction, so what a receiver writes (reviews,
+stops, audit rows) commits or rolls back with the sender's work, as when it was a direct call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+
+from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.holidays import deadlines
+from jiuzhu.payments.signals import deaths_flagged, deaths_found
+from jiuzhu.registry.models import Person
+from jiuzhu.registry.signals import death_recorded
+from jiuzhu.verification.models import ReverificationRun
+from jiuzhu.verification.signals import findings_recorded
+
+from . import actions
+from .models import OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
+
+
+def on_death_recorded(sender: Any, *, by: Any, person: Person, **kwargs: Any) -> None:
+    """A death entered in the 一户一档 stops the money (DYN-7)."""
+    actions.record_death(person, by=by)
+
+
+def on_deaths_found(sender: Any, *, by: Any, persons: list[Person], **kwargs: Any) -> None:
+    """Payees found dead before a bank file: their deaths take effect now."""
+    for person in persons:
+        actions.record_death(person, by=by)
+
+
+def on_deaths_flagged(sender: Any, *, by: Any, application_ids: list[int], on: dt.date, **kwargs: Any) -> int:
+    """DYN-7: death data seen at the roster check becomes a review task (one per case)."""
+    return actions.open_reviews(application_ids, "death", "部门数据显示领款人或家庭成员已死亡", on, by=by)
+
+
+def on_findings_recorded(
+    sender: Any, *, by: Any, run: ReverificationRun, application_ids: list[int], on: dt.date, **kwargs: Any
+) -> int:
+    """A re-verification finding on a case in payment opens its 部门数据预警 review (DYN-1)."""
+    reason = f"批量复核发现部门数据预警（核对批次{run.pk}），请入户核实"
+    return actions.open_reviews(application_ids, "data", reason, on, by=by)
+
+
+def review_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
+    """Open reviews' deadlines are counted in working days: a calendar change moves them."""
+    return [(Review.objects.open(), "due_on")]
+
+
+def connect() -> None:
+    death_recorded.connect(on_death_recorded, dispatch_uid="monitoring.on_death_recorded")
+    deaths_found.connect(on_deaths_found, dispatch_uid="monitoring.on_deaths_found")
+    deaths_flagged.connect(on_deaths_flagged, dispatch_uid="monitoring.on_deaths_flagged")
+    findings_recorded.connect(on_findings_recorded, dispatch_uid="monitoring.on_findings_recorded")
+    deadlines.register(review_deadlines)
+    register_value_labels(30, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)

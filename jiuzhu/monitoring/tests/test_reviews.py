@@ -1,0 +1,117 @@
+"""Reviews and 渐退 (DYN-1, DYN-2, DYN-5, DYN-8) and stops with their notice (DYN-3); moved
+from ``jiuzhu/payments/tests/test_funds_and_reviews.py`` with the code they test."""
+
+import datetime as dt
+
+import pytest
+
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.monitoring import actions as monitoring
+from jiuzhu.monitoring.models import Review
+from jiuzhu.payments import actions
+from jiuzhu.payments.models import (
+    Benefit,
+    PaymentNotice,
+)
+from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, freeze_today
+
+pytestmark = pytest.mark.django_db
+
+
+# ---- reviews --------------------------------------------------------------------------------------
+
+
+def test_due_reviews_become_tasks_with_deadlines(county, approved_case):
+    """DYN-1/DYN-8: a case reaching its review date (6 months after start) becomes a task."""
+    app = approved_case(start_month=dt.date(2026, 6, 1))
+    approved_case()  # not due yet
+    actions.generate_roster(county, area_code="370405", month=NOV)  # creates the benefits
+    made = monitoring.create_due_reviews(by=county, on=dt.date(2026, 11, 23), county_code="370405")
+    assert made == 1
+    review = Review.objects.get()
+    assert review.application_id == app.pk and review.kind == "periodic" and review.due_on == dt.date(2026, 12, 1)
+    assert monitoring.create_due_reviews(by=county, on=dt.date(2026, 11, 23), county_code="370405") == 0
+
+
+def test_a_review_cannot_end_before_the_verification_report(world, county, approved_case):
+    app = approved_case()
+    review = monitoring.report_change(app, by=county, reason="家庭成员就业，收入增加")
+    with pytest.raises(DomainError) as exc:
+        monitoring.decide_review(review, by=county, outcome="continue")
+    assert exc.value.code == "verification_pending"
+
+
+def _verified_review(world, county, app, facts, signed_intake):
+    """A change report, the review started (real verification request), the 核对报告 issued by
+    the verification centre's own action (authorizations signed at a real intake)."""
+    from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.verification.actions import run_verification
+
+    review = monitoring.report_change(app, by=county, reason="家庭成员就业，收入增加", facts=facts)
+    review = monitoring.start_review(review, by=county)
+    run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
+    review.refresh_from_db()
+    assert review.verification.status == "done"
+    return review
+
+
+@pytest.fixture
+def signed_case(world, signed_intake, approved_case):
+    """An approved 低保 case of a household whose adults signed 授权书 at a real intake."""
+    intake = signed_intake(programs=("dibao_edge",))
+    return approved_case(household=intake.household)
+
+
+def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
+    world, county, admin, signed_case, signed_intake, locked_roster, monkeypatch
+):
+    """DYN-8 and the issue's walk: income rises through work → 渐退 for the configured months
+    at the old amount, with the 渐退告知书; then the roster no longer pays."""
+    from jiuzhu.payments.roster import config_for
+
+    # the decision takes effect next month: decided in November, so December is the one month
+    freeze_today(monkeypatch, dt.date(2026, 11, 20))
+
+    app = signed_case
+    config = config_for("370405")
+    config.gradual_exit_months = 1
+    config.save()
+    nov = locked_roster()
+    amount = nov.lines.get(application=app).amount_fen
+    members = [dict(m) for m in app.facts["members"]]
+    members[0]["incomes"] = {"wage": 1_000_000}
+    review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
+    with pytest.raises(DomainError):
+        monitoring.decide_review(review, by=county, outcome="continue")
+    review = monitoring.decide_review(review, by=county, outcome="gradual", note="就业后收入超过标准")
+    assert review.outcome == "gradual" and review.notice.kind == "gradual"
+    benefit = Benefit.objects.get(application=app)
+    assert benefit.status == "gradual" and benefit.end_month == DEC and benefit.gradual_amount_fen == amount
+    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    line = dec.lines.get(application=app)
+    assert line.amount_fen == amount and line.change == "gradual"
+    jan = actions.generate_roster(county, area_code="370405", month=JAN)
+    assert not jan.lines.filter(application=app).exists()
+    benefit.refresh_from_db()
+    assert benefit.status == "stopped" and benefit.stop_reason == "gradual_end"
+
+
+def test_a_review_changes_the_amount_with_an_adjustment_notice(world, county, signed_case, signed_intake):
+    """DYN-2: 调整告知书 with the amounts before and after."""
+    app = signed_case
+    members = [dict(m) for m in app.facts["members"]]
+    members[0]["incomes"] = {"wage": 30_000}
+    review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
+    review = monitoring.decide_review(review, by=county, outcome="change")
+    app.refresh_from_db()
+    assert review.amount_after_fen == app.amount_fen < review.amount_before_fen
+    assert PaymentNotice.objects.get(application=app).kind == "adjustment"
+
+
+def test_stop_with_reason_issues_the_stop_notice(county, approved_case):
+    app = approved_case()
+    with pytest.raises(InvalidInput):
+        monitoring.stop_benefit(app, by=county, reason="moved", note="")
+    benefit = monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
+    assert benefit.status == "stopped" and benefit.end_month == NOV
+    assert PaymentNotice.objects.get(application=app, kind="stop").notice.kind == "stop"

@@ -1,0 +1,16 @@
+"""Pages of 动态管理, mounted under ``/payments/`` beside payments' own (the paths are the ones
+staff bookmarks and outside links use). ``cases/<pk>/<name>/`` here takes only the benefit
+decisions; payments keeps the other case actions (``recover``)."""
+
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "monitoring"
+urlpatterns = [
+    re_path(r"^cases/(?P<pk>[0-9]+)/(?P<name>change|stop|suspend|resume)/$", views.case_action, name="case_action"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("reviews/schedule/", views.reviews_schedule, name="reviews_schedule"),
+    path("reviews/<int:pk>/", views.review_view, name="review"),
+    path("reviews/<int:pk>/<str:name>/", views.review_action, name="review_action"),
+]

@@ -1,0 +1,217 @@
+"""Pages of 动态管理: the review list and a review (visit, fresh 核对报告, conclusion), and the
+benefit decisions taken from a case's payment page (变更报告, 停发, 暂停发放, 恢复发放). Their
+paths stay under ``/payments/`` (outside systems and bookmarks rely on them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.auth import AuthedRequest
+from jiuzhu.accounts.permissions import require
+from jiuzhu.applications.models import Application
+from jiuzhu.core.errors import DomainError
+from jiuzhu.payments.models import STOP_REASONS
+from jiuzhu.payments.views import _do, _viewer
+
+from . import actions
+from .models import OUTCOMES, Review
+
+
+def _case(request: AuthedRequest, pk: int) -> Application:
+    case: Application = get_object_or_404(Application.objects.visible_to(_viewer(request)), pk=pk)
+    return case
+
+
+@login_required
+@require_POST
+def case_action(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
+    """变更报告, 停发, 暂停发放 and 恢复发放 from the case's payment page (``payments:case``)."""
+    app = _case(request, int(pk))
+    p = request.POST
+    if name == "change":
+        facts = None
+        if p.get("facts", "").strip():
+            try:
+                facts = json.loads(p["facts"])
+            except ValueError:
+                messages.error(request, "家庭情况（JSON）格式不正确")
+                return redirect("payments:case", app.pk)
+        review = _do(
+            request,
+            lambda: actions.report_change(app, by=request.user, reason=p.get("reason", ""), facts=facts),
+            "已登记变更报告，生成复核任务",
+        )
+        if review is not None:
+            return redirect("monitoring:review", review.pk)
+    elif name == "stop":
+        benefit = _do(
+            request,
+            lambda: actions.stop_benefit(
+                app,
+                by=request.user,
+                reason=p.get("reason", ""),
+                note=p.get("note", ""),
+                last_month=p.get("last_month") or None,
+            ),
+            "",
+        )
+        if benefit is not None:
+            done = benefit.pulled.message if benefit.pulled else ""
+            messages.success(request, "已停发并出具停发告知书" + (f"；{done}" if done else ""))
+    elif name == "suspend":
+        benefit = _do(
+            request,
+            lambda: actions.suspend_benefit(
+                app,
+                by=request.user,
+                reason=p.get("reason", ""),
+                note=p.get("note", ""),
+                from_month=p.get("from_month") or None,
+            ),
+            "",
+        )
+        if benefit is not None:
+            done = benefit.pulled.message if benefit.pulled else ""
+            messages.success(request, "已暂停发放" + (f"；{done}" if done else ""))
+    elif name == "resume":
+        payee = p.get("payee_id", "")
+        _do(
+            request,
+            lambda: actions.resume_benefit(
+                app, by=request.user, note=p.get("note", ""), payee_id=int(payee) if payee.isdigit() else None
+            ),
+            "已恢复发放，暂停期间撤出的明细已回到花名册",
+        )
+    else:
+        raise Http404
+    return redirect("payments:case", app.pk)
+
+
+@login_required
+def reviews(request: AuthedRequest) -> HttpResponse:
+    user = _viewer(request)
+    which = request.GET.get("show", "open")
+    qs = Review.objects.visible_to(user).select_related("application__household", "verification")
+    if which == "overdue":
+        qs = qs.overdue()
+    elif which == "decided":
+        qs = qs.filter(status="decided").order_by("-decided_at")
+    else:
+        qs = qs.open()
+    return render(
+        request,
+        "monitoring/reviews.html",
+        {"reviews": qs[:200], "count": qs.count(), "show": which, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def reviews_schedule(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    county = user.area.county_code if user.area else None
+
+    def schedule() -> int:
+        require(user, "payments.decide")
+        return actions.create_due_reviews(by=user, county_code=county)
+
+    made = _do(request, schedule, "")
+    if made is not None:
+        messages.success(request, f"已生成到期复核任务{made}件")
+    return redirect("monitoring:reviews")
+
+
+def _review_formset(review: Review, data: Any = None) -> Any:
+    """The household as found at the review visit, in the same member form as the 入户调查."""
+    from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
+
+    members = (review.facts or review.application.facts).get("members", [])
+    return MemberFactsFormSet(data, prefix="members", initial=initial_from_facts(members))
+
+
+def _review_compared(review: Review) -> list[dict[str, Any]]:
+    from jiuzhu.verification.verified import comparison
+
+    request = review.verification
+    report = request.report if request is not None and request.status == "done" else None
+    facts = review.facts or review.application.facts
+    return comparison(facts, report.content.get("verified") if report is not None else None)
+
+
+@login_required
+def review_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        Review.objects.visible_to(_viewer(request)).select_related("application__household", "verification", "notice"),
+        pk=pk,
+    )
+    evaluation = None
+    if review.status == "verifying":
+        try:
+            evaluation = actions.review_evaluation(review)
+        except DomainError as exc:
+            evaluation = {"error": exc.message}
+    return render(
+        request,
+        "monitoring/review.html",
+        {
+            "review": review,
+            "app": review.application,
+            "evaluation": evaluation,
+            "current": actions.current_amount(review.application),
+            "outcomes": OUTCOMES,
+            "stop_reasons": STOP_REASONS,
+            "facts": _review_formset(review),
+            "compared": _review_compared(review),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
+    review = get_object_or_404(Review.objects.visible_to(_viewer(request)), pk=pk)
+    p = request.POST
+    if name == "start":
+        formset = _review_formset(review, p)
+        if not formset.is_valid():
+            errors = "；".join(
+                f"成员{i + 1}：{'、'.join(str(e) for errs in f.errors.values() for e in errs)}"
+                for i, f in enumerate(formset.forms)
+                if f.errors
+            ) or "；".join(str(e) for e in formset.non_form_errors())
+            messages.error(request, f"家庭情况填写有误：{errors}")
+            return redirect("monitoring:review", review.pk)
+        current = review.facts or review.application.facts
+        members = [f.facts() for f in formset.forms if not f.cleaned_data.get("DELETE")]
+        found = {**current, "members": members}
+        facts = found if found != current else None
+        _do(
+            request,
+            lambda: actions.start_review(review, by=request.user, facts=facts),
+            "已开始复核，已委托家庭经济状况核对",
+        )
+    elif name == "decide":
+        months = int(p["gradual_months"]) if p.get("gradual_months", "").isdigit() else None
+        _do(
+            request,
+            lambda: actions.decide_review(
+                review,
+                by=request.user,
+                outcome=p.get("outcome", ""),
+                note=p.get("note", ""),
+                gradual_months=months,
+                stop_reason=p.get("stop_reason", "income"),
+            ),
+            "复核已办结，已出具告知书",
+        )
+    else:
+        raise Http404
+    return redirect("monitoring:review", review.pk)

@@ -1,0 +1,84 @@
+"""Bank file endpoints: layouts, export and re-issue, results (回盘) and reconciliation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import File, Schema
+from ninja.files import UploadedFile
+
+from jiuzhu.web.files import file_response
+
+from .. import actions, queries
+from ..models import (
+    BankBatch,
+)
+from ._common import _actor, _view, router
+from .rosters import _roster
+
+
+class LayoutIn(Schema):
+    layout_id: int | None = None
+
+
+@router.get("/layouts", summary="银行文件格式")
+def layouts(request: HttpRequest, county_code: str = "") -> list[dict[str, Any]]:
+    user = _view(request)
+    county = county_code or (user.area.county_code if getattr(user, "area", None) else "")
+    return [
+        {
+            "id": x.pk,
+            "code": x.code,
+            "name": x.name,
+            "file_format": x.file_format,
+            "columns": x.columns,
+            "result_columns": x.result_columns,
+            "success_values": x.success_values,
+            "is_default": x.is_default,
+        }
+        for x in actions.layouts_for(user, county)
+    ]
+
+
+@router.post("/rosters/{roster_id}/bank-file", summary="导出银行发放文件（首批）", response={200: None})
+def export_bank(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpResponse:
+    batch, content, name = actions.export_bank_file(_actor(request), _roster(request, roster_id), layout=body.layout_id)
+    return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+@router.post("/rosters/{roster_id}/reissue", summary="重新发放失败和补发的记录（新批次文件）", response={200: None})
+def reissue(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpResponse:
+    batch, content, name = actions.reissue(_actor(request), _roster(request, roster_id), layout=body.layout_id)
+    return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+def _batch(request: HttpRequest, batch_id: int) -> BankBatch:
+    batch: BankBatch = get_object_or_404(
+        BankBatch.objects.visible_to(_view(request)).select_related("roster", "layout"), pk=batch_id
+    )
+    return batch
+
+
+@router.get("/batches/{batch_id}/file", summary="重新下载银行文件", response={200: None})
+def download(request: HttpRequest, batch_id: int) -> HttpResponse:
+    content, name = actions.bank_file(_actor(request), _batch(request, batch_id))
+    return file_response(content, name)
+
+
+@router.post("/batches/{batch_id}/results", summary="导入银行回盘文件（错误逐行报告；同一文件重复导入不重复记账）")
+def results(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
+    report = actions.import_bank_results(
+        _actor(request), _batch(request, batch_id), file_name=file.name or "回盘", data=file.read()
+    )
+    return {**report.as_dict(), "message": report.message}
+
+
+@router.get("/rosters/{roster_id}/reconciliation", summary="对账报告（format=xlsx 导出Excel）")
+def reconciliation(request: HttpRequest, roster_id: int, format: str = "json") -> Any:
+    roster = _roster(request, roster_id)
+    rec = queries.reconciliation(roster)
+    if format == "xlsx":
+        return file_response(queries.reconciliation_xlsx(rec, roster), f"对账报告-{roster.month:%Y%m}.xlsx")
+    return rec

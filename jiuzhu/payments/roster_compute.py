@@ -1,0 +1,306 @@
+"""Phase 1 of a month's roster (花名册): ``compute`` reads only — the cases in force for a
+county or town, their amounts recomputed in one vectorized pass with the parameters in force
+that month, the change since last month with its reason, the exceptions — and saves its
+progress to the ``RosterRun`` row. Phase 2 is ``roster_write.write``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from jiuzhu.applications.models import Application
+from jiuzhu.areas.models import Area, in_subtree
+from jiuzhu.programs.engine import parameter_store, rules_error
+from jiuzhu.registry.models import Person
+from jiuzhu.rules import RulesInputError, evaluate
+
+from . import basis as basis_mod
+from .models import MONTHLY_PROGRAMS, PROGRAM_LABELS, Benefit, CaseBasis, RosterLine, add_months, month_label
+from .roster import Progress, config_for, month_end, refresh_bases, roster_area, sync_benefits
+
+CHUNK = 20_000
+
+
+STANDARD_PARAMETERS = {
+    "dibao": ("dibao.standard.{u}",),
+    "tekun": ("dibao.standard.{u}", "tekun.basic_multiplier.{u}"),
+}
+
+
+@dataclass
+class Computed:
+    area: Area
+    month: dt.date
+    digest: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    stopped: list[int] = field(default_factory=list)  # gradual benefits that ended before this month
+
+
+def _standard_notes(keys: set[tuple[str, str, bool]], month: dt.date) -> dict[tuple[str, str, bool], str]:
+    """For each (program, area, urban): a note when a standard changed since last month."""
+    params = parameter_store()
+    prev = add_months(month, -1)
+    out = {}
+    for program, area, urban in keys:
+        notes = []
+        for template in STANDARD_PARAMETERS.get(program, ()):
+            name = template.format(u="urban" if urban else "rural")
+            try:
+                old, new = params.lookup(name, area, prev), params.lookup(name, area, month)
+            except RulesInputError:
+                continue
+            if old.internal != new.internal:
+                notes.append(f"{new.description}由{old.display()}调整为{new.display()}（{new.source}）")
+        if notes:
+            out[(program, area, urban)] = "；".join(notes)
+    return out
+
+
+def compute(area_code: str, month: dt.date, progress: Progress | None = None) -> Computed:
+    """Phase 1 (reads only): the lines of the roster for ``area_code`` and ``month``."""
+    area = roster_area(area_code)
+    tick = progress or (lambda phase, done, total: None)
+    tick("读取在保案件", 0, 0)
+    sync_benefits(area.prefix)
+    config = config_for(area.county_code)
+    in_force = Benefit.objects.in_force(month).filter(in_subtree("area_code", area.prefix))
+    cases = list(
+        in_force.filter(application__state="approved")
+        .order_by("program", "application_id")
+        .values_list(
+            "application_id",
+            "program",
+            "area_code",
+            "household_id",
+            "payee_id",
+            "status",
+            "gradual_amount_fen",
+            "end_month",
+            "application__version",
+        )
+    )
+    ended = list(
+        Benefit.objects.filter(in_subtree("area_code", area.prefix), status="gradual", end_month__lt=month).values_list(
+            "application_id", flat=True
+        )
+    )
+    params = parameter_store()
+    out = Computed(area, month, params.digest, stopped=ended)
+    n = len(cases)
+    tick("读取在保案件", n, n)
+    if not n:
+        out.rows.extend(one_off_rows(area, month))
+        return out
+    ids = [c[0] for c in cases]
+    app_sub = Subquery(in_force.values("application_id"))
+    stored = {
+        pk: (version, layout, m, s, data)
+        for pk, version, layout, m, s, data in CaseBasis.objects.filter(application_id__in=app_sub).values_list(
+            "application_id", "version", "layout", "members", "supporters", "data"
+        )
+    }
+    stale = [c[0] for c in cases if (b := stored.get(c[0])) is None or b[0] != c[8] or b[1] != basis_mod.LAYOUT]
+    facts_errors = refresh_bases(stale, tick) if stale else {}
+    if stale:
+        stored.update(
+            {
+                pk: (version, layout, m, s, data)
+                for pk, version, layout, m, s, data in CaseBasis.objects.filter(application_id__in=stale).values_list(
+                    "application_id", "version", "layout", "members", "supporters", "data"
+                )
+            }
+        )
+
+    # ---- amounts: one vectorized evaluation per program -----------------------------------
+    amounts = np.zeros(n, dtype=np.int64)
+    eligible = np.zeros(n, dtype=bool)
+    urban = np.zeros(n, dtype=bool)
+    sizes = np.zeros(n, dtype=np.int64)
+    usable = np.array([pk not in facts_errors for pk in ids])
+    for program in MONTHLY_PROGRAMS:
+        idx = np.flatnonzero(np.array([c[1] == program for c in cases]) & usable)
+        for a in range(0, idx.size, CHUNK):
+            part = idx[a : a + CHUNK]
+            tick(f"测算{PROGRAM_LABELS[program]}金额", int(a), int(idx.size))
+            rows = [stored[ids[i]] for i in part]
+            batch = basis_mod.decode(
+                [cases[i][2] for i in part], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+            )
+            try:
+                result = evaluate(program, batch, month, params)
+            except RulesInputError as exc:
+                raise rules_error(exc) from None
+            amounts[part] = result.monthly_amount_fen
+            eligible[part] = result.eligible
+            urban[part] = batch.hh["urban"]
+            sizes[part] = batch.hh["size"]
+
+    # ---- last month, people, accounts --------------------------------------------------------
+    tick("核查", 0, n)
+    prev_month = add_months(month, -1)
+    previous = {
+        app: (amount, version)
+        for app, amount, version in RosterLine.objects.filter(month=prev_month, application_id__in=app_sub).values_list(
+            "application_id", "amount_fen", "basis_version"
+        )
+    }
+    payee_sub = Subquery(in_force.values("payee_id"))
+    people = {
+        pk: (index, death)
+        for pk, index, death in Person.objects.filter(pk__in=payee_sub).values_list(
+            "pk", "bank_account_index", "death_date"
+        )
+    }
+    shared = set(
+        Person.objects.filter(
+            bank_account_index__in=Subquery(
+                Person.objects.filter(pk__in=payee_sub).exclude(bank_account_index="").values("bank_account_index")
+            )
+        )
+        .values("bank_account_index")
+        .annotate(households=Count("household_id", distinct=True))
+        .filter(households__gt=1)
+        .values_list("bank_account_index", flat=True)
+    )
+    deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    for hh, pk, death in Person.objects.filter(
+        household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False
+    ).values_list("household_id", "pk", "death_date"):
+        deaths[hh].append((pk, death))
+    reviewed = dict(  # the last decided review (jiuzhu.monitoring) of each case
+        Application.objects.filter(pk__in=app_sub, reviews__status="decided")
+        .annotate(last=Max("reviews__decided_at"))
+        .values_list("pk", "last")
+    )
+    starts = dict(in_force.values_list("application_id", "start_month"))
+    notes = _standard_notes({(c[1], c[2], bool(urban[i])) for i, c in enumerate(cases)}, month)
+    month_last = month_end(month)
+    jump = config.amount_jump_percent
+
+    for i, (app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version) in enumerate(
+        cases
+    ):
+        exceptions = []
+        if app_id in facts_errors:
+            amount, change, note = 0, "facts", f"家庭情况数据有误：{facts_errors[app_id]}"
+            exceptions.append("ineligible")
+        elif status == "gradual":
+            amount, change = int(gradual_fen or 0), "gradual"
+            note = f"渐退期，至{month_label(end_month)}"
+        else:
+            amount = int(amounts[i])
+            if not eligible[i]:
+                exceptions.append("ineligible")
+        prev = previous.get(app_id)
+        if app_id not in facts_errors and status != "gradual":
+            if prev is None:
+                change, note = (
+                    "new",
+                    f"自{month_label(starts.get(app_id))}起发放" if starts.get(app_id) == month else "新增",
+                )
+            elif prev[0] == amount:
+                change, note = "same", ""
+            elif prev[1] != version:
+                change, note = "facts", "复核或变更报告后家庭情况变化"
+            elif (program, area_c, bool(urban[i])) in notes:
+                change, note = "standard", notes[(program, area_c, bool(urban[i]))]
+            else:
+                change, note = "category", "成员年龄等变化，分类施保加发或标准适用随之变化"
+        if prev is not None and prev[0] and abs(amount - prev[0]) * 100 > jump * prev[0]:
+            exceptions.append("amount_jump")
+        index, death = people.get(payee_id, ("", None))
+        if not index:
+            exceptions.append("no_account")
+        elif index in shared:
+            exceptions.append("duplicate_account")
+        if death is not None and death < month:
+            exceptions.append("deceased")
+        last_review = reviewed.get(app_id)
+        for pk, died in deaths.get(household_id, []):
+            if pk == payee_id or died > month_last or died < (starts.get(app_id) or month):
+                continue
+            if last_review is None or timezone.localdate(last_review) < died:
+                exceptions.append("member_deceased")
+                break
+        if prev is not None and prev[0] != amount and change == "same":
+            change = "category"
+        out.rows.append(
+            {
+                "application_id": app_id,
+                "household_id": household_id,
+                "payee_id": payee_id,
+                "program": program,
+                "area_code": area_c,
+                "members": int(sizes[i]),
+                "amount_fen": amount,
+                "previous_fen": prev[0] if prev else None,
+                "basis_version": version,
+                "change": change,
+                "change_note": note[:200],
+                "exceptions": exceptions,
+            }
+        )
+    tick("核查", n, n)
+    out.rows.extend(one_off_rows(area, month))
+    return out
+
+
+def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
+    """一次性救助 (临时救助) on the roster of the month of its decision or a later one, once:
+    the decided amount less any 先行救助 already paid from the town's reserve. A case whose line
+    was held (暂缓发放) comes again; one sent, paid, failed (重发 by the bank flow) or pulled does not."""
+    # Lines of this month are this roster's own (regenerated); rosters never overlap.
+    on_roster = RosterLine.objects.filter(application_id=OuterRef("pk")).exclude(status="held").exclude(month=month)
+    cases = (
+        Application.objects.filter(in_subtree("area_code", area.prefix))
+        .filter(state="approved", program="temporary", amount_fen__gt=0, decided_at__isnull=False)
+        .filter(decided_at__lt=timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time())))
+        .exclude(Exists(on_roster))
+        .order_by("id")
+        .values_list("pk", "household_id", "applicant_id", "area_code", "amount_fen", "advance_amount_fen", "version")
+    )
+    rows = list(cases)
+    if not rows:
+        return []
+    people = dict(Person.objects.filter(pk__in=[r[2] for r in rows]).values_list("pk", "bank_account_index"))
+    deaths = dict(
+        Person.objects.filter(pk__in=[r[2] for r in rows], death_date__isnull=False).values_list("pk", "death_date")
+    )
+    sizes = dict(
+        Person.objects.filter(household_id__in=[r[1] for r in rows], death_date__isnull=True)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    out = []
+    for app_id, household_id, payee_id, area_code, amount, advance, version in rows:
+        due = int(amount) - int(advance or 0)
+        if due <= 0:
+            continue
+        exceptions = [] if people.get(payee_id) else ["no_account"]
+        if payee_id in deaths:
+            exceptions.append("deceased")
+        note = "一次性临时救助" + (f"（已先行救助{advance / 100:,.2f}元，补发差额）" if advance else "")
+        out.append(
+            {
+                "application_id": app_id,
+                "household_id": household_id,
+                "payee_id": payee_id,
+                "program": "temporary",
+                "area_code": area_code,
+                "members": int(sizes.get(household_id, 0)),
+                "amount_fen": due,
+                "previous_fen": None,
+                "basis_version": version,
+                "change": "new",
+                "change_note": note,
+                "exceptions": exceptions,
+            }
+        )
+    return out

@@ -1,0 +1,185 @@
+"""Phase 2 of a month's roster (花名册): ``write`` inserts the computed roster and its lines in
+one transaction (COPY on PostgreSQL) with its summary; the roster's unique (area, month) index
+decides races. Death data seen at the check is announced for review (``signals.deaths_flagged``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jiuzhu.areas.models import Area, in_subtree, level_of
+from jiuzhu.audit.log import record
+from jiuzhu.core.bulk import allocate_ids, insert_rows
+from jiuzhu.core.errors import DomainError
+from jiuzhu.web.labels import area_label
+
+from .models import Benefit, Roster, RosterLine, add_months, month_label
+from .roster import UNIQUE_ERRORS
+from .roster_compute import Computed
+from .signals import deaths_flagged
+
+LINE_COLUMNS = (
+    "id",
+    "roster_id",
+    "application_id",
+    "month",
+    "household_id",
+    "payee_id",
+    "program",
+    "area_code",
+    "members",
+    "amount_fen",
+    "previous_fen",
+    "basis_version",
+    "change",
+    "change_note",
+    "exceptions",
+    "status",
+    "resolution_note",
+    "resolved_by_id",
+)
+
+
+def _summary(rows: list[dict[str, Any]], previous_ids: set[int], month: dt.date) -> dict[str, Any]:
+    by_change: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "delta_fen": 0})
+    exceptions: dict[str, int] = defaultdict(int)
+    for r in rows:
+        entry = by_change[r["change"]]
+        entry["count"] += 1
+        entry["delta_fen"] += r["amount_fen"] - (r["previous_fen"] or 0)
+        for e in r["exceptions"]:
+            exceptions[e] += 1
+    current = {r["application_id"] for r in rows}
+    dropped = sorted(previous_ids - current)
+    return {
+        "changes": dict(by_change),
+        "exceptions": dict(exceptions),
+        "dropped": len(dropped),
+        "dropped_ids": dropped[:500],
+        "previous_month": add_months(month, -1).isoformat(),
+    }
+
+
+def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster, bool]:
+    """Phase 2: insert the roster and its lines in one transaction. Returns (roster, created).
+
+    An existing roster for the same area and month is returned untouched (generating the
+    same month twice yields the same roster), unless ``refresh`` re-generates a draft."""
+    area, month = computed.area, computed.month
+    rows = computed.rows
+    with transaction.atomic():
+        existing = Roster.objects.select_for_update().filter(area_code=area.code, month=month).first()
+        if existing is not None and not refresh:
+            return existing, False
+        if existing is None:
+            _check_overlap(area, month)
+            try:
+                with transaction.atomic():
+                    roster = Roster.objects.create(
+                        area_code=area.code,
+                        county_code=area.county_code,
+                        month=month,
+                        generated_by=by if getattr(by, "pk", None) else None,
+                    )
+            except IntegrityError:
+                return Roster.objects.get(area_code=area.code, month=month), False
+        else:
+            roster = existing
+            if not roster.editable:
+                raise DomainError("roster_locked", f"{roster}已锁定，不能重新生成")
+            RosterLine.objects.filter(roster=roster).delete()
+        previous_ids = set(
+            RosterLine.objects.filter(in_subtree("area_code", area.prefix), month=add_months(month, -1)).values_list(
+                "application_id", flat=True
+            )
+        )
+        ids = allocate_ids(RosterLine, len(rows))
+        try:
+            with transaction.atomic():
+                insert_rows(
+                    RosterLine,
+                    LINE_COLUMNS,
+                    (
+                        (
+                            pk,
+                            roster.pk,
+                            r["application_id"],
+                            month,
+                            r["household_id"],
+                            r["payee_id"],
+                            r["program"],
+                            r["area_code"],
+                            r["members"],
+                            r["amount_fen"],
+                            r["previous_fen"],
+                            r["basis_version"],
+                            r["change"],
+                            r["change_note"],
+                            json.dumps(r["exceptions"]),
+                            "pending",
+                            "",
+                            None,
+                        )
+                        for pk, r in zip(ids, rows, strict=True)
+                    ),
+                )
+        except UNIQUE_ERRORS:
+            raise DomainError(
+                "roster_overlap", f"部分案件已列入{month_label(month)}的其他花名册，请勿对上下级区域重复生成"
+            ) from None
+        roster.line_count = len(rows)
+        roster.total_fen = sum(r["amount_fen"] for r in rows)
+        roster.exception_count = sum(1 for r in rows if r["exceptions"])
+        roster.parameters_digest = computed.digest
+        roster.summary = _summary(rows, previous_ids, month)
+        roster.status = "generated"
+        roster.generated_at = timezone.now()
+        roster.checked_by = roster.checked_at = None
+        roster.save()
+        if computed.stopped:
+            Benefit.objects.filter(application_id__in=computed.stopped, status="gradual").update(
+                status="stopped", stop_reason="gradual_end", stop_note="渐退期满停发"
+            )
+        _open_death_reviews(by, rows, month)
+        record(
+            by,
+            "payments.roster.refresh" if existing else "payments.roster.generate",
+            roster,
+            changes={
+                "month": month.isoformat(),
+                "lines": roster.line_count,
+                "total_fen": roster.total_fen,
+                "exceptions": roster.exception_count,
+                "parameters_digest": computed.digest,
+                "gradual_ended": computed.stopped[:100],
+            },
+        )
+    return roster, True
+
+
+def _check_overlap(area: Area, month: dt.date) -> None:
+    ancestors = [area.code[:6].ljust(12, "0")] if level_of(area.code) == "town" else []
+    clash = (
+        Roster.objects.filter(month=month)
+        .filter(Q(area_code__in=ancestors) | in_subtree("area_code", area.prefix))
+        .exclude(area_code=area.code)
+        .first()
+    )
+    if clash is not None:
+        raise DomainError(
+            "roster_overlap",
+            f"{month_label(month)}已有覆盖该区域的花名册（{area_label(clash.area_code)}），同一案件不能列入两份花名册",
+        )
+
+
+def _open_death_reviews(by: Any, rows: list[dict[str, Any]], month: dt.date) -> None:
+    """DYN-7: death data seen at the roster check becomes a review task (one per case)."""
+    flagged = [r["application_id"] for r in rows if {"deceased", "member_deceased"} & set(r["exceptions"])]
+    if flagged:
+        deaths_flagged.send(sender=Roster, by=by, application_ids=flagged, on=timezone.localdate())
