@@ -38,7 +38,8 @@ SHARED_WEB = {"labels", "files", "pdf", "pagination", "forms", "seal", "logmask"
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("registry/prefill.py", "verification"),  # 一证申请 reads department facts; belongs beside intake
     ("verification/reverify.py", "payments"),  # a finding opens a review; moves with monitoring/
-    ("applications/actions.py", "payments"),
+    ("applications/actions/_common.py", "payments"),
+    ("applications/actions/emergency.py", "payments"),
     ("areas/importer.py", "audit"),
     ("areas/views.py", "registry"),
     ("audit/changes.py", "applications"),
