@@ -29,7 +29,7 @@ from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 from jiuzhu.web.pagination import IdPaginator
 
-from . import actions, dossier, workflow
+from . import actions, dossier, hooks, workflow
 from .config import config_for
 from .dispatch import run_action
 from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm
@@ -264,7 +264,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "failed_tests": failed,
         "members": app.household.current_members(),
         "referrals": app.household.referrals.select_related("program", "department"),
-        "suggestions": _suggestions(app) if app.state == "approved" else [],
+        "suggestions": hooks.referral_suggestions(app) if app.state == "approved" else [],
         "can_refer": request.user.has_perm_code("referrals.create"),
     }
     return render(request, "applications/detail.html", context)
@@ -285,37 +285,6 @@ def _escalation(app: Application) -> dict[str, Any] | None:
         "proposed_fen": changes.get("proposed_amount_fen"),
         "limit_fen": changes.get("town_limit_fen"),
     }
-
-
-def _suggestions(app: Application) -> list[dict[str, str]]:
-    """Department programs the family qualifies for but has no open or granted referral for,
-    each with how it can be sent: online, or on paper to an office without an account."""
-    from jiuzhu.programs.models import AssistanceProgram
-    from jiuzhu.referrals.actions import offer
-    from jiuzhu.referrals.conditions import context_for, matching_programs
-
-    have = set(
-        app.household.referrals.exclude(status__in=("cancelled", "returned")).values_list("program__code", flat=True)
-    )
-    catalog = {p.code: p for p in AssistanceProgram.objects.filter(is_active=True)}
-    out = []
-    for code, reasons in matching_programs(context_for(app.household)).items():
-        if code in have or code not in catalog:
-            continue
-        found = offer(catalog[code], app.county_code)
-        if found.channel == "off":
-            continue
-        out.append(
-            {
-                "code": code,
-                "name": catalog[code].name,
-                "department": found.office,
-                "reason": "；".join(reasons),
-                "channel": found.channel,
-                "note": found.note,
-            }
-        )
-    return out
 
 
 @login_required

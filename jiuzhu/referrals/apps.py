@@ -6,8 +6,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = "一体联动"
 
     def ready(self) -> None:
+        from jiuzhu.applications import hooks
         from jiuzhu.applications.signals import decided
 
+        from . import providers
         from .handlers import on_decided
 
         decided.connect(on_decided, dispatch_uid="referrals.on_decided")
+        hooks.provide(receiving=providers.receiving, suggestions=providers.suggestions)

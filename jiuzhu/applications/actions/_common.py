@@ -18,7 +18,7 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.storage import sniff_content_type
 
-from .. import workflow
+from .. import signals, workflow
 from ..config import config_for
 from ..models import PROGRAM_CHOICES, Application, CaseDeadline, ProcedureConfig
 
@@ -221,10 +221,8 @@ def _finish(by: Any, app: Application, row: Any, changes: dict[str, Any] | None 
         app.state = row.target
     app.version += 1
     app.save()
-    if app.state == "approved" and before != "approved" and app.start_month is not None:
-        from jiuzhu.payments.roster import open_benefit  # the decision hands the case to payment
-
-        open_benefit(app)
+    if app.state == "approved" and before != "approved":
+        signals.approved.send(sender=Application, application=app, by=by)  # payments open the benefit
     record(by, f"applications.{row.name}", app, changes={"from": before, "to": app.state, **(changes or {})})
     return app
 

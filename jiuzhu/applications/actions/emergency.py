@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,9 +33,9 @@ def advance_pay(by: Any, application: Application, *, amount_fen: int, note: str
                 f"先行救助金额应大于0且不超过{cap / 100:.2f}元（按当地标准测算）",
                 field="amount_fen",
             )
-        from jiuzhu.payments.actions import disburse_from_reserve
-
-        disburse_from_reserve(by, app, amount_fen=amount_fen, note=note)  # 备用金: refused below zero (FND-3)
+        # Paid from the town's 备用金 by payments, which refuses it below zero (FND-3).
+        if not signals.advance_paid.send(sender=Application, application=app, by=by, amount_fen=amount_fen, note=note):
+            raise ImproperlyConfigured("no receiver pays 先行救助 (applications.signals.advance_paid)")
         app.advance_amount_fen, app.advance_paid_at, app.trace = amount_fen, timezone.now(), result["trace"]
         due = current_calendar().add_working_days(_today(), config.emergency_register_days)
         _meet(app, "advance")

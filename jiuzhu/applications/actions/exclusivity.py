@@ -8,6 +8,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.programs.exclusivity import exclusions_of, register_codes, urban_of
 from jiuzhu.registry.models import Household
 
+from .. import hooks
 from ..models import Application
 from ._common import PROGRAM_NAMES, URBAN_LABEL, _today
 
@@ -39,10 +40,6 @@ def _conflicts(household: Household, program: str, *, at_intake: bool, exclude: 
     for the kept program while receiving the other (低保 → 特困) is accepted: the change is
     made at the decision. At a decision: a member receiving an exclusive program either way,
     or a decision of the family for one that is made and not yet closed."""
-    from django.db.models import Q
-
-    from jiuzhu.referrals.models import AssistanceRecord
-
     reasons: list[str] = []
     today = _today()
     indexes = [
@@ -59,11 +56,9 @@ def _conflicts(household: Household, program: str, *, at_intake: bool, exclude: 
                 )
             if kept:
                 continue
-        records = AssistanceRecord.objects.filter(id_number_index__in=indexes, program_code__in=register_codes(other))
-        for r in records.filter(Q(end_on__isnull=True) | Q(end_on__gte=today)).order_by("start_on", "id"):
+        for r in hooks.receiving(indexes, register_codes(other), today):  # the 两清单 register (referrals)
             reason = (
-                f"家庭成员{r.name}正在享受{r.program_name}"
-                f"（{r.get_source_display()}，{r.start_on:%Y年%m月%d日}起）。{rule.message}"
+                f"家庭成员{r.name}正在享受{r.program_name}（{r.source}，{r.start_on:%Y年%m月%d日}起）。{rule.message}"
             )
             if kept:
                 reason += f"。须先办理{PROGRAM_NAMES[other]}停发后，方可批准{PROGRAM_NAMES[program]}"

@@ -38,8 +38,6 @@ SHARED_WEB = {"labels", "files", "pdf", "pagination", "forms", "seal", "logmask"
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("registry/prefill.py", "verification"),  # 一证申请 reads department facts; belongs beside intake
     ("verification/reverify.py", "payments"),  # a finding opens a review; moves with monitoring/
-    ("applications/actions/_common.py", "payments"),
-    ("applications/actions/emergency.py", "payments"),
     ("areas/importer.py", "audit"),
     ("areas/views.py", "registry"),
     ("audit/changes.py", "applications"),
@@ -104,3 +102,9 @@ def test_every_app_has_a_layer():
     apps = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     apps |= {p.stem for p in ROOT.glob("*.py") if p.stem != "__init__"}
     assert apps - set(LAYERS) - {"static", "templates"} == set()
+
+
+def test_applications_do_not_import_referrals():
+    """Same layer, yet apart (issue 15 item 4): a case asks referrals through
+    ``applications.hooks`` and announces its decision through ``applications.signals``."""
+    assert sorted(m for m, app in imports() if m.startswith("applications/") and app == "referrals") == []
