@@ -169,7 +169,6 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
                 **({"alone": True} if d.get("alone") else {}),
             }
             result = actions.intake(
-                request.user,
                 actions.IntakeRequest(
                     household=household,
                     applicant=person or members[0],
@@ -186,6 +185,7 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
                     remarks=d["remarks"],
                     entrustment=_entrustment_from(request, d),
                 ),
+                by=request.user,
             )
         except DomainError as exc:
             apply_errors(exc, form)
@@ -337,8 +337,8 @@ def investigation_view(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             members = [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")]
             actions.record_investigation(
-                request.user,
                 app,
+                by=request.user,
                 photos=photos.cleaned_data["photos"],
                 # 单独申请 keeps its flags (issue 14 item 14): the case stays a one-person case
                 facts={
@@ -378,8 +378,8 @@ def special_deliberation_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if scan is not None:
                 signature = actions.SignatureIn(0, scan.read(), "scan")
             actions.record_special_deliberation(
-                request.user,
                 app,
+                by=request.user,
                 held_on=form.cleaned_data["held_on"],
                 participants=form.participant_names(),
                 hardship=form.cleaned_data["hardship"],
@@ -444,8 +444,8 @@ def supplement_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if other is not None:
                 materials.append(actions.MaterialIn(request.POST.get("material_other_name", "").strip(), other.read()))
             actions.supplement(
-                request.user,
                 app,
+                by=request.user,
                 authorizations=[s for p in unsigned if (s := _signature(request, f"auth_{p.pk}", p.pk))],
                 commitment=_signature(request, "commit", app.applicant_id) if needs_commitment else None,
                 materials=materials,

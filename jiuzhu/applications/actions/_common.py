@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import evaluate_household
@@ -157,7 +158,7 @@ def evaluate(application: Application, on: dt.date | None = None) -> dict[str, A
     return result
 
 
-def _store_signature(by: Any, household: Household, person: Person, sig: SignatureIn, label: str) -> Any:
+def _store_signature(household: Household, person: Person, sig: SignatureIn, label: str, *, by: User) -> Any:
     if sig.method not in ("pad", "scan"):
         raise InvalidInput("invalid_choice", "签署方式应为电子签名（pad）或扫描件（scan）", field="signatures")
     if not sig.data or len(sig.data) > MAX_SIGNATURE_BYTES:
@@ -208,14 +209,14 @@ def _urban_checked(household: Household, declared: Any, field: str) -> bool:
     return urban
 
 
-def _begin(by: Any, application: Application, name: str) -> tuple[Application, ProcedureConfig, Any]:
+def _begin(application: Application, name: str, *, by: User) -> tuple[Application, ProcedureConfig, Any]:
     app = Application.objects.select_for_update().get(pk=application.pk)
     config = config_for(app.county_code)
     row = workflow.check(app, name, by, config)
     return app, config, row
 
 
-def _finish(by: Any, app: Application, row: Any, changes: dict[str, Any] | None = None) -> Application:
+def _finish(app: Application, row: Any, changes: dict[str, Any] | None = None, *, by: User) -> Application:
     before = app.state
     if row.target:
         app.state = row.target
@@ -227,6 +228,6 @@ def _finish(by: Any, app: Application, row: Any, changes: dict[str, Any] | None 
     return app
 
 
-def _conflict(by: Any, app: Application) -> None:
+def _conflict(app: Application, *, by: User) -> None:
     if app.staff_relative_of_id and getattr(by, "pk", None) == app.staff_relative_of_id:
         raise DomainError("conflict_of_interest", "该申请人为您的近亲属（已单独登记备案），须由其他人员审批")

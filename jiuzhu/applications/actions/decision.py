@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
@@ -53,7 +54,7 @@ def _start_publicity(app: Application, config: ProcedureConfig) -> None:
     _deadline(app, "publicity", "村（居）公示", app.publicity_end)
 
 
-def _record_decision(by: Any, app: Application, result: dict[str, Any], config: ProcedureConfig) -> None:
+def _record_decision(app: Application, result: dict[str, Any], config: ProcedureConfig, *, by: User) -> None:
     today = _today()
     app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
     app.amount_fen = result["monthly_amount_fen"]
@@ -81,7 +82,7 @@ def _review_cycle(app: Application, config: ProcedureConfig) -> int:
     )
 
 
-def _close(by: Any, app: Application) -> None:
+def _close(app: Application, *, by: User) -> None:
     """Final approval: the notice, the recipients' registry, and 一体联动 referrals (LNK-4)."""
     _check_decision(app)
     _meet(app, "publicity")
@@ -96,49 +97,49 @@ def _close(by: Any, app: Application) -> None:
     signals.decided.send(sender=Application, application=app, by=by, refer=True)
 
 
-def propose(by: Any, application: Application, *, note: str = "") -> Application:
+def propose(application: Application, *, by: User, note: str = "") -> Application:
     """提出审核意见并公示 (national: the town's proposal is published for 7 days)."""
     with transaction.atomic():
-        app, config, row = _begin(by, application, "propose")
-        _conflict(by, app)
+        app, config, row = _begin(application, "propose", by=by)
+        _conflict(app, by=by)
         # The town proposes what the rules give; above the county's limit the county decides (一事一议).
         result = _decide_amount(app, _today(), config, check_limit=False)
         app.proposed_amount_fen, app.proposal = result["monthly_amount_fen"], {**result, "note": note}
         _start_publicity(app, config)
-        return _finish(by, app, row, {"proposed_amount_fen": app.proposed_amount_fen, "note": note})
+        return _finish(app, row, {"proposed_amount_fen": app.proposed_amount_fen, "note": note}, by=by)
 
 
-def approve(by: Any, application: Application, *, note: str = "") -> Application:
+def approve(application: Application, *, by: User, note: str = "") -> Application:
     """批准 / 审核确认 (WF-*): amount from the rules engine with its trace; payment from the
     month after approval; a stable household is reviewed yearly, others every 6 months."""
     with transaction.atomic():
-        app, config, row = _begin(by, application, "approve")
-        _conflict(by, app)
+        app, config, row = _begin(application, "approve", by=by)
+        _conflict(app, by=by)
         if app.state == "publicizing" and app.publicity_end and _today() <= app.publicity_end:
             raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，公示期满后方可审批")
         _check_decision(app)
         if config.preset == "devolved" and app.state in ("reviewing", "county_review"):
-            _record_decision(by, app, _decide_amount(app, _today(), config), config)
+            _record_decision(app, _decide_amount(app, _today(), config), config, by=by)
             _start_publicity(app, config)
             _meet(app, "county_review")
-            _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
+            _finish(app, row, {"amount_fen": app.amount_fen, "note": note}, by=by)
             return app
         if not app.decision:
-            _record_decision(by, app, _decide_amount(app, _today(), config), config)
+            _record_decision(app, _decide_amount(app, _today(), config), config, by=by)
         _meet(app, "county_review")
-        _close(by, app)
-        return _finish(by, app, row, {"amount_fen": app.amount_fen, "note": note})
+        _close(app, by=by)
+        return _finish(app, row, {"amount_fen": app.amount_fen, "note": note}, by=by)
 
 
-def escalate(by: Any, application: Application, *, reason: str) -> Application:
+def escalate(application: Application, *, by: User, reason: str) -> Application:
     """报县级审批 (STD-6, WF-17, GOV-5): a 支出型临时救助 whose amount is above the town's limit,
     or whose need goes beyond the ordinary band (a case for 一事一议), goes to the county's
     civil-affairs office, which decides it."""
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写报县级审批的理由", field="reason")
     with transaction.atomic():
-        app, config, row = _begin(by, application, "escalate")
-        _conflict(by, app)
+        app, config, row = _begin(application, "escalate", by=by)
+        _conflict(app, by=by)
         result = _decide_amount(app, _today(), config, check_limit=False)
         proposed = int(_variable(result, "temporary_proposed", 0))
         limit = int(_variable(result, "temporary_cap", 0))
@@ -152,19 +153,19 @@ def escalate(by: Any, application: Application, *, reason: str) -> Application:
         app.facts = _with_temporary(app.facts, approval_level="county")
         _deadline(app, "county_review", "县级审批", app.due_on, "county")
         return _finish(
-            by,
             app,
             row,
             {"reason": reason.strip(), "proposed_amount_fen": proposed, "town_limit_fen": limit},
+            by=by,
         )
 
 
-def reject(by: Any, application: Application, *, reason_codes: list[str] | None = None, note: str = "") -> Application:
+def reject(application: Application, *, by: User, reason_codes: list[str] | None = None, note: str = "") -> Application:
     """不予批准 with reasons chosen from the failed tests plus free text; the notice is issued
     at once (within the 3-working-day limit) and kept in the archive."""
     with transaction.atomic():
-        app, config, row = _begin(by, application, "reject")
-        _conflict(by, app)
+        app, config, row = _begin(application, "reject", by=by)
+        _conflict(app, by=by)
         result = evaluate(app)
         failed = {r["code"]: r["message"] for r in result["reasons"] if not r["passed"]}
         reasons = []
@@ -187,4 +188,4 @@ def reject(by: Any, application: Application, *, reason_codes: list[str] | None 
         notices.issue(by, "rejection", intake=app.intake, application=app)
         for step in ("rejection_notice", "publicity", "overall", "investigation", "county_review"):
             _meet(app, step)
-        return _finish(by, app, row, {"reasons": reasons})
+        return _finish(app, row, {"reasons": reasons}, by=by)

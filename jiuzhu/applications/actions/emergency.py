@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
@@ -17,11 +16,11 @@ from ..models import Application
 from ._common import _begin, _deadline, _finish, _meet, _today, evaluate
 
 
-def advance_pay(by: Any, application: Application, *, amount_fen: int, note: str = "") -> Application:
+def advance_pay(application: Application, *, by: User, amount_fen: int, note: str = "") -> Application:
     """急难型临时救助 先行救助 within 24 hours (WF-*, seed 004): within the configured band,
     without verification or publicity; formal registration follows within 5 working days."""
     with transaction.atomic():
-        app, config, row = _begin(by, application, "advance_pay")
+        app, config, row = _begin(application, "advance_pay", by=by)
         result = evaluate(app)
         if not result["eligible"]:
             failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
@@ -41,17 +40,17 @@ def advance_pay(by: Any, application: Application, *, amount_fen: int, note: str
         _meet(app, "advance")
         _deadline(app, "registration", "急难救助补办登记", due)
         notices.issue(by, "advance", intake=app.intake, application=app, extra={"register_due": due})
-        return _finish(by, app, row, {"amount_fen": amount_fen, "note": note})
+        return _finish(app, row, {"amount_fen": amount_fen, "note": note}, by=by)
 
 
-def register_formally(by: Any, application: Application, *, note: str = "") -> Application:
+def register_formally(application: Application, *, by: User, note: str = "") -> Application:
     """补办登记: record the 先行救助 as the decision and close the case."""
     with transaction.atomic():
-        app, _, row = _begin(by, application, "register_formally")
+        app, _, row = _begin(application, "register_formally", by=by)
         app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
         app.amount_fen = app.advance_amount_fen
         _meet(app, "registration")
         _meet(app, "overall")
         notices.issue(by, "approval", intake=app.intake, application=app)
         signals.decided.send(sender=Application, application=app, by=by, refer=False)
-        return _finish(by, app, row, {"note": note})
+        return _finish(app, row, {"note": note}, by=by)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
@@ -61,7 +62,7 @@ class IntakeRequest:
     entrustment: EntrustmentIn | None = None
 
 
-def intake(by: Any, req: IntakeRequest) -> Intake:
+def intake(req: IntakeRequest, *, by: User) -> Intake:
     """一门受理、一证申请 (INT-1…INT-3): register one visit with one or more applications,
     signatures, the 受理回执 and, if anything is missing, the 一次性告知书."""
     require(by, "applications.intake")
@@ -152,11 +153,11 @@ def intake(by: Any, req: IntakeRequest) -> Intake:
             created_by=user_or_none(by),
         )
         if req.entrustment is not None:
-            _record_entrustment(by, record_intake, req.entrustment)
+            _record_entrustment(record_intake, req.entrustment, by=by)
         for s in req.authorizations:
-            _authorize(by, household, next(p for p in members if p.pk == s.person_id), s)
+            _authorize(household, next(p for p in members if p.pk == s.person_id), s, by=by)
         if req.commitment is not None:
-            _commit(by, record_intake, req.commitment)
+            _commit(record_intake, req.commitment, by=by)
         created = []
         for program in req.programs:
             kind = req.temporary_kind if program == "temporary" else ""

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
@@ -19,18 +20,18 @@ from ..models import Application, Investigation
 from ._common import _begin, _deadline, _facts_for, _finish, _meet, _sniff, _today, _urban_checked
 
 
-def start_investigation(by: Any, application: Application) -> Application:
+def start_investigation(application: Application, *, by: User) -> Application:
     """开始入户调查 and 委托核对 together (seed 004: 关口前移，同步开展)."""
     with transaction.atomic():
-        app, _, row = _begin(by, application, "start_investigation")
+        app, _, row = _begin(application, "start_investigation", by=by)
         request = request_verification(by, household=app.household, program=app.program, application=app)
-        return _finish(by, app, row, {"verification_request": request.pk})
+        return _finish(app, row, {"verification_request": request.pk}, by=by)
 
 
 def record_investigation(
-    by: Any,
     application: Application,
     *,
+    by: User,
     visited_on: dt.date,
     investigators: str,
     housing: str,
@@ -58,7 +59,7 @@ def record_investigation(
         if not (value or "").strip():
             raise InvalidInput("required", "请填写住房、生活、劳动就业和健康状况", field=key)
     with transaction.atomic():
-        app, config, row = _begin(by, application, "record_investigation")
+        app, config, row = _begin(application, "record_investigation", by=by)
         if facts is not None:
             app.urban = _urban_checked(app.household, facts.get("urban"), "facts.urban")
             new_facts = _facts_for(
@@ -102,27 +103,29 @@ def record_investigation(
                 )
             )
         app.investigation_done_at = timezone.now()
-        _finish(by, app, row, {"investigation": visit.pk, "visited_on": visited_on, "facts_updated": facts is not None})
+        _finish(
+            app, row, {"investigation": visit.pk, "visited_on": visited_on, "facts_updated": facts is not None}, by=by
+        )
     return visit
 
 
-def submit_review(by: Any, application: Application) -> Application:
+def submit_review(application: Application, *, by: User) -> Application:
     """提交审核: both the home visit and the 核对报告 are in (WF-*)."""
     with transaction.atomic():
-        app, _, row = _begin(by, application, "submit_review")
+        app, _, row = _begin(application, "submit_review", by=by)
         if app.investigation_done_at is None:
             raise DomainError("investigation_missing", "尚未录入入户调查，不能提交审核")
         if not app.verification_requests.filter(status="done").exists():
             raise DomainError("verification_pending", "家庭经济状况核对报告尚未出具，请待核对中心出具报告后再提交审核")
         _meet(app, "investigation")
-        return _finish(by, app, row)
+        return _finish(app, row, by=by)
 
 
-def reinvestigate(by: Any, application: Application, *, reason: str) -> Application:
+def reinvestigate(application: Application, *, by: User, reason: str) -> Application:
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写重新调查的原因", field="reason")
     with transaction.atomic():
-        app, config, row = _begin(by, application, "reinvestigate")
+        app, config, row = _begin(application, "reinvestigate", by=by)
         app.investigation_done_at = None
         app.decision, app.amount_fen, app.publicity_start, app.publicity_end = "", None, None, None
         _meet(app, "publicity")
@@ -132,4 +135,4 @@ def reinvestigate(by: Any, application: Application, *, reason: str) -> Applicat
             "重新入户调查",
             current_calendar().add_working_days(_today(), config.investigation_days),
         )
-        return _finish(by, app, row, {"reason": reason})
+        return _finish(app, row, {"reason": reason}, by=by)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 
@@ -15,20 +15,20 @@ from ._common import _begin, _finish, _today
 from .decision import _close
 
 
-def close_publicity(by: Any, application: Application) -> Application:
+def close_publicity(application: Application, *, by: User) -> Application:
     """公示期满无异议 (devolved): the town's decision stands."""
     with transaction.atomic():
-        app, _, row = _begin(by, application, "close_publicity")
+        app, _, row = _begin(application, "close_publicity", by=by)
         if app.publicity_end and _today() <= app.publicity_end:
             raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，期满后方可办结")
         if app.objections.exists() and not app.deliberations.exists():
             raise DomainError("objection_open", "公示期间有异议，须先组织民主评议")
-        _close(by, app)
-        return _finish(by, app, row)
+        _close(app, by=by)
+        return _finish(app, row, by=by)
 
 
 def object_(
-    by: Any, application: Application, *, raised_by: str, content: str, received_on: dt.date, contact: str = ""
+    application: Application, *, by: User, raised_by: str, content: str, received_on: dt.date, contact: str = ""
 ) -> Objection:
     """登记公示异议: who, what, when (WF-*); the case goes to 民主评议."""
     if not raised_by.strip() or not content.strip():
@@ -36,7 +36,7 @@ def object_(
     if received_on > _today():
         raise InvalidInput("invalid_date", "异议收到日期不能晚于今天", field="received_on")
     with transaction.atomic():
-        app, _, row = _begin(by, application, "object")
+        app, _, row = _begin(application, "object", by=by)
         if app.publicity_start and received_on < app.publicity_start:
             raise InvalidInput(
                 "invalid_date",
@@ -51,14 +51,14 @@ def object_(
             contact=contact,
             recorded_by=user_or_none(by),
         )
-        _finish(by, app, row, {"objection": objection.pk, "raised_by": raised_by, "content": content})
+        _finish(app, row, {"objection": objection.pk, "raised_by": raised_by, "content": content}, by=by)
     return objection
 
 
 def record_deliberation(
-    by: Any,
     application: Application,
     *,
+    by: User,
     held_on: dt.date,
     participants: str,
     minutes: str,
@@ -77,7 +77,7 @@ def record_deliberation(
     if held_on > _today():
         raise InvalidInput("invalid_date", "民主评议日期不能晚于今天", field="held_on")
     with transaction.atomic():
-        app, _, row = _begin(by, application, "record_deliberation")
+        app, _, row = _begin(application, "record_deliberation", by=by)
         last = app.objections.order_by("-received_on").values_list("received_on", flat=True).first()
         if last is not None and held_on < last:
             raise InvalidInput(
@@ -95,9 +95,9 @@ def record_deliberation(
             recorded_by=user_or_none(by),
         )
         _finish(
-            by,
             app,
             row,
             {"deliberation": item.pk, "outcome": outcome, "votes": [votes_for, votes_against, votes_abstain]},
+            by=by,
         )
     return item

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
@@ -49,9 +50,9 @@ def special_deliberation_bounds(app: Application) -> dict[str, int]:
 
 
 def record_special_deliberation(
-    by: Any,
     application: Application,
     *,
+    by: User,
     held_on: dt.date | None,
     participants: list[str],
     hardship: str,
@@ -81,7 +82,7 @@ def record_special_deliberation(
     if signature is None:
         raise InvalidInput("required", "请上传与会人员签字页的扫描件，或由与会人员在签名板上签字", field="signature")
     with transaction.atomic():
-        app, config, row = _begin(by, application, "special_deliberation")
+        app, config, row = _begin(application, "special_deliberation", by=by)
         least = config.special_deliberation_min_participants
         if len(names) < least:
             raise InvalidInput(
@@ -116,7 +117,7 @@ def record_special_deliberation(
         if not result["eligible"]:
             failed = "；".join(r["message"] for r in result["reasons"] if not r["passed"])
             raise DomainError("not_eligible", f"按现行标准测算不符合临时救助条件：{failed}")
-        doc = _store_meeting_signature(by, app.household, signature)
+        doc = _store_meeting_signature(app.household, signature, by=by)
         item = SpecialDeliberation.objects.create(
             application=app,
             held_on=held_on,
@@ -131,10 +132,9 @@ def record_special_deliberation(
             area_code=app.area_code,
             county_code=app.county_code,
         )
-        item.minutes_document = _minutes_pdf(by, app, item, config)
+        item.minutes_document = _minutes_pdf(app, item, config, by=by)
         item.save(update_fields=["minutes_document"])
         _finish(
-            by,
             app,
             row,
             {
@@ -145,11 +145,12 @@ def record_special_deliberation(
                 "ordinary_max_fen": ordinary,
                 "ceiling_fen": ceiling,
             },
+            by=by,
         )
     return item
 
 
-def _minutes_pdf(by: Any, app: Application, item: SpecialDeliberation, config: ProcedureConfig) -> Any:
+def _minutes_pdf(app: Application, item: SpecialDeliberation, config: ProcedureConfig, *, by: User) -> Any:
     """一事一议会议纪要 (DOC-14) as a PDF in the family's archive (and so in the dossier)."""
     import base64
 
@@ -176,7 +177,7 @@ def _minutes_pdf(by: Any, app: Application, item: SpecialDeliberation, config: P
     )
 
 
-def _store_meeting_signature(by: Any, household: Household, sig: SignatureIn) -> Any:
+def _store_meeting_signature(household: Household, sig: SignatureIn, *, by: User) -> Any:
     """The 一事一议 participants' signatures: one signature-pad drawing (PNG) or a scan of the
     signed sheet (JPG, PNG or PDF), kept in the family's archive with the case."""
     if sig.method not in ("pad", "scan"):

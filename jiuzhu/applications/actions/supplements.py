@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.actions import store_generated
@@ -28,7 +29,7 @@ from ._common import (
 )
 
 
-def _authorize(by: Any, household: Household, person: Person, sig: SignatureIn, app: Any = None) -> Authorization:
+def _authorize(household: Household, person: Person, sig: SignatureIn, app: Any = None, *, by: User) -> Authorization:
     """家庭经济状况核对授权书 of one adult, signed on the pad or scanned (先授权、后核对)."""
     return Authorization.objects.create(
         person=person,
@@ -36,22 +37,22 @@ def _authorize(by: Any, household: Household, person: Person, sig: SignatureIn, 
         application=app,
         area_code=household.area_id,
         method=sig.method,
-        document=_store_signature(by, household, person, sig, "核对授权书"),
+        document=_store_signature(household, person, sig, "核对授权书", by=by),
         recorded_by=user_or_none(by),
     )
 
 
-def _commit(by: Any, record_intake: Intake, sig: SignatureIn) -> Commitment:
+def _commit(record_intake: Intake, sig: SignatureIn, *, by: User) -> Commitment:
     """诚信承诺书 of the applicant."""
-    doc = _store_signature(by, record_intake.household, record_intake.applicant, sig, "诚信承诺书")
+    doc = _store_signature(record_intake.household, record_intake.applicant, sig, "诚信承诺书", by=by)
     return Commitment.objects.create(
         intake=record_intake, person=record_intake.applicant, method=sig.method, document=doc
     )
 
 
-def _record_entrustment(by: Any, intake_record: Intake, e: EntrustmentIn) -> Entrustment:
+def _record_entrustment(intake_record: Intake, e: EntrustmentIn, *, by: User) -> Entrustment:
     principal = intake_record.household.members.get(pk=e.principal_id)
-    doc = _store_signature(by, intake_record.household, principal, e.signature, "申请委托书")
+    doc = _store_signature(intake_record.household, principal, e.signature, "申请委托书", by=by)
     agent = user_or_none(by)
     name = e.agent_name.strip() or getattr(by, "display_name", "") or str(by)
     return Entrustment.objects.create(
@@ -69,9 +70,9 @@ MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 
 
 def supplement(
-    by: Any,
     application: Application,
     *,
+    by: User,
     authorizations: list[SignatureIn],
     commitment: SignatureIn | None = None,
     materials: list[MaterialIn] | None = None,
@@ -91,7 +92,7 @@ def supplement(
         if _sniff(m.data) not in ("image/png", "image/jpeg", "application/pdf"):
             raise InvalidInput("invalid_file", f"“{m.name}”应为JPG、PNG图片或PDF扫描件", field="materials")
     with transaction.atomic():
-        app, _, row = _begin(by, application, "supplement")
+        app, _, row = _begin(application, "supplement", by=by)
         household, record_intake = app.household, app.intake
         adults = {p.pk: p for p in household.members.filter(death_date__isnull=True) if p.age_on(_today()) >= ADULT}
         signed = set(Authorization.objects.valid().filter(household=household).values_list("person_id", flat=True))
@@ -104,13 +105,13 @@ def supplement(
                 raise InvalidInput(
                     "already_signed", f"{person.name}的核对授权书已签署，无须重复签署", field="authorizations"
                 )
-            _authorize(by, household, person, s, app)
+            _authorize(household, person, s, app, by=by)
             signed.add(person.pk)
             satisfied.append(f"家庭经济状况核对授权书（{person.name}）")
         if commitment is not None:
             if Commitment.objects.filter(intake=record_intake).exists():
                 raise InvalidInput("already_signed", "诚信承诺书已签署，无须重复签署", field="commitment")
-            _commit(by, record_intake, commitment)
+            _commit(record_intake, commitment, by=by)
             satisfied.append("诚信承诺书（申请人）")
         for m in materials:
             store_generated(
@@ -137,5 +138,5 @@ def supplement(
                 else:
                     case.save(update_fields=["missing_documents"])
         return _finish(
-            by, app, row, {"supplied": satisfied, "still_missing": [i["name"] for i in app.missing_documents]}
+            app, row, {"supplied": satisfied, "still_missing": [i["name"] for i in app.missing_documents]}, by=by
         )

@@ -167,10 +167,10 @@ def test_a_missing_authorization_is_signed_later_on_the_pad(
 
     household = household_in("张山子镇")
     app = actions.intake(
-        world.user("tez_zhangshanzi"),
         actions.IntakeRequest(
             household=household, applicant=household.members.get(relation="self"), programs=["dibao"]
         ),
+        by=world.user("tez_zhangshanzi"),
     ).applications.get()
     base = live_server.url
     clerk = as_user(browser, base, "tez_zhangshanzi", contexts)

@@ -39,7 +39,7 @@ def test_an_advance_is_drawn_from_the_town_reserve(world, fund, signed_intake):
     from jiuzhu.applications import actions as app_actions
 
     app = _emergency(world, signed_intake)
-    app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000, note="火灾")
+    app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=100_000, note="火灾")
     entry = ReserveEntry.objects.get(kind="disbursement")
     assert entry.application_id == app.pk and entry.balance_after_fen == 4_900_000
     assert actions.reserve_balance(fund) == 4_900_000
@@ -55,7 +55,7 @@ def test_an_advance_is_refused_when_the_reserve_would_go_below_zero(world, count
     actions.top_up_reserve(county, fund, amount_fen=50_000)
     app = _emergency(world, signed_intake)
     with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000)
+        app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=100_000)
     assert exc.value.code == "reserve_insufficient" and "当前余额500.00元" in exc.value.message
     app.refresh_from_db()
     assert app.state == "accepted" and not ReserveEntry.objects.filter(kind="disbursement").exists()
@@ -67,7 +67,7 @@ def test_a_town_without_a_reserve_cannot_advance(world, signed_intake):
 
     app = _emergency(world, signed_intake)
     with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=1000)
+        app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=1000)
     assert exc.value.code == "reserve_missing"
 
 

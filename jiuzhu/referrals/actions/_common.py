@@ -127,7 +127,7 @@ def minimum_facts(household: Household, program_code: str, reasons: list[str]) -
     }
 
 
-def _begin(by: Any, referral: Referral, *, department_side: bool) -> Referral:
+def _begin(referral: Referral, *, by: User, department_side: bool) -> Referral:
     ref = Referral.objects.select_for_update().select_related("program").get(pk=referral.pk)
     if department_side:
         require(by, "referrals.handle")
@@ -140,7 +140,7 @@ def _begin(by: Any, referral: Referral, *, department_side: bool) -> Referral:
     return ref
 
 
-def _save(by: Any, ref: Referral, action: str, changes: dict[str, Any]) -> Referral:
+def _save(ref: Referral, action: str, changes: dict[str, Any], *, by: User) -> Referral:
     ref.version += 1
     ref.save()
     record(by, f"referrals.{action}", ref, changes={"number": ref.number, "status": ref.status, **changes})

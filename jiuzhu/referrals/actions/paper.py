@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
@@ -21,9 +22,9 @@ REPLY_OUTCOMES = {"granted": "已救助", "denied": "不符合条件", "returned
 
 
 def record_reply(
-    by: Any,
     referral: Referral,
     *,
+    by: User,
     outcome: str,
     note: str,
     replied_on: dt.date | None,
@@ -57,7 +58,7 @@ def record_reply(
         if amount_fen is not None and amount_fen < 0:
             raise InvalidInput("invalid_amount", "金额不能为负数", field="amount_fen")
     with transaction.atomic():
-        ref = _begin(by, referral, department_side=False)
+        ref = _begin(referral, by=by, department_side=False)
         if ref.channel != "paper":
             raise DomainError("not_paper", "系统派单的结果由承办部门在系统中反馈，不能手工登记")
         if replied_on < timezone.localdate(ref.created_at):
@@ -67,10 +68,10 @@ def record_reply(
         if outcome == "returned":
             ref.status, ref.result_note = "returned", note.strip()
             ref.closed_at = timezone.now()
-            return _save(by, ref, "record_reply", {"note": note, **extra})
+            return _save(ref, "record_reply", {"note": note, **extra}, by=by)
         return _record_result(
-            by,
             ref,
+            by=by,
             granted=outcome == "granted",
             note=note,
             amount_fen=amount_fen,
@@ -84,7 +85,7 @@ def record_reply(
         )
 
 
-def print_transfer(by: Any, referral: Referral) -> bytes:
+def print_transfer(referral: Referral, *, by: User) -> bytes:
     """打印转办单: the paper referral and its reply slip as a PDF (names the head of the
     household in full: audited as a disclosure of personal information)."""
     from jiuzhu.web.pdf import render_pdf

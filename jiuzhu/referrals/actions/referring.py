@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from jiuzhu.accounts.models import Department
+from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.notices import next_sequence
@@ -23,10 +23,10 @@ from ._common import DEFAULT_DAYS, Skipped, _begin, _department, _policy, _save,
 
 
 def refer(
-    by: Any,
     household: Household,
     program_code: str,
     *,
+    by: User,
     reason: str,
     application: Any = None,
     origin: str = "manual",
@@ -95,7 +95,7 @@ def refer(
     return referral
 
 
-def refer_after_approval(by: Any, application: Any) -> tuple[list[Referral], list[Skipped]]:
+def refer_after_approval(application: Any, *, by: User) -> tuple[list[Referral], list[Skipped]]:
     """多事一流程 (LNK-4): a 低保/特困 approval refers the family to every department program it
     now qualifies for. Runs inside the approval's transaction; a program that cannot be
     referred (no department account, switched off, already open) is reported, not fatal."""
@@ -106,9 +106,9 @@ def refer_after_approval(by: Any, application: Any) -> tuple[list[Referral], lis
             with transaction.atomic():
                 created.append(
                     refer(
-                        by,
                         application.household,
                         code,
+                        by=by,
                         reason="；".join(reasons),
                         application=application,
                         origin="auto",
@@ -119,10 +119,10 @@ def refer_after_approval(by: Any, application: Any) -> tuple[list[Referral], lis
     return created, skipped
 
 
-def cancel(by: Any, referral: Referral, *, reason: str) -> Referral:
+def cancel(referral: Referral, *, by: User, reason: str) -> Referral:
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写撤销理由", field="reason")
     with transaction.atomic():
-        ref = _begin(by, referral, department_side=False)
+        ref = _begin(referral, by=by, department_side=False)
         ref.status, ref.result_note, ref.closed_at = "cancelled", reason.strip(), timezone.now()
-        return _save(by, ref, "cancel", {"reason": reason})
+        return _save(ref, "cancel", {"reason": reason}, by=by)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.models import Person
@@ -76,9 +77,9 @@ def _recipients(
 
 
 def decide(
-    by: Any,
     referral: Referral,
     *,
+    by: User,
     granted: bool,
     note: str,
     amount_fen: int | None = None,
@@ -103,10 +104,10 @@ def decide(
         if period not in ("monthly", "once"):
             raise InvalidInput("invalid_choice", "发放方式应为按月（monthly）或一次性（once）", field="period")
     with transaction.atomic():
-        ref = _begin(by, referral, department_side=True)
+        ref = _begin(referral, by=by, department_side=True)
         return _record_result(
-            by,
             ref,
+            by=by,
             granted=granted,
             note=note,
             amount_fen=amount_fen,
@@ -120,9 +121,9 @@ def decide(
 
 
 def _record_result(
-    by: Any,
     ref: Referral,
     *,
+    by: User,
     granted: bool,
     note: str,
     amount_fen: int | None,
@@ -170,7 +171,6 @@ def _record_result(
                 county_code=ref.county_code,
             )
     return _save(
-        by,
         ref,
         action,
         {
@@ -182,4 +182,5 @@ def _record_result(
             "to": granted_to,
             **(extra or {}),
         },
+        by=by,
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
@@ -16,9 +17,9 @@ from jiuzhu.registry.models import Household
 
 
 def record_visit(
-    by: Any,
     household: Household,
     *,
+    by: User,
     kind: str,
     visited_on: dt.date,
     organization: str,
