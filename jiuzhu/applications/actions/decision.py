@@ -87,7 +87,7 @@ def _close(app: Application, *, by: User) -> None:
     _check_decision(app)
     _meet(app, "publicity")
     _meet(app, "overall")
-    notices.issue(
+    notices.issue_after(
         by,
         "approval",
         intake=app.intake,
@@ -99,7 +99,7 @@ def _close(app: Application, *, by: User) -> None:
 
 def propose(application: Application, *, by: User, note: str = "") -> Application:
     """提出审核意见并公示 (national: the town's proposal is published for 7 days)."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "propose", by=by)
         _conflict(app, by=by)
         # The town proposes what the rules give; above the county's limit the county decides (一事一议).
@@ -112,7 +112,7 @@ def propose(application: Application, *, by: User, note: str = "") -> Applicatio
 def approve(application: Application, *, by: User, note: str = "") -> Application:
     """批准 / 审核确认 (WF-*): amount from the rules engine with its trace; payment from the
     month after approval; a stable household is reviewed yearly, others every 6 months."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "approve", by=by)
         _conflict(app, by=by)
         if app.state == "publicizing" and app.publicity_end and _today() <= app.publicity_end:
@@ -137,7 +137,7 @@ def escalate(application: Application, *, by: User, reason: str) -> Application:
     civil-affairs office, which decides it."""
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写报县级审批的理由", field="reason")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "escalate", by=by)
         _conflict(app, by=by)
         result = _decide_amount(app, _today(), config, check_limit=False)
@@ -163,7 +163,7 @@ def escalate(application: Application, *, by: User, reason: str) -> Application:
 def reject(application: Application, *, by: User, reason_codes: list[str] | None = None, note: str = "") -> Application:
     """不予批准 with reasons chosen from the failed tests plus free text; the notice is issued
     at once (within the 3-working-day limit) and kept in the archive."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "reject", by=by)
         _conflict(app, by=by)
         result = evaluate(app)
@@ -185,7 +185,7 @@ def reject(application: Application, *, by: User, reason_codes: list[str] | None
             "不予批准告知",
             current_calendar().add_working_days(_today(), config.rejection_notice_days),
         )
-        notices.issue(by, "rejection", intake=app.intake, application=app)
+        notices.issue_after(by, "rejection", intake=app.intake, application=app)
         for step in ("rejection_notice", "publicity", "overall", "investigation", "county_review"):
             _meet(app, step)
         return _finish(app, row, {"reasons": reasons}, by=by)

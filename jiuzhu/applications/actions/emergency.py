@@ -19,7 +19,7 @@ from ._common import _begin, _deadline, _finish, _meet, _today, evaluate
 def advance_pay(application: Application, *, by: User, amount_fen: int, note: str = "") -> Application:
     """急难型临时救助 先行救助 within 24 hours (WF-*, seed 004): within the configured band,
     without verification or publicity; formal registration follows within 5 working days."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "advance_pay", by=by)
         result = evaluate(app)
         if not result["eligible"]:
@@ -39,18 +39,18 @@ def advance_pay(application: Application, *, by: User, amount_fen: int, note: st
         due = current_calendar().add_working_days(_today(), config.emergency_register_days)
         _meet(app, "advance")
         _deadline(app, "registration", "急难救助补办登记", due)
-        notices.issue(by, "advance", intake=app.intake, application=app, extra={"register_due": due})
+        notices.issue_after(by, "advance", intake=app.intake, application=app, extra={"register_due": due})
         return _finish(app, row, {"amount_fen": amount_fen, "note": note}, by=by)
 
 
 def register_formally(application: Application, *, by: User, note: str = "") -> Application:
     """补办登记: record the 先行救助 as the decision and close the case."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "register_formally", by=by)
         app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
         app.amount_fen = app.advance_amount_fen
         _meet(app, "registration")
         _meet(app, "overall")
-        notices.issue(by, "approval", intake=app.intake, application=app)
+        notices.issue_after(by, "approval", intake=app.intake, application=app)
         signals.decided.send(sender=Application, application=app, by=by, refer=False)
         return _finish(app, row, {"note": note}, by=by)

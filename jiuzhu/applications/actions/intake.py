@@ -139,7 +139,7 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
             missing.append({"name": name, "note": note})
     calendar = current_calendar()
     today = _today()
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         county = household.county_code
         receipt = f"SL{county}-{today:%Y}-{notices.next_sequence(county, 'intake'):06d}"
         record_intake = Intake.objects.create(
@@ -208,7 +208,9 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
                     "staff_relative_of": getattr(req.staff_relative_of, "username", None),
                 },
             )
-        notices.issue(by, "receipt", intake=record_intake, application=created[0])
+        notices.issue_after(by, "receipt", intake=record_intake, application=created[0])
         if missing:
-            notices.issue(by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing})
+            notices.issue_after(
+                by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing}
+            )
     return record_intake

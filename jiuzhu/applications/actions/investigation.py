@@ -16,13 +16,14 @@ from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.verification.actions import request_verification
 
+from .. import notices
 from ..models import Application, Investigation
 from ._common import _begin, _deadline, _facts_for, _finish, _meet, _sniff, _today, _urban_checked
 
 
 def start_investigation(application: Application, *, by: User) -> Application:
     """开始入户调查 and 委托核对 together (seed 004: 关口前移，同步开展)."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "start_investigation", by=by)
         request = request_verification(by, household=app.household, program=app.program, application=app)
         return _finish(app, row, {"verification_request": request.pk}, by=by)
@@ -58,7 +59,7 @@ def record_investigation(
     ):
         if not (value or "").strip():
             raise InvalidInput("required", "请填写住房、生活、劳动就业和健康状况", field=key)
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "record_investigation", by=by)
         if facts is not None:
             app.urban = _urban_checked(app.household, facts.get("urban"), "facts.urban")
@@ -111,7 +112,7 @@ def record_investigation(
 
 def submit_review(application: Application, *, by: User) -> Application:
     """提交审核: both the home visit and the 核对报告 are in (WF-*)."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "submit_review", by=by)
         if app.investigation_done_at is None:
             raise DomainError("investigation_missing", "尚未录入入户调查，不能提交审核")
@@ -124,7 +125,7 @@ def submit_review(application: Application, *, by: User) -> Application:
 def reinvestigate(application: Application, *, by: User, reason: str) -> Application:
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写重新调查的原因", field="reason")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "reinvestigate", by=by)
         app.investigation_done_at = None
         app.decision, app.amount_fen, app.publicity_start, app.publicity_end = "", None, None, None

@@ -18,9 +18,9 @@ def refuse(application: Application, *, by: User, reason: str) -> Application:
     """不予受理, with the notice."""
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写不予受理的理由", field="reason")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "refuse", by=by)
-        notices.issue(by, "not_accepted", intake=app.intake, application=app, extra={"reason": reason.strip()})
+        notices.issue_after(by, "not_accepted", intake=app.intake, application=app, extra={"reason": reason.strip()})
         for step in ("overall", "investigation", "advance"):
             _meet(app, step)
         return _finish(app, row, {"reason": reason}, by=by)
@@ -31,17 +31,19 @@ def return_for_documents(application: Application, *, by: User, items: list[str]
     items = [i.strip() for i in items if i and i.strip()]
     if not items:
         raise InvalidInput("required", "请列出需要补正的全部材料（一次性告知）", field="items")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "return_for_documents", by=by)
         app.missing_documents = [{"name": i, "note": note} for i in items]
         app.paused_on = _today()
-        notices.issue(by, "checklist", intake=app.intake, application=app, extra={"missing": app.missing_documents})
+        notices.issue_after(
+            by, "checklist", intake=app.intake, application=app, extra={"missing": app.missing_documents}
+        )
         return _finish(app, row, {"items": items}, by=by)
 
 
 def resubmit(application: Application, *, by: User) -> Application:
     """补正完成: the days spent waiting for documents do not count against the limit."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "resubmit", by=by)
         calendar = current_calendar()
         if app.paused_on:
@@ -55,7 +57,7 @@ def resubmit(application: Application, *, by: User) -> Application:
 def withdraw(application: Application, *, by: User, reason: str) -> Application:
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写撤回原因", field="reason")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "withdraw", by=by)
         CaseDeadline.objects.filter(application=app, met_on__isnull=True).update(met_on=_today())
         return _finish(app, row, {"reason": reason}, by=by)
@@ -65,7 +67,7 @@ def extend(application: Application, *, by: User, reason: str) -> Application:
     """特殊情况延长办理时限 (national: up to 45 working days), with the reason recorded."""
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写延长办理时限的理由", field="reason")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "extend", by=by)
         new_due = current_calendar().add_working_days(timezone.localdate(app.accepted_at), config.special_limit_days)
         if new_due <= app.due_on:

@@ -10,6 +10,7 @@ from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 
+from .. import notices
 from ..models import Application, Deliberation, Objection
 from ._common import _begin, _finish, _today
 from .decision import _close
@@ -17,7 +18,7 @@ from .decision import _close
 
 def close_publicity(application: Application, *, by: User) -> Application:
     """公示期满无异议 (devolved): the town's decision stands."""
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "close_publicity", by=by)
         if app.publicity_end and _today() <= app.publicity_end:
             raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，期满后方可办结")
@@ -35,7 +36,7 @@ def object_(
         raise InvalidInput("required", "请填写异议人和异议内容", field="content")
     if received_on > _today():
         raise InvalidInput("invalid_date", "异议收到日期不能晚于今天", field="received_on")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "object", by=by)
         if app.publicity_start and received_on < app.publicity_start:
             raise InvalidInput(
@@ -76,7 +77,7 @@ def record_deliberation(
         raise InvalidInput("required", "请填写参加人员和评议记录", field="minutes")
     if held_on > _today():
         raise InvalidInput("invalid_date", "民主评议日期不能晚于今天", field="held_on")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "record_deliberation", by=by)
         last = app.objections.order_by("-received_on").values_list("received_on", flat=True).first()
         if last is not None and held_on < last:

@@ -17,6 +17,7 @@ from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household
 
+from .. import notices
 from ..models import Application, ProcedureConfig, SpecialDeliberation
 from ._common import (
     _EXT,
@@ -81,7 +82,7 @@ def record_special_deliberation(
         raise InvalidInput("required", "请填写一事一议决定的救助金额", field="decided_amount_fen")
     if signature is None:
         raise InvalidInput("required", "请上传与会人员签字页的扫描件，或由与会人员在签名板上签字", field="signature")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "special_deliberation", by=by)
         least = config.special_deliberation_min_participants
         if len(names) < least:
@@ -132,8 +133,7 @@ def record_special_deliberation(
             area_code=app.area_code,
             county_code=app.county_code,
         )
-        item.minutes_document = _minutes_pdf(app, item, config, by=by)
-        item.save(update_fields=["minutes_document"])
+        notices.after(lambda: _keep_minutes(app, item, config, by=by))
         _finish(
             app,
             row,
@@ -150,8 +150,9 @@ def record_special_deliberation(
     return item
 
 
-def _minutes_pdf(app: Application, item: SpecialDeliberation, config: ProcedureConfig, *, by: User) -> Any:
-    """一事一议会议纪要 (DOC-14) as a PDF in the family's archive (and so in the dossier)."""
+def _keep_minutes(app: Application, item: SpecialDeliberation, config: ProcedureConfig, *, by: User) -> None:
+    """一事一议会议纪要 (DOC-14) as a PDF in the family's archive (and so in the dossier), made
+    once the meeting's record has committed and kept with it in a short transaction."""
     import base64
 
     from jiuzhu.web.pdf import render_pdf
@@ -166,15 +167,17 @@ def _minutes_pdf(app: Application, item: SpecialDeliberation, config: ProcedureC
         "applications/special_deliberation_minutes.html",
         {"app": app, "d": item, "config": config, "signature_src": src},
     )
-    return store_generated(
-        by,
-        app.household,
-        pdf,
-        kind="notice",
-        title=f"一事一议会议纪要 {app.number}",
-        filename=f"一事一议会议纪要-{app.number}.pdf",
-        content_type="application/pdf",
-    )
+    with notices.rendered_after(), transaction.atomic():
+        item.minutes_document = store_generated(
+            by,
+            app.household,
+            pdf,
+            kind="notice",
+            title=f"一事一议会议纪要 {app.number}",
+            filename=f"一事一议会议纪要-{app.number}.pdf",
+            content_type="application/pdf",
+        )
+        item.save(update_fields=["minutes_document"])
 
 
 def _store_meeting_signature(household: Household, sig: SignatureIn, *, by: User) -> Any:

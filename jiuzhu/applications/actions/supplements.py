@@ -14,6 +14,7 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verification.models import Authorization
 
+from .. import notices
 from ..models import Application, Commitment, Entrustment, Intake
 from ._common import (
     _EXT,
@@ -91,7 +92,7 @@ def supplement(
             raise InvalidInput("invalid_file", f"“{m.name}”为空或超过10MB", field="materials")
         if _sniff(m.data) not in ("image/png", "image/jpeg", "application/pdf"):
             raise InvalidInput("invalid_file", f"“{m.name}”应为JPG、PNG图片或PDF扫描件", field="materials")
-    with transaction.atomic():
+    with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "supplement", by=by)
         household, record_intake = app.household, app.intake
         adults = {p.pk: p for p in household.members.filter(death_date__isnull=True) if p.age_on(_today()) >= ADULT}
