@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jiuzhu.programs.facts import default_facts
+
 from ._common import (
     ADULT,
     MAX_SIGNATURE_BYTES,
@@ -17,7 +19,6 @@ from ._common import (
     MaterialIn,
     SignatureIn,
     decision_facts,
-    default_facts,
     evaluate,
     latest_report,
 )

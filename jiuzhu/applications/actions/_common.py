@@ -14,7 +14,6 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.exclusivity import urban_of
-from jiuzhu.programs.facts import household_facts
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.storage import sniff_content_type
@@ -112,16 +111,6 @@ def _with_temporary(facts: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The case's facts with its 临时救助 request changed (approval level, 一事一议 amount)."""
     temporary = {**(facts.get("temporary") or {}), **changes}
     return {**facts, "temporary": {k: v for k, v in temporary.items() if v not in (None, 0)}}
-
-
-def default_facts(household: Household) -> dict[str, Any]:
-    """The engine's JSON form of what the registry knows (incomes and assets are declared)."""
-    members = []
-    for m in household_facts(household):
-        out = {k: v for k, v in m.items() if v not in ("", 0, None) or k == "relation"}
-        out["birth_date"] = m["birth_date"].isoformat()
-        members.append(out)
-    return {"urban": household.urban_rural == "urban", "members": members}
 
 
 def _facts_for(

@@ -15,6 +15,7 @@ from jiuzhu.core.errors import InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.engine import alone_facts, evaluate_household
 from jiuzhu.programs.exclusivity import pair_conflicts
+from jiuzhu.programs.facts import default_facts
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verification.models import Authorization
 
@@ -31,7 +32,6 @@ from ._common import (
     _facts_for,
     _today,
     _urban_checked,
-    default_facts,
 )
 from .exclusivity import _check_exclusive, _check_no_duplicate
 from .supplements import _authorize, _commit, _record_entrustment
