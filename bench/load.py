@@ -104,7 +104,7 @@ def prepare(households: int) -> None:
         if applicant is None:
             continue
         try:
-            intake(clerk, IntakeRequest(household=household, applicant=applicant, programs=["dibao"]))
+            intake(IntakeRequest(household=household, applicant=applicant, programs=["dibao"]), by=clerk)
         except DomainError:  # a household the rules refuse at intake is skipped
             continue
         made += 1

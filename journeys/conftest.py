@@ -89,10 +89,10 @@ def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = 
     from jiuzhu.verification.actions import run_verification
 
     clerk = world.user(CLERK)
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=dt.datetime.now(CST).date(),
         investigators="王明、李红",
         housing="自有砖瓦房两间，年久失修",
@@ -102,7 +102,7 @@ def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = 
         facts=facts if facts is not None else {k: v for k, v in app.facts.items() if k != "temporary"},
     )
     run_verification(world.user(VERIFIER), household=app.household, program=app.program, application=app)
-    actions.submit_review(clerk, app)
+    actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app
 
@@ -142,12 +142,12 @@ def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable
     app = investigate_and_verify(world, app, facts)
     assert app.state == "reviewing"
     clock("2026-10-20 15:00")
-    actions.approve(world.user(APPROVER), app, note="经审核符合条件")
+    actions.approve(app, by=world.user(APPROVER), note="经审核符合条件")
     app.refresh_from_db()
     assert app.state == "publicizing" and app.publicity_end is not None
     assert app.publicity_end - dt.date(2026, 10, 20) >= dt.timedelta(days=6)  # 7 days on the village board
     clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
-    actions.close_publicity(world.user(CLERK), app)
+    actions.close_publicity(app, by=world.user(CLERK))
     app.refresh_from_db()
     assert app.state == "approved" and app.start_month == dt.date(2026, 11, 1)
     from jiuzhu.payments.models import Benefit

@@ -82,16 +82,18 @@ def test_journey_an_objection_during_the_publicity_goes_to_democratic_review(wor
     clock("2026-10-13 10:00")
     app = investigate_and_verify(world, app)
     clock("2026-10-16 15:00")
-    actions.approve(world.user(APPROVER), app)
+    actions.approve(app, by=world.user(APPROVER))
     clock("2026-10-19 11:00")
     clerk = world.user(CLERK)
     with pytest.raises(InvalidInput):  # an objection cannot be dated tomorrow
-        actions.object_(clerk, app, raised_by="村民张某", content="其子在外务工", received_on=dt.date(2026, 10, 20))
-    actions.object_(clerk, app, raised_by="村民张某", content="其子在外务工有收入", received_on=dt.date(2026, 10, 19))
+        actions.object_(app, by=clerk, raised_by="村民张某", content="其子在外务工", received_on=dt.date(2026, 10, 20))
+    actions.object_(
+        app, by=clerk, raised_by="村民张某", content="其子在外务工有收入", received_on=dt.date(2026, 10, 19)
+    )
     clock("2026-10-22 09:00")
     actions.record_deliberation(
-        clerk,
         app,
+        by=clerk,
         held_on=dt.date(2026, 10, 22),
         participants="镇村干部、村民代表共9人",
         minutes="核实其子外出务工收入不稳定，维持原决定",
@@ -99,7 +101,7 @@ def test_journey_an_objection_during_the_publicity_goes_to_democratic_review(wor
         votes_against=1,
         outcome="uphold",
     )
-    actions.approve(world.user(APPROVER), app)
+    actions.approve(app, by=world.user(APPROVER))
     app.refresh_from_db()
     assert app.state == "approved"
     notice = notice_text(app.notices.get(kind="approval"))

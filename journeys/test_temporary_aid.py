@@ -110,8 +110,8 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
 
     clock("2026-10-22 14:00")
     record = actions.record_special_deliberation(
-        world.user(COUNTY),
         app,
+        by=world.user(COUNTY),
         held_on=dt.date(2026, 10, 22),
         participants=["李局长", "王科长", "赵主任", "张山子镇孙镇长"],
         hardship="户主尿毒症长期透析，近12个月自付医疗费用4万元，家庭无其他收入",

@@ -19,7 +19,7 @@ from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 
 from . import actions, dossier, workflow
-from .config import config_for
+from .config import config_for_case
 from .dispatch import run_action
 from .models import Application, SpecialDeliberation
 from .queries import filter_applications
@@ -162,7 +162,7 @@ class ListOut(Schema):
 
 
 def application_out(app: Application, user: Any) -> dict[str, Any]:
-    config = config_for(app.county_code)
+    config = config_for_case(app)
     return {
         "id": app.pk,
         "number": app.number,
@@ -287,7 +287,7 @@ def create(request: HttpRequest, body: IntakeIn) -> Status[dict[str, Any]]:
         remarks=body.remarks,
         entrustment=_entrustment(body.entrustment),
     )
-    intake = actions.intake(user, req)
+    intake = actions.intake(req, by=user)
     return Status(
         201,
         {
@@ -382,8 +382,8 @@ def supplement(request: HttpRequest, application_id: int, body: SupplementIn) ->
     user = actor(request)
     app = get_object_or_404(Application.objects.visible_to(user), pk=application_id)
     updated = actions.supplement(
-        user,
         app,
+        by=user,
         authorizations=[_signature(s, f"authorizations[{i}]") for i, s in enumerate(body.authorizations)],  # type: ignore[misc]
         commitment=_signature(body.commitment, "commitment"),
         materials=[
@@ -410,8 +410,8 @@ def special_deliberation_create(
         else None
     )
     item = actions.record_special_deliberation(
-        user,
         app,
+        by=user,
         held_on=body.held_on,
         participants=body.participants,
         hardship=body.hardship,

@@ -77,6 +77,6 @@ def run_action(user: Any, app: Application, name: str, data: dict[str, Any]) -> 
     ):
         if key in kwargs and kwargs[key] is None:
             kwargs[key] = ""
-    actions.ACTIONS[name](user, app, **kwargs)
+    actions.ACTIONS[name](app, by=user, **kwargs)
     app.refresh_from_db()
     return app

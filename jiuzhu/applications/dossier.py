@@ -22,7 +22,7 @@ from jiuzhu.verification.models import Report
 from jiuzhu.verification.report import pdf_bytes as report_pdf
 from jiuzhu.web.pdf import render_pdf
 
-from .config import config_for
+from .config import config_for_case
 from .models import Application, SpecialDeliberation
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -42,7 +42,7 @@ def build(app: Application) -> bytes:
         "applications/dossier.html",
         {
             "app": app,
-            "config": config_for(app.county_code),
+            "config": config_for_case(app),
             "history": history,
             "documents": docs,
             "investigations": app.investigations.all(),

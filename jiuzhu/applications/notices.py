@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.registry.actions import store_generated
-from jiuzhu.web.seal import render_signed
+from jiuzhu.web.seal import record_signed, render_and_sign
 
 from .config import config_for
-from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence
+from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence, ProcedureConfig
 
 KIND_MARK = {
     "receipt": "受",
@@ -44,7 +49,75 @@ def next_number(county_code: str, kind: str, prefix: str) -> str:
 def issue(
     by: Any, kind: str, *, intake: Intake, application: Application | None = None, extra: dict[str, Any] | None = None
 ) -> Notice:
-    """Render and archive one notice; call inside the action's transaction."""
+    """Render and archive one notice now, in the caller's transaction (rosters' notices)."""
+    return _render(_prepare(by, kind, intake=intake, application=application, extra=extra))
+
+
+def issue_after(
+    by: Any, kind: str, *, intake: Intake, application: Application | None = None, extra: dict[str, Any] | None = None
+) -> None:
+    """Number a notice now, in the action's transaction, and render, sign and archive it when
+    the action's ``rendered_after()`` block has ended — after its transaction committed, so no
+    PDF is made while the database's write lock is held, and a rolled-back action leaves none."""
+    queue = _queue.get()
+    if queue is None:
+        raise RuntimeError("issue_after() outside a rendered_after() block")
+    prepared = _prepare(by, kind, intake=intake, application=application, extra=extra)
+    queue.append(lambda: _render(prepared))
+
+
+def after(work: Callable[[], Any]) -> None:
+    """Run ``work`` (a PDF to make and keep) when the ``rendered_after()`` block has ended."""
+    queue = _queue.get()
+    if queue is None:
+        raise RuntimeError("after() outside a rendered_after() block")
+    queue.append(work)
+
+
+@contextmanager
+def rendered_after() -> Iterator[None]:
+    """Wrap an action's ``transaction.atomic()`` in this (``with rendered_after(), atomic():``):
+    the work queued by ``issue_after``/``after`` in the block runs once the block has ended
+    without an exception, in order; if it raises, the queued work is dropped. Nested (an action
+    inside another one's block), the outermost block runs it."""
+    queue = _queue.get()
+    if queue is not None:
+        mark = len(queue)
+        try:
+            yield
+        except BaseException:
+            del queue[mark:]
+            raise
+        return
+    queue = []
+    token = _queue.set(queue)
+    try:
+        yield
+    finally:
+        _queue.reset(token)
+    for work in queue:
+        work()
+
+
+_queue: ContextVar[list[Callable[[], Any]] | None] = ContextVar("jiuzhu_notices_after", default=None)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    by: Any
+    kind: str
+    number: str
+    title: str
+    intake: Intake
+    application: Application | None
+    config: ProcedureConfig
+    context: dict[str, Any]
+
+
+def _prepare(
+    by: Any, kind: str, *, intake: Intake, application: Application | None, extra: dict[str, Any] | None
+) -> _Prepared:
+    """The number (from the locked per-county sequence) and what the notice says, as of now."""
     county = intake.area_code[:6]
     config = config_for(county)
     number = next_number(county, kind, config.notice_prefix)
@@ -61,30 +134,38 @@ def issue(
         "applications": list(intake.applications.all()),
         **(extra or {}),
     }
-    pdf, _ = render_signed(
-        f"applications/notices/{kind}.html",
-        context,
-        kind=f"notice.{kind}",
-        number=number,
-        title=title,
-        issuer=config.issuer_name,
-        area_code=intake.area_code,
-    )
-    document = store_generated(
-        by,
-        intake.household,
-        pdf,
-        kind="notice",
-        title=f"{title} {number}",
-        filename=f"{title}-{number}.pdf",
-        content_type="application/pdf",
-        person=intake.applicant,
-    )
-    return Notice.objects.create(
-        application=application,
-        intake=intake,
-        kind=kind,
-        number=number,
-        document=document,
-        issued_by=by if getattr(by, "pk", None) else None,
-    )
+    return _Prepared(by, kind, number, title, intake, application, config, context)
+
+
+def _render(p: _Prepared) -> Notice:
+    """Render and sign (no database), then keep the 存证 row, the archived file and the notice
+    together in one short transaction."""
+    pdf, seal = render_and_sign(f"applications/notices/{p.kind}.html", p.context, number=p.number, title=p.title)
+    with transaction.atomic():
+        record_signed(
+            pdf,
+            seal,
+            kind=f"notice.{p.kind}",
+            number=p.number,
+            title=p.title,
+            issuer=p.config.issuer_name,
+            area_code=p.intake.area_code,
+        )
+        document = store_generated(
+            p.by,
+            p.intake.household,
+            pdf,
+            kind="notice",
+            title=f"{p.title} {p.number}",
+            filename=f"{p.title}-{p.number}.pdf",
+            content_type="application/pdf",
+            person=p.intake.applicant,
+        )
+        return Notice.objects.create(
+            application=p.application,
+            intake=p.intake,
+            kind=p.kind,
+            number=p.number,
+            document=document,
+            issued_by=p.by if getattr(p.by, "pk", None) else None,
+        )

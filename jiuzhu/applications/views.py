@@ -29,8 +29,8 @@ from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 from jiuzhu.web.pagination import IdPaginator
 
-from . import actions, dossier, workflow
-from .config import config_for
+from . import actions, dossier, lookups, workflow
+from .config import config_for_case
 from .dispatch import run_action
 from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm
 from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline, Commitment, SpecialDeliberation
@@ -169,7 +169,6 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
                 **({"alone": True} if d.get("alone") else {}),
             }
             result = actions.intake(
-                request.user,
                 actions.IntakeRequest(
                     household=household,
                     applicant=person or members[0],
@@ -186,6 +185,7 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
                     remarks=d["remarks"],
                     entrustment=_entrustment_from(request, d),
                 ),
+                by=request.user,
             )
         except DomainError as exc:
             apply_errors(exc, form)
@@ -235,7 +235,7 @@ def _compared(app: Any) -> list[dict[str, Any]]:
 @login_required
 def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
-    config = config_for(app.county_code)
+    config = config_for_case(app)
     allowed = workflow.allowed(app, config, request.user)
     failed = []
     if app.state in ("reviewing", "county_review", "publicizing", "decision_pending") and any(
@@ -264,7 +264,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "failed_tests": failed,
         "members": app.household.current_members(),
         "referrals": app.household.referrals.select_related("program", "department"),
-        "suggestions": _suggestions(app) if app.state == "approved" else [],
+        "suggestions": lookups.referral_suggestions(app) if app.state == "approved" else [],
         "can_refer": request.user.has_perm_code("referrals.create"),
     }
     return render(request, "applications/detail.html", context)
@@ -285,37 +285,6 @@ def _escalation(app: Application) -> dict[str, Any] | None:
         "proposed_fen": changes.get("proposed_amount_fen"),
         "limit_fen": changes.get("town_limit_fen"),
     }
-
-
-def _suggestions(app: Application) -> list[dict[str, str]]:
-    """Department programs the family qualifies for but has no open or granted referral for,
-    each with how it can be sent: online, or on paper to an office without an account."""
-    from jiuzhu.programs.models import AssistanceProgram
-    from jiuzhu.referrals.actions import offer
-    from jiuzhu.referrals.conditions import context_for, matching_programs
-
-    have = set(
-        app.household.referrals.exclude(status__in=("cancelled", "returned")).values_list("program__code", flat=True)
-    )
-    catalog = {p.code: p for p in AssistanceProgram.objects.filter(is_active=True)}
-    out = []
-    for code, reasons in matching_programs(context_for(app.household)).items():
-        if code in have or code not in catalog:
-            continue
-        found = offer(catalog[code], app.county_code)
-        if found.channel == "off":
-            continue
-        out.append(
-            {
-                "code": code,
-                "name": catalog[code].name,
-                "department": found.office,
-                "reason": "；".join(reasons),
-                "channel": found.channel,
-                "note": found.note,
-            }
-        )
-    return out
 
 
 @login_required
@@ -345,7 +314,7 @@ def application_action(request: AuthedRequest, pk: int, name: str) -> HttpRespon
             except ValueError:
                 messages.error(request, f"日期“{data[key]}”格式不正确，应为年-月-日")
                 return redirect(app)
-    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for(app.county_code))}
+    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for_case(app))}
     try:
         run_action(request.user, app, name, data)
     except DomainError as exc:
@@ -368,8 +337,8 @@ def investigation_view(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             members = [f.facts() for f in facts.forms if not f.cleaned_data.get("DELETE")]
             actions.record_investigation(
-                request.user,
                 app,
+                by=request.user,
                 photos=photos.cleaned_data["photos"],
                 # 单独申请 keeps its flags (issue 14 item 14): the case stays a one-person case
                 facts={
@@ -397,7 +366,7 @@ def special_deliberation_view(request: AuthedRequest, pk: int) -> HttpResponse:
 
     app = _app(request, pk)
     record = SpecialDeliberation.objects.filter(application=app).select_related("convened_by").first()
-    config = config_for(app.county_code)
+    config = config_for_case(app)
     may_record = any(t.name == "special_deliberation" for t in workflow.allowed(app, config, request.user))
     if record is None and not may_record:
         raise PermissionDenied("一事一议由县级民政部门召集和录入")
@@ -409,8 +378,8 @@ def special_deliberation_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if scan is not None:
                 signature = actions.SignatureIn(0, scan.read(), "scan")
             actions.record_special_deliberation(
-                request.user,
                 app,
+                by=request.user,
                 held_on=form.cleaned_data["held_on"],
                 participants=form.participant_names(),
                 hardship=form.cleaned_data["hardship"],
@@ -452,7 +421,7 @@ def supplement_view(request: AuthedRequest, pk: int) -> HttpResponse:
     from jiuzhu.verification.models import Authorization
 
     app = _app(request, pk)
-    config = config_for(app.county_code)
+    config = config_for_case(app)
     if not any(t.name == "supplement" for t in workflow.allowed(app, config, request.user)):
         raise PermissionDenied("补充授权/补正材料须由本镇（街道）窗口或本村（社区）协理员在受理、补正或调查阶段办理")
     signed = set(Authorization.objects.valid().filter(household=app.household).values_list("person_id", flat=True))
@@ -475,8 +444,8 @@ def supplement_view(request: AuthedRequest, pk: int) -> HttpResponse:
             if other is not None:
                 materials.append(actions.MaterialIn(request.POST.get("material_other_name", "").strip(), other.read()))
             actions.supplement(
-                request.user,
                 app,
+                by=request.user,
                 authorizations=[s for p in unsigned if (s := _signature(request, f"auth_{p.pk}", p.pk))],
                 commitment=_signature(request, "commit", app.applicant_id) if needs_commitment else None,
                 materials=materials,

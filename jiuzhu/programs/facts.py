@@ -26,3 +26,13 @@ def household_facts(household: Household) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def default_facts(household: Household) -> dict[str, Any]:
+    """The engine's JSON form of what the registry knows (incomes and assets are declared)."""
+    members = []
+    for m in household_facts(household):
+        out = {k: v for k, v in m.items() if v not in ("", 0, None) or k == "relation"}
+        out["birth_date"] = m["birth_date"].isoformat()
+        members.append(out)
+    return {"urban": household.urban_rural == "urban", "members": members}

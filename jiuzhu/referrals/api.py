@@ -139,7 +139,7 @@ def create(request: HttpRequest, body: ReferralIn) -> Status[dict[str, Any]]:
     if body.application_id:
         application = get_object_or_404(household.applications.all(), pk=body.application_id)
     referral = actions.refer(
-        user, household, body.program, reason=body.reason, application=application, channel=body.channel
+        household, body.program, by=user, reason=body.reason, application=application, channel=body.channel
     )
     return Status(201, referral_out(referral))
 
@@ -164,7 +164,7 @@ def checks_api(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/records/import", summary="部门导入救助对象（社会救助对象基础信息库）")
 def import_records(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
-    return {"created": records.import_records(actor(request), file.name or "", file.read())}
+    return {"created": records.import_records(file.name or "", file.read(), by=actor(request))}
 
 
 @router.get("/{referral_id}", response=ReferralOut, summary="派单详情")
@@ -176,7 +176,7 @@ def detail(request: HttpRequest, referral_id: int) -> dict[str, Any]:
 def transfer(request: HttpRequest, referral_id: int) -> HttpResponse:
     user = actor(request)
     ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
-    response = HttpResponse(actions.print_transfer(user, ref), content_type="application/pdf")
+    response = HttpResponse(actions.print_transfer(ref, by=user), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="transfer-{ref.number}.pdf"'
     return response
 
@@ -190,14 +190,14 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ReferralActionI
     user = actor(request)
     ref = get_object_or_404(Referral.objects.visible_to(user), pk=referral_id)
     if name == "reveal":
-        return {"person_id": body.person_id, "id_number": actions.reveal(user, ref, body.person_id or 0)}
+        return {"person_id": body.person_id, "id_number": actions.reveal(ref, body.person_id or 0, by=user)}
     handlers = {
-        "accept": lambda: actions.accept(user, ref),
-        "request_info": lambda: actions.request_info(user, ref, question=body.question),
-        "reply_info": lambda: actions.reply_info(user, ref, answer=body.answer),
+        "accept": lambda: actions.accept(ref, by=user),
+        "request_info": lambda: actions.request_info(ref, by=user, question=body.question),
+        "reply_info": lambda: actions.reply_info(ref, by=user, answer=body.answer),
         "decide": lambda: actions.decide(
-            user,
             ref,
+            by=user,
             granted=bool(body.granted),
             note=body.note,
             amount_fen=body.amount_fen,
@@ -207,10 +207,10 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ReferralActionI
             period=body.period,
             recipients=[r.dict() for r in body.recipients] if body.recipients is not None else None,
         ),
-        "return": lambda: actions.return_(user, ref, reason=body.reason),
+        "return": lambda: actions.return_(ref, by=user, reason=body.reason),
         "record_reply": lambda: actions.record_reply(
-            user,
             ref,
+            by=user,
             outcome=body.outcome,
             note=body.note,
             replied_on=body.replied_on,
@@ -222,7 +222,7 @@ def act(request: HttpRequest, referral_id: int, name: str, body: ReferralActionI
             recipients=[r.dict() for r in body.recipients] if body.recipients is not None else None,
             period=body.period,
         ),
-        "cancel": lambda: actions.cancel(user, ref, reason=body.reason),
+        "cancel": lambda: actions.cancel(ref, by=user, reason=body.reason),
     }
     if name not in handlers:
         raise Http404
@@ -317,7 +317,7 @@ def visits(request: HttpRequest, household_id: int) -> list[dict[str, Any]]:
 @households.post("/{household_id}/visits", response={201: dict}, summary="登记走访（返回近30天的其他走访，避免重复）")
 def add_visit(request: HttpRequest, household_id: int, body: VisitIn) -> Status[dict[str, Any]]:
     household = get_object_or_404(Household.objects.visible_to(actor(request)), pk=household_id)
-    visit, recent = actions.record_visit(actor(request), household, **body.dict())
+    visit, recent = actions.record_visit(household, by=actor(request), **body.dict())
     return Status(
         201,
         {

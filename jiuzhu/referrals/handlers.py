@@ -12,4 +12,4 @@ def on_decided(sender: Any, *, application: Any, by: Any, refer: bool, **_: Any)
 
     record_application(application)
     if refer and application.program in ("dibao", "tekun"):
-        refer_after_approval(by, application)
+        refer_after_approval(application, by=by)

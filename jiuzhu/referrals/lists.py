@@ -23,8 +23,8 @@ def care_list(household: Household) -> list[dict[str, Any]]:
     """Every program the family may qualify for, with why: the rules engine for the basic
     programs (on what the registry and the latest case know), department programs by their
     conditions."""
-    from jiuzhu.applications.actions import default_facts
     from jiuzhu.applications.models import Application
+    from jiuzhu.programs.facts import default_facts
 
     latest = Application.objects.filter(household=household).order_by("-id").first()
     facts = latest.facts if latest and latest.facts else default_facts(household)

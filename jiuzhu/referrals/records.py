@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -141,7 +142,7 @@ def _date(raw: Any, column: str, number: int, errors: list[RowError]) -> dt.date
         return None
 
 
-def import_records(by: Any, name: str, data: bytes) -> int:
+def import_records(name: str, data: bytes, *, by: User) -> int:
     """部门导入救助对象 (REG-2, LNK-1 导入): all rows valid or none written; the same file twice is
     idempotent (rows are keyed by the file's hash)."""
     require(by, "records.import")

@@ -101,26 +101,26 @@ def _result_fields(ref: Referral, p: Any) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def act(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     ref = get_object_or_404(Referral.objects.visible_to(request.user), pk=pk)
     p = request.POST
     try:
         if name == "reveal":
-            value = actions.reveal(request.user, ref, int(p.get("person_id") or 0))
+            value = actions.reveal(ref, int(p.get("person_id") or 0), by=request.user)
             return HttpResponse(f'<span class="revealed" data-testid="revealed">{value}</span>')
         if name == "accept":
-            actions.accept(request.user, ref)
+            actions.accept(ref, by=request.user)
         elif name == "request_info":
-            actions.request_info(request.user, ref, question=p.get("question", ""))
+            actions.request_info(ref, by=request.user, question=p.get("question", ""))
         elif name == "reply_info":
-            actions.reply_info(request.user, ref, answer=p.get("answer", ""))
+            actions.reply_info(ref, by=request.user, answer=p.get("answer", ""))
         elif name == "decide":
-            actions.decide(request.user, ref, **_result_fields(ref, p))
+            actions.decide(ref, by=request.user, **_result_fields(ref, p))
         elif name == "record_reply":
             fields = _result_fields(ref, p)
             actions.record_reply(
-                request.user,
                 ref,
+                by=request.user,
                 outcome=p.get("outcome", ""),
                 note=fields["note"],
                 replied_on=_date(p.get("replied_on", "")),
@@ -132,9 +132,9 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 period=fields["period"],
             )
         elif name == "return":
-            actions.return_(request.user, ref, reason=p.get("reason", ""))
+            actions.return_(ref, by=request.user, reason=p.get("reason", ""))
         elif name == "cancel":
-            actions.cancel(request.user, ref, reason=p.get("reason", ""))
+            actions.cancel(ref, by=request.user, reason=p.get("reason", ""))
         else:
             messages.error(request, "未知操作")
             return redirect("referrals:detail", pk=ref.pk)
@@ -149,7 +149,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def create(request: HttpRequest, household_id: int) -> HttpResponse:
+def create(request: AuthedRequest, household_id: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
     application = household.applications.filter(pk=request.POST.get("application_id") or 0).first()
     back = request.POST.get("next", "")
@@ -157,9 +157,9 @@ def create(request: HttpRequest, household_id: int) -> HttpResponse:
         back = ""
     try:
         ref = actions.refer(
-            request.user,
             household,
             request.POST.get("program", ""),
+            by=request.user,
             reason=request.POST.get("reason", ""),
             application=application,
             channel=request.POST.get("channel", "online"),
@@ -175,11 +175,11 @@ def create(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @login_required
-def transfer_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     """线下转办单 with its reply slip (回执), printed by the town; the print is audited."""
     ref = get_object_or_404(Referral.objects.visible_to(request.user).select_related("program", "household"), pk=pk)
     try:
-        pdf = actions.print_transfer(request.user, ref)
+        pdf = actions.print_transfer(ref, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("referrals:detail", pk=ref.pk)
@@ -223,14 +223,14 @@ def household_lists(request: HttpRequest, household_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def visit_create(request: HttpRequest, household_id: int) -> HttpResponse:
+def visit_create(request: AuthedRequest, household_id: int) -> HttpResponse:
     household = get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
     p = request.POST
     try:
         amount = yuan_to_fen(p["amount_yuan"], field="amount_yuan") if p.get("amount_yuan") else 0
         _, recent = actions.record_visit(
-            request.user,
             household,
+            by=request.user,
             kind=p.get("kind", ""),
             visited_on=_date(p.get("visited_on", "")) or timezone.localdate(),
             organization=p.get("organization", ""),
@@ -260,11 +260,11 @@ def household_lists_pdf(request: HttpRequest, household_id: int) -> HttpResponse
 
 
 @login_required
-def import_view(request: HttpRequest) -> HttpResponse:
+def import_view(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST" and (upload := request.FILES.get("file")):
         try:
-            created = records.import_records(request.user, upload.name or "", upload.read())
+            created = records.import_records(upload.name or "", upload.read(), by=request.user)
         except ImportRejected as exc:
             context["rejected"] = exc.as_dict()
         except DomainError as exc:

@@ -151,11 +151,34 @@ def render_signed(
     obj: Any = None,
 ) -> tuple[bytes, SignedDocument]:
     """Render a PDF with its verification code and QR code, sign it and record it."""
+    signed, seal = render_and_sign(template, context, number=number, title=title)
+    return signed, record_signed(
+        signed, seal, kind=kind, number=number, title=title, issuer=issuer, area_code=area_code, obj=obj
+    )
+
+
+def render_and_sign(template: str, context: dict[str, Any], *, number: str, title: str) -> tuple[bytes, Seal]:
+    """The signed PDF and its seal, without touching the database (render it outside a
+    transaction: it takes a good part of a second)."""
     from jiuzhu.web.pdf import render_pdf
 
     seal = new_seal()
-    signed = sign(render_pdf(template, {**context, "seal": seal}), reason=f"{title} {number}")
-    record = SignedDocument.objects.create(
+    return sign(render_pdf(template, {**context, "seal": seal}), reason=f"{title} {number}"), seal
+
+
+def record_signed(
+    signed: bytes,
+    seal: Seal,
+    *,
+    kind: str,
+    number: str,
+    title: str,
+    issuer: str,
+    area_code: str = "",
+    obj: Any = None,
+) -> SignedDocument:
+    """The 存证 row of a signed PDF: its code and its SHA-256 fingerprint."""
+    return SignedDocument.objects.create(
         code=seal.code,
         kind=kind,
         number=number,
@@ -166,7 +189,6 @@ def render_signed(
         object_id=str(obj.pk) if obj is not None else "",
         sha256=hashlib.sha256(signed).hexdigest(),
     )
-    return signed, record
 
 
 def stored_copy(record: SignedDocument) -> Any:

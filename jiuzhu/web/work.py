@@ -84,14 +84,15 @@ def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
         .prefetch_related(Prefetch("deadlines", queryset=CaseDeadline.objects.open(), to_attr="open_deadlines"))
         .order_by("due_on", "id")[:SCAN_LIMIT]
     )
-    configs: dict[str, Any] = {}
+    configs: dict[tuple[str, dt.date], Any] = {}  # a case runs under the settings of its acceptance day
     items = []
     for app in apps:
         if app.state == "publicizing" and app.publicity_end and app.publicity_end >= today:
             continue  # 公示 still running: nothing to do until it ends
-        if app.county_code not in configs:
-            configs[app.county_code] = config_for(app.county_code)
-        steps = [t for t in workflow.allowed(app, configs[app.county_code], user) if t.name not in SIDE_STEPS]
+        key = (app.county_code, timezone.localdate(app.accepted_at))
+        if key not in configs:
+            configs[key] = config_for(*key)
+        steps = [t for t in workflow.allowed(app, configs[key], user) if t.name not in SIDE_STEPS]
         if user.role == "village_assistant":
             steps = [t for t in steps if t.name == "record_investigation"]
         if not steps:

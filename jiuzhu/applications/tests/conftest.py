@@ -52,7 +52,7 @@ def signed_intake(world: Any, household_in: Callable[..., Any]) -> Callable[...,
             commitment=SignatureIn(h.members.get(relation="self").pk, png(9)),
             **kwargs,
         )
-        return intake(world.user(by), req)
+        return intake(req, by=world.user(by))
 
     return make
 
@@ -64,10 +64,10 @@ def investigate(world: Any, app: Any, facts: dict[str, Any] | None = None) -> No
     from jiuzhu.applications import actions
 
     clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=dt.date.today(),
         investigators="张三、李四",
         housing="砖瓦房两间",

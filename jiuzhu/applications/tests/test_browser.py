@@ -125,11 +125,11 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(
     browser: Browser, live_server, world, household_in, contexts
 ):
     """Seed 004: 急难型临时救助 — 先行救助 from the town's reserve, then 补办登记."""
-    from jiuzhu.payments import actions as payments
+    from jiuzhu.funds import actions as funds
     from jiuzhu.registry.pii import unseal
 
-    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
-    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    fund = funds.open_reserve(by=world.user("tez_county"), town_code="370405101")
+    funds.top_up_reserve(fund, by=world.user("tez_county"), amount_fen=5_000_000)
     household = household_in("张山子镇")
     head = household.members.get(relation="self")
     base = live_server.url
@@ -166,10 +166,10 @@ def test_a_missing_authorization_is_signed_later_on_the_pad(
 
     household = household_in("张山子镇")
     app = actions.intake(
-        world.user("tez_zhangshanzi"),
         actions.IntakeRequest(
             household=household, applicant=household.members.get(relation="self"), programs=["dibao"]
         ),
+        by=world.user("tez_zhangshanzi"),
     ).applications.get()
     base = live_server.url
     clerk = as_user(browser, base, "tez_zhangshanzi", contexts)

@@ -46,10 +46,10 @@ def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: An
         dict(m, medical_oop_fen=oop_yuan * 100) if i == 0 else m for i, m in enumerate(facts["members"])
     ]
     clerk = world.user(CLERK)
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=timezone.localdate(),
         investigators="王明、李红",
         housing="自有砖瓦房两间",
@@ -59,7 +59,7 @@ def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: An
         facts={k: v for k, v in facts.items() if k != "temporary"},
     )
     run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(clerk, app)
+    actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app
 
@@ -80,7 +80,7 @@ def deliberate(world: Any, app: Application, amount_yuan: int = 20000, **overrid
         "signature": actions.SignatureIn(0, png(12), "scan"),
     }
     kwargs.update(overrides)
-    return actions.record_special_deliberation(world.user(COUNTY), app, **kwargs)
+    return actions.record_special_deliberation(app, by=world.user(COUNTY), **kwargs)
 
 
 # ---- item 1: 支出型 within the town's limit ------------------------------------------------------
@@ -91,7 +91,7 @@ def test_it_approves_an_expense_type_aid_within_the_town_limit(world, signed_int
     approves it; the limit check reads the trace value, not the trace entry."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=6000)
-    actions.approve(world.user(APPROVER), app)
+    actions.approve(app, by=world.user(APPROVER))
     app.refresh_from_db()
     assert app.state == "publicizing" and app.decision == "approved" and app.amount_fen == 300000
     assert app.trace["variables"]["temporary_needs_higher_approval"]["value"] is False
@@ -103,7 +103,7 @@ def test_above_the_town_limit_the_town_is_told_to_escalate(world, signed_intake)
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=10000)
     with pytest.raises(DomainError) as exc:
-        actions.approve(world.user(APPROVER), app)
+        actions.approve(app, by=world.user(APPROVER))
     assert exc.value.code == "needs_higher_approval"
     assert "5,000.00元" in exc.value.message and "3,000.00元" in exc.value.message
     assert "报县级审批" in exc.value.message
@@ -121,23 +121,23 @@ def test_the_town_escalates_and_the_county_approves_above_the_town_limit(world, 
     app = illness_case(world, signed_intake, oop_yuan=10000)
     approver, county = world.user(APPROVER), world.user(COUNTY)
     with pytest.raises(InvalidInput):
-        actions.escalate(approver, app, reason="")
-    actions.escalate(approver, app, reason="测算金额5000元，超过镇级审批限额")
+        actions.escalate(app, by=approver, reason="")
+    actions.escalate(app, by=approver, reason="测算金额5000元，超过镇级审批限额")
     app.refresh_from_db()
     assert app.state == "county_review" and app.facts["temporary"]["approval_level"] == "county"
     config = config_for("370405")
     assert "approve" not in {t.name for t in workflow.allowed(app, config, approver)}
     assert {"approve", "reject", "special_deliberation"} <= {t.name for t in workflow.allowed(app, config, county)}
     with pytest.raises(Forbidden):
-        actions.approve(approver, app)
+        actions.approve(app, by=approver)
     step = CaseDeadline.objects.get(application=app, step="county_review")
     assert step.responsible == "county" and step.met_on is None
-    actions.approve(county, app, note="同意")
+    actions.approve(app, by=county, note="同意")
     app.refresh_from_db()
     assert app.state == "publicizing" and app.amount_fen == 500000 and app.decided_by == county
     step.refresh_from_db()
     assert step.met_on == timezone.localdate()
-    actions.close_publicity(world.user(CLERK), end_publicity(app))
+    actions.close_publicity(end_publicity(app), by=world.user(CLERK))
     app.refresh_from_db()
     assert app.state == "approved" and app.notices.filter(kind="approval").exists()
 
@@ -147,7 +147,7 @@ def test_the_town_may_not_escalate_what_it_may_decide(world, signed_intake):
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=6000)
     with pytest.raises(DomainError) as exc:
-        actions.escalate(world.user(APPROVER), app, reason="请县级审批")
+        actions.escalate(app, by=world.user(APPROVER), reason="请县级审批")
     assert exc.value.code == "within_limit" and "3,000.00元" in exc.value.message
 
 
@@ -158,7 +158,7 @@ def test_a_special_deliberation_raises_the_aid_above_the_band(world, signed_inta
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
     county = world.user(COUNTY)
-    actions.escalate(world.user(APPROVER), app, reason="测算金额超过镇级审批限额，家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="测算金额超过镇级审批限额，家庭困难特别严重")
     app.refresh_from_db()
     record = deliberate(world, app)
     app.refresh_from_db()
@@ -174,10 +174,10 @@ def test_a_special_deliberation_raises_the_aid_above_the_band(world, signed_inta
     assert app.state == "county_review"
     result = actions.evaluate(app)
     assert result["eligible"] and result["monthly_amount_fen"] == 2000000
-    actions.approve(county, app)
+    actions.approve(app, by=county)
     app.refresh_from_db()
     assert app.amount_fen == 2000000 and app.decided_by == county
-    actions.close_publicity(world.user(CLERK), end_publicity(app))
+    actions.close_publicity(end_publicity(app), by=world.user(CLERK))
     app.refresh_from_db()
     assert app.state == "approved"
     text = notice_text(app, "approval")
@@ -205,7 +205,7 @@ def test_a_special_deliberation_stays_between_the_band_and_its_ceiling(world, si
     一事一议 ceiling (2 × the band = 24,000 元); otherwise nothing is written."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
-    actions.escalate(world.user(APPROVER), app, reason="家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="家庭困难特别严重")
     with pytest.raises(InvalidInput) as exc:
         deliberate(world, app, amount_yuan=amount_yuan)
     assert exc.value.code == code and exc.value.field == "decided_amount_fen"
@@ -229,7 +229,7 @@ def test_a_special_deliberation_needs_its_record(world, signed_intake, overrides
     signed sheet, and a date that has come."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
-    actions.escalate(world.user(APPROVER), app, reason="家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="家庭困难特别严重")
     with pytest.raises(InvalidInput) as exc:
         deliberate(world, app, **overrides)
     assert exc.value.field == field
@@ -239,11 +239,11 @@ def test_only_the_county_convenes_a_special_deliberation(world, signed_intake):
     """issue 14 item 2: 一事一议 is convened by the county's civil-affairs office."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
-    actions.escalate(world.user(APPROVER), app, reason="家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="家庭困难特别严重")
     with pytest.raises(Forbidden):
         actions.record_special_deliberation(
-            world.user(APPROVER),
             app,
+            by=world.user(APPROVER),
             held_on=timezone.localdate(),
             participants=["甲", "乙", "丙"],
             hardship="困难",
@@ -258,10 +258,10 @@ def test_without_a_special_deliberation_the_county_cannot_exceed_its_limit(world
     the county is told to hold 一事一议."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
-    actions.escalate(world.user(APPROVER), app, reason="家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="家庭困难特别严重")
     lower_county_limit(world, 1000000)
     with pytest.raises(DomainError) as exc:
-        actions.approve(world.user(COUNTY), app)
+        actions.approve(app, by=world.user(COUNTY))
     assert exc.value.code == "needs_higher_approval" and "一事一议" in exc.value.message
 
 
@@ -275,16 +275,16 @@ def test_in_the_national_preset_the_county_holds_special_deliberation_after_the_
     lower_county_limit(world, 1000000)
     config = config_for("370405")
     assert "escalate" not in {t.name for t in workflow.allowed(app, config, world.user(APPROVER))}
-    actions.propose(world.user(APPROVER), app, note="初审符合条件，金额超过县级审批限额")
+    actions.propose(app, by=world.user(APPROVER), note="初审符合条件，金额超过县级审批限额")
     app = end_publicity(app)
     with pytest.raises(DomainError) as exc:
-        actions.approve(county, app)
+        actions.approve(app, by=county)
     assert exc.value.code == "needs_higher_approval"
     assert "special_deliberation" in {t.name for t in workflow.allowed(app, config, county)}
     deliberate(world, app, amount_yuan=15000)
     app.refresh_from_db()
     assert app.state == "publicizing"
-    actions.approve(county, app)
+    actions.approve(app, by=county)
     app.refresh_from_db()
     assert app.state == "approved" and app.amount_fen == 1500000
     assert app.notices.filter(kind="approval").exists()
@@ -347,7 +347,7 @@ def test_the_special_deliberation_page_records_it(world, signed_intake, client_o
     on the form in Chinese."""
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=40000)
-    actions.escalate(world.user(APPROVER), app, reason="家庭困难特别严重")
+    actions.escalate(app, by=world.user(APPROVER), reason="家庭困难特别严重")
     c = client_of(COUNTY)
     url = f"/applications/{app.id}/special-deliberation/"
     assert client_of(APPROVER).get(url).status_code == 403
@@ -471,10 +471,10 @@ def test_approval_refuses_dibao_once_tekun_is_granted(world, signed_intake, hous
     h = elder_alone(household_in)
     app = signed_intake(programs=("dibao",), household=h).applications.get()
     clerk = world.user(CLERK)
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=timezone.localdate(),
         investigators="王明、李红",
         housing="旧房一间",
@@ -483,10 +483,10 @@ def test_approval_refuses_dibao_once_tekun_is_granted(world, signed_intake, hous
         health="慢性病",
     )
     run_verification(world.user("tez_hecha"), household=h, program="dibao", application=app)
-    actions.submit_review(clerk, app)
+    actions.submit_review(app, by=clerk)
     receiving(h, "tekun")
     with pytest.raises(DomainError) as exc:
-        actions.approve(world.user(APPROVER), app)
+        actions.approve(app, by=world.user(APPROVER))
     assert exc.value.code == "exclusive_benefit" and "特困" in exc.value.message
     app.refresh_from_db()
     assert app.state == "reviewing" and not app.decision
@@ -586,10 +586,10 @@ def test_the_emergency_clock_is_shown_in_hours(world, signed_intake, client_of, 
 
 def test_meeting_the_emergency_clock_records_the_hour(world, signed_intake):
     """issue 14 item 12: the 先行救助 records when it was paid, to the minute."""
-    from jiuzhu.payments import actions as payments
+    from jiuzhu.funds import actions as funds
 
-    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
-    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    fund = funds.open_reserve(by=world.user("tez_county"), town_code="370405101")
+    funds.top_up_reserve(fund, by=world.user("tez_county"), amount_fen=5_000_000)
     tz = timezone.get_current_timezone()
     with time_machine.travel(dt.datetime(2026, 11, 24, 22, 0, tzinfo=tz), tick=False):
         app = signed_intake(
@@ -599,7 +599,7 @@ def test_meeting_the_emergency_clock_records_the_hour(world, signed_intake):
             documents_provided=["急难事由说明"],
         ).applications.get()
     with time_machine.travel(dt.datetime(2026, 11, 25, 6, 15, tzinfo=tz), tick=False):
-        actions.advance_pay(world.user(CLERK), app, amount_fen=100000)
+        actions.advance_pay(app, by=world.user(CLERK), amount_fen=100000)
     step = CaseDeadline.objects.get(application=app, step="advance")
     assert step.met_at == dt.datetime(2026, 11, 25, 6, 15, tzinfo=tz) and step.met_on == dt.date(2026, 11, 25)
 
@@ -610,10 +610,10 @@ def publicizing_case(world: Any, signed_intake: Any) -> Application:
     use("devolved")
     app = signed_intake().applications.get()
     clerk = world.user(CLERK)
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=timezone.localdate(),
         investigators="王明、李红",
         housing="砖房",
@@ -622,8 +622,8 @@ def publicizing_case(world: Any, signed_intake: Any) -> Application:
         health="健康",
     )
     run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(clerk, app)
-    actions.approve(world.user(APPROVER), app)
+    actions.submit_review(app, by=clerk)
+    actions.approve(app, by=world.user(APPROVER))
     app.refresh_from_db()
     return app
 
@@ -633,7 +633,7 @@ def test_an_objection_dated_tomorrow_is_refused(world, signed_intake, api_of):
     app = publicizing_case(world, signed_intake)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as exc:
-        actions.object_(world.user(CLERK), app, raised_by="村民张某", content="收入不实", received_on=tomorrow)
+        actions.object_(app, by=world.user(CLERK), raised_by="村民张某", content="收入不实", received_on=tomorrow)
     assert exc.value.field == "received_on" and "不能晚于今天" in exc.value.message
     r = api_of(CLERK).post(
         f"/api/v1/applications/{app.id}/actions/object",
@@ -664,8 +664,8 @@ def test_an_objection_before_the_publicity_is_refused(world, signed_intake):
     app = publicizing_case(world, signed_intake)
     with pytest.raises(InvalidInput) as exc:
         actions.object_(
-            world.user(CLERK),
             app,
+            by=world.user(CLERK),
             raised_by="村民张某",
             content="收入不实",
             received_on=app.publicity_start - dt.timedelta(days=1),
@@ -677,13 +677,13 @@ def test_a_deliberation_dated_in_the_future_or_before_the_objection_is_refused(w
     """issue 14 item 12 (WF-8, WF-17): 民主评议 is held after the objection and not in the future."""
     app = publicizing_case(world, signed_intake)
     today = timezone.localdate()
-    actions.object_(world.user(CLERK), app, raised_by="村民张某", content="收入不实", received_on=today)
+    actions.object_(app, by=world.user(CLERK), raised_by="村民张某", content="收入不实", received_on=today)
     app.refresh_from_db()
     for held_on, words in ((today + dt.timedelta(days=1), "不能晚于今天"), (today - dt.timedelta(days=1), "异议")):
         with pytest.raises(InvalidInput) as exc:
             actions.record_deliberation(
-                world.user(CLERK),
                 app,
+                by=world.user(CLERK),
                 held_on=held_on,
                 participants="镇村干部、村民代表共9人",
                 minutes="维持",

@@ -72,8 +72,8 @@ def test_missing_signatures_produce_one_checklist(world, household_in):
 
     h = household_in("张山子镇")
     result = intake(
-        world.user("tez_zhangshanzi"),
         IntakeRequest(household=h, applicant=h.members.get(relation="self"), programs=["dibao"]),
+        by=world.user("tez_zhangshanzi"),
     )
     app = result.applications.get()
     names = [m["name"] for m in app.missing_documents]

@@ -27,8 +27,8 @@ def unsigned_intake(world, household_in, **kwargs):
     h = household_in("张山子镇")
     head = h.members.get(relation="self")
     intake = actions.intake(
-        world.user("tez_zhangshanzi"),
         actions.IntakeRequest(household=h, applicant=head, programs=kwargs.pop("programs", ["dibao"]), **kwargs),
+        by=world.user("tez_zhangshanzi"),
     )
     return intake.applications.get()
 
@@ -41,7 +41,7 @@ def test_a_missing_authorization_is_signed_later_and_unblocks_verification(world
     app = unsigned_intake(world, household_in)
     clerk = world.user("tez_zhangshanzi")
     with pytest.raises(DomainError) as exc:
-        actions.start_investigation(clerk, app)
+        actions.start_investigation(app, by=clerk)
     assert exc.value.code == "authorization_missing"
     names = [m["name"] for m in app.missing_documents]
     assert "诚信承诺书（申请人）" in names and len(names) == len(adults(app)) + 1
@@ -56,7 +56,7 @@ def test_a_missing_authorization_is_signed_later_and_unblocks_verification(world
     assert Authorization.objects.valid().filter(household=app.household).count() == len(adults(app))
     entry = AuditEntry.objects.get(action="applications.supplement")
     assert len(entry.changes["supplied"]) == len(adults(app)) + 1 and entry.changes["still_missing"] == []
-    actions.start_investigation(clerk, app)  # 先授权、后核对: now it may start
+    actions.start_investigation(app, by=clerk)  # 先授权、后核对: now it may start
     app.refresh_from_db()
     assert app.state == "investigating"
 

@@ -23,13 +23,13 @@ def investigate_and_verify(world, app, incomes=None):
     from jiuzhu.verification.actions import run_verification
 
     clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     facts = dict(app.facts)
     if incomes is not None:
         facts["members"] = [dict(m, incomes=incomes) if i == 0 else m for i, m in enumerate(facts["members"])]
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=dt.date.today(),
         investigators="王明、李红",
         housing="自有砖瓦房两间，年久失修",
@@ -39,7 +39,7 @@ def investigate_and_verify(world, app, incomes=None):
         facts=facts,
     )
     run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(clerk, app)
+    actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app
 
@@ -55,20 +55,20 @@ def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake)
     app = signed_intake().applications.get()
     app = investigate_and_verify(world, app, incomes={"wage": 80000})
     approver = world.user("tez_zhangshanzi_sp")
-    actions.approve(approver, app)
+    actions.approve(app, by=approver)
     app.refresh_from_db()
     assert app.state == "publicizing" and app.decision == "approved" and app.amount_fen > 0
     assert app.start_month == (dt.date.today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     actions.object_(
-        world.user("tez_zhangshanzi"),
         app,
+        by=world.user("tez_zhangshanzi"),
         raised_by="村民张某",
         content="其子在外务工有收入",
         received_on=dt.date.today(),
     )
     actions.record_deliberation(
-        world.user("tez_zhangshanzi"),
         app,
+        by=world.user("tez_zhangshanzi"),
         held_on=dt.date.today(),
         participants="镇村干部、村民代表共9人",
         minutes="核实其子外出务工收入不稳定，维持",
@@ -76,7 +76,7 @@ def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake)
         votes_against=1,
         outcome="uphold",
     )
-    actions.approve(approver, app)
+    actions.approve(app, by=approver)
     app.refresh_from_db()
     assert app.state == "approved"
     assert set(app.notices.values_list("kind", flat=True)) >= {"receipt", "approval"}
@@ -87,13 +87,13 @@ def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake)
 def test_the_devolved_walk_without_objection_closes_after_publicity(world, signed_intake):
     use("devolved")
     app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
-    actions.approve(world.user("tez_zhangshanzi_sp"), app)
+    actions.approve(app, by=world.user("tez_zhangshanzi_sp"))
     app.refresh_from_db()
     with pytest.raises(DomainError) as exc:
-        actions.close_publicity(world.user("tez_zhangshanzi"), app)
+        actions.close_publicity(app, by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "publicity_running"
     end_publicity(app)
-    actions.close_publicity(world.user("tez_zhangshanzi"), app)
+    actions.close_publicity(app, by=world.user("tez_zhangshanzi"))
     app.refresh_from_db()
     assert app.state == "approved" and app.notices.filter(kind="approval").exists()
 
@@ -101,13 +101,13 @@ def test_the_devolved_walk_without_objection_closes_after_publicity(world, signe
 def test_the_national_walk_publishes_the_proposal_and_the_county_approves(world, signed_intake):
     use("national")
     app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
-    actions.propose(world.user("tez_zhangshanzi_sp"), app, note="初审符合条件")
+    actions.propose(app, by=world.user("tez_zhangshanzi_sp"), note="初审符合条件")
     app.refresh_from_db()
     assert app.state == "publicizing" and app.proposed_amount_fen and not app.decision
     with pytest.raises(DomainError):
-        actions.approve(world.user("tez_county"), app)  # 公示期未满
+        actions.approve(app, by=world.user("tez_county"))  # 公示期未满
     end_publicity(app)
-    actions.approve(world.user("tez_county"), app)
+    actions.approve(app, by=world.user("tez_county"))
     app.refresh_from_db()
     assert app.state == "approved" and app.decided_by.username == "tez_county"
 
@@ -117,9 +117,9 @@ def test_an_ineligible_family_is_rejected_with_reasons_and_a_notice(world, signe
     app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 900000})
     approver = world.user("tez_zhangshanzi_sp")
     with pytest.raises(DomainError) as exc:
-        actions.approve(approver, app)
+        actions.approve(app, by=approver)
     assert exc.value.code == "not_eligible"
-    actions.reject(approver, app, reason_codes=["income_below_standard"], note="经核实家庭收入较高")
+    actions.reject(app, by=approver, reason_codes=["income_below_standard"], note="经核实家庭收入较高")
     app.refresh_from_db()
     assert app.state == "rejected" and [r["code"] for r in app.rejection_reasons] == ["income_below_standard", "other"]
     notice = app.notices.get(kind="rejection")
@@ -131,7 +131,7 @@ def test_a_staff_relative_cannot_be_approved_by_that_staff_member(world, signed_
     intake = signed_intake(staff_relative_of=world.user("tez_zhangshanzi_sp"), staff_relative_note="审批人员之兄")
     app = investigate_and_verify(world, intake.applications.get(), incomes={"wage": 80000})
     with pytest.raises(DomainError) as exc:
-        actions.approve(world.user("tez_zhangshanzi_sp"), app)
+        actions.approve(app, by=world.user("tez_zhangshanzi_sp"))
     assert exc.value.code == "conflict_of_interest"
 
 
@@ -219,12 +219,12 @@ def test_the_dossier_holds_the_verification_report(world, signed_intake, client_
 
 
 def test_an_emergency_through_the_api(world, api_of, household_in):
-    from jiuzhu.payments import actions as payments
+    from jiuzhu.funds import actions as funds
 
     from .conftest import png_b64
 
-    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
-    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    fund = funds.open_reserve(by=world.user("tez_county"), town_code="370405101")
+    funds.top_up_reserve(fund, by=world.user("tez_county"), amount_fen=5_000_000)
     h = household_in("张山子镇")
     head = h.members.get(relation="self")
     clerk = api_of("tez_zhangshanzi")

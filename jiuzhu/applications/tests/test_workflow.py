@@ -52,14 +52,14 @@ def test_a_clerk_may_not_approve(world, signed_intake):
     app = signed_intake().applications.get()
     Application.objects.filter(pk=app.pk).update(state="reviewing")
     with pytest.raises(Forbidden) as exc:
-        actions.approve(world.user("tez_zhangshanzi"), app)
+        actions.approve(app, by=world.user("tez_zhangshanzi"))
     assert "镇（街道）审批人员" in exc.value.message
 
 
 def test_an_action_in_the_wrong_state_is_refused(world, signed_intake):
     app = signed_intake().applications.get()
     with pytest.raises(DomainError) as exc:
-        actions.submit_review(world.user("tez_zhangshanzi"), app)
+        actions.submit_review(app, by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "invalid_state" and "已受理" in exc.value.message
 
 
@@ -70,32 +70,32 @@ def test_a_user_without_the_right_hears_403_whatever_the_state(world, signed_int
     assert app.state != "reviewing"
     for user in ("tez_viewer", "tez_zhangshanzi"):
         with pytest.raises(Forbidden):
-            actions.approve(world.user(user), app)
+            actions.approve(app, by=world.user(user))
     r = api_of("tez_zhangshanzi").post(
         f"/api/v1/applications/{app.id}/actions/approve", "{}", content_type="application/json"
     )
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
     with pytest.raises(DomainError) as exc:  # the approver, who has the right, hears the state
-        actions.approve(world.user("tez_zhangshanzi_sp"), app)
+        actions.approve(app, by=world.user("tez_zhangshanzi_sp"))
     assert exc.value.code == "invalid_state"
 
 
 def test_another_town_cannot_act(world, signed_intake):
     app = signed_intake().applications.get()
     with pytest.raises(Forbidden):
-        actions.start_investigation(world.user("tez_jiantouji"), app)
+        actions.start_investigation(app, by=world.user("tez_jiantouji"))
 
 
 def test_start_requires_every_adults_authorization(world, household_in):
     """VER: 先授权、后核对 — without the 授权书 the request is refused."""
     h = household_in("张山子镇")
     intake = actions.intake(
-        world.user("tez_zhangshanzi"),
         actions.IntakeRequest(household=h, applicant=h.members.get(relation="self"), programs=["dibao"]),
+        by=world.user("tez_zhangshanzi"),
     )
     app = intake.applications.get()
     with pytest.raises(DomainError) as exc:
-        actions.start_investigation(world.user("tez_zhangshanzi"), app)
+        actions.start_investigation(app, by=world.user("tez_zhangshanzi"))
     assert exc.value.code == "authorization_missing"
     app.refresh_from_db()
     assert app.state == "accepted"
@@ -104,11 +104,11 @@ def test_start_requires_every_adults_authorization(world, household_in):
 def test_start_requests_verification_and_review_waits_for_the_report(world, signed_intake):
     app = signed_intake().applications.get()
     clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     assert app.verification_requests.get().status == "pending"
     actions.record_investigation(
-        clerk,
         app,
+        by=clerk,
         visited_on=dt.date.today(),
         investigators="张三、李四",
         housing="砖瓦房两间",
@@ -117,18 +117,18 @@ def test_start_requests_verification_and_review_waits_for_the_report(world, sign
         health="健康",
     )
     with pytest.raises(DomainError) as exc:
-        actions.submit_review(clerk, app)
+        actions.submit_review(app, by=clerk)
     assert exc.value.code == "verification_pending"
 
 
 def test_the_home_visit_needs_two_investigators(world, signed_intake):
     app = signed_intake().applications.get()
     clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(clerk, app)
+    actions.start_investigation(app, by=clerk)
     with pytest.raises(InvalidInput) as exc:
         actions.record_investigation(
-            clerk,
             app,
+            by=clerk,
             visited_on=dt.date.today(),
             investigators="张三",
             housing="x",
@@ -142,12 +142,12 @@ def test_the_home_visit_needs_two_investigators(world, signed_intake):
 def test_returned_days_do_not_count(world, signed_intake):
     app = signed_intake().applications.get()
     clerk = world.user("tez_zhangshanzi")
-    actions.return_for_documents(clerk, app, items=["户口簿复印件", "残疾证"])
+    actions.return_for_documents(app, by=clerk, items=["户口簿复印件", "残疾证"])
     app.refresh_from_db()
     assert app.state == "returned" and app.notices.filter(kind="checklist").count() == 1
     due = app.due_on
     Application.objects.filter(pk=app.pk).update(paused_on=dt.date.today() - dt.timedelta(days=14))
-    actions.resubmit(clerk, app)
+    actions.resubmit(app, by=clerk)
     app.refresh_from_db()
     assert app.state == "accepted" and app.due_on > due
     assert CaseDeadline.objects.get(application=app, step="overall").due_on == app.due_on
@@ -155,7 +155,7 @@ def test_returned_days_do_not_count(world, signed_intake):
 
 def test_refusal_issues_the_not_accepted_notice(world, signed_intake):
     app = signed_intake().applications.get()
-    actions.refuse(world.user("tez_zhangshanzi"), app, reason="申请人户籍不在本辖区")
+    actions.refuse(app, by=world.user("tez_zhangshanzi"), reason="申请人户籍不在本辖区")
     app.refresh_from_db()
     assert app.state == "not_accepted" and app.notices.filter(kind="not_accepted").exists()
     assert not CaseDeadline.objects.filter(application=app).open().exists()
@@ -165,10 +165,10 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(world, signed_
     """Seed 004: 急难型临时救助 24 小时内先行救助 from the town's reserve, 5 个工作日内补办登记."""
     from django.utils import timezone
 
-    from jiuzhu.payments import actions as payments
+    from jiuzhu.funds import actions as funds
 
-    fund = payments.open_reserve(world.user("tez_county"), town_code="370405101")
-    payments.top_up_reserve(world.user("tez_county"), fund, amount_fen=5_000_000)
+    fund = funds.open_reserve(by=world.user("tez_county"), town_code="370405101")
+    funds.top_up_reserve(fund, by=world.user("tez_county"), amount_fen=5_000_000)
 
     intake = signed_intake(
         programs=("temporary",), temporary_kind="emergency", emergency_event="fire", documents_provided=["急难事由说明"]
@@ -178,14 +178,14 @@ def test_an_emergency_is_paid_within_the_day_and_registered_later(world, signed_
     advance = CaseDeadline.objects.get(application=app, step="advance")
     assert advance.due_on == timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as exc:
-        actions.advance_pay(clerk, app, amount_fen=10**9)
+        actions.advance_pay(app, by=clerk, amount_fen=10**9)
     assert exc.value.code == "amount_out_of_band"
-    actions.advance_pay(clerk, app, amount_fen=100000)
+    actions.advance_pay(app, by=clerk, amount_fen=100000)
     app.refresh_from_db()
     assert app.state == "advance_paid" and app.advance_amount_fen == 100000
     registration = CaseDeadline.objects.get(application=app, step="registration")
     assert registration.met_on is None
-    actions.register_formally(clerk, app, note="补齐签字盖章")
+    actions.register_formally(app, by=clerk, note="补齐签字盖章")
     app.refresh_from_db()
     assert app.state == "approved" and app.amount_fen == 100000
     registration.refresh_from_db()

@@ -37,9 +37,6 @@ SHARED_WEB = {"labels", "files", "pdf", "pagination", "forms", "seal", "logmask"
 # Upward imports that exist today (importer module → imported app). Remove a line when its
 # import goes; never add one: hand the work over through an action, a signal or on_commit.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("applications/actions.py", "payments"),
-    # the reserve's old names for applications.advance_pay until it emits a signal (issue 15 item 4)
-    ("payments/actions/reserve.py", "funds"),
     ("verification/api.py", "applications"),
     ("verification/reverify.py", "applications"),
 }
@@ -84,3 +81,9 @@ def test_every_app_has_a_layer():
     apps = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     apps |= {p.stem for p in ROOT.glob("*.py") if p.stem != "__init__"}
     assert apps - set(LAYERS) - {"static", "templates"} == set()
+
+
+def test_applications_do_not_import_referrals():
+    """Same layer, yet apart (issue 15 item 4): a case asks referrals through
+    ``applications.lookups`` and announces its decision through ``applications.signals``."""
+    assert sorted(m for m, app in imports() if m.startswith("applications/") and app == "referrals") == []

@@ -9,7 +9,7 @@ with the field it came from."""
 from .budget import contracted, create_budget_line, create_contract, planned, set_monthly_plan, update_budget_line
 from .charity import charity_balance, charity_inflow, charity_outflow, open_charity_account
 from .planning import create_fund_plan, record_incentive, set_fiscal_power, set_plan_targets
-from .reserve import advance_from_reserve, disburse_from_reserve, open_reserve, reserve_balance, top_up_reserve
+from .reserve import advance_from_reserve, open_reserve, reserve_balance, top_up_reserve
 
 __all__ = [
     "advance_from_reserve",
@@ -20,7 +20,6 @@ __all__ = [
     "create_budget_line",
     "create_contract",
     "create_fund_plan",
-    "disburse_from_reserve",
     "open_charity_account",
     "open_reserve",
     "planned",

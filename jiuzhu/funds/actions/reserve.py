@@ -148,12 +148,3 @@ def advance_from_reserve(
             },
         )
     return entry
-
-
-def disburse_from_reserve(
-    by: User | SystemActor, application: Application, *, amount_fen: int, note: str = ""
-) -> ReserveEntry:
-    """``advance_from_reserve`` under its old name and signature, for the one caller that still
-    uses them (``applications.actions.advance_pay``, issue 15 item 4: to become a signal
-    subscription). Delete it with that call."""
-    return advance_from_reserve(application, by=by, amount_fen=amount_fen, note=note)

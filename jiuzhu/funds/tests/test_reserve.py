@@ -31,7 +31,7 @@ def test_an_advance_is_drawn_from_the_town_reserve(world, fund, signed_intake):
     from jiuzhu.applications import actions as app_actions
 
     app = _emergency(world, signed_intake)
-    app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000, note="火灾")
+    app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=100_000, note="火灾")
     entry = ReserveEntry.objects.get(kind="disbursement")
     assert entry.application_id == app.pk and entry.balance_after_fen == 4_900_000
     assert actions.reserve_balance(fund) == 4_900_000
@@ -47,7 +47,7 @@ def test_an_advance_is_refused_when_the_reserve_would_go_below_zero(world, count
     actions.top_up_reserve(fund, by=county, amount_fen=50_000)
     app = _emergency(world, signed_intake)
     with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=100_000)
+        app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=100_000)
     assert exc.value.code == "reserve_insufficient" and "当前余额500.00元" in exc.value.message
     app.refresh_from_db()
     assert app.state == "accepted" and not ReserveEntry.objects.filter(kind="disbursement").exists()
@@ -59,7 +59,7 @@ def test_a_town_without_a_reserve_cannot_advance(world, signed_intake):
 
     app = _emergency(world, signed_intake)
     with pytest.raises(DomainError) as exc:
-        app_actions.advance_pay(world.user("tez_zhangshanzi"), app, amount_fen=1000)
+        app_actions.advance_pay(app, by=world.user("tez_zhangshanzi"), amount_fen=1000)
     assert exc.value.code == "reserve_missing"
 
 
@@ -114,9 +114,11 @@ def test_it_answers_the_reserve_api_at_its_old_paths(api_of, fund):
     assert detail["balance_fen"] == 5_000_100 and len(detail["entries"]) == 2
 
 
-def test_it_keeps_the_old_payments_names_for_advance_pay():
-    """Until applications.advance_pay emits a signal (issue 15 item 4)."""
-    from jiuzhu.payments import actions as old
+def test_the_advance_reaches_the_reserve_through_the_case_signal():
+    """Issue 15 item 4: applications announce 先行救助 (``advance_paid``); funds pay it from the
+    reserve; payments keep no reserve names."""
+    from jiuzhu.applications.signals import advance_paid
+    from jiuzhu.payments import actions as payments
 
-    assert old.disburse_from_reserve is actions.disburse_from_reserve
-    assert old.reserve_balance is actions.reserve_balance
+    assert any(key[0] == "funds.on_advance_paid" for key, *_ in advance_paid.receivers)
+    assert not hasattr(payments, "disburse_from_reserve") and not hasattr(payments, "reserve_balance")

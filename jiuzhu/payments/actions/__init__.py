@@ -15,7 +15,6 @@ from .benefits import (
     reconfirm_roster,
 )
 from .recovery import create_recovery, mark_credit_reported, overpaid_months, record_repayment, recovered
-from .reserve import disburse_from_reserve, open_reserve, reserve_balance, top_up_reserve
 from .rosters import (
     cancel_lock,
     check_roster,
@@ -45,14 +44,12 @@ __all__ = [
     "check_roster",
     "confirm_lock",
     "create_recovery",
-    "disburse_from_reserve",
     "export_bank_file",
     "generate_roster",
     "import_bank_results",
     "issue_adjustment_notices",
     "layouts_for",
     "mark_credit_reported",
-    "open_reserve",
     "overpaid_months",
     "parse_month",
     "reconfirm_roster",
@@ -63,10 +60,8 @@ __all__ = [
     "release_line",
     "request_lock",
     "request_roster",
-    "reserve_balance",
     "resolve_line",
     "retry_roster_run",
     "reverse_payment",
     "run_roster",
-    "top_up_reserve",
 ]

@@ -36,7 +36,7 @@ def approved_dibao(world: Any, signed_intake: Callable[..., Any]) -> Callable[..
 
         with transaction.atomic():
             record_application(app)
-            created, skipped = refer_after_approval(world.user("tez_zhangshanzi_sp"), app)
+            created, skipped = refer_after_approval(app, by=world.user("tez_zhangshanzi_sp"))
         app.created_referrals, app.skipped = created, skipped
         return app
 

@@ -124,8 +124,8 @@ def test_a_household_grant_is_one_record_for_the_household(world, approved_dibao
     ref = next(r for r in app.created_referrals if r.department.code == "zhujian")
     clerk = User.objects.get(username="tez_zhujian")
     actions.decide(
-        clerk,
         ref,
+        by=clerk,
         granted=True,
         note="纳入危房改造",
         amount_fen=3_000_000,
@@ -177,8 +177,8 @@ def test_recipients_must_be_listed_members_with_amounts(approved_dibao, world):
     ref = _referral(app, "jiaoti")
     with pytest.raises(InvalidInput) as exc:
         actions.decide(
-            world.user("tez_jiaoti"),
             ref,
+            by=world.user("tez_jiaoti"),
             granted=True,
             note="x",
             granted_from=ref.created_at.date(),
@@ -187,8 +187,8 @@ def test_recipients_must_be_listed_members_with_amounts(approved_dibao, world):
     assert exc.value.field == "recipients"
     with pytest.raises(InvalidInput):
         actions.decide(
-            world.user("tez_jiaoti"),
             ref,
+            by=world.user("tez_jiaoti"),
             granted=True,
             note="x",
             granted_from=ref.created_at.date(),

@@ -16,8 +16,8 @@ def _double_payment(world, approved_dibao):
     app = approved_dibao()
     full = unseal("id_number", app.applicant.id_number_enc)
     row = f"身份证号码,姓名,救助项目,开始日期\n{full},{app.applicant.name},temporary_medical,2026-10-01\n"
-    import_records(world.user("tez_yibao"), "a.csv", row.encode())
-    import_records(world.user("tez_jiaoti"), "b.csv", row.encode())
+    import_records("a.csv", row.encode(), by=world.user("tez_yibao"))
+    import_records("b.csv", row.encode(), by=world.user("tez_jiaoti"))
     return app
 
 

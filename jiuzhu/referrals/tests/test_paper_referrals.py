@@ -54,10 +54,10 @@ def test_the_referral_list_offers_online_only_what_can_be_received(approved_diba
 def test_an_online_referral_to_an_office_without_accounts_points_to_paper(approved_dibao, world):
     app = approved_dibao()
     with pytest.raises(DomainError) as exc:
-        actions.refer(world.user("tez_zhangshanzi"), app.household, "women_two_cancers", reason="筛查")
+        actions.refer(app.household, "women_two_cancers", by=world.user("tez_zhangshanzi"), reason="筛查")
     assert exc.value.code == "department_without_users" and "线下转办" in exc.value.message
     with pytest.raises(DomainError) as exc:
-        actions.refer(world.user("tez_zhangshanzi"), app.household, "charity_assistance", reason="慈善")
+        actions.refer(app.household, "charity_assistance", by=world.user("tez_zhangshanzi"), reason="慈善")
     assert exc.value.code == "department_missing" and "线下转办" in exc.value.message
 
 
@@ -66,7 +66,7 @@ def test_a_paper_referral_is_printed_and_its_reply_recorded_by_hand(approved_dib
     slip, and records the reply; the help reaches the register and the 两清单 once."""
     app = approved_dibao()
     clerk = world.user("tez_zhangshanzi")
-    ref = actions.refer(clerk, app.household, "charity_assistance", reason="大病后生活困难", channel="paper")
+    ref = actions.refer(app.household, "charity_assistance", by=clerk, reason="大病后生活困难", channel="paper")
     assert ref.channel == "paper" and ref.department is None and ref.office == "台儿庄区慈善总会"
     assert ref.status == "open"
 
@@ -79,8 +79,8 @@ def test_a_paper_referral_is_printed_and_its_reply_recorded_by_hand(approved_dib
 
     spouse = app.household.members.get(relation="spouse")
     actions.record_reply(
-        clerk,
         ref,
+        by=clerk,
         outcome="granted",
         note="慈善总会救助金",
         recipients=[{"person_id": spouse.pk, "amount_fen": 500_000}],
@@ -101,7 +101,7 @@ def test_only_the_town_records_a_paper_reply(approved_dibao, world):
 
     app = approved_dibao()
     ref = actions.refer(
-        world.user("tez_zhangshanzi"), app.household, "women_two_cancers", reason="筛查", channel="paper"
+        app.household, "women_two_cancers", by=world.user("tez_zhangshanzi"), reason="筛查", channel="paper"
     )
     assert ref.department.code == "fulian" and ref.office == "台儿庄区妇女联合会"
     fulian = User.objects.create(
@@ -112,14 +112,16 @@ def test_only_the_town_records_a_paper_reply(approved_dibao, world):
     )
     assert not Referral.objects.visible_to(fulian).filter(pk=ref.pk).exists()
     with pytest.raises(NotFound):
-        actions.accept(fulian, ref)
+        actions.accept(ref, by=fulian)
     with pytest.raises(DomainError) as exc:
-        actions.record_reply(world.user("tez_yibao"), ref, outcome="denied", note="x", replied_on=timezone.localdate())
+        actions.record_reply(
+            ref, by=world.user("tez_yibao"), outcome="denied", note="x", replied_on=timezone.localdate()
+        )
     assert exc.value.status == 403
     online = next(r for r in app.created_referrals if r.department.code == "jiaoti")
     with pytest.raises(DomainError) as exc:
         actions.record_reply(
-            world.user("tez_zhangshanzi"), online, outcome="denied", note="x", replied_on=timezone.localdate()
+            online, by=world.user("tez_zhangshanzi"), outcome="denied", note="x", replied_on=timezone.localdate()
         )
     assert exc.value.code == "not_paper"
 

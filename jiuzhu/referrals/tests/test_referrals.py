@@ -91,7 +91,7 @@ def test_a_department_cannot_act_on_another_departments_referral(approved_dibao,
     app = approved_dibao()
     ref = next(r for r in app.created_referrals if r.department.code == "yibao")
     with pytest.raises(NotFound):
-        actions.accept(world.user("tez_jiaoti"), ref)
+        actions.accept(ref, by=world.user("tez_jiaoti"))
 
 
 def test_a_switched_off_program_gives_the_clerk_a_clear_message(approved_dibao, world, household_in):
@@ -101,22 +101,22 @@ def test_a_switched_off_program_gives_the_clerk_a_clear_message(approved_dibao, 
     ReferralPolicy.objects.create(county_code="370405", program=program, enabled=False)
     h = household_in("张山子镇")
     with pytest.raises(DomainError) as exc:
-        actions.refer(world.user("tez_zhangshanzi"), h, "medical_major_illness", reason="重病")
+        actions.refer(h, "medical_major_illness", by=world.user("tez_zhangshanzi"), reason="重病")
     assert exc.value.code == "program_switched_off" and "停用" in exc.value.message
 
 
 def test_a_second_open_referral_for_the_same_program_is_refused(approved_dibao, world):
     app = approved_dibao()
     with pytest.raises(DomainError) as exc:
-        actions.refer(world.user("tez_zhangshanzi"), app.household, "education_assistance", reason="再派")
+        actions.refer(app.household, "education_assistance", by=world.user("tez_zhangshanzi"), reason="再派")
     assert exc.value.code == "duplicate_referral"
 
 
 def test_the_town_answers_a_request_for_information(approved_dibao, world):
     app = approved_dibao()
     ref = next(r for r in app.created_referrals if r.department.code == "jiaoti")
-    actions.request_info(world.user("tez_jiaoti"), ref, question="请提供学籍号")
-    actions.reply_info(world.user("tez_zhangshanzi"), ref, answer="学籍号已线下报送")
+    actions.request_info(ref, by=world.user("tez_jiaoti"), question="请提供学籍号")
+    actions.reply_info(ref, by=world.user("tez_zhangshanzi"), answer="学籍号已线下报送")
     ref.refresh_from_db()
     assert ref.status == "accepted" and ref.info_reply == "学籍号已线下报送"
 
@@ -141,7 +141,7 @@ def test_the_department_may_reveal_a_listed_persons_id_and_it_is_audited(approve
     person_id = ref.facts["members"][0]["person_id"]
     from jiuzhu.registry.models import Person
 
-    assert actions.reveal(world.user("tez_yibao"), ref, person_id) == unseal(
+    assert actions.reveal(ref, person_id, by=world.user("tez_yibao")) == unseal(
         "id_number", Person.objects.get(pk=person_id).id_number_enc
     )
     assert AuditEntry.objects.filter(action="referrals.reveal").exists()
@@ -157,11 +157,11 @@ def test_departments_import_recipients_all_or_nothing(world):
     )
     bad = good + "123,钱某,医疗救助,2026-13-01,abc,一次性\n"
     with pytest.raises(ImportRejected) as exc:
-        import_records(world.user("tez_yibao"), "bad.csv", bad.encode("gbk"))
+        import_records("bad.csv", bad.encode("gbk"), by=world.user("tez_yibao"))
     assert {e.column for e in exc.value.rows} >= {"身份证号码"}
     assert AssistanceRecord.objects.count() == 0
-    assert import_records(world.user("tez_yibao"), "good.csv", good.encode("gbk")) == 1
-    assert import_records(world.user("tez_yibao"), "good.csv", good.encode("gbk")) == 0
+    assert import_records("good.csv", good.encode("gbk"), by=world.user("tez_yibao")) == 1
+    assert import_records("good.csv", good.encode("gbk"), by=world.user("tez_yibao")) == 0
 
 
 def test_the_duplicate_check_flags_a_double_payment_across_departments(world, approved_dibao, api_of):
@@ -172,8 +172,8 @@ def test_the_duplicate_check_flags_a_double_payment_across_departments(world, ap
     app = approved_dibao()
     full = unseal("id_number", app.applicant.id_number_enc)
     row = f"身份证号码,姓名,救助项目,开始日期\n{full},{app.applicant.name},temporary_medical,2026-10-01\n"
-    import_records(world.user("tez_yibao"), "a.csv", row.encode())
-    import_records(world.user("tez_jiaoti"), "b.csv", row.encode())
+    import_records("a.csv", row.encode(), by=world.user("tez_yibao"))
+    import_records("b.csv", row.encode(), by=world.user("tez_jiaoti"))
     flags = api_of("tez_county").get("/api/v1/referrals/checks").json()["flags"]
     assert any(f["kind"] == "duplicate" and app.applicant.name in f["message"] for f in flags)
 
@@ -181,7 +181,7 @@ def test_the_duplicate_check_flags_a_double_payment_across_departments(world, ap
 def test_the_gap_check_finds_a_qualifying_household_without_referral(world, approved_dibao, api_of):
     app = approved_dibao()
     for r in app.created_referrals:
-        actions.cancel(world.user("tez_zhangshanzi"), r, reason="测试撤销")
+        actions.cancel(r, by=world.user("tez_zhangshanzi"), reason="测试撤销")
     flags = api_of("tez_county").get("/api/v1/referrals/checks").json()["flags"]
     assert any(f["kind"] == "gap" and f["household_id"] == app.household_id for f in flags)
 

@@ -60,7 +60,7 @@ def test_the_approver_sees_cases_to_decide_and_the_clerk_does_not(world, signed_
     app = signed_intake().applications.get()
     investigate(world, app)
     run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(world.user("tez_zhangshanzi"), app)
+    actions.submit_review(app, by=world.user("tez_zhangshanzi"))
     approver_work = titles(world.user("tez_zhangshanzi_sp"))
     assert [n for _, n, _ in approver_work] == [app.number]
     assert "批准" in approver_work[0][2]

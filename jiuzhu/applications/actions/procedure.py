@@ -1,0 +1,77 @@
+"""Procedure: 不予受理, 退回补正 and 补正完成, 撤回, and 延长办理时限."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.models import User
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.holidays.calendar import current_calendar
+
+from .. import notices
+from ..models import Application, CaseDeadline
+from ._common import _begin, _finish, _meet, _today
+
+
+def refuse(application: Application, *, by: User, reason: str) -> Application:
+    """不予受理, with the notice."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写不予受理的理由", field="reason")
+    with notices.rendered_after(), transaction.atomic():
+        app, _, row = _begin(application, "refuse", by=by)
+        notices.issue_after(by, "not_accepted", intake=app.intake, application=app, extra={"reason": reason.strip()})
+        for step in ("overall", "investigation", "advance"):
+            _meet(app, step)
+        return _finish(app, row, {"reason": reason}, by=by)
+
+
+def return_for_documents(application: Application, *, by: User, items: list[str], note: str = "") -> Application:
+    """退回补正: one 一次性告知书 listing everything; the clock stops until resubmitted."""
+    items = [i.strip() for i in items if i and i.strip()]
+    if not items:
+        raise InvalidInput("required", "请列出需要补正的全部材料（一次性告知）", field="items")
+    with notices.rendered_after(), transaction.atomic():
+        app, _, row = _begin(application, "return_for_documents", by=by)
+        app.missing_documents = [{"name": i, "note": note} for i in items]
+        app.paused_on = _today()
+        notices.issue_after(
+            by, "checklist", intake=app.intake, application=app, extra={"missing": app.missing_documents}
+        )
+        return _finish(app, row, {"items": items}, by=by)
+
+
+def resubmit(application: Application, *, by: User) -> Application:
+    """补正完成: the days spent waiting for documents do not count against the limit."""
+    with notices.rendered_after(), transaction.atomic():
+        app, _, row = _begin(application, "resubmit", by=by)
+        calendar = current_calendar()
+        if app.paused_on:
+            paused = max(0, calendar.working_days_between(app.paused_on, _today()))
+            app.due_on = calendar.add_working_days(app.due_on, paused)
+            CaseDeadline.objects.filter(application=app, step="overall", met_on__isnull=True).update(due_on=app.due_on)
+        app.paused_on, app.missing_documents = None, []
+        return _finish(app, row, {"due_on": app.due_on}, by=by)
+
+
+def withdraw(application: Application, *, by: User, reason: str) -> Application:
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写撤回原因", field="reason")
+    with notices.rendered_after(), transaction.atomic():
+        app, _, row = _begin(application, "withdraw", by=by)
+        CaseDeadline.objects.filter(application=app, met_on__isnull=True).update(met_on=_today())
+        return _finish(app, row, {"reason": reason}, by=by)
+
+
+def extend(application: Application, *, by: User, reason: str) -> Application:
+    """特殊情况延长办理时限 (national: up to 45 working days), with the reason recorded."""
+    if not (reason or "").strip():
+        raise InvalidInput("required", "请填写延长办理时限的理由", field="reason")
+    with notices.rendered_after(), transaction.atomic():
+        app, config, row = _begin(application, "extend", by=by)
+        new_due = current_calendar().add_working_days(timezone.localdate(app.accepted_at), config.special_limit_days)
+        if new_due <= app.due_on:
+            raise DomainError("already_extended", "办理时限已达到特殊情况上限，不能再延长")
+        app.due_on, app.extension_reason = new_due, reason.strip()[:200]
+        CaseDeadline.objects.filter(application=app, step="overall", met_on__isnull=True).update(due_on=new_due)
+        return _finish(app, row, {"due_on": new_due, "reason": reason}, by=by)
