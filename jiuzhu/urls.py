@@ -6,6 +6,7 @@ from jiuzhu.accounts import views as account_views
 from jiuzhu.api import api
 from jiuzhu.areas import views as area_views
 from jiuzhu.audit import views as audit_views
+from jiuzhu.web import onboarding_views
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
+    path("onboarding/", onboarding_views.onboarding_page, name="onboarding"),
     path("tokens/", account_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),
     path(
