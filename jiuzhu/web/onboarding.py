@@ -383,6 +383,9 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
     if not programs:
         problems.append(f"{COUNTY_FILE}“programs”：请从救助项目库中选择本县开展的项目（项目代码列表）")
     known = set(AssistanceProgram.objects.filter(code__in=programs).values_list("code", flat=True))
+    if programs and not AssistanceProgram.objects.exists():
+        problems.append(f"{COUNTY_FILE}“programs”：救助项目库为空，请先运行 manage.py sync_program_catalog 载入项目库")
+        known = set(programs)
     for i, code in enumerate(programs):
         if code not in known:
             problems.append(f"{COUNTY_FILE}“programs[{i + 1}]”：救助项目库中没有项目代码“{code}”")

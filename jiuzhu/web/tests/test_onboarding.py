@@ -199,3 +199,18 @@ def test_it_refuses_an_area_of_another_county_in_the_area_file(world: Any, examp
 def test_it_names_a_missing_file(world: Any, example: Path) -> None:
     (example / "staff.xlsx").unlink()
     assert "缺少文件staff.xlsx" in refused(example)
+
+
+def test_it_onboards_a_bare_deployment_without_the_demo(db: None, example: Path) -> None:
+    """GOV-3: a new deployment (catalog loaded, no demo areas or users) needs nothing but the files."""
+    from jiuzhu.programs.catalog import sync_catalog
+
+    sync_catalog()
+    assert not Area.objects.exists()
+    run(example)
+    assert Area.objects.get(code="370400000000").name == "枣庄市"
+    assert onboarding.missing_items(COUNTY) == []
+
+
+def test_it_asks_for_the_catalog_when_it_is_empty(db: None, example: Path) -> None:
+    assert "救助项目库为空" in refused(example)
