@@ -760,9 +760,11 @@ def checklist(county_code: str, on: dt.date | None = None) -> list[ChecklistItem
         "上传开通材料",
     )
     missing = missing_settings(code, day)
-    own_preset = ParameterChange.objects.filter(
-        area_code=code, name="procedure.preset", status="confirmed", valid_from__lte=day
-    ).exists()
+    store = parameter_store()
+    try:  # the county's own decision (its document), not only the national default
+        own_preset = store.lookup("procedure.preset", code, day).area == code
+    except RulesInputError:
+        own_preset = False
     add(
         "procedure_settings",
         "办理流程设置（时限、公示天数、审批层级、复核周期）均已生效",
@@ -773,7 +775,6 @@ def checklist(county_code: str, on: dt.date | None = None) -> list[ChecklistItem
         _url("programs:parameters"),
         "救助标准与设置",
     )
-    store = parameter_store()
     standards = []
     for key, label in STANDARDS.values():
         try:

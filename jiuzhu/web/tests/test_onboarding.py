@@ -214,3 +214,15 @@ def test_it_onboards_a_bare_deployment_without_the_demo(db: None, example: Path)
 
 def test_it_asks_for_the_catalog_when_it_is_empty(db: None, example: Path) -> None:
     assert "救助项目库为空" in refused(example)
+
+
+def test_it_counts_a_lapsed_county_document_as_missing(world: Any) -> None:
+    """GOV-5: 峄城区's seed 004 lapsed on 2025-09-04; the national default alone is not the
+    county's own procedure decision, so the checklist asks for its current document."""
+    import datetime as dt
+
+    def item(county: str) -> onboarding.ChecklistItem:
+        return next(i for i in onboarding.checklist(county, dt.date(2026, 12, 1)) if i.key == "procedure_settings")
+
+    assert not item("370404").ok and "尚未录入本县的办理流程模式" in item("370404").detail
+    assert item("370405").ok
