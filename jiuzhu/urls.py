@@ -9,6 +9,7 @@ from jiuzhu.audit import views as audit_views
 from jiuzhu.funds import urls as funds_urls
 from jiuzhu.payments import urls as payments_urls
 from jiuzhu.registry import area_views as registry_area_views
+from jiuzhu.web import onboarding_views
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
+    path("onboarding/", onboarding_views.onboarding_page, name="onboarding"),
     path("tokens/", account_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),
     path(

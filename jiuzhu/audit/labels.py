@@ -8,6 +8,10 @@ from collections.abc import Callable
 ACTION_LABELS: dict[str, str] = {
     "accounts.token.create": "签发接口令牌",
     "accounts.token.revoke": "吊销接口令牌",
+    "accounts.user.create": "创建工作人员账号",
+    "accounts.department.save": "新建或更名部门",
+    "applications.config.save": "设置文书字号和救济途径",
+    "programs.county.choose": "选定本县救助项目",
     "applications.intake": "受理申请",
     "applications.dossier.export": "导出案件档案",
     "applications.escalate": "报县级审批",

@@ -100,3 +100,25 @@ class ParameterChange(models.Model):  # 参数调整: one proposes, another conf
         from jiuzhu.web.labels import area_label
 
         return area_label(self.area_code)
+
+
+class CountyProgram(models.Model):  # 本县开展的救助项目: a county's choice from the 救助项目库 (PRG-2)
+    county_code = models.CharField("县级区划", max_length=6)
+    program = models.ForeignKey(AssistanceProgram, verbose_name="救助项目", on_delete=models.PROTECT, related_name="+")
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="选定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    chosen_at = models.DateTimeField("选定时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["county_code", "program_id"]
+        constraints = [models.UniqueConstraint(fields=["county_code", "program"], name="county_program_unique")]
+        verbose_name = verbose_name_plural = "本县救助项目"
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.program_id}"
