@@ -56,3 +56,12 @@ def test_a_county_whose_document_lapsed_with_nothing_above_cannot_take_cases(wor
     with pytest.raises(DomainError) as exc:
         config_for("370405", dt.date(2014, 1, 1))
     assert exc.value.code == "procedure_not_configured" and "救助标准与设置" in exc.value.message
+
+
+def test_the_case_page_shows_the_settings_it_runs_under_with_their_sources(world, signed_intake, client_of):
+    """Issue 16: every number the case uses is shown with its source and validity."""
+    app = signed_intake().applications.get()
+    page = client_of("tez_zhangshanzi").get(f"/applications/{app.pk}/").content.decode()
+    box = page.split('data-testid="case-settings"')[1].split("</details>")[0]
+    assert "办理时限（自受理至作出决定）" in box and "12个工作日" in box and "示例值" in box
+    assert "公示天数" in box and "民发〔2021〕57号：公示期为7天" in box and "2021-07-01 至 长期" in box
