@@ -30,6 +30,7 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
     the county decides 渐退: the configured months at the old amount, a 渐退告知书 with the
     remedy, then no roster line after the last month."""
     from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.applications.tests.support import use_setting
     from jiuzhu.monitoring import actions as monitoring
     from jiuzhu.payments import actions
     from jiuzhu.payments.models import RosterLine
@@ -37,9 +38,8 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
     from jiuzhu.verification.actions import run_verification
 
     app = approved_family(world, signed_intake, clock)
-    config = config_for("370405")
-    config.gradual_exit_months = 1
-    config.save()
+    use_setting("review.gradual_exit_months", 1)  # the county's own 渐退 months, entered and confirmed
+    assert config_for("370405").gradual_exit_months == 1
     clock("2026-11-04 09:00")
     november, _ = pay_month(world, NOV)
     amount = RosterLine.objects.get(roster=november, application=app).amount_fen

@@ -13,10 +13,10 @@ A double payment is made impossible by a unique index on the payment "slot"
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,25 +46,17 @@ def month_label(month: dt.date | None) -> str:
 # ---- configuration ---------------------------------------------------------------------------
 
 
-class PaymentConfig(models.Model):  # 资金发放与动态管理配置 (per county; DYN-8, FND-2)
-    county_code = models.CharField("县级区划", max_length=6, unique=True)
-    gradual_exit_months = models.PositiveSmallIntegerField(
-        "渐退期（月）",
-        default=3,
-        validators=[MaxValueValidator(6)],
-        help_text="收入因就业超过标准时继续发放的月数，0–6",
-    )
-    amount_jump_percent = models.PositiveSmallIntegerField("金额变化提示阈值（%）", default=20)
-    review_lead_days = models.PositiveSmallIntegerField("复核任务提前生成（天）", default=30)
-    review_limit_days = models.PositiveSmallIntegerField("复核办理时限（工作日）", default=15)
-    reserve_low_balance_fen = models.BigIntegerField("备用金余额预警线（分）", default=1_000_000)
-    updated_at = models.DateTimeField(auto_now=True)
+@dataclass(frozen=True)
+class PaymentConfig:  # 资金发放与动态管理设置 (DYN-8, FND-2): dated settings with sources
+    """The county's payment and review settings on a day, read from the settings store
+    (``payments.roster.config_for``)."""
 
-    class Meta:
-        verbose_name = verbose_name_plural = "资金发放配置"
-
-    def __str__(self) -> str:
-        return f"{self.county_code} 资金发放配置"
+    county_code: str
+    gradual_exit_months: int  # 渐退期（月）, 0–6
+    amount_jump_percent: int  # 金额变化提示阈值（%）
+    review_lead_days: int  # 复核任务提前生成（天）
+    review_limit_days: int  # 复核办理时限（工作日）
+    reserve_low_balance_fen: int  # 备用金余额预警线（分）
 
 
 FIELD_CHOICES = [  # what a bank-file column may carry

@@ -27,6 +27,7 @@ from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import format_yuan
+from jiuzhu.programs.engine import parameter_store
 from jiuzhu.rules import RulesInputError
 
 from . import basis as basis_mod
@@ -47,9 +48,24 @@ def _unique_errors() -> tuple[type[BaseException], ...]:
 UNIQUE_ERRORS = _unique_errors()
 
 
-def config_for(county_code: str) -> PaymentConfig:
-    config, _ = PaymentConfig.objects.get_or_create(county_code=county_code)
-    return config
+PAYMENT_SETTINGS = {
+    "gradual_exit_months": "review.gradual_exit_months",
+    "amount_jump_percent": "payments.amount_jump_percent",
+    "review_lead_days": "review.lead_days",
+    "review_limit_days": "review.limit_days",
+    "reserve_low_balance_fen": "payments.reserve_low_balance",
+}
+
+
+def config_for(county_code: str, on: dt.date | None = None) -> PaymentConfig:
+    """The county's payment and review settings in force on ``on`` (today by default)."""
+    store = parameter_store()
+    day = on or timezone.localdate()
+    try:
+        values = {attr: store.lookup(key, county_code, day).value for attr, key in PAYMENT_SETTINGS.items()}
+    except RulesInputError as exc:
+        raise DomainError("payment_not_configured", f"{exc.message}。请在“救助标准与设置”中录入") from None
+    return PaymentConfig(county_code=county_code, **{k: int(v) for k, v in values.items()})
 
 
 def month_end(month: dt.date) -> dt.date:

@@ -18,6 +18,7 @@ from .engine import parameter_store
 TOPICS: dict[str, str] = {
     "procedure": "办理流程、时限与审批层级",
     "review": "动态管理（复核与渐退）",
+    "payments": "资金发放与备用金",
     "income": "家庭收入计算",
     "standard_formula": "救助标准测算",
     "rounding": "金额取整",
@@ -103,7 +104,7 @@ def settings_in_force(area_code: str, on: dt.date, store: ParameterStore | None 
                 warning=_warning(store, v, area_code, on),
             )
         )
-    order = ["procedure", "review", *PROGRAMS, *TOPICS]
+    order = ["procedure", "review", "payments", *PROGRAMS, *TOPICS]
     rows.sort(key=lambda s: (order.index(head) if (head := s.key.split(".", 1)[0]) in order else len(order), s.key))
     return rows
 

@@ -67,15 +67,15 @@ def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
 ):
     """DYN-8 and the issue's walk: income rises through work → 渐退 for the configured months
     at the old amount, with the 渐退告知书; then the roster no longer pays."""
+    from jiuzhu.applications.tests.support import use_setting
     from jiuzhu.payments.roster import config_for
 
     # the decision takes effect next month: decided in November, so December is the one month
     freeze_today(monkeypatch, dt.date(2026, 11, 20))
 
     app = signed_case
-    config = config_for("370405")
-    config.gradual_exit_months = 1
-    config.save()
+    use_setting("review.gradual_exit_months", 1)
+    assert config_for("370405").gradual_exit_months == 1
     nov = locked_roster()
     amount = nov.lines.get(application=app).amount_fen
     members = [dict(m) for m in app.facts["members"]]
