@@ -328,6 +328,21 @@ def load_households() -> int:
     return import_rows(fresh, by=system_user("系统（演示数据）"), source="演示数据").households
 
 
+def load_demo_programs() -> None:
+    """The demo counties run every program of the catalog (本县开展的救助项目, PRG-2)."""
+    from jiuzhu.applications.config import DEMO_COUNTIES
+    from jiuzhu.programs.models import AssistanceProgram, CountyProgram
+
+    CountyProgram.objects.bulk_create(
+        [
+            CountyProgram(county_code=county, program=program)
+            for county in DEMO_COUNTIES
+            for program in AssistanceProgram.objects.filter(is_active=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def load_demo() -> dict[str, int]:
     with transaction.atomic():
         load_areas()
@@ -335,6 +350,7 @@ def load_demo() -> dict[str, int]:
         load_users()
         programs = sync_catalog()
         load_demo_configs()
+        load_demo_programs()
     households = load_households()
     load_demo_sources()  # 核对: department files for the demo households, authorizations, requests
     load_demo_population()  # 一证申请: 户籍人口 of families not yet registered, with department facts

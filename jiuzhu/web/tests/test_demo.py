@@ -42,3 +42,12 @@ def test_the_demo_has_the_people_later_issues_need():
         "tez_yibao",
         "tez_viewer",
     }
+
+
+def test_the_demo_counties_are_ready_to_take_their_first_case():
+    """Issue 16 item 5: the 开办检查 of every demo county has nothing missing (the demo itself is
+    a county onboarded with its settings, staff, standards and programs)."""
+    from jiuzhu.web.onboarding import missing_items
+
+    call_command("load_demo")
+    assert [(item.label, item.detail) for item in missing_items("370405")] == []
