@@ -56,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     "payments.roster.cancel_lock": "撤回锁定申请",
     "payments.roster.check": "核查花名册",
     "payments.roster.generate": "生成花名册",
+    "payments.layout.save": "保存银行文件格式",
     "payments.roster.lock": "复核锁定花名册",
     "payments.roster.reconfirm": "重新确认花名册",
     "payments.roster.refresh": "重新生成花名册",

@@ -19,5 +19,7 @@ urlpatterns = [
     path("recoveries/", views.recoveries, name="recoveries"),
     path("recoveries/<int:pk>/repay/", views.repay, name="repay"),
     path("stats/", views.stats, name="stats"),
+    path("layouts/", views.layouts, name="layouts"),
+    path("layouts/<int:pk>/sample/", views.layout_sample, name="layout_sample"),
     path("checks/", views.checks, name="checks"),
 ]

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from jiuzhu.web.files import file_response
 
 from .. import actions, queries
+from ..actions import layouts as layout_actions
 from ..models import (
     BankBatch,
 )
@@ -40,6 +41,25 @@ def layouts(request: HttpRequest, county_code: str = "") -> list[dict[str, Any]]
         }
         for x in actions.layouts_for(user, county)
     ]
+
+
+class LayoutSaveIn(Schema):
+    county_code: str
+    code: str
+    name: str
+    file_format: str = "csv"
+    encoding: str = "gb18030"
+    columns: list[dict[str, str]]
+    result_columns: dict[str, str]
+    success_values: list[str]
+    amount_unit: str = "yuan"
+    is_default: bool = False
+
+
+@router.post("/layouts", summary="新增或修改银行文件格式（同一代码即修改）")
+def save_layout(request: HttpRequest, body: LayoutSaveIn) -> dict[str, Any]:
+    layout = layout_actions.save_layout(by=_actor(request), **body.dict())
+    return {"id": layout.pk, "code": layout.code, "name": layout.name, "is_default": layout.is_default}
 
 
 @router.post("/rosters/{roster_id}/bank-file", summary="导出银行发放文件（首批）", response={200: None})
