@@ -195,8 +195,8 @@ def worker(cases: int) -> None:
         out = fn()
         return out, time.perf_counter() - t
 
-    first, t_first = timed(lambda: actions.generate_roster(county, area_code="370405", month=nov))
-    second, t_roster = timed(lambda: actions.generate_roster(county, area_code="370405", month=dec))
+    first, t_first = timed(lambda: actions.generate_roster(by=county, area_code="370405", month=nov))
+    second, t_roster = timed(lambda: actions.generate_roster(by=county, area_code="370405", month=dec))
     baseline = Roster.objects.create(area_code="370405101000", county_code="370405", month=jan)
     values = {
         "roster": baseline.pk,
@@ -226,10 +226,10 @@ def worker(cases: int) -> None:
     RosterLine.objects.filter(roster=baseline).delete()
     baseline.delete()
 
-    actions.check_roster(county, second)
-    actions.request_lock(county, second)
-    actions.confirm_lock(admin, second)
-    (batch, content, _name), t_export = timed(lambda: actions.export_bank_file(county, second), True)
+    actions.check_roster(second, by=county)
+    actions.request_lock(second, by=county)
+    actions.confirm_lock(second, by=admin)
+    (batch, content, _name), t_export = timed(lambda: actions.export_bank_file(second, by=county), True)
     reader = csv.reader(io.StringIO(content.decode("gb18030")))
     next(reader)
     out = io.StringIO()
@@ -240,7 +240,7 @@ def worker(cases: int) -> None:
         w.writerow([row[1], row[4], row[5], "成功" if ok else "失败", "" if ok else "账户状态异常"])
     result = out.getvalue().encode("gb18030")
     report, t_import = timed(
-        lambda: actions.import_bank_results(county, batch, file_name="回盘.csv", data=result), True
+        lambda: actions.import_bank_results(batch, by=county, file_name="回盘.csv", data=result), True
     )
     assert LedgerEntry.objects.filter(kind="payment", roster=second).count() == report.paid
 

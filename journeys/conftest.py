@@ -113,15 +113,15 @@ def pay_month(world: Any, month: dt.date, area: str = "370405") -> tuple[Any, An
     from jiuzhu.payments import actions
 
     county, admin = world.user(COUNTY), world.user(ADMIN)
-    roster = actions.generate_roster(county, area_code=area, month=month)
+    roster = actions.generate_roster(by=county, area_code=area, month=month)
     for line in roster.lines.exclude(exceptions=[]):
         blocking = {"no_account", "deceased", "ineligible"} & set(line.exceptions)
-        actions.resolve_line(county, line, decision="hold" if blocking else "pay", note="核实无误")
-    assert actions.check_roster(county, roster)["status"] == "checked"
-    actions.request_lock(county, roster)
-    roster = actions.confirm_lock(admin, roster)
-    batch, _, _ = actions.export_bank_file(county, roster)
-    actions.import_bank_results(county, batch, file_name=f"回盘{month:%Y%m}.csv", data=result_csv(batch))
+        actions.resolve_line(line, by=county, decision="hold" if blocking else "pay", note="核实无误")
+    assert actions.check_roster(roster, by=county)["status"] == "checked"
+    actions.request_lock(roster, by=county)
+    roster = actions.confirm_lock(roster, by=admin)
+    batch, _, _ = actions.export_bank_file(roster, by=county)
+    actions.import_bank_results(batch, by=county, file_name=f"回盘{month:%Y%m}.csv", data=result_csv(batch))
     return roster, batch
 
 

@@ -61,12 +61,12 @@ def test_journey_a_stop_takes_next_month_back_and_tells_the_family(world, signed
     pay_month(world, NOV)
     clock("2026-11-25 09:00")
     county, admin = world.user(COUNTY), world.user("tez_admin")
-    december = actions.generate_roster(county, area_code="370405", month=DEC)
+    december = actions.generate_roster(by=county, area_code="370405", month=DEC)
     for line in december.lines.exclude(exceptions=[]):
-        actions.resolve_line(county, line, decision="pay", note="核实无误")
-    actions.check_roster(county, december)
-    actions.request_lock(county, december)
-    december = actions.confirm_lock(admin, december)
+        actions.resolve_line(line, by=county, decision="pay", note="核实无误")
+    actions.check_roster(december, by=county)
+    actions.request_lock(december, by=county)
+    december = actions.confirm_lock(december, by=admin)
     line = RosterLine.objects.get(roster=december, application=app)
     assert line.status == "pending"
 
@@ -80,5 +80,5 @@ def test_journey_a_stop_takes_next_month_back_and_tells_the_family(world, signed
     stop = notice_text(app.notices.get(kind="stop"))
     assert "2026年12月起停止发放" in stop and "六十日内向台儿庄区人民政府申请行政复议" in stop
     with pytest.raises(DomainError) as refused:  # the roster must be re-confirmed before any bank file
-        actions.export_bank_file(county, december)
+        actions.export_bank_file(december, by=county)
     assert "确认" in refused.value.message

@@ -120,16 +120,16 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
     # November: the county makes the roster, the administrator confirms the lock, the bank pays.
     set_account(head, "6228480012345670001")
     clock("2026-11-04 09:00")
-    roster = pay.generate_roster(county, area_code="370403", month=NOV)
+    roster = pay.generate_roster(by=county, area_code="370403", month=NOV)
     for line in roster.lines.exclude(exceptions=[]):
-        pay.resolve_line(county, line, decision="pay", note="核实无误")
-    assert pay.check_roster(county, roster)["status"] == "checked"
-    pay.request_lock(county, roster)
-    roster = pay.confirm_lock(admin, roster)
+        pay.resolve_line(line, by=county, decision="pay", note="核实无误")
+    assert pay.check_roster(roster, by=county)["status"] == "checked"
+    pay.request_lock(roster, by=county)
+    roster = pay.confirm_lock(roster, by=admin)
     line = RosterLine.objects.get(roster=roster, application=app)
     assert line.amount_fen == app.amount_fen
-    batch, _, _ = pay.export_bank_file(county, roster)
-    pay.import_bank_results(county, batch, file_name="回盘202611.csv", data=result_csv(batch))
+    batch, _, _ = pay.export_bank_file(roster, by=county)
+    pay.import_bank_results(batch, by=county, file_name="回盘202611.csv", data=result_csv(batch))
     line.refresh_from_db()
     assert line.status == "paid"
     assert BankLine.objects.get(batch=batch, line=line).amount_fen == app.amount_fen

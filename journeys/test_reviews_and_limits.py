@@ -65,7 +65,7 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
     december, _ = pay_month(world, DEC)
     assert RosterLine.objects.get(roster=december, application=app).amount_fen == amount  # the old amount
     clock("2027-01-05 09:00")
-    january = actions.generate_roster(county, area_code="370405", month=JAN)
+    january = actions.generate_roster(by=county, area_code="370405", month=JAN)
     assert not RosterLine.objects.filter(roster=january, application=app).exclude(status="pulled").exists()
 
 

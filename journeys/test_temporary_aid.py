@@ -146,5 +146,5 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
     clock("2026-12-03 09:00")
     from jiuzhu.payments import actions as payments
 
-    december = payments.generate_roster(world.user(COUNTY), area_code="370405", month=dt.date(2026, 12, 1))
+    december = payments.generate_roster(by=world.user(COUNTY), area_code="370405", month=dt.date(2026, 12, 1))
     assert not RosterLine.objects.filter(roster=december, application=app).exists()

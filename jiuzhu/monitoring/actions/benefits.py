@@ -60,12 +60,12 @@ def record_death(person: Person, *, by: User) -> None:
             )
             if app.program == "tekun" or not survivors:
                 last = max(month_start(died), add_months(benefit.start_month, -1))
-                _, pulled = end_benefit(by, app, benefit, reason="death", note=note, last_month=last)
+                _, pulled = end_benefit(app, benefit, by=by, reason="death", note=note, last_month=last)
                 changes = {"reason": "death", "note": note, "last_month": last, **pulled.changes()}
                 record(by, "payments.benefit.stop", app, changes=changes)
                 continue
             if benefit.status == "suspended":
-                pull_lines(by, app.pk, from_month=after, reason="领款人死亡")
+                pull_lines(app.pk, by=by, from_month=after, reason="领款人死亡")
             else:
                 _suspend(by, app, benefit, reason="payee_died", note=note, from_month=after)
         open_reviews([app.pk], "death", f"家庭成员死亡：{note}", _today(), by=by)
@@ -82,7 +82,7 @@ def _suspend(by: User, app: Application, benefit: Benefit, *, reason: str, note:
     benefit.status, benefit.suspended_from = "suspended", from_month
     benefit.suspend_reason, benefit.suspend_note = reason, note.strip()[:200]
     benefit.save()
-    pulled = pull_lines(by, app.pk, from_month=from_month, reason=f"暂停发放（{SUSPEND_REASON_LABELS[reason]}）")
+    pulled = pull_lines(app.pk, by=by, from_month=from_month, reason=f"暂停发放（{SUSPEND_REASON_LABELS[reason]}）")
     end_case_records(app, from_month - dt.timedelta(days=1))
     record(
         by,
@@ -134,7 +134,7 @@ def resume_benefit(application: Application, *, by: User, note: str, payee_id: i
             benefit.payee = payee
         if Person.objects.filter(pk=benefit.payee_id, death_date__isnull=False).exists():
             raise DomainError("payee_deceased", "领款人已死亡：请指定家庭中另一名成员为领款人后恢复发放")
-        restored = restore_lines(by, app, benefit, note.strip())
+        restored = restore_lines(app, benefit, note.strip(), by=by)
         gradual = benefit.gradual_amount_fen is not None and benefit.stop_reason == "gradual_end"
         since = benefit.suspended_from
         benefit.status = "gradual" if gradual else "active"

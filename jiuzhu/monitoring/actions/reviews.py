@@ -297,10 +297,10 @@ def decide_review(
                 app.save(update_fields=["facts", "trace", "amount_fen", "version", "updated_at"])
             if outcome == "change":
                 notice = issue_notice(
-                    by,
-                    "adjustment",
                     app,
+                    "adjustment",
                     effective,
+                    by=by,
                     reason="经复核家庭情况发生变化",
                     amount_before_fen=before,
                     amount_after_fen=ev["amount_fen"],
@@ -315,16 +315,16 @@ def decide_review(
             benefit.status, benefit.gradual_amount_fen, benefit.end_month = "gradual", before, last
             benefit.stop_reason, benefit.stop_note = "gradual_end", f"渐退期满（{month_label(last)}）"
             benefit.save()
-            pull_lines(by, app.pk, from_month=add_months(last, 1), reason="渐退期满")
+            pull_lines(app.pk, by=by, from_month=add_months(last, 1), reason="渐退期满")
             end_case_records(app, roster_mod.month_end(last))
             app.facts, app.trace = new_facts, ev["trace"]
             app.version += 1
             app.save(update_fields=["facts", "trace", "version", "updated_at"])
             notice = issue_notice(
-                by,
-                "gradual",
                 app,
+                "gradual",
                 effective,
+                by=by,
                 months=months,
                 effective_month=effective,
                 last_month=last,
@@ -334,7 +334,7 @@ def decide_review(
             review.amount_after_fen = before
         else:
             notice, _ = end_benefit(
-                by, app, benefit, reason=stop_reason, note=note, last_month=add_months(effective, -1)
+                app, benefit, by=by, reason=stop_reason, note=note, last_month=add_months(effective, -1)
             )
             review.amount_after_fen = 0
         review.status, review.outcome, review.note = "decided", outcome, note.strip()[:200]
@@ -382,7 +382,7 @@ def stop_benefit(application: Application, *, by: User, reason: str, note: str, 
             raise DomainError("benefit_stopped", "该案件已停发")
         if last < add_months(benefit.start_month, -1):
             raise InvalidInput("invalid_month", "最后发放月份不能早于起始发放月份", field="last_month")
-        notice, pulled = end_benefit(by, app, benefit, reason=reason, note=note, last_month=last)
+        notice, pulled = end_benefit(app, benefit, by=by, reason=reason, note=note, last_month=last)
         Review.objects.filter(application=app).open().update(
             status="decided", outcome="stop", decided_by=_who(by), decided_at=timezone.now(), note="已停发"
         )

@@ -25,7 +25,7 @@ def test_due_reviews_become_tasks_with_deadlines(county, approved_case):
     """DYN-1/DYN-8: a case reaching its review date (6 months after start) becomes a task."""
     app = approved_case(start_month=dt.date(2026, 6, 1))
     approved_case()  # not due yet
-    actions.generate_roster(county, area_code="370405", month=NOV)  # creates the benefits
+    actions.generate_roster(by=county, area_code="370405", month=NOV)  # creates the benefits
     made = monitoring.create_due_reviews(by=county, on=dt.date(2026, 11, 23), county_code="370405")
     assert made == 1
     review = Review.objects.get()
@@ -87,10 +87,10 @@ def test_a_review_ends_in_gradual_exit_and_the_benefit_stops_after_it(
     assert review.outcome == "gradual" and review.notice.kind == "gradual"
     benefit = Benefit.objects.get(application=app)
     assert benefit.status == "gradual" and benefit.end_month == DEC and benefit.gradual_amount_fen == amount
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
     line = dec.lines.get(application=app)
     assert line.amount_fen == amount and line.change == "gradual"
-    jan = actions.generate_roster(county, area_code="370405", month=JAN)
+    jan = actions.generate_roster(by=county, area_code="370405", month=JAN)
     assert not jan.lines.filter(application=app).exists()
     benefit.refresh_from_db()
     assert benefit.status == "stopped" and benefit.stop_reason == "gradual_end"

@@ -32,8 +32,8 @@ def paid_through_december(county, approved_case, locked_roster):
         record_application(app)
     for month in (NOV, DEC):
         roster = locked_roster(month=month)
-        batch, _, _ = actions.export_bank_file(county, roster)
-        actions.import_bank_results(county, batch, file_name=f"{month:%Y%m}.csv", data=result_csv(batch))
+        batch, _, _ = actions.export_bank_file(roster, by=county)
+        actions.import_bank_results(batch, by=county, file_name=f"{month:%Y%m}.csv", data=result_csv(batch))
     jan = locked_roster(month=JAN)
     return apps, jan
 
@@ -69,12 +69,12 @@ def test_it_pulls_the_locked_line_of_a_stop_effective_next_month(county, admin, 
     assert _open_records(other)
 
     with pytest.raises(DomainError) as exc:
-        actions.export_bank_file(county, jan)
+        actions.export_bank_file(jan, by=county)
     assert exc.value.code == "reconfirm_required" and "重新确认" in exc.value.message
     assert not jan.batches.exists()
 
-    actions.reconfirm_roster(admin, jan, note="已核对撤出的明细")
-    batch, _content, _ = actions.export_bank_file(county, jan)
+    actions.reconfirm_roster(jan, by=admin, note="已核对撤出的明细")
+    batch, _content, _ = actions.export_bank_file(jan, by=county)
     assert batch.line_count == 1 and batch.total_fen == jan.total_fen
     assert not batch.lines.filter(line=line).exists()
     rec = queries.reconciliation(jan)
@@ -106,9 +106,9 @@ def test_a_draft_line_is_withdrawn_and_a_pending_lock_goes_back(county, approved
     """Before locking, a stopped case's line is withdrawn from the draft; a lock already asked
     for goes back to 已核查 so that both officers lock what will really be paid."""
     app, other = approved_case(), approved_case()
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
-    actions.check_roster(county, dec)
-    actions.request_lock(county, dec)
+    dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
+    actions.check_roster(dec, by=county)
+    actions.request_lock(dec, by=county)
     monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     dec.refresh_from_db()
     assert dec.lines.get(application=app).status == "pulled"
@@ -122,7 +122,7 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     the existing recovery."""
     app = approved_case()
     nov = locked_roster(month=NOV)
-    batch, _, _ = actions.export_bank_file(county, nov)
+    batch, _, _ = actions.export_bank_file(nov, by=county)
     benefit = monitoring.stop_benefit(
         app,
         by=county,
@@ -135,9 +135,9 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     assert line.status == "sent"
     entry = AuditEntry.objects.filter(action="payments.benefit.stop").latest("seq")
     assert entry.changes["exported_months"] == ["2026-11"]
-    actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
+    actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
     assert [m for m, _ in actions.overpaid_months(app, dt.date(2026, 10, 1))] == [NOV]
-    actions.create_recovery(county, app, reason="death", note="死亡后发放", months=["2026-11"])
+    actions.create_recovery(app, by=county, reason="death", note="死亡后发放", months=["2026-11"])
     assert actions.balance(app)["balance"] == -line.amount_fen
 
 
@@ -145,10 +145,10 @@ def test_a_failed_transfer_of_a_stopped_case_is_not_sent_again(county, admin, ap
     """A failed line is not yet paid: a stop withdraws it, so 重新发放 cannot send it."""
     app, _other = approved_case(), approved_case()
     nov = locked_roster(month=NOV)
-    batch, _, _ = actions.export_bank_file(county, nov)
+    batch, _, _ = actions.export_bank_file(nov, by=county)
     failing = batch.lines.get(line__application=app)
     actions.import_bank_results(
-        county, batch, file_name="r.csv", data=result_csv(batch, fail={failing.reference: "账户已冻结"})
+        batch, by=county, file_name="r.csv", data=result_csv(batch, fail={failing.reference: "账户已冻结"})
     )
     monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
     line = nov.lines.get(application=app)
@@ -156,11 +156,11 @@ def test_a_failed_transfer_of_a_stopped_case_is_not_sent_again(county, admin, ap
     assert actions.balance(app)["balance"] == 0
     nov.refresh_from_db()
     with pytest.raises(DomainError) as exc:
-        actions.reissue(county, nov)
+        actions.reissue(nov, by=county)
     assert exc.value.code == "reconfirm_required"
-    actions.reconfirm_roster(admin, nov, note="已核对")
+    actions.reconfirm_roster(nov, by=admin, note="已核对")
     with pytest.raises(DomainError) as exc:
-        actions.reissue(county, nov)
+        actions.reissue(nov, by=county)
     assert exc.value.code == "nothing_to_export"
     assert queries.reconciliation(nov)["balanced"]
 
@@ -185,8 +185,8 @@ def test_a_suspension_pulls_the_lines_and_resuming_restores_them(county, admin, 
     assert line.status == "pending"
     assert actions.balance(app)["balance"] == line.amount_fen  # January owed again
     assert _open_records(app)
-    actions.reconfirm_roster(admin, jan, note="已核对")
-    batch, _, _ = actions.export_bank_file(county, jan)
+    actions.reconfirm_roster(jan, by=admin, note="已核对")
+    batch, _, _ = actions.export_bank_file(jan, by=county)
     assert batch.lines.filter(line=line).exists()
 
 
@@ -256,7 +256,7 @@ def test_a_death_found_in_department_data_is_pulled_before_export(county, approv
     dec = locked_roster(month=DEC)
     Person.objects.filter(pk=app.applicant_id).update(death_date=dt.date(2026, 11, 5))
     with pytest.raises(DomainError) as exc:
-        actions.export_bank_file(county, dec)
+        actions.export_bank_file(dec, by=county)
     assert exc.value.code == "reconfirm_required"
     assert dec.lines.get(application=app).status == "pulled"
     assert Benefit.objects.get(application=app).status == "suspended"
@@ -272,12 +272,12 @@ def test_release_and_reconfirm_need_the_right_state(county, admin, approved_case
     held.refresh_from_db()
     assert held.status == "pulled"
     with pytest.raises(DomainError):
-        actions.release_line(county, held, note="补发")
+        actions.release_line(held, by=county, note="补发")
     with pytest.raises(InvalidInput):
-        actions.reconfirm_roster(admin, nov, note="")
+        actions.reconfirm_roster(nov, by=admin, note="")
     fresh = locked_roster(month=DEC)
     with pytest.raises(DomainError) as exc:
-        actions.reconfirm_roster(admin, fresh, note="无变化")
+        actions.reconfirm_roster(fresh, by=admin, note="无变化")
     assert exc.value.code == "nothing_to_reconfirm"
     assert other.pk
 
@@ -313,10 +313,10 @@ def test_suspend_resume_and_reconfirm_through_the_api(api_of, approved_case, loc
 def test_a_withdrawn_line_cannot_be_handled_again(county, approved_case):
     """A withdrawn line of a draft stays withdrawn: 核查 cannot put it back to be paid."""
     app = approved_case(account=None)
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
     monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     line = dec.lines.get(application=app)
     assert line.status == "pulled" and line.exceptions == ["no_account"]
     with pytest.raises(DomainError) as exc:
-        actions.resolve_line(county, line, decision="hold", note="补录账户")
+        actions.resolve_line(line, by=county, decision="hold", note="补录账户")
     assert exc.value.code == "line_pulled"

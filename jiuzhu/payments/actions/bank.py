@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q, Subquery, Sum
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.audit.log import record
@@ -31,7 +32,7 @@ from .benefits import _refuse_unconfirmed, _sweep
 from .rosters import _lock_roster
 
 
-def layouts_for(by: Any, county_code: str) -> list[BankLayout]:
+def layouts_for(county_code: str, *, by: User) -> list[BankLayout]:
     require(by, "payments.view")
     return bankfiles.ensure_layouts(county_code)
 
@@ -119,7 +120,7 @@ def _new_batch(by: Any, roster: Roster, layout: BankLayout, line_filter: Q, kind
 
 
 def export_bank_file(
-    by: Any, roster: Roster, *, layout: BankLayout | int | None = None
+    roster: Roster, *, by: User, layout: BankLayout | int | None = None
 ) -> tuple[BankBatch, bytes, str]:
     """导出银行文件 (社会化发放 to the payee's 一卡通 account): every line to be paid of a locked
     roster in one batch. Writing the file is a full-PII export and is audited."""
@@ -141,7 +142,7 @@ def export_bank_file(
     return batch, content, name
 
 
-def reissue(by: Any, roster: Roster, *, layout: BankLayout | int | None = None) -> tuple[BankBatch, bytes, str]:
+def reissue(roster: Roster, *, by: User, layout: BankLayout | int | None = None) -> tuple[BankBatch, bytes, str]:
     """重新发放: failed transfers (after the account is corrected) and lines released after
     locking go out in a new batch; accounts are read again from the registry."""
     require(by, "payments.roster")
@@ -181,7 +182,7 @@ def _send_batch(by: Any, roster: Roster, layout: BankLayout | int | None, line_f
     return batch
 
 
-def bank_file(by: Any, batch: BankBatch) -> tuple[bytes, str]:
+def bank_file(batch: BankBatch, *, by: User) -> tuple[bytes, str]:
     """下载银行文件 again (the same content as exported); audited as a full-PII export."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=batch.area_code)

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Subquery, Sum
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
@@ -98,7 +99,7 @@ def _failures(batch: BankBatch) -> list[dict[str, Any]]:
     ]
 
 
-def import_bank_results(by: Any, batch: BankBatch, *, file_name: str, data: bytes) -> ImportReport:
+def import_bank_results(batch: BankBatch, *, by: User, file_name: str, data: bytes) -> ImportReport:
     """导入银行回盘: every row must name a transfer of *this* batch (a file for another month
     or batch, an unknown account, a changed amount or a contradiction with an earlier result
     refuses the whole file with each row's problem); the same file twice changes nothing.
@@ -343,7 +344,7 @@ def _slot_counts(period: dt.date | None, persons: Any) -> dict[tuple[int, str], 
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def release_line(by: Any, line: RosterLine, *, note: str) -> RosterLine:
+def release_line(line: RosterLine, *, by: User, note: str) -> RosterLine:
     """补发: a line held at locking (e.g. account missing) is released once fixed: it becomes
     an entitlement and goes out with the next re-issue batch."""
     require(by, "payments.roster")
@@ -379,7 +380,7 @@ def release_line(by: Any, line: RosterLine, *, note: str) -> RosterLine:
     return line
 
 
-def reverse_payment(by: Any, entry: LedgerEntry, *, reason: str, amount_fen: int | None = None) -> LedgerEntry:
+def reverse_payment(entry: LedgerEntry, *, by: User, reason: str, amount_fen: int | None = None) -> LedgerEntry:
     """冲回: a recorded payment did not reach the family (退汇) or was booked in error. The
     reversal never exceeds the payment; the line can then be re-issued."""
     require(by, "payments.roster")
@@ -416,7 +417,9 @@ def reverse_payment(by: Any, entry: LedgerEntry, *, reason: str, amount_fen: int
             RosterLine.objects.filter(pk=payment.roster_line_id).exclude(status="pulled").update(status="failed")
             benefit = Benefit.objects.filter(application_id=payment.application_id).first()
             if benefit is not None and payment.period is not None and not benefit.covers(payment.period):
-                pull_lines(by, payment.application_id, from_month=payment.period, reason="退汇，该月已停发或暂停发放")
+                pull_lines(
+                    payment.application_id, by=by, from_month=payment.period, reason="退汇，该月已停发或暂停发放"
+                )
         # the bank line keeps what the bank reported (paid); the return is the reversal itself
         record(
             by,

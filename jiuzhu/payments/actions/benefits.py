@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Subquery, Sum
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
@@ -123,7 +124,7 @@ def _back_to_checked(by: Any, roster: Roster, why: str) -> None:
 ROSTER_CHANGED = ("line_count", "total_fen", "status", "lock_requested_by", "lock_requested_at", "reconfirm_required")
 
 
-def pull_lines(by: Any, app_id: int, *, from_month: dt.date, reason: str) -> Pulled:
+def pull_lines(app_id: int, *, by: User, from_month: dt.date, reason: str) -> Pulled:
     """Withdraw (撤出) every roster line of the case for ``from_month`` and later that has not
     gone to the bank: pending, held or failed. In a draft the line is simply withdrawn; in a
     locked roster what the ledger still owes on it is taken back with an adjustment and the
@@ -182,7 +183,7 @@ def _line_exceptions(line: RosterLine, payee: Person) -> list[str]:
     return keep
 
 
-def restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> list[dt.date]:
+def restore_lines(app: Application, benefit: Benefit, reason: str, *, by: User) -> list[dt.date]:
     """恢复发放: the lines withdrawn by the suspension go back to their rosters (owed again on
     the ledger where the roster is locked; they go out with its bank file or re-issue). A line
     with a blocking exception comes back held (暂缓发放)."""
@@ -215,7 +216,7 @@ def restore_lines(by: Any, app: Application, benefit: Benefit, reason: str) -> l
     return restored
 
 
-def reconfirm_roster(by: Any, roster: Roster, *, note: str) -> Roster:
+def reconfirm_roster(roster: Roster, *, by: User, note: str) -> Roster:
     """重新确认: after lines were withdrawn from a locked roster, an officer with the lock right
     confirms the roster as it now stands; only then can its bank file be exported."""
     require(by, "payments.lock")
@@ -276,7 +277,7 @@ def _sweep(by: Any, roster: Roster) -> None:
             benefit = Benefit.objects.select_for_update().get(application_id=app_id)
             if not benefit.covers(roster.month):
                 label = "暂停发放" if benefit.status == "suspended" else "停发"
-                pull_lines(by, app_id, from_month=roster.month, reason=label)
+                pull_lines(app_id, by=by, from_month=roster.month, reason=label)
 
 
 def lock_benefit(application: Application) -> Benefit:
@@ -290,7 +291,7 @@ def lock_benefit(application: Application) -> Benefit:
 
 
 def end_benefit(
-    by: Any, app: Application, benefit: Benefit, *, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
+    app: Application, benefit: Benefit, *, by: User, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
 ) -> tuple[Any, Pulled]:
     """The benefit ends after ``last_month``: the roster lines after it that have not gone to
     the bank are withdrawn and the register ends, in the caller's transaction; then the
@@ -301,15 +302,15 @@ def end_benefit(
     benefit.stop_reason, benefit.stop_note = reason, note.strip()[:200]
     benefit.save()
     pulled = pull_lines(
-        by, app.pk, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
+        app.pk, by=by, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
     )
     end_case_records(app, roster_mod.month_end(last_month))
     benefit.pulled = pulled
     notice = issue_notice(
-        by,
-        "stop",
         app,
+        "stop",
         add_months(last_month, 1),
+        by=by,
         reason=STOP_REASON_LABELS[reason],
         note=note,
         effective_month=add_months(last_month, 1),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
@@ -49,9 +50,9 @@ def overpaid_months(application: Application, after: dt.date) -> list[tuple[dt.d
 
 
 def create_recovery(
-    by: Any,
     application: Application,
     *,
+    by: User,
     reason: str,
     note: str,
     months: list[Any] | None = None,
@@ -129,7 +130,7 @@ def create_recovery(
             if benefit.status != "stopped":
                 last = add_months(min(chosen), -1) if reason in ("death", "fraud") else month_start(_today())
                 end_benefit(
-                    by, app, benefit, reason=reason, note=note, last_month=last, recovery_fen=total
+                    app, benefit, by=by, reason=reason, note=note, last_month=last, recovery_fen=total
                 )  # pulls too
         record(
             by,
@@ -172,7 +173,7 @@ def recovered(plan: RepaymentPlan) -> int:
     return int(LedgerEntry.objects.filter(plan=plan, kind="recovery").aggregate(t=Sum("amount_fen"))["t"] or 0)
 
 
-def record_repayment(by: Any, plan: RepaymentPlan, *, amount_fen: int, note: str = "") -> LedgerEntry:
+def record_repayment(plan: RepaymentPlan, *, by: User, amount_fen: int, note: str = "") -> LedgerEntry:
     """退款到账: a recovery (追回) entry; the plan is settled when fully repaid."""
     require(by, "payments.decide")
     require_in_scope(by=by, area_code=plan.area_code)
@@ -202,7 +203,7 @@ def record_repayment(by: Any, plan: RepaymentPlan, *, amount_fen: int, note: str
     return entry
 
 
-def mark_credit_reported(by: Any, records: list[CreditRecord]) -> int:
+def mark_credit_reported(records: list[CreditRecord], *, by: User) -> int:
     """SUP-7: the 失信 records were sent to the credit-information platform."""
     require(by, "payments.decide")
     ids = [r.pk for r in records if r.reported_at is None]

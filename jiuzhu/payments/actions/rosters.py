@@ -10,9 +10,10 @@ from django.db import transaction
 from django.db.models import Count, F, Subquery
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
-from jiuzhu.accounts.system import SystemActor
+from jiuzhu.accounts.system import system_user
 from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record, record_job_death
@@ -43,7 +44,7 @@ def _roster_month(month: dt.date) -> None:
         raise InvalidInput("month_too_late", f"最多只能生成{month_label(latest)}的花名册", field="month")
 
 
-def request_roster(by: Any, *, area_code: str, month: Any, refresh: bool = False) -> Roster | RosterRun:
+def request_roster(*, by: User, area_code: str, month: Any, refresh: bool = False) -> Roster | RosterRun:
     """生成花名册 (or 重新生成 a draft): the existing roster when there is one, else a queued
     generation job whose progress the UI shows. The job calls ``generate_roster``."""
     require(by, "payments.roster")
@@ -89,7 +90,7 @@ def recover_roster_runs(scope: Any = None) -> list[int]:
     )
 
 
-def retry_roster_run(by: Any, run: RosterRun) -> RosterRun:
+def retry_roster_run(run: RosterRun, *, by: User) -> RosterRun:
     """重试: queue a failed generation again. Generation is idempotent: it writes the roster
     in one transaction, so a retry after a kill starts from nothing half-written."""
     require(by, "payments.roster")
@@ -111,7 +112,7 @@ def run_roster(run_id: int) -> RosterRun:
     run = RosterRun.objects.get(pk=run_id)
     if run.status == "done":
         return run
-    by = run.requested_by or SystemActor("系统（花名册生成）")
+    by = run.requested_by or system_user("系统（花名册生成）")
     # claimed with its worker in one statement: a kill right after still leaves a recoverable run
     RosterRun.objects.filter(pk=run.pk).update(
         status="running",
@@ -127,7 +128,7 @@ def run_roster(run_id: int) -> RosterRun:
     try:
         with jobs.heartbeat(RosterRun, run.pk):
             roster = generate_roster(
-                by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
+                by=by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
             )
     except DomainError as exc:
         RosterRun.objects.filter(pk=run.pk).update(status="failed", error=exc.message[:500], finished_at=timezone.now())
@@ -145,7 +146,7 @@ def run_roster(run_id: int) -> RosterRun:
 
 
 def generate_roster(
-    by: Any, *, area_code: str, month: Any, refresh: bool = False, progress: roster_mod.Progress | None = None
+    *, by: User, area_code: str, month: Any, refresh: bool = False, progress: roster_mod.Progress | None = None
 ) -> Roster:
     """花名册 for a month and a county or town (FND-4): compute, then write in one transaction.
     The same month twice gives the same roster; two workers at once give one roster."""
@@ -168,7 +169,7 @@ def _lock_roster(roster: Roster) -> Roster:
     return locked
 
 
-def resolve_line(by: Any, line: RosterLine, *, decision: str, note: str) -> RosterLine:
+def resolve_line(line: RosterLine, *, by: User, decision: str, note: str) -> RosterLine:
     """核查: hold a line this month (暂缓发放) or confirm it despite a warning (确认发放)."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=line.area_code)
@@ -245,7 +246,7 @@ def _unresolved(roster: Roster) -> int:
     )
 
 
-def check_roster(by: Any, roster: Roster) -> dict[str, Any]:
+def check_roster(roster: Roster, *, by: User) -> dict[str, Any]:
     """核查: re-read accounts and deaths; the roster is checked when every exception is handled."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=roster.area_code)
@@ -265,7 +266,7 @@ def check_roster(by: Any, roster: Roster) -> dict[str, Any]:
     return {"unresolved": unresolved, "changed": changed, "status": roster.status}
 
 
-def request_lock(by: Any, roster: Roster, *, note: str = "") -> Roster:
+def request_lock(roster: Roster, *, by: User, note: str = "") -> Roster:
     """提交锁定 (first person of the two-person rule)."""
     require(by, "payments.lock")
     require_in_scope(by=by, area_code=roster.area_code)
@@ -283,7 +284,7 @@ def request_lock(by: Any, roster: Roster, *, note: str = "") -> Roster:
     return roster
 
 
-def cancel_lock(by: Any, roster: Roster, *, reason: str) -> Roster:
+def cancel_lock(roster: Roster, *, by: User, reason: str) -> Roster:
     """退回锁定申请: back to checked, e.g. when the second person finds a problem."""
     require(by, "payments.lock")
     require_in_scope(by=by, area_code=roster.area_code)
@@ -299,7 +300,7 @@ def cancel_lock(by: Any, roster: Roster, *, reason: str) -> Roster:
     return roster
 
 
-def confirm_lock(by: Any, roster: Roster) -> Roster:
+def confirm_lock(roster: Roster, *, by: User) -> Roster:
     """复核锁定 (second person): the roster is final and every line to be paid becomes an
     entitlement (应发) entry in the ledger. The person who asked may not confirm."""
     require(by, "payments.lock")
@@ -374,7 +375,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
     """DYN-4: after a standard change, every case whose amount changed gets its 调整告知书
     (once per case and month). Run as a job after the roster is locked."""
     roster = Roster.objects.get(pk=roster_id)
-    by = roster.locked_by or SystemActor("系统（调整告知）")
+    by = roster.locked_by or system_user("系统（调整告知）")
     done = set(
         PaymentNotice.objects.filter(kind="adjustment", month=roster.month).values_list("application_id", flat=True)
     )
@@ -390,10 +391,10 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
             break
         with transaction.atomic():
             issue_notice(
-                by,
-                "adjustment",
                 line.application,
+                "adjustment",
                 roster.month,
+                by=by,
                 reason="当地救助标准调整",
                 amount_before_fen=line.previous_fen,
                 amount_after_fen=line.amount_fen,
@@ -404,7 +405,7 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
     return count
 
 
-def issue_notice(by: Any, kind: str, app: Application, month: dt.date, **extra: Any) -> Any:
+def issue_notice(app: Application, kind: str, month: dt.date, *, by: User, **extra: Any) -> Any:
     """One 调整/停发/渐退 notice, numbered and archived, at most once per case, kind and month."""
     existing = PaymentNotice.objects.filter(application=app, kind=kind, month=month).select_related("notice").first()
     if existing is not None:

@@ -39,7 +39,7 @@ def layouts(request: HttpRequest, county_code: str = "") -> list[dict[str, Any]]
             "success_values": x.success_values,
             "is_default": x.is_default,
         }
-        for x in actions.layouts_for(user, county)
+        for x in actions.layouts_for(county, by=user)
     ]
 
 
@@ -64,13 +64,15 @@ def save_layout(request: HttpRequest, body: LayoutSaveIn) -> dict[str, Any]:
 
 @router.post("/rosters/{roster_id}/bank-file", summary="导出银行发放文件（首批）", response={200: None})
 def export_bank(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpResponse:
-    batch, content, name = actions.export_bank_file(_actor(request), _roster(request, roster_id), layout=body.layout_id)
+    batch, content, name = actions.export_bank_file(
+        _roster(request, roster_id), by=_actor(request), layout=body.layout_id
+    )
     return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
 
 
 @router.post("/rosters/{roster_id}/reissue", summary="重新发放失败和补发的记录（新批次文件）", response={200: None})
 def reissue(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpResponse:
-    batch, content, name = actions.reissue(_actor(request), _roster(request, roster_id), layout=body.layout_id)
+    batch, content, name = actions.reissue(_roster(request, roster_id), by=_actor(request), layout=body.layout_id)
     return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
 
 
@@ -83,14 +85,14 @@ def _batch(request: HttpRequest, batch_id: int) -> BankBatch:
 
 @router.get("/batches/{batch_id}/file", summary="重新下载银行文件", response={200: None})
 def download(request: HttpRequest, batch_id: int) -> HttpResponse:
-    content, name = actions.bank_file(_actor(request), _batch(request, batch_id))
+    content, name = actions.bank_file(_batch(request, batch_id), by=_actor(request))
     return file_response(content, name)
 
 
 @router.post("/batches/{batch_id}/results", summary="导入银行回盘文件（错误逐行报告；同一文件重复导入不重复记账）")
 def results(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     report = actions.import_bank_results(
-        _actor(request), _batch(request, batch_id), file_name=file.name or "回盘", data=file.read()
+        _batch(request, batch_id), by=_actor(request), file_name=file.name or "回盘", data=file.read()
     )
     return {**report.as_dict(), "message": report.message}
 

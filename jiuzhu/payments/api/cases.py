@@ -73,4 +73,4 @@ class ReverseIn(Schema):
 def reverse(request: HttpRequest, entry_id: int, body: ReverseIn) -> dict[str, Any]:
     user = _actor(request)
     entry = get_object_or_404(LedgerEntry.objects.visible_to(user), pk=entry_id)
-    return entry_out(actions.reverse_payment(user, entry, reason=body.reason, amount_fen=body.amount_fen))
+    return entry_out(actions.reverse_payment(entry, by=user, reason=body.reason, amount_fen=body.amount_fen))

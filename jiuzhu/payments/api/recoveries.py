@@ -50,8 +50,8 @@ def recoveries(request: HttpRequest) -> list[dict[str, Any]]:
 def create_recovery(request: HttpRequest, body: RecoveryIn) -> Status[dict[str, Any]]:
     app = get_object_or_404(Application.objects.visible_to(_actor(request)), pk=body.application_id)
     plan = actions.create_recovery(
-        _actor(request),
         app,
+        by=_actor(request),
         reason=body.reason,
         note=body.note,
         months=body.months,
@@ -70,7 +70,7 @@ class RepayIn(Schema):
 def repay(request: HttpRequest, plan_id: int, body: RepayIn) -> Status[dict[str, Any]]:
     user = _actor(request)
     plan = get_object_or_404(RepaymentPlan.objects.visible_to(user), pk=plan_id)
-    actions.record_repayment(user, plan, amount_fen=body.amount_fen, note=body.note)
+    actions.record_repayment(plan, by=user, amount_fen=body.amount_fen, note=body.note)
     plan.refresh_from_db()
     return Status(201, plan_out(plan))
 

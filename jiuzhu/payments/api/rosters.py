@@ -114,7 +114,9 @@ def list_rosters(request: HttpRequest, month: str = "", page: int = 1) -> dict[s
 
 @router.post("/rosters", response={200: dict, 202: dict}, summary="生成花名册（大区域在后台生成，返回任务进度）")
 def create_roster(request: HttpRequest, body: RosterIn) -> Status[dict[str, Any]]:
-    result = actions.request_roster(_actor(request), area_code=body.area_code, month=body.month, refresh=body.refresh)
+    result = actions.request_roster(
+        by=_actor(request), area_code=body.area_code, month=body.month, refresh=body.refresh
+    )
     if isinstance(result, Roster):
         return Status(200, {"roster": roster_out(result)})
     return Status(202, {"run": run_out(result), "progress_url": f"/api/v1/payments/runs/{result.pk}"})
@@ -131,7 +133,7 @@ def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
 @router.post("/runs/{run_id}/retry", response={202: dict}, summary="重试失败的花名册生成任务")
 def retry_run(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
     run = get_object_or_404(RosterRun.objects.visible_to(_view(request)), pk=run_id)
-    run = actions.retry_roster_run(_actor(request), run)
+    run = actions.retry_roster_run(run, by=_actor(request))
     return Status(202, {"run": run_out(run), "progress_url": f"/api/v1/payments/runs/{run.pk}"})
 
 
@@ -195,15 +197,15 @@ def roster_action(request: HttpRequest, roster_id: int, name: str, body: NoteIn)
         raise InvalidInput("unknown_action", f"未知操作“{name}”", field="name")
     out: dict[str, Any] = {}
     if name == "check":
-        out["check"] = actions.check_roster(user, roster)
+        out["check"] = actions.check_roster(roster, by=user)
     elif name == "request_lock":
-        actions.request_lock(user, roster, note=body.note)
+        actions.request_lock(roster, by=user, note=body.note)
     elif name == "cancel_lock":
-        actions.cancel_lock(user, roster, reason=body.reason or body.note)
+        actions.cancel_lock(roster, by=user, reason=body.reason or body.note)
     elif name == "reconfirm":
-        actions.reconfirm_roster(user, roster, note=body.note or body.reason)
+        actions.reconfirm_roster(roster, by=user, note=body.note or body.reason)
     else:
-        actions.confirm_lock(user, roster)
+        actions.confirm_lock(roster, by=user)
     roster.refresh_from_db()
     return {**roster_out(roster), **out}
 
@@ -215,10 +217,10 @@ def _line(request: HttpRequest, line_id: int) -> RosterLine:
 
 @router.post("/lines/{line_id}/resolve", summary="处理异常：hold 暂缓发放 / pay 确认发放")
 def resolve(request: HttpRequest, line_id: int, body: ResolveIn) -> dict[str, Any]:
-    line = actions.resolve_line(_actor(request), _line(request, line_id), decision=body.decision, note=body.note)
+    line = actions.resolve_line(_line(request, line_id), by=_actor(request), decision=body.decision, note=body.note)
     return line_out(line)
 
 
 @router.post("/lines/{line_id}/release", summary="补发暂缓发放的记录（随下一批重新发放）")
 def release(request: HttpRequest, line_id: int, body: NoteIn) -> dict[str, Any]:
-    return line_out(actions.release_line(_actor(request), _line(request, line_id), note=body.note or body.reason))
+    return line_out(actions.release_line(_line(request, line_id), by=_actor(request), note=body.note or body.reason))

@@ -120,13 +120,13 @@ def locked_roster(county: Any, admin: Any) -> Callable[..., Any]:
     from jiuzhu.payments import actions
 
     def make(area: str = "370405", month: dt.date = NOV) -> Any:
-        roster = actions.generate_roster(county, area_code=area, month=month)
+        roster = actions.generate_roster(by=county, area_code=area, month=month)
         for line in roster.lines.exclude(exceptions=[]):
             blocking = {"no_account", "deceased", "ineligible"} & set(line.exceptions)
-            actions.resolve_line(county, line, decision="hold" if blocking else "pay", note="核实无误")
-        assert actions.check_roster(county, roster)["status"] == "checked"
-        actions.request_lock(county, roster)
-        return actions.confirm_lock(admin, roster)
+            actions.resolve_line(line, by=county, decision="hold" if blocking else "pay", note="核实无误")
+        assert actions.check_roster(roster, by=county)["status"] == "checked"
+        actions.request_lock(roster, by=county)
+        return actions.confirm_lock(roster, by=admin)
 
     return make
 

@@ -59,7 +59,7 @@ def roster_rounds(rounds: int, rng: random.Random) -> int:
 
     county = User.objects.get(username="tez_county")
     month = dt.date(2026, 11, 1)
-    first = actions.request_roster(county, area_code=AREA, month=month)
+    first = actions.request_roster(by=county, area_code=AREA, month=month)
     assert isinstance(first, RosterRun)
     took = timed(lambda: actions.run_roster(first.pk))
     first.refresh_from_db()
@@ -69,7 +69,7 @@ def roster_rounds(rounds: int, rng: random.Random) -> int:
     assert expected > 0
     kills = 0
     for _ in range(rounds):
-        run = actions.request_roster(county, area_code=AREA, month=month, refresh=True)
+        run = actions.request_roster(by=county, area_code=AREA, month=month, refresh=True)
         assert isinstance(run, RosterRun)
         pid = fork_job(lambda run_id=run.pk: actions.run_roster(run_id))
         killed = kill_after(pid, rng.uniform(0.02, 0.6) * took)
@@ -82,7 +82,7 @@ def roster_rounds(rounds: int, rng: random.Random) -> int:
         assert run.status in ("failed", "done", "queued"), run.status
         if run.status == "failed":
             assert "中断" in run.error
-            actions.retry_roster_run(county, run)
+            actions.retry_roster_run(run, by=county)
         if run.status != "done":
             actions.run_roster(run.pk)
             run.refresh_from_db()

@@ -54,10 +54,10 @@ def main() -> None:
         bank_results._slot_counts = stall_after(bank_results._slot_counts)
     county = User.objects.get(username="tez_county")
     if mode == "roster":
-        actions.generate_roster(county, area_code=sys.argv[3], month=sys.argv[4])
+        actions.generate_roster(by=county, area_code=sys.argv[3], month=sys.argv[4])
     else:
         batch = BankBatch.objects.get(pk=int(sys.argv[5]))
-        actions.import_bank_results(county, batch, file_name="回盘.csv", data=Path(sys.argv[6]).read_bytes())
+        actions.import_bank_results(batch, by=county, file_name="回盘.csv", data=Path(sys.argv[6]).read_bytes())
 
 
 if __name__ == "__main__":

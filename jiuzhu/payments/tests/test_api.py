@@ -78,7 +78,7 @@ def test_a_bad_result_file_is_a_422_with_rows(api_of, approved_case, locked_rost
 
     approved_case()
     roster = locked_roster()
-    batch, _, _ = actions.export_bank_file(county, roster)
+    batch, _, _ = actions.export_bank_file(roster, by=county)
     data = result_csv(batch, rows=[["X1", "", "10.00", "成功", ""]])
     r = api_of("tez_county").post(
         f"/api/v1/payments/batches/{batch.pk}/results", {"file": SimpleUploadedFile("r.csv", data, "text/csv")}
@@ -94,7 +94,7 @@ def test_a_bad_result_file_is_a_422_with_rows(api_of, approved_case, locked_rost
 
 def test_other_counties_and_towns_get_404(api_of, approved_case, county):
     approved_case()
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     assert api_of("yc_county").get(f"/api/v1/payments/rosters/{roster.pk}").status_code == 404
     assert api_of("tez_zhangshanzi").get(f"/api/v1/payments/rosters/{roster.pk}").status_code == 404
     assert api_of("tez_viewer").get(f"/api/v1/payments/rosters/{roster.pk}").status_code == 200
@@ -134,7 +134,7 @@ def test_the_pages_render_for_each_step(client_of, approved_case, locked_roster,
 
 def test_a_page_post_refusal_is_a_message_not_a_500(client_of, approved_case, county):
     approved_case()
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     r = client_of("tez_county").post(f"/payments/rosters/{roster.pk}/actions/confirm_lock/", follow=True)
     assert r.status_code == 200 and "须先提交锁定" in r.content.decode()
 

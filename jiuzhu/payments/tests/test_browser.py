@@ -107,8 +107,8 @@ def test_a_stop_pulls_the_locked_line_and_the_export_waits_for_reconfirmation(
     for app in (stopped, kept):
         record_application(app)
     nov = locked_roster(month=NOV)
-    batch, _, _ = actions.export_bank_file(county, nov)
-    actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
+    batch, _, _ = actions.export_bank_file(nov, by=county)
+    actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
     dec = locked_roster(month=DEC)
     base = live_server.url
     page.on("dialog", lambda d: d.accept())

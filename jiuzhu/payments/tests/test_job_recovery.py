@@ -62,22 +62,22 @@ def test_a_run_whose_worker_died_is_marked_failed_audited_and_retried(county, ap
     from jiuzhu.audit.models import AuditEntry
 
     approved_case()
-    run = actions.request_roster(county, area_code="370405", month=NOV)
+    run = actions.request_roster(by=county, area_code="370405", month=NOV)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     RosterRun.objects.filter(pk=run.pk).update(status="running", worker=f"{jobs.socket.gethostname()}:{dead.pid}")
     # A new request for the same month is not blocked by the dead run.
-    again = actions.request_roster(county, area_code="370405", month=NOV)
+    again = actions.request_roster(by=county, area_code="370405", month=NOV)
     run.refresh_from_db()
     assert run.status == "failed" and "中断" in run.error and again.pk != run.pk
     entry = AuditEntry.objects.get(action="payments.job.dead")
     assert entry.changes["worker"].endswith(f":{dead.pid}")
-    retried = actions.retry_roster_run(county, run)
+    retried = actions.retry_roster_run(run, by=county)
     assert retried.status == "queued" and AuditEntry.objects.filter(action="payments.roster.retry").exists()
     from jiuzhu.core.errors import DomainError
 
     with pytest.raises(DomainError) as exc:
-        actions.retry_roster_run(county, retried)
+        actions.retry_roster_run(retried, by=county)
     assert exc.value.code == "run_not_failed"
 
 
@@ -90,7 +90,7 @@ def test_a_live_worker_is_never_taken_for_dead(county, approved_case, settings):
     from django.utils import timezone
 
     approved_case()
-    run = actions.request_roster(county, area_code="370405", month=NOV)
+    run = actions.request_roster(by=county, area_code="370405", month=NOV)
     RosterRun.objects.filter(pk=run.pk).update(status="running", worker=jobs.this_worker())
     assert actions.recover_roster_runs() == []
     settings.JOB_STALE_SECONDS = 60
@@ -106,7 +106,7 @@ def test_the_heartbeat_beats_while_the_job_runs(db, county, approved_case, setti
 
     settings.JOB_HEARTBEAT_SECONDS = 0.05
     approved_case()
-    run = actions.request_roster(county, area_code="370405", month=NOV)
+    run = actions.request_roster(by=county, area_code="370405", month=NOV)
     with jobs.heartbeat(RosterRun, run.pk):
         run.refresh_from_db()
         assert run.worker == jobs.this_worker() and run.heartbeat_at is not None
@@ -117,7 +117,7 @@ def test_the_heartbeat_beats_while_the_job_runs(db, county, approved_case, setti
 @pytest.mark.django_db
 def test_retry_from_the_page_and_the_api(county, approved_case, client_of, api_of):
     approved_case()
-    run = actions.request_roster(county, area_code="370405", month=NOV)
+    run = actions.request_roster(by=county, area_code="370405", month=NOV)
     RosterRun.objects.filter(pk=run.pk).update(status="failed", error="处理进程意外中断")
     page = client_of("tez_county").get(f"/payments/runs/{run.pk}/")
     assert 'data-testid="run-retry"' in page.content.decode()

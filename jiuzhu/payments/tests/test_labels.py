@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_it_names_the_roster_area_on_the_list_and_the_roster(client_of, county, approved_case):
     approved_case()
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     client = client_of("tez_county")
     for url in ("/payments/", f"/payments/rosters/{roster.pk}/"):
         page = client.get(url).content.decode()
@@ -27,7 +27,7 @@ def test_it_names_the_roster_area_on_the_list_and_the_roster(client_of, county, 
 
 def test_it_names_a_town_roster_by_its_town(client_of, county, approved_case):
     approved_case()
-    roster = actions.generate_roster(county, area_code="370405101", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405101", month=NOV)
     page = client_of("tez_county").get(f"/payments/rosters/{roster.pk}/").content.decode()
     assert "张山子镇" in page and "370405101000" not in page.replace('value="370405101000"', "")
 
@@ -47,8 +47,8 @@ def test_the_bank_file_names_the_village_with_its_town(world, county, approved_c
 
     app = approved_case()
     roster = locked_roster()
-    layout = next(x for x in actions.layouts_for(county, "370405") if x.code == "yikatong_xlsx")
-    _batch, content, _name = actions.export_bank_file(county, roster, layout=layout)
+    layout = next(x for x in actions.layouts_for("370405", by=county) if x.code == "yikatong_xlsx")
+    _batch, content, _name = actions.export_bank_file(roster, by=county, layout=layout)
     values = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
     village = world.areas[app.area_code]
     assert values[1][8] == "张山子镇" + village.name
@@ -114,7 +114,7 @@ def test_no_raw_code_reaches_the_staff_pages(world, client_of, county, approved_
 
     app = approved_case()
     roster = locked_roster()
-    town = actions.generate_roster(county, area_code="370405101", month=dt.date(2026, 12, 1))
+    town = actions.generate_roster(by=county, area_code="370405101", month=dt.date(2026, 12, 1))
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"wage": 30_000}
     review = monitoring.report_change(app, by=county, reason="收入变化", facts={**app.facts, "members": members})

@@ -98,11 +98,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def pay_a_month(self) -> None:
-        roster = actions.generate_roster(self.county, area_code="370405", month=self.month)
-        actions.check_roster(self.county, roster)
-        actions.request_lock(self.county, roster)
-        actions.confirm_lock(self.admin, roster)
-        actions.export_bank_file(self.county, roster)
+        roster = actions.generate_roster(by=self.county, area_code="370405", month=self.month)
+        actions.check_roster(roster, by=self.county)
+        actions.request_lock(roster, by=self.county)
+        actions.confirm_lock(roster, by=self.admin)
+        actions.export_bank_file(roster, by=self.county)
         self.month = add_months(self.month, 1)
 
     @precondition(lambda self: BankBatch.objects.filter(status="sent").exists())
@@ -117,7 +117,7 @@ class LedgerMachine(RuleBasedStateMachine):
             if not row or row.startswith("业务编号".encode("gb18030")) or any(row.startswith(r.encode()) for r in refs)
         )
         self.files.append((batch.pk, data))
-        actions.import_bank_results(self.county, batch, file_name="r.csv", data=data)
+        actions.import_bank_results(batch, by=self.county, file_name="r.csv", data=data)
 
     @precondition(lambda self: bool(self.files))
     @rule(i=st.integers(min_value=0, max_value=20))
@@ -125,14 +125,14 @@ class LedgerMachine(RuleBasedStateMachine):
         batch_id, data = self.files[i % len(self.files)]
         with contextlib.suppress(DomainError):  # a contradiction with a later result is refused as a whole
             actions.import_bank_results(
-                self.county, BankBatch.objects.get(pk=batch_id), file_name="again.csv", data=data
+                BankBatch.objects.get(pk=batch_id), by=self.county, file_name="again.csv", data=data
             )
 
     @precondition(lambda self: Roster.objects.filter(lines__status="failed").exists())
     @rule()
     def reissue(self) -> None:
         roster = Roster.objects.filter(lines__status="failed").first()
-        actions.reissue(self.county, roster)
+        actions.reissue(roster, by=self.county)
 
     @precondition(lambda self: LedgerEntry.objects.filter(kind="payment", reversals__isnull=True).exists())
     @rule(i=st.integers(min_value=0, max_value=20), partial=st.booleans())
@@ -140,7 +140,7 @@ class LedgerMachine(RuleBasedStateMachine):
         payments = list(LedgerEntry.objects.filter(kind="payment", reversals__isnull=True).order_by("id"))
         p = payments[i % len(payments)]
         with contextlib.suppress(DomainError):
-            actions.reverse_payment(self.county, p, reason="退汇", amount_fen=p.amount_fen // 2 if partial else None)
+            actions.reverse_payment(p, by=self.county, reason="退汇", amount_fen=p.amount_fen // 2 if partial else None)
 
     @precondition(lambda self: LedgerEntry.objects.filter(kind="payment").exists())
     @rule(i=st.integers(min_value=0, max_value=20))

@@ -33,7 +33,7 @@ def test_two_workers_generating_the_same_roster_make_one(county, approved_case):
     def work() -> None:
         try:
             barrier.wait()
-            results.append(actions.generate_roster(county, area_code="370405", month=NOV).pk)
+            results.append(actions.generate_roster(by=county, area_code="370405", month=NOV).pk)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -80,7 +80,7 @@ def test_a_kill_during_generation_leaves_no_roster_and_a_rerun_works(county, app
         approved_case()
     _kill_during(["roster", "370405", "2026-11"], tmp_path)
     assert Roster.objects.count() == 0 and RosterLine.objects.count() == 0
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     assert roster.lines.count() == 8
 
 
@@ -90,7 +90,7 @@ def test_a_kill_during_a_bank_import_applies_nothing_and_a_rerun_works(
     for _ in range(8):
         approved_case()
     roster = locked_roster()
-    batch, _, _ = actions.export_bank_file(county, roster)
+    batch, _, _ = actions.export_bank_file(roster, by=county)
     data = result_csv(batch)
     path = tmp_path / "回盘.csv"
     path.write_bytes(data)
@@ -98,5 +98,5 @@ def test_a_kill_during_a_bank_import_applies_nothing_and_a_rerun_works(
     assert not LedgerEntry.objects.filter(kind="payment").exists()
     assert set(batch.lines.values_list("status", flat=True)) == {"sent"}
     assert not batch.imports.exists()
-    report = actions.import_bank_results(county, batch, file_name="回盘.csv", data=data)
+    report = actions.import_bank_results(batch, by=county, file_name="回盘.csv", data=data)
     assert report.paid == 8 and LedgerEntry.objects.filter(kind="payment").count() == 8

@@ -27,8 +27,8 @@ def test_late_death_data_creates_a_recovery_with_a_plan(world, county, approved_
 
     app = approved_case()
     nov = locked_roster()
-    batch, _, _ = actions.export_bank_file(county, nov)
-    actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
+    batch, _, _ = actions.export_bank_file(nov, by=county)
+    actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
     Person.objects.filter(pk=app.applicant_id).update(death_date=dt.date(2026, 10, 20))
     from jiuzhu.payments.queries import payments_after_death
 
@@ -37,8 +37,8 @@ def test_late_death_data_creates_a_recovery_with_a_plan(world, county, approved_
     paid = nov.lines.get(application=app).amount_fen
     half = paid // 2
     plan = actions.create_recovery(
-        county,
         app,
+        by=county,
         reason="death",
         note="民政殡葬数据显示10月20日死亡",
         months=["2026-11"],
@@ -48,29 +48,29 @@ def test_late_death_data_creates_a_recovery_with_a_plan(world, county, approved_
         ],
     )
     assert plan.total_fen == paid and actions.balance(app)["balance"] == -paid
-    actions.record_repayment(county, plan, amount_fen=half)
-    actions.record_repayment(county, plan, amount_fen=paid - half)
+    actions.record_repayment(plan, by=county, amount_fen=half)
+    actions.record_repayment(plan, by=county, amount_fen=paid - half)
     plan.refresh_from_db()
     assert plan.status == "settled" and actions.balance(app)["balance"] == 0
     assert Benefit.objects.get(application=app).status == "stopped"
     with pytest.raises(InvalidInput):
-        actions.create_recovery(county, app, reason="death", note="again", months=["2026-11"])
+        actions.create_recovery(app, by=county, reason="death", note="again", months=["2026-11"])
 
 
 def test_fraud_writes_a_credit_record(county, approved_case, locked_roster):
     """SUP-6/SUP-8: 骗取 → 失信记录 with its category."""
     app = approved_case()
     nov = locked_roster()
-    batch, _, _ = actions.export_bank_file(county, nov)
-    actions.import_bank_results(county, batch, file_name="r.csv", data=result_csv(batch))
+    batch, _, _ = actions.export_bank_file(nov, by=county)
+    actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
     with pytest.raises(InvalidInput):
-        actions.create_recovery(county, app, reason="fraud", note="隐瞒工资收入", months=["2026-11"])
+        actions.create_recovery(app, by=county, reason="fraud", note="隐瞒工资收入", months=["2026-11"])
     actions.create_recovery(
-        county, app, reason="fraud", note="隐瞒工资收入", months=["2026-11"], fraud_category="concealment"
+        app, by=county, reason="fraud", note="隐瞒工资收入", months=["2026-11"], fraud_category="concealment"
     )
     record = CreditRecord.objects.get()
     assert record.category == "concealment" and record.person_id == app.applicant_id
-    assert actions.mark_credit_reported(county, [record]) == 1
+    assert actions.mark_credit_reported([record], by=county) == 1
 
 
 def test_spending_is_shown_by_the_needs_of_the_families_reached(approved_case, household_in, county):

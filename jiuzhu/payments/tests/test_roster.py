@@ -19,7 +19,7 @@ def test_it_generates_one_line_per_active_case_with_the_engine_amount(county, ap
     a = approved_case()
     b = approved_case("涧头集镇", size=2)
     approved_case(start_month=DEC)  # starts later: not in November
-    roster = actions.generate_roster(county, area_code="370405", month="2026-11")
+    roster = actions.generate_roster(by=county, area_code="370405", month="2026-11")
     lines = {line.application_id: line for line in roster.lines.all()}
     assert set(lines) == {a.pk, b.pk}
     expected = evaluate_household(a.area_code, NOV, ["dibao"], a.facts)["dibao"]["monthly_amount_fen"]
@@ -30,26 +30,26 @@ def test_it_generates_one_line_per_active_case_with_the_engine_amount(county, ap
 
 def test_it_gives_the_same_roster_when_the_month_is_generated_twice(county, approved_case):
     approved_case()
-    first = actions.generate_roster(county, area_code="370405", month=NOV)
+    first = actions.generate_roster(by=county, area_code="370405", month=NOV)
     approved_case()  # a new case meanwhile does not create a second roster
-    again = actions.generate_roster(county, area_code="370405", month=NOV)
+    again = actions.generate_roster(by=county, area_code="370405", month=NOV)
     assert again.pk == first.pk and Roster.objects.count() == 1 and again.lines.count() == 1
-    assert actions.request_roster(county, area_code="370405", month=NOV).pk == first.pk
+    assert actions.request_roster(by=county, area_code="370405", month=NOV).pk == first.pk
 
 
 def test_it_refreshes_a_draft_in_place(county, approved_case):
     approved_case()
-    first = actions.generate_roster(county, area_code="370405", month=NOV)
+    first = actions.generate_roster(by=county, area_code="370405", month=NOV)
     approved_case()
-    again = actions.generate_roster(county, area_code="370405", month=NOV, refresh=True)
+    again = actions.generate_roster(by=county, area_code="370405", month=NOV, refresh=True)
     assert again.pk == first.pk and again.lines.count() == 2
 
 
 def test_it_refuses_a_town_roster_under_a_county_roster_of_the_same_month(county, approved_case):
     approved_case()
-    actions.generate_roster(county, area_code="370405", month=NOV)
+    actions.generate_roster(by=county, area_code="370405", month=NOV)
     with pytest.raises(DomainError) as exc:
-        actions.generate_roster(county, area_code="370405101", month=NOV)
+        actions.generate_roster(by=county, area_code="370405101", month=NOV)
     assert exc.value.code == "roster_overlap"
 
 
@@ -63,7 +63,7 @@ def test_it_lists_missing_account_deceased_and_duplicate_accounts(county, approv
     shared = new_account()
     dup_a = approved_case(account=shared)
     dup_b = approved_case("涧头集镇", account=shared)
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     exceptions = {line.application_id: line.exceptions for line in roster.lines.all()}
     assert "no_account" in exceptions[no_account.pk]
     assert "deceased" in exceptions[dead.pk]
@@ -80,7 +80,7 @@ def test_it_flags_an_amount_change_above_the_threshold(county, admin, approved_c
     locked_roster()
     facts = {**app.facts, "members": app.facts["members"][:1]}  # two members left the household
     type(app).objects.filter(pk=app.pk).update(facts=facts, version=app.version + 1)
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
     line = dec.lines.get()
     assert line.change == "facts" and "amount_jump" in line.exceptions
     assert line.previous_fen > line.amount_fen
@@ -88,26 +88,26 @@ def test_it_flags_an_amount_change_above_the_threshold(county, admin, approved_c
 
 def test_it_will_not_confirm_a_blocking_exception(county, approved_case):
     approved_case(account=None)
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
     with pytest.raises(DomainError) as exc:
-        actions.resolve_line(county, roster.lines.get(), decision="pay", note="先发")
+        actions.resolve_line(roster.lines.get(), by=county, decision="pay", note="先发")
     assert exc.value.code == "blocking_exception"
-    assert actions.check_roster(county, roster)["unresolved"] == 1
-    actions.resolve_line(county, roster.lines.get(), decision="hold", note="待补录账户")
-    assert actions.check_roster(county, roster)["status"] == "checked"
+    assert actions.check_roster(roster, by=county)["unresolved"] == 1
+    actions.resolve_line(roster.lines.get(), by=county, decision="hold", note="待补录账户")
+    assert actions.check_roster(roster, by=county)["status"] == "checked"
 
 
 def test_it_needs_a_second_person_to_lock(county, admin, approved_case):
     """Two-person rule: the officer who asks to lock cannot confirm it."""
     approved_case()
-    roster = actions.generate_roster(county, area_code="370405", month=NOV)
-    actions.check_roster(county, roster)
-    actions.request_lock(county, roster)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    actions.check_roster(roster, by=county)
+    actions.request_lock(roster, by=county)
     with pytest.raises(Forbidden) as exc:
-        actions.confirm_lock(county, roster)
+        actions.confirm_lock(roster, by=county)
     assert exc.value.code == "two_person_rule"
     assert not LedgerEntry.objects.exists()
-    actions.confirm_lock(admin, roster)
+    actions.confirm_lock(roster, by=admin)
     roster.refresh_from_db()
     assert roster.status == "locked" and roster.locked_by == admin
 
@@ -138,7 +138,7 @@ def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county,
         source="台政字〔2026〕99号",
     )
     confirm_change(change, by=admin)
-    dec = actions.generate_roster(county, area_code="370405", month=DEC)
+    dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
     old, new = nov.lines.get(application=app), dec.lines.get(application=app)
     assert (
         new.change == "standard"
@@ -151,25 +151,25 @@ def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county,
 
 def test_it_refuses_a_month_too_far_ahead(county):
     with pytest.raises(InvalidInput) as exc:
-        actions.request_roster(county, area_code="370405", month="2030-01")
+        actions.request_roster(by=county, area_code="370405", month="2030-01")
     assert exc.value.code == "month_too_late"
 
 
 def test_it_hides_rosters_from_other_counties(world, approved_case):
     approved_case()
     with pytest.raises(DomainError) as exc:
-        actions.generate_roster(world.user("yc_county"), area_code="370405", month=NOV)
+        actions.generate_roster(by=world.user("yc_county"), area_code="370405", month=NOV)
     assert exc.value.status == 404
 
 
 def test_a_town_clerk_may_not_generate_rosters(world):
     with pytest.raises(Forbidden):
-        actions.generate_roster(world.user("tez_zhangshanzi"), area_code="370405101", month=NOV)
+        actions.generate_roster(by=world.user("tez_zhangshanzi"), area_code="370405101", month=NOV)
 
 
 def test_the_job_records_progress_and_the_roster(county, approved_case):
     approved_case()
-    run = actions.request_roster(county, area_code="370405", month=NOV)
+    run = actions.request_roster(by=county, area_code="370405", month=NOV)
     done = actions.run_roster(run.pk)
     assert done.status == "done" and done.roster.lines.count() == 1 and done.percent == 100
 
@@ -177,6 +177,6 @@ def test_the_job_records_progress_and_the_roster(county, approved_case):
 def test_lines_of_a_stopped_case_end_after_the_last_month(county, approved_case):
     app = approved_case()
     monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
-    assert actions.generate_roster(county, area_code="370405", month=NOV).lines.count() == 1
+    assert actions.generate_roster(by=county, area_code="370405", month=NOV).lines.count() == 1
     assert not RosterLine.objects.filter(month=DEC).exists()
-    assert actions.generate_roster(county, area_code="370405", month=DEC).lines.count() == 0
+    assert actions.generate_roster(by=county, area_code="370405", month=DEC).lines.count() == 0

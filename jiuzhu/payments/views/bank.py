@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.web.files import file_response
 
 from .. import actions, queries
@@ -19,11 +20,11 @@ from .rosters import _roster
 
 @login_required
 @require_POST
-def bank_export(request: HttpRequest, pk: int) -> HttpResponse:
+def bank_export(request: AuthedRequest, pk: int) -> HttpResponse:
     roster = _roster(request, pk)
     layout = int(request.POST["layout"]) if request.POST.get("layout", "").isdigit() else None
     fn = actions.reissue if request.POST.get("kind") == "reissue" else actions.export_bank_file
-    result = _do(request, lambda: fn(request.user, roster, layout=layout), "")
+    result = _do(request, lambda: fn(roster, by=request.user, layout=layout), "")
     if result is None:
         return redirect("payments:roster", roster.pk)
     batch, content, name = result
@@ -38,9 +39,9 @@ def _batch(request: HttpRequest, pk: int) -> BankBatch:
 
 
 @login_required
-def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_file(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    result = _do(request, lambda: actions.bank_file(request.user, batch), "")
+    result = _do(request, lambda: actions.bank_file(batch, by=request.user), "")
     if result is None:
         return redirect("payments:roster", batch.roster_id)
     return file_response(*result)
@@ -48,7 +49,7 @@ def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_results(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     upload = request.FILES.get("file")
     if upload is None:
@@ -56,7 +57,9 @@ def batch_results(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("payments:roster", batch.roster_id)
     report = _do(
         request,
-        lambda: actions.import_bank_results(request.user, batch, file_name=upload.name or "回盘", data=upload.read()),
+        lambda: actions.import_bank_results(
+            batch, by=request.user, file_name=upload.name or "回盘", data=upload.read()
+        ),
         "",
     )
     if report is not None:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.applications.models import Application
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
@@ -76,15 +77,15 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def case_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     app = _case(request, pk)
     p = request.POST
     if name == "recover":
         _do(
             request,
             lambda: actions.create_recovery(
-                request.user,
                 app,
+                by=request.user,
                 reason=p.get("reason", ""),
                 note=p.get("note", ""),
                 months=p.getlist("months"),
@@ -112,7 +113,7 @@ def recoveries(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def repay(request: HttpRequest, pk: int) -> HttpResponse:
+def repay(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(RepaymentPlan.objects.visible_to(_viewer(request)), pk=pk)
     try:
         amount = yuan_to_fen(request.POST.get("amount_yuan", ""), field="amount_yuan")
@@ -121,7 +122,7 @@ def repay(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("payments:recoveries")
     _do(
         request,
-        lambda: actions.record_repayment(request.user, plan, amount_fen=amount, note=request.POST.get("note", "")),
+        lambda: actions.record_repayment(plan, by=request.user, amount_fen=amount, note=request.POST.get("note", "")),
         "已登记退款",
     )
     return redirect("payments:recoveries")

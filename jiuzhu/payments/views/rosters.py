@@ -55,12 +55,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_create(request: HttpRequest) -> HttpResponse:
+def roster_create(request: AuthedRequest) -> HttpResponse:
     refresh = request.POST.get("refresh") == "1"
     result = _do(
         request,
         lambda: actions.request_roster(
-            request.user,
+            by=request.user,
             area_code=request.POST.get("area_code", ""),
             month=request.POST.get("month", ""),
             refresh=refresh,
@@ -83,7 +83,7 @@ def run_view(request: AuthedRequest, pk: int) -> HttpResponse:
         run.refresh_from_db()
     if request.method == "POST":
         try:
-            run = actions.retry_roster_run(request.user, run)
+            run = actions.retry_roster_run(run, by=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -164,18 +164,18 @@ def roster_view(request: AuthedRequest, pk: int) -> HttpResponse:
 ROSTER_ACTIONS: dict[str, tuple[str, Callable[[Any, Roster, Any], Any]]] = {
     "reconfirm": (
         "已重新确认，可以导出银行文件",
-        lambda u, r, p: actions.reconfirm_roster(u, r, note=p.get("note", "")),
+        lambda u, r, p: actions.reconfirm_roster(r, by=u, note=p.get("note", "")),
     ),
-    "check": ("核查完成", lambda u, r, p: actions.check_roster(u, r)),
-    "request_lock": ("已提交锁定，请另一名工作人员复核确认", lambda u, r, p: actions.request_lock(u, r)),
-    "confirm_lock": ("花名册已锁定，应发金额已记入资金台账", lambda u, r, p: actions.confirm_lock(u, r)),
-    "cancel_lock": ("已退回锁定申请", lambda u, r, p: actions.cancel_lock(u, r, reason=p.get("reason", ""))),
+    "check": ("核查完成", lambda u, r, p: actions.check_roster(r, by=u)),
+    "request_lock": ("已提交锁定，请另一名工作人员复核确认", lambda u, r, p: actions.request_lock(r, by=u)),
+    "confirm_lock": ("花名册已锁定，应发金额已记入资金台账", lambda u, r, p: actions.confirm_lock(r, by=u)),
+    "cancel_lock": ("已退回锁定申请", lambda u, r, p: actions.cancel_lock(r, by=u, reason=p.get("reason", ""))),
 }
 
 
 @login_required
 @require_POST
-def roster_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def roster_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     roster = _roster(request, pk)
     if name not in ROSTER_ACTIONS:
         raise Http404
@@ -191,15 +191,15 @@ def roster_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def line_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def line_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     line = get_object_or_404(RosterLine.objects.visible_to(_viewer(request)), pk=pk)
     note = request.POST.get("note", "")
     if name == "release":
-        _do(request, lambda: actions.release_line(request.user, line, note=note), "已补发，将随下一批重新发放")
+        _do(request, lambda: actions.release_line(line, by=request.user, note=note), "已补发，将随下一批重新发放")
     else:
         _do(
             request,
-            lambda: actions.resolve_line(request.user, line, decision=name, note=note),
+            lambda: actions.resolve_line(line, by=request.user, decision=name, note=note),
             "已暂缓发放" if name == "hold" else "已确认发放",
         )
     back = request.POST.get("back", "")
