@@ -187,7 +187,7 @@ def household_in(world: World, new_id: Callable[..., str]) -> Callable[..., Any]
             for i in range(size)
         ]
         return create_household(
-            SystemActor(),
+            by=SystemActor(),
             area_code=village.code,
             address=f"{village.name}1号",
             members=kwargs.pop("members", members),

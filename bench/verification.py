@@ -152,9 +152,9 @@ def ingest_worker(path: str) -> None:
     t0 = time.perf_counter()
     with open(path, "rb") as fh:
         batch, _ = receive_batch(
-            SystemActor(),
             Source.objects.get(code=SOURCE),
             iter(lambda: fh.read(1 << 20), b""),
+            by=SystemActor(),
             filename="contributions.csv",
             county_code="370405",
             kind="increment",
@@ -296,7 +296,7 @@ def five_member_household() -> Any:
         }
         for i, age in enumerate(ages)
     ]
-    h = create_household(SystemActor(), area_code="370405101201", address="张山子镇北洛村8号", members=members)
+    h = create_household(by=SystemActor(), area_code="370405101201", address="张山子镇北洛村8号", members=members)
     sign_authorizations(h)
     return h, [m["id_number"] for m in members]
 
@@ -328,7 +328,7 @@ def load_household_facts(ids: list[str]) -> None:
     for code, lines in files.items():
         data = ("\r\n".join(lines) + "\r\n").encode()
         batch, _ = receive_batch(
-            SystemActor(), Source.objects.get(code=code), [data], filename=f"{code}.csv", county_code="370405"
+            Source.objects.get(code=code), [data], by=SystemActor(), filename=f"{code}.csv", county_code="370405"
         )
         assert process_batch(batch.pk).status == "loaded"
 
@@ -447,7 +447,7 @@ def bench_oneclick(facts: int) -> None:
         t_gather.append(time.perf_counter() - t)
     for _ in range(40):
         t = time.perf_counter()
-        run_verification(verifier, household=household, program="dibao")
+        run_verification(by=verifier, household=household, program="dibao")
         t_full.append(time.perf_counter() - t)
     b50, b99 = percentile(t_bare, 50), percentile(t_bare, 99)
     g50, g99 = percentile(t_gather, 50), percentile(t_gather, 99)
@@ -660,7 +660,7 @@ def bench_reverify(households: int) -> None:
     verifier = User.objects.get(username="tez_hecha")
     results = []
     for label in ("first run (every finding new)", "second run (no changes)"):
-        run = start_reverification(verifier, area_code="370405")
+        run = start_reverification(by=verifier, area_code="370405")
         t = time.perf_counter()
         run = run_reverification(run.pk)
         seconds = time.perf_counter() - t

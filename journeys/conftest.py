@@ -101,7 +101,7 @@ def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = 
         health="家庭成员健康",
         facts=facts if facts is not None else {k: v for k, v in app.facts.items() if k != "temporary"},
     )
-    run_verification(world.user(VERIFIER), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user(VERIFIER), household=app.household, program=app.program, application=app)
     actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app

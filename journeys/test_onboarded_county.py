@@ -55,7 +55,7 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
     # October: a family of 前良村 applies at the 沙沟镇 window.
     clock("2026-10-09 09:30")
     household = create_household(
-        SystemActor(),
+        by=SystemActor(),
         area_code=VILLAGE,
         address="前良村8号",
         members=[
@@ -96,7 +96,7 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
         health="家庭成员健康",
         facts=facts,
     )
-    run_verification(verifier, household=household, program="dibao", application=app)
+    run_verification(by=verifier, household=household, program="dibao", application=app)
     actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     assert app.state == "reviewing"

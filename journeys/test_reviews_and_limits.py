@@ -53,7 +53,9 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
         app, by=county, reason="子女就业，收入增加", facts={**app.facts, "members": members}
     )
     review = monitoring.start_review(review, by=county)
-    run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
+    run_verification(
+        by=SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification
+    )
     review.refresh_from_db()
     assert monitoring.review_evaluation(review)["gradual_allowed"]
     clock("2026-11-20 15:00")

@@ -152,9 +152,9 @@ def _render(p: _Prepared) -> Notice:
             area_code=p.intake.area_code,
         )
         document = store_generated(
-            p.by,
             p.intake.household,
             pdf,
+            by=p.by,
             kind="notice",
             title=f"{p.title} {p.number}",
             filename=f"{p.title}-{p.number}.pdf",

@@ -117,7 +117,7 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
         raw = request.POST.get("id_number", "").strip()
         context: dict[str, Any] = {"id_number": raw}
         try:
-            found = look_up_by_id(request.user, raw)
+            found = look_up_by_id(raw, by=request.user)
         except DomainError as exc:
             context["lookup_error"] = exc.message
         else:

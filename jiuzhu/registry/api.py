@@ -248,7 +248,7 @@ def list_households(
 def create_household(request: HttpRequest, body: HouseholdIn) -> Status[dict[str, Any]]:
     data = body.dict()
     members = [{k: v for k, v in m.items() if v not in (None, "")} for m in data.pop("members")]
-    household = actions.create_household(actor(request), members=members, **data)
+    household = actions.create_household(by=actor(request), members=members, **data)
     return Status(201, household_out(_household(request, household.pk)))
 
 
@@ -271,14 +271,14 @@ def get_household(request: HttpRequest, household_id: int) -> dict[str, Any]:
 @households.patch("/{household_id}", response=HouseholdOut, summary="修改家庭信息")
 def update_household(request: HttpRequest, household_id: int, body: HouseholdPatch) -> dict[str, Any]:
     data = body.dict(exclude_unset=True)
-    actions.update_household(actor(request), _household(request, household_id), **data)
+    actions.update_household(_household(request, household_id), by=actor(request), **data)
     return household_out(_household(request, household_id))
 
 
 @households.post("/{household_id}/members", response={201: PersonOut}, summary="增加家庭成员")
 def add_member(request: HttpRequest, household_id: int, body: MemberIn) -> Status[Person]:
     data = {k: v for k, v in body.dict().items() if v not in (None, "")}
-    return Status(201, actions.add_member(actor(request), _household(request, household_id), data))
+    return Status(201, actions.add_member(_household(request, household_id), data, by=actor(request)))
 
 
 @households.get("/{household_id}/history", response=list[HistoryOut], summary="家庭档案变更记录")
@@ -303,7 +303,7 @@ def upload_document(
 ) -> Status[Document]:
     household = _household(request, household_id)
     person = _person(request, person_id) if person_id else None
-    doc = actions.attach_document(actor(request), household, file, kind=kind, title=title, person=person)
+    doc = actions.attach_document(household, file, by=actor(request), kind=kind, title=title, person=person)
     return Status(201, doc)
 
 
@@ -322,7 +322,7 @@ class PersonLookupIn(Schema):
 @persons.post("/lookup", response=LookupOut, summary="按身份证号查询人员（一证申请）")
 def lookup(request: HttpRequest, body: PersonLookupIn) -> dict[str, Any]:
     """The ID number travels in the request body, never in the URL (logs, proxies, history)."""
-    person = actions.look_up_by_id(actor(request), body.id_number)
+    person = actions.look_up_by_id(body.id_number, by=actor(request))
     if person is None:
         from django.http import Http404
 
@@ -444,12 +444,12 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 def update_person(request: HttpRequest, person_id: int, body: MemberPatch) -> Person:
     data = body.dict(exclude_unset=True)
     version = data.pop("version", None)
-    return actions.update_member(actor(request), _person(request, person_id), data, version=version)
+    return actions.update_member(_person(request, person_id), data, by=actor(request), version=version)
 
 
 @persons.post("/{person_id}/reveal", response=RevealOut, summary="查看完整个人信息（记录审计）")
 def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, str]:
-    value = actions.reveal(actor(request), _person(request, person_id), body.field)
+    value = actions.reveal(_person(request, person_id), body.field, by=actor(request))
     return {"field": body.field, "value": value}
 
 
@@ -457,10 +457,12 @@ def reveal(request: HttpRequest, person_id: int, body: RevealIn) -> dict[str, st
 def move(request: HttpRequest, person_id: int, body: MoveIn) -> Person:
     target = _household(request, body.to_household_id)
     return actions.move_member(
-        actor(request), _person(request, person_id), to=target, relation=body.relation, reason=body.reason
+        _person(request, person_id), by=actor(request), to=target, relation=body.relation, reason=body.reason
     )
 
 
 @persons.post("/{person_id}/remove", response=PersonOut, summary="成员迁出（死亡、婚出等）")
 def remove(request: HttpRequest, person_id: int, body: RemoveIn) -> Person:
-    return actions.remove_member(actor(request), _person(request, person_id), reason=body.reason, left_on=body.left_on)
+    return actions.remove_member(
+        _person(request, person_id), by=actor(request), reason=body.reason, left_on=body.left_on
+    )

@@ -79,7 +79,7 @@ def prefill_from_departments(id_number: str, *, by: User) -> dict[str, Any] | No
     county = _county_scope(by)
     if county is None:
         return None
-    record_of, result = find_proposal(by, value)
+    record_of, result = find_proposal(value, by=by)
     with transaction.atomic():
         record(
             by,
@@ -104,7 +104,7 @@ def _audit_area(found: PopulationRecord | None) -> str:
     return found.area_code if found.area_code[:6] == found.county_code else found.county_code.ljust(12, "0")
 
 
-def find_proposal(by: User, value: str) -> tuple[PopulationRecord | None, dict[str, Any] | None]:
+def find_proposal(value: str, *, by: User) -> tuple[PopulationRecord | None, dict[str, Any] | None]:
     """The register's record of a normalized ID number in the user's county and the
     proposal built from it (not audited: callers audit what they show or do)."""
     county = _county_scope(by)

@@ -137,7 +137,7 @@ def household_create(request: AuthedRequest) -> HttpResponse:
         kept = [f for f in formset.forms if not f.cleaned_data.get("DELETE")]
         try:
             household = actions.create_household(
-                request.user, members=[f.member_data() for f in kept], **form.action_kwargs()
+                by=request.user, members=[f.member_data() for f in kept], **form.action_kwargs()
             )
         except DomainError as exc:
             apply_errors(exc, form, _KeptForms(kept))
@@ -190,7 +190,7 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_household(
-                request.user, household, version=form.cleaned_data.get("version"), **form.action_kwargs()
+                household, by=request.user, version=form.cleaned_data.get("version"), **form.action_kwargs()
             )
         except DomainError as exc:
             apply_errors(exc, form)
@@ -206,7 +206,7 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = actions.add_member(request.user, household, form.member_data())
+            person = actions.add_member(household, form.member_data(), by=request.user)
         except DomainError as exc:
             apply_errors(exc, form)
         else:
@@ -222,7 +222,7 @@ def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MemberEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_member(request.user, person, form.member_data(), version=form.cleaned_data["version"])
+            actions.update_member(person, form.member_data(), by=request.user, version=form.cleaned_data["version"])
         except DomainError as exc:
             apply_errors(exc, form)
         else:
@@ -252,8 +252,8 @@ def member_move(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             try:
                 actions.move_member(
-                    request.user,
                     person,
+                    by=request.user,
                     to=target,
                     relation=form.cleaned_data["relation"],
                     reason=form.cleaned_data["reason"],
@@ -273,7 +273,7 @@ def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         household_id = person.household_id
         try:
-            actions.remove_member(request.user, person, **form.cleaned_data)
+            actions.remove_member(person, by=request.user, **form.cleaned_data)
         except DomainError as exc:
             apply_errors(exc, form)
         else:
@@ -287,7 +287,7 @@ def member_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 def reveal(request: AuthedRequest, pk: int, field: str) -> HttpResponse:
     person = _person(request, pk)
     try:
-        value = actions.reveal(request.user, person, field)
+        value = actions.reveal(person, field, by=request.user)
     except DomainError as exc:
         return render(request, "registry/_revealed.html", {"error": exc.message}, status=exc.status)
     return render(request, "registry/_revealed.html", {"value": value})
@@ -303,7 +303,7 @@ def person_lookup(request: AuthedRequest) -> HttpResponse:
         raw = request.POST.get("id_number", "").strip()
         context["id_number"] = raw
         try:
-            person = actions.look_up_by_id(request.user, raw)
+            person = actions.look_up_by_id(raw, by=request.user)
         except InvalidInput as exc:
             context["error"] = exc.message
         else:
@@ -346,7 +346,7 @@ def prefill_confirm(request: AuthedRequest) -> HttpResponse:
     offered = {int(v) for v in request.POST.getlist("offered") if v.isdigit()}
     try:
         household = actions.register_prefilled(
-            request.user, raw, area_code=request.POST.get("area_code", "").strip(), exclude=offered - chosen
+            raw, by=request.user, area_code=request.POST.get("area_code", "").strip(), exclude=offered - chosen
         )
     except DomainError as exc:
         context: dict[str, Any] = {"id_number": raw, "prefill_error": exc.message}
@@ -405,9 +405,9 @@ def document_upload(request: AuthedRequest, pk: int) -> HttpResponse:
             person = household.members.filter(pk=form.cleaned_data["person"]).first()
         try:
             actions.attach_document(
-                request.user,
                 household,
                 form.cleaned_data["file"],
+                by=request.user,
                 kind=form.cleaned_data["kind"],
                 title=form.cleaned_data["title"],
                 person=person,

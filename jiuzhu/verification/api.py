@@ -88,13 +88,13 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     if body.application_id is not None:
         application = get_object_or_404(Application.objects.visible_to(user), pk=body.application_id)
         report = actions.run_verification(
-            user, household=application.household, program=application.program, application=application
+            by=user, household=application.household, program=application.program, application=application
         )
     else:
         if body.household_id is None or not body.program:
             raise InvalidInput("required", "请提供 application_id，或 household_id 和 program", field="household_id")
         household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
-        report = actions.run_verification(user, household=household, program=body.program)
+        report = actions.run_verification(by=user, household=household, program=body.program)
     return Status(201, _report_out(report))
 
 
@@ -133,14 +133,14 @@ def _report(request: HttpRequest, report_id: int) -> Report:
 @router.get("/{int:report_id}", response={200: ReportOut, 403: ErrorOut, 404: ErrorOut})
 def get_report(request: HttpRequest, report_id: int) -> Any:
     report = _report(request, report_id)
-    actions.log_report_read(_actor(request), report, "view")
+    actions.log_report_read(report, "view", by=_actor(request))
     return _report_out(report)
 
 
 @router.get("/{int:report_id}/pdf", response={200: None, 403: ErrorOut, 404: ErrorOut})
 def get_report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
-    actions.log_report_read(_actor(request), report, "download")
+    actions.log_report_read(report, "download", by=_actor(request))
     return report_pdf_response(report)
 
 
@@ -197,7 +197,7 @@ def list_requests(request: HttpRequest, status: str = "pending") -> Any:
 def refuse(request: HttpRequest, request_id: int, body: RefuseIn) -> Any:
     user = _actor(request)
     req = get_object_or_404(VerificationRequest.objects.visible_to(user), pk=request_id)
-    return actions.refuse_request(user, req, reason=body.reason)
+    return actions.refuse_request(req, by=user, reason=body.reason)
 
 
 # ---- batch re-verification and findings ------------------------------------------------------------
@@ -226,7 +226,7 @@ class RunOut(Schema):
 @router.post("/reverifications", response={202: RunOut, 403: ErrorOut, 422: ErrorOut})
 def start_run(request: HttpRequest, body: ReverifyIn) -> Any:
     """批量复核: every active case (approved application) of the area, as a background job."""
-    run = actions.start_reverification(_actor(request), area_code=body.area_code)
+    run = actions.start_reverification(by=_actor(request), area_code=body.area_code)
     run.refresh_from_db()
     return Status(202, run)
 
@@ -247,7 +247,7 @@ def retry_run(request: HttpRequest, run_id: int) -> Any:
     """重试 a run that failed or whose worker died: it continues after the last household done."""
     user = _actor(request)
     run = get_object_or_404(ReverificationRun.objects.visible_to(user), pk=run_id)
-    return Status(202, actions.retry_reverification(user, run))
+    return Status(202, actions.retry_reverification(run, by=user))
 
 
 class FindingOut(Schema):
@@ -285,7 +285,7 @@ def list_findings(request: HttpRequest, status: str = "open", household_id: int 
 def handle(request: HttpRequest, finding_id: int, body: HandleIn) -> Any:
     user = _actor(request)
     finding = get_object_or_404(Finding.objects.visible_to(user), pk=finding_id)
-    return actions.handle_finding(user, finding, note=body.note)
+    return actions.handle_finding(finding, by=user, note=body.note)
 
 
 # ---- cross-county -------------------------------------------------------------------------------------
@@ -332,4 +332,4 @@ def ask_peer(request: HttpRequest, body: PeerQueryIn) -> Any:
     user = _actor(request)
     person = get_object_or_404(Person.objects.visible_to(user), pk=body.person_id)
     peer = get_object_or_404(Peer, code=body.peer)
-    return Status(201, peers.query_peer(user, person=person, peer=peer))
+    return Status(201, peers.query_peer(by=user, person=person, peer=peer))

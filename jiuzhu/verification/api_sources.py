@@ -199,11 +199,11 @@ def push_batch(
     }
     if file is not None:
         batch, created = actions.receive_batch(
-            user, source, file.chunks(ingest.CHUNK), filename=file.name or filename, **common
+            source, file.chunks(ingest.CHUNK), by=user, filename=file.name or filename, **common
         )
     else:
         name = filename or request.headers.get("X-Filename", "")
-        batch, created = actions.receive_batch(user, source, _stream_of(request), filename=name, **common)
+        batch, created = actions.receive_batch(source, _stream_of(request), by=user, filename=name, **common)
     batch.refresh_from_db()
     return Status(202 if created else 200, _batch_out(batch, duplicate=not created))
 
@@ -241,7 +241,7 @@ def batch_errors(request: HttpRequest, source_code: str, batch_id: int) -> HttpR
 )
 def retry_batch(request: HttpRequest, source_code: str, batch_id: int, force: bool = False) -> Any:
     """重新处理 a batch whose processing was interrupted (e.g. the worker was killed)."""
-    batch = actions.rerun_batch(_actor(request), _batch(request, source_code, batch_id), force=force)
+    batch = actions.rerun_batch(_batch(request, source_code, batch_id), by=_actor(request), force=force)
     batch.refresh_from_db()
     return Status(202, _batch_out(batch))
 

@@ -204,7 +204,7 @@ def authorization_for(person: Person) -> Authorization | None:
     return Authorization.objects.valid().filter(household_id=person.household_id).order_by("-signed_at", "-id").first()
 
 
-def query_peer(by: Any, *, person: Person, peer: Peer, program: str = "dibao") -> PeerQuery:
+def query_peer(*, by: User, person: Person, peer: Peer, program: str = "dibao") -> PeerQuery:
     """跨县核对: ask ``peer`` what it holds about ``person`` (registered elsewhere)."""
     from .actions import require_perm
 

@@ -51,7 +51,7 @@ def after_batch_loaded(batch_id: int) -> dict[str, Any]:
     if active:
         with transaction.atomic():
             run = start_reverification(
-                system_user("系统（新数据入库）"),
+                by=system_user("系统（新数据入库）"),
                 area_code=batch.county_code.ljust(12, "0"),
                 trigger="batch",
                 batch=batch,

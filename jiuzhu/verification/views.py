@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -74,7 +74,7 @@ def source_rows(user: Any, only: Source | None = None) -> list[dict[str, Any]]:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """核对中心: the queue of the verification centre, a department's uploads, findings."""
     user = request.user
     _allowed(user, "verification.run", "verification.view", "sources.upload", "sources.manage")
@@ -102,7 +102,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: AuthedRequest) -> HttpResponse:
     """核对数据目录 (read-only): departments, data types, latest batch, rows and freshness."""
     _allowed(request.user, "verification.run", "verification.view", "sources.upload", "sources.manage")
     rows = source_rows(request.user)
@@ -120,7 +120,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def upload(request: HttpRequest, code: str) -> HttpResponse:
+def upload(request: AuthedRequest, code: str) -> HttpResponse:
     """数据上报 in the browser: the file is checked and loaded by a background job."""
     source = get_object_or_404(Source.objects.select_related("provider"), code=code)
     if not actions.may_upload(request.user, source):
@@ -130,9 +130,9 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
         f = form.cleaned_data["file"]
         try:
             batch, created = actions.receive_batch(
-                request.user,
                 source,
                 f.chunks(ingest.CHUNK),
+                by=request.user,
                 filename=f.name,
                 declared_encoding=form.cleaned_data["encoding"],
                 kind=form.cleaned_data["kind"],
@@ -159,7 +159,7 @@ def upload(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "verification/upload.html", context)
 
 
-def _batch(request: HttpRequest, pk: int) -> Batch:
+def _batch(request: AuthedRequest, pk: int) -> Batch:
     return get_object_or_404(
         Batch.objects.visible_to(request.user).select_related("source", "source__provider", "schema"), pk=pk
     )
@@ -182,16 +182,16 @@ def error_report_response(batch: Batch) -> HttpResponse:
 
 
 @login_required
-def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     return error_report_response(_batch(request, pk))
 
 
 @login_required
 @require_POST
-def batch_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_rerun(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
-        actions.rerun_batch(request.user, batch, force=request.POST.get("force") == "1")
+        actions.rerun_batch(batch, by=request.user, force=request.POST.get("force") == "1")
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -204,7 +204,7 @@ def batch_rerun(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthedRequest) -> HttpResponse:
     """一键核对 of a household (from the queue or by household number)."""
     _allowed(request.user, "verification.run")
     req = None
@@ -223,7 +223,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         program, application = form.cleaned_data["program"], None
     try:
         report = actions.run_verification(
-            request.user, household=household, program=program, application=application, request=req
+            by=request.user, household=household, program=program, application=application, request=req
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -234,11 +234,11 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(VerificationRequest.objects.visible_to(request.user), pk=pk)
     form = RefuseForm(request.POST)
     try:
-        actions.refuse_request(request.user, req, reason=form.data.get("reason", ""))
+        actions.refuse_request(req, by=request.user, reason=form.data.get("reason", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -246,7 +246,7 @@ def refuse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("verification:index")
 
 
-def _report(request: HttpRequest, pk: int) -> Report:
+def _report(request: AuthedRequest, pk: int) -> Report:
     _allowed(request.user, "verification.run", "verification.view")
     report: Report = get_object_or_404(
         Report.objects.visible_to(request.user).select_related("household", "created_by"), pk=pk
@@ -259,9 +259,9 @@ def _member_names(report: Report) -> dict[int, str]:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    actions.log_report_read(request.user, report, "view")
+    actions.log_report_read(report, "view", by=request.user)
     names = _member_names(report)
     facts = [dict(f, member_name=names.get(f["member"], "")) for f in report.content.get("facts", [])]
     context = {
@@ -286,14 +286,14 @@ def report_pdf_response(report: Report) -> HttpResponse:
 
 
 @login_required
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    actions.log_report_read(request.user, report, "download")
+    actions.log_report_read(report, "download", by=request.user)
     return report_pdf_response(report)
 
 
 @login_required
-def household(request: HttpRequest, pk: int) -> HttpResponse:
+def household(request: AuthedRequest, pk: int) -> HttpResponse:
     """A household's reports, findings and cross-county answers; 一键核对 from here."""
     _allowed(request.user, "verification.run", "verification.view")
     home = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
@@ -313,12 +313,12 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def peer_query(request: HttpRequest) -> HttpResponse:
+def peer_query(request: AuthedRequest) -> HttpResponse:
     _allowed(request.user, "verification.run")
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=request.POST.get("person_id") or 0)
     peer = get_object_or_404(Peer, code=request.POST.get("peer", ""), active=True)
     try:
-        query = peers.query_peer(request.user, person=person, peer=peer)
+        query = peers.query_peer(by=request.user, person=person, peer=peer)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -330,12 +330,12 @@ def peer_query(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: AuthedRequest) -> HttpResponse:
     _allowed(request.user, "verification.run", "verification.view")
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            run = actions.start_reverification(request.user, area_code=form.cleaned_data["area_code"])
+            run = actions.start_reverification(by=request.user, area_code=form.cleaned_data["area_code"])
         except DomainError as exc:
             form.add_error("area_code", exc.message)
         else:
@@ -358,7 +358,7 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         run.refresh_from_db()
     if request.method == "POST":
         try:
-            actions.retry_reverification(request.user, run)
+            actions.retry_reverification(run, by=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -377,7 +377,7 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def findings(request: HttpRequest) -> HttpResponse:
+def findings(request: AuthedRequest) -> HttpResponse:
     """核对预警: changes found by re-verification, for the case workers of the area."""
     _allowed(request.user, "verification.run", "verification.view")
     status = request.GET.get("status", "open")
@@ -407,11 +407,11 @@ def findings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_handle(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_handle(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(Finding.objects.visible_to(request.user), pk=pk)
     form = HandleForm(request.POST)
     try:
-        actions.handle_finding(request.user, finding, note=form.data.get("note", ""))
+        actions.handle_finding(finding, by=request.user, note=form.data.get("note", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -420,7 +420,7 @@ def finding_handle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def workload_view(request: HttpRequest) -> HttpResponse:
+def workload_view(request: AuthedRequest) -> HttpResponse:
     """核对工作量统计 (VER-18), by month and town, exportable to Excel."""
     from django.utils import timezone
 

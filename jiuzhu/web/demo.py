@@ -482,9 +482,9 @@ def load_demo_population() -> int:
             continue
         data = csv_of(schema.headers, [[str(b.get(f["key"], "")) for f in schema.fields] for b in body])
         batch, created = receive_batch(
-            system,
             source,
             [data],
+            by=system,
             filename=f"演示-一证申请-{code}.csv",
             channel="demo",
             county_code=county,

@@ -159,9 +159,9 @@ def _store_signature(household: Household, person: Person, sig: SignatureIn, lab
         )
     ext = _EXT[kind]
     return store_generated(
-        by,
         household,
         sig.data,
+        by=by,
         kind="signature",
         title=f"{label}签名（{person.name}）",
         filename=f"{label}-{person.pk}.{ext}",

@@ -25,7 +25,7 @@ def start_investigation(application: Application, *, by: User) -> Application:
     """开始入户调查 and 委托核对 together (seed 004: 关口前移，同步开展)."""
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "start_investigation", by=by)
-        request = request_verification(by, household=app.household, program=app.program, application=app)
+        request = request_verification(by=by, household=app.household, program=app.program, application=app)
         return _finish(app, row, {"verification_request": request.pk}, by=by)
 
 
@@ -94,9 +94,9 @@ def record_investigation(
                 raise InvalidInput("file_too_large", "单张照片不得超过10MB", field=f"photos[{i}]")
             visit.photos.add(
                 store_generated(
-                    by,
                     app.household,
                     data,
+                    by=by,
                     kind="photo",
                     title=f"入户调查照片 {visited_on:%Y-%m-%d}",
                     filename=upload.name,

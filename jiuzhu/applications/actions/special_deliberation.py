@@ -169,9 +169,9 @@ def _keep_minutes(app: Application, item: SpecialDeliberation, config: Procedure
     )
     with notices.rendered_after(), transaction.atomic():
         item.minutes_document = store_generated(
-            by,
             app.household,
             pdf,
+            by=by,
             kind="notice",
             title=f"一事一议会议纪要 {app.number}",
             filename=f"一事一议会议纪要-{app.number}.pdf",
@@ -192,9 +192,9 @@ def _store_meeting_signature(household: Household, sig: SignatureIn, *, by: User
         raise InvalidInput("invalid_signature", "与会人员签字应为PNG图片（扫描件可为JPG或PDF）", field="signature")
     ext = _EXT[kind]
     return store_generated(
-        by,
         household,
         sig.data,
+        by=by,
         kind="signature",
         title="一事一议与会人员签字",
         filename=f"一事一议签字.{ext}",

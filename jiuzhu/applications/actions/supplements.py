@@ -116,9 +116,9 @@ def supplement(
             satisfied.append("诚信承诺书（申请人）")
         for m in materials:
             store_generated(
-                by,
                 household,
                 m.data,
+                by=by,
                 kind="other",
                 title=m.name.strip(),
                 filename=f"补正材料-{m.name.strip()[:40]}.{_EXT[_sniff(m.data)]}",

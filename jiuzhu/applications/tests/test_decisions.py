@@ -58,7 +58,7 @@ def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: An
         health="户主重病",
         facts={k: v for k, v in facts.items() if k != "temporary"},
     )
-    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app
@@ -482,7 +482,7 @@ def test_approval_refuses_dibao_once_tekun_is_granted(world, signed_intake, hous
         labour="无劳动能力",
         health="慢性病",
     )
-    run_verification(world.user("tez_hecha"), household=h, program="dibao", application=app)
+    run_verification(by=world.user("tez_hecha"), household=h, program="dibao", application=app)
     actions.submit_review(app, by=clerk)
     receiving(h, "tekun")
     with pytest.raises(DomainError) as exc:
@@ -519,7 +519,7 @@ def rural_household(world: Any) -> Any:
     from jiuzhu.registry.actions import create_household
 
     return create_household(
-        SystemActor(),
+        by=SystemActor(),
         area_code="370405101201",
         address="北洛村8号",
         members=[
@@ -621,7 +621,7 @@ def publicizing_case(world: Any, signed_intake: Any) -> Application:
         labour="务农",
         health="健康",
     )
-    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     actions.submit_review(app, by=clerk)
     actions.approve(app, by=world.user(APPROVER))
     app.refresh_from_db()

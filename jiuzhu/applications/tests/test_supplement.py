@@ -116,7 +116,7 @@ def test_a_village_assistant_applies_only_with_an_entrustment(world, new_id, api
     from jiuzhu.registry.pii import unseal
 
     h = create_household(
-        SystemActor(),
+        by=SystemActor(),
         area_code="370405101201",
         address="北洛村9号",
         members=[{"name": "委托甲", "id_number": new_id(age=78, gender="M", area="370405"), "relation": "self"}],

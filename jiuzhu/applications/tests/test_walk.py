@@ -38,7 +38,7 @@ def investigate_and_verify(world, app, incomes=None):
         health="家庭成员健康",
         facts=facts,
     )
-    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     actions.submit_review(app, by=clerk)
     app.refresh_from_db()
     return app

@@ -155,7 +155,7 @@ def test_a_failed_action_leaves_no_audit_row(world, new_id):
     before = AuditEntry.objects.count()
     with pytest.raises(DomainError):
         create_household(
-            world.user("tez_zhangshanzi"),
+            by=world.user("tez_zhangshanzi"),
             area_code="370405101201",
             address="x",
             members=[{"name": "张三", "id_number": "bad", "relation": "self"}],

@@ -172,7 +172,7 @@ def start_review(review: Review, *, by: User, facts: dict[str, Any] | None = Non
         if facts is not None:
             _validate_facts(app, facts)
             review.facts = facts
-        request = request_verification(by, household=app.household, program=app.program, application=app)
+        request = request_verification(by=by, household=app.household, program=app.program, application=app)
         review.verification, review.status = request, "verifying"
         review.save(update_fields=["verification", "status", "facts"])
         record(by, "payments.review.start", app, changes={"review": review.pk, "verification_request": request.pk})

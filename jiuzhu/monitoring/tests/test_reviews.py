@@ -49,7 +49,9 @@ def _verified_review(world, county, app, facts, signed_intake):
 
     review = monitoring.report_change(app, by=county, reason="家庭成员就业，收入增加", facts=facts)
     review = monitoring.start_review(review, by=county)
-    run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
+    run_verification(
+        by=SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification
+    )
     review.refresh_from_db()
     assert review.verification.status == "done"
     return review

@@ -199,7 +199,7 @@ def test_a_recorded_death_stops_a_one_person_benefit(world, county, approved_cas
     record_application(app)
     locked_roster(month=NOV)
     dec = locked_roster(month=DEC)
-    update_member(world.user("tez_zhangshanzi"), app.applicant, {"death_date": "2026-11-18"})
+    update_member(app.applicant, {"death_date": "2026-11-18"}, by=world.user("tez_zhangshanzi"))
     benefit = Benefit.objects.get(application=app)
     assert benefit.status == "stopped" and benefit.stop_reason == "death" and benefit.end_month == NOV
     assert dec.lines.get(application=app).status == "pulled"
@@ -215,7 +215,7 @@ def test_the_payees_death_suspends_a_family_benefit_for_review(world, county, ap
     app = approved_case()
     record_application(app)
     dec = locked_roster(month=DEC)
-    update_member(world.user("tez_zhangshanzi"), app.applicant, {"death_date": "2026-11-30"})
+    update_member(app.applicant, {"death_date": "2026-11-30"}, by=world.user("tez_zhangshanzi"))
     benefit = Benefit.objects.get(application=app)
     assert benefit.status == "suspended" and benefit.suspended_from == DEC and benefit.suspend_reason == "payee_died"
     assert dec.lines.get(application=app).status == "pulled"
@@ -233,7 +233,7 @@ def test_resuming_a_family_benefit_names_a_living_payee(world, county, approved_
 
     app = approved_case()
     dec = locked_roster(month=DEC)
-    update_member(world.user("tez_zhangshanzi"), app.applicant, {"death_date": "2026-11-30"})
+    update_member(app.applicant, {"death_date": "2026-11-30"}, by=world.user("tez_zhangshanzi"))
     with pytest.raises(DomainError) as exc:
         monitoring.resume_benefit(app, by=county, note="恢复")
     assert exc.value.code == "payee_deceased"

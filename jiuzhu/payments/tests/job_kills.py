@@ -99,7 +99,7 @@ def reverify_rounds(rounds: int, rng: random.Random) -> int:
     chunk = 4
 
     def start() -> ReverificationRun:
-        return actions.start_reverification(county, area_code=AREA, trigger="scheduled")
+        return actions.start_reverification(by=county, area_code=AREA, trigger="scheduled")
 
     first = start()
     took = timed(lambda: reverify.run_reverification(first.pk, chunk_size=chunk))
@@ -118,7 +118,7 @@ def reverify_rounds(rounds: int, rng: random.Random) -> int:
         assert Snapshot.objects.filter(run=run).values("household").distinct().count() == run.done
         if run.status == "failed":
             assert "中断" in run.message
-            actions.retry_reverification(county, run)
+            actions.retry_reverification(run, by=county)
         if run.status != "done":
             reverify.run_reverification(run.pk, chunk_size=chunk)
             run.refresh_from_db()
@@ -144,7 +144,7 @@ def ingest_rounds(rounds: int, rng: random.Random) -> int:
             lines.append(f"患者,{person},医院{round_no}-{i},2026-09-{1 + i % 28:02d},1000.00,600.00,400.00")
         data = ("\r\n".join(lines) + "\r\n").encode()
         name = f"kill-{round_no}.csv"
-        batch, _ = actions.receive_batch(SystemActor(), source, [data], filename=name, county_code=AREA)
+        batch, _ = actions.receive_batch(source, [data], by=SystemActor(), filename=name, county_code=AREA)
         return batch
 
     first = receive(0)
@@ -163,7 +163,7 @@ def ingest_rounds(rounds: int, rng: random.Random) -> int:
         assert facts == (rows if batch.status == "loaded" else 0), (batch.status, facts)  # all or nothing
         if batch.status == "failed":
             assert "中断" in batch.message
-            actions.rerun_batch(SystemActor(), batch)
+            actions.rerun_batch(batch, by=SystemActor())
         if batch.status != "loaded":
             ingest.process_batch(batch.pk)
             batch.refresh_from_db()

@@ -140,7 +140,7 @@ def test_a_reverification_run_is_retried_through_the_api_and_the_page(world, app
     from jiuzhu.verification.models import ReverificationRun
 
     approved_case()
-    run = verification.start_reverification(world.user("tez_hecha"), area_code="370405")
+    run = verification.start_reverification(by=world.user("tez_hecha"), area_code="370405")
     ReverificationRun.objects.filter(pk=run.pk).update(status="failed", message="处理进程意外中断")
     page = client_of("tez_hecha").get(f"/verification/reverifications/{run.pk}/")
     assert 'data-testid="run-retry"' in page.content.decode()

@@ -346,7 +346,7 @@ def test_the_demo_shows_prefill_for_families_not_yet_registered(world: Any, cata
     from jiuzhu.registry.actions import register_prefilled
 
     head = next(r[3] for r in demo_population() if r[2] == "周大海")
-    household = register_prefilled(world.user("tez_zhangshanzi"), head)
+    household = register_prefilled(head, by=world.user("tez_zhangshanzi"))
     facts = {p.name: p for p in household.current_members()}
     father, daughter = facts["周长林"], facts["周晓雨"]
     assert (father.health_status, father.disability_category, father.disability_grade) == ("disabled", "vision", 1)

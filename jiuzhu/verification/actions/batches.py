@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
@@ -38,10 +39,10 @@ def _county_of(by: Any, county_code: str | None) -> tuple[str, str]:
 
 
 def receive_batch(
-    by: Any,
     source: Source,
     chunks: Iterable[bytes],
     *,
+    by: User,
     filename: str = "",
     declared_encoding: str = "auto",
     kind: str = "",
@@ -149,7 +150,7 @@ def _enqueue_batch(batch_id: int) -> None:
 STALE_AFTER_SECONDS = 120
 
 
-def rerun_batch(by: Any, batch: Batch, *, force: bool = False) -> Batch:
+def rerun_batch(batch: Batch, *, by: User, force: bool = False) -> Batch:
     """重新处理: queue a batch again after its worker died (or an unexpected error).
 
     Allowed for batches not finished (queued, processing, failed). A batch that is being

@@ -50,7 +50,7 @@ def check_authorized(household: Household) -> None:
 
 
 def request_verification(
-    by: User, *, household: Household, program: str, application: Any = None
+    *, by: User, household: Household, program: str, application: Any = None
 ) -> VerificationRequest:
     """委托核对: ask the verification centre for a 核对报告 on a household (VER-*).
 
@@ -92,7 +92,7 @@ def _next_number(county: str) -> str:
 
 
 def run_verification(
-    by: Any, *, household: Household, program: str, application: Any = None, request: VerificationRequest | None = None
+    *, by: User, household: Household, program: str, application: Any = None, request: VerificationRequest | None = None
 ) -> Report:
     """一键核对 (VER-4): every fact of every member from every source, compared with the
     program's thresholds, in an immutable 核对报告. Answers the pending request of the
@@ -159,7 +159,7 @@ def run_verification(
     return report
 
 
-def log_report_read(by: Any, report: Report, how: str) -> None:
+def log_report_read(report: Report, how: str, *, by: User) -> None:
     """Reading a report reads department facts: audited with the request it served."""
     with transaction.atomic():
         record(
@@ -174,7 +174,7 @@ def log_report_read(by: Any, report: Report, how: str) -> None:
         )
 
 
-def refuse_request(by: Any, request: VerificationRequest, *, reason: str) -> VerificationRequest:
+def refuse_request(request: VerificationRequest, *, by: User, reason: str) -> VerificationRequest:
     """不予核对: close a pending request with a reason (e.g. authorization revoked)."""
     require_perm(by, "verification.run")
     reason = (reason or "").strip()

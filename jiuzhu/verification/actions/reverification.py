@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record, record_job_death
@@ -24,7 +25,7 @@ from .permissions import can, require_perm
 
 
 def start_reverification(
-    by: Any, *, area_code: str, trigger: str = "manual", batch: Batch | None = None
+    *, by: User, area_code: str, trigger: str = "manual", batch: Batch | None = None
 ) -> ReverificationRun:
     """批量复核: re-verify every active case (approved application) in an area, as a job."""
     if trigger == "manual":
@@ -72,7 +73,7 @@ def recover_reverification_runs(scope: Any = None) -> list[int]:
     )
 
 
-def retry_reverification(by: Any, run: ReverificationRun) -> ReverificationRun:
+def retry_reverification(run: ReverificationRun, *, by: User) -> ReverificationRun:
     """重试: a failed run continues after the last household it finished (each chunk commits
     its snapshots, findings and position together, so nothing is done twice)."""
     require_perm(by, "verification.run")
@@ -93,7 +94,7 @@ def retry_reverification(by: Any, run: ReverificationRun) -> ReverificationRun:
     return locked
 
 
-def handle_finding(by: Any, finding: Finding, *, note: str) -> Finding:
+def handle_finding(finding: Finding, *, by: User, note: str) -> Finding:
     """核查处理: a case worker records what was done about a finding."""
     if not (can(by, "verification.view") or can(by, "verification.run")):
         require_perm(by, "verification.view")

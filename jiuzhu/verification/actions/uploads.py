@@ -110,7 +110,7 @@ def complete_upload(upload: Upload, *, by: User, channel: str = "api", **kwargs:
                 yield chunk
 
     batch, created = receive_batch(
-        by, upload.source, chunks(), filename=upload.original_name, channel=channel, **kwargs
+        upload.source, chunks(), by=by, filename=upload.original_name, channel=channel, **kwargs
     )
     Upload.objects.filter(pk=upload.pk).update(completed_batch=batch)
     path.unlink(missing_ok=True)

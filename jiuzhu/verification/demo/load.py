@@ -47,7 +47,7 @@ def sign_authorizations(household: Household, *, by: User | None = None) -> list
             continue
         upload = SimpleUploadedFile(f"授权书签名-{person.pk}.png", _png(f"authorization {person.pk}"), "image/png")
         doc = attach_document(
-            by, household, upload, kind="signature", title=f"{person.name}核对授权书签名", person=person
+            household, upload, by=by, kind="signature", title=f"{person.name}核对授权书签名", person=person
         )
         with transaction.atomic():
             out.append(
@@ -89,9 +89,9 @@ def load_demo_sources(out_dir: Path | None = None, *, households_to_authorize: i
         source = Source.objects.get(code=f.source)
         with open(f.path, "rb") as fh:
             batch, created = receive_batch(
-                system,
                 source,
                 iter(lambda: fh.read(1 << 20), b""),
+                by=system,
                 filename=f.path.name,
                 channel="demo",
                 county_code=DEMO_COUNTY,
@@ -104,5 +104,5 @@ def load_demo_sources(out_dir: Path | None = None, *, households_to_authorize: i
         sign_authorizations(household, by=system)
         authorized += 1
         if not household.verification_requests.exists():
-            request_verification(system, household=household, program="dibao")
+            request_verification(by=system, household=household, program="dibao")
     return {"batches": loaded, "authorized_households": authorized}

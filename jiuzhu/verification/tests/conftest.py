@@ -74,7 +74,7 @@ def upload(world: Any, jobs: Callable[[], Any]) -> Callable[..., Any]:
         if not getattr(actor, "area", None):
             kwargs.setdefault("county_code", "370405")
         with jobs():
-            batch, _ = receive_batch(actor, source, [data], filename=filename or f"{code}.csv", **kwargs)
+            batch, _ = receive_batch(source, [data], by=actor, filename=filename or f"{code}.csv", **kwargs)
         batch.refresh_from_db()
         return batch
 

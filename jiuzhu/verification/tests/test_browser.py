@@ -89,7 +89,7 @@ def test_a_verifier_runs_one_click_verification_and_downloads_the_pdf(
         )
     ]
     upload("renhang.deposit", csv_bytes(headers_of("renhang.deposit"), deposits))
-    request_verification(world.user("tez_zhangshanzi"), household=h, program="dibao")
+    request_verification(by=world.user("tez_zhangshanzi"), household=h, program="dibao")
 
     login(page, live_server.url, "tez_hecha")
     page.get_by_role("link", name="核对中心").click()

@@ -64,7 +64,7 @@ def test_the_decision_leaves_out_the_basic_pension_the_report_left_out(
         for m in range(1, 13)
     ]
     upload("renshe.pension", csv_bytes(headers_of("renshe.pension"), rows))
-    report = run_verification(world.user("tez_hecha"), household=app.household, program="dibao", application=app)
+    report = run_verification(by=world.user("tez_hecha"), household=app.household, program="dibao", application=app)
     assert "basic_pension" in report.content["verified"]["incomes"]
     assert {t["code"] for t in report.content["totals"]["income"]} == {"basic_pension"}
     verified = actions.evaluate(app)["monthly_amount_fen"]
@@ -93,7 +93,9 @@ def test_a_review_reads_its_own_fresh_report(world, catalog, upload, vehicle_fil
     review = monitoring.start_review(review, by=county)
     assert monitoring.review_evaluation(review)["eligible"]  # before the report: as decided
     upload("gongan.vehicle", vehicle_file((plain_ids(app.household)[0], "鲁D12345")))
-    run_verification(SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification)
+    run_verification(
+        by=SystemActor("核对中心"), household=app.household, program=app.program, request=review.verification
+    )
     review.refresh_from_db()
     ev = monitoring.review_evaluation(review)
     assert not ev["eligible"] and "vehicles_within_limit" in ev["failed"]

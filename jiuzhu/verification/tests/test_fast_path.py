@@ -115,7 +115,7 @@ def test_the_fast_path_gives_what_the_row_converter_gives_for_every_data_type(ca
         schema = source.current_schema
         data = csv_bytes(schema.headers, _rows(schema, 150, rng, messy), encoding=rng.choice(["utf-8", "gb18030"]))
         batch, _ = receive_batch(
-            SystemActor(), source, [data], filename=f"{source.code}.csv", county_code="370405", kind="increment"
+            source, [data], by=SystemActor(), filename=f"{source.code}.csv", county_code="370405", kind="increment"
         )
         rows_fast, outcome_fast, chunks = _stream(batch, True, monkeypatch)
         rows_slow, outcome_slow, no_chunks = _stream(batch, False, monkeypatch)
@@ -133,7 +133,7 @@ def test_the_fast_path_writes_the_same_copy_lines_as_the_row_path(catalog, monke
     source = Source.objects.get(code="renshe.contribution")
     schema = source.current_schema
     data = csv_bytes(schema.headers, _rows(schema, 200, rng, messy=False))
-    batch, _ = receive_batch(SystemActor(), source, [data], filename="c.csv", county_code="370405", kind="increment")
+    batch, _ = receive_batch(source, [data], by=SystemActor(), filename="c.csv", county_code="370405", kind="increment")
     rows, _, _ = _stream(batch, True, monkeypatch)
 
     class Copy:
@@ -209,7 +209,7 @@ def test_the_columnar_load_gives_what_the_row_converter_gives(catalog, monkeypat
         ]
         data = csv_bytes(schema.headers, rows)
         batch, _ = receive_batch(
-            SystemActor(), source, [data], filename=f"{source.code}.csv", county_code="370405", kind="increment"
+            source, [data], by=SystemActor(), filename=f"{source.code}.csv", county_code="370405", kind="increment"
         )
         expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)
         calls = len(outcomes)
@@ -242,7 +242,7 @@ def test_a_file_the_columnar_load_cannot_read_goes_to_the_row_converter(catalog,
     data = csv_bytes(source.current_schema.headers, rows, encoding=encoding)
     if encoding == "utf-8":
         data = data.replace(b"\r\n", b"\r\n\r\n", 1)  # an empty line after the header
-    batch, _ = receive_batch(SystemActor(), source, [data], filename="c.csv", county_code="370405", kind="increment")
+    batch, _ = receive_batch(source, [data], by=SystemActor(), filename="c.csv", county_code="370405", kind="increment")
     assert columnar.eligible(batch)
     # what the row converter alone makes of the file (read before the load releases the spool)
     expected_rows, expected_outcome, _ = _stream(batch, False, monkeypatch)

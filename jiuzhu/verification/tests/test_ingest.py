@@ -425,7 +425,7 @@ def test_it_shows_progress_while_processing_and_the_result_after(world, catalog,
 
     data = csv_bytes(headers_of("yibao.expense"), expense_rows(new_id(age=50), 2))
     batch, _ = receive_batch(
-        world.user("tez_yibao"), Source.objects.get(code="yibao.expense"), [data], filename="a.csv"
+        Source.objects.get(code="yibao.expense"), [data], by=world.user("tez_yibao"), filename="a.csv"
     )
     client = client_of("tez_yibao")
     page = client.get(f"/verification/batches/{batch.pk}/", headers={"HX-Request": "true"}).content.decode()

@@ -124,7 +124,7 @@ User.objects.create_user(
 )
 village = Area.objects.filter(code__startswith="370404", level="village").order_by("code").first()
 member = {{"name": "孙外迁", "id_number": "{person}", "relation": "self"}}
-h = create_household(SystemActor(), area_code=village.code, address="峄城区某村1号", members=[member])
+h = create_household(by=SystemActor(), area_code=village.code, address="峄城区某村1号", members=[member])
 sign_authorizations(h)
 p = h.current_members().first()
 intake = Intake.objects.create(
@@ -140,7 +140,7 @@ data = (
     "孙外迁,{person},鲁D66666,小型轿车,2025-06-01,正常\\r\\n"
 ).encode()
 vehicles = Source.objects.get(code="gongan.vehicle")
-batch, _ = receive_batch(SystemActor(), vehicles, [data], filename="v.csv", county_code="370404")
+batch, _ = receive_batch(vehicles, [data], by=SystemActor(), filename="v.csv", county_code="370404")
 process_batch(batch.pk)
 add_peer(by=SystemActor(), code="370405", name="台儿庄区", base_url="{a_url}", key="{key}", our_code="370404")
 print(json.dumps({{"person": p.pk}}))
@@ -200,7 +200,7 @@ def test_two_live_instances_answer_each_others_signed_requests(
     query = PeerQuery.objects.get()
     assert query.status == "answered" and query.answer["assistance"][0]["program"] == "dibao"
     assert query.answer["facts"][0]["detail"].startswith("号牌号码：鲁D66666")
-    report = run_verification(world.user("tez_hecha"), household=a, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=a, program="dibao")
     assert report.content["peer_results"][0]["peer_name"] == "峄城区"
 
     # 峄城 → 台儿庄, from the other instance's command line

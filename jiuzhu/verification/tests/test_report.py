@@ -96,7 +96,7 @@ def test_it_verifies_an_application_and_answers_its_pending_request(rich_househo
     """The applications contract: request_verification → pending; 一键核对 answers it."""
     h = rich_household
     application = case_of(h, state="investigating")
-    req = request_verification(world.user("tez_zhangshanzi"), household=h, program="dibao", application=application)
+    req = request_verification(by=world.user("tez_zhangshanzi"), household=h, program="dibao", application=application)
     assert req.status == "pending"
     r = api_of("tez_hecha").post(
         "/api/v1/verifications", {"application_id": application.pk}, content_type="application/json"
@@ -111,8 +111,8 @@ def test_it_verifies_an_application_and_answers_its_pending_request(rich_househo
 
 def test_it_makes_a_new_report_each_time_and_keeps_the_old_ones(rich_household, world):
     h = rich_household
-    first = run_verification(world.user("tez_hecha"), household=h, program="dibao")
-    second = run_verification(world.user("tez_hecha"), household=h, program="dibao")
+    first = run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
+    second = run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
     assert first.number != second.number and Report.objects.count() == 2
     first.refresh_from_db()
     first.content["findings"] = []
@@ -124,8 +124,8 @@ def test_it_makes_a_new_report_each_time_and_keeps_the_old_ones(rich_household, 
 
 def test_it_audits_every_read_with_the_request_it_served(rich_household, world, client_of, api_of):
     h = rich_household
-    req = request_verification(world.user("tez_zhangshanzi"), household=h, program="dibao")
-    report = run_verification(world.user("tez_hecha"), household=h, program="dibao")
+    req = request_verification(by=world.user("tez_zhangshanzi"), household=h, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
     client_of("tez_hecha").get(f"/verification/reports/{report.pk}/")
     api_of("tez_hecha").get(f"/api/v1/verifications/{report.pk}")
     rows = AuditEntry.objects.filter(action__startswith="verification.report").order_by("seq")
@@ -139,7 +139,7 @@ def test_it_audits_every_read_with_the_request_it_served(rich_household, world, 
 
 
 def test_it_renders_the_pdf_with_an_embedded_chinese_font(rich_household, world, client_of, tmp_path):
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     r = client_of("tez_hecha").get(f"/verification/reports/{report.pk}/pdf/")
     assert r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
     path = tmp_path / "r.pdf"
@@ -152,7 +152,7 @@ def test_it_renders_the_pdf_with_an_embedded_chinese_font(rich_household, world,
 
 
 def test_it_hides_reports_outside_the_jurisdiction(rich_household, world, client_of, api_of):
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     assert client_of("tez_zhangshanzi").get(f"/verification/reports/{report.pk}/").status_code == 200
     assert client_of("tez_jiantouji").get(f"/verification/reports/{report.pk}/").status_code == 404
     assert api_of("tez_jiantouji").get(f"/api/v1/verifications/{report.pk}").status_code == 404
@@ -177,7 +177,7 @@ def test_it_lists_stale_sources_as_not_checked(rich_household, world):
     from jiuzhu.verification.models import Batch
 
     Batch.objects.filter(source__code="gongan.vehicle").update(loaded_at=timezone.now() - timedelta(days=60))
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     stale = next(u for u in report.content["unchecked"] if u["source"] == "gongan.vehicle")
     assert stale["reason"] == "stale" and "超过35天未更新" in stale["message"]
 
@@ -186,7 +186,7 @@ def test_it_counts_only_the_latest_full_snapshot(rich_household, world, upload, 
     """A newer full batch of vehicles without the car replaces the older one (car sold)."""
     other = plain_ids(rich_household)[2]
     upload("gongan.vehicle", vehicle_file((other, "鲁D99999"), state="注销"))
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     assert not any("名下车辆" in f["message"] for f in report.content["findings"])
     comparisons = {t["code"]: t["within"] for t in report.content["comparisons"]}
     assert comparisons["vehicles_within_limit"] is True
@@ -201,7 +201,7 @@ def test_it_counts_incomes_and_medical_costs_from_department_data(world, catalog
         for m in range(1, 11)
     ]
     upload("renshe.pension", csv_bytes(headers_of("renshe.pension"), pension))
-    report = run_verification(world.user("tez_hecha"), household=h, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
     income = {t["code"]: t["monthly_fen"] for t in report.content["totals"]["income"]}
     assert income == {"pension": 250000}  # 10 months × 3000元 over the last 12 months ÷ 12
     assert {t["code"]: t["within"] for t in report.content["comparisons"]}["income_below_standard"] is False
@@ -209,7 +209,7 @@ def test_it_counts_incomes_and_medical_costs_from_department_data(world, catalog
 
 
 def test_it_refuses_a_pending_request_with_a_reason(rich_household, world, api_of):
-    req = request_verification(world.user("tez_zhangshanzi"), household=rich_household, program="dibao")
+    req = request_verification(by=world.user("tez_zhangshanzi"), household=rich_household, program="dibao")
     client = api_of("tez_hecha")
     assert (
         client.post(
@@ -225,7 +225,7 @@ def test_it_refuses_a_pending_request_with_a_reason(rich_household, world, api_o
 
 
 def test_it_runs_one_click_from_the_queue_page(rich_household, world, client_of):
-    req = request_verification(world.user("tez_zhangshanzi"), household=rich_household, program="dibao")
+    req = request_verification(by=world.user("tez_zhangshanzi"), household=rich_household, program="dibao")
     client = client_of("tez_hecha")
     page = client.get("/verification/").content.decode()
     assert f'name="request_id" value="{req.pk}"' in page
@@ -252,7 +252,7 @@ def test_it_refuses_after_an_authorization_is_revoked(rich_household, world):
 
     Authorization.objects.filter(household=rich_household).update(revoked_at=timezone.now())
     with pytest.raises(DomainError) as exc:
-        run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+        run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     assert exc.value.code == "authorization_missing"
 
 
@@ -275,7 +275,7 @@ def test_it_reads_facts_with_one_indexed_query(rich_household, world, django_ass
 
 
 def test_it_downloads_the_pdf_through_the_api(rich_household, world, api_of):
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     r = api_of("tez_hecha").get(f"/api/v1/verifications/{report.pk}/pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert (
@@ -331,7 +331,7 @@ def test_the_report_pdf_is_signed_once_and_verifiable(rich_household, world, cli
     from jiuzhu.audit.models import SignedDocument
     from jiuzhu.web import seal
 
-    report = run_verification(world.user("tez_hecha"), household=rich_household, program="dibao")
+    report = run_verification(by=world.user("tez_hecha"), household=rich_household, program="dibao")
     first = client_of("tez_hecha").get(f"/verification/reports/{report.pk}/pdf/").content
     second = client_of("tez_hecha").get(f"/verification/reports/{report.pk}/pdf/").content
     assert first == second

@@ -19,7 +19,7 @@ def active(world, catalog, authorized, case_of):
     """A 低保 family with an approved case and a first report (the baseline)."""
     h = authorized("张山子镇", size=3)
     case = case_of(h)
-    run_verification(world.user("tez_hecha"), household=h, program="dibao")
+    run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
     return h, case
 
 
@@ -134,7 +134,7 @@ def test_it_resumes_a_run_after_the_last_household_done(world, catalog, authoriz
     homes = sorted((authorized("张山子镇", size=2) for _ in range(4)), key=lambda h: h.pk)
     for h in homes:
         case_of(h)
-    run = start_reverification(world.user("tez_hecha"), area_code="370405")
+    run = start_reverification(by=world.user("tez_hecha"), area_code="370405")
     ReverificationRun.objects.filter(pk=run.pk).update(done=2, last_household_id=homes[1].pk, status="running")
     run = run_reverification(run.pk, chunk_size=1)
     assert (run.status, run.done, run.total) == ("done", 4, 4)
@@ -211,7 +211,7 @@ def test_it_agrees_with_one_click_verification(active, upload, vehicle_file, wor
         ),
     )
     batch_snapshot = Snapshot.objects.filter(run__isnull=False).latest("id")
-    run_verification(world.user("tez_hecha"), household=h, program="dibao")
+    run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
     report_snapshot = Snapshot.objects.filter(report__isnull=False).latest("id")
     fields = ["income_fen", "deposits_fen", "vehicles", "houses", "businesses", "employed", "failed_tests"]
     assert [getattr(batch_snapshot, f) for f in fields] == [getattr(report_snapshot, f) for f in fields]

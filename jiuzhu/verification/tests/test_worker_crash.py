@@ -32,7 +32,7 @@ from jiuzhu.verification.models import Source
 with open({path!r}, "rb") as fh:
     chunks = iter(lambda: fh.read(1 << 20), b"")
     source = Source.objects.get(code="yibao.expense")
-    batch, _ = receive_batch(SystemActor(), source, chunks, filename="big.csv", county_code="370405")
+    batch, _ = receive_batch(source, chunks, by=SystemActor(), filename="big.csv", county_code="370405")
 print(json.dumps({{"batch": batch.pk}}))
 """
 STATE = """
@@ -46,7 +46,7 @@ import json
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.verification.actions import rerun_batch
 from jiuzhu.verification.models import Batch
-b = rerun_batch(SystemActor(), Batch.objects.get(pk={batch}), force=True)
+b = rerun_batch(Batch.objects.get(pk={batch}), by=SystemActor(), force=True)
 print(json.dumps({{"status": b.status}}))
 """
 

@@ -28,7 +28,7 @@ def in_beiluo(new_id):
         {"name": "北洛甲", "id_number": new_id(age=50, gender="M", area="370405"), "relation": "self"},
         {"name": "北洛乙", "id_number": new_id(age=15, gender="F", area="370405"), "relation": "child"},
     ]
-    return create_household(SystemActor(), area_code="370405101201", address="北洛村8号", members=members)
+    return create_household(by=SystemActor(), area_code="370405101201", address="北洛村8号", members=members)
 
 
 def test_each_role_sees_its_own_step(world, signed_intake, new_id):
@@ -59,7 +59,7 @@ def test_the_approver_sees_cases_to_decide_and_the_clerk_does_not(world, signed_
 
     app = signed_intake().applications.get()
     investigate(world, app)
-    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     actions.submit_review(app, by=world.user("tez_zhangshanzi"))
     approver_work = titles(world.user("tez_zhangshanzi_sp"))
     assert [n for _, n, _ in approver_work] == [app.number]
@@ -114,7 +114,7 @@ def test_the_case_page_links_its_verification_report(world, client_of, signed_in
 
     app = signed_intake().applications.get()
     investigate(world, app)
-    run_verification(world.user("tez_hecha"), household=app.household, program=app.program, application=app)
+    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
     report = app.verification_requests.get().report
     page = client_of("tez_zhangshanzi").get(app.get_absolute_url()).content.decode()
     assert 'data-testid="case-report-link"' in page and report.get_absolute_url() in page

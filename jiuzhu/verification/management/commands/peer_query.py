@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if user is None or person is None or peer is None:
             raise CommandError("用户、人员或对端不存在")
         try:
-            query = query_peer(user, person=person, peer=peer)
+            query = query_peer(by=user, person=person, peer=peer)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         self.stdout.write(json.dumps({"status": query.status, "answer": query.answer}, ensure_ascii=False))

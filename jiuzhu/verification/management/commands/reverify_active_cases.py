@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            run = start_reverification(system_user("系统（定期复核）"), area_code=options["area"], trigger="scheduled")
+            run = start_reverification(
+                by=system_user("系统（定期复核）"), area_code=options["area"], trigger="scheduled"
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if options["queue"]:
