@@ -480,7 +480,7 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
                     Finding.objects.bulk_create(result.findings)
                     for f in result.findings:
                         kinds[f.kind] += 1
-                    _review_findings(actor, run, result.findings, on)
+                    _review_findings(run, result.findings, on, by=actor)
                     run.done += len(chunk)
                     run.findings += len(result.findings)
                     run.last_household_id = chunk[-1][0]
@@ -519,11 +519,11 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
     return run
 
 
-def _review_findings(actor: Any, run: ReverificationRun, findings: list[Finding], on: dt.date) -> int:
+def _review_findings(run: ReverificationRun, findings: list[Finding], on: dt.date, *, by: Any) -> int:
     """A finding on a case in payment opens its review of kind 部门数据预警 (DYN-1, issue 15
     item 4), in the transaction that records the finding; one open review per case."""
     cases = sorted({f.application_id for f in findings if f.application_id is not None})
     if not cases:
         return 0
-    answers = findings_recorded.send(sender=ReverificationRun, by=actor, run=run, application_ids=cases, on=on)
+    answers = findings_recorded.send(sender=ReverificationRun, by=by, run=run, application_ids=cases, on=on)
     return sum(int(opened or 0) for _, opened in answers)
