@@ -21,6 +21,7 @@ from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.programs.models import ParameterChange
 from jiuzhu.rules import RulesInputError
+from jiuzhu.rules.parameters import ParameterStore
 
 from .models import PRESET_LABELS, Application, ProcedureConfig
 
@@ -140,13 +141,18 @@ def config_for(county_code: str, on: dt.date | None = None) -> ProcedureConfig:
             "procedure_not_configured",
             f"县级区划{county_code}尚未配置文书字号和出具单位，请系统管理员完成县（区）开通",
         )
-    day = on or timezone.localdate()
-    store = parameter_store()
+    return with_settings(config, on or timezone.localdate())
+
+
+def with_settings(config: ProcedureConfig, day: dt.date, store: ParameterStore | None = None) -> ProcedureConfig:
+    """``config`` filled with the settings in force on ``day`` (a list of cases reads the store
+    and the county's row once and passes them here for each acceptance day)."""
+    store = store or parameter_store()
     try:
         for attribute, key in SETTING_ATTRIBUTES.items():
-            setattr(config, attribute, store.lookup(key, county_code, day).value)
+            setattr(config, attribute, store.lookup(key, config.county_code, day).value)
         config.approval_levels = {
-            p: str(store.lookup(f"procedure.approval.{p}", county_code, day).value) for p in APPROVAL_PROGRAMS
+            p: str(store.lookup(f"procedure.approval.{p}", config.county_code, day).value) for p in APPROVAL_PROGRAMS
         }
     except RulesInputError as exc:
         raise DomainError("procedure_not_configured", f"{exc.message}。请在“救助标准与设置”中录入后再办理") from None
