@@ -82,6 +82,7 @@ def worker(households: int) -> None:
     from jiuzhu.web import demo
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # pages render hashed static names outside DEBUG
     demo.load_areas()
     demo.load_departments()
     demo.load_users()
