@@ -10,6 +10,14 @@ index value cannot be moved from one field to another.
 Ciphertext layout: 1 byte key version | 12 bytes nonce | ciphertext + 16 bytes tag. The
 version byte names the algorithm (1 AES-256-GCM, 2 SM4-GCM): a cipher of either profile reads
 both, so a live database switches profile by re-encrypting in batches (``reencrypt_pii``).
+
+Key rotation (密钥更新, issue 19 item 7): the key file is a key ring — the master key on its first
+line, then the data keys added by ``rotate_pii_key``, the newest last. Blind indexes and the
+audit chain stay keyed by the master key (department facts are filed under the index and are
+append-only); PII is sealed with the newest data key, in versions 3 (AES-256-GCM) and 4
+(SM4-GCM), which carry the key's 4-byte id after the version byte:
+version | key id | nonce | ciphertext + tag. Older data keys stay in the ring to read what
+the re-encryption job has not reached yet.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_VERSION = 1  # AES-256-GCM
 SM4_KEY_VERSION = 2  # SM4-GCM (GB/T 32907)
+ROTATED_VERSIONS = {KEY_VERSION: 3, SM4_KEY_VERSION: 4}  # the same algorithms under a rotated data key
 PROFILES = ("standard", "gm")
 
 
@@ -73,10 +82,34 @@ def load_master_key(encoded: str) -> bytes:
     return key
 
 
+PENDING = "+"  # a key-file line so marked is known (read) but does not seal yet
+
+
+def load_key_ring(text: str) -> tuple[bytes, list[bytes], list[bytes]]:
+    """The master key, the data keys in use (oldest first) and the pending ones of a key file.
+    ``#`` lines are notes; a line starting with ``+`` is a pending key (rotation, phase one)."""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        raise CryptoKeyError("key file holds no key")
+    if lines[0].startswith(PENDING):
+        raise CryptoKeyError("the first key of a key file is the master key and cannot be pending")
+    active = [load_master_key(line) for line in lines[1:] if not line.startswith(PENDING)]
+    pending = [load_master_key(line[1:]) for line in lines[1:] if line.startswith(PENDING)]
+    return load_master_key(lines[0]), active, pending
+
+
+def key_id(key: bytes) -> bytes:
+    """A data key's public 4-byte id, written into each ciphertext it seals."""
+    return _derive(key, b"jiuzhu/pii/key-id/v1")[:4]
+
+
 class PiiCipher:
     """Encrypts, decrypts and indexes PII fields with keys derived from one master key."""
 
-    def __init__(self, master: bytes, profile: str = "standard") -> None:
+    def __init__(
+        self, master: bytes, profile: str = "standard", data_keys: Iterable[bytes] = (), pending: Iterable[bytes] = ()
+    ) -> None:
         if profile not in PROFILES:
             raise CryptoKeyError(f"unknown crypto profile {profile!r} (standard or gm)")
         self.profile = profile
@@ -89,6 +122,18 @@ class PiiCipher:
             SM4_KEY_VERSION: _Sm4Gcm(_derive(master, b"jiuzhu/pii/encrypt/sm4/v1", hashes.SM3())[:16]),
         }
         self._version = SM4_KEY_VERSION if gm else KEY_VERSION
+        # Rotated data keys by id: the same two algorithms, keyed from each data key.
+        self._rotated: dict[bytes, dict[int, AESGCM | _Sm4Gcm]] = {}
+        self._kid = b""
+        for key in [*pending, *data_keys]:
+            self._rotated[key_id(key)] = {
+                ROTATED_VERSIONS[KEY_VERSION]: AESGCM(_derive(key, b"jiuzhu/pii/encrypt/v1")),
+                ROTATED_VERSIONS[SM4_KEY_VERSION]: _Sm4Gcm(
+                    _derive(key, b"jiuzhu/pii/encrypt/sm4/v1", hashes.SM3())[:16]
+                ),
+            }
+        for key in data_keys:
+            self._kid = key_id(key)  # the newest key in use seals
         suffix = b"/sm3" if gm else b""
         self._index_key = _derive(master, b"jiuzhu/pii/index/v1" + suffix, kdf)
         self._chain_key = _derive(master, b"jiuzhu/audit/chain/v1" + suffix, kdf)
@@ -98,22 +143,50 @@ class PiiCipher:
             _derive(master, b"jiuzhu/audit/chain/v1" + (b"" if gm else b"/sm3"), other),
         )
 
+    @property
+    def data_key_id(self) -> str:
+        """Hex id of the data key that seals new values ("" while the master key does)."""
+        return self._kid.hex()
+
+    @property
+    def known_key_ids(self) -> list[str]:
+        """Hex ids of every data key in the ring (in use or pending)."""
+        return sorted(kid.hex() for kid in self._rotated)
+
     def encrypt(self, field: str, plaintext: str) -> bytes:
         nonce = os.urandom(12)
-        sealed = self._ciphers[self._version].encrypt(nonce, plaintext.encode("utf-8"), field.encode("ascii"))
-        return bytes([self._version]) + nonce + sealed
+        data, aad = plaintext.encode("utf-8"), field.encode("ascii")
+        if self._kid:
+            version = ROTATED_VERSIONS[self._version]
+            sealed = self._rotated[self._kid][version].encrypt(nonce, data, aad)
+            return bytes([version]) + self._kid + nonce + sealed
+        return bytes([self._version]) + nonce + self._ciphers[self._version].encrypt(nonce, data, aad)
 
     def current(self, blob: bytes) -> bool:
-        """Whether a ciphertext is already in this profile's algorithm."""
-        return bool(blob) and bytes(blob)[0] == self._version
+        """Whether a ciphertext is already in this profile's algorithm under the newest key."""
+        blob = bytes(blob)
+        if not blob:
+            return False
+        if self._kid:
+            return blob[0] == ROTATED_VERSIONS[self._version] and blob[1:5] == self._kid
+        return blob[0] == self._version
 
     def decrypt(self, field: str, blob: bytes) -> str:
         blob = bytes(blob)
-        aead = self._ciphers.get(blob[0]) if blob else None
+        aead: AESGCM | _Sm4Gcm | None = None
+        if blob and blob[0] in self._ciphers:
+            aead, rest = self._ciphers[blob[0]], blob[1:]
+        elif blob and blob[0] in ROTATED_VERSIONS.values():
+            ring = self._rotated.get(blob[1:5])
+            if ring is None:
+                raise CryptoKeyError(
+                    f"the key ring lacks the data key that sealed this value (key id {blob[1:5].hex()})"
+                )
+            aead, rest = ring[blob[0]], blob[5:]
         if aead is None:
             raise CryptoKeyError("unknown key version in ciphertext")
         try:
-            plain = aead.decrypt(blob[1:13], blob[13:], field.encode("ascii"))
+            plain = aead.decrypt(rest[:12], rest[12:], field.encode("ascii"))
         except InvalidTag as exc:
             raise CryptoKeyError("ciphertext does not authenticate with this key and field") from exc
         return plain.decode("utf-8")

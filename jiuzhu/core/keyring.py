@@ -9,7 +9,7 @@ import functools
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .crypto import PiiCipher, load_master_key
+from .crypto import PiiCipher, load_key_ring
 
 
 @functools.cache
@@ -23,4 +23,5 @@ def cipher() -> PiiCipher:
                 f"PII master key not found: set JIUZHU_MASTER_KEY or create {settings.JIUZHU_KEY_FILE} "
                 "with `python manage.py ensure_data_key`"
             ) from None
-    return PiiCipher(load_master_key(encoded), settings.JIUZHU_CRYPTO_PROFILE)
+    master, data_keys, pending = load_key_ring(encoded.replace(",", "\n"))  # env: keys separated by commas
+    return PiiCipher(master, settings.JIUZHU_CRYPTO_PROFILE, data_keys, pending)

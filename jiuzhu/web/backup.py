@@ -38,6 +38,12 @@ def key_fingerprint() -> str:
     return cipher().chain_mac(b"jiuzhu/backup/key-check")[:16]
 
 
+def _data_key_ids() -> list[str]:
+    from jiuzhu.registry.pii import cipher
+
+    return cipher().known_key_ids
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -93,6 +99,7 @@ def backup(target: Path) -> dict[str, Any]:
         "database": database,
         "migrations": applied,
         "key_fingerprint": key_fingerprint(),
+        "data_key_ids": _data_key_ids(),
         "files": {name: _sha256(target / name) for name in (database, MEDIA)},
     }
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -118,6 +125,13 @@ def check(source: Path) -> dict[str, Any]:
             "backup_key_mismatch",
             "该备份由另一把个人信息主密钥加密：请先配置备份时所用的主密钥"
             "（JIUZHU_KEY_FILE 或 JIUZHU_MASTER_KEY），否则恢复后的个人信息无法解密",
+        )
+    missing = sorted(set(manifest.get("data_key_ids", [])) - set(_data_key_ids()))
+    if missing:
+        raise InvalidInput(
+            "backup_key_mismatch",
+            f"该备份中的个人信息由数据密钥 {'、'.join(missing)} 加密，当前密钥文件中没有："
+            "请先把备份时的数据密钥加回密钥文件",
         )
     return manifest
 
