@@ -19,7 +19,7 @@ from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
 
 from . import actions, dossier, workflow
-from .config import config_for_case
+from .config import config_for_case, settings_used
 from .dispatch import run_action
 from .models import Application, SpecialDeliberation
 from .queries import filter_applications
@@ -119,6 +119,18 @@ class NoticeOut(Schema):
     issued_at: dt.datetime
 
 
+class SettingUsedOut(Schema):
+    key: str
+    label: str
+    value: Any
+    display: str
+    unit: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    area_code: str
+    source: str
+
+
 class ApplicationOut(Schema):
     id: int
     number: str
@@ -148,6 +160,10 @@ class ApplicationOut(Schema):
     notices: list[NoticeOut]
     verification_requests: list[dict[str, Any]]
     special_deliberation: SpecialDeliberationOut | None = None
+    settings_used: list[SettingUsedOut] = Field(
+        description="办理依据：已作出决定的案件为决定时保存的设置，在办案件为受理之日有效的设置"
+    )
+    settings_kept: bool = Field(description="settings_used 是否为决定时保存的版本")
 
 
 class IntakeOut(Schema):
@@ -163,6 +179,7 @@ class ListOut(Schema):
 
 def application_out(app: Application, user: Any) -> dict[str, Any]:
     config = config_for_case(app)
+    used, kept = settings_used(app)
     return {
         "id": app.pk,
         "number": app.number,
@@ -198,6 +215,8 @@ def application_out(app: Application, user: Any) -> dict[str, Any]:
             for r in app.verification_requests.all()
         ],
         "special_deliberation": _special_out(SpecialDeliberation.objects.filter(application=app).first()),
+        "settings_used": used,
+        "settings_kept": kept,
     }
 
 

@@ -10,6 +10,7 @@ county approves (审核确认); 30 working days (20 where approval is devolved; 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,8 +21,9 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.programs.models import ParameterChange
+from jiuzhu.programs.settings import settings_in_force
 from jiuzhu.rules import RulesInputError
-from jiuzhu.rules.parameters import ParameterStore
+from jiuzhu.rules.parameters import ParameterStore, display_value
 
 from .models import PRESET_LABELS, Application, ProcedureConfig
 
@@ -169,3 +171,72 @@ def config_for_case(application: Application) -> ProcedureConfig:
 def load_demo_configs() -> None:
     for code, (prefix, issuer) in DEMO_COUNTIES.items():
         ensure_config(code, prefix, issuer)
+
+
+CASE_SETTING_PREFIXES = ("procedure.", "review.")
+
+
+def _row(
+    key: str, label: str, value: Any, unit: str, valid_from: Any, valid_to: Any, area: str, source: str
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "value": value,
+        "display": display_value(value, unit),
+        "unit": unit,
+        "valid_from": str(valid_from)[:10],
+        "valid_to": str(valid_to)[:10] if valid_to else None,
+        "area_code": area,
+        "source": source,
+    }
+
+
+def settings_snapshot(application: Application) -> list[dict[str, Any]]:
+    """Every setting a decision on ``application`` used (GOV-5, GOV-8): the procedure and review
+    settings in force on its acceptance day, then the rules parameters of its calculation (its
+    trace), each with value, unit, validity, the area it came from and its source — JSON, kept on
+    the case when it is decided."""
+    day = timezone.localdate(application.accepted_at)
+    rows = [
+        _row(s.key, s.label, s.value, s.unit, s.valid_from, s.valid_to, s.area_code, s.source)
+        for s in settings_in_force(application.county_code, day)
+        if s.key.startswith(CASE_SETTING_PREFIXES)
+    ]
+    seen = {r["key"] for r in rows}
+    for p in (application.trace or {}).get("parameters", []):
+        if isinstance(p, dict) and p.get("name") not in seen:
+            seen.add(p["name"])
+            rows.append(
+                _row(
+                    p["name"],
+                    str(p.get("description", "")),
+                    p.get("value"),
+                    str(p.get("unit", "")),
+                    p.get("valid_from", ""),
+                    p.get("valid_to"),
+                    str(p.get("area", "")),
+                    str(p.get("source", "")),
+                )
+            )
+    return rows
+
+
+def settings_used(application: Application) -> tuple[list[dict[str, Any]], bool]:
+    """What the case page and API show as 办理依据: the snapshot kept at the decision for a
+    decided case (``True``), else the settings in force on its acceptance day (``False``).
+    Dates as ``datetime.date``."""
+    stored = bool(application.decision_settings)
+    rows = application.decision_settings if stored else settings_snapshot(application)
+    out = []
+    for r in rows:
+        if not stored and not r["key"].startswith(CASE_SETTING_PREFIXES):
+            continue
+        out.append(
+            {
+                **r,
+                "valid_from": dt.date.fromisoformat(r["valid_from"]) if r.get("valid_from") else None,
+                "valid_to": dt.date.fromisoformat(r["valid_to"]) if r.get("valid_to") else None,
+            }
+        )
+    return out, stored

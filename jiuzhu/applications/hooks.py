@@ -12,9 +12,11 @@ from django.db import models
 from jiuzhu.audit.changes import register_value_labels
 from jiuzhu.audit.labels import register_action_labels
 from jiuzhu.holidays import deadlines
+from jiuzhu.programs import impact as settings_impact
 from jiuzhu.verification import cases as verification_cases
 from jiuzhu.verification.cases import Assistance
 
+from . import impact
 from .models import CHANNEL_CHOICES, PROGRAM_CHOICES, STATE_CHOICES, TEMPORARY_KIND_CHOICES, Application, CaseDeadline
 from .workflow import TRANSITIONS
 
@@ -55,6 +57,7 @@ class ApprovedCases:
 
 def connect() -> None:
     deadlines.register(open_deadlines)
+    settings_impact.register(impact.impact)
     register_value_labels(40, TEMPORARY_KIND_CHOICES, CHANNEL_CHOICES, PROGRAM_CHOICES, STATE_CHOICES)
     register_action_labels("applications", step_label)
     verification_cases.register(ApprovedCases())

@@ -165,6 +165,9 @@ class Application(models.Model):  # 救助申请（案件）
     trace = models.JSONField("计算依据", default=dict, blank=True)
     start_month = models.DateField("起始发放月份", null=True, blank=True)
     review_cycle_months = models.PositiveSmallIntegerField("复核周期（月）", null=True, blank=True)
+    # 决定所依据的设置: every setting the decision used (key, label, value, unit, validity, area,
+    # source), kept with the case so a later settings change never alters what it shows.
+    decision_settings = models.JSONField("决定所依据的设置", default=list, blank=True)
     rejection_reasons = models.JSONField("不予批准理由", default=list, blank=True)
     advance_amount_fen = models.BigIntegerField("先行救助金额（分）", null=True, blank=True)
     advance_paid_at = models.DateTimeField("先行救助时间", null=True, blank=True)

@@ -24,7 +24,6 @@ from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
-from jiuzhu.programs.settings import settings_in_force
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
@@ -32,7 +31,7 @@ from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, dossier, lookups, workflow
-from .config import config_for_case
+from .config import config_for_case, settings_used
 from .dispatch import run_action
 from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm
 from .models import PROGRAM_CHOICES, STATE_CHOICES, Application, CaseDeadline, Commitment, SpecialDeliberation
@@ -247,16 +246,13 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             failed = [r for r in actions.evaluate(app)["reasons"] if not r["passed"]]
         except DomainError:
             failed = []
-    case_settings = [
-        s
-        for s in settings_in_force(app.county_code, config.settings_date)
-        if s.key.startswith(("procedure.", "review."))
-    ]
+    case_settings, settings_kept = settings_used(app)
     context = {
         "app": app,
         "config": config,
         "case_settings": case_settings,
-        "case_settings_areas": area_labels([s.area_code for s in case_settings]),
+        "settings_kept": settings_kept,
+        "case_settings_areas": area_labels([s["area_code"] for s in case_settings]),
         "allowed": allowed,
         "allowed_names": {t.name for t in allowed},
         "deadlines": app.deadlines.all(),

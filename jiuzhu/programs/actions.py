@@ -21,6 +21,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from jiuzhu.rules import RulesInputError
 
+from . import impact
 from .engine import base_store, rules_error
 from .models import ParameterChange
 
@@ -127,9 +128,18 @@ def _decide(change: ParameterChange, status: str, note: str, *, by: User) -> Par
             raise DomainError("already_decided", f"该调整已{change.get_status_display()}，不能重复处理")
         if change.proposed_by_id == by.pk:
             raise DomainError("two_person_rule", "参数调整须由提出人以外的另一名工作人员复核")
+        # What the change moves, counted against the store before it takes effect (GOV-8, WF-3).
+        moving = impact.preview(change) if status == "confirmed" else None
         change.status, change.decided_by, change.decided_at = status, by, timezone.now()
         change.decision_note = (note or "").strip()[:200]
         change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        moved = {}
+        if moving is not None:
+            moved = {
+                "moved_deadlines": sum(p.apply() for p in moving.parts if p.apply is not None),
+                "changed_cases": moving.changed_cases,
+                "open_cases": moving.open_cases,
+            }
         record(
             by,
             f"programs.parameter.{'confirm' if status == 'confirmed' else 'reject'}",
@@ -141,6 +151,7 @@ def _decide(change: ParameterChange, status: str, note: str, *, by: User) -> Par
                 "valid_from": change.valid_from,
                 "value": change.value,
                 "note": change.decision_note,
+                **moved,
             },
         )
     return change

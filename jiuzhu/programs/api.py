@@ -14,8 +14,9 @@ from jiuzhu.accounts.auth import actor
 from jiuzhu.programs.fact_schemas import HouseholdFactsIn
 from jiuzhu.rules import RulesInputError, propose_standard
 
-from . import actions
+from . import actions, impact
 from .engine import evaluate_household, parameter_store, resolve_area, rules_error
+from .impact import Impact
 from .models import AssistanceProgram, ParameterChange
 from .settings import Setting, settings_in_force
 
@@ -180,6 +181,47 @@ def decide(request: HttpRequest, change_id: int, name: str, body: DecisionIn) ->
     if name == "reject":
         return actions.reject_change(change, by=actor(request), note=body.note)
     raise Http404
+
+
+class ImpactLineOut(Schema):
+    application_id: int
+    number: str
+    household: str
+    step: str
+    old: str
+    new: str
+    is_deadline: bool
+
+
+class NewCasesOut(Schema):
+    county_code: str
+    county: str
+    old: str
+    new: str
+    note: str
+
+
+class ImpactOut(Schema):
+    change_id: int
+    name: str
+    label: str
+    open_cases: int
+    changed_cases: int
+    moved_deadlines: int
+    nothing_moves: bool
+    summary: str
+    reasons: list[str]
+    lines: list[ImpactLineOut]
+    new_cases: list[NewCasesOut]
+
+
+@parameters.get("/changes/{change_id}/impact", response=ImpactOut, summary="参数调整影响预览：在办案件哪些时限将变化")
+def change_impact(request: HttpRequest, change_id: int) -> Impact:
+    """What confirming the change would move, for the cases the caller may see: each case
+    (number, household, step, old → new) and what cases accepted from ``valid_from`` get."""
+    user = actor(request)
+    change = get_object_or_404(ParameterChange.objects.visible_to(user), pk=change_id)
+    return impact.preview(change, user=user)
 
 
 class StandardIn(Schema):

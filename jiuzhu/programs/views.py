@@ -17,7 +17,7 @@ from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.web.labels import NATIONAL_LABEL, area_labels
 
-from . import actions
+from . import actions, impact
 from .engine import evaluate_household, parameter_store
 from .facts import household_facts
 from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
@@ -110,6 +110,8 @@ def parameters(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, "已提交参数调整，须由另一名工作人员复核后生效")
                 return redirect("programs:parameters")
     changes = list(ParameterChange.objects.visible_to(request.user).select_related("proposed_by", "decided_by")[:100])
+    # 影响预览: what each proposed change would move, seen before anyone confirms it (GOV-8).
+    impacts = {c.pk: impact.preview(c, user=request.user) for c in changes if c.status == "proposed"}
     return render(
         request,
         "programs/parameters.html",
@@ -119,6 +121,7 @@ def parameters(request: AuthedRequest) -> HttpResponse:
             "demo_values": [s for s in rows if s.demo],
             "form": form,
             "changes": changes,
+            "impacts": impacts,
             "area_names": area_labels([*(v.area_code for v in rows), *(c.area_code for c in changes)]),
             "can_propose": can_propose,
             "on": on,

@@ -19,10 +19,11 @@ from jiuzhu.registry.models import Household, Person
 from jiuzhu.registry.storage import sniff_content_type
 
 from .. import signals, workflow
-from ..config import config_for_case
+from ..config import config_for_case, settings_snapshot
 from ..models import PROGRAM_CHOICES, Application, CaseDeadline, ProcedureConfig
 
 ADULT = 18
+DECIDED_STATES = ("approved", "rejected", "not_accepted")  # 批准, 不予批准, 不予受理
 
 
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
@@ -209,6 +210,9 @@ def _finish(app: Application, row: Any, changes: dict[str, Any] | None = None, *
     before = app.state
     if row.target:
         app.state = row.target
+    if (app.decision or app.state in DECIDED_STATES) and not app.decision_settings:
+        # A case keeps the settings version it was decided under (GOV-5, GOV-8).
+        app.decision_settings = settings_snapshot(app)
     app.version += 1
     app.save()
     if app.state == "approved" and before != "approved":
