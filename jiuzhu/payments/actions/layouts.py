@@ -139,6 +139,10 @@ def save_layout(
         "amount_unit": amount_unit,
         "is_default": is_default,
     }
+    try:  # a layout the sample rows do not fit (a name column too narrow) would fail every export
+        bankfiles.render(BankLayout(county_code=county_code, code=code, **values), SAMPLE_ROWS)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.code, f"按样例数据试生成文件时出错：{exc.message}", field=exc.field) from None
     with transaction.atomic():
         layout = BankLayout.objects.select_for_update().filter(county_code=county_code, code=code).first()
         before = {k: getattr(layout, k) for k in values} if layout else {}

@@ -189,6 +189,12 @@ def test_the_existing_csv_layouts_write_the_same_bytes_as_before(world: Any) -> 
         ({"result_fields": [{"key": "account"}, {"key": "amount"}, {"key": "status"}]}, "result_fields[0]", "宽度"),
         ({"file_format": "xlsx"}, "header_rows", "Excel"),
         ({"result_skip_head": -1}, "result_skip_head", "回盘表头行数"),
+        (
+            {"columns": [{"header": "户名", "field": "name", "width": 4}, {"header": "账号", "field": "account"}]},
+            "columns[1]",
+            "宽度",
+        ),
+        ({"columns": [{"header": "户名", "field": "name", "width": 4}]}, "columns[0]", "按样例数据试生成文件时出错"),
     ],
 )
 def test_the_api_refuses_a_bad_layout_naming_the_field(
