@@ -237,17 +237,19 @@ def preview(layout: BankLayout) -> Preview:
     result, result_name = sample_results(layout)
     expected = [int(r["amount_fen"]) for r in SAMPLE_ROWS]
     try:
-        amounts = [r.amount_fen for r in bankfiles.parse_results(layout, result_name, result)]
+        read = bankfiles.parse_results(layout, result_name, result)
     except ImportRejected as exc:
         ok, message = False, f"样例回盘文件读回失败：{exc.message}"
     else:
-        ok = amounts == expected
+        amounts = [r.amount_fen for r in read]
         total = bankfiles.yuan(sum(amounts), grouping=True)
-        message = (
-            f"样例回盘文件读回{len(amounts)}笔、合计{total}元，与样例文件一致"
-            if ok
-            else f"样例回盘文件读回的金额与样例文件不一致（{total}元），请核对回盘文件列和金额单位"
-        )
+        ok = amounts == expected and all(r.success for r in read)
+        if amounts != expected:
+            message = f"样例回盘文件读回的金额与样例文件不一致（{total}元），请核对回盘文件列和金额单位"
+        elif not ok:
+            message = "样例回盘文件的处理结果未被识别为成功，请核对“表示成功的处理结果”和处理结果列的宽度"
+        else:
+            message = f"样例回盘文件读回{len(amounts)}笔、合计{total}元，与样例文件一致"
     return Preview(
         name, _as_text(layout, content, name), result_name, _as_text(layout, result, result_name), ok, message
     )

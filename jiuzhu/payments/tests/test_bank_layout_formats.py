@@ -291,3 +291,30 @@ def test_onboarding_installs_the_standard_layouts_once(world: Any) -> None:
     assert {x.code for x in created} == {"generic_csv", "yikatong_xlsx", "nongshang_fixed"}
     assert BankLayout.objects.filter(county_code="370999", is_default=True).get().code == "generic_csv"
     assert install_standard_layouts("370999", by=actor) == []  # type: ignore[arg-type]
+
+
+def test_the_data_migration_adds_missing_standard_layouts_and_keeps_the_countys_default(world: Any) -> None:
+    """Counties that had layouts before item 4 get the new standard ones; their own default stays."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jiuzhu.payments.migrations.0010_bank_layout_formats")
+    save_layout(by=world.user("tez_county"), **{**FIXED, "is_default": True})
+    BankLayout.objects.filter(county_code="370405", code="nongshang_fixed").delete()
+    migration.install_standard_layouts(apps, None)
+    codes = set(BankLayout.objects.filter(county_code="370405").values_list("code", flat=True))
+    assert {"generic_csv", "yikatong_xlsx", "nongshang_fixed", "rcb_fixed"} <= codes
+    assert BankLayout.objects.filter(county_code="370405", is_default=True).get().code == "rcb_fixed"
+
+
+def test_the_preview_says_when_the_sample_result_does_not_read_back(world: Any) -> None:
+    narrow = [
+        {"key": "account", "width": 19},
+        {"key": "skip", "width": 10},
+        {"key": "amount", "width": 12},
+        {"key": "status", "width": 2},  # "0000" does not fit: the bank's code would be misread
+    ]
+    layout = save_layout(by=world.user("tez_county"), **{**FIXED, "code": "rcb_narrow", "result_fields": narrow})
+    shown = preview(layout)
+    assert not shown.round_trip and "未被识别为成功" in shown.message
