@@ -117,6 +117,11 @@ def build_world() -> World:
 
     load_demo_configs()
     sync_catalog()
+    from jiuzhu.applications.config import DEMO_COUNTIES
+    from jiuzhu.payments.bankfiles import install_standard_layouts
+
+    for code in DEMO_COUNTIES:  # as the demo loader and onboarding install them
+        install_standard_layouts(code)
     return World()
 
 

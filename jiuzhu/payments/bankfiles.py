@@ -3,9 +3,11 @@ result file (回盘) read back into (reference, account, amount, success, messag
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,7 +16,7 @@ from jiuzhu.core.errors import InvalidInput
 from jiuzhu.registry.importer import ImportRejected, RowError, read_table
 from jiuzhu.web import files
 
-from .models import FIELD_CHOICES, RESULT_KEYS, BankLayout
+from .models import DELIMITER_CHARS, FIELD_CHOICES, RESULT_KEYS, BankLayout
 
 FIELDS = dict(FIELD_CHOICES)
 TEXT_FIELDS = {"reference", "id_number", "account", "month", "name", "bank_name", "program", "area", "remark"}
@@ -70,25 +72,212 @@ DEFAULT_LAYOUTS = [
         "success_values": ["成功", "入账成功"],
         "is_default": False,
     },
+    {
+        # 农商银行代发 as most county 农商行 ask for it: fixed-width GBK text, a 汇总行 first (date,
+        # batch, count, total in 分), the details, a 合计 line last; the 回盘 is fixed-width too.
+        "code": "nongshang_fixed",
+        "name": "农商银行代发（定长文本，GBK）",
+        "file_format": "fixed",
+        "encoding": "gb18030",
+        "columns": [
+            {"header": "账号", "field": "account", "width": 19, "align": "left", "pad": " "},
+            {"header": "户名", "field": "name", "width": 20, "align": "left", "pad": " "},
+            {"header": "证件号码", "field": "id_number", "width": 18, "align": "left", "pad": " "},
+            {"header": "金额（分）", "field": "amount_fen", "width": 12, "align": "right", "pad": "0"},
+            {"header": "摘要", "field": "remark", "width": 30, "align": "left", "pad": " "},
+        ],
+        "column_header": False,
+        "header_rows": ["H{date}{batch_no:<16}{total_count:06d}{total_amount_fen:015d}"],
+        "footer_rows": ["T{total_count:06d}{total_amount_fen:015d}"],
+        "file_name": "{county_code}_{bank}_{month}_{batch_no}.txt",
+        "result_columns": {},
+        "result_format": "fixed",
+        "result_fields": [
+            {"key": "account", "width": 19},
+            {"key": "skip", "width": 20},
+            {"key": "amount", "width": 12},
+            {"key": "status", "width": 4},
+            {"key": "message", "width": 40},
+        ],
+        "result_skip_head": 1,
+        "result_skip_tail": 1,
+        "success_values": ["0000"],
+        "amount_unit": "fen",
+        "is_default": False,
+    },
 ]
 
 
-def ensure_layouts(county_code: str) -> list[BankLayout]:
-    """The county's layouts; the two standard ones are created the first time."""
-    if not BankLayout.objects.filter(county_code=county_code).exists():
-        for spec in DEFAULT_LAYOUTS:
-            BankLayout.objects.get_or_create(county_code=county_code, code=spec["code"], defaults=spec)
+def layouts_of(county_code: str) -> list[BankLayout]:
+    """The county's layouts (read only: the standard ones are installed when a county is
+    onboarded, see ``install_standard_layouts``)."""
     return list(BankLayout.objects.filter(county_code=county_code))
 
 
-def validate_layout(columns: Any, result_columns: Any, success_values: Any) -> None:
+def install_standard_layouts(county_code: str) -> list[BankLayout]:
+    """Add the standard layouts a county lacks (by code); the county's own default stays. Returns
+    the layouts created."""
+    have = set(BankLayout.objects.filter(county_code=county_code).values_list("code", flat=True))
+    has_default = BankLayout.objects.filter(county_code=county_code, is_default=True).exists()
+    created = []
+    for spec in DEFAULT_LAYOUTS:
+        if spec["code"] in have:
+            continue
+        values = {**spec, "is_default": bool(spec.get("is_default")) and not has_default}
+        created.append(BankLayout.objects.create(county_code=county_code, **values))
+    return created
+
+
+# ---- placeholders of header/footer rows and file names ---------------------------------------
+
+PLACEHOLDERS = {  # 占位符 → what it becomes
+    "total_count": "总笔数",
+    "total_amount_yuan": "总金额（元，两位小数）",
+    "total_amount_fen": "总金额（分）",
+    "month": "发放月份（如202612）",
+    "county_code": "县级区划代码（6位）",
+    "county_name": "县（区）名称",
+    "batch_no": "批次号",
+    "date": "生成日期（如20261204）",
+    "bank": "格式代码",
+}
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "total_count": 3,
+    "total_amount_yuan": "2960.00",
+    "total_amount_fen": 296000,
+    "month": "202612",
+    "county_code": "370405",
+    "county_name": "台儿庄区",
+    "batch_no": "37040520261201",
+    "date": "20261204",
+    "bank": "sample",
+}
+ALIGNS = {"left": "左", "right": "右"}
+PADS = {" ": "空格", "0": "0"}
+AMOUNT_FIELDS = {"amount_yuan", "amount_fen"}
+RESULT_TEXT_KEYS = (*RESULT_KEYS, "skip")
+RESULT_KEY_LABELS = {
+    "reference": "业务编号",
+    "account": "账号",
+    "amount": "金额",
+    "status": "处理结果",
+    "message": "失败原因",
+    "skip": "其他（不读取）",
+}
+MAX_WIDTH = 200
+
+
+def check_template(text: str, *, field: str, label: str, sample: dict[str, Any] | None = None) -> str:
+    """Refuse a template with an unknown placeholder or a bad format; returns it rendered on
+    the sample values."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        raise InvalidInput(
+            "invalid_template", f"{label}“{text}”的花括号不成对（文字中的花括号请写成 {{{{ 或 }}}}）", field=field
+        ) from None
+    allowed = "、".join("{" + k + "}" for k in PLACEHOLDERS)
+    for _, name, _, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or conversion:
+            raise InvalidInput(
+                "invalid_template", f"{label}“{text}”中的“{{{name}}}”不是可用的占位符，可用：{allowed}", field=field
+            )
+    try:
+        return text.format_map(sample or SAMPLE_CONTEXT)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "invalid_template",
+            f"{label}“{text}”中占位符的格式写法不正确，如总笔数补零写作{{total_count:06d}}",
+            field=field,
+        ) from None
+
+
+def check_file_name(text: str) -> None:
+    """A file naming template: placeholders from the list, no path separators."""
+    if not text:
+        return
+    if any(c in text for c in '/\\:*?"<>|') or ".." in text or text.startswith("."):
+        raise InvalidInput(
+            "invalid_file_name",
+            '文件命名不能包含路径分隔符或 / \\ : * ? " < > | 等字符，也不能以“.”开头或含“..”',
+            field="file_name",
+        )
+    if any(ord(c) < 32 for c in text):
+        raise InvalidInput("invalid_file_name", "文件命名不能包含换行等控制字符", field="file_name")
+    rendered = check_template(text, field="file_name", label="文件命名")
+    if not rendered.strip() or "." not in rendered.strip(".") or len(rendered) > 120:
+        raise InvalidInput(
+            "invalid_file_name",
+            "文件命名应带扩展名且不超过120个字符，如 {county_code}_{bank}_{month}_{batch_no}.txt",
+            field="file_name",
+        )
+
+
+def _check_column(i: int, c: Any, file_format: str) -> dict[str, Any]:
+    where = f"第{i + 1}个导出列"
+    if not isinstance(c, dict) or c.get("field") not in FIELDS or not str(c.get("header", "")).strip():
+        raise InvalidInput("invalid_layout", f"{where}须有列名，字段取值：{'、'.join(FIELDS)}", field=f"columns[{i}]")
+    out: dict[str, Any] = {"header": str(c["header"]).strip(), "field": c["field"]}
+    if file_format != "fixed":
+        return out
+    width = c.get("width")
+    if isinstance(width, str) and width.strip().isdigit():
+        width = int(width)
+    if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= MAX_WIDTH:
+        raise InvalidInput(
+            "invalid_width", f"{where}“{out['header']}”须填写宽度（1至{MAX_WIDTH}字节）", field=f"columns[{i}]"
+        )
+    align = c.get("align") or ("right" if c["field"] in AMOUNT_FIELDS else "left")
+    pad = c.get("pad") or " "
+    if align not in ALIGNS:
+        raise InvalidInput("invalid_choice", f"{where}的对齐方式应为左或右", field=f"columns[{i}]")
+    if pad not in PADS:
+        raise InvalidInput("invalid_choice", f"{where}的填充字符应为空格或0", field=f"columns[{i}]")
+    return {**out, "width": width, "align": align, "pad": pad}
+
+
+def validate_layout(
+    columns: Any,
+    result_columns: Any,
+    success_values: Any,
+    *,
+    file_format: str = "csv",
+    header_rows: Any = (),
+    footer_rows: Any = (),
+    file_name: str = "",
+    result_format: str = "table",
+    result_fields: Any = (),
+) -> list[dict[str, Any]]:
+    """Check a layout; returns its columns cleaned (widths as integers, defaults filled)."""
     if not isinstance(columns, list) or not columns:
         raise InvalidInput("invalid_layout", "导出列应为非空列表", field="columns")
-    for i, c in enumerate(columns):
-        if not isinstance(c, dict) or c.get("field") not in FIELDS or not str(c.get("header", "")).strip():
+    cleaned = [_check_column(i, c, file_format) for i, c in enumerate(columns)]
+    for name, rows, label in (("header_rows", header_rows, "表头行"), ("footer_rows", footer_rows, "表尾行")):
+        if not isinstance(rows, list | tuple) or not all(isinstance(r, str) for r in rows):
+            raise InvalidInput("invalid_layout", f"{label}应为文字列表，每项一行", field=name)
+        if rows and file_format == "xlsx":
             raise InvalidInput(
-                "invalid_layout", f"第{i + 1}个导出列须有列名，字段取值：{'、'.join(FIELDS)}", field=f"columns[{i}]"
+                "invalid_layout", f"Excel格式不写{label}；需要汇总行的，请选择文本（分隔符）或文本（定长）", field=name
             )
+        for n, row in enumerate(rows, 1):
+            check_template(row, field=name, label=f"{label}第{n}行")
+    check_file_name(file_name)
+    if result_format == "table":
+        _check_result_columns(result_columns)
+    elif result_format in ("txt", "fixed"):
+        _check_result_fields(result_fields, result_format)
+    else:
+        raise InvalidInput(
+            "invalid_choice", "回盘文件类型应为表格、文本（分隔符）或文本（定长）", field="result_format"
+        )
+    if not isinstance(success_values, list) or not success_values:
+        raise InvalidInput("invalid_layout", "请填写表示成功的处理结果，如“成功”", field="success_values")
+    return cleaned
+
+
+def _check_result_columns(result_columns: Any) -> None:
     if not isinstance(result_columns, dict) or not {"status", "amount"} <= set(result_columns):
         raise InvalidInput(
             "invalid_layout", "回盘文件列须至少包括处理结果（status）和金额（amount）", field="result_columns"
@@ -102,26 +291,202 @@ def validate_layout(columns: Any, result_columns: Any, success_values: Any) -> N
         raise InvalidInput(
             "invalid_layout", f"回盘文件列中有未知项：{'、'.join(sorted(unknown))}", field="result_columns"
         )
-    if not isinstance(success_values, list) or not success_values:
-        raise InvalidInput("invalid_layout", "请填写表示成功的处理结果，如“成功”", field="success_values")
 
 
-def render(layout: BankLayout, rows: Iterable[dict[str, Any]]) -> bytes:
+def _check_result_fields(result_fields: Any, result_format: str) -> None:
+    if not isinstance(result_fields, list) or not result_fields:
+        raise InvalidInput("invalid_layout", "文本回盘文件须按顺序列出各列", field="result_fields")
+    keys = []
+    for i, f in enumerate(result_fields):
+        key = f.get("key") if isinstance(f, dict) else None
+        if key not in RESULT_TEXT_KEYS:
+            raise InvalidInput(
+                "invalid_layout",
+                f"回盘文件第{i + 1}列的内容应为：{'、'.join(RESULT_KEY_LABELS.values())}",
+                field=f"result_fields[{i}]",
+            )
+        width = f.get("width")
+        if result_format == "fixed" and (
+            not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= MAX_WIDTH
+        ):
+            raise InvalidInput(
+                "invalid_width",
+                f"回盘文件第{i + 1}列（{RESULT_KEY_LABELS[key]}）须填写宽度（1至{MAX_WIDTH}字节）",
+                field=f"result_fields[{i}]",
+            )
+        if key != "skip" and key in keys:
+            raise InvalidInput(
+                "invalid_layout", f"回盘文件中“{RESULT_KEY_LABELS[key]}”列重复", field=f"result_fields[{i}]"
+            )
+        keys.append(key)
+    if not {"amount", "status"} <= set(keys) or not ({"reference", "account"} & set(keys)):
+        raise InvalidInput(
+            "invalid_layout", "回盘文件须包括金额、处理结果两列，以及业务编号或账号", field="result_fields"
+        )
+
+
+# ---- writing ---------------------------------------------------------------------------------
+
+
+def yuan(fen: int, *, grouping: bool = False) -> str:
+    """Fen as 元 with two decimals, optionally with thousands separators (1,520.00)."""
+    whole = f"{fen // 100:,}" if grouping else str(fen // 100)
+    return f"{whole}.{fen % 100:02d}"
+
+
+def _cells(layout: BankLayout, row: dict[str, Any], fields: list[str]) -> list[Any]:
+    if not layout.amount_grouping:
+        return [row.get(f, "") for f in fields]
+    fen = int(row.get("amount_fen") or 0)
+    given = {"amount_yuan": yuan(fen, grouping=True), "amount_fen": f"{fen:,}"}
+    return [given[f] if f in given else row.get(f, "") for f in fields]
+
+
+def context_for(layout: BankLayout, rows: list[dict[str, Any]], base: dict[str, Any]) -> dict[str, Any]:
+    """The placeholder values for a file of ``rows``: totals from the rows, the rest from ``base``."""
+    total = sum(int(r.get("amount_fen") or 0) for r in rows)
+    return {
+        **SAMPLE_CONTEXT,
+        "bank": layout.code,
+        **base,
+        "total_count": len(rows),
+        "total_amount_fen": total,
+        "total_amount_yuan": yuan(total, grouping=layout.amount_grouping),
+    }
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _fixed_line(layout: BankLayout, n: int, cells: list[Any]) -> bytes:
+    out = bytearray()
+    for i, (c, value) in enumerate(zip(layout.columns, cells, strict=True)):
+        text = _str(value)
+        data = text.encode(layout.encoding.replace("-sig", ""))
+        width = int(c["width"])
+        if len(data) > width:
+            raise InvalidInput(
+                "value_too_wide",
+                f"第{n}条记录“{c['header']}”列的值“{text}”占{len(data)}字节，超过该列宽度{width}字节"
+                f"（{layout.get_encoding_display()}编码，汉字按{'2' if layout.encoding == 'gb18030' else '3'}字节计），"
+                "请与银行核对后加宽该列",
+                field=f"columns[{i}]",
+            )
+        fill = str(c.get("pad") or " ").encode("ascii") * (width - len(data))
+        out += fill + data if c.get("align") == "right" else data + fill
+    return bytes(out)
+
+
+def render(layout: BankLayout, rows: Iterable[dict[str, Any]], context: dict[str, Any] | None = None) -> bytes:
+    """The transfer file in ``layout``. ``context`` gives the placeholders that are not totals
+    (month, county, batch number, date). A value wider than its fixed-width column is refused
+    naming the row and the column, never cut."""
     headers = [c["header"] for c in layout.columns]
     fields = [c["field"] for c in layout.columns]
     if layout.file_format == "xlsx":
         return files.xlsx(
             headers,
-            ([r.get(f, "") for f in fields] for r in rows),
+            (_cells(layout, r, fields) for r in rows),
             text={i for i, f in enumerate(fields) if f in TEXT_FIELDS},
             sheet="发放明细",
         )
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(headers)
+    if layout.file_format == "csv" and not (layout.header_rows or layout.footer_rows) and not layout.amount_grouping:
+        buf = io.StringIO()  # the plain CSV, as every layout wrote it before header rows existed
+        writer = csv.writer(buf, lineterminator="\r\n")
+        if layout.column_header:
+            writer.writerow(headers)
+        for r in rows:
+            writer.writerow([r.get(f, "") for f in fields])
+        return buf.getvalue().encode(layout.encoding)
+    rows = list(rows)
+    values = context_for(layout, rows, context or {})
+    encoding = layout.encoding
+    lines: list[bytes] = [t.format_map(values).encode(encoding) for t in layout.header_rows]
+    if layout.file_format == "fixed":
+        if layout.column_header:
+            lines.append("".join(headers).encode(encoding))
+        lines.extend(_fixed_line(layout, n, _cells(layout, r, fields)) for n, r in enumerate(rows, 1))
+    elif layout.file_format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        if layout.column_header:
+            writer.writerow(headers)
+        for r in rows:
+            writer.writerow(_cells(layout, r, fields))
+        lines.extend(line.encode(encoding) for line in buf.getvalue().split("\r\n")[:-1])
+    else:
+        sep = DELIMITER_CHARS[layout.delimiter]
+        if layout.column_header:
+            lines.append(sep.join(headers).encode(encoding))
+        for n, r in enumerate(rows, 1):
+            cells = [_str(v) for v in _cells(layout, r, fields)]
+            for i, text in enumerate(cells):
+                if sep in text or "\n" in text or "\r" in text:
+                    raise InvalidInput(
+                        "value_has_delimiter",
+                        f"第{n}条记录“{headers[i]}”列的值“{text}”含有分隔符（{layout.get_delimiter_display()}）或换行",
+                        field=f"columns[{i}]",
+                    )
+            lines.append(sep.join(cells).encode(encoding))
+    lines.extend(t.format_map(values).encode(encoding) for t in layout.footer_rows)
+    body = b"\r\n".join(lines) + b"\r\n"
+    if encoding == "utf-8-sig":  # one BOM at the start, not one per line
+        body = codecs.BOM_UTF8 + body.replace(codecs.BOM_UTF8, b"")
+    return body
+
+
+def file_name(layout: BankLayout, context: dict[str, Any], fallback: str) -> str:
+    """The file's name from the layout's naming template, or ``fallback`` when it has none."""
+    if not layout.file_name:
+        return fallback
+    return layout.file_name.format_map({**SAMPLE_CONTEXT, "bank": layout.code, **context})
+
+
+def render_results(layout: BankLayout, rows: list[dict[str, Any]]) -> tuple[bytes, str]:
+    """A result file (回盘) in the layout's result format, every row a success: what the bank
+    would send back for ``rows``. Used to check a layout end to end on sample data."""
+    status = str(layout.success_values[0])
+
+    def amount(r: dict[str, Any]) -> str:
+        fen = int(r["amount_fen"])
+        return yuan(fen) if layout.amount_unit == "yuan" else str(fen)
+
+    def value(r: dict[str, Any], key: str) -> str:
+        return {
+            "reference": _str(r.get("reference")),
+            "account": _str(r.get("account")),
+            "amount": amount(r),
+            "status": status,
+            "message": "",
+        }.get(key, "")
+
+    if layout.result_format == "table":
+        keys = list(layout.result_columns)
+        headers = [layout.result_columns[k] for k in keys]
+        body = [[value(r, k) for k in keys] for r in rows]
+        if layout.file_format == "xlsx":
+            return files.xlsx(headers, body, all_text=True, sheet="回盘"), "样例回盘.xlsx"
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows(body)
+        return buf.getvalue().encode(layout.encoding), "样例回盘.csv"
+    encoding = layout.encoding.replace("-sig", "")
+    lines = [b"H"] * layout.result_skip_head
     for r in rows:
-        writer.writerow([r.get(f, "") for f in fields])
-    return buf.getvalue().encode(layout.encoding)
+        if layout.result_format == "txt":
+            sep = DELIMITER_CHARS[layout.delimiter]
+            lines.append(sep.join(value(r, f["key"]) for f in layout.result_fields).encode(encoding))
+            continue
+        out = bytearray()
+        for f in layout.result_fields:
+            data = value(r, f["key"]).encode(encoding)[: int(f["width"])]
+            fill = (b"0" if f["key"] == "amount" else b" ") * (int(f["width"]) - len(data))
+            out += fill + data if f["key"] == "amount" else data + fill
+        lines.append(bytes(out))
+    lines += [b"T"] * layout.result_skip_tail
+    return b"\r\n".join(lines) + b"\r\n", "样例回盘.txt"
 
 
 @dataclass(frozen=True)
@@ -156,6 +521,8 @@ def _cell(value: Any) -> str:
 
 def parse_results(layout: BankLayout, name: str, data: bytes) -> list[ResultRow]:
     """Read a 回盘 file; every malformed row is reported (row and column), nothing is kept."""
+    if layout.result_format in ("txt", "fixed"):
+        return _collect(layout, _text_results(layout, data), _text_labels(layout))
     table = read_table(name, data)
     try:
         _, header = next(table)
@@ -169,33 +536,81 @@ def parse_results(layout: BankLayout, name: str, data: bytes) -> list[ResultRow]
         raise ImportRejected(message, [RowError(1, "", message)], code="invalid_header")
     pos = {k: headers.index(h) for k, h in cols.items() if h in headers}
     width = len(headers) + 1  # the last position is always empty: absent columns point there
-    at = {k: pos.get(k, width - 1) for k in ("reference", "account", "amount", "status", "message")}
-    i_ref, i_acct, i_amount, i_status, i_msg = (at[k] for k in ("reference", "account", "amount", "status", "message"))
+    at = [pos.get(k, width - 1) for k in RESULT_KEYS]
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        for number, cells in table:
+            values = [c.strip() if c.__class__ is str else _cell(c) for c in cells[: width - 1]]
+            if not any(values):
+                continue
+            values.extend([""] * (width - len(values)))
+            yield number, [values[i] for i in at]
+
+    return _collect(layout, records(), {k: cols.get(k, "") for k in RESULT_KEYS})
+
+
+def _text_labels(layout: BankLayout) -> dict[str, str]:
+    where = {f["key"]: i + 1 for i, f in enumerate(layout.result_fields)}
+    return {k: f"第{where[k]}列（{RESULT_KEY_LABELS[k]}）" if k in where else "" for k in RESULT_KEYS}
+
+
+def _text_results(layout: BankLayout, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The body rows of a text result file as (line number, [reference, account, amount,
+    status, message]); header and footer rows are skipped by count."""
+    encoding = layout.encoding.replace("-sig", "")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    lines = [line.rstrip(b"\r") for line in data.split(b"\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    body = lines[layout.result_skip_head : len(lines) - layout.result_skip_tail]
+    keys = [f["key"] for f in layout.result_fields]
+    widths = [int(f.get("width") or 0) for f in layout.result_fields]
+    sep = DELIMITER_CHARS[layout.delimiter].encode("ascii")
+    errors: list[RowError] = []
+    for number, line in enumerate(body, layout.result_skip_head + 1):
+        if not line.strip():
+            continue
+        if layout.result_format == "fixed":
+            pieces, offset = [], 0
+            for w in widths:
+                pieces.append(line[offset : offset + w])
+                offset += w
+        else:
+            pieces = line.split(sep)
+        try:
+            texts = [p.decode(encoding).strip() for p in pieces]
+        except UnicodeDecodeError:
+            errors.append(
+                RowError(number, "", f"第{number}行无法按{layout.get_encoding_display()}编码读取，请核对编码和各列宽度")
+            )
+            continue
+        found = dict(zip(keys, texts, strict=False))
+        yield number, [found.get(k, "") for k in RESULT_KEYS]
+    if errors:
+        raise ImportRejected(f"回盘文件有{len(errors)}处错误，未导入任何结果", errors, code="invalid_results")
+
+
+def _collect(layout: BankLayout, records: Iterable[tuple[int, list[str]]], labels: dict[str, str]) -> list[ResultRow]:
     success = {str(v).strip() for v in layout.success_values}
     amounts: dict[str, int | None] = {}  # a month's file repeats few distinct amounts
     out: list[ResultRow] = []
     errors: list[RowError] = []
-    for number, cells in table:
-        values = [c.strip() if c.__class__ is str else _cell(c) for c in cells[: width - 1]]
-        if not any(values):
-            continue
-        values.extend([""] * (width - len(values)))
-        raw = values[i_amount]
+    for number, (reference, account, raw, status, message) in records:
         amount = amounts.get(raw, -1)
         if amount == -1:
             amount = amounts[raw] = _amount(raw, layout.amount_unit)
         if amount is None or amount <= 0:
-            errors.append(RowError(number, cols["amount"], f"金额“{raw}”格式不正确"))
+            errors.append(RowError(number, labels["amount"], f"金额“{raw}”格式不正确"))
             continue
-        status = values[i_status]
         if not status:
-            errors.append(RowError(number, cols["status"], "处理结果为空"))
+            errors.append(RowError(number, labels["status"], "处理结果为空"))
             continue
-        reference, account = values[i_ref], values[i_acct].replace(" ", "")
+        account = account.replace(" ", "")
         if not reference and not account:
-            errors.append(RowError(number, cols.get("reference") or cols.get("account", ""), "业务编号和账号均为空"))
+            errors.append(RowError(number, labels["reference"] or labels["account"], "业务编号和账号均为空"))
             continue
-        out.append(ResultRow(number, reference, account, amount, status in success, values[i_msg] or status))
+        out.append(ResultRow(number, reference, account, amount, status in success, message or status))
     if errors:
         raise ImportRejected(f"回盘文件有{len(errors)}处错误，未导入任何结果", errors, code="invalid_results")
     if not out:

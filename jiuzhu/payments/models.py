@@ -77,18 +77,46 @@ FIELD_CHOICES = [  # what a bank-file column may carry
 RESULT_KEYS = ("reference", "account", "amount", "status", "message")
 
 
+FILE_FORMATS = [  # 文件类型
+    ("csv", "CSV"),
+    ("xlsx", "Excel（.xlsx）"),
+    ("txt", "文本（分隔符）"),
+    ("fixed", "文本（定长）"),
+]
+DELIMITERS = [("comma", "逗号"), ("pipe", "竖线"), ("tab", "制表符")]  # 分隔符
+DELIMITER_CHARS = {"comma": ",", "pipe": "|", "tab": "\t"}
+RESULT_FORMATS = [  # 回盘文件类型
+    ("table", "表格（CSV或Excel，按列名识别）"),
+    ("txt", "文本（分隔符，按列顺序）"),
+    ("fixed", "文本（定长，按字节宽度）"),
+]
+
+
 class BankLayout(models.Model):  # 银行文件格式: column layout of one bank's files
     county_code = models.CharField("县级区划", max_length=6)
     code = models.CharField("代码", max_length=32)
     name = models.CharField("名称", max_length=64)
-    file_format = models.CharField("文件类型", max_length=4, choices=[("csv", "CSV"), ("xlsx", "Excel（.xlsx）")])
+    file_format = models.CharField("文件类型", max_length=8, choices=FILE_FORMATS)
     encoding = models.CharField(
-        "CSV编码", max_length=12, default="gb18030", choices=[("gb18030", "GBK/GB18030"), ("utf-8-sig", "UTF-8")]
+        "文件编码", max_length=12, default="gb18030", choices=[("gb18030", "GBK/GB18030"), ("utf-8-sig", "UTF-8")]
     )
-    # [{"header": "账号", "field": "account"}, ...] — fields from FIELD_CHOICES.
+    delimiter = models.CharField("分隔符", max_length=8, default="comma", choices=DELIMITERS)
+    # [{"header": "账号", "field": "account"}, ...] — fields from FIELD_CHOICES; a fixed-width
+    # layout adds "width" (bytes in the file's encoding), "align" (left/right), "pad" (" "/"0").
     columns = models.JSONField("导出列")
+    column_header = models.BooleanField("写出列名行", default=True)  # CSV/text: the line of headers
+    # 表头行/表尾行 (汇总行): templates with {total_count}, {total_amount_yuan}, ... placeholders.
+    header_rows = models.JSONField("表头行", default=list, blank=True)
+    footer_rows = models.JSONField("表尾行", default=list, blank=True)
+    file_name = models.CharField("文件命名", max_length=128, default="", blank=True)  # e.g. {county_code}_{month}.txt
+    amount_grouping = models.BooleanField("金额千分位", default=False)  # 1,520.00 instead of 1520.00
     # {"reference": "业务编号", "account": "账号", "amount": "金额", "status": "处理结果", "message": "失败原因"}
     result_columns = models.JSONField("回盘文件列")
+    result_format = models.CharField("回盘文件类型", max_length=8, default="table", choices=RESULT_FORMATS)
+    # text results, in file order: [{"key": "account", "width": 19}, {"key": "skip", "width": 20}, ...]
+    result_fields = models.JSONField("回盘文件列（文本）", default=list, blank=True)
+    result_skip_head = models.PositiveSmallIntegerField("回盘表头行数", default=0)
+    result_skip_tail = models.PositiveSmallIntegerField("回盘表尾行数", default=0)
     success_values = models.JSONField("表示成功的处理结果", default=list)
     amount_unit = models.CharField(
         "回盘金额单位", max_length=4, default="yuan", choices=[("yuan", "元"), ("fen", "分")]

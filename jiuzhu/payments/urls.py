@@ -21,5 +21,6 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("layouts/", views.layouts, name="layouts"),
     path("layouts/<int:pk>/sample/", views.layout_sample, name="layout_sample"),
+    path("layouts/<int:pk>/sample-result/", views.layout_sample_result, name="layout_sample_result"),
     path("checks/", views.checks, name="checks"),
 ]

@@ -343,6 +343,16 @@ def load_demo_programs() -> None:
     )
 
 
+def load_demo_layouts() -> None:
+    """The demo counties' bank layouts (银行文件格式): the standard ones, as onboarding installs them."""
+    from jiuzhu.applications.config import DEMO_COUNTIES
+    from jiuzhu.payments.actions.layouts import install_standard_layouts
+
+    actor = SystemActor("系统（演示数据）")
+    for county in DEMO_COUNTIES:
+        install_standard_layouts(county, by=actor)  # type: ignore[arg-type]
+
+
 def load_demo() -> dict[str, int]:
     with transaction.atomic():
         load_areas()
@@ -351,6 +361,7 @@ def load_demo() -> dict[str, int]:
         programs = sync_catalog()
         load_demo_configs()
         load_demo_programs()
+        load_demo_layouts()
     households = load_households()
     load_demo_sources()  # 核对: department files for the demo households, authorizations, requests
     load_demo_population()  # 一证申请: 户籍人口 of families not yet registered, with department facts

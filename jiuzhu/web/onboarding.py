@@ -49,6 +49,8 @@ from jiuzhu.areas.models import LEVEL_NAMES, Area, full_code, level_of, prefix_o
 from jiuzhu.audit.log import record
 from jiuzhu.core import bounded
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.payments.actions.layouts import install_standard_layouts
+from jiuzhu.payments.models import BankLayout
 from jiuzhu.programs import actions as program_actions
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.programs.models import AssistanceProgram, CountyProgram, ParameterChange
@@ -523,6 +525,7 @@ def onboard(package: Package, *, by: Any, dry_run: bool = False) -> Report:
                 ("办理流程模式", apply_procedure_preset),
                 ("低保标准", enter_standards),
                 ("本县救助项目", choose_programs),
+                ("银行文件格式", install_bank_layouts),
             ):
                 step = label
                 run(package, by, report)
@@ -707,6 +710,14 @@ def choose_programs(package: Package, by: Any, report: Report) -> None:
         report.unchanged.append(f"本县救助项目：{len(spec.programs) - len(added)}项已选定")
 
 
+def install_bank_layouts(package: Package, by: Any, report: Report) -> None:
+    created = install_standard_layouts(package.county_code, by=by)
+    if created:
+        report.done.append(f"银行文件格式：新增{len(created)}种标准格式（{'、'.join(x.name for x in created)}）")
+    else:
+        report.unchanged.append("银行文件格式：标准格式均已存在")
+
+
 # ---- what is still missing --------------------------------------------------------------
 
 
@@ -829,6 +840,15 @@ def checklist(county_code: str, on: dt.date | None = None) -> list[ChecklistItem
         f"{len(chosen)}项：{'、'.join(chosen[:8])}{'等' if len(chosen) > 8 else ''}" if chosen else "尚未选定",
         _url("programs:catalog"),
         "救助项目库",
+    )
+    layouts = list(BankLayout.objects.filter(county_code=code).values_list("name", flat=True))
+    add(
+        "bank_layouts",
+        "银行文件格式已设置（代发文件和回盘文件）",
+        bool(layouts),
+        f"{len(layouts)}种：{'、'.join(layouts)}" if layouts else "尚未设置，不能导出银行文件",
+        _url("payments:layouts"),
+        "银行文件格式",
     )
     return items
 

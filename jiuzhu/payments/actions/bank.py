@@ -6,10 +6,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q, Subquery, Sum
+from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
+from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -34,11 +36,15 @@ from .rosters import _lock_roster
 
 def layouts_for(county_code: str, *, by: User) -> list[BankLayout]:
     require(by, "payments.view")
-    return bankfiles.ensure_layouts(county_code)
+    return bankfiles.layouts_of(county_code)
 
 
 def _layout(roster: Roster, layout: BankLayout | int | None) -> BankLayout:
-    layouts = bankfiles.ensure_layouts(roster.county_code)
+    layouts = bankfiles.layouts_of(roster.county_code)
+    if not layouts:
+        raise DomainError(
+            "no_layout", "本县（区）尚未设置银行文件格式，请先在“银行文件格式”页面添加后再导出", field="layout"
+        )
     if layout is None:
         return next((x for x in layouts if x.is_default), layouts[0])
     pk = layout.pk if isinstance(layout, BankLayout) else layout
@@ -138,7 +144,7 @@ def export_bank_file(
             raise DomainError("not_locked", "花名册须经双人复核锁定后才能导出银行文件")
         _refuse_unconfirmed(roster)
         batch = _send_batch(by, roster, layout, Q(status="pending"), "initial")
-    content, name = _render(batch)
+        content, name = _render(batch)  # a value too wide for its column undoes the batch
     return batch, content, name
 
 
@@ -155,7 +161,7 @@ def reissue(roster: Roster, *, by: User, layout: BankLayout | int | None = None)
             raise DomainError("not_exported", "花名册尚未导出首批银行文件")
         _refuse_unconfirmed(roster)
         batch = _send_batch(by, roster, layout, Q(status__in=("failed", "pending")), "reissue")
-    content, name = _render(batch)
+        content, name = _render(batch)  # a value too wide for its column undoes the batch
     return batch, content, name
 
 
@@ -233,5 +239,14 @@ def _render(batch: BankBatch) -> tuple[bytes, str]:
                 "remark": f"{roster.month_label}{PROGRAM_LABELS.get(program, program)}",
             }
 
-    content = bankfiles.render(layout, rows())
-    return content, f"银行发放文件-{batch.number}.{layout.file_format}"
+    county = Area.objects.filter(code=roster.county_code.ljust(12, "0")).values_list("name", flat=True).first()
+    context = {
+        "month": f"{roster.month:%Y%m}",
+        "county_code": roster.county_code,
+        "county_name": county or roster.county_code,
+        "batch_no": batch.number,
+        "date": f"{timezone.localdate(batch.exported_at):%Y%m%d}",
+    }
+    content = bankfiles.render(layout, rows(), context)
+    suffix = {"fixed": "txt"}.get(layout.file_format, layout.file_format)
+    return content, bankfiles.file_name(layout, context, f"银行发放文件-{batch.number}.{suffix}")

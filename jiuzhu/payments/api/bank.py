@@ -13,9 +13,7 @@ from jiuzhu.web.files import file_response
 
 from .. import actions, queries
 from ..actions import layouts as layout_actions
-from ..models import (
-    BankBatch,
-)
+from ..models import BankBatch, BankLayout
 from ._common import _actor, _view, router
 from .rosters import _roster
 
@@ -24,23 +22,36 @@ class LayoutIn(Schema):
     layout_id: int | None = None
 
 
-@router.get("/layouts", summary="银行文件格式")
+def _layout_out(x: BankLayout) -> dict[str, Any]:
+    return {
+        "id": x.pk,
+        "code": x.code,
+        "name": x.name,
+        "file_format": x.file_format,
+        "encoding": x.encoding,
+        "delimiter": x.delimiter,
+        "columns": x.columns,
+        "column_header": x.column_header,
+        "header_rows": x.header_rows,
+        "footer_rows": x.footer_rows,
+        "file_name": x.file_name,
+        "amount_grouping": x.amount_grouping,
+        "result_format": x.result_format,
+        "result_columns": x.result_columns,
+        "result_fields": x.result_fields,
+        "result_skip_head": x.result_skip_head,
+        "result_skip_tail": x.result_skip_tail,
+        "success_values": x.success_values,
+        "amount_unit": x.amount_unit,
+        "is_default": x.is_default,
+    }
+
+
+@router.get("/layouts", summary="银行文件格式（只读；标准格式在开通县区时建立）")
 def layouts(request: HttpRequest, county_code: str = "") -> list[dict[str, Any]]:
     user = _view(request)
     county = county_code or (user.area.county_code if getattr(user, "area", None) else "")
-    return [
-        {
-            "id": x.pk,
-            "code": x.code,
-            "name": x.name,
-            "file_format": x.file_format,
-            "columns": x.columns,
-            "result_columns": x.result_columns,
-            "success_values": x.success_values,
-            "is_default": x.is_default,
-        }
-        for x in actions.layouts_for(county, by=user)
-    ]
+    return [_layout_out(x) for x in actions.layouts_for(county, by=user)]
 
 
 class LayoutSaveIn(Schema):
@@ -49,8 +60,18 @@ class LayoutSaveIn(Schema):
     name: str
     file_format: str = "csv"
     encoding: str = "gb18030"
-    columns: list[dict[str, str]]
-    result_columns: dict[str, str]
+    delimiter: str = "comma"
+    columns: list[dict[str, Any]]
+    column_header: bool = True
+    header_rows: list[str] = []
+    footer_rows: list[str] = []
+    file_name: str = ""
+    amount_grouping: bool = False
+    result_format: str = "table"
+    result_columns: dict[str, str] = {}
+    result_fields: list[dict[str, Any]] = []
+    result_skip_head: int = 0
+    result_skip_tail: int = 0
     success_values: list[str]
     amount_unit: str = "yuan"
     is_default: bool = False
@@ -59,7 +80,31 @@ class LayoutSaveIn(Schema):
 @router.post("/layouts", summary="新增或修改银行文件格式（同一代码即修改）")
 def save_layout(request: HttpRequest, body: LayoutSaveIn) -> dict[str, Any]:
     layout = layout_actions.save_layout(by=_actor(request), **body.dict())
-    return {"id": layout.pk, "code": layout.code, "name": layout.name, "is_default": layout.is_default}
+    return _layout_out(layout)
+
+
+def _own_layout(request: HttpRequest, layout_id: int) -> BankLayout:
+    user = _view(request)
+    county = user.area.county_code if getattr(user, "area", None) else ""
+    layout: BankLayout = get_object_or_404(BankLayout, pk=layout_id, county_code=county)
+    return layout
+
+
+@router.get("/layouts/{layout_id}/preview", summary="银行文件格式预览：样例文件的文字内容和样例回盘文件读回结果")
+def layout_preview(request: HttpRequest, layout_id: int) -> dict[str, Any]:
+    return layout_actions.preview(_own_layout(request, layout_id)).as_dict()
+
+
+@router.get("/layouts/{layout_id}/sample", summary="下载样例文件", response={200: None})
+def layout_sample(request: HttpRequest, layout_id: int) -> HttpResponse:
+    content, name = layout_actions.preview_layout(_own_layout(request, layout_id))
+    return file_response(content, name)
+
+
+@router.get("/layouts/{layout_id}/sample-result", summary="下载样例回盘文件", response={200: None})
+def layout_sample_result(request: HttpRequest, layout_id: int) -> HttpResponse:
+    content, name = layout_actions.sample_results(_own_layout(request, layout_id))
+    return file_response(content, name)
 
 
 @router.post("/rosters/{roster_id}/bank-file", summary="导出银行发放文件（首批）", response={200: None})

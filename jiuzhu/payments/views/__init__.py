@@ -6,7 +6,7 @@ from here."""
 from ._common import _do, _viewer
 from .bank import bank_export, batch_file, batch_results, reconciliation_view
 from .cases import case_action, case_view, recoveries, repay
-from .layouts import layout_sample, layouts
+from .layouts import layout_sample, layout_sample_result, layouts
 from .rosters import home, line_action, roster_action, roster_create, roster_view, run_view
 from .stats import checks, stats
 
@@ -21,6 +21,7 @@ __all__ = [
     "checks",
     "home",
     "layout_sample",
+    "layout_sample_result",
     "layouts",
     "line_action",
     "reconciliation_view",

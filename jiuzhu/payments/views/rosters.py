@@ -147,7 +147,7 @@ def roster_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "change_choices": CHANGE_REASONS,
             "status_choices": LINE_STATUS,
             "batches": roster.batches.select_related("layout").prefetch_related("imports"),
-            "layouts": bankfiles.ensure_layouts(roster.county_code),
+            "layouts": bankfiles.layouts_of(roster.county_code),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
             "can_lock": user.is_superuser or user.has_perm_code("payments.lock"),
             "reissuable": roster.lines.filter(status__in=("failed", "pending")).count()
