@@ -190,9 +190,7 @@ def test_the_dry_run_counts_the_open_cases_whose_handlers_lose_the_step(world, s
     assert by_state["investigating"].open_cases == 1 and not by_state["investigating"].changed
 
 
-def test_the_dry_run_reads_the_cases_in_a_fixed_number_of_queries(
-    world, signed_intake, django_assert_max_num_queries
-):
+def test_the_dry_run_reads_the_cases_in_a_fixed_number_of_queries(world, signed_intake, django_assert_max_num_queries):
     use_preset("devolved")
     for _ in range(5):
         signed_intake()
