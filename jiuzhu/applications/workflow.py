@@ -171,6 +171,9 @@ def check(application: Application, name: str, user: Any, config: ProcedureConfi
     """The transition ``name`` from the case's current state, or a precise refusal."""
     rows = [t for t in table_for(config) if t.name == name]
     if not rows:
+        left_out = next((t.label for t in TRANSITIONS if t.name == name and config.preset in t.presets), None)
+        if left_out is not None:
+            raise DomainError("step_disabled", f"本县办理流程已停用“{left_out}”环节")
         raise DomainError("unknown_action", f"当前流程配置下没有“{name}”操作")
     # Rights before state: someone who may never take this step hears that, not the case's state.
     specs = [spec for t in rows for spec in t.who]

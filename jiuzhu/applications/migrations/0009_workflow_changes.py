@@ -7,38 +7,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0008_procedure_settings_dated'),
+        ("applications", "0008_procedure_settings_dated"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkflowChange',
+            name="WorkflowChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('county_code', models.CharField(db_index=True, max_length=6, verbose_name='县级区划')),
-                ('transition', models.CharField(max_length=32, verbose_name='操作')),
-                ('sources', models.CharField(help_text='逗号分隔的状态代码', max_length=160, verbose_name='起始状态')),
-                ('preset', models.CharField(max_length=12, verbose_name='流程模式')),
-                ('who', models.JSONField(default=list, verbose_name='可操作岗位')),
-                ('enabled', models.BooleanField(default=True, verbose_name='启用')),
-                ('valid_from', models.DateField(verbose_name='生效日期')),
-                ('source', models.CharField(max_length=200, verbose_name='文件依据')),
-                ('reason', models.TextField(verbose_name='调整理由')),
-                ('status', models.CharField(choices=[('proposed', '待复核'), ('confirmed', '已生效'), ('rejected', '已退回')], default='proposed', max_length=12, verbose_name='状态')),
-                ('proposed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='提出时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='复核时间')),
-                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='复核意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("county_code", models.CharField(db_index=True, max_length=6, verbose_name="县级区划")),
+                ("transition", models.CharField(max_length=32, verbose_name="操作")),
+                ("sources", models.CharField(help_text="逗号分隔的状态代码", max_length=160, verbose_name="起始状态")),
+                ("preset", models.CharField(max_length=12, verbose_name="流程模式")),
+                ("who", models.JSONField(default=list, verbose_name="可操作岗位")),
+                ("enabled", models.BooleanField(default=True, verbose_name="启用")),
+                ("valid_from", models.DateField(verbose_name="生效日期")),
+                ("source", models.CharField(max_length=200, verbose_name="文件依据")),
+                ("reason", models.TextField(verbose_name="调整理由")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("proposed", "待复核"), ("confirmed", "已生效"), ("rejected", "已退回")],
+                        default="proposed",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="提出时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="复核时间")),
+                ("decision_note", models.CharField(blank=True, max_length=200, verbose_name="复核意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理流程调整',
-                'verbose_name_plural': '办理流程调整',
-                'ordering': ['-proposed_at', '-id'],
-                'indexes': [models.Index(fields=['county_code', 'status', 'valid_from'], name='workflow_change_county_idx')],
+                "verbose_name": "办理流程调整",
+                "verbose_name_plural": "办理流程调整",
+                "ordering": ["-proposed_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["county_code", "status", "valid_from"], name="workflow_change_county_idx")
+                ],
             },
         ),
     ]

@@ -197,3 +197,18 @@ def test_the_dry_run_reads_the_cases_in_a_fixed_number_of_queries(world, signed_
     change = propose(world, ["approver@town"])
     with django_assert_max_num_queries(8):
         assert dry_run(change).losing.count == 5
+
+
+def test_a_step_left_out_is_refused_by_its_name(world, signed_intake):
+    """WF-2: under the national preset a county may leave out 录入民主评议; the step then says so."""
+    use_preset("national")
+    app = signed_intake().applications.get()
+    change = propose(world, enabled=False, **NATIONAL_DELIBERATION)
+    confirm_workflow_change(change, by=world.user("tez_admin"))
+    Application.objects.filter(pk=app.pk).update(state="deliberating")
+    app.refresh_from_db()
+    names = {t.name for t in workflow.allowed(app, config_for("370405"), world.user("tez_zhangshanzi"))}
+    assert "record_deliberation" not in names and "reinvestigate" in names
+    with pytest.raises(DomainError) as exc:
+        workflow.check(app, "record_deliberation", world.user("tez_zhangshanzi"), config_for("370405"))
+    assert exc.value.code == "step_disabled" and "“录入民主评议”" in exc.value.message
