@@ -500,7 +500,9 @@ def workflow_view(request: AuthedRequest) -> HttpResponse:
         on = timezone.localdate()
     county, rows, preset_label, error = "", [], "", ""
     try:
-        county = county_of(request.GET.get("area_code") or (user.area.county_code if user.area else ""), by=user)
+        county = county_of(
+            request.GET.get("area_code") or (user.area.county_code if user.area else ""), by=user, reading=True
+        )
         config = config_for(county, on)
         rows = workflow.listing(county, on, config.preset)
         preset_label = config.get_preset_display()

@@ -22,15 +22,18 @@ from .. import workflow
 from ..models import WorkflowChange
 
 
-def county_of(area_code: str, *, by: User) -> str:
-    """The 6-digit county a change is for, in the user's jurisdiction."""
+def county_of(area_code: str, *, by: User, reading: bool = False) -> str:
+    """The 6-digit county a change is for, in the user's jurisdiction. ``reading``: the staff
+    of a town or village read their own county's table too (it is the procedure they follow)."""
     code = (area_code or "").strip()
     if not code.isdigit() or len(code) not in (6, 12) or (len(code) == 12 and code[6:] != "000000"):
         raise InvalidInput("unknown_area", "适用区划应为6位县级代码（如370405）", field="area_code")
     county = Area.objects.filter(code=full_code(code[:6]), level="county").first()
     if county is None:
         raise InvalidInput("unknown_area", f"县级区划{code[:6]}不存在", field="area_code")
-    require_in_scope(by=by, area_code=county.code, what="该县级区划", field="area_code")
+    own_county = reading and by.area is not None and by.area.code[:6] == county.code[:6]
+    if not own_county:
+        require_in_scope(by=by, area_code=county.code, what="该县级区划", field="area_code")
     return county.code[:6]
 
 

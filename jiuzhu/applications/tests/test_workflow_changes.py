@@ -212,3 +212,18 @@ def test_a_step_left_out_is_refused_by_its_name(world, signed_intake):
     with pytest.raises(DomainError) as exc:
         workflow.check(app, "record_deliberation", world.user("tez_zhangshanzi"), config_for("370405"))
     assert exc.value.code == "step_disabled" and "“录入民主评议”" in exc.value.message
+
+
+def test_the_buttons_read_the_countys_table_once(world, signed_intake, django_assert_max_num_queries):
+    """WF-3: one small query for the table per config, none per button or per further call."""
+    use_preset("devolved")
+    app = signed_intake().applications.get()
+    confirm_workflow_change(propose(world, ["approver@town"]), by=world.user("tez_admin"))
+    config, approver = config_for("370405"), world.user("tez_zhangshanzi_sp")
+    approver.area  # noqa: B018 — the user's area is loaded with the user
+    with django_assert_max_num_queries(2):
+        workflow.allowed(app, config, approver)
+    with django_assert_max_num_queries(0):
+        for _ in range(5):
+            workflow.allowed(app, config, approver)
+        workflow.check(app, "start_investigation", approver, config)

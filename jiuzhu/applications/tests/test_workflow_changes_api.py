@@ -138,3 +138,12 @@ def test_the_page_proposes_shows_the_dry_run_and_a_second_person_confirms(world,
     change.refresh_from_db()
     assert change.status == "confirmed" and change.decided_by == world.user("tez_admin")
     assert "镇（街道）审批人员" in officer.get("/workflow/").content.decode()
+
+
+def test_the_towns_staff_read_their_countys_table_but_may_not_change_it(world, api_of, client_of):
+    """GOV-5: a town clerk follows the county's procedure, so he reads it; the form is not his."""
+    r = api_of("tez_zhangshanzi").get("/api/v1/workflow", {"area_code": "370405"})
+    assert r.status_code == 200 and r.json()["county_code"] == "370405"
+    page = client_of("tez_zhangshanzi").get("/workflow/").content.decode()
+    assert 'data-testid="workflow-table"' in page and "提交并试运行" not in page
+    assert client_of("tez_zhangshanzi").post("/workflow/", {}).status_code == 403
