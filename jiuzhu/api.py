@@ -22,6 +22,7 @@ from ninja.renderers import JSONRenderer
 from jiuzhu.accounts.api import router as accounts_router
 from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.applications.api import router as applications_router
+from jiuzhu.applications.api import workflow_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import reserve_router
@@ -101,6 +102,7 @@ api.add_router("/parameters", parameters_router)
 api.add_router("/settings", settings_router)
 api.add_router("/eligibility", eligibility_router)
 api.add_router("/applications", applications_router)
+api.add_router("/workflow", workflow_router)
 api.add_router("/verifications", verification_router)
 api.add_router("/sources", sources_router)
 api.add_router("/referrals", referrals_router)

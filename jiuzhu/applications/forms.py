@@ -11,6 +11,7 @@ from jiuzhu.rules import EMERGENCY_EVENTS
 
 from .actions import EXTRA_DOCUMENTS
 from .models import CHANNEL_CHOICES, PROGRAM_CHOICES, TEMPORARY_KIND_CHOICES
+from .workflow import SPEC_LABELS
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -109,3 +110,37 @@ class SpecialDeliberationForm(forms.Form):
     def participant_names(self) -> list[str]:
         text = self.cleaned_data["participants"].replace("、", "\n").replace("，", "\n").replace(",", "\n")
         return [n.strip() for n in text.splitlines() if n.strip()]
+
+
+class WorkflowChangeForm(forms.Form):
+    """办理流程调整: one row of the county's table, its new roles, the date and the document."""
+
+    row = forms.ChoiceField(label="状态 → 操作")
+    who = forms.MultipleChoiceField(
+        label="可操作岗位", required=False, widget=forms.CheckboxSelectMultiple, choices=list(SPEC_LABELS.items())
+    )
+    enabled = forms.BooleanField(
+        label="启用本环节", required=False, initial=True, help_text="只有本流程模式下的可选环节可以停用"
+    )
+    valid_from = forms.DateField(label="生效日期", widget=DATE)
+    source = forms.CharField(label="文件依据", max_length=200, help_text="文号和标题，如：台政字〔2026〕X号")
+    reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["row"]).choices = [
+            (r.key, f"{r.sources_label} → {r.row.label}") for r in rows
+        ]
+
+    def change_data(self) -> dict[str, Any]:
+        name, sources, preset = self.cleaned_data["row"].split(":")
+        return {
+            "transition": name,
+            "sources": sources.split(","),
+            "preset": preset,
+            "who": self.cleaned_data["who"],
+            "enabled": self.cleaned_data["enabled"],
+            "valid_from": self.cleaned_data["valid_from"],
+            "source": self.cleaned_data["source"],
+            "reason": self.cleaned_data["reason"],
+        }

@@ -28,8 +28,17 @@ def open_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
     ]
 
 
+WORKFLOW_CHANGE_LABELS = {
+    "workflow.propose": "提出办理流程调整",
+    "workflow.confirm": "确认办理流程调整",
+    "workflow.reject": "退回办理流程调整",
+}
+
+
 def step_label(name: str) -> str | None:
     """A workflow step's label from the table (``applications.approve`` → 审批（确认）)."""
+    if name in WORKFLOW_CHANGE_LABELS:
+        return WORKFLOW_CHANGE_LABELS[name]
     for t in TRANSITIONS:
         if t.name == name:
             return t.label

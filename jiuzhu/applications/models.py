@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -452,3 +453,55 @@ class Entrustment(models.Model):  # 申请委托 / 授权委托书 (帮办代办
 
     def __str__(self) -> str:
         return f"{self.principal} 委托 {self.agent_name}"
+
+
+WORKFLOW_CHANGE_STATUS = [("proposed", "待复核"), ("confirmed", "已生效"), ("rejected", "已退回")]
+
+
+class WorkflowChangeQuerySet(models.QuerySet["WorkflowChange"]):
+    def visible_to(self, user: Any) -> WorkflowChangeQuerySet:
+        """The changes of the user's county (a city or province user: of its counties)."""
+        if user.is_superuser:
+            return self.all()
+        if user.area is None:
+            return self.none()
+        return self.filter(county_code__startswith=user.area.prefix[:6])
+
+
+class WorkflowChange(models.Model):  # 办理流程调整: who may fire one transition, per county (two-person rule)
+    """A county's override of one row of the workflow table (``workflow.TRANSITIONS``): the
+    row is named by transition, source states and preset; ``who`` replaces the row's roles
+    (``role@level``); ``enabled`` False leaves out an optional step. A confirmed change applies
+    from ``valid_from`` to every step taken on or after that day."""
+
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    transition = models.CharField("操作", max_length=32)
+    sources = models.CharField("起始状态", max_length=160, help_text="逗号分隔的状态代码")
+    preset = models.CharField("流程模式", max_length=12)
+    who = models.JSONField("可操作岗位", default=list)
+    enabled = models.BooleanField("启用", default=True)
+    valid_from = models.DateField("生效日期")
+    source = models.CharField("文件依据", max_length=200)
+    reason = models.TextField("调整理由")
+    status = models.CharField("状态", max_length=12, choices=WORKFLOW_CHANGE_STATUS, default="proposed")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField("提出时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    decision_note = models.CharField("复核意见", max_length=200, blank=True)
+
+    objects = WorkflowChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["county_code", "status", "valid_from"], name="workflow_change_county_idx")]
+        verbose_name = verbose_name_plural = "办理流程调整"
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.transition}@{self.sources}/{self.preset} {self.valid_from}"
+
+    @property
+    def source_states(self) -> tuple[str, ...]:
+        return tuple(s for s in self.sources.split(",") if s)

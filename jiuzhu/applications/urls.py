@@ -13,4 +13,7 @@ urlpatterns = [
     path("applications/<int:pk>/actions/<str:name>/", views.application_action, name="action"),
     path("applications/<int:pk>/dossier.zip", views.dossier_view, name="dossier"),
     path("applications/<int:pk>/special-deliberation/", views.special_deliberation_view, name="special_deliberation"),
+    path("workflow/", views.workflow_view, name="workflow"),
+    path("workflow/changes/<int:pk>/", views.workflow_change_view, name="workflow_change"),
+    path("workflow/changes/<int:pk>/<str:decision>/", views.workflow_decide_view, name="workflow_decide"),
 ]

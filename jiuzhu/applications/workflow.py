@@ -15,12 +15,17 @@ the county's 一事一议 (``special_deliberation``), whose decided amount the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any
 
-from jiuzhu.core.errors import DomainError, Forbidden
+from django.db.models import Count, Max
+from django.utils import timezone
 
-from .models import Application, ProcedureConfig
+from jiuzhu.accounts.roles import ROLES
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+
+from .models import PRESET_LABELS, STATE_CHOICES, Application, ProcedureConfig, WorkflowChange
 
 BOTH = frozenset({"devolved", "national"})
 DEVOLVED = frozenset({"devolved"})
@@ -47,6 +52,11 @@ class Transition:
     who: tuple[str, ...]
     presets: frozenset[str] = BOTH
     danger: bool = False
+    change_id: int | None = None  # the confirmed WorkflowChange (办理流程调整) that set ``who``
+
+    def key(self, preset: str) -> str:
+        """The row's name in a county's override: transition, source states and preset."""
+        return f"{self.name}:{','.join(self.sources)}:{preset}"
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -130,12 +140,8 @@ def _matches(user: Any, application: Application, spec: str, config: ProcedureCo
 
 
 def transitions_for(application: Application, config: ProcedureConfig) -> list[Transition]:
-    """Rows of the table that apply to this case's state and county preset."""
-    return [
-        t
-        for t in TRANSITIONS
-        if application.state in t.sources and config.preset in t.presets and _applies(t, application, config)
-    ]
+    """Rows of the county's table that apply to this case's state and preset."""
+    return [t for t in table_for(config) if application.state in t.sources and _applies(t, application, config)]
 
 
 def _applies(t: Transition, application: Application, config: ProcedureConfig) -> bool:
@@ -163,8 +169,11 @@ def allowed(application: Application, config: ProcedureConfig, user: Any) -> lis
 
 def check(application: Application, name: str, user: Any, config: ProcedureConfig) -> Transition:
     """The transition ``name`` from the case's current state, or a precise refusal."""
-    rows = [t for t in TRANSITIONS if t.name == name and config.preset in t.presets]
+    rows = [t for t in table_for(config) if t.name == name]
     if not rows:
+        left_out = next((t.label for t in TRANSITIONS if t.name == name and config.preset in t.presets), None)
+        if left_out is not None:
+            raise DomainError("step_disabled", f"本县办理流程已停用“{left_out}”环节")
         raise DomainError("unknown_action", f"当前流程配置下没有“{name}”操作")
     # Rights before state: someone who may never take this step hears that, not the case's state.
     specs = [spec for t in rows for spec in t.who]
@@ -189,3 +198,252 @@ def _describe(spec: str, application: Application, config: ProcedureConfig) -> s
     if role == "approver":
         return "县级民政部门审批人员" if level == "county" else "镇（街道）审批人员"
     return {"window": "镇（街道）窗口经办人员", "village": "村（社区）协理员"}.get(role, spec)
+
+
+# ---------------------------------------------------------------------------------------------
+# The county's own table (issue 16 item 2, GOV-5, WF-2): confirmed 办理流程调整 replace the roles
+# of a row from their valid_from, or leave out an optional step. Each step is checked against
+# the table in force on the day it is taken.
+
+STATE_LABELS = dict(STATE_CHOICES)
+SPEC_LABELS = {  # 可操作岗位 (role@level) as staff read them
+    "window@town": "镇（街道）窗口经办人员",
+    "approver@town": "镇（街道）审批人员",
+    "approver@county": "县级民政部门审批人员",
+    "approver@{level}": "审批人员（按审批层级设置，镇或县）",
+    "village@village": "村（社区）协理员",
+}
+# Decisions (审核确认、不予批准、报县级审批、一事一议、提出审核意见): never by the intake clerk (受理经办)
+# or the village assistant — who takes an application may not also decide it (WF-7).
+DECISIONS = frozenset({"approve", "reject", "propose", "escalate", "special_deliberation"})
+# Steps a county may leave out, by preset: under 民发〔2021〕57号 民主评议 is held only where the town
+# finds it needed, so its record and the return to investigation are optional; seed 004 (devolved)
+# sends every objection to 民主评议, so there only 重新调查 is optional.
+OPTIONAL = {
+    "national": frozenset({"record_deliberation", "reinvestigate"}),
+    "devolved": frozenset({"reinvestigate"}),
+}
+ENTRY_STATES = ("accepted",)
+CONCLUDED = ("approved", "rejected", "not_accepted")  # 办结 by staff (撤回 is the applicant's)
+
+
+def _spec_levels() -> dict[str, frozenset[str]]:
+    """The levels each workflow role can hold, from the roles themselves (accounts.roles)."""
+    levels = {role: frozenset(ROLES[code].level for code in codes) for role, codes in ROLE_OF.items()}
+    county = frozenset(ROLES[code].level for code in COUNTY_APPROVER)
+    levels["approver"] = levels["approver"] | county | {"{level}"}
+    return levels
+
+
+SPEC_LEVELS = _spec_levels()
+LEVEL_LABELS = {"village": "村（社区）", "town": "镇（街道）", "county": "县级", "{level}": "按审批层级"}
+ROLE_LABELS = {"window": "窗口经办", "approver": "审批", "village": "协理员"}
+
+
+@dataclass(frozen=True)
+class Override:
+    change_id: int
+    key: str
+    who: tuple[str, ...]
+    enabled: bool
+    valid_from: dt.date
+
+
+_cache: tuple[tuple[Any, ...], dict[str, list[Override]], dict[tuple[str, dt.date, str], tuple[Transition, ...]]]
+_cache = ((), {}, {})
+
+
+def _overrides() -> tuple[dict[str, list[Override]], dict[tuple[str, dt.date, str], tuple[Transition, ...]]]:
+    """Every confirmed change by county, and the memo of tables built from them (one small
+    query when nothing changed since the last call, as ``programs.engine.parameter_store``)."""
+    global _cache
+    confirmed = WorkflowChange.objects.filter(status="confirmed")
+    key = tuple(confirmed.aggregate(n=Count("id"), last=Max("id"), at=Max("decided_at")).values())
+    if _cache[0] == key:
+        return _cache[1], _cache[2]
+    by_county: dict[str, list[Override]] = {}
+    for c in confirmed.order_by("valid_from", "decided_at", "id"):
+        key_ = f"{c.transition}:{c.sources}:{c.preset}"
+        by_county.setdefault(c.county_code, []).append(Override(c.pk, key_, tuple(c.who), c.enabled, c.valid_from))
+    _cache = (key, by_county, {})
+    return by_county, _cache[2]
+
+
+def build_table(preset: str, overrides: list[Override], day: dt.date) -> tuple[Transition, ...]:
+    """The code table for ``preset`` with the overrides in force on ``day`` (the latest wins)."""
+    latest: dict[str, Override] = {}
+    for o in overrides:
+        if o.valid_from <= day:
+            latest[o.key] = o
+    rows = []
+    for t in TRANSITIONS:
+        if preset not in t.presets:
+            continue
+        found = latest.get(t.key(preset))
+        if found is None:
+            rows.append(t)
+        elif found.enabled:
+            rows.append(replace(t, who=found.who, change_id=found.change_id))
+    return tuple(rows)
+
+
+def effective_table(county_code: str, day: dt.date, preset: str) -> tuple[Transition, ...]:
+    """The county's table on ``day`` for ``preset``: code table + its confirmed changes."""
+    by_county, memo = _overrides()
+    found = memo.get((county_code, day, preset))
+    if found is None:
+        found = memo[(county_code, day, preset)] = build_table(preset, by_county.get(county_code, []), day)
+    return found
+
+
+def county_overrides(county_code: str) -> list[Override]:
+    return list(_overrides()[0].get(county_code, []))
+
+
+def table_for(config: ProcedureConfig) -> tuple[Transition, ...]:
+    """The table a case of this county runs under today (cached on the config: the buttons
+    of one page or one list read it once)."""
+    cached: tuple[Transition, ...] | None = config.__dict__.get("workflow_table")
+    if cached is None:
+        cached = effective_table(config.county_code, timezone.localdate(), config.preset)
+        config.__dict__["workflow_table"] = cached
+    return cached
+
+
+def code_row(name: str, sources: tuple[str, ...], preset: str) -> Transition:
+    """The row of the code table a change names, or a refusal naming the field."""
+    if preset not in PRESET_LABELS:
+        raise InvalidInput("invalid_choice", f"流程模式“{preset}”不存在，应为devolved或national", field="preset")
+    for t in TRANSITIONS:
+        if t.name == name and t.sources == sources and preset in t.presets:
+            return t
+    raise InvalidInput(
+        "unknown_transition",
+        f"{PRESET_LABELS[preset]}流程中没有从“{'、'.join(STATE_LABELS.get(s, s) for s in sources)}”出发的“{name}”操作",
+        field="transition",
+    )
+
+
+def describe_spec(spec: str) -> str:
+    return SPEC_LABELS.get(spec, spec)
+
+
+def check_row(row: Transition, who: tuple[str, ...], enabled: bool, preset: str) -> None:
+    """The bounds of one row (WF-7): a role for every step, real roles at levels they can hold,
+    decisions never by the intake clerk or the village assistant, only optional steps left out."""
+    if not enabled:
+        if row.name not in OPTIONAL.get(preset, frozenset()):
+            raise InvalidInput(
+                "required_step",
+                f"“{row.label}”是{PRESET_LABELS[preset]}流程的必经环节，不能停用",
+                field="enabled",
+            )
+        return
+    if not who:
+        raise InvalidInput("no_role", f"“{row.label}”至少须有一个可操作岗位", field="who")
+    for spec in who:
+        role, _, level = spec.partition("@")
+        if role not in SPEC_LEVELS:
+            raise InvalidInput(
+                "unknown_role",
+                f"“{row.label}”的可操作岗位“{spec}”不存在，可选：{'、'.join(SPEC_LABELS.values())}",
+                field="who",
+            )
+        if level not in SPEC_LEVELS[role]:
+            held = "、".join(LEVEL_LABELS[x] for x in sorted(SPEC_LEVELS[role]))
+            raise InvalidInput(
+                "invalid_level",
+                f"“{row.label}”的可操作岗位“{spec}”无效：{ROLE_LABELS[role]}岗位只设在{held}",
+                field="who",
+            )
+    if row.name in DECISIONS and any(spec.split("@")[0] in ("window", "village") for spec in who):
+        raise InvalidInput(
+            "clerk_cannot_decide",
+            f"“{row.label}”是审批决定，不能由镇（街道）窗口经办人员或村（社区）协理员办理：受理与审批须由不同人员承担",
+            field="who",
+        )
+
+
+def _moves(t: Transition, state: str) -> bool:
+    """A step that takes a case on from ``state`` towards a decision (撤回 is the applicant's)."""
+    return state in t.sources and t.target not in ("", state, "withdrawn") and bool(t.who)
+
+
+def check_table(rows: tuple[Transition, ...], preset: str, changed: Transition) -> None:
+    """No state stranded (WF-2): every state a case can reach has a step that moves it on,
+    and from every such state a decision (批准、不予批准、不予受理) can still be reached."""
+    reached: list[str] = list(ENTRY_STATES)
+    for state in reached:
+        for t in rows:
+            if state in t.sources and t.target and t.target not in reached:
+                reached.append(t.target)
+    concluding = set(CONCLUDED)
+    grew = True
+    while grew:
+        grew = False
+        for t in rows:
+            for s in t.sources:
+                if s not in concluding and t.target in concluding and _moves(t, s):
+                    concluding.add(s)
+                    grew = True
+    for state in reached:
+        if state in CONCLUDED or state == "withdrawn":
+            continue
+        if state not in concluding:
+            raise DomainError(
+                "stranded_state",
+                f"调整“{changed.label}”后，{PRESET_LABELS[preset]}流程中处于“{STATE_LABELS.get(state, state)}”"
+                "状态的案件将无人能够继续办理（除申请人撤回外没有后续操作），不能这样调整",
+                field="enabled",
+            )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of a county's table as the settings page and the API show it."""
+
+    row: Transition  # the code row (its roles before any change)
+    preset: str
+    who: tuple[str, ...]
+    enabled: bool
+    change_id: int | None
+    optional: bool
+
+    @property
+    def key(self) -> str:
+        return self.row.key(self.preset)
+
+    @property
+    def sources_label(self) -> str:
+        return "、".join(STATE_LABELS.get(s, s) for s in self.row.sources)
+
+    @property
+    def target_label(self) -> str:
+        return STATE_LABELS.get(self.row.target, self.row.target) if self.row.target else "（状态不变）"
+
+    @property
+    def who_label(self) -> str:
+        return "、".join(describe_spec(s) for s in self.who) if self.enabled else "（本县已停用）"
+
+
+def listing(county_code: str, day: dt.date, preset: str) -> list[Listed]:
+    """Every row of the preset, with the county's roles in force on ``day``; rows the county
+    left out are listed as such, ordered by the first state they start from."""
+    effective = {t.key(preset): t for t in effective_table(county_code, day, preset)}
+    order = {s: i for i, (s, _) in enumerate(STATE_CHOICES)}
+    rows = []
+    for t in TRANSITIONS:
+        if preset not in t.presets:
+            continue
+        e = effective.get(t.key(preset))
+        rows.append(
+            Listed(
+                row=t,
+                preset=preset,
+                who=e.who if e else (),
+                enabled=e is not None,
+                change_id=e.change_id if e else None,
+                optional=t.name in OPTIONAL.get(preset, frozenset()),
+            )
+        )
+    return sorted(rows, key=lambda r: min(order.get(s, 99) for s in r.row.sources))
