@@ -117,6 +117,9 @@ def build_world() -> World:
 
     load_demo_configs()
     sync_catalog()
+    from jiuzhu.web.demo import load_demo_programs
+
+    load_demo_programs()  # the demo counties run every catalog program (PRG-2): intake refuses others
     return World()
 
 

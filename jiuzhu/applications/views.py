@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.programs.county import intake_materials
 from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
@@ -202,6 +203,8 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
             return redirect(first)
     open_cases = Application.objects.filter(household=household).open()
     context.update(
+        # 申请材料 as the county runs each program (INT-16), the abolished proofs left out (INT-18)
+        materials=intake_materials(household.county_code, [code for code, _ in PROGRAM_CHOICES]),
         household=household,
         applicant=person,
         members=members,
