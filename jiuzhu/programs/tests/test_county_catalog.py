@@ -273,3 +273,14 @@ def test_the_demo_gives_taierzhuang_a_local_program_and_an_abolished_proof(world
     assert county_view("370405", local).runs
     assert county_view("370405", dibao_rural()).abolished_proofs
     assert not AssistanceProgram.objects.for_county("370404").filter(pk=local.pk).exists()
+
+
+def test_another_countys_local_program_is_not_offered_for_referral(world: Any, household_in: Any) -> None:
+    """PRG-2: the 人工派单 list of 峄城区 never offers 台儿庄区's local program; 台儿庄区's does."""
+    from jiuzhu.referrals.actions import referral_options
+    from jiuzhu.web.demo import DEMO_LOCAL_PROGRAM
+
+    code = DEMO_LOCAL_PROGRAM["code"]
+    own = [o.program.code for o in referral_options(household_in("张山子镇"))]
+    other = [o.program.code for o in referral_options(household_in("坛山街道"))]
+    assert code in own and code not in other
