@@ -89,3 +89,17 @@ def test_the_intake_page_shows_the_countys_materials(world: Any, client_of: Any,
     html = client_of("tez_zhangshanzi").get(f"/applications/new/?household={h.pk}").content.decode()
     assert 'data-testid="county-materials"' in html
     assert "已取消，无需提供" in html and DEMO_ABOLISHED_PROOF["document"] in html
+
+
+def test_the_intake_page_does_not_preselect_a_program_the_county_does_not_run(
+    world: Any, client_of: Any, household_in: Any
+) -> None:
+    """PRG-2: 救助测算 may find the family eligible, but a program not run is not preselected."""
+    h = household_in("张山子镇")
+    c = client_of("tez_zhangshanzi")
+    before = c.get(f"/applications/new/?household={h.pk}").context["form"].initial["programs"]
+    assert "dibao" in before  # the test family has no income: eligible for 低保
+    stop_running(world, "dibao_urban")
+    stop_running(world, "dibao_rural")
+    after = c.get(f"/applications/new/?household={h.pk}").context["form"].initial["programs"]
+    assert "dibao" not in after
