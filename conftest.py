@@ -122,6 +122,9 @@ def build_world() -> World:
 
     for code in DEMO_COUNTIES:  # as the demo loader and onboarding install them
         install_standard_layouts(code)
+    from jiuzhu.web.demo import load_demo_programs
+
+    load_demo_programs()  # the demo counties run every catalog program (PRG-2): intake refuses others
     return World()
 
 

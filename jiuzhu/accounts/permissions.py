@@ -22,6 +22,7 @@ _ACTION_NAMES = {
     "records.import": "导入救助对象",
     "parameters.propose": "提出救助标准等参数调整",
     "parameters.confirm": "复核救助标准等参数调整",
+    "programs.county": "管理本县开展的救助项目",
     "payments.view": "查看资金发放信息",
     "payments.review": "办理复核和变更报告",
     "payments.reserve": "管理临时救助备用金",

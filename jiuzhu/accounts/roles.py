@@ -22,6 +22,7 @@ class Role:
 # verification.view: the 核对报告 and 核对预警 of the jurisdiction
 _READ = {"registry.view", "areas.view", "verification.view"}
 _PARAMETERS = {"parameters.propose", "parameters.confirm"}
+_CATALOG = {"programs.county"}  # 本县救助项目: choose programs, own materials and contacts (PRG-2)
 _REFER = {"referrals.create"}
 _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
 # 资金发放与动态管理 (issue 7): town roles run reviews and their reserve; the county pays.
@@ -60,7 +61,7 @@ ROLES: dict[str, Role] = {
             "county_officer",
             "县民政业务",
             "county",
-            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT),
+            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_CATALOG, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT),
         ),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii", "verification.run"})),
@@ -87,7 +88,15 @@ ROLES: dict[str, Role] = {
             "county",
             frozenset(
                 _WRITE
-                | {"audit.view", "accounts.manage", "areas.edit", "calendar.edit", "sources.manage", *_PARAMETERS}
+                | {
+                    "audit.view",
+                    "accounts.manage",
+                    "areas.edit",
+                    "calendar.edit",
+                    "sources.manage",
+                    *_PARAMETERS,
+                    *_CATALOG,
+                }
                 | {"payments.view", "payments.lock"}
                 | _FUNDS_EDIT
             ),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import evaluate_household
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
@@ -167,7 +168,11 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
     facts = MemberFactsFormSet(request.POST or None, prefix="members", initial=household_facts(household))
     context["screening"] = _screen(household, facts if request.method == "POST" else None)
     if not request.POST:
-        suggested = [code for code, r in context["screening"].items() if r["eligible"] and not r.get("excluded_by")]
+        suggested = [
+            code
+            for code, r in context["screening"].items()
+            if r["eligible"] and not r.get("excluded_by") and runs_engine_program(household.county_code, code)
+        ]  # never preselect a program the county does not run (PRG-2)
         form = IntakeForm(
             county_code=household.county_code,
             members=adults,
@@ -217,6 +222,8 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
             return redirect(first)
     open_cases = Application.objects.filter(household=household).open()
     context.update(
+        # 申请材料 as the county runs each program (INT-16), the abolished proofs left out (INT-18)
+        materials=intake_materials(household.county_code, [code for code, _ in PROGRAM_CHOICES]),
         household=household,
         applicant=person,
         members=members,

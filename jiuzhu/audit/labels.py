@@ -12,6 +12,8 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.department.save": "新建或更名部门",
     "applications.config.save": "设置文书字号和救济途径",
     "programs.county.choose": "选定本县救助项目",
+    "programs.county.edit": "修改本县救助项目",
+    "programs.county.local_add": "新增本县自设救助项目",
     "applications.intake": "受理申请",
     "applications.dossier.export": "导出案件档案",
     "applications.escalate": "报县级审批",

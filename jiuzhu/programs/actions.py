@@ -1,4 +1,5 @@
-"""Parameter changes: one authorized county user proposes, another confirms (STD-11).
+"""Parameter changes: one authorized county user proposes, another confirms (STD-11); and the
+county's own program catalog (PRG-2, INT-16, INT-18): choosing, editing and adding local programs.
 
 A confirmed change is a new dated version; it never edits an older one, so a result
 computed for a past date is reproduced with the parameters of that date.
@@ -7,6 +8,7 @@ computed for a past date is reproduced with the parameters of that date.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +20,12 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
-from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.rules import RulesInputError
 
 from . import impact
 from .engine import base_store, rules_error
-from .models import ParameterChange
+from .models import APPROVAL_LEVEL_CHOICES, LAYER_CHOICES, AssistanceProgram, CountyProgram, ParameterChange
 
 # STD-3 (seed 003 桓政字〔2021〕7号): 特困 basic standard ≥ 1.5× urban / 1.3× rural 低保标准.
 MINIMUMS = {
@@ -167,3 +169,255 @@ def reject_change(change: ParameterChange, *, by: User, note: str) -> ParameterC
     if not (note or "").strip():
         raise InvalidInput("required", "退回时请填写复核意见", field="note")
     return _decide(change, "rejected", note, by=by)
+
+
+# ---- the county's program catalog (本县救助项目, PRG-2, INT-16, INT-18) ---------------------------
+
+# 联系电话: an 11-digit mobile number or a fixed line with its area code (0632-6611234, 063266112345).
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+LOCAL_CODE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+MAX_MATERIALS = 40
+
+
+def _county_of(by: Any, county_code: str) -> str:
+    """The county a county admin may manage: the user's own (another county answers 403)."""
+    require(by, "programs.county")
+    code = (county_code or "").strip()
+    if not code.isdigit() or len(code) != 6 or code.endswith("00"):
+        raise InvalidInput("unknown_area", "县级区划代码应为6位（如370405）", field="county_code")
+    if getattr(by, "is_superuser", False):
+        return code
+    own = getattr(getattr(by, "area", None), "county_code", "")
+    if own != code:
+        raise Forbidden("other_county", "只能管理本县（市、区）开展的救助项目，不能修改其他县区的项目")
+    return code
+
+
+def _clean_text(value: str | None, label: str, field: str, *, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput("required", f"请填写{label}", field=field)
+    if len(text) > max_length:
+        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=field)
+    return text
+
+
+def _clean_materials(items: list[str] | None, field: str = "materials") -> list[str]:
+    out: list[str] = []
+    for i, raw in enumerate(items or []):
+        name = (raw or "").strip() if isinstance(raw, str) else ""
+        if not name:
+            raise InvalidInput("required", f"申请材料第{i + 1}项不能为空", field=f"{field}[{i}]")
+        if len(name) > 200:
+            raise InvalidInput("too_long", f"申请材料第{i + 1}项不能超过200个字", field=f"{field}[{i}]")
+        if name in out:
+            raise InvalidInput("duplicate", f"申请材料“{name}”重复填写", field=f"{field}[{i}]")
+        out.append(name)
+    if len(out) > MAX_MATERIALS:
+        raise InvalidInput("too_many", f"申请材料最多{MAX_MATERIALS}项", field=field)
+    return out
+
+
+def _clean_proofs(items: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """取消的证明事项 (INT-18): each needs its name and the document that abolished it."""
+    out: list[dict[str, str]] = []
+    for i, raw in enumerate(items or []):
+        name = str((raw or {}).get("name") or "").strip()
+        document = str((raw or {}).get("document") or "").strip()
+        if not name:
+            raise InvalidInput(
+                "required", f"取消的证明事项第{i + 1}项：请填写证明名称", field=f"abolished_proofs[{i}].name"
+            )
+        if not document:
+            raise InvalidInput(
+                "required",
+                f"取消的证明事项“{name}”：请填写取消依据文号（如：台政办字〔2020〕12号）",
+                field=f"abolished_proofs[{i}].document",
+            )
+        if len(name) > 200 or len(document) > 100:
+            raise InvalidInput("too_long", f"取消的证明事项第{i + 1}项过长", field=f"abolished_proofs[{i}]")
+        if any(p["name"] == name for p in out):
+            raise InvalidInput("duplicate", f"取消的证明事项“{name}”重复填写", field=f"abolished_proofs[{i}].name")
+        out.append({"name": name, "document": document})
+    return out
+
+
+def _audit_value(key: str, value: Any) -> Any:
+    """A value as the audit log shows it: a department by name, a proof with its document."""
+    if key == "department":
+        return value.name if value is not None else ""
+    if key == "abolished_proofs":
+        return [f"{p['name']}（{p['document']}）" for p in value]
+    return value
+
+
+def set_county_program(
+    program: AssistanceProgram,
+    *,
+    by: User,
+    county_code: str,
+    is_active: bool = True,
+    department_id: int | None = None,
+    department_name: str = "",
+    contact_person: str = "",
+    contact_phone: str = "",
+    materials: list[str] | None = None,
+    abolished_proofs: list[dict[str, str]] | None = None,
+    note: str = "",
+) -> CountyProgram:
+    """选定或修改本县开展的救助项目 (PRG-2, INT-16, INT-18): whether the county runs it, its
+    承办部门, contact, materials (empty = the catalog's) and 取消的证明事项; audited."""
+    from jiuzhu.accounts.models import Department
+
+    county = _county_of(by, county_code)
+    if program.county_code and program.county_code != county:
+        raise NotFound("not_found", "救助项目不存在", field="program")
+    department = None
+    problems: list[DomainError] = []
+    values: dict[str, Any] = {"is_active": bool(is_active)}
+
+    def check(key: str, clean: Any) -> None:
+        try:
+            values[key] = clean()
+        except InvalidInput as exc:
+            problems.append(exc)
+
+    def clean_department() -> Any:
+        if department_id is None:
+            return None
+        found = Department.objects.filter(pk=department_id, area_id=full_code(county)).first()
+        if found is None:
+            raise InvalidInput("unknown_department", "承办部门须为本县（市、区）已登记的部门", field="department_id")
+        return found
+
+    def clean_phone() -> str:
+        phone = _clean_text(contact_phone, "联系电话", "contact_phone", max_length=32).replace(" ", "")
+        if phone and not PHONE.match(phone):
+            raise InvalidInput(
+                "invalid_phone",
+                "联系电话格式不正确：应为11位手机号码或带区号的固定电话（如0632-6611234）",
+                field="contact_phone",
+            )
+        return phone
+
+    check("department", clean_department)
+    check("department_name", lambda: _clean_text(department_name, "承办部门", "department_name", max_length=64))
+    check("contact_person", lambda: _clean_text(contact_person, "联系人", "contact_person", max_length=32))
+    check("contact_phone", clean_phone)
+    check("materials", lambda: _clean_materials(materials))
+    check("abolished_proofs", lambda: _clean_proofs(abolished_proofs))
+    check("note", lambda: _clean_text(note, "备注", "note", max_length=500))
+    if problems:
+        first = problems[0]
+        raise InvalidInput(first.code, first.message, field=first.field, errors=problems)
+    department = values["department"]
+    if department is not None and not values["department_name"]:
+        values["department_name"] = department.name
+    with transaction.atomic():
+        row = CountyProgram.objects.select_for_update().filter(county_code=county, program=program).first()
+        created = row is None
+        before: dict[str, Any] = {}
+        if row is None:
+            row = CountyProgram(county_code=county, program=program, chosen_by=by)
+        else:
+            before = {k: getattr(row, k) for k in values}
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.updated_by, row.updated_at = by, timezone.now()
+        row.save()
+        changed = {k: _audit_value(k, v) for k, v in values.items() if created or before.get(k) != v}
+        record(
+            by,
+            "programs.county.choose" if created else "programs.county.edit",
+            row,
+            area_code=full_code(county),
+            changes={"program": program.code, **changed},
+        )
+    return row
+
+
+def add_local_program(
+    *,
+    by: User,
+    county_code: str,
+    code: str,
+    name: str,
+    layer: str,
+    department_name: str,
+    target_group: str,
+    conditions: str,
+    benefits: str,
+    documents: list[str],
+    procedure: str = "",
+    time_limit_working_days: int | None = None,
+    approval_level: str = "county",
+    legal_basis: list[str] | None = None,
+) -> AssistanceProgram:
+    """新增本县自设救助项目 (PRG-2): seen by this county only, and run by it from the start."""
+    county = _county_of(by, county_code)
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput("required", "请填写项目代码", field="code")
+    if not LOCAL_CODE.match(code):
+        raise InvalidInput(
+            "invalid_code",
+            "项目代码只能由小写英文字母、数字和下划线组成，以字母开头（如 taierzhuang_heating）",
+            field="code",
+        )
+    name = _clean_text(name, "项目名称", "name", max_length=64, required=True)
+    if layer not in dict(LAYER_CHOICES):
+        raise InvalidInput("invalid_choice", "请选择项目类别", field="layer")
+    if approval_level not in dict(APPROVAL_LEVEL_CHOICES):
+        raise InvalidInput("invalid_choice", "请选择审批层级", field="approval_level")
+    if time_limit_working_days is not None and not 1 <= time_limit_working_days <= 60:
+        raise InvalidInput("out_of_range", "办理时限应为1至60个工作日", field="time_limit_working_days")
+    texts = {
+        "department_name": _clean_text(department_name, "主管部门", "department_name", max_length=64, required=True),
+        "target_group": _clean_text(target_group, "救助对象", "target_group", max_length=2000, required=True),
+        "conditions": _clean_text(conditions, "主要条件", "conditions", max_length=2000, required=True),
+        "benefits": _clean_text(benefits, "救助内容", "benefits", max_length=2000, required=True),
+        "procedure": _clean_text(procedure, "办理流程", "procedure", max_length=2000),
+    }
+    materials = _clean_materials(documents, "documents")
+    if not materials:
+        raise InvalidInput("required", "请至少填写一项申请材料", field="documents")
+    basis = [b.strip() for b in legal_basis or [] if b and b.strip()]
+    with transaction.atomic():
+        clash = AssistanceProgram.objects.select_for_update().filter(code=code).first()
+        if clash is not None and not clash.county_code:
+            raise InvalidInput(
+                "code_in_catalog", f"项目代码“{code}”与救助项目库中的“{clash.name}”重复，请换一个代码", field="code"
+            )
+        if clash is not None:
+            raise InvalidInput("duplicate_code", f"项目代码“{code}”已被使用，请换一个代码", field="code")
+        same_name = AssistanceProgram.objects.for_county(county).filter(name=name).first()
+        if same_name is not None:
+            where = "本县自设项目" if same_name.county_code else "救助项目库"
+            raise InvalidInput(
+                "duplicate_name", f"{where}中已有名为“{name}”的项目，请选定该项目或改用其他名称", field="name"
+            )
+        program = AssistanceProgram.objects.create(
+            code=code,
+            name=name,
+            layer=layer,
+            department_code="local",
+            engine_program="",
+            documents=materials,
+            legal_basis=basis,
+            time_limit_working_days=time_limit_working_days,
+            approval_level=approval_level,
+            requirements=["PRG-2"],
+            county_code=county,
+            **texts,
+        )
+        record(
+            by,
+            "programs.county.local_add",
+            program,
+            area_code=full_code(county),
+            changes={"code": code, "name": name, "layer": layer, "department_name": texts["department_name"]},
+        )
+        CountyProgram.objects.create(
+            county_code=county, program=program, chosen_by=by, updated_by=by, updated_at=timezone.now()
+        )
+    return program

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from jiuzhu.accounts.models import Department
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.money import yuan_to_fen
@@ -223,3 +224,108 @@ class ChangeForm(forms.Form):
         if not raw.isdigit():
             raise InvalidInput("invalid_parameter", "请填写不小于0的整数", field="value")
         return int(raw)
+
+
+# ---- 本县救助项目 (PRG-2, INT-16, INT-18) ---------------------------------------------------------
+
+PROOF_SEPARATORS = ("｜", "|")
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CountyProgramForm(forms.Form):
+    """One program as the county runs it; materials and abolished proofs one per line."""
+
+    runs = forms.BooleanField(label="本县开展此项目", required=False)
+    department = forms.ModelChoiceField(
+        label="承办部门（本县已登记的部门）", queryset=Department.objects.none(), required=False
+    )
+    department_name = forms.CharField(
+        label="承办部门名称", max_length=64, required=False, help_text="不选部门时填写；都不填则用项目库的主管部门"
+    )
+    contact_person = forms.CharField(label="联系人", max_length=32, required=False)
+    contact_phone = forms.CharField(
+        label="联系电话", max_length=32, required=False, help_text="手机号码或带区号的固定电话，如0632-6611234"
+    )
+    materials = forms.CharField(
+        label="申请材料（每行一项）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="留空则使用救助项目库的申请材料",
+    )
+    abolished_proofs = forms.CharField(
+        label="取消的证明事项（每行一项：证明名称｜取消依据文号）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="如：户籍不在申请地成员的未享受低保证明｜台政办字〔2020〕12号",
+    )
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = departments
+        field.empty_label = "（不选）"
+
+    def proofs(self) -> list[dict[str, str]]:
+        out = []
+        for line in _lines(self.cleaned_data.get("abolished_proofs", "")):
+            name, document = line, ""
+            for sep in PROOF_SEPARATORS:
+                if sep in line:
+                    name, document = (x.strip() for x in line.split(sep, 1))
+                    break
+            out.append({"name": name, "document": document})
+        return out
+
+    def action_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "is_active": d["runs"],
+            "department_id": d["department"].pk if d["department"] else None,
+            "department_name": d["department_name"],
+            "contact_person": d["contact_person"],
+            "contact_phone": d["contact_phone"],
+            "materials": _lines(d["materials"]),
+            "abolished_proofs": self.proofs(),
+            "note": d["note"],
+        }
+
+
+class LocalProgramForm(forms.Form):
+    """本县自设救助项目."""
+
+    code = forms.CharField(
+        label="项目代码", max_length=48, help_text="小写英文字母、数字和下划线，如 taierzhuang_heating"
+    )
+    name = forms.CharField(label="项目名称", max_length=64)
+    layer = forms.ChoiceField(label="类别", choices=[])
+    department_name = forms.CharField(label="主管部门", max_length=64)
+    target_group = forms.CharField(label="救助对象", widget=forms.Textarea(attrs={"rows": 2}))
+    conditions = forms.CharField(label="主要条件", widget=forms.Textarea(attrs={"rows": 2}))
+    benefits = forms.CharField(label="救助内容", widget=forms.Textarea(attrs={"rows": 2}))
+    documents = forms.CharField(label="申请材料（每行一项）", widget=forms.Textarea(attrs={"rows": 5}))
+    procedure = forms.CharField(label="办理流程", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    time_limit_working_days = forms.IntegerField(label="办理时限（工作日）", required=False)
+    approval_level = forms.ChoiceField(label="审批层级", choices=[], initial="county")
+    legal_basis = forms.CharField(
+        label="政策依据（每行一项）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .models import APPROVAL_LEVEL_CHOICES, LAYER_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["layer"].choices = LAYER_CHOICES  # type: ignore[attr-defined]
+        self.fields["approval_level"].choices = APPROVAL_LEVEL_CHOICES  # type: ignore[attr-defined]
+        for f in self.fields.values():
+            f.error_messages["required"] = f"请填写{f.label}"
+
+    def action_kwargs(self) -> dict[str, Any]:
+        d = dict(self.cleaned_data)
+        d["documents"] = _lines(d["documents"])
+        d["legal_basis"] = _lines(d["legal_basis"])
+        return d

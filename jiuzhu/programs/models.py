@@ -19,6 +19,19 @@ LAYER_CHOICES = [
 APPROVAL_LEVEL_CHOICES = [("town", "镇（街道）"), ("county", "县级"), ("department", "主管部门")]
 
 
+class AssistanceProgramQuerySet(models.QuerySet["AssistanceProgram"]):
+    def for_county(self, county_code: str) -> AssistanceProgramQuerySet:
+        """The catalog-wide programs and the county's own local ones (never another county's)."""
+        return self.filter(models.Q(county_code="") | models.Q(county_code=county_code))
+
+    def visible_to(self, user: Any) -> AssistanceProgramQuerySet:
+        """What a user may see: the catalog, plus the local programs of the user's county."""
+        county = getattr(getattr(user, "area", None), "county_code", "") or ""
+        if getattr(user, "is_superuser", False):
+            return self.all()
+        return self.for_county(county) if county else self.filter(county_code="")
+
+
 class AssistanceProgram(models.Model):  # 救助项目 (救助援助项目库)
     code = models.CharField("项目代码", max_length=48, unique=True)
     name = models.CharField("项目名称", max_length=64)
@@ -43,6 +56,11 @@ class AssistanceProgram(models.Model):  # 救助项目 (救助援助项目库)
     requirements = models.JSONField("需求编号", default=list)
     seeds = models.JSONField("来源文件", default=list)
     is_active = models.BooleanField("启用", default=True)
+    # 本县自设项目 (PRG-2): a local program belongs to one county and is seen by that county only;
+    # blank = a program of the catalog, offered to every county.
+    county_code = models.CharField("自设县区", max_length=6, blank=True, db_index=True)
+
+    objects = AssistanceProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["layer", "id"]
@@ -114,6 +132,34 @@ class CountyProgram(models.Model):  # 本县开展的救助项目: a county's ch
         related_name="+",
     )
     chosen_at = models.DateTimeField("选定时间", default=timezone.now)
+    # The county's own entries of its 一次办好 事项清单 (INT-16); blank = the catalog's.
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name="承办部门（本县）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department_name = models.CharField("承办部门", max_length=64, blank=True)
+    contact_person = models.CharField("联系人", max_length=32, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    materials = models.JSONField(
+        "申请材料（本县）", default=list, blank=True, help_text="为空时使用救助项目库的申请材料"
+    )
+    # 取消的证明事项 (INT-18, 一证申请): [{"name": 证明名称, "document": 取消依据文号}]
+    abolished_proofs = models.JSONField("取消的证明事项", default=list, blank=True)
+    is_active = models.BooleanField("本县开展", default=True)
+    note = models.TextField("备注", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", null=True, blank=True)
 
     class Meta:
         ordering = ["county_code", "program_id"]

@@ -11,40 +11,134 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
-from jiuzhu.areas.models import Area, in_subtree
+from jiuzhu.areas.models import Area, full_code, in_subtree
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.web.labels import NATIONAL_LABEL, area_labels
 
 from . import actions, impact
+from .county import CountyProgramView, county_view, county_views
 from .engine import evaluate_household, parameter_store
 from .facts import household_facts
-from .forms import ChangeForm, FamilyForm, MemberFactsFormSet
+from .forms import ChangeForm, CountyProgramForm, FamilyForm, LocalProgramForm, MemberFactsFormSet
 from .models import LAYER_CHOICES, AssistanceProgram, ParameterChange
 from .settings import settings_in_force
 
 
+def _user_county(user: Any) -> str:
+    """The county whose catalog a user sees (blank for a user above the county level)."""
+    county = getattr(getattr(user, "area", None), "county_code", "") or ""
+    return "" if county.endswith("00") else county
+
+
 @login_required
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: AuthedRequest) -> HttpResponse:
+    """救助项目库, as the user's county runs it: its 承办部门, contact and local programs (PRG-2)."""
     layer = request.GET.get("layer", "")
+    county = _user_county(request.user)
     qs = AssistanceProgram.objects.filter(is_active=True)
+    qs = qs.for_county(county) if county else qs.filter(county_code="")
     if layer:
         qs = qs.filter(layer=layer)
-    return render(request, "programs/catalog.html", {"programs": qs, "layers": LAYER_CHOICES, "layer": layer})
+    rows = county_views(county, qs) if county else [CountyProgramView(p, None) for p in qs]
+    context = {
+        "rows": rows,
+        "county": county,
+        "layers": LAYER_CHOICES,
+        "layer": layer,
+        "can_manage": request.user.has_perm_code("programs.county") or request.user.is_superuser,
+    }
+    return render(request, "programs/catalog.html", context)
 
 
 @login_required
 def program_detail(request: AuthedRequest, code: str) -> HttpResponse:
-    program = get_object_or_404(AssistanceProgram, code=code, is_active=True)
+    county = _user_county(request.user)
+    qs = AssistanceProgram.objects.filter(is_active=True)
+    program = get_object_or_404(qs.for_county(county) if county else qs.filter(county_code=""), code=code)
+    view = county_view(county, program) if county else CountyProgramView(program, None)
     department = None
-    if request.user.area is not None:
+    if county and (view.row is None or view.row.department_id is None):
         from jiuzhu.accounts.models import Department
 
-        department = Department.objects.filter(
-            code=program.department_code, area_id=request.user.area.county_code.ljust(12, "0")
-        ).first()
-    return render(request, "programs/program.html", {"program": program, "department": department})
+        department = Department.objects.filter(code=program.department_code, area_id=full_code(county)).first()
+    context = {"program": program, "view": view, "department": department, "county": county}
+    return render(request, "programs/program.html", context)
+
+
+def _managed_county(request: AuthedRequest) -> str:
+    county = _user_county(request.user)
+    if not (request.user.has_perm_code("programs.county") or request.user.is_superuser) or not county:
+        raise PermissionDenied("您的岗位无权管理本县救助项目")
+    return county
+
+
+@login_required
+def county_catalog(request: AuthedRequest) -> HttpResponse:
+    """本县救助项目 (PRG-2, INT-16): which programs the county runs, with its own entries."""
+    county = _managed_county(request)
+    views = county_views(county)
+    return render(
+        request,
+        "programs/county.html",
+        {
+            "county": county,
+            "county_name": area_labels([full_code(county)]).get(full_code(county), county),
+            "views": views,
+            "running": sum(1 for v in views if v.runs),
+        },
+    )
+
+
+@login_required
+def county_program_edit(request: AuthedRequest, code: str) -> HttpResponse:
+    """Edit one program as the county runs it: 承办部门, contact, materials, 取消的证明事项."""
+    from jiuzhu.accounts.models import Department
+
+    county = _managed_county(request)
+    program = get_object_or_404(AssistanceProgram.objects.for_county(county).filter(is_active=True), code=code)
+    view = county_view(county, program)
+    row = view.row
+    initial: dict[str, Any] = {"runs": True}
+    if row is not None:
+        initial = {
+            "runs": row.is_active,
+            "department": row.department_id,
+            "department_name": row.department_name,
+            "contact_person": row.contact_person,
+            "contact_phone": row.contact_phone,
+            "materials": "\n".join(row.materials),
+            "abolished_proofs": "\n".join(f"{p['name']}｜{p['document']}" for p in row.abolished_proofs),
+            "note": row.note,
+        }
+    departments = Department.objects.filter(area_id=full_code(county))
+    form = CountyProgramForm(request.POST or None, initial=initial, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_county_program(program, by=request.user, county_code=county, **form.action_kwargs())
+        except DomainError as exc:
+            apply_errors(exc, form, field_map={"department_id": "department"})
+        else:
+            messages.success(request, f"已保存本县“{program.name}”的设置")
+            return redirect("programs:county")
+    return render(request, "programs/county_edit.html", {"program": program, "view": view, "form": form})
+
+
+@login_required
+def local_program_add(request: AuthedRequest) -> HttpResponse:
+    """新增本县自设救助项目 (PRG-2): seen by this county only."""
+    county = _managed_county(request)
+    form = LocalProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = actions.add_local_program(by=request.user, county_code=county, **form.action_kwargs())
+        except DomainError as exc:
+            apply_errors(exc, form)
+        else:
+            messages.success(request, f"已新增本县自设项目“{program.name}”")
+            return redirect("programs:county")
+    return render(request, "programs/local_add.html", {"form": form})
 
 
 @login_required

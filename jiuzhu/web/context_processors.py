@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("registry:population", "户籍人口", may_load_population(user)),
         ("programs:eligibility", "救助测算", True),
         ("programs:catalog", "救助项目库", True),
+        ("programs:county", "本县救助项目", can("programs.county") or user.is_superuser),
         ("programs:parameters", "救助标准与设置", True),
         ("areas:tree", "行政区划", True),
         ("audit:list", "审计日志", can("audit.view") or user.is_superuser),

@@ -329,7 +329,8 @@ def load_households() -> int:
 
 
 def load_demo_programs() -> None:
-    """The demo counties run every program of the catalog (本县开展的救助项目, PRG-2)."""
+    """The demo counties run every program of the catalog (本县开展的救助项目, PRG-2); 台儿庄区
+    also shows one local program of its own and one abolished proof (取消的证明事项, INT-18)."""
     from jiuzhu.applications.config import DEMO_COUNTIES
     from jiuzhu.programs.models import AssistanceProgram, CountyProgram
 
@@ -337,10 +338,37 @@ def load_demo_programs() -> None:
         [
             CountyProgram(county_code=county, program=program)
             for county in DEMO_COUNTIES
-            for program in AssistanceProgram.objects.filter(is_active=True)
+            for program in AssistanceProgram.objects.filter(is_active=True, county_code="")
         ],
         ignore_conflicts=True,
     )
+    local, _ = AssistanceProgram.objects.get_or_create(code=DEMO_LOCAL_PROGRAM["code"], defaults=DEMO_LOCAL_PROGRAM)
+    CountyProgram.objects.get_or_create(county_code=TAIERZHUANG[:6], program=local)
+    CountyProgram.objects.filter(
+        county_code=TAIERZHUANG[:6], program__code__in=["dibao_urban", "dibao_rural"], abolished_proofs=[]
+    ).update(abolished_proofs=[DEMO_ABOLISHED_PROOF])
+
+
+# 台政字〔2020〕21号 (seed 000): proofs obtainable by internal investigation or data sharing are abolished.
+DEMO_ABOLISHED_PROOF = {"name": "村（居）委会出具的家庭收入证明", "document": "台政字〔2020〕21号"}
+DEMO_LOCAL_PROGRAM = {  # 本县自设项目 (PRG-2), the demo's
+    "code": "tez_elderly_meal",
+    "name": "困难老年人助餐补助（台儿庄区自设）",
+    "layer": "social",
+    "department_code": "local",
+    "department_name": "台儿庄区民政局",
+    "engine_program": "",
+    "target_group": "本区低保、特困家庭中年满70周岁的老年人（演示数据）。",
+    "conditions": "本区户籍，已纳入低保或特困供养，在社区长者食堂就餐。",
+    "benefits": "每人每餐补助3元，按月结算至长者食堂（演示数据）。",
+    "documents": ["居民身份证（一证申请，窗口只需出示）", "助餐补助申请表（可由社区代填）"],
+    "legal_basis": ["台政字〔2020〕21号"],
+    "procedure": "社区受理→镇（街道）审核→区民政局确认→按月结算。",
+    "time_limit_working_days": 10,
+    "approval_level": "county",
+    "requirements": ["PRG-2"],
+    "county_code": TAIERZHUANG[:6],
+}
 
 
 def load_demo_layouts() -> None:

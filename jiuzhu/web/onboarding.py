@@ -384,7 +384,9 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
     programs = [_text(p) for p in (body.get("programs") or [])] if isinstance(body.get("programs"), list) else []
     if not programs:
         problems.append(f"{COUNTY_FILE}“programs”：请从救助项目库中选择本县开展的项目（项目代码列表）")
-    known = set(AssistanceProgram.objects.filter(code__in=programs).values_list("code", flat=True))
+    known = set(  # the catalog only: another county's local programs are not offered (PRG-2)
+        AssistanceProgram.objects.filter(code__in=programs, county_code="").values_list("code", flat=True)
+    )
     if programs and not AssistanceProgram.objects.exists():
         problems.append(f"{COUNTY_FILE}“programs”：救助项目库为空，请先运行 manage.py sync_program_catalog 载入项目库")
         known = set(programs)
@@ -693,7 +695,7 @@ def enter_standards(package: Package, by: Any, report: Report) -> None:
 def choose_programs(package: Package, by: Any, report: Report) -> None:
     spec = package.county
     chosen = set(CountyProgram.objects.filter(county_code=spec.county_code).values_list("program_id", flat=True))
-    programs = {p.code: p for p in AssistanceProgram.objects.filter(code__in=spec.programs)}
+    programs = {p.code: p for p in AssistanceProgram.objects.filter(code__in=spec.programs, county_code="")}
     actor = by if isinstance(by, User) else None
     added = []
     for code in spec.programs:

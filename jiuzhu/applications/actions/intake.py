@@ -13,6 +13,7 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import alone_facts, evaluate_household
 from jiuzhu.programs.exclusivity import pair_conflicts
 from jiuzhu.programs.facts import default_facts
@@ -82,6 +83,17 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
         raise InvalidInput("required", "申请临时救助时请选择临时救助类型（急难型或支出型）", field="temporary_kind")
     if req.temporary_kind == "emergency" and not req.emergency_event:
         raise InvalidInput("required", "急难型临时救助请选择急难事件", field="emergency_event")
+    for i, program in enumerate(req.programs):
+        if not runs_engine_program(
+            household.county_code, program, req.temporary_kind if program == "temporary" else ""
+        ):
+            raise InvalidInput(
+                "program_not_run",
+                f"本县（市、区）未开展“{PROGRAM_NAMES[program]}”"
+                + (f"（{dict(TEMPORARY_KIND_CHOICES)[req.temporary_kind]}）" if program == "temporary" else "")
+                + "，不能受理此项申请；本县开展的项目见“救助项目库”",
+                field=f"programs[{i}]",
+            )
     if req.channel not in ("window", "online", "village", "discovery"):
         raise InvalidInput("invalid_choice", "申请渠道无效", field="channel")
     if getattr(by, "role", "") == "village_assistant":
@@ -210,7 +222,13 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
             )
         notices.issue_after(by, "receipt", intake=record_intake, application=created[0])
         if missing:
+            # 一次性告知 (INT-16, INT-18): the county's materials of these programs, abolished proofs left out
+            materials = intake_materials(county, req.programs, req.temporary_kind)
             notices.issue_after(
-                by, "checklist", intake=record_intake, application=created[0], extra={"missing": missing}
+                by,
+                "checklist",
+                intake=record_intake,
+                application=created[0],
+                extra={"missing": missing, "materials": materials},
             )
     return record_intake

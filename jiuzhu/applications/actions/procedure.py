@@ -8,6 +8,7 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.programs.county import abolished_proofs_for
 
 from .. import notices
 from ..models import Application, CaseDeadline
@@ -31,6 +32,14 @@ def return_for_documents(application: Application, *, by: User, items: list[str]
     items = [i.strip() for i in items if i and i.strip()]
     if not items:
         raise InvalidInput("required", "请列出需要补正的全部材料（一次性告知）", field="items")
+    abolished = abolished_proofs_for(application.county_code, application.program, application.temporary_kind)
+    for i, item in enumerate(items):
+        if item in abolished:
+            raise InvalidInput(
+                "abolished_proof",
+                f"“{item}”已由本县取消（依据{abolished[item]}），不得要求申请人提供，由经办机构内部核实",
+                field=f"items[{i}]",
+            )
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "return_for_documents", by=by)
         app.missing_documents = [{"name": i, "note": note} for i in items]

@@ -86,7 +86,8 @@ def referral_options(household: Household) -> list[Offer]:
     """What the 人工派单 list may offer this family: every active program that is referred to
     a department (not the ones a family applies for, such as 低保 or 特困), online where it can
     be received, else on paper; programs switched off are left out."""
-    programs = AssistanceProgram.objects.filter(is_active=True, engine_program="").exclude(
+    programs = AssistanceProgram.objects.for_county(household.county_code).filter(is_active=True, engine_program="")
+    programs = programs.exclude(
         code__in=("tekun_centralized", "tekun_dispersed", "tekun_selfcare_assessment", "tekun_social_custody")
     )
     out = [offer(p, household.county_code) for p in programs.order_by("layer", "id")]

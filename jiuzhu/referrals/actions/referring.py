@@ -38,7 +38,10 @@ def refer(
     require(by, "referrals.create")
     if channel not in ("online", "paper"):
         raise InvalidInput("invalid_choice", "办理方式应为系统派单（online）或线下转办（paper）", field="channel")
-    program = AssistanceProgram.objects.filter(code=program_code, is_active=True).first()
+    # the catalog's and the county's own local programs; another county's local ones do not exist here
+    program = (
+        AssistanceProgram.objects.for_county(household.county_code).filter(code=program_code, is_active=True).first()
+    )
     if program is None:
         raise InvalidInput("unknown_program", f"救助项目库中没有启用的项目“{program_code}”", field="program")
     if not (reason or "").strip():
