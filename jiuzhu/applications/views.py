@@ -250,7 +250,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     case_settings = [
         s
         for s in settings_in_force(app.county_code, config.settings_date)
-        if s.key.startswith(("procedure.", "review."))
+        if s.key.startswith(("procedure.", "documents.", "review."))
     ]
     context = {
         "app": app,

@@ -20,7 +20,8 @@ from typing import Any
 
 from jiuzhu.core.errors import DomainError, Forbidden
 
-from .models import Application, ProcedureConfig
+from .models import Application
+from .procedure import ProcedureConfig
 
 BOTH = frozenset({"devolved", "national"})
 DEVOLVED = frozenset({"devolved"})

@@ -18,7 +18,6 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.system import SystemActor, system_user
-from jiuzhu.applications.config import load_demo_configs
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
 from jiuzhu.core.idnumber import make_id_number
@@ -349,7 +348,6 @@ def load_demo() -> dict[str, int]:
         load_departments()
         load_users()
         programs = sync_catalog()
-        load_demo_configs()
         load_demo_programs()
     households = load_households()
     load_demo_sources()  # 核对: department files for the demo households, authorizations, requests

@@ -20,7 +20,8 @@ from jiuzhu.registry.storage import sniff_content_type
 
 from .. import signals, workflow
 from ..config import config_for_case
-from ..models import PROGRAM_CHOICES, Application, CaseDeadline, ProcedureConfig
+from ..models import PROGRAM_CHOICES, Application, CaseDeadline
+from ..procedure import ProcedureConfig
 
 ADULT = 18
 
