@@ -186,3 +186,33 @@ def test_the_settings_page_shows_the_documents_topic_and_takes_a_new_issuer(
     assert response.status_code == 302
     change = ParameterChange.objects.get(name="documents.issuer_name")
     assert (change.value, change.status, change.valid_from) == (NEW_ISSUER, "proposed", later)
+
+
+def test_a_new_issuer_is_proposed_and_confirmed_through_the_api(world: Any, api_of: Callable[[str], Any]) -> None:
+    """GOV-19: POST /api/v1/parameters/changes by one person, confirmed by another; an empty
+    text is refused with 422 naming the field, nothing saved."""
+    import json
+
+    later = timezone.localdate() + dt.timedelta(days=30)
+    body = {
+        "name": "documents.issuer_name",
+        "area_code": "370405",
+        "valid_from": later.isoformat(),
+        "value": "  ",
+        "reason": "机构改革",
+        "source": "台政办字〔2026〕12号（测试）",
+    }
+    county = api_of("tez_county")
+    bad = county.post("/api/v1/parameters/changes", json.dumps(body), content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_parameter"
+    assert "出具单位" in bad.json()["message"] and not ParameterChange.objects.exists()
+    made = county.post(
+        "/api/v1/parameters/changes", json.dumps(body | {"value": NEW_ISSUER}), content_type="application/json"
+    )
+    assert made.status_code == 201
+    confirmed = api_of("tez_admin").post(
+        f"/api/v1/parameters/changes/{made.json()['id']}/actions/confirm", "{}", content_type="application/json"
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    assert config_for("370405", later).issuer_name == NEW_ISSUER
+    assert config_for("370405").issuer_name == "台儿庄区民政局"
