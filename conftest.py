@@ -112,10 +112,8 @@ def build_world() -> World:
     perms = list(Permission.objects.filter(content_type__app_label__in=demo.ADMIN_MODEL_PERMS))
     for user in User.objects.filter(is_staff=True):
         user.user_permissions.set(perms)
-    from jiuzhu.applications.config import load_demo_configs
     from jiuzhu.programs.catalog import sync_catalog
 
-    load_demo_configs()
     sync_catalog()
     from jiuzhu.applications.config import DEMO_COUNTIES
     from jiuzhu.payments.bankfiles import install_standard_layouts

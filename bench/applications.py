@@ -68,9 +68,6 @@ def worker(cases: int, intakes: int) -> None:
     demo.load_areas()
     demo.load_departments()
     demo.load_users()
-    from jiuzhu.applications.config import load_demo_configs
-
-    load_demo_configs()
     villages = list(demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True))
     gen = demo._Generator(seed=11)
     households = cases // 2 + intakes * 30  # extra families spread over all villages, for intakes

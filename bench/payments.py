@@ -61,7 +61,6 @@ def worker(cases: int) -> None:
     from django.utils import timezone
 
     from jiuzhu.accounts.models import User
-    from jiuzhu.applications.config import load_demo_configs
     from jiuzhu.applications.models import Application, Intake
     from jiuzhu.areas.models import Area
     from jiuzhu.core.idnumber import make_id_number
@@ -76,7 +75,6 @@ def worker(cases: int) -> None:
     demo.load_areas()
     demo.load_departments()
     demo.load_users()
-    load_demo_configs()
     county, admin = User.objects.get(username="tez_county"), User.objects.get(username="tez_admin")
     villages = list(Area.objects.filter(level="village", code__startswith="370405").values_list("code", "urban_rural"))
     rng = random.Random(7)

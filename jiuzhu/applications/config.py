@@ -25,7 +25,8 @@ from jiuzhu.programs.settings import settings_in_force
 from jiuzhu.rules import RulesInputError
 from jiuzhu.rules.parameters import ParameterStore, display_value
 
-from .models import PRESET_LABELS, Application, ProcedureConfig
+from .models import PRESET_LABELS, Application
+from .procedure import ProcedureConfig
 
 # Templates a new county starts from (issue 16 item 5): the values each preset enters as the
 # county's own dated settings. What is in force is always read from the settings store.
@@ -60,34 +61,76 @@ SETTING_ATTRIBUTES = {
     "review_stable_age": "review.stable_age",
 }
 
-# The demo counties' procedure settings (devolved or national) are dated settings in
-# jiuzhu/rules/parameters/procedure.yaml, each with its source.
-DEMO_COUNTIES = {
-    "370405": ("台民救", "台儿庄区民政局"),
-    "370404": ("峄民救", "峄城区民政局"),
-    "370481": ("滕民救", "滕州市民政局"),
-    "370321": ("桓民救", "桓台县民政局"),
+# The demo counties: their procedure and document settings (devolved or national; 文书字号,
+# 出具单位, 救济途径) are dated settings in jiuzhu/rules/parameters/procedure.yaml and
+# documents.yaml, each with its source.
+DEMO_COUNTIES = ("370405", "370404", "370481", "370321")
+# What a county's documents say (文书与救济途径, GOV-8): attribute ← setting key. The four texts
+# are the county's own (no national default); the two periods are the law's (national).
+DOCUMENT_TEXTS = {
+    "notice_prefix": "documents.notice_prefix",
+    "issuer_name": "documents.issuer_name",
+    "remedy_review_body": "documents.remedy_review_body",
+    "remedy_court": "documents.remedy_court",
 }
-# 救济途径 of the demo counties: the county government reviews (行政复议) the decisions of its
-# departments and towns; the county court hears the suits (行政诉讼).
-DEMO_REMEDIES = {
-    "370405": ("台儿庄区人民政府", "台儿庄区人民法院"),
-    "370404": ("峄城区人民政府", "峄城区人民法院"),
-    "370481": ("滕州市人民政府", "滕州市人民法院"),
-    "370321": ("桓台县人民政府", "桓台县人民法院"),
+DOCUMENT_ATTRIBUTES = {
+    **DOCUMENT_TEXTS,
+    "remedy_review_days": "documents.remedy_review_days",
+    "remedy_litigation_months": "documents.remedy_litigation_months",
 }
 
 
-def ensure_config(county_code: str, notice_prefix: str, issuer_name: str) -> ProcedureConfig:
-    config = ProcedureConfig.objects.filter(county_code=county_code).first()
-    if config is None:
-        config = ProcedureConfig.objects.create(
-            county_code=county_code, notice_prefix=notice_prefix, issuer_name=issuer_name
+def _enter_settings(
+    county_code: str,
+    values: dict[str, object],
+    *,
+    by: User,
+    confirmed_by: User,
+    valid_from: dt.date,
+    source: str,
+    reason: str,
+    action: str,
+    summary: dict[str, object],
+) -> list[ParameterChange]:
+    """Enter ``values`` as the county's own dated settings, entered by ``by`` and confirmed by
+    ``confirmed_by`` (two persons), with the document ``source``, in one transaction, audited."""
+    if by.pk == confirmed_by.pk:
+        raise DomainError("two_person_rule", "设置须由录入人以外的另一名工作人员确认")
+    if not source.strip():
+        raise InvalidInput("required", "请填写文件依据（文号和标题）", field="source")
+    store = parameter_store()
+    parsed = {}
+    for key, value in values.items():
+        try:
+            parsed[key] = store.definition(key).parse_value(value, key)[0]
+        except RulesInputError as exc:
+            raise InvalidInput(exc.code, exc.message, field=key.rsplit(".", 1)[-1]) from None
+    now = timezone.now()
+    with transaction.atomic():
+        changes = [
+            ParameterChange.objects.create(
+                name=key,
+                area_code=county_code,
+                area_full=full_code(county_code),
+                valid_from=valid_from,
+                value=value,
+                reason=reason,
+                source=source.strip(),
+                status="confirmed",
+                proposed_by=by,
+                decided_by=confirmed_by,
+                decided_at=now,
+            )
+            for key, value in parsed.items()
+        ]
+        record(
+            by,
+            action,
+            changes[0],
+            area_code=full_code(county_code),
+            changes={**summary, "area": county_code, "valid_from": valid_from, "source": source},
         )
-    if county_code in DEMO_REMEDIES and not config.remedy_review_body:
-        config.remedy_review_body, config.remedy_court = DEMO_REMEDIES[county_code]
-        config.save(update_fields=["remedy_review_body", "remedy_court"])
-    return config
+    return changes
 
 
 def apply_preset(
@@ -99,59 +142,60 @@ def apply_preset(
     before ``valid_from`` keep the settings of their day (``config_for_case``)."""
     if preset not in PRESETS:
         raise InvalidInput("invalid_choice", f"未知的流程模式“{preset}”", field="preset")
-    if by.pk == confirmed_by.pk:
-        raise DomainError("two_person_rule", "设置须由录入人以外的另一名工作人员确认")
-    if not source.strip():
-        raise InvalidInput("required", "请填写文件依据（文号和标题）", field="source")
-    store = parameter_store()
-    now = timezone.now()
-    with transaction.atomic():
-        changes = []
-        for key, value in PRESETS[preset].items():
-            store.definition(key).parse_value(value, key)
-            change = ParameterChange.objects.create(
-                name=key,
-                area_code=county_code,
-                area_full=full_code(county_code),
-                valid_from=valid_from,
-                value=value,
-                reason=f"开通或调整办理流程模式：{PRESET_LABELS[preset]}",
-                source=source.strip(),
-                status="confirmed",
-                proposed_by=by,
-                decided_by=confirmed_by,
-                decided_at=now,
-            )
-            changes.append(change)
-        record(
-            by,
-            "programs.parameter.preset",
-            changes[0],
-            area_code=full_code(county_code),
-            changes={"preset": preset, "area": county_code, "valid_from": valid_from, "source": source},
-        )
-    return changes
+    return _enter_settings(
+        county_code,
+        PRESETS[preset],
+        by=by,
+        confirmed_by=confirmed_by,
+        valid_from=valid_from,
+        source=source,
+        reason=f"开通或调整办理流程模式：{PRESET_LABELS[preset]}",
+        action="programs.parameter.preset",
+        summary={"preset": preset},
+    )
+
+
+def set_documents(
+    county_code: str,
+    texts: dict[str, str],
+    *,
+    by: User,
+    confirmed_by: User,
+    valid_from: dt.date,
+    source: str,
+) -> list[ParameterChange]:
+    """Enter what the county's documents say (``texts``: notice_prefix, issuer_name,
+    remedy_review_body, remedy_court) as its own dated settings, two persons, with the
+    document ``source``: notices of cases accepted from ``valid_from`` on use them."""
+    unknown = sorted(set(texts) - set(DOCUMENT_TEXTS))
+    if unknown:
+        raise InvalidInput("invalid_choice", f"未知的文书设置“{unknown[0]}”", field=unknown[0])
+    return _enter_settings(
+        county_code,
+        {DOCUMENT_TEXTS[k]: v for k, v in texts.items()},
+        by=by,
+        confirmed_by=confirmed_by,
+        valid_from=valid_from,
+        source=source,
+        reason="开通县区或调整文书字号、出具单位和救济途径",
+        action="programs.parameter.documents",
+        summary=dict(texts),
+    )
 
 
 def config_for(county_code: str, on: dt.date | None = None) -> ProcedureConfig:
-    """The county's procedure on ``on`` (today by default): its document numbering and
-    救济途径 bodies, and every deadline, 公示 period, approval level and review cycle from
-    the dated settings in force there (``programs.settings``)."""
-    config = ProcedureConfig.objects.filter(county_code=county_code).first()
-    if config is None:
-        raise DomainError(
-            "procedure_not_configured",
-            f"县级区划{county_code}尚未配置文书字号和出具单位，请系统管理员完成县（区）开通",
-        )
-    return with_settings(config, on or timezone.localdate())
+    """The county's procedure on ``on`` (today by default): every deadline, 公示 period,
+    approval level and review cycle, its document numbering, issuer and 救济途径, from the
+    dated settings in force there (``programs.settings``)."""
+    return with_settings(ProcedureConfig(county_code), on or timezone.localdate())
 
 
 def with_settings(config: ProcedureConfig, day: dt.date, store: ParameterStore | None = None) -> ProcedureConfig:
     """``config`` filled with the settings in force on ``day`` (a list of cases reads the store
-    and the county's row once and passes them here for each acceptance day)."""
+    once and passes it here for each county and acceptance day)."""
     store = store or parameter_store()
     try:
-        for attribute, key in SETTING_ATTRIBUTES.items():
+        for attribute, key in (SETTING_ATTRIBUTES | DOCUMENT_ATTRIBUTES).items():
             setattr(config, attribute, store.lookup(key, config.county_code, day).value)
         config.approval_levels = {
             p: str(store.lookup(f"procedure.approval.{p}", config.county_code, day).value) for p in APPROVAL_PROGRAMS
@@ -164,16 +208,11 @@ def with_settings(config: ProcedureConfig, day: dt.date, store: ParameterStore |
 
 def config_for_case(application: Application) -> ProcedureConfig:
     """A case runs under the settings in force on the day it was accepted: a change of
-    deadline or approval level applies to cases accepted from its valid_from on."""
+    deadline, approval level, issuer or 救济途径 applies to cases accepted from its valid_from on."""
     return config_for(application.county_code, timezone.localdate(application.accepted_at))
 
 
-def load_demo_configs() -> None:
-    for code, (prefix, issuer) in DEMO_COUNTIES.items():
-        ensure_config(code, prefix, issuer)
-
-
-CASE_SETTING_PREFIXES = ("procedure.", "review.")
+CASE_SETTING_PREFIXES = ("procedure.", "review.", "documents.")
 
 
 def _row(

@@ -33,56 +33,6 @@ CHANNEL_CHOICES = [
 PRESET_LABELS = {code: CODE_LABELS[code] for code in ("devolved", "national")}  # 办理流程模式
 
 
-class ProcedureConfig(models.Model):  # 办理流程配置: one per county (GOV-5, WF-*)
-    """What a county writes on its documents (文书字号, 出具单位, 救济途径). Every deadline,
-    公示 period, approval level and review cycle is a dated setting with its source
-    (``programs.settings``); ``applications.config.config_for`` fills the attributes below."""
-
-    county_code = models.CharField("县级区划", max_length=6, unique=True)
-    notice_prefix = models.CharField("文书字号前缀", max_length=16, help_text="如：台民救")
-    issuer_name = models.CharField("出具单位", max_length=64, help_text="如：台儿庄区民政局")
-    # 救济途径 on every decision (issue 14 item 8): the bodies are the county's, the periods the law's.
-    remedy_review_body = models.CharField(
-        "行政复议机关", max_length=64, blank=True, help_text="如：台儿庄区人民政府（《行政复议法》第二十四条）"
-    )
-    remedy_court = models.CharField("行政诉讼管辖法院", max_length=64, blank=True, help_text="如：台儿庄区人民法院")
-    remedy_review_days = models.PositiveSmallIntegerField(
-        "申请行政复议期限（日）", default=60, help_text="《行政复议法》第二十条：自知道之日起六十日内"
-    )
-    remedy_litigation_months = models.PositiveSmallIntegerField(
-        "提起行政诉讼期限（月）", default=6, help_text="《行政诉讼法》第四十六条：自知道之日起六个月内"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "办理流程配置"
-
-    def __str__(self) -> str:
-        return f"{self.county_code} {self.issuer_name}"
-
-    # Filled from the settings in force by config_for (not stored here).
-    preset: str
-    approval_levels: dict[str, str]
-    total_limit_days: int
-    special_limit_days: int
-    investigation_days: int
-    publicity_days: int
-    rejection_notice_days: int
-    emergency_register_days: int
-    emergency_advance_hours: int
-    special_deliberation_min_participants: int
-    review_cycle_stable_months: int
-    review_cycle_other_months: int
-    review_stable_age: int
-    settings_date: dt.date
-
-    def approval_level(self, program: str) -> str:
-        return str(self.approval_levels.get(program, "county"))
-
-    def get_preset_display(self) -> str:
-        return PRESET_LABELS.get(self.preset, self.preset)
-
-
 class Intake(models.Model):  # 受理登记: one visit, one or more applications (一门受理)
     receipt_number = models.CharField("回执编号", max_length=32, unique=True)
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="intakes")

@@ -15,7 +15,8 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.web.seal import record_signed, render_and_sign
 
 from .config import config_for
-from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence, ProcedureConfig
+from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence
+from .procedure import ProcedureConfig
 
 KIND_MARK = {
     "receipt": "受",
@@ -119,7 +120,10 @@ def _prepare(
 ) -> _Prepared:
     """The number (from the locked per-county sequence) and what the notice says, as of now."""
     county = intake.area_code[:6]
-    config = config_for(county)
+    # The case's documents say what the settings in force on its acceptance day say (文书字号,
+    # 出具单位, 救济途径), like its deadlines: a later change applies to cases accepted after it.
+    accepted = application.accepted_at if application is not None and application.accepted_at else intake.created_at
+    config = config_for(county, timezone.localdate(accepted))
     number = next_number(county, kind, config.notice_prefix)
     title = dict(NOTICE_KINDS)[kind]
     context = {

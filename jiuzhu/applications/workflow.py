@@ -25,7 +25,8 @@ from django.utils import timezone
 from jiuzhu.accounts.roles import ROLES
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 
-from .models import PRESET_LABELS, STATE_CHOICES, Application, ProcedureConfig, WorkflowChange
+from .models import PRESET_LABELS, STATE_CHOICES, Application, WorkflowChange
+from .procedure import ProcedureConfig
 
 BOTH = frozenset({"devolved", "national"})
 DEVOLVED = frozenset({"devolved"})

@@ -21,7 +21,8 @@ from jiuzhu.programs.engine import parameter_store
 from . import workflow
 from .actions.workflow_changes import proposed_overrides
 from .config import config_for, with_settings
-from .models import Application, ProcedureConfig, WorkflowChange
+from .models import Application, WorkflowChange
+from .procedure import ProcedureConfig
 
 SHOWN = 20  # case numbers listed per finding
 

@@ -195,7 +195,10 @@ class ChangeForm(forms.Form):
     )
     value = forms.CharField(
         label="新值",
-        help_text="金额填元；倍数填小数（如1.5）；是否填“是/否”；审批层级填“镇（街道）审批”或“县级民政部门审批”",
+        help_text=(
+            "金额填元；倍数填小数（如1.5）；是否填“是/否”；审批层级填“镇（街道）审批”或“县级民政部门审批”；"
+            "出具单位、复议机关、法院等文字照文件填写"
+        ),
     )
     source = forms.CharField(label="文件依据", max_length=200)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 2}))
@@ -219,7 +222,7 @@ class ChangeForm(forms.Form):
         if unit == "code":
             by_label = {label: code for code, label in CODE_LABELS.items()}
             return by_label.get(raw, raw)
-        if unit == "ratio":
+        if unit in ("ratio", "text"):  # 文字: 出具单位、行政复议机关等，原样录入
             return raw
         if not raw.isdigit():
             raise InvalidInput("invalid_parameter", "请填写不小于0的整数", field="value")

@@ -17,6 +17,7 @@ from .engine import parameter_store
 # Topic of a setting: the first part of its key; program keys take the program's name.
 TOPICS: dict[str, str] = {
     "procedure": "办理流程、时限与审批层级",
+    "documents": "文书与救济途径",
     "review": "动态管理（复核与渐退）",
     "payments": "资金发放与备用金",
     "income": "家庭收入计算",
@@ -104,7 +105,7 @@ def settings_in_force(area_code: str, on: dt.date, store: ParameterStore | None 
                 warning=_warning(store, v, area_code, on),
             )
         )
-    order = ["procedure", "review", "payments", *PROGRAMS, *TOPICS]
+    order = ["procedure", "documents", "review", "payments", *PROGRAMS, *TOPICS]
     rows.sort(key=lambda s: (order.index(head) if (head := s.key.split(".", 1)[0]) in order else len(order), s.key))
     return rows
 

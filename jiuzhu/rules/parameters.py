@@ -50,7 +50,9 @@ UNITS: dict[str, str] = {
     "grade": "级",
     "bool": "是/否",
     "code": "代码",  # one of ``choices``; held as its index
+    "text": "文字",  # a name or wording (出具单位, 行政复议机关); held as 0, never in a formula
 }
+TEXT_MAX_LENGTH = 100
 CODE_LABELS = {
     "up": "向上取整",
     "down": "向下取整",
@@ -73,6 +75,8 @@ def display_value(value: JsonValue, unit: str) -> str:
         return "是" if value else "否"
     if unit == "code":
         return CODE_LABELS.get(str(value), str(value))
+    if unit == "text":
+        return str(value)
     return f"{value}{UNITS.get(unit, '')}"
 
 
@@ -184,6 +188,16 @@ class ParameterDefinition:
             if not isinstance(raw, str) or raw not in self.choices:
                 raise bad
             return raw, self.choices.index(raw)
+        if unit == "text":
+            if not isinstance(raw, str) or not raw.strip():
+                raise RulesInputError("invalid_parameter", where, f"请填写“{self.description}”")
+            if len(raw.strip()) > TEXT_MAX_LENGTH:
+                raise RulesInputError(
+                    "out_of_range",
+                    where,
+                    f"“{self.description}”不能超过{TEXT_MAX_LENGTH}个字，现为{len(raw.strip())}个字",
+                )
+            return raw.strip(), 0
         raise bad  # pragma: no cover - units are checked when loading
 
 

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from jiuzhu.audit.log import record
+from jiuzhu.core.admin_scope import ScopedAdmin
 
 from .catalog import CatalogError, check_effect, check_schema, ensure_partition
 from .models import Batch, Peer, Provider, Source, SourceSchema
@@ -189,7 +190,9 @@ class SourceSchemaAdmin(ManagedAdmin[SourceSchema]):
 
 
 @admin.register(Batch)
-class BatchAdmin(ManagedAdmin[Batch]):
+class BatchAdmin(ScopedAdmin[Batch], ManagedAdmin[Batch]):
+    area_field = "county_code"
+    area_label = "县级区划"
     list_display = ["id", "source", "county_code", "status", "rows_loaded", "error_count", "received_at", "loaded_at"]
     list_filter = ["status", "source__provider"]
     readonly_fields = [f.name for f in Batch._meta.fields]

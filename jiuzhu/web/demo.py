@@ -18,7 +18,6 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.system import SystemActor, system_user
-from jiuzhu.applications.config import load_demo_configs
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
 from jiuzhu.core.idnumber import make_id_number
@@ -387,7 +386,6 @@ def load_demo() -> dict[str, int]:
         load_departments()
         load_users()
         programs = sync_catalog()
-        load_demo_configs()
         load_demo_programs()
         load_demo_layouts()
     households = load_households()

@@ -7,7 +7,8 @@ The files (``docs/onboarding.md``; an example in ``docs/onboarding/example/``):
 - ``areas.csv``: the county's 统计用区划代码 tree in the area importer's format
   (``code,name,parent,urban_rural``);
 - ``staff.xlsx``: one row per staff account (用户名, 姓名, 岗位, 所属区划代码, 所属部门);
-- ``county.yaml``: numbering, issuer and 救济途径 bodies, departments, the programs the county
+- ``county.yaml``: its documents' numbering, issuer and 救济途径 bodies (dated, with their
+  document), departments, the programs the county
   runs, the procedure preset with its document, the 低保 standards with theirs, and who of
   the staff entered and who confirmed them (two persons).
 
@@ -42,8 +43,8 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.roles import ROLES, Role
-from jiuzhu.applications.config import PRESETS, apply_preset
-from jiuzhu.applications.models import PRESET_LABELS, ProcedureConfig
+from jiuzhu.applications.config import DOCUMENT_TEXTS, PRESETS, apply_preset, set_documents
+from jiuzhu.applications.models import PRESET_LABELS
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import LEVEL_NAMES, Area, full_code, level_of, prefix_of
 from jiuzhu.audit.log import record
@@ -106,10 +107,9 @@ class Standard:
 @dataclass
 class CountySpec:
     county_code: str
-    notice_prefix: str
-    issuer_name: str
-    remedy_review_body: str
-    remedy_court: str
+    documents: dict[str, str]  # notice_prefix, issuer_name, remedy_review_body, remedy_court
+    documents_valid_from: dt.date
+    documents_source: str
     departments: list[tuple[str, str]]
     programs: list[str]
     preset: str
@@ -359,16 +359,37 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
     if county_code and (not county_code.isdigit() or len(county_code) != 6 or county_code.endswith("00")):
         problems.append(f"{COUNTY_FILE}“county_code”：“{county_code}”应为6位县级区划代码，如370403")
     spec_text = {
-        key: text(key, label)
-        for key, label in (
-            ("notice_prefix", "文书字号前缀（如：薛民救）"),
-            ("issuer_name", "出具单位（如：薛城区民政局）"),
-            ("remedy_review_body", "行政复议机关（如：薛城区人民政府）"),
-            ("remedy_court", "行政诉讼管辖法院（如：薛城区人民法院）"),
-            ("entered_by", "录入人用户名"),
-            ("confirmed_by", "确认人用户名"),
-        )
+        key: text(key, label) for key, label in (("entered_by", "录入人用户名"), ("confirmed_by", "确认人用户名"))
     }
+    found_documents = body.get("documents")
+    raw_documents: dict[str, Any] = found_documents if isinstance(found_documents, dict) else {}
+    if not raw_documents:
+        problems.append(
+            f"{COUNTY_FILE}“documents”：请填写文书与救济途径（notice_prefix、issuer_name、remedy_review_body、"
+            "remedy_court、valid_from、source）"
+        )
+    documents = (
+        {
+            key: text(key, label, raw_documents, "documents.")
+            for key, label in (
+                ("notice_prefix", "文书字号前缀（如：薛民救）"),
+                ("issuer_name", "出具单位（如：薛城区民政局）"),
+                ("remedy_review_body", "行政复议机关（如：薛城区人民政府）"),
+                ("remedy_court", "行政诉讼管辖法院（如：薛城区人民法院）"),
+            )
+        }
+        if raw_documents
+        else {}
+    )
+    store = parameter_store()
+    for key, value in documents.items():
+        if value:
+            try:
+                store.definition(DOCUMENT_TEXTS[key]).parse_value(value, key)
+            except RulesInputError as exc:
+                problems.append(f"{COUNTY_FILE}“documents.{key}”：{exc.message}")
+    documents_from = date("valid_from", raw_documents, "documents.") if raw_documents else dt.date.min
+    documents_source = text("source", "文件依据（文号和标题）", raw_documents, "documents.") if raw_documents else ""
     departments: list[tuple[str, str]] = []
     raw_departments = body.get("departments") or []
     if not isinstance(raw_departments, list) or not raw_departments:
@@ -404,7 +425,6 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
     standards: list[Standard] = []
     found = body.get("dibao_standards")
     raw_standards: dict[str, Any] = found if isinstance(found, dict) else {}
-    store = parameter_store()
     for kind, (key, label) in STANDARDS.items():
         s = raw_standards.get(kind) if isinstance(raw_standards.get(kind), dict) else None
         where = f"dibao_standards.{kind}."
@@ -427,6 +447,9 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
         return None
     return CountySpec(
         county_code=county_code,
+        documents=documents,
+        documents_valid_from=documents_from,
+        documents_source=documents_source,
         departments=departments,
         programs=programs,
         preset=preset_name,
@@ -523,7 +546,7 @@ def onboard(package: Package, *, by: Any, dry_run: bool = False) -> Report:
                 ("导入区划", import_area_tree),
                 ("创建部门", create_departments),
                 ("创建工作人员账号", create_staff),
-                ("文书字号和救济途径", configure_procedure),
+                ("文书字号和救济途径", configure_documents),
                 ("办理流程模式", apply_procedure_preset),
                 ("低保标准", enter_standards),
                 ("本县救助项目", choose_programs),
@@ -610,34 +633,33 @@ def create_staff(package: Package, by: Any, report: Report) -> None:
         report.passwords.append((s.username, s.full_name, role, password))
 
 
-def configure_procedure(package: Package, by: Any, report: Report) -> None:
+def configure_documents(package: Package, by: Any, report: Report) -> None:
+    """文书字号、出具单位和救济途径 as the county's own dated settings, with their document,
+    entered and confirmed by two of its staff (GOV-8)."""
     spec = package.county
-    wanted = {
-        "notice_prefix": spec.notice_prefix,
-        "issuer_name": spec.issuer_name,
-        "remedy_review_body": spec.remedy_review_body,
-        "remedy_court": spec.remedy_court,
-    }
-    config = ProcedureConfig.objects.filter(county_code=spec.county_code).first()
-    if config is not None and all(getattr(config, k) == v for k, v in wanted.items()):
-        report.unchanged.append(f"文书字号“{spec.notice_prefix}”、出具单位和救济途径")
+    docs = spec.documents
+    keys = {DOCUMENT_TEXTS[k]: v for k, v in docs.items()}
+    entered = ParameterChange.objects.filter(
+        area_code=spec.county_code, valid_from=spec.documents_valid_from, status="confirmed", name__in=keys
+    )
+    have = {c.name: c.value for c in entered}
+    if all(have.get(k) == v for k, v in keys.items()):
+        report.unchanged.append(
+            f"文书字号“{docs['notice_prefix']}”、出具单位和救济途径（自{spec.documents_valid_from}）"
+        )
         return
-    if config is None:
-        config = ProcedureConfig(county_code=spec.county_code)
-    for k, v in wanted.items():
-        setattr(config, k, v)
-    config.full_clean()
-    config.save()
-    record(
-        by,
-        "applications.config.save",
-        config,
-        area_code=full_code(spec.county_code),
-        changes={"prefix": spec.notice_prefix, "name": spec.issuer_name, "office": spec.remedy_review_body},
+    set_documents(
+        spec.county_code,
+        docs,
+        by=_staff_user(spec.entered_by),
+        confirmed_by=_staff_user(spec.confirmed_by),
+        valid_from=spec.documents_valid_from,
+        source=spec.documents_source,
     )
     report.done.append(
-        f"文书字号前缀“{spec.notice_prefix}”，出具单位“{spec.issuer_name}”，"
-        f"救济途径：{spec.remedy_review_body}（行政复议）、{spec.remedy_court}（行政诉讼）"
+        f"文书字号前缀“{docs['notice_prefix']}”，出具单位“{docs['issuer_name']}”，"
+        f"救济途径：{docs['remedy_review_body']}（行政复议）、{docs['remedy_court']}（行政诉讼），"
+        f"自{spec.documents_valid_from}起，依据{spec.documents_source}"
     )
 
 
@@ -751,29 +773,20 @@ def checklist(county_code: str, on: dt.date | None = None) -> list[ChecklistItem
         _url("areas:tree"),
         "查看区划",
     )
-    config = ProcedureConfig.objects.filter(county_code=code).first()
-    lacking = [
-        label
-        for attr, label in (
-            ("notice_prefix", "文书字号前缀"),
-            ("issuer_name", "出具单位"),
-            ("remedy_review_body", "行政复议机关"),
-            ("remedy_court", "行政诉讼管辖法院"),
-        )
-        if config is None or not getattr(config, attr)
-    ]
+    store = parameter_store()
+    lacking = [store.definition(k).description for k, _ in missing_settings(code, day, prefix="documents.")]
+    shown = []
+    if not lacking:
+        shown = [str(store.lookup(DOCUMENT_TEXTS[k], code, day).value) for k in ("notice_prefix", "issuer_name")]
     add(
         "procedure_config",
         "文书字号、出具单位和救济途径",
         not lacking,
-        f"缺少：{'、'.join(lacking)}"
-        if lacking
-        else f"{config.notice_prefix if config else ''} · {config.issuer_name if config else ''}",
+        f"缺少：{'、'.join(lacking)}" if lacking else " · ".join(shown),
         _url("onboarding", f"?county={code}#upload"),
         "上传开通材料",
     )
     missing = missing_settings(code, day)
-    store = parameter_store()
     try:  # the county's own decision (its document), not only the national default
         own_preset = store.lookup("procedure.preset", code, day).area == code
     except RulesInputError:

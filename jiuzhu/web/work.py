@@ -8,7 +8,6 @@ referrals, a town's paper referrals and due reviews (复核).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -72,8 +71,9 @@ def _sort_key(item: WorkItem) -> tuple[dt.date, dt.datetime]:
 
 def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
     from jiuzhu.applications import workflow
-    from jiuzhu.applications.config import config_for, with_settings
+    from jiuzhu.applications.config import with_settings
     from jiuzhu.applications.models import Application, CaseDeadline
+    from jiuzhu.applications.procedure import ProcedureConfig
     from jiuzhu.programs.engine import parameter_store
 
     states = STATES_BY_ROLE.get(user.role)
@@ -87,7 +87,6 @@ def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
         .order_by("due_on", "id")[:SCAN_LIMIT]
     )
     configs: dict[tuple[str, dt.date], Any] = {}  # a case runs under the settings of its acceptance day
-    rows: dict[str, Any] = {}
     store = parameter_store()
     items = []
     for app in apps:
@@ -95,9 +94,7 @@ def _cases(user: Any, today: dt.date, now: dt.datetime) -> list[WorkItem]:
             continue  # 公示 still running: nothing to do until it ends
         key = (app.county_code, timezone.localdate(app.accepted_at))
         if key not in configs:
-            if app.county_code not in rows:
-                rows[app.county_code] = config_for(app.county_code)
-            configs[key] = with_settings(copy.copy(rows[app.county_code]), key[1], store)
+            configs[key] = with_settings(ProcedureConfig(app.county_code), key[1], store)
         steps = [t for t in workflow.allowed(app, configs[key], user) if t.name not in SIDE_STEPS]
         if user.role == "village_assistant":
             steps = [t for t in steps if t.name == "record_investigation"]

@@ -20,7 +20,8 @@ from jiuzhu.registry.storage import sniff_content_type
 
 from .. import signals, workflow
 from ..config import config_for_case, settings_snapshot
-from ..models import PROGRAM_CHOICES, Application, CaseDeadline, ProcedureConfig
+from ..models import PROGRAM_CHOICES, Application, CaseDeadline
+from ..procedure import ProcedureConfig
 
 ADULT = 18
 DECIDED_STATES = ("approved", "rejected", "not_accepted")  # 批准, 不予批准, 不予受理

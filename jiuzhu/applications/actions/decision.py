@@ -15,7 +15,8 @@ from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
 
 from .. import notices, signals
-from ..models import Application, ProcedureConfig
+from ..models import Application
+from ..procedure import ProcedureConfig
 from ._common import _age_on, _begin, _conflict, _deadline, _finish, _meet, _today, _variable, _with_temporary, evaluate
 from .exclusivity import _check_decision
 

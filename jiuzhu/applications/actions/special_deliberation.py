@@ -18,7 +18,8 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Household
 
 from .. import notices
-from ..models import Application, ProcedureConfig, SpecialDeliberation
+from ..models import Application, SpecialDeliberation
+from ..procedure import ProcedureConfig
 from ._common import (
     _EXT,
     MAX_SIGNATURE_BYTES,

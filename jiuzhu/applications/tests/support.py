@@ -6,7 +6,7 @@ import datetime as dt
 
 from jiuzhu.accounts.models import User
 from jiuzhu.applications.config import apply_preset, config_for
-from jiuzhu.applications.models import ProcedureConfig
+from jiuzhu.applications.procedure import ProcedureConfig
 
 
 def use_preset(preset: str, county: str = "370405") -> ProcedureConfig:

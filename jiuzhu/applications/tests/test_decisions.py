@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from jiuzhu.applications import actions, workflow
 from jiuzhu.applications.config import config_for
-from jiuzhu.applications.models import Application, CaseDeadline, ProcedureConfig
+from jiuzhu.applications.models import Application, CaseDeadline
+from jiuzhu.applications.procedure import ProcedureConfig
 from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput

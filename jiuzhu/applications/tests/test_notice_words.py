@@ -47,11 +47,10 @@ def test_the_approval_notice_reads_as_a_family_would_read_it(world, signed_intak
 
 
 def test_every_decision_notice_names_the_remedy_from_the_county_settings(world, signed_intake):
-    from jiuzhu.applications.config import config_for
+    from jiuzhu.applications.tests.support import use_setting
 
-    config = config_for("370405")
-    config.remedy_review_body, config.remedy_court = "某某县人民政府", "某某县人民法院"
-    config.save()
+    use_setting("documents.remedy_review_body", "某某县人民政府")
+    use_setting("documents.remedy_court", "某某县人民法院")
     use("devolved")
     app = illness_case(world, signed_intake, oop_yuan=6000)
     actions.reject(app, by=world.user(APPROVER), note="家庭经济状况不符合条件")

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 
 from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.system import SystemActor
-from jiuzhu.applications.models import ProcedureConfig
+from jiuzhu.applications.config import config_for
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.programs.models import CountyProgram, ParameterChange
@@ -44,7 +44,6 @@ def counts() -> tuple[int, ...]:
         Area.objects.count(),
         User.objects.count(),
         Department.objects.count(),
-        ProcedureConfig.objects.count(),
         ParameterChange.objects.count(),
         CountyProgram.objects.count(),
         AuditEntry.objects.count(),
@@ -67,7 +66,7 @@ def test_it_onboards_the_example_county_from_files_alone(world: Any, example: Pa
     out, _ = run(example, "--check")
     assert "✗" not in out and "各项均已就绪" in out
     assert User.objects.get(username="xc_shagou").area_id == "370403104000"
-    assert ProcedureConfig.objects.get(county_code=COUNTY).issuer_name == "薛城区民政局"
+    assert config_for(COUNTY).issuer_name == "薛城区民政局"
 
 
 def test_it_writes_the_one_time_passwords_to_a_file_only_its_owner_reads(world: Any, example: Path) -> None:
@@ -101,7 +100,12 @@ def test_it_audits_each_step_and_enters_the_standards_by_two_people(world: Any, 
     preset = ParameterChange.objects.get(name="procedure.preset", area_code=COUNTY)
     assert preset.value == "national" and preset.proposed_by_id != preset.decided_by_id
     actions = set(AuditEntry.objects.values_list("action", flat=True))
-    assert {"areas.import", "accounts.user.create", "accounts.department.save", "applications.config.save"} <= actions
+    assert {
+        "areas.import",
+        "accounts.user.create",
+        "accounts.department.save",
+        "programs.parameter.documents",
+    } <= actions
     assert {"programs.county.choose", "programs.parameter.confirm", "programs.parameter.preset"} <= actions
 
 
@@ -226,3 +230,44 @@ def test_it_counts_a_lapsed_county_document_as_missing(world: Any) -> None:
 
     assert not item("370404").ok and "尚未录入本县的办理流程模式" in item("370404").detail
     assert item("370405").ok
+
+
+def test_it_enters_the_documents_as_dated_settings_with_their_source(world: Any, example: Path) -> None:
+    """GOV-8, GOV-5: 文书字号、出具单位和救济途径 are the county's dated settings, each with the
+    document named in county.yaml, entered and confirmed by two of its staff."""
+    import datetime as dt
+
+    run(example)
+    issuer = ParameterChange.objects.get(name="documents.issuer_name", area_code=COUNTY)
+    assert (issuer.value, issuer.status, issuer.valid_from) == ("薛城区民政局", "confirmed", dt.date(2026, 1, 1))
+    assert "薛民字〔2025〕X号" in issuer.source
+    assert issuer.decided_by is not None
+    assert (issuer.proposed_by.username, issuer.decided_by.username) == ("xc_county", "xc_admin")
+    config = config_for(COUNTY, dt.date(2026, 12, 1))
+    assert (config.notice_prefix, config.remedy_review_body, config.remedy_court) == (
+        "薛民救",
+        "薛城区人民政府",
+        "薛城区人民法院",
+    )
+    assert (config.remedy_review_days, config.remedy_litigation_months) == (60, 6)
+
+
+def test_it_refuses_documents_without_an_issuer(world: Any, example: Path) -> None:
+    """GOV-8: a county's notices need an issuer; the file names the missing key."""
+    text = (example / "county.yaml").read_text(encoding="utf-8")
+    (example / "county.yaml").write_text(text.replace("  issuer_name: 薛城区民政局\n", ""), "utf-8")
+    assert "county.yaml“documents.issuer_name”：缺少出具单位" in refused(example)
+
+
+def test_it_lists_a_county_without_its_issuer_or_remedy_bodies_as_missing(world: Any, example: Path) -> None:
+    """GOV-8, GOV-19: a county onboarded without its document settings cannot take an
+    application; the checklist names each missing one."""
+    import datetime as dt
+
+    run(example)
+    ParameterChange.objects.filter(
+        area_code=COUNTY, name__in=["documents.issuer_name", "documents.remedy_review_body", "documents.remedy_court"]
+    ).delete()
+    [item] = [i for i in onboarding.checklist(COUNTY, dt.date(2026, 12, 1)) if i.key == "procedure_config"]
+    assert not item.ok
+    assert item.detail == "缺少：出具单位（文书落款）、行政诉讼管辖法院（救济途径）、行政复议机关（救济途径）"
