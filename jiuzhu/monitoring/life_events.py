@@ -281,7 +281,9 @@ def _apply_to_case(
         benefit.status, benefit.end_month = "stopped", last
         benefit.stop_reason, benefit.stop_note = reason, note[:200]
         benefit.save()
-        pulled = pull_lines(app.pk, by=by, from_month=add_months(last, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）")
+        pulled = pull_lines(
+            app.pk, by=by, from_month=add_months(last, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
+        )
         end_case_records(app, roster_mod.month_end(last))
         record(
             by,
@@ -303,7 +305,9 @@ def _apply_to_case(
             )
             since = benefit.suspended_from or after
         kind = "death" if first.kind == "death" else "data"
-        review_reason = f"部门数据显示{what}，已自{month_label(since)}起暂停发放，请入户核实家庭人口和收入后作出复核结论"
+        review_reason = (
+            f"部门数据显示{what}，已自{month_label(since)}起暂停发放，请入户核实家庭人口和收入后作出复核结论"
+        )
         out.reviews += open_reviews([app.pk], kind, review_reason, timezone.localdate(), by=by)
         entry.update(action="suspend", from_month=since.isoformat()[:7])
         _after_suspend(app, first, what, since=since, payee_died=payee_died, by=by)

@@ -6,37 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0001_initial'),
-        ('registry', '0004_population_record'),
-        ('verification', '0006_job_heartbeat'),
+        ("monitoring", "0001_initial"),
+        ("registry", "0004_population_record"),
+        ("verification", "0006_job_heartbeat"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LifeEvent',
+            name="LifeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(db_index=True, max_length=12)),
-                ('county_code', models.CharField(max_length=6)),
-                ('kind', models.CharField(choices=[('death', '死亡（户籍注销）'), ('moved_out', '户籍迁出本县')], max_length=12, verbose_name='事件')),
-                ('event_on', models.DateField(verbose_name='事件日期')),
-                ('category', models.CharField(blank=True, max_length=32, verbose_name='部门登记类型')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='部门记录摘要')),
-                ('source_name', models.CharField(max_length=100, verbose_name='数据来源')),
-                ('status', models.CharField(choices=[('applied', '已停发或暂停'), ('known', '此前已登记'), ('no_case', '无在保案件')], max_length=10, verbose_name='处理结果')),
-                ('cases', models.JSONField(blank=True, default=list, verbose_name='涉及案件')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='处理时间')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='verification.batch')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='life_events', to='registry.household')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='life_events', to='registry.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("area_code", models.CharField(db_index=True, max_length=12)),
+                ("county_code", models.CharField(max_length=6)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("death", "死亡（户籍注销）"), ("moved_out", "户籍迁出本县")],
+                        max_length=12,
+                        verbose_name="事件",
+                    ),
+                ),
+                ("event_on", models.DateField(verbose_name="事件日期")),
+                ("category", models.CharField(blank=True, max_length=32, verbose_name="部门登记类型")),
+                ("detail", models.CharField(blank=True, max_length=200, verbose_name="部门记录摘要")),
+                ("source_name", models.CharField(max_length=100, verbose_name="数据来源")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("applied", "已停发或暂停"), ("known", "此前已登记"), ("no_case", "无在保案件")],
+                        max_length=10,
+                        verbose_name="处理结果",
+                    ),
+                ),
+                ("cases", models.JSONField(blank=True, default=list, verbose_name="涉及案件")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="处理时间")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="verification.batch"
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="life_events",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="life_events", to="registry.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门数据生命事件',
-                'verbose_name_plural': '部门数据生命事件',
-                'ordering': ['-recorded_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'kind', 'event_on'), name='life_event_once_per_person_day')],
+                "verbose_name": "部门数据生命事件",
+                "verbose_name_plural": "部门数据生命事件",
+                "ordering": ["-recorded_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "kind", "event_on"), name="life_event_once_per_person_day"
+                    )
+                ],
             },
         ),
     ]

@@ -43,7 +43,9 @@ def test_it_stops_a_single_persons_money_and_tells_the_family(catalog, upload, a
     benefit stops after the month of death, and the 停发告知书 is archived, in Chinese."""
     app = approved_case(size=1)
     person = app.applicant
-    batch = upload("gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"}))
+    batch = upload(
+        "gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"})
+    )
     assert batch.status == "loaded"
     person.refresh_from_db()
     assert person.death_date == dt.date(2026, 12, 3)
@@ -98,7 +100,10 @@ def test_it_does_nothing_twice_when_the_data_comes_again(catalog, upload, approv
     app = approved_case(size=1)
     row = {"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"}
     batch = upload("gongan.hukou", hukou(row))
-    upload("gongan.hukou", hukou(row, {"id_number": plain_ids(app.household)[0], "event": "死亡", "event_on": "2026-12-03"}))
+    upload(
+        "gongan.hukou",
+        hukou(row, {"id_number": plain_ids(app.household)[0], "event": "死亡", "event_on": "2026-12-03"}),
+    )
     assert LifeEvent.objects.count() == 1 and Notice.objects.filter(kind="stop").count() == 1
     assert life_events.apply_batch(batch, by=None).events == 0  # type: ignore[arg-type]
 
@@ -112,7 +117,9 @@ def test_it_keeps_a_month_already_at_the_bank_for_recovery(catalog, upload, appr
         bank, _, _ = actions.export_bank_file(roster, by=county)
         actions.import_bank_results(bank, by=county, file_name=f"{month:%Y%m}.csv", data=result_csv(bank))
     jan = locked_roster(month=JAN)
-    upload("gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-11-10"}))
+    upload(
+        "gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-11-10"})
+    )
     ev = LifeEvent.objects.get(person=app.applicant)
     assert ev.recovery_months == ["2026-12"]
     assert jan.lines.get(application=app).status == "pulled"
@@ -121,6 +128,31 @@ def test_it_keeps_a_month_already_at_the_bank_for_recovery(catalog, upload, appr
 def test_it_ignores_people_of_another_county(catalog, upload, approved_case):
     """A batch of 台儿庄区 says nothing about a person registered in 峄城区."""
     app = approved_case("坛山街道", size=1)
-    upload("gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"}), county_code="370405")
+    upload(
+        "gongan.hukou",
+        hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"}),
+        county_code="370405",
+    )
     app.applicant.refresh_from_db()
     assert not LifeEvent.objects.exists()
+
+
+def test_it_lists_life_events_on_the_page_and_through_the_api(catalog, upload, approved_case, client_of, api_of):
+    """DYN-7: the county sees what the data did, in words (no codes); the API gives the same,
+    jurisdiction-filtered, with a precise 422 for a bad filter."""
+    app = approved_case(size=1)
+    upload(
+        "gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"})
+    )
+    page = client_of("tez_county").get("/payments/life-events/")
+    text = page.content.decode()
+    assert page.status_code == 200 and app.applicant.name in text and "死亡（户籍注销）" in text
+    assert "2027年1月起停发" in text and "已停发或暂停" in text and "stop" not in text.split("<main")[-1]
+    assert "/payments/life-events/" in client_of("tez_county").get("/payments/").content.decode()
+    api = api_of("tez_county").get("/api/v1/monitoring/life-events?kind=death")
+    item = api.json()["items"][0]
+    assert api.status_code == 200 and item["person_id"] == app.applicant_id and item["batch_id"]
+    assert item["cases"][0]["action"] == "stop"
+    assert api_of("tez_jiantouji").get("/api/v1/monitoring/life-events").json()["count"] == 0
+    bad = api_of("tez_county").get("/api/v1/monitoring/life-events?kind=x")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_choice"
