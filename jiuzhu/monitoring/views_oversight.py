@@ -4,6 +4,8 @@ moves out and what they did to the money, DYN-7, LNK-11) and staff-conduct monit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -19,9 +21,9 @@ from .models import LIFE_EVENT_KINDS, LifeEvent
 ACTION_LABELS = {"stop": "停发", "suspend": "暂停发放并复核"}
 
 
-def life_event_rows(qs: object) -> list[dict[str, object]]:
+def life_event_rows(qs: Iterable[LifeEvent]) -> list[dict[str, object]]:
     rows = []
-    for ev in qs:  # type: ignore[attr-defined]
+    for ev in qs:
         rows.append(
             {
                 "event": ev,

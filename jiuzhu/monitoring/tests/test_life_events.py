@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Notice
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.monitoring import life_events
@@ -105,7 +106,7 @@ def test_it_does_nothing_twice_when_the_data_comes_again(catalog, upload, approv
         hukou(row, {"id_number": plain_ids(app.household)[0], "event": "死亡", "event_on": "2026-12-03"}),
     )
     assert LifeEvent.objects.count() == 1 and Notice.objects.filter(kind="stop").count() == 1
-    assert life_events.apply_batch(batch, by=None).events == 0  # type: ignore[arg-type]
+    assert life_events.apply_batch(batch, by=SystemActor()).events == 0
 
 
 def test_it_keeps_a_month_already_at_the_bank_for_recovery(catalog, upload, approved_case, locked_roster, county):
@@ -156,3 +157,41 @@ def test_it_lists_life_events_on_the_page_and_through_the_api(catalog, upload, a
     assert api_of("tez_jiantouji").get("/api/v1/monitoring/life-events").json()["count"] == 0
     bad = api_of("tez_county").get("/api/v1/monitoring/life-events?kind=x")
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_choice"
+
+
+def test_it_counts_a_funeral_record_as_a_death(catalog, upload, approved_case):
+    """DYN-7: 民政 殡葬（火化）data (no category column) is a death like 公安's 死亡注销."""
+    app = approved_case(size=1)
+    rows = [
+        row_for("minzheng.funeral", id_number=plain_ids(app.household)[0], died_on="2026-12-01", home="台儿庄区殡仪馆")
+    ]
+    upload("minzheng.funeral", csv_bytes(headers_of("minzheng.funeral"), rows))
+    app.applicant.refresh_from_db()
+    assert app.applicant.death_date == dt.date(2026, 12, 1)
+    assert Benefit.objects.get(application=app).status == "stopped"
+    assert "殡葬" in LifeEvent.objects.get().source_name
+
+
+def test_it_saves_nothing_when_a_case_fails_and_completes_on_retry(catalog, upload, approved_case, monkeypatch):
+    """All or nothing for the batch: a failure on one case leaves no death date, no event and no
+    stop; the job's retry then does the whole batch once."""
+    app = approved_case(size=1)
+    monkeypatch.setattr(life_events, "apply_batch", lambda batch, by: None)
+    batch = upload(
+        "gongan.hukou", hukou({"id_number": plain_ids(app.household)[0], "event": "死亡注销", "event_on": "2026-12-03"})
+    )
+    monkeypatch.undo()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("roster locked by another worker")
+
+    monkeypatch.setattr(life_events, "_apply_to_case", broken)
+    system = SystemActor("系统（新数据入库）")
+    with pytest.raises(RuntimeError):
+        life_events.apply_batch(batch, by=system)
+    app.applicant.refresh_from_db()
+    assert app.applicant.death_date is None and not LifeEvent.objects.exists()
+    assert not Benefit.objects.filter(application=app).exclude(status="active").exists()
+    monkeypatch.undo()
+    assert life_events.apply_batch(batch, by=system).stopped == [app.pk]
+    assert Notice.objects.filter(application=app, kind="stop").count() == 1
