@@ -20,7 +20,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,164 +91,193 @@ def _who(user: Any) -> str:
     return user.display_name if user is not None else "系统"
 
 
+def _day(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    return timezone.localdate(value)
+
+
+@dataclass
+class _Source:
+    """One kind of finding: its queryset, who answers for it, the date it is listed by, and
+    how one row reads."""
+
+    kind: str
+    qs: Any
+    person: str  # the field (a user FK path) naming who answers for it
+    day: str  # the date field it is ordered and narrowed by
+    row: Any  # row → (person object, subject, detail, url)
+
+
+def _sources(scoped: Any, in_month: Any, decided_in_month: Any, today: dt.date) -> list[_Source]:
+    deadlines = scoped(CaseDeadline.objects).select_related("application__household", "application__intake__created_by")
+    reviews = scoped(Review.objects).select_related("application__household", "created_by", "decided_by")
+    decided = decided_in_month(reviews.filter(status="decided"))
+    apps = decided_in_month(scoped(Application.objects).select_related("household", "decided_by"))
+
+    def case(a: Application) -> str:
+        return f"{a.household.head_name}户 {a.number}"
+
+    def overdue(d: CaseDeadline) -> tuple[Any, ...]:
+        a = d.application
+        detail = f"{d.label}应于{d.due_on:%Y-%m-%d}前办结，已超期{(today - d.due_on).days}天"
+        return a.intake.created_by, case(a), detail, reverse("applications:detail", args=[a.pk])
+
+    def late(d: CaseDeadline) -> tuple[Any, ...]:
+        a, met = d.application, d.met_on or d.due_on
+        detail = f"{d.label}应于{d.due_on:%Y-%m-%d}前办结，实际{met:%Y-%m-%d}办结，超期{(met - d.due_on).days}天"
+        return a.intake.created_by, case(a), detail, reverse("applications:detail", args=[a.pk])
+
+    def review_overdue(r: Review) -> tuple[Any, ...]:
+        detail = f"{r.get_kind_display()}应于{r.due_on:%Y-%m-%d}前办结，已超期{(today - r.due_on).days}天"
+        return r.created_by, case(r.application), detail, reverse("monitoring:review", args=[r.pk])
+
+    def review_no_reason(r: Review) -> tuple[Any, ...]:
+        detail = f"复核结论为“{r.get_outcome_display()}”，未填写理由"
+        return r.decided_by, case(r.application), detail, reverse("monitoring:review", args=[r.pk])
+
+    def review_no_visit(r: Review) -> tuple[Any, ...]:
+        detail = f"复核结论为“{r.get_outcome_display()}”，未记录入户核实的家庭情况"
+        return r.decided_by, case(r.application), detail, reverse("monitoring:review", args=[r.pk])
+
+    def refused_no_reason(a: Application) -> tuple[Any, ...]:
+        return a.decided_by, case(a), "不予批准，未写明理由", reverse("applications:detail", args=[a.pk])
+
+    def approved_no_visit(a: Application) -> tuple[Any, ...]:
+        detail = f"{a.program_label}已审批，没有入户调查记录"
+        return a.decided_by, case(a), detail, reverse("applications:detail", args=[a.pk])
+
+    no_reason = Q(note="") | Q(note__isnull=True)
+    return [
+        _Source(
+            "overdue",
+            in_month(deadlines.overdue(today), "due_on"),
+            "application__intake__created_by",
+            "due_on",
+            overdue,
+        ),
+        _Source(
+            "late",
+            in_month(deadlines.filter(met_on__gt=F("due_on")), "due_on"),
+            "application__intake__created_by",
+            "due_on",
+            late,
+        ),
+        _Source("review_overdue", in_month(reviews.overdue(today), "due_on"), "created_by", "due_on", review_overdue),
+        _Source(
+            "reversed_no_reason",
+            decided.filter(no_reason, outcome__in=("change", "gradual", "stop")),
+            "decided_by",
+            "decided_at",
+            review_no_reason,
+        ),
+        _Source(
+            "reversed_no_reason",
+            apps.filter(state="rejected", rejection_reasons=[]),
+            "decided_by",
+            "decided_at",
+            refused_no_reason,
+        ),
+        _Source("closed_no_visit", decided.filter(facts__isnull=True), "decided_by", "decided_at", review_no_visit),
+        _Source(
+            "closed_no_visit",
+            apps.filter(state="approved", program__in=MONTHLY_PROGRAMS, investigations__isnull=True),
+            "decided_by",
+            "decided_at",
+            approved_no_visit,
+        ),
+    ]
+
+
 def conduct_report(
     *, by: User, area_code: str | None = None, month: str | None = None, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """What the supervisor sees: counts by kind, by town and by person, and the list (newest
-    first, at most ``MAX_ITEMS``). ``month`` narrows each item to the month of its date (due
-    date, or the day of the decision)."""
+    """What the supervisor sees: counts by kind, by town and by person (SQL aggregates, complete)
+    and the list (newest first, at most ``MAX_ITEMS``). ``month`` narrows each item to the month
+    of its date (the due date, or the day of the decision)."""
     require(by, PERMISSION)
     prefix = _area_filter(area_code, by)
     span = parse_month(month)
     today = today or timezone.localdate()
 
-    def scoped(qs: Any, area_field: str = "area_code") -> Any:
+    def scoped(qs: Any) -> Any:
         qs = qs.visible_to(by)
-        if prefix:
-            qs = qs.filter(**{f"{area_field}__startswith": prefix})
-        return qs
+        return qs.filter(area_code__startswith=prefix) if prefix else qs
 
     def in_month(qs: Any, field: str) -> Any:
         if span is None:
             return qs
         return qs.filter(**{f"{field}__gte": span[0], f"{field}__lt": span[1]})
 
-    rows: list[tuple[str, str, str, str, str, dt.date | None, str]] = []
+    def decided_in_month(qs: Any) -> Any:
+        if span is None:
+            return qs
+        return qs.filter(decided_at__date__gte=span[0], decided_at__date__lt=span[1])
 
-    deadlines = scoped(CaseDeadline.objects).select_related("application__household", "application__intake__created_by")
-    for d in in_month(deadlines.overdue(today), "due_on"):
-        app = d.application
-        rows.append(
-            (
-                "overdue",
-                d.area_code,
-                _who(app.intake.created_by),
-                f"{app.household.head_name}户 {app.number}",
-                f"{d.label}应于{d.due_on:%Y-%m-%d}前办结，已超期{(today - d.due_on).days}天",
-                d.due_on,
-                reverse("applications:detail", args=[app.pk]),
-            )
+    sources = _sources(scoped, in_month, decided_in_month, today)
+    town_counts: dict[str, Counter[str]] = {}
+    person_counts: Counter[tuple[int | None, str]] = Counter()
+    listed: list[tuple[Any, _Source, Any]] = []
+    for src in sources:
+        grouped = (
+            src.qs.order_by()
+            .annotate(town=Substr("area_code", 1, 9))
+            .values("town", src.person)
+            .annotate(n=Count("pk"))
+            .values_list("town", src.person, "n")
         )
-    for d in in_month(deadlines.filter(met_on__gt=F("due_on")), "due_on"):
-        app = d.application
-        rows.append(
-            (
-                "late",
-                d.area_code,
-                _who(app.intake.created_by),
-                f"{app.household.head_name}户 {app.number}",
-                f"{d.label}应于{d.due_on:%Y-%m-%d}前办结，实际{d.met_on:%Y-%m-%d}办结，"
-                f"超期{(d.met_on - d.due_on).days}天",
-                d.due_on,
-                reverse("applications:detail", args=[app.pk]),
-            )
-        )
-    reviews = scoped(Review.objects).select_related("application__household", "created_by", "decided_by")
-    for r in in_month(reviews.overdue(today), "due_on"):
-        rows.append(
-            (
-                "review_overdue",
-                r.area_code,
-                _who(r.created_by),
-                f"{r.application.household.head_name}户 {r.application.number}",
-                f"{r.get_kind_display()}应于{r.due_on:%Y-%m-%d}前办结，已超期{(today - r.due_on).days}天",
-                r.due_on,
-                reverse("monitoring:review", args=[r.pk]),
-            )
-        )
-    decided = reviews.filter(status="decided")
-    if span is not None:
-        decided = decided.filter(decided_at__date__gte=span[0], decided_at__date__lt=span[1])
-    for r in decided.filter(outcome__in=("change", "gradual", "stop")).filter(Q(note="") | Q(note__isnull=True)):
-        rows.append(
-            (
-                "reversed_no_reason",
-                r.area_code,
-                _who(r.decided_by),
-                f"{r.application.household.head_name}户 {r.application.number}",
-                f"复核结论为“{r.get_outcome_display()}”，未填写理由",
-                timezone.localdate(r.decided_at) if r.decided_at else None,
-                reverse("monitoring:review", args=[r.pk]),
-            )
-        )
-    for r in decided.filter(facts__isnull=True):
-        rows.append(
-            (
-                "closed_no_visit",
-                r.area_code,
-                _who(r.decided_by),
-                f"{r.application.household.head_name}户 {r.application.number}",
-                f"复核结论为“{r.get_outcome_display()}”，未记录入户核实的家庭情况",
-                timezone.localdate(r.decided_at) if r.decided_at else None,
-                reverse("monitoring:review", args=[r.pk]),
-            )
-        )
-    apps = scoped(Application.objects).select_related("household", "decided_by")
-    if span is not None:
-        apps = apps.filter(decided_at__date__gte=span[0], decided_at__date__lt=span[1])
-    for a in apps.filter(state="rejected", rejection_reasons=[]):
-        rows.append(
-            (
-                "reversed_no_reason",
-                a.area_code,
-                _who(a.decided_by),
-                f"{a.household.head_name}户 {a.number}",
-                "不予批准，未写明理由",
-                timezone.localdate(a.decided_at) if a.decided_at else None,
-                reverse("applications:detail", args=[a.pk]),
-            )
-        )
-    for a in apps.filter(state="approved", program__in=MONTHLY_PROGRAMS, investigations__isnull=True):
-        rows.append(
-            (
-                "closed_no_visit",
-                a.area_code,
-                _who(a.decided_by),
-                f"{a.household.head_name}户 {a.number}",
-                f"{a.program_label}已审批，没有入户调查记录",
-                timezone.localdate(a.decided_at) if a.decided_at else None,
-                reverse("applications:detail", args=[a.pk]),
-            )
-        )
+        for town, person_id, n in grouped:
+            town_counts.setdefault(town, Counter())[src.kind] += n
+            person_counts[(person_id, town)] += n
+        for obj in src.qs.order_by(f"-{src.day}", "-pk")[:MAX_ITEMS]:
+            listed.append((_day(getattr(obj, src.day)), src, obj))
 
-    towns = {r[1][:9].ljust(12, "0") for r in rows}
-    names = dict(Area.objects.filter(code__in=towns).values_list("code", "name"))
-    items = [
-        Item(
-            kind=k,
-            kind_label=KIND_LABELS[k],
-            town_code=area[:9].ljust(12, "0"),
-            town_name=names.get(area[:9].ljust(12, "0"), "县级"),
-            area_code=area,
-            person=person,
-            subject=subject,
-            detail=detail,
-            day=day,
-            url=url,
+    town_codes = [t.ljust(12, "0") for t in town_counts]
+    names = dict(Area.objects.filter(code__in=town_codes).values_list("code", "name"))
+    users = {u.pk: u for u in User.objects.filter(pk__in={p for p, _ in person_counts if p is not None})}
+
+    def town_name(code: str) -> str:
+        return names.get(code[:9].ljust(12, "0"), "县级")
+
+    listed.sort(key=lambda t: (t[0] or dt.date.min, t[1].kind), reverse=True)
+    items = []
+    for day, src, obj in listed[:MAX_ITEMS]:
+        person, subject, detail, url = src.row(obj)
+        items.append(
+            Item(
+                kind=src.kind,
+                kind_label=KIND_LABELS[src.kind],
+                town_code=obj.area_code[:9].ljust(12, "0"),
+                town_name=town_name(obj.area_code),
+                area_code=obj.area_code,
+                person=_who(person),
+                subject=subject,
+                detail=detail,
+                day=day,
+                url=url,
+            )
         )
-        for k, area, person, subject, detail, day, url in rows
+    by_town = [
+        {
+            "code": town.ljust(12, "0"),
+            "name": town_name(town),
+            **{k: c[k] for k in KIND_LABELS},
+            "cells": [c[k] for k in KIND_LABELS],
+            "total": sum(c.values()),
+        }
+        for town, c in town_counts.items()
     ]
-    items.sort(key=lambda i: (i.day or dt.date.min, i.kind), reverse=True)
-    by_town: dict[str, dict[str, Any]] = {}
-    for i in items:
-        t = by_town.setdefault(
-            i.town_code, {"code": i.town_code, "name": i.town_name, "total": 0, **dict.fromkeys(KIND_LABELS, 0)}
-        )
-        t[i.kind] += 1
-        t["total"] += 1
-    for t in by_town.values():
-        t["cells"] = [t[k] for k in KIND_LABELS]
-    people = Counter((i.person, i.town_name) for i in items)
+    counts = {k: sum(c[k] for c in town_counts.values()) for k in KIND_LABELS}
     return {
         "area_code": area_code or "",
         "month": month or "",
-        "counts": {k: sum(1 for i in items if i.kind == k) for k in KIND_LABELS},
-        "total": len(items),
-        "by_town": sorted(by_town.values(), key=lambda t: (-t["total"], t["code"])),
+        "counts": counts,
+        "total": sum(counts.values()),
+        "by_town": sorted(by_town, key=lambda t: (-t["total"], t["code"])),
         "by_person": [
-            {"person": p, "town": town, "total": n}
-            for (p, town), n in sorted(people.items(), key=lambda x: (-x[1], x[0]))
+            {"person": _who(users.get(pid) if pid is not None else None), "town": town_name(town), "total": n}
+            for (pid, town), n in sorted(person_counts.items(), key=lambda x: (-x[1], x[0][1], x[0][0] or 0))
         ],
-        "items": [asdict(i) for i in items[:MAX_ITEMS]],
+        "items": [asdict(i) for i in items],
         "kinds": [{"code": k, "label": v} for k, v in KINDS],
     }

@@ -129,3 +129,31 @@ def test_it_shows_the_page_from_the_navigation(world, two_towns, client_of):
     assert page.status_code == 200 and "张山子镇" in text and "涧头集镇" in text and "超期未办" in text
     assert client.get("/payments/conduct/?month=12-2026").status_code == 200  # the error is shown, not raised
     assert client_of("tez_beiluo").get("/payments/conduct/").status_code == 404
+
+
+def test_it_counts_late_work_by_the_person_who_received_the_case(world, approved_case):
+    """DIS-10 慢作为 by person: a step done 3 days after its date is counted for the clerk who
+    received the case."""
+    app = approved_case()
+    _visited(app)
+    clerk = world.user("tez_zhangshanzi")
+    app.intake.created_by = clerk
+    app.intake.save(update_fields=["created_by"])
+    d = _overdue(app, days_late=6)
+    d.met_on = d.due_on + dt.timedelta(days=3)
+    d.save(update_fields=["met_on"])
+    report = conduct_report(by=world.user("tez_viewer"), today=TODAY)
+    assert report["counts"]["late"] == 1 and report["counts"]["overdue"] == 0
+    assert report["by_person"] == [{"person": clerk.display_name, "town": "张山子镇", "total": 1}]
+    assert "超期3天" in report["items"][0]["detail"]
+
+
+def test_it_reads_in_constant_queries(world, approved_case, django_assert_max_num_queries):
+    """Counts are SQL aggregates; only the listed rows are read: the number of queries does not
+    grow with the number of cases."""
+    for _ in range(6):
+        app = approved_case()
+        _overdue(app)
+    with django_assert_max_num_queries(20):
+        report = conduct_report(by=world.user("tez_viewer"), today=TODAY)
+    assert report["counts"]["overdue"] == 6 and report["counts"]["closed_no_visit"] == 6
