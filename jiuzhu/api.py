@@ -28,6 +28,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.monitoring.api import router as monitoring_router
+from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
@@ -110,6 +111,7 @@ api.add_router("/households", referral_households_router)
 api.add_router("/payments", payments_router)
 api.add_router("/payments", reserve_router)  # the towns' 备用金, moved to funds at the same address
 api.add_router("/payments", monitoring_router)  # reviews and stops keep their /payments/ paths
+api.add_router("/monitoring", oversight_router)  # life events (DYN-7) and staff conduct (DIS-10)
 api.add_router("/funds", funds_router)
 api.add_router("", accounts_router)
 api.add_router("", work_router)

@@ -31,6 +31,8 @@ _PAY_COUNTY = _PAY_TOWN | {"payments.roster", "payments.lock", "payments.decide"
 # 资金预算与统筹 (FND): the county's civil-affairs business and admin plan; towns and supervisors read.
 _FUNDS_VIEW = {"funds.view"}
 _FUNDS_EDIT = {"funds.view", "funds.edit"}
+# 工作作风监督 (DIS-10): the supervisors, county civil affairs and each town's 审批 leadership.
+_CONDUCT = {"monitoring.conduct"}
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -54,14 +56,16 @@ ROLES: dict[str, Role] = {
             "town_approver",
             "镇审批",
             "town",
-            frozenset(_WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN | _FUNDS_VIEW),
+            frozenset(
+                _WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN | _FUNDS_VIEW | _CONDUCT
+            ),
         ),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
         Role(
             "county_officer",
             "县民政业务",
             "county",
-            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_CATALOG, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT),
+            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_CATALOG, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT | _CONDUCT),
         ),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii", "verification.run"})),
@@ -78,7 +82,7 @@ ROLES: dict[str, Role] = {
             "supervisor",
             "监督/只读",
             "county",
-            frozenset(_READ | {"audit.view", "payments.view"} | _FUNDS_VIEW),
+            frozenset(_READ | {"audit.view", "payments.view"} | _FUNDS_VIEW | _CONDUCT),
             read_only=True,
         ),
         # 系统管理员: accounts, areas, calendar, tokens of the county.

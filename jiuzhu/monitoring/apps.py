@@ -9,3 +9,4 @@ class MonitoringConfig(AppConfig):
         from . import handlers
 
         handlers.connect()
+        handlers.connect_life_events()

@@ -57,3 +57,12 @@ def connect() -> None:
     findings_recorded.connect(on_findings_recorded, dispatch_uid="monitoring.on_findings_recorded")
     deadlines.register(review_deadlines)
     register_value_labels(30, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)
+
+
+def connect_life_events() -> None:
+    """Deaths and moves out in a loaded department batch reach the money (DYN-7, LNK-11)."""
+    from jiuzhu.verification.signals import batch_loaded
+
+    from .life_events import on_batch_loaded
+
+    batch_loaded.connect(on_batch_loaded, dispatch_uid="monitoring.on_batch_loaded")

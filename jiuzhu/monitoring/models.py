@@ -75,3 +75,57 @@ class Review(models.Model):  # 复核 (动态管理): a due review or a reported
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.application_id}"
+
+
+LIFE_EVENT_KINDS = [
+    ("death", "死亡（户籍注销）"),  # 死亡 / 死亡注销: 公安 户籍 or 民政 殡葬 data
+    ("moved_out", "户籍迁出本县"),  # 迁出: the county's 户籍 left (transfer, LNK-11)
+]
+LIFE_EVENT_STATUS = [
+    ("applied", "已停发或暂停"),  # the money of the family's cases was stopped or suspended
+    ("known", "此前已登记"),  # the death was already in the 一户一档 (its action ran then)
+    ("no_case", "无在保案件"),  # the registry fact is set; nobody of the family is paid monthly
+]
+
+
+class LifeEventQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class LifeEvent(models.Model):  # 生命事件: a death or move out in department data (DYN-7, LNK-11)
+    """One person's death or move out of the county as a department batch said it: the source
+    of the registry fact (the death date, or the moved-out status), and what it did to the
+    money of the family's cases (``cases``: one entry per case — stopped or suspended from
+    which month, the review opened, months already at the bank to recover, the notice)."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="life_events")
+    household = models.ForeignKey(
+        "registry.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="life_events"
+    )
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6)
+    kind = models.CharField("事件", max_length=12, choices=LIFE_EVENT_KINDS)
+    event_on = models.DateField("事件日期")
+    category = models.CharField("部门登记类型", max_length=32, blank=True)
+    detail = models.CharField("部门记录摘要", max_length=200, blank=True)
+    batch = models.ForeignKey("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    source_name = models.CharField("数据来源", max_length=100)
+    status = models.CharField("处理结果", max_length=10, choices=LIFE_EVENT_STATUS)
+    cases = models.JSONField("涉及案件", default=list, blank=True)
+    recorded_at = models.DateTimeField("处理时间", default=timezone.now)
+
+    objects = LifeEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind", "event_on"], name="life_event_once_per_person_day")
+        ]
+        verbose_name = verbose_name_plural = "部门数据生命事件"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person_id}"
+
+    @property
+    def recovery_months(self) -> list[str]:
+        return sorted({m for c in self.cases for m in c.get("recover_months", [])})

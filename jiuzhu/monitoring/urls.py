@@ -14,3 +14,11 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_view, name="review"),
     path("reviews/<int:pk>/<str:name>/", views.review_action, name="review_action"),
 ]
+
+# Oversight: life events from department data (DYN-7, LNK-11) and staff conduct (DIS-10).
+from . import views_oversight  # noqa: E402
+
+urlpatterns += [
+    path("life-events/", views_oversight.life_events, name="life_events"),
+    path("conduct/", views_oversight.conduct, name="conduct"),
+]

@@ -13,6 +13,7 @@ from . import ingest, reverify
 from .cases import cases
 from .effects import batch_filter, person_key_sql
 from .models import Batch
+from .signals import batch_loaded
 
 
 @task()
@@ -39,10 +40,12 @@ def batch_statistics(batch: Batch) -> dict[str, int]:
 
 @task()
 def after_batch_loaded(batch_id: int) -> dict[str, Any]:
-    """After a batch lands: match statistics, then re-verify the active cases it touches."""
+    """After a batch lands: its deaths and moves out reach the money (``batch_loaded``), then
+    match statistics, then re-verify the active cases it touches."""
     from .actions import start_reverification
 
-    batch = Batch.objects.get(pk=batch_id)
+    batch = Batch.objects.select_related("source").get(pk=batch_id)
+    batch_loaded.send(sender=Batch, by=system_user("系统（新数据入库）"), batch=batch)
     stats = batch_statistics(batch)
     touched = reverify.touched_households(batch.pk)
     active = cases().households_with_approved(touched, reverify.CONTINUING)

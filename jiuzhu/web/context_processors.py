@@ -28,6 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("payments:home", "资金发放", can("payments.view") or user.is_superuser),
         ("funds:home", "资金预算", can("funds.view") or user.is_superuser),
         ("monitoring:reviews", "复核管理", can("payments.review") or user.is_superuser),
+        ("monitoring:conduct", "工作作风监督", can("monitoring.conduct") or user.is_superuser),
         ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
         ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
         ("registry:import", "批量导入", can("registry.import") or user.is_superuser),

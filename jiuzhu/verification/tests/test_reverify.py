@@ -1,6 +1,8 @@
 """批量复核 (VER-17, DYN-7): active cases re-verified on demand, on a schedule and when a
 new batch lands; changes since the last report become findings for case workers."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 
@@ -76,7 +78,11 @@ def test_it_finds_death_moved_out_and_a_new_job(active, upload):
     ]
     upload("renshe.employment", csv_bytes(headers_of("renshe.employment"), job))
     kinds = {f.kind: f.message for f in Finding.objects.all()}
-    assert kinds["death"] == f"成员死亡：{names[0]}（公安注销或殡葬记录）"
+    # The death reached the registry the moment the batch landed (issue 17 item 7: the death
+    # date is set, the money suspended, a death review opened), so re-verification reads the
+    # family's living members and raises no second, stale finding about it.
+    assert "death" not in kinds
+    assert h.members.get(name=names[0]).death_date == dt.date(2026, 10, 1)
     assert kinds["moved_out"] == f"户籍迁出：{names[2]}"
     assert kinds["employment"] == f"新增就业、工资或职工社保记录：{names[1]}"
     assert kinds["income"].startswith("收入超过标准")
