@@ -27,6 +27,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.monitoring.api import router as monitoring_router
+from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
@@ -109,6 +110,9 @@ api.add_router("/payments", payments_router)
 api.add_router("/payments", reserve_router)  # the towns' 备用金, moved to funds at the same address
 api.add_router("/payments", monitoring_router)  # reviews and stops keep their /payments/ paths
 api.add_router("/funds", funds_router)
+api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
+api.add_router("/tasks", tasks_router)
+api.add_router("/monitoring", rules_router)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

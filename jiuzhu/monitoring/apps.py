@@ -9,3 +9,6 @@ class MonitoringConfig(AppConfig):
         from . import handlers
 
         handlers.connect()
+        from . import warning_hooks
+
+        warning_hooks.connect()

@@ -12,3 +12,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 findings_recorded = Signal()
+
+# ``batch_loaded``: a department batch finished loading and its statistics are written (issue 17).
+# Sent by the ``after_batch_loaded`` job, outside any transaction, with ``batch`` (the Batch);
+# dynamic management evaluates the county's monitoring rules (预警规则) on it.
+batch_loaded = Signal()

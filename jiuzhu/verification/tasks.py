@@ -13,6 +13,7 @@ from . import ingest, reverify
 from .cases import cases
 from .effects import batch_filter, person_key_sql
 from .models import Batch
+from .signals import batch_loaded
 
 
 @task()
@@ -57,6 +58,8 @@ def after_batch_loaded(batch_id: int) -> dict[str, Any]:
                 batch=batch,
             )
             run_id = run.pk
+    batch.refresh_from_db()
+    batch_loaded.send(sender=Batch, batch=batch)
     return {"batch": batch.pk, "active_households": len(active), "run": run_id, **stats}
 
 
