@@ -485,6 +485,8 @@ def evaluate_warnings(
             batch_size=2000,
         )
         result.created = len(created)
+        if not created:
+            return result  # nothing changed, nothing to audit (the nightly run stays quiet)
         record(
             by,
             "monitoring.warnings.evaluate",
