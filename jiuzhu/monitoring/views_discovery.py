@@ -68,8 +68,10 @@ def warning_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def rule_list(request: AuthedRequest) -> HttpResponse:
     rules = list(MonitoringRule.objects.visible_to(request.user))
+    names = dict(program_choices())
     for r in rules:
         r.condition_text = condition_label(r.condition)  # type: ignore[attr-defined]
+        r.program_name = names.get(r.program, r.program)  # type: ignore[attr-defined]
     can_edit = request.user.is_superuser or request.user.has_perm_code("parameters.propose")
     return render(request, "monitoring/discovery/rules.html", {"rules": rules, "can_edit": can_edit})
 

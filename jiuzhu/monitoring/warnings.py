@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
@@ -68,6 +69,7 @@ STATUSES: dict[str, str] = {
 }
 OPS = {">=": "不低于", ">": "高于", "<": "低于", "<=": "不高于"}
 MAX_NEW_DAYS = 3650
+MONTHLY_PROGRAMS = ("dibao", "tekun", "dibao_edge", "rigid_expense")  # paid monthly until stopped
 
 
 def condition_label(condition: dict[str, Any]) -> str:
@@ -392,6 +394,22 @@ def hits_of(rule: MonitoringRule, on: dt.date, catalog: Catalog | None = None) -
     return _expense_hits(rule, catalog, cutoffs, on)
 
 
+def _recipients(county: str, on: dt.date) -> set[tuple[int, str]]:
+    """(household, program) receiving now: a monthly benefit not stopped, an approved case
+    whose benefit is not (yet) written or not stopped, or a one-off aid decided within 12 months."""
+    paying = set(
+        Benefit.objects.filter(county_code=county, status__in=("active", "gradual", "suspended")).values_list(
+            "household_id", "program"
+        )
+    )
+    approved = (
+        Application.objects.filter(county_code=county, state="approved")
+        .exclude(benefit__status="stopped")
+        .filter(Q(program__in=MONTHLY_PROGRAMS) | Q(decided_at__date__gte=on - dt.timedelta(days=WINDOW_DAYS)))
+    )
+    return paying | set(approved.values_list("household_id", "program"))
+
+
 def task_days(county: str, on: dt.date) -> int:
     try:
         return int(parameter_store().lookup("monitoring.task_days", county, on).value)
@@ -419,11 +437,7 @@ def evaluate_warnings(
         result.rules = len(rules)
         if not rules:
             return result
-        recipients = set(
-            Benefit.objects.filter(county_code=county_code, status__in=("active", "gradual", "suspended")).values_list(
-                "household_id", "program"
-            )
-        )
+        recipients = _recipients(county_code, on)
         open_cases = set(
             Application.objects.filter(county_code=county_code).open().values_list("household_id", flat=True)
         )

@@ -251,3 +251,85 @@ def test_it_lists_warnings_by_level_and_status(
 def test_it_links_the_warning_pages_from_the_navigation(world: Any, client_of: Any, username: str) -> None:
     """DIS-6: county and town staff reach 预警 from the navigation."""
     assert "/monitoring/warnings/" in client_of(username).get("/").content.decode()
+
+
+def test_two_rules_for_one_program_make_one_warning(world: Any, catalog: Any, household_in: Any, upload: Any) -> None:
+    """REG-6: a household with an unclosed warning for the program is not warned again by another rule."""
+    h = household_in("张山子镇")
+    medical_spend(upload, h.members.get(relation="self"), 50000)
+    medical_rule(world)
+    save_rule(
+        None,
+        {
+            "code": "medical_40k",
+            "name": "医疗自付费用特别高",
+            "level": "red",
+            "reason": "近12个月医保个人自付超过4万元",
+            "program": "temporary",
+            "condition": {"measure": "medical_expense_12m", "op": ">=", "value": 40000},
+            "valid_from": "2024-01-01",
+            "source_document": "示例值",
+        },
+        by=world.user("tez_county"),
+    )
+    result = evaluate_warnings("370405", by=system_user())
+    assert result.created == 1 and result.skipped["open_warning"] == 1
+
+
+def test_a_rule_out_of_force_finds_nobody(world: Any, catalog: Any, household_in: Any, upload: Any) -> None:
+    """DIS-7: rules are dated — a rule whose validity ended is not evaluated."""
+    h = household_in("张山子镇")
+    medical_spend(upload, h.members.get(relation="self"), 50000)
+    rule = medical_rule(world)
+    MonitoringRule.objects.filter(pk=rule.pk).update(valid_to=TODAY - dt.timedelta(days=1))
+    assert evaluate_warnings("370405", by=system_user()).rules == 0
+
+
+def test_the_rule_page_shows_a_bad_value_in_chinese(world: Any, catalog: Any, client_of: Any) -> None:
+    """DIS-1: a wrong number on the rule page → the Chinese message, nothing saved."""
+    r = client_of("tez_county").post(
+        "/monitoring/rules/new/",
+        {
+            "code": "bad",
+            "name": "测试规则",
+            "level": "red",
+            "reason": "测试",
+            "program": "dibao",
+            "condition_kind": "medical_expense_12m",
+            "op": ">=",
+            "value": "-5",
+            "valid_from": "2026-01-01",
+            "source_document": "示例值",
+            "enabled": "on",
+        },
+    )
+    assert r.status_code == 200 and "条件数值须大于0" in r.content.decode()
+    assert not MonitoringRule.objects.exists()
+
+
+def test_outside_systems_read_warnings_with_a_token(
+    world: Any, catalog: Any, household_in: Any, upload: Any, api_of: Any
+) -> None:
+    """DIS-6: GET /api/v1/warnings with a Bearer token; unknown status → 422 with the field."""
+    medical_spend(upload, household_in("张山子镇").members.get(relation="self"), 30000)
+    medical_rule(world)
+    evaluate_warnings("370405", by=system_user())
+    api = api_of("tez_county")
+    body = api.get("/api/v1/warnings?status=tasked").json()
+    assert body["count"] == 1 and body["items"][0]["facts"][0]["source"] == "yibao.expense"
+    r = api.get("/api/v1/warnings?status=done")
+    assert r.status_code == 422 and r.json()["field"] == "status"
+
+
+def test_it_skips_current_recipients_of_the_program_only(
+    world: Any, catalog: Any, upload: Any, approved_case: Any
+) -> None:
+    """REG-6: a 低保 family is not warned for 低保, but may be for 临时救助 (another program)."""
+    case = approved_case()
+    head = case.household.members.get(relation="self")
+    medical_spend(upload, head, 30000)
+    medical_rule(world, program="dibao")
+    result = evaluate_warnings("370405", by=system_user())
+    assert result.created == 0 and result.skipped["recipient"] == 1
+    MonitoringRule.objects.update(program="temporary", code="medical_temp")
+    assert evaluate_warnings("370405", by=system_user()).created == 1
