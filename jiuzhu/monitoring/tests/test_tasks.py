@@ -196,6 +196,17 @@ def test_the_page_closes_a_task_with_an_outcome(task_in: Any, client_of: Any) ->
     assert task.outcome == "already_helped"
 
 
+def test_the_worker_escalates_a_task_through_the_api(task_in: Any, api_of: Any) -> None:
+    """DIS-10: the village cannot settle it → 上报乡镇; a second escalation is refused (409)."""
+    task = task_in()
+    api = api_of("tez_beiluo")
+    url = f"/api/v1/tasks/{task.pk}/actions/escalate"
+    r = api.post(url, {"note": "户主外出务工，联系不上"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["escalated"] is True
+    again = api.post(url, {}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "already_escalated"
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_my_tasks_fit_a_phone(task_in: Any, live_server: Any, page: Any) -> None:
