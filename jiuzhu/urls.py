@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("jiuzhu.referrals.urls")),
     path("verification/", include("jiuzhu.verification.urls")),
     path("payments/", include("jiuzhu.monitoring.urls")),  # reviews and stops keep their /payments/ paths
+    path("monitoring/", include("jiuzhu.monitoring.urls_discovery")),  # 政策找人: warnings, rules, grid tasks
     path("payments/", include((payments_urls.urlpatterns + funds_urls.reserve_urlpatterns, "payments"))),
     path("funds/", include("jiuzhu.funds.urls")),
     path("admin/", admin.site.urls),

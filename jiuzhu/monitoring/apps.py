@@ -10,3 +10,6 @@ class MonitoringConfig(AppConfig):
 
         handlers.connect()
         handlers.connect_life_events()
+        from . import warning_hooks
+
+        warning_hooks.connect()

@@ -4,6 +4,7 @@ department-data warnings — with their conclusion (continue, change, 渐退, st
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -129,3 +130,146 @@ class LifeEvent(models.Model):  # 生命事件: a death or move out in departmen
     @property
     def recovery_months(self) -> list[str]:
         return sorted({m for c in self.cases for m in c.get("recover_months", [])})
+
+
+# ---- 政策找人 (issue 17 items 1 and 3): monitoring rules, warnings and grid tasks -------------
+
+WARNING_LEVELS = [("red", "红色"), ("orange", "橙色"), ("yellow", "黄色")]
+WARNING_STATUS = [("open", "待派单"), ("tasked", "核查中"), ("closed", "已办结")]
+TASK_STATUS = [("open", "待核查"), ("visited", "已走访"), ("closed", "已办结")]
+TASK_OUTCOMES = [
+    ("applied", "已代为申请救助"),
+    ("referred", "已转介相关部门"),
+    ("not_eligible", "经核查不符合条件"),
+    ("not_found", "查无此人（户）"),
+    ("already_helped", "已获得救助帮扶"),
+]
+
+
+class MonitoringRuleQuerySet(models.QuerySet["MonitoringRule"]):
+    def visible_to(self, user: Any) -> MonitoringRuleQuerySet:
+        """A county's rules are seen by the staff of that county (any level below it)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None or not user.has_perm_code("registry.view"):
+            return self.none()
+        return self.filter(county_code=area.code[:6])
+
+    def in_force(self, on: dt.date) -> MonitoringRuleQuerySet:
+        return self.filter(enabled=True, valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+
+class MonitoringRule(models.Model):  # 预警规则: a county's dated condition over department and registry data
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    code = models.CharField("规则代码", max_length=32)
+    name = models.CharField("规则名称", max_length=64)
+    level = models.CharField("预警等级", max_length=8, choices=WARNING_LEVELS)
+    reason = models.CharField("预警事由", max_length=200)
+    program = models.CharField("指向救助项目", max_length=16)
+    # One condition of the vocabulary in monitoring/warnings.py (CONDITIONS), e.g.
+    # {"measure": "medical_expense_12m", "op": ">=", "value": 20000}.
+    condition = models.JSONField("预警条件")
+    valid_from = models.DateField("生效日期")
+    valid_to = models.DateField("失效日期", null=True, blank=True)
+    source_document = models.CharField("依据文件", max_length=200)
+    enabled = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MonitoringRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["county_code", "code"]
+        constraints = [models.UniqueConstraint(fields=["county_code", "code"], name="monitoring_rule_code_unique")]
+        verbose_name = verbose_name_plural = "预警规则"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class WarningQuerySet(AreaScopedQuerySet):
+    def unclosed(self) -> WarningQuerySet:
+        return self.exclude(status="closed")
+
+
+class Warning(models.Model):  # 预警: a person the rules found, with the facts that triggered it
+    rule = models.ForeignKey(MonitoringRule, on_delete=models.PROTECT, related_name="warnings")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    level = models.CharField("预警等级", max_length=8, choices=WARNING_LEVELS, db_index=True)
+    program = models.CharField("指向救助项目", max_length=16)
+    reason = models.CharField("预警事由", max_length=300)
+    # [{"source": code, "source_name": ..., "label": ..., "value": ..., "batch": id}]
+    facts = models.JSONField("触发数据", default=list)
+    period = models.CharField("预警期间", max_length=7)  # YYYY-MM of the evaluation
+    status = models.CharField("状态", max_length=8, choices=WARNING_STATUS, default="open", db_index=True)
+    created_at = models.DateTimeField("预警时间", default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WarningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "person", "period"], name="warning_once_per_rule_person_period")
+        ]
+        verbose_name = verbose_name_plural = "预警"
+
+    def __str__(self) -> str:
+        return f"预警#{self.pk} {self.rule_id}"
+
+
+class GridTaskQuerySet(AreaScopedQuerySet):
+    def unclosed(self) -> GridTaskQuerySet:
+        return self.exclude(status="closed")
+
+    def overdue(self, today: dt.date | None = None) -> GridTaskQuerySet:
+        return self.unclosed().filter(due_on__lt=today or timezone.localdate())
+
+
+class GridTask(models.Model):  # 核查任务: a warning sent to the village (网格员) of the person's address
+    warning = models.OneToOneField(Warning, on_delete=models.PROTECT, related_name="task")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    status = models.CharField("状态", max_length=8, choices=TASK_STATUS, default="open", db_index=True)
+    due_on = models.DateField("核查期限", db_index=True)
+    escalated_at = models.DateTimeField("上报乡镇时间", null=True, blank=True)
+    visited_at = models.DateTimeField("走访时间", null=True, blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    situation = models.TextField("走访情况", blank=True)
+    needs = models.TextField("困难和需求", blank=True)
+    photo = models.ForeignKey("registry.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField("核查结果", max_length=16, choices=TASK_OUTCOMES, blank=True)
+    outcome_note = models.CharField("结果说明", max_length=300, blank=True)
+    referred_to = models.CharField("转介部门", max_length=64, blank=True)
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    created_at = models.DateTimeField("派单时间", default=timezone.now)
+
+    objects = GridTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = verbose_name_plural = "核查任务"
+
+    def __str__(self) -> str:
+        return f"核查任务#{self.pk}"
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalated_at is not None

@@ -16,3 +16,12 @@ def due_reviews_task() -> int:
     from .actions import create_due_reviews
 
     return create_due_reviews(by=cast(User, SystemActor("系统（定期复核）")))
+
+
+@task()
+def evaluate_warnings_task(county_code: str) -> dict[str, int]:
+    """After a department batch and nightly: the county's monitoring rules (DIS-1, DIS-7)."""
+    from .warnings import evaluate_warnings
+
+    result = evaluate_warnings(county_code, by=cast(User, SystemActor("系统（预警规则评估）")))
+    return {"rules": result.rules, "hits": result.hits, "created": result.created}

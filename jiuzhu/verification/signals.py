@@ -13,9 +13,10 @@ from django.dispatch import Signal
 
 findings_recorded = Signal()
 
-# ``batch_loaded``: a department batch has been loaded (committed), sent by the job that runs
-# right after the load (``tasks.after_batch_loaded``) with ``by`` and ``batch``, outside any
-# transaction: each receiver runs its own (dynamic management: deaths and moves out in the
-# batch reach the registry and the money, DYN-7). Re-sent when the job is retried, so
+# ``batch_loaded``: a department batch has been loaded (committed) and its statistics written,
+# sent by the job that runs right after the load (``tasks.after_batch_loaded``) with ``by`` and
+# ``batch``, outside any transaction: each receiver runs its own — dynamic management (deaths
+# and moves out reach the registry and the money, DYN-7) and 政策找人 (the county's monitoring
+# rules, 预警规则, evaluated on the batch, issue 17). Re-sent when the job is retried, so
 # receivers are idempotent.
 batch_loaded = Signal()

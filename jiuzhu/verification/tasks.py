@@ -40,8 +40,9 @@ def batch_statistics(batch: Batch) -> dict[str, int]:
 
 @task()
 def after_batch_loaded(batch_id: int) -> dict[str, Any]:
-    """After a batch lands: its deaths and moves out reach the money (``batch_loaded``), then
-    match statistics, then re-verify the active cases it touches."""
+    """After a batch lands: its receivers run first (``batch_loaded``: deaths and moves out reach
+    the money, the county's monitoring rules are queued), then match statistics, then the
+    active cases it touches are re-verified."""
     from .actions import start_reverification
 
     batch = Batch.objects.select_related("source").get(pk=batch_id)

@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from jiuzhu.registry.population import may_load as may_load_population
 
     can = user.has_perm_code
+    village = getattr(user, "role", "") == "village_assistant"
     items = [("home", "首页", True), ("my_work", "我的待办", True)]
     items += [
         ("applications:intake", "受理申请", can("applications.intake") or user.is_superuser),
@@ -29,6 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("funds:home", "资金预算", can("funds.view") or user.is_superuser),
         ("monitoring:reviews", "复核管理", can("payments.review") or user.is_superuser),
         ("monitoring:conduct", "工作作风监督", can("monitoring.conduct") or user.is_superuser),
+        # 政策找人 (issue 17): warnings for town and county staff, grid tasks for every level
+        ("discovery:warnings", "预警", (can("registry.view") and not village) or user.is_superuser),
+        ("discovery:tasks", "我的核查任务" if village else "核查任务", can("registry.view") or user.is_superuser),
         ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
         ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
         ("registry:import", "批量导入", can("registry.import") or user.is_superuser),

@@ -395,6 +395,9 @@ def load_demo() -> dict[str, int]:
     from jiuzhu.funds.demo import load_demo_funds
 
     load_demo_funds()  # 资金预算与统筹: 2026 budget, fiscal powers, plan, incentives, contract, charity
+    from jiuzhu.monitoring.demo_discovery import load_demo_discovery
+
+    load_demo_discovery()  # 政策找人: 台儿庄区's monitoring rules; 北洛村 (tez_beiluo) gets open 核查任务
     return {"households": households, "programs": programs}
 
 

@@ -51,3 +51,16 @@ def test_the_demo_counties_are_ready_to_take_their_first_case():
 
     call_command("load_demo")
     assert [(item.label, item.detail) for item in missing_items("370405")] == []
+
+
+def test_the_demo_gives_beiluo_open_grid_tasks():
+    """DIS-1, DIS-6 (issue 17): after the demo, 北洛村's worker has open 核查任务 from rules."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.monitoring.models import GridTask, MonitoringRule
+
+    call_command("load_demo")
+    assert MonitoringRule.objects.filter(county_code="370405").count() >= 3
+    mine = GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed()
+    assert mine.count() >= 2
+    call_command("load_demo")
+    assert GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed().count() == mine.count()

@@ -1,0 +1,142 @@
+"""Demo of 政策找人 (issue 17): 台儿庄区's monitoring rules, a 医保 and a 人社 file naming
+families of 北洛村 who receive nothing, and the evaluation, so that ``tez_beiluo`` finds open
+核查任务 after ``make demo``. Idempotent (rules by code, files by content, warnings unique)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils import timezone
+
+from jiuzhu.accounts.system import system_user
+from jiuzhu.applications.models import Application
+from jiuzhu.payments.models import Benefit
+from jiuzhu.registry.models import Household
+from jiuzhu.registry.pii import unseal
+
+from .actions.grid import save_rule
+from .models import MonitoringRule
+from .warnings import evaluate_warnings
+
+COUNTY = "370405"
+BEILUO = "370405101201"  # 北洛村 (tez_beiluo)
+DEMO_SOURCE = "示例值：台儿庄区民政局社会救助预警规则（演示），请按本县文件录入并注明文号"
+DEMO_RULES: list[dict[str, Any]] = [
+    {
+        "code": "medical_20k",
+        "name": "医疗自付费用过高",
+        "level": "red",
+        "reason": "近12个月医保个人自付医疗费用超过2万元，可能因病致贫，核查是否符合临时救助（支出型）",
+        "program": "temporary",
+        "condition": {"measure": "medical_expense_12m", "op": ">=", "value": 20000},
+    },
+    {
+        "code": "new_severe_disability",
+        "name": "新增重度残疾人",
+        "level": "orange",
+        "reason": "近一年新办一级、二级残疾人证，核查家庭是否符合低保（单人户）条件",
+        "program": "dibao",
+        "condition": {"status": "disability", "new_days": 365, "detail_any": ["一级", "二级"]},
+    },
+    {
+        "code": "unemployed",
+        "name": "失业登记人员",
+        "level": "yellow",
+        "reason": "人社部门失业登记在册，核查家庭收入是否低于低保标准",
+        "program": "dibao",
+        "condition": {"status": "unemployed"},
+    },
+    {
+        "code": "low_income",
+        "name": "人均收入低于低保标准1.2倍",
+        "level": "yellow",
+        "reason": "部门数据显示家庭月人均收入低于当地低保标准的1.2倍",
+        "program": "dibao_edge",
+        "condition": {"measure": "income_per_capita", "op": "<", "value": 1.2},
+    },
+]
+
+
+def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([headers, *rows])
+    return out.getvalue().encode("utf-8")
+
+
+def _load_file(code: str, rows: list[dict[str, str]]) -> None:
+    from jiuzhu.verification.actions import receive_batch
+    from jiuzhu.verification.ingest import process_batch
+    from jiuzhu.verification.models import Source
+
+    source = Source.objects.filter(code=code).first()
+    schema = source.current_schema if source is not None else None
+    if source is None or schema is None or not rows:
+        return
+    data = _csv(schema.headers, [[r.get(f["key"], "") for f in schema.fields] for r in rows])
+    batch, created = receive_batch(
+        source,
+        [data],
+        by=system_user("系统（演示数据）"),
+        filename=f"演示-政策找人-{code}.csv",
+        channel="demo",
+        county_code=COUNTY,
+        kind="increment",
+    )
+    if created or batch.status in ("queued", "processing"):
+        process_batch(batch.pk)
+
+
+def load_demo_discovery() -> int:
+    """Rules, department facts about three 北洛村 families outside any assistance, evaluation."""
+    by = system_user("系统（演示数据）")
+    for spec in DEMO_RULES:
+        if not MonitoringRule.objects.filter(county_code=COUNTY, code=spec["code"]).exists():
+            save_rule(
+                None,
+                {**spec, "county_code": COUNTY, "valid_from": "2025-01-01", "source_document": DEMO_SOURCE},
+                by=by,
+            )
+    helped = set(Benefit.objects.filter(area_code=BEILUO).values_list("household_id", flat=True))
+    helped |= set(Application.objects.filter(area_code=BEILUO).values_list("household_id", flat=True))
+    families = list(Household.objects.filter(area_id=BEILUO).exclude(id__in=helped).order_by("id")[:3])
+    heads = [h.members.filter(death_date__isnull=True).order_by("relation_order", "id").first() for h in families]
+    ids = [str(unseal("id_number", p.id_number_enc)) for p in heads if p is not None]
+    # the month's first day keeps the files (and their hashes) the same all month
+    day = timezone.localdate().replace(day=1) - dt.timedelta(days=20)
+    if ids:
+        _load_file(
+            "yibao.expense",
+            [
+                {
+                    "id_number": ids[0],
+                    "hospital": "枣庄市立医院",
+                    "settled_on": str(day),
+                    "total": "52000",
+                    "reimbursed": "26000",
+                    "own": "26000",
+                }
+            ],
+        )
+    if len(ids) > 1:
+        _load_file(
+            "canlian.disability",
+            [
+                {
+                    "id_number": ids[1],
+                    "cert": "DEMO-BL-0001",
+                    "category": "肢体残疾",
+                    "grade": "二级",
+                    "issued_on": str(day),
+                    "state": "正常",
+                }
+            ],
+        )
+    if len(ids) > 2:
+        _load_file(
+            "renshe.unemployment",
+            [{"id_number": ids[2], "registered_on": str(day), "benefit": "1200", "state": "失业"}],
+        )
+    return evaluate_warnings(COUNTY, by=by).created
