@@ -126,15 +126,3 @@ def test_a_ring_without_the_key_that_sealed_a_value_says_so():
     assert ring[0] == load_master_key(master_b64) and len(ring[1]) == 1 and len(ring[2]) == 1
     with pytest.raises(CryptoKeyError):
         load_key_ring(f"+{master_b64}\n")
-
-
-def test_a_backup_names_the_data_keys_its_values_need(world, household_in, key_file, tmp_path):
-    household_in("张山子镇")
-    run()
-    run("--activate")
-    call_command("backup", str(tmp_path / "b1"), stdout=io.StringIO())
-    ring = key_file.read_text().splitlines()
-    key_file.write_text("\n".join(line for line in ring if line.startswith("#") or line == ring[0]) + "\n")
-    cipher.cache_clear()
-    with pytest.raises(CommandError, match="数据密钥"):
-        call_command("restore", str(tmp_path / "b1"), "--noinput")

@@ -81,3 +81,32 @@ def test_a_damaged_backup_or_another_key_is_refused_and_changes_nothing(househol
     with pytest.raises(CommandError) as exc:
         call_command("backup", str(tmp_path / "b1"))
     assert "不是空目录" in str(exc.value)
+
+
+def test_a_backup_names_the_data_keys_its_values_need(household_in, media, tmp_path, settings):
+    """After a key rotation (issue 19 item 7) a backup needs the data key too: a key file
+    without it is refused before anything is touched."""
+    from jiuzhu.registry.pii import cipher
+
+    key_file = tmp_path / "jiuzhu.key"
+    key_file.write_text(settings.JIUZHU_MASTER_KEY + "\n")
+    original = settings.JIUZHU_MASTER_KEY
+    settings.JIUZHU_MASTER_KEY, settings.JIUZHU_KEY_FILE = "", key_file
+    cipher.cache_clear()
+    try:
+        household_in("张山子镇")
+        call_command("rotate_pii_key")
+        call_command("rotate_pii_key", "--activate")
+        cipher.cache_clear()
+        call_command("backup", str(tmp_path / "b1"))
+        ring = key_file.read_text().splitlines()
+        assert json.loads((tmp_path / "b1" / "manifest.json").read_text())["data_key_ids"] == [cipher().data_key_id]
+        key_file.write_text(ring[0] + "\n")  # the master key alone
+        cipher.cache_clear()
+        with pytest.raises(CommandError) as exc:
+            call_command("restore", str(tmp_path / "b1"), "--noinput")
+        assert "数据密钥" in str(exc.value)
+        assert Household.objects.count() == 1
+    finally:
+        settings.JIUZHU_MASTER_KEY = original
+        cipher.cache_clear()
