@@ -305,3 +305,15 @@ def test_the_village_list_fits_a_phone(
     page.get_by_test_id("save-visit").click()
     expect(page.get_by_test_id("village-progress")).to_contain_text("已走访 1 / 1 户")
     assert CampaignVisit.objects.get(campaign=running, household=families["alone"]).result == "no_difficulty"
+
+
+def test_the_demo_campaign_is_running_with_visits(world: Any, families: dict[str, Any]) -> None:
+    """DIS-2: the demo loader leaves one running campaign for 台儿庄区 with visits; idempotent."""
+    from jiuzhu.monitoring.demo_campaigns import NAME, load_demo_campaign
+
+    assert load_demo_campaign() >= 1
+    campaign = Campaign.objects.get(name=NAME)
+    assert campaign.status == "running"
+    visit = CampaignVisit.objects.get(campaign=campaign, household=families["alone"])
+    assert visit.result == "difficulty" and visit.task is not None
+    assert load_demo_campaign() == 0 and Campaign.objects.count() == 1
