@@ -71,7 +71,7 @@ def _row(r: campaigns.CoverageRow) -> dict[str, Any]:
     }
 
 
-class CampaignIn(Schema):
+class CampaignCreateIn(Schema):
     name: str = ""
     towns: list[str] = []  # 9-digit town codes; empty = the whole county
     targets: list[str] = []  # left_behind, severe_disabled, elderly_alone, dibao_edge, all
@@ -80,7 +80,7 @@ class CampaignIn(Schema):
     source_document: str = ""
 
 
-class VisitIn(Schema):
+class CampaignVisitIn(Schema):
     household_id: int = 0
     result: str = ""  # difficulty, no_difficulty, not_found, moved
     note: str = ""
@@ -95,7 +95,7 @@ def list_campaigns(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/campaigns", response={201: dict}, summary="新建摸底排查（草拟）")
-def create_campaign(request: HttpRequest, body: CampaignIn) -> Status[dict[str, Any]]:
+def create_campaign(request: HttpRequest, body: CampaignCreateIn) -> Status[dict[str, Any]]:
     return Status(201, campaign_out(campaigns.create_campaign(body.dict(), by=_user(request))))
 
 
@@ -128,7 +128,7 @@ def campaign_coverage(request: HttpRequest, campaign_id: int, area_code: str = "
 
 
 @router.post("/campaigns/{campaign_id}/visits", summary="登记入户排查结果（村协理员/网格员）")
-def campaign_visit(request: HttpRequest, campaign_id: int, body: VisitIn) -> dict[str, Any]:
+def campaign_visit(request: HttpRequest, campaign_id: int, body: CampaignVisitIn) -> dict[str, Any]:
     by = _user(request)
     campaign = get_object_or_404(Campaign.objects.visible_to(by), pk=campaign_id)
     visit = campaigns.record_campaign_visit(

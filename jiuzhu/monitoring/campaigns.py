@@ -197,6 +197,8 @@ def launch_campaign(campaign: Campaign, *, by: User) -> Campaign:
             raise NotFound("not_found", "摸底排查不存在或不在您的管辖范围内")
         if campaign.status != "draft":
             raise DomainError("not_draft", f"摸底排查已{campaign.get_status_display()}，不能再次启动")
+        if campaign.ends_on < timezone.localdate():
+            raise DomainError("period_over", "排查期间已结束，不能启动，请按新的排查期间新建摸底排查")
         rows = target_households(campaign).order_by().values_list("pk", "area_id")
         batch: list[CampaignVisit] = []
         total = 0

@@ -317,3 +317,13 @@ def test_the_demo_campaign_is_running_with_visits(world: Any, families: dict[str
     visit = CampaignVisit.objects.get(campaign=campaign, household=families["alone"])
     assert visit.result == "difficulty" and visit.task is not None
     assert load_demo_campaign() == 0 and Campaign.objects.count() == 1
+
+
+def test_a_campaign_whose_period_is_over_cannot_be_launched(world: Any, families: dict[str, Any]) -> None:
+    """DIS-2: launching after the period's end is refused (409) and lists nobody."""
+    from jiuzhu.core.errors import DomainError
+
+    old = new_campaign(world, starts_on=str(TODAY - dt.timedelta(days=40)), ends_on=str(TODAY - dt.timedelta(days=10)))
+    with pytest.raises(DomainError) as e:
+        launch_campaign(old, by=world.user("tez_county"))
+    assert e.value.code == "period_over" and not CampaignVisit.objects.exists()
