@@ -28,6 +28,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.monitoring.api import router as monitoring_router
+from jiuzhu.monitoring.api_campaigns import router as campaigns_router
 from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings_router
 from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.payments.api import router as payments_router
@@ -117,6 +118,7 @@ api.add_router("/funds", funds_router)
 api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
 api.add_router("/tasks", tasks_router)
 api.add_router("/monitoring", rules_router)
+api.add_router("/monitoring", campaigns_router)  # 摸底排查 (DIS-2)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

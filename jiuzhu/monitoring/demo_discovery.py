@@ -139,4 +139,8 @@ def load_demo_discovery() -> int:
             "renshe.unemployment",
             [{"id_number": ids[2], "registered_on": str(day), "benefit": "1200", "state": "失业"}],
         )
-    return evaluate_warnings(COUNTY, by=by).created
+    created = evaluate_warnings(COUNTY, by=by).created
+    from .demo_campaigns import load_demo_campaign
+
+    load_demo_campaign()  # 摸底排查 (DIS-2): a running campaign over 台儿庄区 with some visits
+    return created

@@ -273,3 +273,90 @@ class GridTask(models.Model):  # 核查任务: a warning sent to the village (�
     @property
     def escalated(self) -> bool:
         return self.escalated_at is not None
+
+
+# ---- 摸底排查 campaigns (issue 17 item 5, DIS-2) ---------------------------------------------------
+
+# 排查对象 (target groups): registry categories and simple criteria, see monitoring/campaigns.py
+CAMPAIGN_TARGETS = [
+    ("left_behind", "“三留守”人员"),
+    ("severe_disabled", "重度残疾人（一、二级）"),
+    ("elderly_alone", "独居老年人"),
+    ("dibao_edge", "低保边缘家庭"),
+    ("all", "全部户"),
+]
+CAMPAIGN_STATUS = [("draft", "草拟"), ("running", "排查中"), ("closed", "已结束")]
+VISIT_RESULTS = [
+    ("difficulty", "发现困难"),  # opens a 核查任务 for the village (warning → task → closure)
+    ("no_difficulty", "无困难"),
+    ("not_found", "未找到（家中无人）"),
+    ("moved", "已搬迁"),
+]
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user: Any) -> CampaignQuerySet:
+        """A county's campaigns are seen by the staff of that county (any level below it)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None or not user.has_perm_code("registry.view"):
+            return self.none()
+        return self.filter(county_code=area.code[:6])
+
+
+class Campaign(models.Model):  # 摸底排查: a county's screening campaign over target households
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    name = models.CharField("排查名称", max_length=64)
+    # 9-digit town codes; empty = the whole county (全县)
+    towns = models.JSONField("排查范围（乡镇）", default=list, blank=True)
+    targets = models.JSONField("排查对象", default=list)  # codes of CAMPAIGN_TARGETS
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    source_document = models.CharField("依据文件", max_length=200)
+    status = models.CharField("状态", max_length=8, choices=CAMPAIGN_STATUS, default="draft", db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    launched_at = models.DateTimeField("启动时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "摸底排查"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignVisitQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class CampaignVisit(models.Model):  # 排查户: one target household of a campaign and its visit
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="visits")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    visited_on = models.DateField("走访日期", null=True, blank=True)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField("排查结果", max_length=16, choices=VISIT_RESULTS, blank=True)
+    note = models.CharField("情况说明", max_length=300, blank=True)
+    task = models.ForeignKey(GridTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = CampaignVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area_code", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "household"], name="campaign_visit_once_per_household")
+        ]
+        indexes = [models.Index(fields=["campaign", "area_code"], name="campaign_visit_area_idx")]
+        verbose_name = verbose_name_plural = "排查户"
+
+    def __str__(self) -> str:
+        return f"排查户#{self.pk}"

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import views_campaigns as campaigns
 from . import views_discovery as views
 
 app_name = "discovery"
@@ -13,4 +14,12 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_view, name="task"),
     path("tasks/<int:pk>/<str:name>/", views.task_action, name="task_action"),
+    # 摸底排查 (DIS-2)
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", campaigns.campaign_view, name="campaign"),
+    path("campaigns/<int:pk>/coverage.xlsx", campaigns.coverage_export, name="campaign_export"),
+    path("campaigns/<int:pk>/households/", campaigns.village_list, name="campaign_households"),
+    path("campaigns/<int:pk>/visit/<int:household_id>/", campaigns.visit_form, name="campaign_visit"),
+    path("campaigns/<int:pk>/<str:name>/", campaigns.campaign_action, name="campaign_action"),
 ]

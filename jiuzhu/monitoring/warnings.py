@@ -79,6 +79,8 @@ def condition_label(condition: dict[str, Any]) -> str:
         if m is None:
             return "（未知条件）"
         return f"{m.label}{OPS.get(condition.get('op', ''), '')}{condition.get('value')}{m.unit}"
+    if condition.get("status") == "campaign":  # the county's 摸底排查 rule (monitoring/campaigns.py)
+        return "摸底排查入户走访发现困难（由排查结果生成，不参与自动预警）"
     label = STATUSES.get(condition.get("status", ""), "（未知条件）")
     if condition.get("new_days"):
         label += f"（近{condition['new_days']}天新增）"
