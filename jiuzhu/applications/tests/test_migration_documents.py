@@ -1,4 +1,4 @@
-"""Migration ``applications.0009_documents_as_settings`` (issue 16 item 1; GOV-8, GOV-19): each
+"""Migration ``applications.0011_documents_as_settings`` (issue 16 item 1; GOV-8, GOV-19): each
 county's old 办理流程配置 row becomes confirmed dated settings with the source
 “迁移自原办理流程配置”; values equal to the shipped demo values are left to the file."""
 
@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("applications", "0008_procedure_settings_dated")]
-AFTER = [("applications", "0009_documents_as_settings")]
+BEFORE = [("applications", "0010_workflow_changes")]
+AFTER = [("applications", "0011_documents_as_settings")]
 
 
 @pytest.mark.django_db(transaction=True)
