@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
+from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -251,6 +252,62 @@ def _audit_value(key: str, value: Any) -> Any:
     return value
 
 
+def _clean_phone(contact_phone: str | None) -> str:
+    phone = _clean_text(contact_phone, "联系电话", "contact_phone", max_length=32).replace(" ", "")
+    if phone and not PHONE.match(phone):
+        raise InvalidInput(
+            "invalid_phone",
+            "联系电话格式不正确：应为11位手机号码或带区号的固定电话（如0632-6611234）",
+            field="contact_phone",
+        )
+    return phone
+
+
+def _clean_details(
+    values: dict[str, Any],
+    *,
+    department_name: str | None,
+    contact_person: str | None,
+    contact_phone: str | None,
+    materials: list[str] | None,
+    abolished_proofs: list[dict[str, str]] | None,
+) -> list[InvalidInput]:
+    """Clean a county program's own details into ``values``; every problem, each naming its field."""
+    problems: list[InvalidInput] = []
+    for key, clean in (
+        ("department_name", lambda: _clean_text(department_name, "承办部门", "department_name", max_length=64)),
+        ("contact_person", lambda: _clean_text(contact_person, "联系人", "contact_person", max_length=32)),
+        ("contact_phone", lambda: _clean_phone(contact_phone)),
+        ("materials", lambda: _clean_materials(materials)),
+        ("abolished_proofs", lambda: _clean_proofs(abolished_proofs)),
+    ):
+        try:
+            values[key] = clean()
+        except InvalidInput as exc:
+            problems.append(exc)
+    return problems
+
+
+def county_program_problems(
+    *,
+    department_name: str | None = "",
+    contact_person: str | None = "",
+    contact_phone: str | None = "",
+    materials: list[str] | None = None,
+    abolished_proofs: list[dict[str, str]] | None = None,
+) -> list[InvalidInput]:
+    """What ``set_county_program`` would refuse in a county program's details (承办部门、联系人、
+    联系电话、申请材料、取消的证明事项), checked before anything is written (onboarding files)."""
+    return _clean_details(
+        {},
+        department_name=department_name,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        materials=materials,
+        abolished_proofs=abolished_proofs,
+    )
+
+
 def set_county_program(
     program: AssistanceProgram,
     *,
@@ -290,22 +347,16 @@ def set_county_program(
             raise InvalidInput("unknown_department", "承办部门须为本县（市、区）已登记的部门", field="department_id")
         return found
 
-    def clean_phone() -> str:
-        phone = _clean_text(contact_phone, "联系电话", "contact_phone", max_length=32).replace(" ", "")
-        if phone and not PHONE.match(phone):
-            raise InvalidInput(
-                "invalid_phone",
-                "联系电话格式不正确：应为11位手机号码或带区号的固定电话（如0632-6611234）",
-                field="contact_phone",
-            )
-        return phone
-
     check("department", clean_department)
-    check("department_name", lambda: _clean_text(department_name, "承办部门", "department_name", max_length=64))
-    check("contact_person", lambda: _clean_text(contact_person, "联系人", "contact_person", max_length=32))
-    check("contact_phone", clean_phone)
-    check("materials", lambda: _clean_materials(materials))
-    check("abolished_proofs", lambda: _clean_proofs(abolished_proofs))
+    details = _clean_details(
+        values,
+        department_name=department_name,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        materials=materials,
+        abolished_proofs=abolished_proofs,
+    )
+    problems.extend(details)
     check("note", lambda: _clean_text(note, "备注", "note", max_length=500))
     if problems:
         first = problems[0]
@@ -318,12 +369,12 @@ def set_county_program(
         created = row is None
         before: dict[str, Any] = {}
         if row is None:
-            row = CountyProgram(county_code=county, program=program, chosen_by=by)
+            row = CountyProgram(county_code=county, program=program, chosen_by=user_or_none(by))
         else:
             before = {k: getattr(row, k) for k in values}
         for k, v in values.items():
             setattr(row, k, v)
-        row.updated_by, row.updated_at = by, timezone.now()
+        row.updated_by, row.updated_at = user_or_none(by), timezone.now()
         row.save()
         changed = {k: _audit_value(k, v) for k, v in values.items() if created or before.get(k) != v}
         record(

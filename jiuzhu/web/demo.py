@@ -346,6 +346,17 @@ def load_demo_programs() -> None:
     CountyProgram.objects.filter(
         county_code=TAIERZHUANG[:6], program__code__in=["dibao_urban", "dibao_rural"], abolished_proofs=[]
     ).update(abolished_proofs=[DEMO_ABOLISHED_PROOF])
+    for county, phone in DEMO_CONTACT_PHONES.items():  # 咨询电话, shown in the 办事指南
+        CountyProgram.objects.filter(county_code=county, contact_phone="").update(contact_phone=phone)
+
+
+# The demo counties' 社会救助咨询电话 (演示数据, not real numbers).
+DEMO_CONTACT_PHONES = {
+    "370405": "0632-6612345",
+    "370404": "0632-7712345",
+    "370481": "0632-3312345",
+    "370321": "0533-6912345",
+}
 
 
 # 台政字〔2020〕21号 (seed 000): proofs obtainable by internal investigation or data sharing are abolished.
