@@ -52,8 +52,26 @@ def _area_for(user: Any, area_code: str) -> str:
     area = Area.objects.filter(code=full_code(code)).first()
     if area is None:
         raise InvalidInput("unknown_area", f"区划代码{code}不存在", field="area_code")
+    _require_not_above(user, area.prefix, area.name)
     require_in_scope(by=user, area_code=area.code, what="该区划", field="area_code")
     return area.prefix
+
+
+def _require_not_above(user: Any, prefix: str, name: str) -> None:
+    """A setting of an area above the user's own (市、省、全国) is that level's to change (GOV-3):
+    refused with 403 naming the level, not hidden."""
+    if user.is_superuser:
+        return
+    own = getattr(user, "area", None)
+    if own is None or prefix == own.prefix or not own.prefix.startswith(prefix):
+        return
+    levels = {2: "省级", 4: "市级", 6: "县级", 9: "镇（街道）级"}
+    raise Forbidden(
+        "level_above",
+        f"“{name}”的设置属于{levels.get(len(prefix), '上级')}，{own.name}的工作人员不能提出或复核上级的设置调整，"
+        f"请由{name}民政部门办理",
+        field="area_code",
+    )
 
 
 def propose_change(
@@ -129,6 +147,13 @@ def _decide(change: ParameterChange, status: str, note: str, *, by: User) -> Par
         change = ParameterChange.objects.select_for_update().get(pk=change.pk)
         if change.status != "proposed":
             raise DomainError("already_decided", f"该调整已{change.get_status_display()}，不能重复处理")
+        if change.area_code == "CN":
+            if not by.is_superuser:
+                raise Forbidden("level_above", "全国默认参数只能由系统管理员在规则文件中维护")
+        else:
+            area = Area.objects.filter(code=change.area_full).first()
+            _require_not_above(by, change.area_code, area.name if area else change.area_code)
+            require_in_scope(by=by, area_code=change.area_full, what="该参数调整")
         if change.proposed_by_id == by.pk:
             raise DomainError("two_person_rule", "参数调整须由提出人以外的另一名工作人员复核")
         # What the change moves, counted against the store before it takes effect (GOV-8, WF-3).

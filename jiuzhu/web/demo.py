@@ -78,6 +78,9 @@ USERS = [
     DemoUser("tez_jiaoti", "区教体局经办（演示）", "department", TAIERZHUANG, "jiaoti"),
     DemoUser("tez_gongan", "区公安分局户政经办（演示）", "department", TAIERZHUANG, "gongan"),
     DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
+    # 枣庄市民政局: the city's own settings (市级标准、时限), proposed by one and confirmed by the other.
+    DemoUser("zz_admin", "枣庄市民政局管理员（演示）", "city_admin", "370400000000"),
+    DemoUser("zz_jiuzhu", "枣庄市民政局社会救助科（演示）", "city_admin", "370400000000"),
 ]
 
 ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts", "referrals", "programs"]
