@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from journeys.conftest import notice_text, result_csv, set_account, yuan
 
@@ -51,6 +52,13 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
 
     clerk, approver, verifier = staff("xc_shagou"), staff("xc_shagou_sp"), staff("xc_hecha")
     county, admin = staff("xc_county"), staff("xc_admin")
+
+    # The window clerk tells the family whom to call: the program page shows the county's
+    # 承办部门 and contact from county.yaml (PRG-2, INT-16).
+    browser = Client()
+    browser.force_login(clerk)
+    page = browser.get("/programs/dibao_rural/").content.decode()
+    assert 'data-testid="contact">社会救助股（示例），0632-4412345<' in page and "薛城区民政局" in page
 
     # October: a family of 前良村 applies at the 沙沟镇 window.
     clock("2026-10-09 09:30")

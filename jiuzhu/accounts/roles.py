@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class Role:
     code: str
     name: str
-    level: str  # area level the user must belong to: village, town or county
+    level: str  # area level the user must belong to: village, town, county, city or province
     permissions: frozenset[str]
     read_only: bool = False  # 只读: no write of any kind, anywhere (issue 14 item 10)
 
@@ -105,6 +105,10 @@ ROLES: dict[str, Role] = {
                 | _FUNDS_EDIT
             ),
         ),
+        # 市级、省级民政管理员 (GOV-3, GOV-17): set the settings of their level (市、省规定的
+        # 标准和时限), two of them by the two-person rule; read their subtree, change no case.
+        Role("city_admin", "市级民政管理员", "city", frozenset(_READ | _PARAMETERS | {"audit.view"})),
+        Role("province_admin", "省级民政管理员", "province", frozenset(_READ | _PARAMETERS | {"audit.view"})),
     ]
 }
 

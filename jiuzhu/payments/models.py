@@ -57,6 +57,8 @@ class PaymentConfig:  # 资金发放与动态管理设置 (DYN-8, FND-2): dated 
     review_lead_days: int  # 复核任务提前生成（天）
     review_limit_days: int  # 复核办理时限（工作日）
     reserve_low_balance_fen: int  # 备用金余额预警线（分）
+    roster_months_ahead: int  # 花名册最多可提前生成的月数（当月之后）
+    recovery_due_days: int  # 追回款未约定分期时的缴回期限（天）
 
 
 FIELD_CHOICES = [  # what a bank-file column may carry

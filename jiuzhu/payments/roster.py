@@ -54,6 +54,8 @@ PAYMENT_SETTINGS = {
     "review_lead_days": "review.lead_days",
     "review_limit_days": "review.limit_days",
     "reserve_low_balance_fen": "payments.reserve_low_balance",
+    "roster_months_ahead": "payments.roster_months_ahead",
+    "recovery_due_days": "payments.recovery_due_days",
 }
 
 

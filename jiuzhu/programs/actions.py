@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
+from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -51,8 +52,26 @@ def _area_for(user: Any, area_code: str) -> str:
     area = Area.objects.filter(code=full_code(code)).first()
     if area is None:
         raise InvalidInput("unknown_area", f"区划代码{code}不存在", field="area_code")
+    _require_not_above(user, area.prefix, area.name)
     require_in_scope(by=user, area_code=area.code, what="该区划", field="area_code")
     return area.prefix
+
+
+def _require_not_above(user: Any, prefix: str, name: str) -> None:
+    """A setting of an area above the user's own (市、省、全国) is that level's to change (GOV-3):
+    refused with 403 naming the level, not hidden."""
+    if user.is_superuser:
+        return
+    own = getattr(user, "area", None)
+    if own is None or prefix == own.prefix or not own.prefix.startswith(prefix):
+        return
+    levels = {2: "省级", 4: "市级", 6: "县级", 9: "镇（街道）级"}
+    raise Forbidden(
+        "level_above",
+        f"“{name}”的设置属于{levels.get(len(prefix), '上级')}，{own.name}的工作人员不能提出或复核上级的设置调整，"
+        f"请由{name}民政部门办理",
+        field="area_code",
+    )
 
 
 def propose_change(
@@ -128,6 +147,13 @@ def _decide(change: ParameterChange, status: str, note: str, *, by: User) -> Par
         change = ParameterChange.objects.select_for_update().get(pk=change.pk)
         if change.status != "proposed":
             raise DomainError("already_decided", f"该调整已{change.get_status_display()}，不能重复处理")
+        if change.area_code == "CN":
+            if not by.is_superuser:
+                raise Forbidden("level_above", "全国默认参数只能由系统管理员在规则文件中维护")
+        else:
+            area = Area.objects.filter(code=change.area_full).first()
+            _require_not_above(by, change.area_code, area.name if area else change.area_code)
+            require_in_scope(by=by, area_code=change.area_full, what="该参数调整")
         if change.proposed_by_id == by.pk:
             raise DomainError("two_person_rule", "参数调整须由提出人以外的另一名工作人员复核")
         # What the change moves, counted against the store before it takes effect (GOV-8, WF-3).
@@ -251,6 +277,62 @@ def _audit_value(key: str, value: Any) -> Any:
     return value
 
 
+def _clean_phone(contact_phone: str | None) -> str:
+    phone = _clean_text(contact_phone, "联系电话", "contact_phone", max_length=32).replace(" ", "")
+    if phone and not PHONE.match(phone):
+        raise InvalidInput(
+            "invalid_phone",
+            "联系电话格式不正确：应为11位手机号码或带区号的固定电话（如0632-6611234）",
+            field="contact_phone",
+        )
+    return phone
+
+
+def _clean_details(
+    values: dict[str, Any],
+    *,
+    department_name: str | None,
+    contact_person: str | None,
+    contact_phone: str | None,
+    materials: list[str] | None,
+    abolished_proofs: list[dict[str, str]] | None,
+) -> list[InvalidInput]:
+    """Clean a county program's own details into ``values``; every problem, each naming its field."""
+    problems: list[InvalidInput] = []
+    for key, clean in (
+        ("department_name", lambda: _clean_text(department_name, "承办部门", "department_name", max_length=64)),
+        ("contact_person", lambda: _clean_text(contact_person, "联系人", "contact_person", max_length=32)),
+        ("contact_phone", lambda: _clean_phone(contact_phone)),
+        ("materials", lambda: _clean_materials(materials)),
+        ("abolished_proofs", lambda: _clean_proofs(abolished_proofs)),
+    ):
+        try:
+            values[key] = clean()
+        except InvalidInput as exc:
+            problems.append(exc)
+    return problems
+
+
+def county_program_problems(
+    *,
+    department_name: str | None = "",
+    contact_person: str | None = "",
+    contact_phone: str | None = "",
+    materials: list[str] | None = None,
+    abolished_proofs: list[dict[str, str]] | None = None,
+) -> list[InvalidInput]:
+    """What ``set_county_program`` would refuse in a county program's details (承办部门、联系人、
+    联系电话、申请材料、取消的证明事项), checked before anything is written (onboarding files)."""
+    return _clean_details(
+        {},
+        department_name=department_name,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        materials=materials,
+        abolished_proofs=abolished_proofs,
+    )
+
+
 def set_county_program(
     program: AssistanceProgram,
     *,
@@ -290,22 +372,16 @@ def set_county_program(
             raise InvalidInput("unknown_department", "承办部门须为本县（市、区）已登记的部门", field="department_id")
         return found
 
-    def clean_phone() -> str:
-        phone = _clean_text(contact_phone, "联系电话", "contact_phone", max_length=32).replace(" ", "")
-        if phone and not PHONE.match(phone):
-            raise InvalidInput(
-                "invalid_phone",
-                "联系电话格式不正确：应为11位手机号码或带区号的固定电话（如0632-6611234）",
-                field="contact_phone",
-            )
-        return phone
-
     check("department", clean_department)
-    check("department_name", lambda: _clean_text(department_name, "承办部门", "department_name", max_length=64))
-    check("contact_person", lambda: _clean_text(contact_person, "联系人", "contact_person", max_length=32))
-    check("contact_phone", clean_phone)
-    check("materials", lambda: _clean_materials(materials))
-    check("abolished_proofs", lambda: _clean_proofs(abolished_proofs))
+    details = _clean_details(
+        values,
+        department_name=department_name,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        materials=materials,
+        abolished_proofs=abolished_proofs,
+    )
+    problems.extend(details)
     check("note", lambda: _clean_text(note, "备注", "note", max_length=500))
     if problems:
         first = problems[0]
@@ -318,12 +394,12 @@ def set_county_program(
         created = row is None
         before: dict[str, Any] = {}
         if row is None:
-            row = CountyProgram(county_code=county, program=program, chosen_by=by)
+            row = CountyProgram(county_code=county, program=program, chosen_by=user_or_none(by))
         else:
             before = {k: getattr(row, k) for k in values}
         for k, v in values.items():
             setattr(row, k, v)
-        row.updated_by, row.updated_at = by, timezone.now()
+        row.updated_by, row.updated_at = user_or_none(by), timezone.now()
         row.save()
         changed = {k: _audit_value(k, v) for k, v in values.items() if created or before.get(k) != v}
         record(

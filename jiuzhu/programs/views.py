@@ -228,7 +228,11 @@ def _area_choices(user: Any) -> list[tuple[str, str]]:
     """The areas a user may set a parameter for, by name: the user's own area and below."""
     if user.area is None:
         return []
-    areas = list(Area.objects.filter(in_subtree("code", user.area.prefix), level__in=("county", "town", "village")))
+    areas = list(
+        Area.objects.filter(
+            in_subtree("code", user.area.prefix), level__in=("province", "city", "county", "town", "village")
+        )
+    )
     names = area_labels([a.code for a in areas])
     choices = [(a.short_code, names[a.code]) for a in areas]
     return [("CN", NATIONAL_LABEL), *choices] if user.is_superuser else choices

@@ -78,6 +78,9 @@ USERS = [
     DemoUser("tez_jiaoti", "区教体局经办（演示）", "department", TAIERZHUANG, "jiaoti"),
     DemoUser("tez_gongan", "区公安分局户政经办（演示）", "department", TAIERZHUANG, "gongan"),
     DemoUser("tez_viewer", "区纪检监督（演示）", "supervisor", TAIERZHUANG),
+    # 枣庄市民政局: the city's own settings (市级标准、时限), proposed by one and confirmed by the other.
+    DemoUser("zz_admin", "枣庄市民政局管理员（演示）", "city_admin", "370400000000"),
+    DemoUser("zz_jiuzhu", "枣庄市民政局社会救助科（演示）", "city_admin", "370400000000"),
 ]
 
 ADMIN_MODEL_PERMS = ["holidays", "areas", "accounts", "referrals", "programs"]
@@ -346,6 +349,17 @@ def load_demo_programs() -> None:
     CountyProgram.objects.filter(
         county_code=TAIERZHUANG[:6], program__code__in=["dibao_urban", "dibao_rural"], abolished_proofs=[]
     ).update(abolished_proofs=[DEMO_ABOLISHED_PROOF])
+    for county, phone in DEMO_CONTACT_PHONES.items():  # 咨询电话, shown in the 办事指南
+        CountyProgram.objects.filter(county_code=county, contact_phone="").update(contact_phone=phone)
+
+
+# The demo counties' 社会救助咨询电话 (演示数据, not real numbers).
+DEMO_CONTACT_PHONES = {
+    "370405": "0632-6612345",
+    "370404": "0632-7712345",
+    "370481": "0632-3312345",
+    "370321": "0533-6912345",
+}
 
 
 # 台政字〔2020〕21号 (seed 000): proofs obtainable by internal investigation or data sharing are abolished.

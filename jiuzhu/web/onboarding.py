@@ -104,6 +104,18 @@ class Standard:
     source: str
 
 
+@dataclass(frozen=True)
+class ProgramDetails:
+    """A program's county details from county.yaml (本县承办部门、联系人、联系电话、申请材料、
+    取消的证明事项); ``department`` is a department code of the county file, or ""."""
+
+    department: str
+    contact_person: str
+    contact_phone: str
+    materials: list[str]
+    abolished_proofs: list[dict[str, str]]
+
+
 @dataclass
 class CountySpec:
     county_code: str
@@ -112,6 +124,7 @@ class CountySpec:
     documents_source: str
     departments: list[tuple[str, str]]
     programs: list[str]
+    program_details: dict[str, ProgramDetails]
     preset: str
     preset_valid_from: dt.date
     preset_source: str
@@ -402,7 +415,9 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
         if code in {c for c, _ in departments}:
             problems.append(f"{COUNTY_FILE}“departments[{i + 1}].code”：部门代码“{code}”重复")
         departments.append((code, name))
-    programs = [_text(p) for p in (body.get("programs") or [])] if isinstance(body.get("programs"), list) else []
+    found_programs = body.get("programs")
+    raw_programs: list[Any] = found_programs if isinstance(found_programs, list) else []
+    programs = [_text(p.get("code") if isinstance(p, dict) else p) for p in raw_programs]
     if not programs:
         problems.append(f"{COUNTY_FILE}“programs”：请从救助项目库中选择本县开展的项目（项目代码列表）")
     known = set(  # the catalog only: another county's local programs are not offered (PRG-2)
@@ -412,8 +427,13 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
         problems.append(f"{COUNTY_FILE}“programs”：救助项目库为空，请先运行 manage.py sync_program_catalog 载入项目库")
         known = set(programs)
     for i, code in enumerate(programs):
-        if code not in known:
+        if not code:
+            problems.append(f"{COUNTY_FILE}“programs[{i + 1}].code”：缺少项目代码")
+        elif code not in known:
             problems.append(f"{COUNTY_FILE}“programs[{i + 1}]”：救助项目库中没有项目代码“{code}”")
+        elif code in programs[:i]:
+            problems.append(f"{COUNTY_FILE}“programs[{i + 1}]”：项目代码“{code}”重复")
+    program_details = _read_program_details(raw_programs, {c for c, _ in departments}, problems)
     preset = body.get("preset") if isinstance(body.get("preset"), dict) else {}
     if not preset:
         problems.append(f"{COUNTY_FILE}“preset”：请填写办理流程模式（name、valid_from、source）")
@@ -452,12 +472,66 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
         documents_source=documents_source,
         departments=departments,
         programs=programs,
+        program_details=program_details,
         preset=preset_name,
         preset_valid_from=preset_from,
         preset_source=preset_source,
         standards=standards,
         **spec_text,
     )
+
+
+PROGRAM_KEYS = {
+    "code": "项目代码",
+    "department": "承办部门",
+    "contact_person": "联系人",
+    "contact_phone": "联系电话",
+    "materials": "申请材料",
+    "abolished_proofs": "取消的证明事项",
+}
+
+
+def _read_program_details(
+    raw_programs: list[Any], department_codes: set[str], problems: list[str]
+) -> dict[str, ProgramDetails]:
+    """Each program given as a mapping: its county details (PRG-2, INT-16, INT-18), checked as
+    ``set_county_program`` checks them; a problem names the file, the program and the field."""
+    names = dict(AssistanceProgram.objects.filter(county_code="").values_list("code", "name"))
+    out: dict[str, ProgramDetails] = {}
+    for i, raw in enumerate(raw_programs):
+        if not isinstance(raw, dict):
+            if raw is not None and not isinstance(raw, (str, int)):
+                problems.append(f"{COUNTY_FILE}“programs[{i + 1}]”：应为项目代码，或含 code 等字段的项目设置")
+            continue
+        code = _text(raw.get("code"))
+        where = f"{COUNTY_FILE}“programs[{i + 1}]（{names.get(code, code)}）"
+        for key in raw:
+            if key not in PROGRAM_KEYS:
+                problems.append(
+                    f"{where}.{key}”：未知字段，可填写：{'、'.join(f'{k}（{v}）' for k, v in PROGRAM_KEYS.items())}"
+                )
+        department = _text(raw.get("department"))
+        if department and department not in department_codes:
+            problems.append(f"{where}.department”：承办部门“{department}”不在本文件 departments 所列部门代码中")
+        materials, proofs = raw.get("materials"), raw.get("abolished_proofs")
+        if materials is not None and not isinstance(materials, list):
+            problems.append(f"{where}.materials”：申请材料应为列表（每行“- 材料名称”）")
+            materials = None
+        if proofs is not None and (not isinstance(proofs, list) or not all(isinstance(p, dict) for p in proofs)):
+            problems.append(
+                f"{where}.abolished_proofs”：取消的证明事项应为列表，每项含 name（证明名称）和 document（取消依据文号）"
+            )
+            proofs = None
+        person, phone = _text(raw.get("contact_person")), _text(raw.get("contact_phone"))
+        clean_materials = [m if isinstance(m, str) else _text(m) for m in materials or []]
+        clean_proofs = [{k: _text(v) for k, v in p.items()} for p in proofs or []]
+        for exc in program_actions.county_program_problems(
+            contact_person=person, contact_phone=phone, materials=clean_materials, abolished_proofs=clean_proofs
+        ):
+            key = (exc.field or "").split("[")[0].split(".")[0]
+            problems.append(f"{where}.{key}”：{exc.message}")
+        out[code] = ProgramDetails(department, person, phone.replace(" ", ""), clean_materials, clean_proofs)
+    return out
 
 
 # ---- checking across files and against the database -------------------------------------
@@ -722,6 +796,13 @@ def choose_programs(package: Package, by: Any, report: Report) -> None:
     added = []
     for code in spec.programs:
         program = programs[code]
+        details = spec.program_details.get(code)
+        if details is not None:
+            _set_program_details(program, details, package, by, report, new=program.pk not in chosen)
+            if program.pk not in chosen:
+                chosen.add(program.pk)
+                added.append(program.name)
+            continue
         if program.pk in chosen:
             continue
         row = CountyProgram.objects.create(county_code=spec.county_code, program=program, chosen_by=actor)
@@ -732,6 +813,51 @@ def choose_programs(package: Package, by: Any, report: Report) -> None:
         report.done.append(f"本县救助项目：新增{len(added)}项（{'、'.join(added)}）")
     if len(added) < len(spec.programs):
         report.unchanged.append(f"本县救助项目：{len(spec.programs) - len(added)}项已选定")
+
+
+def _set_program_details(
+    program: AssistanceProgram, details: ProgramDetails, package: Package, by: Any, report: Report, *, new: bool
+) -> None:
+    """The county's details of one program, through ``set_county_program`` (audited); a run
+    that changes nothing writes nothing."""
+    county = package.county_code
+    department = (
+        Department.objects.filter(area_id=full_code(county), code=details.department).first()
+        if details.department
+        else None
+    )
+    wanted: dict[str, Any] = {
+        "department_id": department.pk if department is not None else None,
+        "department_name": department.name if department is not None else "",
+        "contact_person": details.contact_person,
+        "contact_phone": details.contact_phone,
+        "materials": details.materials,
+        "abolished_proofs": details.abolished_proofs,
+    }
+    row = CountyProgram.objects.filter(county_code=county, program=program).first()
+    if (
+        row is not None
+        and row.is_active
+        and all(
+            getattr(row, k) == v
+            for k, v in (
+                ("department_id", wanted["department_id"]),
+                ("department_name", wanted["department_name"]),
+                ("contact_person", details.contact_person),
+                ("contact_phone", details.contact_phone),
+                ("materials", details.materials),
+                ("abolished_proofs", details.abolished_proofs),
+            )
+        )
+    ):
+        report.unchanged.append(f"本县救助项目：{program.name}（承办部门、联系人、材料不变）")
+        return
+    program_actions.set_county_program(program, by=by, county_code=county, **wanted)
+    contact = "、".join(x for x in (wanted["department_name"], details.contact_person, details.contact_phone) if x)
+    if not new:
+        report.done.append(f"本县救助项目：{program.name} 更新承办部门、联系人和材料（{contact or '未填写联系人'}）")
+    elif contact:
+        report.done.append(f"本县救助项目：{program.name} 承办部门和联系人：{contact}")
 
 
 def install_bank_layouts(package: Package, by: Any, report: Report) -> None:
@@ -855,6 +981,19 @@ def checklist(county_code: str, on: dt.date | None = None) -> list[ChecklistItem
         f"{len(chosen)}项：{'、'.join(chosen[:8])}{'等' if len(chosen) > 8 else ''}" if chosen else "尚未选定",
         _url("programs:catalog"),
         "救助项目库",
+    )
+    no_phone = list(
+        CountyProgram.objects.filter(county_code=code, is_active=True, contact_phone="")
+        .order_by("program__name")
+        .values_list("program__name", flat=True)
+    )
+    add(
+        "program_contacts",
+        "本县开展的救助项目均有联系电话（群众咨询、办事指南）",
+        not no_phone,
+        f"缺少联系电话：{'、'.join(no_phone)}" if no_phone else "各项目均已填写联系电话",
+        _url("programs:county"),
+        "本县救助项目",
     )
     layouts = list(BankLayout.objects.filter(county_code=code).values_list("name", flat=True))
     add(

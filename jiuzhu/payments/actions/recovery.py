@@ -29,6 +29,7 @@ from ..models import (
     month_label,
     month_start,
 )
+from ..roster import config_for
 from ._common import STOP_REASON_LABELS, _today, _who, parse_month
 from .benefits import end_benefit, lock_benefit
 
@@ -87,7 +88,7 @@ def create_recovery(
                 field="months",
             )
         total = sum(paid[m] for m in chosen)
-        plan_rows = _installments(installments, total)
+        plan_rows = _installments(installments, total, app.county_code)
         plan = RepaymentPlan.objects.create(
             application=app,
             person_id=app.applicant_id,
@@ -147,9 +148,10 @@ def create_recovery(
     return plan
 
 
-def _installments(rows: list[dict[str, Any]] | None, total: int) -> list[dict[str, Any]]:
-    if not rows:
-        return [{"due_on": (_today() + dt.timedelta(days=30)).isoformat(), "amount_fen": total}]
+def _installments(rows: list[dict[str, Any]] | None, total: int, county_code: str) -> list[dict[str, Any]]:
+    if not rows:  # one payment, due after the county's 缴回期限 (a dated setting)
+        days = config_for(county_code, _today()).recovery_due_days
+        return [{"due_on": (_today() + dt.timedelta(days=days)).isoformat(), "amount_fen": total}]
     out: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
         try:

@@ -38,8 +38,10 @@ from ..models import (
 from ._common import _today, _who, parse_month
 
 
-def _roster_month(month: dt.date) -> None:
-    latest = add_months(month_start(_today()), 1)
+def _roster_month(month: dt.date, county_code: str) -> None:
+    """How far ahead a roster may be made: the county's 花名册提前生成月数 (a dated setting)."""
+    today = _today()
+    latest = add_months(month_start(today), roster_mod.config_for(county_code, today).roster_months_ahead)
     if month > latest:
         raise InvalidInput("month_too_late", f"最多只能生成{month_label(latest)}的花名册", field="month")
 
@@ -51,7 +53,7 @@ def request_roster(*, by: User, area_code: str, month: Any, refresh: bool = Fals
     area = roster_mod.roster_area(area_code)
     require_in_scope(by=by, area_code=area.code)
     month = parse_month(month)
-    _roster_month(month)
+    _roster_month(month, area.county_code)
     existing: Roster | None = Roster.objects.filter(area_code=area.code, month=month).first()
     if existing is not None and not refresh:
         return existing

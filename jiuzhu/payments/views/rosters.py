@@ -30,6 +30,7 @@ from ..models import (
     add_months,
     month_start,
 )
+from ..roster import config_for
 from ._common import _areas, _do, _viewer
 
 
@@ -39,13 +40,16 @@ def home(request: HttpRequest) -> HttpResponse:
     rosters = list(Roster.objects.visible_to(user).order_by("-month", "area_code")[:12])
     runs = list(RosterRun.objects.visible_to(user).filter(status__in=("queued", "running"))[:5])
     this_month = month_start(timezone.localdate())
+    county = user.area.county_code if user.area is not None and len(user.area.prefix) >= 6 else ""
+    # Next month by default, unless the county's 花名册提前生成月数 allows only the current one.
+    ahead = min(1, config_for(county).roster_months_ahead) if county else 1
     return render(
         request,
         "payments/home.html",
         {
             "rosters": rosters,
             "areas": _areas(user),
-            "default_month": add_months(this_month, 1).isoformat()[:7],
+            "default_month": add_months(this_month, ahead).isoformat()[:7],
             "runs": runs,
             "area_names": area_labels([x.area_code for x in [*rosters, *runs]]),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),

@@ -187,7 +187,7 @@ def test_it_refuses_a_standard_without_its_source(world: Any, example: Path) -> 
 def test_it_refuses_a_preset_without_its_source_and_an_unknown_program(world: Any, example: Path) -> None:
     text = (example / "county.yaml").read_text(encoding="utf-8")
     text = text.replace("  source: 民发〔2021〕57号《最低生活保障审核确认办法》", "  source:")
-    text = text.replace("  - education_assistance", "  - flying_carpets")
+    text = text.replace("  - code: education_assistance", "  - code: flying_carpets")
     (example / "county.yaml").write_text(text, "utf-8")
     problems = refused(example)
     assert "county.yaml“preset.source”：缺少文件依据" in problems
@@ -271,3 +271,82 @@ def test_it_lists_a_county_without_its_issuer_or_remedy_bodies_as_missing(world:
     [item] = [i for i in onboarding.checklist(COUNTY, dt.date(2026, 12, 1)) if i.key == "procedure_config"]
     assert not item.ok
     assert item.detail == "缺少：出具单位（文书落款）、行政诉讼管辖法院（救济途径）、行政复议机关（救济途径）"
+
+
+# ---- each program's county details (承办部门、联系人、联系电话、材料、取消的证明事项) ----------------
+
+
+def edit_county_file(directory: Path, old: str, new: str) -> None:
+    text = (directory / "county.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (directory / "county.yaml").write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_it_takes_each_programs_department_contact_and_abolished_proofs(world: Any, example: Path) -> None:
+    """PRG-2, INT-16, INT-18: the county file gives each program its 承办部门, contact and
+    取消的证明事项 with the document; they are entered through the county-program action (audited)."""
+    run(example)
+    rural = CountyProgram.objects.get(county_code=COUNTY, program__code="dibao_rural")
+    assert rural.department is not None and rural.department.code == "minzheng"
+    assert (rural.department_name, rural.contact_person, rural.contact_phone) == (
+        "薛城区民政局",
+        "社会救助股（示例）",
+        "0632-4412345",
+    )
+    assert rural.abolished_proofs == [
+        {"name": "村（居）委会出具的家庭收入证明", "document": "示例：薛政办字〔2020〕X号"}
+    ]
+    medical = CountyProgram.objects.get(county_code=COUNTY, program__code="medical_major_illness")
+    assert (medical.department_name, medical.contact_phone) == ("薛城区医疗保障局", "0632-4412346")
+    entry = AuditEntry.objects.filter(action="programs.county.choose", changes__program="dibao_rural").get()
+    assert entry.changes["contact_phone"] == "0632-4412345"
+
+
+def test_it_updates_a_changed_contact_on_the_next_run(world: Any, example: Path) -> None:
+    """PRG-2, GOV-17: a new phone in the file changes only that program, audited as an edit."""
+    run(example)
+    edit_county_file(
+        example,
+        "    contact_person: 医疗救助科（示例）\n    contact_phone: 0632-4412346",
+        "    contact_person: 医疗救助科（示例）\n    contact_phone: 13806321234",
+    )
+    out, _ = run(example)
+    assert "医疗救助 更新承办部门、联系人和材料" in out or "更新承办部门、联系人和材料" in out
+    assert (
+        CountyProgram.objects.get(county_code=COUNTY, program__code="medical_major_illness").contact_phone
+        == "13806321234"
+    )
+    assert AuditEntry.objects.filter(action="programs.county.edit").count() == 1
+
+
+def test_it_refuses_a_bad_contact_phone_naming_file_program_and_field(world: Any, example: Path) -> None:
+    """INT-16: the message names county.yaml, the program and the field; nothing is written."""
+    edit_county_file(example, "contact_phone: 0632-4412346", "contact_phone: 12345")
+    problems = refused(example)
+    assert "county.yaml“programs[7]（" in problems and ".contact_phone”：联系电话格式不正确" in problems
+
+
+def test_it_refuses_a_proof_without_its_document_and_an_unknown_department(world: Any, example: Path) -> None:
+    """INT-18: an abolished proof needs the document that abolished it; the 承办部门 must be one
+    of the county's departments in the same file."""
+    edit_county_file(example, "document: 示例：薛政办字〔2020〕X号}", "document: ''}")
+    edit_county_file(example, "{code: tekun, department: minzheng", "{code: tekun, department: caizheng")
+    problems = refused(example)
+    assert ".abolished_proofs”：取消的证明事项“村（居）委会出具的家庭收入证明”：请填写取消依据文号" in problems
+    assert (
+        "“programs[3]（" in problems
+        and ".department”：承办部门“caizheng”不在本文件 departments 所列部门代码中" in problems
+    )
+
+
+def test_check_lists_programs_without_a_contact_phone(world: Any, example: Path) -> None:
+    """PRG-2: --check names each program the public cannot call about."""
+    run(example)
+    CountyProgram.objects.filter(county_code=COUNTY, program__code="tekun").update(contact_phone="")
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("onboard_county", str(example), "--check", stdout=out)
+    assert exit_.value.code == 1
+    assert "缺少联系电话：特困人员救助供养" in out.getvalue() or "缺少联系电话：特困" in out.getvalue()
+    [item] = onboarding.missing_items(COUNTY)
+    assert item.key == "program_contacts" and item.detail.startswith("缺少联系电话：") and "特困" in item.detail

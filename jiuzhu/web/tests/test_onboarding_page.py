@@ -51,11 +51,14 @@ def client_for(username: str) -> Client:
 def test_it_shows_the_administrator_the_checklist_of_their_county(onboarded: None) -> None:
     page = client_for("xc_admin").get("/onboarding/").content.decode()
     assert "薛城区（370403）开办检查：各项均已就绪" in page
-    assert page.count("✓") == 7 and "✗" not in page
+    assert page.count("✓") == len(onboarding.checklist("370403")) == 9 and "✗" not in page
 
 
 def test_it_shows_what_is_missing_with_links_to_fix_it(world: Any) -> None:
-    """A demo county that never entered its own procedure document and has no chosen programs."""
+    """A demo county whose chosen programs were all removed: the checklist says so, with the link."""
+    from jiuzhu.programs.models import CountyProgram
+
+    CountyProgram.objects.filter(county_code="370405").delete()
     page = client_for("tez_admin").get("/onboarding/").content.decode()
     assert "台儿庄区（370405）开办检查：尚缺" in page
     assert 'data-testid="check-programs" class="missing"' in page and "救助项目库" in page
