@@ -6,6 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ACTION_LABELS: dict[str, str] = {
+    "applications.workflow.propose": "提出办理流程调整",
+    "monitoring.campaign.close": "结束摸底排查",
+    "monitoring.campaign.create": "新建摸底排查",
+    "monitoring.campaign.launch": "启动摸底排查",
+    "monitoring.campaign.visit": "登记摸底走访",
+    "monitoring.life_event.notice": "出具停发或暂停发放告知书（部门数据）",
+    "monitoring.rule.create": "新增预警规则",
+    "monitoring.rule.update": "修改预警规则",
+    "monitoring.task.close": "办结核查任务",
+    "monitoring.task.escalate": "核查任务上报乡镇",
+    "monitoring.task.escalate_overdue": "超期核查任务上报乡镇（系统）",
+    "monitoring.task.record_visit": "登记核查走访",
+    "monitoring.warnings.evaluate": "运行预警规则（系统）",
+    "registry.pii.key_added": "加入待启用的数据密钥（系统）",
+    "registry.pii.key_activated": "启用新的数据密钥（系统）",
     "accounts.token.create": "签发接口令牌",
     "accounts.token.revoke": "吊销接口令牌",
     "accounts.user.create": "创建工作人员账号",
