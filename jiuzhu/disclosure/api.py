@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from jiuzhu.core.errors import InvalidInput
 
@@ -92,13 +92,13 @@ class ObjectionOut(Schema):
 @router.post(
     "/gongshi/{village_code}/objections", response={201: ObjectionOut, 422: ErrorOut, 429: ErrorOut, 409: ErrorOut}
 )
-def object_online(request: HttpRequest, village_code: str, payload: ObjectionIn) -> tuple[int, ObjectionOut]:
+def object_online(request: HttpRequest, village_code: str, payload: ObjectionIn) -> Status[ObjectionOut]:
     """在线异议 (anonymous allowed): lands on the case as an objection."""
     services.check_rate("objection", _ip(request))
     services.file_objection(
         _village(village_code), payload.number, name=payload.name, phone=payload.phone, reason=payload.reason
     )
-    return 201, ObjectionOut(message="您的异议已收到，镇（街道）将调查核实并组织民主评议。")
+    return Status(201, ObjectionOut(message="您的异议已收到，镇（街道）将调查核实并组织民主评议。"))
 
 
 class StandardOut(Schema):

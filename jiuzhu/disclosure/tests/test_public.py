@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import tempfile
-import json
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiuzhu.applications.models import Application
-from jiuzhu.applications.tests.test_decisions import CLERK, publicizing_case
+from jiuzhu.applications.tests.test_decisions import publicizing_case
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.masking import mask_person_name
 from jiuzhu.disclosure import services
@@ -51,9 +51,12 @@ def test_status_answers_state_and_next_step_only(case: Application, world: Any):
 def test_status_gives_the_same_answer_for_unknown_receipt_and_wrong_id(case: Application, world: Any):
     """INT-23, issue 18 security: no enumeration — unknown receipt and wrong ID read alike."""
     c = Client()
-    wrong_id = c.post("/public/status/", {"receipt_number": case.intake.receipt_number, "id_number": "110101199003070000"})
+    wrong_id = c.post(
+        "/public/status/", {"receipt_number": case.intake.receipt_number, "id_number": "110101199003070000"}
+    )
     unknown = c.post("/public/status/", {"receipt_number": "SL000000000", "id_number": _id_of(case)})
     assert wrong_id.status_code == unknown.status_code == 200
+
     def answer(r: Any) -> str:
         return r.content.decode().split("</form>", 1)[1]
 
@@ -103,10 +106,14 @@ def test_online_objection_lands_on_the_case_and_in_the_audit_log(case: Applicati
     c = Client()
     r = c.post(f"/public/gongshi/{case.area_code}/", {"number": case.number, "reason": ""})
     assert r.status_code == 422 and "异议理由" in r.content.decode() and not case.objections.exists()
-    r = c.post(f"/public/gongshi/{case.area_code}/", {"number": case.number, "phone": "13800001111", "reason": "家里有车"})
+    r = c.post(
+        f"/public/gongshi/{case.area_code}/", {"number": case.number, "phone": "13800001111", "reason": "家里有车"}
+    )
     assert r.status_code == 200 and "您的异议已收到" in r.content.decode()
     objection = case.objections.get()
-    assert objection.content == "家里有车" and objection.raised_by.startswith("匿名") and "公示网页" in objection.raised_by
+    assert (
+        objection.content == "家里有车" and objection.raised_by.startswith("匿名") and "公示网页" in objection.raised_by
+    )
     entry = AuditEntry.objects.filter(action="applications.object", object_id=str(case.pk)).get()
     assert entry.actor_name == services.OBJECTION_SOURCE
     # The case is now in 民主评议: it has left the 公示 list and takes no more online objections.
