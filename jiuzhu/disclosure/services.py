@@ -104,6 +104,23 @@ def in_period(village_code: str, on: dt.date | None = None) -> list[Application]
     )
 
 
+def villages_in_publicity(on: dt.date | None = None) -> list[tuple[str, str, int]]:
+    """(village code, name, entries) of every village with entries in their 公示 period."""
+    from jiuzhu.areas.models import Area
+
+    on = on or timezone.localdate()
+    counts: dict[str, int] = {}
+    rows = (
+        Application.objects.filter(state="publicizing", publicity_end__gte=on)
+        .exclude(publicity_start__gt=on)
+        .values_list("area_code", flat=True)
+    )
+    for code in rows:
+        counts[code] = counts.get(code, 0) + 1
+    names = dict(Area.objects.filter(code__in=counts).values_list("code", "name"))
+    return [(code, names.get(code, code), n) for code, n in sorted(counts.items())]
+
+
 def _yuan(fen: int | None) -> str:
     return "—" if fen is None else f"{fen / 100:,.2f}元"
 

@@ -6,6 +6,7 @@ app_name = "disclosure"
 
 urlpatterns = [
     path("status/", views.status, name="status"),
+    path("gongshi/", views.gongshi_index, name="gongshi_index"),
     path("gongshi/<str:village_code>/", views.gongshi, name="gongshi"),
     path("gongshi/<str:village_code>/sheet.pdf", views.gongshi_pdf, name="gongshi_pdf"),
     path("policy/", views.policy_home, name="policy_home"),

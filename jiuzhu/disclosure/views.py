@@ -78,6 +78,19 @@ def _public_url(path: str) -> str:
     return str(settings.PUBLIC_BASE_URL).rstrip("/") + path
 
 
+def gongshi_index(request: HttpRequest) -> HttpResponse:
+    """社会救助公示: the villages with entries in their period; a village code goes to its page."""
+    code = request.GET.get("village_code", "").strip()
+    if code:
+        if len(code) == 12 and code.isdigit():
+            return redirect("disclosure:gongshi", village_code=code)
+        error = "村（社区）代码：应为12位数字"
+    else:
+        error = ""
+    context = {"villages": services.villages_in_publicity(), "error": error, "code": code}
+    return _page(request, "disclosure/gongshi_index.html", context, 422 if error else 200)
+
+
 @require_http_methods(["GET", "POST"])
 def gongshi(request: HttpRequest, village_code: str) -> HttpResponse:
     """村（社区）公示栏: recipients in their 公示 period, masked; online objection."""

@@ -171,3 +171,14 @@ def test_policy_page_shows_the_standard_in_force(world: Any):
     assert c.get(f"/public/policy/{county}/{code}/").status_code == 200
     pdf = c.get(f"/public/policy/{county}/{code}/mingbaizhi.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_gongshi_index_lists_villages_in_publicity(case: Application):
+    """DOC-10: the public navigation leads to the villages with entries in their period."""
+    c = Client()
+    html = c.get("/public/gongshi/").content.decode()
+    assert f"/public/gongshi/{case.area_code}/" in html and case.applicant.name not in html
+    assert c.get("/public/gongshi/", {"village_code": case.area_code}).status_code == 302
+    bad = c.get("/public/gongshi/", {"village_code": "12"})
+    assert bad.status_code == 422 and "12位数字" in bad.content.decode()
+    assert 'href="/public/gongshi/"' in c.get("/public/status/").content.decode()
