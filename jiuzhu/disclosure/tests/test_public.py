@@ -182,3 +182,17 @@ def test_gongshi_index_lists_villages_in_publicity(case: Application):
     bad = c.get("/public/gongshi/", {"village_code": "12"})
     assert bad.status_code == 422 and "12位数字" in bad.content.decode()
     assert 'href="/public/gongshi/"' in c.get("/public/status/").content.decode()
+
+
+def test_objection_only_on_an_entry_of_that_village_and_rate_limited(case: Application):
+    """SUP-2, issue 18 security: a case number of another village is refused; 5 per hour per IP."""
+    c = Client()
+    other = "370405101999" if case.area_code != "370405101999" else "370405101998"
+    r = c.post(f"/public/gongshi/{other}/", {"number": case.number, "reason": "收入不实"})
+    assert r.status_code == 422 and "不在公示期内" in r.content.decode() and not case.objections.exists()
+    body = json.dumps({"number": "NOPE", "reason": "x"})
+    codes = [
+        c.post(f"/api/v1/public/gongshi/{case.area_code}/objections", body, content_type="application/json").status_code
+        for _ in range(5)
+    ]
+    assert codes == [422] * 4 + [429]
