@@ -25,6 +25,7 @@ from jiuzhu.applications.api import router as applications_router
 from jiuzhu.applications.api import workflow_router
 from jiuzhu.areas.api import router as areas_router
 from jiuzhu.core.errors import DomainError
+from jiuzhu.disclosure.api import router as disclosure_router
 from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.monitoring.api import router as monitoring_router
@@ -119,6 +120,8 @@ api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
 api.add_router("/tasks", tasks_router)
 api.add_router("/monitoring", rules_router)
 api.add_router("/monitoring", campaigns_router)  # 摸底排查 (DIS-2)
+
+api.add_router("/public", disclosure_router)  # no auth: status, 公示, policy (issue 18)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
+    path("public/", include("jiuzhu.disclosure.urls")),
     path("onboarding/", onboarding_views.onboarding_page, name="onboarding"),
     path("tokens/", account_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", account_views.token_revoke, name="token_revoke"),

@@ -43,3 +43,14 @@ _PII_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9
 def mask_text(text: str) -> str:
     """Mask every ID number and mobile number in free text (access logs, error logs)."""
     return _PII_IN_TEXT.sub(lambda m: (mask_id_number if len(m.group()) == 18 else mask_phone)(m.group()), text)
+
+
+def mask_person_name(value: str) -> str:
+    """The public rule for a person's name (公示): ``王*``, ``王*兰``, ``欧阳**锋`` — keep the
+    first and, from three characters on, the last character."""
+    value = value.strip()
+    if len(value) <= 1:
+        return "*" * len(value)
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

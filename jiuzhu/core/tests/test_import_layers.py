@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "applications": 5,
     "referrals": 5,
     "payments": 6,
+    "disclosure": 6,
     "monitoring": 7,
     "funds": 7,
     "web": 8,
