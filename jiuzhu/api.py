@@ -24,6 +24,7 @@ from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.applications.api import router as applications_router
 from jiuzhu.applications.api import workflow_router
 from jiuzhu.areas.api import router as areas_router
+from jiuzhu.complaints.api import router as complaints_router
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
@@ -117,6 +118,7 @@ api.add_router("/funds", funds_router)
 api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
 api.add_router("/tasks", tasks_router)
 api.add_router("/monitoring", rules_router)
+api.add_router("/complaints", complaints_router)  # 投诉举报 (issue 18 item 6)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

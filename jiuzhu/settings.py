@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "jiuzhu.monitoring",
     "jiuzhu.funds",
     "jiuzhu.referrals",
+    "jiuzhu.complaints",
 ]
 
 MIDDLEWARE = [
