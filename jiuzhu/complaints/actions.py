@@ -39,6 +39,8 @@ from .workflow import STEPS
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_TEXT = 2000
 QUERY_CODE_DIGITS = 6
+QUERY_CODE = "complaint_query"  # the sealed field name of the 查询码
+REPORTER_NAME = "name"
 CIVIL_AFFAIRS = "minzheng"  # 民政局: the county department that oversees complaints
 
 
@@ -101,7 +103,9 @@ def submit(data: dict[str, Any], *, by: User, channel: str = "public") -> Submit
     name = "" if anonymous else _text(data, "reporter_name", "姓名", 32, required=False)
     phone = re.sub(r"\s", "", str(data.get("reporter_phone") or ""))
     if phone and not PHONE.match(phone):
-        raise InvalidInput("invalid_phone", "联系电话格式不正确（11位手机号或带区号的固定电话）", field="reporter_phone")
+        raise InvalidInput(
+            "invalid_phone", "联系电话格式不正确（11位手机号或带区号的固定电话）", field="reporter_phone"
+        )
     if not anonymous and not phone:
         raise InvalidInput("required", "请填写联系电话，或选择匿名", field="reporter_phone")
     today = timezone.localdate()
@@ -122,12 +126,13 @@ def submit(data: dict[str, Any], *, by: User, channel: str = "public") -> Submit
             recipient_village=recipient_village,
             text=text,
             anonymous=anonymous,
-            reporter_name_enc=cipher().encrypt("name", name) if name else None,
+            reporter_name_enc=cipher().encrypt(REPORTER_NAME, name) if name else None,
             reporter_name_masked=mask_name(name),
             reporter_phone_enc=sealed_phone.encrypted if sealed_phone else None,
             reporter_phone_masked=sealed_phone.masked if sealed_phone else "",
             reporter_phone_index=sealed_phone.index if sealed_phone else "",
-            query_code_index=blind_index("complaint_query", query_code),
+            query_code_enc=cipher().encrypt(QUERY_CODE, query_code),
+            query_code_index=blind_index(QUERY_CODE, query_code),
             due_on=due_on,
             created_by=user_or_none(by),
         )
@@ -149,9 +154,7 @@ def _locked(complaint: Complaint, step: str, *, by: User) -> Complaint:
         raise NotFound("not_found", "投诉举报件不存在或不在您的管辖范围内")
     locked: Complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in spec.from_states:
-        raise DomainError(
-            "invalid_state", f"投诉举报件当前状态为“{locked.get_status_display()}”，不能{spec.label}"
-        )
+        raise DomainError("invalid_state", f"投诉举报件当前状态为“{locked.get_status_display()}”，不能{spec.label}")
     return locked
 
 
@@ -257,7 +260,9 @@ def open_review(complaint: Complaint, *, by: User, application_number: str) -> C
             raise InvalidInput("invalid_application", "申请编号不存在或不属于本县", field="application_number")
         require_in_scope(by=by, area_code=app.area_code, what="救助案件", field="application_number")
         if app.state != "approved":
-            raise InvalidInput("not_in_payment", "该申请编号的案件不是在保救助对象，不能启动复核", field="application_number")
+            raise InvalidInput(
+                "not_in_payment", "该申请编号的案件不是在保救助对象，不能启动复核", field="application_number"
+            )
         review = report_change(app, by=by, reason=f"群众举报（{c.tracking_number}）：{c.subject}")
         c.application, c.review_id = app, review.pk
         c.save(update_fields=["application", "review_id"])
@@ -290,7 +295,7 @@ def reveal_identity(complaint: Complaint, *, by: User) -> dict[str, str]:
     with transaction.atomic():
         record(by, "complaints.identity.reveal", complaint, area_code=complaint.area_code)
     return {
-        "reporter_name": unseal("name", complaint.reporter_name_enc),
+        "reporter_name": unseal(REPORTER_NAME, complaint.reporter_name_enc),
         "reporter_phone": unseal("phone", complaint.reporter_phone_enc),
     }
 
@@ -304,7 +309,7 @@ def lookup(tracking_number: str, secret: str) -> Complaint | None:
         return None
     complaint = Complaint.objects.filter(tracking_number=number).first()
     phone_index = blind_index("phone", secret)
-    code_index = blind_index("complaint_query", secret)
+    code_index = blind_index(QUERY_CODE, secret)
     if complaint is None:
         return None
     if complaint.reporter_phone_index and secrets.compare_digest(complaint.reporter_phone_index, phone_index):

@@ -13,9 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from jiuzhu.areas.models import Area
-
 from jiuzhu.accounts.models import User
+from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import InvalidInput
 
 from . import actions
@@ -103,7 +102,9 @@ def list_complaints(request: HttpRequest, area_code: str = "", status: str = "",
         qs = qs.overdue()
     elif status:
         if status not in dict(STATUSES):
-            raise InvalidInput("invalid_status", "状态应为已受理、办理中、已答复、已办结或overdue（已超期）", field="status")
+            raise InvalidInput(
+                "invalid_status", "状态应为已受理、办理中、已答复、已办结或overdue（已超期）", field="status"
+            )
         qs = qs.filter(status=status)
     page = max(page, 1)
     rows = list(qs[(page - 1) * PER_PAGE : page * PER_PAGE])
@@ -128,7 +129,7 @@ class CreatedOut(Schema):
 
 
 @router.post("", response={201: CreatedOut})
-def create_complaint(request: HttpRequest, body: ComplaintIn) -> Status:
+def create_complaint(request: HttpRequest, body: ComplaintIn) -> Status[dict[str, Any]]:
     """电话登记 (staff): the tracking number and the 查询码 to tell the caller."""
     done = actions.submit(body.dict(), by=_user(request), channel="phone")
     return Status(201, {"complaint": _out(done.complaint), "query_code": done.query_code})
@@ -168,7 +169,11 @@ def complaint_action(request: HttpRequest, complaint_id: int, name: str, body: A
         raise InvalidInput("unknown_action", "操作应为assign、note、reply、close或open_review", field="name")
     if name == "assign":
         c = actions.assign(
-            c, by=user, town_code=body.town_code, department_id=body.department_id, handler_id=body.handler_id,
+            c,
+            by=user,
+            town_code=body.town_code,
+            department_id=body.department_id,
+            handler_id=body.handler_id,
             note=body.note,
         )
     elif name == "note":

@@ -34,10 +34,15 @@ class ComplaintForm(forms.Form):
     reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
 
     def __init__(self, *args: Any, county: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["area_code"].choices = area_choices(county)  # type: ignore[attr-defined]
 
 
 class LookupForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     tracking_number = forms.CharField(label="受理编号", max_length=24)
     secret = forms.CharField(label="联系电话或查询码", max_length=20)

@@ -58,7 +58,12 @@ class Complaint(models.Model):  # 投诉举报件
     area_code = models.CharField("涉及镇村", max_length=12, db_index=True)
     town_code = models.CharField("承办乡镇（街道）", max_length=12, db_index=True)
     department = models.ForeignKey(
-        "accounts.Department", verbose_name="承办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Department",
+        verbose_name="承办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     category = models.CharField("类别", max_length=12, choices=CATEGORIES)
     channel = models.CharField("来源", max_length=8, choices=CHANNELS)
@@ -73,7 +78,9 @@ class Complaint(models.Model):  # 投诉举报件
     reporter_phone_enc = models.BinaryField("联系电话（密文）", null=True, blank=True)
     reporter_phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True)
     reporter_phone_index = models.CharField(max_length=64, blank=True, db_index=True)
-    query_code_index = models.CharField(max_length=64)  # 查询码 (blind index), for a reporter without a phone
+    # 查询码: for a reporter without a phone; sealed so that a re-key can rebuild its index
+    query_code_enc = models.BinaryField("查询码（密文）", null=True, blank=True)
+    query_code_index = models.CharField(max_length=64)
     status = models.CharField("状态", max_length=10, choices=STATUSES, default="received", db_index=True)
     due_on = models.DateField("办理期限", db_index=True)
     handler = models.ForeignKey(
@@ -126,6 +133,9 @@ class ComplaintNote(models.Model):  # 办理记录
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.text[:20]}"
+
 
 class TrackingCounter(models.Model):  # 受理编号: one sequence per county and year
     county_code = models.CharField(max_length=6)
@@ -134,3 +144,6 @@ class TrackingCounter(models.Model):  # 受理编号: one sequence per county an
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["county_code", "year"], name="complaint_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code}-{self.year}: {self.last}"

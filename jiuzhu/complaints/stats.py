@@ -22,7 +22,10 @@ def statistics(qs: ComplaintQuerySet) -> dict[str, list[dict[str, Any]]]:
         .order_by("created_at__year", "created_at__month")
     )
     return {
-        "town": [{"code": r["town_code"], "name": names.get(r["town_code"], r["town_code"]), "count": r["n"]} for r in by_town],
+        "town": [
+            {"code": r["town_code"], "name": names.get(r["town_code"], r["town_code"]), "count": r["n"]}
+            for r in by_town
+        ],
         "category": [{"code": r["category"], "name": labels[r["category"]], "count": r["n"]} for r in by_category],
         "month": [
             {"month": f"{r['created_at__year']}-{r['created_at__month']:02d}", "count": r["n"]} for r in by_month

@@ -48,7 +48,10 @@ def test_the_api_answers_errors_as_json_never_500(world, api_of):
     assert r.status_code == 422
     town = api_of("tez_zhangshanzi")
     assert town.get(f"/api/v1/complaints/{c.pk}").status_code == 404
-    assert town.post(f"/api/v1/complaints/{c.pk}/actions/note", {"text": "x"}, content_type="application/json").status_code == 404
+    assert (
+        town.post(f"/api/v1/complaints/{c.pk}/actions/note", {"text": "x"}, content_type="application/json").status_code
+        == 404
+    )
     assert town.get("/api/v1/complaints").json()["count"] == 0
     assert api.get("/api/v1/complaints?status=bad").status_code == 422
     r = town.post(f"/api/v1/complaints/{c.pk}/identity")

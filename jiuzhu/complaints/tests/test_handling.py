@@ -47,7 +47,11 @@ def test_it_routes_replies_and_closes_with_every_step_audited(world):
     actions.close(c, by=clerk, note="答复满意")
     c.refresh_from_db()
     assert c.status == "closed" and c.reply == "经核实，已启动复核"
-    done = set(AuditEntry.objects.filter(object_id=str(c.pk), object_type="complaints.complaint").values_list("action", flat=True))
+    done = set(
+        AuditEntry.objects.filter(object_id=str(c.pk), object_type="complaints.complaint").values_list(
+            "action", flat=True
+        )
+    )
     assert {"complaints.submit", "complaints.assign", "complaints.note", "complaints.reply", "complaints.close"} <= done
     assert [n.kind for n in c.notes.all()] == ["received", "assign", "note", "reply", "close"]
 
@@ -137,3 +141,15 @@ def test_staff_log_a_phone_call_and_see_statistics(world, client_of):
     assert c.tracking_number in listing and "张山子镇" in listing and "投诉" in listing
     refused = client.post("/complaints/new/", form_data(area_code=JIANTOUJI))
     assert "不在您的管辖范围内" in refused.content.decode() and Complaint.objects.count() == 1
+
+
+def test_the_sealed_identity_is_registered_for_re_encryption(world):
+    """SUP-4 with rule 7: the reporter's sealed name, phone and 查询码 are walked by the re-key."""
+    from jiuzhu.complaints.hooks import _rekey_complaint
+    from jiuzhu.registry.rekey import _SEALED_TABLES
+
+    assert "complaints.Complaint" in _SEALED_TABLES
+    c = new()
+    assert _rekey_complaint(c) == []  # already under the current profile
+    c.reporter_phone_index = "stale"
+    assert _rekey_complaint(c) == ["reporter_phone_index"]

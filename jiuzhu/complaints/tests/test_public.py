@@ -80,7 +80,9 @@ def test_it_answers_the_same_for_an_unknown_number_and_a_wrong_phone(world):
     ok = client.post("/public/complaints/track/", {"tracking_number": c.tracking_number, "secret": "13812345678"})
     assert 'data-testid="track-result"' in ok.content.decode() and "办理期限" in ok.content.decode()
     wrong = client.post("/public/complaints/track/", {"tracking_number": c.tracking_number, "secret": "13900000000"})
-    unknown = client.post("/public/complaints/track/", {"tracking_number": "TS370405-2026-999999", "secret": "13812345678"})
+    unknown = client.post(
+        "/public/complaints/track/", {"tracking_number": "TS370405-2026-999999", "secret": "13812345678"}
+    )
     for r in (wrong, unknown):
         html = r.content.decode()
         assert "未查到相符的投诉举报" in html and c.subject not in html
