@@ -153,3 +153,31 @@ def test_the_sealed_identity_is_registered_for_re_encryption(world):
     assert _rekey_complaint(c) == []  # already under the current profile
     c.reporter_phone_index = "stale"
     assert _rekey_complaint(c) == ["reporter_phone_index"]
+
+
+def test_its_audit_actions_read_in_chinese(world):
+    """SUP-4 with rule 12: the audit trail names each step in Chinese."""
+    from jiuzhu.audit.labels import action_label
+
+    assert action_label("complaints.identity.reveal") == "查看投诉举报人身份"
+    assert action_label("complaints.open_review") == "因举报启动复核"
+
+
+def test_a_department_handles_what_is_routed_to_it_and_sees_the_identity_masked(world, client_of):
+    """SUP-4: routed to a county department (医保局), its user sees and answers it; the
+    identity stays masked for a department user who is not the handler."""
+    from jiuzhu.accounts.models import Department
+
+    c = new(category="complaint")
+    yibao = Department.objects.get(code="yibao", area_id="370405000000")
+    user = world.user("tez_yibao")
+    assert not Complaint.objects.visible_to(user).exists()
+    actions.assign(c, by=world.user("tez_county"), department_id=yibao.pk)
+    assert list(Complaint.objects.visible_to(user)) == [c]
+    page = client_of("tez_yibao").get(f"/complaints/{c.pk}/").content.decode()
+    assert "138****5678" in page and 'data-testid="reveal"' not in page and "答复投诉人" in page
+    assert client_of("tez_yibao").get("/complaints/new/").status_code == 403
+    actions.reply(c, by=user, text="医保报销问题已解释")
+    c.refresh_from_db()
+    assert c.status == "replied"
+    assert client_of("tez_county").get("/complaints/new/").status_code == 200
