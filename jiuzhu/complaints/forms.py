@@ -11,14 +11,19 @@ from jiuzhu.areas.models import Area
 from .models import CATEGORIES
 
 
-def area_choices(county: str | None = None) -> list[tuple[str, str]]:
-    """Towns and their villages, a town's villages indented under it."""
+def area_choices(county: str | None = None) -> list[tuple[str, Any]]:
+    """Towns and their villages, grouped by county (区/县), a town's villages indented under it."""
     qs = Area.objects.filter(level__in=("town", "village")).order_by("code")
     if county:
         qs = qs.filter(code__startswith=county)
-    out: list[tuple[str, str]] = [("", "请选择")]
+    counties = dict(Area.objects.filter(level="county").values_list("code", "name"))
+    groups: dict[str, list[tuple[str, str]]] = {}
     for code, name, level in qs.values_list("code", "name", "level"):
-        out.append((code, name if level == "town" else f"　{name}"))
+        group = groups.setdefault(code[:6], [])
+        group.append((code, name if level == "town" else f"　{name}"))
+    out: list[tuple[str, Any]] = [("", "请选择")]
+    for code, options in groups.items():
+        out.append((counties.get(code.ljust(12, "0"), code), options))
     return out
 
 
