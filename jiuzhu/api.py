@@ -24,6 +24,7 @@ from jiuzhu.accounts.auth import API_AUTH, TokenRejected
 from jiuzhu.applications.api import router as applications_router
 from jiuzhu.applications.api import workflow_router
 from jiuzhu.areas.api import router as areas_router
+from jiuzhu.complaints.api import router as complaints_router
 from jiuzhu.core.errors import DomainError
 from jiuzhu.disclosure.api import router as disclosure_router
 from jiuzhu.funds.api import reserve_router
@@ -122,6 +123,7 @@ api.add_router("/monitoring", rules_router)
 api.add_router("/monitoring", campaigns_router)  # 摸底排查 (DIS-2)
 
 api.add_router("/public", disclosure_router)  # no auth: status, 公示, policy (issue 18)
+api.add_router("/complaints", complaints_router)  # 投诉举报 (issue 18 item 6)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

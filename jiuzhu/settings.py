@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "jiuzhu.funds",
     "jiuzhu.referrals",
     "jiuzhu.disclosure",
+    "jiuzhu.complaints",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from jiuzhu.accounts import views as account_views
 from jiuzhu.api import api
 from jiuzhu.areas import views as area_views
 from jiuzhu.audit import views as audit_views
+from jiuzhu.complaints import urls as complaints_urls
 from jiuzhu.funds import urls as funds_urls
 from jiuzhu.payments import urls as payments_urls
 from jiuzhu.registry import area_views as registry_area_views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
+    path("", include((complaints_urls.public_urlpatterns, "complaints_public"))),  # no login
     path("public/", include("jiuzhu.disclosure.urls")),
     path("onboarding/", onboarding_views.onboarding_page, name="onboarding"),
     path("tokens/", account_views.tokens, name="tokens"),
@@ -53,6 +55,7 @@ urlpatterns = [
     path("monitoring/", include("jiuzhu.monitoring.urls_discovery")),  # 政策找人: warnings, rules, grid tasks
     path("payments/", include((payments_urls.urlpatterns + funds_urls.reserve_urlpatterns, "payments"))),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("", include("jiuzhu.complaints.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

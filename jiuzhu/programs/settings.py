@@ -20,6 +20,7 @@ TOPICS: dict[str, str] = {
     "documents": "文书与救济途径",
     "review": "动态管理（复核与渐退）",
     "monitoring": "政策找人（预警核查）",
+    "complaints": "投诉举报",
     "payments": "资金发放与备用金",
     "income": "家庭收入计算",
     "standard_formula": "救助标准测算",

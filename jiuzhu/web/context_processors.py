@@ -34,6 +34,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("discovery:warnings", "预警", (can("registry.view") and not village) or user.is_superuser),
         ("discovery:tasks", "我的核查任务" if village else "核查任务", can("registry.view") or user.is_superuser),
         ("discovery:campaigns", "摸底排查", can("registry.view") or user.is_superuser),  # DIS-2
+        # 投诉举报 (SUP-4): towns and the county; departments see what is routed to them
+        (
+            "complaints:list",
+            "投诉举报",
+            (not village and (can("registry.view") or can("referrals.handle"))) or user.is_superuser,
+        ),
         ("registry:household_list", "家庭档案", can("registry.view") or user.is_superuser),
         ("registry:person_lookup", "身份证查询", can("registry.view") or user.is_superuser),
         ("registry:import", "批量导入", can("registry.import") or user.is_superuser),

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "disclosure": 6,
     "monitoring": 7,
     "funds": 7,
+    "complaints": 8,
     "web": 8,
     "api": 9,
     "urls": 9,

@@ -1,0 +1,56 @@
+"""What the complaints app tells the lower apps (called from ``ComplaintsConfig.ready``): its
+sealed reporter identities and 查询码 (registry's re-encryption) and the words of its codes
+(audit; the lowest rank, so that a code another app also uses keeps that app's words)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.audit.labels import register_action_labels
+from jiuzhu.registry.pii import blind_index, unseal
+from jiuzhu.registry.rekey import fresh, register_sealed_table
+
+from .actions import QUERY_CODE, REPORTER_NAME
+from .models import CATEGORIES, CHANNELS, STATUSES, Complaint
+
+
+def _rekey_complaint(c: Any) -> list[str]:
+    changed = []
+    for field, attr in (
+        (REPORTER_NAME, "reporter_name_enc"),
+        ("phone", "reporter_phone_enc"),
+        (QUERY_CODE, "query_code_enc"),
+    ):
+        new = fresh(field, getattr(c, attr))
+        if new is not None:
+            setattr(c, attr, new)
+            changed.append(attr)
+    for field, enc, index_attr in (
+        ("phone", "reporter_phone_enc", "reporter_phone_index"),
+        (QUERY_CODE, "query_code_enc", "query_code_index"),
+    ):
+        blob = getattr(c, enc)
+        if blob:
+            index = blind_index(field, unseal(field, blob))
+            if index != getattr(c, index_attr):
+                setattr(c, index_attr, index)
+                changed.append(index_attr)
+    return changed
+
+
+ACTION_LABELS = {
+    "submit": "受理投诉举报",
+    "assign": "转办投诉举报",
+    "note": "登记投诉举报办理情况",
+    "reply": "答复投诉举报人",
+    "close": "办结投诉举报",
+    "open_review": "因举报启动复核",
+    "identity.reveal": "查看投诉举报人身份",
+}
+
+
+def connect() -> None:
+    register_action_labels("complaints", ACTION_LABELS.get)
+    register_value_labels(5, CATEGORIES, CHANNELS, STATUSES)
+    register_sealed_table(60, Complaint, _rekey_complaint)

@@ -1,0 +1,26 @@
+"""A per-IP rate limit for the public pages (no login): a fixed window in the cache."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+SUBMIT_LIMIT = (5, 3600)  # at most 5 complaints an hour from one address
+LOOKUP_LIMIT = (20, 600)  # at most 20 progress queries in ten minutes
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+
+
+def hit(request: HttpRequest, kind: str, limit: tuple[int, int]) -> bool:
+    """Count one use; False when the address is over its limit."""
+    count, window = limit
+    key = f"complaints:{kind}:{client_ip(request)}"
+    cache.add(key, 0, window)
+    try:
+        used = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window)
+        used = 1
+    return used <= count
