@@ -11,6 +11,11 @@ from typing import Any
 from jiuzhu.core.money import format_yuan
 
 KEY_LABELS: dict[str, str] = {
+    "handler": "承办人",
+    "reply": "答复",
+    "text": "内容",
+    "town_code": "乡镇（街道）",
+    "tracking_number": "投诉举报编号",
     "by_rule": "按规则",
     "campaign": "摸底排查",
     "category": "类别",

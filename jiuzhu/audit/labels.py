@@ -6,6 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ACTION_LABELS: dict[str, str] = {
+    "complaints.submit": "受理投诉举报",
+    "complaints.assign": "转办投诉举报",
+    "complaints.note": "登记投诉举报办理情况",
+    "complaints.reply": "答复投诉举报人",
+    "complaints.close": "办结投诉举报",
+    "complaints.open_review": "因举报启动复核",
+    "complaints.identity.reveal": "查看投诉举报人身份",
     "applications.workflow.propose": "提出办理流程调整",
     "monitoring.campaign.close": "结束摸底排查",
     "monitoring.campaign.create": "新建摸底排查",

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from jiuzhu.audit.changes import register_value_labels
-from jiuzhu.audit.labels import register_action_labels
 from jiuzhu.registry.pii import blind_index, unseal
 from jiuzhu.registry.rekey import fresh, register_sealed_table
 
@@ -39,18 +38,6 @@ def _rekey_complaint(c: Any) -> list[str]:
     return changed
 
 
-ACTION_LABELS = {
-    "submit": "受理投诉举报",
-    "assign": "转办投诉举报",
-    "note": "登记投诉举报办理情况",
-    "reply": "答复投诉举报人",
-    "close": "办结投诉举报",
-    "open_review": "因举报启动复核",
-    "identity.reveal": "查看投诉举报人身份",
-}
-
-
 def connect() -> None:
-    register_action_labels("complaints", ACTION_LABELS.get)
     register_value_labels(5, CATEGORIES, CHANNELS, STATUSES)
     register_sealed_table(60, Complaint, _rekey_complaint)

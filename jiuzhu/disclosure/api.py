@@ -7,15 +7,11 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.schemas import ErrorOut
 
 from . import policy, services
 
 router = Router(tags=["公开"], auth=None)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class StatusIn(Schema):
@@ -108,7 +104,7 @@ class StandardOut(Schema):
     valid_from: str
 
 
-class ProgramOut(Schema):
+class PublicProgramOut(Schema):
     code: str
     name: str
     target_group: str
@@ -116,13 +112,13 @@ class ProgramOut(Schema):
     standards: list[StandardOut]
 
 
-@router.get("/policy/{county_code}", response={200: list[ProgramOut], 422: ErrorOut})
-def policy_programs(request: HttpRequest, county_code: str) -> list[ProgramOut]:
+@router.get("/policy/{county_code}", response={200: list[PublicProgramOut], 422: ErrorOut})
+def policy_programs(request: HttpRequest, county_code: str) -> list[PublicProgramOut]:
     """政策公开: programs, standards in force today and materials of a county."""
     if len(county_code) != 6 or not county_code.isdigit():
         raise InvalidInput("invalid_county", "县级代码应为6位数字", field="county_code")
     return [
-        ProgramOut(
+        PublicProgramOut(
             code=p.code,
             name=p.view.program.name,
             target_group=p.view.program.target_group,

@@ -16,6 +16,15 @@ AFTER = [("applications", "0011_documents_as_settings")]
 
 @pytest.mark.django_db(transaction=True)
 def test_it_moves_each_county_s_row_into_confirmed_settings() -> None:
+    try:
+        _moves_each_row()
+    finally:  # going back unapplied the apps that depend on applications: bring every app back
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _moves_each_row() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps

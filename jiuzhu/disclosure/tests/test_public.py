@@ -164,6 +164,10 @@ def test_policy_page_shows_the_standard_in_force(world: Any):
     r = c.get(f"/public/policy/{county}/")
     html = r.content.decode()
     assert r.status_code == 200 and dibao and dibao[0].display in html
+    import re
+
+    lines = re.findall(r'data-testid="standard">([^<]*)<', html)
+    assert lines and not [line for line in lines if re.search(r"[\u4e00-\u9fff\d][a-z]+", line)]  # 800元, not 800元fen
     assert c.get("/public/policy/").status_code == 302
     api = c.get(f"/api/v1/public/policy/{county}").json()
     assert any(s["value"] == dibao[0].display for p in api for s in p["standards"])
