@@ -31,6 +31,7 @@ from jiuzhu.monitoring.api import router as monitoring_router
 from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings_router
 from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.payments.api import router as payments_router
+from jiuzhu.portal.api import router as my_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
@@ -117,6 +118,7 @@ api.add_router("/funds", funds_router)
 api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
 api.add_router("/tasks", tasks_router)
 api.add_router("/monitoring", rules_router)
+api.add_router("/my", my_router)  # 掌上办: the applicant's own API and auth (issue 18)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

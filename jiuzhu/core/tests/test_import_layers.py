@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "monitoring": 7,
     "funds": 7,
     "web": 8,
+    "portal": 8,
     "api": 9,
     "urls": 9,
     "settings": 9,
