@@ -146,7 +146,7 @@ def test_it_locks_an_id_number_after_repeated_failures(client, family, sms_file)
     assert page.status_code == 429 and "错误次数过多" in page.content.decode()
 
 
-def test_an_applicant_session_never_reaches_staff_pages(client, family, sms_file, api_of):
+def test_an_applicant_session_never_reaches_staff_pages(client, family, sms_file, api_of, client_of):
     """Staff pages still need the staff login; applicant tokens open nothing outside /my/."""
     fam = family()
     client.post("/my/login/", {"id_number": fam.id_number, "step": "send"})
@@ -160,7 +160,7 @@ def test_an_applicant_session_never_reaches_staff_pages(client, family, sms_file
     assert staff_api.status_code == 401
     staff_token_on_my = api_of("tez_zhangshanzi").get("/api/v1/my/applications")
     assert staff_token_on_my.status_code == 401
-    staff_session_on_my = api_of("tez_zhangshanzi")
+    staff_session_on_my = client_of("tez_zhangshanzi")
     assert staff_session_on_my.get("/my/")["Location"] == "/my/login/"  # staff login is no applicant session
 
 
