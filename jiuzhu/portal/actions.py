@@ -7,6 +7,7 @@ never sent and cannot be guessed) and the same limits apply."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -122,10 +123,10 @@ def request_code(id_number: str, *, ip: str | None) -> str:
             expires_at=now + CODE_TTL,
         )
     if person is not None:
-        try:
-            sms.send(phone, f"【{settings.JIUZHU_SMS_SIGN_NAME}】您的掌上办登录验证码为{code}，5分钟内有效，请勿告诉他人。")
-        except sms.SmsError:
-            pass  # the answer stays the same; the family asks again or calls the window
+        text = f"【{settings.JIUZHU_SMS_SIGN_NAME}】您的掌上办登录验证码为{code}，5分钟内有效，请勿告诉他人。"
+        # A provider failure leaves the answer unchanged: the family asks again or calls the window.
+        with contextlib.suppress(sms.SmsError):
+            sms.send(phone, text)
     return CODE_SENT
 
 
@@ -193,7 +194,7 @@ def record_delivery(notice: Notice, *, person: Person, channel: str, mode: str, 
         return NoticeDelivery.objects.create(
             notice=notice,
             person=person,
-            household_id=person.household_id,
+            household_id=notice.intake.household_id,
             area_code=person.area_code,
             channel=channel,
             mode=mode,
@@ -201,14 +202,14 @@ def record_delivery(notice: Notice, *, person: Person, channel: str, mode: str, 
         )
 
 
-def upload_supplement(application: Application, *, by: User, person: Person, item: str, upload: UploadedFile) -> Supplement:
+def upload_supplement(
+    application: Application, *, by: User, person: Person, item: str, upload: UploadedFile
+) -> Supplement:
     """补正 without a trip (issue 18 item 3): a photo or scan of one item the 一次性告知书 asked
     for, checked like any archived document, filed through the case's own 补正 action so the
     item leaves the missing list and the window clerk sees it on the case."""
     if application.state != "returned":
-        raise DomainError(
-            "invalid_state", f"申请当前状态为“{application.get_state_display()}”，不需要补交材料"
-        )
+        raise DomainError("invalid_state", f"申请当前状态为“{application.get_state_display()}”，不需要补交材料")
     items = [m["name"] for m in application.missing_documents]
     item = (item or "").strip()
     if not item:

@@ -92,7 +92,9 @@ def _case(view: queries.CaseView) -> dict[str, Any]:
     }
 
 
-@router.post("/login/code", auth=None, response={200: MessageOut, 422: ErrorOut, 429: ErrorOut}, summary="获取登录验证码")
+@router.post(
+    "/login/code", auth=None, response={200: MessageOut, 422: ErrorOut, 429: ErrorOut}, summary="获取登录验证码"
+)
 def login_code(request: HttpRequest, body: CodeIn) -> dict[str, str]:
     started = time.monotonic()
     try:
@@ -101,7 +103,9 @@ def login_code(request: HttpRequest, body: CodeIn) -> dict[str, str]:
         pace(started)
 
 
-@router.post("/login", auth=None, response={200: LoginOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="验证码登录")
+@router.post(
+    "/login", auth=None, response={200: LoginOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="验证码登录"
+)
 def login(request: HttpRequest, body: LoginIn) -> dict[str, Any]:
     signed = actions.sign_in(body.id_number, body.code, ip=client_ip(request), channel="api")
     return {

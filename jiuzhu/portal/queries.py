@@ -41,9 +41,16 @@ class CaseView:
     missing: list[str] = field(default_factory=list)
 
 
+def household_of(person: Person) -> int:
+    """The household the person acts for; a person who left every household reaches nothing."""
+    if person.household_id is None:
+        raise Http404("not_found")
+    return person.household_id
+
+
 def household_cases(person: Person) -> QuerySet[Application]:
-    """The person's household's cases; nothing when the person lives in no household."""
-    return Application.objects.filter(household_id=person.household_id).exclude(household_id__isnull=True)
+    """The person's household's cases."""
+    return Application.objects.filter(household_id=household_of(person))
 
 
 def case_view(app: Application) -> CaseView:
@@ -88,8 +95,7 @@ def notice_for(person: Person, pk: int) -> Notice:
     """A notice of the person's household (by its intake), else 404."""
     notice = (
         Notice.objects.select_related("document", "application")
-        .filter(intake__household_id=person.household_id, pk=pk)
-        .exclude(intake__household_id__isnull=True)
+        .filter(intake__household_id=household_of(person), pk=pk)
         .first()
     )
     if notice is None:
@@ -112,7 +118,7 @@ def referrals_for(person: Person) -> list[dict[str, Any]]:
     """一体联动 referrals of the household: program, department, plain status, due date."""
     from jiuzhu.referrals.models import CLOSED, Referral
 
-    rows = Referral.objects.filter(household_id=person.household_id).select_related("program", "department")
+    rows = Referral.objects.filter(household_id=household_of(person)).select_related("program", "department")
     return [
         {
             "program": r.program.name,

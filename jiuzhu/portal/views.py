@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -30,11 +31,11 @@ def pace(started: float) -> None:
         time.sleep(left)
 
 
-def not_found_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def not_found_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Another household's object is simply not found: the portal's own 404 page."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except Http404:
@@ -58,9 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 finally:
                     pace(started)
             else:
-                signed = actions.sign_in(
-                    id_number, request.POST.get("code", ""), ip=client_ip(request), channel="web"
-                )
+                signed = actions.sign_in(id_number, request.POST.get("code", ""), ip=client_ip(request), channel="web")
                 response = redirect("portal:home")
                 set_cookie(response, signed.token)
                 return response
@@ -99,6 +98,7 @@ def display_view(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@not_found_page
 def home_view(request: HttpRequest) -> HttpResponse:
     person = request.applicant  # type: ignore[attr-defined]
     context = {
@@ -145,7 +145,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/case.html", context, status=422 if errors else 200)
 
 
-def _notice_response(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
+def _notice_response(request: HttpRequest, pk: int, mode: str) -> FileResponse:
     person = request.applicant  # type: ignore[attr-defined]
     notice = queries.notice_for(person, pk)
     actions.record_delivery(notice, person=person, channel="web", mode=mode, ip=client_ip(request))
@@ -159,11 +159,11 @@ def _notice_response(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
 
 @applicant_required
 @not_found_page
-def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_view(request: HttpRequest, pk: int) -> FileResponse:
     return _notice_response(request, pk, "view")
 
 
 @applicant_required
 @not_found_page
-def notice_download(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_download(request: HttpRequest, pk: int) -> FileResponse:
     return _notice_response(request, pk, "download")
