@@ -22,27 +22,27 @@ from .views import pace
 router = Router(tags=["掌上办"], auth=ApplicantBearer())
 
 
-class CodeIn(Schema):
+class MyCodeIn(Schema):
     id_number: str
 
 
-class LoginIn(Schema):
+class MyLoginIn(Schema):
     id_number: str
     code: str
 
 
-class MessageOut(Schema):
+class MyMessageOut(Schema):
     message: str
 
 
-class LoginOut(Schema):
+class MyLoginOut(Schema):
     token: str
     token_type: str = "Bearer"
     expires_at: str
     name: str
 
 
-class NoticeOut(Schema):
+class MyNoticeOut(Schema):
     id: int
     kind: str
     title: str
@@ -51,7 +51,7 @@ class NoticeOut(Schema):
     url: str
 
 
-class CaseOut(Schema):
+class MyCaseOut(Schema):
     id: int
     number: str
     program: str
@@ -64,12 +64,12 @@ class CaseOut(Schema):
     missing_documents: list[str]
 
 
-class CaseDetailOut(CaseOut):
-    notices: list[NoticeOut]
+class MyCaseDetailOut(MyCaseOut):
+    notices: list[MyNoticeOut]
     supplements: list[dict[str, str]]
 
 
-class SupplementOut(Schema):
+class MySupplementOut(Schema):
     id: int
     item: str
     uploaded_at: str
@@ -93,9 +93,9 @@ def _case(view: queries.CaseView) -> dict[str, Any]:
 
 
 @router.post(
-    "/login/code", auth=None, response={200: MessageOut, 422: ErrorOut, 429: ErrorOut}, summary="获取登录验证码"
+    "/login/code", auth=None, response={200: MyMessageOut, 422: ErrorOut, 429: ErrorOut}, summary="获取登录验证码"
 )
-def login_code(request: HttpRequest, body: CodeIn) -> dict[str, str]:
+def login_code(request: HttpRequest, body: MyCodeIn) -> dict[str, str]:
     started = time.monotonic()
     try:
         return {"message": actions.request_code(body.id_number, ip=client_ip(request))}
@@ -104,9 +104,9 @@ def login_code(request: HttpRequest, body: CodeIn) -> dict[str, str]:
 
 
 @router.post(
-    "/login", auth=None, response={200: LoginOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="验证码登录"
+    "/login", auth=None, response={200: MyLoginOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="验证码登录"
 )
-def login(request: HttpRequest, body: LoginIn) -> dict[str, Any]:
+def login(request: HttpRequest, body: MyLoginIn) -> dict[str, Any]:
     signed = actions.sign_in(body.id_number, body.code, ip=client_ip(request), channel="api")
     return {
         "token": signed.token,
@@ -116,12 +116,12 @@ def login(request: HttpRequest, body: LoginIn) -> dict[str, Any]:
     }
 
 
-@router.get("/applications", response=list[CaseOut], summary="我家的救助申请")
+@router.get("/applications", response=list[MyCaseOut], summary="我家的救助申请")
 def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
     return [_case(v) for v in queries.cases_for(applicant(request))]
 
 
-@router.get("/applications/{application_id}", response={200: CaseDetailOut, 404: ErrorOut}, summary="申请详情")
+@router.get("/applications/{application_id}", response={200: MyCaseDetailOut, 404: ErrorOut}, summary="申请详情")
 def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]:
     from .models import Supplement
 
@@ -159,7 +159,7 @@ def notice_pdf(request: HttpRequest, notice_id: int) -> FileResponse:
 
 @router.post(
     "/applications/{application_id}/supplements",
-    response={201: SupplementOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: MySupplementOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="上传补正材料（退回补正的申请）",
 )
 def upload_supplement(
