@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from ninja.security import HttpBearer
 
+from jiuzhu.accounts.auth import TokenRejected
 from jiuzhu.registry.models import Person
 
 from .actions import session_for
@@ -66,7 +67,7 @@ class ApplicantBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Person | None:
         session = session_for(token)
         if session is None or session.channel != "api":
-            return None
+            raise TokenRejected("invalid_token", "登录已失效或令牌无效，请重新用身份证号和验证码登录")
         return session.person
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from jiuzhu.applications.models import Application, CaseDeadline, Notice
+from jiuzhu.applications.models import Application, Notice
 from jiuzhu.registry.models import Person
 
 # 状态的白话说明: what the state means and what happens next, for the family.
@@ -57,7 +57,8 @@ def case_view(app: Application) -> CaseView:
     plain, next_step = PLAIN_WORDS.get(app.state, (app.get_state_display(), ""))
     due = ""
     if app.is_open:
-        deadline = CaseDeadline.objects.filter(application=app).open().order_by("due_on", "id").first()
+        open_deadlines = sorted((d for d in app.deadlines.all() if d.met_on is None), key=lambda d: (d.due_on, d.pk))
+        deadline = open_deadlines[0] if open_deadlines else None
         if deadline is not None:
             next_step = f"{next_step}（当前环节：{deadline.label}）"
             due = deadline.due_display
@@ -76,7 +77,8 @@ def case_view(app: Application) -> CaseView:
 
 
 def cases_for(person: Person) -> list[CaseView]:
-    return [case_view(a) for a in household_cases(person).order_by("-accepted_at", "-id")]
+    cases = household_cases(person).prefetch_related("deadlines").order_by("-accepted_at", "-id")
+    return [case_view(a) for a in cases]
 
 
 def case_for(person: Person, pk: int) -> Application:

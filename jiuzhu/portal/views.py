@@ -48,6 +48,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if web_session(request) is not None:
         return redirect("portal:home")
     context: dict[str, Any] = {"id_number": "", "errors": {}, "sent": ""}
+    status = 200
     if request.method == "POST":
         id_number = request.POST.get("id_number", "").strip()
         context["id_number"] = id_number
@@ -65,11 +66,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return response
         except DomainError as e:
             context["errors"] = {e.field or "form": e.message}
-    return render(request, "portal/login.html", context, status=429 if _limited(context) else 200)
-
-
-def _limited(context: dict[str, Any]) -> bool:
-    return any("次数过多" in m or "请1分钟后" in m for m in context["errors"].values())
+            status = e.status if isinstance(e, actions.TooManyRequests) else 200
+    return render(request, "portal/login.html", context, status=status)
 
 
 @require_POST
