@@ -175,3 +175,33 @@ def test_the_api_needs_the_applicant_token(family):
     fam = family()
     r = Client().get(f"/api/v1/my/applications/{fam.case.pk}")
     assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+
+
+def test_it_lists_the_households_referrals_in_plain_words(world, family, sms_file):
+    """INT-9: 一体联动 referrals of the family (program, department, status, due date) — not a neighbour's."""
+    import datetime as dt
+
+    from jiuzhu.accounts.models import Department
+    from jiuzhu.programs.models import AssistanceProgram
+    from jiuzhu.referrals.models import Referral
+
+    mine, theirs = family(), family()
+    program = AssistanceProgram.objects.first()
+    department = Department.objects.first()
+    for n, fam in enumerate((mine, theirs)):
+        Referral.objects.create(
+            number=f"PD-TEST-{n}",
+            household=fam.household,
+            program=program,
+            department=department,
+            area_code=fam.household.area_id,
+            county_code=fam.household.county_code,
+            status="accepted" if n == 0 else "open",
+            reason="认定后联动",
+            origin="auto",
+            due_on=dt.date(2026, 12, 31),
+        )
+    web, _ = signed_in(mine, sms_file)
+    page = web.get("/my/").content.decode()
+    assert program.name in page and "承办部门正在办理" in page and "2026-12-31" in page
+    assert "等待接收" not in page
