@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from ninja.security import HttpBearer
 
 from jiuzhu.accounts.auth import TokenRejected
@@ -56,7 +57,9 @@ def applicant_required(view: Callable[..., HttpResponseBase]) -> Callable[..., H
             return redirect("portal:login")
         request.applicant = session.person  # type: ignore[attr-defined]
         request.applicant_session = session  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)  # a family's case and notices stay out of shared caches
+        return response
 
     return wrapped
 

@@ -55,6 +55,7 @@ def test_it_shows_the_case_in_plain_words_with_next_step_and_due_date(family, sm
     deadline = fam.case.deadlines.filter(met_on__isnull=True).order_by("due_on").first()
     page = web.get(f"/my/applications/{fam.case.pk}/").content.decode()
     assert "已受理" in page and "入户调查" in page and deadline.due_display in page
+    assert "no-store" in web.get("/my/")["Cache-Control"]
     body = Client().get(f"/api/v1/my/applications/{fam.case.pk}", headers=bearer).json()
     assert body["state"] == "accepted" and body["due"] == deadline.due_display
     assert [n["title"] for n in body["notices"]] == ["受理通知书"]
