@@ -34,6 +34,7 @@ from jiuzhu.monitoring.api_campaigns import router as campaigns_router
 from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings_router
 from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.payments.api import router as payments_router
+from jiuzhu.portal.api import router as my_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
@@ -124,6 +125,7 @@ api.add_router("/monitoring", campaigns_router)  # 摸底排查 (DIS-2)
 
 api.add_router("/public", disclosure_router)  # no auth: status, 公示, policy (issue 18)
 api.add_router("/complaints", complaints_router)  # 投诉举报 (issue 18 item 6)
+api.add_router("/my", my_router)  # 掌上办: the applicant's own API and auth (issue 18)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

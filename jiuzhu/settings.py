@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "jiuzhu.referrals",
     "jiuzhu.disclosure",
     "jiuzhu.complaints",
+    "jiuzhu.portal",
 ]
 
 MIDDLEWARE = [
@@ -282,3 +283,15 @@ AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "a
 # loaded or rejected (0), or kept N days; the spool refuses new files above its size bound.
 SPOOL_RETENTION_DAYS = int(os.environ.get("JIUZHU_SPOOL_RETENTION_DAYS", "0"))
 SPOOL_MAX_BYTES = int(os.environ.get("JIUZHU_SPOOL_MAX_BYTES", str(20 * 1024**3)))
+
+# 掌上办 (issue 18): SMS for one-time codes (docs/portal.md). Console in development; the
+# generic 短信平台 adapter ``jiuzhu.portal.sms.HttpBackend`` in production.
+JIUZHU_SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "jiuzhu.portal.sms.ConsoleBackend")
+JIUZHU_SMS_FILE = Path(os.environ.get("JIUZHU_SMS_FILE", VAR_DIR / "sms.jsonl"))
+JIUZHU_SMS_URL = os.environ.get("JIUZHU_SMS_URL", "")
+JIUZHU_SMS_KEY_ID = os.environ.get("JIUZHU_SMS_KEY_ID", "")
+JIUZHU_SMS_SECRET = os.environ.get("JIUZHU_SMS_SECRET", "")
+JIUZHU_SMS_SIGN_NAME = os.environ.get("JIUZHU_SMS_SIGN_NAME", "社会救助")
+# The code request answers no sooner than this, whether or not the ID number is known.
+JIUZHU_MY_CODE_MIN_SECONDS = float(os.environ.get("JIUZHU_MY_CODE_MIN_SECONDS", "0.8"))
+JIUZHU_MY_SESSION_HOURS = int(os.environ.get("JIUZHU_MY_SESSION_HOURS", "2"))

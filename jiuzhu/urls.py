@@ -26,6 +26,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("my/", include("jiuzhu.portal.urls")),  # 掌上办: the applicant site (issue 18)
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
     path("", include((complaints_urls.public_urlpatterns, "complaints_public"))),  # no login

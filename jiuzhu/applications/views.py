@@ -31,7 +31,7 @@ from jiuzhu.registry.queries import lookup_person
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
-from . import actions, dossier, lookups, workflow
+from . import actions, dossier, lookups, panels, workflow
 from .actions.workflow_changes import (
     confirm_workflow_change,
     county_of,
@@ -294,6 +294,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "referrals": app.household.referrals.select_related("program", "department"),
         "suggestions": lookups.referral_suggestions(app) if app.state == "approved" else [],
         "can_refer": request.user.has_perm_code("referrals.create"),
+        "panels": panels.render_all(app),
     }
     return render(request, "applications/detail.html", context)
 

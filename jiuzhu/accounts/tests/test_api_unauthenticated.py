@@ -10,7 +10,8 @@ from django.test import Client
 from jiuzhu.api import api
 
 pytestmark = pytest.mark.django_db
-PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs"}
+# 掌上办 sign-in (issue 18): how an applicant gets a token; it needs none.
+PUBLIC = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/my/login/code", "/api/v1/my/login"}
 # The public site (issue 18: status query, 公示 and objections, policy pages) needs no login by
 # design; without a token it must still answer with a JSON body and never fail.
 PUBLIC_SITE = "/api/v1/public/"

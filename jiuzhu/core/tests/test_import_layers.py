@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "funds": 7,
     "complaints": 8,
     "web": 8,
+    "portal": 8,
     "api": 9,
     "urls": 9,
     "settings": 9,

@@ -1,0 +1,95 @@
+"""掌上办 (issue 18): one-time codes, applicant sessions, the notice delivery log (SUP-16) and
+the family's 补正 uploads."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from jiuzhu.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+
+
+class LoginCode(models.Model):  # 短信验证码: one per request; an unknown ID number gets a row too
+    id_index = models.CharField("身份证号索引", max_length=64, db_index=True)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField("验证码（摘要）", max_length=128)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    created_at = models.DateTimeField("发送时间", default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "登录验证码"
+
+    def __str__(self) -> str:
+        return f"验证码 {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginAttempt(models.Model):  # 登录尝试: failed and successful sign-ins, for lockout
+    id_index = models.CharField(max_length=64, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    ok = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = verbose_name_plural = "登录尝试"
+
+    def __str__(self) -> str:
+        return f"{'成功' if self.ok else '失败'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApplicantSession(models.Model):  # 掌上办登录会话: the cookie of the site or the API's bearer token
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField("方式", max_length=8, choices=[("web", "网页"), ("api", "接口")])
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "掌上办登录会话"
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.channel} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+DELIVERY_MODES = [("view", "在线查看"), ("download", "下载")]
+DELIVERY_CHANNELS = [("web", "掌上办网页"), ("api", "掌上办接口")]
+
+
+class NoticeDelivery(AppendOnlyModel):  # 文书送达记录 (SUP-16): append-only, who/when/which notice
+    notice = models.ForeignKey("applications.Notice", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    channel = models.CharField("送达渠道", max_length=8, choices=DELIVERY_CHANNELS)
+    mode = models.CharField("方式", max_length=8, choices=DELIVERY_MODES)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    delivered_at = models.DateTimeField("送达时间", default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["delivered_at", "id"]
+        verbose_name = verbose_name_plural = "文书送达记录"
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.delivered_at:%Y-%m-%d %H:%M}"
+
+
+class Supplement(models.Model):  # 掌上办补正材料: a photo the family uploaded for a returned case
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    item = models.CharField("补正事项", max_length=100)
+    document = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = verbose_name_plural = "掌上办补正材料"
+
+    def __str__(self) -> str:
+        return f"{self.item}（{self.application_id}）"

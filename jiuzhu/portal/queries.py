@@ -1,0 +1,132 @@
+"""What the family sees (issue 18 item 3; INT-9, INT-22): their household's cases and
+referrals in plain words, each with the next step and its due date. Every query starts from
+the signed-in person's household — never from an id alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from jiuzhu.applications.models import Application, Notice
+from jiuzhu.registry.models import Person
+
+# 状态的白话说明: what the state means and what happens next, for the family.
+PLAIN_WORDS: dict[str, tuple[str, str]] = {
+    "accepted": ("您的申请已受理。", "工作人员将入户调查，并核对家庭经济状况"),
+    "returned": ("材料还不齐全，请按《一次性告知书》补交材料。", "补交材料（可在本页上传照片，不用跑腿）"),
+    "investigating": ("工作人员正在入户调查、核对家庭经济状况。", "乡镇（街道）审核"),
+    "reviewing": ("调查核对已完成，乡镇（街道）正在审核。", "审核结果在村（社区）公示"),
+    "publicizing": ("审核结果正在村（社区）公示，有意见的可以提出。", "公示期满后审批"),
+    "deliberating": ("公示期间有人提出意见，正在组织民主评议。", "评议后审批"),
+    "decision_pending": ("正在等待审批。", "作出批准或不予批准的决定"),
+    "county_review": ("已报县级民政部门审批。", "县级作出决定"),
+    "advance_paid": ("已先行发放急难救助金。", "请补办登记手续"),
+    "approved": ("申请已批准。", "按月发放救助金，可在本页查看审批通知书"),
+    "rejected": ("申请未获批准，理由见《不予批准通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
+    "not_accepted": ("申请未被受理，理由见《不予受理通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
+    "withdrawn": ("申请已撤回。", "如有需要可重新申请"),
+}
+
+
+@dataclass
+class CaseView:
+    app: Application
+    state_label: str
+    plain: str
+    next_step: str
+    due: str  # 期限 (YYYY-MM-DD), empty when closed
+    missing: list[str] = field(default_factory=list)
+
+
+def household_of(person: Person) -> int:
+    """The household the person acts for; a person who left every household reaches nothing."""
+    if person.household_id is None:
+        raise Http404("not_found")
+    return person.household_id
+
+
+def household_cases(person: Person) -> QuerySet[Application]:
+    """The person's household's cases."""
+    return Application.objects.filter(household_id=household_of(person))
+
+
+def case_view(app: Application) -> CaseView:
+    plain, next_step = PLAIN_WORDS.get(app.state, (app.get_state_display(), ""))
+    due = ""
+    if app.is_open:
+        open_deadlines = sorted((d for d in app.deadlines.all() if d.met_on is None), key=lambda d: (d.due_on, d.pk))
+        deadline = open_deadlines[0] if open_deadlines else None
+        if deadline is not None:
+            next_step = f"{next_step}（当前环节：{deadline.label}）"
+            due = deadline.due_display
+        elif app.state != "returned":
+            due = f"{app.due_on:%Y-%m-%d}"
+    if app.state == "publicizing" and app.publicity_end:
+        due = f"{app.publicity_end:%Y-%m-%d}"
+    return CaseView(
+        app=app,
+        state_label=app.get_state_display(),
+        plain=plain,
+        next_step=next_step,
+        due=due,
+        missing=[m["name"] for m in app.missing_documents] if app.state == "returned" else [],
+    )
+
+
+def cases_for(person: Person) -> list[CaseView]:
+    cases = household_cases(person).prefetch_related("deadlines").order_by("-accepted_at", "-id")
+    return [case_view(a) for a in cases]
+
+
+def case_for(person: Person, pk: int) -> Application:
+    """One case of the person's household, else 404 (another household's case is not found)."""
+    app = household_cases(person).filter(pk=pk).first()
+    if app is None:
+        raise Http404("not_found")
+    return app
+
+
+def notices_of(app: Application) -> QuerySet[Notice]:
+    return Notice.objects.filter(application=app).order_by("issued_at", "id")
+
+
+def notice_for(person: Person, pk: int) -> Notice:
+    """A notice of the person's household (by its intake), else 404."""
+    notice = (
+        Notice.objects.select_related("document", "application")
+        .filter(intake__household_id=household_of(person), pk=pk)
+        .first()
+    )
+    if notice is None:
+        raise Http404("not_found")
+    return notice
+
+
+REFERRAL_WORDS = {
+    "open": "已转给承办部门，等待接收",
+    "accepted": "承办部门正在办理",
+    "info_requested": "承办部门需要补充信息",
+    "granted": "已获得救助",
+    "denied": "经审核不符合条件",
+    "returned": "承办部门已退回",
+    "cancelled": "已撤销",
+}
+
+
+def referrals_for(person: Person) -> list[dict[str, Any]]:
+    """一体联动 referrals of the household: program, department, plain status, due date."""
+    from jiuzhu.referrals.models import CLOSED, Referral
+
+    rows = Referral.objects.filter(household_id=household_of(person)).select_related("program", "department")
+    return [
+        {
+            "program": r.program.name,
+            "department": r.department.name if r.department else r.office,
+            "status": REFERRAL_WORDS.get(r.status, r.get_status_display()),
+            "due": "" if r.status in CLOSED else f"{r.due_on:%Y-%m-%d}",
+        }
+        for r in rows.order_by("-created_at", "-id")
+    ]
