@@ -136,7 +136,7 @@ def test_the_demo_has_cases_in_every_stage_a_county_sees():
 
 def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
     """WF-1 and ARCHITECTURE rule 4 (jurisdiction): 张山子镇's clerk sees 张山子镇's demo cases on 救助申请 and in the
-    API, not 涧头集镇's; the county officer sees both towns."""
+    API, not 涧头集镇's, and they are on its 我的待办; the county officer sees both towns."""
     from jiuzhu.applications.models import Application
 
     call_command("load_demo")
@@ -148,6 +148,12 @@ def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
     listed = client.get("/api/v1/applications").json()
     numbers = {item["number"] for item in listed["items"]}
     assert mine.first().number in numbers and not numbers & set(theirs.values_list("number", flat=True))
+    # 我的待办: the window's open demo cases, on the page and through the API
+    accepted = mine.filter(state="accepted").first()
+    assert accepted.number in client.get("/work/").content.decode()
+    work = client.get("/api/v1/me/work").json()
+    assert any(accepted.number in item["title"] or f"/{accepted.pk}/" in item["url"] for item in work["items"])
+    assert client.get("/applications/overdue/").status_code == 200
     client.logout()
     client.force_login(User.objects.get(username="tez_county"))
     listed = client.get("/api/v1/applications").json()
