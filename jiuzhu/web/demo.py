@@ -412,7 +412,10 @@ def load_demo() -> dict[str, int]:
     from jiuzhu.monitoring.demo_discovery import load_demo_discovery
 
     load_demo_discovery()  # 政策找人: 台儿庄区's monitoring rules; 北洛村 (tez_beiluo) gets open 核查任务
-    return {"households": households, "programs": programs}
+    from jiuzhu.web.demo_cases import load_demo_cases
+
+    cases = load_demo_cases()  # 救助申请: the day's cases of 张山子镇 and 涧头集镇, in every stage
+    return {"households": households, "programs": programs, "cases": cases}
 
 
 def load_reserves() -> int:

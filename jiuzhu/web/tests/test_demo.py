@@ -11,13 +11,27 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot():
-    return (Household.objects.count(), Person.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    from jiuzhu.applications.models import Application, CaseDeadline, Notice
+    from jiuzhu.payments.models import LedgerEntry
+
+    return (
+        Household.objects.count(),
+        Person.objects.count(),
+        User.objects.count(),
+        AuditEntry.objects.count(),
+        Application.objects.count(),
+        CaseDeadline.objects.count(),
+        Notice.objects.count(),
+        LedgerEntry.objects.count(),
+    )
 
 
 def test_the_demo_loads_and_is_idempotent(capsys):
+    """The demo, its cases (救助申请) included, loads once; a second run adds nothing."""
     call_command("load_demo")
     first = snapshot()
     assert first[0] >= 300 and first[1] >= 700
+    assert 15 <= first[4] <= 25
     call_command("load_demo")
     assert snapshot() == first
     assert "未做修改" in capsys.readouterr().out
@@ -64,3 +78,84 @@ def test_the_demo_gives_beiluo_open_grid_tasks():
     assert mine.count() >= 2
     call_command("load_demo")
     assert GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed().count() == mine.count()
+
+
+def test_the_demo_has_cases_in_every_stage_a_county_sees():
+    """WF-1, WF-2, WF-5, INT-1, INT-16, VER-4 (demo cases): after the demo, 台儿庄区 has cases of 张山子镇
+    and 涧头集镇 in every stage reachable on the day the demo is loaded, each driven through the
+    real actions: its audit trail, its deadlines (限时办理) and its notices exist."""
+    from collections import Counter
+
+    from jiuzhu.applications.models import Application, CaseDeadline
+    from jiuzhu.payments.models import LedgerEntry
+
+    call_command("load_demo")
+    cases = Application.objects.filter(county_code="370405")
+    states = Counter(cases.values_list("state", flat=True))
+    for state in (
+        "accepted",
+        "returned",
+        "investigating",
+        "reviewing",
+        "publicizing",
+        "deliberating",
+        "rejected",
+        "withdrawn",
+        "advance_paid",
+        "approved",
+    ):
+        assert states[state] >= 1, (state, states)
+    assert {a[:9] for a in cases.values_list("area_code", flat=True)} == {"370405101", "370405103"}
+    assert set(cases.values_list("program", flat=True)) == {"dibao", "tekun", "temporary"}
+    assert cases.filter(program="dibao", urban=True).exists() and cases.filter(program="dibao", urban=False).exists()
+    assert cases.filter(program="temporary", temporary_kind="emergency", advance_amount_fen__gt=0).count() == 2
+    for app in cases:
+        actions = list(
+            AuditEntry.objects.filter(object_type="applications.application", object_id=str(app.pk))
+            .order_by("pk")
+            .values_list("action", flat=True)
+        )
+        assert actions[:1] == ["applications.intake"], (app.number, actions)
+        assert app.deadlines.filter(step="overall").exists(), app.number
+        assert app.notices.filter(kind="receipt").exists(), app.number
+    assert cases.get(state="returned", program="dibao").notices.filter(kind="checklist").exists()
+    rejected = cases.get(state="rejected")
+    assert rejected.notices.filter(kind="rejection").exists() and rejected.rejection_reasons
+    assert rejected.deadlines.filter(step="rejection_notice", met_on__isnull=False).exists()
+    deliberating = cases.get(state="deliberating")
+    assert deliberating.objections.count() == 1
+    assert all(app.publicity_end for app in cases.filter(state="publicizing"))
+    assert CaseDeadline.objects.filter(application__in=cases.filter(state="investigating"), step="investigation")
+    assert cases.get(state="withdrawn").deadlines.filter(met_on__isnull=True).count() == 0
+    assert cases.get(state="advance_paid").notices.filter(kind="advance").exists()
+    assert cases.get(state="advance_paid").deadlines.filter(step="registration", met_on__isnull=True).exists()
+    assert cases.get(state="approved").notices.filter(kind="approval").exists()
+    # 先行救助 is paid from the town's 备用金: a real ledger entry for each
+    assert LedgerEntry.objects.filter(application__in=cases.filter(advance_amount_fen__gt=0)).count() >= 2
+
+
+def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
+    """WF-1 and ARCHITECTURE rule 4 (jurisdiction): 张山子镇's clerk sees 张山子镇's demo cases on 救助申请 and in the
+    API, not 涧头集镇's, and they are on its 我的待办; the county officer sees both towns."""
+    from jiuzhu.applications.models import Application
+
+    call_command("load_demo")
+    client.force_login(User.objects.get(username="tez_zhangshanzi"))
+    mine = Application.objects.filter(area_code__startswith="370405101")
+    theirs = Application.objects.filter(area_code__startswith="370405103")
+    page = client.get("/applications/").content.decode()
+    assert mine.first().number in page and theirs.first().number not in page
+    listed = client.get("/api/v1/applications").json()
+    numbers = {item["number"] for item in listed["items"]}
+    assert mine.first().number in numbers and not numbers & set(theirs.values_list("number", flat=True))
+    # 我的待办: the window's open demo cases, on the page and through the API
+    accepted = mine.filter(state="accepted").first()
+    assert accepted.number in client.get("/work/").content.decode()
+    work = client.get("/api/v1/me/work").json()
+    assert any(accepted.number in item["title"] or f"/{accepted.pk}/" in item["url"] for item in work["items"])
+    assert client.get("/applications/overdue/").status_code == 200
+    client.logout()
+    client.force_login(User.objects.get(username="tez_county"))
+    listed = client.get("/api/v1/applications").json()
+    numbers = {item["number"] for item in listed["items"]}
+    assert theirs.first().number in numbers

@@ -16,6 +16,8 @@ class Command(BaseCommand):
             self.stdout.write(f"救助项目库已同步 {result['programs']} 项")
         if result["households"]:
             self.stdout.write(f"已生成演示家庭 {result['households']} 户")
+        if result.get("cases"):
+            self.stdout.write(f"已生成演示救助申请 {result['cases']} 件")
         if not any(result.values()):
             self.stdout.write("演示数据已存在，未做修改")
         self.stdout.write("演示用户（密码 " + DEMO_PASSWORD + "）：" + "、".join(u.username for u in USERS))
