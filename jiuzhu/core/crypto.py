@@ -82,12 +82,14 @@ def load_master_key(encoded: str) -> bytes:
     return key
 
 
-PENDING = "+"  # a key-file line so marked is known (read) but does not seal yet
+# A key-file line so marked is known (read) but does not seal yet; a space never occurs in base64
+# (a key may itself start with "+" or "/", so no single base64 character can serve as the mark).
+PENDING = "pending "
 
 
 def load_key_ring(text: str) -> tuple[bytes, list[bytes], list[bytes]]:
     """The master key, the data keys in use (oldest first) and the pending ones of a key file.
-    ``#`` lines are notes; a line starting with ``+`` is a pending key (rotation, phase one)."""
+    ``#`` lines are notes; a line starting with ``pending `` is a pending key (rotation, phase one)."""
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     if not lines:
@@ -95,7 +97,7 @@ def load_key_ring(text: str) -> tuple[bytes, list[bytes], list[bytes]]:
     if lines[0].startswith(PENDING):
         raise CryptoKeyError("the first key of a key file is the master key and cannot be pending")
     active = [load_master_key(line) for line in lines[1:] if not line.startswith(PENDING)]
-    pending = [load_master_key(line[1:]) for line in lines[1:] if line.startswith(PENDING)]
+    pending = [load_master_key(line[len(PENDING) :]) for line in lines[1:] if line.startswith(PENDING)]
     return load_master_key(lines[0]), active, pending
 
 

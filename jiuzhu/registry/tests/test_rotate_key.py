@@ -2,6 +2,7 @@
 is first only known (pending), then put in use; every sealed value is re-encrypted in
 resumable batches; lookups, decryption, the audit chain and backups keep working."""
 
+import base64
 import io
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_a_rotated_key_seals_and_every_value_is_reencrypted(world, household_in,
 
     said = run()
     assert "待启用" in said and "--activate" in said
-    assert key_file.read_text().count("\n+") == 1
+    assert key_file.read_text().count("\npending ") == 1
     assert list(key_file.parent.glob("jiuzhu.key.*.bak"))  # the previous ring is kept
     assert cipher().data_key_id == ""  # pending: read, not yet sealing
     with pytest.raises(CommandError, match="已有待启用"):
@@ -122,7 +123,11 @@ def test_a_ring_without_the_key_that_sealed_a_value_says_so():
     with pytest.raises(CryptoKeyError, match="lacks the data key"):
         PiiCipher(master).decrypt("id_number", sealed)
     master_b64 = new_master_key()
-    ring = load_key_ring(f"# 注释\n{master_b64}\n{new_master_key()}\n+{new_master_key()}\n")
+    ring = load_key_ring(f"# 注释\n{master_b64}\n{new_master_key()}\npending {new_master_key()}\n")
     assert ring[0] == load_master_key(master_b64) and len(ring[1]) == 1 and len(ring[2]) == 1
     with pytest.raises(CryptoKeyError):
-        load_key_ring(f"+{master_b64}\n")
+        load_key_ring(f"pending {master_b64}\n")
+    plus = base64.b64encode(b"\xf8" + bytes(31)).decode()  # a key may itself start with "+"
+    assert plus.startswith("+")
+    assert load_key_ring(f"{master_b64}\npending {plus}\n")[2] == [load_master_key(plus)]
+    assert load_key_ring(f"{master_b64}\n{plus}\n")[1] == [load_master_key(plus)]

@@ -1,7 +1,7 @@
 """manage.py rotate_pii_key: rotate the data key that seals personal data (密钥更新, issue 19
 item 7), in two phases so that no running process ever meets a value it cannot read:
 
-1. ``rotate_pii_key`` adds a new data key to the key ring as *pending* (``+`` line): every
+1. ``rotate_pii_key`` adds a new data key to the key ring as *pending* (a ``pending <key>`` line): every
    process that is restarted learns to read it, none seals with it yet.
 2. After every server and worker has restarted, ``rotate_pii_key --activate`` puts it in use
    and re-encrypts every sealed value in batches (resumable: ``reencrypt_pii`` continues an
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if settings.JIUZHU_MASTER_KEY:
             raise CommandError(
                 "主密钥通过环境变量 JIUZHU_MASTER_KEY 配置，本命令无法改写：请在密钥管理处生成新密钥，"
-                "以“,+新密钥”追加到该变量并重启全部服务，再改为“,新密钥”并运行 reencrypt_pii"
+                "以“,pending 新密钥”追加到该变量并重启全部服务，再改为“,新密钥”并运行 reencrypt_pii"
             )
         path: Path = settings.JIUZHU_KEY_FILE
         if not path.exists():
@@ -82,7 +82,7 @@ class Command(BaseCommand):
         if not pending:
             raise CommandError("没有待启用的数据密钥：请先运行 rotate_pii_key 加入新密钥")
         for i in pending:
-            lines[i] = lines[i].strip()[1:]
+            lines[i] = lines[i].strip()[len(PENDING) :]
         _write_ring(path, "\n".join(lines) + "\n")
         cipher.cache_clear()
         kid = cipher().data_key_id
