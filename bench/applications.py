@@ -59,6 +59,7 @@ def worker(cases: int, intakes: int) -> None:
     from jiuzhu.accounts.models import User
     from jiuzhu.accounts.system import SystemActor
     from jiuzhu.applications.models import Application, CaseDeadline, Intake
+    from jiuzhu.programs.catalog import sync_catalog as sync_programs
     from jiuzhu.registry import importer
     from jiuzhu.registry.models import Household
     from jiuzhu.web import demo
@@ -68,6 +69,8 @@ def worker(cases: int, intakes: int) -> None:
     demo.load_areas()
     demo.load_departments()
     demo.load_users()
+    sync_programs()
+    demo.load_demo_programs()  # the county runs the programs the intakes ask for (本县开展的项目)
     villages = list(demo.Area.objects.filter(level="village", code__startswith="370405").values_list("code", flat=True))
     gen = demo._Generator(seed=11)
     households = cases // 2 + intakes * 30  # extra families spread over all villages, for intakes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import migrations, models
 
 
 class AppendOnlyError(Exception):
@@ -46,3 +46,34 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError(f"{self._meta.label} is append-only: delete refused")
+
+
+def pg_append_only(function: str, **triggers: str) -> migrations.RunPython:
+    """A migration step: on PostgreSQL, ``function`` refuses UPDATE and DELETE and a row trigger
+    per table calls it (``trigger_name=table``). Other engines rely on the model guards above."""
+    create_function = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(create_function)
+        for trigger, table in triggers.items():
+            schema_editor.execute(
+                f"CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {function}();"
+            )
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for trigger, table in triggers.items():
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table};")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}();")
+
+    return migrations.RunPython(create, drop)

@@ -9,7 +9,3 @@ class MonitoringConfig(AppConfig):
         from . import handlers
 
         handlers.connect()
-        handlers.connect_life_events()
-        from . import warning_hooks
-
-        warning_hooks.connect()

@@ -15,10 +15,10 @@ from jiuzhu.payments.signals import deaths_flagged, deaths_found
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.signals import death_recorded
 from jiuzhu.verification.models import ReverificationRun
-from jiuzhu.verification.signals import findings_recorded
+from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
-from . import actions
-from .models import OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
+from . import actions, life_events
+from .models import OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, MonitoringRule, Review
 
 
 def on_death_recorded(sender: Any, *, by: Any, person: Person, **kwargs: Any) -> None:
@@ -57,12 +57,15 @@ def connect() -> None:
     findings_recorded.connect(on_findings_recorded, dispatch_uid="monitoring.on_findings_recorded")
     deadlines.register(review_deadlines)
     register_value_labels(30, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)
+    # A loaded department batch: deaths and moves out reach the money (DYN-7, LNK-11), and the
+    # county's monitoring rules are evaluated again (政策找人).
+    batch_loaded.connect(life_events.on_batch_loaded, dispatch_uid="monitoring.on_batch_loaded")
+    batch_loaded.connect(on_batch_loaded_evaluate, dispatch_uid="monitoring.warnings.batch_loaded")
 
 
-def connect_life_events() -> None:
-    """Deaths and moves out in a loaded department batch reach the money (DYN-7, LNK-11)."""
-    from jiuzhu.verification.signals import batch_loaded
+def on_batch_loaded_evaluate(sender: Any, *, batch: Any, **_: Any) -> None:
+    """A loaded department batch re-evaluates the county's enabled monitoring rules."""
+    from .tasks import evaluate_warnings_task
 
-    from .life_events import on_batch_loaded
-
-    batch_loaded.connect(on_batch_loaded, dispatch_uid="monitoring.on_batch_loaded")
+    if MonitoringRule.objects.filter(county_code=batch.county_code, enabled=True).exists():
+        evaluate_warnings_task.enqueue(batch.county_code)

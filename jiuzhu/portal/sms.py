@@ -25,6 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from jiuzhu.core.masking import mask_phone
+
 
 class SmsError(Exception):
     """The provider refused or could not be reached."""
@@ -36,7 +38,8 @@ class SmsBackend(Protocol):
 
 class ConsoleBackend:
     def send(self, phone: str, text: str) -> None:
-        sys.stdout.write(f"[短信] {phone}: {text}\n")
+        # The console is a log: the phone number is masked like on every screen.
+        sys.stdout.write(f"[短信] {mask_phone(phone)}: {text}\n")
         sys.stdout.flush()
 
 

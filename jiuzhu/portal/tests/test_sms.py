@@ -27,6 +27,14 @@ def test_the_backend_is_chosen_by_the_setting(settings):
     assert isinstance(sms.backend(), sms.ConsoleBackend)
 
 
+def test_the_console_backend_masks_the_phone_number(settings, capsys):
+    settings.JIUZHU_SMS_BACKEND = "jiuzhu.portal.sms.ConsoleBackend"
+    sms.send("13812345678", "您的验证码是 123456")
+    out = capsys.readouterr().out
+    assert "13812345678" not in out
+    assert "138****5678" in out and "123456" in out
+
+
 def test_the_http_adapter_refuses_to_run_unconfigured(settings):
     settings.JIUZHU_SMS_BACKEND = "jiuzhu.portal.sms.HttpBackend"
     settings.JIUZHU_SMS_URL = ""
