@@ -338,6 +338,7 @@ NOTICE_KINDS = [
     ("adjustment", "救助金调整告知书"),
     ("stop", "救助金停发告知书"),
     ("gradual", "救助渐退告知书"),
+    ("suspend", "救助金暂停发放告知书"),  # life events (生命事件): money suspended pending review
 ]
 
 

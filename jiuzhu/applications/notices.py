@@ -28,6 +28,7 @@ KIND_MARK = {
     "adjustment": "调",
     "stop": "停",
     "gradual": "渐",
+    "suspend": "暂",
 }
 
 

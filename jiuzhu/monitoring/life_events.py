@@ -31,7 +31,6 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.applications import notices
-from jiuzhu.applications.config import config_for
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.payments import roster as roster_mod
@@ -40,19 +39,15 @@ from jiuzhu.payments.actions.benefits import pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_label, month_start
 from jiuzhu.referrals.records import end_case_records, end_person_records
-from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Person
 from jiuzhu.verification.effects import batch_filter, person_key_sql, rules_of
 from jiuzhu.verification.models import Batch
-from jiuzhu.web.seal import record_signed, render_and_sign
 
 from .actions.benefits import _suspend
 from .actions.reviews import open_reviews
 from .models import LifeEvent
 
 KIND_OF_MEASURE = {"death": "death", "moved_out": "moved_out"}
-SUSPEND_TITLE = "救助金暂停发放告知书"
-SUSPEND_MARK = "暂"
 
 
 @dataclass
@@ -335,87 +330,44 @@ def _note_event(event_id: int, app_id: int, number: str, title: str, *, by: User
         record(by, "monitoring.life_event.notice", app, changes={"event": event_id, "notice": number, "title": title})
 
 
-def _after_stop(app: Application, ev: LifeEvent, what: str, *, reason: str, last: dt.date, by: User) -> None:
-    """The 救助金停发告知书 (payments' own notice, numbered and archived once per case and
-    month), rendered after the transaction."""
+def _notice_after(app: Application, ev: LifeEvent, kind: str, month: dt.date, *, by: User, **context: Any) -> None:
+    """A notice of the case through payments' ``issue_notice`` (numbered in the county's
+    sequence, signed, archived, once per case, kind and month, listed on the family's ``/my/``
+    page), rendered after the transaction; addressed to the family when the applicant died."""
     app_id, event_id = app.pk, ev.pk
     addressee = _addressee(app, {ev.person_id})
+    if addressee is not None:
+        context["applicant"] = addressee
 
     def work() -> None:
         case = Application.objects.select_related("intake", "intake__household", "intake__applicant").get(pk=app_id)
-        extra: dict[str, Any] = {}
-        if addressee is not None:
-            extra["applicant"] = addressee
         with transaction.atomic():
-            notice = issue_notice(
-                case,
-                "stop",
-                add_months(last, 1),
-                by=by,
-                reason=what,
-                note="以上情况由部门共享数据核实。",
-                effective_month=add_months(last, 1),
-                last_month=last,
-                recovery_fen=0,
-                **extra,
-            )
-        _note_event(event_id, app_id, notice.number, "救助金停发告知书", by=by)
+            notice = issue_notice(case, kind, month, by=by, **context)
+        _note_event(event_id, app_id, notice.number, notice.get_kind_display(), by=by)
 
     notices.after(work)
+
+
+def _after_stop(app: Application, ev: LifeEvent, what: str, *, reason: str, last: dt.date, by: User) -> None:
+    """The 救助金停发告知书 (notice kind ``stop``)."""
+    first = add_months(last, 1)
+    _notice_after(
+        app,
+        ev,
+        "stop",
+        first,
+        by=by,
+        reason=what,
+        note="以上情况由部门共享数据核实。",
+        effective_month=first,
+        last_month=last,
+        recovery_fen=0,
+    )
 
 
 def _after_suspend(app: Application, ev: LifeEvent, what: str, *, since: dt.date, payee_died: bool, by: User) -> None:
-    """The 救助金暂停发放告知书: numbered in the county's sequence (mark 暂), signed and kept in
-    the household's archive, rendered after the transaction."""
-    app_id, event_id = app.pk, ev.pk
-    addressee = _addressee(app, {ev.person_id})
-
-    def work() -> None:
-        case = Application.objects.select_related("intake", "intake__household", "intake__applicant").get(pk=app_id)
-        intake = case.intake
-        county = case.area_code[:6]
-        config = config_for(county)
-        with transaction.atomic():
-            seq = notices.next_sequence(county, "suspend")
-        number = f"{config.notice_prefix}〔{timezone.localdate().year}〕{SUSPEND_MARK}{seq:04d}号"
-        context = {
-            "number": number,
-            "title": SUSPEND_TITLE,
-            "intake": intake,
-            "application": case,
-            "config": config,
-            "household": intake.household,
-            "applicant": addressee or intake.applicant,
-            "today": timezone.localdate(),
-            "what": what,
-            "since": since,
-            "payee_died": payee_died,
-        }
-        pdf, seal = render_and_sign("monitoring/notices/suspend.html", context, number=number, title=SUSPEND_TITLE)
-        with transaction.atomic():
-            record_signed(
-                pdf,
-                seal,
-                kind="notice.suspend",
-                number=number,
-                title=SUSPEND_TITLE,
-                issuer=config.issuer_name,
-                area_code=case.area_code,
-                obj=case,
-            )
-            store_generated(
-                intake.household,
-                pdf,
-                by=by,
-                kind="notice",
-                title=f"{SUSPEND_TITLE} {number}",
-                filename=f"{SUSPEND_TITLE}-{number}.pdf",
-                content_type="application/pdf",
-                person=intake.applicant,
-            )
-        _note_event(event_id, app_id, number, SUSPEND_TITLE, by=by)
-
-    notices.after(work)
+    """The 救助金暂停发放告知书 (notice kind ``suspend``, mark 暂)."""
+    _notice_after(app, ev, "suspend", since, by=by, what=what, since=since, payee_died=payee_died)
 
 
 def on_batch_loaded(sender: Any, *, by: User, batch: Batch, **kwargs: Any) -> Outcome:

@@ -14,11 +14,11 @@ import pytest
 
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.applications.models import Notice
-from jiuzhu.audit.models import AuditEntry
+from jiuzhu.audit.models import AuditEntry, SignedDocument
 from jiuzhu.monitoring import life_events
 from jiuzhu.monitoring.models import LifeEvent, Review
 from jiuzhu.payments import actions
-from jiuzhu.payments.models import Benefit
+from jiuzhu.payments.models import Benefit, PaymentNotice
 from jiuzhu.payments.tests.conftest import DEC, JAN, NOV, result_csv
 from jiuzhu.registry import storage
 from jiuzhu.registry.models import Document
@@ -73,8 +73,14 @@ def test_it_suspends_a_larger_familys_money_and_opens_the_review(catalog, upload
     review = Review.objects.get(application=app)
     assert review.kind == "death" and "死亡" in review.reason and "暂停发放" in review.reason
     ev = LifeEvent.objects.get(person=app.applicant)
-    assert ev.cases[0]["action"] == "suspend" and ev.cases[0]["notice"].endswith("号")
+    notice = Notice.objects.get(application=app, kind="suspend")  # a notice of the case, like 停发
+    assert ev.cases[0]["action"] == "suspend" and ev.cases[0]["notice"] == notice.number
+    assert re.fullmatch(r".+〔2026〕暂\d{4}号", notice.number), notice.number
+    assert notice.get_kind_display() == "救助金暂停发放告知书" and notice.intake_id == app.intake_id
+    assert PaymentNotice.objects.filter(application=app, kind="suspend", month=DEC, notice=notice).exists()
     doc = Document.objects.get(household=app.household, title__startswith="救助金暂停发放告知书")
+    assert doc.pk == notice.document_id
+    assert SignedDocument.objects.filter(number=notice.number, kind="notice.suspend").exists()
     text = _pdf_text(doc)
     assert "暂停发放" in text and "2026年12月" in text and "（已故）的家属" in text
     body = text.split("本文书已加盖")[0].replace(app.number, "").replace(app.intake.receipt_number, "")
