@@ -1,0 +1,62 @@
+"""The 救助金暂停发放告知书 of a life event reaches the family on the applicant site (issue 17
+item 7, issue 18; DYN-7, SUP-16): a death in 公安 data suspends a family's money; the notice is a
+notice of the case, listed on its page under ``/my/``, readable there and through the API, each
+delivery logged — and another household does not reach it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jiuzhu.applications.models import Notice
+from jiuzhu.payments.tests.conftest import approved_case
+from jiuzhu.portal.models import NoticeDelivery
+from jiuzhu.registry.actions import update_member
+from jiuzhu.registry.pii import unseal
+from jiuzhu.verification.tests.conftest import catalog, csv_bytes, headers_of, jobs, plain_ids, row_for, upload
+
+from .test_follow import signed_in
+
+__all__ = ["approved_case", "catalog", "jobs", "upload"]  # fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+class _Member:
+    """A family member who signs in: ID number and registry phone (what ``signed_in`` needs)."""
+
+    def __init__(self, id_number: str, phone: str) -> None:
+        self.id_number, self.phone = id_number, phone
+
+
+def test_the_suspend_notice_of_a_death_is_listed_and_delivered_on_the_applicant_site(
+    world, catalog, upload, approved_case, family, sms_file
+):
+    app = approved_case(size=3)
+    ids = plain_ids(app.household)
+    head, spouse = app.household.members.get(relation="self"), app.household.members.get(relation="spouse")
+    update_member(spouse, {"phone": "13900002222"}, by=world.user("tez_zhangshanzi"))
+    rows = [row_for("gongan.hukou", id_number=ids[0], event="死亡", event_on="2026-11-20")]
+    upload("gongan.hukou", csv_bytes(headers_of("gongan.hukou"), rows))
+    head.refresh_from_db()
+    assert head.death_date is not None
+    notice = Notice.objects.get(application=app, kind="suspend")
+
+    web, bearer = signed_in(_Member(unseal("id_number", spouse.id_number_enc), "13900002222"), sms_file)
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert "救助金暂停发放告知书" in page and notice.number in page
+    body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
+    assert "救助金暂停发放告知书" in [n["title"] for n in body["notices"]]
+    view = web.get(f"/my/notices/{notice.pk}/")
+    assert view.status_code == 200 and b"".join(view.streaming_content).startswith(b"%PDF")
+    api = Client().get(f"/api/v1/my/notices/{notice.pk}.pdf", headers=bearer)
+    assert api.status_code == 200 and api["Content-Type"] == "application/pdf"
+    rows_logged = list(NoticeDelivery.objects.filter(notice=notice).order_by("id"))
+    assert [(r.person_id, r.channel, r.mode) for r in rows_logged] == [
+        (spouse.pk, "web", "view"),
+        (spouse.pk, "api", "download"),
+    ]
+
+    other = family()  # another household signed in does not reach it
+    other_web, _ = signed_in(other, sms_file)
+    assert other_web.get(f"/my/notices/{notice.pk}/").status_code == 404
