@@ -85,26 +85,10 @@ def post(client: Any, url: str, body: dict[str, Any] | None = None) -> Any:
 
 def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = None) -> Any:
     """入户调查 by two staff and 一键核对 by the verification centre, then 提交审核."""
-    from jiuzhu.applications import actions
-    from jiuzhu.verification.actions import run_verification
+    from jiuzhu.applications import walk
 
-    clerk = world.user(CLERK)
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=dt.datetime.now(CST).date(),
-        investigators="王明、李红",
-        housing="自有砖瓦房两间，年久失修",
-        living_conditions="家庭收入低，生活困难",
-        labour="户主务农",
-        health="家庭成员健康",
-        facts=facts if facts is not None else {k: v for k, v in app.facts.items() if k != "temporary"},
-    )
-    run_verification(by=world.user(VERIFIER), household=app.household, program=app.program, application=app)
-    actions.submit_review(app, by=clerk)
-    app.refresh_from_db()
-    return app
+    facts = facts if facts is not None else {k: v for k, v in app.facts.items() if k != "temporary"}
+    return walk.to_review(app, by=world.user(CLERK), verifier=world.user(VERIFIER), facts=facts)
 
 
 def pay_month(world: Any, month: dt.date, area: str = "370405") -> tuple[Any, Any]:

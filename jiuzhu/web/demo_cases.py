@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
+from jiuzhu.applications import walk
 from jiuzhu.applications.models import Application, Intake
 from jiuzhu.registry.models import Household
 
@@ -154,25 +155,12 @@ def _intake(case: DemoCase, household: Household, clerk: User) -> Application:
     return app
 
 
-def _investigate(app: Application, clerk: User, verifier: User, *, verify: bool) -> Application:
-    from jiuzhu.applications import actions
-    from jiuzhu.verification.actions import run_verification
-
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=timezone.localdate(),
-        investigators="王明、李红",
-        housing="自有砖瓦房两间，年久失修",
-        living_conditions="家庭收入低，生活困难（演示数据）",
-        labour="户主务农，收入不稳定",
-        health="家庭成员身体状况见核对报告",
-    )
-    if verify:
-        run_verification(by=verifier, household=app.household, program=app.program, application=app)
-    app.refresh_from_db()
-    return app
+DEMO_VISIT = walk.Visit(
+    housing="自有砖瓦房两间，年久失修",
+    living_conditions="家庭收入低，生活困难（演示数据）",
+    labour="户主务农，收入不稳定",
+    health="家庭成员身体状况见核对报告",
+)
 
 
 def _tell(case: DemoCase, app: Application, users: dict[str, User]) -> None:
@@ -201,8 +189,11 @@ def _tell(case: DemoCase, app: Application, users: dict[str, User]) -> None:
         if stage == "registered":
             actions.register_formally(app, by=clerk, note="补齐材料，补办登记")
         return
-    app = _investigate(app, clerk, verifier, verify=stage != "investigating")
-    if stage in ("investigating", "investigated"):
+    app = walk.investigate(app, by=clerk, visit=DEMO_VISIT)
+    if stage == "investigating":
+        return
+    app = walk.verify(app, by=verifier)
+    if stage == "investigated":
         return
     actions.submit_review(app, by=clerk)
     if stage == "reviewing":

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from jiuzhu.applications import actions, workflow
+from jiuzhu.applications import actions, walk, workflow
 from jiuzhu.applications.config import config_for
 from jiuzhu.applications.models import Application, CaseDeadline
 from jiuzhu.applications.procedure import ProcedureConfig
@@ -36,8 +36,6 @@ def use(preset: str) -> ProcedureConfig:
 def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: Any = None) -> Application:
     """A 重特大疾病支出型临时救助 at 张山子镇 with ``oop_yuan`` of self-paid medical costs over
     12 months and no income, investigated and verified, waiting for the decision."""
-    from jiuzhu.verification.actions import run_verification
-
     intake = signed_intake(
         programs=("temporary",), temporary_kind="illness", documents_provided=BILLS, household=household
     )
@@ -46,23 +44,14 @@ def illness_case(world: Any, signed_intake: Any, *, oop_yuan: int, household: An
     facts["members"] = [
         dict(m, medical_oop_fen=oop_yuan * 100) if i == 0 else m for i, m in enumerate(facts["members"])
     ]
-    clerk = world.user(CLERK)
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=timezone.localdate(),
-        investigators="王明、李红",
+    visit = walk.Visit(
         housing="自有砖瓦房两间",
         living_conditions="户主患尿毒症长期透析，家庭无收入",
         labour="户主丧失劳动能力",
         health="户主重病",
-        facts={k: v for k, v in facts.items() if k != "temporary"},
     )
-    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(app, by=clerk)
-    app.refresh_from_db()
-    return app
+    facts = {k: v for k, v in facts.items() if k != "temporary"}
+    return walk.to_review(app, by=world.user(CLERK), verifier=world.user("tez_hecha"), visit=visit, facts=facts)
 
 
 def end_publicity(app: Application) -> Application:
@@ -466,25 +455,11 @@ def receiving(household: Any, catalog_code: str, name: str = "特困人员救助
 def test_approval_refuses_dibao_once_tekun_is_granted(world, signed_intake, household_in):
     """issue 14 item 4: 低保 was applied for first; 特困 is granted meanwhile, so the 低保
     approval is refused with a clear message and no decision is recorded."""
-    from jiuzhu.verification.actions import run_verification
-
     use("devolved")
     h = elder_alone(household_in)
     app = signed_intake(programs=("dibao",), household=h).applications.get()
-    clerk = world.user(CLERK)
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=timezone.localdate(),
-        investigators="王明、李红",
-        housing="旧房一间",
-        living_conditions="独居",
-        labour="无劳动能力",
-        health="慢性病",
-    )
-    run_verification(by=world.user("tez_hecha"), household=h, program="dibao", application=app)
-    actions.submit_review(app, by=clerk)
+    visit = walk.Visit(housing="旧房一间", living_conditions="独居", labour="无劳动能力", health="慢性病")
+    walk.to_review(app, by=world.user(CLERK), verifier=world.user("tez_hecha"), visit=visit)
     receiving(h, "tekun")
     with pytest.raises(DomainError) as exc:
         actions.approve(app, by=world.user(APPROVER))
@@ -606,24 +581,10 @@ def test_meeting_the_emergency_clock_records_the_hour(world, signed_intake):
 
 
 def publicizing_case(world: Any, signed_intake: Any) -> Application:
-    from jiuzhu.verification.actions import run_verification
-
     use("devolved")
     app = signed_intake().applications.get()
-    clerk = world.user(CLERK)
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=timezone.localdate(),
-        investigators="王明、李红",
-        housing="砖房",
-        living_conditions="困难",
-        labour="务农",
-        health="健康",
-    )
-    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(app, by=clerk)
+    visit = walk.Visit(housing="砖房", living_conditions="困难", labour="务农", health="健康")
+    walk.to_review(app, by=world.user(CLERK), verifier=world.user("tez_hecha"), visit=visit)
     actions.approve(app, by=world.user(APPROVER))
     app.refresh_from_db()
     return app

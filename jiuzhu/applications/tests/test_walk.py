@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from jiuzhu.applications import actions
+from jiuzhu.applications import actions, walk
 from jiuzhu.applications.models import Application
 from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.core.errors import DomainError
@@ -20,28 +20,10 @@ def use(preset):
 
 
 def investigate_and_verify(world, app, incomes=None):
-    from jiuzhu.verification.actions import run_verification
-
-    clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(app, by=clerk)
     facts = dict(app.facts)
     if incomes is not None:
         facts["members"] = [dict(m, incomes=incomes) if i == 0 else m for i, m in enumerate(facts["members"])]
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=dt.date.today(),
-        investigators="王明、李红",
-        housing="自有砖瓦房两间，年久失修",
-        living_conditions="家庭收入低，生活困难",
-        labour="户主务农",
-        health="家庭成员健康",
-        facts=facts,
-    )
-    run_verification(by=world.user("tez_hecha"), household=app.household, program=app.program, application=app)
-    actions.submit_review(app, by=clerk)
-    app.refresh_from_db()
-    return app
+    return walk.to_review(app, by=world.user("tez_zhangshanzi"), verifier=world.user("tez_hecha"), facts=facts)
 
 
 def end_publicity(app):

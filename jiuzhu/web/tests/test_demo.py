@@ -159,3 +159,30 @@ def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
     listed = client.get("/api/v1/applications").json()
     numbers = {item["number"] for item in listed["items"]}
     assert theirs.first().number in numbers
+
+
+def test_the_demo_tells_each_of_its_18_stories_to_its_stage():
+    """The demo's cases (one shared walk with the tests: ``applications.walk``): each of the 18
+    stories is present once, in the state its last step leaves it in."""
+    from jiuzhu.applications.models import Application
+    from jiuzhu.verification.models import Report
+    from jiuzhu.web.demo_cases import CASES, MARK
+
+    state_of = {"investigated": "investigating", "registered": "approved"}
+    call_command("load_demo")
+    got = {
+        remarks.removeprefix(MARK): (state, program)
+        for remarks, state, program in Application.objects.filter(intake__remarks__startswith=MARK).values_list(
+            "intake__remarks", "state", "program"
+        )
+    }
+    assert len(CASES) == 18 and len(got) == 18
+    assert got == {c.key: (state_of.get(c.stage, c.stage), c.program) for c in CASES}
+    # 入户调查 done for both; 一键核对 only for the "investigated" one
+    walked = {
+        a.intake.remarks.removeprefix(MARK): a
+        for a in Application.objects.filter(state="investigating", intake__remarks__startswith=MARK)
+    }
+    assert Report.objects.filter(application=walked["zsz-investigating-2"]).exists()
+    assert not Report.objects.filter(application=walked["zsz-investigating-1"]).exists()
+    assert all(a.investigations.exists() for a in walked.values())
