@@ -76,6 +76,8 @@ def conduct(request: HttpRequest, area_code: str = "", month: str = "") -> dict[
     return conduct_mod.conduct_report(by=_actor(request), area_code=area_code or None, month=month or None)
 
 
-@router.get("/yield", summary="预警成效：按预警规则和部门名单统计当月预警、核查任务、核查结果、申请、审批、精准率和首次发放时间")
+@router.get(
+    "/yield", summary="预警成效：按预警规则和部门名单统计当月预警、核查任务、核查结果、申请、审批、精准率和首次发放时间"
+)
 def yield_(request: HttpRequest, area_code: str = "", month: str = "") -> dict[str, Any]:
     return measured_yield.yield_report(by=_actor(request), area_code=area_code or None, month=month or None)

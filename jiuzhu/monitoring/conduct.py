@@ -111,15 +111,15 @@ class _Source:
     row: Any  # row → (person object, subject, detail, url)
 
 
-def _sources(
-    scoped: Any, in_month: Any, decided_in_month: Any, closed_in_month: Any, today: dt.date
-) -> list[_Source]:
+def _sources(scoped: Any, in_month: Any, decided_in_month: Any, closed_in_month: Any, today: dt.date) -> list[_Source]:
     deadlines = scoped(CaseDeadline.objects).select_related("application__household", "application__intake__created_by")
     reviews = scoped(Review.objects).select_related("application__household", "created_by", "decided_by")
     decided = decided_in_month(reviews.filter(status="decided"))
     apps = decided_in_month(scoped(Application.objects).select_related("household", "decided_by"))
     tasks = closed_in_month(
-        scoped(GridTask.objects).filter(status="closed", visited_at__isnull=True).select_related("household", "closed_by")
+        scoped(GridTask.objects)
+        .filter(status="closed", visited_at__isnull=True)
+        .select_related("household", "closed_by")
     )
 
     def case(a: Application) -> str:

@@ -100,9 +100,7 @@ def yield_report(
         qs = qs.filter(area_code__startswith=prefix)
     qs = qs.order_by()
     counts = _counts(today)
-    by_rule = list(
-        qs.values("rule_id", "rule__code", "rule__name", "rule__level", "rule__program").annotate(**counts)
-    )
+    by_rule = list(qs.values("rule_id", "rule__code", "rule__name", "rule__level", "rule__program").annotate(**counts))
     by_source = list(
         qs.annotate(source=KT("facts__0__source"))
         .values("source")
@@ -166,7 +164,15 @@ def yield_xlsx(report: dict[str, Any]) -> bytes:
     from jiuzhu.web.files import xlsx
 
     labels = [label for _, label in COLUMNS]
-    headers = ["分组", "规则代码或数据来源", "名称", *labels, "精准率（审批通过÷预警）", "首次发放人数", "预警至首次发放（中位天数）"]
+    headers = [
+        "分组",
+        "规则代码或数据来源",
+        "名称",
+        *labels,
+        "精准率（审批通过÷预警）",
+        "首次发放人数",
+        "预警至首次发放（中位天数）",
+    ]
 
     def line(group: str, code: str, name: str, row: dict[str, Any]) -> list[Any]:
         median = row["median_days_to_payment"]

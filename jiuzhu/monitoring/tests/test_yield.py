@@ -113,7 +113,9 @@ def test_the_page_shows_counts_exports_and_an_empty_month(world: Any, month_of_w
     assert "/monitoring/yield/" not in client_of("tez_beiluo").get("/monitoring/tasks/").content.decode()
 
 
-def test_conduct_counts_tasks_closed_without_a_visit(world: Any, month_of_work: Any, api_of: Any, client_of: Any) -> None:
+def test_conduct_counts_tasks_closed_without_a_visit(
+    world: Any, month_of_work: Any, api_of: Any, client_of: Any
+) -> None:
     """DIS-10 假作为: the two tasks closed with no visit record (not found, referred) are listed
     for the county's supervisor; the visited one is not."""
     report = conduct_report(by=world.user("tez_viewer"), month=MONTH)
