@@ -75,7 +75,7 @@ def _counts(today: dt.date) -> dict[str, Any]:
 
 
 def _row(values: dict[str, Any], delays: list[float]) -> dict[str, Any]:
-    row = {key: int(values.get(key) or 0) for key, _ in COLUMNS}
+    row: dict[str, Any] = {key: int(values.get(key) or 0) for key, _ in COLUMNS}
     row["cells"] = [row[key] for key, _ in COLUMNS]
     row["outcomes"] = {code: row[f"outcome_{code}"] for code, _ in TASK_OUTCOMES}
     row["precision"] = round(row["approved"] / row["warnings"], 4) if row["warnings"] else None
