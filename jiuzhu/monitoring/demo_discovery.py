@@ -149,6 +149,7 @@ def load_demo_discovery() -> int:
     return created
 
 
+DEMO_SITUATION = "入户走访：与户主当面核实家庭人口、收入和支出情况，查看住房条件（演示）"
 # How the month's work was closed elsewhere than 北洛村 (whose worker keeps open tasks):
 # (outcome, visited first, note or department) — the yield page (DIS-11) and the conduct
 # page (DIS-10: closed without a visit) show them.
@@ -197,6 +198,3 @@ def close_demo_tasks() -> int:
         )
         done += 1
     return done
-
-
-DEMO_SITUATION = "入户走访：与户主当面核实家庭人口、收入和支出情况，查看住房条件（演示）"
