@@ -5,7 +5,10 @@ transfer income, assets, disabilities, supporters) in the four demo counties:
 
 - batch evaluation of 低保 + 特困 + 低保边缘 together: households/s, and peak RSS;
 - 低保 alone against a hand-written numpy kernel of the same formula (same run, same
-  data, results checked equal): time ratio, target ≤ 2×;
+  data, results checked equal): time ratio, target ≤ 1.5× (issue 20);
+- 低保 end to end (columns → validated ``FactsBatch`` → amounts) against the same kernel,
+  which reads the columns directly: time ratio, target ≤ 2×; and the peak memory each
+  allocates above its inputs (tracemalloc, which sees numpy's buffers), target ≤ 2×;
 - 低保 against a per-household pure-Python loop of the same formula, timed on a sample
   and extrapolated to N;
 - single evaluation with full trace (evaluate_one): p50 / p99 latency, target p99 ≤ 5 ms.
@@ -20,6 +23,7 @@ import gc
 import json
 import resource
 import statistics
+import tracemalloc
 import sys
 import time
 from datetime import date
@@ -346,6 +350,18 @@ def household_at(hh: dict[str, Any], mem: dict[str, Any], sup: dict[str, Any], i
 # ---- main --------------------------------------------------------------------------------
 
 
+def peak_mib(fn: Any) -> float:
+    """Peak memory (MiB) ``fn`` allocates above what exists when it starts, numpy buffers
+    included (numpy reports its allocations to tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def timed(fn: Any, repeat: int) -> tuple[float, Any]:
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -404,7 +420,27 @@ def main() -> None:
     ratio = t_dibao / t_kernel
     print(
         f"低保 engine {t_dibao:.3f} s vs hand-written numpy kernel {t_kernel:.3f} s:"
+        f" ratio {ratio:.2f}× (target ≤ 1.5×) {'OK' if ratio <= 1.5 else 'OVER'}; results equal: {same}"
+    )
+
+    def end_to_end() -> Any:
+        return evaluate("dibao", FactsBatch.from_columns(hh, mem, sup), ON, store)
+
+    t_e2e, r_e2e = timed(end_to_end, args.repeat)
+    same = bool(np.array_equal(k_amount, r_e2e.monthly_amount_fen))
+    ratio = t_e2e / t_kernel
+    print(
+        f"低保 end to end (columns → FactsBatch → amounts) {t_e2e:.3f} s vs kernel {t_kernel:.3f} s:"
         f" ratio {ratio:.2f}× (target ≤ 2×) {'OK' if ratio <= 2 else 'OVER'}; results equal: {same}"
+    )
+    del r_e2e
+    m_kernel = peak_mib(lambda: kernel_dibao(hh, mem, store))
+    m_engine = peak_mib(lambda: evaluate("dibao", batch, ON, store))
+    m_e2e = peak_mib(end_to_end)
+    ratio = m_e2e / m_kernel
+    print(
+        f"低保 peak memory above the inputs: kernel {m_kernel:.1f} MiB, engine {m_engine:.1f} MiB,"
+        f" end to end {m_e2e:.1f} MiB: ratio {ratio:.2f}× (target ≤ 2×) {'OK' if ratio <= 2 else 'OVER'}"
     )
 
     # 3. 低保 in a plain Python loop, on a sample, extrapolated
