@@ -211,7 +211,7 @@ class Params:
         self.batch = batch
         self.tracer = tracer
         self._cache: dict[str, Array] = {}
-        self.keys, self.key_index = _effective_keys(store, batch.hh["area"])
+        self.keys, self.key_index = _effective_keys(store, *batch.areas)
 
     def __call__(self, name: str) -> Array:
         cached = self._cache.get(name)
@@ -252,12 +252,12 @@ class Params:
             raise
 
 
-def _effective_keys(store: ParameterStore, area: Array) -> tuple[list[str], Array]:
-    """Map each household's 12-digit area to the deepest ancestor that has any
+def _effective_keys(store: ParameterStore, uniq: Array, inv: Array) -> tuple[list[str], Array]:
+    """Map each household's 12-digit area (``uniq[inv]``: the batch's distinct areas,
+    sorted, and each household's index among them) to the deepest ancestor that has any
     parameter at all (parameters resolve identically from there), vectorized."""
-    if area.shape[0] == 0:
+    if inv.shape[0] == 0:
         return [], np.zeros(0, dtype=np.int64)
-    uniq, inv = np.unique(area, return_inverse=True)
     eff = np.full(uniq.shape[0], NATIONAL, dtype=object)
     todo = np.ones(uniq.shape[0], dtype=bool)
     for length, divisor in ((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10)):
@@ -274,7 +274,10 @@ def _effective_keys(store: ParameterStore, area: Array) -> tuple[list[str], Arra
     for j in np.flatnonzero(todo).tolist():
         eff[j] = normalize_area(f"{int(uniq[j]):012d}")
     keys, key_of_uniq = np.unique(eff.astype(str), return_inverse=True)
-    return [str(k) for k in keys], key_of_uniq.reshape(-1)[inv.reshape(-1)]
+    key_of_uniq = key_of_uniq.reshape(-1)
+    if keys.shape[0] == uniq.shape[0] and bool(np.all(key_of_uniq == np.arange(keys.shape[0]))):
+        return [str(k) for k in keys], inv  # one key per area, in the same order
+    return [str(k) for k in keys], key_of_uniq[inv]
 
 
 # ---- households as formulas see them ------------------------------------------------------
