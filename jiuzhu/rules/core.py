@@ -153,12 +153,24 @@ def register_program(program: Program) -> Program:
     return program
 
 
+def constant(values: Array) -> int | None:
+    """The value of an array that holds one value by construction (0-d, or a read-only
+    view of one value such as a column that was not given), else ``None``. Lets a
+    formula skip work that cannot change its result (a deduction switched off)."""
+    a = np.asarray(values)
+    if a.ndim == 0 or (a.ndim == 1 and a.strides == (0,) and a.shape[0]):
+        return int(a.reshape(-1)[0])
+    return None
+
+
 def outcome(t: Test, h: Households, p: Params) -> Array:
+    if t.applies is None:
+        return np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
+    applies = np.broadcast_to(np.asarray(t.applies(h, p), dtype=bool), (h.n,))
+    if h.tracer is None and not applies.any():  # applies to nobody: met everywhere
+        return np.broadcast_to(np.ones((), dtype=bool), (h.n,))
     ok = np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
-    if t.applies is not None:
-        applies = np.broadcast_to(np.asarray(t.applies(h, p), dtype=bool), (h.n,))
-        ok = ok | ~applies
-    return ok
+    return ok | ~applies
 
 
 # ---- tracing ---------------------------------------------------------------------------
