@@ -270,26 +270,29 @@ def _effective_keys(store: ParameterStore, uniq: Array, inv: Array) -> tuple[lis
     parameter at all (parameters resolve identically from there), vectorized."""
     if inv.shape[0] == 0:
         return [], np.zeros(0, dtype=np.int64)
-    eff = np.full(uniq.shape[0], NATIONAL, dtype=object)
-    todo = np.ones(uniq.shape[0], dtype=bool)
-    for length, divisor in ((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10)):
+    # each distinct area's effective key as (level, 12-digit code of the ancestor);
+    # level 0 is "no parameter anywhere on the chain" (the area keeps its own code, so
+    # that the error message names it) — formatted as text once per distinct key
+    level = np.zeros(uniq.shape[0], dtype=np.int64)
+    code = uniq.copy()
+    for rank, (length, divisor) in enumerate(((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10))):
         known = store.known_prefixes[length]
         if not known.shape[0]:
             continue
         prefix = uniq // divisor
-        hit = todo & np.isin(prefix, known)
-        for j in np.flatnonzero(hit).tolist():
-            eff[j] = f"{int(prefix[j]):0{length}d}"
-        todo &= ~hit
-    # areas with no parameter anywhere on their chain still carry their own code, so
-    # that the error message names them
-    for j in np.flatnonzero(todo).tolist():
-        eff[j] = normalize_area(f"{int(uniq[j]):012d}")
-    keys, key_of_uniq = np.unique(eff.astype(str), return_inverse=True)
+        hit = (level == 0) & np.isin(prefix, known)
+        level[hit] = 5 - rank
+        code[hit] = prefix[hit] * divisor
+    pairs, key_of_uniq = np.unique(code * 8 + level, return_inverse=True)
+    lengths = {5: 12, 4: 9, 3: 6, 2: 4, 1: 2}
+    keys = [
+        f"{c:012d}"[: lengths[lv]] if lv else normalize_area(f"{c:012d}")
+        for c, lv in ((int(x) // 8, int(x) % 8) for x in pairs.tolist())
+    ]
     key_of_uniq = key_of_uniq.reshape(-1)
-    if keys.shape[0] == uniq.shape[0] and bool(np.all(key_of_uniq == np.arange(keys.shape[0]))):
-        return [str(k) for k in keys], inv  # one key per area, in the same order
-    return [str(k) for k in keys], key_of_uniq[inv]
+    if len(keys) == uniq.shape[0] and np.array_equal(key_of_uniq, np.arange(len(keys))):
+        return keys, inv  # one key per distinct area, in the same order
+    return keys, key_of_uniq[inv]
 
 
 # ---- households as formulas see them ------------------------------------------------------
