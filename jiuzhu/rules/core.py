@@ -228,17 +228,18 @@ class Params:
     def __call__(self, name: str) -> Array:
         cached = self._cache.get(name)
         if cached is not None:
-            return cached
+            # one value per effective area: spread to the households on each read, so
+            # that the per-household copy lives only as long as the formula using it
+            return cached if cached.ndim == 0 else cached[self.key_index]
         values = [self._lookup(name, k, i) for i, k in enumerate(self.keys)]
         ints = [v.internal for v in values]
-        if len(set(ints)) <= 1:
-            out = np.asarray(ints[0] if ints else 0, dtype=np.int64)
-        else:
-            out = np.asarray(ints, dtype=np.int64)[self.key_index]
         if self.tracer is not None and values:
             self.tracer.parameter(values[0])
-        self._cache[name] = out
-        return out
+        if len(set(ints)) <= 1:
+            self._cache[name] = np.asarray(ints[0] if ints else 0, dtype=np.int64)
+        else:
+            self._cache[name] = np.asarray(ints, dtype=np.int64)
+        return self(name)
 
     def by_urban(self, base: str) -> Array:
         """``base.urban`` for urban households, ``base.rural`` for rural ones (城乡分设)."""
