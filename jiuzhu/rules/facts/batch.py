@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..areas import normalize_area, to_int12
+from ..areas import int12_of_ints, normalize_area, to_int12
 from ..errors import RulesInputError
 from .codes import MAX_MEMBERS, Array
 from .household import HouseholdFacts
@@ -306,13 +306,15 @@ def _area_column(values: npt.ArrayLike, n: int) -> tuple[Array, Array, Array]:
         return empty, empty, empty
     uniq, inv = np.unique(arr, return_inverse=True)
     inv = inv.reshape(-1)
-    out = np.empty(uniq.shape[0], dtype=np.int64)
-    for k, code in enumerate(uniq.tolist()):
-        try:
-            out[k] = to_int12(normalize_area(code))
-        except RulesInputError as e:
-            i = int(np.flatnonzero(inv == k)[0])
-            raise RulesInputError(e.code, f"households[{i}].area_code", e.message) from None
+    out = int12_of_ints(uniq) if np.issubdtype(uniq.dtype, np.integer) else None
+    if out is None:  # text codes, or some code is bad: one by one, naming the first bad row
+        out = np.empty(uniq.shape[0], dtype=np.int64)
+        for k, code in enumerate(uniq.tolist()):
+            try:
+                out[k] = to_int12(normalize_area(code))
+            except RulesInputError as e:
+                i = int(np.flatnonzero(inv == k)[0])
+                raise RulesInputError(e.code, f"households[{i}].area_code", e.message) from None
     if out.shape[0] > 1 and not bool(np.all(out[1:] > out[:-1])):
         # distinct inputs may name one area ("370405" and 370405000000): merge them
         areas, remap = np.unique(out, return_inverse=True)
