@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
 import os
+import resource
 import statistics
 import subprocess
-import tracemalloc
 import sys
 import time
+import tracemalloc
 from datetime import date
 from pathlib import Path
 from typing import Any

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .areas import NATIONAL, normalize_area
+from .areas import normalize_area
 from .errors import RulesInputError
 from .facts import Array, FactsBatch
 from .money import e4_to_str, yuan
@@ -168,9 +168,10 @@ def outcome(t: Test, h: Households, p: Params) -> Array:
         return np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
     applies = np.broadcast_to(np.asarray(t.applies(h, p), dtype=bool), (h.n,))
     if h.tracer is None and not applies.any():  # applies to nobody: met everywhere
-        return np.broadcast_to(np.ones((), dtype=bool), (h.n,))
+        met: Array = np.broadcast_to(np.ones((), dtype=bool), (h.n,))
+        return met
     ok = np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
-    return ok | ~applies
+    return np.asarray(ok | ~applies)
 
 
 # ---- tracing ---------------------------------------------------------------------------

@@ -219,6 +219,7 @@ def _sorted_versions(versions: Iterable[ParameterVersion]) -> tuple[ParameterVer
 # At most this many resolved lookups are remembered by a store.
 _RESOLVED_MAX = 100_000
 
+
 class ParameterStore:
     """All parameters known to the engine, with their versions by area and date.
 

@@ -131,10 +131,8 @@ def employment_cost(h: Households, p: Params) -> Array:
     enabled = p("income.employment_cost.enabled")
     if (enabled.ndim == 0 and not enabled) or h.batch.is_default("members", "wage"):
         return np.zeros((), dtype=np.int64)
-    if enabled.ndim == 0:
-        working = np.flatnonzero(wage > 0)
-    else:
-        working = np.flatnonzero((wage > 0) & h.to_members(enabled != 0))
+    earning = wage > 0 if enabled.ndim == 0 else (wage > 0) & h.to_members(enabled != 0)
+    working = np.flatnonzero(earning)
     if not working.shape[0]:
         return np.zeros((), dtype=np.int64)
     rate, cap = p("income.employment_cost.rate"), p("income.employment_cost.cap")

@@ -192,10 +192,8 @@ class FactsBatch:
     def _check_members(self) -> None:
         """Checks across member columns (each column's range was checked as it was read)."""
         m = self.members
-        if self.is_default("members", "birth"):  # every member needs a given age
-            bad = m["age"] < 0
-        else:
-            bad = (m["age"] < 0) & (m["birth"] == 0)
+        no_birth = self.is_default("members", "birth")  # then every member needs an age
+        bad = m["age"] < 0 if no_birth else (m["age"] < 0) & (m["birth"] == 0)
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             raise RulesInputError("missing_field", self.member_path(j, "age"), "缺少年龄或出生日期")
@@ -217,7 +215,6 @@ class FactsBatch:
                 self.member_path(j, "disability_type"),
                 "残疾等级与残疾类别须同时填写",
             )
-
 
     # ---- field paths for errors found later (e.g. a birth date after the date) ----
 
