@@ -105,8 +105,10 @@ class FactsBatch:
         ``SUPPORTER_COLUMNS``). Required: ``area_code`` (12-digit ints or code strings),
         ``urban``, ``size``, and member ``age`` or ``birth`` (YYYYMMDD int; ``age`` -1
         where the birth date is given). Members are ordered by household. Codes are the
-        positions in the code lists (``code_of``). Missing optional columns are zeros.
-        Every column is range-checked; the error path names the first bad row."""
+        positions in the code lists (``code_of``). Missing optional columns are their
+        default (zero; ``age`` -1) as read-only views of one value, named in ``defaults``.
+        Every given column is range-checked; the error path names the first bad row.
+        Given columns of the right dtype are used as they are (no copy)."""
         for name in households:
             if name not in HOUSEHOLD_COLUMNS:
                 raise RulesInputError("unknown_field", f"households.{name}", f"未知列“{name}”")
