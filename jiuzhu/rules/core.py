@@ -266,18 +266,29 @@ class Params:
             raise
 
 
+# Area levels, deepest first: digits of the significant code, and the divisor that
+# turns a 12-digit code into it.
+_LEVELS = ((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10))
+
+
 def _effective_keys(store: ParameterStore, uniq: Array, inv: Array) -> tuple[list[str], Array]:
     """Map each household's 12-digit area (``uniq[inv]``: the batch's distinct areas,
     sorted, and each household's index among them) to the deepest ancestor that has any
     parameter at all (parameters resolve identically from there), vectorized."""
     if inv.shape[0] == 0:
         return [], np.zeros(0, dtype=np.int64)
+    if uniq.shape[0] == 1:  # one area (a traced evaluation): plain Python is quicker
+        area = int(uniq[0])
+        for length, divisor in _LEVELS:
+            if area // divisor in store.known_prefix_sets[length]:
+                return [f"{area // divisor:0{length}d}"], inv
+        return [normalize_area(f"{area:012d}")], inv
     # each distinct area's effective key as (level, 12-digit code of the ancestor);
     # level 0 is "no parameter anywhere on the chain" (the area keeps its own code, so
     # that the error message names it) — formatted as text once per distinct key
     level = np.zeros(uniq.shape[0], dtype=np.int64)
     code = uniq.copy()
-    for rank, (length, divisor) in enumerate(((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10))):
+    for rank, (length, divisor) in enumerate(_LEVELS):
         known = store.known_prefixes[length]
         if not known.shape[0]:
             continue

@@ -239,6 +239,9 @@ class ParameterStore:
         self.known_prefixes: dict[int, npt.NDArray[np.int64]] = {
             n: np.array(sorted(int(k) for k in keys if len(k) == n), dtype=np.int64) for n in LEVEL_LENGTHS
         }
+        self.known_prefix_sets: dict[int, frozenset[int]] = {
+            n: frozenset(int(k) for k in keys if len(k) == n) for n in LEVEL_LENGTHS
+        }
         self._digest: str | None = None
         # resolved lookups (the store is immutable), bounded for long-lived processes
         self._resolved: dict[tuple[str, str, date], ParameterValue] = {}
