@@ -174,12 +174,13 @@ def disregarded_income(h: Households, p: Params) -> Array:
     parts = []
     for t in _income_columns(h):
         col = hh[f"income_{t}"]
+        if not col.any():  # nobody has this kind of income: its rule cannot matter
+            continue
         counted = p(f"income.counted.{t}")
-        if counted.ndim == 0:
-            if not counted and col.any():
-                parts.append(col)
-        elif col.any():
+        if counted.ndim:
             parts.append(np.where(counted != 0, 0, col))
+        elif not counted:
+            parts.append(col)
     return _sum(parts)
 
 
@@ -191,6 +192,8 @@ def work_income(h: Households, p: Params) -> Array:
     parts = []
     for t in _income_columns(h):
         col = hh[f"income_{t}"]
+        if not col.any():
+            continue
         work = p(f"income.work.{t}")
         if work.ndim:
             parts.append(np.where(work != 0, col, 0))
