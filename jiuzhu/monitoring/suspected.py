@@ -90,7 +90,11 @@ def _rule(county: str, source: Source, spec: dict[str, Any], by: Any) -> Monitor
             "level": "yellow",
             "reason": str(spec.get("criteria", ""))[:200] or source.name,
             "program": spec["program"],
-            "condition": {"status": "suspected", "source": source.code},
+            "condition": {
+                "status": "suspected",
+                "source": source.code,
+                "temporary_kind": str(spec.get("temporary_kind", "")),
+            },
             "valid_from": dt.date(2000, 1, 1),
             "source_document": f"{source.provider.name}推送疑似困难人员名单（DIS-3）"[:200],
             "enabled": False,
