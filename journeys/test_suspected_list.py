@@ -86,12 +86,13 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     # 3. She visits and applies for the family from the task page (her phone), with the
     #    family's signed 申请委托书 (INT-11).
     clock("2026-10-10 15:00")
+    beiluo = client_of("tez_beiluo")  # the next day: she logs in again on her phone
     beiluo.post(
         f"/monitoring/tasks/{task.pk}/record_visit/", {"situation": "户主肾病透析，妻子务农", "needs": "医疗费用"}
     )
     signature = SimpleUploadedFile("委托书.png", png(), "image/png")
-    r = beiluo.post(f"/monitoring/tasks/{task.pk}/close/", {"outcome": "applied", "signature": signature})
-    assert r.status_code == 302
+    r = beiluo.post(f"/monitoring/tasks/{task.pk}/close/", {"outcome": "applied", "signature": signature}, follow=True)
+    assert "核查任务已办结" in r.content.decode(), [str(m) for m in r.context["messages"]]
     task.refresh_from_db()
     assert (task.status, task.outcome) == ("closed", "applied") and task.warning.status == "closed"
     app = Application.objects.get(pk=task.application_id)
@@ -101,7 +102,7 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     sign_authorizations(ours)
     clock("2026-10-14 10:00")
     facts = {k: v for k, v in app.facts.items() if k != "temporary"}
-    facts["members"] = [dict(m, medical_oop_fen=380_000) if i == 0 else m for i, m in enumerate(facts["members"])]
+    facts["members"] = [dict(m, medical_oop_fen=560_000) if i == 0 else m for i, m in enumerate(facts["members"])]
     app = investigate_and_verify(world, app, facts)
     assert app.state == "reviewing"
     clock("2026-10-20 15:00")
@@ -111,7 +112,7 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
     actions.close_publicity(app, by=world.user(CLERK))
     app.refresh_from_db()
-    assert app.state == "approved" and app.amount_fen > 0
+    assert app.state == "approved" and app.amount_fen == 280_000  # half of 5,600 元 out of pocket
     notice = notice_text(app.notices.get(kind="approval"))
     assert yuan(app.amount_fen) in notice
 
