@@ -60,7 +60,9 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     spec = yibao.get("/api/v1/monitoring/suspected-lists/sources").json()["items"]
     assert next(s for s in spec if s["code"] == "yibao.suspected")["frequency"] == "每月"
     rows = [
-        row_for("yibao.suspected", id_number=_id(p), name=p.name, reason="高额医疗自付", amount=a, listed_on="2026-10-08")
+        row_for(
+            "yibao.suspected", id_number=_id(p), name=p.name, reason="高额医疗自付", amount=a, listed_on="2026-10-08"
+        )
         for p, a in ((head, "38000"), (theirs.members.get(relation="self"), "21000"))
     ]
     data = csv_bytes(headers_of("yibao.suspected"), rows)

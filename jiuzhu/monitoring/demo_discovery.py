@@ -168,7 +168,13 @@ def _load_suspected_list(helped: set[int], day: dt.date) -> int:
     listed.append(make_id_number(COUNTY, dt.date(1968, 3, 14), 917, "M"))  # not in the 一户一档
     reasons = ["高额医疗自付", "高额医疗自付", "大病住院", "高额医疗自付", "高额医疗自付"]
     rows = [
-        {"id_number": i, "name": "", "reason": reasons[n % len(reasons)], "amount": str(12000 + 3000 * n), "listed_on": str(day)}
+        {
+            "id_number": i,
+            "name": "",
+            "reason": reasons[n % len(reasons)],
+            "amount": str(12000 + 3000 * n),
+            "listed_on": str(day),
+        }
         for n, i in enumerate(listed)
     ]
     batch: Batch | None = _load_file("yibao.suspected", rows)

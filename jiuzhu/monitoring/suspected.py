@@ -211,7 +211,7 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
         program = rule.program
         new: list[Warning] = []
         for key, row in candidates:
-            _, _, category, _, amount, listed_on, person_id, household_id, area_code, _, _ = row
+            amount, listed_on, person_id, household_id, area_code = row[4:9]
             if person_id in warned:
                 report.open_warnings += 1
                 continue
@@ -222,7 +222,9 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
             codes = sorted(departments.get(key) or {source.provider.code})
             for code in codes:
                 if code not in weights:
-                    weights[code] = _setting(f"monitoring.suspected.weight.{code}", county, on, "疑似困难人员名单评分权重")
+                    weights[code] = _setting(
+                        f"monitoring.suspected.weight.{code}", county, on, "疑似困难人员名单评分权重"
+                    )
             score = sum(weights[c] for c in codes)
             value = "、".join(reasons[key])
             if amount:

@@ -63,7 +63,9 @@ def test_a_yibao_list_becomes_tasks_for_each_village(catalog: Any, upload: Any, 
     a, b = family(BEILUO), family(HOUMENG)
     batch = upload(
         "yibao.suspected",
-        listing("yibao.suspected", (plain_id(head(a)), "高额医疗自付", "26000"), (plain_id(head(b)), "高额医疗自付", "")),
+        listing(
+            "yibao.suspected", (plain_id(head(a)), "高额医疗自付", "26000"), (plain_id(head(b)), "高额医疗自付", "")
+        ),
         user="tez_yibao",
     )
     assert batch.status == "loaded", batch.message
@@ -157,7 +159,9 @@ def test_people_on_several_lists_score_higher(catalog: Any, upload: Any, family:
     upload("canlian.suspected", listing("canlian.suspected", (plain_id(head(both)), "重度残疾", "")))
     batch = upload(
         "yibao.suspected",
-        listing("yibao.suspected", (plain_id(head(alone)), "高额医疗自付", ""), (plain_id(head(both)), "高额医疗自付", "")),
+        listing(
+            "yibao.suspected", (plain_id(head(alone)), "高额医疗自付", ""), (plain_id(head(both)), "高额医疗自付", "")
+        ),
     )
     assert Warning.objects.get(household=alone, rule__code="suspected.yibao").level == "orange"
     # the 残联 list warned first (program dibao); the 医保 one points to 临时救助 and scores both
