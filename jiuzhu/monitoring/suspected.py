@@ -71,13 +71,17 @@ def _setting(key: str, county: str, on: dt.date, what: str) -> int:
         raise InvalidInput("parameter_missing", f"{exc.message}（{what}）") from None
 
 
-def level_of(score: int, county: str, on: dt.date) -> str:
-    """DIS-11: the warning level of a score, by the county's thresholds."""
-    if score >= _setting("monitoring.suspected.red_score", county, on, "疑似困难人员红色预警分值"):
-        return "red"
-    if score >= _setting("monitoring.suspected.orange_score", county, on, "疑似困难人员橙色预警分值"):
-        return "orange"
-    return "yellow"
+def thresholds(county: str, on: dt.date) -> tuple[int, int]:
+    """DIS-11: the county's (red, orange) score thresholds on ``on``."""
+    return (
+        _setting("monitoring.suspected.red_score", county, on, "疑似困难人员红色预警分值"),
+        _setting("monitoring.suspected.orange_score", county, on, "疑似困难人员橙色预警分值"),
+    )
+
+
+def level_of(score: int, limits: tuple[int, int]) -> str:
+    """The warning level of a score by the (red, orange) thresholds."""
+    return "red" if score >= limits[0] else "orange" if score >= limits[1] else "yellow"
 
 
 def _rule(county: str, source: Source, spec: dict[str, Any], by: Any) -> MonitoringRule:
@@ -108,6 +112,15 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(sql, list(params))
         return list(cur.fetchall())
+
+
+def _person_join() -> str:
+    """The join of facts ``f`` to registry persons ``p`` by the blind index."""
+    if connection.vendor == "postgresql":
+        return f"{person_key_sql('p.id_number_index')} = f.person"  # a hash join
+    # SQLite joins by nested loops: a range on the (unique, indexed) blind index whose first
+    # 32 hex characters are the fact's person key uses the index instead of a full scan
+    return "p.id_number_index >= f.person AND p.id_number_index < f.person || 'g'"
 
 
 def _masked_id(detail: str, header: str) -> str:
@@ -162,7 +175,7 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
                        p.id, p.household_id, h.area_id, h.county_code, p.death_date
                 FROM verification_fact f
                 JOIN verification_fact_text t ON t.batch_id = f.batch_id AND t.number = f.text_number
-                LEFT JOIN registry_person p ON {person_key_sql("p.id_number_index")} = f.person
+                LEFT JOIN registry_person p ON {_person_join()}
                 LEFT JOIN registry_household h ON h.id = p.household_id
                 WHERE {where}
                 ORDER BY f.row_number, CASE WHEN h.county_code = %s THEN 0 ELSE 1 END""",
@@ -206,6 +219,7 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
         report.matched = len(candidates)
         departments = _listing_departments(batch, county) if candidates else {}
         weights: dict[str, int] = {}
+        limits = thresholds(county, on)
         dedup = Dedup.load(county, on)
         warned = set(Warning.objects.filter(rule=rule, period=period).values_list("person_id", flat=True))
         program = rule.program
@@ -237,7 +251,7 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
                     household_id=household_id,
                     area_code=area_code,
                     county_code=county,
-                    level=level_of(score, county, on),
+                    level=level_of(score, limits),
                     program=program,
                     reason=f"{source.name}：{value}"[:300],
                     facts=[
