@@ -132,6 +132,8 @@ def test_unknown_ids_and_other_counties_are_reported_not_warned(
     assert not Warning.objects.filter(household=theirs).exists()
     page = client_of("tez_yibao").get(f"/monitoring/suspected/{batch.pk}/").content.decode()
     assert masked in page and stranger not in page
+    batch_page = client_of("tez_yibao").get(f"/verification/batches/{batch.pk}/").content.decode()
+    assert f"/monitoring/suspected/{batch.pk}/" in batch_page  # the department finds its report
 
 
 def test_wrong_columns_load_nothing(catalog: Any, upload: Any, family: Any) -> None:
