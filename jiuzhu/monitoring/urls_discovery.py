@@ -15,6 +15,8 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_view, name="task"),
     path("tasks/<int:pk>/<str:name>/", views.task_action, name="task_action"),
+    path("yield/", views.yield_page, name="yield"),  # 预警成效 (DIS-11)
+    path("yield.xlsx", views.yield_export, name="yield_export"),
     # 摸底排查 (DIS-2)
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
