@@ -11,6 +11,9 @@ from typing import Any
 from jiuzhu.core.money import format_yuan
 
 KEY_LABELS: dict[str, str] = {
+    "matched": "匹配本县在册人员",
+    "unknown": "一户一档中无此人",
+    "outside": "非本县人员",
     "handler": "承办人",
     "reply": "答复",
     "text": "内容",

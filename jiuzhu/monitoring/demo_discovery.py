@@ -25,6 +25,7 @@ from .warnings import evaluate_warnings
 
 COUNTY = "370405"
 BEILUO = "370405101201"  # 北洛村 (tez_beiluo)
+HOUMENG = "370405101202"  # 侯孟村
 DEMO_SOURCE = "示例值：台儿庄区民政局社会救助预警规则（演示），请按本县文件录入并注明文号"
 DEMO_RULES: list[dict[str, Any]] = [
     {
@@ -71,7 +72,7 @@ def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _load_file(code: str, rows: list[dict[str, str]]) -> None:
+def _load_file(code: str, rows: list[dict[str, str]]) -> Any:
     from jiuzhu.verification.actions import receive_batch
     from jiuzhu.verification.ingest import process_batch
     from jiuzhu.verification.models import Source
@@ -79,7 +80,7 @@ def _load_file(code: str, rows: list[dict[str, str]]) -> None:
     source = Source.objects.filter(code=code).first()
     schema = source.current_schema if source is not None else None
     if source is None or schema is None or not rows:
-        return
+        return None
     data = _csv(schema.headers, [[r.get(f["key"], "") for f in schema.fields] for r in rows])
     batch, created = receive_batch(
         source,
@@ -92,6 +93,8 @@ def _load_file(code: str, rows: list[dict[str, str]]) -> None:
     )
     if created or batch.status in ("queued", "processing"):
         process_batch(batch.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 def load_demo_discovery() -> int:
@@ -142,11 +145,46 @@ def load_demo_discovery() -> int:
             [{"id_number": ids[2], "registered_on": str(day), "benefit": "1200", "state": "失业"}],
         )
     created = evaluate_warnings(COUNTY, by=by).created
+    created += _load_suspected_list(helped, day)
     close_demo_tasks()
     from .demo_campaigns import load_demo_campaign
 
     load_demo_campaign()  # 摸底排查 (DIS-2): a running campaign over 台儿庄区 with some visits
     return created
+
+
+def _load_suspected_list(helped: set[int], day: dt.date) -> int:
+    """The 医保's 疑似困难人员名单 of the month (DIS-3): two more 北洛村 families, one of 侯孟村,
+    a family already warned above and an ID the 一户一档 does not know (a report line)."""
+    from jiuzhu.core.idnumber import make_id_number
+    from jiuzhu.verification.models import Batch
+
+    from .suspected import process_list
+
+    if Batch.objects.filter(source__code="yibao.suspected", county_code=COUNTY, channel="demo").exists():
+        return 0  # loaded by an earlier run (later demo cases change who is "not helped")
+    families = list(Household.objects.filter(area_id=BEILUO).exclude(id__in=helped).order_by("id")[:5])
+    families += list(Household.objects.filter(area_id=HOUMENG).exclude(id__in=helped).order_by("id")[:1])
+    heads = [h.members.filter(death_date__isnull=True).order_by("relation_order", "id").first() for h in families]
+    ids = [str(unseal("id_number", p.id_number_enc)) for p in heads if p is not None]
+    listed = ids[:1] + ids[3:]  # the first was warned by the 医保 rule above: deduplicated (REG-6)
+    listed.append(make_id_number(COUNTY, dt.date(1968, 3, 14), 917, "M"))  # not in the 一户一档
+    reasons = ["高额医疗自付", "高额医疗自付", "大病住院", "高额医疗自付", "高额医疗自付"]
+    rows = [
+        {
+            "id_number": i,
+            "name": "",
+            "reason": reasons[n % len(reasons)],
+            "amount": str(12000 + 3000 * n),
+            "listed_on": str(day),
+        }
+        for n, i in enumerate(listed)
+    ]
+    batch: Batch | None = _load_file("yibao.suspected", rows)
+    if batch is None or batch.status != "loaded":
+        return 0
+    report = process_list(batch, by=system_user("系统（演示数据）"))
+    return report.created if report is not None else 0
 
 
 DEMO_SITUATION = "入户走访：与户主当面核实家庭人口、收入和支出情况，查看住房条件（演示）"

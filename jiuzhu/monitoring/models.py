@@ -360,3 +360,60 @@ class CampaignVisit(models.Model):  # 排查户: one target household of a campa
 
     def __str__(self) -> str:
         return f"排查户#{self.pk}"
+
+
+# ---- 疑似困难人员名单 (issue 17 item 2, DIS-3, DIS-4, REG-6, DIS-11) -----------------------------
+
+
+class SuspectedListQuerySet(models.QuerySet["SuspectedList"]):
+    def visible_to(self, user: Any) -> SuspectedListQuerySet:
+        """The department that pushed the list and the county's staff (verification centre,
+        administrator, county civil-affairs officers) see its report."""
+        from jiuzhu.verification.models import Batch
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None:
+            return self.none()
+        seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
+        if area.code.endswith("000000") and user.has_perm_code("registry.view"):
+            seen |= Q(county_code=area.code[:6])
+        return self.filter(seen)
+
+
+class SuspectedList(models.Model):  # 疑似困难人员名单: a department's pushed list, matched and deduplicated
+    """What one loaded list did: how many rows and persons it named, how many matched the
+    county's 一户一档, which were unknown (masked IDs), who was already helped or warned, who
+    lives in another county, and the warnings (→ 核查任务) it created. One per batch."""
+
+    batch = models.OneToOneField("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(MonitoringRule, on_delete=models.PROTECT, related_name="+")
+    source_code = models.CharField("名单类型", max_length=64)
+    source_name = models.CharField("名单名称", max_length=100)
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    rows = models.PositiveIntegerField("名单行数", default=0)
+    persons = models.PositiveIntegerField("名单人数", default=0)
+    duplicates = models.PositiveIntegerField("名单内重复行", default=0)
+    matched = models.PositiveIntegerField("匹配本县在册人员", default=0)
+    unknown = models.PositiveIntegerField("一户一档中无此人", default=0)
+    outside = models.PositiveIntegerField("非本县人员", default=0)
+    deceased = models.PositiveIntegerField("已故人员", default=0)
+    recipients = models.PositiveIntegerField("已享受该项救助", default=0)
+    open_cases = models.PositiveIntegerField("有在办申请", default=0)
+    open_warnings = models.PositiveIntegerField("已有未办结预警", default=0)
+    created = models.PositiveIntegerField("新建预警", default=0)
+    # [{"row": 3, "id_number": "370405********1234", "reason": "高额医疗自付"}] (masked, first 500)
+    unknown_rows = models.JSONField("无法匹配的名单行", default=list, blank=True)
+    processed_at = models.DateTimeField("处理时间", default=timezone.now)
+
+    objects = SuspectedListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-processed_at", "-id"]
+        verbose_name = verbose_name_plural = "疑似困难人员名单"
+
+    def __str__(self) -> str:
+        return f"{self.source_name} 批次#{self.batch_id}"

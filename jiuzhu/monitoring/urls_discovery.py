@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views_campaigns as campaigns
 from . import views_discovery as views
+from . import views_suspected as suspected
 
 app_name = "discovery"
 urlpatterns = [
@@ -24,4 +25,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/households/", campaigns.village_list, name="campaign_households"),
     path("campaigns/<int:pk>/visit/<int:household_id>/", campaigns.visit_form, name="campaign_visit"),
     path("campaigns/<int:pk>/<str:name>/", campaigns.campaign_action, name="campaign_action"),
+    # 疑似困难人员名单 (DIS-3)
+    path("suspected/", suspected.list_view, name="suspected"),
+    path("suspected/<int:batch_id>/", suspected.report_view, name="suspected_report"),
 ]
