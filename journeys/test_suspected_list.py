@@ -114,9 +114,9 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
     actions.close_publicity(app, by=world.user(CLERK))
     app.refresh_from_db()
-    # the decided amount is the rules engine's (支出型: a share of 5,600 元 out of pocket), within
-    # the town's limit of 3,000 元
-    assert app.state == "approved" and 0 < app.amount_fen <= 300_000
+    # the decided amount: half of the 5,600 元 out of pocket is 2,800 元, raised to the floor of
+    # 3 × the urban 低保 standard (3,000 元), which is also the town's limit
+    assert app.state == "approved" and app.amount_fen == 300_000
     assert app.amount_fen == actions.evaluate(app)["monthly_amount_fen"]
     notice = notice_text(app.notices.get(kind="approval"))
     assert yuan(app.amount_fen) in notice
