@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views_campaigns as campaigns
 from . import views_discovery as views
+from . import views_emergency as emergencies
 
 app_name = "discovery"
 urlpatterns = [
@@ -22,4 +23,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/households/", campaigns.village_list, name="campaign_households"),
     path("campaigns/<int:pk>/visit/<int:household_id>/", campaigns.visit_form, name="campaign_visit"),
     path("campaigns/<int:pk>/<str:name>/", campaigns.campaign_action, name="campaign_action"),
+    # 应急期 (WF-12, LNK-9, PRG-12)
+    path("emergencies/", emergencies.emergency_list, name="emergencies"),
+    path("emergencies/<int:pk>/", emergencies.emergency_view, name="emergency"),
+    path("emergencies/<int:pk>/report.xlsx", emergencies.emergency_export, name="emergency_export"),
+    path("emergencies/<int:pk>/<str:name>/", emergencies.emergency_action, name="emergency_action"),
 ]
