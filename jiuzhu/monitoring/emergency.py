@@ -26,7 +26,7 @@ from jiuzhu.applications import actions as case_actions
 from jiuzhu.applications.models import Application, CaseDeadline
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
-from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.errors import DomainError, InvalidInput, NotFound
 from jiuzhu.core.idnumber import mask_id_number, parse_id_number
 from jiuzhu.core.masking import mask_name
 from jiuzhu.core.money import format_yuan
@@ -56,6 +56,12 @@ SETTINGS = ("emergency.advance_fen", "emergency.transition_monthly_fen", "emerge
 # ``yingji.disaster``) a 乡镇 or 应急局 sends; only the ID number is required.
 LIST_COLUMNS = {"身份证号码": "id_number", "姓名": "name", "受灾情况": "loss", "损失情况": "loss"}
 REGISTRATION = {"on_time": "按期补办", "late": "逾期补办", "overdue": "逾期未补办", "pending": "待补办", "none": "—"}
+
+
+def _visible(emergency: Emergency, by: User) -> None:
+    """404 for a period that does not cover the actor's jurisdiction."""
+    if not Emergency.objects.visible_to(by).filter(pk=emergency.pk).exists():
+        raise NotFound("not_found", "应急期不存在或不在您的管辖范围内")
 
 
 def _active(emergency: Emergency) -> None:
@@ -138,7 +144,7 @@ def import_victims(emergency: Emergency, name: str, data: bytes, *, by: User) ->
     repeated ID, or a person outside the period's area or the uploader's jurisdiction refuses
     the whole file with every row named; IDs unknown to the registry are reported, not loaded."""
     require(by, "registry.edit")
-    require_in_scope(by=by, area_code=emergency.area_code[:6], what="应急期")
+    _visible(emergency, by)
     _active(emergency)
     rows = read_table(name, data, limits="registry")
     keys = column_keys(header_of(rows), LIST_COLUMNS, required=["身份证号码"], hint="请按应急受灾人员名单模板填写")
@@ -246,9 +252,8 @@ def pay_advance_relief(emergency: Emergency, *, by: User) -> list[EmergencyHouse
     reserve cannot cover its households refuses the whole batch before anything is written."""
     require(by, "applications.intake")
     require(by, "payments.reserve")
+    _visible(emergency, by)
     _active(emergency)
-    if not Emergency.objects.visible_to(by).filter(pk=emergency.pk).exists():
-        require_in_scope(by=by, area_code=emergency.area_code, what="应急期")
     with transaction.atomic():
         pending = list(
             EmergencyHousehold.objects.visible_to(by)
