@@ -96,14 +96,11 @@ def import_victims(request: HttpRequest, emergency_id: int, file: File[UploadedF
     "/emergencies/{emergency_id}/actions/{name}",
     summary="应急期操作：relieve 批量先行救助，transition 发放一个月过渡期生活救助，end 结束",
 )
-def emergency_action(
-    request: HttpRequest, emergency_id: int, name: str, body: EmergencyActionIn | None = None
-) -> dict[str, Any]:
+def emergency_action(request: HttpRequest, emergency_id: int, name: str, body: EmergencyActionIn) -> dict[str, Any]:
     by = _user(request)
     if name not in ACTIONS:
         raise NotFound("unknown_action", f"没有名为“{name}”的应急期操作（可用：{'、'.join(ACTIONS)}）")
     e = _get(request, emergency_id)
-    body = body or EmergencyActionIn()
     if name == "relieve":
         rows = em.pay_advance_relief(e, by=by)
         return {"emergency": emergency_out(e), "relieved": len(rows), "amount_fen": sum(r.advance_fen for r in rows)}

@@ -169,8 +169,7 @@ def import_victims(emergency: Emergency, name: str, data: bytes, *, by: User) ->
         raise ImportRejected("名单中没有受灾人员", [RowError(0, "", "名单中没有受灾人员")], code="empty_file")
     indexes = blind_indexes("id_number", [v for _, v, _ in parsed])
     people = {
-        p.id_number_index: p
-        for p in Person.objects.filter(id_number_index__in=indexes).select_related("household")
+        p.id_number_index: p for p in Person.objects.filter(id_number_index__in=indexes).select_related("household")
     }
     prefix = emergency.area_code[:9] if emergency.area_code[6:9] != "000" else emergency.area_code[:6]
     unknown: list[dict[str, Any]] = []
@@ -299,9 +298,7 @@ def pay_advance_relief(emergency: Emergency, *, by: User) -> list[EmergencyHouse
                     app, by=by, amount_fen=emergency.advance_fen, note=f"{emergency.name}应急期24小时内先行救助"
                 )
             except DomainError as exc:
-                raise DomainError(
-                    exc.code, f"受灾户（户主{mask_name(household.head_name)}）：{exc.message}"
-                ) from exc
+                raise DomainError(exc.code, f"受灾户（户主{mask_name(household.head_name)}）：{exc.message}") from exc
             row.application, row.advance_fen, row.relieved_at = app, emergency.advance_fen, timezone.now()
             row.save(update_fields=["application", "advance_fen", "relieved_at"])
         record(
@@ -353,7 +350,8 @@ def pay_transition_month(emergency: Emergency, *, by: User, month: Any) -> int:
             paid += 1
         if paid == 0:
             raise DomainError(
-                "transition_done", f"{period:%Y年%m月}的过渡期生活救助已发放，或各户已发满{emergency.transition_months}个月"
+                "transition_done",
+                f"{period:%Y年%m月}的过渡期生活救助已发放，或各户已发满{emergency.transition_months}个月",
             )
         record(
             by,
@@ -441,7 +439,13 @@ def end_emergency(emergency: Emergency, *, by: User, note: str = "") -> Emergenc
         locked.status, locked.ended_at, locked.ended_by = "ended", timezone.now(), user_or_none(by)
         locked.end_note, locked.report = note.strip()[:300], summary
         locked.save(update_fields=["status", "ended_at", "ended_by", "end_note", "report"])
-        record(by, "monitoring.emergency.end", locked, area_code=locked.area_code, changes={"note": locked.end_note, **summary})
+        record(
+            by,
+            "monitoring.emergency.end",
+            locked,
+            area_code=locked.area_code,
+            changes={"note": locked.end_note, **summary},
+        )
     return locked
 
 

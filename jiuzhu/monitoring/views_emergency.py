@@ -37,8 +37,7 @@ def emergency_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         p = request.POST
         form = {
-            k: p.get(k, "")
-            for k in ("name", "kind", "area_code", "starts_on", "planned_end_on", "source_document")
+            k: p.get(k, "") for k in ("name", "kind", "area_code", "starts_on", "planned_end_on", "source_document")
         }
         try:
             e = em.declare_emergency(form, by=request.user)
