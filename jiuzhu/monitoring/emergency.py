@@ -106,9 +106,9 @@ def declare_emergency(data: dict[str, Any], *, by: User) -> Emergency:
             starts_on=starts_on,
             planned_end_on=planned,
             source_document=source,
-            advance_fen=int(values["emergency.advance_fen"].value),  # type: ignore[arg-type]
-            transition_monthly_fen=int(values["emergency.transition_monthly_fen"].value),  # type: ignore[arg-type]
-            transition_months=int(values["emergency.transition_months"].value),  # type: ignore[arg-type]
+            advance_fen=int(values["emergency.advance_fen"].value),
+            transition_monthly_fen=int(values["emergency.transition_monthly_fen"].value),
+            transition_months=int(values["emergency.transition_months"].value),
             settings_sources={k: {"value": v.value, "source": v.source} for k, v in values.items()},
             declared_by=user_or_none(by),
         )
@@ -238,7 +238,9 @@ def import_victims(emergency: Emergency, name: str, data: bytes, *, by: User) ->
 
 
 def _applicant(household: Household) -> Person:
-    members = list(household.members.filter(death_date__isnull=True).order_by("relation_order", "id"))
+    members: list[Person] = list(
+        Person.objects.filter(household=household, death_date__isnull=True).order_by("relation_order", "id")
+    )
     if not members:
         raise DomainError("no_member", f"受灾户{household.pk}没有在世成员，不能先行救助")
     return next((m for m in members if m.relation == "self"), members[0])
