@@ -105,6 +105,11 @@ def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
     paid = LedgerEntry.objects.filter(kind="payment", source="reserve", household__in=families)
     assert paid.count() == 5 and sum(p.amount_fen for p in paid) == 500000
     assert post(clerk, f"{url}/actions/relieve").json()["code"] == "nothing_to_relieve"
+    from jiuzhu.audit.models import AuditEntry
+
+    trail = AuditEntry.objects.get(action="monitoring.emergency.relieve")
+    assert trail.changes == {"households": 5, "amount_fen": 500000}
+    assert AuditEntry.objects.filter(action="payments.reserve.disburse").count() == 5
 
     rows = {r.household_id: r for r in EmergencyHousehold.objects.filter(emergency_id=e["id"])}
     first, second = rows[families[0].pk].application, rows[families[1].pk].application
@@ -139,6 +144,14 @@ def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
     assert post(clerk, f"{url}/victims").status_code in (400, 409, 422)
     xlsx = county.get(f"{url}/report.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    sheet = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(sheet) == 6 and sheet[0][9] == "补办登记情况"
+    assert sorted(r[9] for r in sheet[1:]) == ["按期补办", "逾期未补办", "逾期未补办", "逾期未补办", "逾期补办"]
+    notes = [r[0] for r in book.worksheets[1].iter_rows(values_only=True)]
+    assert any("先行救助户数：5" in n for n in notes)
     page = client_of(COUNTY).get(f"/monitoring/emergencies/{e['id']}/")
     text = page.content.decode()
     assert page.status_code == 200 and "按期1户，逾期补办1户，逾期未补办3户" in text
