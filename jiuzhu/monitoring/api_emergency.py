@@ -63,6 +63,7 @@ class EmergencyIn(Schema):
 
 class EmergencyActionIn(Schema):
     month: str = ""  # transition: "2026-07"
+    limit: int = 0  # relieve: at most this many households (0 = all not yet relieved)
     note: str = ""  # end
 
 
@@ -102,7 +103,7 @@ def emergency_action(request: HttpRequest, emergency_id: int, name: str, body: E
         raise NotFound("unknown_action", f"没有名为“{name}”的应急期操作（可用：{'、'.join(ACTIONS)}）")
     e = _get(request, emergency_id)
     if name == "relieve":
-        rows = em.pay_advance_relief(e, by=by)
+        rows = em.pay_advance_relief(e, by=by, limit=body.limit)
         return {"emergency": emergency_out(e), "relieved": len(rows), "amount_fen": sum(r.advance_fen for r in rows)}
     if name == "transition":
         paid = em.pay_transition_month(e, by=by, month=body.month)

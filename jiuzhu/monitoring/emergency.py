@@ -246,11 +246,15 @@ def _applicant(household: Household) -> Person:
     return next((m for m in members if m.relation == "self"), members[0])
 
 
-def pay_advance_relief(emergency: Emergency, *, by: User) -> list[EmergencyHousehold]:
+def pay_advance_relief(emergency: Emergency, *, by: User, limit: int = 0) -> list[EmergencyHousehold]:
     """批量先行救助 (WF-12, PRG-12): every listed household of the actor's jurisdiction not yet
     relieved gets a 急难型临时救助 case paid the period's amount from its town's 备用金 within
     24 hours, with 补办登记 due in the county's working days. All or nothing: a town whose
-    reserve cannot cover its households refuses the whole batch before anything is written."""
+    reserve cannot cover its households refuses the whole batch before anything is written.
+    ``limit`` > 0 relieves at most that many (in list order), so a long list can go in several
+    shorter requests."""
+    if limit < 0:
+        raise InvalidInput("invalid_limit", "每批户数不能为负数", field="limit")
     require(by, "applications.intake")
     require(by, "payments.reserve")
     _visible(emergency, by)
@@ -262,6 +266,8 @@ def pay_advance_relief(emergency: Emergency, *, by: User) -> list[EmergencyHouse
             .filter(emergency=emergency, application__isnull=True)
             .select_related("household")
         )
+        if limit:
+            pending = pending[:limit]
         if not pending:
             raise DomainError("nothing_to_relieve", "名单中没有待先行救助的受灾户（请先导入受灾人员名单）")
         by_town: dict[str, int] = {}

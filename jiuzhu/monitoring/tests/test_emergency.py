@@ -126,6 +126,9 @@ def test_prg12_a_short_reserve_refuses_the_whole_batch_cleanly(world, household_
     from jiuzhu.applications.models import Application
 
     assert not Application.objects.filter(household__in=[a, b]).exists()
+    # a shorter batch the reserve covers goes through
+    done = em.pay_advance_relief(e, by=world.user(CLERK), limit=1)
+    assert [r.household_id for r in done] == [min(a.pk, b.pk)] and funds.reserve_balance(fund) == 50000
 
 
 def test_prg12_transition_aid_stops_after_the_countys_number_of_months(world, household_in, api_of):
@@ -135,6 +138,8 @@ def test_prg12_transition_aid_stops_after_the_countys_number_of_months(world, ho
     e = _declare(world)
     h = household_in("张山子镇")
     em.import_victims(e, "a.csv", _csv(_head_id(h)), by=world.user(CLERK))
+    with pytest.raises(InvalidInput):
+        em.pay_advance_relief(e, by=world.user(CLERK), limit=-1)
     em.pay_advance_relief(e, by=world.user(CLERK))
     for month in ("2026-07", "2026-08", "2026-09"):
         assert em.pay_transition_month(e, by=county, month=month) == 1
