@@ -417,3 +417,96 @@ class SuspectedList(models.Model):  # 疑似困难人员名单: a department's p
 
     def __str__(self) -> str:
         return f"{self.source_name} 批次#{self.batch_id}"
+
+
+# ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
+
+EMERGENCY_KINDS = [("flood", "洪涝"), ("earthquake", "地震"), ("fire", "火灾"), ("epidemic", "疫情"), ("other", "其他")]
+EMERGENCY_STATUS = [("active", "应急期中"), ("ended", "已结束")]
+
+
+class EmergencyQuerySet(models.QuerySet["Emergency"]):
+    def visible_to(self, user: Any) -> EmergencyQuerySet:
+        """The county sees its county's emergencies; a town or village sees the ones covering
+        its town (its own town's, or the whole county's) — and only its own households in them."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None or not user.has_perm_code("registry.view"):
+            return self.none()
+        county = area.code[:6]
+        if area.level == "county":
+            return self.filter(county_code=county)
+        if area.level in ("city", "province"):
+            return self.filter(county_code__startswith=area.code[: 4 if area.level == "city" else 2])
+        return self.filter(Q(area_code=county.ljust(12, "0")) | Q(area_code=area.code[:9].ljust(12, "0")))
+
+
+class Emergency(models.Model):  # 应急期: a town or the county under an emergency period for an event
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    area_code = models.CharField("应急范围", max_length=12, db_index=True)  # a town, or the county itself
+    name = models.CharField("事件名称", max_length=64)
+    kind = models.CharField("事件类型", max_length=16, choices=EMERGENCY_KINDS)
+    starts_on = models.DateField("开始日期")
+    planned_end_on = models.DateField("计划结束日期")
+    source_document = models.CharField("启动依据", max_length=200)
+    status = models.CharField("状态", max_length=8, choices=EMERGENCY_STATUS, default="active", db_index=True)
+    # the settings in force when declared (dated settings with their sources), kept for the report
+    advance_fen = models.PositiveIntegerField("每户先行救助金额（分）")
+    transition_monthly_fen = models.PositiveIntegerField("过渡期生活救助月额（分）")
+    transition_months = models.PositiveSmallIntegerField("过渡期月数")
+    settings_sources = models.JSONField("设置依据", default=dict)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_note = models.CharField("结束说明", max_length=300, blank=True)
+    report = models.JSONField("结束报告", default=dict, blank=True)
+    imports = models.JSONField("名单导入记录", default=list, blank=True)  # masked IDs only
+
+    objects = EmergencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        verbose_name = verbose_name_plural = "应急期"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmergencyHouseholdQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class EmergencyHousehold(models.Model):  # 受灾户: one household of the 应急 victims list
+    emergency = models.ForeignKey(Emergency, on_delete=models.CASCADE, related_name="households")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    persons = models.PositiveSmallIntegerField("名单人数", default=1)
+    loss = models.CharField("受灾情况", max_length=200, blank=True)
+    listed_at = models.DateTimeField(default=timezone.now)
+    listed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # 先行救助: the 急难型临时救助 case opened and paid from the town's reserve
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    advance_fen = models.PositiveIntegerField("先行救助金额（分）", default=0)
+    relieved_at = models.DateTimeField("先行救助时间", null=True, blank=True)
+    transition_months_paid = models.PositiveSmallIntegerField("已发过渡期月数", default=0)
+    transition_fen = models.PositiveIntegerField("过渡期生活救助合计（分）", default=0)
+
+    objects = EmergencyHouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area_code", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["emergency", "household"], name="emergency_household_once"),
+        ]
+        verbose_name = verbose_name_plural = "受灾户"
+
+    def __str__(self) -> str:
+        return f"受灾户#{self.pk}"

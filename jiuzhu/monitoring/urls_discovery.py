@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views_campaigns as campaigns
 from . import views_discovery as views
+from . import views_emergency as emergencies
 from . import views_suspected as suspected
 
 app_name = "discovery"
@@ -28,4 +29,9 @@ urlpatterns = [
     # 疑似困难人员名单 (DIS-3)
     path("suspected/", suspected.list_view, name="suspected"),
     path("suspected/<int:batch_id>/", suspected.report_view, name="suspected_report"),
+    # 应急期 (WF-12, LNK-9, PRG-12)
+    path("emergencies/", emergencies.emergency_list, name="emergencies"),
+    path("emergencies/<int:pk>/", emergencies.emergency_view, name="emergency"),
+    path("emergencies/<int:pk>/report.xlsx", emergencies.emergency_export, name="emergency_export"),
+    path("emergencies/<int:pk>/<str:name>/", emergencies.emergency_action, name="emergency_action"),
 ]
