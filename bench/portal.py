@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import PG_ADMIN_URL, ROOT, environment, percentile, request, start_server, stop_server
+from load import PG_ADMIN_URL, ROOT, WORKERS, environment, percentile, request, start_server, stop_server
 
 sys.path.insert(0, str(ROOT))
 DATABASE = "jiuzhu_bench_portal"
@@ -179,6 +179,8 @@ async def run_clients(port: int, users: int, seconds: float, pairs: list[list[st
     names = ["公示 page (500 entries)", "status query", "static file (baseline)"]
     results: dict[str, list[float]] = {n: [] for n in names}
     errors = dict.fromkeys(names, 0)
+    # The workers boot after the port opens: the clock starts once every worker has answered.
+    await asyncio.gather(*[request(port, "GET", f"/public/gongshi/{VILLAGE}/", {}) for _ in range(2 * WORKERS)])
     until = time.perf_counter() + seconds
     rng = random.Random(users)
     addresses = itertools.count()
