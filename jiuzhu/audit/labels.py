@@ -18,6 +18,8 @@ ACTION_LABELS: dict[str, str] = {
     "monitoring.campaign.create": "新建摸底排查",
     "monitoring.campaign.launch": "启动摸底排查",
     "monitoring.campaign.visit": "登记摸底走访",
+    "monitoring.field_report.create": "登记现场发现报告",
+    "monitoring.field_report.match_identity": "认定身份不明人员身份",
     "monitoring.life_event.notice": "出具停发或暂停发放告知书（部门数据）",
     "monitoring.rule.create": "新增预警规则",
     "monitoring.rule.update": "修改预警规则",
