@@ -31,8 +31,8 @@ from jiuzhu.funds.api import reserve_router
 from jiuzhu.funds.api import router as funds_router
 from jiuzhu.monitoring.api import router as monitoring_router
 from jiuzhu.monitoring.api_campaigns import router as campaigns_router
-from jiuzhu.monitoring.api_field import router as field_reports_router
 from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings_router
+from jiuzhu.monitoring.api_field import router as field_reports_router
 from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.portal.api import router as my_router

@@ -85,12 +85,8 @@ def create_field_report(request: HttpRequest, body: FieldReportIn) -> Status[dic
     return Status(201, field_report_out(field.submit_field_report(body.dict(), by=_user(request))))
 
 
-@router.post(
-    "/field-reports/{report_id}/actions/{name}", summary="现场发现报告操作：match_identity 认定身份"
-)
-def field_report_action(
-    request: HttpRequest, report_id: int, name: str, body: MatchIdentityIn
-) -> dict[str, Any]:
+@router.post("/field-reports/{report_id}/actions/{name}", summary="现场发现报告操作：match_identity 认定身份")
+def field_report_action(request: HttpRequest, report_id: int, name: str, body: MatchIdentityIn) -> dict[str, Any]:
     by = _user(request)
     if name not in ACTIONS:
         raise NotFound("unknown_action", f"没有名为“{name}”的现场发现报告操作（可用：{'、'.join(ACTIONS)}）")

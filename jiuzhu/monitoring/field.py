@@ -41,7 +41,7 @@ def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, requir
 def _registry_person(raw: str, *, by: User, field: str) -> Person:
     """The registry person of an ID number, found by blind index, inside the user's area."""
     number = parse_id_number(raw, field=field)
-    person = Person.objects.filter(id_number_index=blind_index("id_number", number.value)).first()
+    person: Person | None = Person.objects.filter(id_number_index=blind_index("id_number", number.value)).first()
     if person is None or not in_scope(by, person.area_code):
         raise InvalidInput("unknown_id_number", "登记库中没有该身份证号码的人员，请按身份不明人员报告", field=field)
     return person
@@ -131,7 +131,7 @@ def match_identity(report: FieldReport, id_number: str, *, by: User) -> FieldRep
         raise InvalidInput("required", "请填写身份证号码", field="id_number")
     person = _registry_person(id_number, by=by, field="id_number")
     with transaction.atomic():
-        locked = FieldReport.objects.select_for_update().get(pk=report.pk)
+        locked: FieldReport = FieldReport.objects.select_for_update().get(pk=report.pk)
         if locked.person_id is not None:
             raise DomainError("already_identified", "该报告人员的身份已认定，不能重复认定")
         if locked.status == "closed":
