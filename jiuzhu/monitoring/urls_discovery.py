@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views_campaigns as campaigns
 from . import views_discovery as views
+from . import views_field
 
 app_name = "discovery"
 urlpatterns = [
@@ -22,4 +23,6 @@ urlpatterns = [
     path("campaigns/<int:pk>/households/", campaigns.village_list, name="campaign_households"),
     path("campaigns/<int:pk>/visit/<int:household_id>/", campaigns.visit_form, name="campaign_visit"),
     path("campaigns/<int:pk>/<str:name>/", campaigns.campaign_action, name="campaign_action"),
+    # 现场发现报告 (DIS-5, INT-24)
+    path("field-reports/", views_field.field_reports, name="field_reports"),
 ]

@@ -152,3 +152,15 @@ def test_another_villages_worker_gets_404(api_of: Any, world: Any, houmeng_worke
     r = other.post(f"{URL}/{report.pk}/actions/match_identity", {"id_number": "x"}, content_type=JSON)
     assert r.status_code == 404
     assert api_of("tez_beiluo").get(URL).json()["count"] == 1
+
+
+def test_the_phone_page_reports_an_unidentified_person(client_of: Any) -> None:
+    """DIS-5: the worker's page takes a report without an ID and shows its temporary number;
+    bad input keeps the form and saves nothing."""
+    c = client_of("tez_beiluo")
+    bad = c.post("/monitoring/field-reports/", dict(MARKET, place=""))
+    assert bad.status_code == 200 and "请填写发现地点" in bad.content.decode() and not FieldReport.objects.exists()
+    r = c.post("/monitoring/field-reports/", MARKET, follow=True)
+    report = FieldReport.objects.get()
+    page = r.content.decode()
+    assert r.status_code == 200 and report.temp_number and report.temp_number in page and "北洛村集市东口" in page
