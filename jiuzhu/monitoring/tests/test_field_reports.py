@@ -164,3 +164,29 @@ def test_the_phone_page_reports_an_unidentified_person(client_of: Any) -> None:
     report = FieldReport.objects.get()
     page = r.content.decode()
     assert r.status_code == 200 and report.temp_number and report.temp_number in page and "北洛村集市东口" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_field_report_page_fits_a_360px_phone(world: Any, live_server: Any, page: Any) -> None:
+    """DIS-5, INT-24: at 360 px the worker reports an unidentified old man at the market and
+    sees his temporary number; nothing scrolls sideways."""
+    from playwright.sync_api import expect
+
+    from jiuzhu.web.demo import DEMO_PASSWORD
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("tez_beiluo")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("current-user")).to_be_visible()
+    page.goto(f"{live_server.url}/monitoring/field-reports/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_label("估计年龄").fill("75")
+    page.get_by_label("体貌特征").fill("白发，左手有疤")
+    page.get_by_label("发现地点").fill("北洛村集市东口")
+    page.get_by_label("现场情况").fill("老年男子在集市露宿两天")
+    page.get_by_role("button", name="提交报告").click()
+    expect(page.get_by_test_id("field-reports")).to_contain_text("临时编号：LS-370405-")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
