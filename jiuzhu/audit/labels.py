@@ -23,6 +23,8 @@ ACTION_LABELS: dict[str, str] = {
     "monitoring.emergency.relieve": "应急期批量先行救助",
     "monitoring.emergency.transition": "发放过渡期生活救助",
     "monitoring.emergency.end": "结束应急期",
+    "monitoring.field_report.create": "登记现场发现报告",
+    "monitoring.field_report.match_identity": "认定身份不明人员身份",
     "monitoring.life_event.notice": "出具停发或暂停发放告知书（部门数据）",
     "monitoring.rule.create": "新增预警规则",
     "monitoring.suspected.process": "处理部门推送疑似困难人员名单（系统）",

@@ -510,3 +510,54 @@ class EmergencyHousehold(models.Model):  # 受灾户: one household of the 应�
 
     def __str__(self) -> str:
         return f"受灾户#{self.pk}"
+
+
+# ---- 现场发现报告 (issue 17 item 4, DIS-5, INT-24) ------------------------------------------------
+
+FIELD_URGENCY = [("normal", "一般"), ("urgent", "紧急"), ("critical", "危急")]
+FIELD_STATUS = [("open", "待处理"), ("matched", "已认定身份"), ("closed", "已办结")]
+FIELD_GENDERS = [("M", "男"), ("F", "女"), ("", "不详")]
+
+
+class FieldReportQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class FieldReport(models.Model):  # 现场发现报告: a person or family a grid worker found in the field
+    # 临时编号 for a person without an ID number (身份不明, 流浪乞讨): "LS-<county>-<yyyymmdd>-<nnnn>",
+    # letters and hyphens, so it can never equal a real 18-digit ID (docs/decisions.md).
+    temp_number = models.CharField("临时编号", max_length=32, unique=True, null=True, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="field_reports"
+    )
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    name = models.CharField("姓名（自述或估计）", max_length=32, blank=True)
+    gender = models.CharField("性别", max_length=1, choices=FIELD_GENDERS, blank=True)
+    approx_age = models.PositiveSmallIntegerField("估计年龄", null=True, blank=True)
+    description = models.CharField("体貌特征", max_length=300, blank=True)
+    place = models.CharField("发现地点", max_length=200)
+    situation = models.TextField("现场情况")
+    needs = models.TextField("困难和需求", blank=True)
+    urgency = models.CharField("紧急程度", max_length=8, choices=FIELD_URGENCY, default="normal")
+    photo = models.ForeignKey("registry.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=8, choices=FIELD_STATUS, default="open", db_index=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("报告时间", default=timezone.now)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_at = models.DateTimeField("身份认定时间", null=True, blank=True)
+
+    objects = FieldReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "现场发现报告"
+
+    def __str__(self) -> str:
+        return f"现场发现报告#{self.pk}"
+
+    @property
+    def unidentified(self) -> bool:
+        return self.person_id is None

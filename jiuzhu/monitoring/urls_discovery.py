@@ -5,6 +5,7 @@ from django.urls import path
 from . import views_campaigns as campaigns
 from . import views_discovery as views
 from . import views_emergency as emergencies
+from . import views_field
 from . import views_suspected as suspected
 
 app_name = "discovery"
@@ -34,4 +35,6 @@ urlpatterns = [
     path("emergencies/<int:pk>/", emergencies.emergency_view, name="emergency"),
     path("emergencies/<int:pk>/report.xlsx", emergencies.emergency_export, name="emergency_export"),
     path("emergencies/<int:pk>/<str:name>/", emergencies.emergency_action, name="emergency_action"),
+    # 现场发现报告 (DIS-5, INT-24)
+    path("field-reports/", views_field.field_reports, name="field_reports"),
 ]
