@@ -43,7 +43,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def environment(tmp: str) -> dict[str, str]:
+def environment(tmp: str, database_url: str = PG_LOAD_URL) -> dict[str, str]:
+    """The production settings of ``make prod`` (DEBUG off, a fresh secret) for a bench server."""
     return dict(
         os.environ,
         JIUZHU_MASTER_KEY="YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI=",
@@ -52,7 +53,7 @@ def environment(tmp: str) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         JIUZHU_VAR_DIR=tmp,
-        DATABASE_URL=PG_LOAD_URL,
+        DATABASE_URL=database_url,
     )
 
 
@@ -135,9 +136,11 @@ def targets() -> dict[str, list[str]]:
 
 
 async def request(
-    port: int, method: str, path: str, cookies: dict[str, str], body: bytes = b""
+    port: int, method: str, path: str, cookies: dict[str, str], body: bytes = b"", source: str | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """One request on a new connection; ``source`` (any 127.x.y.z) is the client's address."""
+    local = (source, 0) if source else None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=local)
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close", "User-Agent: jiuzhu-load"]
     if cookie:
@@ -145,7 +148,7 @@ async def request(
     if body:
         head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
         if "csrftoken" in cookies:
-            head += [f"Referer: http://127.0.0.1:{port}/login/", f"Origin: http://127.0.0.1:{port}"]
+            head += [f"Referer: http://127.0.0.1:{port}{path}", f"Origin: http://127.0.0.1:{port}"]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
     await writer.drain()
     raw = await reader.read()
@@ -244,6 +247,48 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+WORKERS = int(os.environ.get("JIUZHU_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+
+
+def start_server(env: dict[str, str], tmp: str) -> tuple[subprocess.Popen[bytes], int, str]:
+    """gunicorn as ``make prod`` runs it; returns the process, its port and a hashed static path
+    (the baseline: a file WhiteNoise serves from the same workers)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "jiuzhu.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    os.environ.update(env)
+    static_dir = Path(tmp) / "staticfiles"
+    css = next(p for p in sorted(static_dir.rglob("*.css")) if re.search(r"\.[0-9a-f]{12}\.css$", p.name))
+    return server, port, "/static/" + css.relative_to(static_dir).as_posix()
+
+
+def stop_server(server: subprocess.Popen[bytes] | None) -> None:
+    if server is not None:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=20_000)
@@ -282,42 +327,12 @@ def main() -> None:
             .splitlines()[-1]
         )
         print(f"prepared in {time.perf_counter() - t0:.0f} s")
-        port = free_port()
-        workers = int(os.environ.get("JIUZHU_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1))
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "jiuzhu.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        os.environ.update(env)
-        static_dir = Path(tmp) / "staticfiles"
-        css = next(p for p in sorted(static_dir.rglob("*.css")) if re.search(r"\.[0-9a-f]{12}\.css$", p.name))
-        static = "/static/" + css.relative_to(static_dir).as_posix()
-        print(f"server: gunicorn, {workers} sync workers, PostgreSQL, DEBUG off; static baseline {static}")
+        server, port, static = start_server(env, tmp)
+        print(f"server: gunicorn, {WORKERS} sync workers, PostgreSQL, DEBUG off; static baseline {static}")
         for users in [int(u) for u in args.users.split(",")]:
             asyncio.run(run_users(port, users, args.seconds, paths, static))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        stop_server(server)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS jiuzhu_load WITH (FORCE)")
 

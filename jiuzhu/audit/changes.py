@@ -11,6 +11,9 @@ from typing import Any
 from jiuzhu.core.money import format_yuan
 
 KEY_LABELS: dict[str, str] = {
+    "matched": "匹配本县在册人员",
+    "unknown": "一户一档中无此人数（身份证号未匹配）",
+    "outside": "非本县人员",
     "handler": "承办人",
     "reply": "答复",
     "text": "内容",
@@ -156,6 +159,10 @@ KEY_LABELS: dict[str, str] = {
     "payment": "发放",
     "peer": "协查方",
     "person": "成员编号",
+    "person_name": "人员姓名",
+    "place": "发现地点",
+    "temp_number": "临时编号",
+    "urgency": "紧急程度",
     "persons": "人数",
     "phone": "联系电话",
     "pii": "个人信息",
@@ -229,6 +236,20 @@ KEY_LABELS: dict[str, str] = {
     "was": "原值",
     "worker": "处理进程",
     "year": "年度",
+    "already": "已在名单中",
+    "loaded": "导入户数",
+    "planned_end_on": "计划结束日期",
+    "relieved": "已先行救助户数",
+    "advance_fen": "先行救助金额",
+    "registered_on_time": "按期补办登记户数",
+    "registered_late": "逾期补办登记户数",
+    "overdue": "逾期未补办户数",
+    "pending": "待补办户数",
+    "transition_households": "过渡期生活救助户数",
+    "transition_fen": "过渡期生活救助金额",
+    "unknown_ids": "未匹配身份证号数",
+    "source_document": "依据文件",
+    "area_code": "区划",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")

@@ -27,10 +27,15 @@ class ProgramPage:
 
 
 def _program_settings(view: CountyProgramView, rows: list[Setting]) -> list[Setting]:
+    """The program's settings, its 保障标准 first (a family reads the 明白纸 from the top and
+    compares its income with that figure); a rural program leaves out the urban standard and
+    the other way round."""
     engine = view.program.engine_program
     if not engine:
         return []
-    return [s for s in rows if s.key.split(".", 1)[0] == engine]
+    other = {"urban": "rural", "rural": "urban"}.get(view.program.code.rsplit("_", 1)[-1])
+    own = [s for s in rows if s.key.split(".", 1)[0] == engine and not (other and s.key.endswith(f".standard.{other}"))]
+    return sorted(own, key=lambda s: ".standard" not in s.key)
 
 
 def program_pages(county_code: str, on: dt.date) -> list[ProgramPage]:

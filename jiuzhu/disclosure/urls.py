@@ -5,6 +5,7 @@ from . import views
 app_name = "disclosure"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("status/", views.status, name="status"),
     path("gongshi/", views.gongshi_index, name="gongshi_index"),
     path("gongshi/<str:village_code>/", views.gongshi, name="gongshi"),

@@ -78,6 +78,12 @@ def _public_url(path: str) -> str:
     return str(settings.PUBLIC_BASE_URL).rstrip("/") + path
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """社会救助信息公开 home: every public service on one page, with the county's hotline."""
+    context = {"hotline": policy.hotline(policy.default_county(), timezone.localdate())}
+    return _page(request, "disclosure/home.html", context, 200)
+
+
 def gongshi_index(request: HttpRequest) -> HttpResponse:
     """社会救助公示: the villages with entries in their period; a village code goes to its page."""
     code = request.GET.get("village_code", "").strip()

@@ -1,6 +1,7 @@
 """The API of oversight in 动态管理, under ``/api/v1/monitoring/``: the life events department
 data brought (``GET /life-events``, DYN-7, LNK-11) and staff-conduct monitoring
-(``GET /conduct?area_code=&month=``, DIS-10). Read-only; jurisdiction-filtered."""
+(``GET /conduct?area_code=&month=``, DIS-10) and the measured yield of the monitoring rules
+and department lists (``GET /yield?area_code=&month=``, DIS-11). Read-only; jurisdiction-filtered."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.core.errors import InvalidInput
 
 from . import conduct as conduct_mod
+from . import measured_yield
 from .models import LIFE_EVENT_KINDS, LifeEvent
 
 router = Router(tags=["动态管理与主动发现"])
@@ -72,3 +74,10 @@ def life_events(request: HttpRequest, kind: str = "", area_code: str = "", page:
 @router.get("/conduct", summary="工作作风监督：超期、无理由改变决定、未入户即办结（按镇、经办人统计及明细）")
 def conduct(request: HttpRequest, area_code: str = "", month: str = "") -> dict[str, Any]:
     return conduct_mod.conduct_report(by=_actor(request), area_code=area_code or None, month=month or None)
+
+
+@router.get(
+    "/yield", summary="预警成效：按预警规则和部门名单统计当月预警、核查任务、核查结果、申请、审批、精准率和首次发放时间"
+)
+def yield_(request: HttpRequest, area_code: str = "", month: str = "") -> dict[str, Any]:
+    return measured_yield.yield_report(by=_actor(request), area_code=area_code or None, month=month or None)

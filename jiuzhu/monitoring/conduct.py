@@ -7,7 +7,8 @@ the work the platform already records, for supervisors (纪检监督 at the coun
 - 乱作为 — decisions reversed without reasons: a review concluded against the earlier
   decision (调整金额, 渐退, 停发) with no written reason, a case refused (不予批准) with no reason.
 - 假作为 — work closed without a visit record: a review concluded without the household as
-  found at the 入户 (no facts recorded), a monthly case approved with no 入户调查 on file.
+  found at the 入户 (no facts recorded), a monthly case approved with no 入户调查 on file,
+  a 核查任务 (grid task of a warning) closed with no visit recorded.
 
 Every query goes through ``visible_to(user)``: a town's leadership sees its town only.
 """
@@ -33,7 +34,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.payments.models import MONTHLY_PROGRAMS
 
-from .models import Review
+from .models import GridTask, Review
 
 PERMISSION = "monitoring.conduct"
 KINDS = [
@@ -42,6 +43,7 @@ KINDS = [
     ("review_overdue", "复核超期"),  # a 复核 past its deadline
     ("reversed_no_reason", "无理由改变决定"),  # 乱作为
     ("closed_no_visit", "未入户即办结"),  # 假作为
+    ("task_no_visit", "核查任务未走访即办结"),  # 假作为: a grid task closed without a visit record
 ]
 KIND_LABELS = dict(KINDS)
 MAX_ITEMS = 500
@@ -109,11 +111,16 @@ class _Source:
     row: Any  # row → (person object, subject, detail, url)
 
 
-def _sources(scoped: Any, in_month: Any, decided_in_month: Any, today: dt.date) -> list[_Source]:
+def _sources(scoped: Any, in_month: Any, decided_in_month: Any, closed_in_month: Any, today: dt.date) -> list[_Source]:
     deadlines = scoped(CaseDeadline.objects).select_related("application__household", "application__intake__created_by")
     reviews = scoped(Review.objects).select_related("application__household", "created_by", "decided_by")
     decided = decided_in_month(reviews.filter(status="decided"))
     apps = decided_in_month(scoped(Application.objects).select_related("household", "decided_by"))
+    tasks = closed_in_month(
+        scoped(GridTask.objects)
+        .filter(status="closed", visited_at__isnull=True)
+        .select_related("household", "closed_by")
+    )
 
     def case(a: Application) -> str:
         return f"{a.household.head_name}户 {a.number}"
@@ -146,6 +153,10 @@ def _sources(scoped: Any, in_month: Any, decided_in_month: Any, today: dt.date) 
     def approved_no_visit(a: Application) -> tuple[Any, ...]:
         detail = f"{a.program_label}已审批，没有入户调查记录"
         return a.decided_by, case(a), detail, reverse("applications:detail", args=[a.pk])
+
+    def task_no_visit(t: GridTask) -> tuple[Any, ...]:
+        detail = f"核查任务以“{t.get_outcome_display()}”办结，没有入户走访记录"
+        return t.closed_by, f"{t.household.head_name}户 核查任务#{t.pk}", detail, reverse("discovery:task", args=[t.pk])
 
     no_reason = Q(note="") | Q(note__isnull=True)
     return [
@@ -186,6 +197,7 @@ def _sources(scoped: Any, in_month: Any, decided_in_month: Any, today: dt.date) 
             "decided_at",
             approved_no_visit,
         ),
+        _Source("task_no_visit", tasks, "closed_by", "closed_at", task_no_visit),
     ]
 
 
@@ -214,7 +226,12 @@ def conduct_report(
             return qs
         return qs.filter(decided_at__date__gte=span[0], decided_at__date__lt=span[1])
 
-    sources = _sources(scoped, in_month, decided_in_month, today)
+    def closed_in_month(qs: Any) -> Any:
+        if span is None:
+            return qs
+        return qs.filter(closed_at__date__gte=span[0], closed_at__date__lt=span[1])
+
+    sources = _sources(scoped, in_month, decided_in_month, closed_in_month, today)
     town_counts: dict[str, Counter[str]] = {}
     person_counts: Counter[tuple[int | None, str]] = Counter()
     listed: list[tuple[Any, _Source, Any]] = []

@@ -17,7 +17,7 @@ from jiuzhu.registry.signals import death_recorded
 from jiuzhu.verification.models import ReverificationRun
 from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
-from . import actions, life_events
+from . import actions, life_events, suspected
 from .models import OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, MonitoringRule, Review
 
 
@@ -61,6 +61,8 @@ def connect() -> None:
     # county's monitoring rules are evaluated again (政策找人).
     batch_loaded.connect(life_events.on_batch_loaded, dispatch_uid="monitoring.on_batch_loaded")
     batch_loaded.connect(on_batch_loaded_evaluate, dispatch_uid="monitoring.warnings.batch_loaded")
+    # 疑似困难人员名单 (DIS-3): a department's list is matched, scored and becomes 核查任务
+    batch_loaded.connect(suspected.on_batch_loaded, dispatch_uid="monitoring.suspected.batch_loaded")
 
 
 def on_batch_loaded_evaluate(sender: Any, *, batch: Any, **_: Any) -> None:

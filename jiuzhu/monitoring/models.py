@@ -360,3 +360,204 @@ class CampaignVisit(models.Model):  # 排查户: one target household of a campa
 
     def __str__(self) -> str:
         return f"排查户#{self.pk}"
+
+
+# ---- 疑似困难人员名单 (issue 17 item 2, DIS-3, DIS-4, REG-6, DIS-11) -----------------------------
+
+
+class SuspectedListQuerySet(models.QuerySet["SuspectedList"]):
+    def visible_to(self, user: Any) -> SuspectedListQuerySet:
+        """The department that pushed the list and the county's staff (verification centre,
+        administrator, county civil-affairs officers) see its report."""
+        from jiuzhu.verification.models import Batch
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None:
+            return self.none()
+        seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
+        if area.code.endswith("000000") and user.has_perm_code("registry.view"):
+            seen |= Q(county_code=area.code[:6])
+        return self.filter(seen)
+
+
+class SuspectedList(models.Model):  # 疑似困难人员名单: a department's pushed list, matched and deduplicated
+    """What one loaded list did: how many rows and persons it named, how many matched the
+    county's 一户一档, which were unknown (masked IDs), who was already helped or warned, who
+    lives in another county, and the warnings (→ 核查任务) it created. One per batch."""
+
+    batch = models.OneToOneField("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(MonitoringRule, on_delete=models.PROTECT, related_name="+")
+    source_code = models.CharField("名单类型", max_length=64)
+    source_name = models.CharField("名单名称", max_length=100)
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    rows = models.PositiveIntegerField("名单行数", default=0)
+    persons = models.PositiveIntegerField("名单人数", default=0)
+    duplicates = models.PositiveIntegerField("名单内重复行", default=0)
+    matched = models.PositiveIntegerField("匹配本县在册人员", default=0)
+    unknown = models.PositiveIntegerField("一户一档中无此人", default=0)
+    outside = models.PositiveIntegerField("非本县人员", default=0)
+    deceased = models.PositiveIntegerField("已故人员", default=0)
+    recipients = models.PositiveIntegerField("已享受该项救助", default=0)
+    open_cases = models.PositiveIntegerField("有在办申请", default=0)
+    open_warnings = models.PositiveIntegerField("已有未办结预警", default=0)
+    created = models.PositiveIntegerField("新建预警", default=0)
+    # [{"row": 3, "id_number": "370405********1234", "reason": "高额医疗自付"}] (masked, first 500)
+    unknown_rows = models.JSONField("无法匹配的名单行", default=list, blank=True)
+    processed_at = models.DateTimeField("处理时间", default=timezone.now)
+
+    objects = SuspectedListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-processed_at", "-id"]
+        verbose_name = verbose_name_plural = "疑似困难人员名单"
+
+    def __str__(self) -> str:
+        return f"{self.source_name} 批次#{self.batch_id}"
+
+
+# ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
+
+EMERGENCY_KINDS = [("flood", "洪涝"), ("earthquake", "地震"), ("fire", "火灾"), ("epidemic", "疫情"), ("other", "其他")]
+EMERGENCY_STATUS = [("active", "应急期中"), ("ended", "已结束")]
+
+
+class EmergencyQuerySet(models.QuerySet["Emergency"]):
+    def visible_to(self, user: Any) -> EmergencyQuerySet:
+        """The county sees its county's emergencies; a town or village sees the ones covering
+        its town (its own town's, or the whole county's) — and only its own households in them."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None or not user.has_perm_code("registry.view"):
+            return self.none()
+        county = area.code[:6]
+        if area.level == "county":
+            return self.filter(county_code=county)
+        if area.level in ("city", "province"):
+            return self.filter(county_code__startswith=area.code[: 4 if area.level == "city" else 2])
+        return self.filter(Q(area_code=county.ljust(12, "0")) | Q(area_code=area.code[:9].ljust(12, "0")))
+
+
+class Emergency(models.Model):  # 应急期: a town or the county under an emergency period for an event
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    area_code = models.CharField("应急范围", max_length=12, db_index=True)  # a town, or the county itself
+    name = models.CharField("事件名称", max_length=64)
+    kind = models.CharField("事件类型", max_length=16, choices=EMERGENCY_KINDS)
+    starts_on = models.DateField("开始日期")
+    planned_end_on = models.DateField("计划结束日期")
+    source_document = models.CharField("启动依据", max_length=200)
+    status = models.CharField("状态", max_length=8, choices=EMERGENCY_STATUS, default="active", db_index=True)
+    # the settings in force when declared (dated settings with their sources), kept for the report
+    advance_fen = models.PositiveIntegerField("每户先行救助金额（分）")
+    transition_monthly_fen = models.PositiveIntegerField("过渡期生活救助月额（分）")
+    transition_months = models.PositiveSmallIntegerField("过渡期月数")
+    settings_sources = models.JSONField("设置依据", default=dict)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_note = models.CharField("结束说明", max_length=300, blank=True)
+    report = models.JSONField("结束报告", default=dict, blank=True)
+    imports = models.JSONField("名单导入记录", default=list, blank=True)  # masked IDs only
+
+    objects = EmergencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        verbose_name = verbose_name_plural = "应急期"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmergencyHouseholdQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class EmergencyHousehold(models.Model):  # 受灾户: one household of the 应急 victims list
+    emergency = models.ForeignKey(Emergency, on_delete=models.CASCADE, related_name="households")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    persons = models.PositiveSmallIntegerField("名单人数", default=1)
+    loss = models.CharField("受灾情况", max_length=200, blank=True)
+    listed_at = models.DateTimeField(default=timezone.now)
+    listed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # 先行救助: the 急难型临时救助 case opened and paid from the town's reserve
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    advance_fen = models.PositiveIntegerField("先行救助金额（分）", default=0)
+    relieved_at = models.DateTimeField("先行救助时间", null=True, blank=True)
+    transition_months_paid = models.PositiveSmallIntegerField("已发过渡期月数", default=0)
+    transition_fen = models.PositiveIntegerField("过渡期生活救助合计（分）", default=0)
+
+    objects = EmergencyHouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area_code", "household_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["emergency", "household"], name="emergency_household_once"),
+        ]
+        verbose_name = verbose_name_plural = "受灾户"
+
+    def __str__(self) -> str:
+        return f"受灾户#{self.pk}"
+
+
+# ---- 现场发现报告 (issue 17 item 4, DIS-5, INT-24) ------------------------------------------------
+
+FIELD_URGENCY = [("normal", "一般"), ("urgent", "紧急"), ("critical", "危急")]
+FIELD_STATUS = [("open", "待处理"), ("matched", "已认定身份"), ("closed", "已办结")]
+FIELD_GENDERS = [("M", "男"), ("F", "女"), ("", "不详")]
+
+
+class FieldReportQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class FieldReport(models.Model):  # 现场发现报告: a person or family a grid worker found in the field
+    # 临时编号 for a person without an ID number (身份不明, 流浪乞讨): "LS-<county>-<yyyymmdd>-<nnnn>",
+    # letters and hyphens, so it can never equal a real 18-digit ID (docs/decisions.md).
+    temp_number = models.CharField("临时编号", max_length=32, unique=True, null=True, blank=True)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="field_reports"
+    )
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6, db_index=True)
+    name = models.CharField("姓名（自述或估计）", max_length=32, blank=True)
+    gender = models.CharField("性别", max_length=1, choices=FIELD_GENDERS, blank=True)
+    approx_age = models.PositiveSmallIntegerField("估计年龄", null=True, blank=True)
+    description = models.CharField("体貌特征", max_length=300, blank=True)
+    place = models.CharField("发现地点", max_length=200)
+    situation = models.TextField("现场情况")
+    needs = models.TextField("困难和需求", blank=True)
+    urgency = models.CharField("紧急程度", max_length=8, choices=FIELD_URGENCY, default="normal")
+    photo = models.ForeignKey("registry.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=8, choices=FIELD_STATUS, default="open", db_index=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("报告时间", default=timezone.now)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    matched_at = models.DateTimeField("身份认定时间", null=True, blank=True)
+
+    objects = FieldReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "现场发现报告"
+
+    def __str__(self) -> str:
+        return f"现场发现报告#{self.pk}"
+
+    @property
+    def unidentified(self) -> bool:
+        return self.person_id is None

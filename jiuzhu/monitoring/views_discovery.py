@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.accounts.permissions import require
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, Forbidden, NotFound
 
 from .actions import grid
 from .models import TASK_OUTCOMES, TASK_STATUS, WARNING_LEVELS, WARNING_STATUS, GridTask, MonitoringRule, Warning
@@ -238,3 +238,42 @@ def task_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     except DomainError as e:
         messages.error(request, e.message)
     return redirect("discovery:task", task.pk)
+
+
+def _yield_report(request: AuthedRequest) -> tuple[dict[str, Any], str]:
+    from .measured_yield import yield_report
+
+    area_code = request.GET.get("area_code", "").strip()
+    month = request.GET.get("month", "").strip()
+    try:
+        return yield_report(by=request.user, area_code=area_code or None, month=month or None), ""
+    except NotFound:
+        raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
+    except DomainError as exc:
+        return yield_report(by=request.user), exc.message
+
+
+@login_required
+def yield_page(request: AuthedRequest) -> HttpResponse:
+    """预警成效 (DIS-11): the month's yield by rule and by department list, for towns and the county."""
+    report, error = _yield_report(request)
+    return render(
+        request,
+        "monitoring/discovery/yield.html",
+        {"report": report, "error": error, "area_code": request.GET.get("area_code", "").strip()},
+    )
+
+
+@login_required
+def yield_export(request: AuthedRequest) -> HttpResponse:
+    from jiuzhu.web.files import file_response
+
+    from .measured_yield import yield_xlsx
+
+    report, error = _yield_report(request)
+    if error:
+        messages.error(request, error)
+        return redirect("discovery:yield")
+    return file_response(yield_xlsx(report), f"预警成效_{report['month']}.xlsx")

@@ -81,6 +81,8 @@ def condition_label(condition: dict[str, Any]) -> str:
         return f"{m.label}{OPS.get(condition.get('op', ''), '')}{condition.get('value')}{m.unit}"
     if condition.get("status") == "campaign":  # the county's 摸底排查 rule (monitoring/campaigns.py)
         return "摸底排查入户走访发现困难（由排查结果生成，不参与自动预警）"
+    if condition.get("status") == "suspected":  # a department's list (monitoring/suspected.py)
+        return "部门推送疑似困难人员名单（由名单生成，不参与自动预警）"
     label = STATUSES.get(condition.get("status", ""), "（未知条件）")
     if condition.get("new_days"):
         label += f"（近{condition['new_days']}天新增）"
@@ -412,6 +414,63 @@ def _recipients(county: str, on: dt.date) -> set[tuple[int, str]]:
     return paying | set(approved.values_list("household_id", "program"))
 
 
+@dataclass
+class Dedup:
+    """REG-6: whom a new warning for a program would duplicate — a household receiving that
+    program now, a household with an open case, or one with an unclosed warning for that
+    program. Loaded once per run (three queries); ``claim`` records each new warning so a
+    run does not warn a household twice either."""
+
+    recipients: set[tuple[int, str]]
+    open_cases: set[int]
+    unclosed: set[tuple[int, str]]
+
+    @classmethod
+    def load(cls, county_code: str, on: dt.date) -> Dedup:
+        return cls(
+            recipients=_recipients(county_code, on),
+            open_cases=set(
+                Application.objects.filter(county_code=county_code).open().values_list("household_id", flat=True)
+            ),
+            unclosed=set(
+                Warning.objects.filter(county_code=county_code).unclosed().values_list("household_id", "program")
+            ),
+        )
+
+    def claim(self, household_id: int, program: str) -> str:
+        """Why a warning would duplicate (``recipient``, ``open_case``, ``open_warning``), or
+        ``""``: then the household counts as warned for the program from now on."""
+        if (household_id, program) in self.recipients:
+            return "recipient"
+        if household_id in self.open_cases:
+            return "open_case"
+        if (household_id, program) in self.unclosed:
+            return "open_warning"
+        self.unclosed.add((household_id, program))
+        return ""
+
+
+def create_with_tasks(warnings: list[Warning], due_on: dt.date) -> list[Warning]:
+    """Insert new warnings and their 核查任务 for the village of each household (two bulk
+    inserts, in the caller's transaction)."""
+    created = Warning.objects.bulk_create(warnings, batch_size=2000)  # ids returned (PostgreSQL, SQLite)
+    GridTask.objects.bulk_create(
+        [
+            GridTask(
+                warning_id=w.pk,
+                household_id=w.household_id,
+                person_id=w.person_id,
+                area_code=w.area_code,
+                county_code=w.county_code,
+                due_on=due_on,
+            )
+            for w in created
+        ],
+        batch_size=2000,
+    )
+    return created
+
+
 def task_days(county: str, on: dt.date) -> int:
     try:
         return int(parameter_store().lookup("monitoring.task_days", county, on).value)
@@ -439,13 +498,7 @@ def evaluate_warnings(
         result.rules = len(rules)
         if not rules:
             return result
-        recipients = _recipients(county_code, on)
-        open_cases = set(
-            Application.objects.filter(county_code=county_code).open().values_list("household_id", flat=True)
-        )
-        unclosed = set(
-            Warning.objects.filter(county_code=county_code).unclosed().values_list("household_id", "program")
-        )
+        dedup = Dedup.load(county_code, on)
         existing = set(
             Warning.objects.filter(county_code=county_code, period=period).values_list("rule_id", "person_id")
         )
@@ -457,16 +510,10 @@ def evaluate_warnings(
             for hit in hits:
                 if (rule.pk, hit.person_id) in existing:
                     continue
-                if (hit.household_id, rule.program) in recipients:
-                    result.skipped["recipient"] += 1
+                skip = dedup.claim(hit.household_id, rule.program)
+                if skip:
+                    result.skipped[skip] += 1
                     continue
-                if hit.household_id in open_cases:
-                    result.skipped["open_case"] += 1
-                    continue
-                if (hit.household_id, rule.program) in unclosed:
-                    result.skipped["open_warning"] += 1
-                    continue
-                unclosed.add((hit.household_id, rule.program))
                 existing.add((rule.pk, hit.person_id))
                 new.append(
                     Warning(
@@ -485,21 +532,7 @@ def evaluate_warnings(
                 )
                 made += 1
             result.by_rule[rule.code] = made
-        created = Warning.objects.bulk_create(new, batch_size=2000)  # ids returned (PostgreSQL, SQLite)
-        GridTask.objects.bulk_create(
-            [
-                GridTask(
-                    warning_id=w.pk,
-                    household_id=w.household_id,
-                    person_id=w.person_id,
-                    area_code=w.area_code,
-                    county_code=county_code,
-                    due_on=due_on,
-                )
-                for w in created
-            ],
-            batch_size=2000,
-        )
+        created = create_with_tasks(new, due_on)
         result.created = len(created)
         if not created:
             return result  # nothing changed, nothing to audit (the nightly run stays quiet)

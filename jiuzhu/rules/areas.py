@@ -10,6 +10,9 @@ drops whole zero *groups* only — never single zeros (town 100 is not town 1).
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from .errors import RulesInputError
 
 NATIONAL = "CN"
@@ -70,3 +73,27 @@ def to_int12(key: str) -> int:
 def from_int12(value: int) -> str:
     """The significant code of a 12-digit integer from a batch column."""
     return normalize_area(f"{value:012d}")
+
+
+def int12_of_ints(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
+    """``to_int12(normalize_area(c))`` for every integer code of ``codes``, vectorized;
+    ``None`` when any code is not valid (``normalize_area`` then names the first bad one).
+    An integer of 10 digits or more is a 12-digit code; a shorter one is read as its
+    digits (``370405`` is 台儿庄区), as ``normalize_area`` reads it."""
+    c = np.asarray(codes, dtype=np.int64)
+    digits = np.zeros(c.shape[0], dtype=np.int64)  # 0: not a valid length
+    for length in (2, 4, 6, 9):
+        digits[(c >= 10 ** (length - 1)) & (c < 10**length)] = length
+    digits[(c >= 10**10) & (c < 10**12)] = 12
+    if not digits.all():
+        return None
+    full = c * 10 ** (12 - digits)
+    groups = [(full // 10**10) % 100, (full // 10**8) % 100, (full // 10**6) % 100, (full // 10**3) % 1000, full % 1000]
+    seen_zero = np.zeros(c.shape[0], dtype=bool)
+    for g in groups:  # a non-zero group after a zero one: the levels are not contiguous
+        if (seen_zero & (g != 0)).any():
+            return None
+        seen_zero |= g == 0
+    if not np.isin(groups[0], np.array(_PROVINCE_NUMBERS, dtype=np.int64)).all():
+        return None
+    return full

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .areas import NATIONAL, normalize_area
+from .areas import normalize_area
 from .errors import RulesInputError
 from .facts import Array, FactsBatch
 from .money import e4_to_str, yuan
@@ -153,12 +153,25 @@ def register_program(program: Program) -> Program:
     return program
 
 
+def constant(values: Array) -> int | None:
+    """The value of an array that holds one value by construction (0-d, or a read-only
+    view of one value such as a column that was not given), else ``None``. Lets a
+    formula skip work that cannot change its result (a deduction switched off)."""
+    a = np.asarray(values)
+    if a.ndim == 0 or (a.ndim == 1 and a.strides == (0,) and a.shape[0]):
+        return int(a.reshape(-1)[0])
+    return None
+
+
 def outcome(t: Test, h: Households, p: Params) -> Array:
+    if t.applies is None:
+        return np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
+    applies = np.broadcast_to(np.asarray(t.applies(h, p), dtype=bool), (h.n,))
+    if h.tracer is None and not applies.any():  # applies to nobody: met everywhere
+        met: Array = np.broadcast_to(np.ones((), dtype=bool), (h.n,))
+        return met
     ok = np.broadcast_to(np.asarray(t.formula(h, p), dtype=bool), (h.n,))
-    if t.applies is not None:
-        applies = np.broadcast_to(np.asarray(t.applies(h, p), dtype=bool), (h.n,))
-        ok = ok | ~applies
-    return ok
+    return np.asarray(ok | ~applies)
 
 
 # ---- tracing ---------------------------------------------------------------------------
@@ -211,22 +224,23 @@ class Params:
         self.batch = batch
         self.tracer = tracer
         self._cache: dict[str, Array] = {}
-        self.keys, self.key_index = _effective_keys(store, batch.hh["area"])
+        self.keys, self.key_index = _effective_keys(store, *batch.areas)
 
     def __call__(self, name: str) -> Array:
         cached = self._cache.get(name)
         if cached is not None:
-            return cached
+            # one value per effective area: spread to the households on each read, so
+            # that the per-household copy lives only as long as the formula using it
+            return cached if cached.ndim == 0 else cached[self.key_index]
         values = [self._lookup(name, k, i) for i, k in enumerate(self.keys)]
         ints = [v.internal for v in values]
-        if len(set(ints)) <= 1:
-            out = np.asarray(ints[0] if ints else 0, dtype=np.int64)
-        else:
-            out = np.asarray(ints, dtype=np.int64)[self.key_index]
         if self.tracer is not None and values:
             self.tracer.parameter(values[0])
-        self._cache[name] = out
-        return out
+        if len(set(ints)) <= 1:
+            self._cache[name] = np.asarray(ints[0] if ints else 0, dtype=np.int64)
+        else:
+            self._cache[name] = np.asarray(ints, dtype=np.int64)
+        return self(name)
 
     def by_urban(self, base: str) -> Array:
         """``base.urban`` for urban households, ``base.rural`` for rural ones (城乡分设)."""
@@ -252,29 +266,46 @@ class Params:
             raise
 
 
-def _effective_keys(store: ParameterStore, area: Array) -> tuple[list[str], Array]:
-    """Map each household's 12-digit area to the deepest ancestor that has any
+# Area levels, deepest first: digits of the significant code, and the divisor that
+# turns a 12-digit code into it.
+_LEVELS = ((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10))
+
+
+def _effective_keys(store: ParameterStore, uniq: Array, inv: Array) -> tuple[list[str], Array]:
+    """Map each household's 12-digit area (``uniq[inv]``: the batch's distinct areas,
+    sorted, and each household's index among them) to the deepest ancestor that has any
     parameter at all (parameters resolve identically from there), vectorized."""
-    if area.shape[0] == 0:
+    if inv.shape[0] == 0:
         return [], np.zeros(0, dtype=np.int64)
-    uniq, inv = np.unique(area, return_inverse=True)
-    eff = np.full(uniq.shape[0], NATIONAL, dtype=object)
-    todo = np.ones(uniq.shape[0], dtype=bool)
-    for length, divisor in ((12, 1), (9, 10**3), (6, 10**6), (4, 10**8), (2, 10**10)):
+    if uniq.shape[0] == 1:  # one area (a traced evaluation): plain Python is quicker
+        area = int(uniq[0])
+        for length, divisor in _LEVELS:
+            if area // divisor in store.known_prefix_sets[length]:
+                return [f"{area // divisor:0{length}d}"], inv
+        return [normalize_area(f"{area:012d}")], inv
+    # each distinct area's effective key as (level, 12-digit code of the ancestor);
+    # level 0 is "no parameter anywhere on the chain" (the area keeps its own code, so
+    # that the error message names it) — formatted as text once per distinct key
+    level = np.zeros(uniq.shape[0], dtype=np.int64)
+    code = uniq.copy()
+    for rank, (length, divisor) in enumerate(_LEVELS):
         known = store.known_prefixes[length]
         if not known.shape[0]:
             continue
         prefix = uniq // divisor
-        hit = todo & np.isin(prefix, known)
-        for j in np.flatnonzero(hit).tolist():
-            eff[j] = f"{int(prefix[j]):0{length}d}"
-        todo &= ~hit
-    # areas with no parameter anywhere on their chain still carry their own code, so
-    # that the error message names them
-    for j in np.flatnonzero(todo).tolist():
-        eff[j] = normalize_area(f"{int(uniq[j]):012d}")
-    keys, key_of_uniq = np.unique(eff.astype(str), return_inverse=True)
-    return [str(k) for k in keys], key_of_uniq.reshape(-1)[inv.reshape(-1)]
+        hit = (level == 0) & np.isin(prefix, known)
+        level[hit] = 5 - rank
+        code[hit] = prefix[hit] * divisor
+    pairs, key_of_uniq = np.unique(code * 8 + level, return_inverse=True)
+    lengths = {5: 12, 4: 9, 3: 6, 2: 4, 1: 2}
+    keys = [
+        f"{c:012d}"[: lengths[lv]] if lv else normalize_area(f"{c:012d}")
+        for c, lv in ((int(x) // 8, int(x) % 8) for x in pairs.tolist())
+    ]
+    key_of_uniq = key_of_uniq.reshape(-1)
+    if len(keys) == uniq.shape[0] and np.array_equal(key_of_uniq, np.arange(len(keys))):
+        return keys, inv  # one key per distinct area, in the same order
+    return keys, key_of_uniq[inv]
 
 
 # ---- households as formulas see them ------------------------------------------------------

@@ -93,12 +93,13 @@ def _run(program: Program, h: Households) -> BatchResult:
     mask = np.zeros(n, dtype=np.uint64)
     for t in program.tests:
         ok = outcome(t, h, h.p)
-        mask |= np.where(ok, np.uint64(0), np.uint64(1 << t.bit))
+        if not ok.all():
+            np.bitwise_or(mask, np.uint64(1 << t.bit), out=mask, where=~ok)
     eligible = mask == 0
     amount = np.zeros(n, dtype=np.int64)
     if program.amount_formula is not None and eligible.any():
-        raw = np.broadcast_to(np.asarray(program.amount_formula(h, h.p), dtype=np.int64), (n,))
-        amount = np.where(eligible, raw, 0).astype(np.int64)
+        raw = np.asarray(program.amount_formula(h, h.p), dtype=np.int64)
+        np.copyto(amount, raw, where=eligible)
     return BatchResult(program.code, eligible, mask, amount)
 
 

@@ -216,6 +216,10 @@ def _sorted_versions(versions: Iterable[ParameterVersion]) -> tuple[ParameterVer
     return tuple(sorted(versions, key=lambda v: v.valid_from))
 
 
+# At most this many resolved lookups are remembered by a store.
+_RESOLVED_MAX = 100_000
+
+
 class ParameterStore:
     """All parameters known to the engine, with their versions by area and date.
 
@@ -235,7 +239,12 @@ class ParameterStore:
         self.known_prefixes: dict[int, npt.NDArray[np.int64]] = {
             n: np.array(sorted(int(k) for k in keys if len(k) == n), dtype=np.int64) for n in LEVEL_LENGTHS
         }
+        self.known_prefix_sets: dict[int, frozenset[int]] = {
+            n: frozenset(int(k) for k in keys if len(k) == n) for n in LEVEL_LENGTHS
+        }
         self._digest: str | None = None
+        # resolved lookups (the store is immutable), bounded for long-lived processes
+        self._resolved: dict[tuple[str, str, date], ParameterValue] = {}
 
     # ---- construction -------------------------------------------------------------
 
@@ -407,6 +416,18 @@ class ParameterStore:
         return self._digest
 
     def lookup(self, name: str, area_code: str, on: date) -> ParameterValue:
+        """The version of ``name`` in force on ``on`` for ``area_code`` (remembered: a
+        batch or a traced evaluation reads the same few values again and again)."""
+        key = (name, area_code, on)
+        value = self._resolved.get(key)
+        if value is None:
+            value = self._lookup(name, area_code, on)
+            if len(self._resolved) >= _RESOLVED_MAX:
+                self._resolved.clear()
+            self._resolved[key] = value
+        return value
+
+    def _lookup(self, name: str, area_code: str, on: date) -> ParameterValue:
         """The version of ``name`` in force on ``on`` for ``area_code``.
 
         Raises ``RulesInputError`` with code ``unknown_parameter``, ``unknown_area`` (no

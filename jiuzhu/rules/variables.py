@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Households, Params, Program, variable
+from .core import Households, Params, Program, constant, variable
 from .errors import RulesInputError
 from .facts import (
     DISABILITY_TYPES,
@@ -125,55 +125,63 @@ def care_allowance(h: Households, p: Params) -> Array:
 @variable("employment_cost", "就业成本扣除", "fen", "member")
 def employment_cost(h: Households, p: Params) -> Array:
     """工资收入 × 扣除比例, at most the cap, where the area enables 就业成本扣除.
-    Computed only for members with a wage."""
+    Computed only for members with a wage in households where it is enabled; zero
+    everywhere (one value, no array) where no household has it."""
     wage = h.batch.members["wage"]
-    out = np.zeros(wage.shape[0], dtype=np.int64)
     enabled = p("income.employment_cost.enabled")
-    if enabled.ndim == 0 and not enabled:
-        return out
-    working = np.flatnonzero(wage > 0)
+    if (enabled.ndim == 0 and not enabled) or h.batch.is_default("members", "wage"):
+        return np.zeros((), dtype=np.int64)
+    earning = wage > 0 if enabled.ndim == 0 else (wage > 0) & h.to_members(enabled != 0)
+    working = np.flatnonzero(earning)
     if not working.shape[0]:
-        return out
-
-    def at(values: Array) -> Array:  # a household parameter for each working member
-        return values if values.ndim == 0 else values[h.member_household[working]]
-
-    on = at(enabled) != 0
-    cost = np.minimum(
-        mul_ratio(wage[working], at(p("income.employment_cost.rate")), DOWN),
-        at(p("income.employment_cost.cap")),
-    )
-    out[working] = np.where(on, cost, 0)
+        return np.zeros((), dtype=np.int64)
+    rate, cap = p("income.employment_cost.rate"), p("income.employment_cost.cap")
+    if rate.ndim or cap.ndim:  # the household of each working member, for its parameters
+        owner = np.searchsorted(h.start, working, side="right") - 1
+        rate, cap = (v if v.ndim == 0 else v[owner] for v in (rate, cap))
+    out = np.zeros(wage.shape[0], dtype=np.int64)
+    out[working] = np.minimum(mul_ratio(wage[working], rate, DOWN), cap)
     return out
 
 
 # ---- household income ---------------------------------------------------------------------
 
 
+def _income_columns(h: Households) -> list[str]:
+    """The income types whose column was given (the others are zero everywhere)."""
+    return [t for t in INCOME_TYPES if not h.batch.is_default("households", f"income_{t}")]
+
+
+def _sum(columns: list[Array]) -> Array:
+    """Sum of household columns in one buffer (zero, one value, when there are none)."""
+    if not columns:
+        return np.zeros((), dtype=np.int64)
+    total = np.array(columns[0], dtype=np.int64)
+    for col in columns[1:]:
+        total += col
+    return total
+
+
 @variable("gross_income", "家庭月收入（含不计入部分）")
 def gross_income(h: Households, p: Params) -> Array:
     hh = h.batch.hh
-    total = np.zeros(h.n, dtype=np.int64)
-    for t in INCOME_TYPES:
-        total += hh[f"income_{t}"]
-    return total
+    return _sum([hh[f"income_{t}"] for t in _income_columns(h)])
 
 
 @variable("disregarded_income", "不计入家庭收入的部分")
 def disregarded_income(h: Households, p: Params) -> Array:
     hh = h.batch.hh
-    total = np.zeros(h.n, dtype=np.int64)
-    for t in INCOME_TYPES:
+    parts = []
+    for t in _income_columns(h):
         col = hh[f"income_{t}"]
         if not col.any():  # nobody has this kind of income: its rule cannot matter
             continue
         counted = p(f"income.counted.{t}")
-        if counted.ndim == 0:
-            if not counted:
-                total += col
-        else:
-            total += np.where(counted != 0, 0, col)
-    return total
+        if counted.ndim:
+            parts.append(np.where(counted != 0, 0, col))
+        elif not counted:
+            parts.append(col)
+    return _sum(parts)
 
 
 @variable("work_income", "劳动收入（就业、经营等，用于判断渐退）")
@@ -181,24 +189,33 @@ def work_income(h: Households, p: Params) -> Array:
     """The income types the area's parameters mark as work income (income.work.*), summed:
     a rise of it above the standard opens 渐退; a rise of any other income does not."""
     hh = h.batch.hh
-    total = np.zeros(h.n, dtype=np.int64)
-    for t in INCOME_TYPES:
+    parts = []
+    for t in _income_columns(h):
         col = hh[f"income_{t}"]
         if not col.any():
             continue
         work = p(f"income.work.{t}")
-        total += np.where(work != 0, col, 0) if work.ndim else (col if work else 0)
-    return total
+        if work.ndim:
+            parts.append(np.where(work != 0, col, 0))
+        elif work:
+            parts.append(col)
+    return _sum(parts)
 
 
 @variable("total_income", "家庭月收入（计入部分）")
 def total_income(h: Households, p: Params) -> Array:
-    return np.asarray(h.gross_income - h.disregarded_income)
+    disregarded = h.disregarded_income
+    if constant(disregarded) == 0:
+        return h.gross_income
+    return np.asarray(h.gross_income - disregarded)
 
 
 @variable("employment_cost_deduction", "就业成本扣除合计")
 def employment_cost_deduction(h: Households, p: Params) -> Array:
-    return h.sum(h.m.employment_cost)
+    cost = h.m.employment_cost
+    if constant(cost) == 0:  # switched off everywhere: nothing to sum
+        return np.zeros((), dtype=np.int64)
+    return h.sum(cost)
 
 
 @variable("rigid_expense_12m", "近12个月刚性支出（自付医疗、教育费用）", "fen_12m")
@@ -211,19 +228,25 @@ def rigid_expense_12m(h: Households, p: Params) -> Array:
 def rigid_expense_deduction(h: Households, p: Params) -> Array:
     enabled = p("income.rigid_expense_deduction.enabled")
     if enabled.ndim == 0 and not enabled:
-        return np.zeros(h.n, dtype=np.int64)
+        return np.zeros((), dtype=np.int64)
     monthly = div_round(h.rigid_expense_12m, 12, DOWN)
     return np.where(enabled != 0, monthly, 0)
 
 
 @variable("income_before_rigid_deduction", "家庭月收入（扣除就业成本后、扣除刚性支出前）")
 def income_before_rigid_deduction(h: Households, p: Params) -> Array:
-    return np.asarray(np.maximum(h.total_income - h.employment_cost_deduction, 0))
+    deduction = h.employment_cost_deduction
+    if constant(deduction) == 0:  # total income is never negative
+        return h.total_income
+    return np.asarray(np.maximum(h.total_income - deduction, 0))
 
 
 @variable("counted_income", "家庭月计算收入")
 def counted_income(h: Households, p: Params) -> Array:
-    return np.asarray(np.maximum(h.income_before_rigid_deduction - h.rigid_expense_deduction, 0))
+    deduction = h.rigid_expense_deduction
+    if constant(deduction) == 0:  # the income before it is never negative
+        return h.income_before_rigid_deduction
+    return np.asarray(np.maximum(h.income_before_rigid_deduction - deduction, 0))
 
 
 @variable("counted_income_per_capita", "家庭月人均收入")
@@ -237,6 +260,10 @@ def counted_income_per_capita(h: Households, p: Params) -> Array:
 @variable("financial_assets", "存款、有价证券等金融资产合计")
 def financial_assets(h: Households, p: Params) -> Array:
     hh = h.batch.hh
+    if h.batch.is_default("households", "asset_securities"):
+        return hh["asset_deposits"]
+    if h.batch.is_default("households", "asset_deposits"):
+        return hh["asset_securities"]
     return np.asarray(hh["asset_deposits"] + hh["asset_securities"])
 
 

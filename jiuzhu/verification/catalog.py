@@ -22,7 +22,17 @@ from .models import FIELD_TYPE_CHOICES, Provider, Source, SourceSchema
 CATALOG_FILE = Path(__file__).resolve().parent / "data" / "sources.yaml"
 
 FIELD_TYPES = dict(FIELD_TYPE_CHOICES)
-EFFECT_KINDS = {"income": "收入", "asset": "财产", "expense": "支出", "status": "状况", "info": "其他信息"}
+EFFECT_KINDS = {
+    "income": "收入",
+    "asset": "财产",
+    "expense": "支出",
+    "status": "状况",
+    "info": "其他信息",
+    "suspected": "疑似困难人员名单",  # a department's list of people who may need help (DIS-3)
+}
+# What a 疑似困难人员名单 rule states (DIS-4): the program its warnings point to, how often the
+# department pushes it and which people it lists; the source page shows them.
+SUSPECTED_KEYS = {"program": "指向救助项目", "frequency": "推送频次", "criteria": "名单标准"}
 INCOME_BASES = {
     "monthly_records": "按月记录，取近12个月月均",
     "monthly_rate": "当前月标准",
@@ -77,6 +87,8 @@ def measure_label(rule: dict[str, Any]) -> str:
         return EXPENSE_MEASURES.get(measure, measure)
     if kind == "status":
         return STATUS_MEASURES.get(measure, measure)
+    if kind == "suspected":
+        return EFFECT_KINDS["suspected"]
     return "其他信息"
 
 
@@ -127,6 +139,10 @@ def check_effect(code: str, effect: list[dict[str, Any]], has_amount: bool) -> N
             raise CatalogError(f"{code}: 支出类型“{measure}”无效")
         elif kind == "status" and measure not in STATUS_MEASURES:
             raise CatalogError(f"{code}: 状况类型“{measure}”无效")
+        elif kind == "suspected":
+            for key, label in SUSPECTED_KEYS.items():
+                if not str(rule.get(key) or "").strip():
+                    raise CatalogError(f"{code}: 疑似困难人员名单须写明{label}（{key}）")
         needs_amount = kind in ("income", "expense") or (kind == "asset" and ASSET_TYPES[measure][1] == "fen")
         if needs_amount and not has_amount:
             raise CatalogError(f"{code}: 该口径需要金额字段")

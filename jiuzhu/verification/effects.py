@@ -55,9 +55,11 @@ def rules_of(effect: list[dict[str, Any]]) -> list[Rule]:
     out = []
     for r in effect or []:
         cats = r.get("categories")
+        kind = r.get("kind", "info")
         out.append(
             Rule(
-                kind=r.get("kind", "info"),
+                # a 疑似困难人员名单 names people; it is no fact about a family's means
+                kind="info" if kind == "suspected" else kind,
                 measure=r.get("measure", ""),
                 basis=r.get("basis", ""),
                 categories=frozenset(cats) if cats else None,

@@ -177,6 +177,16 @@ def test_policy_page_shows_the_standard_in_force(world: Any):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
 
 
+def test_a_programs_own_standard_comes_first_on_its_leaflet(world: Any):
+    """DOC-13: the 农村低保 明白纸 opens with the rural standard and leaves out the urban one."""
+    import re
+
+    html = Client().get("/public/policy/370405/dibao_rural/").content.decode()
+    lines = re.findall(r'data-testid="standard">([^<]*)<', html)
+    assert lines[0].startswith("农村最低生活保障标准")
+    assert not [line for line in lines if line.startswith("城市最低生活保障标准")]
+
+
 def test_gongshi_index_lists_villages_in_publicity(case: Application):
     """DOC-10: the public navigation leads to the villages with entries in their period."""
     c = Client()
@@ -200,3 +210,14 @@ def test_objection_only_on_an_entry_of_that_village_and_rate_limited(case: Appli
         for _ in range(5)
     ]
     assert codes == [422] * 4 + [429]
+
+
+def test_the_public_home_leads_to_every_public_service(world: Any):
+    """SUP-1, SUP-4, INT-23: one page without sign-in links status, 公示, policy, complaints, verification."""
+    r = Client().get("/public/")
+    html = r.content.decode()
+    assert r.status_code == 200 and r["X-Robots-Tag"]
+    services = ("status", "gongshi", "policy", "complaints/new", "verify")
+    for href in (f"/public/{s}/" for s in services):
+        assert f'href="{href}"' in html
+    assert "救助热线：12345" in html

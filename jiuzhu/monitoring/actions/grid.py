@@ -192,8 +192,10 @@ def _apply(task: GridTask, *, by: User, temporary_kind: str, signature: bytes | 
     with the family's signed 申请委托书."""
     program = task.warning.program
     if program == "temporary" and not temporary_kind:
-        measure = task.warning.rule.condition.get("measure", "")
+        condition = task.warning.rule.condition
+        measure = condition.get("measure", "")
         temporary_kind = {"medical_expense_12m": "illness", "education_expense_12m": "education"}.get(measure, "")
+        temporary_kind = temporary_kind or str(condition.get("temporary_kind", ""))  # a department's list
     entrustment = None
     if getattr(by, "role", "") == "village_assistant":
         if not signature:

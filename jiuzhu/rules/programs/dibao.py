@@ -107,7 +107,7 @@ def dibao_extra_rate(h: Households, p: Params) -> Array:
         p("dibao.extra.elderly"),
         p("dibao.extra.minor"),
     )
-    rate = np.zeros(h.n, dtype=np.int64)
+    rate = np.zeros((), dtype=np.int64)
     if np.any(severe):
         rate = rate + severe * h.count(h.m.severe_disability)
     if np.any(old):

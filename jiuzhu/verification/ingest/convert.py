@@ -70,6 +70,8 @@ class Converter:
         self.inactive = set(schema.inactive_states or [])
         self.key_pos = [self.index[k] for k in schema.record_key]
         self.detail_pos = [(self.index[k], self.fields[self.index[k]]["header"]) for k in schema.detail_fields]
+        # an ID number named as a detail is kept masked (a list's report shows unknown IDs so)
+        self.detail_masked = [self.fields[p]["type"] == "id_number" for p, _ in self.detail_pos]
         self.id_cache: dict[Any, str | parsing.CellError] = {}
         self.today = timezone.localdate()
         self.caches: list[dict[Any, Any]] = [{} for _ in self.fields]
@@ -206,8 +208,8 @@ class Converter:
         detail = self.detail_cache.get(detail_raw)
         if detail is None:
             detail = "；".join(
-                f"{h}：{parsing.text(v)}"
-                for (_, h), v in zip(self.detail_pos, detail_raw, strict=True)
+                f"{h}：{parsing.masked_raw_id(v) if masked else parsing.text(v)}"
+                for (_, h), masked, v in zip(self.detail_pos, self.detail_masked, detail_raw, strict=True)
                 if parsing.text(v)
             )[:300]
             if len(self.detail_cache) >= CACHE_LIMIT:

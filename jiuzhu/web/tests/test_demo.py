@@ -76,6 +76,12 @@ def test_the_demo_gives_beiluo_open_grid_tasks():
     assert MonitoringRule.objects.filter(county_code="370405").count() >= 3
     mine = GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed()
     assert mine.count() >= 2
+    # DIS-3: the 医保's 疑似困难人员名单 of the month reached 北洛村 too, with its report
+    from jiuzhu.monitoring.models import SuspectedList
+
+    report = SuspectedList.objects.get(source_code="yibao.suspected", county_code="370405")
+    assert report.created >= 2 and report.unknown == 1 and report.open_warnings + report.recipients >= 1
+    assert mine.filter(warning__rule__code="suspected.yibao").count() >= 2
     call_command("load_demo")
     assert GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed().count() == mine.count()
 

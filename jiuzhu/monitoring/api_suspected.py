@@ -1,0 +1,85 @@
+"""The API of 疑似困难人员名单 (issue 17 item 2; DIS-3, DIS-4, REG-6), under
+``/api/v1/monitoring/suspected-lists``: the departments' lists (frequency and criteria) and
+each loaded list's report. A list is pushed like any department data:
+``POST /api/v1/sources/{code}/batches``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from jiuzhu.accounts.models import User
+
+from . import suspected
+from .models import SuspectedList
+
+router = Router(tags=["政策找人"])
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user
+
+
+def report_out(r: SuspectedList) -> dict[str, Any]:
+    return {
+        "batch_id": r.batch_id,
+        "source": r.source_code,
+        "source_name": r.source_name,
+        "county_code": r.county_code,
+        "rule_id": r.rule_id,
+        "rows": r.rows,
+        "persons": r.persons,
+        "duplicates": r.duplicates,
+        "matched": r.matched,
+        "unknown": r.unknown,
+        "outside": r.outside,
+        "deceased": r.deceased,
+        "recipients": r.recipients,
+        "open_cases": r.open_cases,
+        "open_warnings": r.open_warnings,
+        "created": r.created,
+        "unknown_rows": r.unknown_rows,
+        "processed_at": r.processed_at,
+    }
+
+
+@router.get("/suspected-lists/sources", summary="疑似困难人员名单：各部门名单的推送频次和名单标准（DIS-4）")
+def list_sources(request: HttpRequest) -> dict[str, Any]:
+    """The catalog's lists, as the data catalog shows every authenticated user."""
+    items = []
+    for s in suspected.list_sources():
+        spec = suspected.list_spec(s) or {}
+        items.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "provider_code": s.provider.code,
+                "provider_name": s.provider.name,
+                "program": spec.get("program", ""),
+                "frequency": spec.get("frequency", ""),
+                "criteria": spec.get("criteria", ""),
+                "upload_url": f"/api/v1/sources/{s.code}/batches",
+            }
+        )
+    return {"items": items}
+
+
+@router.get("/suspected-lists", summary="疑似困难人员名单处理报告：source 名单类型")
+def list_reports(request: HttpRequest, source: str = "", page: int = 1) -> dict[str, Any]:
+    qs = SuspectedList.objects.visible_to(_user(request))
+    if source:
+        qs = qs.filter(source_code=source)
+    page = max(page, 1)
+    total = qs.count()
+    rows = qs.order_by("-processed_at", "-id")[(page - 1) * 50 : page * 50]
+    return {"count": total, "page": page, "items": [report_out(r) for r in rows]}
+
+
+@router.get("/suspected-lists/{int:batch_id}", summary="一份名单的处理报告（匹配、去重、预警）")
+def get_report(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    report = get_object_or_404(SuspectedList.objects.visible_to(_user(request)), batch_id=batch_id)
+    return report_out(report)

@@ -1,0 +1,151 @@
+"""现场发现报告 (issue 17 item 4, DIS-5, INT-24, PRG-13): a grid worker or village assistant
+reports a person or family found in the field from a phone.
+
+``submit_field_report``: with an ID number the person is matched to the registry by its blind
+index; without one (身份不明, 流浪乞讨) the report gets a temporary number
+``LS-<county>-<yyyymmdd>-<nnnn>`` — letters and hyphens, so it can never equal a real 18-digit
+ID. ``match_identity`` later links such a report to the registry person of the real ID, once,
+audited with the temporary number it replaces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiuzhu.accounts.models import User
+from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import in_scope, require_in_scope
+from jiuzhu.audit.log import record
+from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.idnumber import parse_id_number
+from jiuzhu.registry.models import Person
+from jiuzhu.registry.pii import blind_index
+
+from .models import FIELD_GENDERS, FIELD_URGENCY, FieldReport
+
+TEMP_PREFIX = "LS"  # 临时编号 prefix (临时)
+
+
+def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = False) -> str:
+    value = str(data.get(key) or "").strip()
+    if required and not value:
+        raise InvalidInput("required", f"请填写{label}", field=key)
+    if len(value) > max_length:
+        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
+    return value
+
+
+def _registry_person(raw: str, *, by: User, field: str) -> Person:
+    """The registry person of an ID number, found by blind index, inside the user's area."""
+    number = parse_id_number(raw, field=field)
+    person: Person | None = Person.objects.filter(id_number_index=blind_index("id_number", number.value)).first()
+    if person is None or not in_scope(by, person.area_code):
+        raise InvalidInput("unknown_id_number", "登记库中没有该身份证号码的人员，请按身份不明人员报告", field=field)
+    return person
+
+
+def next_temp_number(county_code: str, day: Any) -> str:
+    prefix = f"{TEMP_PREFIX}-{county_code}-{day:%Y%m%d}-"
+    last = (
+        FieldReport.objects.select_for_update()
+        .filter(temp_number__startswith=prefix)
+        .order_by("-temp_number")
+        .values_list("temp_number", flat=True)
+        .first()
+    )
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def submit_field_report(data: dict[str, Any], *, by: User) -> FieldReport:
+    """现场发现报告 (DIS-5): the worker's village (or one inside their area); an ID if known."""
+    require(by, "registry.edit")
+    area_code = str(data.get("area_code") or getattr(by.area, "code", "") or "")
+    if len(area_code) != 12 or not area_code.isdigit():
+        raise InvalidInput("invalid_area", "请选择发现地所在的村（社区）", field="area_code")
+    require_in_scope(by=by, area_code=area_code, what="村（社区）", field="area_code")
+    urgency = str(data.get("urgency") or "normal")
+    if urgency not in dict(FIELD_URGENCY):
+        raise InvalidInput("invalid_urgency", "紧急程度只能是一般、紧急或危急", field="urgency")
+    gender = str(data.get("gender") or "")
+    if gender not in dict(FIELD_GENDERS):
+        raise InvalidInput("invalid_gender", "性别只能是男、女或不详", field="gender")
+    age_raw = data.get("approx_age")
+    approx_age: int | None = None
+    if age_raw not in (None, ""):
+        try:
+            approx_age = int(str(age_raw))
+        except ValueError:
+            raise InvalidInput("invalid_age", "估计年龄应为0到120之间的整数", field="approx_age") from None
+        if not 0 <= approx_age <= 120:
+            raise InvalidInput("invalid_age", "估计年龄应为0到120之间的整数", field="approx_age")
+    values: dict[str, Any] = {
+        "place": _text(data, "place", "发现地点", 200, required=True),
+        "situation": _text(data, "situation", "现场情况", 1000, required=True),
+        "needs": _text(data, "needs", "困难和需求", 1000),
+        "name": _text(data, "name", "姓名", 32),
+        "description": _text(data, "description", "体貌特征", 300),
+    }
+    id_raw = str(data.get("id_number") or "").strip()
+    person = _registry_person(id_raw, by=by, field="id_number") if id_raw else None
+    if person is None and not (values["description"] or values["name"]):
+        raise InvalidInput("required", "身份不明人员请填写姓名（自述）或体貌特征", field="description")
+    with transaction.atomic():
+        report = FieldReport(
+            area_code=area_code,
+            county_code=area_code[:6],
+            person=person,
+            gender=gender,
+            approx_age=approx_age,
+            urgency=urgency,
+            reported_by=by,
+            **values,
+        )
+        if person is None:
+            report.temp_number = next_temp_number(area_code[:6], timezone.localdate())
+        report.save()
+        record(
+            by,
+            "monitoring.field_report.create",
+            report,
+            area_code=area_code,
+            changes={
+                "place": report.place,
+                "urgency": report.get_urgency_display(),
+                "temp_number": report.temp_number or "",
+                "person_name": person.name if person else "",
+            },
+        )
+    return report
+
+
+def match_identity(report: FieldReport, id_number: str, *, by: User) -> FieldReport:
+    """认定身份 (INT-24): link an unidentified person's report to the registry person of the
+    real ID; the temporary number stays on the report so earlier records remain traceable."""
+    require(by, "registry.edit")
+    require_in_scope(by=by, area_code=report.area_code, what="现场发现报告")
+    if not str(id_number or "").strip():
+        raise InvalidInput("required", "请填写身份证号码", field="id_number")
+    person = _registry_person(id_number, by=by, field="id_number")
+    with transaction.atomic():
+        locked: FieldReport = FieldReport.objects.select_for_update().get(pk=report.pk)
+        if locked.person_id is not None:
+            raise DomainError("already_identified", "该报告人员的身份已认定，不能重复认定")
+        if locked.status == "closed":
+            raise DomainError("closed", "该报告已办结，不能再认定身份")
+        locked.person = person
+        locked.status = "matched"
+        locked.matched_by = by
+        locked.matched_at = timezone.now()
+        locked.save(update_fields=["person", "status", "matched_by", "matched_at"])
+        record(
+            by,
+            "monitoring.field_report.match_identity",
+            locked,
+            area_code=locked.area_code,
+            changes={"temp_number": locked.temp_number or "", "person_name": person.name},
+        )
+    return locked

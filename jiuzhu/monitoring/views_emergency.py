@@ -1,0 +1,121 @@
+"""Pages of 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12), under ``/monitoring/emergencies/``:
+the periods of the jurisdiction (the county declares one), and a period with its victims list
+upload, batch 先行救助, 过渡期生活救助, end, and the report (with its Excel export)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.auth import AuthedRequest
+from jiuzhu.areas.models import Area
+from jiuzhu.core.errors import DomainError
+from jiuzhu.web.files import ImportRejected, file_response, xlsx
+
+from . import emergency as em
+from .models import EMERGENCY_KINDS, Emergency
+from .views_campaigns import _is_county_staff
+
+
+def _emergency(request: AuthedRequest, pk: int) -> Emergency:
+    found: Emergency = get_object_or_404(Emergency.objects.visible_to(request.user), pk=pk)
+    return found
+
+
+@login_required
+def emergency_list(request: AuthedRequest) -> HttpResponse:
+    """应急期 list; the county declares a new one here (启动应急期)."""
+    area = getattr(request.user, "area", None)
+    county = area.code[:6] if area is not None else ""
+    towns = list(Area.objects.filter(level="town", code__startswith=county).order_by("code")) if county else []
+    form: dict[str, Any] = {}
+    if request.method == "POST":
+        p = request.POST
+        form = {
+            k: p.get(k, "") for k in ("name", "kind", "area_code", "starts_on", "planned_end_on", "source_document")
+        }
+        try:
+            e = em.declare_emergency(form, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已启动“{e.name}”应急期")
+            return redirect("discovery:emergency", pk=e.pk)
+    return render(
+        request,
+        "monitoring/emergencies/list.html",
+        {
+            "emergencies": list(Emergency.objects.visible_to(request.user)),
+            "can_declare": _is_county_staff(request),
+            "kinds": EMERGENCY_KINDS,
+            "towns": towns,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def emergency_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    e = _emergency(request, pk)
+    data = em.report(e, by=request.user)
+    names = dict(Area.objects.filter(code=e.area_code).values_list("code", "name"))
+    return render(
+        request,
+        "monitoring/emergencies/emergency.html",
+        {
+            "e": e,
+            "area_name": names.get(e.area_code, e.area_code),
+            "data": data,
+            "notes": em.report_notes(e, data),
+            "county_staff": _is_county_staff(request),
+            "last_import": e.imports[-1] if e.imports else None,
+        },
+    )
+
+
+@login_required
+def emergency_export(request: AuthedRequest, pk: int) -> HttpResponse:
+    e = _emergency(request, pk)
+    data = em.report(e, by=request.user)
+    content = xlsx(em.REPORT_HEADERS, em.report_rows(data), sheet="应急期报告", notes=em.report_notes(e, data))
+    return file_response(content, f"应急期报告-{e.name}.xlsx")
+
+
+@login_required
+@require_POST
+def emergency_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
+    if name not in ("victims", "relieve", "transition", "end"):
+        raise Http404
+    e = _emergency(request, pk)
+    try:
+        if name == "victims":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError("required", "请选择受灾人员名单文件（.xlsx 或 .csv）", field="file")
+            result = em.import_victims(e, upload.name or "", upload.read(), by=request.user)
+            messages.success(
+                request,
+                f"名单共{result.rows}人，新增受灾户{result.loaded}户，已在名单中{result.already}户，"
+                f"未匹配到登记家庭{len(result.unknown)}人",
+            )
+        elif name == "relieve":
+            rows = em.pay_advance_relief(e, by=request.user)
+            messages.success(request, f"已为{len(rows)}户受灾户先行救助")
+        elif name == "transition":
+            paid = em.pay_transition_month(e, by=request.user, month=request.POST.get("month", ""))
+            messages.success(request, f"已为{paid}户发放过渡期生活救助")
+        else:
+            em.end_emergency(e, by=request.user, note=request.POST.get("note", ""))
+            messages.success(request, "应急期已结束，报告已生成")
+    except ImportRejected as exc:
+        messages.error(request, exc.message)
+        for row in exc.rows[:50]:
+            messages.error(request, f"第{row.row}行 {row.column}：{row.message}" if row.row else row.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("discovery:emergency", pk=e.pk)
