@@ -11,8 +11,8 @@ per-address rate limit (10 queries in 10 minutes) is not what is measured.
 
 Target: p95 <= 100 ms with 200 concurrent clients, no errors.
 
-Usage: python bench/portal.py [--entries N] [--users 200] [--seconds 30]
-Database ``jiuzhu_bench_portal`` on 127.0.0.1 (created and dropped here).
+Usage: python bench/portal.py [--entries N] [--users 200] [--seconds 30] [--database NAME]
+Database ``jiuzhu_bench_portal`` (or ``--database``) on 127.0.0.1 (created and dropped here).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from load import PG_ADMIN_URL, ROOT, WORKERS, environment, percentile, request, 
 
 sys.path.insert(0, str(ROOT))
 DATABASE = "jiuzhu_bench_portal"
-URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 VILLAGE = "370405101202"  # 张山子镇 北洛村
 
 
@@ -214,6 +213,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=500)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--database", default=DATABASE, help="a database of its own (created and dropped)")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--targets", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -227,10 +227,13 @@ def main() -> None:
     import psycopg
 
     tmp = tempfile.mkdtemp(prefix="jiuzhu-portal-")
-    env = environment(tmp, URL)
+    database = args.database
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        parser.error("--database: lower-case letters, digits and _")
+    env = environment(tmp, f"postgres://postgres@127.0.0.1:5432/{database}")
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
     server = None
     try:
         print(f"load average at start: {os.getloadavg()[0]:.2f}")
@@ -248,7 +251,7 @@ def main() -> None:
     finally:
         stop_server(server)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 if __name__ == "__main__":

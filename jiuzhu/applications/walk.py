@@ -50,7 +50,7 @@ def investigate(
         living_conditions=visit.living_conditions,
         labour=visit.labour,
         health=visit.health,
-        **({"facts": facts} if facts is not None else {}),
+        facts=facts,
     )
     app.refresh_from_db()
     return app
