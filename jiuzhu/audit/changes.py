@@ -229,6 +229,11 @@ KEY_LABELS: dict[str, str] = {
     "was": "原值",
     "worker": "处理进程",
     "year": "年度",
+    "item": "材料",
+    "receipt": "回执编号",
+    "programs": "救助项目",
+    "state": "状态",
+    "documents": "签署文书",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")

@@ -25,7 +25,7 @@ from jiuzhu.applications import notices
 from jiuzhu.applications.actions import IntakeRequest, SignatureIn, intake
 from jiuzhu.applications.models import PROGRAM_CHOICES, Intake
 from jiuzhu.audit.log import record
-from jiuzhu.core.errors import DomainError, InvalidInput, NotFound
+from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.masking import mask_phone
 from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import evaluate_household
@@ -182,7 +182,7 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
         OnlineSignature.objects.filter(pk=sig.pk).update(
-            token_hash=hashlib.sha256(token.encode()).hexdigest(), link_sent_at=now, attempts=0, code_hash=""
+            token_hash=hashlib.sha256(token.encode()).hexdigest(), link_sent_at=now, attempts=0, code_hash="", codes_sent=0
         )
         record(applicant_actor(by_person), "portal.apply_link", app, changes={"member": sig.person.name})
     url = f"{base_url.rstrip('/')}/my/sign/{token}/"
@@ -320,6 +320,9 @@ def accept(app: OnlineApplication, *, by: User) -> Intake:
     members' online signatures as their 授权书 and the applicant's 承诺书, the uploaded
     photos as materials provided; the legal clock starts now."""
     require_in_scope(by=by, area_code=app.area_code, what="掌上办申请")
+    if getattr(by, "role", "") == "village_assistant":
+        # The family applied itself: a village assistant's intake would be 帮办代办 (channel village).
+        raise Forbidden("town_accepts", "掌上办申请由乡镇（街道）社会救助窗口受理")
     if app.state != "submitted":
         raise DomainError("invalid_state", f"申请{app.get_state_display()}，不能受理")
     sigs = list(app.signatures.select_related("person"))
