@@ -44,7 +44,7 @@ SIGN_CODE_INTERVAL = dt.timedelta(seconds=60)
 SIGN_CODES_MAX = 5  # codes per signing link
 SIGN_CODE_TRIES = 5  # wrong answers per signing link, then the link is spent
 MAX_UPLOADS = 20
-ONLINE_PROGRAMS = ("dibao", "tekun", "dibao_edge")  # 临时救助 needs the window's 急难/支出 assessment
+ONLINE_PROGRAMS = ("dibao", "tekun", "dibao_edge", "rigid_expense")  # 临时救助 needs the window's 急难/支出 assessment
 
 PROGRAM_NAMES = dict(PROGRAM_CHOICES)
 
