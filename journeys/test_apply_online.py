@@ -66,7 +66,7 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
     page = her_phone.new_page()
     sign_in(page, base, fam.ids[0], sms_file, fam.phones[0])
     page.get_by_test_id("apply-online").click()
-    page.get_by_label("最低生活保障").check()
+    page.get_by_label("最低生活保障", exact=True).check()
     page.get_by_label("申请理由（可不填，如：因病缺乏劳动能力）").fill("丈夫因病不能干重活")
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_test_id("estimate")).to_contain_text("最低生活保障")
@@ -80,7 +80,7 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
     expect(page.get_by_test_id("uploads")).to_contain_text("病历")
     expect(page.get_by_test_id("submit")).to_be_disabled()  # not everyone has signed yet
     for _ in range(2):
-        page.get_by_role("button", name="发送签署链接").first.click()
+        page.get_by_role("button", name="发送签署链接", exact=True).first.click()
         expect(page.get_by_role("status")).to_contain_text("签署链接已发送")
 
     # Each adult signs from their own phone: her phone and her husband's.
