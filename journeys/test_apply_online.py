@@ -17,8 +17,10 @@ from jiuzhu.applications.models import Application
 from jiuzhu.applications.tests.conftest import png
 from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.portal.models import NoticeDelivery, OnlineApplication
-from jiuzhu.portal.tests.conftest import _sms_to_file, last_code, sms_file  # noqa: F401  (fixtures)
-from jiuzhu.portal.tests.test_apply import applicants, sign_code, sign_link  # noqa: F401  (fixture)
+from jiuzhu.portal.tests.conftest import _sms_to_file, last_code  # noqa: F401  (fixture)
+from jiuzhu.portal.tests.conftest import sms_file as _sms_file_fixture  # noqa: F401  (fixture sms_file)
+from jiuzhu.portal.tests.test_apply import applicants as _applicants_fixture  # noqa: F401  (fixture applicants)
+from jiuzhu.portal.tests.test_apply import sign_code, sign_link
 from journeys.conftest import APPROVER, CLERK, investigate_and_verify
 
 pytestmark = [pytest.mark.journey, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

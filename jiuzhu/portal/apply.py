@@ -60,6 +60,8 @@ def offered_programs(person: Person) -> list[tuple[str, str]]:
 
 
 def adults_of(person: Person) -> list[Person]:
+    if person.household_id is None:
+        return []
     members = Person.objects.filter(household_id=person.household_id, death_date__isnull=True).order_by("id")
     return [m for m in members if m.age_on(_today()) >= ADULT]
 
@@ -73,11 +75,17 @@ def estimate(app: OnlineApplication) -> dict[str, Any]:
         if r.get("eligible"):
             amount = r.get("monthly_amount_fen")
             money = f"，初步测算每月约{amount / 100:.0f}元" if amount else ""
-            lines.append({"name": r.get("name", PROGRAM_NAMES.get(code, code)), "ok": True, "text": f"初步符合条件{money}"})
+            lines.append(
+                {"name": r.get("name", PROGRAM_NAMES.get(code, code)), "ok": True, "text": f"初步符合条件{money}"}
+            )
         else:
             why = "；".join(x["message"] for x in r.get("reasons", []) if not x.get("passed"))
             lines.append(
-                {"name": r.get("name", PROGRAM_NAMES.get(code, code)), "ok": False, "text": f"按登记的情况初步不符合：{why}"}
+                {
+                    "name": r.get("name", PROGRAM_NAMES.get(code, code)),
+                    "ok": False,
+                    "text": f"按登记的情况初步不符合：{why}",
+                }
             )
     return {
         "lines": lines,
@@ -88,8 +96,10 @@ def estimate(app: OnlineApplication) -> dict[str, Any]:
 
 def own_application(person: Person, pk: int) -> OnlineApplication:
     """One online application of the person's household, else 404."""
-    app = OnlineApplication.objects.filter(household_id=person.household_id, pk=pk).first()
-    if person.household_id is None or app is None:
+    if person.household_id is None:
+        raise NotFound("not_found", "未找到")
+    app: OnlineApplication | None = OnlineApplication.objects.filter(household_id=person.household_id, pk=pk).first()
+    if app is None:
         raise NotFound("not_found", "未找到")
     return app
 
@@ -152,7 +162,12 @@ def add_upload(app: OnlineApplication, *, person: Person, item: str, upload: Upl
     by = applicant_actor(person)
     with transaction.atomic():
         doc = store_generated(
-            app.household, data, by=by, kind="other", title=item, filename=f"申请材料-{item[:40]}.{ext}",
+            app.household,
+            data,
+            by=by,
+            kind="other",
+            title=item,
+            filename=f"申请材料-{item[:40]}.{ext}",
             content_type=content_type,
         )
         row = OnlineUpload.objects.create(application=app, item=item, document=doc)
@@ -182,7 +197,11 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     token = secrets.token_urlsafe(24)
     with transaction.atomic():
         OnlineSignature.objects.filter(pk=sig.pk).update(
-            token_hash=hashlib.sha256(token.encode()).hexdigest(), link_sent_at=now, attempts=0, code_hash="", codes_sent=0
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            link_sent_at=now,
+            attempts=0,
+            code_hash="",
+            codes_sent=0,
         )
         record(applicant_actor(by_person), "portal.apply_link", app, changes={"member": sig.person.name})
     url = f"{base_url.rstrip('/')}/my/sign/{token}/"

@@ -136,6 +136,4 @@ def online_for(person: Person) -> list[Any]:
     """The household's online applications not yet accepted (掌上办申请 填写中/待受理)."""
     from .models import OnlineApplication
 
-    return list(
-        OnlineApplication.objects.filter(household_id=household_of(person), state__in=("draft", "submitted"))
-    )
+    return list(OnlineApplication.objects.filter(household_id=household_of(person), state__in=("draft", "submitted")))

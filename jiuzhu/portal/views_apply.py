@@ -12,11 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
 from jiuzhu.core.errors import DomainError, NotFound
+from jiuzhu.registry.models import Person
 
 from . import apply
 from .actions import TooManyRequests
 from .auth import applicant_required, client_ip
+from .models import OnlineApplication
 from .views import not_found_page
+
 
 def _status(e: DomainError) -> int:
     return e.status if isinstance(e, TooManyRequests) else 422
@@ -26,7 +29,7 @@ def _status(e: DomainError) -> int:
 @not_found_page
 def apply_new(request: HttpRequest) -> HttpResponse:
     person = request.applicant  # type: ignore[attr-defined]
-    open_app = apply.OnlineApplication.objects.filter(
+    open_app = OnlineApplication.objects.filter(
         household_id=person.household_id, state__in=("draft", "submitted")
     ).first()
     if open_app is not None:
@@ -89,7 +92,7 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phone": m.phone_masked,
             "age": m.age_on(apply._today()),
         }
-        for m in apply.Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by("id")
+        for m in Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by("id")
     ]
     context: dict[str, Any] = {
         "person": person,

@@ -7,30 +7,36 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
+from jiuzhu.applications.models import PROGRAM_CHOICES
 from jiuzhu.core.errors import DomainError
 
 from . import apply
 from .models import OnlineApplication
 
 
-def _queue(request: AuthedRequest) -> object:
+def _queue(request: AuthedRequest) -> QuerySet[OnlineApplication]:
     if not (request.user.is_superuser or request.user.has_perm_code("applications.intake")):
         raise PermissionDenied
-    return OnlineApplication.objects.visible_to(request.user)
+    queryset: QuerySet[OnlineApplication] = OnlineApplication.objects.visible_to(request.user)
+    return queryset
 
 
 @login_required
 def online_queue(request: AuthedRequest) -> HttpResponse:
     qs = _queue(request)
-    rows = qs.filter(state="submitted").select_related("applicant").prefetch_related(  # type: ignore[attr-defined]
-        "signatures__person", "uploads"
-    ).order_by("submitted_at", "id")
-    names = dict(apply.PROGRAM_CHOICES)
+    rows = (
+        qs.filter(state="submitted")
+        .select_related("applicant")
+        .prefetch_related("signatures__person", "uploads")
+        .order_by("submitted_at", "id")
+    )
+    names = dict(PROGRAM_CHOICES)
     items = [
         {"app": a, "programs": "、".join(names.get(p, p) for p in a.programs), "signatures": list(a.signatures.all())}
         for a in rows
@@ -41,7 +47,7 @@ def online_queue(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def online_accept(request: AuthedRequest, pk: int) -> HttpResponse:
-    app = _queue(request).filter(pk=pk).first()  # type: ignore[attr-defined]
+    app = _queue(request).filter(pk=pk).first()
     if app is None:
         raise Http404
     try:
