@@ -21,7 +21,9 @@ from .models import OnlineApplication
 
 
 def _queue(request: AuthedRequest) -> QuerySet[OnlineApplication]:
-    if not (request.user.is_superuser or request.user.has_perm_code("applications.intake")):
+    user = request.user
+    town_staff = user.has_perm_code("applications.intake") and getattr(user, "role", "") != "village_assistant"
+    if not (user.is_superuser or town_staff):
         raise PermissionDenied
     queryset: QuerySet[OnlineApplication] = OnlineApplication.objects.visible_to(request.user)
     return queryset

@@ -270,3 +270,12 @@ def test_public_pages_link_to_the_applicant_site(world):
     """Item 5: 办事入口 on the public pages."""
     page = Client().get("/public/status/").content.decode()
     assert 'href="/my/"' in page
+
+
+def test_the_queue_is_for_town_staff(world, client_of):
+    """LNK-3: the queue is the town window's; a village assistant (帮办代办 records its own
+    intakes as channel village) and a read-only viewer get 403; the menu shows it to the clerk."""
+    assert client_of("tez_beiluo").get("/online-intake/").status_code == 403
+    assert client_of("tez_viewer").get("/online-intake/").status_code == 403
+    page = client_of("tez_zhangshanzi").get("/online-intake/").content.decode()
+    assert "掌上办待受理" in page and 'data-testid="online-queue"' in page
