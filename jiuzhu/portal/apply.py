@@ -338,10 +338,10 @@ def accept(app: OnlineApplication, *, by: User) -> Intake:
     """受理 (town window): the one-door intake action with channel 掌上办 (``online``), the
     members' online signatures as their 授权书 and the applicant's 承诺书, the uploaded
     photos as materials provided; the legal clock starts now."""
-    require_in_scope(by=by, area_code=app.area_code, what="掌上办申请")
     if getattr(by, "role", "") == "village_assistant":
         # The family applied itself: a village assistant's intake would be 帮办代办 (channel village).
         raise Forbidden("town_accepts", "掌上办申请由乡镇（街道）社会救助窗口受理")
+    require_in_scope(by=by, area_code=app.area_code, what="掌上办申请")
     if app.state != "submitted":
         raise DomainError("invalid_state", f"申请{app.get_state_display()}，不能受理")
     sigs = list(app.signatures.select_related("person"))

@@ -279,3 +279,28 @@ def test_the_queue_is_for_town_staff(world, client_of):
     assert client_of("tez_viewer").get("/online-intake/").status_code == 403
     page = client_of("tez_zhangshanzi").get("/online-intake/").content.decode()
     assert "掌上办待受理" in page and 'data-testid="online-queue"' in page
+
+
+def test_a_village_assistants_intake_is_recorded_as_helped_even_if_asked_as_online(world, applicants):
+    """INT-10 / item 3 (帮办代办): whatever channel is asked, a village assistant's intake is
+    channel 村（社区）帮办代办 and needs the 申请委托书 — never 掌上办; and he cannot accept a
+    family's online application (the town does)."""
+    from jiuzhu.applications.actions import IntakeRequest, intake
+    from jiuzhu.core.errors import Forbidden, InvalidInput
+
+    fam = applicants(town="张山子镇")
+    assistant = world.user("tez_beiluo")
+    req = IntakeRequest(household=fam.household, applicant=fam.head, programs=["dibao"], channel="online")
+    with pytest.raises(InvalidInput) as exc:
+        intake(req, by=assistant)
+    assert exc.value.code == "entrustment_required" and req.channel == "village"
+    online = apply.start(fam.head, programs=["dibao"], reason="")
+    for s in online.signatures.all():
+        type(s).objects.filter(pk=s.pk).update(signed_at="2026-01-01T00:00:00Z")
+    apply.submit(online, person=fam.head)
+    online.refresh_from_db()
+    with pytest.raises(Forbidden) as denied:
+        apply.accept(online, by=assistant)
+    assert getattr(denied.value, "code", "") == "town_accepts", denied.value
+    online.refresh_from_db()
+    assert online.state == "submitted" and online.intake is None
