@@ -29,6 +29,7 @@ from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.masking import mask_phone
 from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.exclusivity import urban_of
 from jiuzhu.programs.facts import default_facts
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Person
@@ -89,7 +90,12 @@ def estimate(app: OnlineApplication) -> dict[str, Any]:
             )
     return {
         "lines": lines,
-        "materials": intake_materials(household.county_code, list(app.programs)),
+        "materials": [
+            m
+            for m in intake_materials(household.county_code, list(app.programs))
+            # the catalog has a 城市 and a 农村 variant of some programs: the family sees its own
+            if not str(m["program"]).startswith("农村" if urban_of(household) else "城市")
+        ],
         "note": "测算只按系统中登记的情况估算，结果以入户调查、核对后的审批为准。",
     }
 

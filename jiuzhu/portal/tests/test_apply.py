@@ -96,6 +96,8 @@ def test_a_family_applies_signs_on_two_phones_and_the_town_accepts(world, applic
     online = OnlineApplication.objects.get(household=fam.household)
     page = web.get(f"/my/apply/{online.pk}/").content.decode()
     assert "救助测算" in page and "需要准备的材料" in page and "钱大壮" in page and "赵小宝" in page
+    urban = fam.household.urban_rural == "urban"
+    assert ("城市最低生活保障" in page) is urban and ("农村最低生活保障" in page) is not urban
     # the child is not asked to sign; two adults are
     assert sorted(s.person.name for s in online.signatures.all()) == ["赵秀英", "钱大壮"]
     r = web.post(
