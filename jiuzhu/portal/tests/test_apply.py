@@ -306,3 +306,37 @@ def test_a_village_assistants_intake_is_recorded_as_helped_even_if_asked_as_onli
     assert getattr(denied.value, "code", "") == "town_accepts", denied.value
     online.refresh_from_db()
     assert online.state == "submitted" and online.intake is None
+
+
+def test_the_api_applies_for_the_own_household_only(world, applicants, sms_file):
+    """INT-2, INT-22 on /api/v1/my/: start, upload, links, submit refused until signed; another
+    household's application and signature rows are 404."""
+    ours, theirs = applicants(), applicants()
+    other = apply.start(theirs.head, programs=["dibao"], reason="")
+    api = Client()
+    api.post("/api/v1/my/login/code", json.dumps({"id_number": ours.ids[0]}), content_type="application/json")
+    token = api.post(
+        "/api/v1/my/login",
+        json.dumps({"id_number": ours.ids[0], "code": last_code(sms_file, ours.phones[0])}),
+        content_type="application/json",
+    ).json()["token"]
+    c = Client(headers={"Authorization": f"Bearer {token}"})
+    r = c.post("/api/v1/my/online", json.dumps({"programs": ["dibao"]}), content_type="application/json")
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["state"] == "draft" and len(body["signatures"]) == 2 and body["estimate"]
+    pk = body["id"]
+    r = c.post(
+        f"/api/v1/my/online/{pk}/uploads", {"item": "病历", "file": SimpleUploadedFile("a.png", png(5), "image/png")}
+    )
+    assert r.status_code == 201 and r.json()["uploads"] == ["病历"]
+    r = c.post(f"/api/v1/my/online/{pk}/submit")
+    assert r.status_code == 409 and r.json()["code"] == "unsigned"
+    sig = body["signatures"][1]["id"]
+    assert c.post(f"/api/v1/my/online/{pk}/signatures/{sig}/link").status_code == 200
+    assert "/my/sign/" in sms_lines(sms_file, ours.phones[1])[-1]
+    assert c.get(f"/api/v1/my/online/{other.pk}").status_code == 404
+    their_sig = other.signatures.first().pk
+    assert c.post(f"/api/v1/my/online/{pk}/signatures/{their_sig}/link").status_code == 404
+    assert c.post(f"/api/v1/my/online/{other.pk}/submit").status_code == 404
+    assert Client().get(f"/api/v1/my/online/{pk}").status_code == 401
