@@ -17,10 +17,8 @@ from jiuzhu.applications.models import Application
 from jiuzhu.applications.tests.conftest import png
 from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.portal.models import NoticeDelivery, OnlineApplication
-from jiuzhu.portal.tests.conftest import _sms_to_file, last_code  # noqa: F401  (fixture)
-from jiuzhu.portal.tests.conftest import sms_file as _sms_file_fixture  # noqa: F401  (fixture sms_file)
-from jiuzhu.portal.tests.test_apply import applicants as _applicants_fixture  # noqa: F401  (fixture applicants)
-from jiuzhu.portal.tests.test_apply import sign_code, sign_link
+from jiuzhu.portal.tests.conftest import _sms_to_file, last_code, sms_file  # noqa: F401  (fixtures)
+from jiuzhu.portal.tests.test_apply import applicants, sign_code, sign_link  # noqa: F401  (fixture)
 from journeys.conftest import APPROVER, CLERK, investigate_and_verify
 
 pytestmark = [pytest.mark.journey, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,18 +53,20 @@ def sign_on_phone(page: Page, base: str, sms: Any, phone: str, name: str) -> Non
 
 
 def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
-    browser: Browser, live_server, world, applicants, sms_file, clock, client_of, contexts
+    browser: Browser, live_server, world, clock, client_of, contexts, request
 ):
+    # fixtures of the portal tests, by name (their functions are imported above)
+    make_applicants, sms = request.getfixturevalue("applicants"), request.getfixturevalue("sms_file")
     use_preset("devolved")
     clock("2026-10-09 09:30")
-    fam = applicants()
+    fam = make_applicants()
     base = live_server.url
 
     # 赵秀英 on her phone: signs in, chooses 低保, sees the 测算 and the materials, uploads a photo.
     her_phone = browser.new_context(**PHONE)
     contexts.append(her_phone)
     page = her_phone.new_page()
-    sign_in(page, base, fam.ids[0], sms_file, fam.phones[0])
+    sign_in(page, base, fam.ids[0], sms, fam.phones[0])
     page.get_by_test_id("apply-online").click()
     page.get_by_label("最低生活保障", exact=True).check()
     page.get_by_label("申请理由（可不填，如：因病缺乏劳动能力）").fill("丈夫因病不能干重活")
@@ -86,10 +86,10 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
         expect(page.get_by_role("status")).to_contain_text("签署链接已发送")
 
     # Each adult signs from their own phone: her phone and her husband's.
-    sign_on_phone(her_phone.new_page(), base, sms_file, fam.phones[0], "赵秀英")
+    sign_on_phone(her_phone.new_page(), base, sms, fam.phones[0], "赵秀英")
     his_phone = browser.new_context(**PHONE)
     contexts.append(his_phone)
-    sign_on_phone(his_phone.new_page(), base, sms_file, fam.phones[1], "钱大壮")
+    sign_on_phone(his_phone.new_page(), base, sms, fam.phones[1], "钱大壮")
 
     page.reload()
     expect(page.get_by_test_id("signatures")).not_to_contain_text("未签署")
@@ -122,7 +122,7 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
     assert app.state == "approved"
 
     # 赵秀英 follows it on her phone and opens the approval notice: no visit.
-    sign_in(page, base, fam.ids[0], sms_file, fam.phones[0])
+    sign_in(page, base, fam.ids[0], sms, fam.phones[0])
     case = page.get_by_test_id("case")
     expect(case).to_contain_text("已批准")
     narrow(page)
