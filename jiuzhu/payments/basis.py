@@ -10,13 +10,17 @@ table, then ``FactsBatch.from_columns`` (which range-checks every column again).
 from __future__ import annotations
 
 import hashlib
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from jiuzhu.rules import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, SUPPORTER_COLUMNS, FactsBatch, household_from_dict
+from jiuzhu.rules import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, SUPPORTER_COLUMNS, FactsBatch
+from jiuzhu.rules.facts.dicts import parse_household
+from jiuzhu.rules.facts.rows import _HouseholdRows
 
 HH = tuple(c for c in HOUSEHOLD_COLUMNS if c != "area_code")
 MEM = tuple(MEMBER_COLUMNS)
@@ -32,17 +36,27 @@ class Encoded:
 
 
 def encode(facts: dict[str, Any]) -> Encoded:
-    """One case's JSON facts → int64 columns (raises ``RulesInputError`` on bad facts)."""
+    """One case's JSON facts → int64 columns (raises ``RulesInputError`` on bad facts).
+
+    The facts are parsed and checked once (``_HouseholdRows.add``, the check every
+    ``FactsBatch`` of dataclasses runs) and the checked row values are packed as they are:
+    building a one-household ``FactsBatch`` of numpy arrays per case cost more than the
+    check itself. The values are those the batch would hold (checked to fit its dtypes)."""
     data = {k: v for k, v in facts.items() if k != "area_code"}
-    batch = FactsBatch.one(household_from_dict(data), "370000")  # area is not stored
-    m = int(batch.hh["size"][0])
-    s = int(batch.supporters["household"].shape[0])
-    parts = [np.array([int(batch.hh[c][0]) for c in HH], dtype="<i8")]
-    if m:
-        parts.append(np.stack([batch.members[c].astype("<i8") for c in MEM], axis=1).reshape(-1))
-    if s:
-        parts.append(np.stack([batch.supporters[c].astype("<i8") for c in SUP], axis=1).reshape(-1))
-    return Encoded(m, s, np.concatenate(parts).astype("<i8").tobytes())
+    rows = _HouseholdRows()
+    rows.add(parse_household(data), "", "370000")  # area is not stored
+    m, s = rows.hh["size"][0], len(rows.s["household"])
+    values = [rows.hh[c][0] for c in HH]
+    member_cols = [rows.m[c] for c in MEM]
+    for i in range(m):
+        values.extend(int(col[i]) for col in member_cols)
+    supporter_cols = [rows.s[c] for c in SUP]
+    for i in range(s):
+        values.extend(int(col[i]) for col in supporter_cols)
+    packed = array("q", values)
+    if sys.byteorder != "little":  # pragma: no cover - the stored form is little-endian
+        packed.byteswap()
+    return Encoded(m, s, packed.tobytes())
 
 
 def decode(
