@@ -106,16 +106,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         )
     }
     stale = [c[0] for c in cases if (b := stored.get(c[0])) is None or b[0] != c[8] or b[1] != basis_mod.LAYOUT]
-    facts_errors = refresh_bases(stale, tick) if stale else {}
-    if stale:
-        stored.update(
-            {
-                pk: (version, layout, m, s, data)
-                for pk, version, layout, m, s, data in CaseBasis.objects.filter(application_id__in=stale).values_list(
-                    "application_id", "version", "layout", "members", "supporters", "data"
-                )
-            }
-        )
+    facts_errors = refresh_bases(stale, tick, built=stored) if stale else {}
 
     # ---- amounts: one vectorized evaluation per program -----------------------------------
     amounts = np.zeros(n, dtype=np.int64)

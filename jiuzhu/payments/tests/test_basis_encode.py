@@ -3,11 +3,13 @@ one-household ``FactsBatch`` built from the same JSON facts, and bad facts fail 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jiuzhu.payments import basis
 from jiuzhu.rules import FactsBatch, RulesInputError, household_from_dict, household_to_dict
@@ -64,3 +66,68 @@ def test_bad_facts_fail_as_the_parser_says(facts: dict[str, Any]) -> None:
         expected.value.field,
         expected.value.message,
     )
+
+
+_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.integers(140, 160),
+    st.integers(10**11 - 2, 10**11 + 2),
+    st.sampled_from(["", "self", "spouse", "child", "other", "boss", "2001-02-03", "1849-12-31", "2001-2-3"]),
+    st.lists(st.integers(0, 2), max_size=2),
+    st.dictionaries(st.sampled_from(["wage", "pension"]), st.integers(-1, 5), max_size=2),
+)
+_plain_member = st.fixed_dictionaries(
+    {},
+    optional={
+        "relation": st.one_of(st.sampled_from(["self", "spouse", "child", "parent", "other"]), _value),
+        "age": st.one_of(st.integers(0, 150), _value),
+        "birth_date": st.one_of(st.dates().map(date.isoformat), _value),
+        "incomes": st.one_of(st.fixed_dictionaries({"wage": st.integers(0, 10**11)}), _value),
+        "school": _value,
+    },
+)
+_good_member = st.one_of(
+    st.fixed_dictionaries({"relation": st.sampled_from(["self", "spouse", "child"]), "age": st.integers(0, 150)}),
+    st.fixed_dictionaries(
+        {"birth_date": st.dates(min_value=date(1850, 1, 1)).map(date.isoformat)},
+        optional={"relation": st.sampled_from(["self", "other"]), "incomes": st.just({})},
+    ),
+    st.fixed_dictionaries(
+        {"age": st.integers(0, 150), "incomes": st.fixed_dictionaries({"wage": st.integers(0, 10**11)})},
+    ),
+)
+_members = st.lists(st.one_of(_good_member, _good_member, _good_member, _plain_member), min_size=0, max_size=32)
+_plain_facts = st.one_of(
+    st.fixed_dictionaries({"urban": st.booleans(), "members": st.lists(_good_member, min_size=1, max_size=31)}),
+    st.fixed_dictionaries(
+        {"urban": st.booleans(), "members": _members}, optional={"area_code": _value, "alone": _value}
+    ),
+    st.fixed_dictionaries(
+        {"members": st.one_of(_members, _value)},
+        optional={"urban": st.one_of(st.booleans(), _value), "area_code": _value, "alone": _value},
+    ),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_plain_facts)
+def test_plain_cases_pack_as_the_parser_and_refuse_what_it_refuses(facts: dict[str, Any]) -> None:
+    """The shortcut for plain households gives the parser's columns, or steps aside."""
+    fast = basis._encode_plain(facts)
+    try:
+        expected = reference(facts)
+    except RulesInputError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert (fast.members, fast.supporters, fast.data) == expected
+    enc = basis.encode(facts)
+    assert (enc.members, enc.supporters, enc.data) == expected
+
+
+def test_the_plain_shortcut_takes_the_usual_case() -> None:
+    facts = {"urban": False, "members": [{"relation": "self", "birth_date": "1970-05-06", "incomes": {"wage": 12300}}]}
+    fast = basis._encode_plain(facts)
+    assert fast is not None and (fast.members, fast.supporters, fast.data) == reference(facts)
