@@ -8,7 +8,8 @@ With N approved 低保 cases (default 100,000) in 台儿庄区 it reports:
 2. bank-file export of the N lines and import of the bank's result file (5 % failures)
    (targets ≤ 10 s each).
 
-Usage: python bench/payments.py [--cases N]   (BENCH_PROFILE=1 prints a cProfile of both rosters, the export and the import)
+Usage: python bench/payments.py [--cases N]
+(BENCH_PROFILE=1 prints a cProfile of both rosters, the export and the import)
 Uses database ``jiuzhu_bench_pay`` on 127.0.0.1 (created and dropped here).
 """
 
@@ -254,9 +255,7 @@ def worker(cases: int) -> None:
         f"| **ratio generation / INSERT … SELECT** | **{t_roster / t_sql:.2f}×** (amounts equal: "
         f"{matched - different:,}/{matched:,}) | ≤ 1.5× |"
     )
-    print(
-        f"| **ratio first roster / INSERT … SELECT** | **{t_first / t_sql:.2f}×** | ≤ 2× |"
-    )
+    print(f"| **ratio first roster / INSERT … SELECT** | **{t_first / t_sql:.2f}×** | ≤ 2× |")
     print(
         f"| bank-file export, {batch.line_count:,} rows (CSV, decrypt accounts and ID numbers, audit) | "
         f"{t_export:.2f} s | ≤ 10 s |"

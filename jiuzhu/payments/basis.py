@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import sys
 from array import array
-from datetime import date
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -99,7 +99,7 @@ _HH_TAIL = len(HH) - 2  # household columns after urban and size: all zero in th
 def _plain_layout_ok() -> bool:
     return (
         HH[:2] == ("urban", "size")
-        and MEM == ("age", "birth", "relation", *list(_MEMBER_DEFAULTS)[:5], "wage", "serious_illness")
+        and ("age", "birth", "relation", *list(_MEMBER_DEFAULTS)[:5], "wage", "serious_illness") == MEM
         and "wage" in INCOME_TYPES
     )
 
