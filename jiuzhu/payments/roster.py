@@ -168,14 +168,17 @@ def refresh_bases(
     application_ids: list[int],
     progress: Progress | None = None,
     built: dict[int, tuple[int, str, int, int, bytes | memoryview]] | None = None,
+    existing: set[int] | None = None,
 ) -> dict[int, str]:
     """Rebuild the stored columns of cases whose version changed; returns {case: error}.
     ``built`` receives what was stored, {case: (version, layout, members, supporters, data)},
-    so the caller need not read it back."""
+    so the caller need not read it back; ``existing`` (the cases that have a stored row, as
+    the caller just read them) saves reading them again."""
     errors: dict[int, str] = {}
-    existing = set(
-        CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
-    )
+    if existing is None:
+        existing = set(
+            CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
+        )
     for start in range(0, len(application_ids), 5000):
         chunk = application_ids[start : start + 5000]
         rows = []
