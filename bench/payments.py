@@ -191,6 +191,24 @@ def worker(cases: int) -> None:
             took = time.perf_counter() - t
             pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
             return out, took
+        if profile and os.environ.get("BENCH_QUERIES"):  # the slowest statements, with their time
+            spent: list[tuple[float, str]] = []
+
+            def clock(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+                t = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    spent.append((time.perf_counter() - t, " ".join(sql.split())[:160]))
+
+            t = time.perf_counter()
+            with connection.execute_wrapper(clock):
+                out = fn()
+            took = time.perf_counter() - t
+            print(f"{len(spent)} statements, {sum(x for x, _ in spent):.2f} s of {took:.2f} s")
+            for x, q in sorted(spent, reverse=True)[:12]:
+                print(f"  {x:.3f} {q}")
+            return out, took
         t = time.perf_counter()
         out = fn()
         return out, time.perf_counter() - t
