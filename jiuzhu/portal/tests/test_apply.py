@@ -283,16 +283,27 @@ def test_the_queue_is_for_town_staff(world, client_of):
     assert "掌上办待受理" in page and 'data-testid="online-queue"' in page
 
 
-def test_a_village_assistants_intake_is_recorded_as_helped_even_if_asked_as_online(world, applicants):
+def test_a_village_assistants_intake_is_recorded_as_helped_even_if_asked_as_online(world, applicants, new_id):
     """INT-10 / item 3 (帮办代办): whatever channel is asked, a village assistant's intake is
     channel 村（社区）帮办代办 and needs the 申请委托书 — never 掌上办; and he cannot accept a
-    family's online application (the town does)."""
+    family's online application (the town does). A family outside his village is 404 to him."""
+    from jiuzhu.accounts.system import SystemActor
     from jiuzhu.applications.actions import IntakeRequest, intake
-    from jiuzhu.core.errors import Forbidden, InvalidInput
+    from jiuzhu.core.errors import Forbidden, InvalidInput, NotFound
+    from jiuzhu.registry.actions import create_household
 
-    fam = applicants(town="张山子镇")
+    fam = applicants(town="张山子镇")  # in 张山子社区, not his village
     assistant = world.user("tez_beiluo")
     req = IntakeRequest(household=fam.household, applicant=fam.head, programs=["dibao"], channel="online")
+    with pytest.raises(NotFound):
+        intake(req, by=assistant)
+    own = create_household(
+        by=SystemActor("测试"),
+        area_code=assistant.area.code,
+        address="北洛村1号",
+        members=[{"name": "孙立华", "id_number": new_id(age=60, area="370405"), "relation": "self"}],
+    )
+    req = IntakeRequest(household=own, applicant=own.members.get(), programs=["dibao"], channel="online")
     with pytest.raises(InvalidInput) as exc:
         intake(req, by=assistant)
     assert exc.value.code == "entrustment_required" and req.channel == "village"
