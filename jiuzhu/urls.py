@@ -9,6 +9,7 @@ from jiuzhu.audit import views as audit_views
 from jiuzhu.complaints import urls as complaints_urls
 from jiuzhu.funds import urls as funds_urls
 from jiuzhu.payments import urls as payments_urls
+from jiuzhu.portal import urls as portal_urls
 from jiuzhu.registry import area_views as registry_area_views
 from jiuzhu.web import onboarding_views
 from jiuzhu.web import public as public_views
@@ -27,6 +28,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("my/", include("jiuzhu.portal.urls")),  # 掌上办: the applicant site (issue 18)
+    path("online-intake/", include((portal_urls.staff_urlpatterns, "online_intake"))),  # 掌上办申请 queue
     path("public/verify/", public_views.verify_lookup, name="public_verify_lookup"),
     path("public/verify/<str:code>/", public_views.verify, name="public_verify"),
     path("", include((complaints_urls.public_urlpatterns, "complaints_public"))),  # no login

@@ -250,6 +250,11 @@ KEY_LABELS: dict[str, str] = {
     "unknown_ids": "未匹配身份证号数",
     "source_document": "依据文件",
     "area_code": "区划",
+    "item": "材料",
+    "receipt": "回执编号",
+    "programs": "救助项目",
+    "state": "状态",
+    "documents": "签署文书",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")

@@ -150,6 +150,13 @@ ACTION_LABELS: dict[str, str] = {
     "verification.reverify.retry": "重试批量复核",
     "verification.reverify.start": "发起批量复核",
     "verification.upload.start": "开始分段上传",
+    "portal.apply_start": "掌上办申请（填写）",
+    "portal.apply_upload": "掌上办申请上传材料",
+    "portal.apply_link": "发送掌上办签署链接",
+    "portal.apply_sign": "掌上办签署授权书、承诺书",
+    "portal.apply_submit": "提交掌上办申请",
+    "portal.apply_withdraw": "撤回掌上办申请",
+    "portal.online_accept": "受理掌上办申请",
 }
 
 

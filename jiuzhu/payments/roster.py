@@ -164,12 +164,21 @@ def sync_benefits(prefix: str, application_ids: list[int] | None = None) -> int:
     return len(rows)
 
 
-def refresh_bases(application_ids: list[int], progress: Progress | None = None) -> dict[int, str]:
-    """Rebuild the stored columns of cases whose version changed; returns {case: error}."""
+def refresh_bases(
+    application_ids: list[int],
+    progress: Progress | None = None,
+    built: dict[int, tuple[int, str, int, int, bytes | memoryview]] | None = None,
+    existing: set[int] | None = None,
+) -> dict[int, str]:
+    """Rebuild the stored columns of cases whose version changed; returns {case: error}.
+    ``built`` receives what was stored, {case: (version, layout, members, supporters, data)},
+    so the caller need not read it back; ``existing`` (the cases that have a stored row, as
+    the caller just read them) saves reading them again."""
     errors: dict[int, str] = {}
-    existing = set(
-        CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
-    )
+    if existing is None:
+        existing = set(
+            CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
+        )
     for start in range(0, len(application_ids), 5000):
         chunk = application_ids[start : start + 5000]
         rows = []
@@ -180,6 +189,8 @@ def refresh_bases(application_ids: list[int], progress: Progress | None = None) 
                 errors[pk] = f"{exc.field}：{exc.message}" if exc.field else exc.message
                 continue
             rows.append((pk, version, basis_mod.LAYOUT, enc.members, enc.supporters, enc.data))
+        if built is not None:
+            built.update((r[0], r[1:]) for r in rows)
         fresh = [r for r in rows if r[0] not in existing]
         try:
             with transaction.atomic():

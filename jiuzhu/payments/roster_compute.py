@@ -83,6 +83,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "gradual_amount_fen",
             "end_month",
             "application__version",
+            "start_month",
         )
     )
     ended = list(
@@ -106,16 +107,9 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         )
     }
     stale = [c[0] for c in cases if (b := stored.get(c[0])) is None or b[0] != c[8] or b[1] != basis_mod.LAYOUT]
-    facts_errors = refresh_bases(stale, tick) if stale else {}
+    facts_errors = {}
     if stale:
-        stored.update(
-            {
-                pk: (version, layout, m, s, data)
-                for pk, version, layout, m, s, data in CaseBasis.objects.filter(application_id__in=stale).values_list(
-                    "application_id", "version", "layout", "members", "supporters", "data"
-                )
-            }
-        )
+        facts_errors = refresh_bases(stale, tick, built=stored, existing={pk for pk in stale if pk in stored})
 
     # ---- amounts: one vectorized evaluation per program -----------------------------------
     amounts = np.zeros(n, dtype=np.int64)
@@ -178,12 +172,12 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         .annotate(last=Max("reviews__decided_at"))
         .values_list("pk", "last")
     )
-    starts = dict(in_force.values_list("application_id", "start_month"))
+    starts = {c[0]: c[9] for c in cases}
     notes = _standard_notes({(c[1], c[2], bool(urban[i])) for i, c in enumerate(cases)}, month)
     month_last = month_end(month)
     jump = config.amount_jump_percent
 
-    for i, (app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version) in enumerate(
+    for i, (app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version, _) in enumerate(
         cases
     ):
         exceptions = []

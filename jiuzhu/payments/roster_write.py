@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jiuzhu.areas.models import Area, in_subtree, level_of
 from jiuzhu.audit.log import record
-from jiuzhu.core.bulk import allocate_ids, insert_rows
+from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.errors import DomainError
 from jiuzhu.web.labels import area_label
 
@@ -24,8 +24,7 @@ from .roster import UNIQUE_ERRORS
 from .roster_compute import Computed
 from .signals import deaths_flagged
 
-LINE_COLUMNS = (
-    "id",
+LINE_COLUMNS = (  # ids come from the table's own default (no round trip to reserve them)
     "roster_id",
     "application_id",
     "month",
@@ -99,7 +98,6 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
                 "application_id", flat=True
             )
         )
-        ids = allocate_ids(RosterLine, len(rows))
         try:
             with transaction.atomic():
                 insert_rows(
@@ -107,7 +105,6 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
                     LINE_COLUMNS,
                     (
                         (
-                            pk,
                             roster.pk,
                             r["application_id"],
                             month,
@@ -126,7 +123,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
                             "",
                             None,
                         )
-                        for pk, r in zip(ids, rows, strict=True)
+                        for r in rows
                     ),
                 )
         except UNIQUE_ERRORS:

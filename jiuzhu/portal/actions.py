@@ -202,6 +202,20 @@ def record_delivery(notice: Notice, *, person: Person, channel: str, mode: str, 
         )
 
 
+def checked_upload(upload: UploadedFile) -> tuple[bytes, str]:
+    """A family's photo or scan, bounded like any archived document: not empty, ≤ 10 MB, JPG,
+    PNG or PDF by its bytes. Returns the bytes and the sniffed type."""
+    if upload.size == 0:
+        raise InvalidInput("empty_file", "文件为空，请重新选择", field="file")
+    if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("file_too_large", f"单个材料不得超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB", field="file")
+    content_type = storage.sniff_content_type(upload)
+    if content_type not in ALLOWED_DOCUMENT_TYPES or content_type == "image/webp":
+        raise InvalidInput("unsupported_file", "请上传JPG、PNG格式的照片或PDF扫描件", field="file")
+    upload.seek(0)
+    return upload.read(), content_type
+
+
 def upload_supplement(
     application: Application, *, by: User, person: Person, item: str, upload: UploadedFile
 ) -> Supplement:
@@ -216,16 +230,47 @@ def upload_supplement(
         raise InvalidInput("required", "请选择要补交的材料", field="item")
     if item not in items:
         raise InvalidInput("invalid_choice", f"“{item}”不在一次性告知书所列的待补材料中", field="item")
-    if upload.size == 0:
-        raise InvalidInput("empty_file", "文件为空，请重新选择", field="file")
-    if upload.size is not None and upload.size > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("file_too_large", f"单个材料不得超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB", field="file")
-    content_type = storage.sniff_content_type(upload)
-    if content_type not in ALLOWED_DOCUMENT_TYPES or content_type == "image/webp":
-        raise InvalidInput("unsupported_file", "请上传JPG、PNG格式的照片或PDF扫描件", field="file")
-    upload.seek(0)
-    data = upload.read()
+    data, _ = checked_upload(upload)
     with transaction.atomic():
         case_actions.supplement(application, by=by, authorizations=[], materials=[case_actions.MaterialIn(item, data)])
         document = Document.objects.get(household_id=application.household_id, sha256=hashlib.sha256(data).hexdigest())
         return Supplement.objects.create(application=application, person=person, item=item, document=document)
+
+
+NOTICE_SMS_SETTING = "portal.notice_sms"
+
+
+def notice_sms_enabled(area_code: str) -> bool:
+    """Whether the county of ``area_code`` announces new notices by SMS (dated setting, default off)."""
+    from jiuzhu.programs.engine import parameter_store
+
+    return bool(parameter_store().lookup(NOTICE_SMS_SETTING, area_code, timezone.localdate()).value)
+
+
+def notify_notice_issued(notice: Notice) -> NoticeDelivery | None:
+    """短信提醒: tell the applicant a notice was issued and where to read it; logged as a delivery
+    (channel 短信, mode 短信提醒). No phone number or a provider failure sends nothing and logs nothing."""
+    record_intake = notice.intake
+    if not notice_sms_enabled(record_intake.area_code):
+        return None
+    person = record_intake.applicant
+    phone = unseal("phone", person.phone_enc) if person.phone_enc else ""
+    if not phone:
+        return None
+    text = (
+        f"【{settings.JIUZHU_SMS_SIGN_NAME}】您家的社会救助申请有新的文书：《{notice.get_kind_display()}》"
+        f"（{notice.number}），请登录掌上办查看或到村（社区）领取。"
+    )
+    try:
+        sms.send(phone, text)
+    except sms.SmsError:
+        return None
+    with transaction.atomic():
+        return NoticeDelivery.objects.create(
+            notice=notice,
+            person=person,
+            household_id=record_intake.household_id,
+            area_code=record_intake.area_code,
+            channel="sms",
+            mode="notify",
+        )

@@ -180,3 +180,117 @@ def upload_supplement(
             "missing_documents": [m["name"] for m in app.missing_documents],
         },
     )
+
+
+# 掌上办申请 (issue 18 item 2; INT-2, INT-8, INT-22): the same steps as /my/apply/ for an app.
+
+
+class MyOnlineIn(Schema):
+    programs: list[str]
+    reason: str = ""
+
+
+class MyOnlineSignatureOut(Schema):
+    id: int
+    name: str
+    documents: list[str]
+    signed_at: str
+    link_sent: bool
+
+
+class MyOnlineOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    programs: list[str]
+    estimate: list[dict[str, Any]]
+    materials: list[dict[str, Any]]
+    signatures: list[MyOnlineSignatureOut]
+    uploads: list[str]
+    receipt_number: str
+
+
+def _online(app: Any) -> dict[str, Any]:
+    from .apply import SIGN_LABELS, estimate
+
+    labels = dict(SIGN_LABELS)
+    result = estimate(app)
+    return {
+        "id": app.pk,
+        "state": app.state,
+        "state_label": app.get_state_display(),
+        "programs": list(app.programs),
+        "estimate": result["lines"],
+        "materials": [dict(m) for m in result["materials"]],
+        "signatures": [
+            {
+                "id": s.pk,
+                "name": s.person.name,
+                "documents": [labels[d] for d in s.documents],
+                "signed_at": s.signed_at.isoformat() if s.signed_at else "",
+                "link_sent": s.link_sent_at is not None,
+            }
+            for s in app.signatures.select_related("person")
+        ],
+        "uploads": [u.item for u in app.uploads.all()],
+        "receipt_number": app.intake.receipt_number if app.intake_id else "",
+    }
+
+
+@router.post("/online", response={201: MyOnlineOut, 409: ErrorOut, 422: ErrorOut}, summary="网上申请（开始）")
+def online_start(request: HttpRequest, body: MyOnlineIn) -> Status[dict[str, Any]]:
+    from .apply import start
+
+    return Status(201, _online(start(applicant(request), programs=body.programs, reason=body.reason)))
+
+
+@router.get("/online/{online_id}", response={200: MyOnlineOut, 404: ErrorOut}, summary="网上申请详情")
+def online_get(request: HttpRequest, online_id: int) -> dict[str, Any]:
+    from .apply import own_application
+
+    return _online(own_application(applicant(request), online_id))
+
+
+@router.post(
+    "/online/{online_id}/uploads",
+    response={201: MyOnlineOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="网上申请上传材料照片",
+)
+def online_upload(
+    request: HttpRequest, online_id: int, file: File[UploadedFile], item: Form[str]
+) -> Status[dict[str, Any]]:
+    from .apply import add_upload, own_application
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    add_upload(app, person=person, item=item, upload=file)
+    return Status(201, _online(app))
+
+
+@router.post(
+    "/online/{online_id}/signatures/{signature_id}/link",
+    response={200: MyMessageOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    summary="发送签署链接（短信）",
+)
+def online_link(request: HttpRequest, online_id: int, signature_id: int) -> dict[str, str]:
+    from jiuzhu.core.errors import NotFound
+
+    from .apply import own_application, send_link
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    sig = app.signatures.select_related("person").filter(pk=signature_id).first()
+    if sig is None:
+        raise NotFound("not_found", "未找到")
+    to = send_link(sig, by_person=person, base_url=request.build_absolute_uri("/"))
+    return {"message": f"签署链接已发送到{sig.person.name}的手机（{to}）"}
+
+
+@router.post(
+    "/online/{online_id}/submit", response={200: MyOnlineOut, 404: ErrorOut, 409: ErrorOut}, summary="提交网上申请"
+)
+def online_submit(request: HttpRequest, online_id: int) -> dict[str, Any]:
+    from .apply import own_application, submit
+
+    person = applicant(request)
+    return _online(submit(own_application(person, online_id), person=person))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.core.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
 
@@ -56,8 +57,8 @@ class ApplicantSession(models.Model):  # 掌上办登录会话: the cookie of th
         return f"{self.person_id} {self.channel} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-DELIVERY_MODES = [("view", "在线查看"), ("download", "下载")]
-DELIVERY_CHANNELS = [("web", "掌上办网页"), ("api", "掌上办接口")]
+DELIVERY_MODES = [("view", "在线查看"), ("download", "下载"), ("notify", "短信提醒")]
+DELIVERY_CHANNELS = [("web", "掌上办网页"), ("api", "掌上办接口"), ("sms", "短信")]
 
 
 class NoticeDelivery(AppendOnlyModel):  # 文书送达记录 (SUP-16): append-only, who/when/which notice
@@ -93,3 +94,76 @@ class Supplement(models.Model):  # 掌上办补正材料: a photo the family upl
 
     def __str__(self) -> str:
         return f"{self.item}（{self.application_id}）"
+
+
+ONLINE_STATES = [
+    ("draft", "填写中"),
+    ("submitted", "已提交·待乡镇受理"),
+    ("accepted", "已受理"),
+    ("withdrawn", "已撤回"),
+]
+
+
+class OnlineApplication(models.Model):  # 掌上办申请: filled and signed on phones, accepted by the town window
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    programs = models.JSONField("申请项目", default=list)
+    temporary_kind = models.CharField("临时救助类型", max_length=12, blank=True)
+    reason = models.TextField("申请理由", blank=True)
+    state = models.CharField("状态", max_length=12, choices=ONLINE_STATES, default="draft", db_index=True)
+    created_at = models.DateTimeField("填写时间", default=timezone.now)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    intake = models.OneToOneField(
+        "applications.Intake", null=True, blank=True, on_delete=models.PROTECT, related_name="online_application"
+    )
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "掌上办申请"
+
+    def __str__(self) -> str:
+        return f"掌上办申请 {self.pk}"
+
+
+SIGN_DOCUMENTS = [("authorization", "家庭经济状况核对授权书"), ("commitment", "诚信承诺书")]
+
+
+class OnlineSignature(models.Model):  # 掌上签署: one adult member's on-screen signature by link + SMS code
+    application = models.ForeignKey(OnlineApplication, on_delete=models.CASCADE, related_name="signatures")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    documents = models.JSONField("签署文书", default=list)  # codes of SIGN_DOCUMENTS
+    token_hash = models.CharField(max_length=64, unique=True)
+    link_sent_at = models.DateTimeField("链接发送时间", null=True, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    typed_name = models.CharField("签署姓名", max_length=64, blank=True)
+    phone_masked = models.CharField("验证手机（脱敏）", max_length=20, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    signed_at = models.DateTimeField("签署时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "掌上办签署"
+        constraints = [models.UniqueConstraint(fields=["application", "person"], name="one_signature_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.person_id}"
+
+
+class OnlineUpload(models.Model):  # 掌上办申请材料照片
+    application = models.ForeignKey(OnlineApplication, on_delete=models.CASCADE, related_name="uploads")
+    item = models.CharField("材料名称", max_length=100)
+    document = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = verbose_name_plural = "掌上办申请材料"
+
+    def __str__(self) -> str:
+        return self.item

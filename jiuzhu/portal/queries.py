@@ -130,3 +130,10 @@ def referrals_for(person: Person) -> list[dict[str, Any]]:
         }
         for r in rows.order_by("-created_at", "-id")
     ]
+
+
+def online_for(person: Person) -> list[Any]:
+    """The household's online applications not yet accepted (掌上办申请 填写中/待受理)."""
+    from .models import OnlineApplication
+
+    return list(OnlineApplication.objects.filter(household_id=household_of(person), state__in=("draft", "submitted")))

@@ -103,6 +103,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "person": person,
         "cases": queries.cases_for(person),
         "referrals": queries.referrals_for(person),
+        "online": queries.online_for(person),
     }
     return render(request, "portal/home.html", context)
 

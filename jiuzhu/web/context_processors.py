@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("home", "首页", True), ("my_work", "我的待办", True)]
     items += [
         ("applications:intake", "受理申请", can("applications.intake") or user.is_superuser),
+        # 掌上办申请 (issue 18 item 2): the town's queue of applications submitted online
+        ("online_intake:queue", "掌上办待受理", (can("applications.intake") and not village) or user.is_superuser),
         ("applications:list", "救助申请", can("registry.view") or user.is_superuser),
         ("applications:overdue", "限时办理", can("registry.view") or user.is_superuser),
         (

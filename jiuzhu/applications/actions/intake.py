@@ -9,6 +9,7 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
+from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
@@ -68,6 +69,8 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
     signatures, the 受理回执 and, if anything is missing, the 一次性告知书."""
     require(by, "applications.intake")
     household, applicant = req.household, req.applicant
+    if user_or_none(by) is not None:  # staff accept only families of their own area (404 outside)
+        require_in_scope(by=by, area_code=household.area_id, what="该家庭", field="household")
     if applicant.household_id != household.pk:
         raise InvalidInput("invalid_applicant", "申请人须为该家庭成员", field="applicant")
     if not req.programs:

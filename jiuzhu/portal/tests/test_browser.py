@@ -40,3 +40,30 @@ def test_a_family_signs_in_on_a_phone_and_opens_its_notice(browser: Browser, liv
     assert "/my/notices/" in notice_page.url
     delivery = NoticeDelivery.objects.get()
     assert delivery.person_id == fam.head.pk and delivery.mode == "view"
+
+
+def test_the_signing_page_fits_a_phone_in_large_type(browser: Browser, live_server, world, family, sms_file, contexts):
+    """INT-22 (适老化): the page a member opens from the SMS link works at 360 px in 大字."""
+    import re
+
+    from jiuzhu.portal import apply
+
+    fam = family()
+    head = fam.head
+    online = apply.start(head, programs=["tekun"], reason="")
+    apply.send_link(online.signatures.get(person=head), by_person=head, base_url=live_server.url)
+    lines = sms_file.read_text(encoding="utf-8").splitlines()
+    link = re.search(r"(/my/sign/[^/\s\"]+/)", lines[-1])
+    assert link
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    contexts.append(context)
+    page = context.new_page()
+    page.goto(live_server.url + link.group(1))
+    page.get_by_test_id("large-type").click()
+    expect(page.locator("body.large")).to_have_count(1)
+    expect(page.get_by_test_id("sign")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_label("签名：请输入您的姓名").fill("别人")
+    page.get_by_test_id("sign").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -76,6 +76,14 @@ def supporter_from_dict(d: object, path: str = "") -> Supporter:
 def household_from_dict(d: object) -> HouseholdFacts:
     """Parse and validate the JSON form of a household; raises ``RulesInputError``
     with a field path (``members[0].age``) on the first problem."""
+    household = parse_household(d)
+    validate_household(household)
+    return household
+
+
+def parse_household(d: object) -> HouseholdFacts:
+    """``household_from_dict`` without its final range check, for callers that run the same
+    check themselves while filling columns (``_HouseholdRows.add``)."""
     h = _mapping(d, "", "家庭")
     _check_keys(h, _HOUSEHOLD_KEYS, "")
     if "urban" not in h:
@@ -113,7 +121,6 @@ def household_from_dict(d: object) -> HouseholdFacts:
         alone=_bool(h.get("alone", False), "alone", "是否单独申请"),
         family_edge=_bool(h.get("family_edge", False), "family_edge", "所在家庭是否为低保边缘家庭"),
     )
-    validate_household(household)
     return household
 
 
