@@ -94,6 +94,15 @@ class GongshiEntry:  # one line of the 公示 list
     publicity_end: dt.date
 
 
+def publicity_version(village_code: str) -> str:
+    """A short token that changes whenever what the village's board shows could change: a case
+    entering or leaving 公示, its dates, amounts or a save. One narrow indexed query (no facts)."""
+    rows = Application.objects.filter(area_code=village_code, state="publicizing").values_list(
+        "id", "publicity_start", "publicity_end", "amount_fen", "proposed_amount_fen", "updated_at", "applicant_id"
+    )
+    return hashlib.sha256(repr(sorted(rows)).encode()).hexdigest()[:16]
+
+
 def in_period(village_code: str, on: dt.date | None = None) -> list[Application]:
     on = on or timezone.localdate()
     return list(

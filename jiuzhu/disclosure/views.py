@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,16 +128,26 @@ def gongshi(request: HttpRequest, village_code: str) -> HttpResponse:
     return _page(request, "disclosure/gongshi.html", context, code)
 
 
+# How long a village's board (entries, standards, hotline) is reused while its cases do not
+# change: 200 people reading a 500-line board at once would otherwise each rebuild it.
+BOARD_SECONDS = 60
+
+
 def _board(village_code: str, today: dt.date) -> dict[str, Any]:
-    county = village_code[:6]
-    return {
-        "entries": services.gongshi_entries(village_code, today),
-        "village_name": _area_name(village_code),
-        "county_code": county,
-        "hotline": policy.hotline(county, today),
-        "programs": policy.program_pages(county, today),
-        "today": today,
-    }
+    key = f"disclosure:board:{village_code}:{today:%Y%m%d}:{services.publicity_version(village_code)}"
+    board: dict[str, Any] | None = cache.get(key)
+    if board is None:
+        county = village_code[:6]
+        board = {
+            "entries": services.gongshi_entries(village_code, today),
+            "village_name": _area_name(village_code),
+            "county_code": county,
+            "hotline": policy.hotline(county, today),
+            "programs": policy.program_pages(county, today),
+            "today": today,
+        }
+        cache.set(key, board, BOARD_SECONDS)
+    return {**board, "board_key": key}
 
 
 def _area_name(code: str) -> str:
