@@ -117,3 +117,4 @@ def test_the_public_page_shows_the_sm2_verdict(gm):
     )
     page = public.get(f"/public/verify/{record.code}/").content.decode()
     assert "国密 SM2 签名无效" in page and "国密 SM2 签名有效" not in page
+    assert "无法确认" in page and "目前有效" not in page
