@@ -76,6 +76,7 @@ def issue_after(
         today=prepared.context["today"],
         extra=_encode(extra or {}),
         worker=jobs.this_worker(),  # the action's process renders it once the action committed
+        attempts=1,
     )
     queue.append(lambda: _render_job(job.pk, prepared))
 
@@ -107,7 +108,6 @@ def _decode(value: Any) -> Any:
 def _render_job(job_id: int, prepared: _Prepared) -> Notice:
     """Render the job's notice under its heartbeat; a failure leaves the job failed with the
     reason (the action itself has committed), to be retried."""
-    jobs.count_attempt(NoticeJob, job_id)
     try:
         with jobs.heartbeat(NoticeJob, job_id):
             return _render(prepared, job_id=job_id)
@@ -146,7 +146,8 @@ def retry_notice_job(job: NoticeJob, *, by: Any) -> Notice:
                 "notice_job_not_failed", f"该文书任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
             )
         locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
-        locked.save(update_fields=["status", "error", "finished_at", "worker"])
+        locked.attempts += 1
+        locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
         record(by, "applications.notice.retry", locked, changes={"number": locked.number, "attempts": locked.attempts})
     existing = Notice.objects.filter(number=locked.number).first()
     if existing is not None:  # kept already (the job's own end was lost): nothing to render

@@ -172,6 +172,7 @@ def _start_job(roster: Roster, *, by: User, kind: str, layout: BankLayout | int 
                 requested_by=by if getattr(by, "pk", None) else None,
                 status="running",
                 worker=jobs.this_worker(),
+                attempts=1,  # counted with the row: a kill before the work still shows one attempt
             )
     except IntegrityError:
         raise DomainError("export_running", "本花名册正在导出银行文件，请稍候在发放批次中下载") from None
@@ -192,7 +193,8 @@ def retry_bank_export(job: BankExportJob, *, by: User) -> tuple[BankBatch, bytes
                     "export_not_failed", f"该导出任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
                 )
             locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
-            locked.save(update_fields=["status", "error", "finished_at", "worker"])
+            locked.attempts += 1
+            locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
             record(by, "payments.bank.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts})
     except IntegrityError:
         raise DomainError("export_running", "本花名册正在导出银行文件，请稍候在发放批次中下载") from None
@@ -200,13 +202,12 @@ def retry_bank_export(job: BankExportJob, *, by: User) -> tuple[BankBatch, bytes
     sweep_in = ("locked",) if locked.kind == "initial" else ("exported", "settled")
     if roster.status in sweep_in:
         _sweep(by, roster)
-    return _run_export(locked, by=by)
+    return _run_export(locked, by=by, retry=True)
 
 
 def _run_export(
-    job: BankExportJob, *, by: User, layout: BankLayout | int | None = None
+    job: BankExportJob, *, by: User, layout: BankLayout | int | None = None, retry: bool = False
 ) -> tuple[BankBatch, bytes, str]:
-    jobs.count_attempt(BankExportJob, job.pk)
     try:
         with jobs.heartbeat(BankExportJob, job.pk), transaction.atomic():
             roster = _lock_roster(job.roster)
@@ -227,7 +228,7 @@ def _run_export(
             content, name = _render(batch)  # a value too wide for its column undoes the batch
             BankExportJob.objects.filter(pk=job.pk).update(status="done", batch=batch, finished_at=timezone.now())
     except DomainError as exc:
-        if job.attempts == 0:  # a refusal of a new request: nothing ran, no job to keep
+        if not retry:  # a refusal of a new request: nothing ran, no job to keep
             BankExportJob.objects.filter(pk=job.pk).delete()
         else:
             BankExportJob.objects.filter(pk=job.pk).update(
