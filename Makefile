@@ -54,7 +54,7 @@ test: setup lint
 
 # The 国密 profile (SM4-GCM, HMAC-SM3) over every suite that seals, indexes or chains data.
 test-gm: setup
-	JIUZHU_CRYPTO_PROFILE=gm $(BIN)/pytest -m "not browser and not journey" jiuzhu/core jiuzhu/registry jiuzhu/audit jiuzhu/verification jiuzhu/payments
+	JIUZHU_CRYPTO_PROFILE=gm $(BIN)/pytest -m "not browser and not journey" jiuzhu/core jiuzhu/registry jiuzhu/audit jiuzhu/verification jiuzhu/payments jiuzhu/web/tests/test_sm2_signatures.py
 
 test-fast: setup
 	$(BIN)/pytest -m "not browser and not journey"

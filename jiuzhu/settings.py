@@ -276,6 +276,8 @@ SIGNING_KEY_FILE = Path(os.environ.get("JIUZHU_SIGNING_KEY_FILE", VAR_DIR / "sig
 SIGNING_CERT_FILE = Path(os.environ.get("JIUZHU_SIGNING_CERT_FILE", VAR_DIR / "signing-cert.pem"))
 SIGNING_ORGANIZATION = os.environ.get("JIUZHU_SIGNING_ORGANIZATION", "社会救助综合管理信息平台")
 SIGNING_SUBJECT = os.environ.get("JIUZHU_SIGNING_SUBJECT", "社会救助电子文书签章（演示）")
+# 国密 profile: the county's SM2 private key (64 hex digits), made on first use in demo/tests.
+SM2_KEY_FILE = Path(os.environ.get("JIUZHU_SM2_KEY_FILE", VAR_DIR / "sm2-key.hex"))
 PUBLIC_BASE_URL = os.environ.get("JIUZHU_PUBLIC_URL", "http://127.0.0.1:8000")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
 

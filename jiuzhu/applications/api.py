@@ -403,6 +403,39 @@ def act(request: HttpRequest, application_id: int, name: str, body: ApplicationA
     return application_out(run_action(user, app, name, body.dict()), user)
 
 
+class NoticeJobOut(Schema):
+    id: int
+    number: str
+    kind: str
+    status: str
+    error: str
+    attempts: int
+    notice_id: int | None
+
+
+@router.get("/notice-jobs/{job_id}", response=NoticeJobOut, summary="文书生成任务状态")
+def notice_job(request: HttpRequest, job_id: int) -> Any:
+    from . import notices
+    from .models import NoticeJob
+
+    job = get_object_or_404(NoticeJob.objects.visible_to(actor(request)), pk=job_id)
+    notices.recover_notice_jobs(NoticeJob.objects.filter(pk=job.pk))
+    job.refresh_from_db()
+    return job
+
+
+@router.post("/notice-jobs/{job_id}/retry", response=NoticeJobOut, summary="重试生成失败的文书（沿用原文书编号）")
+def retry_notice_job(request: HttpRequest, job_id: int) -> Any:
+    from . import notices
+    from .models import NoticeJob
+
+    user = actor(request)
+    job = get_object_or_404(NoticeJob.objects.visible_to(user), pk=job_id)
+    notices.retry_notice_job(job, by=user)
+    job.refresh_from_db()
+    return job
+
+
 @router.post("/{application_id}/supplement", response=ApplicationOut, summary="补充授权/补正材料（一次性告知书所列）")
 def supplement(request: HttpRequest, application_id: int, body: SupplementIn) -> dict[str, Any]:
     user = actor(request)

@@ -456,3 +456,41 @@ class WorkflowChange(models.Model):  # 办理流程调整: who may fire one tran
     @property
     def source_states(self) -> tuple[str, ...]:
         return tuple(s for s in self.sources.split(",") if s)
+
+
+NOTICE_JOB_STATUS = [("running", "生成中"), ("done", "已完成"), ("failed", "失败")]
+
+
+class NoticeJob(models.Model):  # 文书生成任务 (issue 19 item 3: rendering that recovers)
+    """A notice numbered in an action's transaction and rendered, signed and archived after it
+    committed. The row is written with the number, so a worker killed before the PDF is kept
+    leaves a job that is found dead and retried under the same number — never a second one.
+    ``extra`` is what the notice says beyond the case (JSON; dates tagged), ``today`` its date."""
+
+    number = models.CharField("文书编号", max_length=48, unique=True)
+    kind = models.CharField("文书类型", max_length=16, choices=NOTICE_KINDS)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(max_length=12, db_index=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    today = models.DateField()
+    extra = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=NOTICE_JOB_STATUS, default="running")
+    error = models.CharField(max_length=500, blank=True)
+    notice = models.OneToOneField(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="job")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "文书生成任务"
+
+    def __str__(self) -> str:
+        return f"notice job {self.number} {self.status}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,11 +12,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from jiuzhu.core import jobs
 from jiuzhu.registry.actions import store_generated
 from jiuzhu.web.seal import record_signed, render_and_sign
 
 from .config import config_for
-from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeSequence
+from .models import NOTICE_KINDS, Application, Intake, Notice, NoticeJob, NoticeSequence
 from .procedure import ProcedureConfig
 
 KIND_MARK = {
@@ -65,7 +67,112 @@ def issue_after(
     if queue is None:
         raise RuntimeError("issue_after() outside a rendered_after() block")
     prepared = _prepare(by, kind, intake=intake, application=application, extra=extra)
-    queue.append(lambda: _render(prepared))
+    job = NoticeJob.objects.create(
+        number=prepared.number,
+        kind=kind,
+        intake=intake,
+        application=application,
+        area_code=intake.area_code,
+        issued_by=by if getattr(by, "pk", None) else None,
+        today=prepared.context["today"],
+        extra=_encode(extra or {}),
+        worker=jobs.this_worker(),  # the action's process renders it once the action committed
+        attempts=1,
+    )
+    queue.append(lambda: _render_job(job.pk, prepared))
+
+
+# ---- the job row of a notice rendered after commit (issue 19 item 3) -------------------------
+
+
+def _encode(value: Any) -> Any:
+    """JSON of a notice's extra context; dates are tagged so a retry renders them as dates."""
+    if isinstance(value, dt.date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__date__"}:
+            return dt.date.fromisoformat(value["__date__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _render_job(job_id: int, prepared: _Prepared) -> Notice:
+    """Render the job's notice under its heartbeat; a failure leaves the job failed with the
+    reason (the action itself has committed), to be retried."""
+    try:
+        with jobs.heartbeat(NoticeJob, job_id):
+            return _render(prepared, job_id=job_id)
+    except Exception as exc:
+        NoticeJob.objects.filter(pk=job_id, status="running").update(
+            status="failed", error=f"文书生成失败（{type(exc).__name__}），可点击“重试”", finished_at=timezone.now()
+        )
+        raise
+
+
+def recover_notice_jobs(scope: Any = None) -> list[int]:
+    """Notice renderings whose process died are marked failed with the reason."""
+    from jiuzhu.audit.log import record_job_death
+
+    return jobs.reap(
+        NoticeJob, running=("running",), failed="failed", message_field="error", scope=scope, audit=record_job_death
+    )
+
+
+def retry_notice_job(job: NoticeJob, *, by: Any) -> Notice:
+    """重试: render, sign and archive a failed job's notice under the number it already has
+    (the number was given in the action's transaction and is never given again)."""
+    from jiuzhu.accounts.permissions import require
+    from jiuzhu.accounts.scope import require_in_scope
+    from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.audit.log import record
+    from jiuzhu.core.errors import DomainError
+
+    require(by, "registry.documents")  # a notice is an archived document of the case
+    require_in_scope(by=by, area_code=job.area_code)
+    recover_notice_jobs(NoticeJob.objects.filter(pk=job.pk))
+    with transaction.atomic():
+        locked: NoticeJob = NoticeJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != "failed":
+            raise DomainError(
+                "notice_job_not_failed", f"该文书任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
+            )
+        locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
+        locked.attempts += 1
+        locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
+        record(by, "applications.notice.retry", locked, changes={"number": locked.number, "attempts": locked.attempts})
+    existing = Notice.objects.filter(number=locked.number).first()
+    if existing is not None:  # kept already (the job's own end was lost): nothing to render
+        NoticeJob.objects.filter(pk=locked.pk).update(status="done", notice=existing, finished_at=timezone.now())
+        return existing
+    issuer = locked.issued_by or SystemActor("系统（文书重试）")
+    return _render_job(locked.pk, _prepare_again(issuer, locked))
+
+
+def _prepare_again(by: Any, job: NoticeJob) -> _Prepared:
+    """What ``_prepare`` made when the action numbered the notice: same number, same date."""
+    intake, application = job.intake, job.application
+    accepted = application.accepted_at if application is not None and application.accepted_at else intake.created_at
+    config = config_for(intake.area_code[:6], timezone.localdate(accepted))
+    return _Prepared(
+        by,
+        job.kind,
+        job.number,
+        dict(NOTICE_KINDS)[job.kind],
+        intake,
+        application,
+        config,
+        _context(job.number, dict(NOTICE_KINDS)[job.kind], intake, application, config, job.today, _decode(job.extra)),
+    )
 
 
 def after(work: Callable[[], Any]) -> None:
@@ -127,7 +234,20 @@ def _prepare(
     config = config_for(county, timezone.localdate(accepted))
     number = next_number(county, kind, config.notice_prefix)
     title = dict(NOTICE_KINDS)[kind]
-    context = {
+    context = _context(number, title, intake, application, config, timezone.localdate(), extra or {})
+    return _Prepared(by, kind, number, title, intake, application, config, context)
+
+
+def _context(
+    number: str,
+    title: str,
+    intake: Intake,
+    application: Application | None,
+    config: ProcedureConfig,
+    today: dt.date,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    return {
         "number": number,
         "title": title,
         "intake": intake,
@@ -135,14 +255,13 @@ def _prepare(
         "config": config,
         "household": intake.household,
         "applicant": intake.applicant,
-        "today": timezone.localdate(),
+        "today": today,
         "applications": list(intake.applications.all()),
-        **(extra or {}),
+        **extra,
     }
-    return _Prepared(by, kind, number, title, intake, application, config, context)
 
 
-def _render(p: _Prepared) -> Notice:
+def _render(p: _Prepared, job_id: int | None = None) -> Notice:
     """Render and sign (no database), then keep the 存证 row, the archived file and the notice
     together in one short transaction."""
     pdf, seal = render_and_sign(f"applications/notices/{p.kind}.html", p.context, number=p.number, title=p.title)
@@ -166,7 +285,7 @@ def _render(p: _Prepared) -> Notice:
             content_type="application/pdf",
             person=p.intake.applicant,
         )
-        return Notice.objects.create(
+        notice = Notice.objects.create(
             application=p.application,
             intake=p.intake,
             kind=p.kind,
@@ -174,3 +293,6 @@ def _render(p: _Prepared) -> Notice:
             document=document,
             issued_by=p.by if getattr(p.by, "pk", None) else None,
         )
+        if job_id is not None:  # the job ends with the notice it kept, in the same transaction
+            NoticeJob.objects.filter(pk=job_id).update(status="done", notice=notice, finished_at=timezone.now())
+        return notice

@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/new/", views.intake_view, name="intake"),
     path("applications/overdue/", views.overdue_view, name="overdue"),
     path("applications/<int:pk>/", views.application_detail, name="detail"),
+    path("applications/notice-jobs/<int:pk>/retry/", views.notice_job_retry, name="notice_job_retry"),
     path("applications/<int:pk>/supplement/", views.supplement_view, name="supplement"),
     path("applications/<int:pk>/investigation/", views.investigation_view, name="investigation"),
     path("applications/<int:pk>/actions/<str:name>/", views.application_action, name="action"),

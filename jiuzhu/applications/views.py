@@ -280,6 +280,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "allowed_names": {t.name for t in allowed},
         "deadlines": app.deadlines.all(),
         "notices": app.notices.select_related("document"),
+        "notice_jobs": _notice_jobs(app),
         "investigations": app.investigations.prefetch_related("photos"),
         "objections": app.objections.all(),
         "deliberations": app.deliberations.all(),
@@ -612,3 +613,33 @@ def workflow_decide_view(request: AuthedRequest, pk: int, decision: str) -> Http
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("applications:workflow_change", pk=change.pk)
+
+
+def _notice_jobs(app: Application) -> list[Any]:
+    """Notices of the case still being rendered or whose rendering failed (a dead process's
+    job is marked failed here first), each failed one with its 重试."""
+    from . import notices
+    from .models import NoticeJob
+
+    rows = NoticeJob.objects.filter(intake_id=app.intake_id)
+    notices.recover_notice_jobs(rows)
+    return list(rows.filter(status__in=("running", "failed")))
+
+
+@login_required
+@require_POST
+def notice_job_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """重试 a failed notice rendering: the notice is kept under the number it already has."""
+    from . import notices
+    from .models import NoticeJob
+
+    job = get_object_or_404(NoticeJob.objects.visible_to(request.user), pk=pk)
+    try:
+        notice = notices.retry_notice_job(job, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已生成{notice.get_kind_display()}（{notice.number}）")
+    if job.application_id:
+        return redirect("applications:detail", job.application_id)
+    return redirect("applications:list")

@@ -128,6 +128,10 @@ class SignedDocument(models.Model):  # 电子文书存证: what the public verif
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=32, blank=True)
     sha256 = models.CharField("数字指纹（SHA-256）", max_length=64)
+    # 国密 profile: the SM3 fingerprint of the signed file and the county's SM2 signature
+    # over it (r ‖ s, hex); empty for a document issued under the standard profile.
+    sm3 = models.CharField("数字指纹（SM3）", max_length=64, blank=True)
+    sm2_signature = models.CharField("SM2签名", max_length=128, blank=True)
     issued_at = models.DateTimeField("出具时间", default=timezone.now)
     revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
     revoked_reason = models.CharField("作废原因", max_length=200, blank=True)

@@ -672,3 +672,45 @@ class PaymentNotice(models.Model):  # 调整（停发）告知书 issued by this
 
     def __str__(self) -> str:
         return f"{self.kind} {self.application_id} {self.month}"
+
+
+BANK_BATCH_KINDS = [("initial", "首次发放"), ("reissue", "重新发放")]
+EXPORT_JOB_STATUS = [("running", "导出中"), ("done", "已完成"), ("failed", "失败")]
+
+
+class BankExportJob(models.Model):  # 银行文件导出任务 (issue 19 item 3: a job that recovers)
+    """One request to write a bank batch (首批导出 or 重新发放). The batch, the lines' status and
+    this row's ``done`` are written in one transaction, so a killed worker leaves the job
+    ``running`` with nothing exported; it is found dead, marked failed and can be retried."""
+
+    roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="export_jobs")
+    area_code = models.CharField(max_length=12, db_index=True)
+    kind = models.CharField(max_length=8, choices=BANK_BATCH_KINDS, default="initial")
+    layout = models.ForeignKey("BankLayout", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=8, choices=EXPORT_JOB_STATUS, default="running")
+    error = models.CharField(max_length=500, blank=True)
+    batch = models.OneToOneField(
+        "BankBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="export_job"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "银行文件导出任务"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roster"], condition=Q(status="running"), name="bank_export_one_running_per_roster"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"bank export {self.pk} {self.status}"

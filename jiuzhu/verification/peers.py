@@ -1,7 +1,8 @@
 """跨县核对 (VER-15, VER-16): signed requests between two jiuzhu instances.
 
 Each pair of counties shares a key (stored encrypted). A request carries the sender's
-code, a request id, a timestamp and an HMAC-SHA256 signature over method, path,
+code, a request id, a timestamp and an HMAC-SHA256 signature (HMAC-SM3 with SM3 of the body
+under the 国密 profile, named in ``X-Jiuzhu-Signature-Algorithm``) over method, path,
 timestamp, request id and the SHA-256 of the body; the receiver refuses unknown peers,
 bad signatures, timestamps more than five minutes off, and any request id it has seen
 (replay). It answers only a request that names the signed 授权书 of the person
@@ -23,6 +24,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -57,9 +59,20 @@ def peer_key(peer: Peer) -> bytes:
     return unseal("peer_key", peer.key_enc).encode("utf-8")
 
 
+def digest_name() -> str:
+    """The hash of the signature: SM3 under the 国密 profile (HMAC-SM3), else SHA-256. Both
+    counties of a pair run the same profile; a request in the other one is refused by name."""
+    return "sm3" if settings.JIUZHU_CRYPTO_PROFILE == "gm" else "sha256"
+
+
+def signature_algorithm() -> str:
+    return f"hmac-{digest_name()}"
+
+
 def sign(key: bytes, method: str, path: str, timestamp: str, request_id: str, body: bytes) -> str:
-    message = "\n".join([method.upper(), path, timestamp, request_id, hashlib.sha256(body).hexdigest()])
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    name = digest_name()
+    message = "\n".join([method.upper(), path, timestamp, request_id, hashlib.new(name, body).hexdigest()])
+    return hmac.new(key, message.encode("utf-8"), name).hexdigest()
 
 
 def signed_headers(peer: Peer, method: str, path: str, body: bytes, request_id: str | None = None) -> dict[str, str]:
@@ -71,6 +84,7 @@ def signed_headers(peer: Peer, method: str, path: str, body: bytes, request_id: 
         "X-Jiuzhu-Request-Id": request_id,
         "X-Jiuzhu-Timestamp": timestamp,
         "X-Jiuzhu-Signature": sign(peer_key(peer), method, path, timestamp, request_id, body),
+        "X-Jiuzhu-Signature-Algorithm": signature_algorithm(),
     }
 
 
@@ -94,6 +108,12 @@ def verify_request(headers: Any, method: str, path: str, body: bytes) -> tuple[P
         raise PeerRefused("stale_request", "请求时间戳格式不正确") from None
     if skew > MAX_SKEW_SECONDS:
         raise PeerRefused("stale_request", f"请求时间与本地时间相差{int(skew)}秒，超过{MAX_SKEW_SECONDS}秒，已拒绝")
+    algorithm = headers.get("X-Jiuzhu-Signature-Algorithm", "") or "hmac-sha256"
+    if algorithm != signature_algorithm():
+        raise PeerRefused(
+            "signature_algorithm_mismatch",
+            f"对端签名算法为“{algorithm}”，本地要求“{signature_algorithm()}”：两地须使用相同的密码配置（国密或标准）",
+        )
     expected = sign(peer_key(peer), method, path, timestamp, request_id, body)
     if not hmac.compare_digest(expected, signature):
         raise PeerRefused("bad_signature", "请求签名不正确")

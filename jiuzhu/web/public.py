@@ -47,5 +47,6 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     check = None
     if record is not None and request.method == "POST" and form.is_valid():
         check = seal.check_copy(record, form.cleaned_data["file"].read())
-    context = {"record": record, "code": code, "looked_up": True, "form": form, "check": check}
+    sm2_ok = seal.sm2_valid(record) if record is not None else None
+    context = {"record": record, "code": code, "looked_up": True, "form": form, "check": check, "sm2_valid": sm2_ok}
     return render(request, "public/verify.html", context, status=200 if record is not None else 404)

@@ -177,7 +177,9 @@ def record_signed(
     area_code: str = "",
     obj: Any = None,
 ) -> SignedDocument:
-    """The 存证 row of a signed PDF: its code and its SHA-256 fingerprint."""
+    """The 存证 row of a signed PDF: its code and its SHA-256 fingerprint — and, under the 国密
+    profile, its SM3 fingerprint with the county's SM2 signature over it."""
+    sm3, sm2_signature = sm2_seal(signed) if gm_profile() else ("", "")
     return SignedDocument.objects.create(
         code=seal.code,
         kind=kind,
@@ -188,7 +190,52 @@ def record_signed(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         sha256=hashlib.sha256(signed).hexdigest(),
+        sm3=sm3,
+        sm2_signature=sm2_signature,
     )
+
+
+def gm_profile() -> bool:
+    return bool(settings.JIUZHU_CRYPTO_PROFILE == "gm")
+
+
+def sm2_private_key() -> str:
+    from jiuzhu.core import sm2
+
+    return sm2.load_or_create(settings.SM2_KEY_FILE)
+
+
+def sm2_public_key() -> str:
+    from jiuzhu.core import sm2
+
+    return sm2.public_key_of(sm2_private_key())
+
+
+def sm2_seal(data: bytes) -> tuple[str, str]:
+    """(SM3 fingerprint, SM2 signature over it) of a signed file, with the county's SM2 key.
+    PAdES (pyHanko) cannot carry SM2, so this second signature lives in the 存证 row."""
+    from jiuzhu.core import sm2
+
+    fingerprint = sm2.sm3_hex(data)
+    return fingerprint, sm2.sign(sm2_private_key(), bytes.fromhex(fingerprint))
+
+
+def sm2_valid(record: SignedDocument, data: bytes | None = None) -> bool | None:
+    """Whether the record's SM2 signature, checked with the county's SM2 public key, covers
+    ``data`` (an uploaded copy) or, without data, the record's own SM3 fingerprint. None for
+    a record without an SM2 signature (issued under the standard profile)."""
+    from jiuzhu.core import sm2
+
+    if not record.sm2_signature:
+        return None
+    fingerprint = sm2.sm3_hex(data) if data is not None else record.sm3
+    if data is not None and fingerprint != record.sm3:
+        return False
+    try:
+        message = bytes.fromhex(fingerprint)
+    except ValueError:
+        return False
+    return sm2.verify(sm2_public_key(), message, record.sm2_signature)
 
 
 def stored_copy(record: SignedDocument) -> Any:
@@ -221,10 +268,11 @@ class CopyCheck:
     same_file: bool  # byte for byte the file that was issued
     signature_valid: bool  # signed with this platform's key, not changed since
     message: str
+    sm2_valid: bool | None = None  # 国密 SM2 signature over the copy's SM3 fingerprint (None: none issued)
 
     @property
     def genuine(self) -> bool:
-        return self.same_file and self.signature_valid
+        return self.same_file and self.signature_valid and self.sm2_valid is not False
 
 
 def signature_valid(data: bytes) -> bool:
@@ -264,7 +312,10 @@ def check_copy(record: SignedDocument, data: bytes) -> CopyCheck:
         message = "电子签章有效，但该文件不是此验证码对应的文书"
     else:
         message = "文件与存档不一致或电子签章无效：可能被篡改或伪造，请以出具机关存档为准"
-    return CopyCheck(same_file=same, signature_valid=valid, message=message)
+    sm2_ok = sm2_valid(record, data)
+    if sm2_ok is False and same and valid:
+        message = "国密SM2签名无效：存证记录的签名不是本县密钥所签，请向出具机关核实"
+    return CopyCheck(same_file=same, signature_valid=valid, message=message, sm2_valid=sm2_ok)
 
 
 def revoke(by: Any, record: SignedDocument, *, reason: str) -> SignedDocument:

@@ -5,7 +5,15 @@ writes its audit row there, and enqueues follow-up work with ``transaction.on_co
 and the API call these only (``from jiuzhu.payments import actions``)."""
 
 from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, parse_month
-from .bank import BANK_COLUMNS, bank_file, export_bank_file, layouts_for, reissue
+from .bank import (
+    BANK_COLUMNS,
+    bank_file,
+    export_bank_file,
+    layouts_for,
+    recover_bank_exports,
+    reissue,
+    retry_bank_export,
+)
 from .bank_results import ImportReport, balance, import_bank_results, release_line, reverse_payment
 from .benefits import (
     LOCKED,
@@ -54,6 +62,7 @@ __all__ = [
     "parse_month",
     "reconfirm_roster",
     "record_repayment",
+    "recover_bank_exports",
     "recover_roster_runs",
     "recovered",
     "reissue",
@@ -61,6 +70,7 @@ __all__ = [
     "request_lock",
     "request_roster",
     "resolve_line",
+    "retry_bank_export",
     "retry_roster_run",
     "reverse_payment",
     "run_roster",

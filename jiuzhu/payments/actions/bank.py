@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -12,7 +12,8 @@ from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.areas.models import Area
-from jiuzhu.audit.log import record
+from jiuzhu.audit.log import record, record_job_death
+from jiuzhu.core import jobs
 from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.registry.models import Person
@@ -23,6 +24,7 @@ from .. import bankfiles
 from ..models import (
     PROGRAM_LABELS,
     BankBatch,
+    BankExportJob,
     BankLayout,
     BankLine,
     LedgerEntry,
@@ -129,23 +131,13 @@ def export_bank_file(
     roster: Roster, *, by: User, layout: BankLayout | int | None = None
 ) -> tuple[BankBatch, bytes, str]:
     """导出银行文件 (社会化发放 to the payee's 一卡通 account): every line to be paid of a locked
-    roster in one batch. Writing the file is a full-PII export and is audited."""
+    roster in one batch. Writing the file is a full-PII export and is audited. Runs as a
+    job row (``BankExportJob``) that a killed worker leaves failed and retryable."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=roster.area_code)
     if roster.status == "locked":
         _sweep(by, roster)
-    with transaction.atomic():
-        roster = _lock_roster(roster)
-        if roster.status != "locked":
-            if roster.status in ("exported", "settled"):
-                raise DomainError(
-                    "already_exported", "本花名册已导出银行文件，请在发放批次中重新下载，失败记录请“重新发放”"
-                )
-            raise DomainError("not_locked", "花名册须经双人复核锁定后才能导出银行文件")
-        _refuse_unconfirmed(roster)
-        batch = _send_batch(by, roster, layout, Q(status="pending"), "initial")
-        content, name = _render(batch)  # a value too wide for its column undoes the batch
-    return batch, content, name
+    return _run_export(_start_job(roster, by=by, kind="initial", layout=layout), by=by, layout=layout)
 
 
 def reissue(roster: Roster, *, by: User, layout: BankLayout | int | None = None) -> tuple[BankBatch, bytes, str]:
@@ -155,13 +147,98 @@ def reissue(roster: Roster, *, by: User, layout: BankLayout | int | None = None)
     require_in_scope(by=by, area_code=roster.area_code)
     if roster.status in ("exported", "settled"):
         _sweep(by, roster)
-    with transaction.atomic():
-        roster = _lock_roster(roster)
-        if roster.status not in ("exported", "settled"):
-            raise DomainError("not_exported", "花名册尚未导出首批银行文件")
-        _refuse_unconfirmed(roster)
-        batch = _send_batch(by, roster, layout, Q(status__in=("failed", "pending")), "reissue")
-        content, name = _render(batch)  # a value too wide for its column undoes the batch
+    return _run_export(_start_job(roster, by=by, kind="reissue", layout=layout), by=by, layout=layout)
+
+
+def recover_bank_exports(scope: Any = None) -> list[int]:
+    """Exports whose worker died are marked failed with the reason (issue 19 item 3)."""
+    return jobs.reap(
+        BankExportJob, running=("running",), failed="failed", message_field="error", scope=scope, audit=record_job_death
+    )
+
+
+def _start_job(roster: Roster, *, by: User, kind: str, layout: BankLayout | int | None) -> BankExportJob:
+    """The job row, committed before the work starts (so a kill leaves a trace); one running
+    export per roster — a dead one is reaped first."""
+    recover_bank_exports(BankExportJob.objects.filter(roster=roster))
+    layout_id = layout.pk if isinstance(layout, BankLayout) else layout
+    try:
+        with transaction.atomic():
+            return BankExportJob.objects.create(
+                roster=roster,
+                area_code=roster.area_code,
+                kind=kind,
+                layout_id=layout_id if BankLayout.objects.filter(pk=layout_id or 0).exists() else None,
+                requested_by=by if getattr(by, "pk", None) else None,
+                status="running",
+                worker=jobs.this_worker(),
+                attempts=1,  # counted with the row: a kill before the work still shows one attempt
+            )
+    except IntegrityError:
+        raise DomainError("export_running", "本花名册正在导出银行文件，请稍候在发放批次中下载") from None
+
+
+def retry_bank_export(job: BankExportJob, *, by: User) -> tuple[BankBatch, bytes, str]:
+    """重试 a failed export: the same job runs again. It is idempotent: the batch, the lines'
+    status and the job's completion commit together, so a failed job exported nothing, and a
+    line already sent (by this job's retry or another export) is not sent again."""
+    require(by, "payments.roster")
+    require_in_scope(by=by, area_code=job.area_code)
+    recover_bank_exports(BankExportJob.objects.filter(pk=job.pk))
+    try:
+        with transaction.atomic():
+            locked: BankExportJob = BankExportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status != "failed":
+                raise DomainError(
+                    "export_not_failed", f"该导出任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
+                )
+            locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
+            locked.attempts += 1
+            locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
+            record(by, "payments.bank.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts})
+    except IntegrityError:
+        raise DomainError("export_running", "本花名册正在导出银行文件，请稍候在发放批次中下载") from None
+    roster = locked.roster
+    sweep_in = ("locked",) if locked.kind == "initial" else ("exported", "settled")
+    if roster.status in sweep_in:
+        _sweep(by, roster)
+    return _run_export(locked, by=by, retry=True)
+
+
+def _run_export(
+    job: BankExportJob, *, by: User, layout: BankLayout | int | None = None, retry: bool = False
+) -> tuple[BankBatch, bytes, str]:
+    try:
+        with jobs.heartbeat(BankExportJob, job.pk), transaction.atomic():
+            roster = _lock_roster(job.roster)
+            if job.kind == "initial":
+                if roster.status != "locked":
+                    if roster.status in ("exported", "settled"):
+                        raise DomainError(
+                            "already_exported", "本花名册已导出银行文件，请在发放批次中重新下载，失败记录请“重新发放”"
+                        )
+                    raise DomainError("not_locked", "花名册须经双人复核锁定后才能导出银行文件")
+                line_filter = Q(status="pending")
+            else:
+                if roster.status not in ("exported", "settled"):
+                    raise DomainError("not_exported", "花名册尚未导出首批银行文件")
+                line_filter = Q(status__in=("failed", "pending"))
+            _refuse_unconfirmed(roster)
+            batch = _send_batch(by, roster, layout if layout is not None else job.layout_id, line_filter, job.kind)
+            content, name = _render(batch)  # a value too wide for its column undoes the batch
+            BankExportJob.objects.filter(pk=job.pk).update(status="done", batch=batch, finished_at=timezone.now())
+    except DomainError as exc:
+        if not retry:  # a refusal of a new request: nothing ran, no job to keep
+            BankExportJob.objects.filter(pk=job.pk).delete()
+        else:
+            BankExportJob.objects.filter(pk=job.pk).update(
+                status="failed", error=exc.message[:500], finished_at=timezone.now()
+            )
+        raise
+    except Exception as exc:  # the job never stays "running" under a live process
+        message = f"导出失败（系统错误：{type(exc).__name__}），可点击“重试”，如仍失败请联系管理员"
+        BankExportJob.objects.filter(pk=job.pk).update(status="failed", error=message[:500], finished_at=timezone.now())
+        raise
     return batch, content, name
 
 

@@ -13,7 +13,7 @@ from jiuzhu.web.files import file_response
 
 from .. import actions, queries
 from ..actions import layouts as layout_actions
-from ..models import BankBatch, BankLayout
+from ..models import BankBatch, BankExportJob, BankLayout
 from ._common import _actor, _view, router
 from .rosters import _roster
 
@@ -118,6 +118,31 @@ def export_bank(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpRes
 @router.post("/rosters/{roster_id}/reissue", summary="重新发放失败和补发的记录（新批次文件）", response={200: None})
 def reissue(request: HttpRequest, roster_id: int, body: LayoutIn) -> HttpResponse:
     batch, content, name = actions.reissue(_roster(request, roster_id), by=_actor(request), layout=body.layout_id)
+    return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+class BankExportJobOut(Schema):
+    id: int
+    roster_id: int
+    kind: str
+    status: str
+    error: str
+    attempts: int
+    batch_id: int | None
+
+
+@router.get("/export-jobs/{job_id}", summary="银行文件导出任务状态", response=BankExportJobOut)
+def export_job(request: HttpRequest, job_id: int) -> Any:
+    job = get_object_or_404(BankExportJob.objects.visible_to(_view(request)), pk=job_id)
+    actions.recover_bank_exports(BankExportJob.objects.filter(pk=job.pk))
+    job.refresh_from_db()
+    return job
+
+
+@router.post("/export-jobs/{job_id}/retry", summary="重试失败的银行文件导出（返回文件）", response={200: None})
+def retry_export_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(BankExportJob.objects.visible_to(_view(request)), pk=job_id)
+    batch, content, name = actions.retry_bank_export(job, by=_actor(request))
     return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
 
 

@@ -3,7 +3,7 @@ test database: each round forks a worker that runs one job, kills it with SIGKIL
 moment, checks that the job is found dead and that nothing is half-done, retries it and
 checks that the retry completes.
 
-Usage: python -m jiuzhu.payments.tests.job_kills roster|reverify|ingest ROUNDS SEED
+Usage: python -m jiuzhu.payments.tests.job_kills roster|reverify|ingest|bank|notices ROUNDS SEED
 Prints one JSON line: {"kills": <rounds killed while the job ran>, "rounds": ROUNDS}.
 """
 
@@ -171,13 +171,122 @@ def ingest_rounds(rounds: int, rng: random.Random) -> int:
     return kills
 
 
+def bank_rounds(rounds: int, rng: random.Random) -> int:
+    """The bank export of the one locked roster: after a kill the roster has either no batch
+    (every line still to pay) or one complete batch; the retry writes exactly one batch with
+    every line once. Between rounds the harness puts the roster back to 锁定, unexported."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.payments import actions
+    from jiuzhu.payments.models import BankBatch, BankExportJob, BankLine, Roster, RosterLine
+
+    county = User.objects.get(username="tez_county")
+    roster = Roster.objects.get(status="locked")
+    to_pay = roster.lines.filter(status="pending").count()
+    assert to_pay > 0
+
+    def reset() -> None:
+        BankExportJob.objects.filter(roster=roster).delete()
+        BankLine.objects.filter(batch__roster=roster).delete()
+        BankBatch.objects.filter(roster=roster).delete()
+        RosterLine.objects.filter(roster=roster, status="sent").update(status="pending")
+        Roster.objects.filter(pk=roster.pk).update(status="locked")
+
+    def exported_once() -> None:
+        batches = BankBatch.objects.filter(roster=roster)
+        lines = BankLine.objects.filter(batch__roster=roster)
+        assert batches.count() == 1 and lines.count() == to_pay, (batches.count(), lines.count())
+        assert lines.values("line").distinct().count() == to_pay  # never a line exported twice
+        assert Roster.objects.get(pk=roster.pk).status == "exported"
+
+    took = timed(lambda: actions.export_bank_file(roster, by=county))
+    exported_once()
+    reset()
+    kills = 0
+    for _ in range(rounds):
+        pid = fork_job(lambda: actions.export_bank_file(Roster.objects.get(pk=roster.pk), by=county))
+        kills += kill_after(pid, rng.uniform(0.05, 0.9) * took)
+        actions.recover_bank_exports()
+        job = BankExportJob.objects.filter(roster=roster).order_by("-id").first()
+        if job is None or job.status == "failed":  # nothing half-done: no batch, every line to pay
+            assert job is None or "中断" in job.error
+            assert not BankBatch.objects.filter(roster=roster).exists()
+            assert RosterLine.objects.filter(roster=roster, status="pending").count() == to_pay
+            assert Roster.objects.get(pk=roster.pk).status == "locked"
+            if job is None:
+                actions.export_bank_file(Roster.objects.get(pk=roster.pk), by=county)
+            else:
+                batch, content, _ = actions.retry_bank_export(job, by=county)
+                assert content and batch.line_count == to_pay
+                job.refresh_from_db()
+                assert job.status == "done" and job.batch_id == batch.pk and job.attempts == 2
+        else:
+            assert job.status == "done", job.status
+        exported_once()
+        reset()
+    return kills
+
+
+def notice_rounds(rounds: int, rng: random.Random) -> int:
+    """A notice numbered in an action's transaction and rendered after it committed: after a
+    kill there is either no trace (the action rolled back), or a job found dead with no notice
+    kept, or the kept notice; the retry keeps it under the same number, none is given again."""
+    from django.db import transaction
+
+    from jiuzhu.accounts.models import User
+    from jiuzhu.applications import notices
+    from jiuzhu.applications.models import Application, Notice, NoticeJob, NoticeSequence
+    from jiuzhu.audit.models import SignedDocument
+
+    county = User.objects.get(username="tez_county")
+    app = Application.objects.filter(area_code__startswith=AREA).select_related("intake").first()
+    assert app is not None
+
+    def issue() -> None:
+        with notices.rendered_after(), transaction.atomic():
+            notices.issue_after(county, "receipt", intake=app.intake, application=app)
+
+    def last_number() -> int:
+        return sum(NoticeSequence.objects.filter(kind="receipt").values_list("last", flat=True))
+
+    issue()  # the first rendering loads fonts and templates; the forked workers inherit them
+    took = timed(issue)
+    kills = 0
+    for _ in range(rounds):
+        before_jobs, before_numbers = set(NoticeJob.objects.values_list("pk", flat=True)), last_number()
+        pid = fork_job(issue)
+        kills += kill_after(pid, rng.uniform(0.05, 0.9) * took)
+        notices.recover_notice_jobs()
+        job = NoticeJob.objects.exclude(pk__in=before_jobs).first()
+        if job is None:  # killed inside the action: rolled back, no number used
+            assert last_number() == before_numbers
+            continue
+        assert last_number() == before_numbers + 1
+        kept = Notice.objects.filter(number=job.number)
+        if job.status == "failed":  # nothing half-done: no notice, no 存证 row under its number
+            assert "中断" in job.error and not kept.exists()
+            assert not SignedDocument.objects.filter(number=job.number).exists()
+            notice = notices.retry_notice_job(job, by=county)
+            job.refresh_from_db()
+            assert notice.number == job.number and job.notice_id == notice.pk and job.attempts == 2
+        assert job.status == "done", job.status
+        assert kept.count() == 1 and SignedDocument.objects.filter(number=job.number).count() == 1
+        assert last_number() == before_numbers + 1  # the retry gave no second number
+    return kills
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
     import django
 
     django.setup()
     kind, rounds, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    drill = {"roster": roster_rounds, "reverify": reverify_rounds, "ingest": ingest_rounds}[kind]
+    drill = {
+        "roster": roster_rounds,
+        "reverify": reverify_rounds,
+        "ingest": ingest_rounds,
+        "bank": bank_rounds,
+        "notices": notice_rounds,
+    }[kind]
     kills = drill(rounds, random.Random(seed))
     print(json.dumps({"kills": kills, "rounds": rounds}))
 

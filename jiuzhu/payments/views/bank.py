@@ -13,7 +13,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.web.files import file_response
 
 from .. import actions, queries
-from ..models import BankBatch
+from ..models import BankBatch, BankExportJob
 from ._common import _do, _viewer
 from .rosters import _roster
 
@@ -27,6 +27,18 @@ def bank_export(request: AuthedRequest, pk: int) -> HttpResponse:
     result = _do(request, lambda: fn(roster, by=request.user, layout=layout), "")
     if result is None:
         return redirect("payments:roster", roster.pk)
+    batch, content, name = result
+    return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+@login_required
+@require_POST
+def bank_export_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """重试 a failed bank export (its worker died, or it was refused): the file on success."""
+    job: BankExportJob = get_object_or_404(BankExportJob.objects.visible_to(_viewer(request)), pk=pk)
+    result = _do(request, lambda: actions.retry_bank_export(job, by=request.user), "")
+    if result is None:
+        return redirect("payments:roster", job.roster_id)
     batch, content, name = result
     return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
 

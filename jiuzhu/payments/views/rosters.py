@@ -151,6 +151,7 @@ def roster_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "change_choices": CHANGE_REASONS,
             "status_choices": LINE_STATUS,
             "batches": roster.batches.select_related("layout").prefetch_related("imports"),
+            "export_jobs": _export_jobs(roster),
             "layouts": bankfiles.layouts_of(roster.county_code),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
             "can_lock": user.is_superuser or user.has_perm_code("payments.lock"),
@@ -208,3 +209,13 @@ def line_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
         )
     back = request.POST.get("back", "")
     return redirect(back if back.startswith("/payments/") else reverse("payments:roster", args=[line.roster_id]))
+
+
+def _export_jobs(roster: Any) -> list[Any]:
+    """Bank exports still running or failed (a dead worker's is marked failed here first)."""
+    from .. import actions
+    from ..models import BankExportJob
+
+    jobs = BankExportJob.objects.filter(roster=roster)
+    actions.recover_bank_exports(jobs)
+    return list(jobs.filter(status__in=("running", "failed")).order_by("-id")[:5])

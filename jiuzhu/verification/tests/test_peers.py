@@ -27,6 +27,7 @@ def signed(body, *, key=KEY, code="370404", request_id=None, timestamp=None, pat
         "HTTP_X_JIUZHU_REQUEST_ID": request_id,
         "HTTP_X_JIUZHU_TIMESTAMP": timestamp,
         "HTTP_X_JIUZHU_SIGNATURE": peers.sign(key.encode(), "POST", path, timestamp, request_id, body),
+        "HTTP_X_JIUZHU_SIGNATURE_ALGORITHM": peers.signature_algorithm(),
     }
 
 
