@@ -36,7 +36,7 @@ from load import PG_ADMIN_URL, ROOT, WORKERS, environment, percentile, request, 
 
 sys.path.insert(0, str(ROOT))
 DATABASE = "jiuzhu_bench_portal"
-VILLAGE = "370405101202"  # 张山子镇 北洛村
+VILLAGE = "370405101202"  # 张山子镇 侯孟村
 
 
 def prepare(entries: int) -> None:
