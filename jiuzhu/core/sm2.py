@@ -4,7 +4,9 @@ A signature is SM2 with SM3 (the signer's Z value with the default user id
 ``1234567812345678`` of GM/T 0009) over a message — here the SM3 fingerprint of a signed PDF.
 Keys are hex: the private key 64 hex digits, the public key 128 (x ‖ y, no ``04`` prefix).
 The nonce comes from ``secrets`` (gmssl's own default uses ``random``, which is not fit for
-signing), and a verification first checks that r and s lie in [1, n−1] and that the public
+signing), gmssl's constructor is bypassed for the public key (it strips a leading ``04`` with
+``str.lstrip``, which eats every leading ``0`` and ``4`` digit of a key whose x coordinate
+happens to begin with ``04`` — one key in 256), and a verification first checks that r and s lie in [1, n−1] and that the public
 key is a point of the curve, which gmssl leaves to the caller.
 """
 
@@ -42,6 +44,12 @@ def _on_curve(public_key: str) -> bool:
     return x < _P and y < _P and (y * y - (x * x * x + _A * x + _B)) % _P == 0
 
 
+def _crypt(private_key: str, public_key: str) -> sm2.CryptSM2:
+    crypt = sm2.CryptSM2(private_key=private_key, public_key="")
+    crypt.public_key = public_key  # as given: see the module docstring
+    return crypt
+
+
 def public_key_of(private_key: str) -> str:
     if not _HEX64.match(private_key) or not 1 <= int(private_key, 16) < _N - 1:
         raise Sm2KeyError("SM2 private key must be 64 hex digits in [1, n-2]")
@@ -55,7 +63,7 @@ def new_private_key() -> str:
 
 def sign(private_key: str, message: bytes) -> str:
     """An SM2-with-SM3 signature r ‖ s (128 hex digits)."""
-    crypt = sm2.CryptSM2(private_key=private_key, public_key=public_key_of(private_key))
+    crypt = _crypt(private_key, public_key_of(private_key))
     while True:
         signature = crypt.sign_with_sm3(message, f"{secrets.randbelow(_N - 1) + 1:064x}")
         if signature:  # None for the rare nonce that gives r = 0 or s = 0: draw again
@@ -69,7 +77,7 @@ def verify(public_key: str, message: bytes, signature: str) -> bool:
     r, s = int(signature[:64], 16), int(signature[64:], 16)
     if not (1 <= r < _N and 1 <= s < _N):
         return False
-    crypt = sm2.CryptSM2(private_key="", public_key=public_key)
+    crypt = _crypt("", public_key)
     try:
         return bool(crypt.verify_with_sm3(signature, message))
     except (ValueError, ZeroDivisionError):  # a degenerate point: not a signature

@@ -43,6 +43,15 @@ def test_the_sm2_primitives_sign_and_verify():
     assert sm2.sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"  # GB/T 32905 A.1
 
 
+def test_a_public_key_beginning_with_04_signs_and_verifies():
+    """gmssl strips a leading "04" with ``lstrip``; key 0x133's public key begins "0404"."""
+    key = f"{0x133:064x}"
+    public = sm2.public_key_of(key)
+    assert public.startswith("0404")
+    for _ in range(3):
+        assert sm2.verify(public, b"fingerprint", sm2.sign(key, b"fingerprint"))
+
+
 def test_a_key_file_is_made_once_and_kept_private(gm):
     key = sm2.load_or_create(gm.SM2_KEY_FILE)
     assert sm2.load_or_create(gm.SM2_KEY_FILE) == key
