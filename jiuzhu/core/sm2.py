@@ -6,8 +6,9 @@ Keys are hex: the private key 64 hex digits, the public key 128 (x ‖ y, no ``0
 The nonce comes from ``secrets`` (gmssl's own default uses ``random``, which is not fit for
 signing), gmssl's constructor is bypassed for the public key (it strips a leading ``04`` with
 ``str.lstrip``, which eats every leading ``0`` and ``4`` digit of a key whose x coordinate
-happens to begin with ``04`` — one key in 256), and a verification first checks that r and s lie in [1, n−1] and that the public
-key is a point of the curve, which gmssl leaves to the caller.
+happens to begin with ``04`` — one key in 256), and a verification first checks that r and s
+lie in [1, n−1] and that the public key is a point of the curve, which gmssl leaves to the
+caller.
 """
 
 from __future__ import annotations
