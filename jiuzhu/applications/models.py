@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.core.jobs import JobModel
 from jiuzhu.rules import PROGRAMS
 from jiuzhu.rules.parameters import CODE_LABELS
 
@@ -461,7 +462,7 @@ class WorkflowChange(models.Model):  # 办理流程调整: who may fire one tran
 NOTICE_JOB_STATUS = [("running", "生成中"), ("done", "已完成"), ("failed", "失败")]
 
 
-class NoticeJob(models.Model):  # 文书生成任务 (issue 19 item 3: rendering that recovers)
+class NoticeJob(JobModel):  # 文书生成任务 (issue 19 item 3: rendering that recovers)
     """A notice numbered in an action's transaction and rendered, signed and archived after it
     committed. The row is written with the number, so a worker killed before the PDF is kept
     leaves a job that is found dead and retried under the same number — never a second one.
@@ -481,10 +482,6 @@ class NoticeJob(models.Model):  # 文书生成任务 (issue 19 item 3: rendering
     error = models.CharField(max_length=500, blank=True)
     notice = models.OneToOneField(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="job")
     created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField("处理进程", max_length=120, blank=True)
-    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = AreaScopedQuerySet.as_manager()
 

@@ -24,6 +24,20 @@ from django.db.models import F
 from django.utils import timezone
 
 
+class JobModel(models.Model):
+    """The columns of a long job's row that the helpers below read and write: who runs it
+    (``worker``, "host:pid"), its last sign of life, how often it ran, and when it ended. A job
+    model inherits them and adds its own status, message and work (issue 19 item 3)."""
+
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField("处理进程", max_length=120, blank=True)  # host:pid of the worker running it
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    class Meta:
+        abstract = True
+
+
 def this_worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

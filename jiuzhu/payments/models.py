@@ -24,6 +24,7 @@ from django.utils import timezone
 from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.applications.models import PROGRAM_CHOICES as APPLICATION_PROGRAMS
 from jiuzhu.core.appendonly import AppendOnly, AppendOnlyModel
+from jiuzhu.core.jobs import JobModel
 
 MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
 PROGRAM_LABELS = dict(APPLICATION_PROGRAMS)  # the rules engine's names (issue 15 item 3)
@@ -287,7 +288,7 @@ class Roster(models.Model):  # 花名册: the payments of one month for one coun
 RUN_STATUS = [("queued", "排队中"), ("running", "生成中"), ("done", "已完成"), ("failed", "失败")]
 
 
-class RosterRun(models.Model):  # 花名册生成任务 (progress of a long generation)
+class RosterRun(JobModel):  # 花名册生成任务 (progress of a long generation)
     area_code = models.CharField(max_length=12, db_index=True)
     month = models.DateField()
     refresh = models.BooleanField(default=False)
@@ -299,10 +300,6 @@ class RosterRun(models.Model):  # 花名册生成任务 (progress of a long gene
     error = models.CharField(max_length=500, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField("处理进程", max_length=120, blank=True)  # host:pid of the worker running it
-    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = AreaScopedQuerySet.as_manager()
 
@@ -678,7 +675,7 @@ BANK_BATCH_KINDS = [("initial", "首次发放"), ("reissue", "重新发放")]
 EXPORT_JOB_STATUS = [("running", "导出中"), ("done", "已完成"), ("failed", "失败")]
 
 
-class BankExportJob(models.Model):  # 银行文件导出任务 (issue 19 item 3: a job that recovers)
+class BankExportJob(JobModel):  # 银行文件导出任务 (issue 19 item 3: a job that recovers)
     """One request to write a bank batch (首批导出 or 重新发放). The batch, the lines' status and
     this row's ``done`` are written in one transaction, so a killed worker leaves the job
     ``running`` with nothing exported; it is found dead, marked failed and can be retried."""
@@ -696,10 +693,6 @@ class BankExportJob(models.Model):  # 银行文件导出任务 (issue 19 item 3:
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField("处理进程", max_length=120, blank=True)
-    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = AreaScopedQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.core.jobs import JobModel
 
 METHOD_CHOICES = [("pad", "电子签名"), ("scan", "纸质签字扫描件")]
 
@@ -439,7 +440,7 @@ class ReverificationRunQuerySet(AreaScopedQuerySet):
     pass
 
 
-class ReverificationRun(models.Model):  # 批量复核（动态核对）
+class ReverificationRun(JobModel):  # 批量复核（动态核对）
     area_code = models.CharField("复核范围", max_length=12, db_index=True)
     county_code = models.CharField(max_length=6, db_index=True)
     trigger = models.CharField("发起方式", max_length=12, choices=RUN_TRIGGER_CHOICES)
@@ -454,10 +455,6 @@ class ReverificationRun(models.Model):  # 批量复核（动态核对）
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("发起时间", default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    worker = models.CharField("处理进程", max_length=120, blank=True)  # host:pid of the worker running it
-    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
 
     objects = ReverificationRunQuerySet.as_manager()
 
