@@ -36,12 +36,11 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
     world: Any, tmp_path: Path, new_id: Any, clock: Any
 ) -> None:
     from jiuzhu.accounts.system import SystemActor
-    from jiuzhu.applications import actions
+    from jiuzhu.applications import actions, walk
     from jiuzhu.applications.tests.conftest import png
     from jiuzhu.payments import actions as pay
     from jiuzhu.payments.models import BankLine, LedgerEntry, RosterLine
     from jiuzhu.registry.actions import create_household
-    from jiuzhu.verification.actions import run_verification
 
     # The operator onboards the county from its files; the check then finds nothing missing.
     out = io.StringIO()
@@ -92,21 +91,8 @@ def test_journey_an_onboarded_county_takes_decides_and_pays_its_first_dibao_case
     clock("2026-10-14 10:00")
     facts = {k: v for k, v in app.facts.items() if k != "temporary"}
     facts["members"] = [dict(m, incomes={"wage": 60000}) if i == 0 else m for i, m in enumerate(facts["members"])]
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=dt.date(2026, 10, 14),
-        investigators="示例调查员甲、示例调查员乙",
-        housing="自有砖瓦房三间",
-        living_conditions="家庭收入低，生活困难",
-        labour="户主务农",
-        health="家庭成员健康",
-        facts=facts,
-    )
-    run_verification(by=verifier, household=household, program="dibao", application=app)
-    actions.submit_review(app, by=clerk)
-    app.refresh_from_db()
+    visit = walk.Visit(investigators="示例调查员甲、示例调查员乙", housing="自有砖瓦房三间")
+    app = walk.to_review(app, by=clerk, verifier=verifier, visit=visit, facts=facts, visited_on=dt.date(2026, 10, 14))
     assert app.state == "reviewing"
 
     # National procedure (the county's preset): the town proposes and publishes, the county approves.

@@ -30,7 +30,7 @@ class Visit:
     health: str = "家庭成员健康"
 
 
-def investigate(
+def record_visit(
     app: Application,
     *,
     by: User,
@@ -38,9 +38,8 @@ def investigate(
     facts: dict[str, Any] | None = None,
     visited_on: dt.date | None = None,
 ) -> Application:
-    """开始入户调查 and record the visit (today unless ``visited_on``), with the household
-    facts as found when given."""
-    actions.start_investigation(app, by=by)
+    """录入入户调查: the visit (today unless ``visited_on``), with the household facts as found
+    when given. The investigation must have started."""
     actions.record_investigation(
         app,
         by=by,
@@ -54,6 +53,20 @@ def investigate(
     )
     app.refresh_from_db()
     return app
+
+
+def investigate(
+    app: Application,
+    *,
+    by: User,
+    visit: Visit = Visit(),
+    facts: dict[str, Any] | None = None,
+    visited_on: dt.date | None = None,
+) -> Application:
+    """开始入户调查 and record the visit (today unless ``visited_on``), with the household
+    facts as found when given."""
+    actions.start_investigation(app, by=by)
+    return record_visit(app, by=by, visit=visit, facts=facts, visited_on=visited_on)
 
 
 def verify(app: Application, *, by: User) -> Application:
@@ -72,10 +85,11 @@ def to_review(
     verifier: User,
     visit: Visit = Visit(),
     facts: dict[str, Any] | None = None,
+    visited_on: dt.date | None = None,
 ) -> Application:
     """入户调查 by ``by``, 一键核对 by ``verifier``, then 提交审核 by ``by``: the case waits for
     the decision (待审核确认)."""
-    investigate(app, by=by, visit=visit, facts=facts)
+    investigate(app, by=by, visit=visit, facts=facts, visited_on=visited_on)
     verify(app, by=verifier)
     actions.submit_review(app, by=by)
     app.refresh_from_db()

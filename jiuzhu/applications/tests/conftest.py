@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from jiuzhu.applications import walk
+from jiuzhu.applications.walk import Visit
+
 
 def png(width: int = 4, height: int = 2) -> bytes:
     """A real (tiny) PNG image, as a signature pad would send."""
@@ -57,22 +60,12 @@ def signed_intake(world: Any, household_in: Callable[..., Any]) -> Callable[...,
     return make
 
 
+# The visit the application tests record (two investigators, as the rules require).
+VISIT = Visit(
+    investigators="张三、李四", housing="砖瓦房两间", living_conditions="基本生活困难", labour="户主务农", health="健康"
+)
+
+
 def investigate(world: Any, app: Any, facts: dict[str, Any] | None = None) -> None:
     """The clerk starts the 入户调查与核对 and records the visit of two staff."""
-    import datetime as dt
-
-    from jiuzhu.applications import actions
-
-    clerk = world.user("tez_zhangshanzi")
-    actions.start_investigation(app, by=clerk)
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=dt.date.today(),
-        investigators="张三、李四",
-        housing="砖瓦房两间",
-        living_conditions="基本生活困难",
-        labour="户主务农",
-        health="健康",
-        **({"facts": facts} if facts is not None else {}),
-    )
+    walk.investigate(app, by=world.user("tez_zhangshanzi"), visit=VISIT, facts=facts)

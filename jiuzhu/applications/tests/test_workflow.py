@@ -5,10 +5,12 @@ import json
 
 import pytest
 
-from jiuzhu.applications import actions, workflow
+from jiuzhu.applications import actions, walk, workflow
 from jiuzhu.applications.config import config_for
 from jiuzhu.applications.models import Application, CaseDeadline
+from jiuzhu.applications.tests.conftest import VISIT
 from jiuzhu.applications.tests.support import use_preset
+from jiuzhu.applications.walk import Visit
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.django_db
@@ -106,16 +108,7 @@ def test_start_requests_verification_and_review_waits_for_the_report(world, sign
     clerk = world.user("tez_zhangshanzi")
     actions.start_investigation(app, by=clerk)
     assert app.verification_requests.get().status == "pending"
-    actions.record_investigation(
-        app,
-        by=clerk,
-        visited_on=dt.date.today(),
-        investigators="张三、李四",
-        housing="砖瓦房两间",
-        living_conditions="基本生活困难",
-        labour="户主务农",
-        health="健康",
-    )
+    walk.record_visit(app, by=clerk, visit=VISIT)
     with pytest.raises(DomainError) as exc:
         actions.submit_review(app, by=clerk)
     assert exc.value.code == "verification_pending"
@@ -126,15 +119,8 @@ def test_the_home_visit_needs_two_investigators(world, signed_intake):
     clerk = world.user("tez_zhangshanzi")
     actions.start_investigation(app, by=clerk)
     with pytest.raises(InvalidInput) as exc:
-        actions.record_investigation(
-            app,
-            by=clerk,
-            visited_on=dt.date.today(),
-            investigators="张三",
-            housing="x",
-            living_conditions="x",
-            labour="x",
-            health="x",
+        walk.record_visit(
+            app, by=clerk, visit=Visit(investigators="张三", housing="x", living_conditions="x", labour="x", health="x")
         )
     assert exc.value.code == "two_investigators"
 
