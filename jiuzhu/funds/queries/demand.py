@@ -28,7 +28,7 @@ from ..models import (
     PlanTarget,
 )
 from ._common import _key, ledger_actuals
-from .spending import _names, _percent, _targets, execution
+from .spending import _names, _percent, _row_head, _targets, execution
 
 # ==== source of funds (FND-11, FND-8) ============================================================
 
@@ -167,12 +167,7 @@ def forecast(user: Any, *, year: int, root: Area | None, as_of: dt.date | None =
         area = areas.get(full_code(key))
         out.append(
             {
-                "key": key,
-                "area_code": full_code(key),
-                "area_name": area.name if area else key,
-                "consolidated": root.level == "county" and key == root.prefix,
-                "program": prog,
-                "program_label": FUND_PROGRAM_LABELS.get(prog, prog),
+                **_row_head(key, prog, root, area),
                 "budget_fen": budget,
                 "spent_fen": spent,
                 "remaining_fen": remaining,

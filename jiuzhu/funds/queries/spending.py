@@ -24,6 +24,18 @@ from ..models import (
 from ._common import _key, ledger_actuals
 
 
+def _row_head(key: str, prog: str, root: Area, area: Area | None) -> dict[str, Any]:
+    """What names a report row: its scope (a county row consolidates its towns) and programme."""
+    return {
+        "key": key,
+        "area_code": full_code(key),
+        "area_name": area.name if area else key,
+        "consolidated": root.level == "county" and key == root.prefix,
+        "program": prog,
+        "program_label": FUND_PROGRAM_LABELS.get(prog, prog),
+    }
+
+
 def _new_cell() -> dict[str, Any]:
     return {
         "budget_fen": 0,
@@ -109,12 +121,7 @@ def execution(user: Any, *, year: int, root: Area | None, program: str = "") -> 
         plan_to_date = sum(c["plan"][m] for m in MONTHS if m <= upto)
         rows.append(
             {
-                "key": key,
-                "area_code": full_code(key),
-                "area_name": area.name if area else key,
-                "consolidated": root.level == "county" and key == root.prefix,
-                "program": prog,
-                "program_label": FUND_PROGRAM_LABELS.get(prog, prog),
+                **_row_head(key, prog, root, area),
                 "ledger": prog in LEDGER_PROGRAMS,
                 "lines": c["lines"],
                 "budget_fen": c["budget_fen"],
