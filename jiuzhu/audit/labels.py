@@ -97,6 +97,7 @@ ACTION_LABELS: dict[str, str] = {
     "payments.roster.request_lock": "申请锁定花名册",
     "payments.roster.restore": "恢复发放明细",
     "payments.roster.retry": "重试生成花名册",
+    "payments.notices.retry": "重试生成调整告知书",
     "payments.bank.retry": "重试导出银行文件",
     "applications.job.dead": "后台任务中断（系统）",
     "applications.notice.retry": "重试生成文书",

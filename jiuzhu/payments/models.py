@@ -317,6 +317,31 @@ class RosterRun(JobModel):  # 花名册生成任务 (progress of a long generati
         return min(99, int(self.done * 100 / self.total)) if self.total else 0
 
 
+class AdjustmentNoticeJob(JobModel):  # 调整告知书生成任务 (DYN-4; issue 19 item 3: a job that recovers)
+    """The 调整告知书 of a locked roster, issued after the lock. A notice is issued at most once
+    per case and month, so a retry after a dead worker goes on where it stopped; ``done`` is how
+    many the last attempt issued."""
+
+    roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="notice_jobs")
+    area_code = models.CharField(max_length=12, db_index=True)
+    status = models.CharField(max_length=8, choices=RUN_STATUS, default="queued")
+    done = models.PositiveIntegerField("已生成告知书", default=0)
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = verbose_name_plural = "调整告知书生成任务"
+
+    def __str__(self) -> str:
+        return f"adjustment notices {self.pk} {self.status}"
+
+
 LINE_STATUS = [
     ("pending", "待发放"),
     ("held", "暂缓发放"),

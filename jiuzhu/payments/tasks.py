@@ -14,8 +14,9 @@ def generate_roster_task(run_id: int) -> int:
 
 
 @task()
-def adjustment_notices_task(roster_id: int) -> int:
-    """调整告知书 for every case whose amount changed with a standard (DYN-4)."""
-    from .actions import issue_adjustment_notices
+def adjustment_notices_task(job_id: int) -> int:
+    """调整告知书 for every case whose amount changed with a standard (DYN-4), as a job that
+    recovers (see ``actions.run_adjustment_notices``)."""
+    from .actions import run_adjustment_notices
 
-    return issue_adjustment_notices(roster_id)
+    return run_adjustment_notices(job_id).done

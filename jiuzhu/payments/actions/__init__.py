@@ -22,6 +22,7 @@ from .benefits import (
     Pulled,
     reconfirm_roster,
 )
+from .notice_jobs import recover_adjustment_notice_jobs, retry_adjustment_notices, run_adjustment_notices
 from .recovery import create_recovery, mark_credit_reported, overpaid_months, record_repayment, recovered
 from .rosters import (
     cancel_lock,
@@ -62,6 +63,7 @@ __all__ = [
     "parse_month",
     "reconfirm_roster",
     "record_repayment",
+    "recover_adjustment_notice_jobs",
     "recover_bank_exports",
     "recover_roster_runs",
     "recovered",
@@ -70,8 +72,10 @@ __all__ = [
     "request_lock",
     "request_roster",
     "resolve_line",
+    "retry_adjustment_notices",
     "retry_bank_export",
     "retry_roster_run",
     "reverse_payment",
+    "run_adjustment_notices",
     "run_roster",
 ]

@@ -36,6 +36,7 @@ from ..models import (
     month_start,
 )
 from ._common import _today, _who, parse_month
+from .notice_jobs import queue_adjustment_notices
 
 
 def _roster_month(month: dt.date, county_code: str) -> None:
@@ -362,15 +363,8 @@ def confirm_lock(roster: Roster, *, by: User) -> Roster:
                 "total_fen": sum(x[6] for x in lines),
             },
         )
-        roster_id = roster.pk
-        transaction.on_commit(lambda: _enqueue_notices(roster_id))
+        queue_adjustment_notices(roster, requested_by=_who(by))  # 调整告知书, a job after the commit
     return roster
-
-
-def _enqueue_notices(roster_id: int) -> None:
-    from ..tasks import adjustment_notices_task
-
-    adjustment_notices_task.enqueue(roster_id)
 
 
 def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:

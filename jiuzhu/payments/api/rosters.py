@@ -13,6 +13,7 @@ from jiuzhu.core.errors import InvalidInput
 from .. import actions
 from ..models import (
     EXCEPTION_LABELS,
+    AdjustmentNoticeJob,
     Roster,
     RosterLine,
     RosterRun,
@@ -135,6 +136,38 @@ def retry_run(request: HttpRequest, run_id: int) -> Status[dict[str, Any]]:
     run = get_object_or_404(RosterRun.objects.visible_to(_view(request)), pk=run_id)
     run = actions.retry_roster_run(run, by=_actor(request))
     return Status(202, {"run": run_out(run), "progress_url": f"/api/v1/payments/runs/{run.pk}"})
+
+
+def notice_job_out(job: AdjustmentNoticeJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "roster_id": job.roster_id,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "done": job.done,
+        "error": job.error,
+        "attempts": job.attempts,
+        "can_retry": job.status == "failed",
+    }
+
+
+def _notice_job(request: HttpRequest, job_id: int) -> AdjustmentNoticeJob:
+    job: AdjustmentNoticeJob = get_object_or_404(AdjustmentNoticeJob.objects.visible_to(_view(request)), pk=job_id)
+    return job
+
+
+@router.get("/notice-jobs/{job_id}", summary="调整告知书生成任务（处理进程中断的任务显示为失败，可重试）")
+def get_notice_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    job = _notice_job(request, job_id)
+    if actions.recover_adjustment_notice_jobs(AdjustmentNoticeJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    return notice_job_out(job)
+
+
+@router.post("/notice-jobs/{job_id}/retry", response={202: dict}, summary="重试失败的调整告知书生成任务")
+def retry_notice_job(request: HttpRequest, job_id: int) -> Status[dict[str, Any]]:
+    job = actions.retry_adjustment_notices(_notice_job(request, job_id), by=_actor(request))
+    return Status(202, notice_job_out(job))
 
 
 def _roster(request: HttpRequest, roster_id: int) -> Roster:
