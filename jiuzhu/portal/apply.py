@@ -38,7 +38,7 @@ from jiuzhu.registry.pii import unseal
 
 from . import declare, sms
 from .actions import TooManyRequests, _code_matches, _hash_code, applicant_actor, checked_upload
-from .models import OnlineApplication, OnlineSignature, OnlineUpload
+from .models import PHONE_SOURCES, OnlineApplication, OnlineSignature, OnlineUpload
 
 ADULT = 18
 SIGN_CODE_TTL = dt.timedelta(minutes=5)
@@ -302,7 +302,8 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
                 changes={
                     "member": sig.person.name,
                     "documents": [dict(SIGN_LABELS)[d] for d in row.documents],
-                    "phone": row.phone_masked + ("（首次使用时提供）" if source == "first_use" else ""),
+                    "phone": row.phone_masked,
+                    "phone_source": dict(PHONE_SOURCES).get(source, ""),
                 },
             )
     if not ok:

@@ -99,7 +99,12 @@ def declare_finances(app: OnlineApplication, *, by_person: Person, key: str, dat
             declared.pop(key, None)
         locked.finances = declared
         locked.save(update_fields=["finances"])
-        record(applicant_actor(by_person), "portal.declare_finances", locked, changes={"member": row["name"], **finances})
+        record(
+            applicant_actor(by_person),
+            "portal.declare_finances",
+            locked,
+            changes={"member": row["name"], "finances": finance_words(finances) or "无"},
+        )
     app.finances = declared
     return finances
 
@@ -140,7 +145,7 @@ def declare_member(app: OnlineApplication, *, by_person: Person, data: Mapping[s
             applicant_actor(by_person),
             "portal.declare_change",
             app,
-            changes={"item": "新增家庭成员", "member": md.name, "relation": RELATION_NAMES[md.relation]},
+            changes={"declared": "新增家庭成员", "member": md.name, "relation": RELATION_NAMES[md.relation]},
         )
     return change
 
@@ -169,7 +174,7 @@ def declare_removal(app: OnlineApplication, *, by_person: Person, member_id: Any
             applicant_actor(by_person),
             "portal.declare_change",
             app,
-            changes={"item": "家庭成员迁出", "member": person.name, "reason": reason},
+            changes={"declared": "家庭成员迁出", "member": person.name, "reason": reason},
         )
     return change
 
@@ -202,7 +207,7 @@ def _set_phone_change(
         "portal.declare_change",
         app,
         changes={
-            "item": "联系电话" + ("（首次使用时提供）" if first_use else ""),
+            "declared": "联系电话" + ("（首次使用时提供）" if first_use else ""),
             "member": person.name,
             "phone": sealed.masked,
         },
@@ -234,7 +239,7 @@ def declare_address(app: OnlineApplication, *, by_person: Person, address: str) 
             change = DeclaredChange(application=app, kind="address")
         change.text = address
         change.save()
-        record(applicant_actor(by_person), "portal.declare_change", app, changes={"item": "家庭住址", "address": address})
+        record(applicant_actor(by_person), "portal.declare_change", app, changes={"declared": "家庭住址", "address": address})
     return change
 
 
@@ -256,7 +261,7 @@ def cancel(app: OnlineApplication, *, by_person: Person, change_id: Any) -> None
             applicant_actor(by_person),
             "portal.declare_cancel",
             app,
-            changes={"item": change.get_kind_display(), "member": change.name},
+            changes={"declared": change.get_kind_display(), "member": change.name},
         )
         change.delete()
 
@@ -335,7 +340,7 @@ def adopt(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = N
             by,
             "portal.change_adopted" if take else "portal.change_declined",
             app,
-            changes={"item": change.get_kind_display(), "member": change.name},
+            changes={"declared": change.get_kind_display(), "member": change.name},
         )
     return {key_to_person[k]: v for k, v in app.finances.items() if k in key_to_person}
 
@@ -360,3 +365,25 @@ def changes_view(app: OnlineApplication) -> list[dict[str, Any]]:
             text = c.text
         out.append({"id": c.pk, "kind": c.get_kind_display(), "text": text, "state": c.get_state_display(), "row": c})
     return out
+
+
+def finance_words(f: Mapping[str, Any]) -> str:
+    """``{"incomes": …, "assets": …}`` in words: 工资性收入每月1200.00元；存款5000.00元；机动车1辆."""
+    from jiuzhu.programs.forms import ASSET_COUNT, ASSET_MONEY, INCOME_FIELDS
+
+    incomes, money, counts = dict(INCOME_FIELDS), dict(ASSET_MONEY), dict(ASSET_COUNT)
+    parts = [f"{incomes[k]}每月{v / 100:.2f}元" for k, v in (f.get("incomes") or {}).items() if k in incomes]
+    for k, v in (f.get("assets") or {}).items():
+        if k in money:
+            parts.append(f"{money[k].split('（')[0]}{v / 100:.2f}元")
+        elif k in counts:
+            name, unit = counts[k].rstrip("）").split("（")
+            parts.append(f"{name}{v}{unit}")
+    return "；".join(parts)
+
+
+def finances_view(app: OnlineApplication) -> list[dict[str, Any]]:
+    """The declared incomes and assets in words, per member (for the town clerk)."""
+    return [
+        {"name": row["name"], "text": finance_words(row["finances"])} for row in members_view(app) if row["finances"]
+    ]
