@@ -59,7 +59,8 @@ def _room(app: OnlineApplication) -> None:
 def members_view(app: OnlineApplication) -> list[dict[str, Any]]:
     """The members a finances form is asked for: the registry's current members (``p<id>``)
     and the members declared new (``c<id>``), with what was declared for each."""
-    removed = set(app.changes.filter(kind="remove_member").values_list("person_id", flat=True))
+    # a member declared leaving, or one declared new and since registered, is listed once
+    removed = set(app.changes.filter(kind__in=("remove_member", "add_member")).values_list("person_id", flat=True))
     rows = [
         {"key": f"p{p.pk}", "name": p.name, "relation": p.relation_label, "new": False}
         for p in Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by("id")

@@ -49,7 +49,12 @@ def online_panel(application: Application) -> SafeString:
         }
         for s in online.signatures.select_related("person").filter(signed_at__isnull=False)
     ]
-    context = {"online": online, "rows": rows, "changes": declare.changes_view(online)}
+    context = {
+        "online": online,
+        "rows": rows,
+        "changes": declare.changes_view(online),
+        "finances": declare.finances_view(online),
+    }
     return mark_safe(render_to_string("portal/_case_online.html", context))
 
 

@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
 from jiuzhu.core.errors import DomainError, NotFound
+from jiuzhu.core.masking import mask_phone
 from jiuzhu.programs.forms import FinancesForm, initial_from_facts
 from jiuzhu.registry.models import RELATION_CHOICES, Person
+from jiuzhu.registry.pii import unseal
 
 from . import apply, declare
 from .actions import TooManyRequests
@@ -66,6 +68,7 @@ def _finance_forms(app: OnlineApplication, posted: str, post: Any) -> list[dict[
             form = FinancesForm(initial=initial_from_facts([row["finances"]])[0], auto_id=auto_id)
         row["form"] = form
         row["open"] = key == posted
+        row["words"] = declare.finance_words(row["finances"])
     return rows
 
 
@@ -151,7 +154,11 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "estimate": apply.estimate(app),
         "members": members,
         "signatures": [
-            {"row": s, "has_phone": bool(s.person.phone_enc), "given": bool(s.given_phone_enc)}
+            {
+                "row": s,
+                "has_phone": bool(s.person.phone_enc),
+                "given": mask_phone(unseal("phone", s.given_phone_enc)) if s.given_phone_enc else "",
+            }
             for s in app.signatures.select_related("person")
         ],
         "uploads": list(app.uploads.all()),
