@@ -221,6 +221,8 @@ def test_journey_the_family_declares_its_changes_and_a_member_without_a_phone_si
     page.get_by_test_id("signature").filter(has_text="孙桂英").get_by_role("button", name="发送签署链接").click()
     expect(page.get_by_role("status")).to_contain_text("签署链接已发送到孙桂英的手机")
     shot(page, "apply-detail-360")
+    if os.environ.get("JIUZHU_SHOTS"):
+        page.get_by_test_id("signatures").screenshot(path=str(Path(os.environ["JIUZHU_SHOTS"]) / "signatures-360.png"))
 
     sign_on_phone(her_phone.new_page(), base, sms, her, "孙桂英")
     his_phone = browser.new_context(**PHONE)
@@ -235,6 +237,8 @@ def test_journey_the_family_declares_its_changes_and_a_member_without_a_phone_si
     expect(page.get_by_test_id("declared-changes")).to_contain_text("已申报·待核实")
     narrow(page)
     shot(page, "submitted-360")
+    if os.environ.get("JIUZHU_SHOTS"):
+        page.get_by_test_id("finances").screenshot(path=str(Path(os.environ["JIUZHU_SHOTS"]) / "finances-360.png"))
 
     # The town clerk: the declarations in the queue, 受理, and the signature records on the case.
     clock("2026-10-10 09:00")

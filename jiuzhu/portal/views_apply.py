@@ -119,9 +119,10 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 sig = app.signatures.filter(pk=request.POST.get("signature") or 0).select_related("person").first()
                 if sig is None:
                     raise DomainError("invalid_person", "请选择要签署的家庭成员", field="signature")
-                if request.POST.get("phone") is not None and not sig.person.phone_enc:
+                phone = request.POST.get("phone", "").strip()
+                if not sig.person.phone_enc and (phone or not sig.given_phone_enc):
                     errors["phone_for"] = str(sig.pk)  # an error below belongs to this member's row
-                    declare.give_phone(sig, by_person=person, phone=request.POST.get("phone", ""))
+                    declare.give_phone(sig, by_person=person, phone=phone)
                 to = apply.send_link(sig, by_person=person, base_url=request.build_absolute_uri("/"))
                 done = f"签署链接已发送到{sig.person.name}的手机（{to}）"
             elif step == "submit":

@@ -193,6 +193,10 @@ def test_a_member_without_a_phone_signs_at_a_number_given_at_first_use(world, ho
     r = web.post(url, {"step": "link", "signature": sig.pk, "phone": his_phone})
     assert r.status_code == 200 and "签署链接已发送到周老汉的手机" in r.content.decode()
     assert "/my/sign/" in sms_lines(sms_file, his_phone)[-1]
+    # resending keeps the number given (an empty field does not ask again); the link interval holds
+    r = web.post(url, {"step": "link", "signature": sig.pk, "phone": ""})
+    assert r.status_code == 429 and "1分钟" in r.content.decode()
+    assert "签署链接发到首次使用时提供的手机号" in web.get(url).content.decode()
     sign_from_phone(sms_file, his_phone, "周老汉")
     sig.refresh_from_db()
     assert sig.phone_source == "first_use" and sig.phone_masked.endswith(his_phone[-4:])
