@@ -236,7 +236,9 @@ def _online(app: Any) -> dict[str, Any]:
         ],
         "uploads": [u.item for u in app.uploads.all()],
         "changes": [{k: c[k] for k in ("id", "kind", "text", "state")} for c in declare.changes_view(app)],
-        "finances": [{k: m[k] for k in ("key", "name", "relation", "new", "finances")} for m in declare.members_view(app)],
+        "finances": [
+            {k: m[k] for k in ("key", "name", "relation", "new", "finances")} for m in declare.members_view(app)
+        ],
         "receipt_number": app.intake.receipt_number if app.intake_id else "",
     }
 

@@ -45,7 +45,7 @@ def _editable(app: OnlineApplication) -> None:
 def _member(app: OnlineApplication, member_id: Any, field: str = "member") -> Person:
     """A current member of the application's household, else a Chinese error on ``field``."""
     pk = int(member_id) if str(member_id or "").isdigit() else 0
-    person = Person.objects.filter(household_id=app.household_id, death_date__isnull=True, pk=pk).first()
+    person: Person | None = Person.objects.filter(household_id=app.household_id, death_date__isnull=True, pk=pk).first()
     if person is None:
         raise InvalidInput("invalid_person", "请选择您家的一名家庭成员", field=field)
     return person
@@ -84,7 +84,7 @@ def declare_finances(app: OnlineApplication, *, by_person: Person, key: str, dat
         raise InvalidInput("invalid_person", "请选择您家的一名家庭成员", field="member")
     form = FinancesForm(data)
     if not form.is_valid():
-        errors = [
+        errors: list[DomainError] = [
             InvalidInput("invalid_amount", str(message), field=name)
             for name, messages in form.errors.items()
             for message in messages
@@ -240,7 +240,12 @@ def declare_address(app: OnlineApplication, *, by_person: Person, address: str) 
             change = DeclaredChange(application=app, kind="address")
         change.text = address
         change.save()
-        record(applicant_actor(by_person), "portal.declare_change", app, changes={"declared": "家庭住址", "address": address})
+        record(
+            applicant_actor(by_person),
+            "portal.declare_change",
+            app,
+            changes={"declared": "家庭住址", "address": address},
+        )
     return change
 
 
@@ -254,7 +259,7 @@ def cancel(app: OnlineApplication, *, by_person: Person, change_id: Any) -> None
         if change.kind == "add_member" and f"c{change.pk}" in app.finances:
             app.finances = {k: v for k, v in app.finances.items() if k != f"c{change.pk}"}
             app.save(update_fields=["finances"])
-        if change.kind == "phone" and change.first_use:  # the number given at first use goes too
+        if change.kind == "phone" and change.first_use and change.person_id is not None:  # the given number goes too
             OnlineSignature.objects.filter(application=app, person_id=change.person_id, signed_at__isnull=True).update(
                 given_phone_enc=None
             )
@@ -281,9 +286,7 @@ def give_phone(sig: OnlineSignature, *, by_person: Person, phone: str) -> str:
     phone = _clean_phone(phone, "phone", mobile=True)
     others = Person.objects.filter(household_id=app.household_id).exclude(pk=sig.person_id)
     if any(unseal("phone", p.phone_enc) == phone for p in others if p.phone_enc) or any(
-        unseal("phone", s.given_phone_enc) == phone
-        for s in app.signatures.exclude(pk=sig.pk)
-        if s.given_phone_enc
+        unseal("phone", s.given_phone_enc) == phone for s in app.signatures.exclude(pk=sig.pk) if s.given_phone_enc
     ):
         raise InvalidInput(
             "phone_of_another", "这是另一位家庭成员的手机号。请填写该成员本人的手机号，由本人签署", field="phone"

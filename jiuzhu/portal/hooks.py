@@ -12,9 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jiuzhu.applications import panels
 from jiuzhu.applications.models import Application, Notice
-
 from jiuzhu.core.masking import mask_ip
-
 from jiuzhu.registry.rekey import fresh, register_sealed_table
 
 from .models import SIGN_DOCUMENTS, DeclaredChange, OnlineApplication, OnlineSignature, Supplement

@@ -203,9 +203,7 @@ class DeclaredChange(models.Model):  # 申报变更: a change the family declare
     state = models.CharField("处理结果", max_length=12, choices=CHANGE_STATES, default="declared")
     created_at = models.DateTimeField("申报时间", default=timezone.now)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["id"]

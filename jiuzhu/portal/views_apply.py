@@ -170,7 +170,9 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "post": request.POST if status != 200 else {},
         "changes": declare.changes_view(app),
         "finances": _finance_forms(
-            app, request.POST.get("member", "") if step == "finances" else "", request.POST if step == "finances" else None
+            app,
+            request.POST.get("member", "") if step == "finances" else "",
+            request.POST if step == "finances" else None,
         ),
         "relations": [(code, label) for code, label in RELATION_CHOICES if code != "self"],
     }

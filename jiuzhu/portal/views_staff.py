@@ -59,7 +59,9 @@ def online_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     if app is None:
         raise Http404
     # 申报变更: the clerk ticks the ones the window has checked; the rest are 未采纳
-    adopted = [int(x) for x in request.POST.getlist("adopt") if x.isdigit()] if "changes_shown" in request.POST else None
+    adopted = (
+        [int(x) for x in request.POST.getlist("adopt") if x.isdigit()] if "changes_shown" in request.POST else None
+    )
     try:
         record_intake = apply.accept(app, by=request.user, adopted=adopted)
     except DomainError as e:

@@ -22,8 +22,11 @@ from jiuzhu.portal.models import DeclaredChange, OnlineApplication, OnlineSignat
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import unseal
 
+from . import test_apply
 from .conftest import PHONES
-from .test_apply import applicants, sign_from_phone, signed_in, sms_lines  # noqa: F401  (fixture)
+from .test_apply import sign_from_phone, signed_in, sms_lines
+
+applicants = test_apply.applicants  # the fixture, shared
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +116,9 @@ def test_the_family_declares_changes_and_the_clerk_adopts_them_at_acceptance(
     assert {"registry.member.add", "registry.member.remove", "registry.household.update"} <= set(
         registry_audit.values_list("action", flat=True)
     )
-    adoption = registry_audit.filter(action__in=["registry.member.add", "registry.member.remove", "registry.household.update"])
+    adoption = registry_audit.filter(
+        action__in=["registry.member.add", "registry.member.remove", "registry.household.update"]
+    )
     assert set(adoption.values_list("actor__username", flat=True)) == {"tez_zhangshanzi"}
     decisions = AuditEntry.objects.filter(object_type="portal.onlineapplication", action__startswith="portal.change_")
     assert sorted(decisions.values_list("action", flat=True)) == [
@@ -141,7 +146,9 @@ def test_a_change_the_registry_refuses_leaves_nothing_half_done(world, applicant
     fam, other = applicants(), applicants()
     online = apply.start(fam.head, programs=["dibao"], reason="")
     declare.declare_address(online, by_person=fam.head, address="新地址1号")
-    declare.declare_member(online, by_person=fam.head, data={"name": "钱大壮", "id_number": other.ids[1], "relation": "other"})
+    declare.declare_member(
+        online, by_person=fam.head, data={"name": "钱大壮", "id_number": other.ids[1], "relation": "other"}
+    )
     _sign_all_and_submit(online, fam, sms_file)
     clerk = client_of("tez_zhangshanzi")
     r = clerk.post(f"/online-intake/{online.pk}/accept/", follow=True)
@@ -156,7 +163,9 @@ def test_a_change_the_registry_refuses_leaves_nothing_half_done(world, applicant
     assert fam.household.address == "新地址1号" and fam.household.members.count() == 3
 
 
-def test_a_member_without_a_phone_signs_at_a_number_given_at_first_use(world, household_in, new_id, sms_file, client_of):
+def test_a_member_without_a_phone_signs_at_a_number_given_at_first_use(
+    world, household_in, new_id, sms_file, client_of
+):
     """Item 1 ("the phone number in the registry or given at first use"), INT-22: the applicant
     gives the member's own number (not another member's; at most three numbers), the link and
     the code go there, the signature and the audit say it was given at first use, and the

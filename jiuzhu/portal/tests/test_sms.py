@@ -125,7 +125,9 @@ def test_every_message_names_its_template(sms_file, world, household_in, new_id)
 
     county = world.village_in("张山子镇").county_code
     id_number = new_id(age=40, area=county)
-    household_in("张山子镇", members=[{"name": "吴立新", "id_number": id_number, "relation": "self", "phone": "13900001111"}])
+    household_in(
+        "张山子镇", members=[{"name": "吴立新", "id_number": id_number, "relation": "self", "phone": "13900001111"}]
+    )
     actions.request_code(id_number, ip="127.0.0.1")
     line = json.loads(sms_file.read_text(encoding="utf-8").splitlines()[-1])
     assert line["template"] == "login_code" and line["template"] in sms.TEMPLATES and len(line["params"]["code"]) == 6
