@@ -21,6 +21,7 @@ from jiuzhu.portal import apply, declare
 from jiuzhu.portal.models import DeclaredChange, OnlineApplication, OnlineSignature
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import unseal
+from jiuzhu.registry.tests import test_rotate_key
 
 from . import test_apply
 from .conftest import PHONES
@@ -304,3 +305,31 @@ def test_mask_ip_keeps_only_the_network():
     assert mask_ip("218.56.33.7") == "218.56.*.*"
     assert mask_ip("2408:8207:1:2::5") == "2408:8207:*:*"
     assert mask_ip(None) == "" and mask_ip("x") == "*"
+
+
+key_file = test_rotate_key.key_file  # the fixture, shared
+
+
+def test_declared_numbers_are_re_encrypted_with_a_new_data_key(world, applicants, key_file, new_id):
+    """Rule 7 (SUP-9): the declared ID number and phone, and a number given at first use, are
+    sealed values the key rotation walks."""
+    fam = applicants()
+    online = apply.start(fam.head, programs=["dibao"], reason="")
+    baby_id = new_id(age=0, area=fam.household.county_code)
+    declare.declare_member(
+        online, by_person=fam.head, data={"name": "赵小妹", "id_number": baby_id, "relation": "child"}
+    )
+    declare.declare_phone(online, by_person=fam.head, member_id=fam.spouse.pk, phone="13912345678")
+    OnlineSignature.objects.filter(application=online).update(
+        given_phone_enc=DeclaredChange.objects.get(kind="phone").phone_enc
+    )
+    test_rotate_key.run()
+    test_rotate_key.run("--activate")
+    from jiuzhu.registry.pii import cipher
+
+    kid = cipher().data_key_id
+    baby, phone = DeclaredChange.objects.get(kind="add_member"), DeclaredChange.objects.get(kind="phone")
+    assert bytes(baby.id_number_enc)[1:5].hex() == kid and unseal("id_number", baby.id_number_enc) == baby_id
+    assert bytes(phone.phone_enc)[1:5].hex() == kid and unseal("phone", phone.phone_enc) == "13912345678"
+    for sig in OnlineSignature.objects.filter(application=online):
+        assert bytes(sig.given_phone_enc)[1:5].hex() == kid
