@@ -52,6 +52,7 @@ def sign_on_phone(page: Page, base: str, sms: Any, phone: str, name: str) -> Non
     page.get_by_label("短信验证码").fill(sign_code(sms, phone))
     page.get_by_test_id("sign").click()
     expect(page.get_by_test_id("signed")).to_contain_text("签署完成")
+    shot(page, f"sign-{name}")
 
 
 def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
@@ -76,6 +77,7 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
     expect(page.get_by_test_id("estimate")).to_contain_text("最低生活保障")
     expect(page.get_by_test_id("materials")).to_be_visible()
     narrow(page)
+    shot(page, "done-when-1-apply")
     page.get_by_label("材料名称").fill("病历")
     page.get_by_label("拍照或选择文件（JPG、PNG照片或PDF，不超过10MB）").set_input_files(
         {"name": "病历.png", "mimeType": "image/png", "buffer": png(12, 6)}
@@ -128,8 +130,10 @@ def test_journey_a_family_applies_online_and_follows_it_to_the_approval_notice(
     case = page.get_by_test_id("case")
     expect(case).to_contain_text("已批准")
     narrow(page)
+    shot(page, "done-when-2-home")
     page.get_by_role("link", name="查看详情和通知书").click()
     expect(page.get_by_test_id("notices")).to_contain_text("审批（确认）通知书")
+    shot(page, "done-when-3-case")
     with page.expect_download() as download:
         page.get_by_test_id("notices").locator("li", has_text="审批（确认）通知书").get_by_role(
             "link", name="下载"
