@@ -6,6 +6,7 @@ SQLite in ``var/`` and the PII master key in ``var/jiuzhu.key`` (created by ``ma
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -294,6 +295,10 @@ JIUZHU_SMS_URL = os.environ.get("JIUZHU_SMS_URL", "")
 JIUZHU_SMS_KEY_ID = os.environ.get("JIUZHU_SMS_KEY_ID", "")
 JIUZHU_SMS_SECRET = os.environ.get("JIUZHU_SMS_SECRET", "")
 JIUZHU_SMS_SIGN_NAME = os.environ.get("JIUZHU_SMS_SIGN_NAME", "社会救助")
+# 阿里云短信服务 (``jiuzhu.portal.sms.AliyunBackend``): the approved 模板CODE of each message,
+# JSON {"login_code": "SMS_…", "sign_link": "SMS_…", "sign_code": "SMS_…", "notice": "SMS_…"}.
+JIUZHU_SMS_TEMPLATES = json.loads(os.environ.get("JIUZHU_SMS_TEMPLATES") or "{}")
+JIUZHU_SMS_ALIYUN_ENDPOINT = os.environ.get("JIUZHU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 # The code request answers no sooner than this, whether or not the ID number is known.
 JIUZHU_MY_CODE_MIN_SECONDS = float(os.environ.get("JIUZHU_MY_CODE_MIN_SECONDS", "0.8"))
 JIUZHU_MY_SESSION_HOURS = int(os.environ.get("JIUZHU_MY_SESSION_HOURS", "2"))

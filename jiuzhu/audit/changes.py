@@ -255,6 +255,9 @@ KEY_LABELS: dict[str, str] = {
     "programs": "救助项目",
     "state": "状态",
     "documents": "签署文书",
+    "finances": "收入和财产",
+    "phone_source": "验证手机来源",
+    "declared": "申报事项",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")

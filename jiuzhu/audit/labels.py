@@ -161,6 +161,11 @@ ACTION_LABELS: dict[str, str] = {
     "portal.apply_submit": "提交掌上办申请",
     "portal.apply_withdraw": "撤回掌上办申请",
     "portal.online_accept": "受理掌上办申请",
+    "portal.declare_change": "掌上办申报家庭情况变化",
+    "portal.declare_finances": "掌上办申报收入和财产",
+    "portal.declare_cancel": "撤销掌上办申报",
+    "portal.change_adopted": "采纳掌上办申报（更新登记）",
+    "portal.change_declined": "未采纳掌上办申报",
 }
 
 

@@ -54,3 +54,15 @@ def mask_person_name(value: str) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_ip(value: str | None) -> str:
+    """A source address on a staff page: ``218.56.*.*``; IPv6 keeps its first two groups."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if ":" in value:
+        groups = value.split(":")
+        return ":".join(groups[:2]) + ":*:*"
+    parts = value.split(".")
+    return ".".join(parts[:2] + ["*"] * (len(parts) - 2)) if len(parts) == 4 else "*"

@@ -126,7 +126,7 @@ def request_code(id_number: str, *, ip: str | None) -> str:
         text = f"【{settings.JIUZHU_SMS_SIGN_NAME}】您的掌上办登录验证码为{code}，5分钟内有效，请勿告诉他人。"
         # A provider failure leaves the answer unchanged: the family asks again or calls the window.
         with contextlib.suppress(sms.SmsError):
-            sms.send(phone, text)
+            sms.send(phone, text, template="login_code", params={"code": code})
     return CODE_SENT
 
 
@@ -262,7 +262,7 @@ def notify_notice_issued(notice: Notice) -> NoticeDelivery | None:
         f"（{notice.number}），请登录掌上办查看或到村（社区）领取。"
     )
     try:
-        sms.send(phone, text)
+        sms.send(phone, text, template="notice", params={"name": notice.get_kind_display(), "number": notice.number})
     except sms.SmsError:
         return None
     with transaction.atomic():

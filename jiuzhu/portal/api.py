@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from jiuzhu.core.schemas import ErrorOut
 from jiuzhu.registry import storage
 
-from . import actions, queries
+from . import actions, declare, queries
 from .auth import ApplicantBearer, applicant, client_ip
 from .views import pace
 
@@ -207,6 +207,8 @@ class MyOnlineOut(Schema):
     materials: list[dict[str, Any]]
     signatures: list[MyOnlineSignatureOut]
     uploads: list[str]
+    changes: list[dict[str, Any]]
+    finances: list[dict[str, Any]]
     receipt_number: str
 
 
@@ -233,6 +235,10 @@ def _online(app: Any) -> dict[str, Any]:
             for s in app.signatures.select_related("person")
         ],
         "uploads": [u.item for u in app.uploads.all()],
+        "changes": [{k: c[k] for k in ("id", "kind", "text", "state")} for c in declare.changes_view(app)],
+        "finances": [
+            {k: m[k] for k in ("key", "name", "relation", "new", "finances")} for m in declare.members_view(app)
+        ],
         "receipt_number": app.intake.receipt_number if app.intake_id else "",
     }
 
@@ -294,3 +300,94 @@ def online_submit(request: HttpRequest, online_id: int) -> dict[str, Any]:
 
     person = applicant(request)
     return _online(submit(own_application(person, online_id), person=person))
+
+
+class MyChangeIn(Schema):
+    kind: str  # add_member, remove_member, phone, address
+    member: int | None = None
+    name: str = ""
+    id_number: str = ""
+    relation: str = ""
+    reason: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class MyFinancesIn(Schema):
+    values: dict[str, str]  # the window's form fields in 元: income_wage, asset_deposits, asset_vehicles, …
+
+
+class MyPhoneIn(Schema):
+    phone: str
+
+
+@router.post(
+    "/online/{online_id}/changes",
+    response={201: MyOnlineOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="申报家庭情况变化（成员、联系电话、住址）",
+)
+def online_change(request: HttpRequest, online_id: int, body: MyChangeIn) -> Status[dict[str, Any]]:
+    from jiuzhu.core.errors import InvalidInput
+
+    from .apply import own_application
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    if body.kind == "add_member":
+        declare.declare_member(app, by_person=person, data=body.dict())
+    elif body.kind == "remove_member":
+        declare.declare_removal(app, by_person=person, member_id=body.member, reason=body.reason)
+    elif body.kind == "phone":
+        declare.declare_phone(app, by_person=person, member_id=body.member, phone=body.phone)
+    elif body.kind == "address":
+        declare.declare_address(app, by_person=person, address=body.address)
+    else:
+        raise InvalidInput("invalid_choice", "申报事项应为新增成员、成员迁出、联系电话或家庭住址", field="kind")
+    return Status(201, _online(app))
+
+
+@router.delete(
+    "/online/{online_id}/changes/{change_id}",
+    response={200: MyOnlineOut, 404: ErrorOut, 409: ErrorOut},
+    summary="撤销一项申报",
+)
+def online_change_cancel(request: HttpRequest, online_id: int, change_id: int) -> dict[str, Any]:
+    from .apply import own_application
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    declare.cancel(app, by_person=person, change_id=change_id)
+    return _online(app)
+
+
+@router.put(
+    "/online/{online_id}/finances/{member_key}",
+    response={200: MyOnlineOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="申报一名成员的收入和财产",
+)
+def online_finances(request: HttpRequest, online_id: int, member_key: str, body: MyFinancesIn) -> dict[str, Any]:
+    from .apply import own_application
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    declare.declare_finances(app, by_person=person, key=member_key, data=body.values)
+    return _online(app)
+
+
+@router.post(
+    "/online/{online_id}/signatures/{signature_id}/phone",
+    response={200: MyMessageOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="为没有登记手机号的成员提供手机号（首次使用）",
+)
+def online_phone(request: HttpRequest, online_id: int, signature_id: int, body: MyPhoneIn) -> dict[str, str]:
+    from jiuzhu.core.errors import NotFound
+
+    from .apply import own_application
+
+    person = applicant(request)
+    app = own_application(person, online_id)
+    sig = app.signatures.select_related("person").filter(pk=signature_id).first()
+    if sig is None:
+        raise NotFound("not_found", "未找到")
+    to = declare.give_phone(sig, by_person=person, phone=body.phone)
+    return {"message": f"已记录{sig.person.name}的手机号（{to}），请发送签署链接"}

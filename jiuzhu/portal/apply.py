@@ -12,6 +12,7 @@ import glob
 import hashlib
 import io
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -35,9 +36,9 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import unseal
 
-from . import sms
+from . import declare, sms
 from .actions import TooManyRequests, _code_matches, _hash_code, applicant_actor, checked_upload
-from .models import OnlineApplication, OnlineSignature, OnlineUpload
+from .models import PHONE_SOURCES, OnlineApplication, OnlineSignature, OnlineUpload
 
 ADULT = 18
 SIGN_CODE_TTL = dt.timedelta(minutes=5)
@@ -70,7 +71,8 @@ def adults_of(person: Person) -> list[Person]:
 def estimate(app: OnlineApplication) -> dict[str, Any]:
     """救助测算 in plain words and the 申请材料 of the chosen programs, from the registry's facts."""
     household = app.household
-    result = evaluate_household(household.area_id, _today(), list(app.programs), default_facts(household))
+    declared = {int(k[1:]): v for k, v in app.finances.items() if k.startswith("p")}  # registry members
+    result = evaluate_household(household.area_id, _today(), list(app.programs), default_facts(household, declared))
     lines = []
     for code, r in result.items():
         if r.get("eligible"):
@@ -96,7 +98,7 @@ def estimate(app: OnlineApplication) -> dict[str, Any]:
             # the catalog has a 城市 and a 农村 variant of some programs: the family sees its own
             if not str(m["program"]).startswith("农村" if urban_of(household) else "城市")
         ],
-        "note": "测算只按系统中登记的情况估算，结果以入户调查、核对后的审批为准。",
+        "note": "测算按系统中登记的家庭成员和您申报的收入、财产估算，结果以入户调查、核对后的审批为准。",
     }
 
 
@@ -185,6 +187,16 @@ def _phone_of(person: Person) -> str:
     return unseal("phone", person.phone_enc) if person.phone_enc else ""
 
 
+def sign_phone(sig: OnlineSignature) -> tuple[str, str]:
+    """The number a member's link and code go to, and where it came from: the registry, or
+    the one the applicant gave at first use (``declare.give_phone``)."""
+    phone = _phone_of(sig.person)
+    if phone:
+        return phone, "registry"
+    given = unseal("phone", sig.given_phone_enc) if sig.given_phone_enc else ""
+    return given, "first_use" if given else ""
+
+
 def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     """A one-time signing link by SMS to the member's own phone number in the registry; a new
     link replaces the old one. Returns the masked number it went to."""
@@ -192,10 +204,10 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     _editable(app)
     if sig.signed_at is not None:
         raise DomainError("already_signed", f"{sig.person.name}已签署")
-    phone = _phone_of(sig.person)
+    phone, _ = sign_phone(sig)
     if not phone:
-        raise DomainError(
-            "no_phone", f"系统中没有{sig.person.name}的手机号，请到村（社区）或乡镇（街道）登记后再发送签署链接"
+        raise InvalidInput(
+            "no_phone", f"系统中没有{sig.person.name}的手机号，请填写{sig.person.name}本人的手机号", field="phone"
         )
     now = timezone.now()
     if sig.link_sent_at and now - sig.link_sent_at < SIGN_CODE_INTERVAL:
@@ -213,7 +225,7 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     url = f"{base_url.rstrip('/')}/my/sign/{token}/"
     text = f"【社会救助】{app.applicant.name}在掌上办为您家申请社会救助，请本人打开链接签署授权书：{url}"
     try:
-        sms.send(phone, text)
+        sms.send(phone, text, template="sign_link", params={"name": app.applicant.name, "url": url})
     except sms.SmsError as exc:
         raise DomainError("sms_failed", "短信发送失败，请稍后再试") from exc
     return mask_phone(phone)
@@ -239,13 +251,20 @@ def send_sign_code(sig: OnlineSignature) -> str:
         raise TooManyRequests("too_frequent", "验证码已发送，请1分钟后再重新获取", field="code")
     if sig.codes_sent >= SIGN_CODES_MAX:
         raise TooManyRequests("too_many_codes", "获取验证码次数过多，请让申请人重新发送签署链接", field="code")
-    phone = _phone_of(sig.person)
+    phone, _ = sign_phone(sig)
+    if not phone:
+        raise DomainError("no_phone", "没有可接收验证码的手机号，请让申请人重新发送签署链接")
     code = f"{secrets.randbelow(10**6):06d}"
     OnlineSignature.objects.filter(pk=sig.pk).update(
         code_hash=_hash_code(code, secrets.token_hex(8)), code_sent_at=now, codes_sent=F("codes_sent") + 1
     )
     try:
-        sms.send(phone, f"【社会救助】您的掌上办签署验证码为{code}，5分钟内有效，请勿告诉他人。")
+        sms.send(
+            phone,
+            f"【社会救助】您的掌上办签署验证码为{code}，5分钟内有效，请勿告诉他人。",
+            template="sign_code",
+            params={"code": code},
+        )
     except sms.SmsError as exc:
         raise DomainError("sms_failed", "短信发送失败，请稍后再试") from exc
     return mask_phone(phone)
@@ -268,17 +287,24 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
             ok = False
         else:
             ok = True
+            phone, source = sign_phone(row)
             row.typed_name = sig.person.name
-            row.phone_masked = mask_phone(_phone_of(sig.person))
+            row.phone_masked = mask_phone(phone)
+            row.phone_source = source
             row.ip = ip
             row.signed_at = now
             row.code_hash = ""
-            row.save(update_fields=["typed_name", "phone_masked", "ip", "signed_at", "code_hash"])
+            row.save(update_fields=["typed_name", "phone_masked", "phone_source", "ip", "signed_at", "code_hash"])
             record(
                 applicant_actor(sig.person),
                 "portal.apply_sign",
                 sig.application,
-                changes={"member": sig.person.name, "documents": [dict(SIGN_LABELS)[d] for d in row.documents]},
+                changes={
+                    "member": sig.person.name,
+                    "documents": [dict(SIGN_LABELS)[d] for d in row.documents],
+                    "phone": row.phone_masked,
+                    "phone_source": dict(PHONE_SOURCES).get(source, ""),
+                },
             )
     if not ok:
         raise DomainError("wrong_code", "验证码不正确或已失效，请重新获取", field="code")
@@ -340,10 +366,12 @@ def signature_image(sig: OnlineSignature, label: str) -> bytes:
     return out.getvalue()
 
 
-def accept(app: OnlineApplication, *, by: User) -> Intake:
+def accept(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = None) -> Intake:
     """受理 (town window): the one-door intake action with channel 掌上办 (``online``), the
     members' online signatures as their 授权书 and the applicant's 承诺书, the uploaded
-    photos as materials provided; the legal clock starts now."""
+    photos as materials provided; the legal clock starts now. The family's declared changes
+    the clerk adopts (``adopted`` ids; ``None``: all) update the registry first, through its
+    own actions, in the same transaction; declared incomes and assets are the case's facts."""
     if getattr(by, "role", "") == "village_assistant":
         # The family applied itself: a village assistant's intake would be 帮办代办 (channel village).
         raise Forbidden("town_accepts", "掌上办申请由乡镇（街道）社会救助窗口受理")
@@ -372,6 +400,7 @@ def accept(app: OnlineApplication, *, by: User) -> Intake:
         locked = OnlineApplication.objects.select_for_update().get(pk=app.pk)
         if locked.state != "submitted":
             raise DomainError("invalid_state", "申请已被受理或撤回")
+        req.facts = declare.facts_after(locked, declare.adopt(locked, by=by, adopted=adopted))
         record_intake = intake(req, by=by)
         locked.state = "accepted"
         locked.intake = record_intake

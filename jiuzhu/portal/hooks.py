@@ -12,8 +12,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from jiuzhu.applications import panels
 from jiuzhu.applications.models import Application, Notice
+from jiuzhu.core.masking import mask_ip
+from jiuzhu.registry.rekey import fresh, register_sealed_table
 
-from .models import Supplement
+from .models import SIGN_DOCUMENTS, DeclaredChange, OnlineApplication, OnlineSignature, Supplement
 
 
 def supplements_panel(application: Application) -> SafeString:
@@ -21,6 +23,37 @@ def supplements_panel(application: Application) -> SafeString:
     if not rows:
         return mark_safe("")
     return mark_safe(render_to_string("portal/_case_supplements.html", {"rows": rows}))
+
+
+def online_panel(application: Application) -> SafeString:
+    """掌上办签署记录 (issue 18 item 2): who signed which document, when, how (SMS code to the
+    registry's number or to one given at first use) and from where (address masked); and the
+    family's declared changes with what the town made of them."""
+    from . import declare
+
+    online = (
+        OnlineApplication.objects.filter(intake_id=application.intake_id).first() if application.intake_id else None
+    )
+    if online is None:
+        return mark_safe("")
+    labels = dict(SIGN_DOCUMENTS)
+    rows = [
+        {
+            "name": s.typed_name or s.person.name,
+            "documents": "、".join(labels.get(d, d) for d in s.documents),
+            "signed_at": s.signed_at,
+            "how": f"掌上办 · 短信验证码（{s.phone_masked}，{s.get_phone_source_display() or '登记的手机号'}）",
+            "ip": mask_ip(s.ip),
+        }
+        for s in online.signatures.select_related("person").filter(signed_at__isnull=False)
+    ]
+    context = {
+        "online": online,
+        "rows": rows,
+        "changes": declare.changes_view(online),
+        "finances": declare.finances_view(online),
+    }
+    return mark_safe(render_to_string("portal/_case_online.html", context))
 
 
 def notify_notice(sender: Any, instance: Notice, created: bool, **kwargs: Any) -> None:
@@ -34,6 +67,27 @@ def notify_notice(sender: Any, instance: Notice, created: bool, **kwargs: Any) -
     notify_notice_issued(instance)
 
 
+def _rekey_declared(c: Any) -> list[str]:
+    changed = []
+    for field, attr in (("id_number", "id_number_enc"), ("phone", "phone_enc")):
+        new = fresh(field, getattr(c, attr))
+        if new is not None:
+            setattr(c, attr, new)
+            changed.append(attr)
+    return changed
+
+
+def _rekey_signature(s: Any) -> list[str]:
+    new = fresh("phone", s.given_phone_enc)
+    if new is None:
+        return []
+    s.given_phone_enc = new
+    return ["given_phone_enc"]
+
+
 def connect() -> None:
     panels.register(supplements_panel)
+    panels.register(online_panel)
+    register_sealed_table(65, DeclaredChange, _rekey_declared)
+    register_sealed_table(66, OnlineSignature, _rekey_signature)
     post_save.connect(notify_notice, sender=Notice, dispatch_uid="portal.notify_notice")

@@ -111,6 +111,9 @@ class OnlineApplication(models.Model):  # 掌上办申请: filled and signed on 
     programs = models.JSONField("申请项目", default=list)
     temporary_kind = models.CharField("临时救助类型", max_length=12, blank=True)
     reason = models.TextField("申请理由", blank=True)
+    # 申报的收入和财产: member key ("p<person id>", or "c<DeclaredChange id>" for a member
+    # declared new) → {"incomes": {type: 分/月}, "assets": {kind: 分 or count}}; amounts only
+    finances = models.JSONField("申报收入财产", default=dict, blank=True)
     state = models.CharField("状态", max_length=12, choices=ONLINE_STATES, default="draft", db_index=True)
     created_at = models.DateTimeField("填写时间", default=timezone.now)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
@@ -128,6 +131,8 @@ class OnlineApplication(models.Model):  # 掌上办申请: filled and signed on 
         return f"掌上办申请 {self.pk}"
 
 
+PHONE_SOURCES = [("registry", "登记的手机号"), ("first_use", "首次使用时提供")]
+
 SIGN_DOCUMENTS = [("authorization", "家庭经济状况核对授权书"), ("commitment", "诚信承诺书")]
 
 
@@ -143,6 +148,11 @@ class OnlineSignature(models.Model):  # 掌上签署: one adult member's on-scre
     attempts = models.PositiveSmallIntegerField(default=0)
     typed_name = models.CharField("签署姓名", max_length=64, blank=True)
     phone_masked = models.CharField("验证手机（脱敏）", max_length=20, blank=True)
+    # 首次使用时提供的手机号: a member with no phone in the registry gets the link and the code
+    # at the number the applicant gave (sealed); the signature records where the number came from
+    given_phone_enc = models.BinaryField("首次提供的手机号（加密）", null=True, blank=True)
+    phones_given = models.PositiveSmallIntegerField(default=0)
+    phone_source = models.CharField("验证手机来源", max_length=12, choices=PHONE_SOURCES, blank=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
     signed_at = models.DateTimeField("签署时间", null=True, blank=True)
 
@@ -167,3 +177,37 @@ class OnlineUpload(models.Model):  # 掌上办申请材料照片
 
     def __str__(self) -> str:
         return self.item
+
+
+CHANGE_KINDS = [
+    ("add_member", "新增家庭成员"),
+    ("remove_member", "家庭成员迁出"),
+    ("phone", "联系电话"),
+    ("address", "家庭住址"),
+]
+CHANGE_STATES = [("declared", "已申报·待核实"), ("adopted", "已采纳·已更新登记"), ("declined", "未采纳")]
+
+
+class DeclaredChange(models.Model):  # 申报变更: a change the family declared online, adopted only by the town clerk
+    application = models.ForeignKey(OnlineApplication, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField("变更事项", max_length=16, choices=CHANGE_KINDS)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("姓名", max_length=32, blank=True)
+    id_number_enc = models.BinaryField("身份证号码（加密）", null=True, blank=True)
+    id_number_masked = models.CharField("身份证号码（脱敏）", max_length=24, blank=True)
+    relation = models.CharField("与户主关系", max_length=16, blank=True)
+    phone_enc = models.BinaryField("联系电话（加密）", null=True, blank=True)
+    phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True)
+    text = models.CharField("住址或原因", max_length=200, blank=True)
+    first_use = models.BooleanField("首次使用时提供", default=False)
+    state = models.CharField("处理结果", max_length=12, choices=CHANGE_STATES, default="declared")
+    created_at = models.DateTimeField("申报时间", default=timezone.now)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = verbose_name_plural = "掌上办申报变更"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.application_id}）"

@@ -12,9 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
 from jiuzhu.core.errors import DomainError, NotFound
-from jiuzhu.registry.models import Person
+from jiuzhu.core.masking import mask_phone
+from jiuzhu.programs.forms import FinancesForm, initial_from_facts
+from jiuzhu.registry.models import RELATION_CHOICES, Person
+from jiuzhu.registry.pii import unseal
 
-from . import apply
+from . import apply, declare
 from .actions import TooManyRequests
 from .auth import applicant_required, client_ip
 from .models import OnlineApplication
@@ -23,6 +26,50 @@ from .views import not_found_page
 
 def _status(e: DomainError) -> int:
     return e.status if isinstance(e, TooManyRequests) else 422
+
+
+DECLARED = {
+    "add_member": "已申报新增家庭成员",
+    "remove_member": "已申报成员迁出",
+    "phone": "已申报联系电话",
+    "address": "已申报家庭住址",
+    "finances": "收入和财产已保存",
+    "cancel_change": "已撤销这项申报",
+}
+
+
+def _declare(step: str, app: OnlineApplication, person: Person, post: Any) -> str:
+    """One declaration of the household form (``declare``); returns the confirmation."""
+    if step == "add_member":
+        declare.declare_member(app, by_person=person, data=post)
+    elif step == "remove_member":
+        declare.declare_removal(app, by_person=person, member_id=post.get("member"), reason=post.get("reason", ""))
+    elif step == "phone":
+        declare.declare_phone(app, by_person=person, member_id=post.get("member"), phone=post.get("phone", ""))
+    elif step == "address":
+        declare.declare_address(app, by_person=person, address=post.get("address", ""))
+    elif step == "finances":
+        declare.declare_finances(app, by_person=person, key=post.get("member", ""), data=post)
+    else:
+        declare.cancel(app, by_person=person, change_id=post.get("change"))
+    return DECLARED[step]
+
+
+def _finance_forms(app: OnlineApplication, posted: str, post: Any) -> list[dict[str, Any]]:
+    """One 收入和财产 form per member; the one just posted keeps what was typed."""
+    rows = declare.members_view(app)
+    for row in rows:
+        key = row["key"]
+        auto_id = f"fin_{key}_%s"
+        if key == posted and post is not None:
+            form = FinancesForm(post, auto_id=auto_id)
+            form.is_valid()
+        else:
+            form = FinancesForm(initial=initial_from_facts([row["finances"]])[0], auto_id=auto_id)
+        row["form"] = form
+        row["open"] = key == posted
+        row["words"] = declare.finance_words(row["finances"])
+    return rows
 
 
 @applicant_required
@@ -57,10 +104,12 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, str] = {}
     done = ""
     status = 200
+    step = request.POST.get("step", "") if request.method == "POST" else ""
     if request.method == "POST":
-        step = request.POST.get("step", "")
         try:
-            if step == "upload":
+            if step in DECLARED:
+                done = _declare(step, app, person, request.POST)
+            elif step == "upload":
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise DomainError("required", "请拍照或选择要上传的材料", field="file")
@@ -70,6 +119,10 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 sig = app.signatures.filter(pk=request.POST.get("signature") or 0).select_related("person").first()
                 if sig is None:
                     raise DomainError("invalid_person", "请选择要签署的家庭成员", field="signature")
+                phone = request.POST.get("phone", "").strip()
+                if not sig.person.phone_enc and (phone or not sig.given_phone_enc):
+                    errors["phone_for"] = str(sig.pk)  # an error below belongs to this member's row
+                    declare.give_phone(sig, by_person=person, phone=phone)
                 to = apply.send_link(sig, by_person=person, base_url=request.build_absolute_uri("/"))
                 done = f"签署链接已发送到{sig.person.name}的手机（{to}）"
             elif step == "submit":
@@ -81,11 +134,13 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise DomainError("invalid_choice", "未知操作")
         except DomainError as e:
-            errors[e.field or "form"] = e.message
+            for item in e.errors or [e]:
+                errors.setdefault((item.field or "form").removeprefix("member."), item.message)
             status = _status(e)
         app.refresh_from_db()
     members = [
         {
+            "pk": m.pk,
             "name": m.name,
             "relation": m.relation_label,
             "id": m.id_number_masked,
@@ -99,11 +154,27 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "app": app,
         "estimate": apply.estimate(app),
         "members": members,
-        "signatures": list(app.signatures.select_related("person")),
+        "signatures": [
+            {
+                "row": s,
+                "has_phone": bool(s.person.phone_enc),
+                "given": mask_phone(unseal("phone", s.given_phone_enc)) if s.given_phone_enc else "",
+            }
+            for s in app.signatures.select_related("person")
+        ],
         "uploads": list(app.uploads.all()),
         "errors": errors,
         "done": done,
         "all_signed": all(s.signed_at for s in app.signatures.all()),
+        "step": step,
+        "post": request.POST if status != 200 else {},
+        "changes": declare.changes_view(app),
+        "finances": _finance_forms(
+            app,
+            request.POST.get("member", "") if step == "finances" else "",
+            request.POST if step == "finances" else None,
+        ),
+        "relations": [(code, label) for code, label in RELATION_CHOICES if code != "self"],
     }
     return render(request, "portal/apply_detail.html", context, status=status)
 

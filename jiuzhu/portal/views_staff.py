@@ -16,7 +16,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.applications.models import PROGRAM_CHOICES
 from jiuzhu.core.errors import DomainError
 
-from . import apply
+from . import apply, declare
 from .models import OnlineApplication
 
 
@@ -35,12 +35,18 @@ def online_queue(request: AuthedRequest) -> HttpResponse:
     rows = (
         qs.filter(state="submitted")
         .select_related("applicant")
-        .prefetch_related("signatures__person", "uploads")
+        .prefetch_related("signatures__person", "uploads", "changes")
         .order_by("submitted_at", "id")
     )
     names = dict(PROGRAM_CHOICES)
     items = [
-        {"app": a, "programs": "、".join(names.get(p, p) for p in a.programs), "signatures": list(a.signatures.all())}
+        {
+            "app": a,
+            "programs": "、".join(names.get(p, p) for p in a.programs),
+            "signatures": list(a.signatures.all()),
+            "changes": declare.changes_view(a),
+            "finances": declare.finances_view(a),
+        }
         for a in rows
     ]
     return render(request, "portal/staff_queue.html", {"items": items})
@@ -52,8 +58,12 @@ def online_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     app = _queue(request).filter(pk=pk).first()
     if app is None:
         raise Http404
+    # 申报变更: the clerk ticks the ones the window has checked; the rest are 未采纳
+    adopted = (
+        [int(x) for x in request.POST.getlist("adopt") if x.isdigit()] if "changes_shown" in request.POST else None
+    )
     try:
-        record_intake = apply.accept(app, by=request.user)
+        record_intake = apply.accept(app, by=request.user, adopted=adopted)
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("online_intake:queue")

@@ -93,7 +93,43 @@ class FamilyForm(forms.Form):
         }
 
 
-class MemberFactsForm(forms.Form):
+class FinancesForm(forms.Form):
+    """A member's monthly incomes by type and assets, in 元 — the same fields the window's
+    救助测算 asks (``MemberFactsForm``) and the family declares on the 掌上办."""
+
+    yuan_fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in INCOME_FIELDS:
+            self.fields[f"income_{key}"] = forms.CharField(label=f"月{label}（元）", required=False)
+        for key, label in ASSET_MONEY:
+            self.fields[f"asset_{key}"] = forms.CharField(label=label, required=False)
+        for key, label in ASSET_COUNT:
+            self.fields[f"asset_{key}"] = forms.IntegerField(label=label, required=False, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key in (
+            self.yuan_fields + [f"income_{k}" for k, _ in INCOME_FIELDS] + [f"asset_{k}" for k, _ in ASSET_MONEY]
+        ):
+            if key in data:
+                try:
+                    data[key] = _yuan(data.get(key) or "", str(self.fields[key].label))
+                except forms.ValidationError as exc:
+                    self.add_error(key, exc)
+        return data
+
+    def finances(self) -> dict[str, dict[str, int]]:
+        """``{"incomes": {type: 分}, "assets": {kind: 分 or count}}``, zero values left out."""
+        d = self.cleaned_data
+        return {
+            "incomes": {k: d[f"income_{k}"] for k, _ in INCOME_FIELDS if d.get(f"income_{k}")},
+            "assets": {k: d[f"asset_{k}"] for k, _ in ASSET_MONEY + ASSET_COUNT if d.get(f"asset_{k}")},
+        }
+
+
+class MemberFactsForm(FinancesForm):
     relation = forms.ChoiceField(label="与申请人关系", choices=list(RELATIONS.items()))
     birth_date = forms.DateField(label="出生日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     labour_capacity = forms.ChoiceField(label="劳动能力", choices=list(LABOUR_CAPACITY.items()), initial="unassessed")
@@ -116,28 +152,7 @@ class MemberFactsForm(forms.Form):
     medical_oop = forms.CharField(label="近12个月自付医疗费（元）", required=False)
     education_oop = forms.CharField(label="近12个月自付教育费（元）", required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for key, label in INCOME_FIELDS:
-            self.fields[f"income_{key}"] = forms.CharField(label=f"月{label}（元）", required=False)
-        for key, label in ASSET_MONEY:
-            self.fields[f"asset_{key}"] = forms.CharField(label=label, required=False)
-        for key, label in ASSET_COUNT:
-            self.fields[f"asset_{key}"] = forms.IntegerField(label=label, required=False, min_value=0)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for key in (
-            ["medical_oop", "education_oop"]
-            + [f"income_{k}" for k, _ in INCOME_FIELDS]
-            + [f"asset_{k}" for k, _ in ASSET_MONEY]
-        ):
-            if key in data:
-                try:
-                    data[key] = _yuan(data.get(key) or "", str(self.fields[key].label))
-                except forms.ValidationError as exc:
-                    self.add_error(key, exc)
-        return data
+    yuan_fields = ["medical_oop", "education_oop"]
 
     def facts(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -146,8 +161,7 @@ class MemberFactsForm(forms.Form):
             "birth_date": d["birth_date"].isoformat(),
             "labour_capacity": d["labour_capacity"],
             "school": d["school"],
-            "incomes": {k: d[f"income_{k}"] for k, _ in INCOME_FIELDS if d.get(f"income_{k}")},
-            "assets": {k: d[f"asset_{k}"] for k, _ in ASSET_MONEY + ASSET_COUNT if d.get(f"asset_{k}")},
+            **self.finances(),
         }
         if d.get("disability_type"):
             out["disability_type"] = d["disability_type"]
