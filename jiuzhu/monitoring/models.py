@@ -512,6 +512,55 @@ class EmergencyHousehold(models.Model):  # 受灾户: one household of the 应�
         return f"受灾户#{self.pk}"
 
 
+RELIEF_JOB_STATUS = [("queued", "排队中"), ("running", "救助中"), ("done", "已完成"), ("failed", "失败")]
+
+
+class EmergencyRelief(models.Model):  # 批量先行救助任务: one batch 24-hour relief, a job that recovers
+    """One request for batch 先行救助 over the listed households of the requester's jurisdiction.
+    ``households`` are the 受灾户 ids it relieves, fixed when asked (after the reserve check);
+    each household is relieved in its own transaction (case, reserve draw, ledger, the row's
+    ``application``), so a killed worker leaves whole households done and the rest untouched;
+    a retry relieves only the ones still without a case — no household is paid twice."""
+
+    emergency = models.ForeignKey(Emergency, on_delete=models.PROTECT, related_name="reliefs")
+    area_code = models.CharField(max_length=12, db_index=True)  # the requester's jurisdiction
+    households = models.JSONField("受灾户", default=list)
+    status = models.CharField("状态", max_length=8, choices=RELIEF_JOB_STATUS, default="queued")
+    done = models.PositiveIntegerField("已处理户数", default=0)
+    total = models.PositiveIntegerField("户数", default=0)
+    relieved = models.PositiveIntegerField("已先行救助户数", default=0)
+    amount_fen = models.BigIntegerField("先行救助金额（分）", default=0)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "批量先行救助任务"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["emergency", "area_code"],
+                condition=Q(status__in=("queued", "running")),
+                name="emergency_relief_one_open_per_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"relief {self.pk} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(99, int(self.done * 100 / self.total)) if self.total else 0
+
+
 # ---- 现场发现报告 (issue 17 item 4, DIS-5, INT-24) ------------------------------------------------
 
 FIELD_URGENCY = [("normal", "一般"), ("urgent", "紧急"), ("critical", "危急")]

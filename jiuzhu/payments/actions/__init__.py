@@ -36,6 +36,7 @@ from .rosters import (
     retry_roster_run,
     run_roster,
 )
+from .scheduled import Scheduled, schedule_payments
 
 __all__ = [
     "BANK_COLUMNS",
@@ -46,6 +47,7 @@ __all__ = [
     "SUSPEND_REASON_LABELS",
     "ImportReport",
     "Pulled",
+    "Scheduled",
     "balance",
     "bank_file",
     "cancel_lock",
@@ -74,4 +76,5 @@ __all__ = [
     "retry_roster_run",
     "reverse_payment",
     "run_roster",
+    "schedule_payments",
 ]
