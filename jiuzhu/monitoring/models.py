@@ -188,7 +188,7 @@ class MonitoringRule(models.Model):  # 预警规则: a county's dated condition 
         verbose_name = verbose_name_plural = "预警规则"
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name  # the code stays internal; people read the name
 
 
 class WarningQuerySet(AreaScopedQuerySet):
