@@ -32,6 +32,8 @@ ACTION_LABELS: dict[str, str] = {
     "monitoring.life_event.notice": "出具停发或暂停发放告知书（部门数据）",
     "monitoring.rule.create": "新增预警规则",
     "monitoring.suspected.process": "处理部门推送疑似困难人员名单（系统）",
+    "monitoring.suspected.fail": "部门推送疑似困难人员名单处理失败（系统）",
+    "monitoring.suspected.retry": "重新处理部门推送疑似困难人员名单",
     "monitoring.rule.update": "修改预警规则",
     "monitoring.task.close": "办结核查任务",
     "monitoring.task.escalate": "核查任务上报乡镇",

@@ -421,6 +421,31 @@ class SuspectedList(models.Model):  # 疑似困难人员名单: a department's p
 
 # ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
 
+
+class SuspectedListFailure(models.Model):  # 名单处理失败: a loaded list whose processing failed
+    """A loaded 疑似困难人员名单 whose processing failed (a missing weight setting, say): the batch
+    stays loaded and the other steps after the load go on; the failure is kept here with its
+    reason until a retry processes the list (``resolved_at``)."""
+
+    batch = models.OneToOneField("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    source_code = models.CharField("名单类型", max_length=64)
+    source_name = models.CharField("名单名称", max_length=100)
+    error = models.CharField("失败原因", max_length=500)
+    failed_at = models.DateTimeField("失败时间", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("处理次数", default=1)
+    resolved_at = models.DateTimeField("重试成功时间", null=True, blank=True)
+
+    objects = SuspectedListQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        verbose_name = verbose_name_plural = "疑似困难人员名单处理失败"
+
+    def __str__(self) -> str:
+        return f"{self.source_name}（批次#{self.batch_id}）处理失败"
+
+
 EMERGENCY_KINDS = [("flood", "洪涝"), ("earthquake", "地震"), ("fire", "火灾"), ("epidemic", "疫情"), ("other", "其他")]
 EMERGENCY_STATUS = [("active", "应急期中"), ("ended", "已结束")]
 
