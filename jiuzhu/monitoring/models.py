@@ -365,23 +365,35 @@ class CampaignVisit(models.Model):  # 排查户: one target household of a campa
 # ---- 疑似困难人员名单 (issue 17 item 2, DIS-3, DIS-4, REG-6, DIS-11) -----------------------------
 
 
+def _lists_seen_by(user: Any) -> Q | None:
+    """Who sees a list's report or failure: the department that pushed the list and the
+    county's staff (verification centre, administrator, county civil-affairs officers). ``Q()``
+    for everything, None for nothing."""
+    from jiuzhu.verification.models import Batch
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    area = getattr(user, "area", None)
+    if area is None:
+        return None
+    seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
+    if area.code.endswith("000000") and user.has_perm_code("registry.view"):
+        seen |= Q(county_code=area.code[:6])
+    return seen
+
+
 class SuspectedListQuerySet(models.QuerySet["SuspectedList"]):
     def visible_to(self, user: Any) -> SuspectedListQuerySet:
-        """The department that pushed the list and the county's staff (verification centre,
-        administrator, county civil-affairs officers) see its report."""
-        from jiuzhu.verification.models import Batch
+        seen = _lists_seen_by(user)
+        return self.none() if seen is None else self.filter(seen)
 
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        area = getattr(user, "area", None)
-        if area is None:
-            return self.none()
-        seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
-        if area.code.endswith("000000") and user.has_perm_code("registry.view"):
-            seen |= Q(county_code=area.code[:6])
-        return self.filter(seen)
+
+class SuspectedListFailureQuerySet(models.QuerySet["SuspectedListFailure"]):
+    def visible_to(self, user: Any) -> SuspectedListFailureQuerySet:
+        seen = _lists_seen_by(user)
+        return self.none() if seen is None else self.filter(seen)
 
 
 class SuspectedList(models.Model):  # 疑似困难人员名单: a department's pushed list, matched and deduplicated
@@ -436,7 +448,7 @@ class SuspectedListFailure(models.Model):  # 名单处理失败: a loaded list w
     attempts = models.PositiveSmallIntegerField("处理次数", default=1)
     resolved_at = models.DateTimeField("重试成功时间", null=True, blank=True)
 
-    objects = SuspectedListQuerySet.as_manager()
+    objects = SuspectedListFailureQuerySet.as_manager()
 
     class Meta:
         ordering = ["-failed_at", "-id"]

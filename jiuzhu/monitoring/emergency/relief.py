@@ -97,7 +97,7 @@ def request_relief(emergency: Emergency, *, by: User, limit: int = 0) -> Emergen
     recover_reliefs(EmergencyRelief.objects.filter(emergency=emergency, area_code=area_code))
     with transaction.atomic():
         Emergency.objects.select_for_update().get(pk=emergency.pk)  # one request at a time per period
-        open_job = EmergencyRelief.objects.filter(
+        open_job: EmergencyRelief | None = EmergencyRelief.objects.filter(
             emergency=emergency, area_code=area_code, status__in=("queued", "running")
         ).first()
         if open_job is not None:
@@ -199,7 +199,7 @@ def _relieve_one(job: EmergencyRelief, emergency: Emergency, row_id: int, by: Us
 
 def run_relief(job_id: int) -> EmergencyRelief:
     """The job: relieve the job's households one by one under its heartbeat."""
-    job = EmergencyRelief.objects.select_related("emergency", "requested_by").get(pk=job_id)
+    job: EmergencyRelief = EmergencyRelief.objects.select_related("emergency", "requested_by").get(pk=job_id)
     if job.status == "done":
         return job
     by: User = job.requested_by or system_user("系统（应急先行救助）")
