@@ -1,17 +1,20 @@
 """应急期 journey (issue 17 item 6; WF-12, LNK-9, PRG-12): a flood in 张山子镇. The county
 declares the emergency period; the 应急局's list of 5 households is imported (plus an ID the
 registry does not know); 24-hour 先行救助 is paid to each from the town's 备用金 (passbook and
-ledger checked); one household registers within 5 working days, one is overdue when the clock
-moves on; a month of 过渡期生活救助 is paid; the period ends with a report of the real counts.
+ledger checked) by a job whose progress the page shows; one household registers within 5
+working days, one is overdue when the clock moves on; a month of 过渡期生活救助 is paid through
+the July roster and bank file (roster line → bank line → ledger, booked once); the period ends
+with a report of the real counts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 
-from journeys.conftest import CLERK, COUNTY, act, post
+from journeys.conftest import CLERK, COUNTY, act, pay_month, post, set_account
 
 pytestmark = [pytest.mark.journey, pytest.mark.django_db]
 JIANTOUJI_CLERK = "tez_jiantouji"
@@ -30,8 +33,15 @@ def victims_csv(rows: list[tuple[str, str, str]]) -> io.BytesIO:
     return f
 
 
+@pytest.fixture
+def run_jobs(settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Background jobs run at once (django-tasks ImmediateBackend) when their transaction commits."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
-    world, household_in, api_of, client_of, clock, new_id
+    world, household_in, api_of, client_of, clock, new_id, run_jobs
 ):
     from jiuzhu.funds import actions as funds
     from jiuzhu.funds.models import ReserveEntry
@@ -96,9 +106,15 @@ def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
 
     # 24-hour advance relief to each, drawn on the town's reserve and booked in the ledger
     clock("2026-07-06 15:00")
-    r = post(clerk, f"{url}/actions/relieve")
-    assert r.status_code == 200, r.content.decode()
-    assert r.json()["relieved"] == 5 and r.json()["amount_fen"] == 500000
+    with run_jobs():
+        r = post(clerk, f"{url}/actions/relieve")
+        assert r.status_code == 202, r.content.decode()
+        assert r.json()["relief"]["total"] == 5 and r.json()["relief"]["status"] == "queued"
+    job = clerk.get(r.json()["progress_url"]).json()
+    assert job["status"] == "done" and job["percent"] == 100, job
+    assert job["relieved"] == 5 and job["amount_fen"] == 500000
+    progress = client_of(CLERK).get(f"/monitoring/emergencies/{e['id']}/").content.decode()
+    assert 'data-testid="relief-progress"' in progress and "已先行救助5户" in progress
     assert funds.reserve_balance(fund) == 5_000_000 - 500000
     drawn = ReserveEntry.objects.filter(fund=fund, kind="disbursement")
     assert drawn.count() == 5 and all(abs(d.amount_fen) == 100000 for d in drawn)
@@ -127,10 +143,28 @@ def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
     clock("2026-07-16 10:00")
     act(clerk, second.pk, "register_formally")
 
-    # one month of 过渡期生活救助 (PRG-12), by the county
+    # one month of 过渡期生活救助 (PRG-12), by the county, onto the July roster
     assert post(clerk, f"{url}/actions/transition", {"month": "2026-07"}).status_code == 403
     r = post(county, f"{url}/actions/transition", {"month": "2026-07"})
     assert r.status_code == 200 and r.json()["households"] == 5, r.content.decode()
+    assert post(county, f"{url}/actions/transition", {"month": "2026-07"}).json()["code"] == "transition_done"
+    # nothing is booked beside the roster: the money goes roster → bank file → ledger
+    relieved_apps = [rows[f.pk].application_id for f in families]
+    transition = LedgerEntry.objects.filter(application_id__in=relieved_apps, period=dt.date(2026, 7, 1))
+    assert not transition.exists()
+    for i, head in enumerate(heads):
+        set_account(head, f"62284801234567{i:05d}")
+    roster, batch = pay_month(world, dt.date(2026, 7, 1))
+    from jiuzhu.payments.models import RosterLine
+
+    lines = RosterLine.objects.filter(roster=roster, application_id__in=relieved_apps)
+    assert lines.count() == 5 and {ln.amount_fen for ln in lines} == {60000}
+    assert all("过渡期生活救助" in ln.change_note for ln in lines)
+    assert sorted(b.amount_fen for b in batch.lines.filter(line__in=lines)) == [60000] * 5
+    assert sum(x.amount_fen for x in transition.filter(kind="entitlement", source="roster")) == 300000
+    assert sum(x.amount_fen for x in transition.filter(kind="payment", source="bank")) == 300000
+    assert transition.count() == 10  # one entitlement and one payment each, nothing else
+    # a locked July roster takes no more July aid
     assert post(county, f"{url}/actions/transition", {"month": "2026-07"}).json()["code"] == "transition_done"
 
     # the period ends with its report: page, Excel, API

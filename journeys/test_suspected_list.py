@@ -1,8 +1,8 @@
 """政策找人 journey (issue 17 item 2): the 医保 pushes its 疑似困难人员名单 through the data
 exchange API (DIS-3); a family of 北洛村 on it becomes a 核查任务 for 北洛村's worker only;
-she visits and applies for the family from the task page on her phone (INT-11); the
-prefilled case goes through the real actions to approval and its first payment. DIS-4,
-REG-6, DIS-6.
+she visits and applies for the family from the task page on her phone — in a real browser at
+360 px, as she would (INT-11); the prefilled case goes through the real actions to approval and
+its first payment. DIS-4, REG-6, DIS-6.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import Browser, expect
 
 from jiuzhu.verification.tests.conftest import catalog, csv_bytes, headers_of, jobs, row_for
 from journeys.conftest import APPROVER, CLERK, investigate_and_verify, notice_text, pay_month, png, yuan
 
 __all__ = ["catalog", "jobs"]
-pytestmark = [pytest.mark.journey, pytest.mark.django_db]
+pytestmark = [pytest.mark.journey, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BEILUO, HOUMENG = "370405101201", "370405101202"  # 北洛村 (tez_beiluo), 侯孟村: 张山子镇
 
@@ -39,8 +40,29 @@ def _id(person: Any) -> str:
     return str(unseal("id_number", person.id_number_enc))
 
 
+def _phone(browser: Browser, base: str, client: Any, contexts: list[Any]) -> Any:
+    """A 360 px phone signed in with ``client``'s session (a browser-session cookie: the county's
+    clock in the test may be months from the browser's own)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True)
+    contexts.append(context)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}])
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the 办结 form asks to confirm
+    return page
+
+
 def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
-    world: Any, catalog: Any, jobs: Any, new_id: Any, api_of: Any, client_of: Any, clock: Any
+    world: Any,
+    catalog: Any,
+    jobs: Any,
+    new_id: Any,
+    api_of: Any,
+    client_of: Any,
+    clock: Any,
+    browser: Browser,
+    live_server: Any,
+    contexts: list[Any],
+    tmp_path: Any,
 ) -> None:
     from jiuzhu.applications import actions
     from jiuzhu.applications.models import Application
@@ -85,16 +107,25 @@ def test_journey_a_yibao_list_reaches_the_village_and_the_family_is_paid(
     page = beiluo.get(f"/monitoring/tasks/{task.pk}/").content.decode()
     assert "周德厚" in page and "高额医疗自付" in page and "38000.00元" in page
 
-    # 3. She visits and applies for the family from the task page (her phone), with the
-    #    family's signed 申请委托书 (INT-11).
+    # 3. She visits and applies for the family from the task page on her phone (360 px), with
+    #    the family's signed 申请委托书 (INT-11).
     clock("2026-10-10 15:00")
-    beiluo = client_of("tez_beiluo")  # the next day: she logs in again on her phone
-    beiluo.post(
-        f"/monitoring/tasks/{task.pk}/record_visit/", {"situation": "户主肾病透析，妻子务农", "needs": "医疗费用"}
-    )
-    signature = SimpleUploadedFile("委托书.png", png(), "image/png")
-    r = beiluo.post(f"/monitoring/tasks/{task.pk}/close/", {"outcome": "applied", "signature": signature}, follow=True)
-    assert "核查任务已办结" in r.content.decode(), [str(m) for m in r.context["messages"]]
+    phone = _phone(browser, live_server.url, client_of("tez_beiluo"), contexts)  # the next day, on her phone
+    phone.goto(f"{live_server.url}/monitoring/tasks/{task.pk}/")
+    expect(phone.get_by_test_id("task-status")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # no sideways scrolling
+    phone.get_by_label("走访情况").fill("户主肾病透析，妻子务农")
+    phone.get_by_label("困难和需求").fill("医疗费用")
+    phone.get_by_test_id("record-visit").click()
+    expect(phone.get_by_label("走访情况")).to_have_value("户主肾病透析，妻子务农")
+    phone.get_by_label("核查结果").select_option("applied")
+    signature = tmp_path / "委托书.png"
+    signature.write_bytes(png())
+    phone.get_by_label("申请委托书签名或照片（代为申请时必填）").set_input_files(str(signature))
+    phone.get_by_test_id("close-task").click()
+    expect(phone.get_by_text("核查任务已办结")).to_be_visible()
+    expect(phone.get_by_test_id("task-status")).to_have_text("已办结")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     task.refresh_from_db()
     assert (task.status, task.outcome) == ("closed", "applied") and task.warning.status == "closed"
     app = Application.objects.get(pk=task.application_id)

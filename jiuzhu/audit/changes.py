@@ -87,6 +87,7 @@ KEY_LABELS: dict[str, str] = {
     "employment_status": "就业状况",
     "end_year": "截止年度",
     "entitlements": "待遇",
+    "emergency": "应急期",
     "error": "错误",
     "errors": "错误数",
     "exceptions": "异常",

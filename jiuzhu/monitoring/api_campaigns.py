@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import NotFound
 
+from . import campaign_coverage as coverage_mod
 from . import campaigns
 from .models import CAMPAIGN_STATUS, Campaign, CampaignVisit
 
@@ -56,7 +57,7 @@ def visit_out(v: CampaignVisit) -> dict[str, Any]:
     }
 
 
-def _row(r: campaigns.CoverageRow) -> dict[str, Any]:
+def _row(r: coverage_mod.CoverageRow) -> dict[str, Any]:
     return {
         "area_code": r.code,
         "name": r.name,
@@ -116,7 +117,7 @@ def campaign_action(request: HttpRequest, campaign_id: int, name: str) -> dict[s
 def campaign_coverage(request: HttpRequest, campaign_id: int, area_code: str = "") -> dict[str, Any]:
     by = _user(request)
     campaign = get_object_or_404(Campaign.objects.visible_to(by), pk=campaign_id)
-    cov = campaigns.coverage(campaign, by=by, area_code=area_code)
+    cov = coverage_mod.coverage(campaign, by=by, area_code=area_code)
     return {
         "campaign": campaign_out(campaign),
         "total": _row(cov.total),

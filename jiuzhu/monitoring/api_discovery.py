@@ -18,8 +18,8 @@ from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import InvalidInput, NotFound
 
 from .actions import grid
+from .conditions import condition_label
 from .models import TASK_STATUS, WARNING_LEVELS, WARNING_STATUS, GridTask, MonitoringRule, Warning
-from .warnings import condition_label
 
 warnings_router = Router(tags=["政策找人"])
 tasks_router = Router(tags=["政策找人"])

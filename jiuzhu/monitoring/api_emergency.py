@@ -1,7 +1,8 @@
 """The API of 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12), under
 ``/api/v1/monitoring/emergencies``: list and declare, ``victims`` (upload the 应急 list),
-``actions/relieve`` (batch 先行救助), ``actions/transition`` (one month of 过渡期生活救助),
-``actions/end``, and ``report`` (JSON) / ``report.xlsx``."""
+``actions/relieve`` (batch 先行救助: starts a job, 202), ``reliefs/{id}`` (the job's progress) and
+``reliefs/{id}/retry``, ``actions/transition`` (one month of 过渡期生活救助 onto that month's
+roster), ``actions/end``, and ``report`` (JSON) / ``report.xlsx``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from jiuzhu.core.errors import NotFound
 from jiuzhu.web.files import file_response, xlsx
 
 from . import emergency as em
-from .models import EMERGENCY_STATUS, Emergency
+from .models import EMERGENCY_STATUS, Emergency, EmergencyRelief
 
 router = Router(tags=["政策找人"])
 ACTIONS = ("relieve", "transition", "end")
@@ -49,6 +50,26 @@ def emergency_out(e: Emergency) -> dict[str, Any]:
         "ended_at": e.ended_at,
         "end_note": e.end_note,
         "imports": e.imports,
+    }
+
+
+def relief_out(job: EmergencyRelief) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "emergency_id": job.emergency_id,
+        "area_code": job.area_code,
+        "status": job.status,
+        "status_name": job.get_status_display(),
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "relieved": job.relieved,
+        "amount_fen": job.amount_fen,
+        "error": job.error,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "can_retry": job.status == "failed",
     }
 
 
@@ -95,20 +116,71 @@ def import_victims(request: HttpRequest, emergency_id: int, file: File[UploadedF
 
 @router.post(
     "/emergencies/{emergency_id}/actions/{name}",
-    summary="应急期操作：relieve 批量先行救助，transition 发放一个月过渡期生活救助，end 结束",
+    response={200: dict, 202: dict},
+    summary="应急期操作：relieve 批量先行救助（后台任务），transition 过渡期生活救助列入该月花名册，end 结束",
 )
-def emergency_action(request: HttpRequest, emergency_id: int, name: str, body: EmergencyActionIn) -> dict[str, Any]:
+def emergency_action(
+    request: HttpRequest, emergency_id: int, name: str, body: EmergencyActionIn
+) -> Status[dict[str, Any]]:
     by = _user(request)
     if name not in ACTIONS:
         raise NotFound("unknown_action", f"没有名为“{name}”的应急期操作（可用：{'、'.join(ACTIONS)}）")
     e = _get(request, emergency_id)
     if name == "relieve":
-        rows = em.pay_advance_relief(e, by=by, limit=body.limit)
-        return {"emergency": emergency_out(e), "relieved": len(rows), "amount_fen": sum(r.advance_fen for r in rows)}
+        job = em.request_relief(e, by=by, limit=body.limit)
+        return Status(
+            202,
+            {
+                "emergency": emergency_out(e),
+                "relief": relief_out(job),
+                "progress_url": f"/api/v1/monitoring/emergencies/{e.pk}/reliefs/{job.pk}",
+            },
+        )
     if name == "transition":
         paid = em.pay_transition_month(e, by=by, month=body.month)
-        return {"emergency": emergency_out(e), "households": paid, "amount_fen": paid * e.transition_monthly_fen}
-    return {"emergency": emergency_out(em.end_emergency(e, by=by, note=body.note))}
+        return Status(
+            200, {"emergency": emergency_out(e), "households": paid, "amount_fen": paid * e.transition_monthly_fen}
+        )
+    return Status(200, {"emergency": emergency_out(em.end_emergency(e, by=by, note=body.note))})
+
+
+def _relief(request: HttpRequest, emergency_id: int, relief_id: int) -> EmergencyRelief:
+    e = _get(request, emergency_id)
+    job: EmergencyRelief = get_object_or_404(
+        EmergencyRelief.objects.visible_to(_user(request)), pk=relief_id, emergency=e
+    )
+    if em.recover_reliefs(EmergencyRelief.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    return job
+
+
+@router.get("/emergencies/{emergency_id}/reliefs", summary="批量先行救助任务（本辖区）")
+def list_reliefs(request: HttpRequest, emergency_id: int) -> dict[str, Any]:
+    e = _get(request, emergency_id)
+    em.recover_reliefs(EmergencyRelief.objects.filter(emergency=e))
+    qs = EmergencyRelief.objects.visible_to(_user(request)).filter(emergency=e)
+    return {"count": qs.count(), "items": [relief_out(j) for j in qs[:50]]}
+
+
+@router.get(
+    "/emergencies/{emergency_id}/reliefs/{relief_id}",
+    summary="批量先行救助任务进度（处理进程中断的任务显示为失败，可重试）",
+)
+def get_relief(request: HttpRequest, emergency_id: int, relief_id: int) -> dict[str, Any]:
+    return relief_out(_relief(request, emergency_id, relief_id))
+
+
+@router.post(
+    "/emergencies/{emergency_id}/reliefs/{relief_id}/retry",
+    response={202: dict},
+    summary="重试失败的批量先行救助任务（只救助尚未救助的受灾户）",
+)
+def retry_relief(request: HttpRequest, emergency_id: int, relief_id: int) -> Status[dict[str, Any]]:
+    job = em.retry_relief(_relief(request, emergency_id, relief_id), by=_user(request))
+    return Status(
+        202,
+        {"relief": relief_out(job), "progress_url": f"/api/v1/monitoring/emergencies/{emergency_id}/reliefs/{job.pk}"},
+    )
 
 
 @router.get("/emergencies/{emergency_id}/report", summary="应急期报告")

@@ -1,6 +1,7 @@
 """The API of 疑似困难人员名单 (issue 17 item 2; DIS-3, DIS-4, REG-6), under
 ``/api/v1/monitoring/suspected-lists``: the departments' lists (frequency and criteria) and
-each loaded list's report. A list is pushed like any department data:
+each loaded list's report; the lists whose processing failed (``failures``) and their retry
+(``{batch_id}/retry``). A list is pushed like any department data:
 ``POST /api/v1/sources/{code}/batches``."""
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from jiuzhu.accounts.models import User
 
 from . import suspected
-from .models import SuspectedList
+from .models import SuspectedList, SuspectedListFailure
 
 router = Router(tags=["政策找人"])
 
@@ -83,3 +84,35 @@ def list_reports(request: HttpRequest, source: str = "", page: int = 1) -> dict[
 def get_report(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     report = get_object_or_404(SuspectedList.objects.visible_to(_user(request)), batch_id=batch_id)
     return report_out(report)
+
+
+def failure_out(f: SuspectedListFailure) -> dict[str, Any]:
+    return {
+        "batch_id": f.batch_id,
+        "source": f.source_code,
+        "source_name": f.source_name,
+        "county_code": f.county_code,
+        "error": f.error,
+        "failed_at": f.failed_at,
+        "attempts": f.attempts,
+        "resolved_at": f.resolved_at,
+        "can_retry": f.resolved_at is None,
+    }
+
+
+@router.get("/suspected-lists/failures", summary="处理失败的疑似困难人员名单（批次已入库，可重试）")
+def list_failures(request: HttpRequest, unresolved: bool = True) -> dict[str, Any]:
+    qs = SuspectedListFailure.objects.visible_to(_user(request))
+    if unresolved:
+        qs = qs.filter(resolved_at__isnull=True)
+    return {"count": qs.count(), "items": [failure_out(f) for f in qs[:100]]}
+
+
+@router.post(
+    "/suspected-lists/{int:batch_id}/retry",
+    response={200: dict},
+    summary="重新处理处理失败的疑似困难人员名单（补齐参数设置后）",
+)
+def retry_failed_list(request: HttpRequest, batch_id: int) -> Status[dict[str, Any]]:
+    failure = get_object_or_404(SuspectedListFailure.objects.visible_to(_user(request)), batch_id=batch_id)
+    return Status(200, report_out(suspected.retry_list(failure, by=_user(request))))

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
+from jiuzhu.applications.models import PROGRAM_CHOICES
 from jiuzhu.core.errors import Forbidden, InvalidInput
 from jiuzhu.payments.models import LedgerEntry
 
@@ -166,7 +167,7 @@ def yield_xlsx(report: dict[str, Any]) -> bytes:
     labels = [label for _, label in COLUMNS]
     headers = [
         "分组",
-        "规则代码或数据来源",
+        "指向救助项目或推送部门",
         "名称",
         *labels,
         "精准率（审批通过÷预警）",
@@ -178,7 +179,10 @@ def yield_xlsx(report: dict[str, Any]) -> bytes:
         median = row["median_days_to_payment"]
         return [group, code, name, *[row[k] for k, _ in COLUMNS], row["precision_percent"], row["paid"], median]
 
-    rows: list[list[Any]] = [line("按预警规则", r["code"], r["name"], r) for r in report["by_rule"]]
-    rows += [line("按部门名单", s["source"], s["name"], s) for s in report["by_source"]]
+    programs = dict(PROGRAM_CHOICES)
+    rows: list[list[Any]] = [
+        line("按预警规则", programs.get(r["program"], ""), r["name"], r) for r in report["by_rule"]
+    ]
+    rows += [line("按部门名单", "部门推送名单", s["name"], s) for s in report["by_source"]]
     rows.append(line("合计", "", "", report["total"]))
     return xlsx(headers, rows, sheet=f"{report['month']}预警成效")

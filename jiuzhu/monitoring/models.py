@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.accounts.scope import AreaScopedQuerySet
+from jiuzhu.core.jobs import JobModel
 
 REVIEW_KINDS = [
     ("periodic", "定期复核"),
@@ -188,7 +189,7 @@ class MonitoringRule(models.Model):  # 预警规则: a county's dated condition 
         verbose_name = verbose_name_plural = "预警规则"
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name  # the code stays internal; people read the name
 
 
 class WarningQuerySet(AreaScopedQuerySet):
@@ -365,23 +366,35 @@ class CampaignVisit(models.Model):  # 排查户: one target household of a campa
 # ---- 疑似困难人员名单 (issue 17 item 2, DIS-3, DIS-4, REG-6, DIS-11) -----------------------------
 
 
+def _lists_seen_by(user: Any) -> Q | None:
+    """Who sees a list's report or failure: the department that pushed the list and the
+    county's staff (verification centre, administrator, county civil-affairs officers). ``Q()``
+    for everything, None for nothing."""
+    from jiuzhu.verification.models import Batch
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    area = getattr(user, "area", None)
+    if area is None:
+        return None
+    seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
+    if area.code.endswith("000000") and user.has_perm_code("registry.view"):
+        seen |= Q(county_code=area.code[:6])
+    return seen
+
+
 class SuspectedListQuerySet(models.QuerySet["SuspectedList"]):
     def visible_to(self, user: Any) -> SuspectedListQuerySet:
-        """The department that pushed the list and the county's staff (verification centre,
-        administrator, county civil-affairs officers) see its report."""
-        from jiuzhu.verification.models import Batch
+        seen = _lists_seen_by(user)
+        return self.none() if seen is None else self.filter(seen)
 
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        area = getattr(user, "area", None)
-        if area is None:
-            return self.none()
-        seen = Q(batch__in=Batch.objects.visible_to(user).values("pk"))
-        if area.code.endswith("000000") and user.has_perm_code("registry.view"):
-            seen |= Q(county_code=area.code[:6])
-        return self.filter(seen)
+
+class SuspectedListFailureQuerySet(models.QuerySet["SuspectedListFailure"]):
+    def visible_to(self, user: Any) -> SuspectedListFailureQuerySet:
+        seen = _lists_seen_by(user)
+        return self.none() if seen is None else self.filter(seen)
 
 
 class SuspectedList(models.Model):  # 疑似困难人员名单: a department's pushed list, matched and deduplicated
@@ -420,6 +433,31 @@ class SuspectedList(models.Model):  # 疑似困难人员名单: a department's p
 
 
 # ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
+
+
+class SuspectedListFailure(models.Model):  # 名单处理失败: a loaded list whose processing failed
+    """A loaded 疑似困难人员名单 whose processing failed (a missing weight setting, say): the batch
+    stays loaded and the other steps after the load go on; the failure is kept here with its
+    reason until a retry processes the list (``resolved_at``)."""
+
+    batch = models.OneToOneField("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    source_code = models.CharField("名单类型", max_length=64)
+    source_name = models.CharField("名单名称", max_length=100)
+    error = models.CharField("失败原因", max_length=500)
+    failed_at = models.DateTimeField("失败时间", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("处理次数", default=1)
+    resolved_at = models.DateTimeField("重试成功时间", null=True, blank=True)
+
+    objects = SuspectedListFailureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        verbose_name = verbose_name_plural = "疑似困难人员名单处理失败"
+
+    def __str__(self) -> str:
+        return f"{self.source_name}（批次#{self.batch_id}）处理失败"
+
 
 EMERGENCY_KINDS = [("flood", "洪涝"), ("earthquake", "地震"), ("fire", "火灾"), ("epidemic", "疫情"), ("other", "其他")]
 EMERGENCY_STATUS = [("active", "应急期中"), ("ended", "已结束")]
@@ -510,6 +548,51 @@ class EmergencyHousehold(models.Model):  # 受灾户: one household of the 应�
 
     def __str__(self) -> str:
         return f"受灾户#{self.pk}"
+
+
+RELIEF_JOB_STATUS = [("queued", "排队中"), ("running", "救助中"), ("done", "已完成"), ("failed", "失败")]
+
+
+class EmergencyRelief(JobModel):  # 批量先行救助任务: one batch 24-hour relief, a job that recovers
+    """One request for batch 先行救助 over the listed households of the requester's jurisdiction.
+    ``households`` are the 受灾户 ids it relieves, fixed when asked (after the reserve check);
+    each household is relieved in its own transaction (case, reserve draw, ledger, the row's
+    ``application``), so a killed worker leaves whole households done and the rest untouched;
+    a retry relieves only the ones still without a case — no household is paid twice."""
+
+    emergency = models.ForeignKey(Emergency, on_delete=models.PROTECT, related_name="reliefs")
+    area_code = models.CharField(max_length=12, db_index=True)  # the requester's jurisdiction
+    households = models.JSONField("受灾户", default=list)
+    status = models.CharField("状态", max_length=8, choices=RELIEF_JOB_STATUS, default="queued")
+    done = models.PositiveIntegerField("已处理户数", default=0)
+    total = models.PositiveIntegerField("户数", default=0)
+    relieved = models.PositiveIntegerField("已先行救助户数", default=0)
+    amount_fen = models.BigIntegerField("先行救助金额（分）", default=0)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "批量先行救助任务"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["emergency", "area_code"],
+                condition=Q(status__in=("queued", "running")),
+                name="emergency_relief_one_open_per_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"relief {self.pk} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return min(99, int(self.done * 100 / self.total)) if self.total else 0
 
 
 # ---- 现场发现报告 (issue 17 item 4, DIS-5, INT-24) ------------------------------------------------

@@ -25,3 +25,11 @@ def evaluate_warnings_task(county_code: str) -> dict[str, int]:
 
     result = evaluate_warnings(county_code, by=cast(User, SystemActor("系统（预警规则评估）")))
     return {"rules": result.rules, "hits": result.hits, "created": result.created}
+
+
+@task()
+def emergency_relief_task(job_id: int) -> int:
+    """批量先行救助 of an 应急期 (WF-12, PRG-12), household by household with progress."""
+    from .emergency import run_relief
+
+    return run_relief(job_id).relieved

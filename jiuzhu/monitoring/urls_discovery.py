@@ -30,10 +30,12 @@ urlpatterns = [
     # 疑似困难人员名单 (DIS-3)
     path("suspected/", suspected.list_view, name="suspected"),
     path("suspected/<int:batch_id>/", suspected.report_view, name="suspected_report"),
+    path("suspected/<int:batch_id>/retry/", suspected.retry_view, name="suspected_retry"),
     # 应急期 (WF-12, LNK-9, PRG-12)
     path("emergencies/", emergencies.emergency_list, name="emergencies"),
     path("emergencies/<int:pk>/", emergencies.emergency_view, name="emergency"),
     path("emergencies/<int:pk>/report.xlsx", emergencies.emergency_export, name="emergency_export"),
+    path("emergencies/<int:pk>/reliefs/<int:job_id>/", emergencies.relief_view, name="emergency_relief"),
     path("emergencies/<int:pk>/<str:name>/", emergencies.emergency_action, name="emergency_action"),
     # 现场发现报告 (DIS-5, INT-24)
     path("field-reports/", views_field.field_reports, name="field_reports"),

@@ -20,9 +20,10 @@ from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.web.files import file_response
 
+from . import campaign_coverage as coverage_mod
 from . import campaigns
+from .conditions import program_choices
 from .models import CAMPAIGN_TARGETS, VISIT_RESULTS, Campaign, CampaignVisit
-from .warnings import program_choices
 
 PER_PAGE = 30
 
@@ -101,11 +102,11 @@ def campaign_view(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("discovery:campaign_households", campaign.pk)
     area_code = request.GET.get("area_code", "")
     try:
-        cov = campaigns.coverage(campaign, by=request.user, area_code=area_code)
+        cov = coverage_mod.coverage(campaign, by=request.user, area_code=area_code)
     except DomainError as e:
         messages.error(request, e.message)
         area_code = ""
-        cov = campaigns.coverage(campaign, by=request.user)
+        cov = coverage_mod.coverage(campaign, by=request.user)
     town_names = dict(
         Area.objects.filter(code__in=[t.ljust(12, "0") for t in campaign.towns]).values_list("code", "name")
     )
@@ -127,11 +128,13 @@ def campaign_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def coverage_export(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     try:
-        cov = campaigns.coverage(campaign, by=request.user, area_code=request.GET.get("area_code", ""), missing_limit=0)
+        cov = coverage_mod.coverage(
+            campaign, by=request.user, area_code=request.GET.get("area_code", ""), missing_limit=0
+        )
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("discovery:campaign", campaign.pk)
-    return file_response(campaigns.coverage_xlsx(campaign, cov), f"{campaign.name}_排查覆盖.xlsx")
+    return file_response(coverage_mod.coverage_xlsx(campaign, cov), f"{campaign.name}_排查覆盖.xlsx")
 
 
 @login_required

@@ -20,8 +20,8 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.core.errors import DomainError, Forbidden, NotFound
 
 from .actions import grid
+from .conditions import MEASURES, OPS, STATUSES, condition_label, program_choices
 from .models import TASK_OUTCOMES, TASK_STATUS, WARNING_LEVELS, WARNING_STATUS, GridTask, MonitoringRule, Warning
-from .warnings import MEASURES, OPS, STATUSES, condition_label, program_choices
 
 PER_PAGE = 20
 TASK_FILTERS = [*TASK_STATUS, ("overdue", "已超期"), ("escalated", "已上报乡镇")]
@@ -72,6 +72,7 @@ def rule_list(request: AuthedRequest) -> HttpResponse:
     for r in rules:
         r.condition_text = condition_label(r.condition)  # type: ignore[attr-defined]
         r.program_name = names.get(r.program, r.program)  # type: ignore[attr-defined]
+        r.system = bool(grid.system_rule_note(r))  # type: ignore[attr-defined]
     can_edit = request.user.is_superuser or request.user.has_perm_code("parameters.propose")
     return render(request, "monitoring/discovery/rules.html", {"rules": rules, "can_edit": can_edit})
 
@@ -101,9 +102,13 @@ def rule_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """新增/修改预警规则 (DIS-1): Chinese terms only; saved through ``grid.save_rule``."""
     rule = get_object_or_404(MonitoringRule.objects.visible_to(request.user), pk=pk) if pk else None
     can_edit = request.user.is_superuser or request.user.has_perm_code("parameters.propose")
+    system_note = grid.system_rule_note(rule) if rule is not None else ""
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("当前角色无权修改预警规则")
+        if system_note:
+            messages.error(request, system_note)
+            return redirect("discovery:rule", pk=rule.pk if rule else 0)
         data = _rule_data(request.POST)
         try:
             grid.save_rule(rule, data, by=request.user)
@@ -131,7 +136,9 @@ def rule_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
             "new_days": c.get("new_days", ""),
             "detail_any": "，".join(c.get("detail_any", [])),
         }
-    return render(request, "monitoring/discovery/rule_form.html", _rule_context(rule, form, can_edit, None))
+    context = _rule_context(rule, form, can_edit and not system_note, None)
+    context["system_note"] = system_note
+    return render(request, "monitoring/discovery/rule_form.html", context)
 
 
 def _rule_context(

@@ -1,6 +1,7 @@
 """Pages of 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12), under ``/monitoring/emergencies/``:
 the periods of the jurisdiction (the county declares one), and a period with its victims list
-upload, batch 先行救助, 过渡期生活救助, end, and the report (with its Excel export)."""
+upload, batch 先行救助 (a job: its progress polled on the page, a failed one retried there),
+过渡期生活救助, end, and the report (with its Excel export)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
@@ -18,7 +20,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.web.files import ImportRejected, file_response, xlsx
 
 from . import emergency as em
-from .models import EMERGENCY_KINDS, Emergency
+from .models import EMERGENCY_KINDS, Emergency, EmergencyRelief
 from .views_campaigns import _is_county_staff
 
 
@@ -59,9 +61,43 @@ def emergency_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _can_relieve(request: AuthedRequest) -> bool:
+    return request.user.has_perm_code("applications.intake") and request.user.has_perm_code("payments.reserve")
+
+
+@login_required
+def relief_view(request: AuthedRequest, pk: int, job_id: int) -> HttpResponse:
+    """A batch 先行救助 job: its progress (the page polls it) and, when failed, 重试."""
+    e = _emergency(request, pk)
+    job = get_object_or_404(EmergencyRelief.objects.visible_to(request.user), pk=job_id, emergency=e)
+    if em.recover_reliefs(EmergencyRelief.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    if request.method == "POST":
+        try:
+            em.retry_relief(job, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已重新排队，继续为尚未救助的受灾户先行救助")
+        return redirect("discovery:emergency", pk=e.pk)
+    if request.htmx and job.status == "done":  # the whole page again: the table has changed
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("discovery:emergency", args=[e.pk])
+        return response
+    if not request.htmx:
+        return redirect("discovery:emergency", pk=e.pk)
+    return render(
+        request,
+        "monitoring/emergencies/emergency.html#relief",
+        {"e": e, "job": job, "can_relieve": _can_relieve(request)},
+    )
+
+
 @login_required
 def emergency_view(request: AuthedRequest, pk: int) -> HttpResponse:
     e = _emergency(request, pk)
+    jobs = EmergencyRelief.objects.visible_to(request.user).filter(emergency=e)
+    em.recover_reliefs(jobs)
     data = em.report(e, by=request.user)
     names = dict(Area.objects.filter(code=e.area_code).values_list("code", "name"))
     return render(
@@ -74,6 +110,8 @@ def emergency_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "notes": em.report_notes(e, data),
             "county_staff": _is_county_staff(request),
             "last_import": e.imports[-1] if e.imports else None,
+            "job": jobs.first(),
+            "can_relieve": _can_relieve(request),
         },
     )
 
@@ -104,8 +142,8 @@ def emergency_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse
                 f"未匹配到登记家庭{len(result.unknown)}人",
             )
         elif name == "relieve":
-            rows = em.pay_advance_relief(e, by=request.user)
-            messages.success(request, f"已为{len(rows)}户受灾户先行救助")
+            job = em.request_relief(e, by=request.user)
+            messages.success(request, f"已开始为{job.total}户受灾户先行救助，进度见下方")
         elif name == "transition":
             paid = em.pay_transition_month(e, by=request.user, month=request.POST.get("month", ""))
             messages.success(request, f"已为{paid}户发放过渡期生活救助")

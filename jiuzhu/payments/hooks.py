@@ -10,7 +10,7 @@ from jiuzhu.audit.changes import register_value_labels
 from jiuzhu.registry.pii import blind_index, unseal
 from jiuzhu.registry.rekey import fresh, register_sealed_table
 
-from .models import BENEFIT_STATUS, LINE_STATUS, ROSTER_STATUS, BankLine
+from .models import BENEFIT_STATUS, LINE_STATUS, ROSTER_STATUS, SCHEDULED_KINDS, BankLine
 
 
 def _rekey_bank_line(line: Any) -> list[str]:
@@ -27,5 +27,5 @@ def _rekey_bank_line(line: Any) -> list[str]:
 
 
 def connect() -> None:
-    register_value_labels(30, BENEFIT_STATUS, ROSTER_STATUS, LINE_STATUS)
+    register_value_labels(30, BENEFIT_STATUS, ROSTER_STATUS, LINE_STATUS, SCHEDULED_KINDS)
     register_sealed_table(30, BankLine, _rekey_bank_line)

@@ -342,6 +342,40 @@ class AdjustmentNoticeJob(JobModel):  # 调整告知书生成任务 (DYN-4; issu
         return f"adjustment notices {self.pk} {self.status}"
 
 
+SCHEDULED_KINDS = [("transition", "过渡期生活救助")]
+
+
+class ScheduledPayment(models.Model):  # 专项发放: an amount set on a case for one month, paid by that month's roster
+    """A one-month amount a higher app sets on a case (过渡期生活救助 of an 应急期, PRG-12). It is
+    paid like every benefit: the roster of its month carries it on the case's line (with the
+    case's own amount, if any), the lock books the entitlement (应发) and the bank's result the
+    payment (实发) — one line, one entitlement, one payment, never booked beside the roster."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    payee = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    program = models.CharField("救助项目", max_length=16, choices=PROGRAM_CHOICES)
+    kind = models.CharField("发放类型", max_length=16, choices=SCHEDULED_KINDS)
+    area_code = models.CharField(max_length=12, db_index=True)
+    county_code = models.CharField(max_length=6)
+    month = models.DateField("发放月份")
+    amount_fen = models.BigIntegerField("金额（分）")
+    note = models.CharField("说明", max_length=120)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AreaScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["month", "id"]
+        constraints = [models.UniqueConstraint(fields=["application", "month"], name="scheduled_payment_once")]
+        indexes = [models.Index(fields=["month", "area_code"], name="scheduled_payment_month_idx")]
+        verbose_name = verbose_name_plural = "专项发放"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.application_id} {self.month}"
+
+
 LINE_STATUS = [
     ("pending", "待发放"),
     ("held", "暂缓发放"),

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jiuzhu.applications.models import Application
@@ -21,7 +22,17 @@ from jiuzhu.registry.models import Person
 from jiuzhu.rules import RulesInputError, evaluate
 
 from . import basis as basis_mod
-from .models import MONTHLY_PROGRAMS, PROGRAM_LABELS, Benefit, CaseBasis, RosterLine, add_months, month_label
+from .models import (
+    MONTHLY_PROGRAMS,
+    PROGRAM_LABELS,
+    SCHEDULED_KINDS,
+    Benefit,
+    CaseBasis,
+    RosterLine,
+    ScheduledPayment,
+    add_months,
+    month_label,
+)
 from .roster import Progress, config_for, month_end, refresh_bases, roster_area, sync_benefits
 
 CHUNK = 20_000
@@ -97,6 +108,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     tick("读取在保案件", n, n)
     if not n:
         out.rows.extend(one_off_rows(area, month))
+        add_scheduled(out.rows, area, month)
         return out
     ids = [c[0] for c in cases]
     app_sub = Subquery(in_force.values("application_id"))
@@ -242,6 +254,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         )
     tick("核查", n, n)
     out.rows.extend(one_off_rows(area, month))
+    add_scheduled(out.rows, area, month)
     return out
 
 
@@ -249,8 +262,16 @@ def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
     """一次性救助 (临时救助) on the roster of the month of its decision or a later one, once:
     the decided amount less any 先行救助 already paid from the town's reserve. A case whose line
     was held (暂缓发放) comes again; one sent, paid, failed (重发 by the bank flow) or pulled does not."""
-    # Lines of this month are this roster's own (regenerated); rosters never overlap.
-    on_roster = RosterLine.objects.filter(application_id=OuterRef("pk")).exclude(status="held").exclude(month=month)
+    # Lines of this month are this roster's own (regenerated); rosters never overlap. A line that
+    # carried only a scheduled amount (过渡期生活救助) did not pay the decided amount.
+    scheduled = ScheduledPayment.objects.filter(application_id=OuterRef("application_id"), month=OuterRef("month"))
+    on_roster = (
+        RosterLine.objects.filter(application_id=OuterRef("pk"))
+        .exclude(status="held")
+        .exclude(month=month)
+        .annotate(scheduled_fen=Coalesce(Subquery(scheduled.values("amount_fen")[:1]), 0))
+        .filter(amount_fen__gt=F("scheduled_fen"))
+    )
     cases = (
         Application.objects.filter(in_subtree("area_code", area.prefix))
         .filter(state="approved", program="temporary", amount_fen__gt=0, decided_at__isnull=False)
@@ -298,3 +319,53 @@ def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def add_scheduled(rows: list[dict[str, Any]], area: Area, month: dt.date) -> None:
+    """专项发放 of the month (过渡期生活救助): added to the case's line when it has one this
+    month, else a line of its own — one line per case and month, so one entitlement at the
+    lock and one payment at the bank's result."""
+    items = list(
+        ScheduledPayment.objects.filter(in_subtree("area_code", area.prefix), month=month)
+        .order_by("application_id")
+        .values_list("application_id", "household_id", "payee_id", "program", "area_code", "amount_fen", "note", "kind")
+    )
+    if not items:
+        return
+    by_case = {r["application_id"]: r for r in rows}
+    payees = [i[2] for i in items]
+    accounts = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
+    deaths = set(Person.objects.filter(pk__in=payees, death_date__isnull=False).values_list("pk", flat=True))
+    sizes = dict(
+        Person.objects.filter(household_id__in=[i[1] for i in items], death_date__isnull=True)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    labels = dict(SCHEDULED_KINDS)
+    for app_id, household_id, payee_id, program, area_code, amount, note, kind in items:
+        text = note or labels.get(kind, kind)
+        row = by_case.get(app_id)
+        if row is not None:
+            row["amount_fen"] += int(amount)
+            row["change_note"] = f"{row['change_note']}；含{text}"[:200]
+            continue
+        exceptions = [] if accounts.get(payee_id) else ["no_account"]
+        if payee_id in deaths:
+            exceptions.append("deceased")
+        rows.append(
+            {
+                "application_id": app_id,
+                "household_id": household_id,
+                "payee_id": payee_id,
+                "program": program,
+                "area_code": area_code,
+                "members": int(sizes.get(household_id, 0)),
+                "amount_fen": int(amount),
+                "previous_fen": None,
+                "basis_version": 0,
+                "change": "new",
+                "change_note": text[:200],
+                "exceptions": exceptions,
+            }
+        )

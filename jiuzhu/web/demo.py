@@ -202,6 +202,9 @@ def load_demo() -> dict[str, int]:
     from jiuzhu.web.demo_cases import load_demo_cases
 
     cases = load_demo_cases()  # 救助申请: the day's cases of 张山子镇 and 涧头集镇, in every stage
+    from jiuzhu.monitoring.demo_emergency import load_demo_emergency
+
+    load_demo_emergency()  # 应急期: a flood in 涧头集镇, three households relieved from the town's reserve
     return {"households": households, "programs": programs, "cases": cases}
 
 

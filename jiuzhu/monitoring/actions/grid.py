@@ -26,8 +26,8 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.registry.actions import attach_document
 
+from ..conditions import clean_condition, program_choices
 from ..models import TASK_OUTCOMES, WARNING_LEVELS, GridTask, MonitoringRule
-from ..warnings import clean_condition, program_choices
 
 RULE_FIELDS = (
     "name",
@@ -66,12 +66,38 @@ def _date(value: Any, key: str, label: str, *, required: bool) -> dt.date | None
         raise InvalidInput("invalid_date", f"{label}格式应为“2026-01-31”", field=key) from None
 
 
+# Rules the platform keeps itself: their warnings come from a department's list or a 摸底排查 visit,
+# never from evaluating a condition, so the editor shows them read-only with why.
+SYSTEM_RULES = {
+    "suspected": "该规则由系统为部门推送的疑似困难人员名单自动建立：名单到达后即按名单生成预警，"
+    "不按条件评估，因此只能查看，不能修改。名单的评分权重等在“参数设置”中调整，"
+    "推送频次和标准见“疑似困难人员名单”。",
+    "campaign": "该规则由系统为摸底排查自动建立：入户走访发现困难时即生成预警，不按条件评估，因此只能查看，不能修改。",
+}
+
+
+def system_rule_note(rule: MonitoringRule) -> str:
+    """Why a rule the platform keeps cannot be edited (empty for a county's own rule)."""
+    return SYSTEM_RULES.get(str(rule.condition.get("status") or ""), "")
+
+
+def _new_code(county: str) -> str:
+    """An internal code for a rule made on the page (people see its name, never the code)."""
+    taken = set(MonitoringRule.objects.filter(county_code=county).values_list("code", flat=True))
+    n = len(taken) + 1
+    while f"rule{n}" in taken:
+        n += 1
+    return f"rule{n}"
+
+
 def save_rule(rule: MonitoringRule | None, data: dict[str, Any], *, by: User) -> MonitoringRule:
     """新增或修改预警规则 (DIS-1): county staff, their own county; every change audited."""
     require(by, "parameters.propose")
     county = str(data.get("county_code") or (rule.county_code if rule else "") or getattr(by.area, "code", "")[:6])
     require_in_scope(by=by, area_code=county, what="县（区）", field="county_code")
-    code = rule.code if rule else _text(data, "code", "规则代码", 32)
+    if rule is not None and (explanation := system_rule_note(rule)):
+        raise DomainError("system_rule", explanation)
+    code = rule.code if rule else (str(data.get("code") or "").strip()[:32] or _new_code(county))
     if rule is None and not all(c.isalnum() or c in "_-." for c in code):
         raise InvalidInput("invalid_code", "规则代码只能包含字母、数字、下划线、连字符和点", field="code")
     values: dict[str, Any] = {

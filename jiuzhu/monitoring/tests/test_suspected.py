@@ -199,3 +199,45 @@ def test_the_report_is_seen_by_the_department_and_the_county_only(
     assert api_of("tez_beiluo").get(url).status_code == 404
     assert api_of("tez_jiaoti").get(url).status_code == 404
     assert api_of("tez_county").get("/api/v1/monitoring/suspected-lists").json()["count"] == 1
+
+
+def test_a_list_that_fails_is_isolated_recorded_and_retried(
+    catalog: Any, upload: Any, family: Any, client_of: Any, api_of: Any
+) -> None:
+    """DIS-3, DIS-11: a list processed before its weight setting is in force fails alone — the
+    batch stays loaded and the rest of the job after the load (match statistics) still runs;
+    the failure is kept with its Chinese reason, shown on the page and through the API, and the
+    county retries it once the setting is in force."""
+    import time_machine
+
+    from jiuzhu.audit.models import AuditEntry
+    from jiuzhu.monitoring.models import SuspectedListFailure
+
+    a = family(BEILUO)
+    with time_machine.travel(dt.datetime(2021, 3, 1, 10, 0), tick=True):  # before the weights' valid_from
+        batch = upload(
+            "yibao.suspected",
+            listing("yibao.suspected", (plain_id(head(a)), "高额医疗自付", "26000")),
+            user="tez_yibao",
+        )
+    batch.refresh_from_db()
+    assert batch.status == "loaded" and batch.matched_persons == 1  # the steps after the receivers ran
+    assert not SuspectedList.objects.filter(batch=batch).exists() and not Warning.objects.exists()
+    failure = SuspectedListFailure.objects.get(batch=batch)
+    assert "评分权重" in failure.error or "预警分值" in failure.error, failure.error
+    assert AuditEntry.objects.filter(action="monitoring.suspected.fail").count() == 1
+    county = client_of("tez_county")
+    page = county.get("/monitoring/suspected/").content.decode()
+    assert 'data-testid="suspected-failures"' in page and failure.error in page
+    listed = api_of("tez_county").get("/api/v1/monitoring/suspected-lists/failures").json()
+    assert listed["count"] == 1 and listed["items"][0]["can_retry"]
+    # a village worker may not retry; the county does, now that the setting is in force
+    assert client_of("tez_beiluo").post(f"/monitoring/suspected/{batch.pk}/retry/").status_code in (403, 404)
+    r = api_of("tez_county").post(f"/api/v1/monitoring/suspected-lists/{batch.pk}/retry")
+    assert r.status_code == 200 and r.json()["created"] == 1, r.content.decode()
+    failure.refresh_from_db()
+    assert failure.resolved_at is not None and failure.attempts == 2
+    assert Warning.objects.get(household=a).facts[0]["batch"] == batch.pk
+    assert "suspected-failures" not in county.get("/monitoring/suspected/").content.decode()
+    again = api_of("tez_county").post(f"/api/v1/monitoring/suspected-lists/{batch.pk}/retry")
+    assert again.status_code == 409 and again.json()["code"] == "already_processed"

@@ -107,7 +107,8 @@ def test_the_page_shows_counts_exports_and_an_empty_month(world: Any, month_of_w
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][3] == "预警数" and rows[1][1] == "medical_20k" and rows[1][3] == 4
+    assert rows[0][3] == "预警数" and rows[1][2] == "医疗自付费用过高" and rows[1][3] == 4
+    assert rows[1][1] == "临时救助" and "medical_20k" not in str(rows)  # names, never the internal code
     assert rows[-1][0] == "合计" and rows[-1][3] == 4
     assert client_of("tez_beiluo").get("/monitoring/yield/").status_code == 403
     assert "/monitoring/yield/" not in client_of("tez_beiluo").get("/monitoring/tasks/").content.decode()

@@ -37,6 +37,7 @@ from .rosters import (
     retry_roster_run,
     run_roster,
 )
+from .scheduled import Scheduled, schedule_payments
 
 __all__ = [
     "BANK_COLUMNS",
@@ -47,6 +48,7 @@ __all__ = [
     "SUSPEND_REASON_LABELS",
     "ImportReport",
     "Pulled",
+    "Scheduled",
     "balance",
     "bank_file",
     "cancel_lock",
@@ -78,4 +80,5 @@ __all__ = [
     "reverse_payment",
     "run_adjustment_notices",
     "run_roster",
+    "schedule_payments",
 ]

@@ -192,3 +192,23 @@ def test_the_demo_tells_each_of_its_18_stories_to_its_stage():
     assert Report.objects.filter(application=walked["zsz-investigating-2"]).exists()
     assert not Report.objects.filter(application=walked["zsz-investigating-1"]).exists()
     assert all(a.investigations.exists() for a in walked.values())
+
+
+def test_the_demo_has_an_emergency_period_with_relief_paid():
+    """WF-12, LNK-9, PRG-12 (issue 17 item 6): after the demo, 涧头集镇 is in an emergency period
+    whose listed households were each paid 24-hour 先行救助 from the town's reserve, once."""
+    from jiuzhu.monitoring.models import Emergency, EmergencyHousehold, EmergencyRelief
+    from jiuzhu.payments.models import LedgerEntry
+
+    call_command("load_demo")
+    e = Emergency.objects.get(county_code="370405", status="active")
+    assert e.area_code == "370405103000" and "示例值" in e.source_document
+    rows = EmergencyHousehold.objects.filter(emergency=e)
+    assert rows.count() == 3 and all(r.application_id and r.advance_fen == e.advance_fen for r in rows)
+    assert EmergencyRelief.objects.get(emergency=e).status == "done"
+    apps = [r.application_id for r in rows]
+    paid = LedgerEntry.objects.filter(application_id__in=apps, kind="payment", source="reserve")
+    assert paid.count() == 3 and sum(p.amount_fen for p in paid) == 3 * e.advance_fen
+    call_command("load_demo")
+    assert Emergency.objects.filter(county_code="370405").count() == 1
+    assert LedgerEntry.objects.filter(application_id__in=apps, kind="payment", source="reserve").count() == 3
