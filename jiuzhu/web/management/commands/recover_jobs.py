@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "检查后台任务：处理进程已中断的花名册生成、数据批次、批量复核、调整告知书、应急批量先行救助标记为失败（可在页面或接口重试）"
+    help = (
+        "检查后台任务：处理进程已中断的花名册生成、数据批次、批量复核、调整告知书、"
+        "应急批量先行救助标记为失败（可在页面或接口重试）"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from jiuzhu.monitoring.emergency import recover_reliefs
