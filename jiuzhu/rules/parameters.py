@@ -85,7 +85,20 @@ def display_value(value: JsonValue, unit: str) -> str:
 
 
 _INT_UNITS = frozenset(
-    {"fen", "fen_per_year", "fen_once", "months", "days", "working_days", "hours", "percent", "years", "count", "grade", "megabytes"}
+    {
+        "fen",
+        "fen_per_year",
+        "fen_once",
+        "months",
+        "days",
+        "working_days",
+        "hours",
+        "percent",
+        "years",
+        "count",
+        "grade",
+        "megabytes",
+    }
 )
 _MAX_INT = 10**13
 
