@@ -128,7 +128,7 @@ def _prefill(request: AuthedRequest) -> dict[str, Any]:
     """线上线下联动 (INT-11): a page that found the family (a 现场发现报告, a 核查任务) opens the
     intake with the program, kind, event, channel and remarks in the query — only known choices
     are taken; the clerk still reviews and signs everything before submitting."""
-    g, out = request.GET, {}
+    g, out = request.GET, dict[str, Any]()
     programs = [p for p in g.getlist("programs") if p in dict(PROGRAM_CHOICES)]
     if programs:
         out["programs"] = programs

@@ -65,8 +65,8 @@ def refer(
     else:
         department, office = found.department, found.office
     with transaction.atomic():
-        existing = Referral.objects.select_for_update().filter(household=household, program=program).open()
-        existing = (existing.filter(office=office) if named_office else existing).first()
+        open_ = Referral.objects.select_for_update().filter(household=household, program=program).open()
+        existing = (open_.filter(office=office) if named_office else open_).first()
         if existing is not None:
             raise DomainError(
                 "duplicate_referral",
