@@ -47,7 +47,7 @@ UNITS: dict[str, str] = {
     "percent": "%",
     "years": "周岁",
     "count": "个",
-    "megabytes": "MB",  # a file size limit (上传照片)
+    "megabytes": "兆字节",  # a file size limit (上传照片; MB)
     "grade": "级",
     "bool": "是/否",
     "code": "代码",  # one of ``choices``; held as its index
