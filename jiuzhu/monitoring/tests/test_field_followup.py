@@ -249,5 +249,7 @@ def test_the_report_page_offers_the_prefilled_intake_and_the_referral(world: Any
         },
     ).content.decode()
     assert 'value="emergency" selected' in intake and f"现场发现报告#{report.pk}" in intake
+    household_page = town.get(f"/households/{temp.household_id}/")  # the registry copes with the number
+    assert household_page.status_code == 200 and str(report.temp_number) in household_page.content.decode()
     nav = client_of("tez_beiluo").get("/").content.decode()
     assert "/monitoring/field-reports/" in nav and "现场发现报告" in nav
