@@ -28,6 +28,7 @@ from jiuzhu.programs.forms import MemberFactsFormSet, initial_from_facts
 from jiuzhu.registry.forms import apply_errors
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.queries import lookup_person
+from jiuzhu.rules.facts.codes import EMERGENCY_EVENTS
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
@@ -42,9 +43,11 @@ from .config import config_for, config_for_case, settings_used
 from .dispatch import run_action
 from .forms import IntakeForm, InvestigationForm, PhotosForm, SpecialDeliberationForm, WorkflowChangeForm
 from .models import (
+    CHANNEL_CHOICES,
     PRESET_LABELS,
     PROGRAM_CHOICES,
     STATE_CHOICES,
+    TEMPORARY_KIND_CHOICES,
     Application,
     CaseDeadline,
     Commitment,
@@ -121,6 +124,28 @@ def _signature(request: HttpRequest, key: str, person_id: int) -> actions.Signat
     return None
 
 
+def _prefill(request: AuthedRequest) -> dict[str, Any]:
+    """线上线下联动 (INT-11): a page that found the family (a 现场发现报告, a 核查任务) opens the
+    intake with the program, kind, event, channel and remarks in the query — only known choices
+    are taken; the clerk still reviews and signs everything before submitting."""
+    g, out = request.GET, dict[str, Any]()
+    programs = [p for p in g.getlist("programs") if p in dict(PROGRAM_CHOICES)]
+    if programs:
+        out["programs"] = programs
+    for key, choices in (
+        ("temporary_kind", dict(TEMPORARY_KIND_CHOICES)),
+        ("emergency_event", EMERGENCY_EVENTS),
+        ("channel", dict(CHANNEL_CHOICES)),
+    ):
+        if g.get(key) in choices and g.get(key):
+            out[key] = g[key]
+    if request.user.role == "village_assistant":
+        out.pop("channel", None)  # a village assistant applying for a family is 帮办代办
+    if g.get("remarks"):
+        out["remarks"] = g["remarks"].strip()[:200]
+    return out
+
+
 @login_required
 def intake_view(request: AuthedRequest) -> HttpResponse:
     """一门受理: look up by ID number (一证申请), screen, record the application with signatures.
@@ -179,6 +204,7 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
             initial={
                 "programs": suggested,
                 "channel": "village" if request.user.role == "village_assistant" else "window",
+                **_prefill(request),
             },
         )
     if request.method == "POST" and not screening_only and form.is_valid() and facts.is_valid():

@@ -159,6 +159,7 @@ class TaskActionIn(Schema):
     note: str = ""
     referred_to: str = ""
     temporary_kind: str = ""
+    emergency_event: str = ""  # with temporary_kind "emergency": fire, traffic_accident, … other
     signature_base64: str = ""  # 申请委托书 signature or photo, for `applied` by a village worker
     entrust_reason: str = ""
 
@@ -192,6 +193,7 @@ def task_action(request: HttpRequest, task_id: int, name: str, body: TaskActionI
             note=body.note,
             referred_to=body.referred_to,
             temporary_kind=body.temporary_kind,
+            emergency_event=body.emergency_event,
             signature=_decode(body.signature_base64, "signature_base64"),
             entrust_reason=body.entrust_reason,
         )

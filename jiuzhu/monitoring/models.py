@@ -631,6 +631,22 @@ class FieldReport(models.Model):  # 现场发现报告: a person or family a gri
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     matched_at = models.DateTimeField("身份认定时间", null=True, blank=True)
+    # The registry record under the 临时编号 of a person found without an ID (INT-24); merged into
+    # ``person`` when the identity is matched (monitoring/field_merge.py).
+    temp_person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="temp_field_reports"
+    )
+    # 核查任务 of the village for an identified person (网格员发现, like a warning's)
+    task = models.OneToOneField(GridTask, null=True, blank=True, on_delete=models.PROTECT, related_name="field_report")
+    # 来源地（户籍地）county of a 流浪乞讨 person, when known (LNK-11)
+    origin_county_code = models.CharField("来源地（县级区划）", max_length=6, blank=True)
+    # 转介救助管理站 (PRG-13) and 移交来源地 (LNK-11): referral records with their own status
+    station_referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handoff_referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = FieldReportQuerySet.as_manager()
 

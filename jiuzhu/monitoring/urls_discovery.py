@@ -39,4 +39,6 @@ urlpatterns = [
     path("emergencies/<int:pk>/<str:name>/", emergencies.emergency_action, name="emergency_action"),
     # 现场发现报告 (DIS-5, INT-24)
     path("field-reports/", views_field.field_reports, name="field_reports"),
+    path("field-reports/<int:pk>/", views_field.field_report, name="field_report"),
+    path("field-reports/<int:pk>/<str:name>/", views_field.field_report_action, name="field_report_action"),
 ]

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.accounts.permissions import require
+from jiuzhu.applications.models import TEMPORARY_KIND_CHOICES
 from jiuzhu.core.errors import DomainError, Forbidden, NotFound
+from jiuzhu.rules.facts.codes import EMERGENCY_EVENTS
 
 from .actions import grid
 from .conditions import MEASURES, OPS, STATUSES, condition_label, program_choices
@@ -204,6 +206,8 @@ def task_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_act": can_act,
             "today": timezone.localdate(),
             "village_worker": getattr(request.user, "role", "") == "village_assistant",
+            "temporary_kinds": [(k, v) for k, v in TEMPORARY_KIND_CHOICES if k],
+            "emergency_events": [(k, v) for k, v in EMERGENCY_EVENTS.items() if k],
         },
     )
 
@@ -232,6 +236,7 @@ def task_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
                 note=p.get("note", ""),
                 referred_to=p.get("referred_to", ""),
                 temporary_kind=p.get("temporary_kind", ""),
+                emergency_event=p.get("emergency_event", ""),
                 signature=signature.read() if signature else None,
                 entrust_reason=p.get("entrust_reason", ""),
             )

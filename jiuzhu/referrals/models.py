@@ -145,7 +145,7 @@ class AssistanceRecord(models.Model):  # 社会救助对象基础信息库: who 
         "registry.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="assistance_records"
     )
     id_number_index = models.CharField(max_length=64, db_index=True)
-    id_number_masked = models.CharField("身份证号", max_length=18)
+    id_number_masked = models.CharField("身份证号", max_length=32)  # 18, or a 临时编号 (INT-24)
     name = models.CharField("姓名", max_length=32)
     program_code = models.CharField("救助项目代码", max_length=48, db_index=True)
     program_name = models.CharField("救助项目", max_length=64)

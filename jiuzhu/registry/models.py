@@ -186,7 +186,15 @@ class Person(models.Model):  # 成员 / 居民
     # PII (rule 7): encrypted value, keyed blind index for exact lookup, masked copy for display.
     id_number_enc = models.BinaryField("身份证号（密文）")
     id_number_index = models.CharField(max_length=64, unique=True)
-    id_number_masked = models.CharField("身份证号", max_length=18)
+    # 18 for a masked ID; a person without an ID shows their 临时编号 here (up to 32)
+    id_number_masked = models.CharField("身份证号", max_length=32)
+    # 临时编号 of a person found without an ID number (身份不明、流浪乞讨, INT-24): the sealed value and
+    # blind index above hold this number, which has letters and hyphens and never equals a real ID.
+    temp_number = models.CharField("临时编号", max_length=32, unique=True, null=True, blank=True)
+    # 身份认定后并入: the real registry person this temporary record was merged into (cases follow)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", verbose_name="并入人员"
+    )
     phone_enc = models.BinaryField("联系电话（密文）", null=True, blank=True)
     phone_masked = models.CharField("联系电话", max_length=20, blank=True)
     bank_name = models.CharField("开户银行", max_length=64, blank=True)

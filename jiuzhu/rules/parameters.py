@@ -47,6 +47,7 @@ UNITS: dict[str, str] = {
     "percent": "%",
     "years": "周岁",
     "count": "个",
+    "megabytes": "兆字节",  # a file size limit (上传照片; MB)
     "grade": "级",
     "bool": "是/否",
     "code": "代码",  # one of ``choices``; held as its index
@@ -61,6 +62,9 @@ CODE_LABELS = {
     "county": "县级民政部门审批",
     "devolved": "审批权限下放镇（街道）",
     "national": "县级审核确认（全国通行流程）",
+    "temporary_emergency": "仅急难型临时救助",  # intake.unidentified_programs
+    "temporary": "临时救助（急难型、支出型）",
+    "none": "不受理",
 }
 
 
@@ -81,7 +85,20 @@ def display_value(value: JsonValue, unit: str) -> str:
 
 
 _INT_UNITS = frozenset(
-    {"fen", "fen_per_year", "fen_once", "months", "days", "working_days", "hours", "percent", "years", "count", "grade"}
+    {
+        "fen",
+        "fen_per_year",
+        "fen_once",
+        "months",
+        "days",
+        "working_days",
+        "hours",
+        "percent",
+        "years",
+        "count",
+        "grade",
+        "megabytes",
+    }
 )
 _MAX_INT = 10**13
 

@@ -233,6 +233,10 @@ def query_peer(*, by: User, person: Person, peer: Peer, program: str = "dibao") 
         raise DomainError("peer_inactive", f"对端“{peer.name}”已停用")
     if person.household_id is None:
         raise InvalidInput("no_household", "该人员不在任何在册家庭中", field="person_id")
+    if person.temp_number:  # INT-24: a 临时编号 is no ID a peer county could look up
+        raise InvalidInput(
+            "no_id_number", "该人员尚无身份证号码（临时编号），请先认定身份再发起跨县核对", field="person_id"
+        )
     auth = authorization_for(person)
     if auth is None:
         raise DomainError(

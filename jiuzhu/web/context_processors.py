@@ -36,6 +36,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("discovery:warnings", "预警", (can("registry.view") and not village) or user.is_superuser),
         ("discovery:tasks", "我的核查任务" if village else "核查任务", can("registry.view") or user.is_superuser),
         ("discovery:campaigns", "摸底排查", can("registry.view") or user.is_superuser),  # DIS-2
+        ("discovery:field_reports", "现场发现报告", can("registry.edit") or user.is_superuser),  # DIS-5
         ("discovery:emergencies", "应急期", (can("registry.view") and not village) or user.is_superuser),  # WF-12
         # 投诉举报 (SUP-4): towns and the county; departments see what is routed to them
         (

@@ -17,6 +17,7 @@ from jiuzhu.accounts.models import Department, User
 from jiuzhu.accounts.system import SystemActor, system_user
 from jiuzhu.areas.importer import import_areas
 from jiuzhu.areas.models import Area
+from jiuzhu.monitoring.demo_field import load_demo_field_reports
 from jiuzhu.programs.catalog import sync_catalog
 from jiuzhu.verification.demo import load_demo_sources
 
@@ -199,6 +200,7 @@ def load_demo() -> dict[str, int]:
     from jiuzhu.monitoring.demo_discovery import load_demo_discovery
 
     load_demo_discovery()  # 政策找人: 台儿庄区's monitoring rules; 北洛村 (tez_beiluo) gets open 核查任务
+    load_demo_field_reports()  # 现场发现报告 (DIS-5): one man without an ID, one known old woman, 北洛村
     from jiuzhu.web.demo_cases import load_demo_cases
 
     cases = load_demo_cases()  # 救助申请: the day's cases of 张山子镇 and 涧头集镇, in every stage

@@ -15,7 +15,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.county import intake_materials, runs_engine_program
-from jiuzhu.programs.engine import alone_facts, evaluate_household
+from jiuzhu.programs.engine import alone_facts, evaluate_household, parameter_store
 from jiuzhu.programs.exclusivity import pair_conflicts
 from jiuzhu.programs.facts import default_facts
 from jiuzhu.registry.models import Household, Person
@@ -64,6 +64,33 @@ class IntakeRequest:
     entrustment: EntrustmentIn | None = None
 
 
+# 身份不明人员 (INT-24 受理例外): what ``intake.unidentified_programs`` lets the intake accept
+UNIDENTIFIED_ALLOWED = {
+    "temporary_emergency": ({"temporary"}, {"emergency"}),
+    "temporary": ({"temporary"}, {k for k, _ in TEMPORARY_KIND_CHOICES if k}),
+    "none": (set(), set()),
+}
+
+
+def _check_unidentified(household: Household, applicant: Person, programs: list[str], kind: str) -> None:
+    """A family with a member registered under a 临时编号 (no ID number yet) may apply only for
+    the programs the county's dated setting names (by default 急难型临时救助)."""
+    if not applicant.temp_number and not household.members.filter(temp_number__isnull=False).exists():
+        return
+    setting = str(parameter_store().lookup("intake.unidentified_programs", household.county_code, _today()).value)
+    allowed_programs, allowed_kinds = UNIDENTIFIED_ALLOWED.get(setting, (set(), set()))
+    for i, program in enumerate(programs):
+        if program not in allowed_programs or (program == "temporary" and kind not in allowed_kinds):
+            what = {"temporary_emergency": "急难型临时救助", "temporary": "临时救助"}.get(setting, "")
+            raise InvalidInput(
+                "id_number_required",
+                "身份不明人员（临时编号）尚无身份证号码，"
+                + (f"本县只受理{what}；" if what else "本县暂不受理其救助申请；")
+                + "其他救助须待身份查明、认定身份后申请",
+                field=f"programs[{i}]",
+            )
+
+
 def intake(req: IntakeRequest, *, by: User) -> Intake:
     """一门受理、一证申请 (INT-1…INT-3): register one visit with one or more applications,
     signatures, the 受理回执 and, if anything is missing, the 一次性告知书."""
@@ -97,6 +124,7 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
                 + "，不能受理此项申请；本县开展的项目见“救助项目库”",
                 field=f"programs[{i}]",
             )
+    _check_unidentified(household, applicant, req.programs, req.temporary_kind)
     if req.channel not in ("window", "online", "village", "discovery"):
         raise InvalidInput("invalid_choice", "申请渠道无效", field="channel")
     if getattr(by, "role", "") == "village_assistant":

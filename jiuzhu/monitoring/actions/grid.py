@@ -178,6 +178,7 @@ def close_task(
     temporary_kind: str = "",
     signature: bytes | None = None,
     entrust_reason: str = "",
+    emergency_event: str = "",
 ) -> GridTask:
     """办结核查任务 with an outcome; ``applied`` opens the prefilled intake (INT-11)."""
     if outcome not in OUTCOMES:
@@ -193,7 +194,12 @@ def close_task(
             raise DomainError("visit_required", "请先登记入户走访情况，再办结核查任务")
         if outcome == "applied":
             task.application = _apply(
-                task, by=by, temporary_kind=temporary_kind, signature=signature, entrust_reason=entrust_reason
+                task,
+                by=by,
+                temporary_kind=temporary_kind,
+                signature=signature,
+                entrust_reason=entrust_reason,
+                emergency_event=emergency_event,
             )
         task.outcome, task.outcome_note, task.referred_to = outcome, note, referred_to
         task.status = "closed"
@@ -212,7 +218,15 @@ def close_task(
     return task
 
 
-def _apply(task: GridTask, *, by: User, temporary_kind: str, signature: bytes | None, entrust_reason: str) -> Any:
+def _apply(
+    task: GridTask,
+    *,
+    by: User,
+    temporary_kind: str,
+    signature: bytes | None,
+    entrust_reason: str,
+    emergency_event: str = "",
+) -> Any:
     """线上线下联动 (INT-11): the household's intake for the rule's program, prefilled from
     the registry and department data (default facts); a village worker applies as 帮办代办
     with the family's signed 申请委托书."""
@@ -243,6 +257,7 @@ def _apply(task: GridTask, *, by: User, temporary_kind: str, signature: bytes | 
             programs=[program],
             channel="discovery",
             temporary_kind=temporary_kind,
+            emergency_event=emergency_event if temporary_kind == "emergency" else "",
             entrustment=entrustment,
             remarks=f"主动发现：{task.warning.reason}"[:200],
         ),

@@ -31,10 +31,13 @@ def refer(
     application: Any = None,
     origin: str = "manual",
     channel: str = "online",
+    office: str = "",
 ) -> Referral:
     """派单 to the department that runs ``program_code`` (LNK-1, LNK-4). ``channel="paper"``
     (线下转办) refers to an office without a staff account: the town prints the 转办单 and
-    records the reply by hand (``record_reply``)."""
+    records the reply by hand (``record_reply``). ``office`` names the receiving office of a paper
+    referral when it is not the program's department (救助管理站, the 来源地 county, PRG-13,
+    LNK-11); an open referral of the same program to another office is then no duplicate."""
     require(by, "referrals.create")
     if channel not in ("online", "paper"):
         raise InvalidInput("invalid_choice", "办理方式应为系统派单（online）或线下转办（paper）", field="channel")
@@ -51,13 +54,19 @@ def refer(
     found = offer(program, county)
     if found.channel == "off":
         raise DomainError("program_switched_off", found.note)
+    named_office = (office or "").strip()
+    if named_office and (channel != "paper" or len(named_office) > 64):
+        raise InvalidInput("invalid_office", "承办单位只能用于线下转办，且不超过64个字", field="office")
     if channel == "online":
         department: Department | None = _department(program, county)
         office = department.name[:64] if department else ""
+    elif named_office:
+        department, office = None, named_office
     else:
         department, office = found.department, found.office
     with transaction.atomic():
-        existing = Referral.objects.select_for_update().filter(household=household, program=program).open().first()
+        open_ = Referral.objects.select_for_update().filter(household=household, program=program).open()
+        existing = (open_.filter(office=office) if named_office else open_).first()
         if existing is not None:
             raise DomainError(
                 "duplicate_referral",

@@ -11,6 +11,7 @@ from .documents import attach_document, store_generated
 from .households import create_household, register_prefilled, update_household
 from .lookup import look_up_by_id, reveal
 from .members import add_member, move_member, remove_member, update_member
+from .unidentified import register_unidentified, retire_merged
 
 __all__ = [
     "ALLOWED_DOCUMENT_TYPES",
@@ -23,7 +24,9 @@ __all__ = [
     "look_up_by_id",
     "move_member",
     "register_prefilled",
+    "register_unidentified",
     "remove_member",
+    "retire_merged",
     "reveal",
     "store_generated",
     "update_household",

@@ -45,7 +45,8 @@ class GeneratedFile:
 
 def residents(county: str, rng: random.Random, outsiders: int) -> list[Resident]:
     people = []
-    qs = Person.objects.filter(county_code=county, death_date__isnull=True, household__isnull=False).order_by("id")
+    qs = Person.objects.filter(county_code=county, death_date__isnull=True, household__isnull=False)
+    qs = qs.filter(temp_number__isnull=True).order_by("id")  # no department knows a 临时编号 (INT-24)
     for p in qs:
         people.append(
             Resident(
