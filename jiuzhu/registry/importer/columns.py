@@ -77,6 +77,8 @@ PERSON_COLUMNS = (
     "school_status",
     "employment_status",
     "death_date",
+    "temp_number",  # 临时编号: only a person registered without an ID has one, never a bulk import
+    "merged_into_id",
     "version",
     "created_at",
     "updated_at",
@@ -125,6 +127,8 @@ def person_row(pid: int, household_id: int, area_code: str, md: MemberData, now:
         md.school_status,
         md.employment_status,
         md.death_date,
+        None,
+        None,
         1,
         now,
         now,
