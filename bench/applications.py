@@ -8,6 +8,7 @@ in the same process:
    PDF included) next to the round trip of a bare authenticated GET (the framework floor).
 
 Usage: python bench/applications.py [--cases N] [--intakes K]
+(BENCH_PROFILE=1 prints a cProfile of five more intakes, after a warm one, before the timed ones)
 Uses database ``jiuzhu_bench_apps`` on 127.0.0.1 (created and dropped here).
 """
 
@@ -199,13 +200,15 @@ def worker(cases: int, intakes: int) -> None:
     ).decode()
     fresh = list(
         Household.objects.filter(area__code__startswith="370405101", applications__isnull=True).order_by("-id")[
-            :intakes
+            : intakes + (6 if os.environ.get("BENCH_PROFILE") else 0)
         ]
     )
+    extra_households = fresh[intakes:]
+    fresh = fresh[:intakes]
     from jiuzhu.registry.pii import unseal
 
     bodies = []
-    for h in fresh:
+    for h in fresh + extra_households:
         head = h.members.get(relation="self")
         adults = [p for p in h.members.all() if p.age >= 18]
         bodies.append(
@@ -216,6 +219,8 @@ def worker(cases: int, intakes: int) -> None:
                 "commitment": {"person_id": head.id, "image_base64": png},
             }
         )
+    extra = bodies[intakes:]
+    bodies = bodies[:intakes]
     api.get("/api/v1/me")
     statuses: list[int] = []
 
@@ -225,6 +230,17 @@ def worker(cases: int, intakes: int) -> None:
         if r.status_code != 201:
             print("intake failed:", r.status_code, r.content.decode()[:300])
 
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile of five more intakes, before the timed ones
+        import cProfile
+        import pstats
+
+        api.post("/api/v1/applications", json.dumps(extra[0]), content_type="application/json")  # warm
+        prof = cProfile.Profile()
+        for body in extra[1:]:
+            r = prof.runcall(api.post, "/api/v1/applications", json.dumps(body), content_type="application/json")
+            assert r.status_code == 201, r.content.decode()[:300]
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     intake_t = timed(post, len(bodies))
     assert statuses.count(201) == len(bodies)
     floor = timed(lambda i: api.get("/api/v1/me"), len(bodies))
