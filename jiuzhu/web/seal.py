@@ -144,7 +144,7 @@ def _sign(pdf: bytes, reason: str) -> bytes:
     except SigningError:
         if reserved is None:
             raise
-        _reserved.pop(key, None)  # the reserved space was too small after all: estimate again
+        reserved = None  # the remembered space was too small after all: estimate it again
         out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=key)
     signed = bytes(out.getvalue())
     if reserved is None:
