@@ -8,6 +8,7 @@ in the same process:
    PDF included) next to the round trip of a bare authenticated GET (the framework floor).
 
 Usage: python bench/applications.py [--cases N] [--intakes K]
+(BENCH_PROFILE=1 prints a cProfile of five more intakes, after a warm one, before the timed ones)
 Uses database ``jiuzhu_bench_apps`` on 127.0.0.1 (created and dropped here).
 """
 
@@ -199,13 +200,15 @@ def worker(cases: int, intakes: int) -> None:
     ).decode()
     fresh = list(
         Household.objects.filter(area__code__startswith="370405101", applications__isnull=True).order_by("-id")[
-            :intakes
+            : intakes + (6 if os.environ.get("BENCH_PROFILE") else 0)
         ]
     )
+    extra_households = fresh[intakes:]
+    fresh = fresh[:intakes]
     from jiuzhu.registry.pii import unseal
 
     bodies = []
-    for h in fresh:
+    for h in fresh + extra_households:
         head = h.members.get(relation="self")
         adults = [p for p in h.members.all() if p.age >= 18]
         bodies.append(
@@ -216,6 +219,8 @@ def worker(cases: int, intakes: int) -> None:
                 "commitment": {"person_id": head.id, "image_base64": png},
             }
         )
+    extra = bodies[intakes:]
+    bodies = bodies[:intakes]
     api.get("/api/v1/me")
     statuses: list[int] = []
 
@@ -225,6 +230,17 @@ def worker(cases: int, intakes: int) -> None:
         if r.status_code != 201:
             print("intake failed:", r.status_code, r.content.decode()[:300])
 
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile of five more intakes, before the timed ones
+        import cProfile
+        import pstats
+
+        api.post("/api/v1/applications", json.dumps(extra[0]), content_type="application/json")  # warm
+        prof = cProfile.Profile()
+        for body in extra[1:]:
+            r = prof.runcall(api.post, "/api/v1/applications", json.dumps(body), content_type="application/json")
+            assert r.status_code == 201, r.content.decode()[:300]
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     intake_t = timed(post, len(bodies))
     assert statuses.count(201) == len(bodies)
     floor = timed(lambda i: api.get("/api/v1/me"), len(bodies))
@@ -232,6 +248,37 @@ def worker(cases: int, intakes: int) -> None:
     print(
         f"intake API     : p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  (bare authenticated GET p95 {f95:.1f} ms, "
         f"ratio {p95 / f95:.0f}x; target p95 <= 200 ms)"
+    )
+
+    # The receipt alone (render + seal + sign), as now (one font configuration per thread, the
+    # signature's space measured once) and as before (both set up again for every PDF),
+    # alternating in this process so that the machine's load weighs on both alike.
+    from weasyprint.text.fonts import FontConfiguration
+
+    from jiuzhu.applications import notices as notice_mod
+    from jiuzhu.applications.models import Notice
+    from jiuzhu.web import pdf as pdf_mod
+    from jiuzhu.web import seal as seal_mod
+
+    kept_font_config = pdf_mod.font_config
+    receipt = Notice.objects.filter(kind="receipt").select_related("intake", "application").last()
+    assert receipt is not None and receipt.application is not None
+    ctx = notice_mod._prepare_again(clerk, receipt.job).context  # type: ignore[attr-defined]
+    times: dict[str, list[float]] = {"now": [], "before": []}
+    for i in range(2 * len(bodies)):
+        way = "now" if i % 2 else "before"
+        if way == "before":
+            pdf_mod.font_config = FontConfiguration  # type: ignore[assignment]
+            seal_mod._reserved.clear()
+        t0 = time.perf_counter()
+        seal_mod.render_and_sign("applications/notices/receipt.html", ctx, number=receipt.number, title="受理通知书")
+        times[way].append(time.perf_counter() - t0)
+        pdf_mod.font_config = kept_font_config  # type: ignore[assignment]
+    now50, now95 = pct(times["now"], 50) * 1000, pct(times["now"], 95) * 1000
+    was50, was95 = pct(times["before"], 50) * 1000, pct(times["before"], 95) * 1000
+    print(
+        f"receipt PDF    : p50 {now50:6.1f} ms  p95 {now95:6.1f} ms  (render, seal and sign; set up anew for "
+        f"each PDF as before: p50 {was50:.1f} ms, p95 {was95:.1f} ms)"
     )
 
 

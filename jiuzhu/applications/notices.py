@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.core import jobs
@@ -35,13 +35,19 @@ KIND_MARK = {
 
 
 def next_sequence(county_code: str, kind: str) -> int:
-    """The next number of a per-county, per-year sequence; the row is locked, so no repeats."""
-    year = timezone.localdate().year
-    NoticeSequence.objects.get_or_create(county_code=county_code, year=year, kind=kind)
-    seq = NoticeSequence.objects.select_for_update().get(county_code=county_code, year=year, kind=kind)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return seq.last
+    """The next number of a per-county, per-year sequence. One statement (an upsert that
+    returns the new value; PostgreSQL and SQLite both have it) creates or advances the row and
+    keeps it locked until the caller's transaction ends, so no repeats and no gaps; it was
+    three statements (get or create, lock, save) per number, nine per intake."""
+    table = connection.ops.quote_name(NoticeSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (county_code, year, kind, last) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (county_code, year, kind) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [county_code, timezone.localdate().year, kind],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 def next_number(county_code: str, kind: str, prefix: str) -> str:

@@ -15,7 +15,9 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import re
 import secrets
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -132,11 +134,32 @@ def sign(pdf: bytes, *, reason: str) -> bytes:
 def _sign(pdf: bytes, reason: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
+    from pyhanko.sign.general import SigningError
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    key = signer()
+    reserved = _reserved.get(key)
     meta = signers.PdfSignatureMetadata(field_name="Signature1", reason=reason, location=settings.SIGNING_ORGANIZATION)
-    out = signers.sign_pdf(writer, meta, signer=signer())
-    return bytes(out.getvalue())
+    try:
+        out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=key, bytes_reserved=reserved)
+    except SigningError:
+        if reserved is None:
+            raise
+        reserved = None  # the remembered space was too small after all: estimate it again
+        out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=key)
+    signed = bytes(out.getvalue())
+    if reserved is None:
+        found = _CONTENTS.findall(signed[len(pdf) :])
+        if len(found) == 1:
+            _reserved[key] = len(found[0])
+    return signed
+
+
+# The space a signature takes in the PDF, per signer (issue 20 item 3). Without it pyHanko makes
+# a whole dry-run signature before every real one to estimate the size (a sixth of the signing
+# time); the first signature's reserved space — pyHanko's estimate with its 50 % margin — is
+# reused for the same key and certificate (a new certificate is a new signer, estimated anew).
+_reserved: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_CONTENTS = re.compile(rb"/Contents <([0-9a-fA-F]+)>")
 
 
 def render_signed(
