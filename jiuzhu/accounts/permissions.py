@@ -12,6 +12,7 @@ _ACTION_NAMES = {
     "registry.import": "批量导入家庭档案",
     "registry.reveal_pii": "查看完整个人信息",
     "registry.documents": "管理档案材料",
+    "applications.notices": "重新生成文书",
     "audit.view": "查看审计日志",
     "accounts.manage": "管理用户和令牌",
     "areas.edit": "维护行政区划",

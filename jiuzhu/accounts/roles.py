@@ -24,6 +24,10 @@ _READ = {"registry.view", "areas.view", "verification.view"}
 _PARAMETERS = {"parameters.propose", "parameters.confirm"}
 _CATALOG = {"programs.county"}  # 本县救助项目: choose programs, own materials and contacts (PRG-2)
 _REFER = {"referrals.create"}
+# 文书 (notices) are acts of the town (申请受理、审核确认, seeds 001 and 003) or the county: the
+# roles that issue them may re-render one whose rendering failed (重试, issue 19); not the
+# village assistant (政策宣传、入户核查服务) nor the system administrator.
+_NOTICES = {"applications.notices"}
 _WRITE = _READ | {"registry.edit", "registry.import", "registry.reveal_pii", "registry.documents"}
 # 资金发放与动态管理 (issue 7): town roles run reviews and their reserve; the county pays.
 _PAY_TOWN = {"payments.view", "payments.review", "payments.reserve"}
@@ -49,7 +53,7 @@ ROLES: dict[str, Role] = {
             "town_clerk",
             "镇窗口经办",
             "town",
-            frozenset(_WRITE | {"applications.intake", *_REFER} | _PAY_TOWN | _FUNDS_VIEW),
+            frozenset(_WRITE | {"applications.intake", *_REFER} | _NOTICES | _PAY_TOWN | _FUNDS_VIEW),
         ),
         # 镇审批: decides devolved programs (seed 004); also keeps the registry.
         Role(
@@ -57,7 +61,12 @@ ROLES: dict[str, Role] = {
             "镇审批",
             "town",
             frozenset(
-                _WRITE | {"applications.intake", "payments.decide", *_REFER} | _PAY_TOWN | _FUNDS_VIEW | _CONDUCT
+                _WRITE
+                | {"applications.intake", "payments.decide", *_REFER}
+                | _NOTICES
+                | _PAY_TOWN
+                | _FUNDS_VIEW
+                | _CONDUCT
             ),
         ),
         # 县民政业务 (GOV-15): county civil affairs, oversight of towns.
@@ -65,7 +74,14 @@ ROLES: dict[str, Role] = {
             "county_officer",
             "县民政业务",
             "county",
-            frozenset(_WRITE | {"audit.view", *_PARAMETERS, *_CATALOG, *_REFER} | _PAY_COUNTY | _FUNDS_EDIT | _CONDUCT),
+            frozenset(
+                _WRITE
+                | {"audit.view", *_PARAMETERS, *_CATALOG, *_REFER}
+                | _NOTICES
+                | _PAY_COUNTY
+                | _FUNDS_EDIT
+                | _CONDUCT
+            ),
         ),
         # 县核对员: economic-status verification centre.
         Role("county_verifier", "县核对员", "county", frozenset(_READ | {"registry.reveal_pii", "verification.run"})),

@@ -143,7 +143,7 @@ def retry_notice_job(job: NoticeJob, *, by: Any) -> Notice:
     from jiuzhu.audit.log import record
     from jiuzhu.core.errors import DomainError
 
-    require(by, "registry.documents")  # a notice is an archived document of the case
+    require(by, "applications.notices")  # the town or county roles that issue notices (roles.py)
     require_in_scope(by=by, area_code=job.area_code)
     recover_notice_jobs(NoticeJob.objects.filter(pk=job.pk))
     with transaction.atomic():

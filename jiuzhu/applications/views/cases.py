@@ -110,6 +110,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "referrals": app.household.referrals.select_related("program", "department"),
         "suggestions": lookups.referral_suggestions(app) if app.state == "approved" else [],
         "can_refer": request.user.has_perm_code("referrals.create"),
+        "can_retry_notice": request.user.has_perm_code("applications.notices") or request.user.is_superuser,
         "panels": panels.render_all(app),
     }
     return render(request, "applications/detail.html", context)

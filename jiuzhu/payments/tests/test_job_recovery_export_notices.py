@@ -188,3 +188,37 @@ def test_a_dead_notice_is_retried_from_the_page_and_the_api(dead_notice, client_
     assert r.status_code == 200 and r.json()["status"] == "done"
     assert Notice.objects.filter(number=job.number).count() == 1
     assert api.get(f"/api/v1/applications/notice-jobs/{job.pk}").json()["notice_id"] is not None
+
+
+@pytest.mark.django_db
+def test_a_notice_is_retried_by_the_roles_that_issue_notices_only(world, dead_notice, client_of, api_of):
+    """Who may re-render a failed notice (issue 19): the town window, the town approver and the
+    county civil affairs, who issue notices (受理、审核确认: seeds 001, 003) — not the village
+    assistant nor the system administrator, although both may file documents of a case."""
+    from jiuzhu.accounts.roles import ROLES
+    from jiuzhu.core.errors import Forbidden
+
+    app, job = dead_notice
+    notices.recover_notice_jobs()
+    issuers = {code for code, role in ROLES.items() if "applications.notices" in role.permissions}
+    assert issuers == {"town_clerk", "town_approver", "county_officer"}
+    for username in ("tez_beiluo", "tez_admin"):
+        assert world.user(username).has_perm_code("registry.documents")
+        with pytest.raises(Forbidden) as exc:
+            notices.retry_notice_job(job, by=world.user(username))
+        assert "无权重新生成文书" in exc.value.message
+    refused = api_of("tez_admin").post(
+        f"/api/v1/applications/notice-jobs/{job.pk}/retry", "{}", content_type="application/json"
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert 'data-testid="notice-retry"' not in client_of("tez_admin").get(f"/applications/{app.pk}/").content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.attempts == 1
+    assert not AuditEntry.objects.filter(action="applications.notice.retry").exists()
+    town = client_of("tez_zhangshanzi")
+    assert 'data-testid="notice-retry"' in town.get(f"/applications/{app.pk}/").content.decode()
+    r = api_of("tez_zhangshanzi").post(
+        f"/api/v1/applications/notice-jobs/{job.pk}/retry", "{}", content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    assert Notice.objects.filter(number=job.number).count() == 1
