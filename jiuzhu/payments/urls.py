@@ -11,6 +11,7 @@ urlpatterns = [
     path("rosters/<int:pk>/actions/<str:name>/", views.roster_action, name="roster_action"),
     path("rosters/<int:pk>/bank-file/", views.bank_export, name="bank_export"),
     path("export-jobs/<int:pk>/retry/", views.bank_export_retry, name="bank_export_retry"),
+    path("notice-jobs/<int:pk>/retry/", views.adjustment_notice_retry, name="adjustment_notice_retry"),
     path("rosters/<int:pk>/reconciliation/", views.reconciliation_view, name="reconciliation"),
     path("lines/<int:pk>/<str:name>/", views.line_action, name="line_action"),
     path("batches/<int:pk>/file/", views.batch_file, name="batch_file"),

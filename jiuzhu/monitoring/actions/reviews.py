@@ -37,22 +37,24 @@ def open_reviews(
     if not application_ids:
         return 0
     cases = list(Application.objects.filter(pk__in=application_ids).values_list("pk", "area_code", "county_code"))
-    limits: dict[str, int] = {}
+    due_by_county: dict[str, dt.date] = {}  # one deadline per county: same start, same limit
     calendar = current_calendar()
+    created_by = _who(by)
     rows = []
     for pk, area, county in cases:
-        if county not in limits:
-            limits[county] = roster_mod.config_for(county).review_limit_days
-        due = due_on or calendar.add_working_days(start, limits[county])
+        if county not in due_by_county:
+            due_by_county[county] = due_on or calendar.add_working_days(
+                start, roster_mod.config_for(county).review_limit_days
+            )
         rows.append(
             Review(
                 application_id=pk,
                 area_code=area,
                 county_code=county,
                 kind=kind,
-                due_on=due,
+                due_on=due_by_county[county],
                 reason=reason[:200],
-                created_by=_who(by),
+                created_by=created_by,
             )
         )
     before = Review.objects.filter(application_id__in=application_ids).open().count()

@@ -103,3 +103,29 @@ def test_another_county_cannot_see_or_retry_the_job(standard_change_locked, api_
     assert api.get(f"/api/v1/payments/notice-jobs/{job.pk}").status_code == 404
     r = api.post(f"/api/v1/payments/notice-jobs/{job.pk}/retry", "{}", content_type="application/json")
     assert r.status_code == 404
+
+
+def test_a_dead_job_is_retried_from_the_roster_page(standard_change_locked, client_of):
+    """DYN-4, issue 19 item 3: the roster page lists the failed job with a 重试 button; one
+    notice per case however often it is retried; a viewer sees no button and cannot retry."""
+    app, dec = standard_change_locked
+    job = AdjustmentNoticeJob.objects.get(roster=dec)
+    AdjustmentNoticeJob.objects.filter(pk=job.pk).update(status="running", worker=_dead_worker(), attempts=1)
+    county_web = client_of("tez_county")
+    page = county_web.get(f"/payments/rosters/{dec.pk}/").content.decode()
+    assert 'data-testid="notice-jobs"' in page and "调整告知书生成任务" in page
+    assert 'data-testid="notice-retry"' in page and "中断" in page
+    viewer_page = client_of("tez_viewer").get(f"/payments/rosters/{dec.pk}/").content.decode()
+    assert 'data-testid="notice-retry"' not in viewer_page
+    client_of("tez_viewer").post(f"/payments/notice-jobs/{job.pk}/retry/")
+    job.refresh_from_db()
+    assert job.status == "failed"  # refused: 查看 only
+
+    r = county_web.post(f"/payments/notice-jobs/{job.pk}/retry/", follow=True)
+    assert r.status_code == 200 and "已重新提交调整告知书生成任务" in r.content.decode()
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert actions.run_adjustment_notices(job.pk).status == "done"
+    assert PaymentNotice.objects.filter(application=app, kind="adjustment").count() == 1
+    page = county_web.get(f"/payments/rosters/{dec.pk}/").content.decode()
+    assert 'data-testid="notice-jobs"' not in page  # nothing left to do

@@ -4,7 +4,14 @@ and stops are dynamic management's (``jiuzhu.monitoring.views``). ``urls.py`` re
 from here."""
 
 from ._common import _do, _viewer
-from .bank import bank_export, bank_export_retry, batch_file, batch_results, reconciliation_view
+from .bank import (
+    adjustment_notice_retry,
+    bank_export,
+    bank_export_retry,
+    batch_file,
+    batch_results,
+    reconciliation_view,
+)
 from .cases import case_action, case_view, recoveries, repay
 from .layouts import layout_sample, layout_sample_result, layouts
 from .rosters import home, line_action, roster_action, roster_create, roster_view, run_view
@@ -13,6 +20,7 @@ from .stats import checks, stats
 __all__ = [
     "_do",
     "_viewer",
+    "adjustment_notice_retry",
     "bank_export",
     "bank_export_retry",
     "batch_file",

@@ -13,7 +13,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.web.files import file_response
 
 from .. import actions, queries
-from ..models import BankBatch, BankExportJob
+from ..models import AdjustmentNoticeJob, BankBatch, BankExportJob
 from ._common import _do, _viewer
 from .rosters import _roster
 
@@ -41,6 +41,19 @@ def bank_export_retry(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("payments:roster", job.roster_id)
     batch, content, name = result
     return file_response(content, name, {"X-Batch-Id": str(batch.pk)})
+
+
+@login_required
+@require_POST
+def adjustment_notice_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """重试 a failed 调整告知书 job: the notices already issued are not issued twice."""
+    job: AdjustmentNoticeJob = get_object_or_404(AdjustmentNoticeJob.objects.visible_to(_viewer(request)), pk=pk)
+    _do(
+        request,
+        lambda: actions.retry_adjustment_notices(job, by=request.user),
+        "已重新提交调整告知书生成任务，已生成的告知书不会重复生成",
+    )
+    return redirect("payments:roster", job.roster_id)
 
 
 def _batch(request: HttpRequest, pk: int) -> BankBatch:

@@ -152,6 +152,7 @@ def roster_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "status_choices": LINE_STATUS,
             "batches": roster.batches.select_related("layout").prefetch_related("imports"),
             "export_jobs": _export_jobs(roster),
+            "notice_jobs": _notice_jobs(roster),
             "layouts": bankfiles.layouts_of(roster.county_code),
             "can_roster": user.is_superuser or user.has_perm_code("payments.roster"),
             "can_lock": user.is_superuser or user.has_perm_code("payments.lock"),
@@ -219,3 +220,13 @@ def _export_jobs(roster: Any) -> list[Any]:
     jobs = BankExportJob.objects.filter(roster=roster)
     actions.recover_bank_exports(jobs)
     return list(jobs.filter(status__in=("running", "failed")).order_by("-id")[:5])
+
+
+def _notice_jobs(roster: Any) -> list[Any]:
+    """调整告知书 jobs still queued, running or failed (a dead worker's is marked failed here first)."""
+    from .. import actions
+    from ..models import AdjustmentNoticeJob
+
+    jobs = AdjustmentNoticeJob.objects.filter(roster=roster)
+    actions.recover_adjustment_notice_jobs(jobs)
+    return list(jobs.filter(status__in=("queued", "running", "failed")).order_by("-id")[:5])
