@@ -82,7 +82,9 @@ def test_journey_a_family_applies_through_the_api_and_reads_its_approval_notice(
     assert r.status_code == 200, r.content
     accepted = r.json()
     assert accepted["receipt_number"].startswith("SL") and all(s["void_reason"] == "" for s in accepted["signatures"])
-    assert post(clerk, f"/api/v1/online-applications/{online_id}/accept").status_code == 404  # left the queue
+    again = post(clerk, f"/api/v1/online-applications/{online_id}/accept")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_state"  # accepted once only
+    assert online_id not in [q["id"] for q in clerk.get("/api/v1/online-applications").json()]
     app = Application.objects.get(pk=accepted["application_ids"][0])
     assert app.channel == "online" and app.missing_documents == []
     assert fam.household.members.filter(name="孙志强").exists()
