@@ -65,6 +65,7 @@ def _clerk(request: HttpRequest) -> User:
 def _out(app: OnlineApplication) -> dict[str, Any]:
     names = dict(PROGRAM_CHOICES)
     labels = dict(apply.SIGN_LABELS)
+    intake = app.intake
     return {
         "id": app.pk,
         "submitted_at": app.submitted_at.isoformat() if app.submitted_at else "",
@@ -84,10 +85,8 @@ def _out(app: OnlineApplication) -> dict[str, Any]:
             for s in app.signatures.select_related("person", "change")
         ],
         "changes": [{k: c[k] for k in ("id", "kind", "text", "state")} for c in declare.changes_view(app)],
-        "receipt_number": app.intake.receipt_number if app.intake_id else "",
-        "application_ids": list(app.intake.applications.order_by("id").values_list("id", flat=True))
-        if app.intake_id
-        else [],
+        "receipt_number": intake.receipt_number if intake is not None else "",
+        "application_ids": list(intake.applications.order_by("id").values_list("id", flat=True)) if intake else [],
     }
 
 

@@ -48,20 +48,23 @@ def void(sig: OnlineSignature, *, by: User, reason: str) -> None:
 
 def signatures_after_adoption(app: OnlineApplication, *, by: User) -> list[Counted]:
     """The signed, not void signatures that count for the household as adopted; voids the rest."""
-    removed = {c.person_id: c.text for c in app.changes.filter(kind="remove_member", state="adopted") if c.person_id}
+    removed: dict[int, str] = {}
+    for c in app.changes.filter(kind="remove_member", state="adopted"):
+        if c.person_id is not None:
+            removed[c.person_id] = c.text
     counted: list[Counted] = []
     rows = app.signatures.select_related("person", "change").filter(signed_at__isnull=False, voided_at__isnull=True)
     for sig in rows:
-        if sig.change is not None:
-            person_id = sig.change.person_id if sig.change.state == "adopted" else None
-            if person_id is None:
+        change = sig.change
+        if change is not None:
+            if change.state != "adopted" or change.person_id is None:
                 void(sig, by=by, reason=NOT_ADOPTED)
                 continue
-            OnlineSignature.objects.filter(pk=sig.pk).update(person_id=person_id)
-            sig.person_id = person_id
-        elif sig.person_id in removed:
+            OnlineSignature.objects.filter(pk=sig.pk).update(person_id=change.person_id)
+            sig.person_id = change.person_id
+        elif sig.person_id is not None and sig.person_id in removed:
             void(sig, by=by, reason=REMOVED.format(reason=removed[sig.person_id]))
             continue
-        assert sig.person_id is not None
-        counted.append(Counted(sig.person_id, sig))
+        if sig.person_id is not None:  # always: a row has a person or a change
+            counted.append(Counted(sig.person_id, sig))
     return counted
