@@ -98,7 +98,15 @@ def test_journey_a_family_applies_through_the_api_and_reads_its_approval_notice(
     clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
     act(clerk, app.id, "close_publicity")
 
-    # The family's app follows it to the approval notice: no visit.
+    # The family's app follows it to the approval notice: no visit. Weeks later the token has
+    # expired (401 JSON); she signs in again.
+    expired = my.get("/api/v1/my/applications")
+    assert expired.status_code == 401 and expired.json()["code"] == "invalid_token"
+    post(app_client, "/api/v1/my/login/code", {"id_number": fam.ids[0]})
+    token = post(
+        app_client, "/api/v1/my/login", {"id_number": fam.ids[0], "code": last_code(sms_file, fam.phones[0])}
+    ).json()["token"]
+    my = Client(headers={"Authorization": f"Bearer {token}"})
     cases = my.get("/api/v1/my/applications").json()
     mine = next(c for c in cases if c["id"] == app.id)
     assert mine["state"] == "approved" and mine["state_label"]
