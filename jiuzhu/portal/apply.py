@@ -327,12 +327,23 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
 SIGN_LABELS = [("authorization", "家庭经济状况核对授权书"), ("commitment", "诚信承诺书")]
 
 
+def unsigned(app: OnlineApplication) -> list[str]:
+    """The adults who still have to sign before the family submits. A member declared leaving
+    need not: if the town adopts his 迁出 his signature would not count; if it does not, the
+    intake's 一次性告知 asks for his 授权书 like any adult's who has not signed."""
+    leaving = set(app.changes.filter(kind="remove_member").values_list("person_id", flat=True))
+    rows = app.signatures.select_related("person", "change").filter(signed_at__isnull=True)
+    return [s.member_name for s in rows if s.person_id is None or s.person_id not in leaving]
+
+
 def submit(app: OnlineApplication, *, person: Person) -> OnlineApplication:
-    """提交: only when every adult member has signed."""
+    """提交: only when every adult member (but one declared leaving) has signed."""
     _editable(app)
-    unsigned = [s.member_name for s in app.signatures.select_related("person", "change") if s.signed_at is None]
-    if unsigned:
-        raise DomainError("unsigned", f"还有家庭成员未签署：{'、'.join(unsigned)}。所有成年家庭成员签署后才能提交")
+    unsigned_names = unsigned(app)
+    if unsigned_names:
+        raise DomainError(
+            "unsigned", f"还有家庭成员未签署：{'、'.join(unsigned_names)}。所有成年家庭成员签署后才能提交"
+        )
     with transaction.atomic():
         app.state = "submitted"
         app.submitted_at = timezone.now()

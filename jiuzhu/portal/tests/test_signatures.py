@@ -239,3 +239,21 @@ def test_a_member_without_a_registry_phone_signs_in_at_the_number_he_confirmed_b
     assert _ask_code(Client(), his_id) == answer
     assert len(sms_lines(sms_file, his_phone)) == sent
     assert actions.login_phone(husband) == ("", "")
+
+
+def test_a_member_declared_leaving_need_not_sign(world, applicants, sms_file):
+    """The family submits without the signature of a member it declared leaving: adopted, he
+    is gone and nothing is missing; declined, the 一次性告知 asks for his 授权书."""
+    for adopt, missing in ((None, []), ([], ["家庭经济状况核对授权书（钱大壮）"])):
+        fam = applicants()
+        online = apply.start(fam.head, programs=["dibao"], reason="")
+        declare.declare_removal(online, by_person=fam.head, member_id=fam.spouse.pk, reason="外出务工迁出")
+        assert apply.unsigned(online) == ["赵秀英"]
+        apply.send_link(online.signatures.get(person=fam.head), by_person=fam.head, base_url="http://testserver/")
+        sign_from_phone(sms_file, fam.phones[0], "赵秀英")
+        page = signed_in(fam, sms_file).get(f"/my/apply/{online.pk}/").content.decode()
+        assert "已申报迁出，可以不签署" in page
+        apply.submit(online, person=fam.head)
+        record_intake = apply.accept(online, by=world.user("tez_zhangshanzi"), adopted=adopt)
+        case = Application.objects.get(intake=record_intake)
+        assert [m["name"] for m in case.missing_documents] == missing
