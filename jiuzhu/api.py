@@ -38,6 +38,7 @@ from jiuzhu.monitoring.api_oversight import router as oversight_router
 from jiuzhu.monitoring.api_suspected import router as suspected_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.portal.api import router as my_router
+from jiuzhu.portal.api_staff import router as online_intake_router
 from jiuzhu.programs.api import eligibility as eligibility_router
 from jiuzhu.programs.api import parameters as parameters_router
 from jiuzhu.programs.api import programs as programs_router
@@ -132,6 +133,7 @@ api.add_router("/monitoring", field_reports_router)  # 现场发现报告 (DIS-5
 api.add_router("/public", disclosure_router)  # no auth: status, 公示, policy (issue 18)
 api.add_router("/complaints", complaints_router)  # 投诉举报 (issue 18 item 6)
 api.add_router("/my", my_router)  # 掌上办: the applicant's own API and auth (issue 18)
+api.add_router("/online-applications", online_intake_router)  # 掌上办申请 at the town window (staff)
 api.add_router("", accounts_router)
 api.add_router("", work_router)
 

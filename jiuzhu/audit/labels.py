@@ -179,6 +179,8 @@ ACTION_LABELS: dict[str, str] = {
     "portal.declare_cancel": "撤销掌上办申报",
     "portal.change_adopted": "采纳掌上办申报（更新登记）",
     "portal.change_declined": "未采纳掌上办申报",
+    "portal.signature_void": "掌上办签署作废",
+    "portal.sign_in_first_use": "掌上办登录（首次使用时提供的手机号）",
 }
 
 

@@ -3,7 +3,13 @@ sign-in, the notice delivery log and the family's 补正 uploads.
 
 No enumeration: an unknown ID number, a person without a phone number in the registry and a
 known one get the same answer — a code row is written for each (the unknown one's code is
-never sent and cannot be guessed) and the same limits apply."""
+never sent and cannot be guessed) and the same limits apply.
+
+A member without a phone number in the registry signs in at the number given for him at first
+use once he has confirmed it himself: the number his family gave when applying online and at
+which he signed the 授权书 with an SMS code (``login_phone``); never a number typed at the
+sign-in page, since an ID number is no secret (docs/decisions.md, "掌上办 sign-in without a
+registry phone")."""
 
 from __future__ import annotations
 
@@ -24,15 +30,25 @@ from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import system_user
 from jiuzhu.applications import actions as case_actions
 from jiuzhu.applications.models import Application, Notice
+from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import normalize, parse_id_number
+from jiuzhu.core.masking import mask_phone
 from jiuzhu.registry import storage
 from jiuzhu.registry.actions import ALLOWED_DOCUMENT_TYPES, MAX_DOCUMENT_BYTES
 from jiuzhu.registry.models import Document, Person
 from jiuzhu.registry.pii import blind_index, unseal
 
 from . import sms
-from .models import ApplicantSession, LoginAttempt, LoginCode, NoticeDelivery, Supplement
+from .models import (
+    ApplicantSession,
+    DeclaredChange,
+    LoginAttempt,
+    LoginCode,
+    NoticeDelivery,
+    OnlineSignature,
+    Supplement,
+)
 
 CODE_TTL = dt.timedelta(minutes=5)
 CODE_TRIES = 5  # wrong answers before a code is spent
@@ -44,8 +60,8 @@ FAILURES_TO_LOCK_ID = 10
 FAILURES_TO_LOCK_IP = 30
 
 CODE_SENT = (
-    "如该身份证号已在本县社会救助系统登记手机号，验证码已发送到该手机，5分钟内有效。"
-    "没有收到短信？请联系村（社区）或乡镇（街道）社会救助窗口。"
+    "如该身份证号已在本县社会救助系统登记手机号（或家人网上申请时为您填写、经您本人签署确认的手机号），"
+    "验证码已发送到该手机，5分钟内有效。没有收到短信？请联系村（社区）或乡镇（街道）社会救助窗口。"
 )
 WRONG_CODE = "验证码不正确或已失效，请重新获取"
 
@@ -77,12 +93,40 @@ def _id_index(raw: str) -> str:
     return blind_index("id_number", value)
 
 
-def _person_with_phone(id_index: str) -> tuple[Person | None, str]:
+def login_phone(person: Person) -> tuple[str, str]:
+    """The number a sign-in code goes to and where it came from: the registry's (``registry``);
+    else the number given for him at first use (``first_use``) that he confirmed himself by
+    signing an online application with an SMS code to it, unless the application was withdrawn
+    or the town declined that number at 受理; else none."""
+    phone = unseal("phone", person.phone_enc) if person.phone_enc else ""
+    if phone:
+        return phone, "registry"
+    sig = (
+        OnlineSignature.objects.filter(
+            person=person,
+            phone_source="first_use",
+            signed_at__isnull=False,
+            voided_at__isnull=True,
+            given_phone_enc__isnull=False,
+        )
+        .exclude(application__state="withdrawn")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if sig is None:
+        return "", ""
+    declined = DeclaredChange.objects.filter(
+        application_id=sig.application_id, kind="phone", person=person, state="declined"
+    ).exists()
+    return ("", "") if declined else (unseal("phone", sig.given_phone_enc), "first_use")
+
+
+def _person_with_phone(id_index: str) -> tuple[Person | None, str, str]:
     person = Person.objects.filter(id_number_index=id_index, death_date__isnull=True, household__isnull=False).first()
     if person is None:
-        return None, ""
-    phone = unseal("phone", person.phone_enc)
-    return (person, phone) if phone else (None, "")
+        return None, "", ""
+    phone, source = login_phone(person)
+    return (person, phone, source) if phone else (None, "", "")
 
 
 def _locked(id_index: str, ip: str | None) -> bool:
@@ -111,7 +155,7 @@ def request_code(id_number: str, *, ip: str | None) -> str:
         raise TooManyRequests("too_many_codes", "该身份证号1小时内获取验证码次数过多，请稍后再试", field="id_number")
     if ip and LoginCode.objects.filter(ip=ip, created_at__gte=hour_ago).count() >= CODES_PER_IP_PER_HOUR:
         raise TooManyRequests("too_many_codes", "本网络获取验证码次数过多，请稍后再试", field="id_number")
-    person, phone = _person_with_phone(id_index)
+    person, phone, source = _person_with_phone(id_index)
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         LoginCode.objects.create(
@@ -121,6 +165,8 @@ def request_code(id_number: str, *, ip: str | None) -> str:
             ip=ip,
             created_at=now,
             expires_at=now + CODE_TTL,
+            phone_source=source,
+            phone_masked=mask_phone(phone) if phone else "",
         )
     if person is not None:
         text = f"【{settings.JIUZHU_SMS_SIGN_NAME}】您的掌上办登录验证码为{code}，5分钟内有效，请勿告诉他人。"
@@ -157,6 +203,13 @@ def sign_in(id_number: str, code: str, *, ip: str | None, channel: str) -> Signe
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         LoginCode.objects.filter(pk=row.pk).update(used_at=now)
+        if row.phone_source == "first_use":  # not the registry's number: on the record, masked
+            record(
+                applicant_actor(person),
+                "portal.sign_in_first_use",
+                person,
+                changes={"phone": row.phone_masked, "phone_source": "首次使用时提供（本人签署时已验证）"},
+            )
         session = ApplicantSession.objects.create(
             person=person,
             token_hash=hashlib.sha256(token.encode()).hexdigest(),

@@ -196,6 +196,8 @@ class MyOnlineSignatureOut(Schema):
     documents: list[str]
     signed_at: str
     link_sent: bool
+    new_member: bool = False  # declared new in this application: signs at the number declared with him
+    void_reason: str = ""  # 已作废 at 受理: the new member was not adopted, or the member's removal was
 
 
 class MyOnlineOut(Schema):
@@ -227,12 +229,14 @@ def _online(app: Any) -> dict[str, Any]:
         "signatures": [
             {
                 "id": s.pk,
-                "name": s.person.name,
+                "name": s.member_name,
                 "documents": [labels[d] for d in s.documents],
                 "signed_at": s.signed_at.isoformat() if s.signed_at else "",
                 "link_sent": s.link_sent_at is not None,
+                "new_member": s.change_id is not None,
+                "void_reason": s.void_reason if s.voided_at else "",
             }
-            for s in app.signatures.select_related("person")
+            for s in app.signatures.select_related("person", "change")
         ],
         "uploads": [u.item for u in app.uploads.all()],
         "changes": [{k: c[k] for k in ("id", "kind", "text", "state")} for c in declare.changes_view(app)],
@@ -285,11 +289,11 @@ def online_link(request: HttpRequest, online_id: int, signature_id: int) -> dict
 
     person = applicant(request)
     app = own_application(person, online_id)
-    sig = app.signatures.select_related("person").filter(pk=signature_id).first()
+    sig = app.signatures.select_related("person", "change").filter(pk=signature_id).first()
     if sig is None:
         raise NotFound("not_found", "未找到")
     to = send_link(sig, by_person=person, base_url=request.build_absolute_uri("/"))
-    return {"message": f"签署链接已发送到{sig.person.name}的手机（{to}）"}
+    return {"message": f"签署链接已发送到{sig.member_name}的手机（{to}）"}
 
 
 @router.post(
@@ -386,8 +390,8 @@ def online_phone(request: HttpRequest, online_id: int, signature_id: int, body: 
 
     person = applicant(request)
     app = own_application(person, online_id)
-    sig = app.signatures.select_related("person").filter(pk=signature_id).first()
+    sig = app.signatures.select_related("person", "change").filter(pk=signature_id).first()
     if sig is None:
         raise NotFound("not_found", "未找到")
     to = declare.give_phone(sig, by_person=person, phone=body.phone)
-    return {"message": f"已记录{sig.person.name}的手机号（{to}），请发送签署链接"}
+    return {"message": f"已记录{sig.member_name}的手机号（{to}），请发送签署链接"}

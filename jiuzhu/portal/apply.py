@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.scope import require_in_scope
+from jiuzhu.accounts.system import system_user
 from jiuzhu.applications import notices
 from jiuzhu.applications.actions import IntakeRequest, SignatureIn, intake
 from jiuzhu.applications.models import PROGRAM_CHOICES, Intake
@@ -36,7 +37,7 @@ from jiuzhu.registry.actions import store_generated
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.pii import unseal
 
-from . import declare, sms
+from . import declare, settle, sms
 from .actions import TooManyRequests, _code_matches, _hash_code, applicant_actor, checked_upload
 from .models import PHONE_SOURCES, OnlineApplication, OnlineSignature, OnlineUpload
 
@@ -188,8 +189,13 @@ def _phone_of(person: Person) -> str:
 
 
 def sign_phone(sig: OnlineSignature) -> tuple[str, str]:
-    """The number a member's link and code go to, and where it came from: the registry, or
-    the one the applicant gave at first use (``declare.give_phone``)."""
+    """The number a member's link and code go to, and where it came from: the registry, the
+    one the applicant gave at first use (``declare.give_phone``), or for a member declared new
+    the one declared with him (``declare.declare_member``)."""
+    if sig.person is None:
+        change = sig.change
+        declared = unseal("phone", change.phone_enc) if change is not None and change.phone_enc else ""
+        return declared, "declared" if declared else ""
     phone = _phone_of(sig.person)
     if phone:
         return phone, "registry"
@@ -203,12 +209,11 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
     app = sig.application
     _editable(app)
     if sig.signed_at is not None:
-        raise DomainError("already_signed", f"{sig.person.name}已签署")
+        raise DomainError("already_signed", f"{sig.member_name}已签署")
     phone, _ = sign_phone(sig)
     if not phone:
-        raise InvalidInput(
-            "no_phone", f"系统中没有{sig.person.name}的手机号，请填写{sig.person.name}本人的手机号", field="phone"
-        )
+        name = sig.member_name
+        raise InvalidInput("no_phone", f"系统中没有{name}的手机号，请填写{name}本人的手机号", field="phone")
     now = timezone.now()
     if sig.link_sent_at and now - sig.link_sent_at < SIGN_CODE_INTERVAL:
         raise TooManyRequests("too_frequent", "签署链接已发送，请1分钟后再重新发送")
@@ -221,7 +226,7 @@ def send_link(sig: OnlineSignature, *, by_person: Person, base_url: str) -> str:
             code_hash="",
             codes_sent=0,
         )
-        record(applicant_actor(by_person), "portal.apply_link", app, changes={"member": sig.person.name})
+        record(applicant_actor(by_person), "portal.apply_link", app, changes={"member": sig.member_name})
     url = f"{base_url.rstrip('/')}/my/sign/{token}/"
     text = f"【社会救助】{app.applicant.name}在掌上办为您家申请社会救助，请本人打开链接签署授权书：{url}"
     try:
@@ -235,7 +240,7 @@ def signature_for(token: str) -> OnlineSignature:
     """The unsigned signing row of a link, else 404 (unknown, spent or the application left draft)."""
     digest = hashlib.sha256((token or "").encode()).hexdigest()
     sig = (
-        OnlineSignature.objects.select_related("application", "person", "application__applicant")
+        OnlineSignature.objects.select_related("application", "person", "change", "application__applicant")
         .filter(token_hash=digest, signed_at__isnull=True, application__state="draft", link_sent_at__isnull=False)
         .first()
     )
@@ -270,12 +275,20 @@ def send_sign_code(sig: OnlineSignature) -> str:
     return mask_phone(phone)
 
 
+def signer_actor(sig: OnlineSignature) -> User:
+    """The signer as the actor of his signature: a registry member, or one declared new."""
+    if sig.person is not None:
+        return applicant_actor(sig.person)
+    return system_user(f"{sig.member_name}（申报新增家庭成员·掌上办）")
+
+
 def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: str | None) -> OnlineSignature:
     """签署: the member agrees to the texts, types their name and confirms with the SMS code
     to their own phone; who, when, how (短信验证码) and from where are recorded."""
     if not agreed:
         raise InvalidInput("required", "请阅读并勾选“我已阅读并同意”", field="agreed")
-    if (typed_name or "").strip() != sig.person.name:
+    name = sig.member_name
+    if (typed_name or "").strip() != name:
         raise InvalidInput("name_mismatch", "请输入您本人的姓名（与户籍登记一致）", field="typed_name")
     code = (code or "").strip()
     now = timezone.now()
@@ -288,7 +301,7 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
         else:
             ok = True
             phone, source = sign_phone(row)
-            row.typed_name = sig.person.name
+            row.typed_name = name
             row.phone_masked = mask_phone(phone)
             row.phone_source = source
             row.ip = ip
@@ -296,11 +309,11 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
             row.code_hash = ""
             row.save(update_fields=["typed_name", "phone_masked", "phone_source", "ip", "signed_at", "code_hash"])
             record(
-                applicant_actor(sig.person),
+                signer_actor(sig),
                 "portal.apply_sign",
                 sig.application,
                 changes={
-                    "member": sig.person.name,
+                    "member": name,
                     "documents": [dict(SIGN_LABELS)[d] for d in row.documents],
                     "phone": row.phone_masked,
                     "phone_source": dict(PHONE_SOURCES).get(source, ""),
@@ -314,12 +327,23 @@ def sign(sig: OnlineSignature, *, typed_name: str, code: str, agreed: bool, ip: 
 SIGN_LABELS = [("authorization", "家庭经济状况核对授权书"), ("commitment", "诚信承诺书")]
 
 
+def unsigned(app: OnlineApplication) -> list[str]:
+    """The adults who still have to sign before the family submits. A member declared leaving
+    need not: if the town adopts his 迁出 his signature would not count; if it does not, the
+    intake's 一次性告知 asks for his 授权书 like any adult's who has not signed."""
+    leaving = set(app.changes.filter(kind="remove_member").values_list("person_id", flat=True))
+    rows = app.signatures.select_related("person", "change").filter(signed_at__isnull=True)
+    return [s.member_name for s in rows if s.person_id is None or s.person_id not in leaving]
+
+
 def submit(app: OnlineApplication, *, person: Person) -> OnlineApplication:
-    """提交: only when every adult member has signed."""
+    """提交: only when every adult member (but one declared leaving) has signed."""
     _editable(app)
-    unsigned = [s.person.name for s in app.signatures.select_related("person") if s.signed_at is None]
-    if unsigned:
-        raise DomainError("unsigned", f"还有家庭成员未签署：{'、'.join(unsigned)}。所有成年家庭成员签署后才能提交")
+    unsigned_names = unsigned(app)
+    if unsigned_names:
+        raise DomainError(
+            "unsigned", f"还有家庭成员未签署：{'、'.join(unsigned_names)}。所有成年家庭成员签署后才能提交"
+        )
     with transaction.atomic():
         app.state = "submitted"
         app.submitted_at = timezone.now()
@@ -378,22 +402,19 @@ def accept(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = 
     require_in_scope(by=by, area_code=app.area_code, what="掌上办申请")
     if app.state != "submitted":
         raise DomainError("invalid_state", f"申请{app.get_state_display()}，不能受理")
-    sigs = list(app.signatures.select_related("person"))
-    authorizations = [
-        SignatureIn(s.person_id, signature_image(s, "核对授权书")) for s in sigs if "authorization" in s.documents
-    ]
-    commitment = next(
-        (SignatureIn(s.person_id, signature_image(s, "诚信承诺书")) for s in sigs if "commitment" in s.documents),
-        None,
-    )
+    # the PNGs are drawn before the transaction; which of them count is known only after adoption
+    images = {
+        (s.pk, doc): signature_image(s, label)
+        for s in app.signatures.filter(signed_at__isnull=False, voided_at__isnull=True)
+        for doc, label in (("authorization", "核对授权书"), ("commitment", "诚信承诺书"))
+        if doc in s.documents
+    }
     req = IntakeRequest(
         household=app.household,
         applicant=app.applicant,
         programs=list(app.programs),
         channel="online",
         documents_provided=[u.item for u in app.uploads.all()],
-        authorizations=authorizations,
-        commitment=commitment,
         remarks=f"掌上办申请（{app.pk}）" + (f"：{app.reason}" if app.reason else ""),
     )
     with notices.rendered_after(), transaction.atomic():
@@ -401,6 +422,14 @@ def accept(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = 
         if locked.state != "submitted":
             raise DomainError("invalid_state", "申请已被受理或撤回")
         req.facts = declare.facts_after(locked, declare.adopt(locked, by=by, adopted=adopted))
+        # a member declared new signs as himself once adopted; a declined one's or a removed one's is void
+        counted = settle.signatures_after_adoption(locked, by=by)
+        signed = [
+            (c.person_id, images.get((c.signature.pk, "authorization")), images.get((c.signature.pk, "commitment")))
+            for c in counted
+        ]
+        req.authorizations = [SignatureIn(pid, png) for pid, png, _ in signed if png is not None]
+        req.commitment = next((SignatureIn(pid, png) for pid, _, png in signed if png is not None), None)
         record_intake = intake(req, by=by)
         locked.state = "accepted"
         locked.intake = record_intake

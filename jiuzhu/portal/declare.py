@@ -11,6 +11,7 @@ use (item 1): the signing link and code go to it, and the fact is recorded and a
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput, NotFound
+from jiuzhu.core.idnumber import parse_id_number
 from jiuzhu.programs.facts import default_facts
 from jiuzhu.programs.forms import FinancesForm
 from jiuzhu.registry.actions import add_member, remove_member, update_household, update_member
@@ -31,6 +33,7 @@ from jiuzhu.registry.validation import Errors, clean_member
 from .actions import TooManyRequests, applicant_actor
 from .models import DeclaredChange, OnlineApplication, OnlineSignature
 
+ADULT = 18  # signs the 授权书 (as ``apply.ADULT``)
 MAX_CHANGES = 20  # declared changes per application
 MAX_GIVEN_PHONES = 3  # numbers the applicant may give for one member's signature
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -112,12 +115,26 @@ def declare_finances(app: OnlineApplication, *, by_person: Person, key: str, dat
 
 def declare_member(app: OnlineApplication, *, by_person: Person, data: Mapping[str, Any]) -> DeclaredChange:
     """新增家庭成员 (birth, marriage, moving in): name, ID number and relation checked as the
-    registry checks them; the registry changes only when the town adopts it."""
+    registry checks them; the registry changes only when the town adopts it. An adult declared
+    new signs the 授权书 like every adult member, from his own phone: his mobile number is
+    required, sealed on the change, and his signing row waits for the link (item 1)."""
     _editable(app)
     _room(app)
-    raw = {k: (data.get(k) or "").strip() for k in ("name", "id_number", "relation")}
+    raw = {k: str(data.get(k) or "").strip() for k in ("name", "id_number", "relation")}
+    raw_phone = str(data.get("phone") or "").strip()
     errors = Errors()
     md = clean_member(raw, "member", errors)
+    adult = md is not None and parse_id_number(md.id_number).age_on(timezone.localdate()) >= ADULT
+    phone = ""
+    if adult and not raw_phone:
+        errors.add("required", "成年成员请填写本人手机号，用于本人签署核对授权书", "member.phone")
+    elif raw_phone:
+        try:
+            phone = _clean_phone(raw_phone, "member.phone", mobile=True)
+            if _phone_taken(app, phone):
+                raise InvalidInput("phone_of_another", ANOTHERS_PHONE, field="member.phone")
+        except InvalidInput as e:
+            errors.add(e.code, e.message, "member.phone")
     if md is not None:
         current = Person.objects.filter(household_id=app.household_id, death_date__isnull=True)
         declared = app.changes.filter(kind="add_member")
@@ -133,6 +150,7 @@ def declare_member(app: OnlineApplication, *, by_person: Person, data: Mapping[s
             errors.add("duplicate_id_number", "此人已申报过", "member.id_number")
     errors.raise_if_any()
     assert md is not None
+    sealed_phone = seal("phone", phone) if phone else None
     with transaction.atomic():
         change = DeclaredChange.objects.create(
             application=app,
@@ -141,12 +159,24 @@ def declare_member(app: OnlineApplication, *, by_person: Person, data: Mapping[s
             id_number_enc=sealed.encrypted,
             id_number_masked=sealed.masked,
             relation=md.relation,
+            phone_enc=sealed_phone.encrypted if sealed_phone else None,
+            phone_masked=sealed_phone.masked if sealed_phone else "",
+            first_use=sealed_phone is not None,
         )
+        if adult:
+            OnlineSignature.objects.create(
+                application=app, change=change, documents=["authorization"], token_hash=secrets.token_hex(32)
+            )
         record(
             applicant_actor(by_person),
             "portal.declare_change",
             app,
-            changes={"declared": "新增家庭成员", "member": md.name, "relation": RELATION_NAMES[md.relation]},
+            changes={
+                "declared": "新增家庭成员",
+                "member": md.name,
+                "relation": RELATION_NAMES[md.relation],
+                **({"phone": sealed_phone.masked, "phone_source": "申报新增成员时提供"} if sealed_phone else {}),
+            },
         )
     return change
 
@@ -272,6 +302,25 @@ def cancel(app: OnlineApplication, *, by_person: Person, change_id: Any) -> None
         change.delete()
 
 
+ANOTHERS_PHONE = "这是另一位家庭成员的手机号。请填写该成员本人的手机号，由本人签署"
+
+
+def _phone_taken(app: OnlineApplication, phone: str, *, person_id: int | None = None, signature_id: int = 0) -> bool:
+    """Whether ``phone`` is another member's: in the registry, given at first use for another
+    signer, or declared with another new member (one phone, one signer)."""
+    others = Person.objects.filter(household_id=app.household_id).exclude(pk=person_id)
+    if any(unseal("phone", p.phone_enc) == phone for p in others if p.phone_enc):
+        return True
+    signatures = app.signatures.exclude(pk=signature_id).select_related("change")
+    for s in signatures:
+        if s.given_phone_enc and unseal("phone", s.given_phone_enc) == phone:
+            return True
+        change = s.change
+        if change is not None and change.phone_enc and unseal("phone", change.phone_enc) == phone:
+            return True
+    return False
+
+
 def give_phone(sig: OnlineSignature, *, by_person: Person, phone: str) -> str:
     """首次使用时提供手机号 (item 1): the member has no phone number in the registry, so the
     applicant gives one; the signing link and code go there, the signature records it as given
@@ -280,17 +329,18 @@ def give_phone(sig: OnlineSignature, *, by_person: Person, phone: str) -> str:
     app = sig.application
     _editable(app)
     if sig.signed_at is not None:
-        raise DomainError("already_signed", f"{sig.person.name}已签署")
+        raise DomainError("already_signed", f"{sig.member_name}已签署")
+    if sig.person is None:
+        raise InvalidInput(
+            "declared_phone",
+            f"{sig.member_name}的手机号随新增成员一起申报；号码有误的，请撤销这项申报后重新申报",
+            field="phone",
+        )
     if sig.person.phone_enc:
         raise InvalidInput("has_phone", f"{sig.person.name}已登记手机号，签署链接发到登记的号码", field="phone")
     phone = _clean_phone(phone, "phone", mobile=True)
-    others = Person.objects.filter(household_id=app.household_id).exclude(pk=sig.person_id)
-    if any(unseal("phone", p.phone_enc) == phone for p in others if p.phone_enc) or any(
-        unseal("phone", s.given_phone_enc) == phone for s in app.signatures.exclude(pk=sig.pk) if s.given_phone_enc
-    ):
-        raise InvalidInput(
-            "phone_of_another", "这是另一位家庭成员的手机号。请填写该成员本人的手机号，由本人签署", field="phone"
-        )
+    if _phone_taken(app, phone, person_id=sig.person_id, signature_id=sig.pk):
+        raise InvalidInput("phone_of_another", ANOTHERS_PHONE, field="phone")
     if sig.phones_given >= MAX_GIVEN_PHONES:
         raise TooManyRequests(
             "too_many_phones", "更换手机号次数过多，请该成员到村（社区）或乡镇（街道）登记手机号", field="phone"
@@ -323,6 +373,8 @@ def adopt(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = N
                     "name": change.name,
                     "id_number": unseal("id_number", change.id_number_enc),
                     "relation": change.relation,
+                    # the number he was declared with (and, if adult, confirmed by signing with it)
+                    **({"phone": unseal("phone", change.phone_enc)} if change.phone_enc else {}),
                 },
                 by=by,
                 reason="掌上办申报，受理时核实",
@@ -360,7 +412,8 @@ def changes_view(app: OnlineApplication) -> list[dict[str, Any]]:
     out = []
     for c in app.changes.select_related("person"):
         if c.kind == "add_member":
-            text = f"{c.name}（{RELATION_NAMES.get(c.relation, '')}，身份证号 {c.id_number_masked}）"
+            phone = f"，手机 {c.phone_masked}" if c.phone_masked else ""
+            text = f"{c.name}（{RELATION_NAMES.get(c.relation, '')}，身份证号 {c.id_number_masked}{phone}）"
         elif c.kind == "remove_member":
             text = f"{c.name}：{c.text}"
         elif c.kind == "phone":

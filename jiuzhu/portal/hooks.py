@@ -27,8 +27,9 @@ def supplements_panel(application: Application) -> SafeString:
 
 def online_panel(application: Application) -> SafeString:
     """掌上办签署记录 (issue 18 item 2): who signed which document, when, how (SMS code to the
-    registry's number or to one given at first use) and from where (address masked); and the
-    family's declared changes with what the town made of them."""
+    registry's number or to one given at first use) and from where (address masked), and
+    whether it counts (已作废 with the reason, ``settle``); and the family's declared changes
+    with what the town made of them."""
     from . import declare
 
     online = (
@@ -39,13 +40,15 @@ def online_panel(application: Application) -> SafeString:
     labels = dict(SIGN_DOCUMENTS)
     rows = [
         {
-            "name": s.typed_name or s.person.name,
+            "name": s.typed_name or s.member_name,
             "documents": "、".join(labels.get(d, d) for d in s.documents),
             "signed_at": s.signed_at,
             "how": f"掌上办 · 短信验证码（{s.phone_masked}，{s.get_phone_source_display() or '登记的手机号'}）",
             "ip": mask_ip(s.ip),
+            # 已作废 (item 3): a declared member the town did not adopt, or a member whose removal it adopted
+            "void": s.void_reason if s.voided_at else "",
         }
-        for s in online.signatures.select_related("person").filter(signed_at__isnull=False)
+        for s in online.signatures.select_related("person", "change").filter(signed_at__isnull=False)
     ]
     context = {
         "online": online,

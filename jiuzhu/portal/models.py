@@ -19,6 +19,9 @@ class LoginCode(models.Model):  # 短信验证码: one per request; an unknown I
     expires_at = models.DateTimeField("失效时间")
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    # where the code went: the registry's number or one confirmed at first use (see actions.login_phone)
+    phone_source = models.CharField("验证手机来源", max_length=12, blank=True)
+    phone_masked = models.CharField("验证手机（脱敏）", max_length=20, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -131,14 +134,22 @@ class OnlineApplication(models.Model):  # 掌上办申请: filled and signed on 
         return f"掌上办申请 {self.pk}"
 
 
-PHONE_SOURCES = [("registry", "登记的手机号"), ("first_use", "首次使用时提供")]
+PHONE_SOURCES = [
+    ("registry", "登记的手机号"),
+    ("first_use", "首次使用时提供"),
+    ("declared", "申报新增成员时提供"),  # a member declared new gives his own number with the declaration
+]
 
 SIGN_DOCUMENTS = [("authorization", "家庭经济状况核对授权书"), ("commitment", "诚信承诺书")]
 
 
 class OnlineSignature(models.Model):  # 掌上签署: one adult member's on-screen signature by link + SMS code
     application = models.ForeignKey(OnlineApplication, on_delete=models.CASCADE, related_name="signatures")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    # the registry member; empty for a member declared new until the town adopts him (``change``)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    change = models.OneToOneField(
+        "DeclaredChange", null=True, blank=True, on_delete=models.CASCADE, related_name="signature"
+    )
     documents = models.JSONField("签署文书", default=list)  # codes of SIGN_DOCUMENTS
     token_hash = models.CharField(max_length=64, unique=True)
     link_sent_at = models.DateTimeField("链接发送时间", null=True, blank=True)
@@ -155,6 +166,9 @@ class OnlineSignature(models.Model):  # 掌上签署: one adult member's on-scre
     phone_source = models.CharField("验证手机来源", max_length=12, choices=PHONE_SOURCES, blank=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
     signed_at = models.DateTimeField("签署时间", null=True, blank=True)
+    # 签署作废: the town did not adopt the declared member, or adopted his removal, at 受理
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -162,7 +176,15 @@ class OnlineSignature(models.Model):  # 掌上签署: one adult member's on-scre
         constraints = [models.UniqueConstraint(fields=["application", "person"], name="one_signature_per_member")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}/{self.person_id}"
+        return f"{self.application_id}/{self.person_id or self.change_id}"
+
+    @property
+    def member_name(self) -> str:
+        """The signer's name: the registry member's, or the name declared for a new member."""
+        if self.person is not None:
+            return str(self.person.name)
+        change = self.change
+        return change.name if change is not None else ""
 
 
 class OnlineUpload(models.Model):  # 掌上办申请材料照片

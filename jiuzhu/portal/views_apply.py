@@ -116,15 +116,19 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 row = apply.add_upload(app, person=person, item=request.POST.get("item", ""), upload=upload)
                 done = f"“{row.item}”已上传"
             elif step == "link":
-                sig = app.signatures.filter(pk=request.POST.get("signature") or 0).select_related("person").first()
+                sig = (
+                    app.signatures.filter(pk=request.POST.get("signature") or 0)
+                    .select_related("person", "change")
+                    .first()
+                )
                 if sig is None:
                     raise DomainError("invalid_person", "请选择要签署的家庭成员", field="signature")
                 phone = request.POST.get("phone", "").strip()
-                if not sig.person.phone_enc and (phone or not sig.given_phone_enc):
+                if sig.person is not None and not sig.person.phone_enc and (phone or not sig.given_phone_enc):
                     errors["phone_for"] = str(sig.pk)  # an error below belongs to this member's row
                     declare.give_phone(sig, by_person=person, phone=phone)
                 to = apply.send_link(sig, by_person=person, base_url=request.build_absolute_uri("/"))
-                done = f"签署链接已发送到{sig.person.name}的手机（{to}）"
+                done = f"签署链接已发送到{sig.member_name}的手机（{to}）"
             elif step == "submit":
                 apply.submit(app, person=person)
                 done = "申请已提交，乡镇（街道）受理后会发送受理回执，可在“我家的申请”中查看进度"
@@ -157,15 +161,16 @@ def apply_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signatures": [
             {
                 "row": s,
-                "has_phone": bool(s.person.phone_enc),
+                "has_phone": s.person is None or bool(s.person.phone_enc),  # a new member signs at his declared number
                 "given": mask_phone(unseal("phone", s.given_phone_enc)) if s.given_phone_enc else "",
             }
-            for s in app.signatures.select_related("person")
+            for s in app.signatures.select_related("person", "change")
         ],
         "uploads": list(app.uploads.all()),
         "errors": errors,
         "done": done,
-        "all_signed": all(s.signed_at for s in app.signatures.all()),
+        "all_signed": not apply.unsigned(app),
+        "leaving": set(app.changes.filter(kind="remove_member").values_list("person_id", flat=True)),
         "step": step,
         "post": request.POST if status != 200 else {},
         "changes": declare.changes_view(app),

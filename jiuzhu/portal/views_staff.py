@@ -35,7 +35,7 @@ def online_queue(request: AuthedRequest) -> HttpResponse:
     rows = (
         qs.filter(state="submitted")
         .select_related("applicant")
-        .prefetch_related("signatures__person", "uploads", "changes")
+        .prefetch_related("signatures__person", "signatures__change", "uploads", "changes")
         .order_by("submitted_at", "id")
     )
     names = dict(PROGRAM_CHOICES)

@@ -148,9 +148,16 @@ def test_a_change_the_registry_refuses_leaves_nothing_half_done(world, applicant
     online = apply.start(fam.head, programs=["dibao"], reason="")
     declare.declare_address(online, by_person=fam.head, address="新地址1号")
     declare.declare_member(
-        online, by_person=fam.head, data={"name": "钱大壮", "id_number": other.ids[1], "relation": "other"}
+        online,
+        by_person=fam.head,
+        data={"name": "钱大壮", "id_number": other.ids[1], "relation": "other", "phone": other.phones[1]},
     )
-    _sign_all_and_submit(online, fam, sms_file)
+    for sig in online.signatures.select_related("person", "change"):  # an adult declared new signs too
+        apply.send_link(sig, by_person=fam.head, base_url="http://testserver/")
+    sign_from_phone(sms_file, fam.phones[0], "赵秀英")
+    sign_from_phone(sms_file, fam.phones[1], "钱大壮")
+    sign_from_phone(sms_file, other.phones[1], "钱大壮")
+    apply.submit(online, person=fam.head)
     clerk = client_of("tez_zhangshanzi")
     r = clerk.post(f"/online-intake/{online.pk}/accept/", follow=True)
     assert "同一人只能属于一个家庭" in r.content.decode()
@@ -162,6 +169,7 @@ def test_a_change_the_registry_refuses_leaves_nothing_half_done(world, applicant
     assert clerk.post(f"/online-intake/{online.pk}/accept/", {"changes_shown": "1", "adopt": [keep]}).status_code == 302
     fam.household.refresh_from_db()
     assert fam.household.address == "新地址1号" and fam.household.members.count() == 3
+    assert OnlineSignature.objects.get(application=online, change__isnull=False).void_reason  # not adopted: void
 
 
 def test_a_member_without_a_phone_signs_at_a_number_given_at_first_use(
