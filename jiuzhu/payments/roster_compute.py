@@ -260,8 +260,9 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     return out
 
 
-def unidentified_payees(payees: list[int]) -> set[int]:
-    """The payees registered under a 临时编号 (INT-24): no real ID number to send to a bank."""
+def unidentified_payees(payees: list[int] | Subquery) -> set[int]:
+    """The payees (ids, or a subquery of them) registered under a 临时编号 (INT-24): no real ID
+    number to send to a bank."""
     people = Person.objects.filter(pk__in=payees, temp_number__isnull=False).exclude(temp_number="")
     return set(people.values_list("pk", flat=True))
 

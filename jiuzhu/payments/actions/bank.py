@@ -92,7 +92,9 @@ def _new_batch(by: Any, roster: Roster, layout: BankLayout, line_filter: Q, kind
         lines = [x for x in lines if x[2] > 0]
     # INT-24: a payee still under a 临时编号 has no ID number a bank can use: his line stays out
     # of every file (the roster shows it as an exception) until the identity is matched.
-    temporary = unidentified_payees([payee for _, payee, _ in lines])
+    temporary = unidentified_payees(
+        Subquery(RosterLine.objects.filter(roster=roster).filter(line_filter).values("payee_id"))
+    )
     lines = [x for x in lines if x[1] not in temporary]
     if not lines:
         raise DomainError(

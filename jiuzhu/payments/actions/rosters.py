@@ -211,7 +211,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     payees = Subquery(RosterLine.objects.filter(roster=roster).values("payee_id"))
     people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
-    unidentified = roster_compute.unidentified_payees(list(people))
+    unidentified = roster_compute.unidentified_payees(payees)
     shared = set(
         Person.objects.filter(
             bank_account_index__in=Subquery(
