@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.monitoring import life_events
 from jiuzhu.monitoring.models import AfterLoadFailure, SuspectedList, Warning
