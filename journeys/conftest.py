@@ -95,11 +95,12 @@ def pay_month(world: Any, month: dt.date, area: str = "370405") -> tuple[Any, An
     """The county generates, checks and locks the month's roster (the administrator confirms),
     exports the bank file and imports the bank's result: what a month of payment is."""
     from jiuzhu.payments import actions
+    from jiuzhu.payments.models import BLOCKING
 
     county, admin = world.user(COUNTY), world.user(ADMIN)
     roster = actions.generate_roster(by=county, area_code=area, month=month)
     for line in roster.lines.exclude(exceptions=[]):
-        blocking = {"no_account", "deceased", "ineligible"} & set(line.exceptions)
+        blocking = set(BLOCKING) & set(line.exceptions)
         actions.resolve_line(line, by=county, decision="hold" if blocking else "pay", note="核实无误")
     assert actions.check_roster(roster, by=county)["status"] == "checked"
     actions.request_lock(roster, by=county)

@@ -174,6 +174,7 @@ def test_journey_a_flood_in_one_town_is_relieved_within_24_hours_and_reported(
     assert (report["households"], report["relieved"], report["advance_fen"]) == (5, 5, 500000)
     assert (report["registered_on_time"], report["registered_late"], report["overdue"]) == (1, 1, 3)
     assert report["transition_households"] == 5 and report["transition_fen"] == 5 * 60000
+    assert report["transition_paid_fen"] == 5 * 60000  # 实发: every transfer confirmed by the bank
     assert report["unknown_ids"] == 1
     assert post(clerk, f"{url}/victims").status_code in (400, 409, 422)
     xlsx = county.get(f"{url}/report.xlsx")

@@ -39,6 +39,8 @@ ACTION_LABELS: dict[str, str] = {
     "monitoring.suspected.process": "处理部门推送疑似困难人员名单（系统）",
     "monitoring.suspected.fail": "部门推送疑似困难人员名单处理失败（系统）",
     "monitoring.suspected.retry": "重新处理部门推送疑似困难人员名单",
+    "monitoring.after_load.fail": "部门数据入库后处理失败（系统）",
+    "monitoring.after_load.retry": "重新处理部门数据入库后的失败环节",
     "monitoring.rule.update": "修改预警规则",
     "monitoring.task.close": "办结核查任务",
     "monitoring.task.escalate": "核查任务上报乡镇",

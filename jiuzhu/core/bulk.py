@@ -23,7 +23,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         top = cur.fetchone()[0]
         cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cur.fetchone()
-        start = max(top, row[0] if row else 0) + 1
+        start = max(top, (row[0] or 0) if row else 0) + 1  # seq is NULL after an empty insert of old
         return list(range(start, start + count))
 
 
@@ -40,9 +40,11 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             placeholders = ", ".join(["%s"] * len(columns))
             cur.executemany(f'INSERT INTO "{table}" ({column_sql}) VALUES ({placeholders})', list(rows))
     if connection.vendor == "sqlite" and columns[0] == "id":
-        # Keep AUTOINCREMENT's counter ahead of the ids we chose.
+        # Keep AUTOINCREMENT's counter ahead of the ids we chose (never NULL: no rows may have
+        # been inserted, e.g. locking a roster with nothing to pay).
         with connection.cursor() as cur:
             cur.execute(
-                f'UPDATE sqlite_sequence SET seq = (SELECT MAX(id) FROM "{table}") WHERE name = %s',
+                f'UPDATE sqlite_sequence SET seq = MAX(COALESCE(seq, 0), COALESCE((SELECT MAX(id) FROM "{table}"), 0)) '
+                "WHERE name = %s",
                 [table],
             )

@@ -2,7 +2,9 @@
 ``/api/v1/monitoring/suspected-lists``: the departments' lists (frequency and criteria) and
 each loaded list's report; the lists whose processing failed (``failures``) and their retry
 (``{batch_id}/retry``). A list is pushed like any department data:
-``POST /api/v1/sources/{code}/batches``."""
+``POST /api/v1/sources/{code}/batches``. Every step after a department batch's load (life
+events, monitoring rules, lists) that failed: ``/api/v1/monitoring/after-load-failures`` and
+``{id}/retry`` (``after_load``)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from ninja import Router, Status
 
 from jiuzhu.accounts.models import User
 
-from . import suspected
-from .models import SuspectedList, SuspectedListFailure
+from . import after_load, suspected
+from .models import AfterLoadFailure, SuspectedList
 
 router = Router(tags=["政策找人"])
 
@@ -86,9 +88,12 @@ def get_report(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     return report_out(report)
 
 
-def failure_out(f: SuspectedListFailure) -> dict[str, Any]:
+def failure_out(f: AfterLoadFailure) -> dict[str, Any]:
     return {
+        "id": f.pk,
         "batch_id": f.batch_id,
+        "step": f.step,
+        "step_name": f.get_step_display(),
         "source": f.source_code,
         "source_name": f.source_name,
         "county_code": f.county_code,
@@ -102,7 +107,7 @@ def failure_out(f: SuspectedListFailure) -> dict[str, Any]:
 
 @router.get("/suspected-lists/failures", summary="处理失败的疑似困难人员名单（批次已入库，可重试）")
 def list_failures(request: HttpRequest, unresolved: bool = True) -> dict[str, Any]:
-    qs = SuspectedListFailure.objects.visible_to(_user(request))
+    qs = AfterLoadFailure.objects.visible_to(_user(request)).filter(step="suspected")
     if unresolved:
         qs = qs.filter(resolved_at__isnull=True)
     return {"count": qs.count(), "items": [failure_out(f) for f in qs[:100]]}
@@ -114,5 +119,32 @@ def list_failures(request: HttpRequest, unresolved: bool = True) -> dict[str, An
     summary="重新处理处理失败的疑似困难人员名单（补齐参数设置后）",
 )
 def retry_failed_list(request: HttpRequest, batch_id: int) -> Status[dict[str, Any]]:
-    failure = get_object_or_404(SuspectedListFailure.objects.visible_to(_user(request)), batch_id=batch_id)
-    return Status(200, report_out(suspected.retry_list(failure, by=_user(request))))
+    failure = get_object_or_404(
+        AfterLoadFailure.objects.visible_to(_user(request)), batch_id=batch_id, step="suspected"
+    )
+    return Status(200, report_out(after_load.retry(failure, by=_user(request))))
+
+
+@router.get(
+    "/after-load-failures",
+    summary="部门数据入库后处理失败的环节（死亡迁出同步、预警规则评估、疑似困难人员名单；批次已入库，可重试）",
+)
+def list_after_load_failures(request: HttpRequest, unresolved: bool = True, step: str = "") -> dict[str, Any]:
+    qs = AfterLoadFailure.objects.visible_to(_user(request))
+    if unresolved:
+        qs = qs.filter(resolved_at__isnull=True)
+    if step:
+        qs = qs.filter(step=step)
+    return {"count": qs.count(), "items": [failure_out(f) for f in qs[:100]]}
+
+
+@router.post(
+    "/after-load-failures/{int:failure_id}/retry",
+    response={200: dict},
+    summary="重新处理部门数据入库后失败的环节（排除原因后）",
+)
+def retry_after_load_failure(request: HttpRequest, failure_id: int) -> Status[dict[str, Any]]:
+    failure = get_object_or_404(AfterLoadFailure.objects.visible_to(_user(request)), pk=failure_id)
+    after_load.retry(failure, by=_user(request))
+    failure.refresh_from_db()
+    return Status(200, failure_out(failure))

@@ -9,9 +9,11 @@ and escalation are shared, and the yield page counts field reports as their own 
 docs/decisions.md, "Field reports become warnings of a rule".
 
 ``merge_temporary``: the registry record under the 临时编号 (INT-24) is merged into the real
-person: the cases, their intakes, documents, referrals and the recipients register follow; the
-ledger and the reserve passbook are append-only and keep the temporary record they were booked
-against (``Person.merged_into`` leads from it to the real person).
+person: the cases, their intakes, documents, referrals, the recipients register, the benefit
+register and the 专项发放 of unlocked months follow (the roster holds a payee under a 临时编号
+as an exception, never in a bank file); the ledger and the reserve passbook are append-only
+and keep the temporary record they were booked against (``Person.merged_into`` leads from it
+to the real person).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
@@ -27,6 +30,7 @@ from jiuzhu.applications.models import Application, Intake
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.payments.models import Benefit, RosterLine, ScheduledPayment
 from jiuzhu.referrals.models import AssistanceRecord, Referral
 from jiuzhu.registry.actions import retire_merged
 from jiuzhu.registry.models import Document, Person
@@ -145,6 +149,20 @@ def merge_temporary(temp: Person, real: Person, *, by: User) -> dict[str, Any]:
                 name=real.name,
             ),
         }
+        # the money follows too (INT-24): the benefit register and the 专项发放 of months whose
+        # roster is not locked yet name the real person, so the next roster pays him normally;
+        # lines already locked keep the temporary record (held there as 临时编号人员)
+        moved["benefits"] = Benefit.objects.filter(payee=temp).update(payee=real, household_id=real.household_id)
+        locked_line = RosterLine.objects.filter(
+            application_id=OuterRef("application_id"),
+            month=OuterRef("month"),
+            roster__status__in=("locked", "exported", "settled"),
+        )
+        moved["scheduled"] = (
+            ScheduledPayment.objects.filter(payee=temp)
+            .exclude(Exists(locked_line))
+            .update(payee=real, household_id=real.household_id)
+        )
         FieldReport.objects.filter(temp_person=temp).update(person=real)
         retire_merged(temp, real, by=by)
         record(

@@ -17,8 +17,8 @@ from jiuzhu.registry.signals import death_recorded
 from jiuzhu.verification.models import ReverificationRun
 from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
-from . import actions, life_events, suspected
-from .models import OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, MonitoringRule, Review
+from . import actions, after_load
+from .models import AFTER_LOAD_STEPS, OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
 
 
 def on_death_recorded(sender: Any, *, by: Any, person: Person, **kwargs: Any) -> None:
@@ -57,17 +57,11 @@ def connect() -> None:
     findings_recorded.connect(on_findings_recorded, dispatch_uid="monitoring.on_findings_recorded")
     deadlines.register(review_deadlines)
     register_value_labels(30, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)
-    # A loaded department batch: deaths and moves out reach the money (DYN-7, LNK-11), and the
-    # county's monitoring rules are evaluated again (政策找人).
-    batch_loaded.connect(life_events.on_batch_loaded, dispatch_uid="monitoring.on_batch_loaded")
-    batch_loaded.connect(on_batch_loaded_evaluate, dispatch_uid="monitoring.warnings.batch_loaded")
-    # 疑似困难人员名单 (DIS-3): a department's list is matched, scored and becomes 核查任务
-    batch_loaded.connect(suspected.on_batch_loaded, dispatch_uid="monitoring.suspected.batch_loaded")
-
-
-def on_batch_loaded_evaluate(sender: Any, *, batch: Any, **_: Any) -> None:
-    """A loaded department batch re-evaluates the county's enabled monitoring rules."""
-    from .tasks import evaluate_warnings_task
-
-    if MonitoringRule.objects.filter(county_code=batch.county_code, enabled=True).exists():
-        evaluate_warnings_task.enqueue(batch.county_code)
+    register_value_labels(5, AFTER_LOAD_STEPS)  # low rank: another app's meaning of a code wins
+    # A loaded department batch, each step isolated (a failure is kept and retried, never stops
+    # the others): deaths and moves out reach the money (DYN-7, LNK-11), the county's monitoring
+    # rules are evaluated again (政策找人), a 疑似困难人员名单 is matched, scored and becomes
+    # 核查任务 (DIS-3).
+    batch_loaded.connect(after_load.on_loaded_life_events, dispatch_uid="monitoring.on_batch_loaded")
+    batch_loaded.connect(after_load.on_loaded_rules, dispatch_uid="monitoring.warnings.batch_loaded")
+    batch_loaded.connect(after_load.on_loaded_suspected, dispatch_uid="monitoring.suspected.batch_loaded")

@@ -8,8 +8,9 @@ When: right after the batch's load has committed, in the job that follows every 
 own for the whole batch. Not inside the load's transaction: the department's file is a fact
 whatever the payments side does (a roster being locked, a notice that cannot be made must not
 reject the 公安 data), and the load's transaction holds a partition being written by COPY.
-The job is retried on failure and this step is idempotent (one ``LifeEvent`` per person,
-kind and day), so nothing is lost between the two transactions.
+A failure is isolated (``after_load``: recorded, the other steps go on) and the county retries
+it; this step is idempotent (one ``LifeEvent`` per person, kind and day), so nothing is lost
+between the two transactions.
 
 Set-based: one SQL query finds the batch's deaths and moves out among the county's registered
 persons, one query the persons already handled, one bulk update sets the death dates, one
@@ -368,8 +369,3 @@ def _after_stop(app: Application, ev: LifeEvent, what: str, *, reason: str, last
 def _after_suspend(app: Application, ev: LifeEvent, what: str, *, since: dt.date, payee_died: bool, by: User) -> None:
     """The 救助金暂停发放告知书 (notice kind ``suspend``, mark 暂)."""
     _notice_after(app, ev, "suspend", since, by=by, what=what, since=since, payee_died=payee_died)
-
-
-def on_batch_loaded(sender: Any, *, by: User, batch: Batch, **kwargs: Any) -> Outcome:
-    """Receiver of ``verification.signals.batch_loaded``."""
-    return apply_batch(batch, by=by)

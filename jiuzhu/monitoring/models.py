@@ -391,8 +391,8 @@ class SuspectedListQuerySet(models.QuerySet["SuspectedList"]):
         return self.none() if seen is None else self.filter(seen)
 
 
-class SuspectedListFailureQuerySet(models.QuerySet["SuspectedListFailure"]):
-    def visible_to(self, user: Any) -> SuspectedListFailureQuerySet:
+class AfterLoadFailureQuerySet(models.QuerySet["AfterLoadFailure"]):
+    def visible_to(self, user: Any) -> AfterLoadFailureQuerySet:
         seen = _lists_seen_by(user)
         return self.none() if seen is None else self.filter(seen)
 
@@ -432,31 +432,42 @@ class SuspectedList(models.Model):  # 疑似困难人员名单: a department's p
         return f"{self.source_name} 批次#{self.batch_id}"
 
 
-# ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
+AFTER_LOAD_STEPS = [  # what dynamic management does when a department batch has loaded
+    ("life_events", "死亡、迁出信息同步（停发、暂停、告知）"),
+    ("rules", "预警规则评估"),
+    ("suspected", "疑似困难人员名单处理"),
+]
 
 
-class SuspectedListFailure(models.Model):  # 名单处理失败: a loaded list whose processing failed
-    """A loaded 疑似困难人员名单 whose processing failed (a missing weight setting, say): the batch
-    stays loaded and the other steps after the load go on; the failure is kept here with its
-    reason until a retry processes the list (``resolved_at``)."""
+class AfterLoadFailure(models.Model):  # 入库后处理失败: a step after a batch's load that failed
+    """A step run when a department batch has loaded (``verification.signals.batch_loaded``:
+    life events, the monitoring rules, a 疑似困难人员名单) that failed — a missing weight
+    setting, say. Each step is isolated: its own transaction rolled back, the batch stays
+    loaded and the other steps go on; the failure is kept here with its reason until a retry
+    runs the step (``resolved_at``). One row per batch and step."""
 
-    batch = models.OneToOneField("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey("verification.Batch", on_delete=models.PROTECT, related_name="+")
+    step = models.CharField("处理环节", max_length=16, choices=AFTER_LOAD_STEPS, default="suspected")
     county_code = models.CharField("县级区划", max_length=6, db_index=True)
-    source_code = models.CharField("名单类型", max_length=64)
-    source_name = models.CharField("名单名称", max_length=100)
+    source_code = models.CharField("数据类型", max_length=64)
+    source_name = models.CharField("数据名称", max_length=100)
     error = models.CharField("失败原因", max_length=500)
     failed_at = models.DateTimeField("失败时间", default=timezone.now)
     attempts = models.PositiveSmallIntegerField("处理次数", default=1)
     resolved_at = models.DateTimeField("重试成功时间", null=True, blank=True)
 
-    objects = SuspectedListFailureQuerySet.as_manager()
+    objects = AfterLoadFailureQuerySet.as_manager()
 
     class Meta:
         ordering = ["-failed_at", "-id"]
-        verbose_name = verbose_name_plural = "疑似困难人员名单处理失败"
+        constraints = [models.UniqueConstraint(fields=["batch", "step"], name="after_load_failure_once")]
+        verbose_name = verbose_name_plural = "部门数据入库后处理失败"
 
     def __str__(self) -> str:
-        return f"{self.source_name}（批次#{self.batch_id}）处理失败"
+        return f"{self.source_name}（批次#{self.batch_id}）{self.get_step_display()}失败"
+
+
+# ---- 应急期 (issue 17 item 6; WF-12, LNK-9, PRG-12) ---------------------------------------------
 
 
 EMERGENCY_KINDS = [("flood", "洪涝"), ("earthquake", "地震"), ("fire", "火灾"), ("epidemic", "疫情"), ("other", "其他")]

@@ -22,36 +22,33 @@ criteria, DIS-4). When a list's batch has loaded (``verification.signals.batch_l
 Idempotent: a re-sent signal finds the batch's report and does nothing; a list uploaded
 again (another file with the same people) meets their unclosed warnings and creates none.
 Unknown IDs become a line of the report, not field tasks: without a registry record there
-is no address, hence no village to send them to (docs/decisions.md).
+is no address, hence no village to send them to (docs/decisions.md). A list whose processing
+fails is isolated, recorded and retried like every step after a load (``after_load``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
-from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
-from jiuzhu.core.errors import DomainError, InvalidInput, NotFound
+from jiuzhu.core.errors import InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.rules import RulesInputError
 from jiuzhu.verification.effects import batch_filter, full_batch_cutoffs, person_key_sql
 from jiuzhu.verification.models import Batch, Source
 
-from .models import MonitoringRule, SuspectedList, SuspectedListFailure, Warning
+from .models import MonitoringRule, SuspectedList, Warning
 from .warnings import Dedup, create_with_tasks, task_days
 
-logger = logging.getLogger(__name__)
 RULE_PREFIX = "suspected."  # the county's rule behind one department's list: suspected.<department>
 UNKNOWN_SHOWN = 500  # unknown rows kept for the report (the count is exact)
 SKIP_FIELDS = {"recipient": "recipients", "open_case": "open_cases", "open_warning": "open_warnings"}
@@ -297,81 +294,4 @@ def process_list(batch: Batch, *, by: User) -> SuspectedList | None:
                 "created": report.created,
             },
         )
-    return report
-
-
-def on_batch_loaded(sender: Any, *, by: Any, batch: Batch, **_: Any) -> None:
-    """``batch_loaded`` receiver: a loaded 疑似困难人员名单 is processed at once. A list whose
-    processing fails (a missing weight setting, say) does not fail the rest of the job after the
-    load: its transaction rolled back, the batch stays loaded, the failure is recorded with its
-    reason (``SuspectedListFailure``) and the county retries it (``retry_list``)."""
-    if list_spec(batch.source) is None:
-        return
-    try:
-        process_list(batch, by=by)
-    except Exception as exc:  # isolated: one list's failure is kept, not raised
-        logger.warning("suspected list of batch %s failed: %r", batch.pk, exc)
-        _record_failure(batch, exc, by=by)
-    else:
-        SuspectedListFailure.objects.filter(batch=batch, resolved_at__isnull=True).update(resolved_at=timezone.now())
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, DomainError):
-        return exc.message
-    return f"名单处理出错（{type(exc).__name__}），请联系系统管理员后重试"
-
-
-def _record_failure(batch: Batch, exc: Exception, *, by: Any) -> SuspectedListFailure:
-    with transaction.atomic():
-        failure, created = SuspectedListFailure.objects.select_for_update().get_or_create(
-            batch=batch,
-            defaults={
-                "county_code": batch.county_code,
-                "source_code": batch.source.code,
-                "source_name": batch.source.name,
-                "error": _reason(exc)[:500],
-            },
-        )
-        if not created:
-            failure.error, failure.failed_at, failure.resolved_at = _reason(exc)[:500], timezone.now(), None
-            failure.attempts += 1
-            failure.save(update_fields=["error", "failed_at", "resolved_at", "attempts"])
-        record(
-            by,
-            "monitoring.suspected.fail",
-            failure,
-            area_code=batch.county_code.ljust(12, "0"),
-            changes={"batch": batch.pk, "source": batch.source.code, "error": failure.error},
-        )
-    return failure
-
-
-def retry_list(failure: SuspectedListFailure, *, by: User) -> SuspectedList:
-    """重新处理: the county processes a failed list again once the cause is put right (the
-    missing setting confirmed); a failure again is kept with its new reason and raised."""
-    require(by, "parameters.propose")
-    if not SuspectedListFailure.objects.visible_to(by).filter(pk=failure.pk).exists():
-        raise NotFound("not_found", "名单处理记录不存在或不在您的管辖范围内")
-    if failure.resolved_at is not None:
-        raise DomainError("already_processed", "该名单已处理完成，无需重试")
-    batch = Batch.objects.select_related("source").get(pk=failure.batch_id)
-    with transaction.atomic():
-        record(
-            by,
-            "monitoring.suspected.retry",
-            failure,
-            area_code=failure.county_code.ljust(12, "0"),
-            changes={"batch": batch.pk, "attempts": failure.attempts + 1},
-        )
-    try:
-        report = process_list(batch, by=by)
-    except Exception as exc:
-        _record_failure(batch, exc, by=by)
-        if isinstance(exc, DomainError):
-            raise
-        raise DomainError("list_failed", _reason(exc)) from exc
-    if report is None:
-        raise DomainError("not_a_list", "该批次不是已入库的疑似困难人员名单")
-    SuspectedListFailure.objects.filter(pk=failure.pk).update(resolved_at=timezone.now(), attempts=F("attempts") + 1)
     return report

@@ -30,7 +30,8 @@ urlpatterns = [
     # 疑似困难人员名单 (DIS-3)
     path("suspected/", suspected.list_view, name="suspected"),
     path("suspected/<int:batch_id>/", suspected.report_view, name="suspected_report"),
-    path("suspected/<int:batch_id>/retry/", suspected.retry_view, name="suspected_retry"),
+    path("suspected/<int:batch_id>/retry/", suspected.retry_list_view, name="suspected_list_retry"),
+    path("suspected/failures/<int:pk>/retry/", suspected.retry_view, name="suspected_retry"),
     # 应急期 (WF-12, LNK-9, PRG-12)
     path("emergencies/", emergencies.emergency_list, name="emergencies"),
     path("emergencies/<int:pk>/", emergencies.emergency_view, name="emergency"),

@@ -391,8 +391,12 @@ EXCEPTION_LABELS = {
     "member_deceased": "家庭成员死亡，需复核",
     "duplicate_account": "银行账户与其他家庭重复",
     "ineligible": "按当月标准测算已不符合条件",
+    # 临时编号 (INT-24): a person registered without an ID; a bank file needs a real ID number
+    "unidentified": "临时编号人员，待核实身份后发放",
 }
-BLOCKING = ("no_account", "deceased", "ineligible")  # must be held (or fixed) before locking
+BLOCKING = ("no_account", "deceased", "ineligible", "unidentified")  # must be held (or fixed) before locking
+# The exceptions about the payee himself, redone whenever the payee or his record changes.
+PAYEE_CHECKS = ("no_account", "duplicate_account", "deceased", "unidentified")
 CHANGE_REASONS = [
     ("new", "新增"),
     ("same", "无变化"),

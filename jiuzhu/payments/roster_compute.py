@@ -158,9 +158,9 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     }
     payee_sub = Subquery(in_force.values("payee_id"))
     people = {
-        pk: (index, death)
-        for pk, index, death in Person.objects.filter(pk__in=payee_sub).values_list(
-            "pk", "bank_account_index", "death_date"
+        pk: (index, death, temp)
+        for pk, index, death, temp in Person.objects.filter(pk__in=payee_sub).values_list(
+            "pk", "bank_account_index", "death_date", "temp_number"
         )
     }
     shared = set(
@@ -220,7 +220,9 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
                 change, note = "category", "成员年龄等变化，分类施保加发或标准适用随之变化"
         if prev is not None and prev[0] and abs(amount - prev[0]) * 100 > jump * prev[0]:
             exceptions.append("amount_jump")
-        index, death = people.get(payee_id, ("", None))
+        index, death, temp = people.get(payee_id, ("", None, None))
+        if temp:  # INT-24: a 临时编号 is never sent to a bank as an ID number
+            exceptions.append("unidentified")
         if not index:
             exceptions.append("no_account")
         elif index in shared:
@@ -258,6 +260,13 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     return out
 
 
+def unidentified_payees(payees: list[int] | Subquery) -> set[int]:
+    """The payees (ids, or a subquery of them) registered under a 临时编号 (INT-24): no real ID
+    number to send to a bank."""
+    people = Person.objects.filter(pk__in=payees, temp_number__isnull=False).exclude(temp_number="")
+    return set(people.values_list("pk", flat=True))
+
+
 def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
     """一次性救助 (临时救助) on the roster of the month of its decision or a later one, once:
     the decided amount less any 先行救助 already paid from the town's reserve. A case whose line
@@ -284,6 +293,7 @@ def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
     if not rows:
         return []
     people = dict(Person.objects.filter(pk__in=[r[2] for r in rows]).values_list("pk", "bank_account_index"))
+    unidentified = unidentified_payees([r[2] for r in rows])
     deaths = dict(
         Person.objects.filter(pk__in=[r[2] for r in rows], death_date__isnull=False).values_list("pk", "death_date")
     )
@@ -298,7 +308,9 @@ def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
         due = int(amount) - int(advance or 0)
         if due <= 0:
             continue
-        exceptions = [] if people.get(payee_id) else ["no_account"]
+        exceptions = ["unidentified"] if payee_id in unidentified else []
+        if not people.get(payee_id):
+            exceptions.append("no_account")
         if payee_id in deaths:
             exceptions.append("deceased")
         note = "一次性临时救助" + (f"（已先行救助{advance / 100:,.2f}元，补发差额）" if advance else "")
@@ -336,6 +348,7 @@ def add_scheduled(rows: list[dict[str, Any]], area: Area, month: dt.date) -> Non
     payees = [i[2] for i in items]
     accounts = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = set(Person.objects.filter(pk__in=payees, death_date__isnull=False).values_list("pk", flat=True))
+    unidentified = unidentified_payees(payees)
     sizes = dict(
         Person.objects.filter(household_id__in=[i[1] for i in items], death_date__isnull=True)
         .values("household_id")
@@ -350,7 +363,9 @@ def add_scheduled(rows: list[dict[str, Any]], area: Area, month: dt.date) -> Non
             row["amount_fen"] += int(amount)
             row["change_note"] = f"{row['change_note']}；含{text}"[:200]
             continue
-        exceptions = [] if accounts.get(payee_id) else ["no_account"]
+        exceptions = ["unidentified"] if payee_id in unidentified else []
+        if not accounts.get(payee_id):
+            exceptions.append("no_account")
         if payee_id in deaths:
             exceptions.append("deceased")
         rows.append(

@@ -89,11 +89,15 @@ class MemberEditForm(MemberForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, temp_number: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key in ("id_number", "phone", "bank_account"):
             self.fields[key].required = False
             self.fields[key].help_text = "留空表示不修改"
+        if temp_number:  # 身份不明人员 (INT-24): no ID number here; it comes by 认定身份 on the field report
+            field = self.fields["id_number"]
+            field.label, field.disabled, field.initial = "临时编号", True, temp_number
+            field.help_text = "身份不明人员无身份证号码；身份查明后请在现场发现报告中“认定身份”"
 
     def member_data(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -219,7 +219,7 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     initial = {k: getattr(person, k) for k in (*actions.PERSON_FIELDS, "version")}
-    form = MemberEditForm(request.POST or None, initial=initial)
+    form = MemberEditForm(request.POST or None, initial=initial, temp_number=person.temp_number)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_member(person, form.member_data(), by=request.user, version=form.cleaned_data["version"])

@@ -18,5 +18,6 @@ findings_recorded = Signal()
 # ``batch``, outside any transaction: each receiver runs its own — dynamic management (deaths
 # and moves out reach the registry and the money, DYN-7) and 政策找人 (the county's monitoring
 # rules, 预警规则, evaluated on the batch, issue 17). Re-sent when the job is retried, so
-# receivers are idempotent.
+# receivers are idempotent. Sent robustly: a receiver's failure stops neither the others nor the
+# job (monitoring records each failed step and retries it: ``monitoring.after_load``).
 batch_loaded = Signal()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import connection, transaction
@@ -14,6 +15,8 @@ from .cases import cases
 from .effects import batch_filter, person_key_sql
 from .models import Batch
 from .signals import batch_loaded
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -46,7 +49,11 @@ def after_batch_loaded(batch_id: int) -> dict[str, Any]:
     from .actions import start_reverification
 
     batch = Batch.objects.select_related("source").get(pk=batch_id)
-    batch_loaded.send(sender=Batch, by=system_user("系统（新数据入库）"), batch=batch)
+    # each receiver isolates and records its own failures (monitoring.after_load); one that
+    # still raises is logged and does not stop the others nor the steps below
+    for receiver, result in batch_loaded.send_robust(sender=Batch, by=system_user("系统（新数据入库）"), batch=batch):
+        if isinstance(result, Exception):
+            logger.error("batch_loaded receiver %r failed for batch %s: %r", receiver, batch.pk, result)
     stats = batch_statistics(batch)
     touched = reverify.touched_households(batch.pk)
     active = cases().households_with_approved(touched, reverify.CONTINUING)

@@ -211,7 +211,7 @@ def test_a_list_that_fails_is_isolated_recorded_and_retried(
     import time_machine
 
     from jiuzhu.audit.models import AuditEntry
-    from jiuzhu.monitoring.models import SuspectedListFailure
+    from jiuzhu.monitoring.models import AfterLoadFailure
 
     a = family(BEILUO)
     with time_machine.travel(dt.datetime(2021, 3, 1, 10, 0), tick=True):  # before the weights' valid_from
@@ -223,7 +223,7 @@ def test_a_list_that_fails_is_isolated_recorded_and_retried(
     batch.refresh_from_db()
     assert batch.status == "loaded" and batch.matched_persons == 1  # the steps after the receivers ran
     assert not SuspectedList.objects.filter(batch=batch).exists() and not Warning.objects.exists()
-    failure = SuspectedListFailure.objects.get(batch=batch)
+    failure = AfterLoadFailure.objects.get(batch=batch, step="suspected")
     assert "评分权重" in failure.error or "预警分值" in failure.error, failure.error
     assert AuditEntry.objects.filter(action="monitoring.suspected.fail").count() == 1
     county = client_of("tez_county")

@@ -28,6 +28,7 @@ from .. import ledger
 from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
+    PAYEE_CHECKS,
     SUSPEND_REASONS,
     Benefit,
     LedgerEntry,
@@ -175,7 +176,9 @@ def pull_lines(app_id: int, *, by: User, from_month: dt.date, reason: str) -> Pu
 
 def _line_exceptions(line: RosterLine, payee: Person) -> list[str]:
     """The line's exceptions with the account and death checks redone for ``payee``."""
-    keep = [e for e in line.exceptions if e not in ("no_account", "duplicate_account", "deceased")]
+    keep = [e for e in line.exceptions if e not in PAYEE_CHECKS]
+    if payee.temp_number:
+        keep.append("unidentified")
     if not payee.bank_account_index:
         keep.append("no_account")
     if payee.death_date is not None and payee.death_date < line.month:

@@ -26,6 +26,7 @@ from .. import roster as roster_mod
 from ..models import (
     BLOCKING,
     EXCEPTION_LABELS,
+    PAYEE_CHECKS,
     PROGRAM_LABELS,
     PaymentNotice,
     Roster,
@@ -210,6 +211,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     payees = Subquery(RosterLine.objects.filter(roster=roster).values("payee_id"))
     people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
+    unidentified = roster_compute.unidentified_payees(payees)
     shared = set(
         Person.objects.filter(
             bank_account_index__in=Subquery(
@@ -223,7 +225,9 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     )
     changed, unresolved = 0, 0
     for pk, payee, exceptions, status in lines:
-        keep = [e for e in exceptions if e not in ("no_account", "duplicate_account", "deceased")]
+        keep = [e for e in exceptions if e not in PAYEE_CHECKS]
+        if payee in unidentified:
+            keep.append("unidentified")
         index = people.get(payee, "")
         if not index:
             keep.append("no_account")

@@ -118,11 +118,12 @@ def admin(world: Any) -> Any:
 def locked_roster(county: Any, admin: Any) -> Callable[..., Any]:
     """Generate, check, request and confirm the lock of a roster (two people)."""
     from jiuzhu.payments import actions
+    from jiuzhu.payments.models import BLOCKING
 
     def make(area: str = "370405", month: dt.date = NOV) -> Any:
         roster = actions.generate_roster(by=county, area_code=area, month=month)
         for line in roster.lines.exclude(exceptions=[]):
-            blocking = {"no_account", "deceased", "ineligible"} & set(line.exceptions)
+            blocking = set(BLOCKING) & set(line.exceptions)
             actions.resolve_line(line, by=county, decision="hold" if blocking else "pay", note="核实无误")
         assert actions.check_roster(roster, by=county)["status"] == "checked"
         actions.request_lock(roster, by=county)

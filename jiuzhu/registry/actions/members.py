@@ -31,6 +31,7 @@ from ._common import (
     _set_bank_account,
     _set_phone,
 )
+from .unidentified import unidentified_edit
 
 
 def add_member(household: Household, data: Mapping[str, Any], *, by: User, reason: str = "新增成员") -> Person:
@@ -79,6 +80,7 @@ def add_member(household: Household, data: Mapping[str, Any], *, by: User, reaso
 def update_member(person: Person, data: Mapping[str, Any], *, by: User, version: int | None = None) -> Person:
     """修改成员信息. PII fields are re-sealed; the audit row holds masked values only."""
     require(by, "registry.edit")
+    data = unidentified_edit(person, data)  # INT-24: no ID number to check; an ID comes by 认定身份
     errors = Errors()
     md = clean_member(data, "member", errors, partial=True)
     if md is not None and "id_number" in md.provided:

@@ -14,6 +14,8 @@ the temporary record leaves its household, pointing at the real person (``merged
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -90,6 +92,25 @@ def register_unidentified(
             changes={"temp_number": temp_number, "name": name, "gender": gender, "birth_date": birth_date},
         )
     return person
+
+
+def unidentified_edit(person: Person, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """修改身份不明人员的信息: he has no ID number, so an edit never validates one. The ID field
+    left blank or holding his own 临时编号 (as a prefilled form sends it back) is dropped; a real ID
+    number is refused with the way to give it: 认定身份 on the field report (``match_identity``),
+    which merges the temporary record and its cases into the real person's — never an ID number
+    typed over the temporary one, which would leave two records of one man."""
+    if not person.temp_number or "id_number" not in data:
+        return data
+    value = str(data.get("id_number") or "").strip()
+    if value and value.upper() != person.temp_number.upper():
+        raise InvalidInput(
+            "use_match_identity",
+            f"{person.name}为身份不明人员（临时编号{person.temp_number}），不能在此直接填写身份证号码："
+            "身份查明后请在“现场发现报告”中办理“认定身份”，临时档案及其救助案件将并入本人档案",
+            field="member.id_number",
+        )
+    return {k: v for k, v in data.items() if k != "id_number"}
 
 
 def retire_merged(temp: Person, into: Person, *, by: User) -> Person:
