@@ -229,7 +229,9 @@ class PeerForm(forms.ModelForm[Peer]):
         try:
             return sm2.normalized_public_key(text)
         except sm2.Sm2KeyError:
-            raise forms.ValidationError("SM2公钥格式不正确：应为对端 manage.py peer_public_key 输出的十六进制公钥") from None
+            raise forms.ValidationError(
+                "SM2公钥格式不正确：应为对端 manage.py peer_public_key 输出的十六进制公钥"
+            ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
