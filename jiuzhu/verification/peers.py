@@ -161,12 +161,12 @@ def verify_request(headers: Any, method: str, path: str, body: bytes) -> tuple[P
     signature = headers.get("X-Jiuzhu-Signature", "")
     peer = Peer.objects.filter(code=code, active=True).first()
     if peer is None:
-        raise PeerRefused("unknown_peer", f"未登记的对端“{code}”，请先在两地互相登记对端和共享密钥")
-    if not _REQUEST_ID.match(request_id):
+        raise PeerRefused("unknown_peer", f"未登记的对端“{code}”，请先在两地互相登记对端（共享密钥或SM2公钥）")
+    if not _REQUEST_ID.fullmatch(request_id):
         raise PeerRefused("invalid_request_id", "请求编号格式不正确")
     try:
         skew = abs(time.time() - int(timestamp))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or one no float holds
         raise PeerRefused("stale_request", "请求时间戳格式不正确") from None
     if skew > MAX_SKEW_SECONDS:
         raise PeerRefused("stale_request", f"请求时间与本地时间相差{int(skew)}秒，超过{MAX_SKEW_SECONDS}秒，已拒绝")

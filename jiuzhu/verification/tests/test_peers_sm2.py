@@ -150,6 +150,20 @@ def test_a_signature_header_in_chinese_is_a_401_not_a_500(settings, world, catal
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("profile", ["standard", "gm"])
+def test_an_absurd_timestamp_or_request_id_is_a_401_not_a_500(settings, world, catalog, client, new_id, profile):
+    """A timestamp no float holds raised OverflowError (500); a request id with a trailing
+    newline passed the ``$`` of ``re.match``."""
+    settings.JIUZHU_CRYPTO_PROFILE = profile
+    register(key=KEY, hmac_only=True)
+    body = payload(new_id(age=40))
+    huge = post(client, body, {**signed(body), "HTTP_X_JIUZHU_TIMESTAMP": "9" * 400})
+    assert refusal(huge) == (401, "stale_request")
+    newline = post(client, body, signed(body, request_id=uuid.uuid4().hex + "\n"))
+    assert refusal(newline) == (401, "invalid_request_id")
+
+
+@pytest.mark.django_db
 def test_under_the_standard_profile_the_pair_signs_with_its_shared_key(settings, world, catalog, client, new_id):
     """The SM2 key is kept but unused outside 国密: HMAC-SHA256 is expected and an SM2-signed
     request is refused by name."""
