@@ -559,7 +559,7 @@ class Peer(models.Model):  # 对端实例: another county's jiuzhu, with a share
     key_enc = models.BinaryField("共享密钥（密文）", blank=True, default=b"")
     # 国密 SM2 scheme: the peer's public key, 128 hex digits x ‖ y (core.sm2.normalized_public_key)
     sm2_public_key = models.CharField(
-        "对端SM2公钥", max_length=128, blank=True, default="", help_text="对端运行 manage.py peer_public_key 输出的公钥"
+        "对端SM2公钥", max_length=128, blank=True, default="", help_text="对端县提供的本系统签名公钥（128位十六进制）"
     )
     active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(default=timezone.now)

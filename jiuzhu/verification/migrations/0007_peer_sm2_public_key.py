@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 blank=True,
                 default="",
-                help_text="对端运行 manage.py peer_public_key 输出的公钥",
+                help_text="对端县提供的本系统签名公钥（128位十六进制）",
                 max_length=128,
                 verbose_name="对端SM2公钥",
             ),
