@@ -211,6 +211,10 @@ class PeerForm(forms.ModelForm[Peer]):
     key = forms.CharField(
         label="共享密钥", required=False, widget=forms.PasswordInput, help_text="至少32个字符；留空则不修改"
     )
+    # wider than the stored 128 digits: the 04-prefixed form and spaces are accepted and normalized
+    sm2_public_key = forms.CharField(
+        label="对端SM2公钥", required=False, max_length=300, help_text="对端县提供的本系统签名公钥（十六进制）"
+    )
 
     class Meta:
         model = Peer

@@ -249,3 +249,20 @@ def test_query_peer_round_trip_over_http_with_sm2(live_server, gm, world, catalo
     assert query.status == "answered" and query.answer["registered"] is True
     assert PeerQuery.objects.get().error == ""
     assert PeerNonce.objects.filter(peer__code="370405").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("profile", ["standard", "gm"])
+def test_the_admin_form_follows_the_same_rule(settings, catalog, profile):
+    from jiuzhu.verification.admin import PeerForm
+
+    settings.JIUZHU_CRYPTO_PROFILE = profile
+    fields = {"code": "370404", "name": "峄城区", "base_url": "https://yc.example.gov.cn", "our_code": "370405"}
+    public = sm2.public_key_of(REMOTE)
+    assert not PeerForm(data=fields).is_valid()  # neither key
+    assert not PeerForm(data={**fields, "sm2_public_key": "04" + "1" * 128}).is_valid()
+    with_sm2 = PeerForm(data={**fields, "sm2_public_key": "04" + public.upper()})
+    assert with_sm2.is_valid() is (profile == "gm")
+    if profile == "gm":
+        assert with_sm2.save().sm2_public_key == public
+    assert PeerForm(data={**fields, "code": "370481", "key": KEY}).is_valid()
