@@ -279,6 +279,10 @@ SIGNING_ORGANIZATION = os.environ.get("JIUZHU_SIGNING_ORGANIZATION", "社会救�
 SIGNING_SUBJECT = os.environ.get("JIUZHU_SIGNING_SUBJECT", "社会救助电子文书签章（演示）")
 # 国密 profile: the county's SM2 private key (64 hex digits), made on first use in demo/tests.
 SM2_KEY_FILE = Path(os.environ.get("JIUZHU_SM2_KEY_FILE", VAR_DIR / "sm2-key.hex"))
+# 国密 profile, 跨县核对: this instance's own SM2 private key for signing peer requests and
+# answers (64 hex digits, mode 0600, never in the database). Made by `manage.py
+# peer_public_key`, which prints the public key to give the other county.
+PEER_SM2_KEY_FILE = Path(os.environ.get("JIUZHU_PEER_SM2_KEY_FILE", VAR_DIR / "peer-sm2-key.hex"))
 PUBLIC_BASE_URL = os.environ.get("JIUZHU_PUBLIC_URL", "http://127.0.0.1:8000")
 AUDIT_ANCHOR_FILE = Path(os.environ.get("JIUZHU_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl"))
 

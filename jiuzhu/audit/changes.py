@@ -208,6 +208,7 @@ KEY_LABELS: dict[str, str] = {
     "rows": "行数",
     "run": "批次",
     "schema_version": "格式版本",
+    "scheme": "签名方式",
     "school_status": "在校情况",
     "sha256": "文件摘要",
     "shares": "分配",

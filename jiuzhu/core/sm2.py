@@ -14,6 +14,7 @@ caller.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 from pathlib import Path
@@ -39,7 +40,7 @@ def sm3_hex(data: bytes) -> str:
 
 
 def _on_curve(public_key: str) -> bool:
-    if not _HEX128.match(public_key):
+    if not _HEX128.fullmatch(public_key):
         return False
     x, y = int(public_key[:64], 16), int(public_key[64:], 16)
     return x < _P and y < _P and (y * y - (x * x * x + _A * x + _B)) % _P == 0
@@ -51,8 +52,43 @@ def _crypt(private_key: str, public_key: str) -> sm2.CryptSM2:
     return crypt
 
 
+def normalized_public_key(text: str) -> str:
+    """A public key as given by an operator (hex, uncompressed point, with or without the
+    ``04`` prefix, any case, spaces and colons allowed) in the form kept here: 128 lowercase
+    hex digits x ‖ y. Raises ``Sm2KeyError`` for anything that is not a point of the curve."""
+    key = re.sub(r"[\s:]", "", text or "").lower()
+    if len(key) == 130 and key.startswith("04"):
+        key = key[2:]
+    if not _on_curve(key):
+        raise Sm2KeyError("SM2 public key must be an uncompressed point of the SM2 curve (128 or 04+128 hex digits)")
+    return key
+
+
+def create_key_file(path: Path) -> bool:
+    """Make a new private key file at ``path`` (mode 0600 from the start); False when the file
+    already exists (it is never overwritten)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(new_private_key() + "\n")
+    return True
+
+
+def read_key_file(path: Path) -> str:
+    """The private key kept in ``path``; ``Sm2KeyError`` when it is missing or malformed."""
+    try:
+        key = path.read_text().strip().lower()
+    except FileNotFoundError:
+        raise Sm2KeyError(f"SM2 key file {path} does not exist") from None
+    public_key_of(key)  # raises on a malformed key
+    return key
+
+
 def public_key_of(private_key: str) -> str:
-    if not _HEX64.match(private_key) or not 1 <= int(private_key, 16) < _N - 1:
+    if not _HEX64.fullmatch(private_key) or not 1 <= int(private_key, 16) < _N - 1:
         raise Sm2KeyError("SM2 private key must be 64 hex digits in [1, n-2]")
     crypt = sm2.CryptSM2(private_key=private_key, public_key="")
     return str(crypt._kg(int(private_key, 16), _CURVE["g"]))
@@ -73,7 +109,7 @@ def sign(private_key: str, message: bytes) -> str:
 
 def verify(public_key: str, message: bytes, signature: str) -> bool:
     """Whether ``signature`` is an SM2-with-SM3 signature of ``message`` by ``public_key``."""
-    if not _on_curve(public_key) or not _HEX128.match(signature or ""):
+    if not _on_curve(public_key) or not _HEX128.fullmatch(signature or ""):
         return False
     r, s = int(signature[:64], 16), int(signature[64:], 16)
     if not (1 <= r < _N and 1 <= s < _N):

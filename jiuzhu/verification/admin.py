@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
 from jiuzhu.audit.log import record
+from jiuzhu.core import sm2
 from jiuzhu.core.admin_scope import ScopedAdmin
 
 from .catalog import CatalogError, check_effect, check_schema, ensure_partition
@@ -209,18 +211,41 @@ class PeerForm(forms.ModelForm[Peer]):
     key = forms.CharField(
         label="共享密钥", required=False, widget=forms.PasswordInput, help_text="至少32个字符；留空则不修改"
     )
+    # wider than the stored 128 digits: the 04-prefixed form and spaces are accepted and normalized
+    sm2_public_key = forms.CharField(
+        label="对端SM2公钥", required=False, max_length=300, help_text="对端县提供的本系统签名公钥（十六进制）"
+    )
 
     class Meta:
         model = Peer
-        fields = ["code", "name", "base_url", "our_code", "active"]
+        fields = ["code", "name", "base_url", "our_code", "sm2_public_key", "active"]
 
     def clean_key(self) -> str:
         key: str = self.cleaned_data.get("key", "")
-        if not key and not self.instance.pk:
-            raise forms.ValidationError("请填写共享密钥")
         if key and len(key) < 32:
             raise forms.ValidationError("共享密钥至少32个字符")
         return key
+
+    def clean_sm2_public_key(self) -> str:
+        text: str = self.cleaned_data.get("sm2_public_key", "")
+        if not text.strip():
+            return ""
+        try:
+            return sm2.normalized_public_key(text)
+        except sm2.Sm2KeyError:
+            raise forms.ValidationError(
+                "SM2公钥格式不正确：应为对端 manage.py peer_public_key 输出的十六进制公钥"
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_key = bool(data.get("key")) or bool(self.instance.pk and self.instance.key_enc)
+        if settings.JIUZHU_CRYPTO_PROFILE == "gm":
+            if not data.get("sm2_public_key") and not has_key:
+                raise forms.ValidationError("国密配置下请填写对端的SM2公钥（或两地约定的共享密钥）")
+        elif not has_key:
+            raise forms.ValidationError("请填写共享密钥")
+        return data
 
     def save(self, commit: bool = True) -> Peer:
         peer = super().save(commit=False)

@@ -307,6 +307,7 @@ def peer_query_answer(request: HttpRequest) -> HttpResponse:
     raw = json.dumps(out, ensure_ascii=False).encode("utf-8")
     response = HttpResponse(raw, content_type="application/json; charset=utf-8")
     response["X-Jiuzhu-Signature"] = peers.response_signature(peer, request_id, raw)
+    response["X-Jiuzhu-Signature-Algorithm"] = peers.scheme_for(peer)
     return response
 
 

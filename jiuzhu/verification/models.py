@@ -550,12 +550,17 @@ class Finding(models.Model):  # 核对预警: a change found by re-verification,
 # ---- cross-county verification (跨县核对) -------------------------------------------------------
 
 
-class Peer(models.Model):  # 对端实例: another county's jiuzhu, with a shared signing key
+class Peer(models.Model):  # 对端实例: another county's jiuzhu, with a shared key and/or an SM2 public key
     code = models.CharField("对端县级区划代码", max_length=6, unique=True)
     name = models.CharField("对端名称", max_length=64)
     base_url = models.URLField("对端地址", help_text="如 https://jiuzhu.yicheng.example.gov.cn")
     our_code = models.CharField("本方代码", max_length=6, help_text="对端登记的本县代码（请求头 X-Jiuzhu-Peer）")
-    key_enc = models.BinaryField("共享密钥（密文）")
+    # HMAC scheme: the shared key, sealed (empty for a peer that signs with SM2 only)
+    key_enc = models.BinaryField("共享密钥（密文）", blank=True, default=b"")
+    # 国密 SM2 scheme: the peer's public key, 128 hex digits x ‖ y (core.sm2.normalized_public_key)
+    sm2_public_key = models.CharField(
+        "对端SM2公钥", max_length=128, blank=True, default="", help_text="对端县提供的本系统签名公钥（128位十六进制）"
+    )
     active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

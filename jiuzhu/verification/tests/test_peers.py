@@ -40,8 +40,16 @@ def payload(id_number, reference="370404-SQ00000001"):
 
 @pytest.fixture
 def yicheng(db, catalog):
+    # a pair on a shared key (HMAC) in either profile: hmac_only, since under 国密 a new peer
+    # otherwise needs its SM2 public key (test_peers_sm2.py)
     return peers.add_peer(
-        by=SystemActor(), code="370404", name="峄城区", base_url="http://127.0.0.1:9", key=KEY, our_code="370405"
+        by=SystemActor(),
+        code="370404",
+        name="峄城区",
+        base_url="http://127.0.0.1:9",
+        key=KEY,
+        our_code="370405",
+        hmac_only=True,
     )
 
 
@@ -143,7 +151,9 @@ data = (
 vehicles = Source.objects.get(code="gongan.vehicle")
 batch, _ = receive_batch(vehicles, [data], by=SystemActor(), filename="v.csv", county_code="370404")
 process_batch(batch.pk)
-add_peer(by=SystemActor(), code="370405", name="台儿庄区", base_url="{a_url}", key="{key}", our_code="370404")
+add_peer(
+    by=SystemActor(), code="370405", name="台儿庄区", base_url="{a_url}", key="{key}", our_code="370404", hmac_only=True
+)
 print(json.dumps({{"person": p.pk}}))
 """
 B_AUDIT = """
@@ -190,7 +200,9 @@ def test_two_live_instances_answer_each_others_signed_requests(
     b = new_instance("yicheng")
     b_person = b.run(B_SETUP.format(person=person_id, a_url=live_server.url, key=KEY))["person"]
     b_url = b.serve()
-    peers.add_peer(by=SystemActor(), code="370404", name="峄城区", base_url=b_url, key=KEY, our_code="370405")
+    peers.add_peer(
+        by=SystemActor(), code="370404", name="峄城区", base_url=b_url, key=KEY, our_code="370405", hmac_only=True
+    )
 
     # 台儿庄 → 峄城, from the household's verification page
     member = a.current_members().get(name="孙外迁")

@@ -22,7 +22,13 @@ def yicheng(db, catalog):
     from jiuzhu.accounts.system import SystemActor
 
     return peers.add_peer(
-        by=SystemActor(), code="370404", name="峄城区", base_url="http://127.0.0.1:9", key=KEY, our_code="370405"
+        by=SystemActor(),
+        code="370404",
+        name="峄城区",
+        base_url="http://127.0.0.1:9",
+        key=KEY,
+        our_code="370405",
+        hmac_only=True,
     )
 
 
