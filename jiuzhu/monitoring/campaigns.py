@@ -25,6 +25,8 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from jiuzhu.core.inputs import field_text as _text
+from jiuzhu.core.inputs import required_date as _date
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.registry.models import Household, Person
 
@@ -47,26 +49,6 @@ RESULTS = dict(VISIT_RESULTS)
 CAMPAIGN_RULE = "campaign_found"
 ELDERLY_AGE = 60  # 老年人: 60 周岁以上 (《老年人权益保障法》第二条)
 INSERT_BATCH = 5000
-
-
-def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if len(value) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
-    return value
-
-
-def _date(value: Any, key: str, label: str) -> dt.date:
-    if value in (None, ""):
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput("invalid_date", f"{label}格式应为“2026-01-31”", field=key) from None
 
 
 def _county_staff(by: User) -> str:

@@ -79,15 +79,6 @@ def _date(raw: Any, field: str, default: dt.date | None = None) -> dt.date:
         raise InvalidInput("invalid_date", "日期格式应为YYYY-MM-DD", field=field) from None
 
 
-def _text(raw: Any, field: str, label: str, *, max_length: int, required: bool = True) -> str:
-    text = str(raw or "").strip()
-    if required and not text:
-        raise InvalidInput("required", f"请填写{label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=field)
-    return text
-
-
 def _credit_code(raw: Any, field: str) -> str:
     code = str(raw or "").strip().upper()
     if code and not CREDIT_CODE.match(code):
