@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Household, Person
+from jiuzhu.web.forms import run_action
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, ingest, peers
@@ -190,12 +191,10 @@ def batch_errors(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_rerun(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    try:
-        actions.rerun_batch(batch, by=request.user, force=request.POST.get("force") == "1")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"批次#{batch.pk}已重新排队处理")
+    force = request.POST.get("force") == "1"
+    run_action(
+        request, lambda: actions.rerun_batch(batch, by=request.user, force=force), f"批次#{batch.pk}已重新排队处理"
+    )
     return redirect("verification:batch", pk=batch.pk)
 
 
