@@ -40,7 +40,7 @@ from .models import (
     MonitoringRule,
     Warning,
 )
-from .warnings import task_days
+from .warnings import kept_rule, task_days
 
 TARGETS = dict(CAMPAIGN_TARGETS)
 RESULTS = dict(VISIT_RESULTS)
@@ -225,22 +225,15 @@ def close_campaign(campaign: Campaign, *, by: User) -> Campaign:
 
 
 def _campaign_rule(county: str, by: User) -> MonitoringRule:
-    rule, _ = MonitoringRule.objects.get_or_create(
-        county_code=county,
-        code=CAMPAIGN_RULE,
-        defaults={
-            "name": "摸底排查发现困难",
-            "level": "orange",
-            "reason": "摸底排查入户走访发现家庭生活困难，核查是否符合救助条件",
-            "program": "temporary",
-            "condition": {"status": "campaign"},
-            "valid_from": dt.date(2000, 1, 1),
-            "source_document": "摸底排查（DIS-2）",
-            "enabled": False,
-            "created_by": user_or_none(by),
-        },
+    return kept_rule(
+        county,
+        CAMPAIGN_RULE,
+        by,
+        name="摸底排查发现困难",
+        reason="摸底排查入户走访发现家庭生活困难，核查是否符合救助条件",
+        status="campaign",
+        source="摸底排查（DIS-2）",
     )
-    return rule
 
 
 def _open_task(visit: CampaignVisit, *, by: User, program: str, note: str, on: dt.date) -> GridTask:

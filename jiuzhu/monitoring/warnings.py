@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
+from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
@@ -369,6 +370,27 @@ def create_with_tasks(warnings: list[Warning], due_on: dt.date) -> list[Warning]
         batch_size=2000,
     )
     return created
+
+
+def kept_rule(county: str, code: str, by: User, *, name: str, reason: str, status: str, source: str) -> MonitoringRule:
+    """A rule the platform keeps itself behind the 核查任务 that a visit or a report opens (not
+    a department list): created disabled on first use, so the nightly evaluation never runs it."""
+    rule, _ = MonitoringRule.objects.get_or_create(
+        county_code=county,
+        code=code,
+        defaults={
+            "name": name,
+            "level": "orange",
+            "reason": reason,
+            "program": "temporary",
+            "condition": {"status": status},
+            "valid_from": dt.date(2000, 1, 1),
+            "source_document": source,
+            "enabled": False,
+            "created_by": user_or_none(by),
+        },
+    )
+    return rule
 
 
 def task_days(county: str, on: dt.date) -> int:

@@ -236,12 +236,8 @@ def verify(request: AuthedRequest) -> HttpResponse:
 def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(VerificationRequest.objects.visible_to(request.user), pk=pk)
     form = RefuseForm(request.POST)
-    try:
-        actions.refuse_request(req, by=request.user, reason=form.data.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已作不予核对处理")
+    reason = form.data.get("reason", "")
+    run_action(request, lambda: actions.refuse_request(req, by=request.user, reason=reason), "已作不予核对处理")
     return redirect("verification:index")
 
 
@@ -409,12 +405,8 @@ def findings(request: AuthedRequest) -> HttpResponse:
 def finding_handle(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(Finding.objects.visible_to(request.user), pk=pk)
     form = HandleForm(request.POST)
-    try:
-        actions.handle_finding(finding, by=request.user, note=form.data.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已记录处理情况")
+    note = form.data.get("note", "")
+    run_action(request, lambda: actions.handle_finding(finding, by=request.user, note=note), "已记录处理情况")
     return redirect(request.POST.get("next") or "verification:findings")
 
 
