@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from jiuzhu.areas.models import Area, full_code
+from jiuzhu.core import inputs
 from jiuzhu.core.errors import InvalidInput
 
 from ..models import FUND_PROGRAM_LABELS, FUND_SOURCE_LABELS
@@ -15,6 +16,7 @@ from ..models import FUND_PROGRAM_LABELS, FUND_SOURCE_LABELS
 EDIT = "funds.edit"
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
+_text = inputs.text  # the shared cleaning of text inputs, imported by the funds actions
 
 
 # ==== input checks ==============================================================================
