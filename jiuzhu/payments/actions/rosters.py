@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
@@ -188,17 +188,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     payees = Subquery(RosterLine.objects.filter(roster=roster).values("payee_id"))
     people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
-    shared = set(
-        Person.objects.filter(
-            bank_account_index__in=Subquery(
-                Person.objects.filter(pk__in=payees).exclude(bank_account_index="").values("bank_account_index")
-            )
-        )
-        .values("bank_account_index")
-        .annotate(n=Count("household_id", distinct=True))
-        .filter(n__gt=1)
-        .values_list("bank_account_index", flat=True)
-    )
+    shared = roster_compute.shared_accounts(payees)
     changed, unresolved = 0, 0
     for pk, payee, exceptions, status in lines:
         keep = [e for e in exceptions if e not in ("no_account", "duplicate_account", "deceased")]
