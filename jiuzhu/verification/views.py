@@ -352,12 +352,11 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if actions.recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk)):
         run.refresh_from_db()
     if request.method == "POST":
-        try:
-            actions.retry_reverification(run, by=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"批量复核#{run.pk}已重新排队，将从中断处继续")
+        run_action(
+            request,
+            lambda: actions.retry_reverification(run, by=request.user),
+            f"批量复核#{run.pk}已重新排队，将从中断处继续",
+        )
         return redirect("verification:run", pk=run.pk)
     findings = Finding.objects.visible_to(request.user).filter(run=run).select_related("household")
     kinds = dict(Finding._meta.get_field("kind").choices or [])
