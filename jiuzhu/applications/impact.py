@@ -126,6 +126,20 @@ def _reasons(change: ParameterChange, pairs: list[tuple[str, dt.date]], new_case
     return reasons
 
 
+def _open_part(
+    change: ParameterChange, old: ParameterStore, new: ParameterStore, open_qs: models.QuerySet[Application], user: Any
+) -> tuple[ImpactPart, dict[tuple[str, dt.date], tuple[Any, Any]]]:
+    """The part of the open cases ``open_qs`` (their count, the counties' new cases) and the
+    (county, acceptance day) pairs whose value in force moves; when none does, the part says why."""
+    pairs = _pairs(open_qs)
+    moved = _moved(pairs, change.name, old, new)
+    new_cases = _new_cases(change, old, new, _counties(change, pairs, user))
+    part = ImpactPart(open_cases=open_qs.count(), new_cases=new_cases)
+    if not moved:
+        part.reasons = _reasons(change, pairs, new_cases)
+    return part, moved
+
+
 def _recount(
     started_on: dt.date, due_on: dt.date, due_at: dt.datetime | None, kind: str, delta: int, calendar: WorkingCalendar
 ) -> tuple[dt.date, dt.datetime | None]:
@@ -149,12 +163,8 @@ def _deadline_part(
 ) -> ImpactPart:
     steps, kind = DEADLINE_KEYS[change.name]
     open_qs = qs.open()  # type: ignore[attr-defined]
-    pairs = _pairs(open_qs)
-    moved = _moved(pairs, change.name, old, new)
-    new_cases = _new_cases(change, old, new, _counties(change, pairs, user))
-    part = ImpactPart(open_cases=open_qs.count(), new_cases=new_cases)
+    part, moved = _open_part(change, old, new, open_qs, user)
     if not moved:
-        part.reasons = _reasons(change, pairs, new_cases)
         return part
     deadlines = CaseDeadline.objects.open().filter(step__in=steps, application__in=open_qs.filter(_affected(moved)))
     if change.name == "procedure.special_limit_days":
@@ -229,12 +239,8 @@ def _setting_part(
     open_qs = qs.open()  # type: ignore[attr-defined]
     if change.name.startswith("procedure.approval."):
         open_qs = open_qs.filter(program=change.name.rsplit(".", 1)[1])
-    pairs = _pairs(open_qs)
-    moved = _moved(pairs, change.name, old, new)
-    new_cases = _new_cases(change, old, new, _counties(change, pairs, user))
-    part = ImpactPart(open_cases=open_qs.count(), new_cases=new_cases)
+    part, moved = _open_part(change, old, new, open_qs, user)
     if not moved:
-        part.reasons = _reasons(change, pairs, new_cases)
         return part
     label = old.definition(change.name).description
     rows = (

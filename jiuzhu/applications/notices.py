@@ -119,9 +119,7 @@ def _render_job(job_id: int, prepared: _Prepared) -> Notice:
         with jobs.heartbeat(NoticeJob, job_id):
             return _render(prepared, job_id=job_id)
     except Exception as exc:
-        NoticeJob.objects.filter(pk=job_id, status="running").update(
-            status="failed", error=f"文书生成失败（{type(exc).__name__}），可点击“重试”", finished_at=timezone.now()
-        )
+        jobs.fail(NoticeJob, job_id, f"文书生成失败（{type(exc).__name__}），可点击“重试”", status="running")
         raise
 
 
@@ -129,9 +127,7 @@ def recover_notice_jobs(scope: Any = None) -> list[int]:
     """Notice renderings whose process died are marked failed with the reason."""
     from jiuzhu.audit.log import record_job_death
 
-    return jobs.reap(
-        NoticeJob, running=("running",), failed="failed", message_field="error", scope=scope, audit=record_job_death
-    )
+    return jobs.reap(NoticeJob, scope=scope, audit=record_job_death)
 
 
 def retry_notice_job(job: NoticeJob, *, by: Any) -> Notice:
@@ -141,21 +137,20 @@ def retry_notice_job(job: NoticeJob, *, by: Any) -> Notice:
     from jiuzhu.accounts.scope import require_in_scope
     from jiuzhu.accounts.system import SystemActor
     from jiuzhu.audit.log import record
-    from jiuzhu.core.errors import DomainError
 
     require(by, "applications.notices")  # the town or county roles that issue notices (roles.py)
     require_in_scope(by=by, area_code=job.area_code)
-    recover_notice_jobs(NoticeJob.objects.filter(pk=job.pk))
-    with transaction.atomic():
-        locked: NoticeJob = NoticeJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != "failed":
-            raise DomainError(
-                "notice_job_not_failed", f"该文书任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
-            )
-        locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
-        locked.attempts += 1
-        locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
-        record(by, "applications.notice.retry", locked, changes={"number": locked.number, "attempts": locked.attempts})
+    locked = jobs.retry(
+        job,
+        recover=recover_notice_jobs,
+        reset={"status": "running", "error": "", "finished_at": None},
+        claim=True,  # rendered now, in this request
+        audit=lambda locked: record(
+            by, "applications.notice.retry", locked, changes={"number": locked.number, "attempts": locked.attempts}
+        ),
+        code="notice_job_not_failed",
+        refusal="该文书任务当前为“{status}”，只有失败的任务可以重试",
+    )
     existing = Notice.objects.filter(number=locked.number).first()
     if existing is not None:  # kept already (the job's own end was lost): nothing to render
         NoticeJob.objects.filter(pk=locked.pk).update(status="done", notice=existing, finished_at=timezone.now())

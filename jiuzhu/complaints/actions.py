@@ -26,6 +26,7 @@ from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from jiuzhu.core.inputs import field_text as _text
 from jiuzhu.core.masking import mask_name
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.monitoring.actions import report_change
@@ -42,15 +43,6 @@ QUERY_CODE_DIGITS = 6
 QUERY_CODE = "complaint_query"  # the sealed field name of the 查询码
 REPORTER_NAME = "name"
 CIVIL_AFFAIRS = "minzheng"  # 民政局: the county department that oversees complaints
-
-
-def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if len(value) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
-    return value
 
 
 def reply_days(county_code: str, on: dt.date) -> int:

@@ -7,34 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from jiuzhu.audit.changes import register_value_labels
-from jiuzhu.registry.pii import blind_index, unseal
-from jiuzhu.registry.rekey import fresh, register_sealed_table
+from jiuzhu.registry.rekey import register_sealed_table, reindex, reseal
 
 from .actions import QUERY_CODE, REPORTER_NAME
 from .models import CATEGORIES, CHANNELS, STATUSES, Complaint
 
 
 def _rekey_complaint(c: Any) -> list[str]:
-    changed = []
-    for field, attr in (
-        (REPORTER_NAME, "reporter_name_enc"),
-        ("phone", "reporter_phone_enc"),
-        (QUERY_CODE, "query_code_enc"),
-    ):
-        new = fresh(field, getattr(c, attr))
-        if new is not None:
-            setattr(c, attr, new)
-            changed.append(attr)
+    changed = reseal(
+        c, (REPORTER_NAME, "reporter_name_enc"), ("phone", "reporter_phone_enc"), (QUERY_CODE, "query_code_enc")
+    )
     for field, enc, index_attr in (
         ("phone", "reporter_phone_enc", "reporter_phone_index"),
         (QUERY_CODE, "query_code_enc", "query_code_index"),
     ):
-        blob = getattr(c, enc)
-        if blob:
-            index = blind_index(field, unseal(field, blob))
-            if index != getattr(c, index_attr):
-                setattr(c, index_attr, index)
-                changed.append(index_attr)
+        if getattr(c, enc):
+            changed += reindex(c, field, enc, index_attr)
     return changed
 
 

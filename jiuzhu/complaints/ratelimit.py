@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from jiuzhu.core.ratelimit import count_use
 
 SUBMIT_LIMIT = (5, 3600)  # at most 5 complaints an hour from one address
 LOOKUP_LIMIT = (20, 600)  # at most 20 progress queries in ten minutes
@@ -16,11 +17,4 @@ def client_ip(request: HttpRequest) -> str:
 def hit(request: HttpRequest, kind: str, limit: tuple[int, int]) -> bool:
     """Count one use; False when the address is over its limit."""
     count, window = limit
-    key = f"complaints:{kind}:{client_ip(request)}"
-    cache.add(key, 0, window)
-    try:
-        used = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
-        used = 1
-    return used <= count
+    return count_use(f"complaints:{kind}:{client_ip(request)}", window) <= count

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from jiuzhu.applications.models import Application, Objection
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import mask_id_number, normalize
 from jiuzhu.core.masking import mask_person_name
+from jiuzhu.core.ratelimit import count_use
 from jiuzhu.registry.pii import blind_index
 
 # Plain words for each state and what happens next (办理进度查询, INT-23).
@@ -46,14 +46,7 @@ class RateLimited(DomainError):  # 请求过于频繁
 def check_rate(kind: str, ip: str) -> None:
     """Per-IP limit in the Django cache; raises ``rate_limited`` (429) when exceeded."""
     limit, seconds = RATE_LIMITS[kind]
-    key = f"disclosure:{kind}:{hashlib.sha256(ip.encode()).hexdigest()[:24]}"
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        count = 1
-    if count > limit:
+    if count_use(f"disclosure:{kind}:{hashlib.sha256(ip.encode()).hexdigest()[:24]}", seconds) > limit:
         raise RateLimited("rate_limited", "操作过于频繁，请稍后再试")
 
 

@@ -14,6 +14,15 @@ from .models import FUND_PROGRAM_CHOICES, FUND_SOURCES, INCENTIVE_KINDS, MONTHS,
 
 # action field → form field
 FIELD_MAP = {"amount_fen": "amount_yuan", **{str(m): f"m{m}" for m in MONTHS}}
+
+
+def action_args(data: dict[str, Any]) -> dict[str, Any]:
+    """A valid form's data under the action's argument names (``amount_yuan`` → ``amount_fen``:
+    the field has already turned 元 into fen), for ``action(by=user, **action_args(data))``."""
+    names = {form_field: action_field for action_field, form_field in FIELD_MAP.items()}
+    return {names.get(name, name): value for name, value in data.items()}
+
+
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 

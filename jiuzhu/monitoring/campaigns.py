@@ -25,6 +25,8 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from jiuzhu.core.inputs import field_text as _text
+from jiuzhu.core.inputs import required_date as _date
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.registry.models import Household, Person
 
@@ -38,7 +40,7 @@ from .models import (
     MonitoringRule,
     Warning,
 )
-from .warnings import task_days
+from .warnings import kept_rule, task_days
 
 TARGETS = dict(CAMPAIGN_TARGETS)
 RESULTS = dict(VISIT_RESULTS)
@@ -47,26 +49,6 @@ RESULTS = dict(VISIT_RESULTS)
 CAMPAIGN_RULE = "campaign_found"
 ELDERLY_AGE = 60  # 老年人: 60 周岁以上 (《老年人权益保障法》第二条)
 INSERT_BATCH = 5000
-
-
-def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if len(value) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
-    return value
-
-
-def _date(value: Any, key: str, label: str) -> dt.date:
-    if value in (None, ""):
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput("invalid_date", f"{label}格式应为“2026-01-31”", field=key) from None
 
 
 def _county_staff(by: User) -> str:
@@ -243,22 +225,15 @@ def close_campaign(campaign: Campaign, *, by: User) -> Campaign:
 
 
 def _campaign_rule(county: str, by: User) -> MonitoringRule:
-    rule, _ = MonitoringRule.objects.get_or_create(
-        county_code=county,
-        code=CAMPAIGN_RULE,
-        defaults={
-            "name": "摸底排查发现困难",
-            "level": "orange",
-            "reason": "摸底排查入户走访发现家庭生活困难，核查是否符合救助条件",
-            "program": "temporary",
-            "condition": {"status": "campaign"},
-            "valid_from": dt.date(2000, 1, 1),
-            "source_document": "摸底排查（DIS-2）",
-            "enabled": False,
-            "created_by": user_or_none(by),
-        },
+    return kept_rule(
+        county,
+        CAMPAIGN_RULE,
+        by,
+        name="摸底排查发现困难",
+        reason="摸底排查入户走访发现家庭生活困难，核查是否符合救助条件",
+        status="campaign",
+        source="摸底排查（DIS-2）",
     )
-    return rule
 
 
 def _open_task(visit: CampaignVisit, *, by: User, program: str, note: str, on: dt.date) -> GridTask:

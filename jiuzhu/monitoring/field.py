@@ -31,6 +31,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import parse_id_number
+from jiuzhu.core.inputs import field_text as _text
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.registry import storage
 from jiuzhu.registry.actions import attach_document, register_unidentified
@@ -43,15 +44,6 @@ from .models import FIELD_GENDERS, FIELD_URGENCY, FieldReport
 PHOTO_TYPES = ("image/jpeg", "image/png")
 
 TEMP_PREFIX = "LS"  # 临时编号 prefix (临时)
-
-
-def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = False) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if len(value) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
-    return value
 
 
 def checked_photo(upload: UploadedFile, county: str, on: dt.date) -> UploadedFile:
@@ -128,9 +120,9 @@ def submit_field_report(data: dict[str, Any], *, by: User, photo: UploadedFile |
     values: dict[str, Any] = {
         "place": _text(data, "place", "发现地点", 200, required=True),
         "situation": _text(data, "situation", "现场情况", 1000, required=True),
-        "needs": _text(data, "needs", "困难和需求", 1000),
-        "name": _text(data, "name", "姓名", 32),
-        "description": _text(data, "description", "体貌特征", 300),
+        "needs": _text(data, "needs", "困难和需求", 1000, required=False),
+        "name": _text(data, "name", "姓名", 32, required=False),
+        "description": _text(data, "description", "体貌特征", 300, required=False),
     }
     id_raw = str(data.get("id_number") or "").strip()
     person = _registry_person(id_raw, by=by, field="id_number") if id_raw else None

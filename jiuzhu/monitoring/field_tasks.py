@@ -25,7 +25,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from jiuzhu.accounts.models import User
-from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.models import Application, Intake
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError
@@ -36,7 +35,7 @@ from jiuzhu.registry.actions import retire_merged
 from jiuzhu.registry.models import Document, Person
 
 from .models import FieldReport, GridTask, MonitoringRule, Warning
-from .warnings import task_days
+from .warnings import kept_rule, task_days
 
 FIELD_RULE = "field_report"  # 网格员发现
 FIELD_SOURCE = "field_report"
@@ -45,22 +44,15 @@ FIELD_SOURCE_NAME = "网格员现场发现"
 
 def field_rule(county: str, by: User) -> MonitoringRule:
     """The county's rule behind field-report tasks; disabled, so the nightly run never runs it."""
-    rule, _ = MonitoringRule.objects.get_or_create(
-        county_code=county,
-        code=FIELD_RULE,
-        defaults={
-            "name": "网格员现场发现",
-            "level": "orange",
-            "reason": "网格员、村协理员现场发现生活困难人员，核查是否符合救助条件",
-            "program": "temporary",
-            "condition": {"status": "field_report"},
-            "valid_from": dt.date(2000, 1, 1),
-            "source_document": "现场发现报告（DIS-5）",
-            "enabled": False,
-            "created_by": user_or_none(by),
-        },
+    return kept_rule(
+        county,
+        FIELD_RULE,
+        by,
+        name="网格员现场发现",
+        reason="网格员、村协理员现场发现生活困难人员，核查是否符合救助条件",
+        status="field_report",
+        source="现场发现报告（DIS-5）",
     )
-    return rule
 
 
 def open_report_task(report: FieldReport, person: Person, *, by: User, on: dt.date) -> GridTask | None:

@@ -30,6 +30,13 @@ def _case(request: AuthedRequest, pk: int) -> Application:
     return case
 
 
+def _pulled(request: AuthedRequest, benefit: Any, ok: str) -> None:
+    """Success of a stop or suspension, with what it pulled from an unlocked roster."""
+    if benefit is not None:
+        done = benefit.pulled.message if benefit.pulled else ""
+        messages.success(request, ok + (f"；{done}" if done else ""))
+
+
 @login_required
 @require_POST
 def case_action(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
@@ -63,9 +70,7 @@ def case_action(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
             ),
             "",
         )
-        if benefit is not None:
-            done = benefit.pulled.message if benefit.pulled else ""
-            messages.success(request, "已停发并出具停发告知书" + (f"；{done}" if done else ""))
+        _pulled(request, benefit, "已停发并出具停发告知书")
     elif name == "suspend":
         benefit = _do(
             request,
@@ -78,9 +83,7 @@ def case_action(request: AuthedRequest, pk: str, name: str) -> HttpResponse:
             ),
             "",
         )
-        if benefit is not None:
-            done = benefit.pulled.message if benefit.pulled else ""
-            messages.success(request, "已暂停发放" + (f"；{done}" if done else ""))
+        _pulled(request, benefit, "已暂停发放")
     elif name == "resume":
         payee = p.get("payee_id", "")
         _do(

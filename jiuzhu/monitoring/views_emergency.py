@@ -18,6 +18,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.web.files import ImportRejected, file_response, xlsx
+from jiuzhu.web.forms import run_action
 
 from . import emergency as em
 from .models import EMERGENCY_KINDS, Emergency, EmergencyRelief
@@ -73,12 +74,7 @@ def relief_view(request: AuthedRequest, pk: int, job_id: int) -> HttpResponse:
     if em.recover_reliefs(EmergencyRelief.objects.filter(pk=job.pk)):
         job.refresh_from_db()
     if request.method == "POST":
-        try:
-            em.retry_relief(job, by=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "已重新排队，继续为尚未救助的受灾户先行救助")
+        run_action(request, lambda: em.retry_relief(job, by=request.user), "已重新排队，继续为尚未救助的受灾户先行救助")
         return redirect("discovery:emergency", pk=e.pk)
     if request.htmx and job.status == "done":  # the whole page again: the table has changed
         response = HttpResponse(status=204)

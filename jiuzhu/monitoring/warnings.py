@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
+from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput
@@ -91,9 +92,13 @@ def _source_clauses(catalog: Catalog, kind: str, measure: str) -> list[tuple[str
     return out
 
 
-def _current_facts_sql(county: str, cutoffs: dict[tuple[int, str], int], where: str) -> tuple[str, list[Any]]:
+def _current_facts_sql(
+    county: str, cutoffs: dict[tuple[int, str], int], clauses: list[tuple[str, list[Any], str]]
+) -> tuple[str, list[Any]]:
     """The current, active facts (newest per record key, not replaced by a later full batch)
-    about the living members of the county's households, restricted by ``where``."""
+    about the living members of the county's households that any of ``clauses`` (from
+    ``_source_clauses``) counts; the SQL's head (``WITH … cur``) and all its parameters."""
+    where = " OR ".join(c[0] for c in clauses)
     cte, params = _cutoffs_cte(cutoffs)
     sql = f"""
         WITH {cte},
@@ -116,7 +121,7 @@ def _current_facts_sql(county: str, cutoffs: dict[tuple[int, str], int], where: 
             WHERE f.batch_id >= COALESCE(c.min_batch, 0) AND ({where})
         )
     """
-    return sql, [*params, county]
+    return sql, [*params, county, *(p for c in clauses for p in c[1])]
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -130,9 +135,7 @@ def _status_hits(rule: MonitoringRule, catalog: Catalog, cutoffs: dict[tuple[int
     clauses = _source_clauses(catalog, "status", cond["status"])
     if not clauses:
         return []
-    where = " OR ".join(c[0] for c in clauses)
-    params: list[Any] = [p for c in clauses for p in c[1]]
-    head, head_params = _current_facts_sql(rule.county_code, cutoffs, where)
+    head, head_params = _current_facts_sql(rule.county_code, cutoffs, clauses)
     extra, extra_params = "", list[Any]()
     if cond.get("new_days"):
         extra += " AND period_start >= %s"
@@ -143,7 +146,7 @@ def _status_hits(rule: MonitoringRule, catalog: Catalog, cutoffs: dict[tuple[int
     rows = _fetch(
         f"{head} SELECT person_id, household_id, area_code, source_id, batch_id, category, detail, period_start "
         f"FROM cur WHERE rn = 1 AND active{extra} ORDER BY person_id, source_id, batch_id",
-        [*head_params, *params, *extra_params],
+        [*head_params, *extra_params],
     )
     hits: dict[int, Hit] = {}
     for person_id, household_id, area_code, source_id, batch_id, category, detail, start in rows:
@@ -170,9 +173,7 @@ def _expense_hits(
     clauses = _source_clauses(catalog, "expense", measure.effect_measure)
     if not clauses:
         return []
-    where = " OR ".join(c[0] for c in clauses)
-    params: list[Any] = [p for c in clauses for p in c[1]]
-    head, head_params = _current_facts_sql(rule.county_code, cutoffs, where)
+    head, head_params = _current_facts_sql(rule.county_code, cutoffs, clauses)
     since = on - dt.timedelta(days=WINDOW_DAYS)
     in_window = (
         "CASE WHEN (period_end IS NULL OR period_end >= %s) AND (period_start IS NULL OR period_start <= %s) "
@@ -183,7 +184,7 @@ def _expense_hits(
         f"{head} SELECT person_id, household_id, area_code, SUM({in_window}), COUNT(*), MAX(batch_id), "
         f"MIN(source_id) FROM cur WHERE rn = 1 AND active GROUP BY person_id, household_id, area_code "
         f"HAVING SUM({in_window}) {cond['op']} %s ORDER BY person_id",
-        [*head_params, *params, since, on, since, on, threshold],
+        [*head_params, since, on, since, on, threshold],
     )
     out = []
     for person_id, household_id, area_code, total, count, batch_id, source_id in rows:
@@ -227,9 +228,7 @@ def _income_hits(rule: MonitoringRule, catalog: Catalog, cutoffs: dict[tuple[int
     clauses = _source_clauses(catalog, "income", "")
     if not clauses:
         return []
-    where = " OR ".join(c[0] for c in clauses)
-    params: list[Any] = [p for c in clauses for p in c[1]]
-    head, head_params = _current_facts_sql(rule.county_code, cutoffs, where)
+    head, head_params = _current_facts_sql(rule.county_code, cutoffs, clauses)
     since = on - dt.timedelta(days=WINDOW_DAYS)
     window = (
         "CASE WHEN (period_end IS NULL OR period_end >= %s) AND (period_start IS NULL OR period_start <= %s) "
@@ -264,7 +263,7 @@ def _income_hits(rule: MonitoringRule, catalog: Catalog, cutoffs: dict[tuple[int
         WHERE size > 0 AND person_id IS NOT NULL
           AND yearly * 1000 {cond["op"]} %s * (CASE WHEN urban_rural = 'urban' THEN %s ELSE %s END) * size * 12
         ORDER BY id""",
-        [*head_params, *params, *case_params, int(factor * 1000), urban, rural],
+        [*head_params, *case_params, int(factor * 1000), urban, rural],
     )
     out = []
     for person_id, household_id, area_code, yearly, size in rows:
@@ -371,6 +370,27 @@ def create_with_tasks(warnings: list[Warning], due_on: dt.date) -> list[Warning]
         batch_size=2000,
     )
     return created
+
+
+def kept_rule(county: str, code: str, by: User, *, name: str, reason: str, status: str, source: str) -> MonitoringRule:
+    """A rule the platform keeps itself behind the 核查任务 that a visit or a report opens (not
+    a department list): created disabled on first use, so the nightly evaluation never runs it."""
+    rule, _ = MonitoringRule.objects.get_or_create(
+        county_code=county,
+        code=code,
+        defaults={
+            "name": name,
+            "level": "orange",
+            "reason": reason,
+            "program": "temporary",
+            "condition": {"status": status},
+            "valid_from": dt.date(2000, 1, 1),
+            "source_document": source,
+            "enabled": False,
+            "created_by": user_or_none(by),
+        },
+    )
+    return rule
 
 
 def task_days(county: str, on: dt.date) -> int:

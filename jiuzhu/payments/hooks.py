@@ -7,23 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from jiuzhu.audit.changes import register_value_labels
-from jiuzhu.registry.pii import blind_index, unseal
-from jiuzhu.registry.rekey import fresh, register_sealed_table
+from jiuzhu.registry.rekey import register_sealed_table, reindex, reseal
 
 from .models import BENEFIT_STATUS, LINE_STATUS, ROSTER_STATUS, SCHEDULED_KINDS, BankLine
 
 
 def _rekey_bank_line(line: Any) -> list[str]:
-    changed = []
-    new = fresh("bank_account", line.account_enc)
-    if new is not None:
-        line.account_enc = new
-        changed.append("account_enc")
-    index = blind_index("bank_account", unseal("bank_account", line.account_enc))
-    if index != line.account_index:
-        line.account_index = index
-        changed.append("account_index")
-    return changed
+    return reseal(line, ("bank_account", "account_enc")) + reindex(line, "bank_account", "account_enc", "account_index")
 
 
 def connect() -> None:

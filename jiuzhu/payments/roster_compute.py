@@ -73,6 +73,22 @@ def _standard_notes(keys: set[tuple[str, str, bool]], month: dt.date) -> dict[tu
     return out
 
 
+def shared_accounts(payees: Any) -> set[str]:
+    """The bank accounts (blind indexes) of ``payees`` (a subquery of person ids) that persons
+    of more than one household share: a roster line paid to one is an exception."""
+    return set(
+        Person.objects.filter(
+            bank_account_index__in=Subquery(
+                Person.objects.filter(pk__in=payees).exclude(bank_account_index="").values("bank_account_index")
+            )
+        )
+        .values("bank_account_index")
+        .annotate(households=Count("household_id", distinct=True))
+        .filter(households__gt=1)
+        .values_list("bank_account_index", flat=True)
+    )
+
+
 def compute(area_code: str, month: dt.date, progress: Progress | None = None) -> Computed:
     """Phase 1 (reads only): the lines of the roster for ``area_code`` and ``month``."""
     area = roster_area(area_code)
@@ -163,17 +179,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "pk", "bank_account_index", "death_date", "temp_number"
         )
     }
-    shared = set(
-        Person.objects.filter(
-            bank_account_index__in=Subquery(
-                Person.objects.filter(pk__in=payee_sub).exclude(bank_account_index="").values("bank_account_index")
-            )
-        )
-        .values("bank_account_index")
-        .annotate(households=Count("household_id", distinct=True))
-        .filter(households__gt=1)
-        .values_list("bank_account_index", flat=True)
-    )
+    shared = shared_accounts(payee_sub)
     deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     for hh, pk, death in Person.objects.filter(
         household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jiuzhu.applications import panels
 from jiuzhu.applications.models import Application, Notice
 from jiuzhu.core.masking import mask_ip
-from jiuzhu.registry.rekey import fresh, register_sealed_table
+from jiuzhu.registry.rekey import register_sealed_table, reseal
 
 from .models import SIGN_DOCUMENTS, DeclaredChange, OnlineApplication, OnlineSignature, Supplement
 
@@ -71,21 +71,11 @@ def notify_notice(sender: Any, instance: Notice, created: bool, **kwargs: Any) -
 
 
 def _rekey_declared(c: Any) -> list[str]:
-    changed = []
-    for field, attr in (("id_number", "id_number_enc"), ("phone", "phone_enc")):
-        new = fresh(field, getattr(c, attr))
-        if new is not None:
-            setattr(c, attr, new)
-            changed.append(attr)
-    return changed
+    return reseal(c, ("id_number", "id_number_enc"), ("phone", "phone_enc"))
 
 
 def _rekey_signature(s: Any) -> list[str]:
-    new = fresh("phone", s.given_phone_enc)
-    if new is None:
-        return []
-    s.given_phone_enc = new
-    return ["given_phone_enc"]
+    return reseal(s, ("phone", "given_phone_enc"))
 
 
 def connect() -> None:

@@ -61,6 +61,28 @@ def fresh(field_name: str, blob: Any) -> Any:
     return cipher().encrypt(field_name, unseal(field_name, blob))
 
 
+def reseal(row: Any, *sealed: tuple[str, str]) -> list[str]:
+    """Re-encrypt each ``(field name, attribute)`` sealed value of ``row`` that is not under the
+    current profile; returns the attributes changed (a table's fix: ``register_sealed_table``)."""
+    changed = []
+    for field_name, attr in sealed:
+        new = fresh(field_name, getattr(row, attr))
+        if new is not None:
+            setattr(row, attr, new)
+            changed.append(attr)
+    return changed
+
+
+def reindex(row: Any, field_name: str, sealed_attr: str, index_attr: str) -> list[str]:
+    """Recompute ``row``'s blind index ``index_attr`` from its sealed value ``sealed_attr``
+    (an empty value too: its index is the empty text's); returns ``[index_attr]`` if it changed."""
+    index = blind_index(field_name, unseal(field_name, getattr(row, sealed_attr)))
+    if index == getattr(row, index_attr):
+        return []
+    setattr(row, index_attr, index)
+    return [index_attr]
+
+
 # Sealed values and blind indexes of the higher apps' tables (bank lines, peers' keys, imported
 # records): each app registers its tables from its ``AppConfig.ready``, with a rank (the order
 # of the walk, after the registry's own persons and population records) and a fix that brings
@@ -79,34 +101,14 @@ def rekey_all(progress: Callable[[str], None] = lambda _: None) -> RekeyStats:
     stats = RekeyStats()
 
     def person(p: Any) -> list[str]:
-        changed = []
-        for name in ("id_number", "phone", "bank_account"):
-            new = fresh(name, getattr(p, f"{name}_enc"))
-            if new is not None:
-                setattr(p, f"{name}_enc", new)
-                changed.append(f"{name}_enc")
-        index = blind_index("id_number", unseal("id_number", p.id_number_enc))
-        if index != p.id_number_index:
-            p.id_number_index = index
-            changed.append("id_number_index")
+        changed = reseal(p, *((name, f"{name}_enc") for name in ("id_number", "phone", "bank_account")))
+        changed += reindex(p, "id_number", "id_number_enc", "id_number_index")
         if p.bank_account_enc:
-            bank = blind_index("bank_account", unseal("bank_account", p.bank_account_enc))
-            if bank != p.bank_account_index:
-                p.bank_account_index = bank
-                changed.append("bank_account_index")
+            changed += reindex(p, "bank_account", "bank_account_enc", "bank_account_index")
         return changed
 
     def population(r: Any) -> list[str]:
-        changed = []
-        new = fresh("id_number", r.id_number_enc)
-        if new is not None:
-            r.id_number_enc = new
-            changed.append("id_number_enc")
-        index = blind_index("id_number", unseal("id_number", r.id_number_enc))
-        if index != r.id_number_index:
-            r.id_number_index = index
-            changed.append("id_number_index")
-        return changed
+        return reseal(r, ("id_number", "id_number_enc")) + reindex(r, "id_number", "id_number_enc", "id_number_index")
 
     _rekey_table(Person, person, stats, progress)
     _rekey_table(PopulationRecord, population, stats, progress)

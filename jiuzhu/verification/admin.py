@@ -16,7 +16,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core import sm2
 from jiuzhu.core.admin_scope import ScopedAdmin
 
-from .catalog import CatalogError, check_effect, check_schema, ensure_partition
+from .catalog import SCHEMA_KEYS, CatalogError, check_effect, check_schema, ensure_partition
 from .models import Batch, Peer, Provider, Source, SourceSchema
 from .peers import seal_key
 
@@ -105,19 +105,7 @@ class SourceForm(forms.ModelForm[Source]):
 class SchemaInline(admin.StackedInline[SourceSchema, Source]):
     model = SourceSchema
     extra = 0
-    fields = [
-        "version",
-        "fields",
-        "id_field",
-        "period",
-        "record_key",
-        "category_field",
-        "amount_field",
-        "state_field",
-        "inactive_states",
-        "detail_fields",
-        "note",
-    ]
+    fields = ["version", *SCHEMA_KEYS, "note"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a schema change is a new version
@@ -142,20 +130,7 @@ class SourceAdmin(ManagedAdmin[Source]):
 class SchemaForm(forms.ModelForm[SourceSchema]):
     class Meta:
         model = SourceSchema
-        fields = [
-            "source",
-            "version",
-            "fields",
-            "id_field",
-            "period",
-            "record_key",
-            "category_field",
-            "amount_field",
-            "state_field",
-            "inactive_states",
-            "detail_fields",
-            "note",
-        ]
+        fields = ["source", "version", *SCHEMA_KEYS, "note"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,18 +8,14 @@ from typing import Any
 
 from jiuzhu.audit.changes import register_value_labels
 from jiuzhu.registry.prefill import register_department_facts
-from jiuzhu.registry.rekey import fresh, register_sealed_table
+from jiuzhu.registry.rekey import register_sealed_table, reseal
 
 from .models import BATCH_STATUS_CHOICES, FINDING_STATUS_CHOICES, REQUEST_STATUS, RUN_TRIGGER_CHOICES, Peer
 from .prefill import department_facts
 
 
 def _rekey_peer(p: Any) -> list[str]:
-    new = fresh("peer_key", p.key_enc)
-    if new is None:
-        return []
-    p.key_enc = new
-    return ["key_enc"]
+    return reseal(p, ("peer_key", "key_enc"))
 
 
 def connect() -> None:

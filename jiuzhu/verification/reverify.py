@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from jiuzhu.accounts.system import SystemActor
@@ -319,14 +318,7 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
         return run
     cases = active_cases(run)
     started = time.monotonic()
-    ReverificationRun.objects.filter(pk=run.pk).update(
-        status="running",
-        started_at=run.started_at or timezone.now(),
-        total=run.done + len(cases),
-        attempts=F("attempts") + 1,
-        worker=jobs.this_worker(),  # claimed with its worker: a kill right after stays recoverable
-        heartbeat_at=timezone.now(),
-    )
+    jobs.claim(ReverificationRun, run.pk, started_at=run.started_at or timezone.now(), total=run.done + len(cases))
     run.refresh_from_db()
     actor = run.started_by or SystemActor("系统（批量复核）")
     catalog = Catalog()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Household, Person
+from jiuzhu.web.forms import run_action
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, ingest, peers
@@ -190,12 +191,10 @@ def batch_errors(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_rerun(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    try:
-        actions.rerun_batch(batch, by=request.user, force=request.POST.get("force") == "1")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"批次#{batch.pk}已重新排队处理")
+    force = request.POST.get("force") == "1"
+    run_action(
+        request, lambda: actions.rerun_batch(batch, by=request.user, force=force), f"批次#{batch.pk}已重新排队处理"
+    )
     return redirect("verification:batch", pk=batch.pk)
 
 
@@ -237,12 +236,8 @@ def verify(request: AuthedRequest) -> HttpResponse:
 def refuse(request: AuthedRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(VerificationRequest.objects.visible_to(request.user), pk=pk)
     form = RefuseForm(request.POST)
-    try:
-        actions.refuse_request(req, by=request.user, reason=form.data.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已作不予核对处理")
+    reason = form.data.get("reason", "")
+    run_action(request, lambda: actions.refuse_request(req, by=request.user, reason=reason), "已作不予核对处理")
     return redirect("verification:index")
 
 
@@ -357,12 +352,11 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if actions.recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk)):
         run.refresh_from_db()
     if request.method == "POST":
-        try:
-            actions.retry_reverification(run, by=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"批量复核#{run.pk}已重新排队，将从中断处继续")
+        run_action(
+            request,
+            lambda: actions.retry_reverification(run, by=request.user),
+            f"批量复核#{run.pk}已重新排队，将从中断处继续",
+        )
         return redirect("verification:run", pk=run.pk)
     findings = Finding.objects.visible_to(request.user).filter(run=run).select_related("household")
     kinds = dict(Finding._meta.get_field("kind").choices or [])
@@ -410,12 +404,8 @@ def findings(request: AuthedRequest) -> HttpResponse:
 def finding_handle(request: AuthedRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(Finding.objects.visible_to(request.user), pk=pk)
     form = HandleForm(request.POST)
-    try:
-        actions.handle_finding(finding, by=request.user, note=form.data.get("note", ""))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已记录处理情况")
+    note = form.data.get("note", "")
+    run_action(request, lambda: actions.handle_finding(finding, by=request.user, note=note), "已记录处理情况")
     return redirect(request.POST.get("next") or "verification:findings")
 
 

@@ -58,7 +58,11 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _deadline(application: Application, step: str, label: str, due_on: dt.date, responsible: str = "town") -> None:
+def _deadline(
+    application: Application, step: str, label: str, due_on: dt.date, responsible: str = "town", **clock: Any
+) -> None:
+    """Start (or restart) the case's open clock of ``step``, due on ``due_on``; ``clock``: the
+    columns of a clock counted in hours (``due_at``, ``hours``)."""
     CaseDeadline.objects.update_or_create(
         application=application,
         step=step,
@@ -69,6 +73,7 @@ def _deadline(application: Application, step: str, label: str, due_on: dt.date, 
             "due_on": due_on,
             "area_code": application.area_code,
             "responsible": responsible,
+            **clock,
         },
     )
 
@@ -76,20 +81,7 @@ def _deadline(application: Application, step: str, label: str, due_on: dt.date, 
 def _deadline_in_hours(application: Application, step: str, label: str, hours: int, responsible: str = "town") -> None:
     """A clock counted in hours from now (急难: 24 hours, whatever the calendar says)."""
     due_at = timezone.now() + dt.timedelta(hours=hours)
-    CaseDeadline.objects.update_or_create(
-        application=application,
-        step=step,
-        met_on=None,
-        defaults={
-            "label": label,
-            "started_on": _today(),
-            "due_on": timezone.localdate(due_at),
-            "due_at": due_at,
-            "hours": hours,
-            "area_code": application.area_code,
-            "responsible": responsible,
-        },
-    )
+    _deadline(application, step, label, timezone.localdate(due_at), responsible, due_at=due_at, hours=hours)
 
 
 def _meet(application: Application, step: str) -> None:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from jiuzhu.areas.models import Area, full_code
+from jiuzhu.core import inputs
 from jiuzhu.core.errors import InvalidInput
 
 from ..models import FUND_PROGRAM_LABELS, FUND_SOURCE_LABELS
@@ -15,6 +16,7 @@ from ..models import FUND_PROGRAM_LABELS, FUND_SOURCE_LABELS
 EDIT = "funds.edit"
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 MIN_YEAR, MAX_YEAR = 2000, 2100
+_text = inputs.text  # the shared cleaning of text inputs, imported by the funds actions
 
 
 # ==== input checks ==============================================================================
@@ -77,15 +79,6 @@ def _date(raw: Any, field: str, default: dt.date | None = None) -> dt.date:
         return dt.date.fromisoformat(str(raw).strip())
     except ValueError:
         raise InvalidInput("invalid_date", "日期格式应为YYYY-MM-DD", field=field) from None
-
-
-def _text(raw: Any, field: str, label: str, *, max_length: int, required: bool = True) -> str:
-    text = str(raw or "").strip()
-    if required and not text:
-        raise InvalidInput("required", f"请填写{label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=field)
-    return text
 
 
 def _credit_code(raw: Any, field: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -30,6 +32,16 @@ def _view(request: HttpRequest) -> Any:
 def _line(request: HttpRequest, line_id: int) -> BudgetLine:
     line: BudgetLine = get_object_or_404(BudgetLine.objects.visible_to(_view(request)), pk=line_id)
     return line
+
+
+def _listing(
+    rows: QuerySet[Any], out: Callable[[Any], dict[str, Any]], *, limit: int | None = None, **filters: Any
+) -> dict[str, Any]:
+    """A list endpoint's answer ``{"count", "items"}``: the rows matching every filter given a
+    value (a blank query parameter filters nothing), at most ``limit`` of them."""
+    rows = rows.filter(**{name: value for name, value in filters.items() if value})
+    found = list(rows if limit is None else rows[:limit])
+    return {"count": len(found), "items": [out(row) for row in found]}
 
 
 def _year(year: int | None) -> int:

@@ -15,7 +15,7 @@ from ..models import (
     BudgetLine,
     MonthlyPlan,
 )
-from ._common import _actor, _line, _view, _year, router
+from ._common import _actor, _line, _listing, _view, _year, router
 
 
 def line_out(line: BudgetLine, plan: dict[int, int] | None = None) -> dict[str, Any]:
@@ -66,17 +66,15 @@ class PlanIn(Schema):
 def list_lines(
     request: HttpRequest, year: int | None = None, area_code: str = "", program: str = "", source: str = ""
 ) -> dict[str, Any]:
-    qs = BudgetLine.objects.visible_to(_view(request))
-    if year:
-        qs = qs.filter(year=year)
-    if area_code:
-        qs = qs.filter(area_code=area_code.ljust(12, "0"))
-    if program:
-        qs = qs.filter(program=program)
-    if source:
-        qs = qs.filter(source=source)
-    rows = list(qs[:1000])
-    return {"count": len(rows), "items": [line_out(x) for x in rows]}
+    return _listing(
+        BudgetLine.objects.visible_to(_view(request)),
+        line_out,
+        limit=1000,
+        year=year,
+        area_code=area_code.ljust(12, "0") if area_code else "",
+        program=program,
+        source=source,
+    )
 
 
 @router.post("/lines", response={201: dict}, summary="新增预算科目（同一年度、区划、项目、来源不可重复）")

@@ -16,7 +16,7 @@ from ..models import (
     Incentive,
     ServiceContract,
 )
-from ._common import _actor, _line, _view, router
+from ._common import _actor, _line, _listing, _view, router
 
 
 class PowerIn(Schema):
@@ -43,8 +43,7 @@ def power_out(p: FiscalPower) -> dict[str, Any]:
 
 @router.get("/fiscal-powers", summary="财政事权和支出责任清单")
 def list_powers(request: HttpRequest) -> dict[str, Any]:
-    rows = list(FiscalPower.objects.visible_to(_view(request)))
-    return {"count": len(rows), "items": [power_out(p) for p in rows]}
+    return _listing(FiscalPower.objects.visible_to(_view(request)), power_out)
 
 
 @router.post("/fiscal-powers", summary="设置某救助项目的事权与支出责任（各级比例合计须为100%）")
@@ -81,8 +80,7 @@ def plan_out(p: FundPlan) -> dict[str, Any]:
 
 @router.get("/plans", summary="资金规划（如十四五）列表")
 def list_plans(request: HttpRequest) -> dict[str, Any]:
-    rows = list(FundPlan.objects.visible_to(_view(request)))
-    return {"count": len(rows), "items": [plan_out(p) for p in rows]}
+    return _listing(FundPlan.objects.visible_to(_view(request)), plan_out)
 
 
 @router.post("/plans", response={201: dict}, summary="新建资金规划")
@@ -140,13 +138,9 @@ def incentive_out(i: Incentive) -> dict[str, Any]:
 
 @router.get("/incentives", summary="社会力量激励记录")
 def list_incentives(request: HttpRequest, year: int | None = None, kind: str = "") -> dict[str, Any]:
-    qs = Incentive.objects.visible_to(_view(request))
-    if year:
-        qs = qs.filter(granted_on__year=year)
-    if kind:
-        qs = qs.filter(kind=kind)
-    rows = list(qs[:1000])
-    return {"count": len(rows), "items": [incentive_out(i) for i in rows]}
+    return _listing(
+        Incentive.objects.visible_to(_view(request)), incentive_out, limit=1000, granted_on__year=year, kind=kind
+    )
 
 
 @router.post("/incentives", response={201: dict}, summary="登记税收优惠、资金奖补或费用减免")
@@ -182,11 +176,7 @@ def contract_out(c: ServiceContract) -> dict[str, Any]:
 
 @router.get("/contracts", summary="政府购买服务合同")
 def list_contracts(request: HttpRequest, line_id: int | None = None) -> dict[str, Any]:
-    qs = ServiceContract.objects.visible_to(_view(request))
-    if line_id:
-        qs = qs.filter(line_id=line_id)
-    rows = list(qs[:1000])
-    return {"count": len(rows), "items": [contract_out(c) for c in rows]}
+    return _listing(ServiceContract.objects.visible_to(_view(request)), contract_out, limit=1000, line_id=line_id)
 
 
 @router.post("/contracts", response={201: dict}, summary="登记政府购买服务合同（计入所属预算科目）")

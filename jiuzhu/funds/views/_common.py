@@ -30,11 +30,12 @@ def _can_edit(user: Any) -> bool:
 
 
 def _submit(request: HttpRequest, form: Any, fn: Callable[[dict[str, Any]], Any], ok: str) -> Any:
-    """Run an action with a valid form's data; its refusal goes onto the field it names."""
+    """Run an action with a valid form's data, under the action's argument names
+    (``forms.action_args``); its refusal goes onto the field it names."""
     if not form.is_valid():
         return None
     try:
-        result = fn(form.cleaned_data)
+        result = fn(forms.action_args(form.cleaned_data))
     except DomainError as exc:
         apply_errors(exc, form, field_map=forms.FIELD_MAP)
         return None

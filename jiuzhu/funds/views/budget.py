@@ -50,22 +50,7 @@ def lines(request: HttpRequest) -> HttpResponse:
         initial={"year": f["year"], "area_code": f["root"].code if f["root"] else ""},
     )
     if request.method == "POST":
-        line = _submit(
-            request,
-            form,
-            lambda d: actions.create_budget_line(
-                by=user,
-                year=d["year"],
-                area_code=d["area_code"],
-                program=d["program"],
-                source=d["source"],
-                amount_fen=d["amount_yuan"],
-                tilted=d["tilted"],
-                tilt_note=d["tilt_note"],
-                note=d["note"],
-            ),
-            "已新增预算科目",
-        )
+        line = _submit(request, form, lambda d: actions.create_budget_line(by=user, **d), "已新增预算科目")
         if line is not None:
             return redirect("funds:line", line.pk)
     qs = BudgetLine.objects.visible_to(user).filter(year=f["year"]).order_by("area_code", "program", "source")
@@ -95,19 +80,7 @@ def line_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if request.POST.get("op") == "update":
-            done = _submit(
-                request,
-                edit,
-                lambda d: actions.update_budget_line(
-                    line,
-                    by=user,
-                    amount_fen=d["amount_yuan"],
-                    tilted=d["tilted"],
-                    tilt_note=d["tilt_note"],
-                    note=d["note"],
-                ),
-                "已调整预算",
-            )
+            done = _submit(request, edit, lambda d: actions.update_budget_line(line, by=user, **d), "已调整预算")
         else:
             done = _submit(
                 request,

@@ -42,35 +42,9 @@ def account_view(request: HttpRequest, pk: int) -> HttpResponse:
     outflow = forms.OutflowForm(request.POST if op == "outflow" else None)
     if request.method == "POST":
         if op == "inflow":
-            done = _submit(
-                request,
-                inflow,
-                lambda d: actions.charity_inflow(
-                    account,
-                    by=user,
-                    amount_fen=d["amount_yuan"],
-                    donor=d["donor"],
-                    restricted_purpose=d["restricted_purpose"],
-                    received_on=d["received_on"],
-                    note=d["note"],
-                ),
-                "已登记捐赠收入",
-            )
+            done = _submit(request, inflow, lambda d: actions.charity_inflow(account, by=user, **d), "已登记捐赠收入")
         else:
-            done = _submit(
-                request,
-                outflow,
-                lambda d: actions.charity_outflow(
-                    account,
-                    by=user,
-                    amount_fen=d["amount_yuan"],
-                    purpose=d["purpose"],
-                    application_id=d["application_id"],
-                    paid_on=d["paid_on"],
-                    note=d["note"],
-                ),
-                "已登记救助支出",
-            )
+            done = _submit(request, outflow, lambda d: actions.charity_outflow(account, by=user, **d), "已登记救助支出")
         if done is not None:
             return redirect("funds:account", account.pk)
     entries = CharityEntry.objects.filter(account=account).select_related("application", "created_by").order_by("-id")

@@ -109,22 +109,7 @@ def incentives(request: HttpRequest) -> HttpResponse:
     areas = _areas(user)
     form = forms.IncentiveForm(request.POST or None, areas=areas)
     if request.method == "POST":
-        done = _submit(
-            request,
-            form,
-            lambda d: actions.record_incentive(
-                by=user,
-                area_code=d["area_code"],
-                kind=d["kind"],
-                organisation=d["organisation"],
-                credit_code=d["credit_code"],
-                amount_fen=d["amount_yuan"],
-                granted_on=d["granted_on"],
-                basis=d["basis"],
-                note=d["note"],
-            ),
-            "已登记激励记录",
-        )
+        done = _submit(request, form, lambda d: actions.record_incentive(by=user, **d), "已登记激励记录")
         if done is not None:
             return redirect("funds:incentives")
     return render(
@@ -145,18 +130,8 @@ def contracts(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
 
         def create(d: dict[str, Any]) -> Any:
-            line = get_object_or_404(BudgetLine.objects.visible_to(user), pk=int(d["line"]))
-            return actions.create_contract(
-                line,
-                by=user,
-                provider=d["provider"],
-                content=d["content"],
-                amount_fen=d["amount_yuan"],
-                start_on=d["start_on"],
-                end_on=d["end_on"],
-                number=d["number"],
-                provider_credit_code=d["provider_credit_code"],
-            )
+            line = get_object_or_404(BudgetLine.objects.visible_to(user), pk=int(d.pop("line")))
+            return actions.create_contract(line, by=user, **d)
 
         done = _submit(request, form, create, "已登记政府购买服务合同")
         if done is not None:

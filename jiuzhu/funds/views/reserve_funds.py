@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
-from jiuzhu.core.errors import DomainError
 from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.web.forms import run_action
 from jiuzhu.web.pagination import IdPaginator
 
 from .. import actions, queries
@@ -26,15 +22,6 @@ from ..models import (
 from ._common import _viewer
 
 # ---- town reserve funds (备用金): pages at /payments/reserves/, read with payments.view ------------
-
-
-def _post(request: HttpRequest, act: Callable[[], Any], ok: str) -> None:
-    """Read the form and run the action; a refusal of either is shown as a message, never a 500."""
-    try:
-        act()
-        messages.success(request, ok)
-    except DomainError as exc:
-        messages.error(request, exc.message)
 
 
 @login_required
@@ -64,7 +51,7 @@ def reserve_open(request: AuthedRequest) -> HttpResponse:
             account_note=p.get("account_note", ""),
         )
 
-    _post(request, act, "已设立备用金账户")
+    run_action(request, act, "已设立备用金账户")
     return redirect("payments:reserves")
 
 
@@ -96,5 +83,5 @@ def reserve_top_up(request: AuthedRequest, pk: int) -> HttpResponse:
             fund, by=request.user, amount_fen=amount, source=p.get("source", "fiscal"), note=p.get("note", "")
         )
 
-    _post(request, act, "已拨付备用金")
+    run_action(request, act, "已拨付备用金")
     return redirect("payments:reserve", fund.pk)

@@ -24,6 +24,8 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.actions import EntrustmentIn, IntakeRequest, SignatureIn, intake
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.inputs import date_or_none as _date
+from jiuzhu.core.inputs import field_text as _text
 from jiuzhu.registry.actions import attach_document
 
 from ..conditions import clean_condition, program_choices
@@ -42,28 +44,6 @@ RULE_FIELDS = (
 )
 OUTCOMES = dict(TASK_OUTCOMES)
 MAX_TEXT = 1000
-
-
-def _text(data: dict[str, Any], key: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        raise InvalidInput("required", f"请填写{label}", field=key)
-    if len(value) > max_length:
-        raise InvalidInput("too_long", f"{label}不能超过{max_length}个字", field=key)
-    return value
-
-
-def _date(value: Any, key: str, label: str, *, required: bool) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            raise InvalidInput("required", f"请填写{label}", field=key)
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput("invalid_date", f"{label}格式应为“2026-01-31”", field=key) from None
 
 
 # Rules the platform keeps itself: their warnings come from a department's list or a 摸底排查 visit,

@@ -15,9 +15,11 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.core.inputs import field_text as _text
+from jiuzhu.core.inputs import required_date as _date
 from jiuzhu.programs.engine import parameter_store
 
-from ..campaigns import _county_staff, _date, _text
+from ..campaigns import _county_staff
 from ..models import Emergency
 from ._common import KINDS, SETTINGS, _active
 from .report import report

@@ -70,14 +70,7 @@ def _scope_code(by: User) -> str:
 
 def recover_reliefs(scope: Any = None) -> list[int]:
     """Relief jobs whose worker died are marked failed with the reason (and audited)."""
-    return jobs.reap(
-        EmergencyRelief,
-        running=("running",),
-        failed="failed",
-        message_field="error",
-        scope=scope,
-        audit=record_job_death,
-    )
+    return jobs.reap(EmergencyRelief, scope=scope, audit=record_job_death)
 
 
 def request_relief(emergency: Emergency, *, by: User, limit: int = 0) -> EmergencyRelief:
@@ -142,24 +135,20 @@ def retry_relief(job: EmergencyRelief, *, by: User) -> EmergencyRelief:
     require(by, "payments.reserve")
     _visible(job.emergency, by)
     _active(job.emergency)
-    recover_reliefs(EmergencyRelief.objects.filter(pk=job.pk))
-    with transaction.atomic():
-        locked: EmergencyRelief = EmergencyRelief.objects.select_for_update().get(pk=job.pk)
-        if locked.status != "failed":
-            raise DomainError(
-                "relief_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
-            )
-        locked.status, locked.error, locked.finished_at, locked.done = "queued", "", None, 0
-        locked.save(update_fields=["status", "error", "finished_at", "done"])
-        record(
+    return jobs.retry(
+        job,
+        recover=recover_reliefs,
+        reset={"status": "queued", "error": "", "finished_at": None, "done": 0},
+        audit=lambda locked: record(
             by,
             "monitoring.emergency.relieve_retry",
             locked,
             area_code=locked.area_code,
             changes={"job": locked.pk, "attempts": locked.attempts, "relieved": locked.relieved},
-        )
-        transaction.on_commit(lambda: _enqueue(locked.pk))
-    return locked
+        ),
+        code="relief_not_failed",
+        enqueue=_enqueue,
+    )
 
 
 def _relieve_one(job: EmergencyRelief, emergency: Emergency, row_id: int, by: User) -> None:
@@ -203,34 +192,24 @@ def run_relief(job_id: int) -> EmergencyRelief:
     if job.status == "done":
         return job
     by: User = job.requested_by or system_user("系统（应急先行救助）")
-    # claimed with its worker in one statement: a kill right after still leaves a recoverable job
-    EmergencyRelief.objects.filter(pk=job.pk).update(
-        status="running", done=0, attempts=F("attempts") + 1, worker=jobs.this_worker(), heartbeat_at=timezone.now()
-    )
-    try:
-        with jobs.heartbeat(EmergencyRelief, job.pk):
-            _active(job.emergency)
-            for row_id in job.households:
-                _relieve_one(job, job.emergency, int(row_id), by)
-            with transaction.atomic():
-                job.refresh_from_db()
-                EmergencyRelief.objects.filter(pk=job.pk).update(status="done", finished_at=timezone.now())
-                record(
-                    by,
-                    "monitoring.emergency.relieve",
-                    job.emergency,
-                    area_code=job.emergency.area_code,
-                    changes={"households": job.relieved, "amount_fen": job.amount_fen},
-                )
-    except DomainError as exc:
-        EmergencyRelief.objects.filter(pk=job.pk).update(
-            status="failed", error=exc.message[:500], finished_at=timezone.now()
-        )
-    except Exception as exc:
-        EmergencyRelief.objects.filter(pk=job.pk).update(
-            status="failed", error=f"先行救助中断：{type(exc).__name__}，可点击“重试”继续", finished_at=timezone.now()
-        )
-        raise
+    jobs.claim(EmergencyRelief, job.pk, done=0)
+
+    def work() -> None:
+        _active(job.emergency)
+        for row_id in job.households:
+            _relieve_one(job, job.emergency, int(row_id), by)
+        with transaction.atomic():  # done and its audit row together
+            job.refresh_from_db()
+            EmergencyRelief.objects.filter(pk=job.pk).update(status="done", finished_at=timezone.now())
+            record(
+                by,
+                "monitoring.emergency.relieve",
+                job.emergency,
+                area_code=job.emergency.area_code,
+                changes={"households": job.relieved, "amount_fen": job.amount_fen},
+            )
+
+    jobs.run(EmergencyRelief, job.pk, work, crashed="先行救助中断：{error}，可点击“重试”继续")
     job.refresh_from_db()
     return job
 

@@ -162,9 +162,7 @@ def reissue(roster: Roster, *, by: User, layout: BankLayout | int | None = None)
 
 def recover_bank_exports(scope: Any = None) -> list[int]:
     """Exports whose worker died are marked failed with the reason (issue 19 item 3)."""
-    return jobs.reap(
-        BankExportJob, running=("running",), failed="failed", message_field="error", scope=scope, audit=record_job_death
-    )
+    return jobs.reap(BankExportJob, scope=scope, audit=record_job_death)
 
 
 def _start_job(roster: Roster, *, by: User, kind: str, layout: BankLayout | int | None) -> BankExportJob:
@@ -194,18 +192,18 @@ def retry_bank_export(job: BankExportJob, *, by: User) -> tuple[BankBatch, bytes
     line already sent (by this job's retry or another export) is not sent again."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=job.area_code)
-    recover_bank_exports(BankExportJob.objects.filter(pk=job.pk))
     try:
-        with transaction.atomic():
-            locked: BankExportJob = BankExportJob.objects.select_for_update().get(pk=job.pk)
-            if locked.status != "failed":
-                raise DomainError(
-                    "export_not_failed", f"该导出任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试"
-                )
-            locked.status, locked.error, locked.finished_at, locked.worker = "running", "", None, jobs.this_worker()
-            locked.attempts += 1
-            locked.save(update_fields=["status", "error", "finished_at", "worker", "attempts"])
-            record(by, "payments.bank.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts})
+        locked = jobs.retry(
+            job,
+            recover=recover_bank_exports,
+            reset={"status": "running", "error": "", "finished_at": None},
+            claim=True,  # run now, in this request
+            audit=lambda locked: record(
+                by, "payments.bank.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts}
+            ),
+            code="export_not_failed",
+            refusal="该导出任务当前为“{status}”，只有失败的任务可以重试",
+        )
     except IntegrityError:
         raise DomainError("export_running", "本花名册正在导出银行文件，请稍候在发放批次中下载") from None
     roster = locked.roster
@@ -241,13 +239,12 @@ def _run_export(
         if not retry:  # a refusal of a new request: nothing ran, no job to keep
             BankExportJob.objects.filter(pk=job.pk).delete()
         else:
-            BankExportJob.objects.filter(pk=job.pk).update(
-                status="failed", error=exc.message[:500], finished_at=timezone.now()
-            )
+            jobs.fail(BankExportJob, job.pk, exc.message)
         raise
     except Exception as exc:  # the job never stays "running" under a live process
-        message = f"导出失败（系统错误：{type(exc).__name__}），可点击“重试”，如仍失败请联系管理员"
-        BankExportJob.objects.filter(pk=job.pk).update(status="failed", error=message[:500], finished_at=timezone.now())
+        jobs.fail(
+            BankExportJob, job.pk, f"导出失败（系统错误：{type(exc).__name__}），可点击“重试”，如仍失败请联系管理员"
+        )
         raise
     return batch, content, name
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.audit.log import record, record_job_death
 from jiuzhu.core import jobs
-from jiuzhu.core.errors import DomainError
 
 from ..models import AdjustmentNoticeJob, Roster
 
@@ -42,51 +39,33 @@ def run_adjustment_notices(job_id: int) -> AdjustmentNoticeJob:
     job = AdjustmentNoticeJob.objects.get(pk=job_id)
     if job.status == "done":
         return job
-    # claimed with its worker in one statement: a kill right after still leaves a recoverable job
-    AdjustmentNoticeJob.objects.filter(pk=job.pk).update(
-        status="running", attempts=F("attempts") + 1, worker=jobs.this_worker(), heartbeat_at=timezone.now()
+    jobs.claim(AdjustmentNoticeJob, job.pk)
+    jobs.run(
+        AdjustmentNoticeJob,
+        job.pk,
+        lambda: issue_adjustment_notices(job.roster_id),
+        crashed="生成失败：{error}",
+        done=lambda count: {"done": count},
     )
-    try:
-        with jobs.heartbeat(AdjustmentNoticeJob, job.pk):
-            count = issue_adjustment_notices(job.roster_id)
-    except DomainError as exc:
-        AdjustmentNoticeJob.objects.filter(pk=job.pk).update(
-            status="failed", error=exc.message[:500], finished_at=timezone.now()
-        )
-    except Exception as exc:
-        AdjustmentNoticeJob.objects.filter(pk=job.pk).update(
-            status="failed", error=f"生成失败：{type(exc).__name__}", finished_at=timezone.now()
-        )
-        raise
-    else:
-        AdjustmentNoticeJob.objects.filter(pk=job.pk).update(status="done", done=count, finished_at=timezone.now())
     job.refresh_from_db()
     return job
 
 
 def recover_adjustment_notice_jobs(scope: Any = None) -> list[int]:
     """Jobs whose worker died are marked failed with the reason (issue 19 item 3)."""
-    return jobs.reap(
-        AdjustmentNoticeJob,
-        running=("running",),
-        failed="failed",
-        message_field="error",
-        scope=scope,
-        audit=record_job_death,
-    )
+    return jobs.reap(AdjustmentNoticeJob, scope=scope, audit=record_job_death)
 
 
 def retry_adjustment_notices(job: AdjustmentNoticeJob, *, by: User) -> AdjustmentNoticeJob:
     """重试: queue a failed job again; the notices already issued are not issued twice."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=job.area_code)
-    recover_adjustment_notice_jobs(AdjustmentNoticeJob.objects.filter(pk=job.pk))
-    with transaction.atomic():
-        locked: AdjustmentNoticeJob = AdjustmentNoticeJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != "failed":
-            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试")
-        locked.status, locked.error, locked.finished_at = "queued", "", None
-        locked.save(update_fields=["status", "error", "finished_at"])
-        record(by, "payments.notices.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts})
-        transaction.on_commit(lambda: _enqueue(locked.pk))
-    return locked
+    return jobs.retry(
+        job,
+        recover=recover_adjustment_notice_jobs,
+        reset={"status": "queued", "error": "", "finished_at": None},
+        audit=lambda locked: record(
+            by, "payments.notices.retry", locked, changes={"job": locked.pk, "attempts": locked.attempts}
+        ),
+        enqueue=_enqueue,
+    )

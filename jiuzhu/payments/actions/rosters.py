@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
@@ -84,14 +84,7 @@ def _enqueue_run(run_id: int) -> None:
 
 def recover_roster_runs(scope: Any = None) -> list[int]:
     """Runs whose worker died are marked failed with the reason (issue 19 item 3)."""
-    return jobs.reap(
-        RosterRun,
-        running=("running",),
-        failed="failed",
-        message_field="error",
-        scope=scope,
-        audit=record_job_death,
-    )
+    return jobs.reap(RosterRun, scope=scope, audit=record_job_death)
 
 
 def retry_roster_run(run: RosterRun, *, by: User) -> RosterRun:
@@ -99,16 +92,15 @@ def retry_roster_run(run: RosterRun, *, by: User) -> RosterRun:
     in one transaction, so a retry after a kill starts from nothing half-written."""
     require(by, "payments.roster")
     require_in_scope(by=by, area_code=run.area_code)
-    recover_roster_runs(RosterRun.objects.filter(pk=run.pk))
-    with transaction.atomic():
-        locked: RosterRun = RosterRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status != "failed":
-            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有失败的任务可以重试")
-        locked.status, locked.error, locked.phase, locked.done, locked.finished_at = "queued", "", "", 0, None
-        locked.save(update_fields=["status", "error", "phase", "done", "finished_at"])
-        record(by, "payments.roster.retry", locked, changes={"run": locked.pk, "attempts": locked.attempts})
-        transaction.on_commit(lambda: _enqueue_run(locked.pk))
-    return locked
+    return jobs.retry(
+        run,
+        recover=recover_roster_runs,
+        reset={"status": "queued", "error": "", "phase": "", "done": 0, "finished_at": None},
+        audit=lambda locked: record(
+            by, "payments.roster.retry", locked, changes={"run": locked.pk, "attempts": locked.attempts}
+        ),
+        enqueue=_enqueue_run,
+    )
 
 
 def run_roster(run_id: int) -> RosterRun:
@@ -117,34 +109,20 @@ def run_roster(run_id: int) -> RosterRun:
     if run.status == "done":
         return run
     by = run.requested_by or system_user("系统（花名册生成）")
-    # claimed with its worker in one statement: a kill right after still leaves a recoverable run
-    RosterRun.objects.filter(pk=run.pk).update(
-        status="running",
-        phase="开始",
-        attempts=F("attempts") + 1,
-        worker=jobs.this_worker(),
-        heartbeat_at=timezone.now(),
-    )
+    jobs.claim(RosterRun, run.pk, phase="开始")
 
     def progress(phase: str, done: int, total: int) -> None:
         RosterRun.objects.filter(pk=run.pk).update(phase=phase[:32], done=done, total=total)
 
-    try:
-        with jobs.heartbeat(RosterRun, run.pk):
-            roster = generate_roster(
-                by=by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
-            )
-    except DomainError as exc:
-        RosterRun.objects.filter(pk=run.pk).update(status="failed", error=exc.message[:500], finished_at=timezone.now())
-    except Exception as exc:
-        RosterRun.objects.filter(pk=run.pk).update(
-            status="failed", error=f"生成失败：{type(exc).__name__}", finished_at=timezone.now()
-        )
-        raise
-    else:
-        RosterRun.objects.filter(pk=run.pk).update(
-            status="done", roster=roster, phase="完成", finished_at=timezone.now()
-        )
+    jobs.run(
+        RosterRun,
+        run.pk,
+        lambda: generate_roster(
+            by=by, area_code=run.area_code, month=run.month, refresh=run.refresh, progress=progress
+        ),
+        crashed="生成失败：{error}",
+        done=lambda roster: {"roster": roster, "phase": "完成"},
+    )
     run.refresh_from_db()
     return run
 
@@ -212,17 +190,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
     unidentified = roster_compute.unidentified_payees(payees)
-    shared = set(
-        Person.objects.filter(
-            bank_account_index__in=Subquery(
-                Person.objects.filter(pk__in=payees).exclude(bank_account_index="").values("bank_account_index")
-            )
-        )
-        .values("bank_account_index")
-        .annotate(n=Count("household_id", distinct=True))
-        .filter(n__gt=1)
-        .values_list("bank_account_index", flat=True)
-    )
+    shared = roster_compute.shared_accounts(payees)
     changed, unresolved = 0, 0
     for pk, payee, exceptions, status in lines:
         keep = [e for e in exceptions if e not in PAYEE_CHECKS]

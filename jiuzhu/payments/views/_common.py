@@ -3,15 +3,14 @@ shown as a message."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest
 
 from jiuzhu.accounts.permissions import require
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
+from jiuzhu.web.forms import run_action
 
 
 def _viewer(request: HttpRequest) -> Any:
@@ -22,22 +21,7 @@ def _viewer(request: HttpRequest) -> Any:
     return request.user
 
 
-def _do(request: HttpRequest, fn: Callable[[], Any], ok: str) -> Any:
-    """Run an action; its refusal is shown as a message, never a 500."""
-    try:
-        result = fn()
-    except DomainError as exc:
-        text = exc.message
-        rows = getattr(exc, "rows", None)
-        if rows:
-            text += "：" + "；".join(f"第{e.row}行 {e.message}" for e in rows[:20])
-            if len(rows) > 20:
-                text += f"……共{len(rows)}处"
-        messages.error(request, text)
-        return None
-    if ok:
-        messages.success(request, ok)
-    return result
+_do = run_action  # the pages' one way to run an action (web.forms)
 
 
 def _areas(user: Any) -> list[Area]:

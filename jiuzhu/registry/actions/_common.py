@@ -205,18 +205,7 @@ def _apply_member_data(person: Person, md: MemberData, household: Household) -> 
     person.relation = md.relation
     person.relation_order = RELATION_ORDER.get(md.relation, 99)
     person.area_code, person.county_code = household.area_id, household.county_code
-    for key in (
-        "name",
-        "labour_capacity",
-        "health_status",
-        "disability_category",
-        "disability_grade",
-        "marital_status",
-        "school_status",
-        "employment_status",
-        "bank_name",
-        "death_date",
-    ):
+    for key in PERSON_FIELDS:  # relation again: the same value
         setattr(person, key, getattr(md, key))
     if md.phone:
         _set_phone(person, md.phone)

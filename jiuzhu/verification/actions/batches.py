@@ -15,6 +15,7 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
+from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 
 from .. import ingest
@@ -157,29 +158,32 @@ def rerun_batch(batch: Batch, *, by: User, force: bool = False) -> Batch:
     processed right now (progress within the last two minutes) needs ``force``."""
     if not (may_upload(by, batch.source) or can(by, "verification.run")):
         require_perm(by, "sources.manage")
-    ingest.recover_batches(Batch.objects.filter(pk=batch.pk))  # a dead worker's batch needs no force
-    with transaction.atomic():
-        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+
+    def check(locked: Batch) -> None:
+        """Not only a failed batch: any unfinished one, a fresh one with ``force``."""
         if locked.status in ("loaded", "rejected"):
             raise DomainError(
                 "batch_finished",
                 f"批次#{locked.pk}已{locked.get_status_display()}，无需重新处理；数据有误请上报更正批次",
             )
-        progress = ingest.read_progress(locked)
-        at = progress.get("at")
+        at = ingest.read_progress(locked).get("at")
         if locked.status == "processing" and at and time.time() - at < STALE_AFTER_SECONDS and not force:
             raise DomainError(
                 "batch_in_progress",
                 "该批次正在处理中（两分钟内仍有进度），如确认处理进程已中断，请选择“强制重新处理”",
             )
-        locked.status = "queued"
-        locked.save(update_fields=["status"])
-        record(
+
+    return jobs.retry(
+        batch,
+        recover=ingest.recover_batches,  # a dead worker's batch needs no force
+        check=check,
+        reset={"status": "queued"},
+        audit=lambda locked: record(
             by,
             "verification.batch.rerun",
             locked,
             area_code=locked.area_code,
             changes={"batch": locked.pk, "force": force},
-        )
-        transaction.on_commit(lambda: _enqueue_batch(locked.pk))
-    return locked
+        ),
+        enqueue=_enqueue_batch,
+    )

@@ -63,35 +63,26 @@ def _enqueue_run(run_id: int) -> None:
 
 def recover_reverification_runs(scope: Any = None) -> list[int]:
     """Runs whose worker died are marked failed with the reason (issue 19 item 3)."""
-    return jobs.reap(
-        ReverificationRun,
-        running=("running",),
-        failed="failed",
-        message_field="message",
-        scope=scope,
-        audit=record_job_death,
-    )
+    return jobs.reap(ReverificationRun, scope=scope, message_field="message", audit=record_job_death)
 
 
 def retry_reverification(run: ReverificationRun, *, by: User) -> ReverificationRun:
     """重试: a failed run continues after the last household it finished (each chunk commits
     its snapshots, findings and position together, so nothing is done twice)."""
     require_perm(by, "verification.run")
-    recover_reverification_runs(ReverificationRun.objects.filter(pk=run.pk))
-    with transaction.atomic():
-        locked: ReverificationRun = ReverificationRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status != "failed":
-            raise DomainError("run_not_failed", f"该任务当前为“{locked.get_status_display()}”，只有出错的任务可以重试")
-        locked.status, locked.message, locked.finished_at = "queued", "", None
-        locked.save(update_fields=["status", "message", "finished_at"])
-        record(
+    return jobs.retry(
+        run,
+        recover=recover_reverification_runs,
+        reset={"status": "queued", "message": "", "finished_at": None},
+        audit=lambda locked: record(
             by,
             "verification.reverify.retry",
             locked,
             changes={"run": locked.pk, "done": locked.done, "attempts": locked.attempts},
-        )
-        transaction.on_commit(lambda: _enqueue_run(locked.pk))
-    return locked
+        ),
+        refusal="该任务当前为“{status}”，只有出错的任务可以重试",
+        enqueue=_enqueue_run,
+    )
 
 
 def handle_finding(finding: Finding, *, by: User, note: str) -> Finding:

@@ -58,10 +58,9 @@ def recover_batches(scope: Any = None) -> list[int]:
     """Batches whose worker died are marked failed with the reason (issue 19 item 3)."""
     return jobs.reap(
         Batch,
-        running=("processing",),
-        failed="failed",
-        message_field="message",
         scope=scope,
+        running=("processing",),
+        message_field="message",
         heartbeats=last_sign_of_life,
         audit=record_job_death,
     )
