@@ -429,6 +429,49 @@ def measure(args: Any, env: dict[str, str], tmp: str) -> None:
             )
 
 
+def profile(args: Any) -> None:
+    """Where a page's time goes, in this process (Django test client, no concurrency): wall time,
+    time in SQL (the captured statements' own timings) and the rest (Python: middleware, ORM,
+    templates), then a cProfile of the page for the county officer."""
+    import cProfile
+    import pstats
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.accounts.models import User
+
+    for username in USERS:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=username))
+        for name in PAGES:
+            path = page_path(name, 2)
+            client.get(path)  # warm
+            walls, sqls, statements = [], [], 0
+            for _ in range(20):
+                with CaptureQueriesContext(connection) as ctx:
+                    t0 = time.perf_counter()
+                    assert client.get(path).status_code == 200
+                    walls.append(time.perf_counter() - t0)
+                sqls.append(sum(float(q["time"]) for q in ctx.captured_queries))
+                statements = len(ctx.captured_queries)
+            w, q = percentile(walls, 50) * 1000, percentile(sqls, 50) * 1000
+            print(
+                f"{username:16} {name:15} p50 {w:6.1f} ms: SQL {q:6.1f} ms ({statements} statements),"
+                f" the rest {w - q:6.1f} ms"
+            )
+            if username == "tez_county" and args.profile in ("all", name):
+                prof = cProfile.Profile()
+                for _ in range(10):
+                    prof.runcall(client.get, path)
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["postgresql", "sqlite"], default="postgresql")
@@ -438,10 +481,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time in seconds (0.5x–1.5x)")
     parser.add_argument("--database", default=DATABASE)
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="instead of the load run: SQL vs the rest per page, and a cProfile of a page (or all)",
+    )
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
         prepare(args.cases)
+        return
+    if args.profile and os.environ.get("JIUZHU_PAGES_PROFILE_CHILD"):
+        profile(args)
         return
 
     tmp = tempfile.mkdtemp(prefix="jiuzhu-pages-")
@@ -460,7 +511,11 @@ def main() -> None:
         print(f"## {args.engine}: {args.cases:,} cases; load average {load_average()}", flush=True)
         subprocess.run([sys.executable, __file__, "--prepare", "--cases", str(args.cases)], env=env, check=True)
         print(f"prepared in {time.perf_counter() - t0:.0f} s", flush=True)
-        measure(args, env, tmp)
+        if args.profile:
+            child = [sys.executable, __file__, "--profile", args.profile]
+            subprocess.run(child, env={**env, "JIUZHU_PAGES_PROFILE_CHILD": "1"}, check=True)
+        else:
+            measure(args, env, tmp)
     finally:
         if args.engine == "postgresql":
             import psycopg

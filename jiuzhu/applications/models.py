@@ -163,16 +163,25 @@ class CaseDeadlineQuerySet(AreaScopedQuerySet):
 
     def overdue(self, today: dt.date | None = None, now: dt.datetime | None = None) -> CaseDeadlineQuerySet:
         """Past its date — or, for a clock in hours, past its minute (``now``)."""
-        now = now or timezone.now()
-        by_date = models.Q(due_at__isnull=True, due_on__lt=today or timezone.localdate())
-        return self.open().filter(by_date | models.Q(due_at__lt=now))
+        return self.open().filter(overdue_q(today, now))
 
     def due_soon(
         self, days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None
     ) -> CaseDeadlineQuerySet:
-        today = today or timezone.localdate()
-        not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())
-        return self.open().filter(not_past, due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+        return self.open().filter(due_soon_q(days, today, now))
+
+
+def overdue_q(today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
+    """An open deadline past its date — or, for a clock in hours, past its minute (``now``)."""
+    by_date = models.Q(due_at__isnull=True, due_on__lt=today or timezone.localdate())
+    return by_date | models.Q(due_at__lt=now or timezone.now())
+
+
+def due_soon_q(days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
+    """An open deadline due within ``days`` days and not past."""
+    today = today or timezone.localdate()
+    not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())
+    return not_past & models.Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
 
 
 class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadlines are data)

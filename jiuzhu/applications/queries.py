@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jiuzhu.areas.models import Area, full_code, in_subtree, prefix_of
 
-from .models import Application, CaseDeadline
+from .models import Application, CaseDeadline, due_soon_q, overdue_q
 
 
 def filter_applications(
@@ -41,26 +42,54 @@ def filter_applications(
     return qs
 
 
+# What the board shows of a deadline and its case (not the case's facts, trace and proposal).
+_BOARD_FIELDS = (
+    "label",
+    "due_on",
+    "due_at",
+    "application__number",
+    "application__household__head_name",
+    "application__accepted_by__full_name",
+    "application__accepted_by__username",
+)
+
+
 def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     """Overdue and due-soon steps in the user's jurisdiction, with counts per town and per
-    clerk computed in SQL (so they stay right with a hundred thousand cases)."""
+    clerk computed in SQL (so they stay right with a hundred thousand cases): the counts per
+    town and both totals in one pass over the open deadlines, the counts per clerk in one
+    grouped join, the two lists of the earliest ``limit`` with only the columns shown."""
     deadlines = CaseDeadline.objects.visible_to(user)
-    today = timezone.localdate()
-    overdue = deadlines.overdue(today)
-    rows = overdue.select_related("application", "application__household", "application__accepted_by")
-    soon = deadlines.due_soon(3, today).select_related("application", "application__household")
-    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town")}
+    today, now = timezone.localdate(), timezone.now()
+    late, soon = overdue_q(today, now), due_soon_q(3, today, now)
+    per_town = (
+        deadlines.open()
+        .filter(late | soon)
+        .values_list(Substr("area_code", 1, 9))
+        .annotate(late=Count("id", filter=late), soon=Count("id", filter=soon))
+        .order_by()
+    )
+    counts = {code: (n_late, n_soon) for code, n_late, n_soon in per_town}
+    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town", code__in=[c + "000" for c in counts])}
     by_town: dict[str, int] = {}
-    for code, n in overdue.values_list("area_code").annotate(n=Count("id")).order_by():
-        name = towns.get(code[:9], code[:9])
-        by_town[name] = by_town.get(name, 0) + n
+    for code in sorted(counts):
+        if counts[code][0]:
+            name = towns.get(code, code)
+            by_town[name] = by_town.get(name, 0) + counts[code][0]
+    overdue = deadlines.overdue(today, now)
     clerks = overdue.values_list("application__accepted_by__full_name", "application__accepted_by__username")
     by_clerk = {(full or user_name or "—"): n for full, user_name, n in clerks.annotate(n=Count("id")).order_by("-n")}
+    related = ("application", "application__household", "application__accepted_by")
     return {
-        "overdue": list(rows.order_by("due_on", "id")[:limit]),
-        "overdue_count": overdue.count(),
-        "due_soon": list(soon.order_by("due_on", "id")[:limit]),
-        "due_soon_count": soon.count(),
+        "overdue": list(overdue.select_related(*related).only(*_BOARD_FIELDS).order_by("due_on", "id")[:limit]),
+        "overdue_count": sum(late for late, _ in counts.values()),
+        "due_soon": list(
+            deadlines.due_soon(3, today, now)
+            .select_related(*related)
+            .only(*_BOARD_FIELDS)
+            .order_by("due_on", "id")[:limit]
+        ),
+        "due_soon_count": sum(n for _, n in counts.values()),
         "by_town": by_town,
         "by_clerk": by_clerk,
         "today": today,
