@@ -221,7 +221,7 @@ def bare_household_list(cur: Any, low: str, high: str, page: int, today: Any, no
 
 
 def bare_overdue_board(cur: Any, low: str, high: str, page: int, today: Any, now: Any) -> int:
-    soon_end = today + dt.timedelta(days=3) if isinstance(today, dt.date) else today
+    soon_end = today + dt.timedelta(days=3)
     cur.execute(  # overdue and due-soon counts per town, in one pass over the open deadlines
         f"SELECT substr(d.area_code, 1, 9), SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {SOON} THEN 1 ELSE 0 END)"
