@@ -17,9 +17,11 @@ p50/p95 of the page, p50/p95 of its bare SQL, and the p95 ratio (target: page p9
 <= 3x its bare SQL). The load average (``/proc/loadavg``) is printed at the start and the end.
 
 Usage: python bench/pages.py [--engine postgresql|sqlite] [--cases N] [--clients C]
-       [--seconds S] [--rounds R] [--think T] [--database NAME]
+       [--seconds S] [--rounds R] [--think T] [--database NAME] [--keep] [--profile PAGE|all]
 PostgreSQL: database ``jiuzhu_bench_pages`` (or ``--database``) on 127.0.0.1, created and
-dropped here. SQLite: a file in a temporary directory.
+dropped here (``--keep``: kept, and reused by the next run with ``--keep``; drop it yourself).
+SQLite: a file in a temporary directory. ``--profile``: instead of the load run, the time of each
+page in SQL and in the rest (one process, no concurrency) and a cProfile of the page.
 """
 
 from __future__ import annotations
@@ -486,6 +488,9 @@ def main() -> None:
         default="",
         help="instead of the load run: SQL vs the rest per page, and a cProfile of a page (or all)",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the database at the end and reuse it if it is there"
+    )
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -495,29 +500,38 @@ def main() -> None:
         profile(args)
         return
 
-    tmp = tempfile.mkdtemp(prefix="jiuzhu-pages-")
+    pg = args.engine == "postgresql"
+    keep = args.keep and pg
+    tmp = str(Path(tempfile.gettempdir()) / f"jiuzhu-pages-{args.database}") if keep else tempfile.mkdtemp()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
     env = environment(tmp, url)
-    if args.engine == "sqlite":
+    reuse = False
+    if not pg:
         env.pop("DATABASE_URL")
     else:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+            reuse = bool(keep and found and (Path(tmp) / "staticfiles").is_dir())
+            if not reuse:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{args.database}"')
     try:
         t0 = time.perf_counter()
         print(f"## {args.engine}: {args.cases:,} cases; load average {load_average()}", flush=True)
-        subprocess.run([sys.executable, __file__, "--prepare", "--cases", str(args.cases)], env=env, check=True)
-        print(f"prepared in {time.perf_counter() - t0:.0f} s", flush=True)
+        if reuse:
+            print(f"reusing the data kept in database {args.database} (--keep)", flush=True)
+        else:
+            subprocess.run([sys.executable, __file__, "--prepare", "--cases", str(args.cases)], env=env, check=True)
+            print(f"prepared in {time.perf_counter() - t0:.0f} s", flush=True)
         if args.profile:
             child = [sys.executable, __file__, "--profile", args.profile]
             subprocess.run(child, env={**env, "JIUZHU_PAGES_PROFILE_CHILD": "1"}, check=True)
         else:
             measure(args, env, tmp)
     finally:
-        if args.engine == "postgresql":
+        if pg and not keep:
             import psycopg
 
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
