@@ -153,6 +153,7 @@ def prepare(cases: int) -> None:
                 due_on=a.due_on,
                 area_code=a.area_code,
                 met_on=today if a.state in ("approved", "rejected") else None,
+                clerk_id=a.accepted_by_id,
             )
             for a in apps
         ],

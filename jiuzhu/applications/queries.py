@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.areas.models import Area, full_code, in_subtree, prefix_of
 
 from .models import Application, CaseDeadline, due_soon_q, overdue_q
@@ -56,41 +57,45 @@ _BOARD_FIELDS = (
 
 def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     """Overdue and due-soon steps in the user's jurisdiction, with counts per town and per
-    clerk computed in SQL (so they stay right with a hundred thousand cases): the counts per
-    town and both totals in one pass over the open deadlines, the counts per clerk in one
-    grouped join, the two lists of the earliest ``limit`` with only the columns shown."""
+    clerk computed in SQL (so they stay right with a hundred thousand cases): every count in
+    one pass over the open deadlines (grouped by town and by the clerk kept on the row), then
+    the names of those towns and clerks, and the two lists of the earliest ``limit`` steps with
+    only the columns shown."""
     deadlines = CaseDeadline.objects.visible_to(user)
     today, now = timezone.localdate(), timezone.now()
     late, soon = overdue_q(today, now), due_soon_q(3, today, now)
-    per_town = (
+    groups = list(
         deadlines.open()
         .filter(late | soon)
-        .values_list(Substr("area_code", 1, 9))
+        .values_list(Substr("area_code", 1, 9), "clerk_id")
         .annotate(late=Count("id", filter=late), soon=Count("id", filter=soon))
         .order_by()
     )
-    counts = {code: (n_late, n_soon) for code, n_late, n_soon in per_town}
-    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town", code__in=[c + "000" for c in counts])}
+    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town", code__in={g[0] + "000" for g in groups})}
+    clerk_ids = {g[1] for g in groups if g[1] is not None and g[2]}
+    clerks = {u.pk: u.display_name for u in User.objects.filter(pk__in=clerk_ids).only("full_name", "username")}
     by_town: dict[str, int] = {}
-    for code in sorted(counts):
-        if counts[code][0]:
+    per_clerk: dict[str, int] = {}
+    for code, clerk_id, n_late, _ in sorted(groups, key=lambda g: g[0]):
+        if n_late:
             name = towns.get(code, code)
-            by_town[name] = by_town.get(name, 0) + counts[code][0]
-    overdue = deadlines.overdue(today, now)
-    clerks = overdue.values_list("application__accepted_by__full_name", "application__accepted_by__username")
-    by_clerk = {(full or user_name or "—"): n for full, user_name, n in clerks.annotate(n=Count("id")).order_by("-n")}
+            by_town[name] = by_town.get(name, 0) + n_late
+            who = clerks.get(clerk_id, "—") if clerk_id is not None else "—"
+            per_clerk[who] = per_clerk.get(who, 0) + n_late
     related = ("application", "application__household", "application__accepted_by")
     return {
-        "overdue": list(overdue.select_related(*related).only(*_BOARD_FIELDS).order_by("due_on", "id")[:limit]),
-        "overdue_count": sum(late for late, _ in counts.values()),
+        "overdue": list(
+            deadlines.overdue(today, now).select_related(*related).only(*_BOARD_FIELDS).order_by("due_on", "id")[:limit]
+        ),
+        "overdue_count": sum(g[2] for g in groups),
         "due_soon": list(
             deadlines.due_soon(3, today, now)
             .select_related(*related)
             .only(*_BOARD_FIELDS)
             .order_by("due_on", "id")[:limit]
         ),
-        "due_soon_count": sum(n for _, n in counts.values()),
+        "due_soon_count": sum(g[3] for g in groups),
         "by_town": by_town,
-        "by_clerk": by_clerk,
+        "by_clerk": dict(sorted(per_clerk.items(), key=lambda item: -item[1])),
         "today": today,
     }

@@ -69,6 +69,7 @@ def _deadline(application: Application, step: str, label: str, due_on: dt.date, 
             "due_on": due_on,
             "area_code": application.area_code,
             "responsible": responsible,
+            "clerk_id": application.accepted_by_id,
         },
     )
 
@@ -88,6 +89,7 @@ def _deadline_in_hours(application: Application, step: str, label: str, hours: i
             "hours": hours,
             "area_code": application.area_code,
             "responsible": responsible,
+            "clerk_id": application.accepted_by_id,
         },
     )
 

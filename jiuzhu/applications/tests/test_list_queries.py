@@ -45,9 +45,9 @@ def cases_in(world: Any, household_in: Callable[..., Any]) -> Callable[[int], No
             CaseDeadline.objects.bulk_create(
                 [
                     CaseDeadline(application=app, step="investigation", label="入户调查", started_on=today,
-                                 due_on=today - dt.timedelta(days=1 + i % 5), area_code=h.area_id),
+                                 due_on=today - dt.timedelta(days=1 + i % 5), area_code=h.area_id, clerk=clerk),
                     CaseDeadline(application=app, step="overall", label="办结时限", started_on=today,
-                                 due_on=today + dt.timedelta(days=2), area_code=h.area_id),
+                                 due_on=today + dt.timedelta(days=2), area_code=h.area_id, clerk=clerk),
                 ]
             )  # fmt: skip
         made[0] += n
@@ -91,3 +91,13 @@ def test_it_shows_every_row_of_the_board_and_the_pages_with_50_cases(
     assert listed.context["page"].paginator.count == 50 and len(listed.context["page"]) == 10
     households = client.get("/households/", {"page": 3})
     assert households.context["page"].paginator.count >= 50 and len(households.context["page"]) > 0
+
+
+def test_it_counts_an_intakes_overdue_step_for_the_clerk_who_accepted_it(
+    client_of: Callable[[str], Any], signed_intake: Callable[..., Any]
+) -> None:
+    app = signed_intake(by="tez_zhangshanzi").applications.get()
+    assert {d.clerk_id for d in app.deadlines.all()} == {app.accepted_by_id}
+    app.deadlines.update(due_on=timezone.localdate() - dt.timedelta(days=3))
+    board = client_of("tez_county").get("/applications/overdue/")
+    assert board.context["by_clerk"] == {"张山子镇窗口（演示）": app.deadlines.count()}
