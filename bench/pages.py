@@ -225,21 +225,16 @@ def bare_household_list(cur: Any, low: str, high: str, page: int, today: Any, no
 
 def bare_overdue_board(cur: Any, low: str, high: str, page: int, today: Any, now: Any) -> int:
     soon_end = today + dt.timedelta(days=3)
-    cur.execute(  # overdue and due-soon counts per town, in one pass over the open deadlines
-        f"SELECT substr(d.area_code, 1, 9), SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
+    cur.execute(  # overdue and due-soon counts per town and clerk, in one pass over the open deadlines
+        f"SELECT substr(d.area_code, 1, 9), u.full_name, u.username, SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {SOON} THEN 1 ELSE 0 END)"
-        " FROM applications_casedeadline d WHERE d.met_on IS NULL AND d.area_code >= %s AND d.area_code <= %s"
-        " GROUP BY substr(d.area_code, 1, 9)",
+        " FROM applications_casedeadline d LEFT JOIN accounts_user u ON u.id = d.clerk_id"
+        " WHERE d.met_on IS NULL AND d.area_code >= %s AND d.area_code <= %s"
+        " GROUP BY substr(d.area_code, 1, 9), u.full_name, u.username",
         [today, now, now, today, soon_end, low, high],
     )
     n = len(cur.fetchall())
-    cur.execute(  # per clerk
-        "SELECT u.full_name, u.username, COUNT(*) FROM applications_casedeadline d"
-        " JOIN applications_application a ON a.id = d.application_id"
-        " LEFT JOIN accounts_user u ON u.id = a.accepted_by_id"
-        f" WHERE {OVERDUE} AND d.area_code >= %s AND d.area_code <= %s GROUP BY u.full_name, u.username",
-        [today, now, low, high],
-    )
+    cur.execute("SELECT code, name FROM areas_area WHERE level = 'town' AND code >= %s AND code <= %s", [low, high])
     n += len(cur.fetchall())
     for where, params in ((OVERDUE, [today, now]), (SOON, [now, today, soon_end])):
         cur.execute(
