@@ -190,14 +190,15 @@ def bare_case_list(cur: Any, low: str, high: str, page: int, today: Any, now: An
     cur.execute("SELECT COUNT(*) FROM applications_application WHERE area_code >= %s AND area_code <= %s", [low, high])
     count = cur.fetchone()[0]
     far, offset, limit = _page_bounds(count, page, 20)
-    cur.execute(
-        "SELECT a.id, a.number, a.program, a.temporary_kind, a.state, a.due_on, a.channel, a.accepted_at,"
+    cur.execute(  # the page's ids from the index, then their rows with the joins
+        "WITH page AS (SELECT id FROM applications_application WHERE area_code >= %s AND area_code <= %s"
+        f" ORDER BY id {'ASC' if far else 'DESC'} LIMIT %s OFFSET %s)"
+        " SELECT a.id, a.number, a.program, a.temporary_kind, a.state, a.due_on, a.channel, a.accepted_at,"
         " a.staff_relative_of_id, h.head_name,"
         f" EXISTS (SELECT 1 FROM applications_casedeadline d WHERE d.application_id = a.id AND {OVERDUE})"
-        " FROM applications_application a JOIN registry_household h ON h.id = a.household_id"
-        " WHERE a.area_code >= %s AND a.area_code <= %s"
-        f" ORDER BY a.id {'ASC' if far else 'DESC'} LIMIT %s OFFSET %s",
-        [today, now, low, high, limit, offset],
+        " FROM page JOIN applications_application a ON a.id = page.id"
+        " JOIN registry_household h ON h.id = a.household_id",
+        [low, high, limit, offset, today, now],
     )
     return len(cur.fetchall())
 
@@ -207,11 +208,11 @@ def bare_household_list(cur: Any, low: str, high: str, page: int, today: Any, no
     count = cur.fetchone()[0]
     far, offset, limit = _page_bounds(count, page, 20)
     cur.execute(
-        "SELECT h.id, h.head_name, h.member_count, h.address, h.urban_rural, h.created_at, v.name, t.name"
-        " FROM registry_household h JOIN areas_area v ON v.code = h.area_id"
-        " LEFT JOIN areas_area t ON t.code = v.parent_id"
-        " WHERE h.area_id >= %s AND h.area_id <= %s"
-        f" ORDER BY h.id {'ASC' if far else 'DESC'} LIMIT %s OFFSET %s",
+        "WITH page AS (SELECT id FROM registry_household WHERE area_id >= %s AND area_id <= %s"
+        f" ORDER BY id {'ASC' if far else 'DESC'} LIMIT %s OFFSET %s)"
+        " SELECT h.id, h.head_name, h.member_count, h.address, h.urban_rural, h.created_at, v.name, t.name"
+        " FROM page JOIN registry_household h ON h.id = page.id JOIN areas_area v ON v.code = h.area_id"
+        " LEFT JOIN areas_area t ON t.code = v.parent_id",
         [low, high, limit, offset],
     )
     rows = cur.fetchall()
