@@ -163,16 +163,25 @@ class CaseDeadlineQuerySet(AreaScopedQuerySet):
 
     def overdue(self, today: dt.date | None = None, now: dt.datetime | None = None) -> CaseDeadlineQuerySet:
         """Past its date — or, for a clock in hours, past its minute (``now``)."""
-        now = now or timezone.now()
-        by_date = models.Q(due_at__isnull=True, due_on__lt=today or timezone.localdate())
-        return self.open().filter(by_date | models.Q(due_at__lt=now))
+        return self.open().filter(overdue_q(today, now))
 
     def due_soon(
         self, days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None
     ) -> CaseDeadlineQuerySet:
-        today = today or timezone.localdate()
-        not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())
-        return self.open().filter(not_past, due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
+        return self.open().filter(due_soon_q(days, today, now))
+
+
+def overdue_q(today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
+    """An open deadline past its date — or, for a clock in hours, past its minute (``now``)."""
+    by_date = models.Q(due_at__isnull=True, due_on__lt=today or timezone.localdate())
+    return by_date | models.Q(due_at__lt=now or timezone.now())
+
+
+def due_soon_q(days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
+    """An open deadline due within ``days`` days and not past."""
+    today = today or timezone.localdate()
+    not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())
+    return not_past & models.Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
 
 
 class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadlines are data)
@@ -188,15 +197,32 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
     hours = models.PositiveSmallIntegerField("时限（小时）", null=True, blank=True)
     due_at = models.DateTimeField("截止时间", null=True, blank=True)
     met_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # 经办人: the clerk who accepted the case, kept on the row so that the overdue board counts
+    # open work per clerk from this table alone (issue 20 item 3).
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = CaseDeadlineQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
+            # Open work by area: the board's counts per town and clerk read this index alone.
             models.Index(
-                fields=["area_code", "due_on"], condition=models.Q(met_on__isnull=True), name="deadline_open_idx"
-            )
+                fields=["area_code", "due_on", "due_at", "clerk"],
+                condition=models.Q(met_on__isnull=True),
+                name="deadline_open_idx",
+            ),
+            # The earliest open steps first: the board's lists stop after their 100 rows.
+            models.Index(
+                fields=["due_on", "id"], condition=models.Q(met_on__isnull=True), name="deadline_open_due_idx"
+            ),
         ]
         verbose_name = verbose_name_plural = "办理时限"
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from jiuzhu.accounts.models import User
 from jiuzhu.areas.models import Area, full_code, in_subtree, prefix_of
 
-from .models import Application, CaseDeadline
+from .models import Application, CaseDeadline, due_soon_q, overdue_q
 
 
 def filter_applications(
@@ -41,27 +43,59 @@ def filter_applications(
     return qs
 
 
+# What the board shows of a deadline and its case (not the case's facts, trace and proposal).
+_BOARD_FIELDS = (
+    "label",
+    "due_on",
+    "due_at",
+    "application__number",
+    "application__household__head_name",
+    "application__accepted_by__full_name",
+    "application__accepted_by__username",
+)
+
+
 def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     """Overdue and due-soon steps in the user's jurisdiction, with counts per town and per
-    clerk computed in SQL (so they stay right with a hundred thousand cases)."""
+    clerk computed in SQL (so they stay right with a hundred thousand cases): every count in
+    one pass over the open deadlines (grouped by town and by the clerk kept on the row), then
+    the names of those towns and clerks, and the two lists of the earliest ``limit`` steps with
+    only the columns shown."""
     deadlines = CaseDeadline.objects.visible_to(user)
-    today = timezone.localdate()
-    overdue = deadlines.overdue(today)
-    rows = overdue.select_related("application", "application__household", "application__accepted_by")
-    soon = deadlines.due_soon(3, today).select_related("application", "application__household")
-    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town")}
+    today, now = timezone.localdate(), timezone.now()
+    late, soon = overdue_q(today, now), due_soon_q(3, today, now)
+    groups = list(
+        deadlines.open()
+        .filter(late | soon)
+        .values_list(Substr("area_code", 1, 9), "clerk_id")
+        .annotate(late=Count("id", filter=late), soon=Count("id", filter=soon))
+        .order_by()
+    )
+    towns = {a.code[:9]: a.name for a in Area.objects.filter(level="town", code__in={g[0] + "000" for g in groups})}
+    clerk_ids = {g[1] for g in groups if g[1] is not None and g[2]}
+    clerks = {u.pk: u.display_name for u in User.objects.filter(pk__in=clerk_ids).only("full_name", "username")}
     by_town: dict[str, int] = {}
-    for code, n in overdue.values_list("area_code").annotate(n=Count("id")).order_by():
-        name = towns.get(code[:9], code[:9])
-        by_town[name] = by_town.get(name, 0) + n
-    clerks = overdue.values_list("application__accepted_by__full_name", "application__accepted_by__username")
-    by_clerk = {(full or user_name or "—"): n for full, user_name, n in clerks.annotate(n=Count("id")).order_by("-n")}
+    per_clerk: dict[str, int] = {}
+    for code, clerk_id, n_late, _ in sorted(groups, key=lambda g: g[0]):
+        if n_late:
+            name = towns.get(code, code)
+            by_town[name] = by_town.get(name, 0) + n_late
+            who = clerks.get(clerk_id, "—") if clerk_id is not None else "—"
+            per_clerk[who] = per_clerk.get(who, 0) + n_late
+    related = ("application", "application__household", "application__accepted_by")
     return {
-        "overdue": list(rows.order_by("due_on", "id")[:limit]),
-        "overdue_count": overdue.count(),
-        "due_soon": list(soon.order_by("due_on", "id")[:limit]),
-        "due_soon_count": soon.count(),
+        "overdue": list(
+            deadlines.overdue(today, now).select_related(*related).only(*_BOARD_FIELDS).order_by("due_on", "id")[:limit]
+        ),
+        "overdue_count": sum(g[2] for g in groups),
+        "due_soon": list(
+            deadlines.due_soon(3, today, now)
+            .select_related(*related)
+            .only(*_BOARD_FIELDS)
+            .order_by("due_on", "id")[:limit]
+        ),
+        "due_soon_count": sum(g[3] for g in groups),
         "by_town": by_town,
-        "by_clerk": by_clerk,
+        "by_clerk": dict(sorted(per_clerk.items(), key=lambda item: -item[1])),
         "today": today,
     }

@@ -73,6 +73,7 @@ def _deadline(
             "due_on": due_on,
             "area_code": application.area_code,
             "responsible": responsible,
+            "clerk_id": application.accepted_by_id,
             **clock,
         },
     )

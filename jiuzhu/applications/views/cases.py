@@ -32,6 +32,19 @@ from ..models import (
 from ..queries import filter_applications, overdue_summary
 from ._common import _app
 
+# What a line of the case list shows (not the case's facts, trace, proposal or settings).
+_LIST_FIELDS = (
+    "number",
+    "program",
+    "temporary_kind",
+    "channel",
+    "state",
+    "due_on",
+    "accepted_at",
+    "staff_relative_of",
+    "household__head_name",
+)
+
 
 @login_required
 def application_list(request: AuthedRequest) -> HttpResponse:
@@ -51,7 +64,10 @@ def application_list(request: AuthedRequest) -> HttpResponse:
         qs,
         20,
         fetch=lambda ids: (
-            Application.objects.filter(pk__in=ids).select_related("household").annotate(is_overdue=Exists(overdue))
+            Application.objects.filter(pk__in=ids)
+            .select_related("household")
+            .only(*_LIST_FIELDS)
+            .annotate(is_overdue=Exists(overdue))
         ),
     )
     page = paginator.get_page(g.get("page"))
