@@ -139,7 +139,8 @@ def demo_loaded(_test_settings: None, django_db_setup: None, django_db_blocker: 
     back as usual and the next test sees the demo as loaded. Yields the command's output.
 
     A full load takes tens of seconds (18 cases and three relieved households driven through the
-    actions, their notices rendered and signed): once per module instead of once per test."""
+    actions, their notices rendered and signed): once per module instead of once per test. Take it
+    in every test of the module (or none): it stays loaded until the module's last test ends."""
     from io import StringIO
 
     from django.core.management import call_command
