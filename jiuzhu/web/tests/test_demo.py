@@ -217,3 +217,25 @@ def test_the_demo_has_an_emergency_period_with_relief_paid(demo_loaded):
     call_command("load_demo")
     assert Emergency.objects.filter(county_code="370405").count() == 1
     assert LedgerEntry.objects.filter(application_id__in=apps, kind="payment", source="reserve").count() == 3
+
+
+def test_the_demo_shows_a_realistic_month(demo_loaded, world):
+    """Issue 17 item 9 ("demo data shows a realistic month"): a handful of warnings per village,
+    北洛村 keeps open tasks for its worker, and the yield and conduct pages show closed tasks
+    with their outcomes — all made by the actions on the day the demo loads. (Here with the demo
+    loaded once for the module; it was in ``monitoring/tests/test_yield.py``.)"""
+    from collections import Counter
+
+    from jiuzhu.monitoring.conduct import conduct_report
+    from jiuzhu.monitoring.measured_yield import yield_report
+    from jiuzhu.monitoring.models import GridTask, Warning
+
+    per_village = Counter(Warning.objects.filter(county_code="370405").values_list("area_code", flat=True))
+    assert 10 <= sum(per_village.values()) <= 80 and max(per_village.values()) <= 8
+    assert GridTask.objects.visible_to(world.user("tez_beiluo")).unclosed().count() >= 2
+    total = yield_report(by=world.user("tez_county"))["total"]
+    assert total["warnings"] == sum(per_village.values())
+    closed = sum(total["outcomes"].values())
+    assert closed >= 5 and total["outcome_applied"] >= 1 and total["applications"] >= 1
+    assert total["outcome_not_eligible"] >= 1 and total["outcome_referred"] >= 1
+    assert conduct_report(by=world.user("tez_viewer"))["counts"]["task_no_visit"] >= 1
