@@ -131,6 +131,38 @@ def world(db: None) -> World:
     return build_world()
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(_test_settings: None, django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo (``manage.py load_demo``) loaded once for a whole test module, from the empty test
+    database, inside an outer transaction rolled back when the module ends. Each test of the
+    module runs in a savepoint within it (the ``db`` fixture), so what a test changes is rolled
+    back as usual and the next test sees the demo as loaded. Yields the command's output.
+
+    A full load takes tens of seconds (18 cases and three relieved households driven through the
+    actions, their notices rendered and signed): once per module instead of once per test. Take it
+    in every test of the module (or none): it stays loaded until the module's last test ends."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    outer = transaction.atomic()
+    outer._from_testcase = True  # as TestCase's own atomics: a durable block inside still runs
+    out = StringIO()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=out)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
 def client_of(world: World) -> Callable[[str], Any]:
     from django.test import Client

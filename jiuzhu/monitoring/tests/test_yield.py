@@ -131,25 +131,3 @@ def test_conduct_counts_tasks_closed_without_a_visit(
     html = client_of("tez_viewer").get(f"/payments/conduct/?month={MONTH}").content.decode()
     assert "核查任务未走访即办结" in html and "/monitoring/tasks/" in html
     assert conduct_report(by=world.user("tez_viewer"), month="2020-01")["counts"]["task_no_visit"] == 0
-
-
-def test_the_demo_shows_a_realistic_month(world: Any) -> None:
-    """Issue 17 item 9 ("demo data shows a realistic month"): a handful of warnings per village,
-    北洛村 keeps open tasks for its worker, and the yield and conduct pages show closed tasks
-    with their outcomes — all made by the actions on the day the demo loads."""
-    from collections import Counter
-
-    from django.core.management import call_command
-
-    from jiuzhu.monitoring.models import GridTask, Warning
-
-    call_command("load_demo")
-    per_village = Counter(Warning.objects.filter(county_code="370405").values_list("area_code", flat=True))
-    assert 10 <= sum(per_village.values()) <= 80 and max(per_village.values()) <= 8
-    assert GridTask.objects.visible_to(world.user("tez_beiluo")).unclosed().count() >= 2
-    total = yield_report(by=world.user("tez_county"))["total"]
-    assert total["warnings"] == sum(per_village.values())
-    closed = sum(total["outcomes"].values())
-    assert closed >= 5 and total["outcome_applied"] >= 1 and total["applications"] >= 1
-    assert total["outcome_not_eligible"] >= 1 and total["outcome_referred"] >= 1
-    assert conduct_report(by=world.user("tez_viewer"))["counts"]["task_no_visit"] >= 1

@@ -36,11 +36,17 @@ def fork_job(job: Callable[[], Any]) -> int:
 
 
 def kill_after(pid: int, delay: float) -> bool:
-    """SIGKILL the child after ``delay`` seconds; True when it was still running."""
-    time.sleep(delay)
-    done, _ = os.waitpid(pid, os.WNOHANG)
-    if done:
-        return False
+    """SIGKILL the child after ``delay`` seconds; True when it was still running. A child that
+    ends before then is reaped at once (polled) instead of waiting out the delay."""
+    deadline = time.monotonic() + delay
+    while True:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(0.01, left))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)  # reaped: the process table no longer has it
     return True

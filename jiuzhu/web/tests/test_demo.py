@@ -1,4 +1,8 @@
-"""`make demo` loads the demo world once; a second run changes nothing."""
+"""`make demo` loads the demo world once; a second run changes nothing.
+
+The demo is loaded once for the module (``demo_loaded`` in the root conftest: the command run on
+the empty test database, rolled back when the module ends); each test sees it as just loaded and
+its own changes, second runs included, are rolled back after it."""
 
 import pytest
 from django.core.management import call_command
@@ -26,9 +30,11 @@ def snapshot():
     )
 
 
-def test_the_demo_loads_and_is_idempotent(capsys):
+def test_the_demo_loads_and_is_idempotent(demo_loaded, capsys):
     """The demo, its cases (救助申请) included, loads once; a second run adds nothing."""
-    call_command("load_demo")
+    # the first run, on the empty database (the module's fixture), generated everything
+    assert "已生成演示家庭" in demo_loaded and "已生成演示救助申请" in demo_loaded
+    assert "未做修改" not in demo_loaded
     first = snapshot()
     assert first[0] >= 300 and first[1] >= 700
     assert 15 <= first[4] <= 25
@@ -37,8 +43,7 @@ def test_the_demo_loads_and_is_idempotent(capsys):
     assert "未做修改" in capsys.readouterr().out
 
 
-def test_the_demo_has_the_people_later_issues_need():
-    call_command("load_demo")
+def test_the_demo_has_the_people_later_issues_need(demo_loaded):
     people = Person.objects.all()
     assert people.filter(disability_grade__in=[1, 2]).exists()
     assert people.filter(employment_status="unemployed").exists()
@@ -58,21 +63,19 @@ def test_the_demo_has_the_people_later_issues_need():
     }
 
 
-def test_the_demo_counties_are_ready_to_take_their_first_case():
+def test_the_demo_counties_are_ready_to_take_their_first_case(demo_loaded):
     """Issue 16 item 5: the 开办检查 of every demo county has nothing missing (the demo itself is
     a county onboarded with its settings, staff, standards and programs)."""
     from jiuzhu.web.onboarding import missing_items
 
-    call_command("load_demo")
     assert [(item.label, item.detail) for item in missing_items("370405")] == []
 
 
-def test_the_demo_gives_beiluo_open_grid_tasks():
+def test_the_demo_gives_beiluo_open_grid_tasks(demo_loaded):
     """DIS-1, DIS-6 (issue 17): after the demo, 北洛村's worker has open 核查任务 from rules."""
     from jiuzhu.accounts.models import User
     from jiuzhu.monitoring.models import GridTask, MonitoringRule
 
-    call_command("load_demo")
     assert MonitoringRule.objects.filter(county_code="370405").count() >= 3
     mine = GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed()
     assert mine.count() >= 2
@@ -86,7 +89,7 @@ def test_the_demo_gives_beiluo_open_grid_tasks():
     assert GridTask.objects.visible_to(User.objects.get(username="tez_beiluo")).unclosed().count() == mine.count()
 
 
-def test_the_demo_has_cases_in_every_stage_a_county_sees():
+def test_the_demo_has_cases_in_every_stage_a_county_sees(demo_loaded):
     """WF-1, WF-2, WF-5, INT-1, INT-16, VER-4 (demo cases): after the demo, 台儿庄区 has cases of 张山子镇
     and 涧头集镇 in every stage reachable on the day the demo is loaded, each driven through the
     real actions: its audit trail, its deadlines (限时办理) and its notices exist."""
@@ -96,7 +99,6 @@ def test_the_demo_has_cases_in_every_stage_a_county_sees():
     from jiuzhu.monitoring.models import EmergencyHousehold
     from jiuzhu.payments.models import LedgerEntry
 
-    call_command("load_demo")
     cases = Application.objects.filter(county_code="370405")
     states = Counter(cases.values_list("state", flat=True))
     for state in (
@@ -146,12 +148,11 @@ def test_the_demo_has_cases_in_every_stage_a_county_sees():
     assert LedgerEntry.objects.filter(application__in=cases.filter(advance_amount_fen__gt=0)).count() >= 2
 
 
-def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
+def test_the_demo_cases_show_in_the_lists_of_their_town_only(demo_loaded, client):
     """WF-1 and ARCHITECTURE rule 4 (jurisdiction): 张山子镇's clerk sees 张山子镇's demo cases on 救助申请 and in the
     API, not 涧头集镇's, and they are on its 我的待办; the county officer sees both towns."""
     from jiuzhu.applications.models import Application
 
-    call_command("load_demo")
     client.force_login(User.objects.get(username="tez_zhangshanzi"))
     mine = Application.objects.filter(area_code__startswith="370405101")
     theirs = Application.objects.filter(area_code__startswith="370405103")
@@ -173,7 +174,7 @@ def test_the_demo_cases_show_in_the_lists_of_their_town_only(client):
     assert theirs.first().number in numbers
 
 
-def test_the_demo_tells_each_of_its_18_stories_to_its_stage():
+def test_the_demo_tells_each_of_its_18_stories_to_its_stage(demo_loaded):
     """The demo's cases (one shared walk with the tests: ``applications.walk``): each of the 18
     stories is present once, in the state its last step leaves it in."""
     from jiuzhu.applications.models import Application
@@ -181,7 +182,6 @@ def test_the_demo_tells_each_of_its_18_stories_to_its_stage():
     from jiuzhu.web.demo_cases import CASES, MARK
 
     state_of = {"investigated": "investigating", "registered": "approved"}
-    call_command("load_demo")
     got = {
         remarks.removeprefix(MARK): (state, program)
         for remarks, state, program in Application.objects.filter(intake__remarks__startswith=MARK).values_list(
@@ -200,13 +200,12 @@ def test_the_demo_tells_each_of_its_18_stories_to_its_stage():
     assert all(a.investigations.exists() for a in walked.values())
 
 
-def test_the_demo_has_an_emergency_period_with_relief_paid():
+def test_the_demo_has_an_emergency_period_with_relief_paid(demo_loaded):
     """WF-12, LNK-9, PRG-12 (issue 17 item 6): after the demo, 涧头集镇 is in an emergency period
     whose listed households were each paid 24-hour 先行救助 from the town's reserve, once."""
     from jiuzhu.monitoring.models import Emergency, EmergencyHousehold, EmergencyRelief
     from jiuzhu.payments.models import LedgerEntry
 
-    call_command("load_demo")
     e = Emergency.objects.get(county_code="370405", status="active")
     assert e.area_code == "370405103000" and "示例值" in e.source_document
     rows = EmergencyHousehold.objects.filter(emergency=e)
@@ -218,3 +217,25 @@ def test_the_demo_has_an_emergency_period_with_relief_paid():
     call_command("load_demo")
     assert Emergency.objects.filter(county_code="370405").count() == 1
     assert LedgerEntry.objects.filter(application_id__in=apps, kind="payment", source="reserve").count() == 3
+
+
+def test_the_demo_shows_a_realistic_month(demo_loaded, world):
+    """Issue 17 item 9 ("demo data shows a realistic month"): a handful of warnings per village,
+    北洛村 keeps open tasks for its worker, and the yield and conduct pages show closed tasks
+    with their outcomes — all made by the actions on the day the demo loads. (Here with the demo
+    loaded once for the module; it was in ``monitoring/tests/test_yield.py``.)"""
+    from collections import Counter
+
+    from jiuzhu.monitoring.conduct import conduct_report
+    from jiuzhu.monitoring.measured_yield import yield_report
+    from jiuzhu.monitoring.models import GridTask, Warning
+
+    per_village = Counter(Warning.objects.filter(county_code="370405").values_list("area_code", flat=True))
+    assert 10 <= sum(per_village.values()) <= 80 and max(per_village.values()) <= 8
+    assert GridTask.objects.visible_to(world.user("tez_beiluo")).unclosed().count() >= 2
+    total = yield_report(by=world.user("tez_county"))["total"]
+    assert total["warnings"] == sum(per_village.values())
+    closed = sum(total["outcomes"].values())
+    assert closed >= 5 and total["outcome_applied"] >= 1 and total["applications"] >= 1
+    assert total["outcome_not_eligible"] >= 1 and total["outcome_referred"] >= 1
+    assert conduct_report(by=world.user("tez_viewer"))["counts"]["task_no_visit"] >= 1
