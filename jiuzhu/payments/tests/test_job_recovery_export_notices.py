@@ -222,3 +222,23 @@ def test_a_notice_is_retried_by_the_roles_that_issue_notices_only(world, dead_no
     )
     assert r.status_code == 200 and r.json()["status"] == "done"
     assert Notice.objects.filter(number=job.number).count() == 1
+
+
+@pytest.mark.django_db
+def test_recover_jobs_reports_a_dead_export_and_a_dead_notice(dead_export, dead_notice):
+    """Issue 19 item 3: the periodic ``recover_jobs`` finds every kind of dead job, bank
+    exports and notices included, not only when someone opens their page."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, export = dead_export
+    _, notice_job = dead_notice
+    out = StringIO()
+    call_command("recover_jobs", stdout=out)
+    text = out.getvalue()
+    assert f"银行文件导出：1个任务的处理进程已中断，已标记为失败（编号 {export.pk}）" in text
+    assert f"文书生成：1个任务的处理进程已中断，已标记为失败（编号 {notice_job.pk}）" in text
+    export.refresh_from_db()
+    notice_job.refresh_from_db()
+    assert export.status == "failed" and notice_job.status == "failed"
