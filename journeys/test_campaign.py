@@ -114,6 +114,9 @@ def test_journey_a_campaign_reaches_every_household_and_shows_its_coverage(
     )
     phone.get_by_test_id("save-visit").click()
     expect(phone.get_by_test_id("village-progress")).to_contain_text("已走访 1 / 1 户")
+    expect(phone.get_by_text("已登记排查结果，已生成核查任务")).to_be_visible()
+    assert "show=pending" in phone.url  # back on the households still to visit: none left
+    expect(phone.get_by_text("排查名单中的家庭已全部走访")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1
 
     visit = CampaignVisit.objects.get(campaign=campaign, household=homes["alone"])
