@@ -166,14 +166,15 @@ async def request(
     return status, headers, content
 
 
-async def login(port: int, password: str) -> dict[str, str]:
+async def login(port: int, password: str, username: str = USER) -> dict[str, str]:
+    """A session of ``username`` through the real login form (CSRF token included)."""
     cookies: dict[str, str] = {}
     _, _, page = await request(port, "GET", "/login/", cookies)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token, "no CSRF token on the login page"
-    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": USER, "password": password})
+    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": username, "password": password})
     status, _, _ = await request(port, "POST", "/login/", cookies, form.encode())
-    assert status == 302 and "sessionid" in cookies, f"login failed: {status}"
+    assert status == 302 and "sessionid" in cookies, f"login of {username} failed: {status}"
     return cookies
 
 

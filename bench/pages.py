@@ -31,7 +31,6 @@ import asyncio
 import datetime as dt
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -40,10 +39,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import PG_ADMIN_URL, ROOT, WORKERS, environment, percentile, request, start_server, stop_server
+from load import PG_ADMIN_URL, ROOT, WORKERS, environment, login, percentile, request, start_server, stop_server
 
 sys.path.insert(0, str(ROOT))
 DATABASE = "jiuzhu_bench_pages"
@@ -275,17 +273,6 @@ def page_numbers(count: int) -> list[int]:
     return sorted({1, 2, min(5, last), min(50, last), max(1, last // 2), last})
 
 
-async def login(port: int, username: str, password: str) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    _, _, page = await request(port, "GET", "/login/", cookies)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token, "no CSRF token on the login page"
-    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": username, "password": password})
-    status, _, _ = await request(port, "POST", "/login/", cookies, form.encode())
-    assert status == 302 and "sessionid" in cookies, f"login of {username} failed: {status}"
-    return cookies
-
-
 async def page_phase(
     port: int, sessions: dict[str, dict[str, str]], counts: dict[str, dict[str, int]], args: Any, seed: int, out: Any
 ) -> None:
@@ -389,7 +376,7 @@ def measure(args: Any, env: dict[str, str], tmp: str) -> None:
         )
 
         async def logins() -> dict[str, dict[str, str]]:
-            return {u: await login(port, u, DEMO_PASSWORD) for u in USERS}
+            return {u: await login(port, DEMO_PASSWORD, u) for u in USERS}
 
         sessions = asyncio.run(logins())
         warm = defaultdict(list)  # first requests compile templates and fill caches: not counted
