@@ -56,8 +56,7 @@ class OnlineAcceptIn(Schema):
 
 def _clerk(request: HttpRequest) -> User:
     user: User = request.auth  # type: ignore[attr-defined]
-    town_staff = user.has_perm_code("applications.intake") and getattr(user, "role", "") != "village_assistant"
-    if not (user.is_superuser or town_staff):
+    if not apply.is_town_window(user):
         raise Forbidden("forbidden", "掌上办申请由乡镇（街道）社会救助窗口受理")
     return user
 
@@ -82,7 +81,7 @@ def _out(app: OnlineApplication) -> dict[str, Any]:
                 "new_member": s.change_id is not None,
                 "void_reason": s.void_reason if s.voided_at else "",
             }
-            for s in app.signatures.select_related("person", "change")
+            for s in app.signatures.all()
         ],
         "changes": [{k: c[k] for k in ("id", "kind", "text", "state")} for c in declare.changes_view(app)],
         "receipt_number": intake.receipt_number if intake is not None else "",
@@ -93,7 +92,12 @@ def _out(app: OnlineApplication) -> dict[str, Any]:
 @router.get("", response={200: list[OnlineQueueOut], 403: ErrorOut}, summary="掌上办申请待受理（本辖区）")
 def online_queue(request: HttpRequest) -> list[dict[str, Any]]:
     user = _clerk(request)
-    rows = OnlineApplication.objects.visible_to(user).filter(state="submitted").select_related("applicant")
+    rows = (
+        OnlineApplication.objects.visible_to(user)
+        .filter(state="submitted")
+        .select_related("applicant")
+        .prefetch_related("signatures__person", "signatures__change")
+    )
     return [_out(a) for a in rows.order_by("submitted_at", "id")]
 
 

@@ -390,6 +390,14 @@ def signature_image(sig: OnlineSignature, label: str) -> bytes:
     return out.getvalue()
 
 
+def is_town_window(user: User) -> bool:
+    """Who takes 掌上办申请: the town's intake staff, not a village assistant (whose intake
+    would be 帮办代办), or an administrator. The queue page and the staff API both ask this."""
+    if user.is_superuser:
+        return True
+    return user.has_perm_code("applications.intake") and getattr(user, "role", "") != "village_assistant"
+
+
 def accept(app: OnlineApplication, *, by: User, adopted: Iterable[int] | None = None) -> Intake:
     """受理 (town window): the one-door intake action with channel 掌上办 (``online``), the
     members' online signatures as their 授权书 and the applicant's 承诺书, the uploaded

@@ -21,9 +21,7 @@ from .models import OnlineApplication
 
 
 def _queue(request: AuthedRequest) -> QuerySet[OnlineApplication]:
-    user = request.user
-    town_staff = user.has_perm_code("applications.intake") and getattr(user, "role", "") != "village_assistant"
-    if not (user.is_superuser or town_staff):
+    if not apply.is_town_window(request.user):
         raise PermissionDenied
     queryset: QuerySet[OnlineApplication] = OnlineApplication.objects.visible_to(request.user)
     return queryset
