@@ -4,12 +4,14 @@ loaded (``verification.signals.batch_loaded``), each step isolated from the othe
 The steps (``AFTER_LOAD_STEPS``): 死亡、迁出信息同步 (``life_events``: deaths and moves out reach
 the registry and the money, DYN-7, LNK-11), 预警规则评估 (``rules``: the county's monitoring
 rules queued again, 政策找人) and 疑似困难人员名单处理 (``suspected``: a department's list matched,
-scored and warned, DIS-3). Each runs in its own transaction; one that fails — a missing
-setting, a notice that cannot be made — rolls back alone: the batch stays loaded, the other
-steps and the rest of the job after the load (match statistics, re-verification) go on, and
-the failure is kept (``AfterLoadFailure``, one per batch and step) with its Chinese reason,
-shown on the 疑似困难人员名单 page and ``GET /api/v1/monitoring/after-load-failures``, until a
-retry runs the step again (``retry``; each step is idempotent).
+scored and warned, DIS-3). Each step commits its own work as it goes (life events one event
+at a time). One that fails — a missing setting, a notice that cannot be made — stops there and
+keeps what it finished: the batch stays loaded, the other steps and the rest of the job after
+the load (match statistics, re-verification) go on, and the failure is kept
+(``AfterLoadFailure``, one per batch and step) with its Chinese reason, shown on the
+疑似困难人员名单 page and ``GET /api/v1/monitoring/after-load-failures``, until a retry runs
+the step again and completes it (``retry``; each step is idempotent, so what it had finished
+is not done twice).
 """
 
 from __future__ import annotations

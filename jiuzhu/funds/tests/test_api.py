@@ -175,3 +175,15 @@ def test_the_pages_show_form_errors_in_chinese(client_of, world):
     assert client_of("tez_zhangshanzi").get(f"/funds/lines/{line.pk}/").status_code == 404
     assert client_of("tez_yibao").get("/funds/").status_code == 404
     assert "资金预算" in client_of("tez_viewer").get("/").content.decode()
+
+
+def test_the_fiscal_power_page_names_no_county_for_a_user_without_one(client, world):
+    """FND-6: a user with no area (a superuser) is refused on the form; no county is assumed."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.funds.models import FiscalPower
+
+    client.force_login(User.objects.create_superuser("root_powers", password="x-unused-x"))
+    shares = {"central": 60, "provincial": 20, "city": 5, "county": 15, "town": 0}
+    r = client.post("/funds/powers/", {"program": "dibao", "department": "区民政局", "legal_basis": "x", **shares})
+    assert r.status_code == 200 and "区划应为县（区）" in r.content.decode()
+    assert not FiscalPower.objects.exists()

@@ -26,7 +26,7 @@ from ._common import _areas, _can_edit, _submit, _viewer
 def powers(request: HttpRequest) -> HttpResponse:
     user = _viewer(request)
     form = forms.PowerForm(request.POST or None)
-    county = user.area.county_code if user.area else "370405"
+    county = user.area.county_code if user.area else ""  # no area: the action refuses (invalid_area)
     if request.method == "POST":
         done = _submit(
             request,
