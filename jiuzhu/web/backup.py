@@ -4,7 +4,10 @@ A backup directory holds ``manifest.json`` (time, database vendor, applied migra
 fingerprint of the PII master key, a SHA-256 of every file), the database (SQLite through
 its online backup API; PostgreSQL as a ``pg_dump`` custom archive) and ``media.tar.gz``.
 The master key itself is never in a backup: without it the encrypted PII is unreadable, so
-it is backed up apart, and a restore refuses a backup made under another key.
+it is backed up apart, and a restore refuses a backup made under another key. The signing
+and peer keys (``KEY_FILES``) are not in it either: the manifest keeps a fingerprint of each,
+and a restore where one is missing or different warns by name (a county may have had its
+certificate reissued, so this is not a refusal).
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ MANIFEST = "manifest.json"
 MEDIA = "media.tar.gz"
 # Department files in transit hold plain ID numbers: never copied into a backup.
 MEDIA_EXCLUDED = ("verification/spool",)
+# Key files kept apart from a backup, like the master key: setting, environment variable, name.
+KEY_FILES = (
+    ("SIGNING_KEY_FILE", "JIUZHU_SIGNING_KEY_FILE", "文书签章私钥"),
+    ("SIGNING_CERT_FILE", "JIUZHU_SIGNING_CERT_FILE", "文书签章证书"),
+    ("SM2_KEY_FILE", "JIUZHU_SM2_KEY_FILE", "国密文书签章私钥"),
+    ("PEER_SM2_KEY_FILE", "JIUZHU_PEER_SM2_KEY_FILE", "跨县核对国密私钥"),
+)
 
 
 def key_fingerprint() -> str:
@@ -42,6 +52,40 @@ def _data_key_ids() -> list[str]:
     from jiuzhu.registry.pii import cipher
 
     return cipher().known_key_ids
+
+
+def key_file_fingerprints() -> dict[str, str | None]:
+    """Per key setting, a fingerprint of its file (its SHA-256, cut), or None where absent."""
+    prints: dict[str, str | None] = {}
+    for setting, _, _ in KEY_FILES:
+        path = Path(getattr(settings, setting))
+        prints[setting] = hashlib.sha256(path.read_bytes().strip()).hexdigest()[:16] if path.is_file() else None
+    return prints
+
+
+def key_files_to_keep() -> list[str]:
+    """The key files this deployment has, each as 名称（路径）: to be kept apart from the backup."""
+    return [
+        f"{name}（{getattr(settings, setting)}）"
+        for setting, _, name in KEY_FILES
+        if Path(getattr(settings, setting)).is_file()
+    ]
+
+
+def key_file_warnings(manifest: dict[str, Any]) -> list[str]:
+    """What a restore here would lose of the backup's signing and peer keys, in Chinese."""
+    here = key_file_fingerprints()
+    warnings = []
+    for setting, env, name in KEY_FILES:
+        then = manifest.get("key_files", {}).get(setting)
+        if then is None or here[setting] == then:
+            continue
+        state = "不存在" if here[setting] is None else "与备份时不同"
+        warnings.append(
+            f"{name}（{env}={getattr(settings, setting)}）{state}：请先放回备份时的密钥文件，"
+            "否则恢复后新出具的文书或跨县核对将使用另一把密钥"
+        )
+    return warnings
 
 
 def _sha256(path: Path) -> str:
@@ -100,6 +144,7 @@ def backup(target: Path) -> dict[str, Any]:
         "migrations": applied,
         "key_fingerprint": key_fingerprint(),
         "data_key_ids": _data_key_ids(),
+        "key_files": key_file_fingerprints(),
         "files": {name: _sha256(target / name) for name in (database, MEDIA)},
     }
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

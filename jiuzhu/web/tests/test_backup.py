@@ -110,3 +110,35 @@ def test_a_backup_names_the_data_keys_its_values_need(household_in, media, tmp_p
     finally:
         settings.JIUZHU_MASTER_KEY = original
         cipher.cache_clear()
+
+
+def test_a_restore_names_the_signing_and_peer_keys_that_are_missing_or_different(
+    household_in, media, tmp_path, settings, capsys
+):
+    """The key files stay out of a backup like the master key; the manifest keeps their
+    fingerprints and a restore warns, by name and variable, where one is gone or replaced."""
+    from jiuzhu.core import sm2
+
+    settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = tmp_path / "none.pem", tmp_path / "none-cert.pem"
+    settings.SM2_KEY_FILE, settings.PEER_SM2_KEY_FILE = tmp_path / "sm2.hex", tmp_path / "peer.hex"
+    sm2.load_or_create(settings.SM2_KEY_FILE)
+    sm2.load_or_create(settings.PEER_SM2_KEY_FILE)
+    household_in("张山子镇")
+    call_command("backup", str(tmp_path / "b1"))
+    out = capsys.readouterr().out
+    assert "不在备份中" in out and "国密文书签章私钥" in out and "跨县核对国密私钥" in out
+    assert "文书签章证书" not in out  # no such file here
+    key_files = json.loads((tmp_path / "b1" / "manifest.json").read_text())["key_files"]
+    assert key_files["SIGNING_KEY_FILE"] is None and len(key_files["SM2_KEY_FILE"]) == 16
+    assert sm2.read_key_file(settings.SM2_KEY_FILE) not in (tmp_path / "b1" / "manifest.json").read_text()
+
+    call_command("restore", str(tmp_path / "b1"), "--noinput")
+    assert "注意" not in capsys.readouterr().err  # the same keys: nothing to say
+
+    settings.SM2_KEY_FILE.write_text(sm2.new_private_key() + "\n")
+    settings.PEER_SM2_KEY_FILE.unlink()
+    call_command("restore", str(tmp_path / "b1"), "--noinput")
+    captured = capsys.readouterr()
+    assert "国密文书签章私钥（JIUZHU_SM2_KEY_FILE=" in captured.err and "与备份时不同" in captured.err
+    assert "跨县核对国密私钥（JIUZHU_PEER_SM2_KEY_FILE=" in captured.err and "不存在" in captured.err
+    assert "已恢复" in captured.out  # a warning, not a refusal

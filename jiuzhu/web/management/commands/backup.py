@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.web.backup import backup
+from jiuzhu.web.backup import backup, key_files_to_keep
 
 
 class Command(BaseCommand):
@@ -27,3 +27,6 @@ class Command(BaseCommand):
                 f"主密钥指纹 {manifest['key_fingerprint']}）"
             )
         )
+        kept_apart = key_files_to_keep()
+        if kept_apart:
+            self.stdout.write("以下密钥文件不在备份中，请与主密钥一同另行保管：" + "；".join(kept_apart))

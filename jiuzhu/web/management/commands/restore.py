@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiuzhu.audit.log import verify_chain
 from jiuzhu.core.errors import DomainError
-from jiuzhu.web.backup import check, restore
+from jiuzhu.web.backup import check, key_file_warnings, restore
 
 
 class Command(BaseCommand):
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         source = Path(options["dir"])
         try:
             manifest = check(source)
+            for warning in key_file_warnings(manifest):
+                self.stderr.write(self.style.WARNING(f"注意：{warning}"))
             if options["interactive"]:
                 answer = input(f"将用 {manifest['created_at']} 的备份覆盖当前全部数据。确认请输入 yes：")
                 if answer.strip() != "yes":
