@@ -98,7 +98,7 @@ def online_queue(request: HttpRequest) -> list[dict[str, Any]]:
         .select_related("applicant")
         .prefetch_related("signatures__person", "signatures__change")
     )
-    return [_out(a) for a in rows.order_by("submitted_at", "id")]
+    return [_out(a) for a in declare.read_for_queue(rows.order_by("submitted_at", "id"))]
 
 
 @router.post(

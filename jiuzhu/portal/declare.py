@@ -59,19 +59,47 @@ def _room(app: OnlineApplication) -> None:
         raise InvalidInput("too_many_changes", f"每份申请最多申报{MAX_CHANGES}项变更", field="form")
 
 
+def read_for_queue(apps: Iterable[OnlineApplication]) -> list[OnlineApplication]:
+    """A queue's applications with their declared changes and their households' living members
+    read at once (two statements), kept on each for ``changes_view`` and ``members_view``."""
+    apps = list(apps)
+    changes: dict[int, list[DeclaredChange]] = {a.pk: [] for a in apps}
+    for c in DeclaredChange.objects.filter(application__in=apps).select_related("person").order_by("id"):
+        changes[c.application_id].append(c)
+    members: dict[int, list[Person]] = {a.household_id: [] for a in apps}
+    for p in Person.objects.filter(household_id__in=members, death_date__isnull=True).order_by("id"):
+        members[p.household_id].append(p)
+    for a in apps:
+        a.read_for_view = (changes[a.pk], members[a.household_id])  # type: ignore[attr-defined]
+    return apps
+
+
+def _read_for_view(app: OnlineApplication) -> tuple[list[DeclaredChange], list[Person]]:
+    """The application's declared changes and its household's living members: as its queue
+    read them, or now (one application's page, always current)."""
+    kept: tuple[list[DeclaredChange], list[Person]] | None = getattr(app, "read_for_view", None)
+    if kept is not None:
+        return kept
+    changes = list(app.changes.select_related("person").order_by("id"))
+    members = list(Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by("id"))
+    return changes, members
+
+
 def members_view(app: OnlineApplication) -> list[dict[str, Any]]:
     """The members a finances form is asked for: the registry's current members (``p<id>``)
     and the members declared new (``c<id>``), with what was declared for each."""
     # a member declared leaving, or one declared new and since registered, is listed once
-    removed = set(app.changes.filter(kind__in=("remove_member", "add_member")).values_list("person_id", flat=True))
+    changes, members = _read_for_view(app)
+    removed = {c.person_id for c in changes if c.kind in ("remove_member", "add_member")}
     rows = [
         {"key": f"p{p.pk}", "name": p.name, "relation": p.relation_label, "new": False}
-        for p in Person.objects.filter(household_id=app.household_id, death_date__isnull=True).order_by("id")
+        for p in members
         if p.pk not in removed
     ]
     rows += [
         {"key": f"c{c.pk}", "name": c.name, "relation": RELATION_NAMES.get(c.relation, ""), "new": True}
-        for c in app.changes.filter(kind="add_member")
+        for c in changes
+        if c.kind == "add_member"
     ]
     for row in rows:
         row["finances"] = app.finances.get(row["key"]) or {}
@@ -410,7 +438,7 @@ def facts_after(app: OnlineApplication, declared: Mapping[int, Mapping[str, Any]
 def changes_view(app: OnlineApplication) -> list[dict[str, Any]]:
     """The declared changes in plain words (the family's page, the town's queue, the case page)."""
     out = []
-    for c in app.changes.select_related("person"):
+    for c in _read_for_view(app)[0]:
         if c.kind == "add_member":
             phone = f"，手机 {c.phone_masked}" if c.phone_masked else ""
             text = f"{c.name}（{RELATION_NAMES.get(c.relation, '')}，身份证号 {c.id_number_masked}{phone}）"

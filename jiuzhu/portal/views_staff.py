@@ -33,7 +33,7 @@ def online_queue(request: AuthedRequest) -> HttpResponse:
     rows = (
         qs.filter(state="submitted")
         .select_related("applicant")
-        .prefetch_related("signatures__person", "signatures__change", "uploads", "changes")
+        .prefetch_related("signatures__person", "signatures__change", "uploads")
         .order_by("submitted_at", "id")
     )
     names = dict(PROGRAM_CHOICES)
@@ -45,7 +45,7 @@ def online_queue(request: AuthedRequest) -> HttpResponse:
             "changes": declare.changes_view(a),
             "finances": declare.finances_view(a),
         }
-        for a in rows
+        for a in declare.read_for_queue(rows)
     ]
     return render(request, "portal/staff_queue.html", {"items": items})
 

@@ -84,3 +84,29 @@ def test_accepting_without_the_new_member_voids_his_signature(world, applicants,
     assert "未被采纳" in new["void_reason"]
     assert [c["state"] for c in out["changes"]] == ["未采纳"]
     assert not fam.household.members.filter(name="孙志强").exists()
+
+
+def test_the_queue_costs_as_many_statements_for_three_applications_as_for_one(
+    world, applicants, sms_file, api_of, client_of, new_id
+):
+    """The town's queue (page and API) reads signatures and declared changes for all its
+    applications at once, not per application."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _submitted(applicants(), sms_file, next(PHONES), new_id)
+    api, web = api_of("tez_zhangshanzi"), client_of("tez_zhangshanzi")
+
+    def statements() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as by_api:
+            assert api.get("/api/v1/online-applications").status_code == 200
+        with CaptureQueriesContext(connection) as by_page:
+            assert web.get("/online-intake/").status_code == 200
+        return len(by_api), len(by_page)
+
+    statements()  # warm-up: a first call does one statement more
+    one = statements()
+    for _ in range(2):
+        _submitted(applicants(), sms_file, next(PHONES), new_id)
+    assert len(api.get("/api/v1/online-applications").json()) == 3
+    assert statements() == one
