@@ -62,6 +62,13 @@
     }
   }, true);
 
+  // On a phone the menu is one row that scrolls sideways: show the current page's entry.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector("nav.sidebar");
+    var active = nav && nav.querySelector("a.active");
+    if (active && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = active.offsetLeft - (nav.clientWidth - active.offsetWidth) / 2;
+  });
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target instanceof Element && target.hasAttribute("data-autosubmit") && target.form) target.form.submit();

@@ -119,3 +119,24 @@ def test_pages_work_under_a_strict_content_security_policy(page: Page, live_serv
     page.get_by_role("button", name="查询").click()
     expect(page).to_have_url(f"{live_server.url}/households/{h.id}/")
     assert violations == []
+
+
+def test_on_a_phone_the_header_is_one_line_and_the_menu_one_row(page: Page, live_server, world, tmp_path):
+    """A village worker at 360 px: name, area (cut short, whole in its title) and 退出 on one
+    line; the menu one row that scrolls sideways, showing the current page's entry."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, live_server.url, "tez_beiluo")
+    page.goto(f"{live_server.url}/monitoring/field-reports/")
+    header, menu = page.locator("header.topbar"), page.locator("nav.sidebar")
+    assert header.bounding_box()["height"] < 60 and menu.bounding_box()["height"] < 60
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+    assert menu.evaluate("e => e.scrollWidth > e.clientWidth")
+    active = menu.locator("a.active")
+    expect(active).to_have_text("现场发现报告")
+    box = active.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360  # scrolled into view
+    expect(header.get_by_role("button", name="退出")).to_be_in_viewport()
+    assert "北洛村" in header.locator(".who .muted").get_attribute("title")
+    page.screenshot(path=str(tmp_path / "field-reports-360.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})  # a desk: the menu is a column again
+    assert menu.bounding_box()["height"] > 300
