@@ -266,3 +266,50 @@ def test_the_admin_form_follows_the_same_rule(settings, catalog, profile):
     if profile == "gm":
         assert with_sm2.save().sm2_public_key == public
     assert PeerForm(data={**fields, "code": "370481", "key": KEY}).is_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_live_instances_exchange_public_keys_and_answer_each_other_over_sm2(
+    live_server, gm, world, catalog, new_instance, authorized, client_of
+):
+    """台儿庄区 (this test's server) and 峄城区 (a second server under the 国密 profile, with its
+    own database, PII key and SM2 key made by ``manage.py peer_public_key``) register each
+    other's public key and ask each other about a member registered in both."""
+    import datetime as dt
+    import json
+
+    from jiuzhu.core.idnumber import make_id_number
+    from jiuzhu.verification.models import PeerQuery
+
+    from .test_peers import B_SETUP
+
+    person_id = make_id_number("370404", dt.date(1981, 3, 3), 17, "M")
+    a = authorized("张山子镇", members=[{"name": "孙外迁", "id_number": person_id, "relation": "self"}])
+    b = new_instance("yicheng_gm")
+    b.env["JIUZHU_CRYPTO_PROFILE"] = "gm"
+    b_public = b.manage("peer_public_key").strip()
+    assert (b.dir / "peer-sm2-key.hex").exists() and b_public != sm2.public_key_of(peers.own_sm2_key())
+    hmac = 'key="{key}", our_code="370404", hmac_only=True'
+    setup = B_SETUP.replace(hmac, 'sm2_public_key="{key}", our_code="370404"')
+    assert hmac in B_SETUP
+    ours = sm2.public_key_of(peers.own_sm2_key())
+    b_person = b.run(setup.format(person=person_id, a_url=live_server.url, key=ours))
+    b_url = b.serve()
+    register(base_url=b_url, sm2_public_key=b_public)
+
+    # 台儿庄 → 峄城, from the household's verification page
+    member = a.current_members().get(name="孙外迁")
+    r = client_of("tez_hecha").post(
+        "/verification/peer-queries/", {"person_id": member.pk, "peer": "370404"}, follow=True
+    )
+    assert "峄城区已答复：本地已登记（在册家庭成员）" in r.content.decode()
+    query = PeerQuery.objects.get()
+    assert query.status == "answered" and query.error == ""
+    assert query.answer["facts"][0]["detail"].startswith("号牌号码：鲁D66666")
+
+    # 峄城 → 台儿庄, from the other instance's command line
+    out = json.loads(
+        b.manage("peer_query", str(b_person["person"]), "370405", "--user", "yc_hecha").strip().splitlines()[-1]
+    )
+    assert out["status"] == "answered" and out["answer"]["registered"] is True
+    assert PeerNonce.objects.filter(peer__code="370404").count() == 1  # its request, checked with its key
