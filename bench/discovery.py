@@ -168,7 +168,7 @@ def load(persons: int, facts: int) -> None:
     from jiuzhu.registry.importer import import_rows
     from jiuzhu.registry.importer.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
     from jiuzhu.registry.models import Household, Person
-    from jiuzhu.verification.catalog import sync_catalog
+    from jiuzhu.verification.catalog import ensure_partition, sync_catalog
     from jiuzhu.verification.models import Batch, Source
     from jiuzhu.web import demo
 
@@ -178,6 +178,8 @@ def load(persons: int, facts: int) -> None:
     demo.load_departments()
     demo.load_users()
     sync_catalog()
+    for source in Source.objects.all():  # facts are written straight into the county's partitions
+        ensure_partition(source, COUNTY)
     actor = SystemActor("基准测试")
     for spec in RULES:
         save_rule(

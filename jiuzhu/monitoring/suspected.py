@@ -144,9 +144,10 @@ def _listing_departments(batch: Batch, county: str) -> dict[str, set[str]]:
         f"SELECT f.person, f.source_id, MAX(f.batch_id) FROM verification_fact f "
         f"JOIN verification_batch b ON b.id = f.batch_id "
         f"WHERE f.source_id IN ({', '.join(['%s'] * len(ids))}) AND f.county_code = %s AND b.status = 'loaded' "
-        f"AND f.person IN (SELECT g.person FROM verification_fact g WHERE g.batch_id = %s AND g.slot IN (%s, %s)) "
+        f"AND f.person IN (SELECT g.person FROM verification_fact g "
+        f"WHERE g.county_code = %s AND g.batch_id = %s AND g.slot IN (%s, %s)) "
         f"GROUP BY f.person, f.source_id",
-        [*ids, county, batch.pk, batch.source_id, -batch.pk],
+        [*ids, county, batch.county_code, batch.pk, batch.source_id, -batch.pk],
     )
     out: dict[str, set[str]] = {}
     for person, source_id, last in rows:

@@ -115,13 +115,13 @@ def _current_facts_sql(
                        PARTITION BY f.source_id, f.person, t.record_key ORDER BY f.batch_id DESC, f.row_number DESC
                    ) AS rn
             FROM pers
-            JOIN verification_fact f ON f.person = pers.person
+            JOIN verification_fact f ON f.person = pers.person AND f.county_code = %s
             JOIN verification_fact_text t ON t.batch_id = f.batch_id AND t.number = f.text_number
             LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
             WHERE f.batch_id >= COALESCE(c.min_batch, 0) AND ({where})
         )
     """
-    return sql, [*params, county, *(p for c in clauses for p in c[1])]
+    return sql, [*params, county, county, *(p for c in clauses for p in c[1])]
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

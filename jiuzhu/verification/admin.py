@@ -16,7 +16,7 @@ from jiuzhu.audit.log import record
 from jiuzhu.core import sm2
 from jiuzhu.core.admin_scope import ScopedAdmin
 
-from .catalog import SCHEMA_KEYS, CatalogError, check_effect, check_schema, ensure_partition
+from .catalog import SCHEMA_KEYS, CatalogError, check_effect, check_schema
 from .models import Batch, Peer, Provider, Source, SourceSchema
 from .peers import seal_key
 
@@ -121,10 +121,6 @@ class SourceAdmin(ManagedAdmin[Source]):
     list_filter = ["provider", "mode", "active"]
     search_fields = ["code", "name"]
     inlines = [SchemaInline]
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        ensure_partition(obj)
 
 
 class SchemaForm(forms.ModelForm[SourceSchema]):

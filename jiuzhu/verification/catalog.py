@@ -182,38 +182,51 @@ def schema_payload(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _partition_for(source_id: int) -> str | None:
-    """The partition whose bound is this source id (whatever its name)."""
+def _county(county_code: str) -> str:
+    """A county code checked before it names a table or a partition bound."""
+    if not (len(county_code) == 6 and county_code.isdigit()):
+        raise ValueError(f"not a county code: {county_code!r}")
+    return county_code
+
+
+def county_partition(county_code: str) -> str:
+    """PostgreSQL: the facts partition of one county (itself partitioned by slot)."""
+    return f"verification_fact_c{_county(county_code)}"
+
+
+def _partition_for(source_id: int, county_code: str) -> str | None:
+    """The county partition's sub-partition whose bound is this source id (whatever its name)."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'verification_fact'::regclass AND pg_get_expr(c.relpartbound, c.oid) = %s",
-            [f"FOR VALUES IN ('{int(source_id)}')"],
+            "WHERE i.inhparent = to_regclass(%s) AND pg_get_expr(c.relpartbound, c.oid) = %s",
+            [county_partition(county_code), f"FOR VALUES IN ('{int(source_id)}')"],
         )
         row = cur.fetchone()
     return row[0] if row else None
 
 
-def ensure_partition(source: Source) -> None:
-    """PostgreSQL: give the data type its own partition of the facts table (idempotent)."""
-    if connection.vendor != "postgresql" or _partition_for(source.pk) is not None:
+def ensure_partition(source: Source, county_code: str) -> None:
+    """PostgreSQL: give the county its partition of the facts table and, in it, the data type
+    its own (idempotent). One county's reads prune to its partition (issue 20 item 2)."""
+    if connection.vendor != "postgresql" or _partition_for(source.pk, county_code) is not None:
         return
+    county = county_partition(county_code)
+    name = f"{county}_s{int(source.pk)}_" + "".join(c if c.isalnum() else "_" for c in source.code.lower())[:28]
     with connection.cursor() as cur:
         cur.execute(
-            f'CREATE TABLE IF NOT EXISTS "{source.partition_name}" PARTITION OF verification_fact '
-            f"FOR VALUES IN ({int(source.pk)})"
+            f'CREATE TABLE IF NOT EXISTS "{county}" PARTITION OF verification_fact '
+            f"FOR VALUES IN ('{county_code}') PARTITION BY LIST (slot)"
         )
-        cur.execute(
-            f'CREATE INDEX IF NOT EXISTS "{source.partition_name[:56]}_batch" '
-            f'ON "{source.partition_name}" USING brin (batch_id)'
-        )
+        cur.execute(f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF "{county}" FOR VALUES IN ({int(source.pk)})')
+        cur.execute(f'CREATE INDEX IF NOT EXISTS "{name[:56]}_batch" ON "{name}" USING brin (batch_id)')
 
 
-def partition_of(source_id: int) -> str:
-    """The table to COPY a source's facts into (its partition on PostgreSQL)."""
+def partition_of(source_id: int, county_code: str) -> str:
+    """The table to COPY a county's facts of a source into (its partition on PostgreSQL)."""
     if connection.vendor != "postgresql":
         return "verification_fact"
-    return _partition_for(source_id) or "verification_fact"
+    return _partition_for(source_id, county_code) or "verification_fact"
 
 
 # A file this large is loaded on PostgreSQL into a table of its own, indexed once after the
@@ -223,25 +236,31 @@ OWN_PARTITION_BYTES = 32 * 1024 * 1024
 
 
 def batch_table(batch: Any) -> tuple[str, int]:
-    """(table, slot) for a batch's facts, inside the loading transaction: the source's
-    partition, or for a large file on PostgreSQL a new table to attach afterwards."""
+    """(table, slot) for a batch's facts, inside the loading transaction: the partition of its
+    county and source, or for a large file on PostgreSQL a new table to attach afterwards."""
     if connection.vendor != "postgresql":
         return "verification_fact", batch.source_id
     if batch.size < OWN_PARTITION_BYTES:
-        return partition_of(batch.source_id), batch.source_id
+        return partition_of(batch.source_id, batch.county_code), batch.source_id
     name, slot = f"verification_fact_b{int(batch.pk)}", -int(batch.pk)
     with connection.cursor() as cur:
         cur.execute(f'CREATE TABLE "{name}" (LIKE verification_fact)')
-        cur.execute(f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_slot" CHECK (slot = {slot})')
+        cur.execute(
+            f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_slot" '
+            f"CHECK (slot = {slot} AND county_code = '{_county(batch.county_code)}')"
+        )
     return name, slot
 
 
-def attach_batch_table(table: str, slot: int) -> None:
-    """Attach a batch's own table (its CHECK spares the scan; the indexes are built now)."""
+def attach_batch_table(table: str, slot: int, county_code: str) -> None:
+    """Attach a batch's own table to its county's partition (its CHECK spares the scan; the
+    indexes are built now)."""
     if slot < 0:
         with connection.cursor() as cur:
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sort the index in memory
-            cur.execute(f'ALTER TABLE verification_fact ATTACH PARTITION "{table}" FOR VALUES IN ({slot})')
+            cur.execute(
+                f'ALTER TABLE "{county_partition(county_code)}" ATTACH PARTITION "{table}" FOR VALUES IN ({slot})'
+            )
 
 
 def sync_catalog(path: Path = CATALOG_FILE) -> dict[str, int]:
@@ -286,5 +305,4 @@ def sync_catalog(path: Path = CATALOG_FILE) -> dict[str, int]:
                         **payload,
                     )
                     counts["schemas"] += 1
-                ensure_partition(source)
     return counts

@@ -117,9 +117,13 @@ def person_key_sql(column: str) -> str:
 
 
 def batch_filter(batch: Batch) -> tuple[str, list[Any]]:
-    """SQL (on facts ``f``) for the facts of one batch: its slot names the partitions to
-    read (the source's, or the batch's own), the batch id the rows."""
-    return "f.batch_id = %s AND f.slot IN (%s, %s)", [batch.pk, batch.source_id, -batch.pk]
+    """SQL (on facts ``f``) for the facts of one batch: its county and slot name the
+    partitions to read (the county's, in it the source's or the batch's own), the batch id
+    the rows."""
+    return (
+        "f.county_code = %s AND f.batch_id = %s AND f.slot IN (%s, %s)",
+        [batch.county_code, batch.pk, batch.source_id, -batch.pk],
+    )
 
 
 def _date(value: Any) -> dt.date | None:
@@ -140,15 +144,20 @@ _NOT_REPLACED = (
 )
 
 
-def fetch_current(indexes: Iterable[str]) -> list[FactRow]:
-    """The current facts about the persons of the given blind indexes: one indexed query
-    (the full-batch cut-off checked in SQL per fact), then the newest record per key."""
+def fetch_current(indexes: Iterable[str], county_code: str | None = None) -> list[FactRow]:
+    """The current facts about the persons of the given blind indexes, as loaded for
+    ``county_code`` (its partitions only; every county's when None): one indexed query (the
+    full-batch cut-off checked in SQL per fact), then the newest record per key."""
     keys = sorted({person_key(i) for i in indexes})
     if not keys:
         return []
     marks = ", ".join(["%s"] * len(keys))
+    county = " AND f.county_code = %s" if county_code is not None else ""
     with connection.cursor() as cur:
-        cur.execute(f"{FACT_SELECT} WHERE f.person IN ({marks}){_NOT_REPLACED}", keys)
+        cur.execute(
+            f"{FACT_SELECT} WHERE f.person IN ({marks}){county}{_NOT_REPLACED}",
+            [*keys, *([county_code] if county_code is not None else [])],
+        )
         rows = cur.fetchall()
     facts = [
         FactRow(r[0], r[1], r[2], _key(r[3]), r[4], _date(r[5]), _date(r[6]), r[7], r[8], r[9], bool(r[10]), r[11])

@@ -144,11 +144,6 @@ class Source(models.Model):  # 核对数据类型（数据源）
     def current_schema(self) -> SourceSchema | None:
         return self.schemas.order_by("-version").first()
 
-    @property
-    def partition_name(self) -> str:
-        # by id as well as code: a partition's bound is the source id, which a name must not outlive
-        return f"verification_fact_s{self.pk}_" + "".join(c if c.isalnum() else "_" for c in self.code.lower())[:36]
-
 
 FIELD_TYPE_CHOICES = [
     ("id_number", "身份证号码"),

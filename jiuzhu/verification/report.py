@@ -150,7 +150,7 @@ def build(household: Household, program: str, *, temporary_kind: str = "", on: d
         raise InvalidInput("no_members", "该家庭没有在册成员，无法核对", field="household_id")
     catalog = Catalog()
     by_key = {person_key(p.id_number_index): p for p in members}
-    facts = fetch_current(p.id_number_index for p in members)
+    facts = fetch_current((p.id_number_index for p in members), household.county_code)
     batches = {
         b.pk: b
         for b in Batch.objects.filter(pk__in={f.batch_id for f in facts}).only("id", "loaded_at", "period_end", "kind")

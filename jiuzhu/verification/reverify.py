@@ -41,6 +41,7 @@ from .reverify_queries import (
     _previous,
     active_cases,
     aggregate_sql,
+    run_county,
     stream_aggregates,
     touched_households,
 )
@@ -325,7 +326,7 @@ def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> Re
     cutoffs = full_batch_cutoffs()
     on = timezone.localdate()
     kinds: dict[str, int] = defaultdict(int, run.summary.get("by_kind", {}))
-    stream = stream_aggregates([h for h, _, _ in cases], on, cutoffs)
+    stream = stream_aggregates([h for h, _, _ in cases], on, cutoffs, run_county(run))
     pending = next(stream, None)
     with jobs.heartbeat(ReverificationRun, run.pk):
         try:

@@ -39,6 +39,15 @@ def active_cases(run: ReverificationRun) -> list[tuple[int, int, str]]:
     return [(h, a, p) for h, (a, p) in sorted(best.items())]
 
 
+def run_county(run: ReverificationRun) -> str | None:
+    """The one county a run covers (its area is a county or lies in one), or None for a
+    city's or a province's run."""
+    from jiuzhu.areas.models import Area
+
+    level = Area.objects.filter(code=run.area_code).values_list("level", flat=True).first()
+    return run.county_code if level in ("county", "town", "village") else None
+
+
 def touched_households(batch_id: int) -> list[int]:
     """Households with a member named in the batch (through the blind index)."""
     where, params = batch_filter(Batch.objects.get(pk=batch_id))
@@ -78,15 +87,19 @@ def _fill_run_table(household_ids: list[int]) -> None:
             cur.executemany(f"INSERT INTO {RUN_TABLE} (household_id) VALUES (%s)", [(h,) for h in household_ids])
 
 
-def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
+def aggregate_sql(cutoffs: dict[tuple[int, str], int], county_code: str | None) -> tuple[str, list[Any]]:
     """Per (household, person, source, category): count, amount and amount within 12
     months of the current, active facts of the living members of the run's households,
-    ordered by household. One statement for the whole run (one pass over the facts)."""
+    ordered by household. One statement for the whole run. Each household counts the facts
+    loaded for its own county: a run within one county (``county_code``) reads that county's
+    partitions only, whatever other counties hold; a wider run matches each person's county."""
+    county = "%s" if county_code is not None else "pers.county_code"
     cte, params = _cutoff_cte(cutoffs)
     sql = f"""
         WITH {cte},
         pers AS (
-            SELECT p.id AS person_id, p.household_id, {person_key_sql("p.id_number_index")} AS person
+            SELECT p.id AS person_id, p.household_id, p.county_code,
+                   {person_key_sql("p.id_number_index")} AS person
             FROM registry_person p
             JOIN {RUN_TABLE} r ON r.household_id = p.household_id
             WHERE p.death_date IS NULL
@@ -98,7 +111,7 @@ def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
                        PARTITION BY f.source_id, f.person, t.record_key ORDER BY f.batch_id DESC, f.row_number DESC
                    ) AS rn
             FROM pers
-            JOIN verification_fact f ON f.person = pers.person
+            JOIN verification_fact f ON f.person = pers.person AND f.county_code = {county}
             JOIN verification_fact_text t ON t.batch_id = f.batch_id AND t.number = f.text_number
             LEFT JOIN cutoffs c ON c.source_id = f.source_id AND c.county_code = f.county_code
             WHERE f.batch_id >= COALESCE(c.min_batch, 0)
@@ -110,18 +123,18 @@ def aggregate_sql(cutoffs: dict[tuple[int, str], int]) -> tuple[str, list[Any]]:
         GROUP BY household_id, person_id, source_id, category
         ORDER BY household_id
     """
-    return sql, params
+    return sql, [*params, *([county_code] if county_code is not None else [])]
 
 
 def stream_aggregates(
-    household_ids: list[int], on: dt.date, cutoffs: dict[tuple[int, str], int]
+    household_ids: list[int], on: dt.date, cutoffs: dict[tuple[int, str], int], county_code: str | None
 ) -> Generator[tuple[Any, ...], None, None]:
     """The aggregate rows of the households, in household order, with bounded memory
     (a server-side cursor on PostgreSQL)."""
     if not household_ids:
         return
     _fill_run_table(household_ids)
-    sql, params = aggregate_sql(cutoffs)
+    sql, params = aggregate_sql(cutoffs, county_code)
     since = on - dt.timedelta(days=WINDOW_DAYS)
     if connection.vendor == "postgresql":
         with connection.chunked_cursor() as cur:

@@ -201,7 +201,7 @@ def process_batch(batch_id: int) -> Batch:
     progress.update("reading", 0, 0, 0, force=True)
     encoding = ""
     try:
-        ensure_partition(batch.source)
+        ensure_partition(batch.source, batch.county_code)
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status == "loaded":
@@ -219,7 +219,7 @@ def process_batch(batch_id: int) -> Batch:
                 except BaseException as exc:
                     writer.abort(exc)
                     raise
-            attach_batch_table(table, slot)
+            attach_batch_table(table, slot, batch.county_code)
             now = timezone.now()
             Batch.objects.filter(pk=batch.pk).update(
                 status="loaded",

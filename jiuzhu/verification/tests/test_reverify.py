@@ -221,3 +221,43 @@ def test_it_agrees_with_one_click_verification(active, upload, vehicle_file, wor
     report_snapshot = Snapshot.objects.filter(report__isnull=False).latest("id")
     fields = ["income_fen", "deposits_fen", "vehicles", "houses", "businesses", "employed", "failed_tests"]
     assert [getattr(batch_snapshot, f) for f in fields] == [getattr(report_snapshot, f) for f in fields]
+
+
+def test_a_county_counts_only_the_facts_loaded_for_it(active, upload, vehicle_file, world):
+    """Issue 20 item 2: a car in 峄城区's 公安 data about a member of a 台儿庄区 family counts
+    neither in 台儿庄区's re-verification nor in its 一键核对 (that is 跨县核对's work); on
+    PostgreSQL the facts lie in their county's partition and a run reads only its own."""
+    from django.db import connection
+
+    from jiuzhu.registry.pii import blind_index
+    from jiuzhu.verification.effects import fetch_current, full_batch_cutoffs
+    from jiuzhu.verification.models import Source
+    from jiuzhu.verification.reverify import _fill_run_table, aggregate_sql, stream_aggregates
+
+    h, _ = active
+    member = plain_ids(h)[0]
+    other = upload("gongan.vehicle", vehicle_file((member, "鲁D77777")), county_code="370404")
+    assert other.status == "loaded"
+    run = start_reverification(by=world.user("tez_hecha"), area_code="370405")
+    assert run_reverification(run.pk).done == 1
+    assert not Finding.objects.exists()
+    index = blind_index("id_number", member)
+    assert fetch_current([index], "370405") == [] and len(fetch_current([index])) == 1
+    report = run_verification(by=world.user("tez_hecha"), household=h, program="dibao")
+    assert "鲁D77777" not in str(report.content)
+
+    upload("gongan.vehicle", vehicle_file((member, "鲁D88888")))  # 台儿庄区's own data: counted
+    assert Finding.objects.get().message == "新增车辆1辆（现名下共1辆）"
+    vehicles = Source.objects.get(code="gongan.vehicle").pk
+    for county in ("370405", None):  # a county's run, and a city's (each person's own county)
+        rows = stream_aggregates([h.pk], dt.date(2026, 12, 1), full_batch_cutoffs(), county)
+        assert sum(r[4] for r in rows if r[2] == vehicles) == 1
+    if connection.vendor == "postgresql":
+        _fill_run_table([h.pk])
+        sql, params = aggregate_sql(full_batch_cutoffs(), "370405")
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN " + sql, [*params, dt.date(2025, 12, 1), dt.date(2026, 12, 1)])
+            plan = "\n".join(r[0] for r in cur.fetchall())
+            cur.execute("SELECT to_regclass('verification_fact_c370404'), to_regclass('verification_fact_c370405')")
+            assert all(cur.fetchone())
+        assert "verification_fact_c370405_s" in plan and "verification_fact_c370404" not in plan
