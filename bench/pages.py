@@ -456,6 +456,7 @@ def profile(args: Any) -> None:
                 for _ in range(10):
                     prof.runcall(client.get, path)
                 pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(prof).sort_stats("tottime").print_stats(20)
 
 
 def main() -> None:

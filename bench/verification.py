@@ -16,8 +16,14 @@ Each figure is printed next to a baseline measured in the same run:
 3. Batch re-verification of H active households (default 100,000): households/s (target
    ≥ 5,000/s on PostgreSQL) next to one set-based SQL join doing the same comparisons.
 
+   With ``--only others,reverify --other-facts N`` (PostgreSQL) the table first holds N facts
+   loaded for five other counties of the city: the rate must not fall as they grow (issue 20
+   item 2: 2 M vs 20 M others); the bench prints which facts partitions the run's aggregate
+   reads (its EXPLAIN) and the load average at the start and the end.
+
 Usage: python bench/verification.py [--engine sqlite|postgresql|both] [--rows N] [--facts N]
-       [--households N] [--only ingest,reverify,oneclick] (sections run in the order given)
+       [--households N] [--other-facts N] [--only others,ingest,reverify,oneclick]
+       (sections run in the order given)
        (BENCH_PROFILE=1 prints a profile of the ingest process)
 Defaults are the issue's sizes on PostgreSQL and a fifth (rows, households) or a tenth
 (facts) of them on SQLite. PostgreSQL uses database ``jiuzhu_bench_verification`` on
@@ -89,7 +95,7 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
     else:
         env.pop("DATABASE_URL", None)
     print(f"\n######## {engine}: rows={sizes['rows']:,} facts={sizes['facts']:,} households={sizes['households']:,}")
-    cmd = [sys.executable, __file__, "--worker", "--only", args.only]
+    cmd = [sys.executable, __file__, "--worker", "--only", args.only, "--other-facts", str(args.other_facts)]
     for k, v in sizes.items():
         cmd += [f"--{k}", str(v)]
     try:

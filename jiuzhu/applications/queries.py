@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
+from django.urls import reverse
 from django.utils import timezone
 
 from jiuzhu.accounts.models import User
@@ -44,15 +45,36 @@ def filter_applications(
 
 
 # What the board shows of a deadline and its case (not the case's facts, trace and proposal).
-_BOARD_FIELDS = (
-    "label",
-    "due_on",
-    "due_at",
+_BOARD_COLUMNS = (
+    "application_id",
     "application__number",
     "application__household__head_name",
+    "label",
+    "due_on",
     "application__accepted_by__full_name",
     "application__accepted_by__username",
 )
+
+
+def _board_rows(deadlines: Any, limit: int) -> list[dict[str, Any]]:
+    """The earliest ``limit`` deadlines as plain rows (no model instances: the board shows two
+    lists of up to 100, and building 300 objects per list cost more than its SQL)."""
+    detail = reverse("applications:detail", args=[0])
+    prefix = detail[: detail.rindex("0")]
+    return [
+        {
+            "url": f"{prefix}{app_id}/",
+            "number": number,
+            "head_name": head_name,
+            "label": label,
+            "due_on": due_on,
+            "due": due_on.isoformat(),
+            "clerk": full_name or username or "",
+        }
+        for app_id, number, head_name, label, due_on, full_name, username in deadlines.values_list(
+            *_BOARD_COLUMNS
+        ).order_by("due_on", "id")[:limit]
+    ]
 
 
 def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
@@ -82,18 +104,10 @@ def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
             by_town[name] = by_town.get(name, 0) + n_late
             who = clerks.get(clerk_id, "—") if clerk_id is not None else "—"
             per_clerk[who] = per_clerk.get(who, 0) + n_late
-    related = ("application", "application__household", "application__accepted_by")
     return {
-        "overdue": list(
-            deadlines.overdue(today, now).select_related(*related).only(*_BOARD_FIELDS).order_by("due_on", "id")[:limit]
-        ),
+        "overdue": _board_rows(deadlines.overdue(today, now), limit),
         "overdue_count": sum(g[2] for g in groups),
-        "due_soon": list(
-            deadlines.due_soon(3, today, now)
-            .select_related(*related)
-            .only(*_BOARD_FIELDS)
-            .order_by("due_on", "id")[:limit]
-        ),
+        "due_soon": _board_rows(deadlines.due_soon(3, today, now), limit),
         "due_soon_count": sum(g[3] for g in groups),
         "by_town": by_town,
         "by_clerk": dict(sorted(per_clerk.items(), key=lambda item: -item[1])),

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
+
+
+@functools.lru_cache(maxsize=256)
+def _menu_url(name: str, prefix: str) -> str:
+    """A menu entry's address, reversed once per process (and script prefix), not per page."""
+    return reverse(name)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -56,4 +64,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("audit:list", "审计日志", can("audit.view") or user.is_superuser),
         ("tokens", "接口令牌", True),
     ]
-    return {"nav_items": [(name, label) for name, label, shown in items if shown]}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match is not None else ""
+    prefix = get_script_prefix()
+    return {"nav_items": [(_menu_url(name, prefix), label, name == current) for name, label, shown in items if shown]}

@@ -101,3 +101,21 @@ def test_it_counts_an_intakes_overdue_step_for_the_clerk_who_accepted_it(
     app.deadlines.update(due_on=timezone.localdate() - dt.timedelta(days=3))
     board = client_of("tez_county").get("/applications/overdue/")
     assert board.context["by_clerk"] == {"张山子镇窗口（演示）": app.deadlines.count()}
+
+
+def test_each_board_row_links_its_case_and_names_its_household_step_date_and_clerk(
+    client_of: Callable[[str], Any], cases_in: Callable[[int], None]
+) -> None:
+    cases_in(2)
+    html = client_of("tez_county").get("/applications/overdue/").content.decode()
+    for app in Application.objects.select_related("household", "accepted_by"):
+        late = app.deadlines.get(step="investigation")
+        row = (
+            f'<tr class="overdue"><td><a href="/applications/{app.pk}/">{app.number}</a></td>'
+            f"<td>{app.household.head_name}</td><td>入户调查</td><td>{late.due_on:%Y-%m-%d}</td>"
+            f"<td>{app.accepted_by.display_name}</td></tr>"
+        )
+        assert row in html
+        soon = app.deadlines.get(step="overall")
+        assert f'<a href="/applications/{app.pk}/">{app.number}</a></td><td>{app.household.head_name}</td>' in html
+        assert f"<td>办结时限</td><td>{soon.due_on:%Y-%m-%d}" in html
