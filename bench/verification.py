@@ -339,43 +339,54 @@ def load_household_facts(ids: list[str]) -> None:
         assert process_batch(batch.pk).status == "loaded"
 
 
-def fill_facts(total: int) -> None:
-    """Synthetic facts of other people up to ``total`` rows, spread over every data type."""
+def synthetic_batches(pairs: list[tuple[str, Any]], tag: str) -> list[Any]:
+    """One loaded batch per (county, data type) for facts written by SQL, each with its one
+    text row (``合成数据``)."""
     from django.db import connection
 
-    from jiuzhu.verification.models import Batch, Source
+    from jiuzhu.verification.models import Batch
 
-    sources = list(Source.objects.order_by("id"))
-    batches = []
-    for s in sources:
-        batches.append(
-            Batch.objects.create(
-                source=s,
-                schema=s.current_schema,
-                county_code="370405",
-                area_code="370405000000",
-                provider_code=s.provider.code,
-                kind="increment",
-                channel="api",
-                file_format="csv",
-                sha256=f"bench{s.pk:059d}",
-                size=0,
-                spool_name="bench",
-                status="loaded",
-                loaded_at=dt.datetime.now(dt.UTC),
-            )
+    batches = Batch.objects.bulk_create(
+        Batch(
+            source=s,
+            schema=s.current_schema,
+            county_code=c,
+            area_code=c + "000000",
+            provider_code=s.provider.code,
+            kind="increment",
+            channel="api",
+            file_format="csv",
+            sha256=f"{tag}{c}" + str(s.pk).zfill(64 - len(tag) - len(c)),
+            size=0,
+            spool_name="bench",
+            status="loaded",
+            loaded_at=dt.datetime.now(dt.UTC),
         )
-    src = "ARRAY[" + ",".join(str(s.pk) for s in sources) + "]"
-    bat = "ARRAY[" + ",".join(str(b.pk) for b in batches) + "]"
-    n = len(sources)
-    chunk = 2_000_000
-    t = time.perf_counter()
+        for c, s in pairs
+    )
     with connection.cursor() as cur:
         cur.executemany(
             "INSERT INTO verification_fact_text (batch_id, number, category, record_key, detail) "
             "VALUES (%s, 1, '', '', '合成数据')",
             [(b.pk,) for b in batches],
         )
+    return batches
+
+
+def fill_facts(total: int) -> None:
+    """Synthetic facts of other people up to ``total`` rows, spread over every data type."""
+    from django.db import connection
+
+    from jiuzhu.verification.models import Source
+
+    sources = list(Source.objects.order_by("id"))
+    batches = synthetic_batches([("370405", s) for s in sources], "bench")
+    src = "ARRAY[" + ",".join(str(s.pk) for s in sources) + "]"
+    bat = "ARRAY[" + ",".join(str(b.pk) for b in batches) + "]"
+    n = len(sources)
+    chunk = 2_000_000
+    t = time.perf_counter()
+    with connection.cursor() as cur:
         for start in range(0, total, chunk):
             stop = min(total, start + chunk)
             if connection.vendor == "postgresql":
@@ -661,29 +672,12 @@ def fill_other_counties(total: int) -> None:
     from django.db import connection
 
     from jiuzhu.verification.catalog import ensure_partition
-    from jiuzhu.verification.models import Batch, Source
+    from jiuzhu.verification.models import Source
 
     print(f"\n== other counties: {total:,} facts in {len(OTHER_COUNTIES)} other counties")
     sources = list(Source.objects.order_by("id"))
     pairs = [(c, s) for c in OTHER_COUNTIES for s in sources]
-    batches = Batch.objects.bulk_create(
-        Batch(
-            source=s,
-            schema=s.current_schema,
-            county_code=c,
-            area_code=c + "000000",
-            provider_code=s.provider.code,
-            kind="increment",
-            channel="api",
-            file_format="csv",
-            sha256=f"oc{c}{s.pk:056d}",
-            size=0,
-            spool_name="bench",
-            status="loaded",
-            loaded_at=dt.datetime.now(dt.UTC),
-        )
-        for c, s in pairs
-    )
+    batches = synthetic_batches(pairs, "oc")
     for c, s in pairs:
         ensure_partition(s, c)
     county = "ARRAY[" + ",".join(f"'{c}'" for c, _ in pairs) + "]"
@@ -691,11 +685,6 @@ def fill_other_counties(total: int) -> None:
     bat = "ARRAY[" + ",".join(str(b.pk) for b in batches) + "]"
     n, chunk, t = len(pairs), 2_000_000, time.perf_counter()
     with connection.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO verification_fact_text (batch_id, number, category, record_key, detail) "
-            "VALUES (%s, 1, '', '', '合成数据')",
-            [(b.pk,) for b in batches],
-        )
         for start in range(0, total, chunk):
             stop = min(total, start + chunk)
             cur.execute(

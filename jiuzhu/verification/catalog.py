@@ -213,7 +213,11 @@ def ensure_partition(source: Source, county_code: str) -> None:
         return
     county = county_partition(county_code)
     name = f"{county}_s{int(source.pk)}_" + "".join(c if c.isalnum() else "_" for c in source.code.lower())[:28]
-    with connection.cursor() as cur:
+    # two first batches of a county loading at once: one creates, the other waits and finds them
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('verification_fact partitions'))")
+        if _partition_for(source.pk, county_code) is not None:
+            return
         cur.execute(
             f'CREATE TABLE IF NOT EXISTS "{county}" PARTITION OF verification_fact '
             f"FOR VALUES IN ('{county_code}') PARTITION BY LIST (slot)"

@@ -586,3 +586,30 @@ def test_a_full_spool_refuses_new_files_and_keeps_nothing(world, catalog, api_of
     assert r.json()["code"] == "spool_full" and "暂存区已满" in r.json()["message"]
     assert not Batch.objects.exists()
     assert set(ingest.spool_dir().iterdir()) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_batches_of_a_county_loading_at_once_create_its_partitions_once(catalog):
+    """Issue 20 item 2 (PostgreSQL): four first loads of a new county at the same moment, two
+    data types: each finds or makes its county's and its data type's partitions, none fails."""
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jiuzhu.verification.catalog import _partition_for, ensure_partition
+    from jiuzhu.verification.models import Source
+
+    sources = list(Source.objects.order_by("id")[:2])
+    start = threading.Barrier(4)
+
+    def first_load(source):
+        start.wait()
+        try:
+            ensure_partition(source, "370481")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(first_load, sources * 2))
+    assert all(_partition_for(s.pk, "370481") for s in sources)
