@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -176,6 +177,10 @@ def worker(cases: int) -> None:
             ],
             batch_size=5000,
         )
+    # Approval opens each case's 待遇 (payments.roster.open_benefit); these cases were approved in bulk.
+    from jiuzhu.payments.roster import sync_benefits
+
+    sync_benefits("370405")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     print(f"\n## postgresql: {cases:,} approved 低保 cases (loaded in {time.perf_counter() - t0:.0f} s)")
@@ -190,16 +195,21 @@ def worker(cases: int) -> None:
             out = prof.runcall(fn)
             took = time.perf_counter() - t
             pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(prof).sort_stats("tottime").print_stats(15)
             return out, took
         if profile and os.environ.get("BENCH_QUERIES"):  # the slowest statements, with their time
             spent: list[tuple[float, str]] = []
+            slowest: list[tuple[float, str, Any]] = [(0.0, "", None)]
 
             def clock(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
                 t = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
                 finally:
-                    spent.append((time.perf_counter() - t, " ".join(sql.split())[:160]))
+                    took = time.perf_counter() - t
+                    spent.append((took, " ".join(sql.split())[:160]))
+                    if took > slowest[0][0] and sql.lstrip().upper().startswith("SELECT"):
+                        slowest[0] = (took, sql, params)
 
             t = time.perf_counter()
             with connection.execute_wrapper(clock):
@@ -208,6 +218,10 @@ def worker(cases: int) -> None:
             print(f"{len(spent)} statements, {sum(x for x, _ in spent):.2f} s of {took:.2f} s")
             for x, q in sorted(spent, reverse=True)[:12]:
                 print(f"  {x:.3f} {q}")
+            if os.environ.get("BENCH_EXPLAIN") and slowest[0][1]:  # the plan of the slowest SELECT
+                with connection.cursor() as cur:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[0][1], slowest[0][2])
+                    print("\n".join(r[0] for r in cur.fetchall()))
             return out, took
         t = time.perf_counter()
         out = fn()

@@ -133,6 +133,13 @@ def _database() -> dict[str, object]:
     if url:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
         config.setdefault("TEST", {})
+        if "postgresql" in str(config.get("ENGINE", "")):
+            # No JIT: our largest statements (a county's roster, lists, counts) run in 0.1–1 s and
+            # JIT compiling them cost 0.5–1.3 s more (docs/decisions.md). "?options=…" in
+            # DATABASE_URL replaces this.
+            options = config.setdefault("OPTIONS", {})
+            assert isinstance(options, dict)
+            options.setdefault("options", "-c jit=off")
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",

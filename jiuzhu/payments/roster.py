@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiuzhu.applications.models import Application
@@ -169,20 +171,22 @@ def refresh_bases(
     progress: Progress | None = None,
     built: dict[int, tuple[int, str, int, int, bytes | memoryview]] | None = None,
     existing: set[int] | None = None,
+    source: QuerySet[Application] | None = None,
 ) -> dict[int, str]:
     """Rebuild the stored columns of cases whose version changed; returns {case: error}.
     ``built`` receives what was stored, {case: (version, layout, members, supporters, data)},
     so the caller need not read it back; ``existing`` (the cases that have a stored row, as
-    the caller just read them) saves reading them again."""
+    the caller just read them) saves reading them again. ``source``, cases that include all of
+    ``application_ids``, is read in one stream instead of by lists of ids — cheaper when most
+    of them are to be rebuilt (the first roster)."""
     errors: dict[int, str] = {}
     if existing is None:
         existing = set(
             CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
         )
-    for start in range(0, len(application_ids), 5000):
-        chunk = application_ids[start : start + 5000]
+    for done, chunk in _facts_chunks(application_ids, source):
         rows = []
-        for pk, version, facts in Application.objects.filter(pk__in=chunk).values_list("pk", "version", "facts"):
+        for pk, version, facts in chunk:
             try:
                 enc = basis_mod.encode(facts or {})
             except RulesInputError as exc:
@@ -204,8 +208,32 @@ def refresh_bases(
             update_fields=["version", "layout", "members", "supporters", "data"],
         )
         if progress:
-            progress("整理测算数据", start + len(chunk), len(application_ids))
+            progress("整理测算数据", done, len(application_ids))
     return errors
+
+
+BASIS_CHUNK = 5000
+
+
+def _facts_chunks(
+    application_ids: list[int], source: QuerySet[Application] | None
+) -> Iterator[tuple[int, list[tuple[int, int, Any]]]]:
+    """(cases done, [(case, version, facts)]) in chunks of ``BASIS_CHUNK``."""
+    if source is None:
+        for start in range(0, len(application_ids), BASIS_CHUNK):
+            ids = application_ids[start : start + BASIS_CHUNK]
+            yield start + len(ids), list(Application.objects.filter(pk__in=ids).values_list("pk", "version", "facts"))
+        return
+    wanted, chunk, done = set(application_ids), [], 0
+    for row in source.values_list("pk", "version", "facts").iterator(chunk_size=BASIS_CHUNK):
+        if row[0] in wanted:
+            chunk.append(row)
+            if len(chunk) == BASIS_CHUNK:
+                done += len(chunk)
+                yield done, chunk
+                chunk = []
+    if chunk:
+        yield done + len(chunk), chunk
 
 
 def blocking(line: RosterLine) -> list[str]:

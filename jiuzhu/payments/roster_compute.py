@@ -73,19 +73,28 @@ def _standard_notes(keys: set[tuple[str, str, bool]], month: dt.date) -> dict[tu
     return out
 
 
-def shared_accounts(payees: Any) -> set[str]:
-    """The bank accounts (blind indexes) of ``payees`` (a subquery of person ids) that persons
-    of more than one household share: a roster line paid to one is an exception."""
-    return set(
+def shares_account(person: str = "") -> Exists:
+    """Annotation: true when a person of another household has the same bank account (blind
+    index) as the person at ``person`` (a path from the query's model; "" for a ``Person``
+    query) — a roster line paid to that person is an exception (SUP-11). One index probe per
+    person, so a roster reads it with its payees instead of grouping every holder of their
+    accounts. (Payees always belong to a household.)"""
+    prefix = f"{person}__" if person else ""
+    return Exists(
         Person.objects.filter(
-            bank_account_index__in=Subquery(
-                Person.objects.filter(pk__in=payees).exclude(bank_account_index="").values("bank_account_index")
-            )
-        )
-        .values("bank_account_index")
-        .annotate(households=Count("household_id", distinct=True))
-        .filter(households__gt=1)
-        .values_list("bank_account_index", flat=True)
+            bank_account_index=OuterRef(f"{prefix}bank_account_index"), household__isnull=False
+        ).exclude(household_id=OuterRef(f"{prefix}household_id"))
+    )
+
+
+def payees_with_shared_accounts(payees: Any) -> set[int]:
+    """The persons among ``payees`` (ids, or a subquery of them) whose bank account a person of
+    another household also has."""
+    return set(
+        Person.objects.filter(pk__in=payees)
+        .exclude(bank_account_index="")
+        .filter(shares_account())
+        .values_list("pk", flat=True)
     )
 
 
@@ -99,6 +108,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     in_force = Benefit.objects.in_force(month).filter(in_subtree("area_code", area.prefix))
     cases = list(
         in_force.filter(application__state="approved")
+        .annotate(payee_shares_account=shares_account("payee"))
         .order_by("program", "application_id")
         .values_list(
             "application_id",
@@ -111,6 +121,10 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "end_month",
             "application__version",
             "start_month",
+            "payee__bank_account_index",
+            "payee__death_date",
+            "payee__temp_number",
+            "payee_shares_account",
         )
     )
     ended = list(
@@ -137,7 +151,13 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     stale = [c[0] for c in cases if (b := stored.get(c[0])) is None or b[0] != c[8] or b[1] != basis_mod.LAYOUT]
     facts_errors = {}
     if stale:
-        facts_errors = refresh_bases(stale, tick, built=stored, existing={pk for pk in stale if pk in stored})
+        facts_errors = refresh_bases(
+            stale,
+            tick,
+            built=stored,
+            existing={pk for pk in stale if pk in stored},
+            source=Application.objects.filter(pk__in=app_sub) if len(stale) * 2 > n else None,
+        )
 
     # ---- amounts: one vectorized evaluation per program -----------------------------------
     amounts = np.zeros(n, dtype=np.int64)
@@ -172,14 +192,6 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "application_id", "amount_fen", "basis_version"
         )
     }
-    payee_sub = Subquery(in_force.values("payee_id"))
-    people = {
-        pk: (index, death, temp)
-        for pk, index, death, temp in Person.objects.filter(pk__in=payee_sub).values_list(
-            "pk", "bank_account_index", "death_date", "temp_number"
-        )
-    }
-    shared = shared_accounts(payee_sub)
     deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     for hh, pk, death in Person.objects.filter(
         household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False
@@ -190,14 +202,15 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         .annotate(last=Max("reviews__decided_at"))
         .values_list("pk", "last")
     )
-    starts = {c[0]: c[9] for c in cases}
-    notes = _standard_notes({(c[1], c[2], bool(urban[i])) for i, c in enumerate(cases)}, month)
+    # plain lists: the loop below reads one element at a time, which numpy makes slow
+    amount_of, eligible_of, urban_of, size_of = amounts.tolist(), eligible.tolist(), urban.tolist(), sizes.tolist()
+    notes = _standard_notes({(c[1], c[2], urban_of[i]) for i, c in enumerate(cases)}, month)
     month_last = month_end(month)
     jump = config.amount_jump_percent
 
-    for i, (app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version, _) in enumerate(
-        cases
-    ):
+    for i, case in enumerate(cases):
+        app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version, start = case[:10]
+        index, death, temp, shared = case[10:]
         exceptions = []
         if app_id in facts_errors:
             amount, change, note = 0, "facts", f"家庭情况数据有误：{facts_errors[app_id]}"
@@ -206,38 +219,37 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             amount, change = int(gradual_fen or 0), "gradual"
             note = f"渐退期，至{month_label(end_month)}"
         else:
-            amount = int(amounts[i])
-            if not eligible[i]:
+            amount = amount_of[i]
+            if not eligible_of[i]:
                 exceptions.append("ineligible")
         prev = previous.get(app_id)
         if app_id not in facts_errors and status != "gradual":
             if prev is None:
                 change, note = (
                     "new",
-                    f"自{month_label(starts.get(app_id))}起发放" if starts.get(app_id) == month else "新增",
+                    f"自{month_label(start)}起发放" if start == month else "新增",
                 )
             elif prev[0] == amount:
                 change, note = "same", ""
             elif prev[1] != version:
                 change, note = "facts", "复核或变更报告后家庭情况变化"
-            elif (program, area_c, bool(urban[i])) in notes:
-                change, note = "standard", notes[(program, area_c, bool(urban[i]))]
+            elif (program, area_c, urban_of[i]) in notes:
+                change, note = "standard", notes[(program, area_c, urban_of[i])]
             else:
                 change, note = "category", "成员年龄等变化，分类施保加发或标准适用随之变化"
         if prev is not None and prev[0] and abs(amount - prev[0]) * 100 > jump * prev[0]:
             exceptions.append("amount_jump")
-        index, death, temp = people.get(payee_id, ("", None, None))
         if temp:  # INT-24: a 临时编号 is never sent to a bank as an ID number
             exceptions.append("unidentified")
         if not index:
             exceptions.append("no_account")
-        elif index in shared:
+        elif shared:
             exceptions.append("duplicate_account")
         if death is not None and death < month:
             exceptions.append("deceased")
         last_review = reviewed.get(app_id)
         for pk, died in deaths.get(household_id, []):
-            if pk == payee_id or died > month_last or died < (starts.get(app_id) or month):
+            if pk == payee_id or died > month_last or died < (start or month):
                 continue
             if last_review is None or timezone.localdate(last_review) < died:
                 exceptions.append("member_deceased")
@@ -251,7 +263,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
                 "payee_id": payee_id,
                 "program": program,
                 "area_code": area_c,
-                "members": int(sizes[i]),
+                "members": size_of[i],
                 "amount_fen": amount,
                 "previous_fen": prev[0] if prev else None,
                 "basis_version": version,

@@ -45,6 +45,11 @@ LINE_COLUMNS = (  # ids come from the table's own default (no round trip to rese
 )
 
 
+def exceptions_json(exceptions: list[str]) -> str:
+    """The JSON of a line's exceptions; most lines have none, so skip the encoder for them."""
+    return json.dumps(exceptions) if exceptions else "[]"
+
+
 def _summary(rows: list[dict[str, Any]], previous_ids: set[int], month: dt.date) -> dict[str, Any]:
     by_change: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "delta_fen": 0})
     exceptions: dict[str, int] = defaultdict(int)
@@ -118,7 +123,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
                             r["basis_version"],
                             r["change"],
                             r["change_note"],
-                            json.dumps(r["exceptions"]),
+                            exceptions_json(r["exceptions"]),
                             "pending",
                             "",
                             None,

@@ -221,6 +221,13 @@ class Person(models.Model):  # 成员 / 居民
     class Meta:
         ordering = ["relation_order", "birth_date", "id"]
         verbose_name = verbose_name_plural = "成员"
+        # The few deceased members by household: the roster's death check reads them for every
+        # household it pays without scanning the living (issue 20 item 4).
+        indexes = [
+            models.Index(
+                fields=["household"], condition=models.Q(death_date__isnull=False), name="person_deceased_household_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -190,7 +190,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
     deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
     unidentified = roster_compute.unidentified_payees(payees)
-    shared = roster_compute.shared_accounts(payees)
+    shared = roster_compute.payees_with_shared_accounts(payees)
     changed, unresolved = 0, 0
     for pk, payee, exceptions, status in lines:
         keep = [e for e in exceptions if e not in PAYEE_CHECKS]
@@ -199,7 +199,7 @@ def _recheck(roster: Roster) -> tuple[int, int]:
         index = people.get(payee, "")
         if not index:
             keep.append("no_account")
-        elif index in shared:
+        elif payee in shared:
             keep.append("duplicate_account")
         if payee in deaths:
             keep.append("deceased")

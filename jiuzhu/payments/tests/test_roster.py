@@ -75,6 +75,34 @@ def test_it_lists_missing_account_deceased_and_duplicate_accounts(county, approv
     assert Review.objects.filter(application=dead, kind="death").exists()
 
 
+def test_an_account_shared_only_within_one_household_is_not_a_duplicate(county, approved_case):
+    """SUP-11: only an account held in more than one household is flagged, at generation and
+    at 核查; a spouse's card on the same account, or a registry person without a household, is not."""
+    from jiuzhu.payments.tests.conftest import set_account
+    from jiuzhu.registry.models import Person
+
+    family = approved_case(account=new_account())
+    head = Person.objects.get(pk=family.applicant_id)
+    spouse = family.household.members.exclude(pk=head.pk).first()
+    Person.objects.filter(pk=spouse.pk).update(
+        bank_account_enc=head.bank_account_enc, bank_account_index=head.bank_account_index
+    )
+    loose = Person.objects.filter(pk=spouse.pk).first()
+    loose.pk, loose.household, loose.id_number_index = None, None, "loose-person-index"
+    loose.save()
+    other = approved_case("涧头集镇", account=new_account())
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    exceptions = {line.application_id: line.exceptions for line in roster.lines.all()}
+    assert "duplicate_account" not in exceptions[family.pk]
+    assert "duplicate_account" not in exceptions[other.pk]
+    # 核查 re-reads the accounts: the other family now uses the same account → both flagged
+    set_account(Person.objects.get(pk=other.applicant_id), None)
+    Person.objects.filter(pk=other.applicant_id).update(bank_account_index=head.bank_account_index)
+    actions.check_roster(roster, by=county)
+    exceptions = {line.application_id: line.exceptions for line in roster.lines.all()}
+    assert "duplicate_account" in exceptions[family.pk] and "duplicate_account" in exceptions[other.pk]
+
+
 def test_it_flags_an_amount_change_above_the_threshold(county, admin, approved_case, locked_roster):
     app = approved_case()
     locked_roster()
