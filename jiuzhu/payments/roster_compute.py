@@ -87,17 +87,6 @@ def shares_account(person: str = "") -> Exists:
     )
 
 
-def payees_with_shared_accounts(payees: Any) -> set[int]:
-    """The persons among ``payees`` (ids, or a subquery of them) whose bank account a person of
-    another household also has."""
-    return set(
-        Person.objects.filter(pk__in=payees)
-        .exclude(bank_account_index="")
-        .filter(shares_account())
-        .values_list("pk", flat=True)
-    )
-
-
 def compute(area_code: str, month: dt.date, progress: Progress | None = None) -> Computed:
     """Phase 1 (reads only): the lines of the roster for ``area_code`` and ``month``."""
     area = roster_area(area_code)

@@ -187,21 +187,23 @@ def _recheck(roster: Roster) -> tuple[int, int]:
     Returns (lines whose exceptions changed, unresolved exceptions)."""
     lines = list(RosterLine.objects.filter(roster=roster).values_list("pk", "payee_id", "exceptions", "status"))
     payees = Subquery(RosterLine.objects.filter(roster=roster).values("payee_id"))
-    people = dict(Person.objects.filter(pk__in=payees).values_list("pk", "bank_account_index"))
-    deaths = dict(Person.objects.filter(pk__in=payees, death_date__lt=roster.month).values_list("pk", "death_date"))
-    unidentified = roster_compute.unidentified_payees(payees)
-    shared = roster_compute.payees_with_shared_accounts(payees)
+    people = {
+        pk: (index, temp_number, death is not None and death < roster.month, shared)
+        for pk, index, temp_number, death, shared in Person.objects.filter(pk__in=payees)
+        .annotate(shared=roster_compute.shares_account())
+        .values_list("pk", "bank_account_index", "temp_number", "death_date", "shared")
+    }
     changed, unresolved = 0, 0
     for pk, payee, exceptions, status in lines:
         keep = [e for e in exceptions if e not in PAYEE_CHECKS]
-        if payee in unidentified:
+        index, temp_number, deceased, shared = people.get(payee, ("", None, False, False))
+        if temp_number:
             keep.append("unidentified")
-        index = people.get(payee, "")
         if not index:
             keep.append("no_account")
-        elif payee in shared:
+        elif shared:
             keep.append("duplicate_account")
-        if payee in deaths:
+        if deceased:
             keep.append("deceased")
         if sorted(keep) != sorted(exceptions):
             changed += 1

@@ -103,6 +103,36 @@ def test_an_account_shared_only_within_one_household_is_not_a_duplicate(county, 
     assert "duplicate_account" in exceptions[family.pk] and "duplicate_account" in exceptions[other.pk]
 
 
+def test_check_rereads_deaths_temporary_numbers_and_accounts_in_one_read(
+    county, approved_case, django_assert_max_num_queries
+):
+    """SUP-11, INT-24: 核查 refreshes the payee checks from the registry — a death before the
+    month, a 临时编号 payee, a removed account — and clears what no longer holds."""
+    from jiuzhu.payments.tests.conftest import set_account
+    from jiuzhu.registry.models import Person
+
+    dead, temporary, unpaid, later = (approved_case() for _ in range(4))
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    assert roster.exception_count == 0
+    Person.objects.filter(pk=dead.applicant_id).update(death_date=dt.date(2026, 10, 30))
+    Person.objects.filter(pk=later.applicant_id).update(death_date=NOV)  # died in the month: paid
+    Person.objects.filter(pk=temporary.applicant_id).update(temp_number="LS3704050001")
+    set_account(Person.objects.get(pk=unpaid.applicant_id), None)
+    actions.check_roster(roster, by=county)
+    exceptions = {line.application_id: line.exceptions for line in roster.lines.all()}
+    assert exceptions == {
+        dead.pk: ["deceased"],
+        temporary.pk: ["unidentified"],
+        unpaid.pk: ["no_account"],
+        later.pk: [],
+    }
+    Person.objects.filter(pk=temporary.applicant_id).update(temp_number="")
+    with django_assert_max_num_queries(13):
+        result = actions.check_roster(roster, by=county)
+    assert result["status"] == "generated"
+    assert {line.application_id: line.exceptions for line in roster.lines.all()}[temporary.pk] == []
+
+
 def test_it_flags_an_amount_change_above_the_threshold(county, admin, approved_case, locked_roster):
     app = approved_case()
     locked_roster()
