@@ -6,9 +6,9 @@ Each figure is printed next to a baseline measured in the same run:
    pipeline (spool + SHA-256, schema validation of every cell, ID normalization and blind
    index, duplicate detection, COPY/executemany into the partitioned facts table, audit)
    vs. a raw ``COPY`` (PostgreSQL) / ``executemany`` (SQLite) of the same CSV into a bare
-   table — target ratio ≥ 0.5 on PostgreSQL — and the pipeline's peak memory (≤ 300 MB).
-   Also shown: the "floor", copying the same prepared fact rows into a table with the facts
-   table's indexes.
+   table — target ratio ≥ 0.6 on PostgreSQL (issue 20; it was 0.5) — and the pipeline's
+   peak memory (≤ 300 MB). Also shown: the "floor", copying the same prepared fact rows into
+   a table with the indexes the pipeline builds for them.
 2. 一键核对 of a 5-member household with F facts loaded (default 20,000,000): p50/p99 of the
    fact gathering (one indexed query + current-fact resolution) and of the whole action
    (rules engine, report, audit), next to the bare indexed SELECT of the same facts
@@ -26,8 +26,8 @@ Usage: python bench/verification.py [--engine sqlite|postgresql|both] [--rows N]
        (sections run in the order given)
        (BENCH_PROFILE=1 prints a profile of the ingest process)
 Defaults are the issue's sizes on PostgreSQL and a fifth (rows, households) or a tenth
-(facts) of them on SQLite. PostgreSQL uses database ``jiuzhu_bench_verification`` on
-127.0.0.1 (created and dropped here).
+(facts) of them on SQLite. PostgreSQL uses database ``jiuzhu_bench_verification`` (or
+``--database NAME``) on 127.0.0.1 (created and dropped here).
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_DB = "jiuzhu_bench_verification"
-PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+PG_DB = "jiuzhu_bench_verification"  # --database names another, so two runs can go side by side
 MASTER_KEY = "YmVuY2gta2V5LWZvci1qaXV6aHUtYmVuY2htYXJrMzI="
 SOURCE = "renshe.contribution"
 
@@ -89,9 +88,9 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = PG_BENCH_URL
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
     else:
         env.pop("DATABASE_URL", None)
     print(f"\n######## {engine}: rows={sizes['rows']:,} facts={sizes['facts']:,} households={sizes['households']:,}")
@@ -106,7 +105,7 @@ def run_engine(engine: str, args: argparse.Namespace) -> None:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 DEFAULTS = {"rows": 5_000_000, "facts": 20_000_000, "households": 100_000}
@@ -261,7 +260,8 @@ def bench_ingest(rows: int, tmp: Path) -> None:
             t = time.perf_counter()
             cur.execute(f"INSERT INTO bench_floor SELECT * FROM {table} WHERE batch_id = %s", [result["batch"]])
             cur.execute("CREATE INDEX ON bench_floor (person)")
-            cur.execute("CREATE INDEX ON bench_floor USING brin (batch_id)")
+            if not table.startswith("verification_fact_b"):  # a large batch's own table has no BRIN
+                cur.execute("CREATE INDEX ON bench_floor USING brin (batch_id)")
             floor = time.perf_counter() - t
             cur.execute("DROP TABLE bench_floor")
     with connection.cursor() as cur:
@@ -274,7 +274,7 @@ def bench_ingest(rows: int, tmp: Path) -> None:
         f"raw {'COPY' if connection.vendor == 'postgresql' else 'executemany'} into a bare table: "
         f"{raw:.1f} s = {rows / raw:,.0f} rows/s"
     )
-    print(f"RATIO pipeline / raw = {raw / ours:.2f}   (target >= 0.5 on PostgreSQL)")
+    print(f"RATIO pipeline / raw = {raw / ours:.2f}   (target >= 0.6 on PostgreSQL, issue 20)")
     if floor is not None:
         print(
             f"floor: the same prepared fact rows into an empty table like its partition, then its indexes: "
@@ -827,6 +827,7 @@ def main() -> None:
     parser.add_argument("--other-facts", type=int, default=2_000_000, help="facts of other counties (--only others)")
     parser.add_argument("--only", default="ingest,reverify,oneclick")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--database", default=PG_DB, help="PostgreSQL database (created and dropped here)")
     parser.add_argument("--worker", action="store_true")
     parser.add_argument("--ingest-worker")
     args = parser.parse_args()
