@@ -51,6 +51,7 @@ class Computed:
     digest: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     stopped: list[int] = field(default_factory=list)  # gradual benefits that ended before this month
+    previous_ids: set[int] = field(default_factory=set)  # cases on the area's roster last month
 
 
 def _standard_notes(keys: set[tuple[str, str, bool]], month: dt.date) -> dict[tuple[str, str, bool], str]:
@@ -121,8 +122,16 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "application_id", flat=True
         )
     )
+    # Last month's lines of the area: a case's area code never changes, so this holds each case's
+    # line of last month (and those of cases no longer paid, for the summary's "dropped").
+    previous = {
+        app: (amount, version)
+        for app, amount, version in RosterLine.objects.filter(
+            in_subtree("area_code", area.prefix), month=add_months(month, -1)
+        ).values_list("application_id", "amount_fen", "basis_version")
+    }
     params = parameter_store()
-    out = Computed(area, month, params.digest, stopped=ended)
+    out = Computed(area, month, params.digest, stopped=ended, previous_ids=set(previous))
     n = len(cases)
     tick("读取在保案件", n, n)
     if not n:
@@ -174,13 +183,6 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
 
     # ---- last month, people, accounts --------------------------------------------------------
     tick("核查", 0, n)
-    prev_month = add_months(month, -1)
-    previous = {
-        app: (amount, version)
-        for app, amount, version in RosterLine.objects.filter(month=prev_month, application_id__in=app_sub).values_list(
-            "application_id", "amount_fen", "basis_version"
-        )
-    }
     deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
     for hh, pk, death in Person.objects.filter(
         household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False

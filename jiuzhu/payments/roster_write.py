@@ -98,11 +98,6 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
             if not roster.editable:
                 raise DomainError("roster_locked", f"{roster}已锁定，不能重新生成")
             RosterLine.objects.filter(roster=roster).delete()
-        previous_ids = set(
-            RosterLine.objects.filter(in_subtree("area_code", area.prefix), month=add_months(month, -1)).values_list(
-                "application_id", flat=True
-            )
-        )
         try:
             with transaction.atomic():
                 insert_rows(
@@ -139,7 +134,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
         roster.total_fen = sum(r["amount_fen"] for r in rows)
         roster.exception_count = sum(1 for r in rows if r["exceptions"])
         roster.parameters_digest = computed.digest
-        roster.summary = _summary(rows, previous_ids, month)
+        roster.summary = _summary(rows, computed.previous_ids, month)
         roster.status = "generated"
         roster.generated_at = timezone.now()
         roster.checked_by = roster.checked_at = None

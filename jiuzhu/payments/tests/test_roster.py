@@ -238,3 +238,25 @@ def test_lines_of_a_stopped_case_end_after_the_last_month(county, approved_case)
     assert actions.generate_roster(by=county, area_code="370405", month=NOV).lines.count() == 1
     assert not RosterLine.objects.filter(month=DEC).exists()
     assert actions.generate_roster(by=county, area_code="370405", month=DEC).lines.count() == 0
+
+
+def test_a_town_roster_compares_with_last_months_county_roster(county, approved_case, locked_roster):
+    """FND-4: 与上月比较 — a case on last month's county roster is "same" on this month's town
+    roster with last month's amount; a stopped case is counted as dropped, and a month where the
+    town pays nobody still reports who dropped out."""
+    stays = approved_case()
+    ends = approved_case()
+    elsewhere = approved_case("涧头集镇")
+    locked_roster()  # November, the whole county
+    monitoring.stop_benefit(ends, by=county, reason="moved", note="迁往外县", last_month=NOV)
+    december = actions.generate_roster(by=county, area_code="370405101", month=DEC)  # 张山子镇
+    line = december.lines.get()
+    november = RosterLine.objects.get(month=NOV, application=stays)
+    assert line.application_id == stays.pk and line.change == "same"
+    assert line.previous_fen == november.amount_fen == line.amount_fen
+    assert december.summary["dropped"] == 1 and december.summary["dropped_ids"] == [ends.pk]
+    assert not december.lines.filter(application=elsewhere).exists()
+    monitoring.stop_benefit(stays, by=county, reason="moved", note="迁往外县", last_month=DEC)
+    january = actions.generate_roster(by=county, area_code="370405101", month=dt.date(2027, 1, 1))
+    assert january.line_count == 0
+    assert january.summary["dropped"] == 1 and january.summary["dropped_ids"] == [stays.pk]
