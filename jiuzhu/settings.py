@@ -140,6 +140,11 @@ def _database() -> dict[str, object]:
             options = config.setdefault("OPTIONS", {})
             assert isinstance(options, dict)
             options.setdefault("options", "-c jit=off")
+            if _flag("JIUZHU_DB_TRANSACTION_POOLING", False):
+                # A pooler in transaction mode (PgBouncer pool_mode=transaction) hands each
+                # transaction any server connection: no cursor may outlive one. (Django already
+                # prepares no statements on psycopg 3.)
+                config["DISABLE_SERVER_SIDE_CURSORS"] = True
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
