@@ -308,6 +308,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--keep", action="store_true", help=f"keep database {NAME} afterwards (to EXPLAIN by hand)")
     args = parser.parse_args()
     if args.worker:
         worker(args.cases)
@@ -329,8 +330,9 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, __file__, "--worker", "--cases", str(args.cases)], env=env, check=True)
     finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {NAME}")
+        if not args.keep:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {NAME}")
 
 
 if __name__ == "__main__":
