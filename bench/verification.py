@@ -24,7 +24,7 @@ Each figure is printed next to a baseline measured in the same run:
 Usage: python bench/verification.py [--engine sqlite|postgresql|both] [--rows N] [--facts N]
        [--households N] [--other-facts N] [--only others,ingest,reverify,oneclick]
        (sections run in the order given)
-       (BENCH_PROFILE=1 prints a profile of the ingest process)
+       (BENCH_PROFILE=1 prints a profile of the ingest process and of each re-verification run)
 Defaults are the issue's sizes on PostgreSQL and a fifth (rows, households) or a tenth
 (facts) of them on SQLite. PostgreSQL uses database ``jiuzhu_bench_verification`` (or
 ``--database NAME``) on 127.0.0.1 (created and dropped here).
@@ -743,7 +743,16 @@ def bench_reverify(households: int) -> None:
     for label in ("first run (every finding new)", "second run (no changes)"):
         run = start_reverification(by=verifier, area_code="370405")
         t = time.perf_counter()
-        run = run_reverification(run.pk)
+        if os.environ.get("BENCH_PROFILE"):  # where each run's time goes, on stdout
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            run = profiler.runcall(run_reverification, run.pk)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        else:
+            run = run_reverification(run.pk)
         seconds = time.perf_counter() - t
         results.append((label, run.done, seconds, run.findings))
     ids = {s.code: s.pk for s in Source.objects.all()}

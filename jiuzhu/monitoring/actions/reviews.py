@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
@@ -33,43 +33,48 @@ from ..models import Review
 def open_reviews(
     application_ids: list[int], kind: str, reason: str, start: dt.date, due_on: dt.date | None = None, *, by: User
 ) -> int:
-    """Create review tasks (at most one open per case), set-based; returns how many were new."""
+    """Create review tasks (at most one open per case), set-based; returns how many were new.
+
+    One ``INSERT … SELECT`` per county and chunk of cases; a case that already has an open
+    review is skipped by the unique index (``ON CONFLICT DO NOTHING``), so the rows inserted
+    are the reviews opened. (A re-verification's first run opens one per case with a finding,
+    tens of thousands: building a model instance per row cost more than the finding itself.)"""
     if not application_ids:
         return 0
-    cases = list(Application.objects.filter(pk__in=application_ids).values_list("pk", "area_code", "county_code"))
-    due_by_county: dict[str, dt.date] = {}  # one deadline per county: same start, same limit
+    counties = sorted(
+        Application.objects.filter(pk__in=application_ids).order_by().values_list("county_code", flat=True).distinct()
+    )
     calendar = current_calendar()
-    created_by = _who(by)
-    rows = []
-    for pk, area, county in cases:
-        if county not in due_by_county:
-            due_by_county[county] = due_on or calendar.add_working_days(
-                start, roster_mod.config_for(county).review_limit_days
-            )
-        rows.append(
-            Review(
-                application_id=pk,
-                area_code=area,
-                county_code=county,
-                kind=kind,
-                due_on=due_by_county[county],
-                reason=reason[:200],
-                created_by=created_by,
-            )
-        )
-    before = Review.objects.filter(application_id__in=application_ids).open().count()
-    with transaction.atomic():
-        Review.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-        after = Review.objects.filter(application_id__in=application_ids).open().count()
-        if after > before:
+    creator = _who(by)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert = (
+        f"INSERT INTO {Review._meta.db_table} (application_id, area_code, county_code, kind, status, due_on, "
+        "reason, created_by_id, created_at, evaluation, outcome, note) "
+        "SELECT id, area_code, county_code, %s, 'open', %s, %s, %s, %s, '{{}}', '', '' "
+        f"FROM {Application._meta.db_table} WHERE county_code = %s AND id IN ({{ids}}) ON CONFLICT DO NOTHING"
+    )
+    opened = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        for county in counties:
+            # one deadline per county: same start, same limit
+            due = due_on or calendar.add_working_days(start, roster_mod.config_for(county).review_limit_days)
+            head = [kind, connection.ops.adapt_datefield_value(due), reason[:200], creator and creator.pk, now, county]
+            for first in range(0, len(application_ids), OPEN_CHUNK):
+                ids = application_ids[first : first + OPEN_CHUNK]
+                cur.execute(insert.format(ids=", ".join(["%s"] * len(ids))), [*head, *ids])
+                opened += max(cur.rowcount, 0)
+        if opened:
             record(
                 by,
                 f"payments.review.open_{kind}",
                 None,
-                area_code=cases[0][1][:6].ljust(12, "0"),
-                changes={"cases": application_ids[:200], "count": after - before, "reason": reason},
+                area_code=counties[0].ljust(12, "0"),
+                changes={"cases": application_ids[:200], "count": opened, "reason": reason},
             )
-    return after - before
+    return opened
+
+
+OPEN_CHUNK = 5000  # cases per statement (SQLite allows 32,766 parameters)
 
 
 def create_due_reviews(*, by: User, on: dt.date | None = None, county_code: str | None = None) -> int:

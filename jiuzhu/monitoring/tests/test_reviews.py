@@ -33,6 +33,36 @@ def test_due_reviews_become_tasks_with_deadlines(county, approved_case):
     assert monitoring.create_due_reviews(by=county, on=dt.date(2026, 11, 23), county_code="370405") == 0
 
 
+def test_open_reviews_opens_one_per_case_and_leaves_open_ones_alone(county, approved_case):
+    """DYN-1: at most one open review per case — a case with an open review keeps it, a case
+    whose last review was decided gets a new one; the deadline is the county's limit in working
+    days; one audit entry counts what was opened, none when nothing was."""
+    from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.audit.models import AuditEntry
+    from jiuzhu.holidays.calendar import current_calendar
+    from jiuzhu.payments.roster import config_for
+
+    busy, fresh, decided = approved_case(), approved_case(), approved_case()
+    assert monitoring.open_reviews([busy.pk, decided.pk], "death", "家庭成员死亡", NOV, by=county) == 2
+    Review.objects.filter(application=decided).update(status="decided", outcome="continue")
+    start = dt.date(2026, 12, 4)
+    opened = monitoring.open_reviews(
+        [busy.pk, fresh.pk, fresh.pk, decided.pk], "data", "批量复核发现部门数据预警", start, by=SystemActor()
+    )
+    assert opened == 2
+    assert Review.objects.get(application=busy).kind == "death"
+    review = Review.objects.get(application=fresh)
+    due = current_calendar().add_working_days(start, config_for("370405").review_limit_days)
+    assert (review.kind, review.status, review.due_on, review.created_by) == ("data", "open", due, None)
+    assert (review.area_code, review.county_code) == (fresh.area_code, "370405")
+    assert (review.evaluation, review.outcome, review.note) == ({}, "", "")
+    assert Review.objects.filter(application=decided).order_by("id").last().status == "open"
+    entry = AuditEntry.objects.filter(action="payments.review.open_data").get()
+    assert entry.changes["count"] == 2
+    assert monitoring.open_reviews([fresh.pk], "data", "再次", start, by=SystemActor()) == 0
+    assert AuditEntry.objects.filter(action="payments.review.open_data").count() == 1
+
+
 def test_a_review_cannot_end_before_the_verification_report(world, county, approved_case):
     app = approved_case()
     review = monitoring.report_change(app, by=county, reason="家庭成员就业，收入增加")
