@@ -447,6 +447,12 @@ class RosterLine(models.Model):  # 花名册明细: one case in one month
         return [EXCEPTION_LABELS.get(c, c) for c in self.exceptions]
 
     @property
+    def change_detail(self) -> str:
+        """The 变化说明 to show beside the change label: empty when it only repeats the label
+        (a new case's note is 新增)."""
+        return "" if self.change_note == self.get_change_display() else self.change_note
+
+    @property
     def unresolved(self) -> bool:
         return bool(self.exceptions) and self.status == "pending" and not self.resolution_note
 

@@ -260,3 +260,15 @@ def test_a_town_roster_compares_with_last_months_county_roster(county, approved_
     january = actions.generate_roster(by=county, area_code="370405101", month=dt.date(2027, 1, 1))
     assert january.line_count == 0
     assert january.summary["dropped"] == 1 and january.summary["dropped_ids"] == [stays.pk]
+
+
+def test_a_new_lines_note_is_shown_only_when_it_adds_to_the_label(county, approved_case):
+    """A case paid from this month says since when; one that started earlier is just 新增."""
+    starts_now = approved_case(start_month=DEC)
+    started_before = approved_case(start_month=NOV)
+    lines = {
+        line.application_id: line
+        for line in actions.generate_roster(by=county, area_code="370405", month=DEC).lines.all()
+    }
+    assert lines[starts_now.pk].change_detail == "自2026年12月起发放"
+    assert lines[started_before.pk].change == "new" and lines[started_before.pk].change_detail == ""
