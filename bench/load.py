@@ -136,17 +136,28 @@ def targets() -> dict[str, list[str]]:
 
 
 async def request(
-    port: int, method: str, path: str, cookies: dict[str, str], body: bytes = b"", source: str | None = None
+    port: int,
+    method: str,
+    path: str,
+    cookies: dict[str, str],
+    body: bytes = b"",
+    source: str | None = None,
+    *,
+    content_type: str = "application/x-www-form-urlencoded",
+    token: str = "",
 ) -> tuple[int, dict[str, str], bytes]:
-    """One request on a new connection; ``source`` (any 127.x.y.z) is the client's address."""
+    """One request on a new connection; ``source`` (any 127.x.y.z) is the client's address;
+    ``token``: an API token sent as ``Authorization: Bearer``."""
     local = (source, 0) if source else None
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=local)
     cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close", "User-Agent: jiuzhu-load"]
     if cookie:
         head.append(f"Cookie: {cookie}")
+    if token:
+        head.append(f"Authorization: Bearer {token}")
     if body:
-        head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        head += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
         if "csrftoken" in cookies:
             head += [f"Referer: http://127.0.0.1:{port}{path}", f"Origin: http://127.0.0.1:{port}"]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)

@@ -3,11 +3,14 @@
 # whenever it exits. Reads the environment (see deploy/production.env); refuses unsafe settings.
 #   JIUZHU_BIND         address:port to listen on (default 127.0.0.1:8000)
 #   JIUZHU_WEB_WORKERS  gunicorn workers (default 2 × CPU cores + 1)
+#   JIUZHU_WORKER_NICE  niceness of the job worker (default 10): rosters, ingest and
+#                       re-verification yield the CPU to the web workers' requests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 bind=${JIUZHU_BIND:-127.0.0.1:8000}
 workers=${JIUZHU_WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
+worker_nice=${JIUZHU_WORKER_NICE:-10}
 
 $py manage.py check --deploy --fail-level ERROR
 $py manage.py ensure_data_key
@@ -17,7 +20,7 @@ $py manage.py collectstatic --noinput --verbosity 0
 supervise_worker() {  # the job worker is restarted whenever it exits (crash, kill, OOM)
   while true; do
     $py manage.py recover_jobs  # jobs of the worker that just died are marked failed, retryable
-    $py manage.py db_worker || echo "任务进程退出（代码 $?），5秒后重启" >&2
+    nice -n "$worker_nice" $py manage.py db_worker || echo "任务进程退出（代码 $?），5秒后重启" >&2
     sleep 5
   done
 }

@@ -136,6 +136,64 @@ def test_the_production_server_serves_pages_and_hashed_static_files(tmp_path: Pa
         server.wait(timeout=30)
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def test_make_prod_runs_the_job_worker_below_the_web_workers_priority(tmp_path: Path) -> None:
+    """Issue 20: batch jobs (rosters, ingest, re-verification) yield the CPU to the requests, at
+    the niceness JIUZHU_WORKER_NICE (10 in deploy/production.env, ``Nice=10`` in the unit)."""
+    assert "JIUZHU_WORKER_NICE=10" in (ROOT / "deploy" / "production.env").read_text()
+    assert "Nice=10" in (ROOT / "deploy" / "jiuzhu-worker.service").read_text()
+    env = production_env(
+        tmp_path,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        JIUZHU_BIND=f"127.0.0.1:{_free_port()}",
+        JIUZHU_WEB_WORKERS="1",
+        JIUZHU_WORKER_NICE="7",
+    )
+    server = subprocess.Popen(
+        ["scripts/prod.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        niceness: dict[str, int] = {}
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not ("db_worker" in niceness and "gunicorn" in niceness):
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            for pid in _descendants(server.pid):
+                try:
+                    cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode()
+                    nice = int((Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[16])
+                except (OSError, IndexError, ValueError):
+                    continue
+                for name in ("db_worker", "gunicorn"):
+                    if name in cmdline:
+                        niceness[name] = nice
+            time.sleep(0.5)
+        assert niceness == {"db_worker": 7, "gunicorn": 0}
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=60)
+
+
 def test_no_full_id_number_reaches_a_log_line():
     """Issue 19 item 5: error and access logs mask ID and mobile numbers (SUP-9)."""
     import io
