@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: setup system-packages demo serve run prod test test-gm test-fast lint format bench clean
+.PHONY: setup system-packages pdf-fonts demo serve run prod test test-gm test-fast lint format bench clean
 
 # The demo runs in DEBUG with a built-in development key; production (`make prod`) never does.
 demo serve run: export DJANGO_DEBUG ?= 1
 
-setup: $(STAMP) system-packages var/jiuzhu.key
+setup: $(STAMP) system-packages var/jiuzhu.key pdf-fonts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ system-packages:
 
 var/jiuzhu.key: | $(STAMP)
 	$(MANAGE) ensure_data_key
+
+# The documents' font cut down to GB 2312 (jiuzhu/web/fonts.py): made once, ~1 min.
+pdf-fonts: $(STAMP) system-packages
+	$(MANAGE) build_pdf_fonts
 
 demo: setup
 	$(MANAGE) migrate --noinput

@@ -54,6 +54,8 @@ def environment(tmp: str, database_url: str = PG_LOAD_URL) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         JIUZHU_VAR_DIR=tmp,
         DATABASE_URL=database_url,
+        # the documents' font as `make setup` built it (a server builds it once, as make prod does)
+        JIUZHU_PDF_FONT_DIR=os.environ.get("JIUZHU_PDF_FONT_DIR", str(ROOT / "var" / "fonts")),
     )
 
 

@@ -14,7 +14,7 @@ transfer income, assets, disabilities, supporters) in the four demo counties:
 - single evaluation with full trace (evaluate_one): p50 / p99 latency, target p99 ≤ 5 ms,
   measured three times: alone, then while another bench runs beside it (a child process that
   evaluates the three programs on N households in a loop, i.e. one busy core more), first at
-  the same priority, then at the job worker's (``nice`` 10, as ``make prod`` and the systemd unit
+  the same priority, then at the job worker's (``nice`` 15, as ``make prod`` and the systemd unit
   start ``db_worker``: batch jobs yield the CPU to the web workers).
 
 The load average is printed at the start and at the end of the run.
@@ -427,7 +427,7 @@ def main() -> None:
     ap.add_argument(
         "--worker-nice",
         type=int,
-        default=10,
+        default=15,
         help="niceness of the second bench beside (the job worker's, JIUZHU_WORKER_NICE); the first runs at 0",
     )
     ap.add_argument("--batch-loop", action="store_true", help=argparse.SUPPRESS)  # the bench beside

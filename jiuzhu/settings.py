@@ -214,6 +214,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("JIUZHU_MEDIA_ROOT", VAR_DIR / "media"))
+# The documents' font cut down to GB 2312 (jiuzhu.web.fonts; manage.py build_pdf_fonts).
+PDF_FONT_DIR = Path(os.environ.get("JIUZHU_PDF_FONT_DIR", VAR_DIR / "fonts"))
 
 # Uploads: whole requests above this size are refused before they are read.
 MAX_UPLOAD_BYTES = int(os.environ.get("JIUZHU_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))

@@ -3,17 +3,18 @@
 # whenever it exits. Reads the environment (see deploy/production.env); refuses unsafe settings.
 #   JIUZHU_BIND         address:port to listen on (default 127.0.0.1:8000)
 #   JIUZHU_WEB_WORKERS  gunicorn workers (default 2 × CPU cores + 1)
-#   JIUZHU_WORKER_NICE  niceness of the job worker (default 10): rosters, ingest and
+#   JIUZHU_WORKER_NICE  niceness of the job worker (default 15): rosters, ingest and
 #                       re-verification yield the CPU to the web workers' requests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 bind=${JIUZHU_BIND:-127.0.0.1:8000}
 workers=${JIUZHU_WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}
-worker_nice=${JIUZHU_WORKER_NICE:-10}
+worker_nice=${JIUZHU_WORKER_NICE:-15}
 
 $py manage.py check --deploy --fail-level ERROR
 $py manage.py ensure_data_key
+$py manage.py build_pdf_fonts || echo "文书字体未生成，文书使用完整字体（较慢）" >&2
 $py manage.py migrate --noinput
 $py manage.py collectstatic --noinput --verbosity 0
 

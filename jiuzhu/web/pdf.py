@@ -7,6 +7,8 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from jiuzhu.web.fonts import font_faces
+
 _local = threading.local()
 
 
@@ -27,6 +29,6 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a Django template to PDF bytes. Templates extend ``pdf/base.html``."""
     import weasyprint  # type: ignore[import-untyped]  # imported lazily: heavy, and only needed when a PDF is made
 
-    html = render_to_string(template, context)
+    html = render_to_string(template, {**context, "pdf_font_faces": font_faces()})
     pdf: bytes = weasyprint.HTML(string=html).write_pdf(font_config=font_config())
     return pdf

@@ -1,0 +1,102 @@
+"""The documents' font cut down to GB 2312 (issue 20 item 3, jiuzhu/web/fonts.py): documents are
+drawn with it, a character outside it comes from the full Noto Serif CJK SC, the page footer too
+uses it, and ``build_pdf_fonts`` makes it once and again only when something changed."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+from jiuzhu.web import fonts, pdf
+from jiuzhu.web.pdf import render_pdf
+
+RARE = "堃"  # a character of names that GB 2312 lacks (生僻字)
+
+
+@pytest.fixture(scope="session")
+def built_fonts(django_db_blocker: object) -> Path:
+    """The fonts of ``settings.PDF_FONT_DIR``, as ``make setup`` builds them (built here if not)."""
+    fonts.build()
+    return fonts.path_of("Regular").parent
+
+
+def pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[str, str]:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    embedded = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return embedded, text
+
+
+@pytest.fixture
+def render_text(tmp_path, settings):
+    """A PDF of ``text`` as a heading (bold) and a paragraph, through pdf/base.html."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "font_check.html").write_text(
+        '{% extends "pdf/base.html" %}{% block body %}<h1>{{ text }}</h1><p>{{ text }}</p>{% endblock %}'
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates", *settings.TEMPLATES[0]["DIRS"]]}]
+    return lambda text: render_pdf("font_check.html", {"text": text})
+
+
+def test_the_set_is_gb2312_with_ascii_and_the_middle_dot_of_names():
+    kept = {chr(c) for c in fonts.characters()}
+    hanzi = [c for c in kept if "\u4e00" <= c <= "\u9fff"]
+    assert len(hanzi) == 6763
+    assert {"救", "助", "低", "保", "〔", "〕", "·", "—", "A", "7", "（", "）", "："} <= kept
+    assert RARE not in kept
+
+
+def test_a_document_is_drawn_with_the_cut_down_font_footer_included(built_fonts, render_text, tmp_path, settings):
+    settings.PDF_FONT_DIR = built_fonts
+    embedded, text = pdf_facts(render_text("最低生活保障申请受理通知书 张三（台儿庄区）"), tmp_path)
+    assert "Jiuzhu-Serif-CJK-Bold" in embedded and "Jiuzhu-Serif-CJK " in embedded
+    assert "Noto" not in embedded  # nothing, not even the page footer, needed the full font
+    assert "最低生活保障申请受理通知书 张三（台儿庄区）" in text and "第1页共1页" in text
+
+
+def test_a_rare_character_comes_from_the_full_font(built_fonts, render_text, tmp_path, settings):
+    settings.PDF_FONT_DIR = built_fonts
+    embedded, text = pdf_facts(render_text(f"申请人 王{RARE}"), tmp_path)
+    assert "Jiuzhu-Serif-CJK" in embedded and "Noto-Serif-CJK-SC" in embedded
+    assert f"申请人 王{RARE}" in text
+
+
+def test_without_the_built_font_documents_use_the_full_font(render_text, tmp_path, settings, monkeypatch):
+    settings.PDF_FONT_DIR = tmp_path / "none"
+    monkeypatch.setattr(pdf._local, "font_config", None, raising=False)  # a new process: no font face seen yet
+    assert fonts.font_faces() == ""
+    embedded, text = pdf_facts(render_text("受理通知书"), tmp_path)
+    assert "Noto-Serif-CJK-SC" in embedded and "Jiuzhu" not in embedded and "受理通知书" in text
+
+
+def test_the_command_builds_once_and_again_when_asked(tmp_path, settings, monkeypatch, capsys):
+    settings.PDF_FONT_DIR = tmp_path
+    monkeypatch.setattr(fonts, "characters", lambda: sorted(map(ord, "救助 ABC")))  # a small font: fast
+    call_command("build_pdf_fonts")
+    assert "已生成文书字体" in capsys.readouterr().out
+    regular = TTFont(str(fonts.path_of("Regular")))
+    assert regular["name"].getDebugName(1) == "Jiuzhu Serif CJK" and regular["name"].getDebugName(2) == "Regular"
+    assert not any("Noto" in r.toUnicode() for r in regular["name"].names if r.nameID in (1, 3, 4, 6, 16))
+    assert "Adobe" in (regular["name"].getDebugName(0) or "")  # the copyright and the licence are kept (OFL)
+    assert "SIL Open Font License" in (regular["name"].getDebugName(13) or "")
+    assert ord("救") in regular.getBestCmap() and ord("低") not in regular.getBestCmap()
+    assert TTFont(str(fonts.path_of("Bold")))["name"].getDebugName(2) == "Bold"
+    call_command("build_pdf_fonts")
+    assert "文书字体已是最新" in capsys.readouterr().out
+    call_command("build_pdf_fonts", "--force")
+    assert capsys.readouterr().out.count("已生成文书字体") == 2
+
+
+def test_the_command_says_so_when_the_full_font_is_missing(tmp_path, settings, monkeypatch):
+    from django.core.management.base import CommandError
+
+    settings.PDF_FONT_DIR = tmp_path
+    monkeypatch.setattr(fonts, "SOURCE_FAMILY", "No Such Font CJK")
+    with pytest.raises(CommandError, match="未安装字体“No Such Font CJK:style=Regular”"):
+        call_command("build_pdf_fonts")
+    assert not list(tmp_path.glob("*.otf"))
