@@ -18,7 +18,7 @@ RARE = "堃"  # a character of names that GB 2312 lacks (生僻字)
 
 
 @pytest.fixture(scope="session")
-def built_fonts(django_db_blocker: object) -> Path:
+def built_fonts() -> Path:
     """The fonts of ``settings.PDF_FONT_DIR``, as ``make setup`` builds them (built here if not)."""
     fonts.build()
     return fonts.path_of("Regular").parent
