@@ -8,8 +8,9 @@ PDF is half the size. A character outside that set (a rare character of a name, 
 from the full Noto Serif CJK SC, which ``pdf/base.html`` names next: the document looks the same.
 
 ``manage.py build_pdf_fonts`` makes the two weights in ``settings.PDF_FONT_DIR`` from the installed
-Noto Serif CJK (Debian ``fonts-noto-cjk``), once; ``make setup`` and ``make prod`` run it. Without
-them every character is drawn from the full font, as before. Noto is under the SIL Open Font
+Noto Serif CJK (Debian ``fonts-noto-cjk``), once; ``make setup`` and ``make prod`` run it;
+``jiuzhu.web.pdf.font_config`` adds them to WeasyPrint's fonts. Without them every character is
+drawn from the full font, as before. Noto is under the SIL Open Font
 License, which allows a modified copy under another name; the copyright and licence records are
 kept in the font.
 """
@@ -22,11 +23,10 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.safestring import SafeString, mark_safe
 
 FAMILY = "Jiuzhu Serif CJK"  # the cut-down font's family name, first in pdf/base.html
 SOURCE_FAMILY = "Noto Serif CJK SC"
-WEIGHTS = {"Regular": 400, "Bold": 700}
+WEIGHTS = ("Regular", "Bold")  # by style name, as in the full font
 BUILD = 1  # raise when the character set or the way of building changes: fonts are rebuilt
 # Characters a document often has that GB 2312 (as Python decodes it) does not map: the middle
 # dot of minority names (阿依古丽·买买提), dashes, the bullet, the numero sign.
@@ -53,14 +53,9 @@ def path_of(style: str) -> Path:
     return Path(settings.PDF_FONT_DIR) / f"jiuzhu-serif-cjk-{style.lower()}.otf"
 
 
-def font_faces() -> SafeString:
-    """The ``@font-face`` rules of the fonts that are built, for pdf/base.html's style sheet."""
-    rules = [
-        f'@font-face {{ font-family: "{FAMILY}"; src: url("{path_of(style).as_uri()}"); font-weight: {weight}; }}'
-        for style, weight in WEIGHTS.items()
-        if path_of(style).is_file()
-    ]
-    return mark_safe("\n".join(rules))  # our own paths, percent-encoded by as_uri
+def built_fonts() -> list[Path]:
+    """The weights of the documents' font that are built (none: the full font draws everything)."""
+    return [path for path in map(path_of, WEIGHTS) if path.is_file()]
 
 
 def source_of(style: str) -> tuple[Path, int]:

@@ -69,7 +69,7 @@ def test_a_rare_character_comes_from_the_full_font(built_fonts, render_text, tmp
 def test_without_the_built_font_documents_use_the_full_font(render_text, tmp_path, settings, monkeypatch):
     settings.PDF_FONT_DIR = tmp_path / "none"
     monkeypatch.setattr(pdf._local, "font_config", None, raising=False)  # a new process: no font face seen yet
-    assert fonts.font_faces() == ""
+    assert fonts.built_fonts() == []
     embedded, text = pdf_facts(render_text("受理通知书"), tmp_path)
     assert "Noto-Serif-CJK-SC" in embedded and "Jiuzhu" not in embedded and "受理通知书" in text
 
