@@ -3,8 +3,8 @@
 WeasyPrint subsets every font it embeds, for every PDF, keeping the glyph ids. Noto Serif CJK
 has 65,535 glyphs and the common characters lie anywhere among them, so subsetting a weight took
 ~30 ms of a ~140 ms receipt (issue 20 item 3). The same outlines in a font of the ~7,500
-characters of GB 2312 (6,763 汉字 and its symbols) plus ASCII subset several times faster, and the
-PDF is half the size. A character outside that set (a rare character of a name, 生僻字) is drawn
+characters of GB 2312 (6,763 汉字 and its symbols) plus ASCII subset several times faster, and a
+receipt is about a third of the size. A character outside that set (a rare character of a name, 生僻字) is drawn
 from the full Noto Serif CJK SC, which ``pdf/base.html`` names next: the document looks the same.
 
 ``manage.py build_pdf_fonts`` makes the two weights in ``settings.PDF_FONT_DIR`` from the installed
