@@ -83,8 +83,10 @@ def record(
 
     # The head row is created once per chain; the lock on it serializes appends so the
     # chain never forks (PostgreSQL: row lock; SQLite: IMMEDIATE transactions).
-    AuditChainHead.objects.get_or_create(chain=chain)
-    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # a chain's first entry (before, a get_or_create on every entry)
+        AuditChainHead.objects.get_or_create(chain=chain)
+        head = AuditChainHead.objects.select_for_update().get(chain=chain)
     entry = AuditEntry(
         chain=chain,
         seq=head.last_seq + 1,

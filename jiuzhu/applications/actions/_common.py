@@ -59,30 +59,42 @@ def _today() -> dt.date:
 
 
 def _deadline(
-    application: Application, step: str, label: str, due_on: dt.date, responsible: str = "town", **clock: Any
+    application: Application,
+    step: str,
+    label: str,
+    due_on: dt.date,
+    responsible: str = "town",
+    *,
+    new_case: bool = False,
+    **clock: Any,
 ) -> None:
     """Start (or restart) the case's open clock of ``step``, due on ``due_on``; ``clock``: the
-    columns of a clock counted in hours (``due_at``, ``hours``)."""
-    CaseDeadline.objects.update_or_create(
-        application=application,
-        step=step,
-        met_on=None,
-        defaults={
-            "label": label,
-            "started_on": _today(),
-            "due_on": due_on,
-            "area_code": application.area_code,
-            "responsible": responsible,
-            "clerk_id": application.accepted_by_id,
-            **clock,
-        },
-    )
+    columns of a clock counted in hours (``due_at``, ``hours``). ``new_case``: the case was
+    created in this transaction and has no clock to restart (one insert instead of
+    ``update_or_create``'s six statements with its savepoints)."""
+    values = {
+        "label": label,
+        "started_on": _today(),
+        "due_on": due_on,
+        "area_code": application.area_code,
+        "responsible": responsible,
+        "clerk_id": application.accepted_by_id,
+        **clock,
+    }
+    if new_case:
+        CaseDeadline.objects.create(application=application, step=step, **values)
+    else:
+        CaseDeadline.objects.update_or_create(application=application, step=step, met_on=None, defaults=values)
 
 
-def _deadline_in_hours(application: Application, step: str, label: str, hours: int, responsible: str = "town") -> None:
+def _deadline_in_hours(
+    application: Application, step: str, label: str, hours: int, responsible: str = "town", *, new_case: bool = False
+) -> None:
     """A clock counted in hours from now (急难: 24 hours, whatever the calendar says)."""
     due_at = timezone.now() + dt.timedelta(hours=hours)
-    _deadline(application, step, label, timezone.localdate(due_at), responsible, due_at=due_at, hours=hours)
+    _deadline(
+        application, step, label, timezone.localdate(due_at), responsible, new_case=new_case, due_at=due_at, hours=hours
+    )
 
 
 def _meet(application: Application, step: str) -> None:

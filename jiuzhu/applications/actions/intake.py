@@ -224,16 +224,17 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
                 accepted_by=user_or_none(by),
                 due_on=calendar.add_working_days(today, config.total_limit_days),
             )
-            _deadline(app, "overall", "办结时限", app.due_on, level)
+            _deadline(app, "overall", "办结时限", app.due_on, level, new_case=True)
             if kind == "emergency":
                 hours = config.emergency_advance_hours
-                _deadline_in_hours(app, "advance", f"{hours}小时内先行救助", hours)
+                _deadline_in_hours(app, "advance", f"{hours}小时内先行救助", hours, new_case=True)
             else:
                 _deadline(
                     app,
                     "investigation",
                     "入户调查与经济状况核对",
                     calendar.add_working_days(today, config.investigation_days),
+                    new_case=True,
                 )
             created.append(app)
             record(

@@ -42,6 +42,27 @@ def test_every_notice_is_signed_and_carries_its_verification_code(signed_intake)
     assert seal.check_copy(record, pdf).genuine
 
 
+def test_the_printed_qr_code_is_the_verification_link_drawn_sharp(signed_intake, tmp_path):
+    """DOC-1: the QR code in the PDF is the module matrix of the verification link, embedded as an
+    image that viewers and printers must not smooth (``/Interpolate false``)."""
+    import segno
+    from PIL import Image
+
+    _, pdf = _receipt(signed_intake)
+    record = SignedDocument.objects.get(kind="notice.receipt")
+    (tmp_path / "r.pdf").write_bytes(pdf)
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "img")], check=True)
+    [image] = [Image.open(p).convert("1") for p in tmp_path.glob("img-*.png")]
+    url = next(w for w in _pdf_text(pdf).split() if f"/public/verify/{record.code}/" in w)
+    expected = segno.make(url, error="m")
+    modules = expected.symbol_size(scale=1, border=1)[0]
+    assert image.size == (modules * 4, modules * 4)
+    read = [[image.getpixel((4 * x + 2, 4 * y + 2)) == 0 for x in range(modules)] for y in range(modules)]
+    blank = [False] * modules
+    assert read == [blank, *([False, *map(bool, row), False] for row in expected.matrix), blank]
+    assert b"/Interpolate false" in pdf
+
+
 def test_an_altered_copy_fails(signed_intake):
     _, pdf = _receipt(signed_intake)
     record = SignedDocument.objects.get(kind="notice.receipt")
