@@ -98,6 +98,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
             if not roster.editable:
                 raise DomainError("roster_locked", f"{roster}已锁定，不能重新生成")
             RosterLine.objects.filter(roster=roster).delete()
+        roster_id = roster.pk  # once: ``Model.pk`` is a property call, 100,000 times per county roster
         try:
             with transaction.atomic():
                 insert_rows(
@@ -105,7 +106,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
                     LINE_COLUMNS,
                     (
                         (
-                            roster.pk,
+                            roster_id,
                             r["application_id"],
                             month,
                             r["household_id"],

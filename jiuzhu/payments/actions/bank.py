@@ -125,11 +125,12 @@ def _new_batch(by: Any, roster: Roster, layout: BankLayout, line_filter: Q, kind
         exported_by=_who(by),
     )
     prefix = f"{roster.county_code}{roster.month:%Y%m}{seq:02d}"
+    batch_id = batch.pk  # once, not a property call per line
     insert_rows(
         BankLine,
         BANK_COLUMNS,
         (
-            (batch.pk, line, f"{prefix}{line:010d}", *accounts[payee], amount, "sent", "")
+            (batch_id, line, f"{prefix}{line:010d}", *accounts[payee], amount, "sent", "")
             for line, payee, amount in lines
         ),
     )
