@@ -162,9 +162,10 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     eligible = np.zeros(n, dtype=bool)
     urban = np.zeros(n, dtype=bool)
     sizes = np.zeros(n, dtype=np.int64)
-    usable = np.array([pk not in facts_errors for pk in ids])
+    usable = np.array([pk not in facts_errors for pk in ids]) if facts_errors else np.ones(n, dtype=bool)
+    program_of = np.array([c[1] for c in cases])
     for program in MONTHLY_PROGRAMS:
-        idx = np.flatnonzero(np.array([c[1] == program for c in cases]) & usable)
+        idx = np.flatnonzero((program_of == program) & usable)
         for a in range(0, idx.size, CHUNK):
             part = idx[a : a + CHUNK]
             tick(f"测算{PROGRAM_LABELS[program]}金额", int(a), int(idx.size))
@@ -239,7 +240,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         if death is not None and death < month:
             exceptions.append("deceased")
         last_review = reviewed.get(app_id)
-        for pk, died in deaths.get(household_id, []):
+        for pk, died in deaths.get(household_id, ()):
             if pk == payee_id or died > month_last or died < (start or month):
                 continue
             if last_review is None or timezone.localdate(last_review) < died:
