@@ -184,7 +184,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
 
     # ---- last month, people, accounts --------------------------------------------------------
     tick("核查", 0, n)
-    deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    deaths: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)  # households with a death only
     for hh, pk, death in Person.objects.filter(
         household_id__in=Subquery(in_force.values("household_id")), death_date__isnull=False
     ).values_list("household_id", "pk", "death_date"):
@@ -204,6 +204,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
         app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version, start = case[:10]
         index, death, temp, shared = case[10:]
         exceptions = []
+        prev = previous.get(app_id)
         if app_id in facts_errors:
             amount, change, note = 0, "facts", f"家庭情况数据有误：{facts_errors[app_id]}"
             exceptions.append("ineligible")
@@ -214,8 +215,6 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             amount = amount_of[i]
             if not eligible_of[i]:
                 exceptions.append("ineligible")
-        prev = previous.get(app_id)
-        if app_id not in facts_errors and status != "gradual":
             if prev is None:
                 change, note = (
                     "new",
@@ -239,13 +238,14 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             exceptions.append("duplicate_account")
         if death is not None and death < month:
             exceptions.append("deceased")
-        last_review = reviewed.get(app_id)
-        for pk, died in deaths.get(household_id, ()):
-            if pk == payee_id or died > month_last or died < (start or month):
-                continue
-            if last_review is None or timezone.localdate(last_review) < died:
-                exceptions.append("member_deceased")
-                break
+        if household_id in deaths:
+            last_review = reviewed.get(app_id)
+            for pk, died in deaths[household_id]:
+                if pk == payee_id or died > month_last or died < (start or month):
+                    continue
+                if last_review is None or timezone.localdate(last_review) < died:
+                    exceptions.append("member_deceased")
+                    break
         if prev is not None and prev[0] != amount and change == "same":
             change = "category"
         out.rows.append(
