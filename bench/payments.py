@@ -339,6 +339,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3, help="steady rosters, each followed by the baseline")
     parser.add_argument("--keep", action="store_true", help=f"keep database {NAME} afterwards (to EXPLAIN by hand)")
     args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
     if args.worker:
         worker(args.cases, args.pairs)
         return
