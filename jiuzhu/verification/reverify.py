@@ -24,6 +24,7 @@ from django.utils import timezone
 from jiuzhu.accounts.system import SystemActor
 from jiuzhu.audit.log import record
 from jiuzhu.core import bulk, jobs
+from jiuzhu.core.gcpause import collector_paused
 from jiuzhu.programs.engine import parameter_store
 from jiuzhu.rules import DISABILITY_TYPES, LABOUR_CAPACITY, PROGRAMS, RELATIONS, SCHOOL, FactsBatch, evaluate
 
@@ -318,6 +319,7 @@ def changes(
     return out
 
 
+@collector_paused()
 def run_reverification(run_id: int, *, chunk_size: int = CHUNK_HOUSEHOLDS) -> ReverificationRun:
     """The job: process the run's households chunk by chunk (resumable)."""
     run = ReverificationRun.objects.get(pk=run_id)

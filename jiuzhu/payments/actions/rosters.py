@@ -19,6 +19,7 @@ from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record, record_job_death
 from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.core.gcpause import collector_paused
 from jiuzhu.registry.models import Person
 
 from .. import ledger, roster_compute, roster_write
@@ -127,6 +128,7 @@ def run_roster(run_id: int) -> RosterRun:
     return run
 
 
+@collector_paused()
 def generate_roster(
     *, by: User, area_code: str, month: Any, refresh: bool = False, progress: roster_mod.Progress | None = None
 ) -> Roster:

@@ -272,3 +272,17 @@ def test_a_new_lines_note_is_shown_only_when_it_adds_to_the_label(county, approv
     }
     assert lines[starts_now.pk].change_detail == "自2026年12月起发放"
     assert lines[started_before.pk].change == "new" and lines[started_before.pk].change_detail == ""
+
+
+def test_a_roster_is_computed_with_the_cyclic_collector_paused(county, approved_case):
+    """Issue 20 item 4: a roster's hundreds of thousands of live tuples made the collector run
+    over and over for nothing; it waits until the roster is written."""
+    import gc
+
+    approved_case()
+    seen: list[bool] = []
+    actions.generate_roster(
+        by=county, area_code="370405", month=NOV, progress=lambda *_: seen.append(gc.isenabled())
+    )
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -261,3 +261,26 @@ def test_a_county_counts_only_the_facts_loaded_for_it(active, upload, vehicle_fi
             cur.execute("SELECT to_regclass('verification_fact_c370404'), to_regclass('verification_fact_c370405')")
             assert all(cur.fetchone())
         assert "verification_fact_c370405_s" in plan and "verification_fact_c370404" not in plan
+
+
+def test_a_run_goes_with_the_cyclic_collector_paused(active, upload, vehicle_file):
+    """Issue 20 item 2: the run's findings are recorded while the collector waits (the signal
+    that opens the reviews is sent inside the run)."""
+    import gc
+
+    from jiuzhu.verification.signals import findings_recorded
+
+    h, _ = active
+    seen: list[bool] = []
+
+    def note(**_: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    findings_recorded.connect(note, weak=False)
+    try:
+        upload("gongan.vehicle", vehicle_file((plain_ids(h)[0], "鲁D88888")))
+    finally:
+        findings_recorded.disconnect(note)
+    assert seen == [False]
+    assert gc.isenabled()
