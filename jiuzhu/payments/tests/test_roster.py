@@ -281,8 +281,6 @@ def test_a_roster_is_computed_with_the_cyclic_collector_paused(county, approved_
 
     approved_case()
     seen: list[bool] = []
-    actions.generate_roster(
-        by=county, area_code="370405", month=NOV, progress=lambda *_: seen.append(gc.isenabled())
-    )
+    actions.generate_roster(by=county, area_code="370405", month=NOV, progress=lambda *_: seen.append(gc.isenabled()))
     assert seen and not any(seen)
     assert gc.isenabled()
