@@ -131,3 +131,13 @@ def test_the_plain_shortcut_takes_the_usual_case() -> None:
     facts = {"urban": False, "members": [{"relation": "self", "birth_date": "1970-05-06", "incomes": {"wage": 12300}}]}
     fast = basis._encode_plain(facts)
     assert fast is not None and (fast.members, fast.supporters, fast.data) == reference(facts)
+
+
+def test_facts_read_as_text_decode_exactly_as_stored() -> None:
+    """Issue 20 item 4: the first roster reads the facts as text and decodes them itself; big
+    integers stay integers (the checks refuse them with the parser's message, not as floats)."""
+    from jiuzhu.payments.roster import _loads
+
+    assert _loads('{"urban": true, "members": [{"age": 3}]}') == {"urban": True, "members": [{"age": 3}]}
+    assert _loads('{"x": 123456789012345678901234567890}') == {"x": 123456789012345678901234567890}
+    assert _loads(None) is None and _loads("") is None
