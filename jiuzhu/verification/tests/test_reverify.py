@@ -171,6 +171,9 @@ def test_it_lets_the_verifier_start_a_run_in_the_browser(world, catalog, client_
     assert r["Location"] == f"/verification/reverifications/{run.pk}/"
     run.refresh_from_db()
     assert run.status == "done"
+    # the area by its name, not its code
+    assert "<td>张山子镇</td>" in client.get("/verification/reverifications/").content.decode()
+    assert "范围 张山子镇，" in client.get(r["Location"]).content.decode()
 
 
 def test_it_shows_findings_to_the_case_workers_of_the_town_only(active, upload, vehicle_file, client_of, api_of):
