@@ -19,6 +19,7 @@ import calendar
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -186,15 +187,10 @@ def refresh_bases(
         existing = set(
             CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
         )
-    for done, chunk in _facts_chunks(application_ids, source):
-        rows = []
-        for pk, version, facts in chunk:
-            try:
-                enc = basis_mod.encode(facts or {})
-            except RulesInputError as exc:
-                errors[pk] = f"{exc.field}：{exc.message}" if exc.field else exc.message
-                continue
-            rows.append((pk, version, basis_mod.LAYOUT, enc.members, enc.supporters, enc.data))
+
+    def store(done: int, encoded: Future[tuple[list[tuple[Any, ...]], dict[int, str]]]) -> None:
+        rows, failed = encoded.result()
+        errors.update(failed)
         if built is not None:
             built.update((r[0], r[1:]) for r in rows)
         fresh = [r for r in rows if r[0] not in existing]
@@ -211,7 +207,33 @@ def refresh_bases(
         )
         if progress:
             progress("整理测算数据", done, len(application_ids))
+
+    # A chunk's facts are decoded and encoded in a second thread while this one reads the next
+    # chunk and writes the last one: the database's share (reading, COPY, the foreign-key checks
+    # at commit) releases the GIL, so the encoding runs meanwhile instead of after it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="basis") as encoder:
+        waiting: tuple[int, Future[tuple[list[tuple[Any, ...]], dict[int, str]]]] | None = None
+        for done, chunk in _facts_chunks(application_ids, source):
+            encoded = encoder.submit(_encode_chunk, chunk)
+            if waiting is not None:
+                store(*waiting)
+            waiting = (done, encoded)
+        if waiting is not None:
+            store(*waiting)
     return errors
+
+
+def _encode_chunk(chunk: list[tuple[int, int, str | None]]) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+    """[(case, version, facts as JSON text)] → (rows of ``CaseBasis``, {case: error})."""
+    rows, errors = [], {}
+    for pk, version, text in chunk:
+        try:
+            enc = basis_mod.encode(_loads(text) or {})
+        except RulesInputError as exc:
+            errors[pk] = f"{exc.field}：{exc.message}" if exc.field else exc.message
+            continue
+        rows.append((pk, version, basis_mod.LAYOUT, enc.members, enc.supporters, enc.data))
+    return rows, errors
 
 
 BASIS_CHUNK = 5000
@@ -219,20 +241,20 @@ BASIS_CHUNK = 5000
 
 def _facts_chunks(
     application_ids: list[int], source: QuerySet[Application] | None
-) -> Iterator[tuple[int, list[tuple[int, int, Any]]]]:
-    """(cases done, [(case, version, facts)]) in chunks of ``BASIS_CHUNK``. The facts are read as
-    text and decoded here: Django's converter per value cost as much again as the decoding.
-    (orjson decodes twice as fast but turns integers beyond 64 bits into floats.)"""
+) -> Iterator[tuple[int, list[tuple[int, int, str | None]]]]:
+    """(cases done, [(case, version, facts as JSON text)]) in chunks of ``BASIS_CHUNK``. The facts
+    are read as text and decoded by ``_encode_chunk``: Django's converter per value cost as much
+    again as the decoding. (orjson decodes twice as fast but turns integers beyond 64 bits into
+    floats.)"""
     if source is None:
         for start in range(0, len(application_ids), BASIS_CHUNK):
             ids = application_ids[start : start + BASIS_CHUNK]
-            rows = _facts_as_text(Application.objects.filter(pk__in=ids))
-            yield start + len(ids), [(pk, version, _loads(text)) for pk, version, text in rows]
+            yield start + len(ids), list(_facts_as_text(Application.objects.filter(pk__in=ids)))
         return
     wanted, chunk, done = set(application_ids), [], 0
-    for pk, version, text in _facts_as_text(source).iterator(chunk_size=BASIS_CHUNK):
-        if pk in wanted:
-            chunk.append((pk, version, _loads(text)))
+    for row in _facts_as_text(source).iterator(chunk_size=BASIS_CHUNK):
+        if row[0] in wanted:
+            chunk.append(row)
             if len(chunk) == BASIS_CHUNK:
                 done += len(chunk)
                 yield done, chunk

@@ -284,3 +284,31 @@ def test_a_roster_is_computed_with_the_cyclic_collector_paused(county, approved_
     actions.generate_roster(by=county, area_code="370405", month=NOV, progress=lambda *_: seen.append(gc.isenabled()))
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def test_a_case_whose_facts_the_rules_refuse_gets_a_line_saying_why(county, approved_case):
+    """The 测算基础 of each case is built beside the reading of the next ones (issue 20 item 4):
+    a case whose stored facts the engine refuses still gets its line, at 0 with the reason, and
+    the others are paid — on the first roster (every case read in one stream) and on a later one
+    (only the changed case read again)."""
+    from django.db.models import F
+
+    from jiuzhu.applications.models import Application
+
+    good, bad, other, *more = (approved_case() for _ in range(5))  # later, 2 of 5 read again: by their ids
+    Application.objects.filter(pk=bad.pk).update(
+        facts={"urban": False, "members": [{"relation": "self", "age": 300}]}, version=F("version") + 1
+    )
+    first = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    lines = {line.application_id: line for line in first.lines.all()}
+    assert lines[bad.pk].amount_fen == 0 and lines[bad.pk].change_note.startswith("家庭情况数据有误：")
+    assert lines[good.pk].amount_fen > 0 and lines[other.pk].amount_fen > 0 and len(lines) == 5
+
+    Application.objects.filter(pk=other.pk).update(
+        facts={"urban": False, "members": [{"relation": "self", "age": -1}]}, version=F("version") + 1
+    )
+    second = actions.generate_roster(by=county, area_code="370405", month=DEC)
+    lines = {line.application_id: line for line in second.lines.all()}
+    assert lines[other.pk].amount_fen == 0 and lines[other.pk].change_note.startswith("家庭情况数据有误：")
+    assert lines[bad.pk].amount_fen == 0 and lines[good.pk].amount_fen > 0
+    assert all(lines[case.pk].amount_fen > 0 for case in more)
