@@ -39,6 +39,7 @@ from . import basis as basis_mod
 from .models import BLOCKING, MONTHLY_PROGRAMS, Benefit, CaseBasis, PaymentConfig, RosterLine, add_months
 
 Progress = Callable[[str, int, int], None]
+EncodedChunk = tuple[list[tuple[Any, ...]], dict[int, str]]  # (rows of CaseBasis, {case: error})
 
 
 def _unique_errors() -> tuple[type[BaseException], ...]:
@@ -188,7 +189,7 @@ def refresh_bases(
             CaseBasis.objects.filter(application_id__in=application_ids).values_list("application_id", flat=True)
         )
 
-    def store(done: int, encoded: Future[tuple[list[tuple[Any, ...]], dict[int, str]]]) -> None:
+    def store(done: int, encoded: Future[EncodedChunk]) -> None:
         rows, failed = encoded.result()
         errors.update(failed)
         if built is not None:
@@ -212,7 +213,7 @@ def refresh_bases(
     # chunk and writes the last one: the database's share (reading, COPY, the foreign-key checks
     # at commit) releases the GIL, so the encoding runs meanwhile instead of after it.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="basis") as encoder:
-        waiting: tuple[int, Future[tuple[list[tuple[Any, ...]], dict[int, str]]]] | None = None
+        waiting: tuple[int, Future[EncodedChunk]] | None = None
         for done, chunk in _facts_chunks(application_ids, source):
             encoded = encoder.submit(_encode_chunk, chunk)
             if waiting is not None:
@@ -223,7 +224,7 @@ def refresh_bases(
     return errors
 
 
-def _encode_chunk(chunk: list[tuple[int, int, str | None]]) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+def _encode_chunk(chunk: list[tuple[int, int, str | None]]) -> EncodedChunk:
     """[(case, version, facts as JSON text)] → (rows of ``CaseBasis``, {case: error})."""
     rows, errors = [], {}
     for pk, version, text in chunk:

@@ -17,6 +17,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.web.forms import run_action
+from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
 from . import actions, ingest, peers
@@ -341,7 +342,12 @@ def runs(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "verification/runs.html",
-        {"page": page, "form": form, "can_run": actions.can(request.user, "verification.run")},
+        {
+            "page": page,
+            "form": form,
+            "can_run": actions.can(request.user, "verification.run"),
+            "area_names": area_labels(r.area_code for r in page),
+        },
     )
 
 
