@@ -6,8 +6,9 @@ With N approved 低保 cases (default 100,000) in 台儿庄区 it reports:
    set-based ``INSERT … SELECT`` into the same table that computes the same amounts in SQL
    from the cases' JSON facts (targets, issue 20: steady state ≤ 1.5×, first roster ≤ 2×; the amounts are
    compared). ``--pairs K`` (default 3) steady rosters of successive months each followed by the
-   baseline, in turn, so a change in the machine's load weighs on both; the steady target is judged on
-   the median of the K ratios, the first roster against the first baseline;
+   baseline, in turn, so a change in the machine's load weighs on both, and K first rosters (the stored
+   测算基础 emptied before each but the first), each followed by the baseline too; both targets are
+   judged on the median of the K ratios;
 2. bank-file export of the N lines and import of the bank's result file (5 % failures)
    (targets ≤ 10 s each).
 
@@ -70,7 +71,7 @@ def worker(cases: int, pairs: int) -> None:
     from jiuzhu.areas.models import Area
     from jiuzhu.core.idnumber import make_id_number
     from jiuzhu.payments import actions
-    from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine, add_months
+    from jiuzhu.payments.models import CaseBasis, LedgerEntry, Roster, RosterLine, add_months
     from jiuzhu.programs.engine import parameter_store
     from jiuzhu.registry.models import Household, Person
     from jiuzhu.registry.pii import seal
@@ -230,7 +231,6 @@ def worker(cases: int, pairs: int) -> None:
         out = fn()
         return out, time.perf_counter() - t
 
-    first, t_first = timed(lambda: actions.generate_roster(by=county, area_code="370405", month=nov), True)
     base_month = dt.date(2028, 1, 1)  # a month no roster of the bench has: lines are unique per case and month
     values = {
         "month": base_month,
@@ -256,6 +256,27 @@ def worker(cases: int, pairs: int) -> None:
     def drop(baseline: Roster) -> None:
         RosterLine.objects.filter(roster=baseline).delete()
         baseline.delete()
+
+    # First rosters, each followed by the baseline: November's, then (the stored 测算基础 emptied
+    # before each) rosters of months after the baseline's, so every one builds all the bases and
+    # none has last month's lines. Judged like the steady state, on the median of the pairs.
+    firsts: list[tuple[float, float]] = []
+    first_months = [nov] + [add_months(base_month, 1 + k) for k in range(pairs - 1)]
+    first = None
+    for k, first_month in enumerate(first_months):
+        if k:
+            with connection.cursor() as cur:
+                cur.execute(f"TRUNCATE {CaseBasis._meta.db_table}")
+        roster, t_first = timed(
+            lambda m=first_month: actions.generate_roster(by=county, area_code="370405", month=m), k == 0
+        )
+        first = first or roster
+        baseline, t_base = baseline_run(False)
+        drop(baseline)
+        firsts.append((t_first, t_base))
+    assert first is not None
+    first_ratios = sorted(a / b for a, b in firsts)
+    first_median = first_ratios[len(first_ratios) // 2]
 
     # Steady-state rosters of successive months, each followed by the baseline, so a change in the
     # machine's load weighs on both; the targets are judged on the median of the pairs' ratios.
@@ -305,7 +326,9 @@ def worker(cases: int, pairs: int) -> None:
     print()
     print("| figure | result | target |")
     print("|---|---|---|")
-    print(f"| first roster (also builds 测算基础 for every case), {first.line_count:,} lines | {t_first:.2f} s | — |")
+    print(
+        f"| first roster (also builds 测算基础 for every case), {first.line_count:,} lines | {firsts[0][0]:.2f} s | — |"
+    )
     print(f"| roster generation, steady state, {n:,} lines | {t_roster:.2f} s | — |")
     print(f"| one set-based `INSERT … SELECT` of the same amounts (JSON facts in SQL) | {t_sql:.2f} s | — |")
     print(
@@ -315,7 +338,9 @@ def worker(cases: int, pairs: int) -> None:
     listed = ", ".join(f"{a:.2f} / {b:.2f} s = {a / b:.2f}×" for a, b in measured)
     print(f"| steady roster / INSERT … SELECT, {len(measured)} pairs in turn | {listed} | — |")
     print(f"| **ratio generation / INSERT … SELECT, median of the pairs** | **{median:.2f}×** | ≤ 1.5× |")
-    print(f"| **ratio first roster / INSERT … SELECT** | **{t_first / t_sql:.2f}×** | ≤ 2× |")
+    listed = ", ".join(f"{a:.2f} / {b:.2f} s = {a / b:.2f}×" for a, b in firsts)
+    print(f"| first roster / INSERT … SELECT, {len(firsts)} pairs in turn | {listed} | — |")
+    print(f"| **ratio first roster / INSERT … SELECT, median of the pairs** | **{first_median:.2f}×** | ≤ 2× |")
     print(
         f"| bank-file export, {batch.line_count:,} rows (CSV, decrypt accounts and ID numbers, audit) | "
         f"{t_export:.2f} s | ≤ 10 s |"

@@ -304,6 +304,8 @@ def test_the_village_list_fits_a_phone(
     expect(page.get_by_role("heading", name="排查名单")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("link", name="孙长庚户").click()
+    # measured once the household's page is there: under load the click's navigation may still run
+    expect(page.get_by_label("排查结果")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_label("排查结果").select_option("no_difficulty")
     page.get_by_test_id("save-visit").click()
