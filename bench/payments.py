@@ -190,7 +190,7 @@ def worker(cases: int, pairs: int) -> None:
     print(f"\n## postgresql: {cases:,} approved 低保 cases (loaded in {time.perf_counter() - t0:.0f} s)")
 
     def timed(fn, profile: bool = False):  # type: ignore[no-untyped-def]
-        # Every timed step starts from a checkpoint: a step writes ~100-300 MB of WAL and the server
+        # Every timed step starts from a checkpoint: a step writes ~90-390 MB of WAL and the server
         # starts one every ~540 MB, so otherwise one falls inside some steps and not others (its page
         # writes, and the full-page images every first change of a page after it logs).
         with connection.cursor() as cur:
@@ -267,7 +267,7 @@ def worker(cases: int, pairs: int) -> None:
     # none has last month's lines. Judged like the steady state, on the median of the pairs.
     firsts: list[tuple[float, float]] = []
     first_months = [nov] + [add_months(base_month, 1 + k) for k in range(pairs - 1)]
-    first = None
+    first: Roster | None = None  # November's, whose line count the table prints
     for k, first_month in enumerate(first_months):
         if k:
             with connection.cursor() as cur:
@@ -275,7 +275,8 @@ def worker(cases: int, pairs: int) -> None:
         roster, t_first = timed(
             lambda m=first_month: actions.generate_roster(by=county, area_code="370405", month=m), k == 0
         )
-        first = first or roster
+        if k == 0:
+            first = roster
         baseline, t_base = baseline_run(False)
         drop(baseline)
         firsts.append((t_first, t_base))
