@@ -48,6 +48,13 @@ def county_key(request, settings, tmp_path):
     return request.param
 
 
+def _run(coroutine_of):
+    """A coroutine run to its end, outside the event loop a browser test may have left running."""
+    from jiuzhu.web.seal import _outside_event_loop
+
+    return _outside_event_loop(lambda: asyncio.run(coroutine_of()))
+
+
 def _without_signature(container):
     copy = cms.ContentInfo.load(container.dump())
     copy["content"]["signer_infos"][0]["signature"] = b""
@@ -59,10 +66,10 @@ def test_the_templated_container_is_pyhankos_but_for_the_signature_value(county_
 
     key = seal.signer()
     at = PdfCMSSignedAttributes(signing_time=dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC))
-    asyncio.run(key.async_sign(hashlib.sha256(b"first").digest(), "sha256", signed_attr_settings=at))  # the template
+    _run(lambda: key.async_sign(hashlib.sha256(b"first").digest(), "sha256", signed_attr_settings=at))  # the template
     digest = hashlib.sha256("受理通知书".encode()).digest()
-    mine = cms.ContentInfo.load(asyncio.run(key.async_sign(digest, "sha256", signed_attr_settings=at)).dump())
-    theirs = asyncio.run(signers.SimpleSigner.async_sign(key, digest, "sha256", signed_attr_settings=at))
+    mine = cms.ContentInfo.load(_run(lambda: key.async_sign(digest, "sha256", signed_attr_settings=at)).dump())
+    theirs = _run(lambda: signers.SimpleSigner.async_sign(key, digest, "sha256", signed_attr_settings=at))
 
     info = mine["content"]["signer_infos"][0]
     assert info["signed_attrs"].dump() == theirs["content"]["signer_infos"][0]["signed_attrs"].dump()
