@@ -9,3 +9,7 @@ refuse_unsafe_start()
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 application = get_asgi_application()
+
+from jiuzhu.web.serving import prepare_process  # noqa: E402
+
+prepare_process()

@@ -9,3 +9,7 @@ refuse_unsafe_start()
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 application = get_wsgi_application()
+
+from jiuzhu.web.serving import prepare_process  # noqa: E402
+
+prepare_process()

@@ -64,6 +64,25 @@ def test_the_server_refuses_to_start_without_a_real_secret_key(tmp_path: Path, k
     assert checked.returncode != 0 and "jiuzhu.E001" in checked.stderr
 
 
+def test_a_server_process_loads_what_requests_use_and_keeps_it_out_of_the_collector(tmp_path: Path) -> None:
+    """Issue 20 item 3 (docs/performance.md): the WSGI entry point loads the PDF and signing
+    libraries and the documents' fonts before the first request and freezes what is loaded, so
+    a full collection during a request walks only what requests made, not the ~230,000 objects
+    of the loaded program (110–180 ms a collection before)."""
+    env = production_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    code = (
+        "import gc, sys, jiuzhu.wsgi\n"
+        "from jiuzhu.web import pdf\n"
+        "print(gc.get_freeze_count(), len(gc.get_objects()), gc.isenabled(),"
+        " 'weasyprint' in sys.modules, pdf._local.font_config is not None)"
+    )
+    started = run([PYTHON, "-c", code], env)
+    assert started.returncode == 0, started.stderr
+    frozen, walked, enabled, weasyprint, fonts = started.stdout.split()
+    assert int(frozen) > 100_000 and int(walked) < int(frozen) // 10
+    assert (enabled, weasyprint, fonts) == ("True", "True", "True")
+
+
 def test_check_deploy_is_clean_with_the_documented_environment(tmp_path: Path) -> None:
     env = production_env(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     result = run([PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
