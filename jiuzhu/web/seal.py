@@ -128,7 +128,7 @@ def _templated_signer_class() -> type:
     signature puts the three new values between them, signs the signed attributes with pyHanko's
     own raw signing and hands pyHanko the container to embed. Anything but that plain case (a
     dry run, PAdES attributes, a timestamp, another digest) is pyHanko's own throughout."""
-    from asn1crypto import cms, core  # type: ignore[import-untyped]
+    from asn1crypto import cms  # type: ignore[import-untyped]
     from pyhanko.sign import signers
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
@@ -175,7 +175,7 @@ def _templated_signer_class() -> type:
                 encap_content_info=encap_content_info,
             )
             if plain and self._template is None:
-                self._template = _CmsTemplate.of(made, core)
+                self._template = _CmsTemplate.of(made)
             return made
 
     return TemplatedSigner
@@ -202,9 +202,13 @@ class _CmsTemplate:
     content_type: bytes  # ContentInfo's content type (signedData)
 
     @classmethod
-    def of(cls, made: Any, core: Any) -> _CmsTemplate:
+    def of(cls, made: Any) -> _CmsTemplate | None:
+        """The template of pyHanko's container ``made``; None if it carries anything the
+        template would leave out (then every signature stays pyHanko's)."""
         signed_data = made["content"]
         info = signed_data["signer_infos"][0]
+        if len(signed_data["signer_infos"]) != 1 or signed_data["crls"] or info["unsigned_attrs"]:
+            return None
         fixed, digest_prefix = [], b""
         for attribute in info["signed_attrs"]:
             name, der = attribute["type"].native, attribute.dump()
