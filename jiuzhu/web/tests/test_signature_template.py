@@ -8,13 +8,16 @@ import hashlib
 
 import pytest
 from asn1crypto import cms
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
 
 def _rsa_pair(tmp_path):
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
@@ -77,14 +80,8 @@ def test_the_templated_container_is_pyhankos_but_for_the_signature_value(county_
     assert dict((a["type"].native, a["values"][0].native) for a in info["signed_attrs"])["message_digest"] == digest
 
     # The signature value is a valid signature of the signed attributes by the county's key.
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-
-    public = key.signing_cert.public_key
     signed = info["signed_attrs"].untag().dump()
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
-    verifier = load_der_public_key(public.dump())
+    verifier = load_der_public_key(key.signing_cert.public_key.dump())
     if county_key == "rsa":
         verifier.verify(info["signature"].native, signed, padding.PKCS1v15(), hashes.SHA256())
     else:
