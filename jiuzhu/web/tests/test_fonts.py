@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -100,3 +101,46 @@ def test_the_command_says_so_when_the_full_font_is_missing(tmp_path, settings, m
     with pytest.raises(CommandError, match="未安装字体“No Such Font CJK:style=Regular”"):
         call_command("build_pdf_fonts")
     assert not list(tmp_path.glob("*.otf"))
+
+
+def test_glyph_id_arrays_are_one_c_type_with_the_same_contents():
+    """``pdf._glyph_arrays_of_one_type``: ``hb_codepoint_t[N]`` with N initial values becomes
+    ``hb_codepoint_t[]`` (parsed once by cffi); any other request is cffi's own."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef("typedef uint32_t hb_codepoint_t;")
+    pdf._glyph_arrays_of_one_type(ffi)
+    pdf._glyph_arrays_of_one_type(ffi)  # a second call does not wrap it twice
+    glyphs = ffi.new("hb_codepoint_t[4]", [3, 17, 256, 7400])
+    assert ffi.typeof(glyphs) is ffi.typeof("hb_codepoint_t[]")
+    assert list(glyphs) == [3, 17, 256, 7400]
+    zeroed = ffi.new("hb_codepoint_t[3]")  # no values: left as asked
+    assert ffi.typeof(zeroed) is ffi.typeof("hb_codepoint_t[3]") and list(zeroed) == [0, 0, 0]
+    longer = ffi.new("hb_codepoint_t[5]", [1, 2])  # fewer values than its length: left as asked
+    assert len(longer) == 5 and list(longer) == [1, 2, 0, 0, 0]
+    assert ffi.typeof(ffi.new("uint32_t[2]", [1, 2])) is ffi.typeof("uint32_t[2]")
+
+
+def test_weasyprint_subsets_the_documents_fonts_with_glyph_arrays_of_one_type(
+    built_fonts, render_text, tmp_path, settings, monkeypatch
+):
+    """WeasyPrint still asks for ``hb_codepoint_t[N]`` arrays when it subsets a document's fonts,
+    so the redirect above is in use; the document is still drawn with its text."""
+    from weasyprint.text.ffi import ffi  # type: ignore[import-untyped]
+
+    settings.PDF_FONT_DIR = built_fonts
+    pdf.font_config()
+    asked: list[tuple[str, Any]] = []
+    shimmed = ffi.new
+
+    def recording(cdecl, init=None):
+        made = shimmed(cdecl, init)
+        asked.append((cdecl, ffi.typeof(made)))
+        return made
+
+    monkeypatch.setattr(ffi, "new", recording)
+    _, text = pdf_facts(render_text("临时救助申请受理通知书 李四"), tmp_path)
+    assert "临时救助申请受理通知书 李四" in text
+    glyph_arrays = [made for cdecl, made in asked if cdecl.startswith("hb_codepoint_t[")]
+    assert glyph_arrays and all(made is ffi.typeof("hb_codepoint_t[]") for made in glyph_arrays)
