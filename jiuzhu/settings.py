@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "jiuzhu.web.middleware.ParameterStoreMiddleware",
 ]
 
 if not (DEBUG or TESTING):  # runserver and the test live server serve static files themselves

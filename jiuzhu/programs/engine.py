@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.core.errors import InvalidInput
@@ -27,6 +31,8 @@ from .models import ParameterChange
 _lock = threading.Lock()
 _base: ParameterStore | None = None
 _cache: tuple[tuple[Any, ...], ParameterStore] | None = None
+# The store a request has read, inside ``one_store_per_request`` (a list holding it or nothing).
+_request_store: ContextVar[list[ParameterStore] | None] = ContextVar("request_parameter_store", default=None)
 
 
 def base_store() -> ParameterStore:
@@ -45,8 +51,42 @@ def _override(change: ParameterChange) -> ParameterRecord:
     )
 
 
+@contextmanager
+def one_store_per_request() -> Iterator[None]:
+    """Within the block (a request, ``web.middleware.ParameterStoreMiddleware``), every
+    ``parameter_store()`` after the first returns the store the first one read, without asking
+    the database again whether a change was confirmed meanwhile (an intake asked six times).
+    A change saved or deleted within the block is seen by the next call."""
+    token = _request_store.set([])
+    try:
+        yield
+    finally:
+        _request_store.reset(token)
+
+
+def _forget_request_store(**kwargs: Any) -> None:
+    held = _request_store.get()
+    if held:
+        held.clear()
+
+
+post_save.connect(_forget_request_store, sender=ParameterChange, dispatch_uid="parameter_store_saved")
+post_delete.connect(_forget_request_store, sender=ParameterChange, dispatch_uid="parameter_store_deleted")
+
+
 def parameter_store() -> ParameterStore:
-    """The parameters in force: YAML + every confirmed change (one small query when cached)."""
+    """The parameters in force: YAML + every confirmed change (one small query when cached,
+    none after the first in a request)."""
+    held = _request_store.get()
+    if held:
+        return held[0]
+    store = _current_store()
+    if held is not None:
+        held.append(store)
+    return store
+
+
+def _current_store() -> ParameterStore:
     global _cache
     confirmed = ParameterChange.objects.filter(status="confirmed")
     key = tuple(confirmed.aggregate(n=Count("id"), last=Max("id"), at=Max("decided_at")).values())

@@ -46,6 +46,20 @@ class UploadSizeLimitMiddleware:
             reset_ip(token)
 
 
+class ParameterStoreMiddleware:
+    """One request reads the rules' parameters and dated settings once
+    (``programs.engine.one_store_per_request``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from jiuzhu.programs.engine import one_store_per_request
+
+        with one_store_per_request():
+            return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response (等保: no inline script,
     nothing loaded from elsewhere). Pages declare behaviour with data- attributes read by

@@ -191,3 +191,25 @@ def test_the_page_groups_settings_by_topic_and_shows_sources_and_warnings(world,
     warnings, table = page.split('data-testid="setting-warnings"')[1].split("</div>", 1)
     assert "项设置需要处理" in warnings and "办理时限（自受理至作出决定）：峄政发〔2020〕14号" in warnings
     assert "2021-07-01 至 长期" in table and "民发〔2021〕57号：公示期为7天" in table
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_parameters_once_and_sees_a_change_it_confirms(world, django_assert_num_queries):
+    """``one_store_per_request`` (issue 20 item 3: an intake asked the database six times whether
+    a change had been confirmed): one question per request, none after; a change confirmed in
+    the same request is in force for the rest of it."""
+    from jiuzhu.programs.engine import one_store_per_request
+
+    start = dt.date.today() + dt.timedelta(days=30)
+    change = propose(world, valid_from=start)
+    with one_store_per_request():
+        with django_assert_num_queries(1):
+            before = parameter_store()
+            assert parameter_store() is before and parameter_store() is before
+        assert before.lookup("procedure.publicity_days", "370405", start).value == 7
+        confirm_change(by=world.user("tez_admin"), change=change)
+        after = parameter_store()
+        assert after is not before
+        assert after.lookup("procedure.publicity_days", "370405", start).value == 5
+    with django_assert_num_queries(1):  # outside a request: asked every time, as before
+        parameter_store()
