@@ -146,18 +146,25 @@ def _database() -> dict[str, object]:
                 # transaction any server connection: no cursor may outlive one. (Django already
                 # prepares no statements on psycopg 3.)
                 config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        elif "sqlite3" in str(config.get("ENGINE", "")):
+            options = config.setdefault("OPTIONS", {})
+            assert isinstance(options, dict)
+            for key, value in _sqlite_options().items():
+                options.setdefault(key, value)
         return config
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3", "OPTIONS": _sqlite_options()}
+
+
+def _sqlite_options() -> dict[str, object]:
+    """SQLite's connection options, for the embedded default and a ``sqlite://`` DATABASE_URL alike
+    (without them a web server and ``db_worker`` on one file failed with "database is locked")."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
-        "OPTIONS": {
-            # IMMEDIATE: every transaction takes the write lock at BEGIN, so two writers
-            # queue instead of failing with "database is locked" on lock upgrade; this also
-            # serializes the audit hash chain.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
+        # IMMEDIATE: every transaction takes the write lock at BEGIN, so two writers
+        # queue instead of failing with "database is locked" on lock upgrade; this also
+        # serializes the audit hash chain.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
 

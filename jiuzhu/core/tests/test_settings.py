@@ -28,3 +28,16 @@ def test_sqlite_ignores_the_pooling_flag(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("JIUZHU_DB_TRANSACTION_POOLING", "1")
     config = settings._database()
     assert config["ENGINE"] == "django.db.backends.sqlite3" and "DISABLE_SERVER_SIDE_CURSORS" not in config
+
+
+def test_a_sqlite_url_queues_writers_like_the_embedded_default(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """A ``sqlite://`` DATABASE_URL gets the embedded default's options (write lock at BEGIN, a
+    20 s wait, WAL): without them a web server and ``db_worker`` on one file failed with
+    "database is locked"."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    embedded = settings._database()["OPTIONS"]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/walk.db")
+    config = settings._database()
+    assert config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] == f"{tmp_path}/walk.db"
+    assert config["OPTIONS"] == embedded
+    assert embedded["transaction_mode"] == "IMMEDIATE" and "journal_mode=WAL" in str(embedded["init_command"])
