@@ -52,6 +52,40 @@ def test_the_set_is_gb2312_with_ascii_and_the_middle_dot_of_names():
     assert RARE not in kept
 
 
+def test_the_fonts_glyphs_follow_gb2312_common_characters_first(built_fonts):
+    """Glyph ids in GB 2312's order, alternate forms last: WeasyPrint keeps every glyph id up to
+    the highest a document uses, so a notice of common characters keeps few."""
+    font = TTFont(str(fonts.path_of("Regular")))
+    cmap = font.getBestCmap()
+    gid = {c: font.getGlyphID(cmap[ord(c)]) for c in "A（救助最低生活保障申请受理通知书张王李刘陈镇村区县）"}
+    assert max(gid.values()) < 4600 < len(font.getGlyphOrder())  # level 1 (3,755 common 汉字) ends near 4,500
+    assert gid["A"] < gid["（"] < gid["保"] < gid["陈"]  # ASCII, symbols, then 汉字 by pinyin
+    level_two = font.getGlyphID(cmap[ord("亍")])  # the first character of level 2
+    assert max(gid.values()) < level_two < 8000
+    kept = {font.getGlyphID(cmap[c]) for c in fonts.characters()}
+    assert len(kept) < len(font.getGlyphOrder()) - 1000 and max(kept) < len(kept) + 100  # alternate forms last
+
+
+def test_a_notice_of_common_characters_and_digits_embeds_few_glyph_slots(
+    built_fonts, render_text, settings, monkeypatch
+):
+    """What WeasyPrint is asked to keep for a notice: glyph ids up to ~4,500 (the digits drawn by
+    simplified Chinese's ``locl`` come with the digits), not ~13,000 as in Noto's order."""
+    from weasyprint.pdf.fonts import Font  # type: ignore[import-untyped]
+
+    settings.PDF_FONT_DIR = built_fonts
+    highest: list[int] = []
+    subset = Font._harfbuzz_subset
+
+    def recording(self, to_unicode, hinting):
+        highest.append(max(to_unicode))
+        return subset(self, to_unicode, hinting)
+
+    monkeypatch.setattr(Font, "_harfbuzz_subset", recording)
+    render_text("最低生活保障申请受理通知书 受理编号：张救受〔2026〕0137号，2026年12月6日，联系电话0516-83456789。")
+    assert len(highest) == 2 and max(highest) < 4600  # bold and regular
+
+
 def test_a_document_is_drawn_with_the_cut_down_font_footer_included(built_fonts, render_text, tmp_path, settings):
     settings.PDF_FONT_DIR = built_fonts
     embedded, text = pdf_facts(render_text("最低生活保障申请受理通知书 张三（台儿庄区）"), tmp_path)
@@ -77,7 +111,7 @@ def test_without_the_built_font_documents_use_the_full_font(render_text, tmp_pat
 
 def test_the_command_builds_once_and_again_when_asked(tmp_path, settings, monkeypatch, capsys):
     settings.PDF_FONT_DIR = tmp_path
-    monkeypatch.setattr(fonts, "characters", lambda: sorted(map(ord, "救助 ABC")))  # a small font: fast
+    monkeypatch.setattr(fonts, "characters", lambda: list(map(ord, "救助 ABC")))  # a small font: fast
     call_command("build_pdf_fonts")
     assert "已生成文书字体" in capsys.readouterr().out
     regular = TTFont(str(fonts.path_of("Regular")))
@@ -85,7 +119,10 @@ def test_the_command_builds_once_and_again_when_asked(tmp_path, settings, monkey
     assert not any("Noto" in r.toUnicode() for r in regular["name"].names if r.nameID in (1, 3, 4, 6, 16))
     assert "Adobe" in (regular["name"].getDebugName(0) or "")  # the copyright and the licence are kept (OFL)
     assert "SIL Open Font License" in (regular["name"].getDebugName(13) or "")
-    assert ord("救") in regular.getBestCmap() and ord("低") not in regular.getBestCmap()
+    cmap = regular.getBestCmap()
+    assert ord("救") in cmap and ord("低") not in cmap
+    glyph_ids = [regular.getGlyphID(cmap[ord(c)]) for c in "救助 ABC"]  # in the order of the characters
+    assert glyph_ids == sorted(glyph_ids) and glyph_ids[0] == 1
     assert TTFont(str(fonts.path_of("Bold")))["name"].getDebugName(2) == "Bold"
     call_command("build_pdf_fonts")
     assert "文书字体已是最新" in capsys.readouterr().out
