@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from jiuzhu.audit.request_context import reset_ip, set_ip
+from jiuzhu.programs.engine import one_store_per_request
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -54,8 +55,6 @@ class ParameterStoreMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from jiuzhu.programs.engine import one_store_per_request
-
         with one_store_per_request():
             return self.get_response(request)
 
