@@ -8,7 +8,7 @@ receipt is about a third of the size. Its glyphs are in GB 2312's order (ASCII, 
 3,755 common 汉字 of level 1, then level 2), the alternate forms last: WeasyPrint keeps every glyph
 id up to the highest a document uses, so a notice of common characters embeds ~4,500 glyph slots
 instead of ~13,000 and renders ~10 ms faster. A character outside that set (a rare character of a name, 生僻字) is drawn
-from the full Noto Serif CJK SC, which ``pdf/base.html`` names next: the document looks the same.
+from the full Noto Serif CJK SC, which ``pdf/base.css`` names next: the document looks the same.
 
 ``manage.py build_pdf_fonts`` makes the two weights in ``settings.PDF_FONT_DIR`` from the installed
 Noto Serif CJK (Debian ``fonts-noto-cjk``), once; ``make setup`` and ``make prod`` run it;
@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-FAMILY = "Jiuzhu Serif CJK"  # the cut-down font's family name, first in pdf/base.html
+FAMILY = "Jiuzhu Serif CJK"  # the cut-down font's family name, first in pdf/base.css
 SOURCE_FAMILY = "Noto Serif CJK SC"
 WEIGHTS = ("Regular", "Bold")  # by style name, as in the full font
 BUILD = 2  # raise when the character set or the way of building changes: fonts are rebuilt
@@ -65,9 +65,9 @@ TEXT_LANGUAGE = "ZHS "
 
 def _substitutes(font: Any) -> dict[str, list[str]]:
     """For each glyph, the glyphs ``TEXT_FEATURES`` may substitute for it in a document's text."""
-    gsub = font["GSUB"].table if "GSUB" in font else None
-    if gsub is None:
+    if "GSUB" not in font:
         return {}
+    gsub = font["GSUB"].table
     records = gsub.FeatureList.FeatureRecord
     lookups: set[int] = set()
     for script in gsub.ScriptList.ScriptRecord:

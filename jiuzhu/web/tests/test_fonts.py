@@ -94,6 +94,24 @@ def test_a_document_is_drawn_with_the_cut_down_font_footer_included(built_fonts,
     assert "最低生活保障申请受理通知书 张三（台儿庄区）" in text and "第1页共1页" in text
 
 
+def test_the_stylesheet_is_parsed_once_and_still_sets_the_page(render_text, tmp_path, monkeypatch):
+    """pdf/base.css is parsed once per thread, not per document, and still gives every document
+    its A4 page, its margins' footer and its font."""
+    import weasyprint
+
+    render_text("受理通知书")
+    parsed = []
+    monkeypatch.setattr(weasyprint, "CSS", lambda *a, **k: parsed.append(k))
+    pdf_bytes = render_text("最低生活保障审批通知书")
+    assert parsed == [] and pdf.stylesheet() is pdf.stylesheet()
+    path = tmp_path / "page.pdf"
+    path.write_bytes(pdf_bytes)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    embedded, text = pdf_facts(pdf_bytes, tmp_path)
+    assert "最低生活保障审批通知书" in text and "第1页共1页" in text and "Serif-CJK" in embedded
+
+
 def test_a_rare_character_comes_from_the_full_font(built_fonts, render_text, tmp_path, settings):
     settings.PDF_FONT_DIR = built_fonts
     embedded, text = pdf_facts(render_text(f"申请人 王{RARE}"), tmp_path)
