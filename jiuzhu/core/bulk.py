@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, models
 
 
 def column_types(model: type[models.Model], columns: Sequence[str]) -> list[str]:
@@ -61,3 +62,33 @@ def insert_rows(
                 "WHERE name = %s",
                 [table],
             )
+
+
+def fetch_rows(queryset: models.QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset, as tuples. On PostgreSQL they travel in the binary
+    format when no column needs a model field's converter: a bytea value in the text format
+    travels as hex, twice its size, and is decoded on arrival (a roster's stored 测算基础, 100,000
+    rows of ~420 bytes: 0.34 → 0.18 s). The query goes through Django's cursor wrapper, so query
+    logging and ``execute_wrapper`` see it like any other."""
+    db = connections[queryset.db]
+    if db.vendor != "postgresql":
+        return list(queryset)
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    if compiler.get_converters([column[0] for column in compiler.select]):
+        return list(queryset)
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+    from psycopg.pq import Format
+
+    db.ensure_connection()
+    raw = ServerBindingCursor(db.connection)  # Django's own cursors bind on the client: text only
+    raw.format = Format.BINARY  # as psycopg's connection.cursor(binary=True) does
+    db.validate_thread_sharing()
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor  # as db.cursor() wraps its own
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, in_subtree
+from jiuzhu.core.bulk import fetch_rows
 from jiuzhu.programs.engine import parameter_store, rules_error
 from jiuzhu.registry.models import Person
 from jiuzhu.rules import RulesInputError, evaluate
@@ -142,8 +143,10 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     app_sub = Subquery(in_force.values("application_id"))
     stored = {
         pk: (version, layout, m, s, data)
-        for pk, version, layout, m, s, data in CaseBasis.objects.filter(application_id__in=app_sub).values_list(
-            "application_id", "version", "layout", "members", "supporters", "data"
+        for pk, version, layout, m, s, data in fetch_rows(
+            CaseBasis.objects.filter(application_id__in=app_sub).values_list(
+                "application_id", "version", "layout", "members", "supporters", "data"
+            )
         )
     }
     stale = [c[0] for c in cases if (b := stored.get(c[0])) is None or b[0] != c[8] or b[1] != basis_mod.LAYOUT]
