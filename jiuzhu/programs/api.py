@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import BaseModel
 
@@ -209,7 +210,7 @@ class ParameterOut(Schema):
 @parameters.get("", response=list[ParameterOut], summary="某区划某日生效的全部参数")
 def list_parameters(request: HttpRequest, area_code: str, date: dt.date | None = None) -> list[dict[str, Any]]:
     area = resolve_area(area_code)
-    on = date or dt.date.today()
+    on = date or timezone.localdate()
     store = parameter_store()
     out = []
     for name in store.names():
@@ -288,7 +289,7 @@ def list_settings(request: HttpRequest, area_code: str, date: dt.date | None = N
     limits, review cycles, 渐退 months; ``area_code`` is the level the value came from (``CN``
     for the national default) and ``warning`` names a lapsed or expiring source."""
     area = resolve_area(area_code)
-    return settings_in_force(area.short_code, date or dt.date.today())
+    return settings_in_force(area.short_code, date or timezone.localdate())
 
 
 class DecisionIn(Schema):

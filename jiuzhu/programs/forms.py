@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from jiuzhu.accounts.models import Department
 from jiuzhu.areas.models import Area
@@ -74,7 +74,7 @@ class FamilyForm(forms.Form):
         _choice_field(self, "area_code").choices = [
             (a.code, f"{a.parent.name if a.parent else ''} {a.name}（{a.get_urban_rural_display()}）") for a in villages
         ]
-        self.fields["date"].initial = dt.date.today()
+        self.fields["date"].initial = timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

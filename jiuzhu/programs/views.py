@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
@@ -180,7 +181,7 @@ def parameters(request: AuthedRequest) -> HttpResponse:
     try:
         on = dt.date.fromisoformat(request.GET.get("date") or "")
     except ValueError:
-        on = dt.date.today()
+        on = timezone.localdate()
     rows = settings_in_force(area.short_code, on, store) if area is not None else []
     can_propose = request.user.has_perm_code("parameters.propose")
     form = ChangeForm(

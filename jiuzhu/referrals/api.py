@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -80,7 +81,7 @@ def referral_out(r: Referral) -> dict[str, Any]:
         "granted_amount_fen": r.granted_amount_fen,
         "granted_from": r.granted_from,
         "granted_to": r.granted_to,
-        "overdue": not r.is_closed and r.due_on < dt.date.today(),
+        "overdue": not r.is_closed and r.due_on < timezone.localdate(),
     }
 
 
@@ -127,7 +128,7 @@ def list_(
     if department:
         qs = qs.filter(department__code=department)
     if overdue:
-        qs = qs.open().filter(due_on__lt=dt.date.today())
+        qs = qs.open().filter(due_on__lt=timezone.localdate())
     return [referral_out(r) for r in qs.order_by("due_on", "id")[: max(1, min(limit, 1000))]]
 
 

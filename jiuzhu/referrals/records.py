@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
@@ -50,7 +51,7 @@ def record_application(app: Any) -> int:
     monthly = app.program in ("dibao", "tekun")
     household = program.benefit_unit == "household" if program else not monthly
     people = list(app.household.members.filter(death_date__isnull=True)) if monthly and household else [app.applicant]
-    start = app.start_month or dt.date.today()
+    start = app.start_month or timezone.localdate()
     _refuse_exclusive(app.program, people, start)
     for person in people:
         AssistanceRecord.objects.get_or_create(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from jiuzhu.accounts.models import User
@@ -173,7 +174,7 @@ def workload_stats(request: HttpRequest, year: int | None = None, format: str = 
     user = _actor(request)
     if not (actions.can(user, "verification.view") or actions.can(user, "verification.run")):
         actions.require_perm(user, "verification.view")
-    this_year = dt.date.today().year
+    this_year = timezone.localdate().year
     year = year or this_year
     if not 2000 <= year <= this_year + 1:
         raise InvalidInput("invalid_year", f"统计年度应在2000年至{this_year + 1}年之间", field="year")

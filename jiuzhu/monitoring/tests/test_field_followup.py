@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.applications.tests.conftest import png, png_b64
@@ -82,10 +83,11 @@ def test_a_known_persons_report_becomes_a_village_task_counted_as_its_own_source
     task = GridTask.objects.get(pk=report.task_id)
     assert task.person == person and task.area_code == BEILUO and task.status == "open"
     assert task.warning.rule.code == "field_report" and not task.warning.rule.enabled
-    assert task.due_on == current_calendar().add_working_days(report.created_at.date(), 10)
+    reported_on = timezone.localdate(report.created_at)  # the county's day: after 16:00 UTC it is tomorrow's
+    assert task.due_on == current_calendar().add_working_days(reported_on, 10)
     assert task.warning.facts[0]["source"] == "field_report"
     assert AuditEntry.objects.filter(action="monitoring.field_report.task", object_id=str(task.pk)).exists()
-    y = yield_report(by=world.user("tez_zhangshanzi"), month=f"{report.created_at:%Y-%m}")
+    y = yield_report(by=world.user("tez_zhangshanzi"), month=f"{reported_on:%Y-%m}")
     source = next(s for s in y["by_source"] if s["source"] == "field_report")
     assert source["name"] == "网格员现场发现" and source["warnings"] == 1
     # a second report of the same person this month does not open a second task
