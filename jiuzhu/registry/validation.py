@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import parse_id_number
 
@@ -185,7 +187,7 @@ def clean_member(raw: Mapping[str, Any], path: str, errors: Errors, *, partial: 
         except ValueError:
             errors.add("invalid_date", "死亡日期格式应为YYYY-MM-DD", f"{path}.death_date")
         else:
-            if death_date > dt.date.today() or (id_value and death_date < birth):
+            if death_date > timezone.localdate() or (id_value and death_date < birth):
                 errors.add("invalid_date", "死亡日期不合理", f"{path}.death_date")
     if len(errors.items) > start:
         return None

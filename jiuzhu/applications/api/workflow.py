@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from jiuzhu.accounts.auth import actor
@@ -144,7 +145,7 @@ def _visible_change(request: HttpRequest, change_id: int) -> WorkflowChange:
 @workflow_router.get("", response=WorkflowTableOut, summary="某县某日生效的办理流程表（谁可以办理哪一步）")
 def workflow_table(request: HttpRequest, area_code: str, date: dt.date | None = None) -> dict[str, Any]:
     county = county_of(area_code, by=actor(request), reading=True)
-    on = date or dt.date.today()
+    on = date or timezone.localdate()
     config = config_for(county, on)
     rows = workflow.listing(county, on, config.preset)
     return {

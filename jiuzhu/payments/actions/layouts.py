@@ -3,11 +3,11 @@ result-file layouts on a page, checks them on a sample file, and every change is
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
@@ -189,7 +189,7 @@ def preview_layout(layout: BankLayout) -> tuple[bytes, str]:
     """A sample transfer file in the layout (three made-up payees), to check against the bank's
     specification before the first real file."""
     suffix = {"fixed": "txt"}.get(layout.file_format, layout.file_format)
-    stamp = dt.date.today().strftime("%Y%m%d")
+    stamp = timezone.localdate().strftime("%Y%m%d")
     context = {**PREVIEW_CONTEXT, "county_code": layout.county_code, "date": stamp}
     name = bankfiles.file_name(layout, context, f"样例_{layout.name}_{stamp}.{suffix}")
     return bankfiles.render(layout, SAMPLE_ROWS, context), name

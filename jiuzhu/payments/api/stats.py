@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from jiuzhu.web.files import file_response
 
@@ -19,7 +19,7 @@ from ._common import _view, router
 @router.get("/stats", summary="资金统计：按月、项目、区域，及按保障对象需求（format=xlsx 导出Excel）")
 def stats(request: HttpRequest, year: int | None = None, group: str = "town", format: str = "json") -> Any:
     user = _view(request)
-    year = year or dt.date.today().year
+    year = year or timezone.localdate().year
     visible = LedgerEntry.objects.visible_to(user)
     rows = queries.funds_stats(visible, year=year, group=group)
     if format == "xlsx":
