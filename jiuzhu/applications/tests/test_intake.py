@@ -81,6 +81,28 @@ def test_missing_signatures_produce_one_checklist(world, household_in):
     assert sorted(Notice.objects.values_list("kind", flat=True)) == ["checklist", "receipt"]
 
 
+def test_the_receipt_points_to_the_checklist_only_when_something_is_missing(world, household_in, signed_intake):
+    """INT-3 / 一次性告知: the 受理通知书 sends the family to the 一次性告知书 when the case still
+    lacks documents, and says nothing of it when nothing is missing."""
+    import subprocess
+
+    from jiuzhu.applications.actions import IntakeRequest, intake
+    from jiuzhu.registry.storage import path_of
+
+    def receipt_text(result):
+        notice = result.notices.get(kind="receipt")
+        pdf = path_of(notice.document.storage_name)
+        return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+    h = household_in("张山子镇")
+    lacking = intake(
+        IntakeRequest(household=h, applicant=h.members.get(relation="self"), programs=["dibao"]),
+        by=world.user("tez_zhangshanzi"),
+    )
+    assert "尚需补充的材料见《一次性告知书》" in receipt_text(lacking).replace("\n", "")
+    assert "一次性告知书" not in receipt_text(signed_intake())
+
+
 def test_several_programs_from_one_intake(signed_intake):
     intake = signed_intake(
         programs=("dibao", "temporary"), temporary_kind="illness", documents_provided=["医疗费用票据（自付部分）"]
