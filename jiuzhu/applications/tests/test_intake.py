@@ -1,6 +1,7 @@
 """Intake: 一门受理、一证申请 (INT-1 … INT-24), notices (DOC-*), deadlines (WF-*)."""
 
 import json
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,16 @@ from jiuzhu.verification.models import Authorization
 from .conftest import png_b64
 
 pytestmark = pytest.mark.django_db
+
+
+def _receipt_file(intake):
+    from jiuzhu.registry.storage import path_of
+
+    return path_of(intake.notices.get(kind="receipt").document.storage_name)
+
+
+def _pdftotext(pdf) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def post(client, url, body):
@@ -84,23 +95,15 @@ def test_missing_signatures_produce_one_checklist(world, household_in):
 def test_the_receipt_points_to_the_checklist_only_when_something_is_missing(world, household_in, signed_intake):
     """INT-3 / 一次性告知: the 受理通知书 sends the family to the 一次性告知书 when the case still
     lacks documents, and says nothing of it when nothing is missing."""
-    import subprocess
-
     from jiuzhu.applications.actions import IntakeRequest, intake
-    from jiuzhu.registry.storage import path_of
-
-    def receipt_text(result):
-        notice = result.notices.get(kind="receipt")
-        pdf = path_of(notice.document.storage_name)
-        return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
     h = household_in("张山子镇")
     lacking = intake(
         IntakeRequest(household=h, applicant=h.members.get(relation="self"), programs=["dibao"]),
         by=world.user("tez_zhangshanzi"),
     )
-    assert "尚需补充的材料见《一次性告知书》" in receipt_text(lacking).replace("\n", "")
-    assert "一次性告知书" not in receipt_text(signed_intake())
+    assert "尚需补充的材料见《一次性告知书》" in _pdftotext(_receipt_file(lacking)).replace("\n", "")
+    assert "一次性告知书" not in _pdftotext(_receipt_file(signed_intake()))
 
 
 def test_several_programs_from_one_intake(signed_intake):
@@ -161,13 +164,9 @@ def test_a_staff_relative_is_registered_separately(signed_intake, world, client_
 
 
 def test_the_receipt_is_a_pdf_with_chinese_text(signed_intake, tmp_path):
-    import subprocess
-
-    from jiuzhu.registry.storage import path_of
-
-    notice = signed_intake().notices.get(kind="receipt")
-    pdf = path_of(notice.document.storage_name)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    intake = signed_intake()
+    notice, pdf = intake.notices.get(kind="receipt"), _receipt_file(intake)
+    text = _pdftotext(pdf)
     assert "受理通知书" in text and notice.number in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts
