@@ -93,12 +93,7 @@ def estimate(app: OnlineApplication) -> dict[str, Any]:
             )
     return {
         "lines": lines,
-        "materials": [
-            m
-            for m in intake_materials(household.county_code, list(app.programs))
-            # the catalog has a 城市 and a 农村 variant of some programs: the family sees its own
-            if not str(m["program"]).startswith("农村" if urban_of(household) else "城市")
-        ],
+        "materials": intake_materials(household.county_code, list(app.programs), urban=urban_of(household)),
         "note": "测算按系统中登记的家庭成员和您申报的收入、财产估算，结果以入户调查、核对后的审批为准。",
     }
 

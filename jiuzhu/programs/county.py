@@ -12,6 +12,7 @@ from typing import TypedDict
 
 from django.db import models
 
+from .exclusivity import CATALOG_CODES
 from .models import AssistanceProgram, CountyProgram
 
 # 临时救助 at intake: which catalog program a kind of 临时救助 is (急难型 / 支出型).
@@ -152,12 +153,18 @@ def runs_engine_program(county_code: str, engine_program: str, temporary_kind: s
 
 
 def intake_materials(
-    county_code: str, engine_programs: Iterable[str], temporary_kind: str = ""
+    county_code: str, engine_programs: Iterable[str], temporary_kind: str = "", *, urban: bool | None = None
 ) -> list[IntakeMaterials]:
     """The 申请材料 of the programs an intake is for, as the county runs them (INT-16, INT-18):
-    ``[{"program", "department", "contact", "materials": [required…], "abolished": [labels…]}]``."""
+    ``[{"program", "department", "contact", "materials": [required…], "abolished": [labels…]}]``.
+
+    With ``urban`` (the household's 城乡类别, ``exclusivity.urban_of``) a family is told only its
+    own variant of 低保: 城市 or 农村, not both."""
     engines = list(engine_programs)
     programs = AssistanceProgram.objects.filter(engine_program__in=engines, county_code="", is_active=True)
+    if urban is not None:
+        city, country = CATALOG_CODES["dibao"]
+        programs = programs.exclude(code=country if urban else city)
     if "temporary" in engines and temporary_kind in TEMPORARY_KIND_PROGRAMS:
         programs = programs.exclude(
             models.Q(engine_program="temporary") & ~models.Q(code=TEMPORARY_KIND_PROGRAMS[temporary_kind])

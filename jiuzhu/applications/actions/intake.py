@@ -16,7 +16,7 @@ from jiuzhu.core.errors import InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import alone_facts, evaluate_household, parameter_store
-from jiuzhu.programs.exclusivity import pair_conflicts
+from jiuzhu.programs.exclusivity import pair_conflicts, urban_of
 from jiuzhu.programs.facts import default_facts
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verification.models import Authorization
@@ -255,7 +255,7 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
         notices.issue_after(by, "receipt", intake=record_intake, application=created[0])
         if missing:
             # 一次性告知 (INT-16, INT-18): the county's materials of these programs, abolished proofs left out
-            materials = intake_materials(county, req.programs, req.temporary_kind)
+            materials = intake_materials(county, req.programs, req.temporary_kind, urban=urban_of(household))
             notices.issue_after(
                 by,
                 "checklist",

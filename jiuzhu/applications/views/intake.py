@@ -18,6 +18,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.programs.county import intake_materials, runs_engine_program
 from jiuzhu.programs.engine import evaluate_household
+from jiuzhu.programs.exclusivity import urban_of
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.programs.forms import MemberFactsFormSet
 from jiuzhu.registry.forms import apply_errors
@@ -191,7 +192,9 @@ def intake_view(request: AuthedRequest) -> HttpResponse:
     open_cases = Application.objects.filter(household=household).open()
     context.update(
         # 申请材料 as the county runs each program (INT-16), the abolished proofs left out (INT-18)
-        materials=intake_materials(household.county_code, [code for code, _ in PROGRAM_CHOICES]),
+        materials=intake_materials(
+            household.county_code, [code for code, _ in PROGRAM_CHOICES], urban=urban_of(household)
+        ),
         household=household,
         applicant=person,
         members=members,

@@ -264,6 +264,18 @@ def test_intake_materials_leave_out_the_abolished_proofs(world: Any) -> None:
     assert any("已取消，无需提供" in a and "台政字〔2020〕21号" in a for a in rows["农村最低生活保障"]["abolished"])
 
 
+def test_intake_materials_name_only_the_households_own_dibao(world: Any) -> None:
+    """INT-13, DOC-9: a family is told the materials of its own 低保, 城市 or 农村 by its 城乡类别;
+    without a household both variants are listed (the county's catalog page)."""
+
+    def names(urban: bool | None) -> set[str]:
+        return {m["program"] for m in intake_materials("370405", ["dibao"], urban=urban)}
+
+    assert names(True) == {"城市最低生活保障"}
+    assert names(False) == {"农村最低生活保障"}
+    assert names(None) == {"城市最低生活保障", "农村最低生活保障"}
+
+
 def test_the_demo_gives_taierzhuang_a_local_program_and_an_abolished_proof(world: Any) -> None:
     """PRG-2, INT-18: the demo shows both (台儿庄区 only)."""
     from jiuzhu.web.demo import DEMO_LOCAL_PROGRAM
