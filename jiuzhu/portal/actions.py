@@ -276,7 +276,12 @@ def upload_supplement(
     for, checked like any archived document, filed through the case's own 补正 action so the
     item leaves the missing list and the window clerk sees it on the case."""
     if application.state != "returned":
-        raise DomainError("invalid_state", f"申请当前状态为“{application.get_state_display()}”，不需要补交材料")
+        state = application.get_state_display()
+        if application.is_open and application.missing_documents:  # e.g. a 授权书 only the member can sign
+            raise DomainError(
+                "invalid_state", f"申请当前状态为“{state}”，待补事项请到镇（街道）便民服务中心社会救助窗口补交"
+            )
+        raise DomainError("invalid_state", f"申请当前状态为“{state}”，不需要补交材料")
     items = [m["name"] for m in application.missing_documents]
     item = (item or "").strip()
     if not item:

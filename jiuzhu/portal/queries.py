@@ -29,6 +29,11 @@ PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "not_accepted": ("申请未被受理，理由见《不予受理通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
     "withdrawn": ("申请已撤回。", "如有需要可重新申请"),
 }
+# Accepted, but the 一次性告知书 still lists something: 先授权、后核对, the visit waits for it.
+STILL_MISSING = (
+    "您的申请已受理，还有《一次性告知书》所列的材料未补齐。",
+    "补齐后，工作人员入户调查并核对家庭经济状况",
+)
 
 
 @dataclass
@@ -39,6 +44,9 @@ class CaseView:
     next_step: str
     due: str  # 期限 (YYYY-MM-DD), empty when closed
     missing: list[str] = field(default_factory=list)
+    # 补交 by photo is for a returned case; an accepted case's items (授权书 and 承诺书 signed by
+    # the member in person) are brought to the window
+    can_upload: bool = False
 
 
 def household_of(person: Person) -> int:
@@ -55,6 +63,9 @@ def household_cases(person: Person) -> QuerySet[Application]:
 
 def case_view(app: Application) -> CaseView:
     plain, next_step = PLAIN_WORDS.get(app.state, (app.get_state_display(), ""))
+    missing = [m["name"] for m in app.missing_documents] if app.is_open else []
+    if missing and app.state == "accepted":
+        plain, next_step = STILL_MISSING
     due = ""
     if app.is_open:
         open_deadlines = sorted((d for d in app.deadlines.all() if d.met_on is None), key=lambda d: (d.due_on, d.pk))
@@ -72,7 +83,8 @@ def case_view(app: Application) -> CaseView:
         plain=plain,
         next_step=next_step,
         due=due,
-        missing=[m["name"] for m in app.missing_documents] if app.state == "returned" else [],
+        missing=missing,
+        can_upload=app.state == "returned",
     )
 
 

@@ -50,10 +50,11 @@ class Family:
 @pytest.fixture
 def family(world: Any, household_in: Callable[..., Any], new_id: Callable[..., str]) -> Callable[..., Family]:
     """A household whose head has a phone number in the registry and a 低保 case accepted at
-    the town window (receipt notice issued)."""
+    the town window (receipt notice issued); ``spouse_signs=False``: the spouse's 授权书 is
+    still missing."""
     from jiuzhu.applications.actions import IntakeRequest, SignatureIn, intake
 
-    def make(town: str = "张山子镇") -> Family:
+    def make(town: str = "张山子镇", spouse_signs: bool = True) -> Family:
         village = world.village_in(town)
         head_id = new_id(age=50, gender="F", area=village.county_code)
         phone = next(PHONES)
@@ -62,8 +63,8 @@ def family(world: Any, household_in: Callable[..., Any], new_id: Callable[..., s
             {"name": "李大山", "id_number": new_id(age=52, area=village.county_code), "relation": "spouse"},
         ]
         h = household_in(town, members=members)
-        adults = list(h.members.all())
         head = h.members.get(relation="self")
+        adults = list(h.members.all()) if spouse_signs else [head]
         req = IntakeRequest(
             household=h,
             applicant=head,

@@ -172,6 +172,35 @@ def test_it_refuses_supplements_when_the_case_is_not_returned(family, sms_file):
     assert r.status_code == 409 and r.json()["code"] == "invalid_state" and "已受理" in r.json()["message"]
 
 
+def test_an_accepted_case_still_missing_a_signature_names_it_and_sends_the_member_to_the_window(
+    world, family, sms_file
+):
+    """INT-9, INT-13, DOC-9: the spouse has not signed his 授权书 (先授权、后核对). The family's page
+    and the API name it; the page sends him to the window, with no photo upload (it must be his
+    own signature); once he signs there, the item is gone and the next step is the visit."""
+    from jiuzhu.applications.actions import SignatureIn
+
+    fam = family(spouse_signs=False)
+    spouse = fam.household.members.get(relation="spouse")
+    web, bearer = signed_in(fam, sms_file)
+    page = web.get(f"/my/applications/{fam.case.pk}/").content.decode()
+    assert "家庭经济状况核对授权书（李大山）" in page and 'data-testid="bring-in-person"' in page
+    assert "还有《一次性告知书》所列的材料未补齐" in page and 'name="file"' not in page
+    api = Client()
+    body = api.get(f"/api/v1/my/applications/{fam.case.pk}", headers=bearer).json()
+    assert body["missing_documents"] == ["家庭经济状况核对授权书（李大山）"] and "补齐后" in body["next_step"]
+    upload = api.post(
+        f"/api/v1/my/applications/{fam.case.pk}/supplements",
+        {"item": "家庭经济状况核对授权书（李大山）", "file": SimpleUploadedFile("x.png", png(8))},
+        headers=bearer,
+    )
+    assert upload.status_code == 409 and "窗口补交" in upload.json()["message"]
+
+    case_actions.supplement(fam.case, by=world.user("tez_zhangshanzi"), authorizations=[SignatureIn(spouse.pk, png(7))])
+    page = web.get(f"/my/applications/{fam.case.pk}/").content.decode()
+    assert 'data-testid="supplement"' not in page and "工作人员将入户调查" in page
+
+
 def test_the_api_needs_the_applicant_token(family):
     fam = family()
     r = Client().get(f"/api/v1/my/applications/{fam.case.pk}")
