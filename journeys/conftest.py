@@ -110,10 +110,26 @@ def pay_month(world: Any, month: dt.date, area: str = "370405") -> tuple[Any, An
     return roster, batch
 
 
+def approve_and_publish(world: Any, app: Any, clock: Callable[[str], None]) -> Any:
+    """20 October 2026: the town approves a case waiting for its decision; the village publishes it
+    for 7 days, no objection, and the decision takes effect: paid from November."""
+    from jiuzhu.applications import actions
+
+    clock("2026-10-20 15:00")
+    actions.approve(app, by=world.user(APPROVER), note="经审核符合条件")
+    app.refresh_from_db()
+    assert app.state == "publicizing" and app.publicity_end is not None
+    assert app.publicity_end - dt.date(2026, 10, 20) >= dt.timedelta(days=6)  # 7 days on the village board
+    clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
+    actions.close_publicity(app, by=world.user(CLERK))
+    app.refresh_from_db()
+    assert app.state == "approved" and app.start_month == dt.date(2026, 11, 1)
+    return app
+
+
 def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable[[str], None]) -> Any:
     """October 2026: the family applies at the window with ID cards only, is visited and
     verified, the town approves, the village publishes; no objection."""
-    from jiuzhu.applications import actions
     from jiuzhu.applications.tests.support import use_preset
 
     use_preset("devolved")
@@ -126,15 +142,7 @@ def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable
     facts["members"] = [dict(m, incomes={"wage": 60000}) if i == 0 else m for i, m in enumerate(facts["members"])]
     app = investigate_and_verify(world, app, facts)
     assert app.state == "reviewing"
-    clock("2026-10-20 15:00")
-    actions.approve(app, by=world.user(APPROVER), note="经审核符合条件")
-    app.refresh_from_db()
-    assert app.state == "publicizing" and app.publicity_end is not None
-    assert app.publicity_end - dt.date(2026, 10, 20) >= dt.timedelta(days=6)  # 7 days on the village board
-    clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
-    actions.close_publicity(app, by=world.user(CLERK))
-    app.refresh_from_db()
-    assert app.state == "approved" and app.start_month == dt.date(2026, 11, 1)
+    app = approve_and_publish(world, app, clock)
     from jiuzhu.payments.models import Benefit
 
     # the decision hands the case to payment at once (issue 15 item 4), not when a roster runs

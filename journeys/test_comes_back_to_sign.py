@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from journeys.conftest import (
-    APPROVER,
     CLERK,
     VERIFIER,
+    approve_and_publish,
     notice_text,
     pay_month,
     png_b64,
@@ -99,14 +99,8 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     assert report.status_code == 201, report.content.decode()[:400]
     actions.submit_review(app, by=world.user(CLERK))
 
-    clock("2026-10-20 15:00")
-    actions.approve(app, by=world.user(APPROVER), note="经审核符合条件")
-    app.refresh_from_db()
-    assert app.state == "publicizing" and app.publicity_end is not None
-    clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
-    actions.close_publicity(app, by=world.user(CLERK))
-    app.refresh_from_db()
-    assert app.state == "approved" and app.start_month == NOV and app.amount_fen and app.amount_fen > 0
+    app = approve_and_publish(world, app, clock)
+    assert app.amount_fen and app.amount_fen > 0
     approval = notice_text(app.notices.get(kind="approval"))
     assert yuan(app.amount_fen) in approval and "起始发放月份2026年11月" in approval
 

@@ -269,13 +269,19 @@ def checked_upload(upload: UploadedFile) -> tuple[bytes, str]:
     return upload.read(), content_type
 
 
+def takes_photo_supplements(application: Application) -> bool:
+    """补正 by photo is for a case returned for documents; an accepted case's missing items (a
+    授权书 or 承诺书, the member's own signature) are brought to the window."""
+    return application.state == "returned"
+
+
 def upload_supplement(
     application: Application, *, by: User, person: Person, item: str, upload: UploadedFile
 ) -> Supplement:
     """补正 without a trip (issue 18 item 3): a photo or scan of one item the 一次性告知书 asked
     for, checked like any archived document, filed through the case's own 补正 action so the
     item leaves the missing list and the window clerk sees it on the case."""
-    if application.state != "returned":
+    if not takes_photo_supplements(application):
         state = application.get_state_display()
         if application.is_open and application.missing_documents:  # e.g. a 授权书 only the member can sign
             raise DomainError(

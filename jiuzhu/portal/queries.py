@@ -13,6 +13,8 @@ from django.http import Http404
 from jiuzhu.applications.models import Application, Notice
 from jiuzhu.registry.models import Person
 
+from .actions import takes_photo_supplements
+
 # 状态的白话说明: what the state means and what happens next, for the family.
 PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "accepted": ("您的申请已受理。", "工作人员将入户调查，并核对家庭经济状况"),
@@ -44,9 +46,7 @@ class CaseView:
     next_step: str
     due: str  # 期限 (YYYY-MM-DD), empty when closed
     missing: list[str] = field(default_factory=list)
-    # 补交 by photo is for a returned case; an accepted case's items (授权书 and 承诺书 signed by
-    # the member in person) are brought to the window
-    can_upload: bool = False
+    can_upload: bool = False  # actions.takes_photo_supplements
 
 
 def household_of(person: Person) -> int:
@@ -84,7 +84,7 @@ def case_view(app: Application) -> CaseView:
         next_step=next_step,
         due=due,
         missing=missing,
-        can_upload=app.state == "returned",
+        can_upload=takes_photo_supplements(app),
     )
 
 
