@@ -292,6 +292,12 @@ def upload_supplement(
     item = (item or "").strip()
     if not item:
         raise InvalidInput("required", "请选择要补交的材料", field="item")
+    if case_actions.is_signature_item(item):
+        raise InvalidInput(
+            "signature_in_person",
+            f"“{item}”须由家庭成员本人到镇（街道）便民服务中心社会救助窗口签署，不能上传照片",
+            field="item",
+        )
     if item not in items:
         raise InvalidInput("invalid_choice", f"“{item}”不在一次性告知书所列的待补材料中", field="item")
     data, _ = checked_upload(upload)

@@ -62,6 +62,7 @@ class MyCaseOut(Schema):
     due: str
     accepted_on: str
     missing_documents: list[str]
+    upload_items: list[str]  # the missing items a photo may supply (补正 of a returned case)
 
 
 class MyCaseDetailOut(MyCaseOut):
@@ -89,6 +90,7 @@ def _case(view: queries.CaseView) -> dict[str, Any]:
         "due": view.due,
         "accepted_on": f"{app.accepted_at:%Y-%m-%d}",
         "missing_documents": view.missing,
+        "upload_items": view.upload_items,
     }
 
 

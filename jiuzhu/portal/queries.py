@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from jiuzhu.applications.actions import is_signature_item
 from jiuzhu.applications.models import Application, Notice
 from jiuzhu.registry.models import Person
 
@@ -18,7 +19,10 @@ from .actions import takes_photo_supplements
 # 状态的白话说明: what the state means and what happens next, for the family.
 PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "accepted": ("您的申请已受理。", "工作人员将入户调查，并核对家庭经济状况"),
-    "returned": ("材料还不齐全，请按《一次性告知书》补交材料。", "补交材料（可在本页上传照片，不用跑腿）"),
+    "returned": (
+        "材料还不齐全，请按《一次性告知书》补交材料。补正期间暂停计算办理时限。",
+        "补交材料（可在本页上传照片，不用跑腿）",
+    ),
     "investigating": ("工作人员正在入户调查、核对家庭经济状况。", "乡镇（街道）审核"),
     "reviewing": ("调查核对已完成，乡镇（街道）正在审核。", "审核结果在村（社区）公示"),
     "publicizing": ("审核结果正在村（社区）公示，有意见的可以提出。", "公示期满后审批"),
@@ -46,7 +50,12 @@ class CaseView:
     next_step: str
     due: str  # 期限 (YYYY-MM-DD), empty when closed
     missing: list[str] = field(default_factory=list)
-    can_upload: bool = False  # actions.takes_photo_supplements
+    upload_items: list[str] = field(default_factory=list)  # missing items a photo may supply
+    window_items: list[str] = field(default_factory=list)  # missing items brought to the window
+
+    @property
+    def can_upload(self) -> bool:
+        return bool(self.upload_items)
 
 
 def household_of(person: Person) -> int:
@@ -66,14 +75,16 @@ def case_view(app: Application) -> CaseView:
     missing = [m["name"] for m in app.missing_documents] if app.is_open else []
     if missing and app.state == "accepted":
         plain, next_step = STILL_MISSING
+    photo = takes_photo_supplements(app)
+    upload_items = [m for m in missing if photo and not is_signature_item(m)]
     due = ""
-    if app.is_open:
+    if app.is_open and app.state != "returned":  # 补正: the clock stops until the family has sent everything
         open_deadlines = sorted((d for d in app.deadlines.all() if d.met_on is None), key=lambda d: (d.due_on, d.pk))
         deadline = open_deadlines[0] if open_deadlines else None
         if deadline is not None:
             next_step = f"{next_step}（当前环节：{deadline.label}）"
             due = deadline.due_display
-        elif app.state != "returned":
+        else:
             due = f"{app.due_on:%Y-%m-%d}"
     if app.state == "publicizing" and app.publicity_end:
         due = f"{app.publicity_end:%Y-%m-%d}"
@@ -84,7 +95,8 @@ def case_view(app: Application) -> CaseView:
         next_step=next_step,
         due=due,
         missing=missing,
-        can_upload=takes_photo_supplements(app),
+        upload_items=upload_items,
+        window_items=[m for m in missing if m not in upload_items],
     )
 
 

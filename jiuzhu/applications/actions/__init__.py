@@ -29,7 +29,7 @@ from .investigation import record_investigation, reinvestigate, start_investigat
 from .procedure import extend, refuse, resubmit, return_for_documents, withdraw
 from .publicity import close_publicity, object_, record_deliberation
 from .special_deliberation import record_special_deliberation, special_deliberation_bounds
-from .supplements import MAX_MATERIAL_BYTES, supplement
+from .supplements import MAX_MATERIAL_BYTES, is_signature_item, supplement, unsigned_adults
 
 ACTIONS: dict[str, Callable[..., Any]] = {
     "start_investigation": start_investigation,
@@ -73,6 +73,7 @@ __all__ = [
     "evaluate",
     "extend",
     "intake",
+    "is_signature_item",
     "latest_report",
     "object_",
     "propose",
@@ -89,5 +90,6 @@ __all__ = [
     "start_investigation",
     "submit_review",
     "supplement",
+    "unsigned_adults",
     "withdraw",
 ]

@@ -36,7 +36,15 @@ from ._common import (
     _urban_checked,
 )
 from .exclusivity import _check_exclusive, _check_no_duplicate
-from .supplements import _authorize, _commit, _record_entrustment
+from .supplements import (
+    AUTHORIZATION_NOTE,
+    COMMITMENT_ITEM,
+    COMMITMENT_NOTE,
+    _authorize,
+    _commit,
+    _record_entrustment,
+    authorization_item,
+)
 
 # What one-ID intake still needs on paper; everything else comes from department data (一证申请).
 EXTRA_DOCUMENTS = {
@@ -171,12 +179,12 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
             raise InvalidInput("invalid_person", "授权书签署人须为该家庭的成员", field="authorizations")
     already = set(Authorization.objects.valid().filter(household=household).values_list("person_id", flat=True))
     missing: list[dict[str, str]] = [
-        {"name": f"家庭经济状况核对授权书（{p.name}）", "note": "每名成年家庭成员本人签字（可在窗口电子签名）"}
+        {"name": authorization_item(p.name), "note": AUTHORIZATION_NOTE}
         for p in adults
         if p.pk not in signed_ids | already
     ]
     if req.commitment is None:
-        missing.append({"name": "诚信承诺书（申请人）", "note": "申请人本人签字"})
+        missing.append({"name": COMMITMENT_ITEM, "note": COMMITMENT_NOTE})
     for name, note in EXTRA_DOCUMENTS.get(req.temporary_kind, []) if "temporary" in req.programs else []:
         if name not in req.documents_provided:
             missing.append({"name": name, "note": note})

@@ -8,11 +8,13 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
-from jiuzhu.programs.county import abolished_proofs_for
+from jiuzhu.programs.county import abolished_proofs_for, intake_materials
+from jiuzhu.programs.exclusivity import urban_of
 
 from .. import notices
 from ..models import Application, CaseDeadline
 from ._common import _begin, _finish, _meet, _today
+from .supplements import is_signature_item, still_to_sign
 
 
 def refuse(application: Application, *, by: User, reason: str) -> Application:
@@ -42,12 +44,21 @@ def return_for_documents(application: Application, *, by: User, items: list[str]
             )
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "return_for_documents", by=by)
-        app.missing_documents = [{"name": i, "note": note} for i in items]
+        # 一次性告知: the clerk's items join what the family still owes (an unsigned 授权书, a
+        # document the intake's checklist named), so one notice lists everything
+        owed = still_to_sign(app) + [m for m in app.missing_documents if not is_signature_item(m["name"])]
+        named = {m["name"] for m in owed}
+        app.missing_documents = owed + [{"name": i, "note": note} for i in dict.fromkeys(items) if i not in named]
         app.paused_on = _today()
+        materials = intake_materials(app.county_code, [app.program], app.temporary_kind, urban=urban_of(app.household))
         notices.issue_after(
-            by, "checklist", intake=app.intake, application=app, extra={"missing": app.missing_documents}
+            by,
+            "checklist",
+            intake=app.intake,
+            application=app,
+            extra={"missing": app.missing_documents, "materials": materials},
         )
-        return _finish(app, row, {"items": items}, by=by)
+        return _finish(app, row, {"items": items, "missing": [m["name"] for m in app.missing_documents]}, by=by)
 
 
 def resubmit(application: Application, *, by: User) -> Application:
@@ -58,8 +69,14 @@ def resubmit(application: Application, *, by: User) -> Application:
         if app.paused_on:
             paused = max(0, calendar.working_days_between(app.paused_on, _today()))
             app.due_on = calendar.add_working_days(app.due_on, paused)
-            CaseDeadline.objects.filter(application=app, step="overall", met_on__isnull=True).update(due_on=app.due_on)
-        app.paused_on, app.missing_documents = None, []
+            # every step timed in days stops with the case (the 入户调查与核对 as much as the
+            # 办结时限); a clock in hours (急难 先行救助) does not wait for documents
+            steps = list(CaseDeadline.objects.filter(application=app, met_on__isnull=True, due_at__isnull=True))
+            for step in steps:
+                step.due_on = app.due_on if step.step == "overall" else calendar.add_working_days(step.due_on, paused)
+            CaseDeadline.objects.bulk_update(steps, ["due_on"])
+        # the clerk received the documents; a member's unsigned 授权书 stays until signed
+        app.paused_on, app.missing_documents = None, still_to_sign(app)
         return _finish(app, row, {"due_on": app.due_on}, by=by)
 
 

@@ -69,6 +69,37 @@ def _record_entrustment(intake_record: Intake, e: EntrustmentIn, *, by: User) ->
 
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 
+# The 一次性告知书's signature items: only the member's own signature clears them.
+AUTHORIZATION_NOTE = "每名成年家庭成员本人签字（可在窗口电子签名）"
+COMMITMENT_ITEM = "诚信承诺书（申请人）"
+COMMITMENT_NOTE = "申请人本人签字"
+
+
+def authorization_item(name: str) -> str:
+    """The 一次性告知书's line for one adult's 家庭经济状况核对授权书."""
+    return f"家庭经济状况核对授权书（{name}）"
+
+
+def is_signature_item(name: str) -> bool:
+    """A 授权书 or the 承诺书: signed by the member at the window, never supplied as a photo."""
+    return name == COMMITMENT_ITEM or name.startswith("家庭经济状况核对授权书（")
+
+
+def unsigned_adults(household: Household) -> list[Person]:
+    """Adult members without a valid 授权书 (先授权、后核对 waits for them)."""
+    signed = set(Authorization.objects.valid().filter(household=household).values_list("person_id", flat=True))
+    members = household.members.filter(death_date__isnull=True).order_by("pk")
+    return [p for p in members if p.age_on(_today()) >= ADULT and p.pk not in signed]
+
+
+def still_to_sign(application: Application) -> list[dict[str, str]]:
+    """The signature items on the case's missing list that are still unsigned. 退回补正 and
+    补正完成 keep them: the clerk's documents do not replace a member's signature."""
+    pending = {authorization_item(p.name) for p in unsigned_adults(application.household)}
+    if not Commitment.objects.filter(intake=application.intake_id).exists():
+        pending.add(COMMITMENT_ITEM)
+    return [item for item in application.missing_documents if item["name"] in pending]
+
 
 def supplement(
     application: Application,
@@ -108,12 +139,12 @@ def supplement(
                 )
             _authorize(household, person, s, app, by=by)
             signed.add(person.pk)
-            satisfied.append(f"家庭经济状况核对授权书（{person.name}）")
+            satisfied.append(authorization_item(person.name))
         if commitment is not None:
             if Commitment.objects.filter(intake=record_intake).exists():
                 raise InvalidInput("already_signed", "诚信承诺书已签署，无须重复签署", field="commitment")
             _commit(record_intake, commitment, by=by)
-            satisfied.append("诚信承诺书（申请人）")
+            satisfied.append(COMMITMENT_ITEM)
         for m in materials:
             store_generated(
                 household,

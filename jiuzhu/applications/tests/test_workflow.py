@@ -12,6 +12,7 @@ from jiuzhu.applications.tests.conftest import VISIT
 from jiuzhu.applications.tests.support import use_preset
 from jiuzhu.applications.walk import Visit
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
+from jiuzhu.holidays.calendar import current_calendar
 
 pytestmark = pytest.mark.django_db
 
@@ -132,11 +133,66 @@ def test_returned_days_do_not_count(world, signed_intake):
     app.refresh_from_db()
     assert app.state == "returned" and app.notices.filter(kind="checklist").count() == 1
     due = app.due_on
+    visit_due = CaseDeadline.objects.get(application=app, step="investigation").due_on
     Application.objects.filter(pk=app.pk).update(paused_on=dt.date.today() - dt.timedelta(days=14))
     actions.resubmit(app, by=clerk)
     app.refresh_from_db()
     assert app.state == "accepted" and app.due_on > due
     assert CaseDeadline.objects.get(application=app, step="overall").due_on == app.due_on
+    # the 入户调查与核对 step waited with the case: moved by the same working days
+    paused = current_calendar().working_days_between(dt.date.today() - dt.timedelta(days=14), dt.date.today())
+    moved = CaseDeadline.objects.get(application=app, step="investigation").due_on
+    assert moved == current_calendar().add_working_days(visit_due, paused) and moved > visit_due
+
+
+def test_a_return_keeps_the_unsigned_authorizations_on_the_checklist_until_they_are_signed(world, household_in):
+    """一次性告知 (INT-5, INT-13, DOC-9): a case accepted without two members' 授权书 and returned
+    for a document gets one 一次性告知书 naming all three and the county's materials of its own
+    低保; 补正完成 clears the document, not the signatures; the visit waits for them (先授权、后核对)."""
+    import subprocess
+
+    from jiuzhu.applications.tests.conftest import png
+    from jiuzhu.registry.storage import read_bytes
+
+    clerk = world.user("tez_zhangshanzi")
+    h = household_in()
+    head = h.members.get(relation="self")
+    others = list(h.members.exclude(pk=head.pk).order_by("pk"))
+    req = actions.IntakeRequest(
+        household=h,
+        applicant=head,
+        programs=["dibao"],
+        authorizations=[actions.SignatureIn(head.pk, png(4))],
+        commitment=actions.SignatureIn(head.pk, png(9)),
+    )
+    app = actions.intake(req, by=clerk).applications.get()
+    unsigned = [f"家庭经济状况核对授权书（{p.name}）" for p in others]
+    assert [m["name"] for m in app.missing_documents] == unsigned
+
+    actions.return_for_documents(app, by=clerk, items=["医疗诊断证明", "医疗诊断证明", unsigned[0]], note="近6个月内")
+    app.refresh_from_db()
+    assert [m["name"] for m in app.missing_documents] == [*unsigned, "医疗诊断证明"]
+    assert app.missing_documents[-1]["note"] == "近6个月内"
+    pdf = read_bytes(app.notices.filter(kind="checklist").latest("pk").document.storage_name)
+    checklist = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert all(name in checklist for name in [*unsigned, "医疗诊断证明"])
+    assert "最低生活保障申请材料" in checklist
+
+    actions.resubmit(app, by=clerk)
+    app.refresh_from_db()
+    assert app.state == "accepted" and [m["name"] for m in app.missing_documents] == unsigned
+    with pytest.raises(DomainError) as exc:
+        actions.start_investigation(app, by=clerk)
+    assert exc.value.code == "authorization_missing"
+
+    actions.supplement(
+        app, by=clerk, authorizations=[actions.SignatureIn(p.pk, png(5 + i)) for i, p in enumerate(others)]
+    )
+    app.refresh_from_db()
+    assert app.missing_documents == []
+    actions.start_investigation(app, by=clerk)
+    app.refresh_from_db()
+    assert app.state == "investigating"
 
 
 def test_refusal_issues_the_not_accepted_notice(world, signed_intake):

@@ -222,21 +222,13 @@ def _entrustment_from(request: HttpRequest, d: dict[str, Any]) -> actions.Entrus
 @login_required
 def supplement_view(request: AuthedRequest, pk: int) -> HttpResponse:
     """补充授权/补正材料 (issue 14 item 7): sign or scan what the 一次性告知书 listed."""
-    from jiuzhu.verification.models import Authorization
-
     app = _app(request, pk)
     config = config_for_case(app)
     if not any(t.name == "supplement" for t in workflow.allowed(app, config, request.user)):
         raise PermissionDenied("补充授权/补正材料须由本镇（街道）窗口或本村（社区）协理员在受理、补正或调查阶段办理")
-    signed = set(Authorization.objects.valid().filter(household=app.household).values_list("person_id", flat=True))
-    unsigned = [
-        p
-        for p in app.household.members.filter(death_date__isnull=True)
-        if p.age_on(timezone.localdate()) >= actions.ADULT and p.pk not in signed
-    ]
+    unsigned = actions.unsigned_adults(app.household)
     needs_commitment = not Commitment.objects.filter(intake=app.intake).exists()
-    signature_items = {f"家庭经济状况核对授权书（{p.name}）" for p in unsigned} | {"诚信承诺书（申请人）"}
-    documents = [m for m in app.missing_documents if m["name"] not in signature_items]
+    documents = [m for m in app.missing_documents if not actions.is_signature_item(m["name"])]
     if request.method == "POST":
         try:
             materials = [

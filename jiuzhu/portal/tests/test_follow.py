@@ -201,6 +201,34 @@ def test_an_accepted_case_still_missing_a_signature_names_it_and_sends_the_membe
     assert 'data-testid="supplement"' not in page and "工作人员将入户调查" in page
 
 
+def test_a_returned_case_still_missing_a_signature_takes_photos_of_the_documents_only(world, family, sms_file):
+    """INT-9, INT-13, DOC-9: returned for two documents while the spouse's 授权书 is unsigned.
+    The page and the API list all three; the photo upload offers the documents only and sends
+    the spouse to the window; a photo of his 授权书 is refused and saves nothing."""
+    fam = family(spouse_signs=False)
+    case = returned(world, fam)
+    web, bearer = signed_in(fam, sms_file)
+    page = web.get(f"/my/applications/{case.pk}/").content.decode()
+    signature = "家庭经济状况核对授权书（李大山）"
+    assert signature in page and 'name="file"' in page
+    assert f'<option value="{signature}">' not in page and '<option value="户口簿">' in page
+    assert f"{signature}须由家庭成员本人签字" in page
+    api = Client()
+    body = api.get(f"/api/v1/my/applications/{case.pk}", headers=bearer).json()
+    assert body["missing_documents"] == [signature, "户口簿", "残疾证"]
+    assert body["upload_items"] == ["户口簿", "残疾证"]
+    refused = api.post(
+        f"/api/v1/my/applications/{case.pk}/supplements",
+        {"item": signature, "file": SimpleUploadedFile("x.png", png(8))},
+        headers=bearer,
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "signature_in_person"
+    assert refused.json()["field"] == "item" and "本人" in refused.json()["message"]
+    assert not Supplement.objects.exists()
+    case.refresh_from_db()
+    assert [m["name"] for m in case.missing_documents] == [signature, "户口簿", "残疾证"]
+
+
 def test_the_api_needs_the_applicant_token(family):
     fam = family()
     r = Client().get(f"/api/v1/my/applications/{fam.case.pk}")
