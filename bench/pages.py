@@ -193,8 +193,10 @@ def _page_bounds(count: int, page: int, per_page: int) -> tuple[bool, int, int]:
     return False, bottom, top - bottom
 
 
-OVERDUE = "d.met_on IS NULL AND ((d.due_at IS NULL AND d.due_on < %s) OR d.due_at < %s)"
-SOON = "d.met_on IS NULL AND (d.due_at IS NULL OR d.due_at >= %s) AND d.due_on >= %s AND d.due_on <= %s"
+OVERDUE = "d.met_on IS NULL AND NOT d.paused AND ((d.due_at IS NULL AND d.due_on < %s) OR d.due_at < %s)"
+SOON = (
+    "d.met_on IS NULL AND NOT d.paused AND (d.due_at IS NULL OR d.due_at >= %s) AND d.due_on >= %s AND d.due_on <= %s"
+)
 
 
 def bare_case_list(cur: Any, low: str, high: str, page: int, today: Any, now: Any) -> int:
@@ -241,7 +243,7 @@ def bare_overdue_board(cur: Any, low: str, high: str, page: int, today: Any, now
         f"SELECT substr(d.area_code, 1, 9), u.full_name, u.username, SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {SOON} THEN 1 ELSE 0 END)"
         " FROM applications_casedeadline d LEFT JOIN accounts_user u ON u.id = d.clerk_id"
-        " WHERE d.met_on IS NULL AND d.area_code >= %s AND d.area_code <= %s"
+        " WHERE d.met_on IS NULL AND NOT d.paused AND d.area_code >= %s AND d.area_code <= %s"
         " GROUP BY substr(d.area_code, 1, 9), u.full_name, u.username",
         [today, now, now, today, soon_end, low, high],
     )

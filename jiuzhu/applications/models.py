@@ -161,14 +161,18 @@ class CaseDeadlineQuerySet(AreaScopedQuerySet):
     def open(self) -> CaseDeadlineQuerySet:
         return self.filter(met_on__isnull=True)
 
+    def running(self) -> CaseDeadlineQuerySet:
+        """Open and counting: the steps of a case returned for documents wait with it (补正)."""
+        return self.filter(met_on__isnull=True, paused=False)
+
     def overdue(self, today: dt.date | None = None, now: dt.datetime | None = None) -> CaseDeadlineQuerySet:
         """Past its date — or, for a clock in hours, past its minute (``now``)."""
-        return self.open().filter(overdue_q(today, now))
+        return self.running().filter(overdue_q(today, now))
 
     def due_soon(
         self, days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None
     ) -> CaseDeadlineQuerySet:
-        return self.open().filter(due_soon_q(days, today, now))
+        return self.running().filter(due_soon_q(days, today, now))
 
 
 def overdue_q(today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
@@ -197,6 +201,8 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
     hours = models.PositiveSmallIntegerField("时限（小时）", null=True, blank=True)
     due_at = models.DateTimeField("截止时间", null=True, blank=True)
     met_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # 退回补正 stops a step timed in days until 补正完成 moves it by the days it waited.
+    paused = models.BooleanField("补正暂停计时", default=False)
     # 经办人: the clerk who accepted the case, kept on the row so that the overdue board counts
     # open work per clerk from this table alone (issue 20 item 3).
     clerk = models.ForeignKey(
@@ -216,12 +222,14 @@ class CaseDeadline(models.Model):  # 限时办理: one row per timed step (deadl
             # Open work by area: the board's counts per town and clerk read this index alone.
             models.Index(
                 fields=["area_code", "due_on", "due_at", "clerk"],
-                condition=models.Q(met_on__isnull=True),
+                condition=models.Q(met_on__isnull=True, paused=False),
                 name="deadline_open_idx",
             ),
             # The earliest open steps first: the board's lists stop after their 100 rows.
             models.Index(
-                fields=["due_on", "id"], condition=models.Q(met_on__isnull=True), name="deadline_open_due_idx"
+                fields=["due_on", "id"],
+                condition=models.Q(met_on__isnull=True, paused=False),
+                name="deadline_open_due_idx",
             ),
         ]
         verbose_name = verbose_name_plural = "办理时限"

@@ -87,7 +87,7 @@ def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     today, now = timezone.localdate(), timezone.now()
     late, soon = overdue_q(today, now), due_soon_q(3, today, now)
     groups = list(
-        deadlines.open()
+        deadlines.running()
         .filter(late | soon)
         .values_list(Substr("area_code", 1, 9), "clerk_id")
         .annotate(late=Count("id", filter=late), soon=Count("id", filter=soon))

@@ -50,6 +50,7 @@ def return_for_documents(application: Application, *, by: User, items: list[str]
         named = {m["name"] for m in owed}
         app.missing_documents = owed + [{"name": i, "note": note} for i in dict.fromkeys(items) if i not in named]
         app.paused_on = _today()
+        CaseDeadline.objects.filter(application=app, met_on__isnull=True, due_at__isnull=True).update(paused=True)
         materials = intake_materials(app.county_code, [app.program], app.temporary_kind, urban=urban_of(app.household))
         notices.issue_after(
             by,
@@ -66,15 +67,17 @@ def resubmit(application: Application, *, by: User) -> Application:
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "resubmit", by=by)
         calendar = current_calendar()
-        if app.paused_on:
-            paused = max(0, calendar.working_days_between(app.paused_on, _today()))
+        paused = max(0, calendar.working_days_between(app.paused_on, _today())) if app.paused_on else 0
+        if paused:
             app.due_on = calendar.add_working_days(app.due_on, paused)
-            # every step timed in days stops with the case (the 入户调查与核对 as much as the
-            # 办结时限); a clock in hours (急难 先行救助) does not wait for documents
-            steps = list(CaseDeadline.objects.filter(application=app, met_on__isnull=True, due_at__isnull=True))
-            for step in steps:
+        # every step timed in days waited with the case (the 入户调查与核对 as much as the
+        # 办结时限); a clock in hours (急难 先行救助) does not wait for documents
+        steps = list(CaseDeadline.objects.filter(application=app, met_on__isnull=True, due_at__isnull=True))
+        for step in steps:
+            if paused:
                 step.due_on = app.due_on if step.step == "overall" else calendar.add_working_days(step.due_on, paused)
-            CaseDeadline.objects.bulk_update(steps, ["due_on"])
+            step.paused = False
+        CaseDeadline.objects.bulk_update(steps, ["due_on", "paused"])
         # the clerk received the documents; a member's unsigned 授权书 stays until signed
         app.paused_on, app.missing_documents = None, still_to_sign(app)
         return _finish(app, row, {"due_on": app.due_on}, by=by)

@@ -270,6 +270,37 @@ def test_the_overdue_page_names_town_and_clerk(client_of, signed_intake):
     assert app.number in page and "张山子镇窗口" in page
 
 
+def test_a_returned_case_waits_off_the_overdue_board_and_comes_back_on_it_moved(client_of, api_of, signed_intake):
+    """补正 days do not count (seed 004, WF-8): while the case waits for the family's documents
+    its steps timed in days are off the overdue board, its counts and the overdue filter; on
+    补正完成 they come back, moved by the working days they waited."""
+    from jiuzhu.applications.queries import overdue_summary
+
+    app = signed_intake().applications.get()
+    county = client_of("tez_county")
+    CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date.today() - dt.timedelta(1))
+    assert app.number in county.get("/applications/overdue/").content.decode()
+    actions.return_for_documents(app, by=app.accepted_by, items=["医疗诊断证明"])
+    assert list(CaseDeadline.objects.filter(application=app).values_list("paused", flat=True)) == [True, True]
+    board = overdue_summary(app.accepted_by)
+    assert board["overdue_count"] == 0 and board["overdue"] == [] and board["by_clerk"] == {}
+    assert app.number not in county.get("/applications/overdue/").content.decode()
+    page = county.get(f"/applications/{app.pk}/").content.decode()
+    assert page.count("补正中，暂停计时") == 2 and 'class="overdue"' not in page
+    assert api_of("tez_county").get("/api/v1/applications", {"overdue": "true"}).json()["count"] == 0
+
+    Application.objects.filter(pk=app.pk).update(paused_on=dt.date.today() - dt.timedelta(days=1))
+    app.refresh_from_db()
+    actions.resubmit(app, by=app.accepted_by)
+    steps = CaseDeadline.objects.filter(application=app)
+    assert not any(steps.values_list("paused", flat=True))
+    visit = steps.get(step="investigation").due_on
+    waited = current_calendar().working_days_between(dt.date.today() - dt.timedelta(days=1), dt.date.today())
+    yesterday = dt.date.today() - dt.timedelta(1)
+    assert visit == (current_calendar().add_working_days(yesterday, waited) if waited else yesterday)
+    assert overdue_summary(app.accepted_by)["overdue_count"] == (1 if visit < dt.date.today() else 0)
+
+
 def test_the_dossier_exports_everything_in_order(client_of, signed_intake):
     import io
     import zipfile

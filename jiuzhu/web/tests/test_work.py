@@ -119,3 +119,18 @@ def test_the_case_page_links_its_verification_report(world, client_of, signed_in
     page = client_of("tez_zhangshanzi").get(app.get_absolute_url()).content.decode()
     assert 'data-testid="case-report-link"' in page and report.get_absolute_url() in page
     assert 'data-testid="case-referrals"' in page
+
+
+def test_a_returned_case_comes_back_to_the_list_with_its_deadline_moved(world, signed_intake):
+    """补正 (WF-8): a returned case waits for the family, not the window, so it is off the list;
+    resubmitted five weeks later, it is back, and the days it waited do not make it overdue."""
+    clerk = world.user("tez_zhangshanzi")
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), tick=False):
+        app = signed_intake().applications.get()
+        actions.return_for_documents(app, by=clerk, items=["医疗诊断证明"])
+    assert [w for w in work_for(clerk) if w.kind == "application"] == []
+    app.refresh_from_db()
+    actions.resubmit(app, by=clerk)
+    [item] = [w for w in work_for(clerk) if w.kind == "application"]
+    assert item.title.endswith(app.number) and "开始入户调查" in item.step
+    assert not item.overdue and item.due_on >= dt.date.today()
