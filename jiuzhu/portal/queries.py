@@ -35,6 +35,8 @@ PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "not_accepted": ("申请未被受理，理由见《不予受理通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
     "withdrawn": ("申请已撤回。", "如有需要可重新申请"),
 }
+# Returned, and all it still lacks is a member's own signature: no photo can supply it.
+BRING_TO_WINDOW = "由家庭成员本人到镇（街道）便民服务中心社会救助窗口签字"
 # Accepted, but the 一次性告知书 still lists something: 先授权、后核对, the visit waits for it.
 STILL_MISSING = (
     "您的申请已受理，还有《一次性告知书》所列的材料未补齐。",
@@ -77,6 +79,8 @@ def case_view(app: Application) -> CaseView:
         plain, next_step = STILL_MISSING
     photo = takes_photo_supplements(app)
     upload_items = [m for m in missing if photo and not is_signature_item(m)]
+    if photo and missing and not upload_items:
+        next_step = BRING_TO_WINDOW
     due = ""
     if app.is_open and app.state != "returned":  # 补正: the clock stops until the family has sent everything
         open_deadlines = sorted((d for d in app.deadlines.all() if d.met_on is None), key=lambda d: (d.due_on, d.pk))

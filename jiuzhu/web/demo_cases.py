@@ -174,8 +174,8 @@ def _tell(case: DemoCase, app: Application, users: dict[str, User]) -> None:
     if stage == "accepted":
         return
     if stage == "returned":
-        # 一次性告知: what the intake found missing (an adult's 授权书), else the proof of 丧失劳动能力
-        items = [m["name"] for m in app.missing_documents] or ["医疗诊断证明（近6个月内，证明丧失劳动能力）"]
+        # 一次性告知: the proof of 丧失劳动能力; the adult's 授权书 the intake found unsigned stays listed
+        items = ["医疗诊断证明（近6个月内，证明丧失劳动能力）"]
         actions.return_for_documents(app, by=clerk, items=items, note="请一次补齐后到镇便民服务中心社会救助窗口")
         return
     if stage == "withdrawn":

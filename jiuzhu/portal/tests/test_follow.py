@@ -227,6 +227,16 @@ def test_a_returned_case_still_missing_a_signature_takes_photos_of_the_documents
     assert not Supplement.objects.exists()
     case.refresh_from_db()
     assert [m["name"] for m in case.missing_documents] == [signature, "户口簿", "残疾证"]
+    for item, width in (("户口簿", 9), ("残疾证", 10)):  # the documents by photo; the signature is left
+        sent = api.post(
+            f"/api/v1/my/applications/{case.pk}/supplements",
+            {"item": item, "file": SimpleUploadedFile("d.png", png(width))},
+            headers=bearer,
+        )
+        assert sent.status_code == 201
+    body = api.get(f"/api/v1/my/applications/{case.pk}", headers=bearer).json()
+    assert body["missing_documents"] == [signature] and body["upload_items"] == []
+    assert "窗口签字" in body["next_step"] and "上传照片" not in body["next_step"]
 
 
 def test_the_api_needs_the_applicant_token(family):
