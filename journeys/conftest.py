@@ -127,6 +127,35 @@ def approve_and_publish(world: Any, app: Any, clock: Callable[[str], None]) -> A
     return app
 
 
+def signed_family_paid_in_november(
+    world: Any, app: Any, clock: Callable[[str], None], verifier: Any, account: str
+) -> Any:
+    """Once every adult has signed: the visit, the verification centre's 一键核对 through the API
+    (``verifier``: its session), the town's decision and 7 days on the village board; the amount
+    on the 审批通知书 is what the November roster, the bank file and the ledger carry."""
+    from jiuzhu.applications import actions, walk
+    from jiuzhu.payments.models import BankLine, LedgerEntry, RosterLine
+
+    walk.investigate(app, by=world.user(CLERK))
+    report = post(verifier, "/api/v1/verifications", {"application_id": app.id})
+    assert report.status_code == 201, report.content.decode()[:400]
+    actions.submit_review(app, by=world.user(CLERK))
+    app = approve_and_publish(world, app, clock)
+    assert app.amount_fen and app.amount_fen > 0
+    approval = notice_text(app.notices.get(kind="approval"))
+    assert yuan(app.amount_fen) in approval and "起始发放月份2026年11月" in approval
+
+    set_account(app.applicant, account)
+    clock("2026-11-04 09:00")
+    november = dt.date(2026, 11, 1)
+    roster, batch = pay_month(world, november)
+    line = RosterLine.objects.get(roster=roster, application=app)
+    paid = LedgerEntry.objects.filter(application=app, kind="payment", period=november)
+    assert line.amount_fen == BankLine.objects.get(batch=batch, line=line).amount_fen == app.amount_fen
+    assert sum(e.amount_fen for e in paid) == app.amount_fen and line.status == "paid"
+    return app
+
+
 def approved_family(world: Any, make_intake: Callable[..., Any], clock: Callable[[str], None]) -> Any:
     """October 2026: the family applies at the window with ID cards only, is visited and
     verified, the town approves, the village publishes; no objection."""

@@ -9,7 +9,6 @@ decision. Requirements: INT-3, INT-5, INT-13, DOC-3, DOC-9, WF-3, WF-8, FND-4.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -17,17 +16,13 @@ import pytest
 from journeys.conftest import (
     CLERK,
     VERIFIER,
-    approve_and_publish,
     notice_text,
-    pay_month,
     png_b64,
     post,
-    set_account,
-    yuan,
+    signed_family_paid_in_november,
 )
 
 pytestmark = [pytest.mark.journey, pytest.mark.django_db]
-NOV = dt.date(2026, 11, 1)
 
 
 def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, household_in, clock, api_of):
@@ -36,10 +31,8 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     materials of the family's own 低保 (城市 or 农村, not both). The verification centre cannot
     check before they sign. They come on the 12th; the case goes on; the amount on the 审批通知书
     is what the November roster, the bank file and the ledger carry."""
-    from jiuzhu.applications import actions, walk
     from jiuzhu.applications.models import Application
     from jiuzhu.applications.tests.support import use_preset
-    from jiuzhu.payments.models import BankLine, LedgerEntry, RosterLine
     from jiuzhu.programs.exclusivity import urban_of
 
     use_preset("devolved")
@@ -94,23 +87,7 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     again = post(clerk, f"/api/v1/applications/{app.id}/supplement", {"authorizations": [_sig(son, 9)]})
     assert again.status_code == 422 and again.json()["code"] == "already_signed"
 
-    walk.investigate(app, by=world.user(CLERK))
-    report = post(verifier, "/api/v1/verifications", {"application_id": app.id})
-    assert report.status_code == 201, report.content.decode()[:400]
-    actions.submit_review(app, by=world.user(CLERK))
-
-    app = approve_and_publish(world, app, clock)
-    assert app.amount_fen and app.amount_fen > 0
-    approval = notice_text(app.notices.get(kind="approval"))
-    assert yuan(app.amount_fen) in approval and "起始发放月份2026年11月" in approval
-
-    set_account(husband, "6228480012345678901")
-    clock("2026-11-04 09:00")
-    roster, batch = pay_month(world, NOV)
-    line = RosterLine.objects.get(roster=roster, application=app)
-    paid = LedgerEntry.objects.filter(application=app, kind="payment", period=NOV)
-    assert line.amount_fen == BankLine.objects.get(batch=batch, line=line).amount_fen == app.amount_fen
-    assert sum(e.amount_fen for e in paid) == app.amount_fen and line.status == "paid"
+    signed_family_paid_in_november(world, app, clock, verifier, "6228480012345678901")
 
 
 def _sig(person: Any, width: int) -> dict[str, Any]:

@@ -10,7 +10,6 @@ trip. Requirements: INT-5, INT-9, INT-13, INT-22, DOC-3, DOC-9, WF-3, WF-8, FND-
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -23,17 +22,13 @@ from journeys.conftest import (
     CLERK,
     VERIFIER,
     act,
-    approve_and_publish,
     notice_text,
-    pay_month,
     png_b64,
     post,
-    set_account,
-    yuan,
+    signed_family_paid_in_november,
 )
 
 pytestmark = [pytest.mark.journey, pytest.mark.django_db]
-NOV = dt.date(2026, 11, 1)
 
 _sms_to_file, sms_file = portal_fixtures._sms_to_file, portal_fixtures.sms_file
 
@@ -47,11 +42,9 @@ def test_journey_a_returned_family_is_told_every_missing_item_at_once(
     window resumes the case on the 15th, the clock extended by the days it waited; the visit
     still waits for the wife and the son, who sign on the 16th. The amount on the 审批通知书 is
     what the November roster, the bank file and the ledger carry."""
-    from jiuzhu.applications import actions, walk
     from jiuzhu.applications.models import Application
     from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.holidays.calendar import current_calendar
-    from jiuzhu.payments.models import BankLine, LedgerEntry, RosterLine
     from jiuzhu.programs.exclusivity import urban_of
 
     use_preset("devolved")
@@ -128,22 +121,7 @@ def test_journey_a_returned_family_is_told_every_missing_item_at_once(
     )
     assert signed.status_code == 200 and signed.json()["missing_documents"] == []
 
-    walk.investigate(app, by=world.user(CLERK))
-    report = post(verifier, "/api/v1/verifications", {"application_id": app.id})
-    assert report.status_code == 201, report.content.decode()[:400]
-    actions.submit_review(app, by=world.user(CLERK))
-    app = approve_and_publish(world, app, clock)
-    assert app.amount_fen and app.amount_fen > 0
-    approval = notice_text(app.notices.get(kind="approval"))
-    assert yuan(app.amount_fen) in approval and "起始发放月份2026年11月" in approval
-
-    set_account(husband, "6228480012345678902")
-    clock("2026-11-04 09:00")
-    roster, batch = pay_month(world, NOV)
-    line = RosterLine.objects.get(roster=roster, application=app)
-    paid = LedgerEntry.objects.filter(application=app, kind="payment", period=NOV)
-    assert line.amount_fen == BankLine.objects.get(batch=batch, line=line).amount_fen == app.amount_fen
-    assert sum(e.amount_fen for e in paid) == app.amount_fen and line.status == "paid"
+    signed_family_paid_in_november(world, app, clock, verifier, "6228480012345678902")
 
 
 def _signed_in(id_number: str, phone: str, sms_file: Any) -> Client:
