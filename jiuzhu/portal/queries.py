@@ -53,11 +53,15 @@ class CaseView:
     due: str  # 期限 (YYYY-MM-DD), empty when closed
     missing: list[str] = field(default_factory=list)
     upload_items: list[str] = field(default_factory=list)  # missing items a photo may supply
-    window_items: list[str] = field(default_factory=list)  # missing items brought to the window
 
     @property
     def can_upload(self) -> bool:
         return bool(self.upload_items)
+
+    @property
+    def window_items(self) -> list[str]:
+        """The missing items brought to the window (a member's own signature)."""
+        return [m for m in self.missing if m not in self.upload_items]
 
 
 def household_of(person: Person) -> int:
@@ -100,7 +104,6 @@ def case_view(app: Application) -> CaseView:
         due=due,
         missing=missing,
         upload_items=upload_items,
-        window_items=[m for m in missing if m not in upload_items],
     )
 
 
