@@ -178,24 +178,65 @@ def outcome(t: Test, h: Households, p: Params) -> Array:
 
 
 class Tracer:
-    """Records, for a batch of one, every parameter and variable a formula reads."""
+    """Records, for a batch of one, every parameter and variable a formula reads, and what
+    each variable's formula read, so that the amount's own basis can be told apart from
+    what only the tests used (``basis``)."""
 
     def __init__(self) -> None:
         self.parameters: dict[str, dict[str, Any]] = {}
         self.variables: dict[str, dict[str, Any]] = {}
+        self.reads: dict[str, set[tuple[str, str]]] = {}  # variable → ("p"|"v", name) it read
+        self._frames: list[set[tuple[str, str]]] = []
+        self.amount_reads: set[tuple[str, str]] | None = None  # what the amount formula read
 
     def parameter(self, value: ParameterValue) -> None:
         if value.name not in self.parameters:
             self.parameters[value.name] = value.to_trace()
 
+    def read(self, kind: str, name: str) -> None:
+        """A parameter ("p") or a variable ("v", by its trace name) was read."""
+        if self._frames:
+            self._frames[-1].add((kind, name))
+
+    def enter(self) -> None:
+        """A formula starts: what it reads from here on is its own."""
+        self._frames.append(set())
+
+    def leave(self) -> set[tuple[str, str]]:
+        return self._frames.pop()
+
     def variable(self, var: Variable, value: Array) -> None:
+        """A variable's formula finished (``enter`` was called before it)."""
         show = _ratio if var.unit == "ratio" else _py
         if var.entity == "household":
             shown: Any = show(np.asarray(value).reshape(-1)[0])
         else:
             shown = [show(x) for x in np.asarray(value).reshape(-1).tolist()]
-        name = var.name if var.entity == "household" else f"{var.entity}.{var.name}"
+        name = trace_name(var.entity, var.name)
         self.variables[name] = {"label": var.label, "unit": var.unit, "value": shown}
+        self.reads[name] = self.leave()
+        self.read("v", name)
+
+    def basis(self, reads: set[tuple[str, str]]) -> dict[str, list[str]]:
+        """Every parameter and variable these reads depend on, in the order they were first
+        read (parameters) and computed (variables)."""
+        seen: set[tuple[str, str]] = set()
+        todo = list(reads)
+        while todo:
+            item = todo.pop()
+            if item in seen:
+                continue
+            seen.add(item)
+            if item[0] == "v":
+                todo.extend(self.reads.get(item[1], ()))
+        return {
+            "parameters": [n for n in self.parameters if ("p", n) in seen],
+            "variables": [n for n in self.variables if ("v", n) in seen],
+        }
+
+
+def trace_name(entity: str, name: str) -> str:
+    return name if entity == "household" else f"{entity}.{name}"
 
 
 def _ratio(x: Any) -> str:
@@ -229,6 +270,8 @@ class Params:
     def __call__(self, name: str) -> Array:
         cached = self._cache.get(name)
         if cached is not None:
+            if self.tracer is not None:
+                self.tracer.read("p", name)
             # one value per effective area: spread to the households on each read, so
             # that the per-household copy lives only as long as the formula using it
             return cached if cached.ndim == 0 else cached[self.key_index]
@@ -338,9 +381,13 @@ class Households:
         key = (entity, name)
         cached = self._cache.get(key)
         if cached is not None:
+            if self.tracer is not None and key in VARIABLES:
+                self.tracer.read("v", trace_name(entity, name))
             return cached
         var = VARIABLES.get(key)
         if var is not None:
+            if self.tracer is not None:
+                self.tracer.enter()
             value = np.asarray(var.formula(self, self.p))
             length = {
                 "household": self.n,

@@ -98,7 +98,11 @@ def _run(program: Program, h: Households) -> BatchResult:
     eligible = mask == 0
     amount = np.zeros(n, dtype=np.int64)
     if program.amount_formula is not None and eligible.any():
+        if h.tracer is not None:
+            h.tracer.enter()
         raw = np.asarray(program.amount_formula(h, h.p), dtype=np.int64)
+        if h.tracer is not None:
+            h.tracer.amount_reads = h.tracer.leave()
         np.copyto(amount, raw, where=eligible)
     return BatchResult(program.code, eligible, mask, amount)
 
@@ -214,7 +218,37 @@ def evaluate_one(
         "amount_kind": prog.amount_kind,
         "monthly_amount_fen": amount,
     }
+    if tracer.amount_reads is not None:
+        # what the amount itself rests on (the notices' 计算依据), apart from what only a test read
+        trace["amount_basis"] = tracer.basis(tracer.amount_reads)
     return Result(prog.code, eligible, reasons, amount, trace)
+
+
+OLD_TRACE_PARAMETERS = 8  # a trace from before ``amount_basis``: its first parameters, as notices gave them
+
+
+def amount_basis(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What a notice tells the family its amount rests on (计算依据): ``parameters`` (the
+    traced parameters the amount read, each with value, unit and source) and ``steps`` (the
+    household figures the amount was computed through, in the order computed, e.g. 家庭月计算收入,
+    低保标准, 差额, 分类施保加发, 月低保金, those of 0 left out). Parameters only a test read
+    (the asset limits, the 单独申请 conditions) are left out. A trace without ``amount_basis`` gives its
+    first parameters and no steps."""
+    parameters = [p for p in trace.get("parameters", []) if isinstance(p, dict)]
+    basis = trace.get("amount_basis")
+    if not isinstance(basis, dict):
+        return {"parameters": parameters[:OLD_TRACE_PARAMETERS], "steps": []}
+    used = set(basis.get("parameters", []))
+    variables = trace.get("variables", {})
+    names = [n for n in basis.get("variables", []) if "." not in n and n in variables]  # household figures
+    steps = [
+        {"name": name, **variables[name]}
+        for i, name in enumerate(names)
+        # a figure of 0 (no deduction, no extra) and a sum of ratios (its parameters are listed)
+        # add nothing the family can check; the amount itself is always there
+        if i == len(names) - 1 or (variables[name].get("unit") != "ratio" and variables[name].get("value"))
+    ]
+    return {"parameters": [p for p in parameters if p.get("name") in used], "steps": steps}
 
 
 def household_variable(

@@ -13,6 +13,7 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.rules import amount_basis
 
 from .. import notices, signals
 from ..models import Application
@@ -93,7 +94,7 @@ def _close(app: Application, *, by: User) -> None:
         "approval",
         intake=app.intake,
         application=app,
-        extra={"parameters": (app.trace or {}).get("parameters", [])[:8]},
+        extra={"basis": amount_basis(app.trace or {})},
     )
     signals.decided.send(sender=Application, application=app, by=by, refer=True)
 

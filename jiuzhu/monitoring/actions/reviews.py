@@ -26,6 +26,7 @@ from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_label, month_start
 from jiuzhu.programs.engine import evaluate_household, work_income_rose
 from jiuzhu.referrals.records import end_case_records
+from jiuzhu.rules import amount_basis
 
 from ..models import Review
 
@@ -312,7 +313,7 @@ def decide_review(
                     amount_before_fen=before,
                     amount_after_fen=ev["amount_fen"],
                     effective_month=effective,
-                    parameters=ev["trace"].get("parameters", [])[:8],
+                    basis=amount_basis(ev["trace"]),
                 )
             benefit.next_review_on = add_months(effective, app.review_cycle_months or config_review(app))
             benefit.save(update_fields=["next_review_on", "updated_at"])

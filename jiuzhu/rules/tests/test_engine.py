@@ -24,6 +24,7 @@ from jiuzhu.rules import (
     ParameterRecord,
     ParameterStore,
     RulesInputError,
+    amount_basis,
     code_of,
     evaluate,
     evaluate_all,
@@ -338,6 +339,29 @@ def test_it_traces_everything_needed_to_reproduce_a_decision() -> None:
     assert [x["code"] for x in t["tests"]] == [x.code for x in PROGRAMS["dibao"].tests]
     assert all(re.search(r"[\u4e00-\u9fff]", x["message"]) for x in t["tests"])
     assert json.loads(json.dumps(t, ensure_ascii=False)) == t
+
+
+def test_the_amount_basis_holds_what_the_amount_rests_on_and_nothing_only_a_test_read() -> None:
+    """The notices' 计算依据 (DOC-1, DOC-6): an 85-year-old with a pension gets the difference and
+    the 高龄 extra; the asset limits and the 单独申请 conditions are tests, not the sum."""
+    h = household_from_dict({"urban": True, "members": [{"age": 85, "incomes": {"pension": 30000}}]})
+    r = evaluate_one("dibao", h, "370405", ON, STORE)
+    basis = amount_basis(r.trace)
+    names = {p["name"] for p in basis["parameters"]}
+    assert {"dibao.standard.urban", "dibao.extra.elderly", "dibao.extra.elderly_age", "dibao.min_per_person"} <= names
+    assert not {n for n in names if n.startswith(("dibao.assets.", "dibao.alone."))}
+    assert {p["name"] for p in r.trace["parameters"]} - names >= {"dibao.assets.deposit_months", "dibao.alone.min_age"}
+    steps = {s["name"]: s["value"] for s in basis["steps"]}
+    standard = steps["dibao_standard"]
+    assert steps["counted_income"] == 30000 and steps["dibao_gap"] == standard - 30000
+    assert steps["dibao_extra_allowance"] == standard // 10  # 台儿庄区 adds 0.1 for 80 and over
+    assert basis["steps"][-1]["name"] == "dibao_benefit" and steps["dibao_benefit"] == r.monthly_amount_fen
+    assert "financial_assets" not in steps and not any("." in s["name"] for s in basis["steps"])
+    # ineligible: no amount, no basis; a trace from before the basis keeps its first parameters
+    rich = evaluate_one("dibao", one(incomes={"wage": 500000}), "370405", ON, STORE)
+    assert "amount_basis" not in rich.trace
+    old = {k: v for k, v in r.trace.items() if k != "amount_basis"}
+    assert amount_basis(old) == {"parameters": r.trace["parameters"][:8], "steps": []}
 
 
 def test_it_explains_a_failed_test_with_the_figures() -> None:
