@@ -227,11 +227,15 @@ def evaluate_one(
 OLD_TRACE_PARAMETERS = 8  # a trace from before ``amount_basis``: its first parameters, as notices gave them
 
 
+def _counts(variable: dict[str, Any]) -> bool:
+    return variable.get("unit") != "ratio" and bool(variable.get("value"))
+
+
 def amount_basis(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """What a notice tells the family its amount rests on (计算依据): ``parameters`` (the
     traced parameters the amount read, each with value, unit and source) and ``steps`` (the
     household figures the amount was computed through, in the order computed, e.g. 家庭月计算收入,
-    低保标准, 差额, 分类施保加发, 月低保金, those of 0 left out). Parameters only a test read
+    低保标准, 差额, 分类施保加发, 月低保金; a 0 only where a formula shown names it). Parameters only a test read
     (the asset limits, the 单独申请 conditions) are left out. A trace without ``amount_basis`` gives its
     first parameters and no steps."""
     parameters = [p for p in trace.get("parameters", []) if isinstance(p, dict)]
@@ -241,12 +245,16 @@ def amount_basis(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     used = set(basis.get("parameters", []))
     variables = trace.get("variables", {})
     names = [n for n in basis.get("variables", []) if "." not in n and n in variables]  # household figures
+    # a figure of 0 (no deduction, no extra) and a sum of ratios (its parameters are listed) add
+    # nothing the family can check, unless a formula shown names it (差额 = 标准×人数−家庭月计算收入);
+    # the amount itself is always there
+    shown = {n for i, n in enumerate(names) if i == len(names) - 1 or _counts(variables[n])}
+    formulas = "".join(str(variables[n]["label"]).partition("：")[2] for n in shown)
     steps = [
         {"name": name, **variables[name]}
-        for i, name in enumerate(names)
-        # a figure of 0 (no deduction, no extra) and a sum of ratios (its parameters are listed)
-        # add nothing the family can check; the amount itself is always there
-        if i == len(names) - 1 or (variables[name].get("unit") != "ratio" and variables[name].get("value"))
+        for name in names
+        if name in shown
+        or (variables[name].get("unit") != "ratio" and str(variables[name]["label"]).split("（")[0] in formulas)
     ]
     return {"parameters": [p for p in parameters if p.get("name") in used], "steps": steps}
 

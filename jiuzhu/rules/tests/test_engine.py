@@ -357,6 +357,11 @@ def test_the_amount_basis_holds_what_the_amount_rests_on_and_nothing_only_a_test
     assert steps["dibao_extra_allowance"] == standard // 10  # 台儿庄区 adds 0.1 for 80 and over
     assert basis["steps"][-1]["name"] == "dibao_benefit" and steps["dibao_benefit"] == r.monthly_amount_fen
     assert "financial_assets" not in steps and not any("." in s["name"] for s in basis["steps"])
+    # a 0 is shown only where a formula shown names it: no income still reads 家庭月计算收入 0
+    none = amount_basis(evaluate_one("dibao", one(incomes={"basic_pension": 8150}), "370405", ON, STORE).trace)
+    zero = {s["name"]: s["value"] for s in none["steps"]}
+    assert zero["counted_income"] == 0 and "employment_cost_deduction" not in zero
+    assert "dibao_extra_allowance" not in zero and "dibao_extra_rate" not in zero
     # ineligible: no amount, no basis; a trace from before the basis keeps its first parameters
     rich = evaluate_one("dibao", one(incomes={"wage": 500000}), "370405", ON, STORE)
     assert "amount_basis" not in rich.trace
