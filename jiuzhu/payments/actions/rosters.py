@@ -372,9 +372,24 @@ def issue_adjustment_notices(roster_id: int, limit: int | None = None) -> int:
                 amount_after_fen=line.amount_fen,
                 effective_month=roster.month,
                 note=line.change_note,
+                basis=_standard_basis(line.application, roster.month, line.amount_fen),
             )
         count += 1
     return count
+
+
+def _standard_basis(app: Application, month: dt.date, amount_fen: int) -> dict[str, Any] | None:
+    """The new sum of a case whose amount moved with the standard (the notice's 金额计算): its
+    facts evaluated on the roster's month; none when that does not give the roster's amount, so
+    that a notice never prints a sum the bank does not pay."""
+    from jiuzhu.programs.engine import evaluate_household
+    from jiuzhu.rules import amount_basis
+
+    try:
+        result = evaluate_household(app.area_code, month, [app.program], app.facts)[app.program]
+    except (DomainError, InvalidInput):
+        return None
+    return amount_basis(result["trace"]) if result["monthly_amount_fen"] == amount_fen else None
 
 
 def issue_notice(app: Application, kind: str, month: dt.date, *, by: User, **extra: Any) -> Any:

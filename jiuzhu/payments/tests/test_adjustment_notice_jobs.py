@@ -2,6 +2,7 @@
 writes a job row; the worker issues each notice once per case and month under a heartbeat; a
 dead worker's job is marked failed (audited) and retried through the API without a second notice."""
 
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,8 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import actions
 from jiuzhu.payments.models import AdjustmentNoticeJob, PaymentNotice
 from jiuzhu.payments.tests.conftest import DEC
+from jiuzhu.registry.storage import path_of
+from journeys.conftest import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +58,12 @@ def test_the_lock_queues_a_job_that_issues_each_notice_once(standard_change_lock
     assert job.worker == jobs.this_worker() and job.heartbeat_at is not None and job.finished_at is not None
     notice = PaymentNotice.objects.get(application=app, kind="adjustment", month=DEC)
     assert notice.notice.number
+    # the family reads the new standard in the notice's sum, and the amount the roster pays
+    text = re.sub(r"\s+", "", pdf_text(path_of(notice.notice.document.storage_name).read_bytes()))
+    amount = dec.lines.get(application=app).amount_fen
+    assert f"当地低保标准（城乡分设，每人每月）{1200 if app.facts['urban'] else 900:,}.00元" in text
+    assert f"月低保金{amount / 100:,.2f}元" in text, text
+    assert "金融资产上限" not in text and "台政字〔2026〕99号" in text
     assert actions.run_adjustment_notices(job.pk).done == 1  # a done job is not run again
     assert PaymentNotice.objects.filter(application=app, kind="adjustment").count() == 1
 
