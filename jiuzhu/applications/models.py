@@ -91,6 +91,9 @@ class Application(models.Model):  # 救助申请（案件）
     county_code = models.CharField(max_length=6, db_index=True)
     urban = models.BooleanField("城镇")
     facts = models.JSONField("家庭情况（测算事实）", default=dict)
+    # the declaration as the family gave it, kept when the decision replaced ``facts`` by the
+    # facts it used (the declaration corrected by the 核对报告): the roster pays from ``facts``
+    declared_facts = models.JSONField("申报的家庭情况（核对更正前）", null=True, blank=True)
     screening = models.JSONField("受理时救助测算", default=dict)
     missing_documents = models.JSONField("待补材料", default=list)
     # 单独登记备案: the applicant is a close relative of a staff member.

@@ -18,7 +18,19 @@ from jiuzhu.rules import amount_basis
 from .. import notices, signals
 from ..models import Application
 from ..procedure import ProcedureConfig
-from ._common import _age_on, _begin, _conflict, _deadline, _finish, _meet, _today, _variable, _with_temporary, evaluate
+from ._common import (
+    _age_on,
+    _begin,
+    _conflict,
+    _deadline,
+    _finish,
+    _meet,
+    _today,
+    _variable,
+    _with_temporary,
+    decision_facts,
+    evaluate,
+)
 from .exclusivity import _check_decision
 
 
@@ -61,6 +73,13 @@ def _record_decision(app: Application, result: dict[str, Any], config: Procedure
     app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
     app.amount_fen = result["monthly_amount_fen"]
     app.trace = result["trace"]
+    # the case's facts become the ones decided on (the declaration corrected by the 核对报告),
+    # so that every roster pays the amount on the notice; the declaration stays beside them
+    decided = decision_facts(app)
+    if decided != app.facts:
+        if app.declared_facts is None:
+            app.declared_facts = app.facts
+        app.facts = decided
     if app.program in ("dibao", "tekun"):
         app.start_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         app.review_cycle_months = _review_cycle(app, config)

@@ -73,7 +73,7 @@ def record_investigation(
             if "temporary" in new_facts:  # a level raised by 报县级审批 or 一事一议 stays with the case
                 new_facts["temporary"] = {**(app.facts.get("temporary") or {}), **new_facts["temporary"]}
             evaluate_household(app.area_code, _today(), [app.program], new_facts)  # validates
-            app.facts = new_facts
+            app.facts, app.declared_facts = new_facts, None  # a new declaration
         visit = Investigation.objects.create(
             application=app,
             visited_on=visited_on,

@@ -84,7 +84,8 @@ def _compared(app: Any) -> list[dict[str, Any]]:
     from jiuzhu.verification.verified import comparison
 
     report = actions.latest_report(app)
-    return comparison(app.facts, report.content.get("verified") if report else None)
+    declared = app.declared_facts if app.declared_facts is not None else app.facts
+    return comparison(declared, report.content.get("verified") if report else None)
 
 
 @login_required
