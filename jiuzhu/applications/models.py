@@ -106,6 +106,9 @@ class Application(models.Model):  # 救助申请（案件）
     due_on = models.DateField("办结时限")
     extension_reason = models.CharField("延期理由", max_length=200, blank=True)
     paused_on = models.DateField("补正开始日期", null=True, blank=True)
+    # working days the case waited for documents (补正), over every return: the special limit
+    # (延长办理时限) is counted without them, as the ordinary one is
+    paused_working_days = models.PositiveSmallIntegerField("补正暂停的工作日数", default=0)
     investigation_done_at = models.DateTimeField("入户调查完成", null=True, blank=True)
     proposed_amount_fen = models.BigIntegerField("拟救助金额（分）", null=True, blank=True)
     proposal = models.JSONField("审核意见（测算结果与依据）", default=dict, blank=True)

@@ -70,6 +70,7 @@ def resubmit(application: Application, *, by: User) -> Application:
         paused = max(0, calendar.working_days_between(app.paused_on, _today())) if app.paused_on else 0
         if paused:
             app.due_on = calendar.add_working_days(app.due_on, paused)
+            app.paused_working_days += paused
         # every step timed in days waited with the case (the 入户调查与核对 as much as the
         # 办结时限); a clock in hours (急难 先行救助) does not wait for documents
         steps = list(CaseDeadline.objects.filter(application=app, met_on__isnull=True, due_at__isnull=True))
@@ -98,7 +99,10 @@ def extend(application: Application, *, by: User, reason: str) -> Application:
         raise InvalidInput("required", "请填写延长办理时限的理由", field="reason")
     with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "extend", by=by)
-        new_due = current_calendar().add_working_days(timezone.localdate(app.accepted_at), config.special_limit_days)
+        # the days spent waiting for documents do not count against the special limit either
+        new_due = current_calendar().add_working_days(
+            timezone.localdate(app.accepted_at), config.special_limit_days + app.paused_working_days
+        )
         if new_due <= app.due_on:
             raise DomainError("already_extended", "办理时限已达到特殊情况上限，不能再延长")
         app.due_on, app.extension_reason = new_due, reason.strip()[:200]

@@ -4,9 +4,10 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from jiuzhu.applications import actions, walk, workflow
-from jiuzhu.applications.config import config_for
+from jiuzhu.applications.config import config_for, config_for_case
 from jiuzhu.applications.models import Application, CaseDeadline
 from jiuzhu.applications.tests.conftest import VISIT
 from jiuzhu.applications.tests.support import use_preset
@@ -143,6 +144,14 @@ def test_returned_days_do_not_count(world, signed_intake):
     paused = current_calendar().working_days_between(dt.date.today() - dt.timedelta(days=14), dt.date.today())
     moved = CaseDeadline.objects.get(application=app, step="investigation").due_on
     assert moved == current_calendar().add_working_days(visit_due, paused) and moved > visit_due
+    # 延长办理时限 later: the special limit is counted without the days spent on 补正 as well
+    actions.extend(app, by=world.user("tez_county"), reason="需补充调查赡养人情况")
+    app.refresh_from_db()
+    special = config_for_case(app).special_limit_days
+    accepted = timezone.localdate(app.accepted_at)
+    assert app.paused_working_days == paused > 0
+    assert app.due_on == current_calendar().add_working_days(accepted, special + paused)
+    assert CaseDeadline.objects.get(application=app, step="overall").due_on == app.due_on
 
 
 def test_a_return_keeps_the_unsigned_authorizations_on_the_checklist_until_they_are_signed(world, household_in):
