@@ -186,6 +186,33 @@ def intake_materials(
     return out
 
 
+DEPARTMENT_DATA_MARKS = ("数据获取", "数据自动获取")  # how a county's list says 系统经…数据获取
+
+
+def from_department_data(
+    county_code: str, engine_program: str, temporary_kind: str = "", *, urban: bool | None = None
+) -> dict[str, str]:
+    """Materials of an intake program the county's list says the system gets from department
+    data (e.g. 残疾人证（系统经残联数据获取）): each name a clerk may write for one — the item
+    before its note, and each of its parts (户口簿 of 户口簿及家庭成员户籍信息) — → the item as listed.
+    With ``urban``, only the family's own variant of 低保 (as ``intake_materials``)."""
+    codes = catalog_codes_for(engine_program, temporary_kind)
+    if urban is not None and engine_program == "dibao":
+        city, country = CATALOG_CODES["dibao"]
+        codes = [c for c in codes if c != (country if urban else city)]
+    programs = AssistanceProgram.objects.filter(code__in=codes)
+    out: dict[str, str] = {}
+    for view in county_views(county_code, programs):
+        for item in view.required_materials:
+            name, _, note = item.partition("（")
+            if not any(mark in note for mark in DEPARTMENT_DATA_MARKS):
+                continue
+            for word in [name, *name.replace("及", "、").replace("等", "").split("、")]:
+                if len(word.strip()) >= 2:
+                    out.setdefault(word.strip(), item)
+    return out
+
+
 def abolished_proofs_for(county_code: str, engine_program: str, temporary_kind: str = "") -> dict[str, str]:
     """取消的证明事项 of an intake program in the county: proof name → the document abolishing it."""
     codes = catalog_codes_for(engine_program, temporary_kind)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.holidays.calendar import current_calendar
-from jiuzhu.programs.county import abolished_proofs_for, intake_materials
+from jiuzhu.programs.county import abolished_proofs_for, from_department_data, intake_materials
 from jiuzhu.programs.exclusivity import urban_of
 
 from .. import notices
@@ -40,6 +40,15 @@ def return_for_documents(application: Application, *, by: User, items: list[str]
             raise InvalidInput(
                 "abolished_proof",
                 f"“{item}”已由本县取消（依据{abolished[item]}），不得要求申请人提供，由经办机构内部核实",
+                field=f"items[{i}]",
+            )
+    from_data = from_department_data(application.county_code, application.program, application.temporary_kind)
+    for i, item in enumerate(items):
+        if item in from_data:
+            raise InvalidInput(
+                "from_department_data",
+                f"“{item}”由系统经部门数据获取（本县申请材料：{from_data[item]}），不得要求申请人提供；"
+                f"部门数据确实无法获取的，请写明原因，如“{item}（部门数据无法获取）”",
                 field=f"items[{i}]",
             )
     with notices.rendered_after(), transaction.atomic():

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from jiuzhu.applications import actions, walk, workflow
@@ -152,6 +153,32 @@ def test_returned_days_do_not_count(world, signed_intake):
     assert app.paused_working_days == paused > 0
     assert app.due_on == current_calendar().add_working_days(accepted, special + paused)
     assert CaseDeadline.objects.get(application=app, step="overall").due_on == app.due_on
+
+
+def test_a_return_cannot_ask_for_what_the_county_gets_from_department_data(world, signed_intake):
+    """一证申请 (INT-3, INT-16): the county's list says 残疾人证 and the 户口簿 come from 残联 and
+    公安 data; a return asking for them is refused and writes nothing. A clerk who found the data
+    missing says so in the item, and the return goes through."""
+    app = signed_intake().applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    for asked in ("残疾人证", "户口簿", "户口簿及家庭成员户籍信息"):
+        with pytest.raises(InvalidInput) as exc:
+            actions.return_for_documents(app, by=clerk, items=["医疗诊断证明", asked])
+        assert exc.value.code == "from_department_data" and exc.value.field == "items[1]"
+        assert "系统经" in exc.value.message and "部门数据无法获取" in exc.value.message
+    app.refresh_from_db()
+    assert app.state == "accepted" and not app.notices.filter(kind="checklist").exists()
+    # the window sees, beside the return, what it need not ask for
+    from jiuzhu.web.tests.visible import visible_text
+
+    c = Client()
+    c.force_login(clerk)
+    page = c.get(app.get_absolute_url()).content.decode()
+    hint = visible_text(page.split('data-testid="from-department-data"')[1].split("</p>")[0])
+    assert "残疾人证（系统经残联数据获取）" in hint and "户口簿及家庭成员户籍信息" in hint
+    actions.return_for_documents(app, by=clerk, items=["残疾人证（部门数据无法获取，请出示原件）"])
+    app.refresh_from_db()
+    assert app.state == "returned"
 
 
 def test_a_return_keeps_the_unsigned_authorizations_on_the_checklist_until_they_are_signed(world, household_in):

@@ -88,6 +88,18 @@ def _compared(app: Any) -> list[dict[str, Any]]:
     return comparison(declared, report.content.get("verified") if report else None)
 
 
+def _from_department_data(app: Any, allowed: Any) -> list[str]:
+    """Beside 退回补正: the county's materials the system gets from department data (一证申请)."""
+    from jiuzhu.programs.county import from_department_data
+
+    if not any(t.name == "return_for_documents" for t in allowed):
+        return []
+    from jiuzhu.programs.exclusivity import urban_of
+
+    found = from_department_data(app.county_code, app.program, app.temporary_kind, urban=urban_of(app.household))
+    return list(dict.fromkeys(found.values()))
+
+
 @login_required
 def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     app = _app(request, pk)
@@ -120,6 +132,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "escalation": _escalation(app),
         "requests": app.verification_requests.select_related("report"),
         "compared": _compared(app),
+        "from_department_data": _from_department_data(app, allowed),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
         "failed_tests": failed,

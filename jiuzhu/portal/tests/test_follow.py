@@ -42,7 +42,7 @@ def signed_in(fam, sms_file) -> tuple[Client, dict[str, str]]:
     return web, {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-def returned(world, fam, items=("户口簿", "残疾证")):
+def returned(world, fam, items=("医疗诊断证明", "残疾证")):
     case_actions.return_for_documents(fam.case, by=world.user("tez_zhangshanzi"), items=list(items))
     fam.case.refresh_from_db()
     return fam.case
@@ -104,11 +104,11 @@ def test_it_refuses_uploads_to_another_households_case(world, family, sms_file):
     returned(world, theirs)
     web, bearer = signed_in(mine, sms_file)
     upload = SimpleUploadedFile("a.png", png(5), content_type="image/png")
-    page = web.post(f"/my/applications/{theirs.case.pk}/", {"item": "户口簿", "file": upload})
+    page = web.post(f"/my/applications/{theirs.case.pk}/", {"item": "医疗诊断证明", "file": upload})
     assert page.status_code == 404
     r = Client().post(
         f"/api/v1/my/applications/{theirs.case.pk}/supplements",
-        {"item": "户口簿", "file": SimpleUploadedFile("a.png", png(5))},
+        {"item": "医疗诊断证明", "file": SimpleUploadedFile("a.png", png(5))},
         headers=bearer,
     )
     assert r.status_code == 404 and r.json()["code"] == "not_found"
@@ -122,11 +122,11 @@ def test_a_returned_case_gets_its_photos_without_a_trip_and_the_clerk_sees_them(
     case = returned(world, fam)
     web, bearer = signed_in(fam, sms_file)
     page = web.get(f"/my/applications/{case.pk}/").content.decode()
-    assert "退回补正" in page and "户口簿" in page and "残疾证" in page and 'type="file"' in page
+    assert "退回补正" in page and "医疗诊断证明" in page and "残疾证" in page and 'type="file"' in page
     assert "一次性告知书" in page
     r = web.post(
         f"/my/applications/{case.pk}/",
-        {"item": "户口簿", "file": SimpleUploadedFile("hukou.png", png(6), content_type="image/png")},
+        {"item": "医疗诊断证明", "file": SimpleUploadedFile("hukou.png", png(6), content_type="image/png")},
     )
     assert r.status_code == 200 and "已上传" in r.content.decode()
     case.refresh_from_db()
@@ -138,7 +138,7 @@ def test_a_returned_case_gets_its_photos_without_a_trip_and_the_clerk_sees_them(
     )
     assert api.status_code == 201 and api.json()["missing_documents"] == []
     staff = client_of("tez_zhangshanzi").get(f"/applications/{case.pk}/").content.decode()
-    assert "掌上办补正材料" in staff and "补正材料-户口簿.png" in staff
+    assert "掌上办补正材料" in staff and "补正材料-医疗诊断证明.png" in staff
     assert 'data-testid="portal-supplements"' in staff and "王淑兰（本人上传）" in staff
     assert "王淑兰（申请人家庭成员·掌上办）" in staff  # the 补正 step in the case history
     assert Supplement.objects.filter(application=case).count() == 2
@@ -150,9 +150,11 @@ def test_bad_supplement_uploads_are_refused_naming_the_field_and_save_nothing(wo
     _, bearer = signed_in(fam, sms_file)
     url = f"/api/v1/my/applications/{case.pk}/supplements"
     c = Client()
-    text = c.post(url, {"item": "户口簿", "file": SimpleUploadedFile("x.png", b"not an image at all")}, headers=bearer)
+    text = c.post(
+        url, {"item": "医疗诊断证明", "file": SimpleUploadedFile("x.png", b"not an image at all")}, headers=bearer
+    )
     assert text.status_code == 422 and text.json()["field"] == "file" and "JPG" in text.json()["message"]
-    empty = c.post(url, {"item": "户口簿", "file": SimpleUploadedFile("x.png", b"")}, headers=bearer)
+    empty = c.post(url, {"item": "医疗诊断证明", "file": SimpleUploadedFile("x.png", b"")}, headers=bearer)
     assert empty.status_code == 422 and empty.json()["field"] == "file"
     other = c.post(url, {"item": "结婚证", "file": SimpleUploadedFile("x.png", png(7))}, headers=bearer)
     assert other.status_code == 422 and other.json()["field"] == "item" and "结婚证" in other.json()["message"]
@@ -166,7 +168,7 @@ def test_it_refuses_supplements_when_the_case_is_not_returned(family, sms_file):
     _, bearer = signed_in(fam, sms_file)
     r = Client().post(
         f"/api/v1/my/applications/{fam.case.pk}/supplements",
-        {"item": "户口簿", "file": SimpleUploadedFile("x.png", png(8))},
+        {"item": "医疗诊断证明", "file": SimpleUploadedFile("x.png", png(8))},
         headers=bearer,
     )
     assert r.status_code == 409 and r.json()["code"] == "invalid_state" and "已受理" in r.json()["message"]
@@ -211,12 +213,12 @@ def test_a_returned_case_still_missing_a_signature_takes_photos_of_the_documents
     page = web.get(f"/my/applications/{case.pk}/").content.decode()
     signature = "家庭经济状况核对授权书（李大山）"
     assert signature in page and 'name="file"' in page
-    assert f'<option value="{signature}">' not in page and '<option value="户口簿">' in page
+    assert f'<option value="{signature}">' not in page and '<option value="医疗诊断证明">' in page
     assert f"{signature}须由家庭成员本人签字" in page
     api = Client()
     body = api.get(f"/api/v1/my/applications/{case.pk}", headers=bearer).json()
-    assert body["missing_documents"] == [signature, "户口簿", "残疾证"]
-    assert body["upload_items"] == ["户口簿", "残疾证"]
+    assert body["missing_documents"] == [signature, "医疗诊断证明", "残疾证"]
+    assert body["upload_items"] == ["医疗诊断证明", "残疾证"]
     refused = api.post(
         f"/api/v1/my/applications/{case.pk}/supplements",
         {"item": signature, "file": SimpleUploadedFile("x.png", png(8))},
@@ -226,8 +228,8 @@ def test_a_returned_case_still_missing_a_signature_takes_photos_of_the_documents
     assert refused.json()["field"] == "item" and "本人" in refused.json()["message"]
     assert not Supplement.objects.exists()
     case.refresh_from_db()
-    assert [m["name"] for m in case.missing_documents] == [signature, "户口簿", "残疾证"]
-    for item, width in (("户口簿", 9), ("残疾证", 10)):  # the documents by photo; the signature is left
+    assert [m["name"] for m in case.missing_documents] == [signature, "医疗诊断证明", "残疾证"]
+    for item, width in (("医疗诊断证明", 9), ("残疾证", 10)):  # the documents by photo; the signature is left
         sent = api.post(
             f"/api/v1/my/applications/{case.pk}/supplements",
             {"item": item, "file": SimpleUploadedFile("d.png", png(width))},
