@@ -152,15 +152,9 @@ def runs_engine_program(county_code: str, engine_program: str, temporary_kind: s
     ).exists()
 
 
-def intake_materials(
-    county_code: str, engine_programs: Iterable[str], temporary_kind: str = "", *, urban: bool | None = None
-) -> list[IntakeMaterials]:
-    """The 申请材料 of the programs an intake is for, as the county runs them (INT-16, INT-18):
-    ``[{"program", "department", "contact", "materials": [required…], "abolished": [labels…]}]``.
-
-    With ``urban`` (the household's 城乡类别, ``exclusivity.urban_of``) a family is told only its
-    own variant of 低保: 城市 or 农村, not both."""
-    engines = list(engine_programs)
+def _intake_programs(engines: list[str], temporary_kind: str, urban: bool | None) -> models.QuerySet[AssistanceProgram]:
+    """The catalog programs an intake for these engine programs stands for: the one kind of
+    临时救助 asked for, and with ``urban`` only the family's own variant of 低保."""
     programs = AssistanceProgram.objects.filter(engine_program__in=engines, county_code="", is_active=True)
     if urban is not None:
         city, country = CATALOG_CODES["dibao"]
@@ -169,8 +163,19 @@ def intake_materials(
         programs = programs.exclude(
             models.Q(engine_program="temporary") & ~models.Q(code=TEMPORARY_KIND_PROGRAMS[temporary_kind])
         )
+    return programs
+
+
+def intake_materials(
+    county_code: str, engine_programs: Iterable[str], temporary_kind: str = "", *, urban: bool | None = None
+) -> list[IntakeMaterials]:
+    """The 申请材料 of the programs an intake is for, as the county runs them (INT-16, INT-18):
+    ``[{"program", "department", "contact", "materials": [required…], "abolished": [labels…]}]``.
+
+    With ``urban`` (the household's 城乡类别, ``exclusivity.urban_of``) a family is told only its
+    own variant of 低保: 城市 or 农村, not both."""
     out: list[IntakeMaterials] = []
-    for v in county_views(county_code, programs):
+    for v in county_views(county_code, _intake_programs(list(engine_programs), temporary_kind, urban)):
         if not v.runs:
             continue
         contact = "，".join(x for x in (v.contact_person, v.contact_phone) if x)
@@ -196,13 +201,8 @@ def from_department_data(
     data (e.g. 残疾人证（系统经残联数据获取）): each name a clerk may write for one — the item
     before its note, and each of its parts (户口簿 of 户口簿及家庭成员户籍信息) — → the item as listed.
     With ``urban``, only the family's own variant of 低保 (as ``intake_materials``)."""
-    codes = catalog_codes_for(engine_program, temporary_kind)
-    if urban is not None and engine_program == "dibao":
-        city, country = CATALOG_CODES["dibao"]
-        codes = [c for c in codes if c != (country if urban else city)]
-    programs = AssistanceProgram.objects.filter(code__in=codes)
     out: dict[str, str] = {}
-    for view in county_views(county_code, programs):
+    for view in county_views(county_code, _intake_programs([engine_program], temporary_kind, urban)):
         for item in view.required_materials:
             name, _, note = item.partition("（")
             if not any(mark in note for mark in DEPARTMENT_DATA_MARKS):

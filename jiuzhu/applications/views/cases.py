@@ -91,11 +91,10 @@ def _compared(app: Any) -> list[dict[str, Any]]:
 def _from_department_data(app: Any, allowed: Any) -> list[str]:
     """Beside 退回补正: the county's materials the system gets from department data (一证申请)."""
     from jiuzhu.programs.county import from_department_data
+    from jiuzhu.programs.exclusivity import urban_of
 
     if not any(t.name == "return_for_documents" for t in allowed):
         return []
-    from jiuzhu.programs.exclusivity import urban_of
-
     found = from_department_data(app.county_code, app.program, app.temporary_kind, urban=urban_of(app.household))
     return list(dict.fromkeys(found.values()))
 
