@@ -151,10 +151,23 @@ def _review_compared(review: Review) -> list[dict[str, Any]]:
 
 @login_required
 def review_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    review = get_object_or_404(
+    return _review_page(request, _review(request, pk))
+
+
+def _review(request: AuthedRequest, pk: int) -> Review:
+    review: Review = get_object_or_404(
         Review.objects.visible_to(_viewer(request)).select_related("application__household", "verification", "notice"),
         pk=pk,
     )
+    return review
+
+
+def _review_page(
+    request: AuthedRequest, review: Review, facts: Any = None, refused: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The review; a form the page sent and that was refused comes back as it was filled in
+    (``facts``: the bound member forms with their errors; ``refused``: the 结论 form), with the
+    reason beside it."""
     evaluation = None
     if review.status == "verifying":
         try:
@@ -171,7 +184,8 @@ def review_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "current": actions.current_amount(review.application),
             "outcomes": OUTCOMES,
             "stop_reasons": STOP_REASONS,
-            "facts": _review_formset(review),
+            "facts": facts if facts is not None else _review_formset(review),
+            "refused": refused,
             "compared": _review_compared(review),
         },
     )
@@ -180,41 +194,35 @@ def review_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
-    review = get_object_or_404(Review.objects.visible_to(_viewer(request)), pk=pk)
+    review = _review(request, pk)
     p = request.POST
     if name == "start":
         formset = _review_formset(review, p)
         if not formset.is_valid():
-            errors = "；".join(
-                f"成员{i + 1}：{'、'.join(str(e) for errs in f.errors.values() for e in errs)}"
-                for i, f in enumerate(formset.forms)
-                if f.errors
-            ) or "；".join(str(e) for e in formset.non_form_errors())
-            messages.error(request, f"家庭情况填写有误：{errors}")
-            return redirect("monitoring:review", review.pk)
+            return _review_page(request, review, formset, {"name": name, "message": "家庭情况填写有误，请按提示修改"})
         current = review.facts or review.application.facts
         members = [f.facts() for f in formset.forms if not f.cleaned_data.get("DELETE")]
         found = {**current, "members": members}
-        facts = found if found != current else None
-        _do(
-            request,
-            lambda: actions.start_review(review, by=request.user, facts=facts),
-            "已开始复核，已委托家庭经济状况核对",
-        )
+        try:
+            actions.start_review(review, by=request.user, facts=found if found != current else None)
+        except DomainError as exc:
+            return _review_page(request, _review(request, pk), formset, {"name": name, "message": exc.message})
+        messages.success(request, "已开始复核，已委托家庭经济状况核对")
     elif name == "decide":
         months = int(p["gradual_months"]) if p.get("gradual_months", "").isdigit() else None
-        _do(
-            request,
-            lambda: actions.decide_review(
+        try:
+            actions.decide_review(
                 review,
                 by=request.user,
                 outcome=p.get("outcome", ""),
                 note=p.get("note", ""),
                 gradual_months=months,
                 stop_reason=p.get("stop_reason", "income"),
-            ),
-            "复核已办结，已出具告知书",
-        )
+            )
+        except DomainError as exc:
+            sent = {k: p.get(k, "") for k in ("outcome", "gradual_months", "stop_reason", "note")}
+            return _review_page(request, _review(request, pk), None, {"name": name, "message": exc.message, **sent})
+        messages.success(request, "复核已办结，已出具告知书")
     else:
         raise Http404
     return redirect("monitoring:review", review.pk)

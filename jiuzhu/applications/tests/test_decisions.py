@@ -621,6 +621,24 @@ def test_the_case_page_refuses_a_future_objection_in_chinese(world, signed_intak
     assert app.state == "publicizing" and not app.objections.exists()
 
 
+def test_a_refused_objection_keeps_what_the_clerk_typed(world, signed_intake, client_of):
+    """Bad input loses nothing (WF-8): the 异议 form refused for its date comes back with the
+    objector, the contact, the date and the content as typed, and the reason beside it."""
+    app = publicizing_case(world, signed_intake)
+    url = f"/applications/{app.id}/actions/object/"
+    typed = {"raised_by": "村民张某", "contact": "13800000000", "received_on": "2026-13-40", "content": "收入不实"}
+    r = client_of(CLERK).post(url, typed)
+    assert r.status_code == 200
+    form = r.content.decode().split(f'action="{url}"')[1].split("</form>")[0]
+    assert 'data-testid="action-error"' in form and "格式不正确" in form
+    for name in ("raised_by", "contact", "received_on"):
+        assert f'name="{name}" required' in form or f'name="{name}"' in form
+        assert f'value="{typed[name]}"' in form
+    assert ">收入不实</textarea>" in form
+    app.refresh_from_db()
+    assert app.state == "publicizing" and not app.objections.exists()
+
+
 def test_an_objection_before_the_publicity_is_refused(world, signed_intake):
     """issue 14 item 12 (WF-8): an objection to a 公示 is received during or after it."""
     app = publicizing_case(world, signed_intake)

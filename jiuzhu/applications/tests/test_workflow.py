@@ -181,6 +181,34 @@ def test_a_return_cannot_ask_for_what_the_county_gets_from_department_data(world
     assert app.state == "returned"
 
 
+def test_a_refused_form_on_the_case_page_comes_back_as_typed(world, signed_intake):
+    """Bad input loses nothing: a 退回补正 the county refuses comes back on the case page with
+    the items and the note as the clerk typed them and the reason beside the form; nothing is
+    written; a good return redirects."""
+    from jiuzhu.web.tests.visible import visible_text
+
+    app = signed_intake().applications.get()
+    c = Client()
+    c.force_login(world.user("tez_zhangshanzi"))
+    url = f"/applications/{app.pk}/actions/return_for_documents/"
+    typed = {"items": "医疗诊断证明\r\n残疾人证", "note": "近6个月内，加盖医院公章"}
+    r = c.post(url, typed)
+    assert r.status_code == 200
+    page = r.content.decode()
+    form = page.split(f'action="{url}"')[1].split("</form>")[0]
+    error = visible_text(form.split('data-testid="action-error">')[1].split("</div>")[0])
+    assert error.startswith("退回补正未办理：") and "残疾人证" in error and "部门数据无法获取" in error
+    assert ">医疗诊断证明\r\n残疾人证</textarea>" in form and 'value="近6个月内，加盖医院公章"' in form
+    assert page.count('data-testid="action-error"') == 1  # the refused form alone
+    app.refresh_from_db()
+    assert app.state == "accepted" and not app.notices.filter(kind="checklist").exists()
+
+    r = c.post(url, {"items": "医疗诊断证明", "note": "近6个月内"})
+    assert r.status_code == 302
+    app.refresh_from_db()
+    assert app.state == "returned"
+
+
 def test_a_return_keeps_the_unsigned_authorizations_on_the_checklist_until_they_are_signed(world, household_in):
     """一次性告知 (INT-5, INT-13, DOC-9): a case accepted without two members' 授权书 and returned
     for a document gets one 一次性告知书 naming all three and the county's materials of its own

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.audit.models import AuditEntry
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
@@ -101,7 +101,12 @@ def _from_department_data(app: Any, allowed: Any) -> list[str]:
 
 @login_required
 def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    app = _app(request, pk)
+    return _detail(request, _app(request, pk))
+
+
+def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | None = None) -> HttpResponse:
+    """The case page; ``refused`` is an action the page's form sent and the action refused: its
+    form comes back filled as sent, with the reason beside it (nothing the clerk typed is lost)."""
     config = config_for_case(app)
     allowed = workflow.allowed(app, config, request.user)
     failed = []
@@ -120,6 +125,7 @@ def application_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "settings_kept": settings_kept,
         "case_settings_areas": area_labels([s["area_code"] for s in case_settings]),
         "allowed": allowed,
+        "action_forms": [(t, refused if refused and refused["name"] == t.name else None) for t in allowed],
         "allowed_names": {t.name for t in allowed},
         "deadlines": app.deadlines.all(),
         "notices": app.notices.select_related("document"),
@@ -167,6 +173,21 @@ def _escalation(app: Application) -> dict[str, Any] | None:
 def application_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
     app = _app(request, pk)
     p = request.POST
+    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for_case(app))}
+    try:
+        run_action(request.user, app, name, _action_data(p))
+    except DomainError as exc:
+        sent = {k: p.get(k, "") for k in p if not k.startswith("csrf")}
+        refused = {"name": name, "message": exc.message, "sent": sent, "reason_codes": p.getlist("reason_codes")}
+        return _detail(request, _app(request, pk), refused)
+    label = labels.get(name) or next((t.label for t in workflow.TRANSITIONS if t.name == name), name)
+    messages.success(request, f"已办理：{label}")
+    return redirect(app)
+
+
+def _action_data(p: Any) -> dict[str, Any]:
+    """The action's arguments from the case page's form; a malformed amount or date is refused
+    here with the field's Chinese name."""
     data: dict[str, Any] = {k: p.get(k) for k in p if not k.startswith("csrf")}
     data["items"] = [i for i in p.get("items", "").splitlines() if i.strip()]
     data["reason_codes"] = p.getlist("reason_codes")
@@ -175,11 +196,7 @@ def application_action(request: AuthedRequest, pk: int, name: str) -> HttpRespon
     if p.get("amount_yuan"):
         from jiuzhu.core.money import yuan_to_fen
 
-        try:
-            data["amount_fen"] = yuan_to_fen(p["amount_yuan"], field="amount_yuan")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(app)
+        data["amount_fen"] = yuan_to_fen(p["amount_yuan"], field="amount_yuan")
     for key in ("received_on", "held_on"):
         if data.get(key) == "":
             data[key] = None
@@ -187,17 +204,8 @@ def application_action(request: AuthedRequest, pk: int, name: str) -> HttpRespon
             try:
                 data[key] = dt.date.fromisoformat(str(data[key]).strip())
             except ValueError:
-                messages.error(request, f"日期“{data[key]}”格式不正确，应为年-月-日")
-                return redirect(app)
-    labels = {t.name: t.label for t in workflow.transitions_for(app, config_for_case(app))}
-    try:
-        run_action(request.user, app, name, data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        label = labels.get(name) or next((t.label for t in workflow.TRANSITIONS if t.name == name), name)
-        messages.success(request, f"已办理：{label}")
-    return redirect(app)
+                raise InvalidInput("invalid_date", f"日期“{data[key]}”格式不正确，应为年-月-日", field=key) from None
+    return data
 
 
 @login_required

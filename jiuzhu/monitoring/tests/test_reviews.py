@@ -147,3 +147,48 @@ def test_stop_with_reason_issues_the_stop_notice(county, approved_case):
     benefit = monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=NOV)
     assert benefit.status == "stopped" and benefit.end_month == NOV
     assert PaymentNotice.objects.get(application=app, kind="stop").notice.kind == "stop"
+
+
+def _posted(formset):
+    """What the page's member forms send as the browser shows them (initial values)."""
+    data = {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+    for form in formset.forms:
+        for bf in form:
+            value = bf.value()
+            if value in (None, False) or bf.name == "DELETE":
+                continue
+            data[bf.html_name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def test_a_refused_review_form_comes_back_as_typed(world, county, signed_case, signed_intake):
+    """Bad input loses nothing: the review's member forms with one malformed figure come back
+    with every figure as typed and the error beside its field, and nothing is started; a 结论
+    the engine refuses comes back with the outcome and the note as chosen."""
+    from django.test import Client
+
+    from jiuzhu.monitoring.views import _review_formset
+
+    app = signed_case
+    review = monitoring.report_change(app, by=county, reason="家庭成员就业，收入增加")
+    c = Client()
+    c.force_login(county)
+    data = _posted(_review_formset(review))
+    data["members-0-income_wage"] = "1200.50"
+    data["members-1-income_wage"] = "三千"
+    r = c.post(f"/payments/reviews/{review.pk}/start/", data)
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert 'data-testid="action-error"' in page and "家庭情况填写有误" in page
+    assert 'value="1200.50"' in page and 'value="三千"' in page
+    review.refresh_from_db()
+    assert review.status == "open" and review.verification is None
+
+    review = _verified_review(world, county, app, None, signed_intake)
+    r = c.post(f"/payments/reviews/{review.pk}/decide/", {"outcome": "stop", "note": "  ", "stop_reason": "other"})
+    assert r.status_code == 200
+    form = r.content.decode().split("/decide/")[1].split("</form>")[0]
+    assert "未作出结论：停发须填写情况说明" in form
+    assert '<option value="stop" selected>' in form and '<option value="other" selected>' in form
+    review.refresh_from_db()
+    assert review.status == "verifying" and not review.outcome
