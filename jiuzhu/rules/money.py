@@ -70,7 +70,8 @@ def e4_to_str(ratio_e4: int) -> str:
 
 
 def yuan(fen: int) -> str:
-    """Fen as a Chinese amount for messages: ``123450`` -> ``"1234.50元"``, ``100000`` -> ``"1000元"``."""
+    """Fen as a Chinese amount for messages, grouped by thousands as on the notices' rows:
+    ``123450`` -> ``"1,234.50元"``, ``100000`` -> ``"1,000元"``, ``80000`` -> ``"800元"``."""
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}元" if cents == 0 else f"{sign}{whole}.{cents:02d}元"
+    return f"{sign}{whole:,}元" if cents == 0 else f"{sign}{whole:,}.{cents:02d}元"

@@ -93,12 +93,19 @@ def unsigned_adults(household: Household) -> list[Person]:
 
 
 def still_to_sign(application: Application) -> list[dict[str, str]]:
-    """The signature items on the case's missing list that are still unsigned. 退回补正 and
-    补正完成 keep them: the clerk's documents do not replace a member's signature."""
-    pending = {authorization_item(p.name) for p in unsigned_adults(application.household)}
+    """The signatures the case still waits for: the unsigned ones on its missing list, then the
+    授权书 of an adult who joined the household (or came of age) since, which the visit waits
+    for too. 退回补正 and 补正完成 keep them: the clerk's documents do not replace a signature."""
+    pending = [authorization_item(p.name) for p in unsigned_adults(application.household)]
     if not Commitment.objects.filter(intake=application.intake_id).exists():
-        pending.add(COMMITMENT_ITEM)
-    return [item for item in application.missing_documents if item["name"] in pending]
+        pending.append(COMMITMENT_ITEM)
+    listed = [item for item in application.missing_documents if item["name"] in pending]
+    named = {item["name"] for item in listed}
+    return listed + [
+        {"name": name, "note": AUTHORIZATION_NOTE if name != COMMITMENT_ITEM else COMMITMENT_NOTE}
+        for name in pending
+        if name not in named
+    ]
 
 
 def supplement(

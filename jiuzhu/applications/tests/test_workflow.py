@@ -209,6 +209,38 @@ def test_a_refused_form_on_the_case_page_comes_back_as_typed(world, signed_intak
     assert app.state == "returned"
 
 
+def test_an_adult_who_joined_after_the_intake_is_on_the_return_s_checklist(world, signed_intake, new_id):
+    """一次性告知 (INT-5, INT-13, VER-2): a son who moved back in after the intake has not signed
+    his 授权书, and the visit waits for it (先授权、后核对). The 退回补正 names it beside the
+    clerk's item, so the family comes back once with everything; 补正完成 keeps it until signed."""
+    import subprocess
+
+    from jiuzhu.core.errors import DomainError
+    from jiuzhu.registry.actions.members import add_member
+    from jiuzhu.registry.storage import read_bytes
+
+    app = signed_intake().applications.get()
+    clerk = world.user("tez_zhangshanzi")
+    assert app.missing_documents == []
+    son = add_member(
+        app.household, {"name": "李新成", "id_number": new_id(age=30), "relation": "child"}, by=clerk, reason="迁入"
+    )
+    item = f"家庭经济状况核对授权书（{son.name}）"
+    actions.return_for_documents(app, by=clerk, items=["医疗诊断证明"], note="近6个月内")
+    app.refresh_from_db()
+    assert [m["name"] for m in app.missing_documents] == [item, "医疗诊断证明"]
+    pdf = read_bytes(app.notices.filter(kind="checklist").latest("pk").document.storage_name)
+    checklist = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert item in checklist and "医疗诊断证明" in checklist
+
+    actions.resubmit(app, by=clerk)
+    app.refresh_from_db()
+    assert [m["name"] for m in app.missing_documents] == [item]
+    with pytest.raises(DomainError) as exc:
+        actions.start_investigation(app, by=clerk)
+    assert exc.value.code == "authorization_missing"
+
+
 def test_a_return_keeps_the_unsigned_authorizations_on_the_checklist_until_they_are_signed(world, household_in):
     """一次性告知 (INT-5, INT-13, DOC-9): a case accepted without two members' 授权书 and returned
     for a document gets one 一次性告知书 naming all three and the county's materials of its own

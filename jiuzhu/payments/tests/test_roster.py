@@ -200,7 +200,7 @@ def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county,
     old, new = nov.lines.get(application=app), dec.lines.get(application=app)
     assert (
         new.change == "standard"
-        and ("调整为900元" in new.change_note or "调整为1200元" in new.change_note)
+        and ("调整为900元" in new.change_note or "调整为1,200元" in new.change_note)
         and "台政字〔2026〕99号" in new.change_note
     )
     assert new.previous_fen == old.amount_fen and new.amount_fen > old.amount_fen

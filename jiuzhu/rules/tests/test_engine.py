@@ -90,8 +90,9 @@ def test_it_multiplies_by_ratios_exactly() -> None:
 
 
 def test_it_prints_yuan() -> None:
-    assert yuan(100000) == "1000元"
-    assert yuan(143550) == "1435.50元"
+    assert yuan(100000) == "1,000元"
+    assert yuan(143550) == "1,435.50元"
+    assert yuan(80000) == "800元" and yuan(-2581715959) == "-25,817,159.59元"
     assert yuan(5) == "0.05元"
 
 
@@ -372,7 +373,7 @@ def test_the_amount_basis_holds_what_the_amount_rests_on_and_nothing_only_a_test
 def test_it_explains_a_failed_test_with_the_figures() -> None:
     r = evaluate_one("dibao", one(incomes={"wage": 120000}), "370404", ON, STORE)
     (reason,) = r.failed
-    assert reason.message == "家庭月人均收入不低于当地低保标准（家庭月人均收入1200元，低保标准980元）"
+    assert reason.message == "家庭月人均收入不低于当地低保标准（家庭月人均收入1,200元，低保标准980元）"
 
 
 def test_it_marks_tests_that_do_not_apply() -> None:
