@@ -459,6 +459,9 @@ class Households:
         """Per-row value of the parameter named for each row's code (0 where none):
         e.g. the disability grade limit for each member's disability type."""
         p = self.p
+        if self.tracer is not None:  # a batch of one: read (and record) only the codes it has
+            present = {int(c) for c in np.unique(codes)}
+            params = {c: name for c, name in params.items() if c in present}
         values = {c: p(name) for c, name in params.items()}
         if all(v.ndim == 0 for v in values.values()):
             table = np.zeros(int(max(params)) + 1 if params else 1, dtype=np.int64)

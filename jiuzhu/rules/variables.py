@@ -204,10 +204,11 @@ def work_income(h: Households, p: Params) -> Array:
 
 @variable("total_income", "家庭月收入（计入部分）")
 def total_income(h: Households, p: Params) -> Array:
+    gross = h.gross_income  # read first: a notice's 金额计算 lists the figures in the order read
     disregarded = h.disregarded_income
     if constant(disregarded) == 0:
-        return h.gross_income
-    return np.asarray(h.gross_income - disregarded)
+        return gross
+    return np.asarray(gross - disregarded)
 
 
 @variable("employment_cost_deduction", "就业成本扣除合计")
@@ -235,18 +236,20 @@ def rigid_expense_deduction(h: Households, p: Params) -> Array:
 
 @variable("income_before_rigid_deduction", "家庭月收入（扣除就业成本后、扣除刚性支出前）")
 def income_before_rigid_deduction(h: Households, p: Params) -> Array:
+    total = h.total_income  # the income before its deduction, as a person would explain it
     deduction = h.employment_cost_deduction
     if constant(deduction) == 0:  # total income is never negative
-        return h.total_income
-    return np.asarray(np.maximum(h.total_income - deduction, 0))
+        return total
+    return np.asarray(np.maximum(total - deduction, 0))
 
 
 @variable("counted_income", "家庭月计算收入")
 def counted_income(h: Households, p: Params) -> Array:
+    before = h.income_before_rigid_deduction
     deduction = h.rigid_expense_deduction
     if constant(deduction) == 0:  # the income before it is never negative
-        return h.income_before_rigid_deduction
-    return np.asarray(np.maximum(h.income_before_rigid_deduction - deduction, 0))
+        return before
+    return np.asarray(np.maximum(before - deduction, 0))
 
 
 @variable("counted_income_per_capita", "家庭月人均收入")

@@ -370,6 +370,36 @@ def test_the_amount_basis_holds_what_the_amount_rests_on_and_nothing_only_a_test
     assert amount_basis(old) == {"parameters": r.trace["parameters"][:8], "steps": []}
 
 
+def test_the_amount_basis_cites_the_care_standard_of_the_member_s_own_level() -> None:
+    """An old woman who manages on her own is paid the 照料护理 standard of 具备自理能力; her
+    notice's 计算依据 cites that one, not the standards of the levels she is not at (DOC-1)."""
+    capable = household_from_dict({"urban": True, "members": [{"age": 77}]})
+    r = evaluate_one("tekun", capable, "370405", ON, STORE)
+    names = {p["name"] for p in amount_basis(r.trace)["parameters"]}
+    assert "tekun.care_allowance.none" in names
+    assert not names & {"tekun.care_allowance.partial", "tekun.care_allowance.full"}
+    partly = household_from_dict({"urban": True, "members": [{"age": 80, "self_care_unable": ["bathe", "walk"]}]})
+    r = evaluate_one("tekun", partly, "370405", ON, STORE)
+    names = {p["name"] for p in amount_basis(r.trace)["parameters"]}
+    assert "tekun.care_allowance.partial" in names and r.monthly_amount_fen == 174000
+    assert not names & {"tekun.care_allowance.none", "tekun.care_allowance.full"}
+
+
+def test_the_amount_basis_lists_an_income_before_its_deduction() -> None:
+    """金额计算 reads as a person explains it: the family's income, then what is deducted from it,
+    then what is left (DOC-1)."""
+    h = household_from_dict(
+        {
+            "urban": False,
+            "members": [{"age": 45, "incomes": {"wage": 30000}}, {"age": 70, "incomes": {"pension": 20000}}],
+        }
+    )
+    steps = [s["name"] for s in amount_basis(evaluate_one("dibao", h, "370405", ON, STORE).trace)["steps"]]
+    chain = ["total_income", "employment_cost_deduction", "income_before_rigid_deduction", "counted_income"]
+    assert [n for n in steps if n in chain] == chain
+    assert steps.index("counted_income") < steps.index("dibao_gap") < steps.index("dibao_benefit")
+
+
 def test_it_explains_a_failed_test_with_the_figures() -> None:
     r = evaluate_one("dibao", one(incomes={"wage": 120000}), "370404", ON, STORE)
     (reason,) = r.failed
