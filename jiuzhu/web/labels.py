@@ -55,6 +55,14 @@ def department_label(code: str | None) -> str:
     return name or "其他部门"
 
 
+def program_label(code: str | None) -> str:
+    """``tekun`` → ``特困人员救助供养``: an engine program (a 核对申请's 核对项目) by its name."""
+    from jiuzhu.rules import PROGRAMS
+
+    program = PROGRAMS.get(code or "")
+    return program.name if program is not None else ""
+
+
 def _twelve(code: str) -> str:
     return code.ljust(12, "0") if code.isdigit() and len(code) < 12 else code
 

@@ -94,7 +94,10 @@ def test_a_verifier_runs_one_click_verification_and_downloads_the_pdf(
     login(page, live_server.url, "tez_hecha")
     page.get_by_role("link", name="核对中心").click()
     queue = page.get_by_test_id("pending-requests")
-    queue.get_by_role("row").filter(has_text=h.head_name).get_by_role("button", name="一键核对").click()
+    row = queue.get_by_role("row").filter(has_text=h.head_name)
+    expect(row).to_contain_text("最低生活保障")  # the 核对项目 by its name, never its code
+    expect(row).not_to_contain_text("dibao")
+    row.get_by_role("button", name="一键核对").click()
     expect(page.get_by_text("已出具核对报告")).to_be_visible()
     findings = page.get_by_test_id("report-findings")
     expect(findings).to_contain_text("名下车辆1辆（鲁D12345）")

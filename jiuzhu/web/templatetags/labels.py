@@ -18,6 +18,12 @@ def department_label(code: str | None) -> str:
 
 
 @register.filter
+def program_label(code: str | None) -> str:
+    """``dibao`` → ``最低生活保障``."""
+    return labels.program_label(code)
+
+
+@register.filter
 def area_name(code: str | None) -> str:
     """``370405101201`` → ``张山子镇北洛村``; ``370405`` → ``台儿庄区``."""
     return labels.area_label(code)
