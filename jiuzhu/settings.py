@@ -206,6 +206,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "jiuzhu" / "locale"]  # our few strings said differently from Django's
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -39,3 +39,24 @@ def test_a_workflow_change_is_proposed_dry_run_and_confirmed(browser: Browser, l
     officer.goto(f"{base}/workflow/")
     row = officer.get_by_test_id("workflow-table").get_by_role("row", name="开始入户调查与核对")
     expect(row).to_contain_text("镇（街道）审批人员")
+
+
+def test_a_refused_return_keeps_what_the_clerk_typed(browser: Browser, live_server, world, signed_intake, contexts):
+    """Bad input loses nothing (INT-5, INT-16): the clerk asks for a 残疾人证 the county gets from
+    残联 data; the page says why beside the form and keeps both lines and the note as typed; she
+    writes why the data is missing and the return goes through."""
+    app = signed_intake().applications.get()
+    base = live_server.url
+    clerk = as_user(browser, base, "tez_zhangshanzi", contexts)
+    clerk.goto(f"{base}{app.get_absolute_url()}")
+    clerk.get_by_label("需补正的材料").fill("医疗诊断证明\n残疾人证")
+    clerk.get_by_label("补正说明").fill("近6个月内，加盖医院公章")
+    clerk.get_by_role("button", name="退回补正").click()
+    expect(clerk.get_by_test_id("action-error")).to_contain_text("退回补正未办理：“残疾人证”由系统经部门数据获取")
+    expect(clerk.get_by_label("需补正的材料")).to_have_value("医疗诊断证明\n残疾人证")
+    expect(clerk.get_by_label("补正说明")).to_have_value("近6个月内，加盖医院公章")
+    expect(clerk.get_by_test_id("state")).to_have_text("已受理")
+    clerk.get_by_label("需补正的材料").fill("医疗诊断证明\n残疾人证（部门数据无法获取，请出示原件）")
+    clerk.get_by_role("button", name="退回补正").click()
+    expect(clerk.get_by_test_id("state")).to_have_text("退回补正")
+    expect(clerk.get_by_test_id("action-error")).to_have_count(0)
