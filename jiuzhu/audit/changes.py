@@ -272,7 +272,7 @@ KEY_LABELS: dict[str, str] = {
     "declared": "申报事项",
 }
 # Keys whose values are codes of a model's choices.
-CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger")
+CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger", "source")
 
 
 # The higher apps name their coded values here, from their ``AppConfig.ready`` (audit sits below

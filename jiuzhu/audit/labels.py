@@ -34,6 +34,8 @@ ACTION_LABELS: dict[str, str] = {
     "monitoring.field_report.photo": "上传现场发现报告照片",
     "monitoring.field_report.refer_station": "转介救助管理站",
     "monitoring.field_report.hand_off": "移交来源地（户籍地）",
+    "monitoring.life_event.death": "同步成员死亡信息（部门数据）",
+    "monitoring.life_event.moved_out": "同步户籍迁出信息（部门数据）",
     "monitoring.life_event.notice": "出具停发或暂停发放告知书（部门数据）",
     "monitoring.rule.create": "新增预警规则",
     "monitoring.suspected.process": "处理部门推送疑似困难人员名单（系统）",

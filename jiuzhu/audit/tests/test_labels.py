@@ -41,7 +41,7 @@ def test_every_literal_action_has_a_chinese_name():
 
 def test_every_generated_action_has_a_chinese_name():
     from jiuzhu.applications.workflow import TRANSITIONS
-    from jiuzhu.monitoring.models import REVIEW_KINDS
+    from jiuzhu.monitoring.models import LIFE_EVENT_KINDS, REVIEW_KINDS
 
     _, patterns = recorded_actions()
     assert any("applications." in p for p in patterns)
@@ -54,6 +54,7 @@ def test_every_generated_action_has_a_chinese_name():
         + [f"programs.parameter.{d}" for d in ("confirm", "reject")]
         + [f"verification.batch.{d}" for d in ("reject", "fail")]
         + ["payments.job.dead", "verification.job.dead"]
+        + [f"monitoring.life_event.{k}" for k, _ in LIFE_EVENT_KINDS]
     )
     unnamed = [a for a in generated if action_label(a) == "其他操作" or re.search(r"[A-Za-z]", action_label(a))]
     assert unnamed == []
@@ -73,6 +74,16 @@ def test_changes_read_as_words():
 
     text = changes_text({"amount_fen": 80000, "granted": True, "found": False})
     assert "800.00元" in text and "是" in text and "否" in text and "True" not in text
+
+
+def test_a_life_event_from_department_data_reads_as_words():
+    """The trail of a move out found in 公安's 户籍 file: its kind and its data type by name."""
+    from jiuzhu.audit.changes import changes_text
+
+    text = changes_text({"kind": "moved_out", "source": "gongan.hukou", "category": "迁出", "batch": 2})
+    assert "户籍迁出本县" in text and "户籍登记、迁移和注销" in text
+    assert not re.search(r"[A-Za-z]", text)
+    assert "成员死亡" in changes_text({"kind": "death", "source": "minzheng.funeral"})
 
 
 def recorded_change_keys() -> set[str]:

@@ -181,3 +181,10 @@ def test_a_department_handles_what_is_routed_to_it_and_sees_the_identity_masked(
     c.refresh_from_db()
     assert c.status == "replied"
     assert client_of("tez_county").get("/complaints/new/").status_code == 200
+
+
+def test_the_list_gives_the_public_address_to_read_out_on_the_phone(world, client_of):
+    """The address a clerk tells a caller is the whole web address, and it opens the form."""
+    page = client_of("tez_county").get("/complaints/").content.decode()
+    link = page.split('data-testid="public-complaint-address"')[1].split("</a>")[0]
+    assert link.endswith(">http://testserver/public/complaints/new/")
