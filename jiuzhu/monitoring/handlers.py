@@ -18,7 +18,7 @@ from jiuzhu.verification.models import ReverificationRun
 from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
 from . import actions, after_load
-from .models import AFTER_LOAD_STEPS, LIFE_EVENT_KINDS, OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
+from .models import AFTER_LOAD_STEPS, EMERGENCY_KINDS, LIFE_EVENT_KINDS, OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
 
 
 def on_death_recorded(sender: Any, *, by: Any, person: Person, **kwargs: Any) -> None:
@@ -57,6 +57,7 @@ def connect() -> None:
     findings_recorded.connect(on_findings_recorded, dispatch_uid="monitoring.on_findings_recorded")
     deadlines.register(review_deadlines)
     register_value_labels(30, REVIEW_KINDS, REVIEW_STATUS, OUTCOMES)
+    register_value_labels(5, EMERGENCY_KINDS)
     register_value_labels(25, LIFE_EVENT_KINDS)  # a review's 成员死亡 names "death" on the trail
     register_value_labels(5, AFTER_LOAD_STEPS)  # low rank: another app's meaning of a code wins
     # A loaded department batch, each step isolated (a failure is kept and retried, never stops

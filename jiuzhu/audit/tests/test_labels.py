@@ -86,6 +86,16 @@ def test_a_life_event_from_department_data_reads_as_words():
     assert "成员死亡" in changes_text({"kind": "death", "source": "minzheng.funeral"})
 
 
+def test_a_referral_and_an_emergency_read_as_words():
+    """A 派单's program from the 救助项目库 and an 应急期's kind by name; 低保 keeps its own name."""
+    from jiuzhu.audit.changes import changes_text
+
+    referral = changes_text({"program": "medical_major_illness", "status": "sent"})
+    assert "重特大疾病医疗救助" in referral and not re.search(r"[A-Za-z]", referral)
+    assert changes_text({"kind": "flood"}) == "类型：洪涝"
+    assert changes_text({"program": "dibao"}) == "救助项目：最低生活保障"
+
+
 def recorded_change_keys() -> set[str]:
     """Literal keys of the ``changes`` dicts passed to ``record()`` and the workflow's ``_finish``."""
     keys: set[str] = set()
