@@ -11,6 +11,7 @@ from jiuzhu.funds import urls as funds_urls
 from jiuzhu.payments import urls as payments_urls
 from jiuzhu.portal import urls as portal_urls
 from jiuzhu.registry import area_views as registry_area_views
+from jiuzhu.web import help as help_views
 from jiuzhu.web import onboarding_views
 from jiuzhu.web import public as public_views
 from jiuzhu.web import views as web_views
@@ -21,6 +22,7 @@ admin.site.site_title = "救助系统管理"
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("work/", web_views.my_work, name="my_work"),
+    path("help/<str:slug>/", help_views.help_page, name="help"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
