@@ -31,6 +31,7 @@ def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world,
     """Friday 22:40 the house burns; the town pays 800 元 from its reserve before the clock's 24
     hours run out (shown in hours, not a calendar date), registers the case on Monday within the
     county's working days, and the reserve's passbook and the ledger agree with the notice."""
+    from jiuzhu.applications.config import config_for_case
     from jiuzhu.applications.models import Application, CaseDeadline
     from jiuzhu.applications.tests.conftest import png_b64
     from jiuzhu.funds import actions as funds
@@ -72,9 +73,25 @@ def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world,
     app = Application.objects.get(pk=app_id)
     advance = notice_text(app.notices.get(kind="advance"))
     assert yuan(80000) in advance
+    days = config_for_case(app).emergency_register_days  # the county's setting, not a number in the notice
+    due = CaseDeadline.objects.get(application=app, step="registration").due_on
+    assert f"将在{days}个工作日内（{due:%Y年%-m月%-d日}前）" in advance
+    # The family reads the approval after registration: the 800 元 it got on Saturday was the
+    # aid, nothing more comes to its card, and no visit or check it never had is claimed.
+    approval = notice_text(app.notices.get(kind="approval"))
+    assert f"已于2026年11月7日先行救助{yuan(80000)}，现已补办登记手续" in approval
+    assert "救助金已于2026年11月7日先行发放，不再另行发放" in approval
+    assert "入户调查" not in approval and "社会保障卡" not in approval
     drawn = ReserveEntry.objects.get(fund=fund, application=app)
     assert abs(drawn.amount_fen) == 80000 and drawn.balance_after_fen == 5_000_000 - 80000
     assert funds.reserve_balance(fund) == 5_000_000 - 80000
+    # and the money agrees: no roster pays it again; the ledger holds the one payment
+    from jiuzhu.payments import actions as payments
+    from jiuzhu.payments.models import LedgerEntry, RosterLine
+
+    roster = payments.generate_roster(by=world.user(COUNTY), area_code="370405", month=dt.date(2026, 11, 1))
+    assert not RosterLine.objects.filter(roster=roster, application=app).exists()
+    assert sum(e.amount_fen for e in LedgerEntry.objects.filter(application=app, kind="payment")) == 80000
 
 
 def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_matter_one_meeting(
