@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
+from jiuzhu.applications.config import config_for
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError
 from jiuzhu.web.files import ImportRejected, file_response, xlsx
@@ -58,6 +59,7 @@ def emergency_list(request: AuthedRequest) -> HttpResponse:
             "kinds": EMERGENCY_KINDS,
             "towns": towns,
             "form": form,
+            "procedure": config_for(county) if county else None,
         },
     )
 

@@ -190,3 +190,13 @@ def test_pages_declare_upload_and_show_the_report(world, household_in, client_of
     assert "declare-emergency" not in clerk.get("/monitoring/emergencies/").content.decode()
     assert clerk.get(f"/monitoring/emergencies/{e.pk}/report.xlsx").content[:2] == b"PK"
     assert client_of(JIANTOUJI).get(f"/monitoring/emergencies/{e.pk}/").status_code == 404
+
+
+def test_the_emergency_page_tells_the_county_s_own_clock(world, client_of):
+    """The 应急期 page's summary gives the hours of 先行救助 and the days of 补办登记 the county
+    set (dated settings), not numbers written in the page."""
+    from jiuzhu.applications.tests.support import use_setting
+
+    use_setting("procedure.emergency_register_days", 3)
+    page = client_of("tez_county").get("/monitoring/emergencies/").content.decode()
+    assert "24小时内从镇（街道）临时救助备用金先行救助，3个工作日内补办登记" in page
