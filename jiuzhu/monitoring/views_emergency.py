@@ -110,6 +110,7 @@ def emergency_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "last_import": e.imports[-1] if e.imports else None,
             "job": jobs.first(),
             "can_relieve": _can_relieve(request),
+            "procedure": config_for(e.county_code),
         },
     )
 

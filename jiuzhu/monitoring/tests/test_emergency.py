@@ -198,5 +198,9 @@ def test_the_emergency_page_tells_the_county_s_own_clock(world, client_of):
     from jiuzhu.applications.tests.support import use_setting
 
     use_setting("procedure.emergency_register_days", 3)
-    page = client_of("tez_county").get("/monitoring/emergencies/").content.decode()
+    county = client_of("tez_county")
+    page = county.get("/monitoring/emergencies/").content.decode()
     assert "24小时内从镇（街道）临时救助备用金先行救助，3个工作日内补办登记" in page
+    e = _declare(world)
+    page = county.get(f"/monitoring/emergencies/{e.pk}/").content.decode()
+    assert "（3个工作日内补办登记）" in page
