@@ -71,6 +71,7 @@ def test_journey_a_death_in_police_data_stops_the_next_payment_and_tells_the_fam
     assert "暂" in notice.number and Document.objects.get(pk=notice.document_id).household_id == app.household_id
     text = pdf_text(storage.read_bytes(notice.document.storage_name))
     assert f"{father.name}于2026年12月10日死亡" in text and "2027年1月起暂停发放" in text
+    assert f"{father.name}（已故）的家属（身份证号：{father.id_number_masked}）：" in text  # not to the dead man
     assert "申请行政复议" in text
 
     # the mother, whose phone the town has on file, reads it on the applicant site (掌上办, SUP-16)

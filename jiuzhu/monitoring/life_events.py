@@ -313,14 +313,6 @@ def _apply_to_case(
     return entry
 
 
-def _addressee(app: Application, gone: set[int]) -> dict[str, str] | None:
-    """Whom the notice speaks to: the applicant, or when he or she has died the family."""
-    applicant = app.applicant
-    if applicant.pk in gone and applicant.death_date is not None:
-        return {"name": f"{applicant.name}（已故）的家属", "id_number_masked": applicant.id_number_masked}
-    return None
-
-
 def _note_event(event_id: int, app_id: int, number: str, title: str, *, by: User) -> None:
     """The notice's number on the event's case entry, and its audit row."""
     with transaction.atomic():
@@ -334,11 +326,9 @@ def _note_event(event_id: int, app_id: int, number: str, title: str, *, by: User
 def _notice_after(app: Application, ev: LifeEvent, kind: str, month: dt.date, *, by: User, **context: Any) -> None:
     """A notice of the case through payments' ``issue_notice`` (numbered in the county's
     sequence, signed, archived, once per case, kind and month, listed on the family's ``/my/``
-    page), rendered after the transaction; addressed to the family when the applicant died."""
+    page), rendered after the transaction; addressed to the family when the applicant died
+    (every notice's head does that: ``applications/notices/_head.html``)."""
     app_id, event_id = app.pk, ev.pk
-    addressee = _addressee(app, {ev.person_id})
-    if addressee is not None:
-        context["applicant"] = addressee
 
     def work() -> None:
         case = Application.objects.select_related("intake", "intake__household", "intake__applicant").get(pk=app_id)
