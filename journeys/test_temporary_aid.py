@@ -73,6 +73,8 @@ def test_journey_a_fire_at_night_is_helped_within_24_hours_and_registered(world,
     app = Application.objects.get(pk=app_id)
     advance = notice_text(app.notices.get(kind="advance"))
     assert yuan(80000) in advance
+    receipt = notice_text(app.intake.notices.get(kind="receipt"))  # no visit or check is promised
+    assert "本机关将按急难型临时救助程序先行救助" in receipt and "入户调查" not in receipt
     days = config_for_case(app).emergency_register_days  # the county's setting, not a number in the notice
     due = CaseDeadline.objects.get(application=app, step="registration").due_on
     assert f"将在{days}个工作日内（{due:%Y年%-m月%-d日}前）" in advance
