@@ -33,7 +33,8 @@ class UploadForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    household_id = forms.IntegerField(label="家庭编号", min_value=1)
+    # a verifier seldom knows our household number; a member's ID card is what the window has
+    household_id = forms.CharField(label="家庭编号或成员身份证号", max_length=20)
     program = forms.ChoiceField(label="核对项目", choices=PROGRAM_CHOICES, initial="dibao")
 
 

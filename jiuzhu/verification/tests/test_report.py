@@ -245,6 +245,21 @@ def test_it_shows_a_missing_authorization_on_the_page(world, catalog, household_
     assert "尚未签署家庭经济状况核对授权书" in r.content.decode()
 
 
+def test_one_household_is_found_by_a_member_s_id_number(rich_household, world, household_in, client_of):
+    """核对一户 (VER-*, 一证): the verifier types the ID number the window has, not our household
+    number; a malformed number is refused with its reason, one outside the county is not found."""
+    client = client_of("tez_hecha")
+    son = plain_ids(rich_household)[2]
+    r = client.post("/verification/verify/", {"household_id": son, "program": "dibao"})
+    report = Report.objects.get()
+    assert r["Location"] == f"/verification/reports/{report.pk}/" and report.household_id == rich_household.pk
+    bad = client.post("/verification/verify/", {"household_id": son[:-1] + "X", "program": "dibao"}, follow=True)
+    assert "身份证" in bad.content.decode() and Report.objects.count() == 1
+    elsewhere = plain_ids(household_in("坛山街道"))[0]  # 峄城区: another county's family
+    outside = client.post("/verification/verify/", {"household_id": elsewhere, "program": "dibao"}, follow=True)
+    assert "不在您的管辖范围内" in outside.content.decode() and Report.objects.count() == 1
+
+
 def test_it_refuses_after_an_authorization_is_revoked(rich_household, world):
     from django.utils import timezone
 
