@@ -5,7 +5,7 @@ from the models' own choices, money in 元, lists joined with 、, true/false as
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jiuzhu.core.money import format_yuan
@@ -278,6 +278,17 @@ CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcom
 # The higher apps name their coded values here, from their ``AppConfig.ready`` (audit sits below
 # them): (rank, choices). A code named twice takes the label of the higher rank.
 _CHOICES: list[tuple[int, Iterable[tuple[Any, Any]]]] = []
+
+
+class LoadedLabels:
+    """Codes named by data a higher app reads later (a catalog file): ``load`` runs when the trail
+    first needs its words (the audit caches them), not at start-up."""
+
+    def __init__(self, load: Callable[[], Iterable[tuple[str, str]]]) -> None:
+        self.load = load
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(list(self.load()))
 
 
 def register_value_labels(rank: int, *choices: Iterable[tuple[Any, Any]]) -> None:

@@ -4,12 +4,11 @@ imported records (registry's re-encryption)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.db import models
 
-from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.audit.changes import LoadedLabels, register_value_labels
 from jiuzhu.holidays import deadlines
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.rekey import register_sealed_table
@@ -31,18 +30,15 @@ def _rekey_record(r: Any) -> list[str]:
     return []
 
 
-class _CatalogNames:
-    """The 救助项目库's programs by name (medical_major_illness → 重特大疾病医疗救助) for the trail of
-    a 派单: read from the catalog when the trail first needs its words, not at start-up."""
+def _catalog_names() -> list[tuple[str, str]]:
+    """The 救助项目库's programs by name (medical_major_illness → 重特大疾病医疗救助), for a 派单's trail."""
+    from jiuzhu.programs.catalog import load_entries
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        from jiuzhu.programs.catalog import load_entries
-
-        return iter([(e["code"], e["name"]) for e in load_entries()])
+    return [(e["code"], e["name"]) for e in load_entries()]
 
 
 def connect() -> None:
     deadlines.register(open_deadlines)
     register_value_labels(20, STATUS_CHOICES)
-    register_value_labels(2, _CatalogNames())  # low rank: 最低生活保障 names "dibao", not a catalog row
+    register_value_labels(2, LoadedLabels(_catalog_names))  # low rank: 最低生活保障 names "dibao", not a catalog row
     register_sealed_table(50, AssistanceRecord, _rekey_record)

@@ -4,10 +4,9 @@ department facts that prefill 一证申请 (registry.prefill)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.audit.changes import LoadedLabels, register_value_labels
 from jiuzhu.registry.prefill import register_department_facts
 from jiuzhu.registry.rekey import register_sealed_table, reseal
 
@@ -19,18 +18,15 @@ def _rekey_peer(p: Any) -> list[str]:
     return reseal(p, ("peer_key", "key_enc"))
 
 
-class _SourceNames:
-    """The catalog's department data types by name (gongan.hukou → 户籍登记、迁移和注销): read
-    when the trail first needs its words (the audit caches them), not at start-up."""
+def _source_names() -> list[tuple[str, str]]:
+    """The catalog's department data types by name (gongan.hukou → 户籍登记、迁移和注销)."""
+    from .catalog import load_catalog
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        from .catalog import load_catalog
-
-        return iter([(s["code"], s["name"]) for p in load_catalog() for s in p.get("sources") or []])
+    return [(s["code"], s["name"]) for p in load_catalog() for s in p.get("sources") or []]
 
 
 def connect() -> None:
     register_value_labels(10, REQUEST_STATUS, BATCH_STATUS_CHOICES, RUN_TRIGGER_CHOICES, FINDING_STATUS_CHOICES)
-    register_value_labels(1, _SourceNames())
+    register_value_labels(1, LoadedLabels(_source_names))
     register_sealed_table(40, Peer, _rekey_peer)
     register_department_facts(department_facts)
