@@ -109,3 +109,13 @@ def lookup_person(user: Any, raw_id_number: str) -> Person | None:
         for convert in converters:
             values[i] = convert(values[i], col, connection)
     return Person.from_db(connection.alias, _PERSON_ATTNAMES, values)
+
+
+def household_of_member(user: Any, raw_id_number: str) -> Household | None:
+    """The household of the person with this ID number (一证), within the user's jurisdiction; a
+    malformed ID number is refused with its reason (``InvalidInput``)."""
+    person = lookup_person(user, raw_id_number)
+    if person is None or person.household_id is None:
+        return None
+    household: Household | None = Household.objects.visible_to(user).filter(pk=person.household_id).first()
+    return household

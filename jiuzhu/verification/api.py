@@ -15,9 +15,10 @@ from ninja import Router, Schema, Status
 
 from jiuzhu.accounts.models import User
 from jiuzhu.applications.models import Application
-from jiuzhu.core.errors import InvalidInput
+from jiuzhu.core.errors import InvalidInput, NotFound
 from jiuzhu.core.schemas import ErrorOut
 from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.queries import household_of_member
 
 from . import actions, peers
 from .api_sources import sources_router
@@ -39,6 +40,7 @@ def _actor(request: HttpRequest) -> User:
 class VerifyIn(Schema):
     application_id: int | None = None
     household_id: int | None = None
+    id_number: str | None = None  # any member's (一证): instead of household_id
     program: str | None = None
 
 
@@ -80,7 +82,8 @@ def _report_out(report: Report) -> dict[str, Any]:
 
 @router.post("", response={201: ReportOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def verify(request: HttpRequest, body: VerifyIn) -> Any:
-    """一键核对: ``{"application_id"}`` or ``{"household_id", "program"}`` → a new 核对报告.
+    """一键核对: ``{"application_id"}``, ``{"household_id", "program"}`` or ``{"id_number",
+    "program"}`` (any member's ID number) → a new 核对报告.
 
     Refused with ``authorization_missing`` (409) unless every adult member signed a 授权书.
     Answers the pending 核对申请 of the application (or household and program)."""
@@ -92,9 +95,17 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
             by=user, household=application.household, program=application.program, application=application
         )
     else:
-        if body.household_id is None or not body.program:
-            raise InvalidInput("required", "请提供 application_id，或 household_id 和 program", field="household_id")
-        household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
+        if (body.household_id is None and not body.id_number) or not body.program:
+            raise InvalidInput(
+                "required", "请提供 application_id，或 household_id（或成员 id_number）和 program", field="household_id"
+            )
+        if body.household_id is not None:
+            household = get_object_or_404(Household.objects.visible_to(user), pk=body.household_id)
+        else:
+            found = household_of_member(user, body.id_number or "")
+            if found is None:
+                raise NotFound("not_found", "未找到该身份证号的家庭，或不在您的管辖范围内")
+            household = found
         report = actions.run_verification(by=user, household=household, program=body.program)
     return Status(201, _report_out(report))
 

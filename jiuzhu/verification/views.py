@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.core.errors import DomainError
 from jiuzhu.registry.models import Household, Person
+from jiuzhu.registry.queries import household_of_member
 from jiuzhu.web.forms import run_action
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
@@ -237,20 +238,12 @@ def verify(request: AuthedRequest) -> HttpResponse:
 
 
 def _household_of(user: Any, raw: str) -> Household | None:
-    """The household of 核对一户: by its number, or by any member's ID number (一证), within the
-    user's jurisdiction; a malformed ID number is refused with its reason."""
-    from jiuzhu.registry.queries import lookup_person
-
+    """The household of 核对一户: by its number, or by any member's ID number."""
     raw = raw.strip()
     if raw.isdigit() and len(raw) < 15:
-        pk = int(raw)
-    else:
-        person = lookup_person(user, raw)
-        if person is None or person.household_id is None:
-            return None
-        pk = person.household_id
-    household: Household | None = Household.objects.visible_to(user).filter(pk=pk).first()
-    return household
+        household: Household | None = Household.objects.visible_to(user).filter(pk=int(raw)).first()
+        return household
+    return household_of_member(user, raw)
 
 
 @login_required

@@ -3,6 +3,7 @@ compared with the program's thresholds by the rules engine; 先授权、后核�
 只核对、不认定; every read audited with the request it served."""
 
 import subprocess
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -259,6 +260,26 @@ def test_one_household_is_found_by_a_member_s_id_number(rich_household, world, h
     elsewhere = plain_ids(household_in("坛山街道"))[0]  # 峄城区: another county's family
     outside = client.post("/verification/verify/", {"household_id": elsewhere, "program": "dibao"}, follow=True)
     assert "不在您的管辖范围内" in outside.content.decode() and Report.objects.count() == 1
+
+
+def test_a_system_verifies_one_household_by_a_member_s_id_number(rich_household, household_in, api_of):
+    """The same through the API: ``{"id_number", "program"}``; a malformed number is a 422 with its
+    reason, a family outside the county a 404, nothing issued for either."""
+    api = api_of("tez_hecha")
+    son = plain_ids(rich_household)[2]
+
+    def post(id_number: str) -> Any:
+        body = {"id_number": id_number, "program": "dibao"}
+        return api.post("/api/v1/verifications", body, content_type="application/json")
+
+    r = post(son)
+    assert r.status_code == 201, r.json()
+    assert r.json()["household_id"] == rich_household.pk
+    wrong = post(son[:-1] + ("1" if son[-1] == "0" else "0"))
+    assert wrong.status_code == 422 and "校验位" in wrong.json()["message"]
+    outside = post(plain_ids(household_in("坛山街道"))[0])
+    assert outside.status_code == 404 and outside.json()["code"] == "not_found"
+    assert Report.objects.count() == 1
 
 
 def test_it_refuses_after_an_authorization_is_revoked(rich_household, world):
