@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -320,3 +321,27 @@ def test_a_withdrawn_line_cannot_be_handled_again(county, approved_case):
     with pytest.raises(DomainError) as exc:
         actions.resolve_line(line, by=county, decision="hold", note="补录账户")
     assert exc.value.code == "line_pulled"
+
+
+@pytest.mark.parametrize(
+    ("last_month", "words"),
+    [
+        (NOV, "自2026年12月起停止发放救助金（最后发放月份：2026年11月）"),
+        (dt.date(2026, 10, 1), "起始发放月份起不予发放"),
+    ],
+)
+def test_the_stop_notice_names_a_last_paid_month_only_if_there_was_one(county, approved_case, last_month, words):
+    """DYN-3 停发告知书: a family stopped before its first month (paying from November, stopped
+    from November) is not told that October was its last paid month."""
+    from jiuzhu.applications.tests.test_decisions import notice_text
+
+    app = approved_case(start_month=NOV)
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=last_month)
+    text = "".join(notice_text(app, "stop").split())
+    assert words in text
+    assert ("2026年10月" in text) is False
+    client = Client()
+    client.force_login(county)
+    page = client.get(f"/payments/cases/{app.pk}/").content.decode()
+    assert ("最后发放2026年10月" in page) is False
+    assert ("自起始发放月份起不予发放" in page) is (last_month < NOV)

@@ -318,6 +318,7 @@ def end_benefit(
         note=note,
         effective_month=add_months(last_month, 1),
         last_month=last_month,
+        never_paid=last_month < benefit.start_month,
         recovery_fen=recovery_fen,
     )
     return notice, pulled
