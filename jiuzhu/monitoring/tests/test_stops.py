@@ -345,3 +345,20 @@ def test_the_stop_notice_names_a_last_paid_month_only_if_there_was_one(county, a
     page = client.get(f"/payments/cases/{app.pk}/").content.decode()
     assert ("最后发放2026年10月" in page) is False
     assert ("自起始发放月份起不予发放" in page) is (last_month < NOV)
+
+
+def test_a_death_is_recorded_in_the_registry_not_chosen_as_a_stop_reason(county, approved_case, locked_roster):
+    """DYN-7: the payments page does not offer 死亡 as a reason to stop by hand (its notice could
+    not say who died and would be addressed to the dead); it sends the clerk to the 一户一档,
+    where entering the death date stops or suspends the money and the notice names the dead."""
+    import re
+
+    app = approved_case()
+    locked_roster(month=NOV)
+    client = Client()
+    client.force_login(county)
+    page = client.get(f"/payments/cases/{app.pk}/").content.decode()
+    stop_form = page[page.index("<h2>停发</h2>") :]
+    stop_form = stop_form[: stop_form.index("</form>")]
+    assert re.findall(r'<option value="([a-z_]+)"', stop_form) and 'value="death"' not in stop_form
+    assert f'href="/households/{app.household_id}/"' in stop_form
