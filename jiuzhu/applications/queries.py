@@ -11,8 +11,26 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.areas.models import Area, full_code, in_subtree, prefix_of
+from jiuzhu.programs.engine import parameter_store
+from jiuzhu.rules import RulesInputError
+from jiuzhu.rules.areas import NATIONAL
 
 from .models import Application, CaseDeadline, due_soon_q, overdue_q
+
+SOON_DAYS = "supervision.due_soon_days"
+
+
+def due_soon_days(user: Any) -> int:
+    """即将到期: how many days before its date a step is listed as due soon — the county's
+    setting (``supervision.due_soon_days``) in the user's area, the national default above it."""
+    area = getattr(user, "area", None)
+    day = timezone.localdate()
+    store = parameter_store()
+    try:
+        value = store.lookup(SOON_DAYS, area.code if area is not None else NATIONAL, day).value
+    except RulesInputError:  # an area the settings do not know (a department's): the default
+        value = store.lookup(SOON_DAYS, NATIONAL, day).value
+    return int(value)
 
 
 def filter_applications(
@@ -23,6 +41,7 @@ def filter_applications(
     area: str = "",
     overdue: bool = False,
     due_soon: bool = False,
+    due_soon_days: int = 0,
     staff_relative: bool = False,
     q: str = "",
 ) -> QuerySet[Application]:
@@ -36,7 +55,7 @@ def filter_applications(
     if overdue:
         qs = qs.filter(Exists(deadlines.overdue()))
     if due_soon:
-        qs = qs.filter(Exists(deadlines.due_soon()))
+        qs = qs.filter(Exists(deadlines.due_soon(due_soon_days)))
     if staff_relative:
         qs = qs.filter(staff_relative_of__isnull=False)
     if q:
@@ -84,8 +103,8 @@ def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     the names of those towns and clerks, and the two lists of the earliest ``limit`` steps with
     only the columns shown."""
     deadlines = CaseDeadline.objects.visible_to(user)
-    today, now = timezone.localdate(), timezone.now()
-    late, soon = overdue_q(today, now), due_soon_q(3, today, now)
+    today, now, days = timezone.localdate(), timezone.now(), due_soon_days(user)
+    late, soon = overdue_q(today, now), due_soon_q(days, today, now)
     groups = list(
         deadlines.running()
         .filter(late | soon)
@@ -107,7 +126,8 @@ def overdue_summary(user: Any, limit: int = 100) -> dict[str, Any]:
     return {
         "overdue": _board_rows(deadlines.overdue(today, now), limit),
         "overdue_count": sum(g[2] for g in groups),
-        "due_soon": _board_rows(deadlines.due_soon(3, today, now), limit),
+        "due_soon": _board_rows(deadlines.due_soon(days, today, now), limit),
+        "due_soon_days": days,
         "due_soon_count": sum(g[3] for g in groups),
         "by_town": by_town,
         "by_clerk": dict(sorted(per_clerk.items(), key=lambda item: -item[1])),

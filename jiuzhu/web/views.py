@@ -39,10 +39,11 @@ def home(request: AuthedRequest) -> HttpResponse:
             counts[code[:9]] = counts.get(code[:9], 0) + n
         context["by_town"] = [(t, counts.get(t.code[:9], 0)) for t in towns]
     from jiuzhu.applications.models import Application, CaseDeadline
+    from jiuzhu.applications.queries import due_soon_days
 
     deadlines = CaseDeadline.objects.visible_to(user)
     context["overdue_count"] = deadlines.overdue().count()
-    context["due_soon_count"] = deadlines.due_soon().count()
+    context["due_soon_count"] = deadlines.due_soon(due_soon_days(user)).count()
     context["open_count"] = Application.objects.visible_to(user).open().count()
     from jiuzhu.referrals.models import Referral
 

@@ -20,7 +20,7 @@ from jiuzhu.registry.queries import lookup_person
 from .. import actions, dossier
 from ..dispatch import run_action
 from ..models import Application, SpecialDeliberation
-from ..queries import filter_applications
+from ..queries import due_soon_days, filter_applications
 from ._common import EntrustmentApiIn, SignatureApiIn, _decode, _entrustment, _signature, router
 from .schemas import ApplicationOut, IntakeOut, ListOut, SpecialDeliberationOut, _special_out, application_out
 
@@ -142,6 +142,7 @@ def list_(
         area=area,
         overdue=overdue,
         due_soon=due_soon,
+        due_soon_days=due_soon_days(user) if due_soon else 0,
         staff_relative=staff_relative,
     )
     page_size, page = max(1, min(page_size, 200)), max(page, 1)

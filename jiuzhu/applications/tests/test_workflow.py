@@ -474,6 +474,32 @@ def test_api_actions_validate_their_fields(api_of, signed_intake):
     )
 
 
+def test_due_soon_is_the_county_s_own_number_of_days(client_of, api_of, signed_intake):
+    """SUP-* 超期督办: how early a step is listed as 即将到期 is the county's dated setting
+    (three days by default): a home visit due in five days is on the board, the home page's
+    count and the list's filter only once the county says five."""
+    from jiuzhu.applications.tests.support import use_setting
+
+    app = signed_intake().applications.get()
+    CaseDeadline.objects.filter(application=app).exclude(step="investigation").update(met_on=dt.date.today())
+    CaseDeadline.objects.filter(application=app, step="investigation").update(
+        due_on=dt.date.today() + dt.timedelta(days=5)
+    )
+    county, api = client_of("tez_county"), api_of("tez_county")
+
+    def seen() -> tuple[bool, bool, int, int]:
+        board = county.get("/applications/overdue/").content.decode()
+        listed = county.get("/applications/", {"due_soon": "1"}).content.decode()
+        count = api.get("/api/v1/applications", {"due_soon": "true"}).json()["count"]
+        return app.number in board, app.number in listed, count, county.get("/").context["due_soon_count"]
+
+    assert "超期和3日内到期的办理环节" in county.get("/applications/overdue/").content.decode()
+    assert seen() == (False, False, 0, 0)
+    use_setting("supervision.due_soon_days", 5)
+    assert "超期和5日内到期的办理环节" in county.get("/applications/overdue/").content.decode()
+    assert seen() == (True, True, 1, 1)
+
+
 def test_overdue_work_shows_on_the_home_pages_of_town_and_county(client_of, signed_intake):
     app = signed_intake().applications.get()
     CaseDeadline.objects.filter(application=app, step="investigation").update(due_on=dt.date(2026, 1, 5))

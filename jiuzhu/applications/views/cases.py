@@ -29,7 +29,7 @@ from ..models import (
     CaseDeadline,
     SpecialDeliberation,
 )
-from ..queries import filter_applications, overdue_summary
+from ..queries import due_soon_days, filter_applications, overdue_summary
 from ._common import _app
 
 # What a line of the case list shows (not the case's facts, trace, proposal or settings).
@@ -58,7 +58,8 @@ def application_list(request: AuthedRequest) -> HttpResponse:
         "staff_relative": g.get("staff_relative") == "1",
         "q": g.get("q", ""),
     }
-    qs = filter_applications(Application.objects.visible_to(request.user), **filters)
+    soon_days = due_soon_days(request.user) if filters["due_soon"] else 0
+    qs = filter_applications(Application.objects.visible_to(request.user), **filters, due_soon_days=soon_days)
     overdue = CaseDeadline.objects.filter(application=OuterRef("pk")).overdue()
     paginator = IdPaginator(
         qs,
