@@ -41,7 +41,7 @@ def ratio(text: str, label: str) -> float:
 
 
 def test_journey_an_old_couple_redoes_the_sum_of_its_notice_and_the_bank_pays_it(
-    world, household_in, new_id, signed_intake, clock
+    world, household_in, new_id, signed_intake, clock, client_of
 ):
     from jiuzhu.accounts.system import SystemActor
     from jiuzhu.applications.tests.support import use_preset
@@ -116,6 +116,13 @@ def test_journey_an_old_couple_redoes_the_sum_of_its_notice_and_the_bank_pays_it
     assert after == 2 * standard - 50_000 + figure(adjustment, EXTRA) == app.amount_fen
     assert f"调整前月救助金{yuan(amount)}" in adjustment and f"调整后月救助金{yuan(after)}" in adjustment
     assert "金融资产上限" not in adjustment
+    # the case page still says what the town approved; the review's amount is its own row
+    page = client_of(COUNTY).get(f"/applications/{app.pk}/").content.decode()
+    decision = re.search(r'data-testid="decision">(.*?)</dd>', page, re.S).group(1)
+    assert f"批准，{yuan(amount)}" in decision and yuan(after) not in decision
+    assert yuan(after) in re.search(r'data-testid="current-amount">(.*?)</dd>', page, re.S).group(1)
+    reviews = re.search(r'data-testid="case-reviews">(.*?)</table>', page, re.S).group(1)
+    assert f"{yuan(amount)} → {yuan(after)}" in reviews and "2026年12月" in reviews and "调整告知书" in reviews
 
     clock("2026-12-03 09:00")
     december, _ = pay_month(world, DEC)

@@ -8,7 +8,10 @@ import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
+from jiuzhu.applications import panels
 from jiuzhu.audit.changes import register_value_labels
 from jiuzhu.holidays import deadlines
 from jiuzhu.payments.signals import deaths_flagged, deaths_found
@@ -50,7 +53,21 @@ def review_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
     return [(Review.objects.open(), "due_on")]
 
 
+def reviews_panel(application: Any) -> SafeString:
+    """复核与调整 on the case page: each decided review, what it did to the amount and from when,
+    who decided it and its notice — the case page's 决定 row keeps what was decided at approval."""
+    rows = list(
+        Review.objects.filter(application=application, status="decided")
+        .select_related("decided_by", "notice")
+        .order_by("decided_at", "pk")
+    )
+    if not rows:
+        return mark_safe("")
+    return mark_safe(render_to_string("monitoring/_case_reviews.html", {"rows": rows}))
+
+
 def connect() -> None:
+    panels.register(reviews_panel)
     death_recorded.connect(on_death_recorded, dispatch_uid="monitoring.on_death_recorded")
     deaths_found.connect(on_deaths_found, dispatch_uid="monitoring.on_deaths_found")
     deaths_flagged.connect(on_deaths_flagged, dispatch_uid="monitoring.on_deaths_flagged")
