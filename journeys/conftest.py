@@ -83,6 +83,31 @@ def post(client: Any, url: str, body: dict[str, Any] | None = None) -> Any:
     return client.post(url, json.dumps(body or {}), content_type="application/json")
 
 
+def signature(person: Any, width: int) -> dict[str, Any]:
+    """One signature on the window's pad: whose, and its image."""
+    return {"person_id": person.id, "image_base64": png_b64(width)}
+
+
+def apply_signed_by_the_head_alone(clerk: Any, family: Any) -> Any:
+    """9 October 2026 at the window: the head of the family applies for 低保 alone and signs his
+    own 授权书 and the 承诺书; the other adults have not signed. The case, through the API."""
+    from jiuzhu.applications.models import Application
+
+    head = family.members.get(relation="self")
+    r = post(
+        clerk,
+        "/api/v1/applications",
+        {
+            "household_id": family.id,
+            "programs": ["dibao"],
+            "authorizations": [signature(head, 5)],
+            "commitment": signature(head, 6),
+        },
+    )
+    assert r.status_code == 201, r.content.decode()[:400]
+    return Application.objects.get(pk=r.json()["applications"][0]["id"]), r.json()["applications"][0]
+
+
 def investigate_and_verify(world: Any, app: Any, facts: dict[str, Any] | None = None) -> Any:
     """入户调查 by two staff and 一键核对 by the verification centre, then 提交审核."""
     from jiuzhu.applications import walk

@@ -9,16 +9,15 @@ decision. Requirements: INT-3, INT-5, INT-13, DOC-3, DOC-9, WF-3, WF-8, FND-4.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from journeys.conftest import (
     CLERK,
     VERIFIER,
+    apply_signed_by_the_head_alone,
     notice_text,
-    png_b64,
     post,
+    signature,
     signed_family_paid_in_november,
 )
 
@@ -31,7 +30,6 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     materials of the family's own 低保 (城市 or 农村, not both). The verification centre cannot
     check before they sign. They come on the 12th; the case goes on; the amount on the 审批通知书
     is what the November roster, the bank file and the ledger carry."""
-    from jiuzhu.applications.models import Application
     from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.programs.exclusivity import urban_of
 
@@ -42,21 +40,9 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     wife, son = family.members.get(relation="spouse"), family.members.get(relation="child")
 
     clock("2026-10-09 09:30")
-    r = post(
-        clerk,
-        "/api/v1/applications",
-        {
-            "household_id": family.id,
-            "programs": ["dibao"],
-            "authorizations": [_sig(husband, 5)],
-            "commitment": _sig(husband, 6),
-        },
-    )
-    assert r.status_code == 201, r.content.decode()[:400]
-    case = r.json()["applications"][0]
+    app, case = apply_signed_by_the_head_alone(clerk, family)
     missing = [m["name"] for m in case["missing_documents"]]
     assert missing == [f"家庭经济状况核对授权书（{wife.name}）", f"家庭经济状况核对授权书（{son.name}）"]
-    app = Application.objects.get(pk=case["id"])
 
     receipt = notice_text(app.intake.notices.get(kind="receipt"))
     assert "尚需补充的材料见《一次性告知书》" in receipt
@@ -80,15 +66,11 @@ def test_journey_the_family_is_told_once_comes_back_once_and_is_paid(world, hous
     signed = post(
         clerk,
         f"/api/v1/applications/{app.id}/supplement",
-        {"authorizations": [_sig(wife, 7), _sig(son, 8)]},
+        {"authorizations": [signature(wife, 7), signature(son, 8)]},
     )
     assert signed.status_code == 200, signed.content.decode()[:400]
     assert signed.json()["missing_documents"] == []
-    again = post(clerk, f"/api/v1/applications/{app.id}/supplement", {"authorizations": [_sig(son, 9)]})
+    again = post(clerk, f"/api/v1/applications/{app.id}/supplement", {"authorizations": [signature(son, 9)]})
     assert again.status_code == 422 and again.json()["code"] == "already_signed"
 
     signed_family_paid_in_november(world, app, clock, verifier, "6228480012345678901")
-
-
-def _sig(person: Any, width: int) -> dict[str, Any]:
-    return {"person_id": person.id, "image_base64": png_b64(width)}

@@ -22,9 +22,10 @@ from journeys.conftest import (
     CLERK,
     VERIFIER,
     act,
+    apply_signed_by_the_head_alone,
     notice_text,
-    png_b64,
     post,
+    signature,
     signed_family_paid_in_november,
 )
 
@@ -42,7 +43,6 @@ def test_journey_a_returned_family_is_told_every_missing_item_at_once(
     window resumes the case on the 15th, the clock extended by the days it waited; the visit
     still waits for the wife and the son, who sign on the 16th. The amount on the 审批通知书 is
     what the November roster, the bank file and the ledger carry."""
-    from jiuzhu.applications.models import Application
     from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.holidays.calendar import current_calendar
     from jiuzhu.programs.exclusivity import urban_of
@@ -59,23 +59,11 @@ def test_journey_a_returned_family_is_told_every_missing_item_at_once(
             {"name": "孙小军", "id_number": new_id(age=20, gender="M", area=village.county_code), "relation": "child"},
         ],
     )
-    husband = family.members.get(relation="self")
     wife, son = family.members.get(relation="spouse"), family.members.get(relation="child")
     wife_item, son_item = (f"家庭经济状况核对授权书（{p.name}）" for p in (wife, son))
 
     clock("2026-10-09 09:30")
-    r = post(
-        clerk,
-        "/api/v1/applications",
-        {
-            "household_id": family.id,
-            "programs": ["dibao"],
-            "authorizations": [_sig(husband, 5)],
-            "commitment": _sig(husband, 6),
-        },
-    )
-    assert r.status_code == 201, r.content.decode()[:400]
-    app = Application.objects.get(pk=r.json()["applications"][0]["id"])
+    app, _ = apply_signed_by_the_head_alone(clerk, family)
     due, visit_due = app.due_on, app.deadlines.get(step="investigation").due_on
 
     clock("2026-10-13 10:00")  # the window returns the case for one document (退回补正)
@@ -117,7 +105,7 @@ def test_journey_a_returned_family_is_told_every_missing_item_at_once(
 
     clock("2026-10-16 10:00")  # the wife and the son sign at the window
     signed = post(
-        clerk, f"/api/v1/applications/{app.id}/supplement", {"authorizations": [_sig(wife, 9), _sig(son, 10)]}
+        clerk, f"/api/v1/applications/{app.id}/supplement", {"authorizations": [signature(wife, 9), signature(son, 10)]}
     )
     assert signed.status_code == 200 and signed.json()["missing_documents"] == []
 
@@ -136,7 +124,3 @@ def _png(width: int) -> bytes:
     from jiuzhu.applications.tests.conftest import png
 
     return png(width)
-
-
-def _sig(person: Any, width: int) -> dict[str, Any]:
-    return {"person_id": person.id, "image_base64": png_b64(width)}
