@@ -299,6 +299,16 @@ def register_value_labels(rank: int, *choices: Iterable[tuple[Any, Any]]) -> Non
     _value_labels.cache_clear()
 
 
+# Codes that mean something else on one kind of object: (object type, key) → labels, e.g. a
+# 派单's channel "online" is 系统派单, an application's 网上申请（掌上办）.
+_FIELD_LABELS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def register_field_labels(object_type: str, key: str, choices: Iterable[tuple[Any, Any]]) -> None:
+    """Name the codes of one key on one kind of audited object, before the codes' common names."""
+    _FIELD_LABELS[(object_type, key)] = {str(code): str(label) for code, label in choices}
+
+
 @functools.cache
 def _value_labels() -> dict[str, str]:
     out: dict[str, str] = {}
@@ -308,7 +318,7 @@ def _value_labels() -> dict[str, str]:
     return out
 
 
-def value_text(value: Any, key: str = "") -> str:
+def value_text(value: Any, key: str = "", object_type: str = "") -> str:
     from jiuzhu.web.labels import DEPARTMENT_NAMES
 
     if isinstance(value, bool):
@@ -320,17 +330,22 @@ def value_text(value: Any, key: str = "") -> str:
     if isinstance(value, str):
         if key == "department":
             return DEPARTMENT_NAMES.get(value, value)
+        own = _FIELD_LABELS.get((object_type, key))
+        if own is not None and value in own:
+            return own[value]
         if key in CODED:
             return _value_labels().get(value, value)
         return value
     if isinstance(value, list):
-        return "、".join(value_text(v, key) for v in value) or "（无）"
+        return "、".join(value_text(v, key, object_type) for v in value) or "（无）"
     if isinstance(value, dict):
         return "，".join(f"{KEY_LABELS.get(str(k), str(k))}{value_text(v, str(k))}" for k, v in value.items())
     return str(value)
 
 
-def changes_text(changes: dict[str, Any] | None) -> str:
+def changes_text(changes: dict[str, Any] | None, object_type: str = "") -> str:
+    """An entry's changes in words; ``object_type`` (the audited object's) names the codes that
+    mean something else on that kind of object."""
     parts = []
     for key, value in (changes or {}).items():
         label = KEY_LABELS.get(key, key)
@@ -340,9 +355,10 @@ def changes_text(changes: dict[str, Any] | None) -> str:
             and not any(isinstance(v, (dict, list)) for v in value)
             and (key not in ("missing", "supplied", "still_missing", "participants", "reasons", "items", "categories"))
         ):
-            parts.append(f"{label}：{value_text(value[0], key)} → {value_text(value[1], key)}")
+            before, after = value_text(value[0], key, object_type), value_text(value[1], key, object_type)
+            parts.append(f"{label}：{before} → {after}")
         else:
-            parts.append(f"{label}：{value_text(value, key)}")
+            parts.append(f"{label}：{value_text(value, key, object_type)}")
     return "；".join(parts)
 
 

@@ -96,6 +96,31 @@ def test_a_referral_and_an_emergency_read_as_words():
     assert changes_text({"program": "dibao"}) == "救助项目：最低生活保障"
 
 
+def test_a_referral_s_channel_is_its_own_not_an_application_s():
+    """ "online" on a 派单 is 系统派单; on an application it is 网上申请（掌上办）. The trail of the
+    派单 (its page) names its own, the case's trail the case's."""
+    from jiuzhu.audit.changes import changes_text
+
+    assert changes_text({"channel": "online"}, "referrals.referral") == "渠道：系统派单"
+    assert changes_text({"channel": "paper"}, "referrals.referral") == "渠道：线下转办（纸质）"
+    assert changes_text({"channel": "online"}, "applications.intake") == "渠道：网上申请（掌上办）"
+
+
+def test_the_dossier_s_trail_names_its_actions(client_of, signed_intake):
+    """The 案卷 (a PDF for the archive) lists the case's trail by name, not ``applications.intake``."""
+    import io
+    import subprocess
+    import zipfile
+
+    app = signed_intake().applications.get()
+    data = client_of("tez_zhangshanzi").get(f"/applications/{app.id}/dossier.zip").content
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    cover = archive.read(archive.namelist()[0])
+    text = subprocess.run(["pdftotext", "-", "-"], input=cover, capture_output=True, check=True).stdout.decode()
+    assert "办理记录" in text or "受理" in text
+    assert not re.search(r"applications\.[a-z_]+", text), text
+
+
 def recorded_change_keys() -> set[str]:
     """Literal keys of the ``changes`` dicts passed to ``record()`` and the workflow's ``_finish``."""
     keys: set[str] = set()

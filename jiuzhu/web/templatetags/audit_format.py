@@ -18,10 +18,10 @@ def action_label(action: str) -> str:
 
 
 @register.filter
-def changes_text(changes: dict[str, Any]) -> str:
+def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
     from jiuzhu.audit.changes import changes_text as text
 
-    return text(changes)
+    return text(changes, object_type)
 
 
 @register.filter
