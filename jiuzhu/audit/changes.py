@@ -299,14 +299,19 @@ def register_value_labels(rank: int, *choices: Iterable[tuple[Any, Any]]) -> Non
     _value_labels.cache_clear()
 
 
-# Codes that mean something else on one kind of object: (object type, key) → labels, e.g. a
-# 派单's channel "online" is 系统派单, an application's 网上申请（掌上办）.
-_FIELD_LABELS: dict[tuple[str, str], dict[str, str]] = {}
+@functools.cache
+def _field_labels(object_type: str, key: str) -> dict[str, str] | None:
+    """The names of a code on one kind of audited object: the choices of its model's field of
+    that name (a 派单's channel "online" is 系统派单, an application's 网上申请（掌上办）)."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
 
-
-def register_field_labels(object_type: str, key: str, choices: Iterable[tuple[Any, Any]]) -> None:
-    """Name the codes of one key on one kind of audited object, before the codes' common names."""
-    _FIELD_LABELS[(object_type, key)] = {str(code): str(label) for code, label in choices}
+    try:
+        field = apps.get_model(object_type)._meta.get_field(key)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+    choices = getattr(field, "flatchoices", None)
+    return {str(code): str(label) for code, label in choices} if choices else None
 
 
 @functools.cache
@@ -330,7 +335,7 @@ def value_text(value: Any, key: str = "", object_type: str = "") -> str:
     if isinstance(value, str):
         if key == "department":
             return DEPARTMENT_NAMES.get(value, value)
-        own = _FIELD_LABELS.get((object_type, key))
+        own = _field_labels(object_type, key) if object_type else None
         if own is not None and value in own:
             return own[value]
         if key in CODED:

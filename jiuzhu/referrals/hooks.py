@@ -8,12 +8,12 @@ from typing import Any
 
 from django.db import models
 
-from jiuzhu.audit.changes import LoadedLabels, register_field_labels, register_value_labels
+from jiuzhu.audit.changes import LoadedLabels, register_value_labels
 from jiuzhu.holidays import deadlines
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.rekey import register_sealed_table
 
-from .models import CHANNEL_CHOICES, STATUS_CHOICES, AssistanceRecord, Referral
+from .models import STATUS_CHOICES, AssistanceRecord, Referral
 
 
 def open_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
@@ -40,6 +40,5 @@ def _catalog_names() -> list[tuple[str, str]]:
 def connect() -> None:
     deadlines.register(open_deadlines)
     register_value_labels(20, STATUS_CHOICES)
-    register_field_labels("referrals.referral", "channel", CHANNEL_CHOICES)  # "online" is 系统派单 here
     register_value_labels(2, LoadedLabels(_catalog_names))  # low rank: 最低生活保障 names "dibao", not a catalog row
     register_sealed_table(50, AssistanceRecord, _rekey_record)

@@ -106,6 +106,24 @@ def test_a_referral_s_channel_is_its_own_not_an_application_s():
     assert changes_text({"channel": "online"}, "applications.intake") == "渠道：网上申请（掌上办）"
 
 
+def test_a_code_is_named_as_its_object_s_field_names_it():
+    """The same code on other objects: a 派单 accepted is 办理中 (an application accepted is 已受理);
+    a department batch rejected is 校验未通过 (not 不予批准), failed 处理出错 (not 发放失败); a
+    核对预警 open is 待处理 (not 待复核); a 核对申请 pending is 待核对 (not 待发放); a review's kind
+    "change" is 变更报告 and its outcome "change" 调整金额."""
+    from jiuzhu.audit.changes import changes_text
+
+    assert changes_text({"status": "accepted"}, "referrals.referral") == "状态：办理中"
+    assert changes_text({"status": "accepted"}, "applications.application") == "状态：已受理"
+    assert changes_text({"status": ["processing", "rejected"]}, "verification.batch").endswith("→ 校验未通过")
+    assert changes_text({"status": "failed"}, "verification.batch") == "状态：处理出错"
+    assert changes_text({"status": "open"}, "verification.finding") == "状态：待处理"
+    assert changes_text({"status": "pending"}, "verification.verificationrequest") == "状态：待核对"
+    assert (
+        changes_text({"kind": "change", "outcome": "change"}, "monitoring.review") == "类型：变更报告；结论：调整金额"
+    )
+
+
 def test_the_dossier_s_trail_names_its_actions(client_of, signed_intake):
     """The 案卷 (a PDF for the archive) lists the case's trail by name, not ``applications.intake``."""
     import io
