@@ -270,6 +270,13 @@ KEY_LABELS: dict[str, str] = {
     "finances": "收入和财产",
     "phone_source": "验证手机来源",
     "declared": "申报事项",
+    "question": "需要补充的信息",
+    "answer": "补充的信息",
+    "granted": "是否给予救助",
+    "recipients": "受助成员",
+    "person_id": "成员编号",
+    "granted_from": "救助开始日期",
+    "granted_to": "救助结束日期",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger", "source")

@@ -140,7 +140,8 @@ def test_the_dossier_s_trail_names_its_actions(client_of, signed_intake):
 
 
 def recorded_change_keys() -> set[str]:
-    """Literal keys of the ``changes`` dicts passed to ``record()`` and the workflow's ``_finish``."""
+    """Literal keys of the ``changes`` dicts passed to ``record()``, the workflow's ``_finish`` and
+    the referrals' ``_save``."""
     keys: set[str] = set()
     for path in ROOT.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
@@ -152,6 +153,8 @@ def recorded_change_keys() -> set[str]:
             dicts = [kw.value for kw in node.keywords if kw.arg == "changes"] if name in ("record", "audit") else []
             if name == "_finish":
                 dicts += node.args[3:]
+            if name == "_save":  # a referral's action (referrals.actions._common._save)
+                dicts += node.args[2:]
             for d in dicts:
                 if isinstance(d, ast.Dict):
                     keys |= {k.value for k in d.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
@@ -199,3 +202,23 @@ def test_audited_objects_are_named_in_words(client_of, signed_intake):
     signed_intake()
     home = client_of("tez_zhangshanzi").get("/").content.decode()
     assert "applications.application#" not in home and "救助申请#" in home
+
+
+def test_a_department_s_result_reads_in_words():
+    """A 派单's result on its trail: whether granted, to whom, how much, from and to when."""
+    from jiuzhu.audit.changes import changes_text
+
+    text = changes_text(
+        {
+            "status": "granted",
+            "granted": True,
+            "amount_fen": 300000,
+            "recipients": [{"person_id": 478, "amount_fen": 300000}],
+            "granted_from": "2026-12-07",
+            "granted_to": None,
+        },
+        "referrals.referral",
+    )
+    assert not re.search(r"[A-Za-z]", text), text
+    assert "受助成员：成员编号478，金额3,000.00元" in text and "救助开始日期：2026-12-07" in text
+    assert "变更前" not in text
