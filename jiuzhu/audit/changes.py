@@ -275,6 +275,7 @@ KEY_LABELS: dict[str, str] = {
     "granted": "是否给予救助",
     "recipients": "受助成员",
     "person_id": "成员编号",
+    "person_ids": "被核对成员编号",
     "granted_from": "救助开始日期",
     "granted_to": "救助结束日期",
 }
@@ -365,7 +366,19 @@ def changes_text(changes: dict[str, Any] | None, object_type: str = "") -> str:
             isinstance(value, list)
             and len(value) == 2
             and not any(isinstance(v, (dict, list)) for v in value)
-            and (key not in ("missing", "supplied", "still_missing", "participants", "reasons", "items", "categories"))
+            and (
+                key
+                not in (
+                    "missing",
+                    "supplied",
+                    "still_missing",
+                    "participants",
+                    "reasons",
+                    "items",
+                    "categories",
+                    "person_ids",
+                )
+            )
         ):
             before, after = value_text(value[0], key, object_type), value_text(value[1], key, object_type)
             parts.append(f"{label}：{before} → {after}")

@@ -222,3 +222,12 @@ def test_a_department_s_result_reads_in_words():
     assert not re.search(r"[A-Za-z]", text), text
     assert "受助成员：成员编号478，金额3,000.00元" in text and "救助开始日期：2026-12-07" in text
     assert "变更前" not in text
+
+
+def test_a_report_names_whose_data_it_read_not_a_count():
+    """The trail of a 核对报告 lists the member numbers whose department data it read; "人数：478"
+    read as a count of people."""
+    from jiuzhu.audit.changes import changes_text
+
+    text = changes_text({"facts_read": 8, "person_ids": [478, 479]}, "registry.household")
+    assert text == "读取数据条数：8；被核对成员编号：478、479"

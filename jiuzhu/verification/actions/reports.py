@@ -152,7 +152,7 @@ def run_verification(
                 "application": getattr(application, "pk", None),
                 "program": program,
                 "facts_read": built["facts_read"],
-                "persons": built["persons"],
+                "person_ids": built["persons"],
                 "sha256": report.content_sha256,
             },
         )
