@@ -460,6 +460,11 @@ class RosterLine(models.Model):  # 花名册明细: one case in one month
     def unresolved(self) -> bool:
         return bool(self.exceptions) and self.status == "pending" and not self.resolution_note
 
+    @property
+    def blocked(self) -> bool:
+        """An exception that cannot be paid through (no account, payee dead …): hold or fix it."""
+        return any(e in BLOCKING for e in self.exceptions)
+
 
 class BankBatch(models.Model):  # 发放批次: one bank file (first issue or re-issue of failures)
     roster = models.ForeignKey(Roster, on_delete=models.PROTECT, related_name="batches")

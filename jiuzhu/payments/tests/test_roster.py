@@ -155,6 +155,28 @@ def test_it_will_not_confirm_a_blocking_exception(county, approved_case):
     assert actions.check_roster(roster, by=county)["status"] == "checked"
 
 
+def test_the_roster_page_offers_confirm_only_where_it_can_be_done(county, approved_case):
+    """The page does not offer 确认发放 on a line with no bank account (the action refuses it);
+    it says what to do instead. A line whose account is shared can still be confirmed."""
+    import re
+
+    from django.test import Client
+
+    no_account = approved_case(account=None)
+    shared = new_account()
+    dup = approved_case(account=shared)
+    approved_case("涧头集镇", account=shared)
+    roster = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    client = Client()
+    client.force_login(county)
+    page = client.get(f"/payments/rosters/{roster.pk}/").content.decode()
+    rows = re.findall(r'<tr data-testid="line-row".*?</tr>', page, re.S)
+    row_of = {app.pk: next(r for r in rows if f"/payments/cases/{app.pk}/" in r) for app in (no_account, dup)}
+    assert "暂缓发放" in row_of[no_account.pk] and "确认发放" not in row_of[no_account.pk]
+    assert 'data-testid="line-blocked"' in row_of[no_account.pk]
+    assert "确认发放" in row_of[dup.pk]
+
+
 def test_it_needs_a_second_person_to_lock(county, admin, approved_case):
     """Two-person rule: the officer who asks to lock cannot confirm it."""
     approved_case()
