@@ -165,6 +165,38 @@ def test_a_held_line_is_released_and_paid_with_the_next_batch(county, approved_c
     assert queries.reconciliation(roster)["balanced"]
 
 
+def test_the_roster_page_s_reconciliation_line_adds_up(county, approved_case, locked_roster):
+    """对账 on the roster page: the figures it prints sum to what the ledger owes. A held line
+    released for the next batch is 待导出 until it goes; a line still held is said apart."""
+    import re
+
+    from django.test import Client
+
+    from jiuzhu.core.money import format_yuan
+
+    ok = approved_case()
+    missing = approved_case(account=None)
+    roster = locked_roster()
+    actions.export_bank_file(roster, by=county)
+    client = Client()
+    client.force_login(county)
+
+    def line() -> str:
+        page = client.get(f"/payments/rosters/{roster.pk}/").content.decode()
+        return re.search(r'data-testid="reconciled">(.*?)</p>', page, re.S).group(1)
+
+    held = roster.lines.get(application=missing).amount_fen
+    assert f"（另暂缓发放 {format_yuan(held)}）" in line()
+    set_account(missing.applicant, new_account())
+    actions.release_line(roster.lines.get(application=missing), by=county, note="已补录一卡通账户")
+    text = line()
+    rec = queries.reconciliation(roster)
+    assert rec["balanced"] and rec["entitled_fen"] == rec["in_transit_fen"] + held
+    assert f"在途 {format_yuan(rec['in_transit_fen'])}，待导出 {format_yuan(held)}" in text
+    assert "暂缓" not in text
+    assert roster.lines.get(application=ok).status == "sent"
+
+
 def test_a_bounced_payment_is_reversed_and_paid_again(county, exported):
     roster, batch, _, apps = exported
     actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
