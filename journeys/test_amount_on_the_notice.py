@@ -84,6 +84,8 @@ def test_journey_an_old_couple_redoes_the_sum_of_its_notice_and_the_bank_pays_it
     amount = figure(approval, AMOUNT)
     assert amount == figure(approval, GAP) + figure(approval, EXTRA) == app.amount_fen
     assert f"月救助金额{yuan(amount)}" in approval
+    # a yes-or-no rule reads as one: "…计入家庭收入：是", not "…计入家庭收入为是"
+    assert "计入家庭收入：是" in approval and "为是" not in approval and "为否" not in approval
     # what the amount does not rest on stays off the family's sum
     for unrelated in ("金融资产上限", "机动车辆数", "住房套数", "单独申请"):
         assert unrelated not in approval, unrelated
