@@ -12,6 +12,7 @@ from django.utils import timezone
 from jiuzhu.accounts.system import system_user
 from jiuzhu.applications.actions.publicity import object_
 from jiuzhu.applications.models import Application, Objection
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.idnumber import mask_id_number, normalize
 from jiuzhu.core.masking import mask_person_name
@@ -132,7 +133,7 @@ def gongshi_entries(village_code: str, on: dt.date | None = None) -> list[Gongsh
     out = []
     for app in in_period(village_code, on):
         assert app.publicity_end is not None
-        start = f"{app.publicity_start:%Y年%m月%d日}" if app.publicity_start else ""
+        start = f"{day_label(app.publicity_start)}" if app.publicity_start else ""
         out.append(
             GongshiEntry(
                 number=app.number,
@@ -140,7 +141,7 @@ def gongshi_entries(village_code: str, on: dt.date | None = None) -> list[Gongsh
                 id_number=app.applicant.id_number_masked or mask_id_number(""),
                 program=app.program_label,
                 amount=_yuan(app.amount_fen if app.amount_fen is not None else app.proposed_amount_fen),
-                period=f"{start}至{app.publicity_end:%Y年%m月%d日}",
+                period=f"{start}至{day_label(app.publicity_end)}",
                 publicity_start=app.publicity_start,
                 publicity_end=app.publicity_end,
             )

@@ -68,7 +68,7 @@ def parse_month(value: str | None) -> tuple[dt.date, dt.date] | None:
     if not value:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
-        raise InvalidInput("invalid_month", "月份格式应为YYYY-MM，如2026-12", field="month")
+        raise InvalidInput("invalid_month", "月份格式应为“2026-12”", field="month")
     year, month = int(value[:4]), int(value[5:7])
     if not 1 <= month <= 12:
         raise InvalidInput("invalid_month", "月份应为01–12", field="month")

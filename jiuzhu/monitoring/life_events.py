@@ -34,6 +34,7 @@ from jiuzhu.accounts.models import User
 from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import day_label
 from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import STOP_REASON_LABELS
 from jiuzhu.payments.actions.benefits import pull_lines
@@ -229,19 +230,15 @@ def _apply_to_cases(events: list[LifeEvent], persons: dict[int, Person], *, by: 
                 other.save(update_fields=["status"])
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _what_happened(evs: list[LifeEvent], persons: dict[int, Person]) -> str:
     """In the family's words: ``王淑兰于2027年1月3日死亡注销户籍（公安机关户籍信息）``."""
     parts = []
     for ev in evs:
         name = persons[ev.person_id].name
         if ev.kind == "death":
-            parts.append(f"{name}于{_cn_date(ev.event_on)}死亡")
+            parts.append(f"{name}于{day_label(ev.event_on)}死亡")
         else:
-            parts.append(f"{name}于{_cn_date(ev.event_on)}将户籍迁出本县")
+            parts.append(f"{name}于{day_label(ev.event_on)}将户籍迁出本县")
     return "，".join(parts)
 
 

@@ -52,7 +52,7 @@ NO_SOURCE = "other"  # warnings without a department fact (none today; kept for 
 def _month(value: str | None) -> str:
     month = (value or "").strip() or f"{timezone.localdate():%Y-%m}"
     if not re.fullmatch(r"\d{4}-\d{2}", month):
-        raise InvalidInput("invalid_month", "月份格式应为YYYY-MM，如2026-12", field="month")
+        raise InvalidInput("invalid_month", "月份格式应为“2026-12”", field="month")
     parse_month(month)  # 01–12
     return month
 

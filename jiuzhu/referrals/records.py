@@ -139,7 +139,7 @@ def _date(raw: Any, column: str, number: int, errors: list[RowError]) -> dt.date
         y, m, d = (int(x) for x in text.split("-"))
         return dt.date(y, m, d)
     except ValueError:
-        errors.append(RowError(number, column, f"日期“{raw}”无法识别，应为YYYY-MM-DD"))
+        errors.append(RowError(number, column, f"日期“{raw}”无法识别，应为“2026-01-31”"))
         return None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.idnumber import parse_id_number
 
@@ -141,7 +142,7 @@ def clean_member(raw: Mapping[str, Any], path: str, errors: Errors, *, partial: 
             if given_birth and str(given_birth)[:10] != birth.isoformat():
                 errors.add(
                     "birth_date_mismatch",
-                    f"出生日期与身份证号码不一致（身份证号码显示为{birth:%Y年%m月%d日}）",
+                    f"出生日期与身份证号码不一致（身份证号码显示为{day_label(birth)}）",
                     f"{path}.birth_date",
                 )
             given_gender = _text(raw, "gender")
@@ -185,10 +186,14 @@ def clean_member(raw: Mapping[str, Any], path: str, errors: Errors, *, partial: 
         try:
             death_date = dt.date.fromisoformat(str(raw["death_date"])[:10])
         except ValueError:
-            errors.add("invalid_date", "死亡日期格式应为YYYY-MM-DD", f"{path}.death_date")
+            errors.add("invalid_date", "死亡日期格式应为“2026-01-31”", f"{path}.death_date")
         else:
-            if death_date > timezone.localdate() or (id_value and death_date < birth):
-                errors.add("invalid_date", "死亡日期不合理", f"{path}.death_date")
+            if death_date > timezone.localdate():
+                errors.add(
+                    "invalid_date", f"死亡日期不能晚于今天（{day_label(timezone.localdate())}）", f"{path}.death_date"
+                )
+            elif id_value and death_date < birth:
+                errors.add("invalid_date", f"死亡日期不能早于出生日期（{day_label(birth)}）", f"{path}.death_date")
     if len(errors.items) > start:
         return None
     return MemberData(

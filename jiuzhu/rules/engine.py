@@ -72,7 +72,7 @@ def _program(code: object) -> Program:
 
 def _check_date(on: object) -> date:
     if isinstance(on, datetime) or not isinstance(on, date):
-        raise RulesInputError("invalid_type", "date", "评估日期应为日期（YYYY-MM-DD）")
+        raise RulesInputError("invalid_type", "date", "评估日期应为日期（如2026-01-31）")
     return on
 
 

@@ -137,7 +137,7 @@ def _date_param(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("invalid_date", "日期格式应为YYYY-MM-DD", field=field) from None
+        raise InvalidInput("invalid_date", "日期格式应为“2026-01-31”", field=field) from None
 
 
 def _stream_of(request: HttpRequest) -> Any:

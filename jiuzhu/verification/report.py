@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jiuzhu.areas.models import Area
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.programs.engine import parameter_store, rules_error
@@ -61,7 +62,7 @@ def _period(f: FactRow) -> str:
             and (f.period_end + dt.timedelta(days=1)).day == 1
             and (f.period_start.month == f.period_end.month)
         ):
-            return f.period_start.strftime("%Y年%m月")
+            return month_label(f.period_start)
         return f"{f.period_start:%Y-%m-%d}至{f.period_end:%Y-%m-%d}"
     if f.period_start:
         return f.period_start.isoformat()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
@@ -137,7 +138,7 @@ def approve(application: Application, *, by: User, note: str = "") -> Applicatio
         app, config, row = _begin(application, "approve", by=by)
         _conflict(app, by=by)
         if app.state == "publicizing" and app.publicity_end and _today() <= app.publicity_end:
-            raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，公示期满后方可审批")
+            raise DomainError("publicity_running", f"公示期至{day_label(app.publicity_end)}，公示期满后方可审批")
         _check_decision(app)
         if config.preset == "devolved" and app.state in ("reviewing", "county_review"):
             _record_decision(app, _decide_amount(app, _today(), config), config, by=by)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError
 from jiuzhu.programs.exclusivity import exclusions_of, register_codes, urban_of
 from jiuzhu.registry.models import Household
@@ -58,7 +59,7 @@ def _conflicts(household: Household, program: str, *, at_intake: bool, exclude: 
                 continue
         for r in lookups.receiving(indexes, register_codes(other), today):  # the 两清单 register (referrals)
             reason = (
-                f"家庭成员{r.name}正在享受{r.program_name}（{r.source}，{r.start_on:%Y年%m月%d日}起）。{rule.message}"
+                f"家庭成员{r.name}正在享受{r.program_name}（{r.source}，{day_label(r.start_on)}起）。{rule.message}"
             )
             if kept:
                 reason += f"。须先办理{PROGRAM_NAMES[other]}停发后，方可批准{PROGRAM_NAMES[program]}"

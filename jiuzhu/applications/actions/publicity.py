@@ -8,6 +8,7 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 
 from .. import notices
@@ -21,7 +22,7 @@ def close_publicity(application: Application, *, by: User) -> Application:
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "close_publicity", by=by)
         if app.publicity_end and _today() <= app.publicity_end:
-            raise DomainError("publicity_running", f"公示期至{app.publicity_end:%Y年%m月%d日}，期满后方可办结")
+            raise DomainError("publicity_running", f"公示期至{day_label(app.publicity_end)}，期满后方可办结")
         if app.objections.exists() and not app.deliberations.exists():
             raise DomainError("objection_open", "公示期间有异议，须先组织民主评议")
         _close(app, by=by)
@@ -41,7 +42,7 @@ def object_(
         if app.publicity_start and received_on < app.publicity_start:
             raise InvalidInput(
                 "invalid_date",
-                f"异议收到日期不能早于公示开始日期（{app.publicity_start:%Y年%m月%d日}）",
+                f"异议收到日期不能早于公示开始日期（{day_label(app.publicity_start)}）",
                 field="received_on",
             )
         objection = Objection.objects.create(
@@ -82,7 +83,7 @@ def record_deliberation(
         last = app.objections.order_by("-received_on").values_list("received_on", flat=True).first()
         if last is not None and held_on < last:
             raise InvalidInput(
-                "invalid_date", f"民主评议日期不能早于异议收到日期（{last:%Y年%m月%d日}）", field="held_on"
+                "invalid_date", f"民主评议日期不能早于异议收到日期（{day_label(last)}）", field="held_on"
             )
         item = Deliberation.objects.create(
             application=app,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.system import user_or_none
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.programs.engine import evaluate_household
@@ -96,9 +97,7 @@ def record_special_deliberation(
             raise InvalidInput("invalid_date", "一事一议会议日期不能早于申请受理日期", field="held_on")
         existing = SpecialDeliberation.objects.filter(application=app).first()
         if existing is not None:
-            raise DomainError(
-                "already_deliberated", f"本案已于{existing.held_on:%Y年%m月%d日}召开一事一议，不能重复录入"
-            )
+            raise DomainError("already_deliberated", f"本案已于{day_label(existing.held_on)}召开一事一议，不能重复录入")
         app.facts = _with_temporary(app.facts, approval_level="deliberation", deliberated_amount_fen=decided_amount_fen)
         result = evaluate(app)
         ordinary = int(_variable(result, "temporary_ordinary_max", 0))

@@ -78,7 +78,7 @@ def _date(raw: Any, field: str, default: dt.date | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise InvalidInput("invalid_date", "日期格式应为YYYY-MM-DD", field=field) from None
+        raise InvalidInput("invalid_date", "日期格式应为“2026-01-31”", field=field) from None
 
 
 def _credit_code(raw: Any, field: str) -> str:

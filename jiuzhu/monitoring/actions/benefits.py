@@ -15,6 +15,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import _today, parse_month
@@ -51,7 +52,7 @@ def record_death(person: Person, *, by: User) -> None:
         benefit = Benefit.objects.select_for_update().filter(application=app).first()
         if benefit is None or benefit.status == "stopped":
             continue
-        note = f"{person.name}于{died:%Y年%m月%d日}死亡"
+        note = f"{person.name}于{day_label(died)}死亡"
         if benefit.payee_id == person.pk:
             survivors = (
                 Person.objects.filter(household_id=benefit.household_id, death_date__isnull=True)

@@ -15,6 +15,7 @@ from django.db import transaction
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.permissions import require
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.payments import actions as payments
 
@@ -51,7 +52,7 @@ def pay_transition_month(emergency: Emergency, *, by: User, month: Any) -> int:
             raise DomainError("nothing_to_pay", "尚无已先行救助的受灾户，不能发放过渡期生活救助")
         due = [r for r in rows if r.transition_months_paid < emergency.transition_months]
         amount = emergency.transition_monthly_fen
-        note = f"过渡期生活救助（{emergency.name}，{period:%Y年%m月}）"
+        note = f"过渡期生活救助（{emergency.name}，{month_label(period)}）"
         apps = [r.application for r in due if r.application is not None]
         scheduled = payments.schedule_payments(
             apps, by=by, month=period, amount_fen=amount, kind="transition", note=note
@@ -61,7 +62,7 @@ def pay_transition_month(emergency: Emergency, *, by: User, month: Any) -> int:
         if not paid:
             raise DomainError(
                 "transition_done",
-                f"{period:%Y年%m月}的过渡期生活救助已发放，或各户已发满{emergency.transition_months}个月",
+                f"{month_label(period)}的过渡期生活救助已发放，或各户已发满{emergency.transition_months}个月",
             )
         for row in paid:
             row.transition_months_paid += 1

@@ -207,6 +207,17 @@ def test_a_recorded_death_stops_a_one_person_benefit(world, county, approved_cas
     assert AssistanceRecord.objects.get(source_ref=app.number).end_on == dt.date(2026, 11, 18)
 
 
+def test_the_stop_notice_of_a_recorded_death_writes_the_date_as_a_document_does(world, approved_case, household_in):
+    """The 停发告知书 after a death entered in the 一户一档 says "于2026年11月5日死亡", not "11月05日"."""
+    from jiuzhu.applications.tests.test_decisions import notice_text
+    from jiuzhu.registry.actions import update_member
+
+    app = approved_case(household=household_in(size=1))
+    update_member(app.applicant, {"death_date": "2026-11-05"}, by=world.user("tez_zhangshanzi"))
+    text = "".join(notice_text(app, "stop").split())
+    assert "于2026年11月5日死亡" in text and "11月05日" not in text
+
+
 def test_the_payees_death_suspends_a_family_benefit_for_review(world, county, approved_case, locked_roster):
     """DYN-7: the payee of a family of three dies: the money is held (暂停发放) and a review
     task is opened; the register ends the payee on the day of death and the others while the

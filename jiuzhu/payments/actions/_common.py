@@ -47,7 +47,7 @@ def parse_month(raw: Any, field: str = "month") -> dt.date:
             return dt.date(int(text[:4]), int(text[5:7]), 1)
         return month_start(dt.date.fromisoformat(text))
     except ValueError:
-        raise InvalidInput("invalid_month", "月份格式应为YYYY-MM，如2026-12", field=field) from None
+        raise InvalidInput("invalid_month", "月份格式应为“2026-12”", field=field) from None
 
 
 def _line_label(line: RosterLine) -> str:

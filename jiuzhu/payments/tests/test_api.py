@@ -104,7 +104,7 @@ def test_validation_errors_are_chinese(api_of):
     r = api_of("tez_county").post(
         "/api/v1/payments/rosters", {"area_code": "370405", "month": "十一月"}, content_type="application/json"
     )
-    assert r.status_code == 422 and r.json()["message"] == "月份格式应为YYYY-MM，如2026-12"
+    assert r.status_code == 422 and r.json()["message"] == "月份格式应为“2026-12”"
 
 
 def test_the_pages_render_for_each_step(client_of, approved_case, locked_roster, county):

@@ -157,7 +157,7 @@ def _date(value: object, path: str, what: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise RulesInputError("invalid_type", path, f"{what}应为日期（YYYY-MM-DD）")
+    raise RulesInputError("invalid_type", path, f"{what}应为日期（如2026-01-31）")
 
 
 def _int_map(value: object, path: str, what: str) -> dict[str, int]:

@@ -226,7 +226,7 @@ def _read_county(data: bytes, problems: list[str]) -> CountySpec | None:
         try:
             return dt.date.fromisoformat(_text(raw))
         except ValueError:
-            problems.append(f"{COUNTY_FILE}“{prefix}{key}”：生效日期“{_text(raw)}”应为YYYY-MM-DD")
+            problems.append(f"{COUNTY_FILE}“{prefix}{key}”：生效日期“{_text(raw)}”应为“2026-01-31”这样的日期")
             return dt.date.min
 
     county_code = text("county_code", "县级区划代码")
