@@ -356,6 +356,8 @@ def test_the_stop_notice_names_a_last_paid_month_only_if_there_was_one(county, a
     page = client.get(f"/payments/cases/{app.pk}/").content.decode()
     assert ("最后发放2026年10月" in page) is False
     assert ("自起始发放月份起不予发放" in page) is (last_month < NOV)
+    assert Benefit.objects.get(application=app).next_review_on is not None
+    assert "下次复核" not in page  # a stopped benefit is not reviewed again
 
 
 def test_a_death_is_recorded_in_the_registry_not_chosen_as_a_stop_reason(county, approved_case, locked_roster):
