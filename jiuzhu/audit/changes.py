@@ -5,6 +5,7 @@ from the models' own choices, money in 元, lists joined with 、, true/false as
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -126,7 +127,7 @@ KEY_LABELS: dict[str, str] = {
     "kind": "类型",
     "labour_capacity": "劳动能力",
     "last_household": "末户编号",
-    "last_month": "最后月份",
+    "last_month": "最后发放月份",
     "layer": "项目类别",
     "layout": "文件格式",
     "ledger_fen": "台账金额",
@@ -141,7 +142,7 @@ KEY_LABELS: dict[str, str] = {
     "members": "成员",
     "missing": "待补材料",
     "month": "月份",
-    "months": "月数",
+    "months": "月份",
     "moved": "调整数",
     "name": "姓名",
     "note": "说明",
@@ -200,7 +201,7 @@ KEY_LABELS: dict[str, str] = {
     "request": "核对申请",
     "request_id": "请求编号",
     "requested_by": "申请人",
-    "restored_months": "恢复月数",
+    "restored_months": "恢复发放的月份",
     "restricted_purpose": "限定用途",
     "review": "复核",
     "rigid_expense_yearly_fen": "年刚性支出",
@@ -278,6 +279,9 @@ KEY_LABELS: dict[str, str] = {
     "person_ids": "被核对成员编号",
     "granted_from": "救助开始日期",
     "granted_to": "救助结束日期",
+    "withdrawn_months": "撤出的月份",
+    "exported_months": "已导出银行文件的月份",
+    "reconfirm_rosters": "须重新确认的花名册",
 }
 # Keys whose values are codes of a model's choices.
 CODED = ("program", "channel", "temporary_kind", "from", "to", "status", "outcome", "kind", "trigger", "source")
@@ -305,6 +309,21 @@ def register_value_labels(rank: int, *choices: Iterable[tuple[Any, Any]]) -> Non
         if not any(c is known for _, known in _CHOICES):
             _CHOICES.append((rank, c))
     _value_labels.cache_clear()
+
+
+# Codes of one key whatever the object (a stop's or suspension's ``reason``), named by the app
+# that records them.
+_KEY_CHOICES: dict[str, dict[str, str]] = {}
+
+
+def register_key_labels(key: str, *choices: Iterable[tuple[Any, Any]]) -> None:
+    """Name the codes recorded under ``key`` (after the object's own field, before the common table)."""
+    named = _KEY_CHOICES.setdefault(key, {})
+    for c in choices:
+        named.update({str(code): str(label) for code, label in c})
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 
 
 @functools.cache
@@ -346,12 +365,18 @@ def value_text(value: Any, key: str = "", object_type: str = "") -> str:
         own = _field_labels(object_type, key) if object_type else None
         if own is not None and value in own:
             return own[value]
+        if value in _KEY_CHOICES.get(key, {}):
+            return _KEY_CHOICES[key][value]
+        if key.endswith(("month", "months")) and (month := _MONTH.match(value)):
+            return f"{int(month.group(1))}年{int(month.group(2))}月"
         if key in CODED:
             return _value_labels().get(value, value)
         return value
     if isinstance(value, list):
         return "、".join(value_text(v, key, object_type) for v in value) or "（无）"
     if isinstance(value, dict):
+        if isinstance(value.get("message"), str):  # a refusal's reason: {"code", "message"}
+            return str(value["message"])
         return "，".join(f"{KEY_LABELS.get(str(k), str(k))}{value_text(v, str(k))}" for k, v in value.items())
     return str(value)
 

@@ -231,3 +231,34 @@ def test_a_report_names_whose_data_it_read_not_a_count():
 
     text = changes_text({"facts_read": 8, "person_ids": [478, 479]}, "registry.household")
     assert text == "读取数据条数：8；被核对成员编号：478、479"
+
+
+def test_a_stop_and_a_refusal_read_in_words():
+    """A stop's trail: its reason by name, its months as months, what it did to the rosters named;
+    a refusal's reasons as their messages, not {code, message}."""
+    from jiuzhu.audit.changes import changes_text
+
+    stop = changes_text(
+        {
+            "reason": "death",
+            "last_month": "2026-12-01",
+            "withdrawn_months": [],
+            "exported_months": ["2027-01"],
+            "reconfirm_rosters": [],
+        },
+        "applications.application",
+    )
+    assert (
+        stop
+        == "理由：死亡；最后发放月份：2026年12月；撤出的月份：（无）；已导出银行文件的月份：2027年1月；须重新确认的花名册：（无）"
+    )
+    refusal = changes_text(
+        {"reasons": [{"code": "deposits_within_limit", "message": "家庭人均存款等金融资产超过规定限额"}]},
+        "applications.application",
+    )
+    assert refusal == "理由：家庭人均存款等金融资产超过规定限额"
+    assert (
+        changes_text({"months": ["2026-11-01"], "reason": "fraud"})
+        == "月份：2026年11月；理由：以虚报、隐瞒、伪造等手段骗取救助"
+    )
+    assert changes_text({"reason": "家庭困难特别严重"}) == "理由：家庭困难特别严重"
