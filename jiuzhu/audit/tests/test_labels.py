@@ -248,10 +248,13 @@ def test_a_stop_and_a_refusal_read_in_words():
         },
         "applications.application",
     )
-    assert (
-        stop
-        == "理由：死亡；最后发放月份：2026年12月；撤出的月份：（无）；已导出银行文件的月份：2027年1月；须重新确认的花名册：（无）"
-    )
+    assert stop.split("；") == [
+        "理由：死亡",
+        "最后发放月份：2026年12月",
+        "撤出的月份：（无）",
+        "已导出银行文件的月份：2027年1月",
+        "须重新确认的花名册：（无）",
+    ]
     refusal = changes_text(
         {"reasons": [{"code": "deposits_within_limit", "message": "家庭人均存款等金融资产超过规定限额"}]},
         "applications.application",

@@ -188,3 +188,11 @@ def test_the_list_gives_the_public_address_to_read_out_on_the_phone(world, clien
     page = client_of("tez_county").get("/complaints/").content.decode()
     link = page.split('data-testid="public-complaint-address"')[1].split("</a>")[0]
     assert link.endswith(">http://testserver/public/complaints/new/")
+
+
+def test_the_page_names_the_village_with_its_town(world, client_of):
+    """A village's name alone (侯孟村) does not tell the county's officer which town to send the
+    complaint to: the page names it with its county and town."""
+    c = new()
+    page = client_of("tez_county").get(f"/complaints/{c.pk}/").content.decode()
+    assert "台儿庄区张山子镇" in page.split("涉及镇村", 1)[1].split("</tr>", 1)[0]
