@@ -12,6 +12,8 @@ from django.http import Http404
 
 from jiuzhu.applications.actions import is_signature_item
 from jiuzhu.applications.models import Application, Notice
+from jiuzhu.core.dates import month_label
+from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.models import Person
 
 from .actions import takes_photo_supplements
@@ -30,7 +32,7 @@ PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "decision_pending": ("正在等待审批。", "作出批准或不予批准的决定"),
     "county_review": ("已报县级民政部门审批。", "县级作出决定"),
     "advance_paid": ("已先行发放急难救助金。", "请补办登记手续"),
-    "approved": ("申请已批准。", "按月发放救助金，可在本页查看审批通知书"),
+    "approved": ("申请已批准。", "可在本页查看审批通知书"),
     "rejected": ("申请未获批准，理由见《不予批准通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
     "not_accepted": ("申请未被受理，理由见《不予受理通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
     "withdrawn": ("申请已撤回。", "如有需要可重新申请"),
@@ -76,8 +78,49 @@ def household_cases(person: Person) -> QuerySet[Application]:
     return Application.objects.filter(household_id=household_of(person))
 
 
+def _approved_words(app: Application) -> tuple[str, str]:
+    """An approved case in the family's words: what its money does now — paid every month and
+    how much, stopped, suspended or in its 渐退期; a one-off grant and how much; a status with no
+    money of its own (低保边缘家庭, 刚性支出困难家庭)."""
+    from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit
+
+    if app.program in MONTHLY_PROGRAMS:
+        benefit = Benefit.objects.filter(application=app).first()
+        if benefit is not None and benefit.status == "stopped":
+            return (
+                f"救助金已停发（{benefit.get_stop_reason_display()}）。",
+                "详见《救助金停发告知书》；如有异议，可按告知书所写途径申请复议或提起诉讼",
+            )
+        if benefit is not None and benefit.status == "suspended" and benefit.suspended_from:
+            return (
+                f"救助金自{month_label(benefit.suspended_from)}起暂停发放（{benefit.get_suspend_reason_display()}）。",
+                "请联系镇（街道）社会救助窗口",
+            )
+        if benefit is not None and benefit.status == "gradual" and benefit.end_month:
+            amount = format_yuan(benefit.gradual_amount_fen or 0)
+            return (
+                f"救助金处于渐退期，每月{amount}，发放至{month_label(benefit.end_month)}。",
+                "渐退期满后停发；家庭情况再有变化请及时报告",
+            )
+        start = f"，自{month_label(app.start_month)}起" if app.start_month else ""
+        return (
+            f"申请已批准，每月救助金{format_yuan(app.amount_fen or 0)}{start}按月发放。",
+            "救助金发放至您的社会保障卡（一卡通）账户；家庭人口、收入、财产变化请及时报告",
+        )
+    if app.program == "temporary" and app.advance_amount_fen:
+        return (f"申请已批准，救助金{format_yuan(app.advance_amount_fen)}已先行发放，不再另行发放。", "")
+    if app.program == "temporary" and app.amount_fen:
+        return (
+            f"申请已批准，临时救助金{format_yuan(app.amount_fen)}，一次性发放。",
+            "救助金发放至您的社会保障卡（一卡通）账户",
+        )
+    return ("申请已批准。", "可在本页查看审批通知书")
+
+
 def case_view(app: Application) -> CaseView:
     plain, next_step = PLAIN_WORDS.get(app.state, (app.get_state_display(), ""))
+    if app.state == "approved":
+        plain, next_step = _approved_words(app)
     missing = [m["name"] for m in app.missing_documents] if app.is_open else []
     if missing and app.state == "accepted":
         plain, next_step = STILL_MISSING

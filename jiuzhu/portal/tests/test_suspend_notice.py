@@ -45,6 +45,7 @@ def test_the_suspend_notice_of_a_death_is_listed_and_delivered_on_the_applicant_
     web, bearer = signed_in(_Member(unseal("id_number", spouse.id_number_enc), "13900002222"), sms_file)
     page = web.get(f"/my/applications/{app.pk}/").content.decode()
     assert "救助金暂停发放告知书" in page and notice.number in page
+    assert "起暂停发放（领款人死亡，待确定新的领款人）" in page  # what the money does now, in words
     body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
     assert "救助金暂停发放告知书" in [n["title"] for n in body["notices"]]
     view = web.get(f"/my/notices/{notice.pk}/")
@@ -60,3 +61,24 @@ def test_the_suspend_notice_of_a_death_is_listed_and_delivered_on_the_applicant_
     other = family()  # another household signed in does not reach it
     other_web, _ = signed_in(other, sms_file)
     assert other_web.get(f"/my/notices/{notice.pk}/").status_code == 404
+
+
+def test_the_family_reads_what_its_money_does_now(world, approved_case, sms_file):
+    """INT-9 in the family's words: an approved 低保 says how much comes every month and from
+    when; once stopped it says so and why, and points to the 停发告知书 — not "按月发放" still."""
+    from jiuzhu.monitoring import actions as monitoring
+    from jiuzhu.payments.tests.conftest import NOV
+
+    app = approved_case(size=2, start_month=NOV)
+    head = app.household.members.get(relation="self")
+    update_member(head, {"phone": "13900003333"}, by=world.user("tez_zhangshanzi"))
+    web, bearer = signed_in(_Member(unseal("id_number", head.id_number_enc), "13900003333"), sms_file)
+    amount = f"{app.amount_fen / 100:,.2f}元"
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert f"每月救助金{amount}，自2026年11月起按月发放" in page
+    monitoring.stop_benefit(app, by=world.user("tez_county"), reason="income", note="家庭成员就业，收入超过标准")
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert "救助金已停发（家庭收入超过标准）" in page and "《救助金停发告知书》" in page
+    assert "按月发放" not in page
+    body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
+    assert body["plain"] == "救助金已停发（家庭收入超过标准）。"
