@@ -3,7 +3,7 @@
 Work finds the person: a case whose next step the workflow table gives this user (an
 approver's decisions, a clerk's investigations and 公示 to close, a village assistant's
 visits, the county's escalated cases), a verifier's pending 核对 requests, a department's
-referrals, a town's paper referrals and due reviews (复核).
+referrals, a town's paper referrals, due reviews (复核) and 投诉举报 to route, answer or close.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ SCAN_LIMIT = 300  # open cases read per role, nearest deadline first
 
 @dataclass(frozen=True)
 class WorkItem:
-    kind: str  # application | verification | referral | review
+    kind: str  # application | verification | referral | review | complaint
     kind_label: str
     title: str
     step: str
@@ -204,6 +204,40 @@ def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
     ]
 
 
+def _complaints(user: Any, today: dt.date) -> list[WorkItem]:
+    """投诉举报 (SUP-4): one given to this user to handle; else, with none named, those routed to
+    the user's town or department, and at the county those not yet routed (转办). A complaint
+    answered waits to be closed (办结)."""
+    from django.db.models import Q
+
+    from jiuzhu.complaints.models import Complaint
+
+    if not (user.has_perm_code("registry.edit") or user.has_perm_code("referrals.handle")):
+        return []
+    qs = Complaint.objects.visible_to(user).unclosed()
+    county = user.area is not None and user.area.level == "county" and not user.is_department_user
+    never_routed = Q(assigned_at__isnull=True)
+    if county:  # to route (or answer itself), and to close what it answered itself
+        unnamed = Q(status="received") | (Q(status="replied") & never_routed)
+    else:  # routed to this town or department: to answer, then to close
+        unnamed = Q(status="assigned") | (Q(status="replied") & ~never_routed)
+    qs = qs.filter(Q(handler=user) | (Q(handler__isnull=True) & unnamed))
+    steps = {"received": "转办或答复" if county else "办理并答复", "assigned": "办理并答复", "replied": "办结"}
+    return [
+        WorkItem(
+            kind="complaint",
+            kind_label="投诉举报",
+            title=f"{c.get_category_display()} · {c.subject} · {c.tracking_number}",
+            step=steps.get(c.status, c.get_status_display()),
+            due_on=c.due_on,
+            due_at=None,
+            overdue=c.status in ("received", "assigned") and c.due_on < today,
+            url=reverse("complaints:detail", args=[c.pk]),
+        )
+        for c in qs.order_by("due_on", "id")[:SCAN_LIMIT]
+    ]
+
+
 def work_for(user: Any) -> list[WorkItem]:
     """Everything waiting for ``user``, nearest deadline first (overdue on top)."""
     today, now = timezone.localdate(), timezone.now()
@@ -212,5 +246,6 @@ def work_for(user: Any) -> list[WorkItem]:
         *_verifications(user, today),
         *_referrals(user, today),
         *_reviews(user, today),
+        *_complaints(user, today),
     ]
     return sorted(items, key=_sort_key)

@@ -134,3 +134,35 @@ def test_a_returned_case_comes_back_to_the_list_with_its_deadline_moved(world, s
     [item] = [w for w in work_for(clerk) if w.kind == "application"]
     assert item.title.endswith(app.number) and "开始入户调查" in item.step
     assert not item.overdue and item.due_on >= dt.date.today()
+
+
+def test_a_complaint_waits_in_the_list_of_whoever_must_act_on_it(world, client_of):
+    """SUP-4: a complaint from the public waits for the county to route it (转办); routed to a town
+    it waits there to be answered, then closed; given to a named handler it waits for that person
+    alone. Never for the village it concerns, never for a supervisor."""
+    from jiuzhu.accounts.system import system_user
+    from jiuzhu.complaints import actions as complaints
+    from jiuzhu.complaints.tests.conftest import form_data
+
+    county, clerk = world.user("tez_county"), world.user("tez_zhangshanzi")
+    c = complaints.submit(form_data(), by=system_user("公众")).complaint
+    number = c.tracking_number
+
+    def waiting(username: str) -> list[tuple[str, str]]:
+        return [(w.title.split(" · ")[-1], w.step) for w in work_for(world.user(username)) if w.kind == "complaint"]
+
+    assert waiting("tez_county") == [(number, "转办或答复")]
+    assert waiting("tez_zhangshanzi") == [] and waiting("tez_beiluo") == [] and waiting("tez_viewer") == []
+    complaints.assign(c, by=county, town_code=c.town_code)
+    assert waiting("tez_county") == [] and waiting("tez_zhangshanzi") == [(number, "办理并答复")]
+    complaints.reply(c, by=clerk, text="经入户核实，已启动复核。")
+    assert waiting("tez_zhangshanzi") == [(number, "办结")]
+    complaints.close(c, by=clerk)
+    assert waiting("tez_zhangshanzi") == [] and waiting("tez_county") == []
+
+    named = complaints.submit(form_data(subject="低保户家有轿车"), by=system_user("公众")).complaint
+    complaints.assign(named, by=county, town_code=named.town_code, handler_id=clerk.pk)
+    assert waiting("tez_zhangshanzi") == [(named.tracking_number, "办理并答复")]
+    assert waiting("tez_zhangshanzi_sp") == []  # the same town, but another was named
+    page = client_of("tez_zhangshanzi").get("/work/").content.decode()
+    assert named.tracking_number in page and "投诉举报" in page
