@@ -4,11 +4,13 @@ from the models' own choices, money in 元, lists joined with 、, true/false as
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.money import format_yuan
 
 KEY_LABELS: dict[str, str] = {
@@ -323,7 +325,7 @@ def register_key_labels(key: str, *choices: Iterable[tuple[Any, Any]]) -> None:
         named.update({str(code): str(label) for code, label in c})
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-01)?$")
 
 
 @functools.cache
@@ -368,7 +370,7 @@ def value_text(value: Any, key: str = "", object_type: str = "") -> str:
         if value in _KEY_CHOICES.get(key, {}):
             return _KEY_CHOICES[key][value]
         if key.endswith(("month", "months")) and (month := _MONTH.match(value)):
-            return f"{int(month.group(1))}年{int(month.group(2))}月"
+            return month_label(dt.date(int(month.group(1)), int(month.group(2)), 1))
         if key in CODED:
             return _value_labels().get(value, value)
         return value
