@@ -142,6 +142,23 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     assert actions.balance(app)["balance"] == -line.amount_fen
 
 
+def test_the_stop_notice_tells_the_family_what_went_to_the_bank_after_it(county, approved_case, locked_roster):
+    """DYN-3, DYN-7: a death entered after November's bank file went out: the 停发告知书 says that
+    November's money went to the bank before the stop and is to be returned once it arrived —
+    the family is not left to find out from the recovery."""
+    from jiuzhu.applications.tests.test_decisions import notice_text
+
+    app = approved_case()
+    nov = locked_roster(month=NOV)
+    actions.export_bank_file(nov, by=county)
+    monitoring.stop_benefit(app, by=county, reason="moved", note="迁往外县", last_month=dt.date(2026, 10, 1))
+    text = "".join(notice_text(app, "stop").split())
+    assert "2026年11月的救助金在停发前已送银行发放，停发后不应领取：已到账的须予退回" in text
+    other = approved_case()
+    monitoring.stop_benefit(other, by=county, reason="moved", note="迁往外县", last_month=NOV)
+    assert "已送银行发放" not in "".join(notice_text(other, "stop").split())
+
+
 def test_a_failed_transfer_of_a_stopped_case_is_not_sent_again(county, admin, approved_case, locked_roster):
     """A failed line is not yet paid: a stop withdraws it, so 重新发放 cannot send it."""
     app, _other = approved_case(), approved_case()

@@ -319,6 +319,7 @@ def end_benefit(
         effective_month=add_months(last_month, 1),
         last_month=last_month,
         never_paid=last_month < benefit.start_month,
+        exported_months=[month_label(m) for m in pulled.exported],
         recovery_fen=recovery_fen,
     )
     return notice, pulled
