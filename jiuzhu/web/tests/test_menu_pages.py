@@ -34,3 +34,11 @@ def test_every_menu_page_opens(world: Any, client_of: Any, username: str) -> Non
     assert len(urls) > 5
     failed = {url: r.status_code for url in urls if (r := client.get(url)).status_code != 200}
     assert failed == {}, username
+
+
+def test_a_department_s_home_shows_its_referrals_not_the_registry_s_counts(world: Any, client_of: Any) -> None:
+    """A department sees no households (only what is referred to it): its home page does not show
+    "辖区家庭 0 · 在册人员 0 · 超期环节 0" as if its county were empty; the county's does."""
+    department = client_of("tez_yibao").get("/").content.decode()
+    assert 'data-testid="household-count"' not in department and "派单" in department
+    assert 'data-testid="household-count"' in client_of("tez_county").get("/").content.decode()
