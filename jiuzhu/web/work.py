@@ -3,7 +3,8 @@
 Work finds the person: a case whose next step the workflow table gives this user (an
 approver's decisions, a clerk's investigations and 公示 to close, a village assistant's
 visits, the county's escalated cases), a verifier's pending 核对 requests, a department's
-referrals, a town's paper referrals, due reviews (复核) and 投诉举报 to route, answer or close.
+referrals, a town's paper referrals, due reviews (复核), 投诉举报 to route, answer or close, and
+核查任务 for the village's worker (or the town, once escalated).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ SCAN_LIMIT = 300  # open cases read per role, nearest deadline first
 
 @dataclass(frozen=True)
 class WorkItem:
-    kind: str  # application | verification | referral | review | complaint
+    kind: str  # application | verification | referral | review | complaint | task
     kind_label: str
     title: str
     step: str
@@ -204,6 +205,32 @@ def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
     ]
 
 
+def _grid_tasks(user: Any, today: dt.date) -> list[WorkItem]:
+    """核查任务 (DIS-*): the village's 网格员 visits and closes them; a task escalated (上报乡镇,
+    by the worker or past its date) waits for the town's staff instead."""
+    from jiuzhu.monitoring.models import GridTask
+
+    level = user.area.level if user.area is not None else ""
+    if not user.has_perm_code("registry.edit") or level not in ("village", "town"):
+        return []
+    qs = GridTask.objects.visible_to(user).unclosed().select_related("household", "warning__rule")
+    qs = qs.filter(escalated_at__isnull=level == "village")
+    steps = {"open": "入户走访核查", "visited": "登记核查结果并办结"}
+    return [
+        WorkItem(
+            kind="task",
+            kind_label="核查任务",
+            title=f"{t.household.head_name}户 · {t.warning.rule.name}",
+            step=("上报乡镇：" if t.escalated_at else "") + steps.get(t.status, t.get_status_display()),
+            due_on=t.due_on,
+            due_at=None,
+            overdue=t.due_on < today,
+            url=reverse("discovery:task", args=[t.pk]),
+        )
+        for t in qs.order_by("due_on", "id")[:SCAN_LIMIT]
+    ]
+
+
 def _complaints(user: Any, today: dt.date) -> list[WorkItem]:
     """投诉举报 (SUP-4): one given to this user to handle; else, with none named, those routed to
     the user's town or department, and at the county those not yet routed (转办). A complaint
@@ -247,5 +274,6 @@ def work_for(user: Any) -> list[WorkItem]:
         *_referrals(user, today),
         *_reviews(user, today),
         *_complaints(user, today),
+        *_grid_tasks(user, today),
     ]
     return sorted(items, key=_sort_key)

@@ -235,3 +235,24 @@ def test_my_tasks_fit_a_phone(task_in: Any, live_server: Any, page: Any) -> None
     page.get_by_test_id("close-task").click()
     expect(page.get_by_test_id("task-outcome")).to_contain_text("已获得救助帮扶")
     assert GridTask.objects.get(pk=task.pk).status == "closed"
+
+
+def test_the_task_waits_in_the_workers_list_then_the_towns_once_escalated(task_in: Any, world: Any) -> None:
+    """我的待办: a 核查任务 waits for its village's 网格员 (visit, then close); escalated (上报乡镇)
+    it waits for the town's staff instead; another village's task is never in the list."""
+    from jiuzhu.monitoring.actions.grid import escalate_task
+    from jiuzhu.web.work import work_for
+
+    def waiting(username: str) -> list[str]:
+        return [w.step for w in work_for(world.user(username)) if w.kind == "task"]
+
+    task = task_in()
+    task_in(HOUMENG)
+    assert waiting("tez_beiluo") == ["入户走访核查"] and waiting("tez_zhangshanzi") == []
+    record_visit(task, by=world.user("tez_beiluo"), situation="家中有一名长期住院病人")
+    assert waiting("tez_beiluo") == ["登记核查结果并办结"]
+    escalate_task(task, by=world.user("tez_beiluo"), note="医疗费用高，需乡镇研究")
+    assert waiting("tez_beiluo") == []
+    assert "上报乡镇：登记核查结果并办结" in waiting("tez_zhangshanzi")
+    close_task(task, by=world.user("tez_zhangshanzi"), outcome="already_helped", note="已纳入医疗救助")
+    assert waiting("tez_zhangshanzi") == []
