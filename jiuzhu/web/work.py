@@ -52,7 +52,7 @@ SCAN_LIMIT = 300  # open cases read per role, nearest deadline first
 
 @dataclass(frozen=True)
 class WorkItem:
-    kind: str  # application | verification | referral | review | complaint | task
+    kind: str  # application | verification | referral | review | complaint | task | roster | setting
     kind_label: str
     title: str
     step: str
@@ -205,6 +205,56 @@ def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
     ]
 
 
+def _second_person(user: Any) -> list[WorkItem]:
+    """双人复核: a roster submitted for locking and a settings change proposed wait for another
+    person who may confirm them — never for the one who submitted or proposed."""
+    from jiuzhu.areas.models import Area, code_range
+    from jiuzhu.payments.models import Roster, month_label
+    from jiuzhu.programs.models import ParameterChange
+    from jiuzhu.web.labels import parameter_label, parameter_value_label
+
+    items: list[WorkItem] = []
+    if user.has_perm_code("payments.lock") or user.is_superuser:
+        rosters = list(
+            Roster.objects.visible_to(user)
+            .filter(status="lock_requested")
+            .exclude(lock_requested_by=user)
+            .order_by("month", "id")[:SCAN_LIMIT]
+        )
+        names = dict(Area.objects.filter(code__in={r.area_code for r in rosters}).values_list("code", "name"))
+        items += [
+            WorkItem(
+                kind="roster",
+                kind_label="花名册",
+                title=f"{month_label(r.month)}花名册 · {names.get(r.area_code, r.area_code)}",
+                step="复核锁定（双人复核）",
+                due_on=None,
+                due_at=None,
+                overdue=False,
+                url=reverse("payments:roster", args=[r.pk]),
+            )
+            for r in rosters
+        ]
+    if (user.has_perm_code("parameters.confirm") or user.is_superuser) and user.area is not None:
+        low, high = code_range(user.area.prefix)
+        changes = ParameterChange.objects.filter(status="proposed", area_full__gte=low, area_full__lte=high)
+        items += [
+            WorkItem(
+                kind="setting",
+                kind_label="标准与设置调整",
+                title=f"{parameter_label(c.name)}调整为{parameter_value_label(c.name, c.value)}"
+                f" · {c.valid_from:%Y-%m-%d}起",
+                step="复核（双人复核）",
+                due_on=c.valid_from,
+                due_at=None,
+                overdue=False,
+                url=reverse("programs:parameters"),
+            )
+            for c in changes.exclude(proposed_by=user).order_by("valid_from", "id")[:SCAN_LIMIT]
+        ]
+    return items
+
+
 def _grid_tasks(user: Any, today: dt.date) -> list[WorkItem]:
     """核查任务 (DIS-*): the village's 网格员 visits and closes them; a task escalated (上报乡镇,
     by the worker or past its date) waits for the town's staff instead."""
@@ -275,5 +325,6 @@ def work_for(user: Any) -> list[WorkItem]:
         *_reviews(user, today),
         *_complaints(user, today),
         *_grid_tasks(user, today),
+        *_second_person(user),
     ]
     return sorted(items, key=_sort_key)

@@ -10,9 +10,11 @@ import time_machine
 
 from jiuzhu.applications import actions
 from jiuzhu.applications.tests.conftest import investigate
+from jiuzhu.payments.tests.conftest import approved_case
 from jiuzhu.web.work import work_for
 
 pytestmark = pytest.mark.django_db
+__all__ = ["approved_case"]  # a fixture
 
 
 def titles(user):
@@ -166,3 +168,38 @@ def test_a_complaint_waits_in_the_list_of_whoever_must_act_on_it(world, client_o
     assert waiting("tez_zhangshanzi_sp") == []  # the same town, but another was named
     page = client_of("tez_zhangshanzi").get("/work/").content.decode()
     assert named.tracking_number in page and "投诉举报" in page
+
+
+def test_what_waits_for_a_second_person_is_in_their_list_not_the_submitters(world, approved_case):
+    """双人复核: a roster submitted for locking and a proposed change of a standard wait in the
+    我的待办 of another person who may confirm them (the administrator), never the submitter's."""
+    from jiuzhu.payments import actions as payments
+    from jiuzhu.payments.tests.conftest import NOV
+    from jiuzhu.programs.actions import confirm_change, propose_change
+
+    county, admin = world.user("tez_county"), world.user("tez_admin")
+
+    def waiting(user):
+        return [(w.kind, w.title, w.step) for w in work_for(user) if w.kind in ("roster", "setting")]
+
+    approved_case()
+    roster = payments.generate_roster(by=county, area_code="370405", month=NOV)
+    payments.check_roster(roster, by=county)
+    payments.request_lock(roster, by=county)
+    change = propose_change(
+        by=county,
+        name="dibao.standard.rural",
+        area_code="370405",
+        valid_from=dt.date(2027, 1, 1),
+        value=90000,
+        reason="2027年度标准调整",
+        source="台政字〔2026〕99号（测试）",
+    )
+    assert waiting(county) == []
+    assert sorted(waiting(admin)) == [
+        ("roster", "2026年11月花名册 · 台儿庄区", "复核锁定（双人复核）"),
+        ("setting", "农村最低生活保障标准（每人每月）调整为900.00元 · 2027-01-01起", "复核（双人复核）"),
+    ]
+    payments.confirm_lock(roster, by=admin)
+    confirm_change(change, by=admin)
+    assert waiting(admin) == []
