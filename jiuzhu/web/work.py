@@ -3,8 +3,9 @@
 Work finds the person: a case whose next step the workflow table gives this user (an
 approver's decisions, a clerk's investigations and 公示 to close, a village assistant's
 visits, the county's escalated cases), a verifier's pending 核对 requests, a department's
-referrals, a town's paper referrals, due reviews (复核), 投诉举报 to route, answer or close, and
-核查任务 for the village's worker (or the town, once escalated).
+referrals, a town's paper referrals, due reviews (复核), 投诉举报 to route, answer or close,
+核查任务 for the village's worker (or the town, once escalated), and what waits for a second
+person (双人复核: a roster submitted for locking, a proposed change of a setting).
 """
 
 from __future__ import annotations
