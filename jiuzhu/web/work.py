@@ -299,6 +299,8 @@ def _complaints(user: Any, today: dt.date) -> list[WorkItem]:
         unnamed = Q(status="received") | (Q(status="replied") & never_routed)
     else:  # routed to this town or department: to answer, then to close
         unnamed = Q(status="assigned") | (Q(status="replied") & ~never_routed)
+        if not user.is_department_user:  # one routed to a department is the department's
+            unnamed &= Q(department__isnull=True)
     qs = qs.filter(Q(handler=user) | (Q(handler__isnull=True) & unnamed))
     steps = {"received": "转办或答复" if county else "办理并答复", "assigned": "办理并答复", "replied": "办结"}
     return [

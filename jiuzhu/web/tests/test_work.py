@@ -169,6 +169,14 @@ def test_a_complaint_waits_in_the_list_of_whoever_must_act_on_it(world, client_o
     page = client_of("tez_zhangshanzi").get("/work/").content.decode()
     assert named.tracking_number in page and "投诉举报" in page
 
+    from jiuzhu.accounts.models import Department
+
+    routed = complaints.submit(form_data(subject="医疗救助报销慢"), by=system_user("公众")).complaint
+    yibao = Department.objects.get(pk=world.user("tez_yibao").department_id)
+    complaints.assign(routed, by=county, department_id=yibao.pk)
+    assert waiting("tez_yibao") == [(routed.tracking_number, "办理并答复")]
+    assert routed.tracking_number not in [n for n, _ in waiting("tez_zhangshanzi")]
+
 
 def test_what_waits_for_a_second_person_is_in_their_list_not_the_submitters(world, approved_case):
     """双人复核: a roster submitted for locking and a proposed change of a standard wait in the
