@@ -175,9 +175,9 @@ class CaseDeadlineQuerySet(AreaScopedQuerySet):
         """Past its date — or, for a clock in hours, past its minute (``now``)."""
         return self.running().filter(overdue_q(today, now))
 
-    def due_soon(
-        self, days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None
-    ) -> CaseDeadlineQuerySet:
+    def due_soon(self, days: int, today: dt.date | None = None, now: dt.datetime | None = None) -> CaseDeadlineQuerySet:
+        """Due within ``days`` days — the county's ``supervision.due_soon_days``
+        (``applications.queries.due_soon_days``)."""
         return self.running().filter(due_soon_q(days, today, now))
 
 
@@ -187,7 +187,7 @@ def overdue_q(today: dt.date | None = None, now: dt.datetime | None = None) -> m
     return by_date | models.Q(due_at__lt=now or timezone.now())
 
 
-def due_soon_q(days: int = 3, today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
+def due_soon_q(days: int, today: dt.date | None = None, now: dt.datetime | None = None) -> models.Q:
     """An open deadline due within ``days`` days and not past."""
     today = today or timezone.localdate()
     not_past = models.Q(due_at__isnull=True) | models.Q(due_at__gte=now or timezone.now())

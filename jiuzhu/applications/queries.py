@@ -40,8 +40,7 @@ def filter_applications(
     program: str = "",
     area: str = "",
     overdue: bool = False,
-    due_soon: bool = False,
-    due_soon_days: int = 0,
+    due_within_days: int | None = None,
     staff_relative: bool = False,
     q: str = "",
 ) -> QuerySet[Application]:
@@ -54,8 +53,8 @@ def filter_applications(
     deadlines = CaseDeadline.objects.filter(application=OuterRef("pk"))
     if overdue:
         qs = qs.filter(Exists(deadlines.overdue()))
-    if due_soon:
-        qs = qs.filter(Exists(deadlines.due_soon(due_soon_days)))
+    if due_within_days is not None:
+        qs = qs.filter(Exists(deadlines.due_soon(due_within_days)))
     if staff_relative:
         qs = qs.filter(staff_relative_of__isnull=False)
     if q:

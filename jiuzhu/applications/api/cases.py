@@ -141,8 +141,7 @@ def list_(
         program=program,
         area=area,
         overdue=overdue,
-        due_soon=due_soon,
-        due_soon_days=due_soon_days(user) if due_soon else 0,
+        due_within_days=due_soon_days(user) if due_soon else None,
         staff_relative=staff_relative,
     )
     page_size, page = max(1, min(page_size, 200)), max(page, 1)

@@ -536,10 +536,10 @@ def test_the_emergency_clock_runs_in_hours(world, signed_intake):
         assert step.label == "24小时内先行救助"
     with time_machine.travel(dt.datetime(2026, 11, 25, 21, 0, tzinfo=tz), tick=False):
         assert not CaseDeadline.objects.filter(pk=step.pk).overdue().exists()
-        assert CaseDeadline.objects.filter(pk=step.pk).due_soon().exists()
+        assert CaseDeadline.objects.filter(pk=step.pk).due_soon(3).exists()
     with time_machine.travel(dt.datetime(2026, 11, 25, 23, 0, tzinfo=tz), tick=False):
         assert CaseDeadline.objects.filter(pk=step.pk).overdue().exists()
-        assert not CaseDeadline.objects.filter(pk=step.pk).due_soon().exists()
+        assert not CaseDeadline.objects.filter(pk=step.pk).due_soon(3).exists()
 
 
 def test_the_emergency_clock_is_shown_in_hours(world, signed_intake, client_of, api_of):

@@ -58,8 +58,9 @@ def application_list(request: AuthedRequest) -> HttpResponse:
         "staff_relative": g.get("staff_relative") == "1",
         "q": g.get("q", ""),
     }
-    soon_days = due_soon_days(request.user) if filters["due_soon"] else 0
-    qs = filter_applications(Application.objects.visible_to(request.user), **filters, due_soon_days=soon_days)
+    criteria = {k: v for k, v in filters.items() if k != "due_soon"}
+    within = due_soon_days(request.user) if filters["due_soon"] else None
+    qs = filter_applications(Application.objects.visible_to(request.user), **criteria, due_within_days=within)
     overdue = CaseDeadline.objects.filter(application=OuterRef("pk")).overdue()
     paginator = IdPaginator(
         qs,
