@@ -9,5 +9,5 @@ def day_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def month_label(month: dt.date) -> str:
-    return f"{month.year}年{month.month}月"
+def month_label(month: dt.date | None) -> str:
+    return f"{month.year}年{month.month}月" if month else ""

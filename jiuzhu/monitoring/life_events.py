@@ -34,12 +34,12 @@ from jiuzhu.accounts.models import User
 from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
-from jiuzhu.core.dates import day_label
+from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import STOP_REASON_LABELS
 from jiuzhu.payments.actions.benefits import pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
-from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_label, month_start
+from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_start
 from jiuzhu.referrals.records import end_case_records, end_person_records
 from jiuzhu.registry.models import Person
 from jiuzhu.verification.effects import batch_filter, person_key_sql, rules_of

@@ -24,6 +24,7 @@ from django.utils import timezone
 from jiuzhu.accounts.scope import AreaScopedQuerySet
 from jiuzhu.applications.models import PROGRAM_CHOICES as APPLICATION_PROGRAMS
 from jiuzhu.core.appendonly import AppendOnly, AppendOnlyModel
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.jobs import JobModel
 
 MONTHLY_PROGRAMS = ("dibao", "tekun")  # programs paid every month through the roster
@@ -38,10 +39,6 @@ def month_start(day: dt.date) -> dt.date:
 def add_months(month: dt.date, n: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_label(month: dt.date | None) -> str:
-    return f"{month.year}年{month.month}月" if month else ""
 
 
 # ---- configuration ---------------------------------------------------------------------------

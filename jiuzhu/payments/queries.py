@@ -13,6 +13,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from jiuzhu.areas.models import Area
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.money import format_yuan
 from jiuzhu.web.files import xlsx
 
@@ -22,7 +23,6 @@ from .models import (
     LedgerEntry,
     Roster,
     RosterLine,
-    month_label,
 )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, in_subtree
 from jiuzhu.core.bulk import fetch_rows
+from jiuzhu.core.dates import month_label
 from jiuzhu.programs.engine import parameter_store, rules_error
 from jiuzhu.registry.models import Person
 from jiuzhu.rules import RulesInputError, evaluate
@@ -32,7 +33,6 @@ from .models import (
     RosterLine,
     ScheduledPayment,
     add_months,
-    month_label,
 )
 from .roster import Progress, config_for, month_end, refresh_bases, roster_area, sync_benefits
 

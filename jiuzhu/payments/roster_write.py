@@ -17,10 +17,11 @@ from django.utils import timezone
 from jiuzhu.areas.models import Area, in_subtree, level_of
 from jiuzhu.audit.log import record
 from jiuzhu.core.bulk import insert_rows
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError
 from jiuzhu.web.labels import area_label
 
-from .models import Benefit, Roster, RosterLine, add_months, month_label
+from .models import Benefit, Roster, RosterLine, add_months
 from .roster import UNIQUE_ERRORS
 from .roster_compute import Computed
 from .signals import deaths_flagged

@@ -210,7 +210,8 @@ def _second_person(user: Any) -> list[WorkItem]:
     """双人复核: a roster submitted for locking and a settings change proposed wait for another
     person who may confirm them — never for the one who submitted or proposed."""
     from jiuzhu.areas.models import Area, code_range
-    from jiuzhu.payments.models import Roster, month_label
+    from jiuzhu.core.dates import month_label
+    from jiuzhu.payments.models import Roster
     from jiuzhu.programs.models import ParameterChange
     from jiuzhu.web.labels import parameter_label, parameter_value_label
 

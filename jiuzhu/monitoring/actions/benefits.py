@@ -15,7 +15,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
-from jiuzhu.core.dates import day_label
+from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import _today, parse_month
@@ -27,7 +27,7 @@ from jiuzhu.payments.actions.benefits import (
     pull_lines,
     restore_lines,
 )
-from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_label, month_start
+from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_start
 from jiuzhu.referrals.records import end_case_records, end_person_records, reopen_case_records
 from jiuzhu.registry.models import Person
 

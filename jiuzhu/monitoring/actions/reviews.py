@@ -16,6 +16,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
@@ -23,7 +24,7 @@ from jiuzhu.payments import roster as roster_mod
 from jiuzhu.payments.actions._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
 from jiuzhu.payments.actions.benefits import end_benefit, lock_benefit, pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
-from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_label, month_start
+from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_start
 from jiuzhu.programs.engine import evaluate_household, work_income_rose
 from jiuzhu.referrals.records import end_case_records
 from jiuzhu.rules import amount_basis

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.accounts.system import user_or_none
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import InvalidInput
 
 from ..models import (
@@ -17,7 +18,6 @@ from ..models import (
     STOP_REASONS,
     BankLine,
     RosterLine,
-    month_label,
     month_start,
 )
 

@@ -19,6 +19,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.importer import ImportRejected, RowError
@@ -36,7 +37,6 @@ from ..models import (
     LedgerEntry,
     Roster,
     RosterLine,
-    month_label,
 )
 from ._common import _line_label, _mask, _set_status, _who
 from .benefits import pull_lines

@@ -20,6 +20,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.referrals.records import end_case_records
 from jiuzhu.registry.models import Person
@@ -35,7 +36,6 @@ from ..models import (
     Roster,
     RosterLine,
     add_months,
-    month_label,
 )
 from ..signals import deaths_found
 from ._common import STOP_REASON_LABELS, _line_label, _who

@@ -15,6 +15,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 
@@ -26,7 +27,6 @@ from ..models import (
     LedgerEntry,
     RepaymentPlan,
     add_months,
-    month_label,
     month_start,
 )
 from ..roster import config_for

@@ -18,6 +18,7 @@ from jiuzhu.applications import notices
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record, record_job_death
 from jiuzhu.core import jobs
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from jiuzhu.core.gcpause import collector_paused
 from jiuzhu.registry.models import Person
@@ -34,7 +35,6 @@ from ..models import (
     RosterLine,
     RosterRun,
     add_months,
-    month_label,
     month_start,
 )
 from ._common import _today, _who, parse_month

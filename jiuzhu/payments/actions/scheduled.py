@@ -13,9 +13,10 @@ from django.db.models import Q
 from jiuzhu.accounts.models import User
 from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 
-from ..models import SCHEDULED_KINDS, Roster, ScheduledPayment, month_label
+from ..models import SCHEDULED_KINDS, Roster, ScheduledPayment
 from ._common import _who
 
 
