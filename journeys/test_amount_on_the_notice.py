@@ -41,7 +41,7 @@ def ratio(text: str, label: str) -> float:
 
 
 def test_journey_an_old_couple_redoes_the_sum_of_its_notice_and_the_bank_pays_it(
-    world, household_in, new_id, signed_intake, clock, client_of
+    world, household_in, new_id, signed_intake, clock, client_of, api_of
 ):
     from jiuzhu.accounts.system import SystemActor
     from jiuzhu.applications.tests.support import use_preset
@@ -125,6 +125,8 @@ def test_journey_an_old_couple_redoes_the_sum_of_its_notice_and_the_bank_pays_it
     assert yuan(after) in re.search(r'data-testid="current-amount">(.*?)</dd>', page, re.S).group(1)
     reviews = re.search(r'data-testid="case-reviews">(.*?)</table>', page, re.S).group(1)
     assert f"{yuan(amount)} → {yuan(after)}" in reviews and "2026年12月" in reviews and "调整告知书" in reviews
+    case = api_of(COUNTY).get(f"/api/v1/applications/{app.pk}").json()
+    assert (case["approved_amount_fen"], case["amount_fen"]) == (amount, after)
 
     clock("2026-12-03 09:00")
     december, _ = pay_month(world, DEC)

@@ -120,6 +120,8 @@ class Application(models.Model):  # 救助申请（案件）
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     amount_fen = models.BigIntegerField("救助金额（分）", null=True, blank=True)
+    # the amount of the approval itself; ``amount_fen`` is what is paid now (a review may change it)
+    approved_amount_fen = models.BigIntegerField("批准救助金额（分）", null=True, blank=True)
     trace = models.JSONField("计算依据", default=dict, blank=True)
     start_month = models.DateField("起始发放月份", null=True, blank=True)
     review_cycle_months = models.PositiveSmallIntegerField("复核周期（月）", null=True, blank=True)

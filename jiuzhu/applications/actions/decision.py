@@ -72,7 +72,7 @@ def _start_publicity(app: Application, config: ProcedureConfig) -> None:
 def _record_decision(app: Application, result: dict[str, Any], config: ProcedureConfig, *, by: User) -> None:
     today = _today()
     app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
-    app.amount_fen = result["monthly_amount_fen"]
+    app.amount_fen = app.approved_amount_fen = result["monthly_amount_fen"]
     app.trace = result["trace"]
     # the case's facts become the ones decided on (the declaration corrected by the 核对报告),
     # so that every roster pays the amount on the notice; the declaration stays beside them

@@ -48,7 +48,7 @@ def register_formally(application: Application, *, by: User, note: str = "") -> 
     with notices.rendered_after(), transaction.atomic():
         app, _, row = _begin(application, "register_formally", by=by)
         app.decision, app.decided_at, app.decided_by = "approved", timezone.now(), user_or_none(by)
-        app.amount_fen = app.advance_amount_fen
+        app.amount_fen = app.approved_amount_fen = app.advance_amount_fen
         _meet(app, "registration")
         _meet(app, "overall")
         notices.issue_after(by, "approval", intake=app.intake, application=app)

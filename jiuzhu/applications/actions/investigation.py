@@ -128,7 +128,8 @@ def reinvestigate(application: Application, *, by: User, reason: str) -> Applica
     with notices.rendered_after(), transaction.atomic():
         app, config, row = _begin(application, "reinvestigate", by=by)
         app.investigation_done_at = None
-        app.decision, app.amount_fen, app.publicity_start, app.publicity_end = "", None, None, None
+        app.decision, app.publicity_start, app.publicity_end = "", None, None
+        app.amount_fen = app.approved_amount_fen = None
         app.decision_settings = []  # decided again later, under the settings it is then decided with
         _meet(app, "publicity")
         _deadline(

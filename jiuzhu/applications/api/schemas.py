@@ -80,6 +80,7 @@ class ApplicationOut(Schema):
     staff_relative: bool
     decision: str
     amount_fen: int | None
+    approved_amount_fen: int | None
     proposed_amount_fen: int | None
     start_month: dt.date | None
     review_cycle_months: int | None
@@ -129,6 +130,7 @@ def application_out(app: Application, user: Any) -> dict[str, Any]:
         "staff_relative": app.staff_relative_of_id is not None,
         "decision": app.decision,
         "amount_fen": app.amount_fen,
+        "approved_amount_fen": app.approved_amount_fen,
         "proposed_amount_fen": app.proposed_amount_fen,
         "start_month": app.start_month,
         "review_cycle_months": app.review_cycle_months,

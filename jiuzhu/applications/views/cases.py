@@ -90,15 +90,6 @@ def _compared(app: Any) -> list[dict[str, Any]]:
     return comparison(declared, report.content.get("verified") if report else None)
 
 
-def _decided_amount(app: Any) -> int | None:
-    """The amount of the approval itself: a later review may have changed ``amount_fen``."""
-    if app.decision != "approved":
-        return None
-    entry = AuditEntry.objects.for_object(app).filter(action="applications.approve").order_by("seq").first()
-    amount = entry.changes.get("amount_fen") if entry is not None else None
-    return int(amount) if amount is not None else app.amount_fen
-
-
 def _from_department_data(app: Any, allowed: Any) -> list[str]:
     """Beside 退回补正: the county's materials the system gets from department data (一证申请)."""
     from jiuzhu.programs.county import from_department_data
@@ -131,7 +122,6 @@ def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | 
     case_settings, settings_kept = settings_used(app)
     context = {
         "app": app,
-        "decided_amount_fen": _decided_amount(app),
         "config": config,
         "case_settings": case_settings,
         "settings_kept": settings_kept,
