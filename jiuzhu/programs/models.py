@@ -82,6 +82,15 @@ class ParameterChangeQuerySet(models.QuerySet["ParameterChange"]):
         above = [prefix[:n] for n in (2, 4, 6, 9) if n < len(prefix)] + ["CN"]
         return self.filter(models.Q(area_code__in=above) | models.Q(area_full__gte=low, area_full__lte=high))
 
+    def to_confirm_by(self, user: Any) -> ParameterChangeQuerySet:
+        """双人复核: the proposed changes the user may confirm — of those visible, not the areas
+        above (confirmed there), and not the user's own proposals."""
+        waiting = self.visible_to(user).filter(status="proposed").exclude(proposed_by=user)
+        if user.is_superuser:
+            return waiting
+        low, high = code_range(user.area.prefix)
+        return waiting.filter(area_full__gte=low, area_full__lte=high)
+
 
 STATUS_CHOICES = [("proposed", "待复核"), ("confirmed", "已生效"), ("rejected", "已退回")]
 

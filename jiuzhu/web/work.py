@@ -209,8 +209,8 @@ def _reviews(user: Any, today: dt.date) -> list[WorkItem]:
 def _second_person(user: Any) -> list[WorkItem]:
     """双人复核: a roster submitted for locking and a settings change proposed wait for another
     person who may confirm them — never for the one who submitted or proposed."""
-    from jiuzhu.areas.models import Area, code_range
-    from jiuzhu.core.dates import month_label
+    from jiuzhu.areas.models import Area
+    from jiuzhu.core.dates import day_label, month_label
     from jiuzhu.payments.models import Roster
     from jiuzhu.programs.models import ParameterChange
     from jiuzhu.web.labels import parameter_label, parameter_value_label
@@ -237,22 +237,21 @@ def _second_person(user: Any) -> list[WorkItem]:
             )
             for r in rosters
         ]
-    if (user.has_perm_code("parameters.confirm") or user.is_superuser) and user.area is not None:
-        low, high = code_range(user.area.prefix)
-        changes = ParameterChange.objects.filter(status="proposed", area_full__gte=low, area_full__lte=high)
+    if user.has_perm_code("parameters.confirm") or user.is_superuser:
+        changes = ParameterChange.objects.to_confirm_by(user)
         items += [
             WorkItem(
                 kind="setting",
                 kind_label="标准与设置调整",
                 title=f"{parameter_label(c.name)}调整为{parameter_value_label(c.name, c.value)}"
-                f" · {c.valid_from:%Y-%m-%d}起",
+                f" · {day_label(c.valid_from)}起",
                 step="复核（双人复核）",
                 due_on=c.valid_from,
                 due_at=None,
                 overdue=False,
                 url=reverse("programs:parameters"),
             )
-            for c in changes.exclude(proposed_by=user).order_by("valid_from", "id")[:SCAN_LIMIT]
+            for c in changes.order_by("valid_from", "id")[:SCAN_LIMIT]
         ]
     return items
 

@@ -183,7 +183,8 @@ def test_what_waits_for_a_second_person_is_in_their_list_not_the_submitters(worl
     我的待办 of another person who may confirm them (the administrator), never the submitter's."""
     from jiuzhu.payments import actions as payments
     from jiuzhu.payments.tests.conftest import NOV
-    from jiuzhu.programs.actions import confirm_change, propose_change
+    from jiuzhu.programs.actions import confirm_change
+    from jiuzhu.programs.tests.test_impact import propose
 
     county, admin = world.user("tez_county"), world.user("tez_admin")
 
@@ -194,19 +195,11 @@ def test_what_waits_for_a_second_person_is_in_their_list_not_the_submitters(worl
     roster = payments.generate_roster(by=county, area_code="370405", month=NOV)
     payments.check_roster(roster, by=county)
     payments.request_lock(roster, by=county)
-    change = propose_change(
-        by=county,
-        name="dibao.standard.rural",
-        area_code="370405",
-        valid_from=dt.date(2027, 1, 1),
-        value=90000,
-        reason="2027年度标准调整",
-        source="台政字〔2026〕99号（测试）",
-    )
+    change = propose(world)  # by tez_county
     assert waiting(county) == []
     assert sorted(waiting(admin)) == [
         ("roster", "2026年11月花名册 · 台儿庄区", "复核锁定（双人复核）"),
-        ("setting", "农村最低生活保障标准（每人每月）调整为900.00元 · 2027-01-01起", "复核（双人复核）"),
+        ("setting", "农村最低生活保障标准（每人每月）调整为900.00元 · 2027年1月1日起", "复核（双人复核）"),
     ]
     payments.confirm_lock(roster, by=admin)
     confirm_change(change, by=admin)
