@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.workdays import WorkingCalendar
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.programs.impact import ImpactLine, ImpactPart, NewCases, display, value_of
@@ -118,7 +119,7 @@ def _reasons(change: ParameterChange, pairs: list[tuple[str, dt.date]], new_case
     reasons = []
     if pairs and all(day < change.valid_from for _, day in pairs):
         reasons.append(
-            f"在办案件均于{change.valid_from:%Y-%m-%d}生效日期之前受理，按受理之日有效的设置办理，已有时限不变"
+            f"在办案件均于{day_label(change.valid_from)}生效日期之前受理，按受理之日有效的设置办理，已有时限不变"
         )
     reasons.extend(n.note for n in new_cases if n.note)
     if not pairs:
@@ -268,7 +269,7 @@ def _review_part(
     part = ImpactPart(open_cases=recipients.count(), new_cases=new_cases, noun="在保对象")
     part.reasons = [
         "复核周期在批准时按受理之日有效的设置确定并随案保存，在保对象的下次复核日期不变；"
-        f"{change.valid_from:%Y-%m-%d}起受理并批准的对象按新设置确定复核周期",
+        f"{day_label(change.valid_from)}起受理并批准的对象按新设置确定复核周期",
         *(n.note for n in new_cases if n.note),
     ]
     return part

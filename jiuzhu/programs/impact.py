@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jiuzhu.core.dates import day_label
 from jiuzhu.rules import ParameterStore, RulesInputError
 from jiuzhu.rules.parameters import display_value
 
@@ -130,13 +131,13 @@ def preview(change: ParameterChange, *, user: Any = None) -> Impact:
     if new_cases:
         if len(new_cases) == 1:
             n = new_cases[0]
-            summary += f"；{change.valid_from:%Y-%m-%d}生效后新受理案件的{definition.description}由{n.old}变为{n.new}"
+            summary += f"；{day_label(change.valid_from)}生效后新受理案件的{definition.description}由{n.old}变为{n.new}"
         else:
             shown = "、".join(f"{n.county}{n.old}→{n.new}" for n in new_cases)
-            summary += f"；{change.valid_from:%Y-%m-%d}生效后新受理案件的{definition.description}：{shown}"
+            summary += f"；{day_label(change.valid_from)}生效后新受理案件的{definition.description}：{shown}"
     elif not parts:
         proposed = display_value(change.value, definition.unit)
-        summary = f"该参数不影响在办案件的办理时限；{change.valid_from:%Y-%m-%d}起按{proposed}执行"
+        summary = f"该参数不影响在办案件的办理时限；{day_label(change.valid_from)}起按{proposed}执行"
     return Impact(
         change_id=change.pk,
         name=change.name,

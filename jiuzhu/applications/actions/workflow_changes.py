@@ -16,6 +16,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.accounts.scope import require_in_scope
 from jiuzhu.areas.models import Area, full_code
 from jiuzhu.audit.log import record
+from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
 
 from .. import workflow
@@ -146,7 +147,7 @@ def _decide(change: WorkflowChange, status: str, note: str, *, by: User) -> Work
             if change.valid_from < timezone.localdate():
                 raise InvalidInput(
                     "backdated",
-                    f"该调整的生效日期（{change.valid_from:%Y-%m-%d}）已过，请退回后按新的生效日期重新提出",
+                    f"该调整的生效日期（{day_label(change.valid_from)}）已过，请退回后按新的生效日期重新提出",
                     field="valid_from",
                 )
             check_bounds(change)  # the table may have changed since it was proposed

@@ -31,7 +31,7 @@ def test_it_says_a_benefit_parameter_moves_no_deadline(world: Any) -> None:
     """GOV-8: the preview names what the change does and that no case deadline moves."""
     result = impact.preview(propose(world))
     assert result.nothing_moves and result.moved_deadlines == 0
-    assert result.summary == "该参数不影响在办案件的办理时限；2027-01-01起按900元执行"
+    assert result.summary == "该参数不影响在办案件的办理时限；2027年1月1日起按900元执行"
 
 
 def test_the_api_answers_the_preview_as_json(world: Any, api_of: Any) -> None:
