@@ -1,6 +1,7 @@
 """The API of 摸底排查 (issue 17 item 5, DIS-2), under ``/api/v1/monitoring/campaigns``:
 list and create, ``actions/launch`` and ``actions/close``, ``coverage?area_code=`` and
-``visits`` (the village assistant marks a household visited)."""
+``visits`` (the village's list, with why each household is on it; the village assistant
+marks a household visited)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from jiuzhu.accounts.models import User
-from jiuzhu.core.errors import NotFound
+from jiuzhu.core.errors import InvalidInput, NotFound
 
 from . import campaign_coverage as coverage_mod
 from . import campaigns
@@ -54,6 +55,18 @@ def visit_out(v: CampaignVisit) -> dict[str, Any]:
         "result": v.result,
         "note": v.note,
         "task_id": v.task_id,
+    }
+
+
+def listed_out(v: CampaignVisit, reasons: list[str]) -> dict[str, Any]:
+    h = v.household
+    return {
+        **visit_out(v),
+        "head_name": h.head_name,
+        "address": h.address,
+        "member_count": h.member_count,
+        "result_name": v.get_result_display() if v.result else "未走访",
+        "reasons": reasons,
     }
 
 
@@ -126,6 +139,21 @@ def campaign_coverage(request: HttpRequest, campaign_id: int, area_code: str = "
         "missing_count": cov.missing_count,
         "missing": cov.missing,
     }
+
+
+@router.get("/campaigns/{campaign_id}/visits", summary="排查名单（本村；show=pending 未走访、done 已走访）")
+def campaign_visits(
+    request: HttpRequest, campaign_id: int, show: str = "", page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
+    by = _user(request)
+    campaign = get_object_or_404(Campaign.objects.visible_to(by), pk=campaign_id)
+    if show not in ("", "pending", "done"):
+        raise InvalidInput("invalid_choice", "show 应为 pending（未走访）或 done（已走访），不填为全部", field="show")
+    qs = campaigns.visits_for(campaign, by, show)
+    page_size, page = max(1, min(page_size, 200)), max(page, 1)
+    rows = list(qs[(page - 1) * page_size : page * page_size])
+    why = campaigns.reasons(campaign, [v.household_id for v in rows])
+    return {"count": qs.count(), "items": [listed_out(v, why[v.household_id]) for v in rows]}
 
 
 @router.post("/campaigns/{campaign_id}/visits", summary="登记入户排查结果（村协理员/网格员）")

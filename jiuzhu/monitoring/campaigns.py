@@ -155,6 +155,68 @@ def target_households(campaign: Campaign) -> QuerySet[Household]:
     return qs.filter(match)
 
 
+def visits_for(campaign: Campaign, user: Any, show: str = "") -> QuerySet[CampaignVisit]:
+    """排查名单: the campaign's households in the user's area, ``show`` = pending / done / all."""
+    qs: QuerySet[CampaignVisit] = (
+        CampaignVisit.objects.visible_to(user)
+        .filter(campaign=campaign)
+        .select_related("household")
+        .order_by("area_code", "household_id")
+    )
+    if show == "pending":
+        return qs.filter(visited_on__isnull=True)
+    if show == "done":
+        return qs.filter(visited_on__isnull=False)
+    return qs
+
+
+GRADE_NAMES = {1: "一级", 2: "二级"}
+
+
+def reasons(campaign: Campaign, household_ids: list[int]) -> dict[int, list[str]]:
+    """Why each household is on the list, by the members who match (户不漏人、人不漏项): what the
+    village worker looks for at the door. The same groups as ``target_households``."""
+    found: dict[int, list[str]] = {pk: [] for pk in household_ids}
+    targets = set(campaign.targets)
+    if not household_ids or "all" in targets:
+        return found
+    living: dict[int, list[Person]] = {pk: [] for pk in household_ids}
+    people = (
+        Person.objects.filter(household_id__in=household_ids, death_date__isnull=True)
+        .only("pk", "household_id", "name", "birth_date", "disability_grade")
+        .prefetch_related("categories")
+        .order_by("relation_order", "pk")
+    )
+    for person in people:
+        living[person.household_id].append(person)
+    tags = set(
+        Household.categories.through.objects.filter(household_id__in=household_ids).values_list(
+            "household_id", "targetcategory__code"
+        )
+    )
+    for pk, members in living.items():
+        lines = found[pk]
+        if "elderly_alone" in targets and len(members) == 1:
+            age = members[0].age_on(campaign.starts_on)
+            if age >= ELDERLY_AGE:
+                lines.append(f"独居老年人：{members[0].name}（{age}岁）")
+        if "severe_disabled" in targets:
+            lines += [
+                f"重度残疾人：{m.name}（{GRADE_NAMES[m.disability_grade]}残疾）"
+                for m in members
+                if m.disability_grade in GRADE_NAMES
+            ]
+        if "left_behind" in targets:
+            if (pk, "left_behind") in tags:
+                lines.append("“三留守”家庭")
+            lines += [
+                f"“三留守”人员：{m.name}" for m in members if any(c.code == "left_behind" for c in m.categories.all())
+            ]
+        if "dibao_edge" in targets and (pk, "dibao_edge") in tags:
+            lines.append("低保边缘家庭")
+    return found
+
+
 def _years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -294,6 +356,8 @@ def record_campaign_visit(
 ) -> CampaignVisit:
     """入户排查登记 (DIS-2): the village marks a household visited with a result."""
     require(by, "registry.edit")
+    if not result:
+        raise InvalidInput("required", "请选择排查结果", field="result")
     if result not in RESULTS:
         raise InvalidInput(
             "invalid_choice",

@@ -160,24 +160,18 @@ def campaign_action(request: AuthedRequest, pk: int, name: str) -> HttpResponse:
 def village_list(request: AuthedRequest, pk: int) -> HttpResponse:
     """排查名单: the households of the user's village (or area), phone-sized cards."""
     campaign = _campaign(request, pk)
-    qs = (
-        CampaignVisit.objects.visible_to(request.user)
-        .filter(campaign=campaign)
-        .select_related("household")
-        .order_by("area_code", "household_id")
-    )
     show = request.GET.get("show", "")
-    if show == "pending":
-        qs = qs.filter(visited_on__isnull=True)
-    elif show == "done":
-        qs = qs.filter(visited_on__isnull=False)
+    qs = campaigns.visits_for(campaign, request.user, show)
     total = CampaignVisit.objects.visible_to(request.user).filter(campaign=campaign)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    why = campaigns.reasons(campaign, [v.household_id for v in page])
     return render(
         request,
         "monitoring/campaigns/households.html",
         {
             "campaign": campaign,
-            "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page")),
+            "page": page,
+            "rows": [(v, why[v.household_id]) for v in page],
             "show": show,
             "query": f"show={show}" if show else "",
             "total": total.count(),
@@ -229,6 +223,7 @@ def visit_form(request: AuthedRequest, pk: int, household_id: int) -> HttpRespon
         {
             "campaign": campaign,
             "visit": visit,
+            "reasons": campaigns.reasons(campaign, [visit.household_id])[visit.household_id],
             "form": form,
             "results": VISIT_RESULTS,
             "programs": program_choices(),

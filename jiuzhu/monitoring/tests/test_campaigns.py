@@ -313,6 +313,36 @@ def test_the_village_list_fits_a_phone(
     assert CampaignVisit.objects.get(campaign=running, household=families["alone"]).result == "no_difficulty"
 
 
+def test_the_list_says_who_in_each_household_is_sought(
+    world: Any, running: Campaign, families: dict[str, Any], client_of: Any, api_of: Any
+) -> None:
+    """DIS-2 (户不漏人、人不漏项): the village worker sees, on the list, on the household's page and
+    through the API, which member put the household on the list; a visit saved without a result
+    is refused in words, not in codes."""
+    alone = Person.objects.get(household=families["alone"])
+    old_man = f"独居老年人：孙长庚（{alone.age_on(running.starts_on)}岁）"
+    c = client_of("tez_beiluo")
+    listed = c.get(f"/monitoring/campaigns/{running.pk}/households/").content.decode()
+    assert old_man in listed
+    page = c.get(f"/monitoring/campaigns/{running.pk}/visit/{families['alone'].pk}/").content.decode()
+    assert old_man in page and '<option value="">请选择排查结果</option>' in page
+    r = c.post(f"/monitoring/campaigns/{running.pk}/visit/{families['alone'].pk}/", {"note": "", "visited_on": ""})
+    assert "请选择排查结果" in r.content.decode() and "difficulty 发现困难" not in r.content.decode()
+    assert not CampaignVisit.objects.filter(visited_on__isnull=False).exists()
+    town = api_of("tez_zhangshanzi").get(f"/api/v1/monitoring/campaigns/{running.pk}/visits?show=pending").json()
+    assert town["count"] == 2
+    assert {i["head_name"]: i["reasons"] for i in town["items"]} == {
+        "孙长庚": [old_man],
+        "郑德明": ["重度残疾人：郑小军（一级残疾）"],
+    }
+    assert all(i["result_name"] == "未走访" for i in town["items"])
+    whole = launch_campaign(new_campaign(world, towns=[], name="全县排查"), by=world.user("tez_county"))
+    county = api_of("tez_county").get(f"/api/v1/monitoring/campaigns/{whole.pk}/visits").json()
+    assert {i["head_name"]: i["reasons"] for i in county["items"]}["冯桂兰"] == ["“三留守”家庭"]
+    bad = api_of("tez_beiluo").get(f"/api/v1/monitoring/campaigns/{running.pk}/visits?show=all")
+    assert bad.status_code == 422 and bad.json()["field"] == "show"
+
+
 def test_the_demo_campaign_is_running_with_visits(world: Any, families: dict[str, Any]) -> None:
     """DIS-2: the demo loader leaves one running campaign for 台儿庄区 with visits; idempotent."""
     from jiuzhu.monitoring.demo_campaigns import NAME, load_demo_campaign
