@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from jiuzhu.accounts.models import User
 from jiuzhu.core.errors import InvalidInput, NotFound
 
+from . import campaigns
 from .actions import grid
 from .conditions import condition_label
 from .models import TASK_STATUS, WARNING_LEVELS, WARNING_STATUS, GridTask, MonitoringRule, Warning
@@ -149,6 +150,13 @@ def list_tasks(request: HttpRequest, area_code: str = "", status: str = "", page
     elif status:
         raise InvalidInput("invalid_choice", "任务状态只能是 open、visited、closed、overdue、escalated", field="status")
     return _page(qs.order_by("due_on", "id"), page, task_out)
+
+
+@tasks_router.get("/{task_id}", summary="核查任务详情（含摸底排查发现）")
+def get_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
+    qs = GridTask.objects.visible_to(_user(request)).select_related("warning", "person", "household")
+    task = get_object_or_404(qs, pk=task_id)
+    return {**task_out(task), "campaign_findings": campaigns.findings(task)}
 
 
 class TaskActionIn(Schema):

@@ -170,6 +170,23 @@ def visits_for(campaign: Campaign, user: Any, show: str = "") -> QuerySet[Campai
     return qs
 
 
+def findings(task: GridTask) -> list[dict[str, Any]]:
+    """What 摸底排查 visits found for a task's household: a visit finding hardship where a task was
+    already open joins that task, and its worker's note must reach whoever closes it."""
+    visits = CampaignVisit.objects.filter(task=task).select_related("campaign").order_by("visited_on", "id")
+    return [
+        {
+            "campaign_id": v.campaign_id,
+            "campaign": v.campaign.name,
+            "visited_on": v.visited_on,
+            "result": v.result,
+            "result_name": v.get_result_display(),
+            "note": v.note,
+        }
+        for v in visits
+    ]
+
+
 GRADE_NAMES = {1: "一级", 2: "二级"}
 
 

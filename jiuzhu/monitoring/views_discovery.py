@@ -21,6 +21,7 @@ from jiuzhu.applications.models import TEMPORARY_KIND_CHOICES
 from jiuzhu.core.errors import DomainError, Forbidden, NotFound
 from jiuzhu.rules.facts.codes import EMERGENCY_EVENTS
 
+from . import campaigns
 from .actions import grid
 from .conditions import MEASURES, OPS, STATUSES, condition_label, program_choices
 from .models import TASK_OUTCOMES, TASK_STATUS, WARNING_LEVELS, WARNING_STATUS, GridTask, MonitoringRule, Warning
@@ -202,6 +203,7 @@ def task_view(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "task": task,
             "warning": task.warning,
+            "findings": campaigns.findings(task),
             "outcomes": TASK_OUTCOMES,
             "can_act": can_act,
             "today": timezone.localdate(),

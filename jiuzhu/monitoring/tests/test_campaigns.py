@@ -343,6 +343,31 @@ def test_the_list_says_who_in_each_household_is_sought(
     assert bad.status_code == 422 and bad.json()["field"] == "show"
 
 
+def test_a_finding_joining_an_open_task_reaches_whoever_closes_it(
+    world: Any, running: Campaign, families: dict[str, Any], client_of: Any, api_of: Any
+) -> None:
+    """DIS-2, DIS-5: a household with a 核查任务 still open is found in difficulty by a second
+    campaign; the visit joins that task, and its note is on the task's page and in the API."""
+    alone = families["alone"].pk
+    first = record_campaign_visit(
+        running, alone, by=world.user("tez_beiluo"), result="difficulty", note="老人独居，常年服药"
+    )
+    second = launch_campaign(new_campaign(world, towns=[], name="全县冬季排查"), by=world.user("tez_county"))
+    again = record_campaign_visit(
+        second, alone, by=world.user("tez_beiluo"), result="difficulty", note="入冬后无取暖，需临时救助"
+    )
+    assert again.task_id == first.task_id
+    page = client_of("tez_beiluo").get(f"/monitoring/tasks/{first.task_id}/").content.decode()
+    assert "老人独居，常年服药" in page and "全县冬季排查" in page and "入冬后无取暖，需临时救助" in page
+    task = api_of("tez_beiluo").get(f"/api/v1/tasks/{first.task_id}").json()
+    assert [(f["campaign"], f["result_name"], f["note"]) for f in task["campaign_findings"]] == [
+        (running.name, "发现困难", "老人独居，常年服药"),
+        ("全县冬季排查", "发现困难", "入冬后无取暖，需临时救助"),
+    ]
+    assert api_of("tez_zhangshanzi").get(f"/api/v1/tasks/{first.task_id}").status_code == 200
+    assert api_of("tez_jiantouji").get(f"/api/v1/tasks/{first.task_id}").status_code == 404  # another town
+
+
 def test_the_demo_campaign_is_running_with_visits(world: Any, families: dict[str, Any]) -> None:
     """DIS-2: the demo loader leaves one running campaign for 台儿庄区 with visits; idempotent."""
     from jiuzhu.monitoring.demo_campaigns import NAME, load_demo_campaign
