@@ -82,6 +82,9 @@ def _row(r: coverage_mod.CoverageRow) -> dict[str, Any]:
         "villages": r.villages,
         "villages_done": r.villages_done,
         "villages_untouched": r.villages_untouched,
+        "difficulty": r.difficulty,
+        "not_found": r.not_found,
+        "moved": r.moved,
     }
 
 

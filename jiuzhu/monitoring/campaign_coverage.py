@@ -21,6 +21,8 @@ from .models import (
 
 # ---- coverage: 镇不漏村、村不漏户、户不漏人 --------------------------------------------------------
 
+FOUND = ("difficulty", "not_found", "moved")
+
 
 @dataclass
 class CoverageRow:
@@ -33,6 +35,10 @@ class CoverageRow:
     villages: int = 0
     villages_done: int = 0
     villages_untouched: int = 0
+    # what the visits found: 发现困难 (each a 核查任务), 未找到, 已搬迁
+    difficulty: int = 0
+    not_found: int = 0
+    moved: int = 0
 
     @property
     def percent(self) -> float:
@@ -71,6 +77,7 @@ def coverage(campaign: Campaign, *, by: User, area_code: str = "", missing_limit
         "visited": Count("pk", filter=done),
         "persons": Sum("household__member_count"),
         "persons_visited": Sum("household__member_count", filter=done),
+        **{found: Count("pk", filter=Q(result=found)) for found in FOUND},
     }
     village_rows = list(qs.order_by().values("area_code").annotate(**agg).order_by("area_code"))
     town_rows = list(
@@ -87,6 +94,7 @@ def coverage(campaign: Campaign, *, by: User, area_code: str = "", missing_limit
             visited=r["visited"],
             persons=r["persons"] or 0,
             persons_visited=r["persons_visited"] or 0,
+            **{found: r[found] for found in FOUND},
         )
 
     villages = [row(r["area_code"], r) for r in village_rows]
@@ -106,6 +114,7 @@ def coverage(campaign: Campaign, *, by: User, area_code: str = "", missing_limit
         villages=len(villages),
         villages_done=sum(t.villages_done for t in towns),
         villages_untouched=sum(t.villages_untouched for t in towns),
+        **{found: sum(getattr(t, found) for t in towns) for found in FOUND},
     )
     pending = qs.filter(visited_on__isnull=True).select_related("household").order_by("area_code", "household_id")
     missing = [
@@ -123,6 +132,26 @@ def coverage(campaign: Campaign, *, by: User, area_code: str = "", missing_limit
     )
 
 
+def area_choices(campaign: Campaign, *, by: User) -> list[tuple[str, str]]:
+    """The towns and villages of the campaign the user may read, for the coverage page's filter."""
+    villages = set(
+        CampaignVisit.objects.visible_to(by)
+        .filter(campaign=campaign)
+        .order_by()
+        .values_list("area_code", flat=True)
+        .distinct()
+    )
+    towns = {code[:9].ljust(12, "0") for code in villages}
+    names = dict(Area.objects.filter(code__in=villages | towns).values_list("code", "name"))
+    choices: list[tuple[str, str]] = []
+    for town in sorted(towns):
+        choices.append((town[:9], names.get(town, town)))
+        choices += [
+            (v, f"{names.get(town, town)}{names.get(v, v)}") for v in sorted(villages) if v.startswith(town[:9])
+        ]
+    return choices
+
+
 def coverage_xlsx(campaign: Campaign, cov: Coverage) -> bytes:
     """The coverage as a workbook: one row per village, then the households not yet visited."""
     from jiuzhu.web.files import xlsx
@@ -136,10 +165,25 @@ def coverage_xlsx(campaign: Campaign, cov: Coverage) -> bytes:
         "走访率（%）",
         "排查人数",
         "已走访人数",
+        "发现困难户数",
+        "未找到户数",
+        "已搬迁户数",
     ]
     towns = {t.code: t.name for t in cov.towns}
     rows: list[list[Any]] = [
-        [towns.get(v.code[:9], ""), v.name, v.code, v.households, v.visited, v.percent, v.persons, v.persons_visited]
+        [
+            towns.get(v.code[:9], ""),
+            v.name,
+            v.code,
+            v.households,
+            v.visited,
+            v.percent,
+            v.persons,
+            v.persons_visited,
+            v.difficulty,
+            v.not_found,
+            v.moved,
+        ]
         for v in cov.villages
     ]
     rows.append(
@@ -152,6 +196,9 @@ def coverage_xlsx(campaign: Campaign, cov: Coverage) -> bytes:
             cov.total.percent,
             cov.total.persons,
             cov.total.persons_visited,
+            cov.total.difficulty,
+            cov.total.not_found,
+            cov.total.moved,
         ]
     )
     rows.append([])

@@ -117,6 +117,7 @@ def campaign_view(request: AuthedRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "cov": cov,
             "area_code": area_code,
+            "area_choices": coverage_mod.area_choices(campaign, by=request.user),
             "target_names": [campaigns.TARGETS.get(t, t) for t in campaign.targets],
             "town_names": [town_names.get(t.ljust(12, "0"), t) for t in campaign.towns],
             "can_edit": _is_county_staff(request),

@@ -247,6 +247,39 @@ def test_the_coverage_page_and_its_excel_export(running: Campaign, client_of: An
     assert any(row[0] == "合计" and row[3] == 2 for row in rows)
 
 
+def test_coverage_counts_what_the_visits_found(
+    running: Campaign, families: dict[str, Any], world: Any, api_of: Any, client_of: Any
+) -> None:
+    """DIS-2: the county reports a campaign by what it found — 发现困难 (each a 核查任务), 未找到,
+    已搬迁 — by village, in the API, on the page and in the Excel; the page filters by a town or
+    village chosen by name."""
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    record_campaign_visit(
+        running, families["alone"].pk, by=world.user("tez_beiluo"), result="difficulty", note="无人照料"
+    )
+    record_campaign_visit(
+        running, families["disabled"].pk, by=world.user("tez_county"), result="not_found", note="两次入户家中无人"
+    )
+    body = api_of("tez_county").get(f"/api/v1/monitoring/campaigns/{running.pk}/coverage").json()
+    assert (body["total"]["difficulty"], body["total"]["not_found"], body["total"]["moved"]) == (1, 1, 0)
+    villages = {v["area_code"]: v for v in body["villages"]}
+    assert (villages[BEILUO]["difficulty"], villages[HOUMENG]["not_found"]) == (1, 1)
+    c = client_of("tez_county")
+    page = c.get(f"/monitoring/campaigns/{running.pk}/").content.decode()
+    assert "走访发现困难 1 户（已转核查任务），未找到 1 户，已搬迁 0 户" in page
+    assert f'<option value="{BEILUO}" >张山子镇北洛村</option>' in page.replace("selected", "")
+    narrowed = c.get(f"/monitoring/campaigns/{running.pk}/?area_code={BEILUO}").content.decode()
+    assert (
+        f'<option value="{BEILUO}" selected>' in narrowed
+        and "走访发现困难 1 户（已转核查任务），未找到 0 户" in narrowed
+    )
+    sheet = load_workbook(io.BytesIO(c.get(f"/monitoring/campaigns/{running.pk}/coverage.xlsx").content)).worksheets[0]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][8:11] == ["发现困难户数", "未找到户数", "已搬迁户数"]
+    assert next(row for row in rows if row[0] == "合计")[8:11] == [1, 1, 0]
+
+
 def test_the_county_creates_and_launches_on_pages(world: Any, families: dict[str, Any], client_of: Any) -> None:
     """DIS-2: the form and the launch button; a missing period is named."""
     c = client_of("tez_county")
