@@ -25,4 +25,5 @@ reserve_urlpatterns = [
     path("reserves/open/", views.reserve_open, name="reserve_open"),
     path("reserves/<int:pk>/", views.reserve_view, name="reserve"),
     path("reserves/<int:pk>/top-up/", views.reserve_top_up, name="reserve_top_up"),
+    path("reserves/<int:pk>/entries.xlsx", views.reserve_export, name="reserve_export"),
 ]

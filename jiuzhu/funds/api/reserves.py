@@ -71,11 +71,15 @@ def _fund(request: HttpRequest, fund_id: int) -> ReserveFund:
 
 
 @reserve_router.get("/reserves/{fund_id}", summary="备用金收支明细", operation_id="jiuzhu_payments_api_reserve")
-def reserve(request: HttpRequest, fund_id: int) -> dict[str, Any]:
+def reserve(request: HttpRequest, fund_id: int, page: int = 1, page_size: int = 500) -> dict[str, Any]:
+    """The fund and its entries, newest first, a page at a time (``page``, ``page_size`` ≤ 500)."""
     fund = _fund(request, fund_id)
-    entries = ReserveEntry.objects.filter(fund=fund).order_by("-id")[:500]
+    page_size, page = max(1, min(page_size, 500)), max(page, 1)
+    all_entries = ReserveEntry.objects.filter(fund=fund)
+    entries = all_entries.order_by("-id")[(page - 1) * page_size : page * page_size]
     return {
         **fund_out(queries.reserve_summary([fund])[0]),
+        "entries_count": all_entries.count(),
         "entries": [
             {
                 "id": e.pk,

@@ -10,7 +10,7 @@ own lines plus every town's lines, against the whole county's ledger (全区合�
 """
 
 from ._common import ledger_actuals, root_area
-from .balances import charity_summary, reserve_summary
+from .balances import charity_summary, reserve_entries_xlsx, reserve_summary
 from .demand import METHODS, by_source, forecast, plan_comparison
 from .spending import execution, execution_xlsx
 
@@ -23,6 +23,7 @@ __all__ = [
     "forecast",
     "ledger_actuals",
     "plan_comparison",
+    "reserve_entries_xlsx",
     "reserve_summary",
     "root_area",
 ]

@@ -71,3 +71,28 @@ def reserve_summary(funds: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def reserve_entries_xlsx(fund: Any) -> bytes:
+    """备用金收支明细 as a workbook, oldest first, to reconcile with the town's 专户 statement."""
+    from django.utils import timezone
+
+    from jiuzhu.web.files import xlsx
+
+    entries = (
+        ReserveEntry.objects.filter(fund=fund).select_related("application", "created_by").order_by("id").iterator()
+    )
+    rows = (
+        [
+            f"{timezone.localtime(e.created_at):%Y-%m-%d %H:%M}",
+            e.get_kind_display(),
+            e.amount_fen / 100,
+            e.balance_after_fen / 100,
+            e.application.number if e.application_id else e.get_source_display(),
+            e.note,
+            e.created_by.display_name if e.created_by_id else "系统",
+        ]
+        for e in entries
+    )
+    headers = ["时间", "类型", "金额（元）", "余额（元）", "来源/案件", "说明", "经办"]
+    return xlsx(headers, rows, sheet=f"{fund.name}收支明细", text={0, 1, 4, 5, 6}, widths=[18, 14, 14, 14, 24, 40, 20])

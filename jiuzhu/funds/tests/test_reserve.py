@@ -122,3 +122,31 @@ def test_the_advance_reaches_the_reserve_through_the_case_signal():
 
     assert any(key[0] == "funds.on_advance_paid" for key, *_ in advance_paid.receivers)
     assert not hasattr(payments, "disburse_from_reserve") and not hasattr(payments, "reserve_balance")
+
+
+def test_the_passbook_exports_and_pages_for_reconciliation(client_of, api_of, fund, world):
+    """FND-3: the town's finance staff reconcile the 备用金 with the 专户 statement — the page shows
+    the 预警线, the passbook exports to Excel oldest first with numeric amounts, and a system reads
+    it a page at a time; another town's staff cannot export it."""
+    import io
+
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+    county = world.user("tez_county")
+    actions.top_up_reserve(fund, by=county, amount_fen=250_000, source="donation", note="爱心企业捐赠")
+    page = client_of("tez_zhangshanzi").get(f"/payments/reserves/{fund.pk}/").content.decode()
+    assert 'data-testid="reserve-low-line">10,000.00元<' in page and "导出收支明细" in page
+    r = client_of("tez_zhangshanzi").get(f"/payments/reserves/{fund.pk}/entries.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(r.content)).worksheets[0].iter_rows()]
+    assert rows[0] == ["时间", "类型", "金额（元）", "余额（元）", "来源/案件", "说明", "经办"]
+    assert [(x[1], x[2], x[3], x[4], x[5]) for x in rows[1:]] == [
+        ("拨付", 50_000, 50_000, "财政资金", "台民发〔2026〕1号"),
+        ("拨付", 2_500, 52_500, "社会捐赠", "爱心企业捐赠"),
+    ]
+    assert client_of("tez_jiantouji").get(f"/payments/reserves/{fund.pk}/entries.xlsx").status_code == 404
+    api = api_of("tez_county")
+    first = api.get(f"/api/v1/payments/reserves/{fund.pk}?page_size=1").json()
+    second = api.get(f"/api/v1/payments/reserves/{fund.pk}?page_size=1&page=2").json()
+    assert first["entries_count"] == 2
+    assert [e["amount_fen"] for e in first["entries"] + second["entries"]] == [250_000, 5_000_000]

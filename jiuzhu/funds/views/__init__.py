@@ -5,7 +5,7 @@ contracts (FND-12) and the charity fund (FND-15). Views call actions and queries
 from .budget import forecast, home, line_view, lines, sources
 from .charity_fund import account_view, charity
 from .planning import contracts, incentives, plan_view, plans, powers
-from .reserve_funds import reserve_open, reserve_top_up, reserve_view, reserves
+from .reserve_funds import reserve_export, reserve_open, reserve_top_up, reserve_view, reserves
 
 __all__ = [
     "account_view",
@@ -19,6 +19,7 @@ __all__ = [
     "plan_view",
     "plans",
     "powers",
+    "reserve_export",
     "reserve_open",
     "reserve_top_up",
     "reserve_view",

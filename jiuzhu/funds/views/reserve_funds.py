@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
 from jiuzhu.core.money import yuan_to_fen
+from jiuzhu.web.files import file_response
 from jiuzhu.web.forms import run_action
 from jiuzhu.web.pagination import IdPaginator
 
@@ -69,6 +70,12 @@ def reserve_view(request: HttpRequest, pk: int) -> HttpResponse:
         "funds/reserve.html",
         {"fund": fund, "row": queries.reserve_summary([fund])[0], "page": page, "sources": RESERVE_SOURCES},
     )
+
+
+@login_required
+def reserve_export(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(ReserveFund.objects.visible_to(_viewer(request, "payments.view")), pk=pk)
+    return file_response(queries.reserve_entries_xlsx(fund), f"{fund.name}收支明细.xlsx")
 
 
 @login_required
