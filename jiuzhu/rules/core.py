@@ -29,6 +29,8 @@ from .parameters import ParameterStore, ParameterValue
 Formula = Callable[["Households", "Params"], Array]
 
 ENTITIES = ("household", "member", "supporter")
+# Variables held in 分: a month's, twelve months', a year's or a one-off amount.
+MONEY_VARIABLE_UNITS = frozenset({"fen", "fen_12m", "fen_year", "fen_once"})
 # Units of variables, for messages and traces.
 VARIABLE_UNITS = {
     "fen": "分/月",
@@ -502,7 +504,7 @@ class _EntityView:
 
 
 def _show(value: int, unit: str) -> str:
-    if unit in ("fen", "fen_12m", "fen_year", "fen_once"):
+    if unit in MONEY_VARIABLE_UNITS:
         return yuan(value)
     if unit == "ratio":
         return e4_to_str(value)

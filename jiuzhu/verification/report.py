@@ -21,6 +21,7 @@ from jiuzhu.programs.engine import parameter_store, rules_error
 from jiuzhu.programs.facts import household_facts
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.rules import INCOME_TYPES, PROGRAMS, RulesInputError, evaluate_one, household_from_dict
+from jiuzhu.rules.core import MONEY_VARIABLE_UNITS
 
 from .catalog import EXPENSE_MEASURES, STATUS_MEASURES
 from .effects import Catalog, FactRow, Measures, fetch_current, measure_person
@@ -94,7 +95,7 @@ def engine_facts(
 
 
 def _value(unit: str, value: Any) -> str:
-    if unit in ("fen", "fen_12m", "fen_year", "fen_once") and isinstance(value, int):
+    if unit in MONEY_VARIABLE_UNITS and isinstance(value, int):
         return format_yuan(value)
     if unit == "count":
         return f"{value}"

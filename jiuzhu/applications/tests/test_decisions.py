@@ -172,6 +172,8 @@ def test_a_special_deliberation_raises_the_aid_above_the_band(world, signed_inta
     assert app.state == "approved"
     text = notice_text(app, "approval")
     assert "一事一议" in text and "20,000.00元" in text and "12,000.00元" in text
+    # the 金额计算 gives every amount in 元 — the twelve months' costs too, never in 分
+    assert "40,000.00元" in text and "24,000.00元" in text and "4000000" not in text
     assert record.minutes_document is not None and "会议纪要" in record.minutes_document.title
     entry = AuditEntry.objects.for_object(app).filter(action="applications.special_deliberation").get()
     assert entry.changes["decided_amount_fen"] == 2000000

@@ -31,3 +31,15 @@ def parameter_value(parameter: dict[str, object]) -> str:
 
     value = parameter.get("value")
     return display_value(value if isinstance(value, int | bool | str) else str(value), str(parameter.get("unit", "")))
+
+
+@register.filter
+def step_value(step: dict[str, object]) -> str:
+    """A household figure of a notice's 金额计算 (``40,000.00元``): every amount in 元 with two
+    decimals, whether a month's, twelve months' or a one-off; other units as a parameter's."""
+    from jiuzhu.rules.core import MONEY_VARIABLE_UNITS
+
+    value = step.get("value")
+    if step.get("unit") in MONEY_VARIABLE_UNITS and isinstance(value, int) and not isinstance(value, bool):
+        return format_yuan(value)
+    return parameter_value(step)
