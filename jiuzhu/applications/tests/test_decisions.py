@@ -580,6 +580,8 @@ def test_meeting_the_emergency_clock_records_the_hour(world, signed_intake):
         actions.advance_pay(app, by=world.user(CLERK), amount_fen=100000)
     step = CaseDeadline.objects.get(application=app, step="advance")
     assert step.met_at == dt.datetime(2026, 11, 25, 6, 15, tzinfo=tz) and step.met_on == dt.date(2026, 11, 25)
+    # the family's 先行救助登记表 writes the hour as a document does
+    assert "已于2026年11月25日6时15分先行救助1,000.00元" in notice_text(app, "advance").replace("\n", "")
 
 
 def publicizing_case(world: Any, signed_intake: Any) -> Application:
