@@ -144,8 +144,11 @@ def trace_parameters(parameters: Iterable[dict[str, Any]]) -> list[dict[str, Any
 
 def facts_lines(facts: dict[str, Any] | None) -> list[str]:
     """A family's facts as the engine reads them (``{"members": [{"incomes": {"wage": 30000}}]}``)
-    in words, one line per member: ``本人（申请人）：1981-02-02出生，有劳动能力；月收入：工资性收入
+    in words, one line per member: ``本人（申请人）：1981年2月2日出生，有劳动能力；月收入：工资性收入
     300.00元``. Money in 元 with two decimals, never 分; codes by their Chinese names."""
+    import datetime as dt
+
+    from jiuzhu.core.dates import day_label
     from jiuzhu.core.money import format_yuan
     from jiuzhu.rules import facts as rf
 
@@ -157,10 +160,13 @@ def facts_lines(facts: dict[str, Any] | None) -> list[str]:
     for m in facts.get("members") or []:
         parts = []
         if m.get("birth_date"):
-            parts.append(f"{str(m['birth_date'])[:10]}出生")
+            parts.append(f"{day_label(dt.date.fromisoformat(str(m['birth_date'])[:10]))}出生")
         elif m.get("age") is not None:
             parts.append(f"{m['age']}周岁")
-        parts.append(rf.LABOUR_CAPACITY.get(m.get("labour_capacity") or "unassessed", "劳动能力未评定"))
+        capacity = m.get("labour_capacity") or "unassessed"
+        parts.append(
+            "劳动能力未评定" if capacity == "unassessed" else rf.LABOUR_CAPACITY.get(capacity, "劳动能力未评定")
+        )
         if m.get("school") and m["school"] != "none":
             parts.append(rf.SCHOOL.get(m["school"], "在学"))
         if m.get("disability_type"):
@@ -168,6 +174,9 @@ def facts_lines(facts: dict[str, Any] | None) -> list[str]:
             parts.append(rf.DISABILITY_TYPES.get(m["disability_type"], "残疾") + grade)
         if m.get("serious_illness"):
             parts.append("重病患者")
+        unable = [rf.SELF_CARE_ITEMS.get(item, item) for item in m.get("self_care_unable") or []]
+        if unable:
+            parts.append(f"不能自理的项目：{'、'.join(unable)}（{len(unable)}项）")
         incomes = (m.get("incomes") or {}).items()
         money = [f"{rf.INCOME_TYPES.get(k, '其他收入')}{format_yuan(int(v))}" for k, v in incomes]
         assets = []

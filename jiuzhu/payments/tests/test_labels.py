@@ -100,6 +100,20 @@ def test_a_reported_change_is_shown_in_words_and_yuan(client_of, county, approve
     assert "30050" not in summary and "wage" not in summary
 
 
+def test_a_reported_change_of_self_care_names_the_items(client_of, county, approved_case):
+    """A 特困 person's care level (and a 低保 member's 分类施保) rests on the self-care items: the
+    review page names those reported lost, and the birth date as a document writes it."""
+    from jiuzhu.web.tests.visible import visible_text
+
+    app = approved_case()
+    members = [dict(m, self_care_unable=["eat", "dress", "bed", "toilet"]) for m in app.facts["members"]]
+    review = monitoring.report_change(app, by=county, reason="跌倒骨折后卧床", facts={**app.facts, "members": members})
+    html = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
+    summary = visible_text(html.split('data-testid="reported-facts"')[1].split("</div>")[0])
+    assert "不能自理的项目：自主吃饭、自主穿衣、自主上下床、自主如厕（4项）" in summary
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日出生", summary) and not re.search(r"\d{4}-\d{2}-\d{2}", summary)
+
+
 DENIED = re.compile(
     r"minzheng|yibao|jiaoti|canlian|zhujian|renshe|dibao\.|tekun\.|分）|\d分|True|False|None|(?<![\d*])\d{12}(?!\d)"
 )
