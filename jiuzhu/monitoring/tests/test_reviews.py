@@ -192,3 +192,21 @@ def test_a_refused_review_form_comes_back_as_typed(world, county, signed_case, s
     assert '<option value="stop" selected>' in form and '<option value="other" selected>' in form
     review.refresh_from_db()
     assert review.status == "verifying" and not review.outcome
+
+
+def test_a_review_sends_a_death_to_the_registry_and_tells_the_clerk_who_decides(
+    world, county, client_of, signed_case, signed_intake
+):
+    """DYN-7: as on the payments page, the review's 结论 does not offer 死亡 as a reason to stop
+    (the notice could not name who died and would be addressed to the dead): it links the
+    一户一档. A clerk without the right to decide is told who decides instead of an empty page."""
+    import re
+
+    review = _verified_review(world, county, signed_case, None, signed_intake)
+    page = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
+    form = page.split("/decide/")[1].split("</form>")[0]
+    stop_reasons = re.findall(r'<option value="([a-z_]+)"', form.split('name="stop_reason"')[1])
+    assert "income" in stop_reasons and "death" not in stop_reasons
+    assert f'href="/households/{signed_case.household_id}/"' in page
+    clerk = client_of("tez_zhangshanzi").get(f"/payments/reviews/{review.pk}/").content.decode()
+    assert "/decide/" not in clerk and "复核结论由有审批权限的工作人员作出" in clerk
