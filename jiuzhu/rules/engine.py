@@ -256,7 +256,25 @@ def amount_basis(trace: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         if name in shown
         or (variables[name].get("unit") != "ratio" and str(variables[name]["label"]).split("（")[0] in formulas)
     ]
+    care = _self_care_step(variables, basis.get("variables", []))
+    if care is not None:  # 特困: the care level the 照料护理费 rests on, before it
+        at = next((i for i, s in enumerate(steps) if s["name"] == "tekun_care_allowance"), len(steps) - 1)
+        steps.insert(max(at, 0), care)
     return {"parameters": [p for p in parameters if p.get("name") in used], "steps": steps}
+
+
+def _self_care_step(variables: dict[str, Any], used: list[str]) -> dict[str, Any] | None:
+    """生活自理能力评估 as the family reads it: "完全丧失生活自理能力1人" (members by level)."""
+    from .variables import SELF_CARE_LEVEL_LABELS
+
+    levels = variables.get("member.self_care_level", {}).get("value") if "member.self_care_level" in used else None
+    if not isinstance(levels, list) or not levels:
+        return None
+    counts: dict[int, int] = {}
+    for level in levels:
+        counts[int(level)] = counts.get(int(level), 0) + 1
+    text = "、".join(f"{SELF_CARE_LEVEL_LABELS.get(k, str(k))}{n}人" for k, n in sorted(counts.items(), reverse=True))
+    return {"name": "self_care_level", "label": "生活自理能力评估", "unit": "text", "value": text}
 
 
 def household_variable(

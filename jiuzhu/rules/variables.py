@@ -27,6 +27,11 @@ SCHOOL_NONE = code_of(SCHOOL, "none")
 # 义务教育、普通高中、中等职业学校 (民发〔2021〕43号 第十条)
 SCHOOL_SECONDARY = tuple(code_of(SCHOOL, s) for s in ("primary", "junior", "senior", "vocational"))
 SELF_CARE_CAPABLE, SELF_CARE_PARTIAL, SELF_CARE_FULL = 0, 1, 2
+SELF_CARE_LEVEL_LABELS = {
+    SELF_CARE_CAPABLE: "具备生活自理能力",
+    SELF_CARE_PARTIAL: "部分丧失生活自理能力",
+    SELF_CARE_FULL: "完全丧失生活自理能力",
+}
 
 
 # ---- members ---------------------------------------------------------------------------

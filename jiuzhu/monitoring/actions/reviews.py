@@ -310,7 +310,7 @@ def decide_review(
                     "adjustment",
                     effective,
                     by=by,
-                    reason="经复核家庭情况发生变化",
+                    reason="经复核家庭情况发生变化" + (f"（{note.strip()}）" if note.strip() else ""),
                     amount_before_fen=before,
                     amount_after_fen=ev["amount_fen"],
                     effective_month=effective,

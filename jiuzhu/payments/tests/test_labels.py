@@ -77,7 +77,7 @@ def test_the_adjustment_notice_gives_its_basis_in_yuan(world, county, signed_cas
     members = [dict(m) for m in app.facts["members"]]
     members[0]["incomes"] = {"wage": 30_000}
     review = _verified_review(world, county, app, {**app.facts, "members": members}, signed_intake)
-    monitoring.decide_review(review, by=county, outcome="change")
+    monitoring.decide_review(review, by=county, outcome="change", note="户主在县城务工，月工资300元")
     notice = PaymentNotice.objects.get(application=app).notice
     with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
         fh.write(path_of(notice.document.storage_name).read_bytes())
@@ -85,6 +85,8 @@ def test_the_adjustment_notice_gives_its_basis_in_yuan(world, county, signed_cas
         text = subprocess.run(["pdftotext", "-raw", fh.name, "-"], capture_output=True, text=True, check=True).stdout
     assert "计算依据" in text
     assert not re.search(r"\d分|True|False", text)
+    # the family is told why: the reviewer's finding, not only "家庭情况发生变化"
+    assert "经复核家庭情况发生变化（户主在县城务工，月工资300元）" in text.replace("\n", "")
 
 
 def test_a_reported_change_is_shown_in_words_and_yuan(client_of, county, approved_case):

@@ -385,6 +385,21 @@ def test_the_amount_basis_cites_the_care_standard_of_the_member_s_own_level() ->
     assert not names & {"tekun.care_allowance.none", "tekun.care_allowance.full"}
 
 
+def test_the_amount_basis_names_the_care_level_before_the_care_allowance() -> None:
+    """A 特困 notice says what the 照料护理费 rests on: the assessed self-care level of the
+    members, in words, just before the allowance (DOC-1)."""
+    bedridden = household_from_dict(
+        {"urban": True, "members": [{"age": 80, "self_care_unable": ["eat", "dress", "bed", "toilet"]}]}
+    )
+    steps = amount_basis(evaluate_one("tekun", bedridden, "370405", ON, STORE).trace)["steps"]
+    names = [s["name"] for s in steps]
+    assert names.index("self_care_level") == names.index("tekun_care_allowance") - 1
+    care = steps[names.index("self_care_level")]
+    assert (care["label"], care["value"]) == ("生活自理能力评估", "完全丧失生活自理能力1人")
+    dibao = amount_basis(evaluate_one("dibao", bedridden, "370405", ON, STORE).trace)["steps"]
+    assert "self_care_level" not in [s["name"] for s in dibao]
+
+
 def test_the_amount_basis_lists_an_income_before_its_deduction() -> None:
     """金额计算 reads as a person explains it: the family's income, then what is deducted from it,
     then what is left (DOC-1)."""
