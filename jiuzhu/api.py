@@ -35,6 +35,7 @@ from jiuzhu.monitoring.api_discovery import rules_router, tasks_router, warnings
 from jiuzhu.monitoring.api_emergency import router as emergency_router
 from jiuzhu.monitoring.api_field import router as field_reports_router
 from jiuzhu.monitoring.api_oversight import router as oversight_router
+from jiuzhu.monitoring.api_spot_checks import router as spot_checks_router
 from jiuzhu.monitoring.api_suspected import router as suspected_router
 from jiuzhu.payments.api import router as payments_router
 from jiuzhu.portal.api import router as my_router
@@ -126,6 +127,7 @@ api.add_router("/warnings", warnings_router)  # 政策找人 (issue 17)
 api.add_router("/tasks", tasks_router)
 api.add_router("/monitoring", rules_router)
 api.add_router("/monitoring", campaigns_router)  # 摸底排查 (DIS-2)
+api.add_router("/monitoring", spot_checks_router)  # 抽查 (SUP-5)
 api.add_router("/monitoring", suspected_router)  # 疑似困难人员名单 (DIS-3)
 api.add_router("/monitoring", emergency_router)  # 应急期 (WF-12, LNK-9, PRG-12)
 api.add_router("/monitoring", field_reports_router)  # 现场发现报告 (DIS-5, INT-24)

@@ -34,6 +34,7 @@ _ACTION_NAMES = {
     "funds.view": "查看资金预算与统筹",
     "funds.edit": "编制资金预算、登记资金收支",
     "monitoring.conduct": "查看工作作风监督（超期、无理由改变决定、未入户即办结）",
+    "monitoring.spot_check": "抽查乡镇（街道）的审批决定",
 }
 
 

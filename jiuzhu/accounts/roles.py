@@ -37,6 +37,8 @@ _FUNDS_VIEW = {"funds.view"}
 _FUNDS_EDIT = {"funds.view", "funds.edit"}
 # 工作作风监督 (DIS-10): the supervisors, county civil affairs and each town's 审批 leadership.
 _CONDUCT = {"monitoring.conduct"}
+# 抽查 (SUP-5): the county draws and checks the towns' decisions; the towns answer with 整改.
+_SPOT_CHECK = {"monitoring.spot_check"}
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -81,6 +83,7 @@ ROLES: dict[str, Role] = {
                 | _PAY_COUNTY
                 | _FUNDS_EDIT
                 | _CONDUCT
+                | _SPOT_CHECK
             ),
         ),
         # 县核对员: economic-status verification centre.

@@ -14,7 +14,14 @@ from jiuzhu.core.dates import month_label
 from jiuzhu.core.money import format_yuan
 
 KEY_LABELS: dict[str, str] = {
+    "decided_from": "审批日期起",
+    "decided_to": "审批日期止",
+    "drawn": "抽取件数",
     "matched": "匹配本县在册人员",
+    "percent": "抽查比例（%）",
+    "population": "可抽查案件数",
+    "problem_found": "发现的问题",
+    "seed": "抽样种子",
     "unknown": "一户一档中无此人数（身份证号未匹配）",
     "outside": "非本县人员",
     "handler": "承办人",
@@ -383,12 +390,20 @@ def value_text(value: Any, key: str = "", object_type: str = "") -> str:
     return str(value)
 
 
+# A key that means something else on one kind of object ("name" is 姓名 on a person).
+OBJECT_KEY_LABELS = {
+    ("monitoring.campaign", "name"): "排查名称",
+    ("monitoring.campaign", "targets"): "排查对象",
+    ("monitoring.spotcheck", "name"): "抽查名称",
+}
+
+
 def changes_text(changes: dict[str, Any] | None, object_type: str = "") -> str:
     """An entry's changes in words; ``object_type`` (the audited object's) names the codes that
     mean something else on that kind of object."""
     parts = []
     for key, value in (changes or {}).items():
-        label = KEY_LABELS.get(key, key)
+        label = OBJECT_KEY_LABELS.get((object_type, key)) or KEY_LABELS.get(key, key)
         if (
             isinstance(value, list)
             and len(value) == 2

@@ -60,6 +60,24 @@ def _county_staff(by: User) -> str:
     return str(area.code[:6])
 
 
+def county_towns(raw: Any, county: str, label: str) -> list[str]:
+    """The 9-digit codes of towns of ``county`` chosen in a form or a request body (a list or a
+    comma-separated text); empty = the whole county. Any other code is refused by name."""
+    if isinstance(raw, str):
+        raw = [t for t in raw.replace("，", ",").split(",") if t.strip()]
+    towns = sorted({str(t).strip()[:9] for t in raw or []})
+    if towns:
+        known = set(
+            Area.objects.filter(level="town", code__in=[t.ljust(12, "0") for t in towns]).values_list("code", flat=True)
+        )
+        bad = [t for t in towns if t.ljust(12, "0") not in known or not t.startswith(county)]
+        if bad:
+            raise InvalidInput(
+                "invalid_town", f"{label}中的乡镇“{'、'.join(bad)}”不是本县的乡镇（街道）", field="towns"
+            )
+    return towns
+
+
 def create_campaign(data: dict[str, Any], *, by: User) -> Campaign:
     """新建摸底排查 (draft). ``towns``: 9-digit town codes of the county, empty = 全县."""
     county = _county_staff(by)
@@ -83,19 +101,7 @@ def create_campaign(data: dict[str, Any], *, by: User) -> Campaign:
             field="targets",
         )
     targets = ["all"] if "all" in targets else list(dict.fromkeys(targets))
-    raw_towns = data.get("towns") or []
-    if isinstance(raw_towns, str):
-        raw_towns = [t for t in raw_towns.replace("，", ",").split(",") if t.strip()]
-    towns = sorted({str(t).strip()[:9] for t in raw_towns})
-    if towns:
-        known = set(
-            Area.objects.filter(level="town", code__in=[t.ljust(12, "0") for t in towns]).values_list("code", flat=True)
-        )
-        bad = [t for t in towns if t.ljust(12, "0") not in known or not t.startswith(county)]
-        if bad:
-            raise InvalidInput(
-                "invalid_town", f"排查范围中的乡镇“{'、'.join(bad)}”不是本县的乡镇（街道）", field="towns"
-            )
+    towns = county_towns(data.get("towns"), county, "排查范围")
     with transaction.atomic():
         campaign = Campaign.objects.create(
             county_code=county,

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from jiuzhu.applications import panels
-from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.audit.changes import register_key_labels, register_value_labels
 from jiuzhu.holidays import deadlines
 from jiuzhu.payments.signals import deaths_flagged, deaths_found
 from jiuzhu.registry.models import Person
@@ -21,7 +21,16 @@ from jiuzhu.verification.models import ReverificationRun
 from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
 from . import actions, after_load
-from .models import AFTER_LOAD_STEPS, EMERGENCY_KINDS, LIFE_EVENT_KINDS, OUTCOMES, REVIEW_KINDS, REVIEW_STATUS, Review
+from .models import (
+    AFTER_LOAD_STEPS,
+    CAMPAIGN_TARGETS,
+    EMERGENCY_KINDS,
+    LIFE_EVENT_KINDS,
+    OUTCOMES,
+    REVIEW_KINDS,
+    REVIEW_STATUS,
+    Review,
+)
 
 
 def on_death_recorded(sender: Any, *, by: Any, person: Person, **kwargs: Any) -> None:
@@ -77,6 +86,7 @@ def connect() -> None:
     register_value_labels(5, EMERGENCY_KINDS)
     register_value_labels(25, LIFE_EVENT_KINDS)  # a review's 成员死亡 names "death" on the trail
     register_value_labels(5, AFTER_LOAD_STEPS)  # low rank: another app's meaning of a code wins
+    register_key_labels("targets", CAMPAIGN_TARGETS)  # 摸底排查's 排查对象
     # A loaded department batch, each step isolated (a failure is kept and retried, never stops
     # the others): deaths and moves out reach the money (DYN-7, LNK-11), the county's monitoring
     # rules are evaluated again (政策找人), a 疑似困难人员名单 is matched, scored and becomes

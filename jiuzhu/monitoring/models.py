@@ -671,3 +671,79 @@ class FieldReport(models.Model):  # 现场发现报告: a person or family a gri
     @property
     def unidentified(self) -> bool:
         return self.person_id is None
+
+
+# ---- 抽查 (SUP-5): the county's random spot checks of the towns' decisions after devolution ----
+
+SPOT_CHECK_STATUS = [("checking", "抽查中"), ("closed", "已结束")]
+SPOT_CHECK_RESULTS = [("compliant", "符合规定"), ("problem", "存在问题")]
+
+
+class SpotCheckQuerySet(models.QuerySet["SpotCheck"]):
+    def visible_to(self, user: Any) -> SpotCheckQuerySet:
+        """A county's spot checks are read by whoever may see staff conduct in that county (the
+        county, its supervisors, each town's 审批 leadership for its own cases)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        area = getattr(user, "area", None)
+        if area is None or not user.has_perm_code("monitoring.conduct"):
+            return self.none()
+        return self.filter(county_code=area.code[:6])
+
+
+class SpotCheck(models.Model):  # 抽查批次: a random sample of the towns' decisions in a period
+    county_code = models.CharField("县级区划", max_length=6, db_index=True)
+    name = models.CharField("抽查名称", max_length=64)
+    decided_from = models.DateField("审批日期自")
+    decided_to = models.DateField("审批日期至")
+    towns = models.JSONField("抽查乡镇", default=list, blank=True)  # 9-digit codes; empty = all towns
+    programs = models.JSONField("救助项目", default=list, blank=True)  # empty = every program
+    percent = models.PositiveSmallIntegerField("抽查比例（%）")  # the setting in force on the day drawn
+    population = models.PositiveIntegerField("可抽查案件数")
+    seed = models.CharField("抽样种子", max_length=32)  # the draw can be repeated and checked (步步能倒查)
+    status = models.CharField("状态", max_length=8, choices=SPOT_CHECK_STATUS, default="checking", db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = SpotCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "抽查"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpotCheckItemQuerySet(AreaScopedQuerySet):
+    pass
+
+
+class SpotCheckItem(models.Model):  # 抽查案件: one drawn case, its finding and the town's 整改
+    spot_check = models.ForeignKey(SpotCheck, on_delete=models.CASCADE, related_name="items")
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField("村（社区）", max_length=12, db_index=True)
+    result = models.CharField("抽查结论", max_length=10, choices=SPOT_CHECK_RESULTS, blank=True)
+    finding = models.CharField("发现的问题", max_length=300, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField("检查时间", null=True, blank=True)
+    rectification = models.CharField("整改情况", max_length=300, blank=True)
+    rectified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rectified_at = models.DateTimeField("整改反馈时间", null=True, blank=True)
+
+    objects = SpotCheckItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area_code", "id"]
+        constraints = [models.UniqueConstraint(fields=["spot_check", "application"], name="spot_check_case_once")]
+        verbose_name = verbose_name_plural = "抽查案件"
+
+    def __str__(self) -> str:
+        return f"抽查案件#{self.pk}"

@@ -22,3 +22,14 @@ urlpatterns += [
     path("life-events/", views_oversight.life_events, name="life_events"),
     path("conduct/", views_oversight.conduct, name="conduct"),
 ]
+
+# 抽查 of the towns' decisions (SUP-5).
+from . import views_spot_checks as spot  # noqa: E402
+
+urlpatterns += [
+    path("spot-checks/", spot.spot_check_list, name="spot_checks"),
+    path("spot-checks/<int:pk>/", spot.spot_check_view, name="spot_check"),
+    path("spot-checks/<int:pk>/export.xlsx", spot.spot_check_export, name="spot_check_export"),
+    path("spot-checks/<int:pk>/close/", spot.spot_check_close, name="spot_check_close"),
+    path("spot-checks/<int:pk>/items/<int:item_pk>/<str:name>/", spot.spot_check_item, name="spot_check_item"),
+]

@@ -40,6 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("funds:home", "资金预算", can("funds.view") or user.is_superuser),
         ("monitoring:reviews", "复核管理", can("payments.review") or user.is_superuser),
         ("monitoring:conduct", "工作作风监督", can("monitoring.conduct") or user.is_superuser),
+        ("monitoring:spot_checks", "抽查", can("monitoring.conduct") or user.is_superuser),  # SUP-5
         # 政策找人 (issue 17): warnings for town and county staff, grid tasks for every level
         ("discovery:warnings", "预警", (can("registry.view") and not village) or user.is_superuser),
         ("discovery:tasks", "我的核查任务" if village else "核查任务", can("registry.view") or user.is_superuser),

@@ -4,8 +4,9 @@ Work finds the person: a case whose next step the workflow table gives this user
 approver's decisions, a clerk's investigations and 公示 to close, a village assistant's
 visits, the county's escalated cases), a verifier's pending 核对 requests, a department's
 referrals, a town's paper referrals, due reviews (复核), 投诉举报 to route, answer or close,
-核查任务 for the village's worker (or the town, once escalated), and what waits for a second
-person (双人复核: a roster submitted for locking, a proposed change of a setting).
+核查任务 for the village's worker (or the town, once escalated), what waits for a second
+person (双人复核: a roster submitted for locking, a proposed change of a setting), and 抽查 (the
+county's cases to conclude, a town's problems to answer with 整改).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ SCAN_LIMIT = 300  # open cases read per role, nearest deadline first
 
 @dataclass(frozen=True)
 class WorkItem:
-    kind: str  # application | verification | referral | review | complaint | task | roster | setting
+    kind: str  # application | verification | referral | review | complaint | task | roster | setting | spot_check
     kind_label: str
     title: str
     step: str
@@ -282,6 +283,58 @@ def _grid_tasks(user: Any, today: dt.date) -> list[WorkItem]:
     ]
 
 
+def _spot_checks(user: Any) -> list[WorkItem]:
+    """抽查 (SUP-5): the county's open checks with cases still to conclude; for a town's 审批 staff,
+    each problem found in its cases until the 整改 is answered."""
+    from django.db.models import Count, Q
+
+    from jiuzhu.monitoring.models import SpotCheck, SpotCheckItem
+
+    level = user.area.level if user.area is not None else ""
+    if level == "county" and user.has_perm_code("monitoring.spot_check"):
+        checks = (
+            SpotCheck.objects.visible_to(user)
+            .filter(status="checking")
+            .annotate(left=Count("items", filter=Q(items__result="")))
+            .filter(left__gt=0)
+            .order_by("created_at", "id")
+            .values_list("pk", "name", "left")
+        )
+        return [
+            WorkItem(
+                kind="spot_check",
+                kind_label="抽查",
+                title=name,
+                step=f"检查并登记结论（{left}件未检查）",
+                due_on=None,
+                due_at=None,
+                overdue=False,
+                url=reverse("monitoring:spot_check", args=[pk]),
+            )
+            for pk, name, left in checks[:SCAN_LIMIT]
+        ]
+    if level == "town" and user.has_perm_code("payments.decide"):
+        items = (
+            SpotCheckItem.objects.visible_to(user)
+            .filter(result="problem", rectified_at__isnull=True)
+            .select_related("application", "spot_check")
+        )
+        return [
+            WorkItem(
+                kind="spot_check",
+                kind_label="抽查",
+                title=f"{i.application.number} · {i.finding}",
+                step="反馈整改情况",
+                due_on=None,
+                due_at=None,
+                overdue=False,
+                url=reverse("monitoring:spot_check", args=[i.spot_check_id]),
+            )
+            for i in items.order_by("checked_at", "id")[:SCAN_LIMIT]
+        ]
+    return []
+
+
 def _complaints(user: Any, today: dt.date) -> list[WorkItem]:
     """投诉举报 (SUP-4): one given to this user to handle; else, with none named, those routed to
     the user's town or department, and at the county those not yet routed (转办). A complaint
@@ -329,5 +382,6 @@ def work_for(user: Any) -> list[WorkItem]:
         *_complaints(user, today),
         *_grid_tasks(user, today),
         *_second_person(user),
+        *_spot_checks(user),
     ]
     return sorted(items, key=_sort_key)

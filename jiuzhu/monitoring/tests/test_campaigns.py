@@ -401,6 +401,17 @@ def test_a_finding_joining_an_open_task_reaches_whoever_closes_it(
     assert api_of("tez_jiantouji").get(f"/api/v1/tasks/{first.task_id}").status_code == 404  # another town
 
 
+def test_the_trail_names_the_campaign_and_its_targets(world: Any, families: dict[str, Any]) -> None:
+    """The audit trail reads "排查名称：…；排查对象：独居老年人…", not 姓名 nor the codes."""
+    from jiuzhu.audit.changes import changes_text
+
+    campaign = new_campaign(world)
+    entry = AuditEntry.objects.for_object(campaign).get(action="monitoring.campaign.create")
+    trail = changes_text(entry.changes, entry.object_type)
+    assert f"排查名称：{campaign.name}" in trail and "排查对象：" in trail and "独居老年人" in trail
+    assert "姓名" not in trail and "elderly_alone" not in trail
+
+
 def test_the_demo_campaign_is_running_with_visits(world: Any, families: dict[str, Any]) -> None:
     """DIS-2: the demo loader leaves one running campaign for 台儿庄区 with visits; idempotent."""
     from jiuzhu.monitoring.demo_campaigns import NAME, load_demo_campaign
