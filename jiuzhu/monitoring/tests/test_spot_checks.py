@@ -213,6 +213,8 @@ def test_the_api_draws_and_answers(world: Any, decided: list[Application], api_o
         content_type=JSON,
     )
     assert done.status_code == 200 and done.json()["result_name"] == "存在问题"
+    (listed,) = api.get("/api/v1/monitoring/spot-checks").json()["items"]
+    assert (listed["drawn"], listed["checked"], listed["problems"], listed["rectified"]) == (4, 1, 1, 0)
     town = api_of("tez_zhangshanzi_sp")
     mine = town.get(f"/api/v1/monitoring/spot-checks/{check_id}").json()["cases"]
     assert mine and all(c["area_code"].startswith(ZHANGSHANZI) for c in mine)
