@@ -210,3 +210,12 @@ def test_a_review_sends_a_death_to_the_registry_and_tells_the_clerk_who_decides(
     assert f'href="/households/{signed_case.household_id}/"' in page
     clerk = client_of("tez_zhangshanzi").get(f"/payments/reviews/{review.pk}/").content.decode()
     assert "/decide/" not in clerk and "复核结论由有审批权限的工作人员作出" in clerk
+
+
+def test_the_verification_queue_says_a_request_is_for_a_review(world, county, client_of, signed_case):
+    """The 核对中心's queue tells a review's request (复核 of an approved case) from an application's."""
+    review = monitoring.start_review(monitoring.report_change(signed_case, by=county, reason="收入变化"), by=county)
+    assert review.verification.status == "pending"
+    queue = client_of("tez_hecha").get("/verification/").content.decode()
+    queue = queue.split('data-testid="pending-requests"')[1].split("</table>")[0]
+    assert f"复核 · {signed_case.number}" in queue
