@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -128,7 +129,10 @@ def complaint_view(request: AuthedRequest, pk: int) -> HttpResponse:
         ],
         "may_see_identity": actions.may_see_identity(c, request.user),
         "towns": Area.objects.filter(level="town", code__startswith=county).order_by("code"),
-        "departments": Department.objects.filter(area_id=county + "000000"),
+        # a department with no active account would never see what is routed to it: say so
+        "departments": Department.objects.filter(area_id=county + "000000").annotate(
+            staff=Count("users", filter=Q(users__is_active=True))
+        ),
         "handlers": User.objects.filter(is_active=True, area__code__startswith=county).order_by("area_id", "username"),
         "area": Area.objects.filter(code=c.area_code).first(),
         "town": Area.objects.filter(code=c.town_code).first(),

@@ -196,3 +196,20 @@ def test_the_page_names_the_village_with_its_town(world, client_of):
     c = new()
     page = client_of("tez_county").get(f"/complaints/{c.pk}/").content.decode()
     assert "台儿庄区张山子镇" in page.split("涉及镇村", 1)[1].split("</tr>", 1)[0]
+
+
+def test_routing_marks_a_department_no_one_can_handle_online(world, client_of):
+    """A county department with no active account would never see a
+    complaint routed to it: the routing list says so beside its name; 医保局 has its user."""
+    from jiuzhu.accounts.models import Department
+
+    c = new(category="complaint")
+    page = client_of("tez_county").get(f"/complaints/{c.pk}/").content.decode()
+    options = page.split('name="department_id"')[1].split("</select>")[0]
+    staffed = {d.name for d in Department.objects.filter(area_id="370405000000", users__is_active=True)}
+    unstaffed = set(Department.objects.filter(area_id="370405000000").values_list("name", flat=True)) - staffed
+    assert staffed and unstaffed
+    for name in staffed:
+        assert f">{name}</option>" in options
+    for name in unstaffed:
+        assert f">{name}（尚无办理人员账号，须线下转办）</option>" in options
