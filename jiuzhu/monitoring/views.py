@@ -4,6 +4,7 @@ paths stay under ``/payments/`` (outside systems and bookmarks rely on them)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.accounts.permissions import require
 from jiuzhu.applications.models import Application
+from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments.models import STOP_REASONS
 from jiuzhu.payments.views import _do, _viewer
@@ -174,6 +176,9 @@ def _review_page(
             evaluation = actions.review_evaluation(review)
         except DomainError as exc:
             evaluation = {"error": exc.message}
+        else:
+            effective = dt.date.fromisoformat(evaluation["effective_month"])
+            evaluation = {**evaluation, "effective_label": month_label(effective)}
     return render(
         request,
         "monitoring/review.html",

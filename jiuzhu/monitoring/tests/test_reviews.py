@@ -213,9 +213,14 @@ def test_a_review_sends_a_death_to_the_registry_and_tells_the_clerk_who_decides(
 
 
 def test_the_verification_queue_says_a_request_is_for_a_review(world, county, client_of, signed_case):
-    """The 核对中心's queue tells a review's request (复核 of an approved case) from an application's."""
+    """The 核对中心's queue tells a review's request (复核 of an approved case) from an application's;
+    the review page names the month its result would take effect as a document does."""
+    import re
+
     review = monitoring.start_review(monitoring.report_change(signed_case, by=county, reason="收入变化"), by=county)
     assert review.verification.status == "pending"
     queue = client_of("tez_hecha").get("/verification/").content.decode()
     queue = queue.split('data-testid="pending-requests"')[1].split("</table>")[0]
     assert f"复核 · {signed_case.number}" in queue
+    page = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
+    assert re.search(r"测算结果（复核后情况，\d{4}年\d{1,2}月起）", page)  # not 2027-01-01
