@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,7 +47,9 @@ def spot_check_list(request: AuthedRequest) -> HttpResponse:
     area = request.user.area
     county = area.code[:6] if area is not None else ""
     form: dict[str, Any] = {"towns": [], "programs": []}
-    if request.method == "POST" and _may_draw(request):
+    if request.method == "POST" and not _may_draw(request):
+        raise PermissionDenied("抽查由县级民政部门组织")
+    if request.method == "POST":
         p = request.POST
         form = {
             "name": p.get("name", ""),

@@ -181,7 +181,11 @@ def test_the_pages_draw_conclude_answer_and_export(world: Any, decided: list[App
     page = town.get(f"/payments/spot-checks/{check.pk}/").content.decode()
     assert "存款超限未发现" in page and "反馈整改" in page
     assert "随机抽取3件" in page  # the whole draw, though the town sees its own cases only
-    assert "已从" not in town.get("/payments/spot-checks/").content.decode()  # no draw form for a town
+    assert 'data-testid="draw-form"' not in town.get("/payments/spot-checks/").content.decode()  # not a town's
+    refused = town.post(
+        "/payments/spot-checks/", {"name": "镇自查", "decided_from": str(TODAY), "decided_to": str(TODAY)}
+    )
+    assert refused.status_code == 403 and SpotCheck.objects.count() == 1
     r = town.post(
         f"/payments/spot-checks/{check.pk}/items/{item.pk}/rectify/", {"note": "已重新核对并停发"}, follow=True
     )
