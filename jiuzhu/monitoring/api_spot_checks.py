@@ -85,7 +85,7 @@ class RectifyIn(Schema):
 
 
 def _items(user: User, check: SpotCheck) -> Any:
-    return SpotCheckItem.objects.visible_to(user).filter(spot_check=check)
+    return spot_checks.visible_items(check, user)
 
 
 @router.get("/spot-checks", summary="抽查（本县）")

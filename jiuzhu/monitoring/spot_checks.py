@@ -42,6 +42,18 @@ RESULTS = dict(SPOT_CHECK_RESULTS)
 DECISIONS = {"approved": "批准", "rejected": "不予批准"}
 
 
+def may_draw(user: Any) -> bool:
+    """Whether the user may draw and conclude spot checks (a county's staff with the right)."""
+    area = getattr(user, "area", None)
+    return bool(user.has_perm_code("monitoring.spot_check")) and area is not None and area.level == "county"
+
+
+def visible_items(check: SpotCheck, user: Any) -> QuerySet[SpotCheckItem]:
+    """A check's drawn cases in the user's area (a town sees its own)."""
+    items: QuerySet[SpotCheckItem] = SpotCheckItem.objects.visible_to(user).filter(spot_check=check)
+    return items
+
+
 def _county_staff(by: User) -> Area:
     """The county's area of a user who may spot-check, or a refusal (403)."""
     require(by, "monitoring.spot_check")

@@ -34,8 +34,7 @@ def _checks(request: AuthedRequest) -> Any:
 
 
 def _may_draw(request: AuthedRequest) -> bool:
-    area = getattr(request.user, "area", None)
-    return request.user.has_perm_code("monitoring.spot_check") and area is not None and area.level == "county"
+    return spot_checks.may_draw(request.user)
 
 
 @login_required
@@ -90,8 +89,7 @@ def _names(check: SpotCheck, items: list[SpotCheckItem]) -> dict[str, str]:
 
 def _items(request: AuthedRequest, check: SpotCheck) -> list[SpotCheckItem]:
     return list(
-        SpotCheckItem.objects.visible_to(request.user)
-        .filter(spot_check=check)
+        spot_checks.visible_items(check, request.user)
         .select_related("application", "application__household", "application__decided_by")
         .order_by("area_code", "id")
     )
@@ -118,7 +116,7 @@ def spot_check_view(request: AuthedRequest, pk: int) -> HttpResponse:
                 }
                 for i in items
             ],
-            "summary": spot_checks.summary(SpotCheckItem.objects.visible_to(request.user).filter(spot_check=check)),
+            "summary": spot_checks.summary(spot_checks.visible_items(check, request.user)),
             "drawn_total": check.items.count(),
             "town_names": [names.get(t.ljust(12, "0"), t) for t in check.towns],
             "program_names": [spot_checks.PROGRAMS.get(p, p) for p in check.programs],
