@@ -24,7 +24,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def check_out(c: SpotCheck, s: spot_checks.Summary) -> dict[str, Any]:
+def check_out(c: SpotCheck, s: spot_checks.Summary, drawn_total: int) -> dict[str, Any]:
+    """``drawn`` … ``rectified`` count the drawn cases in the caller's area; ``drawn_total`` the
+    whole draw."""
     return {
         "id": c.pk,
         "county_code": c.county_code,
@@ -40,6 +42,7 @@ def check_out(c: SpotCheck, s: spot_checks.Summary) -> dict[str, Any]:
         "status_name": c.get_status_display(),
         "created_at": c.created_at,
         "closed_at": c.closed_at,
+        "drawn_total": drawn_total,
         "drawn": s.drawn,
         "checked": s.checked,
         "problems": s.problems,
@@ -94,15 +97,17 @@ def list_spot_checks(request: HttpRequest) -> dict[str, Any]:
     qs = SpotCheck.objects.visible_to(user)
     checks = list(qs[:200])
     counts = spot_checks.summaries(SpotCheckItem.objects.visible_to(user).filter(spot_check__in=checks))
+    totals = spot_checks.drawn_totals(checks)
     none = spot_checks.Summary(0, 0, 0, 0)
-    return {"count": qs.count(), "items": [check_out(c, counts.get(c.pk, none)) for c in checks]}
+    items = [check_out(c, counts.get(c.pk, none), totals.get(c.pk, 0)) for c in checks]
+    return {"count": qs.count(), "items": items}
 
 
 @router.post("/spot-checks", response={201: dict}, summary="随机抽取乡镇（街道）审批决定（按县级抽查比例）")
 def draw(request: HttpRequest, body: DrawIn) -> Status[dict[str, Any]]:
     user = _user(request)
     check = spot_checks.draw_spot_check(body.dict(), by=user)
-    return Status(201, check_out(check, spot_checks.summary(_items(user, check))))
+    return Status(201, check_out(check, spot_checks.summary(_items(user, check)), check.items.count()))
 
 
 def _check(request: HttpRequest, check_id: int) -> SpotCheck:
@@ -114,7 +119,8 @@ def _check(request: HttpRequest, check_id: int) -> SpotCheck:
 def get_spot_check(request: HttpRequest, check_id: int) -> dict[str, Any]:
     user, check = _user(request), _check(request, check_id)
     items = _items(user, check).select_related("application").order_by("area_code", "id")
-    return {**check_out(check, spot_checks.summary(_items(user, check))), "cases": [item_out(i) for i in items]}
+    out = check_out(check, spot_checks.summary(_items(user, check)), check.items.count())
+    return {**out, "cases": [item_out(i) for i in items]}
 
 
 def _item(request: HttpRequest, check_id: int, item_id: int) -> SpotCheckItem:
@@ -143,4 +149,4 @@ def action(request: HttpRequest, check_id: int, name: str) -> dict[str, Any]:
         raise NotFound("unknown_action", f"没有名为“{name}”的抽查操作（可用：close）")
     user = _user(request)
     check = spot_checks.close_spot_check(_check(request, check_id), by=user)
-    return check_out(check, spot_checks.summary(_items(user, check)))
+    return check_out(check, spot_checks.summary(_items(user, check)), check.items.count())

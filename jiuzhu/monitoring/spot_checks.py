@@ -256,6 +256,12 @@ def summaries(items: QuerySet[SpotCheckItem]) -> dict[int, Summary]:
     return {r["spot_check"]: Summary(**{k: int(r[k] or 0) for k in _COUNTS}) for r in rows}
 
 
+def drawn_totals(checks: list[SpotCheck]) -> dict[int, int]:
+    """How many cases each check drew in all, whoever asks (a town's ``summary`` counts its own)."""
+    rows = SpotCheckItem.objects.filter(spot_check__in=checks).order_by().values("spot_check").annotate(n=Count("pk"))
+    return {r["spot_check"]: r["n"] for r in rows}
+
+
 def spot_check_xlsx(check: SpotCheck, items: list[SpotCheckItem], names: dict[str, str]) -> bytes:
     """The drawn cases with their conclusions and 整改, for the county's report."""
     from jiuzhu.web.files import xlsx

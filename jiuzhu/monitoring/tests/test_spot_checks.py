@@ -198,7 +198,12 @@ def test_the_pages_draw_conclude_answer_and_export(world: Any, decided: list[App
     assert ["存在问题", "存款超限未发现", "已重新核对并停发"] in [r[7:10] for r in rows]
 
 
-def test_the_api_draws_and_answers(world: Any, decided: list[Application], api_of: Any) -> None:
+def test_the_api_draws_and_answers(world: Any, decided: list[Application], api_of: Any, monkeypatch: Any) -> None:
+    # a seed whose draw holds cases of both towns, so a town's own counts differ from the draw's
+    town_of = {c.pk: c.area_code[:9] for c in decided}
+    ids = sorted(town_of)
+    seed = next(s for s in map(str, range(100)) if len({town_of[i] for i in random.Random(s).sample(ids, 4)}) == 2)
+    monkeypatch.setattr("jiuzhu.monitoring.spot_checks.secrets.token_hex", lambda n: seed)
     api = api_of("tez_county")
     body = {"name": "接口抽查", "decided_from": str(TODAY - dt.timedelta(days=30)), "decided_to": str(TODAY)}
     r = api.post("/api/v1/monitoring/spot-checks", body, content_type=JSON)
@@ -219,9 +224,16 @@ def test_the_api_draws_and_answers(world: Any, decided: list[Application], api_o
     assert done.status_code == 200 and done.json()["result_name"] == "存在问题"
     (listed,) = api.get("/api/v1/monitoring/spot-checks").json()["items"]
     assert (listed["drawn"], listed["checked"], listed["problems"], listed["rectified"]) == (4, 1, 1, 0)
+    assert listed["drawn_total"] == detail["drawn_total"] == 4
     town = api_of("tez_zhangshanzi_sp")
-    mine = town.get(f"/api/v1/monitoring/spot-checks/{check_id}").json()["cases"]
+    seen = town.get(f"/api/v1/monitoring/spot-checks/{check_id}").json()
+    mine = seen["cases"]
     assert mine and all(c["area_code"].startswith(ZHANGSHANZI) for c in mine)
+    # the town's counts are its own cases; the whole draw is told apart, as on the page
+    in_town = [c["id"] for c in detail["cases"] if c["area_code"].startswith(ZHANGSHANZI)]
+    assert [c["id"] for c in mine] == in_town and seen["drawn"] == len(in_town) and seen["drawn_total"] == 4
+    (town_listed,) = town.get("/api/v1/monitoring/spot-checks").json()["items"]
+    assert (town_listed["drawn"], town_listed["drawn_total"]) == (len(mine), 4)
     r = town.post(
         f"/api/v1/monitoring/spot-checks/{check_id}/cases/{case['id']}/rectify",
         {"note": "已补公示"},
