@@ -20,7 +20,7 @@ from jiuzhu.accounts.permissions import require
 from jiuzhu.applications.models import Application
 from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError
-from jiuzhu.payments.models import STOP_REASONS
+from jiuzhu.payments.actions import CHOSEN_STOP_REASONS
 from jiuzhu.payments.views import _do, _viewer
 
 from . import actions
@@ -188,7 +188,7 @@ def _review_page(
             "evaluation": evaluation,
             "current": actions.current_amount(review.application),
             "outcomes": OUTCOMES,
-            "stop_reasons": STOP_REASONS,
+            "stop_reasons": CHOSEN_STOP_REASONS,
             "facts": facts if facts is not None else _review_formset(review),
             "refused": refused,
             "compared": _review_compared(review),

@@ -21,7 +21,13 @@ from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.money import format_yuan
 from jiuzhu.holidays.calendar import current_calendar
 from jiuzhu.payments import roster as roster_mod
-from jiuzhu.payments.actions._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, _today, _who, parse_month
+from jiuzhu.payments.actions._common import (
+    MAX_GRADUAL_MONTHS,
+    _today,
+    _who,
+    check_chosen_stop_reason,
+    parse_month,
+)
 from jiuzhu.payments.actions.benefits import end_benefit, lock_benefit, pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import Benefit, RosterLine, add_months, month_start
@@ -293,8 +299,8 @@ def decide_review(
                 )
             if config.gradual_exit_months == 0:
                 raise DomainError("gradual_disabled", "本县未实行渐退期，请选择停发")
-        if outcome == "stop" and stop_reason not in STOP_REASON_LABELS:
-            raise InvalidInput("invalid_choice", "停发原因无效", field="stop_reason")
+        if outcome == "stop":
+            check_chosen_stop_reason(stop_reason, "stop_reason")
         if outcome == "stop" and not note.strip():
             raise InvalidInput("required", "停发须填写情况说明", field="note")
 
@@ -379,8 +385,7 @@ def stop_benefit(application: Application, *, by: User, reason: str, note: str, 
     fraud… Payment continues to ``last_month`` (default: this month)."""
     require(by, "payments.decide")
     require_in_scope(by=by, area_code=application.area_code)
-    if reason not in STOP_REASON_LABELS:
-        raise InvalidInput("invalid_choice", "停发原因无效", field="reason")
+    check_chosen_stop_reason(reason, "reason")
     if not (note or "").strip():
         raise InvalidInput("required", "请填写停发情况说明", field="note")
     last = parse_month(last_month, "last_month") if last_month else month_start(_today())

@@ -224,3 +224,32 @@ def test_the_verification_queue_says_a_request_is_for_a_review(world, county, cl
     assert f"复核 · {signed_case.number}" in queue
     page = client_of("tez_county").get(f"/payments/reviews/{review.pk}/").content.decode()
     assert re.search(r"测算结果（复核后情况，\d{4}年\d{1,2}月起）", page)  # not 2027-01-01
+
+
+def test_no_one_stops_a_benefit_for_a_death_by_hand(world, county, api_of, signed_case, signed_intake):
+    """DYN-7: a death goes through the 一户一档 (which stops or suspends and writes the notice to
+    the family), so neither the review's 结论 nor a 停发 accepts 死亡 — through the API as on the
+    pages — nor 渐退期满, which the roster records; nothing changes and the message says where."""
+    from jiuzhu.audit.models import AuditEntry
+
+    review = _verified_review(world, county, signed_case, None, signed_intake)
+    api = api_of("tez_county")
+    before = AuditEntry.objects.count()
+    body = {"outcome": "stop", "stop_reason": "death", "note": "申请人已死亡"}
+    r = api.post(f"/api/v1/payments/reviews/{review.pk}/decide", body, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "death_in_registry"
+    assert "一户一档" in r.json()["message"]
+    for reason in ("death", "gradual_end"):
+        r = api.post(
+            f"/api/v1/payments/cases/{signed_case.pk}/stop",
+            {"reason": reason, "note": "停发"},
+            content_type="application/json",
+        )
+        assert r.status_code == 422 and r.json()["code"] in ("death_in_registry", "invalid_choice")
+    review.refresh_from_db()
+    assert review.status == "verifying" and not review.outcome
+    assert not Benefit.objects.filter(application=signed_case, status="stopped").exists()
+    assert AuditEntry.objects.count() == before
+    with pytest.raises(InvalidInput) as exc:
+        monitoring.stop_benefit(signed_case, by=county, reason="gradual_end", note="渐退期满")
+    assert exc.value.code == "invalid_choice"

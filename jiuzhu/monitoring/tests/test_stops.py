@@ -127,8 +127,8 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     benefit = monitoring.stop_benefit(
         app,
         by=county,
-        reason="death",
-        note="民政殡葬数据显示10月死亡",
+        reason="moved",
+        note="10月已迁往外县",
         last_month=dt.date(2026, 10, 1),
     )
     assert benefit.status == "stopped"
@@ -138,7 +138,7 @@ def test_an_exported_line_cannot_be_pulled_and_becomes_an_overpayment(county, ap
     assert entry.changes["exported_months"] == ["2026-11"]
     actions.import_bank_results(batch, by=county, file_name="r.csv", data=result_csv(batch))
     assert [m for m, _ in actions.overpaid_months(app, dt.date(2026, 10, 1))] == [NOV]
-    actions.create_recovery(app, by=county, reason="death", note="死亡后发放", months=["2026-11"])
+    actions.create_recovery(app, by=county, reason="other", note="迁出后发放", months=["2026-11"])
     assert actions.balance(app)["balance"] == -line.amount_fen
 
 

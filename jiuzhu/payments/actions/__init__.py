@@ -4,7 +4,7 @@ checks permission, state and jurisdiction, runs in one transaction with its rows
 writes its audit row there, and enqueues follow-up work with ``transaction.on_commit``. Views
 and the API call these only (``from jiuzhu.payments import actions``)."""
 
-from ._common import MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, parse_month
+from ._common import CHOSEN_STOP_REASONS, MAX_GRADUAL_MONTHS, STOP_REASON_LABELS, check_chosen_stop_reason, parse_month
 from .bank import (
     BANK_COLUMNS,
     bank_file,
@@ -41,6 +41,7 @@ from .scheduled import Scheduled, schedule_payments
 
 __all__ = [
     "BANK_COLUMNS",
+    "CHOSEN_STOP_REASONS",
     "LOCKED",
     "MAX_GRADUAL_MONTHS",
     "ROSTER_CHANGED",
@@ -52,6 +53,7 @@ __all__ = [
     "balance",
     "bank_file",
     "cancel_lock",
+    "check_chosen_stop_reason",
     "check_roster",
     "confirm_lock",
     "create_recovery",

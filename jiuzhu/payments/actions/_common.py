@@ -23,6 +23,23 @@ from ..models import (
 
 STOP_REASON_LABELS = dict(STOP_REASONS)
 
+# The reasons staff choose when they stop a benefit (停发 by hand or by a review's 结论). A death is
+# entered in the 一户一档 (it stops or suspends by the rules and names the dead on the notice, which
+# goes to the family); the end of a 渐退期 is recorded by the roster when it comes.
+CHOSEN_STOP_REASONS = [(code, label) for code, label in STOP_REASONS if code not in ("death", "gradual_end")]
+
+
+def check_chosen_stop_reason(reason: str, field: str) -> None:
+    """Refuses a stop reason staff may not choose, saying where a death is recorded."""
+    if reason == "death":
+        raise InvalidInput(
+            "death_in_registry",
+            "家庭成员死亡的，请在一户一档中填写死亡日期：系统按规定停发或暂停发放，告知书写明死亡人员并致其家属",
+            field=field,
+        )
+    if reason not in dict(CHOSEN_STOP_REASONS):
+        raise InvalidInput("invalid_choice", "停发原因无效", field=field)
+
 
 MAX_GRADUAL_MONTHS = 6
 

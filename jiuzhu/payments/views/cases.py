@@ -21,7 +21,6 @@ from jiuzhu.registry.models import Person
 from .. import actions, queries
 from ..models import (
     FRAUD_CATEGORIES,
-    STOP_REASONS,
     SUSPEND_REASONS,
     Benefit,
     CreditRecord,
@@ -67,7 +66,7 @@ def case_view(request: HttpRequest, pk: int) -> HttpResponse:
             "reviews": app.reviews.select_related("notice__document").order_by("-id"),  # jiuzhu.monitoring
             "plans": RepaymentPlan.objects.filter(application=app),
             "notices": PaymentNotice.objects.filter(application=app).select_related("notice").order_by("-id"),
-            "stop_reasons": STOP_REASONS,
+            "stop_reasons": actions.CHOSEN_STOP_REASONS,
             "fraud_categories": FRAUD_CATEGORIES,
             "recoverable": months,
             "this_month": month_start(timezone.localdate()).isoformat()[:7],
