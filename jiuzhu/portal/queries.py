@@ -4,6 +4,7 @@ the signed-in person's household — never from an id alone."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.http import Http404
 
 from jiuzhu.applications.actions import is_signature_item
 from jiuzhu.applications.models import Application, Notice
-from jiuzhu.core.dates import month_label
+from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.models import Person
 
@@ -57,6 +58,11 @@ class CaseView:
     upload_items: list[str] = field(default_factory=list)  # missing items a photo may supply
 
     @property
+    def due_label(self) -> str:
+        """The due date as the family reads it: ``2026年12月30日`` (``… 22:00`` for hours)."""
+        return due_in_words(self.due)
+
+    @property
     def can_upload(self) -> bool:
         return bool(self.upload_items)
 
@@ -64,6 +70,15 @@ class CaseView:
     def window_items(self) -> list[str]:
         """The missing items brought to the window (a member's own signature)."""
         return [m for m in self.missing if m not in self.upload_items]
+
+
+def due_in_words(due: str) -> str:
+    """``2026-12-30`` → ``2026年12月30日``; ``2026-12-30 22:00`` → ``2026年12月30日 22:00``."""
+    if not due:
+        return ""
+    day, _, hour = due.partition(" ")
+    words = day_label(dt.date.fromisoformat(day))
+    return f"{words} {hour}" if hour else words
 
 
 def household_of(person: Person) -> int:
@@ -102,11 +117,16 @@ def _approved_words(app: Application) -> tuple[str, str]:
                 f"救助金处于渐退期，每月{amount}，发放至{month_label(benefit.end_month)}。",
                 "渐退期满后停发；家庭情况再有变化请及时报告",
             )
-        start = f"，自{month_label(app.start_month)}起" if app.start_month else ""
-        return (
-            f"申请已批准，每月救助金{format_yuan(app.amount_fen or 0)}{start}按月发放。",
-            "救助金发放至您的社会保障卡（一卡通）账户；家庭人口、收入、财产变化请及时报告",
-        )
+        amount, since, before = monthly_amount(app)
+        if before is not None and since is not None:
+            plain = (
+                f"每月救助金{format_yuan(amount)}，自{month_label(since)}起调整（此前每月{format_yuan(before)}），"
+                "详见《救助金调整告知书》。"
+            )
+        else:
+            start = f"，自{month_label(app.start_month)}起" if app.start_month else ""
+            plain = f"申请已批准，每月救助金{format_yuan(amount)}{start}按月发放。"
+        return (plain, "救助金发放至您的社会保障卡（一卡通）账户；家庭人口、收入、财产变化请及时报告")
     if app.program == "temporary" and app.advance_amount_fen:
         return (f"申请已批准，救助金{format_yuan(app.advance_amount_fen)}已先行发放，不再另行发放。", "")
     if app.program == "temporary" and app.amount_fen:
@@ -115,6 +135,39 @@ def _approved_words(app: Application) -> tuple[str, str]:
             "救助金发放至您的社会保障卡（一卡通）账户",
         )
     return ("申请已批准。", "可在本页查看审批通知书")
+
+
+def monthly_amount(app: Application) -> tuple[int, Any, int | None]:
+    """A monthly case's amount as the family receives it: (amount, since which month, the amount
+    before) — ``before`` None when it has not changed since the first month. The monthly
+    rosters are the truth (a standard raise, a 高龄 or disability supplement and a review's
+    adjustment all show there); a review decided after the last roster, whose month has not
+    come yet, gives the amount to come."""
+    from jiuzhu.monitoring.models import Review
+    from jiuzhu.payments.models import RosterLine
+
+    lines = list(
+        RosterLine.objects.filter(application=app)
+        .exclude(status="pulled")
+        .order_by("-month")
+        .values_list("month", "amount_fen")[:120]
+    )
+    adjusted = (
+        Review.objects.filter(application=app, outcome="change", effective_month__isnull=False)
+        .order_by("-effective_month", "-id")
+        .values_list("effective_month", "amount_before_fen", "amount_after_fen")
+        .first()
+    )
+    if adjusted is not None and (not lines or adjusted[0] > lines[0][0]):
+        return int(adjusted[2] or 0), adjusted[0], adjusted[1]
+    if not lines:
+        return int(app.amount_fen or 0), app.start_month, None
+    amount, since = lines[0][1], lines[0][0]
+    for month, paid in lines[1:]:
+        if paid != amount:
+            return int(amount), since, int(paid)
+        since = month
+    return int(amount), since, None
 
 
 def case_view(app: Application) -> CaseView:
@@ -201,6 +254,7 @@ def referrals_for(person: Person) -> list[dict[str, Any]]:
             "department": r.department.name if r.department else r.office,
             "status": REFERRAL_WORDS.get(r.status, r.get_status_display()),
             "due": "" if r.status in CLOSED else f"{r.due_on:%Y-%m-%d}",
+            "due_label": "" if r.status in CLOSED else day_label(r.due_on),
         }
         for r in rows.order_by("-created_at", "-id")
     ]

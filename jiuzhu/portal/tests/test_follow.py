@@ -15,6 +15,7 @@ from jiuzhu.applications import actions as case_actions
 from jiuzhu.applications.tests.conftest import png
 from jiuzhu.core.appendonly import AppendOnlyError
 from jiuzhu.portal.models import NoticeDelivery, Supplement
+from jiuzhu.portal.queries import due_in_words
 
 from .conftest import last_code
 
@@ -54,7 +55,8 @@ def test_it_shows_the_case_in_plain_words_with_next_step_and_due_date(family, sm
     web, bearer = signed_in(fam, sms_file)
     deadline = fam.case.deadlines.filter(met_on__isnull=True).order_by("due_on").first()
     page = web.get(f"/my/applications/{fam.case.pk}/").content.decode()
-    assert "已受理" in page and "入户调查" in page and deadline.due_display in page
+    assert "已受理" in page and "入户调查" in page and due_in_words(deadline.due_display) in page
+    assert deadline.due_display not in page  # the family reads 2026年12月30日, not 2026-12-30
     assert "no-store" in web.get("/my/")["Cache-Control"]
     body = Client().get(f"/api/v1/my/applications/{fam.case.pk}", headers=bearer).json()
     assert body["state"] == "accepted" and body["due"] == deadline.due_display
@@ -273,5 +275,5 @@ def test_it_lists_the_households_referrals_in_plain_words(world, family, sms_fil
         )
     web, _ = signed_in(mine, sms_file)
     page = web.get("/my/").content.decode()
-    assert program.name in page and "承办部门正在办理" in page and "2026-12-31" in page
+    assert program.name in page and "承办部门正在办理" in page and "办理期限 2026年12月31日" in page
     assert "等待接收" not in page

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from jiuzhu.applications.models import Notice
-from jiuzhu.payments.tests.conftest import approved_case
+from jiuzhu.applications.tests.conftest import png, signed_intake
+from jiuzhu.payments.tests.conftest import admin, approved_case, county, locked_roster
 from jiuzhu.portal.models import NoticeDelivery
 from jiuzhu.registry.actions import update_member
 from jiuzhu.registry.pii import unseal
@@ -17,7 +18,17 @@ from jiuzhu.verification.tests.conftest import catalog, csv_bytes, headers_of, j
 
 from .test_follow import signed_in
 
-__all__ = ["approved_case", "catalog", "jobs", "upload"]  # fixtures
+__all__ = [  # fixtures
+    "admin",
+    "approved_case",
+    "catalog",
+    "county",
+    "jobs",
+    "locked_roster",
+    "png",
+    "signed_intake",
+    "upload",
+]
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +93,62 @@ def test_the_family_reads_what_its_money_does_now(world, approved_case, sms_file
     assert "按月发放" not in page
     body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
     assert body["plain"] == "救助金已停发（家庭收入超过标准）。"
+
+
+def test_the_family_reads_the_amount_it_receives_after_a_raise_and_a_review(
+    world, county, admin, approved_case, locked_roster, signed_intake, sms_file
+):
+    """INT-9, DYN-4: after the 低保标准 rises the family is told the new monthly amount and from
+    when, with what it was before — not the amount of the first approval; a review's adjustment
+    decided before its month comes is told as the amount to come."""
+    import copy
+
+    from jiuzhu.accounts.system import SystemActor
+    from jiuzhu.core.dates import month_label
+    from jiuzhu.monitoring import actions as monitoring
+    from jiuzhu.payments.tests.conftest import DEC, NOV
+    from jiuzhu.programs.actions import confirm_change, propose_change
+    from jiuzhu.verification.actions import run_verification
+
+    app = approved_case(household=signed_intake(programs=("dibao_edge",)).household, start_month=NOV)
+    first = app.amount_fen
+    locked_roster()
+    change = propose_change(
+        by=county,
+        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
+        area_code="370405",
+        valid_from=DEC,
+        value=120000 if app.facts["urban"] else 90000,
+        reason="按上年消费支出调整",
+        source="台政字〔2026〕99号",
+    )
+    confirm_change(change, by=admin)
+    raised = locked_roster(month=DEC).lines.get(application=app).amount_fen
+    assert raised > first
+    head = app.household.members.get(relation="self")
+    update_member(head, {"phone": "13900004444"}, by=world.user("tez_zhangshanzi"))
+    web, bearer = signed_in(_Member(unseal("id_number", head.id_number_enc), "13900004444"), sms_file)
+    yuan = lambda fen: f"{fen / 100:,.2f}元"  # noqa: E731
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert f"每月救助金{yuan(raised)}，自2026年12月起调整（此前每月{yuan(first)}）" in page
+    assert f"每月救助金{yuan(first)}，自2026年11月起按月发放" not in page
+
+    # a review: the family now gets 300元 a month from the children, so 300元 less from next month
+    from jiuzhu.applications.models import Application
+    from jiuzhu.registry.models import Household
+
+    household = Household.objects.get(pk=app.household_id)
+    facts = copy.deepcopy(app.facts)
+    facts["members"][0].setdefault("incomes", {})["transfer"] = 30000
+    review = monitoring.report_change(app, by=county, reason="子女每月给付赡养费300元", facts=facts)
+    review = monitoring.start_review(review, by=county)
+    run_verification(by=SystemActor("核对中心"), household=household, program=app.program, request=review.verification)
+    review.refresh_from_db()
+    review = monitoring.decide_review(review, by=county, outcome="change", note="赡养费增加")
+    after = Application.objects.get(pk=app.pk).amount_fen
+    assert review.effective_month > DEC and after < raised  # decided today, in force from next month
+    since = month_label(review.effective_month)
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert f"每月救助金{yuan(after)}，自{since}起调整（此前每月{yuan(raised)}）" in page
+    body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
+    assert body["plain"].startswith(f"每月救助金{yuan(after)}，自{since}起调整")
