@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from jiuzhu.audit.changes import name_references
 from jiuzhu.audit.log import record
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.registry.models import Document
@@ -35,7 +36,7 @@ def _documents(app: Application) -> list[Document]:
 
 
 def build(app: Application) -> bytes:
-    history = list(AuditEntry.objects.for_object(app).order_by("seq"))
+    history = name_references(AuditEntry.objects.for_object(app).order_by("seq"))
     docs = _documents(app)
     reports = list(Report.objects.filter(application=app).order_by("created_at", "id"))
     summary = render_pdf(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 
-from jiuzhu.audit.changes import register_value_labels
+from jiuzhu.audit.changes import register_reference, register_value_labels
 from jiuzhu.audit.labels import register_action_labels
 from jiuzhu.holidays import deadlines
 from jiuzhu.programs import impact as settings_impact
@@ -64,7 +64,13 @@ class ApprovedCases:
         )
 
 
+def application_numbers(ids: set[int]) -> dict[int, str]:
+    """申请：13 on the trail reads 申请：SQ370405-2026-000013."""
+    return dict(Application.objects.filter(pk__in=ids).values_list("pk", "number"))
+
+
 def connect() -> None:
+    register_reference(application_numbers, "application")
     deadlines.register(open_deadlines)
     settings_impact.register(impact.impact)
     register_value_labels(40, TEMPORARY_KIND_CHOICES, CHANNEL_CHOICES, PROGRAM_CHOICES, STATE_CHOICES)

@@ -359,11 +359,56 @@ def _value_labels() -> dict[str, str]:
     return out
 
 
-def value_text(value: Any, key: str = "", object_type: str = "") -> str:
+# Keys whose values are ids of other objects (申请 13, 成员 478), named by the app that owns them:
+# key → resolver(ids) → {id: words}. ``name_references`` looks them up once for a page of entries.
+Resolver = Callable[[set[int]], dict[int, str]]
+_REFERENCES: dict[str, Resolver] = {}
+
+
+def register_reference(resolver: Resolver, *keys: str) -> None:
+    """Name the objects whose ids are recorded under ``keys`` (``resolver`` takes a set of ids)."""
+    for key in keys:
+        _REFERENCES[key] = resolver
+
+
+Names = dict[str, dict[int, str]]
+
+
+def _referenced(value: Any, key: str, wanted: dict[str, set[int]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _referenced(v, str(k), wanted)
+    elif isinstance(value, list):
+        for v in value:
+            _referenced(v, key, wanted)
+    elif key in _REFERENCES and isinstance(value, int) and not isinstance(value, bool):
+        wanted.setdefault(key, set()).add(value)
+
+
+def name_references(entries: Iterable[Any]) -> list[Any]:
+    """The entries, each with ``names``: the objects their changes refer to by id, named with one
+    query per kind for all of them (a trail shows 申请：SQ…, 成员：常**, not 申请：13)."""
+    rows = list(entries)
+    wanted: dict[str, set[int]] = {}
+    for e in rows:
+        _referenced(e.changes, "", wanted)
+    by_resolver: dict[Resolver, set[int]] = {}
+    for key, ids in wanted.items():
+        by_resolver.setdefault(_REFERENCES[key], set()).update(ids)
+    resolved = {resolver: resolver(ids) for resolver, ids in by_resolver.items()}
+    names: Names = {key: resolved[_REFERENCES[key]] for key in wanted}
+    for e in rows:
+        e.names = names
+    return rows
+
+
+def value_text(value: Any, key: str = "", object_type: str = "", names: Names | None = None) -> str:
     from jiuzhu.web.labels import DEPARTMENT_NAMES
 
     if isinstance(value, bool):
         return "是" if value else "否"
+    if names and isinstance(value, int) and value in names.get(key, {}):
+        return names[key][value]
     if value is None or value == "":
         return "（空）"
     if key.endswith("_fen") and isinstance(value, int):
@@ -382,12 +427,22 @@ def value_text(value: Any, key: str = "", object_type: str = "") -> str:
             return _value_labels().get(value, value)
         return value
     if isinstance(value, list):
-        return "、".join(value_text(v, key, object_type) for v in value) or "（无）"
+        return "、".join(value_text(v, key, object_type, names) for v in value) or "（无）"
     if isinstance(value, dict):
         if isinstance(value.get("message"), str):  # a refusal's reason: {"code", "message"}
             return str(value["message"])
-        return "，".join(f"{KEY_LABELS.get(str(k), str(k))}{value_text(v, str(k))}" for k, v in value.items())
+        return "，".join(f"{_key_label(str(k), names)}{value_text(v, str(k), names=names)}" for k, v in value.items())
     return str(value)
+
+
+# What a key that holds an id is called once the id is named (成员编号 478 → 成员 常**).
+NAMED_KEY_LABELS = {"person": "成员", "person_id": "成员", "person_ids": "被核对成员", "household": "家庭"}
+
+
+def _key_label(key: str, names: Names | None, object_type: str = "") -> str:
+    if names and key in names and key in NAMED_KEY_LABELS:
+        return NAMED_KEY_LABELS[key]
+    return OBJECT_KEY_LABELS.get((object_type, key)) or KEY_LABELS.get(key, key)
 
 
 # A key that means something else on one kind of object ("name" is 姓名 on a person).
@@ -398,12 +453,13 @@ OBJECT_KEY_LABELS = {
 }
 
 
-def changes_text(changes: dict[str, Any] | None, object_type: str = "") -> str:
+def changes_text(changes: dict[str, Any] | None, object_type: str = "", names: Names | None = None) -> str:
     """An entry's changes in words; ``object_type`` (the audited object's) names the codes that
-    mean something else on that kind of object."""
+    mean something else on that kind of object; ``names`` (from ``name_references``) the objects
+    referred to by id."""
     parts = []
     for key, value in (changes or {}).items():
-        label = OBJECT_KEY_LABELS.get((object_type, key)) or KEY_LABELS.get(key, key)
+        label = _key_label(key, names, object_type)
         if (
             isinstance(value, list)
             and len(value) == 2
@@ -422,10 +478,10 @@ def changes_text(changes: dict[str, Any] | None, object_type: str = "") -> str:
                 )
             )
         ):
-            before, after = value_text(value[0], key, object_type), value_text(value[1], key, object_type)
+            before, after = value_text(value[0], key, object_type, names), value_text(value[1], key, object_type, names)
             parts.append(f"{label}：{before} → {after}")
         else:
-            parts.append(f"{label}：{value_text(value, key, object_type)}")
+            parts.append(f"{label}：{value_text(value, key, object_type, names)}")
     return "；".join(parts)
 
 

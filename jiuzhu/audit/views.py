@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from jiuzhu.accounts.auth import AuthedRequest
 
+from .changes import name_references
 from .models import AuditEntry
 
 
@@ -31,4 +32,5 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             qs = qs.none()
     page = Paginator(qs.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    page.object_list = name_references(page.object_list)
     return render(request, "audit/list.html", {"page": page, "action": action, "actor": actor, "date": day})

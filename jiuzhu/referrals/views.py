@@ -54,9 +54,10 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     department_side = request.user.has_perm_code("referrals.handle") and (
         request.user.is_superuser or request.user.department_id == ref.department_id
     )
+    from jiuzhu.audit.changes import name_references
     from jiuzhu.audit.models import AuditEntry
 
-    history = AuditEntry.objects.for_object(ref).order_by("-seq")[:100]
+    history = name_references(AuditEntry.objects.for_object(ref).order_by("-seq")[:100])
     return render(
         request,
         "referrals/detail.html",

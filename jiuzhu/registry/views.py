@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.changes import name_references
 from jiuzhu.audit.log import record
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -158,7 +159,7 @@ class _KeptForms:
 def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     members = list(household.current_members())
-    history = AuditEntry.objects.for_object(household).order_by("-seq")[:200]
+    history = name_references(AuditEntry.objects.for_object(household).order_by("-seq")[:200])
     memberships = Membership.objects.filter(household=household).select_related("person").order_by("-joined_on", "-id")
     context = {
         "household": household,

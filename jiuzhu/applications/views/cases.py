@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.auth import AuthedRequest
+from jiuzhu.audit.changes import name_references
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.web.labels import area_labels
@@ -141,7 +142,7 @@ def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | 
         "compared": _compared(app),
         "from_department_data": _from_department_data(app, allowed),
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
-        "history": AuditEntry.objects.for_object(app).order_by("-seq")[:200],
+        "history": name_references(AuditEntry.objects.for_object(app).order_by("-seq")[:200]),
         "failed_tests": failed,
         "members": app.household.current_members(),
         "referrals": app.household.referrals.select_related("program", "department"),

@@ -265,3 +265,34 @@ def test_a_stop_and_a_refusal_read_in_words():
         == "月份：2026年11月；理由：以虚报、隐瞒、伪造等手段骗取救助"
     )
     assert changes_text({"reason": "家庭困难特别严重"}) == "理由：家庭困难特别严重"
+
+
+@pytest.mark.django_db
+def test_the_trail_names_the_case_household_and_members_it_refers_to(world, client_of, signed_intake):
+    """A trail read "家庭编号：172；申请：13；受助成员：成员编号478": the objects an entry refers
+    to by id are named — the case by its number, the household and members masked as on every
+    staff page — with one query per kind for the whole page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.audit.changes import changes_text, name_references
+    from jiuzhu.audit.models import AuditEntry
+
+    intake = signed_intake()
+    app = intake.applications.first()
+    head = app.household.members.get(relation="self")
+    entries = list(AuditEntry.objects.order_by("seq"))
+    entries[0].changes = {"household": app.household_id, "application": app.pk, "person_ids": [head.pk, 999999]}
+    entries[1].changes = {"recipients": [{"person_id": head.pk, "amount_fen": 38000}], "application": app.pk}
+    with CaptureQueriesContext(connection) as queries:
+        named = name_references(entries[:2])
+    assert len(queries) == 3  # applications, persons, households
+    masked = head.name[0] + "*" * (len(head.name) - 1)
+    first = changes_text(named[0].changes, "", named[0].names)
+    assert f"家庭：{app.household.head_name[0]}" in first and f"申请：{app.number}" in first
+    assert f"被核对成员：{masked}、999999" in first  # an id no longer found stays a number
+    assert changes_text(named[1].changes, "", named[1].names).startswith(f"受助成员：成员{masked}，金额380.00元")
+    household = client_of("tez_zhangshanzi").get(f"/households/{app.household_id}/").content.decode()
+    assert f"家庭编号：{app.household_id}；" not in household
+    audit = client_of("tez_county").get("/audit/").content.decode()
+    assert f"家庭：{app.household.head_name[0]}" in audit and f"家庭编号：{app.household_id}；" not in audit

@@ -25,6 +25,15 @@ def changes_text(changes: dict[str, Any], object_type: str = "") -> str:
 
 
 @register.filter
+def entry_changes(entry: Any) -> str:
+    """``{{ e|entry_changes }}``: the entry's changes in words, objects it refers to by id named
+    when the view passed its entries through ``audit.changes.name_references``."""
+    from jiuzhu.audit.changes import changes_text as text
+
+    return text(entry.changes, entry.object_type, getattr(entry, "names", None))
+
+
+@register.filter
 def object_label(object_type: str) -> str:
     """``applications.application`` → ``救助申请`` (the model's Chinese name)."""
     from jiuzhu.audit.changes import object_label as label
