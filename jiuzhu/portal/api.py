@@ -123,6 +123,21 @@ def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
     return [_case(v) for v in queries.cases_for(applicant(request))]
 
 
+class MyReferralOut(Schema):
+    number: str
+    program: str
+    department: str
+    status: str  # in the family's words, with what was granted
+    granted_amount_fen: int | None
+    granted_period: str  # monthly 每月, once 一次性, empty when nothing was granted
+    due: str  # YYYY-MM-DD, empty once the department has answered
+
+
+@router.get("/referrals", response=list[MyReferralOut], summary="转给其他部门办理的救助（一体联动）")
+def list_referrals(request: HttpRequest) -> list[dict[str, Any]]:
+    return queries.referrals_for(applicant(request))
+
+
 @router.get("/applications/{application_id}", response={200: MyCaseDetailOut, 404: ErrorOut}, summary="申请详情")
 def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]:
     from .models import Supplement

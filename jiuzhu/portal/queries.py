@@ -244,20 +244,46 @@ REFERRAL_WORDS = {
 
 
 def referrals_for(person: Person) -> list[dict[str, Any]]:
-    """一体联动 referrals of the household: program, department, plain status, due date."""
-    from jiuzhu.referrals.models import CLOSED, Referral
+    """一体联动 referrals of the household: program, department, plain status, due date, and
+    what a department granted (the sum of its members' amounts, monthly or once)."""
+    from django.db.models import Sum
 
-    rows = Referral.objects.filter(household_id=household_of(person)).select_related("program", "department")
-    return [
-        {
-            "program": r.program.name,
-            "department": r.department.name if r.department else r.office,
-            "status": REFERRAL_WORDS.get(r.status, r.get_status_display()),
-            "due": "" if r.status in CLOSED else f"{r.due_on:%Y-%m-%d}",
-            "due_label": "" if r.status in CLOSED else day_label(r.due_on),
-        }
-        for r in rows.order_by("-created_at", "-id")
-    ]
+    from jiuzhu.referrals.models import CLOSED, AssistanceRecord, Referral
+
+    rows = list(
+        Referral.objects.filter(household_id=household_of(person))
+        .select_related("program", "department")
+        .order_by("-created_at", "-id")
+    )
+    granted = {
+        (r["source_ref"], r["period"]): int(r["total"] or 0)
+        for r in AssistanceRecord.objects.filter(
+            source="referral", source_ref__in=[r.number for r in rows if r.status == "granted"]
+        )
+        .values("source_ref", "period")
+        .annotate(total=Sum("amount_fen"))
+    }
+    out = []
+    for r in rows:
+        status = REFERRAL_WORDS.get(r.status, r.get_status_display())
+        monthly, once = granted.get((r.number, "monthly"), 0), granted.get((r.number, "once"), 0)
+        if monthly:
+            status = f"{status}，每月{format_yuan(monthly)}"
+        elif once:
+            status = f"{status}，{format_yuan(once)}（一次性）"
+        out.append(
+            {
+                "number": r.number,
+                "program": r.program.name,
+                "department": r.department.name if r.department else r.office,
+                "status": status,
+                "granted_amount_fen": monthly or once or None,
+                "granted_period": "monthly" if monthly else "once" if once else "",
+                "due": "" if r.status in CLOSED else f"{r.due_on:%Y-%m-%d}",
+                "due_label": "" if r.status in CLOSED else day_label(r.due_on),
+            }
+        )
+    return out
 
 
 def online_for(person: Person) -> list[Any]:

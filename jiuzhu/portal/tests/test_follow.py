@@ -273,7 +273,52 @@ def test_it_lists_the_households_referrals_in_plain_words(world, family, sms_fil
             origin="auto",
             due_on=dt.date(2026, 12, 31),
         )
-    web, _ = signed_in(mine, sms_file)
+    web, bearer = signed_in(mine, sms_file)
     page = web.get("/my/").content.decode()
     assert program.name in page and "承办部门正在办理" in page and "办理期限 2026年12月31日" in page
     assert "等待接收" not in page
+    (listed,) = Client().get("/api/v1/my/referrals", headers=bearer).json()
+    assert (listed["number"], listed["status"], listed["due"]) == ("PD-TEST-0", "承办部门正在办理", "2026-12-31")
+
+
+def test_the_family_reads_what_a_department_granted(world, family, sms_file):
+    """INT-9, LNK-3: once 医保局 answers, the family reads what it was given — a sum a month or
+    once — on the page and through the API, and no longer a due date."""
+    import datetime as dt
+
+    from jiuzhu.programs.models import AssistanceProgram
+    from jiuzhu.referrals import actions as referrals
+    from jiuzhu.referrals.models import Referral
+
+    fam = family()
+    clerk = world.user("tez_yibao")
+    program = AssistanceProgram.objects.filter(department_code="yibao", benefit_unit="person").first()
+    head = fam.household.members.get(relation="self")
+    ref = Referral.objects.create(
+        facts={"members": [{"person_id": head.pk, "relation": "本人（户主）"}]},
+        number="PD-TEST-9",
+        household=fam.household,
+        program=program,
+        department=clerk.department,
+        area_code=fam.household.area_id,
+        county_code=fam.household.county_code,
+        status="accepted",
+        reason="认定后联动",
+        origin="auto",
+        due_on=dt.date(2026, 12, 31),
+    )
+    referrals.decide(
+        ref,
+        by=clerk,
+        granted=True,
+        note="资助参保个人缴费",
+        granted_from=dt.date(2026, 12, 1),
+        period="monthly",
+        recipients=[{"person_id": head.pk, "amount_fen": 38000}],
+    )
+    web, bearer = signed_in(fam, sms_file)
+    page = web.get("/my/").content.decode()
+    assert f"<b>{program.name}</b>（{clerk.department.name}）：已获得救助，每月380.00元" in page
+    assert "办理期限 2026年12月31日" not in page
+    (listed,) = Client().get("/api/v1/my/referrals", headers=bearer).json()
+    assert (listed["granted_amount_fen"], listed["granted_period"], listed["due"]) == (38000, "monthly", "")
