@@ -28,6 +28,7 @@ from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiuzhu.core.inputs import field_text as _text
 from jiuzhu.core.inputs import required_date as _date
 from jiuzhu.holidays.calendar import current_calendar
+from jiuzhu.referrals.models import AssistanceRecord
 from jiuzhu.registry.models import Household, Person
 
 from .conditions import program_choices
@@ -156,8 +157,9 @@ def target_households(campaign: Campaign) -> QuerySet[Household]:
         )
         qs = qs.annotate(living_count=count)
         match |= Q(living_count=1) & Q(Exists(living.filter(birth_date__lte=born_by)))
-    if "dibao_edge" in campaign.targets:  # 低保边缘家庭
+    if "dibao_edge" in campaign.targets:  # 低保边缘家庭: tagged, or recognised (in the 基础信息库 now)
         match |= Q(Exists(tags.filter(targetcategory__code="dibao_edge")))
+        match |= Q(Exists(_edge_records().filter(household=OuterRef("pk"))))
     return qs.filter(match)
 
 
@@ -217,6 +219,9 @@ def reasons(campaign: Campaign, household_ids: list[int]) -> dict[int, list[str]
             "household_id", "targetcategory__code"
         )
     )
+    edge: set[int] = set()
+    if "dibao_edge" in targets:
+        edge = set(_edge_records().filter(household_id__in=household_ids).values_list("household_id", flat=True))
     for pk, members in living.items():
         lines = found[pk]
         if "elderly_alone" in targets and len(members) == 1:
@@ -235,9 +240,21 @@ def reasons(campaign: Campaign, household_ids: list[int]) -> dict[int, list[str]
             lines += [
                 f"“三留守”人员：{m.name}" for m in members if any(c.code == "left_behind" for c in m.categories.all())
             ]
-        if "dibao_edge" in targets and (pk, "dibao_edge") in tags:
+        if "dibao_edge" in targets and ((pk, "dibao_edge") in tags or pk in edge):
             lines.append("低保边缘家庭")
     return found
+
+
+def _edge_records() -> QuerySet[AssistanceRecord]:
+    """Open rows of the 社会救助对象基础信息库 for 低保边缘家庭 (an approval writes them; a stop or a
+    department's end date closes them)."""
+    today = timezone.localdate()
+    return AssistanceRecord.objects.filter(program_code=EDGE_PROGRAM).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=today)
+    )
+
+
+EDGE_PROGRAM = "dibao_edge"  # 低保边缘家庭: the program's code, in cases and in the register alike
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

@@ -432,3 +432,36 @@ def test_a_campaign_whose_period_is_over_cannot_be_launched(world: Any, families
     with pytest.raises(DomainError) as e:
         launch_campaign(old, by=world.user("tez_county"))
     assert e.value.code == "period_over" and not CampaignVisit.objects.exists()
+
+
+def test_a_recognised_edge_family_is_listed_without_a_tag(world: Any, families: dict[str, Any]) -> None:
+    """DIS-2: a 低保边缘家庭 recognised through an application (or a department's import) is in
+    the 基础信息库, not tagged by hand in the 一户一档: a 低保边缘 campaign lists it, says why, and
+    leaves it out once the recognition has ended."""
+    from jiuzhu.monitoring.campaigns import reasons, target_households
+    from jiuzhu.referrals.models import AssistanceRecord
+
+    young = families["young"]
+    head = young.members.get(relation="self")
+    row = AssistanceRecord.objects.create(
+        person=head,
+        household=young,
+        id_number_index=head.id_number_index,
+        id_number_masked=head.id_number_masked,
+        name=head.name,
+        program_code="dibao_edge",
+        program_name="低保边缘家庭",
+        department_code="minzheng",
+        start_on=TODAY - dt.timedelta(days=60),
+        period="monthly",
+        source="application",
+        source_ref="SQ-TEST-EDGE",
+        area_code=young.area_id,
+        county_code=young.county_code,
+    )
+    campaign = launch_campaign(new_campaign(world, targets=["dibao_edge"]), by=world.user("tez_county"))
+    assert list(target_households(campaign)) == [young]
+    visit = CampaignVisit.objects.get(campaign=campaign)
+    assert reasons(campaign, [young.pk]) == {young.pk: ["低保边缘家庭"]} and visit.household_id == young.pk
+    AssistanceRecord.objects.filter(pk=row.pk).update(end_on=TODAY - dt.timedelta(days=1))
+    assert not target_households(new_campaign(world, targets=["dibao_edge"], name="再次排查")).exists()
