@@ -126,15 +126,24 @@ def _approved_words(app: Application) -> tuple[str, str]:
         else:
             start = f"，自{month_label(app.start_month)}起" if app.start_month else ""
             plain = f"申请已批准，每月救助金{format_yuan(amount)}{start}按月发放。"
-        return (plain, "救助金发放至您的社会保障卡（一卡通）账户；家庭人口、收入、财产变化请及时报告")
+        payee = benefit.payee if benefit is not None else app.applicant
+        return (plain, f"{paid_to(payee)}；家庭人口、收入、财产变化请及时报告")
     if app.program == "temporary" and app.advance_amount_fen:
         return (f"申请已批准，救助金{format_yuan(app.advance_amount_fen)}已先行发放，不再另行发放。", "")
     if app.program == "temporary" and app.amount_fen:
-        return (
-            f"申请已批准，临时救助金{format_yuan(app.amount_fen)}，一次性发放。",
-            "救助金发放至您的社会保障卡（一卡通）账户",
-        )
+        return (f"申请已批准，临时救助金{format_yuan(app.amount_fen)}，一次性发放。", paid_to(app.applicant))
     return ("申请已批准。", "可在本页查看审批通知书")
+
+
+def paid_to(payee: Person) -> str:
+    """Where the money goes — or, with no account registered, that it waits for one (the roster
+    holds a line without an account; the family is told what to bring, and where)."""
+    if payee.bank_account_index:
+        return "救助金发放至领款人的社会保障卡（一卡通）账户"
+    return (
+        f"领款人{payee.name}尚未登记社会保障卡（一卡通）账户，救助金暂不能发放："
+        "请带本人身份证和社会保障卡（一卡通）到镇（街道）社会救助窗口登记，登记后补发"
+    )
 
 
 def monthly_amount(app: Application) -> tuple[int, Any, int | None]:

@@ -152,3 +152,22 @@ def test_the_family_reads_the_amount_it_receives_after_a_raise_and_a_review(
     assert f"每月救助金{yuan(after)}，自{since}起调整（此前每月{yuan(raised)}）" in page
     body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
     assert body["plain"].startswith(f"每月救助金{yuan(after)}，自{since}起调整")
+
+
+def test_a_family_without_a_registered_account_is_told_what_to_bring(world, approved_case, sms_file):
+    """INT-9: the roster holds a line whose payee has no account (暂缓发放) until the town
+    registers one; the family was told the money went to its card. It is now told it waits, and
+    what to bring where; once the account is registered it reads where the money goes."""
+    from jiuzhu.payments.tests.conftest import new_account, set_account
+
+    app = approved_case(account=None)
+    head = app.household.members.get(relation="self")
+    update_member(head, {"phone": "13900005555"}, by=world.user("tez_zhangshanzi"))
+    web, bearer = signed_in(_Member(unseal("id_number", head.id_number_enc), "13900005555"), sms_file)
+    waiting = f"领款人{head.name}尚未登记社会保障卡（一卡通）账户，救助金暂不能发放"
+    assert waiting in web.get(f"/my/applications/{app.pk}/").content.decode()
+    body = Client().get(f"/api/v1/my/applications/{app.pk}", headers=bearer).json()
+    assert body["next_step"].startswith(waiting) and "社会救助窗口登记" in body["next_step"]
+    set_account(head, new_account())
+    page = web.get(f"/my/applications/{app.pk}/").content.decode()
+    assert waiting not in page and "救助金发放至领款人的社会保障卡（一卡通）账户" in page
