@@ -40,6 +40,7 @@ from jiuzhu.payments.actions._common import STOP_REASON_LABELS
 from jiuzhu.payments.actions.benefits import pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_start
+from jiuzhu.referrals.actions import cancel_for_ended_case
 from jiuzhu.referrals.records import end_case_records, end_person_records
 from jiuzhu.registry.models import Person
 from jiuzhu.verification.effects import batch_filter, person_key_sql, rules_of
@@ -278,6 +279,7 @@ def _apply_to_case(
             app.pk, by=by, from_month=add_months(last, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
         )
         end_case_records(app, roster_mod.month_end(last))
+        cancel_for_ended_case(app, by=by, why=f"已停发（{STOP_REASON_LABELS[reason]}）")
         record(
             by,
             "payments.benefit.stop",

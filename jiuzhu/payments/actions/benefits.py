@@ -22,6 +22,7 @@ from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.referrals.actions import cancel_for_ended_case
 from jiuzhu.referrals.records import end_case_records
 from jiuzhu.registry.models import Person
 
@@ -308,6 +309,7 @@ def end_benefit(
         app.pk, by=by, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
     )
     end_case_records(app, roster_mod.month_end(last_month))
+    cancel_for_ended_case(app, by=by, why=f"已停发（{STOP_REASON_LABELS[reason]}）")
     benefit.pulled = pulled
     notice = issue_notice(
         app,

@@ -17,7 +17,7 @@ from ._common import (
 from .deadlines import sweep
 from .handling import accept, reply_info, request_info, return_, reveal
 from .paper import REPLY_OUTCOMES, print_transfer, record_reply
-from .referring import cancel, refer, refer_after_approval
+from .referring import cancel, cancel_for_ended_case, refer, refer_after_approval
 from .results import Recipient, decide
 from .visits import record_visit
 
@@ -31,6 +31,7 @@ __all__ = [
     "Skipped",
     "accept",
     "cancel",
+    "cancel_for_ended_case",
     "decide",
     "minimum_facts",
     "offer",

@@ -18,7 +18,7 @@ from jiuzhu.programs.models import AssistanceProgram
 from jiuzhu.registry.models import Household
 
 from ..conditions import context_for, matching_programs
-from ..models import Referral
+from ..models import CLOSED, Referral
 from ._common import DEFAULT_DAYS, Skipped, _begin, _department, _policy, _save, minimum_facts, offer
 
 
@@ -138,3 +138,17 @@ def cancel(referral: Referral, *, by: User, reason: str) -> Referral:
         ref = _begin(referral, by=by, department_side=False)
         ref.status, ref.result_note, ref.closed_at = "cancelled", reason.strip(), timezone.now()
         return _save(ref, "cancel", {"reason": reason}, by=by)
+
+
+def cancel_for_ended_case(application: Any, *, by: User, why: str) -> int:
+    """停发 of a 低保 or 特困 case: the 一体联动 referrals its approval sent that no department has
+    answered yet are withdrawn (撤销, with the reason), in the caller's transaction — a
+    department does not go on granting 参保资助 or 医疗救助 as to a 低保 family. What a department
+    already granted stands (its own end date applies)."""
+    reason = f"救助对象{why}，派单撤销"
+    count = 0
+    for ref in Referral.objects.select_for_update().filter(application=application).exclude(status__in=CLOSED):
+        ref.status, ref.result_note, ref.closed_at = "cancelled", reason, timezone.now()
+        _save(ref, "cancel", {"reason": reason}, by=by)
+        count += 1
+    return count
