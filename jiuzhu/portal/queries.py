@@ -112,9 +112,9 @@ def _approved_words(app: Application) -> tuple[str, str]:
                 "请联系镇（街道）社会救助窗口",
             )
         if benefit is not None and benefit.status == "gradual" and benefit.end_month:
-            amount = format_yuan(benefit.gradual_amount_fen or 0)
+            gradual = format_yuan(benefit.gradual_amount_fen or 0)
             return (
-                f"救助金处于渐退期，每月{amount}，发放至{month_label(benefit.end_month)}。",
+                f"救助金处于渐退期，每月{gradual}，发放至{month_label(benefit.end_month)}。",
                 "渐退期满后停发；家庭情况再有变化请及时报告",
             )
         amount, since, before = monthly_amount(app)

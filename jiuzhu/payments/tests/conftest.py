@@ -171,3 +171,19 @@ def freeze_today(monkeypatch: Any, day: dt.date) -> None:
             module = importlib.import_module(f"{package.__name__}.{info.name}")
             if hasattr(module, "_today"):
                 monkeypatch.setattr(module, "_today", lambda: day)
+
+
+def raise_standard(app: Any, *, county: Any, admin: Any, valid_from: dt.date = DEC) -> None:
+    """A higher 低保标准 (the case's 城市 or 农村) from ``valid_from``, proposed and confirmed."""
+    from jiuzhu.programs.actions import confirm_change, propose_change
+
+    change = propose_change(
+        by=county,
+        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
+        area_code="370405",
+        valid_from=valid_from,
+        value=120000 if app.facts["urban"] else 90000,
+        reason="按上年消费支出调整",
+        source="台政字〔2026〕99号",
+    )
+    confirm_change(change, by=admin)

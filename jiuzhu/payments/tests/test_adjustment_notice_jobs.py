@@ -13,7 +13,7 @@ from jiuzhu.core import jobs
 from jiuzhu.core.errors import DomainError
 from jiuzhu.payments import actions
 from jiuzhu.payments.models import AdjustmentNoticeJob, PaymentNotice
-from jiuzhu.payments.tests.conftest import DEC
+from jiuzhu.payments.tests.conftest import DEC, raise_standard
 from jiuzhu.registry.storage import path_of
 from journeys.conftest import pdf_text
 
@@ -29,20 +29,9 @@ def _dead_worker() -> str:
 @pytest.fixture
 def standard_change_locked(county, admin, approved_case, locked_roster):
     """A case paid in November, a higher 低保标准 from December, December's roster locked."""
-    from jiuzhu.programs.actions import confirm_change, propose_change
-
     app = approved_case()
     locked_roster()
-    change = propose_change(
-        by=county,
-        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
-        area_code="370405",
-        valid_from=DEC,
-        value=120000 if app.facts["urban"] else 90000,
-        reason="按上年消费支出调整",
-        source="台政字〔2026〕99号",
-    )
-    confirm_change(change, by=admin)
+    raise_standard(app, county=county, admin=admin)
     dec = locked_roster(month=DEC)
     assert dec.lines.get(application=app).change == "standard"
     return app, dec

@@ -8,7 +8,7 @@ from jiuzhu.core.errors import DomainError, Forbidden, InvalidInput
 from jiuzhu.monitoring import actions as monitoring
 from jiuzhu.payments import actions
 from jiuzhu.payments.models import LedgerEntry, Roster, RosterLine
-from jiuzhu.payments.tests.conftest import DEC, NOV, new_account
+from jiuzhu.payments.tests.conftest import DEC, NOV, new_account, raise_standard
 from jiuzhu.programs.engine import evaluate_household
 
 pytestmark = pytest.mark.django_db
@@ -204,20 +204,9 @@ def test_it_books_an_entitlement_per_line_when_locked(approved_case, locked_rost
 
 def test_it_applies_a_standard_change_from_its_month_and_says_why(world, county, admin, approved_case, locked_roster):
     """DYN-4: a new 低保标准 valid from December changes December's amounts, with the reason."""
-    from jiuzhu.programs.actions import confirm_change, propose_change
-
     app = approved_case()
     nov = locked_roster()
-    change = propose_change(
-        by=county,
-        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
-        area_code="370405",
-        valid_from=DEC,
-        value=120000 if app.facts["urban"] else 90000,
-        reason="按上年消费支出调整",
-        source="台政字〔2026〕99号",
-    )
-    confirm_change(change, by=admin)
+    raise_standard(app, county=county, admin=admin)
     dec = actions.generate_roster(by=county, area_code="370405", month=DEC)
     old, new = nov.lines.get(application=app), dec.lines.get(application=app)
     assert (

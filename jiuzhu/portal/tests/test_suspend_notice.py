@@ -106,23 +106,13 @@ def test_the_family_reads_the_amount_it_receives_after_a_raise_and_a_review(
     from jiuzhu.accounts.system import SystemActor
     from jiuzhu.core.dates import month_label
     from jiuzhu.monitoring import actions as monitoring
-    from jiuzhu.payments.tests.conftest import DEC, NOV
-    from jiuzhu.programs.actions import confirm_change, propose_change
+    from jiuzhu.payments.tests.conftest import DEC, NOV, raise_standard
     from jiuzhu.verification.actions import run_verification
 
     app = approved_case(household=signed_intake(programs=("dibao_edge",)).household, start_month=NOV)
     first = app.amount_fen
     locked_roster()
-    change = propose_change(
-        by=county,
-        name="dibao.standard.urban" if app.facts["urban"] else "dibao.standard.rural",
-        area_code="370405",
-        valid_from=DEC,
-        value=120000 if app.facts["urban"] else 90000,
-        reason="按上年消费支出调整",
-        source="台政字〔2026〕99号",
-    )
-    confirm_change(change, by=admin)
+    raise_standard(app, county=county, admin=admin)
     raised = locked_roster(month=DEC).lines.get(application=app).amount_fen
     assert raised > first
     head = app.household.members.get(relation="self")
