@@ -135,9 +135,13 @@ def cancel(referral: Referral, *, by: User, reason: str) -> Referral:
     if not (reason or "").strip():
         raise InvalidInput("required", "请填写撤销理由", field="reason")
     with transaction.atomic():
-        ref = _begin(referral, by=by, department_side=False)
-        ref.status, ref.result_note, ref.closed_at = "cancelled", reason.strip(), timezone.now()
-        return _save(ref, "cancel", {"reason": reason}, by=by)
+        return _withdraw(_begin(referral, by=by, department_side=False), reason.strip(), by=by)
+
+
+def _withdraw(ref: Referral, reason: str, *, by: User) -> Referral:
+    """撤销 a locked referral with its reason, audited."""
+    ref.status, ref.result_note, ref.closed_at = "cancelled", reason, timezone.now()
+    return _save(ref, "cancel", {"reason": reason}, by=by)
 
 
 def cancel_for_ended_case(application: Any, *, by: User, why: str) -> int:
@@ -148,7 +152,6 @@ def cancel_for_ended_case(application: Any, *, by: User, why: str) -> int:
     reason = f"救助对象{why}，派单撤销"
     count = 0
     for ref in Referral.objects.select_for_update().filter(application=application).exclude(status__in=CLOSED):
-        ref.status, ref.result_note, ref.closed_at = "cancelled", reason, timezone.now()
-        _save(ref, "cancel", {"reason": reason}, by=by)
+        _withdraw(ref, reason, by=by)
         count += 1
     return count
