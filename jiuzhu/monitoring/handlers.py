@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jiuzhu.applications import panels
 from jiuzhu.audit.changes import register_key_labels, register_value_labels
 from jiuzhu.holidays import deadlines
+from jiuzhu.payments.models import MONTHLY_PROGRAMS
 from jiuzhu.payments.signals import deaths_flagged, deaths_found
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.signals import death_recorded
@@ -21,6 +22,7 @@ from jiuzhu.verification.models import ReverificationRun
 from jiuzhu.verification.signals import batch_loaded, findings_recorded
 
 from . import actions, after_load
+from .amounts import monthly_amount
 from .models import (
     AFTER_LOAD_STEPS,
     CAMPAIGN_TARGETS,
@@ -64,15 +66,28 @@ def review_deadlines() -> list[tuple[models.QuerySet[Any], str]]:
 
 def reviews_panel(application: Any) -> SafeString:
     """复核与调整 on the case page: each decided review, what it did to the amount and from when,
-    who decided it and its notice — the case page's 决定 row keeps what was decided at approval."""
+    who decided it and its notice, under the amount paid now when it is not the approval's — the
+    case page's 决定 row keeps what was decided at approval."""
     rows = list(
         Review.objects.filter(application=application, status="decided")
         .select_related("decided_by", "notice")
         .order_by("decided_at", "pk")
     )
-    if not rows:
+    current = _current_amount(application)
+    if not rows and current is None:
         return mark_safe("")
-    return mark_safe(render_to_string("monitoring/_case_reviews.html", {"rows": rows}))
+    return mark_safe(render_to_string("monitoring/_case_reviews.html", {"rows": rows, "current": current}))
+
+
+def _current_amount(application: Any) -> dict[str, Any] | None:
+    """现救助金额 when what the case pays now is not what was approved: a review, a standard raise
+    or a 高龄/残疾 supplement (read from the rosters, as the family reads it on 掌上办)."""
+    if application.decision != "approved" or application.program not in MONTHLY_PROGRAMS:
+        return None
+    amount, since, before = monthly_amount(application)
+    if amount == application.approved_amount_fen and before is None:
+        return None
+    return {"amount_fen": amount, "since": since, "before_fen": before}
 
 
 def connect() -> None:

@@ -177,7 +177,6 @@ def apply_batch(batch: Batch, *, by: User) -> Outcome:
                 area_code=person.area_code,
                 changes={
                     "person": person.pk,
-                    "name": person.name,
                     "kind": ev.kind,
                     "event_on": ev.event_on,
                     "category": ev.category,

@@ -17,6 +17,8 @@ from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.core.money import format_yuan
 from jiuzhu.registry.models import Person
 
+from jiuzhu.monitoring.amounts import monthly_amount
+
 from .actions import takes_photo_supplements
 
 # 状态的白话说明: what the state means and what happens next, for the family.
@@ -144,39 +146,6 @@ def paid_to(payee: Person) -> str:
         f"领款人{payee.name}尚未登记社会保障卡（一卡通）账户，救助金暂不能发放："
         "请带本人身份证和社会保障卡（一卡通）到镇（街道）社会救助窗口登记，登记后补发"
     )
-
-
-def monthly_amount(app: Application) -> tuple[int, Any, int | None]:
-    """A monthly case's amount as the family receives it: (amount, since which month, the amount
-    before) — ``before`` None when it has not changed since the first month. The monthly
-    rosters are the truth (a standard raise, a 高龄 or disability supplement and a review's
-    adjustment all show there); a review decided after the last roster, whose month has not
-    come yet, gives the amount to come."""
-    from jiuzhu.monitoring.models import Review
-    from jiuzhu.payments.models import RosterLine
-
-    lines = list(
-        RosterLine.objects.filter(application=app)
-        .exclude(status="pulled")
-        .order_by("-month")
-        .values_list("month", "amount_fen")[:120]
-    )
-    adjusted = (
-        Review.objects.filter(application=app, outcome="change", effective_month__isnull=False)
-        .order_by("-effective_month", "-id")
-        .values_list("effective_month", "amount_before_fen", "amount_after_fen")
-        .first()
-    )
-    if adjusted is not None and (not lines or adjusted[0] > lines[0][0]):
-        return int(adjusted[2] or 0), adjusted[0], adjusted[1]
-    if not lines:
-        return int(app.amount_fen or 0), app.start_month, None
-    amount, since = lines[0][1], lines[0][0]
-    for month, paid in lines[1:]:
-        if paid != amount:
-            return int(amount), since, int(paid)
-        since = month
-    return int(amount), since, None
 
 
 def case_view(app: Application) -> CaseView:

@@ -19,5 +19,5 @@ def household_names(ids: set[int]) -> dict[int, str]:
 
 
 def connect() -> None:
-    register_reference(person_names, "person", "person_id", "person_ids")
+    register_reference(person_names, "person", "person_id", "person_ids", "applicant")
     register_reference(household_names, "household")

@@ -255,7 +255,7 @@ def intake(req: IntakeRequest, *, by: User) -> Intake:
                     "temporary_kind": kind,
                     "channel": req.channel,
                     "household": household.pk,
-                    "applicant": applicant.name,
+                    "applicant": applicant.pk,  # named (masked) when shown, never stored in clear
                     "missing": [m["name"] for m in missing],
                     "staff_relative_of": getattr(req.staff_relative_of, "username", None),
                 },

@@ -296,3 +296,19 @@ def test_the_trail_names_the_case_household_and_members_it_refers_to(world, clie
     assert f"家庭编号：{app.household_id}；" not in household
     audit = client_of("tez_county").get("/audit/").content.decode()
     assert f"家庭：{app.household.head_name[0]}" in audit and f"家庭编号：{app.household_id}；" not in audit
+
+
+@pytest.mark.django_db
+def test_the_intake_s_entry_keeps_no_name_in_clear(client_of, signed_intake):
+    """House rule (PII masked on screen, sealed at rest): an intake's entry stored "申请人：陆宁" in clear while its household was
+    masked; it now stores the applicant's id, named masked when a trail is shown."""
+    from jiuzhu.audit.models import AuditEntry
+
+    app = signed_intake().applications.get()
+    head = app.applicant
+    entry = AuditEntry.objects.get(action="applications.intake", object_id=str(app.pk))
+    assert entry.changes["applicant"] == head.pk and head.name not in str(entry.changes)
+    page = client_of("tez_zhangshanzi").get(f"/applications/{app.pk}/").content.decode()
+    trail = page.split('data-testid="history"', 1)[1] if 'data-testid="history"' in page else page
+    masked = head.name[0] + "*" * (len(head.name) - 1)
+    assert f"申请人：{masked}" in trail and f"申请人：{head.name}" not in page

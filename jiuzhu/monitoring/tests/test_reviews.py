@@ -253,3 +253,26 @@ def test_no_one_stops_a_benefit_for_a_death_by_hand(world, county, api_of, signe
     with pytest.raises(InvalidInput) as exc:
         monitoring.stop_benefit(signed_case, by=county, reason="gradual_end", note="渐退期满")
     assert exc.value.code == "invalid_choice"
+
+
+def test_the_case_page_shows_the_amount_paid_after_a_standard_raise(world, county, admin, approved_case, client_of):
+    """DYN-4, PAY-1: after the 低保标准 rises the roster pays more while the case's own amount
+    (moved only by a review) stays; the staff case page reads 现救助金额 from the rosters, as the
+    family reads it on 掌上办, and its 决定 row keeps the approval."""
+    from jiuzhu.payments.tests.conftest import raise_standard
+
+    app = approved_case(start_month=NOV)
+    first = app.amount_fen
+    page = client_of("tez_zhangshanzi").get(f"/applications/{app.pk}/").content.decode()
+    assert 'data-testid="current-amount"' not in page  # nothing changed: the 决定 row says it all
+    actions.generate_roster(by=county, area_code="370405", month=NOV)
+    raise_standard(app, county=county, admin=admin)
+    raised = actions.generate_roster(by=county, area_code="370405", month=DEC).lines.get(application=app).amount_fen
+    assert raised > first and Review.objects.filter(application=app).count() == 0
+    yuan = lambda fen: f"{fen / 100:,.2f}元"  # noqa: E731
+    page = client_of("tez_zhangshanzi").get(f"/applications/{app.pk}/").content.decode()
+    current = page.split('data-testid="current-amount">', 1)[1].split("</dd>", 1)[0]
+    assert current == f"每月{yuan(raised)}，自2026年12月起（此前每月{yuan(first)}）"
+    assert 'data-testid="case-reviews"' not in page  # no review was decided
+    decision = page.split('data-testid="decision">', 1)[1].split("</dd>", 1)[0]
+    assert f"批准，{yuan(first)}" in decision
