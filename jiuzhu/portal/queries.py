@@ -15,9 +15,8 @@ from jiuzhu.applications.actions import is_signature_item
 from jiuzhu.applications.models import Application, Notice
 from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.core.money import format_yuan
-from jiuzhu.registry.models import Person
-
 from jiuzhu.monitoring.amounts import monthly_amount
+from jiuzhu.registry.models import Person
 
 from .actions import takes_photo_supplements
 

@@ -300,8 +300,9 @@ def test_the_trail_names_the_case_household_and_members_it_refers_to(world, clie
 
 @pytest.mark.django_db
 def test_the_intake_s_entry_keeps_no_name_in_clear(client_of, signed_intake):
-    """House rule (PII masked on screen, sealed at rest): an intake's entry stored "申请人：陆宁" in clear while its household was
-    masked; it now stores the applicant's id, named masked when a trail is shown."""
+    """House rule (PII masked on screen, sealed at rest): an intake's entry stored "申请人：陆宁"
+    in clear while its household was masked; it now stores the applicant's id, named masked when
+    a trail is shown."""
     from jiuzhu.audit.models import AuditEntry
 
     app = signed_intake().applications.get()
