@@ -14,14 +14,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, in_subtree, level_of
 from jiuzhu.audit.log import record
 from jiuzhu.core.bulk import insert_rows
 from jiuzhu.core.dates import month_label
 from jiuzhu.core.errors import DomainError
+from jiuzhu.referrals.actions import cancel_for_ended_case
 from jiuzhu.web.labels import area_label
 
-from .models import Benefit, Roster, RosterLine, add_months
+from .models import STOP_REASONS, Benefit, Roster, RosterLine, add_months
 from .roster import UNIQUE_ERRORS
 from .roster_compute import Computed
 from .signals import deaths_flagged
@@ -126,9 +128,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
         roster.checked_by = roster.checked_at = None
         roster.save()
         if computed.stopped:
-            Benefit.objects.filter(application_id__in=computed.stopped, status="gradual").update(
-                status="stopped", stop_reason="gradual_end", stop_note="渐退期满停发"
-            )
+            _end_gradual_exits(by, computed.stopped)
         _open_death_reviews(by, rows, month)
         record(
             by,
@@ -144,6 +144,18 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
             },
         )
     return roster, True
+
+
+def _end_gradual_exits(by: Any, application_ids: list[int]) -> None:
+    """渐退期满停发: the benefits whose 渐退 ended before this month stop, and, as at every stop,
+    their cases' referrals no department has answered are withdrawn (the 渐退告知书 told the
+    family the last month; the register ended with the 渐退 decision)."""
+    ending = Benefit.objects.filter(application_id__in=application_ids, status="gradual")
+    ended = list(ending.values_list("application_id", flat=True))
+    ending.update(status="stopped", stop_reason="gradual_end", stop_note="渐退期满停发")
+    why = f"已停发（{dict(STOP_REASONS)['gradual_end']}）"
+    for application in Application.objects.filter(pk__in=ended):
+        cancel_for_ended_case(application, by=by, why=why)
 
 
 def _check_overlap(area: Area, month: dt.date) -> None:

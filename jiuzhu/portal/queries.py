@@ -102,6 +102,12 @@ def _approved_words(app: Application) -> tuple[str, str]:
 
     if app.program in MONTHLY_PROGRAMS:
         benefit = Benefit.objects.filter(application=app).first()
+        if benefit is not None and benefit.status == "stopped" and benefit.stop_reason == "gradual_end":
+            last = f"，最后发放{month_label(benefit.end_month)}" if benefit.end_month else ""
+            return (
+                f"渐退期已满，救助金已停发{last}。",
+                "详见《救助渐退告知书》；家庭情况再有困难，可重新申请",
+            )
         if benefit is not None and benefit.status == "stopped":
             return (
                 f"救助金已停发（{benefit.get_stop_reason_display()}）。",
