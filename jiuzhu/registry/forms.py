@@ -36,8 +36,9 @@ class HouseholdForm(forms.Form):
             [(a.code, f"{a.parent.name if a.parent else ''} {a.name}") for a in villages], "请选择村（社区）"
         )
         cast(forms.ChoiceField, self.fields["categories"]).choices = list(
-            m.TargetCategory.objects.values_list("code", "name")
+            m.TargetCategory.objects.exclude(code__in=m.DECIDED_CATEGORIES).values_list("code", "name")
         )
+        self.fields["categories"].help_text = "低保对象、特困供养人员经申请审批认定，不在此勾选"
         if editing:
             del self.fields["area_code"]
 

@@ -102,6 +102,10 @@ def _choice_label(choices: list[tuple[Any, str]], value: Any) -> str:
     return str(dict(choices).get(value, ""))
 
 
+# 低保对象、特困供养人员 follow from an approval (and end with its stop), never from a clerk's tick
+DECIDED_CATEGORIES = ("dibao", "tekun")
+
+
 class TargetCategory(models.Model):  # 救助对象类别标签 (REG-8: several per person/household)
     code = models.CharField("代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=32)

@@ -14,7 +14,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import DomainError, InvalidInput
 from jiuzhu.core.masking import mask_name
 
-from ..models import RELATION_ORDER, Household, Membership, Person, TargetCategory
+from ..models import DECIDED_CATEGORIES, RELATION_ORDER, Household, Membership, Person, TargetCategory
 from ..pii import seal
 from ..validation import HARDSHIP_DEGREE, POVERTY_CAUSE, Errors, MemberData
 
@@ -191,12 +191,21 @@ def _raise_on_duplicate(exc: IntegrityError) -> None:
     ) from exc
 
 
-def _categories(codes: Iterable[str], errors: Errors) -> list[TargetCategory]:
+def _categories(codes: Iterable[str], errors: Errors, *, held: Iterable[str] = ()) -> list[TargetCategory]:
+    """The categories ticked by hand; 低保对象 and 特困供养人员 are refused unless the household
+    already ``held`` them (they follow from an approval)."""
     wanted = [c for c in codes if c]
     found = list(TargetCategory.objects.filter(code__in=wanted))
     missing = set(wanted) - {c.code for c in found}
     if missing:
         errors.add("unknown_category", f"对象类别无法识别：{'、'.join(sorted(missing))}", "categories")
+    decided = [c.name for c in found if c.code in DECIDED_CATEGORIES and c.code not in set(held)]
+    if decided:
+        errors.add(
+            "category_by_decision",
+            f"{'、'.join(decided)}须经申请审批认定，不能手工标记；请为该家庭受理申请",
+            "categories",
+        )
     return found
 
 

@@ -14,7 +14,7 @@ from jiuzhu.accounts.system import user_or_none
 from jiuzhu.audit.log import record
 from jiuzhu.core.errors import InvalidInput, NotFound
 
-from ..models import Household, Membership, Person
+from ..models import DECIDED_CATEGORIES, Household, Membership, Person
 from ..pii import blind_index
 from ..validation import Errors, check_member_set, clean_member
 from ._common import (
@@ -115,12 +115,15 @@ def update_household(
     require(by, "registry.edit")
     errors = Errors()
     cleaned = _clean_household_fields(data, errors, partial=True)
-    category_objs = _categories(categories, errors) if categories is not None else None
+    # 低保对象/特困供养人员 already held stay: a clerk neither adds nor removes them
+    held = list(household.categories.filter(code__in=DECIDED_CATEGORIES))
+    category_objs = _categories(categories, errors, held=[c.code for c in held]) if categories is not None else None
     errors.raise_if_any()
     with transaction.atomic():
         household = _locked(Household, household, version)
         changes = {k: [getattr(household, k), v] for k, v in cleaned.items() if getattr(household, k) != v}
         if category_objs is not None:
+            category_objs = [*category_objs, *(c for c in held if c not in category_objs)]
             before = sorted(household.categories.values_list("code", flat=True))
             after = sorted(c.code for c in category_objs)
             if before != after:

@@ -206,6 +206,42 @@ def test_the_edit_form_saves_and_audits(client_of, household_in):
     assert entry.changes["address"] == [old_address, "新地址9号"]
 
 
+def test_dibao_and_tekun_are_not_ticked_by_hand(world, client_of, household_in):
+    """PRG-3, PRG-4: 低保对象 and 特困供养人员 follow from an approval. The edit page no longer
+    offers them; an action sent with one is refused with the reason and saves nothing; a household
+    that already holds one (an earlier record) keeps it when the clerk saves other changes."""
+    from jiuzhu.core.errors import InvalidInput
+    from jiuzhu.registry import actions
+    from jiuzhu.registry.models import TargetCategory
+
+    h = household_in("张山子镇")
+    clerk = client_of("tez_zhangshanzi")
+    form = clerk.get(f"/households/{h.id}/edit/").content.decode()
+    assert 'value="dibao_edge"' in form and 'value="dibao"' not in form and 'value="tekun"' not in form
+    assert "低保对象、特困供养人员经申请审批认定，不在此勾选" in form
+    with pytest.raises(InvalidInput) as refused:
+        actions.update_household(
+            h, by=world.user("tez_zhangshanzi"), categories=["dibao", "dibao_edge"], address="改过的地址"
+        )
+    assert refused.value.code == "category_by_decision" and refused.value.field == "categories"
+    assert refused.value.message.startswith("低保对象须经申请审批认定，不能手工标记")
+    h.refresh_from_db()
+    assert h.address != "改过的地址" and not h.categories.exists()
+    h.categories.add(TargetCategory.objects.get(code="dibao"))  # recorded before this rule
+    r = clerk.post(
+        f"/households/{h.id}/edit/",
+        {
+            "address": "新地址9号",
+            "hardship_degree": "serious",
+            "rigid_expense_yuan": "0",
+            "categories": ["dibao_edge"],
+            "version": h.version,
+        },
+    )
+    assert r.status_code == 302
+    assert sorted(h.categories.values_list("code", flat=True)) == ["dibao", "dibao_edge"]
+
+
 def test_the_lookup_page_opens_the_household(client_of, household_in):
     from jiuzhu.registry.pii import unseal
 
