@@ -36,12 +36,10 @@ from jiuzhu.applications.models import Application
 from jiuzhu.audit.log import record
 from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.payments import roster as roster_mod
-from jiuzhu.payments.actions._common import STOP_REASON_LABELS
-from jiuzhu.payments.actions.benefits import pull_lines
+from jiuzhu.payments.actions.benefits import close_benefit, pull_lines
 from jiuzhu.payments.actions.rosters import issue_notice
 from jiuzhu.payments.models import MONTHLY_PROGRAMS, Benefit, add_months, month_start
-from jiuzhu.referrals.actions import cancel_for_ended_case
-from jiuzhu.referrals.records import end_case_records, end_person_records
+from jiuzhu.referrals.records import end_person_records
 from jiuzhu.registry.models import Person
 from jiuzhu.verification.effects import batch_filter, person_key_sql, rules_of
 from jiuzhu.verification.models import Batch
@@ -268,17 +266,14 @@ def _apply_to_case(
     entry: dict[str, Any] = {"application": app.pk, "number": app.number, "program": app.program}
     if not remaining or (app.program == "tekun" and covered_left):
         reason = "death" if first.kind == "death" else "moved"
-        last = max(month_start(first.event_on), add_months(benefit.start_month, -1))
-        if benefit.status == "suspended" and benefit.suspended_from is not None:
-            last = min(last, add_months(benefit.suspended_from, -1))
-        benefit.status, benefit.end_month = "stopped", last
-        benefit.stop_reason, benefit.stop_note = reason, note[:200]
-        benefit.save()
-        pulled = pull_lines(
-            app.pk, by=by, from_month=add_months(last, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
+        last, pulled = close_benefit(
+            app,
+            benefit,
+            by=by,
+            reason=reason,
+            note=note,
+            last_month=max(month_start(first.event_on), add_months(benefit.start_month, -1)),
         )
-        end_case_records(app, roster_mod.month_end(last))
-        cancel_for_ended_case(app, by=by, why=f"已停发（{STOP_REASON_LABELS[reason]}）")
         record(
             by,
             "payments.benefit.stop",

@@ -294,22 +294,30 @@ def lock_benefit(application: Application) -> Benefit:
     return benefit
 
 
-def end_benefit(
-    app: Application, benefit: Benefit, *, by: User, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
-) -> tuple[Any, Pulled]:
-    """The benefit ends after ``last_month``: the roster lines after it that have not gone to
-    the bank are withdrawn and the register ends, in the caller's transaction; then the
-    停发告知书. A suspended benefit was last paid before its suspension."""
+def close_benefit(
+    app: Application, benefit: Benefit, *, by: User, reason: str, note: str, last_month: dt.date
+) -> tuple[dt.date, Pulled]:
+    """The benefit ends after ``last_month`` (a suspended one was last paid before its
+    suspension), in the caller's transaction: the roster lines after it that have not gone to the
+    bank are withdrawn, the register ends and the referrals no department has answered are
+    withdrawn. No notice: the caller issues the one that names why. Returns the last month paid."""
     if benefit.status == "suspended" and benefit.suspended_from is not None:
         last_month = min(last_month, add_months(benefit.suspended_from, -1))
     benefit.status, benefit.end_month = "stopped", last_month
     benefit.stop_reason, benefit.stop_note = reason, note.strip()[:200]
     benefit.save()
-    pulled = pull_lines(
-        app.pk, by=by, from_month=add_months(last_month, 1), reason=f"停发（{STOP_REASON_LABELS[reason]}）"
-    )
+    why = f"停发（{STOP_REASON_LABELS[reason]}）"
+    pulled = pull_lines(app.pk, by=by, from_month=add_months(last_month, 1), reason=why)
     end_case_records(app, roster_mod.month_end(last_month))
-    cancel_for_ended_case(app, by=by, why=f"已停发（{STOP_REASON_LABELS[reason]}）")
+    cancel_for_ended_case(app, by=by, why=f"已{why}")
+    return last_month, pulled
+
+
+def end_benefit(
+    app: Application, benefit: Benefit, *, by: User, reason: str, note: str, last_month: dt.date, recovery_fen: int = 0
+) -> tuple[Any, Pulled]:
+    """``close_benefit``, then the 停发告知书."""
+    last_month, pulled = close_benefit(app, benefit, by=by, reason=reason, note=note, last_month=last_month)
     benefit.pulled = pulled
     notice = issue_notice(
         app,
