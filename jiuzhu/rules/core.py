@@ -54,13 +54,20 @@ class Variable:
     unit: str
     entity: str
     formula: Formula
+    # an addition or deduction (分类施保加发, 就业成本扣除, …): at 0 it moved nothing, so what it
+    # read is no part of the amount's basis (the notices' 计算依据)
+    basis_when_zero: bool = True
 
 
 VARIABLES: dict[tuple[str, str], Variable] = {}
 
 
-def variable(name: str, label: str, unit: str = "fen", entity: str = "household") -> Callable[[Formula], Formula]:
-    """Register a formula as the variable ``name`` (``label`` is its Chinese name)."""
+def variable(
+    name: str, label: str, unit: str = "fen", entity: str = "household", *, basis_when_zero: bool = True
+) -> Callable[[Formula], Formula]:
+    """Register a formula as the variable ``name`` (``label`` is its Chinese name);
+    ``basis_when_zero=False`` for an addition or deduction whose parameters matter only when
+    it is not 0."""
     if unit not in VARIABLE_UNITS or entity not in ENTITIES:
         raise ValueError(f"bad unit or entity for variable {name}")
 
@@ -68,7 +75,7 @@ def variable(name: str, label: str, unit: str = "fen", entity: str = "household"
         key = (entity, name)
         if key in VARIABLES:
             raise ValueError(f"variable {entity}.{name} defined twice")
-        VARIABLES[key] = Variable(name, label, unit, entity, formula)
+        VARIABLES[key] = Variable(name, label, unit, entity, formula, basis_when_zero)
         return formula
 
     return register
@@ -190,6 +197,7 @@ class Tracer:
         self.reads: dict[str, set[tuple[str, str]]] = {}  # variable → ("p"|"v", name) it read
         self._frames: list[set[tuple[str, str]]] = []
         self.amount_reads: set[tuple[str, str]] | None = None  # what the amount formula read
+        self.idle: set[str] = set()  # additions and deductions that came to 0 (``basis_when_zero``)
 
     def parameter(self, value: ParameterValue) -> None:
         if value.name not in self.parameters:
@@ -216,12 +224,15 @@ class Tracer:
             shown = [show(x) for x in np.asarray(value).reshape(-1).tolist()]
         name = trace_name(var.entity, var.name)
         self.variables[name] = {"label": var.label, "unit": var.unit, "value": shown}
+        if not var.basis_when_zero and not np.asarray(value).any():
+            self.idle.add(name)
         self.reads[name] = self.leave()
         self.read("v", name)
 
     def basis(self, reads: set[tuple[str, str]]) -> dict[str, list[str]]:
         """Every parameter and variable these reads depend on, in the order they were first
-        read (parameters) and computed (variables)."""
+        read (parameters) and computed (variables); an idle addition or deduction is listed
+        without what it read."""
         seen: set[tuple[str, str]] = set()
         todo = list(reads)
         while todo:
@@ -229,7 +240,7 @@ class Tracer:
             if item in seen:
                 continue
             seen.add(item)
-            if item[0] == "v":
+            if item[0] == "v" and item[1] not in self.idle:
                 todo.extend(self.reads.get(item[1], ()))
         return {
             "parameters": [n for n in self.parameters if ("p", n) in seen],

@@ -127,7 +127,7 @@ def care_allowance(h: Households, p: Params) -> Array:
     )
 
 
-@variable("employment_cost", "就业成本扣除", "fen", "member")
+@variable("employment_cost", "就业成本扣除", "fen", "member", basis_when_zero=False)
 def employment_cost(h: Households, p: Params) -> Array:
     """工资收入 × 扣除比例, at most the cap, where the area enables 就业成本扣除.
     Computed only for members with a wage in households where it is enabled; zero
@@ -216,7 +216,7 @@ def total_income(h: Households, p: Params) -> Array:
     return np.asarray(gross - disregarded)
 
 
-@variable("employment_cost_deduction", "就业成本扣除合计")
+@variable("employment_cost_deduction", "就业成本扣除合计", basis_when_zero=False)
 def employment_cost_deduction(h: Households, p: Params) -> Array:
     cost = h.m.employment_cost
     if constant(cost) == 0:  # switched off everywhere: nothing to sum
@@ -230,7 +230,7 @@ def rigid_expense_12m(h: Households, p: Params) -> Array:
     return np.asarray(hh["medical_oop_fen"] + hh["education_oop_fen"])
 
 
-@variable("rigid_expense_deduction", "刚性支出扣除（按月）")
+@variable("rigid_expense_deduction", "刚性支出扣除（按月）", basis_when_zero=False)
 def rigid_expense_deduction(h: Households, p: Params) -> Array:
     enabled = p("income.rigid_expense_deduction.enabled")
     if enabled.ndim == 0 and not enabled:

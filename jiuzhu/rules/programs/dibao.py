@@ -98,26 +98,39 @@ def severe_disability(h: Households, p: Params) -> Array:
     return np.asarray((grade > 0) & (grade <= h.to_members(p("dibao.extra.severe_disability_max_grade"))))
 
 
-@variable("dibao_extra_rate", "分类施保加发比例合计（各成员所属类别的比例之和）", "ratio")
+@variable("dibao_extra_severe", "分类施保：重度残疾成员加发比例之和", "ratio", basis_when_zero=False)
+def dibao_extra_severe(h: Households, p: Params) -> Array:
+    rate = p("dibao.extra.severe_disability")
+    if not np.any(rate):
+        return np.zeros((), dtype=np.int64)
+    return np.asarray(rate * h.count(h.m.severe_disability))
+
+
+@variable("dibao_extra_elderly", "分类施保：高龄成员加发比例之和", "ratio", basis_when_zero=False)
+def dibao_extra_elderly(h: Households, p: Params) -> Array:
+    rate = p("dibao.extra.elderly")
+    if not np.any(rate):
+        return np.zeros((), dtype=np.int64)
+    return np.asarray(rate * h.count(h.m.age >= h.to_members(p("dibao.extra.elderly_age"))))
+
+
+@variable("dibao_extra_minor", "分类施保：未成年成员加发比例之和", "ratio", basis_when_zero=False)
+def dibao_extra_minor(h: Households, p: Params) -> Array:
+    rate = p("dibao.extra.minor")
+    if not np.any(rate):
+        return np.zeros((), dtype=np.int64)
+    return np.asarray(rate * h.count(h.m.age < h.to_members(p("dibao.extra.minor_age"))))
+
+
+@variable("dibao_extra_rate", "分类施保加发比例合计（各成员所属类别的比例之和）", "ratio", basis_when_zero=False)
 def dibao_extra_rate(h: Households, p: Params) -> Array:
     """Σ over members of the ratio of each category he or she falls in (重度残疾、高龄、
-    未成年), e.g. one severely disabled member and one aged 80+: 0.2 + 0.1 = 0.3."""
-    severe, old, minor = (
-        p("dibao.extra.severe_disability"),
-        p("dibao.extra.elderly"),
-        p("dibao.extra.minor"),
-    )
-    rate = np.zeros((), dtype=np.int64)
-    if np.any(severe):
-        rate = rate + severe * h.count(h.m.severe_disability)
-    if np.any(old):
-        rate = rate + old * h.count(h.m.age >= h.to_members(p("dibao.extra.elderly_age")))
-    if np.any(minor):
-        rate = rate + minor * h.count(h.m.age < h.to_members(p("dibao.extra.minor_age")))
-    return rate
+    未成年), e.g. one severely disabled member and one aged 80+: 0.2 + 0.1 = 0.3; each category
+    its own variable, so that a notice cites only the categories the family has members in."""
+    return np.asarray(h.dibao_extra_severe + h.dibao_extra_elderly + h.dibao_extra_minor)
 
 
-@variable("dibao_extra_allowance", "分类施保加发合计：低保标准×加发比例合计")
+@variable("dibao_extra_allowance", "分类施保加发合计：低保标准×加发比例合计", basis_when_zero=False)
 def dibao_extra_allowance(h: Households, p: Params) -> Array:
     rate = h.dibao_extra_rate
     if not rate.any():

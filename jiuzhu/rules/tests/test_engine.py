@@ -363,6 +363,13 @@ def test_the_amount_basis_holds_what_the_amount_rests_on_and_nothing_only_a_test
     zero = {s["name"]: s["value"] for s in none["steps"]}
     assert zero["counted_income"] == 0 and "employment_cost_deduction" not in zero
     assert "dibao_extra_allowance" not in zero and "dibao_extra_rate" not in zero
+    # nor does it cite what did not move the amount: the 分类施保 categories nobody is in, a
+    # deduction for work income nobody has, the rule of an income type nobody receives
+    assert not {"dibao.extra.severe_disability", "dibao.extra.severe_disability_max_grade"} & names
+    assert not {n for n in names if n.startswith(("dibao.extra.minor", "income.employment_cost."))}
+    plain = {p["name"] for p in none["parameters"]}
+    assert not {n for n in plain if n.startswith(("dibao.extra.", "income.employment_cost."))}
+    assert {"dibao.min_per_person", "income.counted.basic_pension"} <= plain and any("standard" in n for n in plain)
     # ineligible: no amount, no basis; a trace from before the basis keeps its first parameters
     rich = evaluate_one("dibao", one(incomes={"wage": 500000}), "370405", ON, STORE)
     assert "amount_basis" not in rich.trace
