@@ -123,12 +123,13 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             "application_id", flat=True
         )
     )
-    # Last month's lines of the area: a case's area code never changes, so this holds each case's
-    # line of last month (and those of cases no longer paid, for the summary's "dropped").
+    # Last month's monthly lines of the area: a case's area code never changes, so this holds each
+    # case's line of last month (and those of cases no longer paid, for the summary's "dropped" —
+    # a one-off 临时救助 paid last month was never "在册").
     previous = {
         app: (amount, version)
         for app, amount, version in RosterLine.objects.filter(
-            in_subtree("area_code", area.prefix), month=add_months(month, -1)
+            in_subtree("area_code", area.prefix), month=add_months(month, -1), program__in=MONTHLY_PROGRAMS
         ).values_list("application_id", "amount_fen", "basis_version")
     }
     params = parameter_store()

@@ -95,6 +95,8 @@ def engine_facts(
 
 
 def _value(unit: str, value: Any) -> str:
+    if isinstance(value, bool):  # before int: a bool is an int
+        return "是" if value else "否"
     if unit in MONEY_VARIABLE_UNITS and isinstance(value, int):
         return format_yuan(value)
     if unit == "count":

@@ -10,6 +10,10 @@ decision then uses:
   since the payer's or the register's data are complete;
 - for incomes and assets a department sees only in part (wages, business, transfers,
   deposits, securities): the larger of the declared and the verified figure;
+- for the 12 months' self-paid medical and education costs (支出型临时救助, 刚性支出): the
+  larger of the declared (receipts seen at the window or the visit) and the verified figure
+  (医保's settlements, the school's fees) — a department's data show costs the family may not
+  have brought receipts for, and receipts may show costs outside the department's data;
 - for anything no checked source covers: the declaration.
 """
 
@@ -19,6 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from jiuzhu.rules.facts import ASSET_TYPES, INCOME_TYPES
+
+from .catalog import EXPENSE_MEASURES
 
 # Types a department knows completely (it pays them, or it is the register).
 AUTHORITATIVE = frozenset(
@@ -37,6 +43,8 @@ AUTHORITATIVE = frozenset(
 )
 MONEY_ASSETS = ("deposits", "securities")
 KINDS: tuple[tuple[str, Any], ...] = (("incomes", INCOME_TYPES), ("assets", ASSET_TYPES))
+# a member's expense as a department measures it → the facts' field a decision reads
+EXPENSE_FIELDS = {"medical": "medical_oop_fen", "education": "education_oop_fen"}
 
 
 def content_part(
@@ -47,6 +55,7 @@ def content_part(
     return {
         "incomes": sorted(m for k, m in kinds if k == "income" and m in INCOME_TYPES),
         "assets": sorted(m for k, m in kinds if k == "asset" and m in ASSET_TYPES),
+        "expenses": sorted(m for k, m in kinds if k == "expense" and m in EXPENSE_FIELDS),
         "members": [
             {
                 "person_id": p.pk,
@@ -55,6 +64,7 @@ def content_part(
                 "birth_date": p.birth_date.isoformat() if p.birth_date else "",
                 "incomes": {k: v for k, v in getattr(measures.get(p.pk), "incomes", {}).items() if v},
                 "assets": {k: v for k, v in getattr(measures.get(p.pk), "assets", {}).items() if v},
+                "expenses": {k: v for k, v in getattr(measures.get(p.pk), "expenses", {}).items() if v},
             }
             for p in members
         ],
@@ -88,6 +98,7 @@ def with_verified(facts: dict[str, Any], verified: dict[str, Any] | None) -> dic
     if not verified or not facts.get("members"):
         return facts
     checked = {key: set(verified[key]) for key, _ in KINDS}
+    checked_expenses = set(verified.get("expenses", ()))  # a report from before expenses were kept: none
     members = []
     for m, v in zip(facts["members"], _pair(facts["members"], verified["members"]), strict=True):
         if v is None:
@@ -102,6 +113,9 @@ def with_verified(facts: dict[str, Any], verified: dict[str, Any] | None) -> dic
                 if t in declared or t in found
             }
             out[key] = {t: amount for t, amount in merged.items() if amount}
+        for measure, field in EXPENSE_FIELDS.items():
+            if measure in checked_expenses:
+                out[field] = max(int(m.get(field) or 0), int((v.get("expenses") or {}).get(measure) or 0))
         members.append(out)
     return {**facts, "members": members}
 
@@ -111,6 +125,7 @@ def comparison(facts: dict[str, Any], verified: dict[str, Any] | None) -> list[d
     if not verified or not facts.get("members"):
         return []
     checked_types = {key: set(verified[key]) for key, _ in KINDS}
+    checked_expenses = set(verified.get("expenses", ()))
     rows = []
     pairs = zip(facts["members"], _pair(facts["members"], verified["members"]), strict=True)
     for index, (m, v) in enumerate(pairs):
@@ -134,4 +149,22 @@ def comparison(facts: dict[str, Any], verified: dict[str, Any] | None) -> list[d
                         "differs": checked and (declared.get(t) or 0) != (found.get(t) or 0),
                     }
                 )
+        for measure, field in EXPENSE_FIELDS.items():
+            stated, seen = int(m.get(field) or 0), int(((v or {}).get("expenses") or {}).get(measure) or 0)
+            if not stated and not seen:
+                continue
+            checked = v is not None and measure in checked_expenses
+            rows.append(
+                {
+                    "member": name,
+                    "kind": "expense",
+                    "type": measure,
+                    "label": EXPENSE_MEASURES[measure],
+                    "money": True,
+                    "declared": stated,
+                    "verified": seen if checked else None,
+                    "used": max(stated, seen) if checked else stated,
+                    "differs": checked and stated != seen,
+                }
+            )
     return rows

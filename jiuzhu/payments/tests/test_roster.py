@@ -323,3 +323,27 @@ def test_a_case_whose_facts_the_rules_refuse_gets_a_line_saying_why(county, appr
     assert lines[other.pk].amount_fen == 0 and lines[other.pk].change_note.startswith("家庭情况数据有误：")
     assert lines[bad.pk].amount_fen == 0 and lines[good.pk].amount_fen > 0
     assert all(lines[case.pk].amount_fen > 0 for case in more)
+
+
+def test_a_one_off_paid_last_month_is_not_counted_as_dropped(county, approved_case):
+    """FND-4 (found walking): December's roster said "上月在册、本月不再发放：1 户（停发、渐退期满或
+    迁出）" for a 临时救助 paid once in November — nobody had stopped. Only monthly cases were 在册."""
+    import datetime as dt_
+
+    from django.utils import timezone
+
+    from jiuzhu.applications.models import Application
+
+    monthly = approved_case()
+    once = approved_case()  # then made a decided one-off 临时救助 (written directly)
+    Application.objects.filter(pk=once.pk).update(
+        program="temporary",
+        amount_fen=150_000,
+        start_month=None,
+        decided_at=timezone.make_aware(dt_.datetime(2026, 11, 5, 10)),
+    )
+    november = actions.generate_roster(by=county, area_code="370405", month=NOV)
+    assert {line.application_id for line in november.lines.all()} == {monthly.pk, once.pk}
+    december = actions.generate_roster(by=county, area_code="370405", month=DEC)
+    assert {line.application_id for line in december.lines.all()} == {monthly.pk}
+    assert december.summary["dropped"] == 0 and december.summary["dropped_ids"] == []

@@ -102,7 +102,7 @@ def test_a_verifier_runs_one_click_verification_and_downloads_the_pdf(
     findings = page.get_by_test_id("report-findings")
     expect(findings).to_contain_text("名下车辆1辆（鲁D12345）")
     expect(findings).to_contain_text("存款超过标准")
-    expect(page.get_by_test_id("report-comparisons")).to_contain_text("超出标准")
+    expect(page.get_by_test_id("report-comparisons")).to_contain_text("不符合")
     report = Report.objects.get()
     expect(page.get_by_test_id("report-number")).to_have_text(report.number)
     with page.expect_download() as download:

@@ -101,3 +101,62 @@ def test_a_review_reads_its_own_fresh_report(world, catalog, upload, vehicle_fil
     assert not ev["eligible"] and "vehicles_within_limit" in ev["failed"]
     page_rows = comparison(review.facts or app.facts, review.verification.report.content["verified"])
     assert any(r["type"] == "vehicles" and r["verified"] == 1 and r["used"] == 1 for r in page_rows)
+
+
+def test_a_verified_medical_cost_counts_when_larger_than_the_receipts():
+    """VER-12, PRG (支出型临时救助): 医保's settlements of the last 12 months are a cost the
+    decision reads; the larger of the receipts declared and the department's figure is used, and
+    the table shows both. A report from before expenses were kept changes nothing."""
+    facts = {"members": [{**HEAD, "medical_oop_fen": 560_000, "education_oop_fen": 90_000}]}
+    verified = {**VERIFIED, "expenses": ["medical", "education"]}
+    verified["members"] = [{**VERIFIED["members"][0], "expenses": {"medical": 5_011_974}}]
+    used = with_verified(facts, verified)["members"][0]
+    assert (used["medical_oop_fen"], used["education_oop_fen"]) == (5_011_974, 90_000)
+    rows = {r["type"]: r for r in comparison(facts, verified) if r["kind"] == "expense"}
+    assert rows["medical"]["label"] == "近12个月个人自付医疗费用" and rows["medical"]["differs"]
+    assert (rows["medical"]["declared"], rows["medical"]["verified"], rows["medical"]["used"]) == (
+        560_000,
+        5_011_974,
+        5_011_974,
+    )
+    assert rows["education"]["used"] == 90_000 and rows["education"]["verified"] == 0
+    assert with_verified(facts, VERIFIED)["members"][0]["medical_oop_fen"] == 560_000  # no expenses kept
+
+
+def test_the_decision_reads_the_medical_cost_the_report_found(world, catalog, upload, signed_intake, client_of):
+    """谢峰's 支出型临时救助 (found walking): receipts for 5,600元 at the window, 医保's settlements
+    50,119.74元 self-paid in the report — and the decision computed the aid from 5,600 (3,000元
+    at the town instead of an amount the county must approve). The decision now reads the report's
+    figure, and the case page shows both."""
+    app = signed_intake(programs=("temporary",), temporary_kind="illness").applications.get()
+    facts = {k: v for k, v in app.facts.items() if k != "temporary"}
+    facts["members"] = [dict(m, medical_oop_fen=560_000) if i == 0 else m for i, m in enumerate(facts["members"])]
+    investigate(world, app, facts)
+    app.refresh_from_db()
+    declared = actions.evaluate(app)
+    head_id = plain_ids(app.household)[0]
+    rows = [
+        row_for(
+            "yibao.expense",
+            name="患者",
+            id_number=head_id,
+            hospital="区人民医院",
+            settled_on=day,
+            total="40000",
+            own=own,
+        )
+        for day, own in (("2026-05-10", "30000.00"), ("2026-08-21", "20119.74"))
+    ]
+    upload("yibao.expense", csv_bytes(headers_of("yibao.expense"), rows))
+    report = run_verification(by=world.user("tez_hecha"), household=app.household, program="temporary", application=app)
+    assert "medical" in report.content["verified"]["expenses"]
+    decided = actions.evaluate(app)
+    spent = {v["label"]: v["value"] for v in decided["trace"]["variables"].values() if "自付费用（医疗" in v["label"]}
+    assert list(spent.values()) == [5_011_974]
+    proposed = {k.split(".")[-1]: v["value"] for k, v in decided["trace"]["variables"].items()}
+    before = {k.split(".")[-1]: v["value"] for k, v in declared["trace"]["variables"].items()}
+    assert proposed["temporary_proposed"] > before["temporary_proposed"]
+    assert proposed["temporary_needs_higher_approval"] and not before["temporary_needs_higher_approval"]
+    page = client_of("tez_zhangshanzi").get(app.get_absolute_url()).content.decode()
+    table = page.split('data-testid="declared-vs-verified"', 1)[1].split("</table>", 1)[0]
+    assert "近12个月个人自付医疗费用" in table and "50,119.74元" in table and "5,600.00元" in table

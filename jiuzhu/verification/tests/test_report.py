@@ -91,6 +91,12 @@ def test_it_issues_a_report_with_facts_findings_and_comparisons(rich_household, 
     unchecked = {u["source"]: u["reason"] for u in c["unchecked"]}
     assert unchecked["yibao.expense"] == "missing" and "gongan.vehicle" not in unchecked
     assert not any(i in str(c) for i in ids)
+    # a yes-or-no figure reads 是/否, never Python's True/False (found on a 临时救助 report)
+    thresholds = [t["value"] for t in c["thresholds"]]
+    assert not {"True", "False"} & set(thresholds)
+    from jiuzhu.verification.report import _value
+
+    assert (_value("bool", False), _value("bool", True)) == ("否", "是")
 
 
 def test_it_verifies_an_application_and_answers_its_pending_request(rich_household, api_of, case_of, world):
