@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Sum
+
 from jiuzhu.applications.models import Application
-from jiuzhu.payments.models import RosterLine
+from jiuzhu.payments.models import RosterLine, ScheduledPayment
 
 from .models import Review
 
@@ -19,12 +21,16 @@ def monthly_amount(app: Application) -> tuple[int, Any, int | None]:
     rosters are the truth (a standard raise, a 高龄 or disability supplement and a review's
     adjustment all show there); a review decided after the last roster, whose month has not
     come yet, gives the amount to come."""
-    lines = list(
-        RosterLine.objects.filter(application=app)
+    extra = dict(  # 补发 and 过渡期生活救助 ride on a month's line: not the monthly amount
+        ScheduledPayment.objects.filter(application=app).values_list("month").annotate(t=Sum("amount_fen"))
+    )
+    lines = [
+        (month, amount - extra.get(month, 0))
+        for month, amount in RosterLine.objects.filter(application=app)
         .exclude(status="pulled")
         .order_by("-month")
         .values_list("month", "amount_fen")[:120]
-    )
+    ]
     adjusted = (
         Review.objects.filter(application=app, outcome="change", effective_month__isnull=False)
         .order_by("-effective_month", "-id")

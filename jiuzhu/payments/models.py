@@ -343,7 +343,7 @@ class AdjustmentNoticeJob(JobModel):  # 调整告知书生成任务 (DYN-4; issu
         return f"adjustment notices {self.pk} {self.status}"
 
 
-SCHEDULED_KINDS = [("transition", "过渡期生活救助")]
+SCHEDULED_KINDS = [("transition", "过渡期生活救助"), ("back_pay", "补发")]
 
 
 class ScheduledPayment(models.Model):  # 专项发放: an amount set on a case for one month, paid by that month's roster

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jiuzhu.applications.models import Application
-from jiuzhu.areas.models import Area, in_subtree
+from jiuzhu.areas.models import Area, in_subtree, prefix_of
 from jiuzhu.core.bulk import fetch_rows
 from jiuzhu.core.dates import month_label
 from jiuzhu.programs.engine import parameter_store, rules_error
@@ -30,6 +30,7 @@ from .models import (
     SCHEDULED_KINDS,
     Benefit,
     CaseBasis,
+    Roster,
     RosterLine,
     ScheduledPayment,
     add_months,
@@ -203,6 +204,7 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
     notes = _standard_notes({(c[1], c[2], urban_of[i]) for i, c in enumerate(cases)}, month)
     month_last = month_end(month)
     jump = config.amount_jump_percent
+    late: dict[int, dt.date] = {}  # new cases whose first month is past: maybe 补发
 
     for i, case in enumerate(cases):
         app_id, program, area_c, household_id, payee_id, status, gradual_fen, end_month, version, start = case[:10]
@@ -224,6 +226,8 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
                     "new",
                     f"自{month_label(start)}起发放" if start == month else "新增",
                 )
+                if start is not None and start < month:
+                    late[app_id] = start
             elif prev[0] == amount:
                 change, note = "same", ""
             elif prev[1] != version:
@@ -269,6 +273,8 @@ def compute(area_code: str, month: dt.date, progress: Progress | None = None) ->
             }
         )
     tick("核查", n, n)
+    if late:
+        add_back_pay(out.rows, late, month)
     out.rows.extend(one_off_rows(area, month))
     add_scheduled(out.rows, area, month)
     return out
@@ -345,6 +351,49 @@ def one_off_rows(area: Area, month: dt.date) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def add_back_pay(rows: list[dict[str, Any]], late: dict[int, dt.date], month: dt.date) -> None:
+    """补发: a monthly case approved after the roster of its first month was generated was never
+    on that roster. Its first line also pays each month from its start on whose roster (of its
+    area or above) it is missing — at this month's amount, noted on the line and kept as a
+    专项发放 of kind 补发 (``write``), so the line's amount is not read as the monthly one. A case
+    paid before (a line in any month) gets none: a suspension's months are not owed."""
+    rosters = defaultdict(list)
+    for code, m in Roster.objects.filter(month__gte=min(late.values()), month__lt=month).values_list(
+        "area_code", "month"
+    ):
+        rosters[m].append(prefix_of(code))
+    if not rosters:
+        return
+    owed: dict[int, list[dt.date]] = {}
+    for row in rows:
+        start = late.get(row["application_id"])
+        if start is None:
+            continue
+        area_c, m, missed = row["area_code"], start, []
+        while m < month:
+            if any(area_c.startswith(prefix) for prefix in rosters.get(m, ())):
+                missed.append(m)
+            m = add_months(m, 1)
+        if missed:
+            owed[row["application_id"]] = missed
+    if not owed:
+        return
+    paid = set(RosterLine.objects.filter(application_id__in=owed).values_list("application_id", flat=True))
+    stored = set(
+        ScheduledPayment.objects.filter(application_id__in=owed, month=month).values_list("application_id", flat=True)
+    )
+    settled = paid | stored
+    for row in rows:
+        missed = owed.get(row["application_id"], [])
+        if not missed or row["application_id"] in settled:
+            continue
+        text = f"补发{'、'.join(month_label(m) for m in missed)}救助金（审批晚于当月花名册生成）"
+        back_pay = row["amount_fen"] * len(missed)
+        row["amount_fen"] += back_pay
+        row["change_note"] = f"{row['change_note']}；含{text}"[:200]
+        row["back_pay"] = (back_pay, text)
 
 
 def add_scheduled(rows: list[dict[str, Any]], area: Area, month: dt.date) -> None:

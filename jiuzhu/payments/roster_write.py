@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from jiuzhu.accounts.system import user_or_none
 from jiuzhu.applications.models import Application
 from jiuzhu.areas.models import Area, in_subtree, level_of
 from jiuzhu.audit.log import record
@@ -23,7 +24,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.referrals.actions import cancel_for_ended_case
 from jiuzhu.web.labels import area_label
 
-from .models import STOP_REASONS, Benefit, Roster, RosterLine, add_months
+from .models import STOP_REASONS, Benefit, Roster, RosterLine, ScheduledPayment, add_months
 from .roster import UNIQUE_ERRORS
 from .roster_compute import Computed
 from .signals import deaths_flagged
@@ -129,6 +130,7 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
         roster.save()
         if computed.stopped:
             _end_gradual_exits(by, computed.stopped)
+        _keep_back_pay(by, rows, area, month)
         _open_death_reviews(by, rows, month)
         record(
             by,
@@ -144,6 +146,31 @@ def write(by: Any, computed: Computed, *, refresh: bool = False) -> tuple[Roster
             },
         )
     return roster, True
+
+
+def _keep_back_pay(by: Any, rows: list[dict[str, Any]], area: Area, month: dt.date) -> None:
+    """The 补发 a line carries (``roster_compute.add_back_pay``), kept as the month's 专项发放 of
+    the case: the line's amount less it is the monthly amount (the family's 掌上办, the case page),
+    and a draft generated again carries it as it carries every 专项发放."""
+    ScheduledPayment.objects.bulk_create(
+        [
+            ScheduledPayment(
+                application_id=r["application_id"],
+                household_id=r["household_id"],
+                payee_id=r["payee_id"],
+                program=r["program"],
+                kind="back_pay",
+                area_code=r["area_code"],
+                county_code=area.county_code,
+                month=month,
+                amount_fen=r["back_pay"][0],
+                note=r["back_pay"][1][:120],
+                created_by=user_or_none(by),
+            )
+            for r in rows
+            if "back_pay" in r
+        ]
+    )
 
 
 def _end_gradual_exits(by: Any, application_ids: list[int]) -> None:

@@ -347,3 +347,36 @@ def test_a_one_off_paid_last_month_is_not_counted_as_dropped(county, approved_ca
     december = actions.generate_roster(by=county, area_code="370405", month=DEC)
     assert {line.application_id for line in december.lines.all()} == {monthly.pk}
     assert december.summary["dropped"] == 0 and december.summary["dropped_ids"] == []
+
+
+def test_a_case_approved_after_its_first_month_s_roster_is_paid_that_month_too(county, approved_case, locked_roster):
+    """PAY-1 (found walking; a 特困 case there, 低保 here): 王淑兰's 特困 was approved from
+    January after January's roster was locked; February's roster paid February only — January
+    was never paid and nothing said so, while 掌上办 told her "自2027年1月起按月发放". The first
+    line of a case now also pays each month from its start whose roster (of its area or above) it
+    missed — 补发, noted on the line and kept as a 专项发放 of kind 补发; the family still reads
+    the monthly amount. A month with no roster in this system owes nothing."""
+    from jiuzhu.monitoring.amounts import monthly_amount
+    from jiuzhu.payments.models import ScheduledPayment
+
+    jan, feb = dt.date(2027, 1, 1), dt.date(2027, 2, 1)
+    locked_roster(month=DEC)  # December's roster, locked before the late case was approved
+    late = approved_case(start_month=DEC)
+    old = approved_case(start_month=NOV)  # no November roster in this system: only December owed
+    january = actions.generate_roster(by=county, area_code="370405", month=jan)
+    line = january.lines.get(application=late)
+    february = actions.generate_roster(by=county, area_code="370405", month=feb)
+    monthly = february.lines.get(application=late).amount_fen
+    assert line.amount_fen == 2 * monthly and line.change == "new"
+    assert "含补发2026年12月救助金（审批晚于当月花名册生成）" in line.change_note
+    kept = ScheduledPayment.objects.get(application=late)
+    assert (kept.kind, kept.month, kept.amount_fen) == ("back_pay", jan, monthly)
+    owed = january.lines.get(application=old)
+    assert owed.amount_fen == 2 * february.lines.get(application=old).amount_fen
+    assert "补发2026年12月救助金" in owed.change_note and "2026年11月" not in owed.change_note
+    assert "补发" not in february.lines.get(application=late).change_note
+    assert monthly_amount(late)[0] == monthly and monthly_amount(late)[2] is None
+    # generated again (a draft), the back pay is carried once, not twice
+    again = actions.generate_roster(by=county, area_code="370405", month=jan, refresh=True)
+    assert again.lines.get(application=late).amount_fen == 2 * monthly
+    assert ScheduledPayment.objects.filter(application=late).count() == 1
