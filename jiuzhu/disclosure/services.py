@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.system import system_user
 from jiuzhu.applications.actions.publicity import object_
+from jiuzhu.applications.config import config_for_case
 from jiuzhu.applications.models import Application, Objection
 from jiuzhu.core.dates import day_label
 from jiuzhu.core.errors import DomainError, InvalidInput
@@ -35,6 +36,8 @@ PLAIN_STATES: dict[str, tuple[str, str]] = {
     "not_accepted": ("不予受理", "理由见不予受理通知书；如有疑问可咨询镇（街道）。"),
     "withdrawn": ("申请已撤回", "如需重新申请，请到镇（街道）便民服务中心或村（社区）。"),
 }
+# 审批权限下放 (devolved): the town decided before the publicity; it stands if nobody objects
+RESULT_PUBLICIZED = ("已审批同意，审批结果正在公示", "公示期满无异议后生效，将书面通知您。")
 NOT_FOUND = "未查到办理进度。请核对回执编号和申请人身份证号码；如仍查不到，请咨询受理的镇（街道）。"
 RATE_LIMITS = {"status": (10, 600), "objection": (5, 3600)}  # (requests, seconds) per IP
 OBJECTION_SOURCE = "公示网页在线异议"  # the acting system user's name in the audit log
@@ -72,6 +75,8 @@ def status_of(receipt_number: str, id_number: str) -> list[StatusLine]:
     out = []
     for app in rows:
         state, step = PLAIN_STATES.get(app.state, ("正在办理", "请咨询受理的镇（街道）。"))
+        if app.state == "publicizing" and config_for_case(app).preset == "devolved":
+            state, step = RESULT_PUBLICIZED
         out.append(StatusLine(app.program_label, state, step))
     return out
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from jiuzhu.applications.actions import is_signature_item
+from jiuzhu.applications.config import config_for_case
 from jiuzhu.applications.models import Application, Notice
 from jiuzhu.core.dates import day_label, month_label
 from jiuzhu.core.money import format_yuan
@@ -39,6 +40,12 @@ PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "not_accepted": ("申请未被受理，理由见《不予受理通知书》。", "如有异议，可按通知书所写途径申请复议或提起诉讼"),
     "withdrawn": ("申请已撤回。", "如有需要可重新申请"),
 }
+# 审批权限下放 (devolved): the town has decided; the village publishes the result, which stands
+# when nobody objects — not a proposal waiting for a decision
+RESULT_PUBLICIZED = (
+    "镇（街道）已审批同意，审批结果正在村（社区）公示，有意见的可以提出。",
+    "公示期满无异议后生效，出具审批通知书",
+)
 # Returned, and all it still lacks is a member's own signature: no photo can supply it.
 BRING_TO_WINDOW = "由家庭成员本人到镇（街道）便民服务中心社会救助窗口签字"
 # Accepted, but the 一次性告知书 still lists something: 先授权、后核对, the visit waits for it.
@@ -155,6 +162,8 @@ def paid_to(payee: Person) -> str:
 
 def case_view(app: Application) -> CaseView:
     plain, next_step = PLAIN_WORDS.get(app.state, (app.get_state_display(), ""))
+    if app.state == "publicizing" and config_for_case(app).preset == "devolved":
+        plain, next_step = RESULT_PUBLICIZED
     if app.state == "approved":
         plain, next_step = _approved_words(app)
     missing = [m["name"] for m in app.missing_documents] if app.is_open else []

@@ -46,6 +46,20 @@ def test_status_answers_state_and_next_step_only(case: Application, world: Any):
     assert r.status_code == 200 and "正在公示" in r.content.decode() and "下一步" in r.content.decode()
     assert case.applicant.name not in r.content.decode()
     assert r["Content-Security-Policy"]
+    # 审批权限下放: the town has decided; its result is what is publicized (found walking: the
+    # page said "公示期满无异议后作出决定", as if nothing were decided yet)
+    page = r.content.decode()
+    assert "已审批同意，审批结果正在公示" in page and "公示期满无异议后生效" in page and "作出决定" not in page
+
+
+def test_the_family_reads_that_the_town_has_decided_during_the_result_s_publicity(case: Application):
+    """INT-9 (devolved): on 掌上办 too the family reads the decision being publicized, not
+    "公示期满后审批"."""
+    from jiuzhu.portal.queries import case_view
+
+    view = case_view(case)
+    assert view.plain.startswith("镇（街道）已审批同意，审批结果正在村（社区）公示")
+    assert view.next_step.startswith("公示期满无异议后生效") and "公示期满后审批" not in view.next_step
 
 
 def test_status_gives_the_same_answer_for_unknown_receipt_and_wrong_id(case: Application, world: Any):
