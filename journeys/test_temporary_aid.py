@@ -162,6 +162,15 @@ def test_journey_medical_bills_above_the_town_limit_go_to_the_county_and_one_mat
     paid = LedgerEntry.objects.filter(application=app, kind="payment")
     assert line.program == "temporary" and line.amount_fen == bank_line.amount_fen == 2_000_000
     assert sum(e.amount_fen for e in paid) == 2_000_000 and line.status == "paid"
+    # the family reads on 掌上办 that the money has gone, not still "救助金发放至…账户"
+    from jiuzhu.portal.queries import case_view
+
+    view = case_view(app)
+    assert (
+        view.plain
+        == f"申请已批准，临时救助金{yuan(2_000_000)}，一次性发放，{yuan(2_000_000)}已发放（2026年11月花名册）。"
+    )
+    assert view.next_step == ""
     clock("2026-12-03 09:00")
     from jiuzhu.payments import actions as payments
 

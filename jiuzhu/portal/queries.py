@@ -145,8 +145,28 @@ def _approved_words(app: Application) -> tuple[str, str]:
     if app.program == "temporary" and app.advance_amount_fen:
         return (f"申请已批准，救助金{format_yuan(app.advance_amount_fen)}已先行发放，不再另行发放。", "")
     if app.program == "temporary" and app.amount_fen:
-        return (f"申请已批准，临时救助金{format_yuan(app.amount_fen)}，一次性发放。", paid_to(app.applicant))
+        return _one_off_words(app)
     return ("申请已批准。", "可在本页查看审批通知书")
+
+
+def _one_off_words(app: Application) -> tuple[str, str]:
+    """A one-off 临时救助 as the family follows it to the bank: decided, sent, paid, or failed
+    (the bank's reason; the town sends it again once the account is put right)."""
+    from jiuzhu.payments.models import BankLine, RosterLine
+
+    decided = f"申请已批准，临时救助金{format_yuan(app.amount_fen or 0)}，一次性发放"
+    line = RosterLine.objects.filter(application=app).exclude(status="pulled").order_by("-month").first()
+    if line is None or line.status in ("pending", "held"):
+        return (f"{decided}。", paid_to(app.applicant))
+    if line.status == "sent":
+        return (f"{decided}，已送银行办理转账。", "到账后本页显示“已发放”")
+    if line.status == "paid":
+        return (f"{decided}，{format_yuan(line.amount_fen)}已发放（{month_label(line.month)}花名册）。", "")
+    reason = BankLine.objects.filter(line=line).order_by("-id").values_list("bank_message", flat=True).first()
+    return (
+        f"{decided}，银行转账未成功{f'（{reason}）' if reason else ''}。",
+        "镇（街道）将核实账户后重新发放；请确认社会保障卡（一卡通）账户可以正常使用，或联系镇（街道）社会救助窗口",
+    )
 
 
 def paid_to(payee: Person) -> str:

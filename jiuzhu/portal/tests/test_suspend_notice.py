@@ -161,3 +161,39 @@ def test_a_family_without_a_registered_account_is_told_what_to_bring(world, appr
     set_account(head, new_account())
     page = web.get(f"/my/applications/{app.pk}/").content.decode()
     assert waiting not in page and "救助金发放至领款人的社会保障卡（一卡通）账户" in page
+
+
+def test_the_family_follows_a_one_off_to_the_bank_and_reads_a_failed_transfer(
+    world, county, approved_case, locked_roster
+):
+    """INT-9 (found walking): a one-off 临时救助 read "救助金发放至领款人的社会保障卡账户" before,
+    during and after the bank — and after a failed transfer. The family now reads where it is:
+    sent, paid (the amount and the roster's month), or failed with the bank's reason and what to do."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiuzhu.applications.models import Application
+    from jiuzhu.payments import actions
+    from jiuzhu.payments.tests.conftest import NOV, result_csv
+    from jiuzhu.portal.queries import case_view
+
+    app = approved_case()
+    Application.objects.filter(pk=app.pk).update(
+        program="temporary",
+        amount_fen=150_000,
+        start_month=None,
+        decided_at=timezone.make_aware(dt.datetime(2026, 11, 3)),
+    )
+    app.refresh_from_db()
+    assert case_view(app).plain == "申请已批准，临时救助金1,500.00元，一次性发放。"
+    roster = locked_roster(month=NOV)
+    batch, _, _ = actions.export_bank_file(roster, by=county)
+    assert case_view(app).plain.endswith("已送银行办理转账。")
+    reference = batch.lines.get(line__application=app).reference
+    actions.import_bank_results(
+        batch, by=county, file_name="回盘.csv", data=result_csv(batch, fail={reference: "账户已销户"})
+    )
+    view = case_view(app)
+    assert view.plain == "申请已批准，临时救助金1,500.00元，一次性发放，银行转账未成功（账户已销户）。"
+    assert view.next_step.startswith("镇（街道）将核实账户后重新发放")
