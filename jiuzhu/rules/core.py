@@ -57,17 +57,26 @@ class Variable:
     # an addition or deduction (分类施保加发, 就业成本扣除, …): at 0 it moved nothing, so what it
     # read is no part of the amount's basis (the notices' 计算依据)
     basis_when_zero: bool = True
+    # a figure that routes the case (an approval level's limit), not one the amount is made of:
+    # never in a notice's 金额计算 or 计算依据
+    on_notice: bool = True
 
 
 VARIABLES: dict[tuple[str, str], Variable] = {}
 
 
 def variable(
-    name: str, label: str, unit: str = "fen", entity: str = "household", *, basis_when_zero: bool = True
+    name: str,
+    label: str,
+    unit: str = "fen",
+    entity: str = "household",
+    *,
+    basis_when_zero: bool = True,
+    on_notice: bool = True,
 ) -> Callable[[Formula], Formula]:
     """Register a formula as the variable ``name`` (``label`` is its Chinese name);
     ``basis_when_zero=False`` for an addition or deduction whose parameters matter only when
-    it is not 0."""
+    it is not 0; ``on_notice=False`` for a figure that routes the case, not the amount."""
     if unit not in VARIABLE_UNITS or entity not in ENTITIES:
         raise ValueError(f"bad unit or entity for variable {name}")
 
@@ -75,7 +84,7 @@ def variable(
         key = (entity, name)
         if key in VARIABLES:
             raise ValueError(f"variable {entity}.{name} defined twice")
-        VARIABLES[key] = Variable(name, label, unit, entity, formula, basis_when_zero)
+        VARIABLES[key] = Variable(name, label, unit, entity, formula, basis_when_zero, on_notice)
         return formula
 
     return register
@@ -198,6 +207,7 @@ class Tracer:
         self._frames: list[set[tuple[str, str]]] = []
         self.amount_reads: set[tuple[str, str]] | None = None  # what the amount formula read
         self.idle: set[str] = set()  # additions and deductions that came to 0 (``basis_when_zero``)
+        self.routing: set[str] = set()  # figures that route the case (``on_notice=False``)
 
     def parameter(self, value: ParameterValue) -> None:
         if value.name not in self.parameters:
@@ -224,8 +234,10 @@ class Tracer:
             shown = [show(x) for x in np.asarray(value).reshape(-1).tolist()]
         name = trace_name(var.entity, var.name)
         self.variables[name] = {"label": var.label, "unit": var.unit, "value": shown}
-        if not var.basis_when_zero and not np.asarray(value).any():
+        if not var.on_notice or (not var.basis_when_zero and not np.asarray(value).any()):
             self.idle.add(name)
+        if not var.on_notice:
+            self.routing.add(name)
         self.reads[name] = self.leave()
         self.read("v", name)
 
@@ -244,7 +256,7 @@ class Tracer:
                 todo.extend(self.reads.get(item[1], ()))
         return {
             "parameters": [n for n in self.parameters if ("p", n) in seen],
-            "variables": [n for n in self.variables if ("v", n) in seen],
+            "variables": [n for n in self.variables if ("v", n) in seen and n not in self.routing],
         }
 
 

@@ -44,6 +44,12 @@ def test_the_approval_notice_reads_as_a_family_would_read_it(world, signed_intak
     assert "计算依据" in flat
     assert "六十日内向台儿庄区人民政府申请行政复议" in flat
     assert "六个月内向台儿庄区人民法院提起行政诉讼" in flat
+    # no account registered (found walking): the notice says what to bring, not that the money
+    # goes to a card the family has not registered
+    assert not app.applicant.bank_account_index
+    assert (
+        "你尚未登记社会保障卡（一卡通）账户，请带本人身份证和社会保障卡（一卡通）到镇（街道）社会救助窗口登记" in flat
+    )
 
 
 def test_every_decision_notice_names_the_remedy_from_the_county_settings(world, signed_intake):

@@ -169,7 +169,7 @@ def temporary_proposed(h: Households, p: Params) -> Array:
     return out
 
 
-@variable("temporary_cap", "本审批层级限额（一事一议不设限额，记0）", "fen_once")
+@variable("temporary_cap", "本审批层级限额（一事一议不设限额，记0）", "fen_once", on_notice=False)
 def temporary_cap(h: Households, p: Params) -> Array:
     level = h.batch.hh["temporary_level"]
     out = np.zeros(h.n, dtype=np.int64)

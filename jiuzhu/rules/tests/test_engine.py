@@ -504,3 +504,18 @@ def test_it_applies_a_town_level_value_to_that_town_only() -> None:
     assert r.monthly_amount_fen.tolist() == [102000, 102000, 100000, 100000]
     before = evaluate("dibao", FactsBatch.from_columns(hh, {"age": [40] * 4}), date(2026, 1, 31), store)
     assert before.monthly_amount_fen.tolist() == [100000] * 4
+
+
+def test_the_amount_basis_leaves_out_the_approval_level_s_limit() -> None:
+    """DOC-1 (found walking): a 临时救助 notice's 金额计算 printed "本审批层级限额（一事一议不设限额，
+    记0）15,000.00元" — the limit routes the case to the town or the county (a case above it is sent
+    up, never paid capped); it is not a figure of the family's amount."""
+    h = household_from_dict(
+        {"urban": True, "members": [{"age": 50, "medical_oop_fen": 2_000_000}], "temporary": {"kind": "illness"}}
+    )
+    r = evaluate_one("temporary", h, "370405", ON, STORE)
+    basis = amount_basis(r.trace)
+    assert r.eligible and "temporary_cap" in r.trace["variables"]
+    assert "temporary_cap" not in {s["name"] for s in basis["steps"]}
+    assert not {p["name"] for p in basis["parameters"] if p["name"].startswith("temporary.cap.")}
+    assert basis["steps"][-1]["name"] == "temporary_amount"
