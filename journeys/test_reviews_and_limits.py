@@ -73,7 +73,7 @@ def test_journey_work_income_brings_gradual_exit_then_the_money_ends(world, sign
 
 def test_journey_an_objection_during_the_publicity_goes_to_democratic_review(world, signed_intake, clock, api_of):
     """A villager objects on day 3 of the 公示; the town holds 民主评议 (dates not in the future),
-    upholds the decision, and the approval follows with its notice."""
+    upholds the decision; the 公示 runs on to its end, and the approval follows with its notice."""
     from jiuzhu.applications import actions
     from jiuzhu.applications.tests.support import use_preset
     from jiuzhu.core.errors import InvalidInput
@@ -103,7 +103,15 @@ def test_journey_an_objection_during_the_publicity_goes_to_democratic_review(wor
         votes_against=1,
         outcome="uphold",
     )
-    actions.approve(app, by=world.user(APPROVER))
+    actions.approve(app, by=world.user(APPROVER))  # 维持批准, within the 7 days of the 公示
+    app.refresh_from_db()
+    # the publicity runs on to its end — the village keeps its 7 days to object (seed 004)
+    assert app.state == "publicizing" and not app.notices.filter(kind="approval").exists()
+    from jiuzhu.disclosure.services import gongshi_entries
+
+    assert app.number in {e.number for e in gongshi_entries(app.area_code)}  # back on the village's list
+    clock(f"{app.publicity_end + dt.timedelta(days=1)} 09:00")
+    actions.close_publicity(app, by=clerk)
     app.refresh_from_db()
     assert app.state == "approved"
     notice = notice_text(app.notices.get(kind="approval"))

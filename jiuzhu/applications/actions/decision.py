@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -146,11 +147,20 @@ def approve(application: Application, *, by: User, note: str = "") -> Applicatio
             _meet(app, "county_review")
             _finish(app, row, {"amount_fen": app.amount_fen, "note": note}, by=by)
             return app
+        if config.preset == "devolved" and app.state == "decision_pending" and _publicity_runs(app):
+            # 维持批准 after a 民主评议 within the result's publicity: the publicity runs on to its
+            # end (others may still object) and the decision takes effect when it closes
+            changes = {"amount_fen": app.amount_fen, "note": note, "publicity_end": app.publicity_end}
+            return _finish(app, replace(row, target="publicizing"), changes, by=by)
         if not app.decision:
             _record_decision(app, _decide_amount(app, _today(), config), config, by=by)
         _meet(app, "county_review")
         _close(app, by=by)
         return _finish(app, row, {"amount_fen": app.amount_fen, "note": note}, by=by)
+
+
+def _publicity_runs(app: Application) -> bool:
+    return app.publicity_end is not None and _today() <= app.publicity_end
 
 
 def escalate(application: Application, *, by: User, reason: str) -> Application:

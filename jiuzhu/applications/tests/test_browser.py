@@ -114,6 +114,12 @@ def test_a_dibao_case_walks_from_intake_to_approval(
     decider = approver if preset == "devolved" else as_user(browser, base, "tez_county", contexts)
     decider.goto(f"{base}/applications/{app.pk}/")
     press(decider, "维持批准" if preset == "devolved" else "审核确认（批准）")
+    if preset == "devolved":  # upheld within the 公示: it runs on to its end, then the clerk closes it
+        expect(decider.get_by_test_id("state")).to_have_text("结果公示中")
+        Application.objects.filter(pk=app.pk).update(publicity_end=dt.date.today() - dt.timedelta(days=1))
+        clerk.goto(f"{base}/applications/{app.pk}/")
+        press(clerk, "公示期满无异议")
+        decider = clerk
     expect(decider.get_by_test_id("state")).to_have_text("已批准")
     expect(decider.get_by_test_id("decision")).to_contain_text("批准")
     expect(decider.get_by_test_id("notices")).to_contain_text("审批（确认）通知书")

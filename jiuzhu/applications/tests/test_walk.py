@@ -58,7 +58,11 @@ def test_the_devolved_walk_with_objection_and_deliberation(world, signed_intake)
         votes_against=1,
         outcome="uphold",
     )
-    actions.approve(app, by=approver)
+    actions.approve(app, by=approver)  # 维持批准 on the first day of the 公示: it runs to its end
+    app.refresh_from_db()
+    assert app.state == "publicizing" and not app.notices.filter(kind="approval").exists()
+    end_publicity(app)
+    actions.close_publicity(app, by=world.user("tez_zhangshanzi"))
     app.refresh_from_db()
     assert app.state == "approved"
     assert set(app.notices.values_list("kind", flat=True)) >= {"receipt", "approval"}
