@@ -239,3 +239,21 @@ def test_an_emergency_through_the_api(world, api_of, household_in):
     assert paid.status_code == 200 and paid.json()["state"] == "advance_paid"
     done = clerk.post(f"/api/v1/applications/{app_id}/actions/register_formally", "{}", content_type="application/json")
     assert done.json()["state"] == "approved" and done.json()["amount_fen"] == 80000
+
+
+def test_the_approver_sees_what_the_decision_would_give_before_deciding(world, signed_intake, client_of):
+    """WF (found walking): waiting for the town's approver, the case page showed only the window's
+    screening ("受理时测算 约1,100元") while the decision gave 1,640 once the visit had recorded the
+    care level. The page now shows 审批测算: eligibility and the amount from the facts after the
+    visit and the 核对报告, at today's standards — gone once decided (the 决定 row says it)."""
+    use("devolved")
+    app = investigate_and_verify(world, signed_intake().applications.get(), incomes={"wage": 80000})
+    app.refresh_from_db()
+    assert app.state == "reviewing"
+    expected = actions.evaluate(app)["monthly_amount_fen"]
+    page = client_of("tez_zhangshanzi_sp").get(f"/applications/{app.pk}/").content.decode()
+    estimate = page.split('data-testid="estimate">', 1)[1].split("</dd>", 1)[0]
+    assert estimate.startswith(f"符合条件，每月{expected / 100:,.2f}元")
+    actions.approve(app, by=world.user("tez_zhangshanzi_sp"))
+    page = client_of("tez_zhangshanzi_sp").get(f"/applications/{app.pk}/").content.decode()
+    assert 'data-testid="estimate"' not in page

@@ -112,14 +112,18 @@ def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | 
     form comes back filled as sent, with the reason beside it (nothing the clerk typed is lost)."""
     config = config_for_case(app)
     allowed = workflow.allowed(app, config, request.user)
-    failed = []
-    if app.state in ("reviewing", "county_review", "publicizing", "decision_pending") and any(
-        t.name == "reject" for t in allowed
-    ):
+    failed: list[dict[str, Any]] = []
+    estimate = None
+    if app.state in ("reviewing", "county_review", "publicizing", "decision_pending"):
         try:
-            failed = [r for r in actions.evaluate(app)["reasons"] if not r["passed"]]
+            result = actions.evaluate(app)
         except DomainError:
-            failed = []
+            result = None
+        if result is not None:
+            if any(t.name == "reject" for t in allowed):
+                failed = [r for r in result["reasons"] if not r["passed"]]
+            if not app.decision:
+                estimate = _estimate(result)
     case_settings, settings_kept = settings_used(app)
     context = {
         "app": app,
@@ -144,6 +148,7 @@ def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | 
         "authorizations": app.household.authorizations.valid().select_related("person", "document"),
         "history": name_references(AuditEntry.objects.for_object(app).order_by("-seq")[:200]),
         "failed_tests": failed,
+        "estimate": estimate,
         "members": app.household.current_members(),
         "referrals": app.household.referrals.select_related("program", "department"),
         "suggestions": lookups.referral_suggestions(app) if app.state == "approved" else [],
@@ -152,6 +157,21 @@ def _detail(request: AuthedRequest, app: Application, refused: dict[str, Any] | 
         "panels": panels.render_all(app),
     }
     return render(request, "applications/detail.html", context)
+
+
+def _estimate(result: dict[str, Any]) -> dict[str, Any]:
+    """审批测算: what the decision would give now — the facts after the visit and the 核对报告,
+    the standards in force — so the approver does not decide on the window's screening figure.
+    A 临时救助 shows its computed amount before any level's limit, and whether it is above it."""
+    figures = {k.rsplit(".", 1)[-1]: v.get("value") for k, v in result["trace"].get("variables", {}).items()}
+    amount = figures.get("temporary_proposed", result["monthly_amount_fen"])
+    return {
+        "eligible": result["eligible"],
+        "amount_fen": amount,
+        "monthly": "temporary_proposed" not in figures,
+        "above_limit": bool(figures.get("temporary_needs_higher_approval")),
+        "unmet": [r["message"] for r in result["reasons"] if not r["passed"]],
+    }
 
 
 def _escalation(app: Application) -> dict[str, Any] | None:
