@@ -47,6 +47,24 @@ def program_pages(county_code: str, on: dt.date) -> list[ProgramPage]:
     ]
 
 
+# What the village board (长期公开) gives of a program's settings: the figures a family compares
+# itself with (保障标准, 特困 基本生活 and 照料护理 standards, the 低保边缘 income line); every rule
+# (asset limits, disability grades, approval limits) is on the policy page.
+BOARD_SETTINGS = (".standard.", "tekun.basic_multiplier.", "tekun.care_allowance.", "dibao_edge.income_multiplier")
+
+
+def board_lines(pages: list[ProgramPage]) -> list[tuple[str, list[Setting]]]:
+    """The board's list: each program by name, with its headline figures, each figure once
+    (特困's 集中供养 and 分散供养 share 特困人员救助供养's standards)."""
+    shown: set[str] = set()
+    lines = []
+    for page in pages:
+        figures = [s for s in page.standards if any(k in s.key for k in BOARD_SETTINGS) and s.key not in shown]
+        shown.update(s.key for s in figures)
+        lines.append((page.view.program.name, figures))
+    return lines
+
+
 def program_page(county_code: str, code: str, on: dt.date) -> ProgramPage | None:
     return next((p for p in program_pages(county_code, on) if p.code == code), None)
 

@@ -143,7 +143,7 @@ def _board(village_code: str, today: dt.date) -> dict[str, Any]:
             "village_name": _area_name(village_code),
             "county_code": county,
             "hotline": policy.hotline(county, today),
-            "programs": policy.program_pages(county, today),
+            "programs": policy.board_lines(policy.program_pages(county, today)),
             "today": today,
         }
         cache.set(key, board, BOARD_SECONDS)

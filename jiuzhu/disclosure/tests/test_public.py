@@ -235,3 +235,21 @@ def test_the_public_home_leads_to_every_public_service(world: Any):
     for href in (f"/public/{s}/" for s in services):
         assert f'href="{href}"' in html
     assert "救助热线：12345" in html
+
+
+def test_the_village_board_gives_each_program_s_standard_once_not_every_rule(case: Application):
+    """PUB-2, SUP-1 (found walking): the village board's 长期公开 printed every setting of every
+    program — asset limits, "（0 = 不因此类残疾认定） 0级" — four times over for 特困's pages. It now
+    gives each program's headline figures (低保标准, 特困 基本生活 and 照料护理 standards), each once;
+    the policy page keeps every rule."""
+    import re
+
+    html = Client().get(f"/public/gongshi/{case.area_code}/").content.decode()
+    board = re.sub(r"<[^>]+>", "", html.split('data-testid="notice-board"', 1)[1].split("</section>", 1)[0])
+    assert "最低生活保障标准（每人每月）" in board and "照料护理标准：完全丧失生活自理能力" in board
+    assert board.count("照料护理标准：完全丧失生活自理能力") == 1
+    assert (
+        "不因此类残疾认定" not in board and "允许拥有的住房套数" not in board and "审批的临时救助单次限额" not in board
+    )
+    policy = Client().get(f"/public/policy/{case.area_code[:6]}/").content.decode()
+    assert "最低生活保障" in policy

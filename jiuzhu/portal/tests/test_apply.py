@@ -91,9 +91,13 @@ def test_a_family_applies_signs_on_two_phones_and_the_town_accepts(world, applic
     fam = applicants()
     web = signed_in(fam, sms_file)
     assert "网上申请社会救助" in web.get("/my/").content.decode()
+    choose = web.get("/my/apply/").content.decode()  # 临时救助 is not online: where to go for it
+    assert "需要临时救助的，请直接到乡镇（街道）社会救助窗口申请" in choose
     r = web.post("/my/apply/", {"programs": ["dibao"], "reason": "因病缺乏劳动能力"})
     assert r.status_code == 302
     online = OnlineApplication.objects.get(household=fam.household)
+    home = web.get("/my/").content.decode()  # not "您家目前没有救助申请" under the application just made
+    assert "您家目前没有救助申请" not in home and "网上申请经乡镇（街道）受理后，在这里查看办理进度" in home
     page = web.get(f"/my/apply/{online.pk}/").content.decode()
     assert "救助测算" in page and "需要准备的材料" in page and "钱大壮" in page and "赵小宝" in page
     urban = fam.household.urban_rural == "urban"
