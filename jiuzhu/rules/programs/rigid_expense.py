@@ -47,7 +47,7 @@ def rigid_expense_share(h: Households, p: Params) -> Array:
     "rigid_expense_exceeds_income",
     passed="近12个月刚性支出超过家庭年收入的规定比例",
     failed="近12个月刚性支出未超过家庭年收入的规定比例",
-    detail="近12个月自付医疗、教育费用{rigid_expense_12m}，家庭年收入{annual_income}，规定比例{rigid_expense_share}",
+    detail="近12个月自付医疗、教育费用{rigid_expense_12m}，家庭年收入{annual_income}，须超过家庭年收入的{rigid_expense_share}倍",
 )
 def rigid_expense_exceeds_income(h: Households, p: Params) -> Array:
     expense = h.rigid_expense_12m
@@ -64,7 +64,7 @@ def rigid_expense_income_ratio(h: Households, p: Params) -> Array:
     passed="家庭年人均收入低于当地上年人均可支配收入的规定比例",
     failed="家庭年人均收入不低于当地上年人均可支配收入的规定比例",
     detail="家庭年人均收入{annual_income_per_capita}，当地上年人均可支配收入"
-    "{disposable_income_per_capita}，规定比例{rigid_expense_income_ratio}",
+    "{disposable_income_per_capita}，须低于其{rigid_expense_income_ratio}倍",
 )
 def income_below_disposable(h: Households, p: Params) -> Array:
     return np.asarray(

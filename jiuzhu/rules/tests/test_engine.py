@@ -519,3 +519,13 @@ def test_the_amount_basis_leaves_out_the_approval_level_s_limit() -> None:
     assert "temporary_cap" not in {s["name"] for s in basis["steps"]}
     assert not {p["name"] for p in basis["parameters"] if p["name"].startswith("temporary.cap.")}
     assert basis["steps"][-1]["name"] == "temporary_amount"
+
+
+def test_a_ratio_in_a_message_reads_as_a_multiple_of_what_it_is_compared_with() -> None:
+    """DOC-1 (found walking): 刚性支出困难家庭's screening read "规定比例1" — a bare number."""
+    h = household_from_dict(
+        {"urban": True, "members": [{"age": 50, "incomes": {"wage": 100000}, "medical_oop_fen": 3_000_000}]}
+    )
+    messages = [r.message for r in evaluate_one("rigid_expense", h, "370405", ON, STORE).reasons]
+    assert any("须超过家庭年收入的1倍" in m for m in messages), messages
+    assert not any(re.search(r"规定比例\d", m) for m in messages)
