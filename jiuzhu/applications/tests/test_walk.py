@@ -254,6 +254,8 @@ def test_the_approver_sees_what_the_decision_would_give_before_deciding(world, s
     page = client_of("tez_zhangshanzi_sp").get(f"/applications/{app.pk}/").content.decode()
     estimate = page.split('data-testid="estimate">', 1)[1].split("</dd>", 1)[0]
     assert estimate.startswith(f"符合条件，每月{expected / 100:,.2f}元")
+    steps = estimate.split('data-testid="estimate-steps"', 1)[1]  # the sum, as the notice will give it
+    assert "家庭月计算收入" in steps and "月低保金" in steps and f"{expected / 100:,.2f}元" in steps
     actions.approve(app, by=world.user("tez_zhangshanzi_sp"))
     page = client_of("tez_zhangshanzi_sp").get(f"/applications/{app.pk}/").content.decode()
     assert 'data-testid="estimate"' not in page

@@ -17,6 +17,7 @@ from jiuzhu.accounts.auth import AuthedRequest
 from jiuzhu.audit.changes import name_references
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.core.errors import DomainError, InvalidInput
+from jiuzhu.rules import amount_basis
 from jiuzhu.web.labels import area_labels
 from jiuzhu.web.pagination import IdPaginator
 
@@ -171,6 +172,7 @@ def _estimate(result: dict[str, Any]) -> dict[str, Any]:
         "monthly": "temporary_proposed" not in figures,
         "above_limit": bool(figures.get("temporary_needs_higher_approval")),
         "unmet": [r["message"] for r in result["reasons"] if not r["passed"]],
+        "steps": amount_basis(result["trace"])["steps"] if result["eligible"] else [],
     }
 
 
